@@ -1,0 +1,1 @@
+//! CRD types of `sagemaker.aws.amazon.com/v1`.

@@ -1,0 +1,1 @@
+//! SageMaker access for the operator.

@@ -1,0 +1,304 @@
+//! The one HTTP port: routing by protocol (X-Amz-Target for SageMaker and CloudWatch Logs, path
+//! for sagemaker-runtime and the control API, form Action for STS), then authentication, faults,
+//! rate limits and the operation itself.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use crate::control::{Control, FaultRule, RateLimitRule, Verdict};
+use crate::sigv4::{self, SignedRequest};
+use crate::sts::IssuedCredentials;
+use crate::wire::{self, ApiError, ErrorCode, HttpResponse};
+use crate::world::{Settings, World, now, parse_object};
+
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+pub struct App {
+    pub world: Mutex<World>,
+    pub control: Control,
+    pub settings: Settings,
+    /// `--credentials`: when set, signatures are verified against it (and STS-issued keys).
+    pub credentials: Option<(String, String)>,
+    pub issued: Mutex<IssuedCredentials>,
+}
+
+impl App {
+    pub fn new(settings: Settings, credentials: Option<(String, String)>) -> Self {
+        App {
+            world: Mutex::new(World::new(settings.clone())),
+            control: Control::default(),
+            settings,
+            credentials,
+            issued: Mutex::new(IssuedCredentials::default()),
+        }
+    }
+
+    fn lock_world(&self) -> std::sync::MutexGuard<'_, World> {
+        // A panic inside one operation must not take the whole emulator down with a poisoned lock.
+        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn secret_for(&self, access_key: &str) -> Option<String> {
+        if let Some((key, secret)) = &self.credentials
+            && key == access_key
+        {
+            return Some(secret.clone());
+        }
+        self.issued.lock().unwrap_or_else(|p| p.into_inner()).secret_for(access_key)
+    }
+}
+
+/// Returned instead of a response to make hyper close the connection unanswered.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by an injected fault")]
+pub struct DroppedConnection;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Call {
+    SageMaker(String),
+    Logs(String),
+    Runtime(String),
+    Sts(String),
+}
+
+impl Call {
+    fn full_name(&self) -> String {
+        match self {
+            Call::SageMaker(op) => format!("SageMaker.{op}"),
+            Call::Logs(op) => format!("Logs_20140328.{op}"),
+            Call::Runtime(_) => "SageMakerRuntime.InvokeEndpoint".to_string(),
+            Call::Sts(action) => format!("STS.{action}"),
+        }
+    }
+
+    fn error_response(&self, error: &ApiError) -> HttpResponse {
+        match self {
+            Call::SageMaker(_) | Call::Logs(_) => wire::json_error(error),
+            Call::Runtime(_) => wire::rest_json_error(error),
+            Call::Sts(_) => wire::xml_error(error),
+        }
+    }
+}
+
+pub async fn serve(listener: TcpListener, app: Arc<App>) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                tracing::warn!(%error, "accept failed");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| handle(app.clone(), request));
+            if let Err(error) = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await {
+                tracing::debug!(%peer, %error, "connection ended");
+            }
+        });
+    }
+}
+
+pub fn form_params(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (sigv4::percent_decode(key, true), sigv4::percent_decode(value, true))
+        })
+        .collect()
+}
+
+fn classify(method: &Method, path: &str, headers: &hyper::HeaderMap, query: &str, body: &[u8]) -> Option<(Call, Vec<(String, String)>)> {
+    if let Some(target) = headers.get("x-amz-target").and_then(|value| value.to_str().ok()) {
+        let (service, operation) = target.split_once('.')?;
+        return match service {
+            "SageMaker" => Some((Call::SageMaker(operation.to_string()), Vec::new())),
+            "Logs_20140328" => Some((Call::Logs(operation.to_string()), Vec::new())),
+            _ => None,
+        };
+    }
+    if let Some(rest) = path.strip_prefix("/endpoints/")
+        && let Some(name) = rest.strip_suffix("/invocations")
+        && method == Method::POST
+    {
+        return Some((Call::Runtime(sigv4::percent_decode(name, false)), Vec::new()));
+    }
+    let mut params = form_params(query);
+    if method == Method::POST {
+        params.extend(form_params(std::str::from_utf8(body).unwrap_or("")));
+    }
+    let action = params.iter().find(|(key, _)| key == "Action").map(|(_, value)| value.clone())?;
+    Some((Call::Sts(action), params))
+}
+
+async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpResponse, DroppedConnection> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) => {
+            tracing::debug!(%error, "request body not readable");
+            return Ok(wire::json_error(&ApiError::new(ErrorCode::Serialization, "Request body could not be read.")));
+        }
+    };
+    let path = parts.uri.path();
+    if let Some(control_path) = path.strip_prefix("/_emulator/") {
+        return Ok(control_api(&app, &parts.method, control_path, &body));
+    }
+    let query = parts.uri.query().unwrap_or("");
+    let Some((call, params)) = classify(&parts.method, path, &parts.headers, query, &body) else {
+        tracing::debug!(method = %parts.method, path, "unroutable request");
+        return Ok(wire::json_error(&ApiError::new(ErrorCode::UnknownOperation, "The emulator cannot tell which operation this request is for.")));
+    };
+    let full_name = call.full_name();
+    app.control.count_call(&full_name);
+    let span = tracing::debug_span!("call", operation = %full_name);
+    let _entered = span.enter();
+
+    // AssumeRoleWithWebIdentity is the one call AWS serves unsigned: the web identity token is
+    // the credential.
+    let unsigned_allowed = call == Call::Sts("AssumeRoleWithWebIdentity".to_string());
+    if !unsigned_allowed {
+        let signed = SignedRequest { method: parts.method.as_str(), path, query, headers: &parts.headers, body: &body };
+        let lookup = |key: &str| app.secret_for(key);
+        let verifier: Option<&dyn Fn(&str) -> Option<String>> = if app.credentials.is_some() { Some(&lookup) } else { None };
+        if let Err(error) = sigv4::check(&signed, verifier) {
+            tracing::info!(code = error.code.wire_name(), "request rejected by authentication");
+            return Ok(call.error_response(&error));
+        }
+    }
+
+    let (latency, verdict) = app.control.judge(&full_name);
+    if let Some(latency) = latency {
+        tokio::time::sleep(latency).await;
+    }
+    match verdict {
+        Verdict::Serve => {}
+        Verdict::Fail(error) => return Ok(call.error_response(&error)),
+        Verdict::Drop => return Err(DroppedConnection),
+    }
+
+    let response = match &call {
+        Call::SageMaker(operation) => match parse_object(&body) {
+            Ok(input) => {
+                let result = {
+                    let mut world = app.lock_world();
+                    let now = now();
+                    world.advance(now);
+                    world.sagemaker_operation(operation, input, now)
+                };
+                match result {
+                    Ok(output) => wire::json_ok(&output),
+                    Err(error) => {
+                        tracing::debug!(code = error.code.wire_name(), message = %error.message, "operation failed");
+                        wire::json_error(&error)
+                    }
+                }
+            }
+            Err(error) => wire::json_error(&error),
+        },
+        Call::Logs(operation) => match parse_object(&body) {
+            Ok(input) => {
+                let result = {
+                    let mut world = app.lock_world();
+                    let now = now();
+                    world.advance(now);
+                    world.logs_operation(operation, &input, now)
+                };
+                match result {
+                    Ok(output) => wire::json_ok(&output),
+                    Err(error) => wire::json_error(&error),
+                }
+            }
+            Err(error) => wire::json_error(&error),
+        },
+        Call::Runtime(endpoint) => {
+            let content_type = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream");
+            let result = {
+                let mut world = app.lock_world();
+                let now = now();
+                world.advance(now);
+                world.invoke_endpoint(endpoint, content_type, &body)
+            };
+            match result {
+                Ok(invocation) => invocation.into_response(),
+                Err(error) => wire::rest_json_error(&error),
+            }
+        }
+        Call::Sts(action) => {
+            let auth_key = parts
+                .headers
+                .get("authorization")
+                .and_then(|value| value.to_str().ok())
+                .and_then(|header| sigv4::parse_authorization(header).ok())
+                .map(|auth| auth.access_key);
+            match crate::sts::handle(&app, action, &params, auth_key.as_deref()) {
+                Ok(xml) => wire::xml_ok(xml),
+                Err(error) => wire::xml_error(&error),
+            }
+        }
+    };
+    Ok(response)
+}
+
+fn control_json(status: StatusCode, body: Value) -> HttpResponse {
+    wire::plain(status, "application/json", body.to_string().into_bytes())
+}
+
+fn control_error(message: impl std::fmt::Display) -> HttpResponse {
+    control_json(StatusCode::BAD_REQUEST, json!({ "error": message.to_string() }))
+}
+
+fn control_api(app: &App, method: &Method, path: &str, body: &Bytes) -> HttpResponse {
+    let path = path.trim_end_matches('/');
+    match (method, path) {
+        (&Method::GET, "health") => control_json(StatusCode::OK, json!({ "status": "ok" })),
+        (&Method::POST, "faults") => match serde_json::from_slice::<FaultRule>(body) {
+            Ok(rule) => match app.control.add_fault(rule) {
+                Ok(()) => control_json(StatusCode::OK, json!({ "faults": app.control.faults() })),
+                Err(error) => control_error(error),
+            },
+            Err(error) => control_error(error),
+        },
+        (&Method::GET, "faults") => control_json(StatusCode::OK, json!({ "faults": app.control.faults() })),
+        (&Method::DELETE, "faults") => {
+            app.control.clear_faults();
+            control_json(StatusCode::OK, json!({ "faults": [] }))
+        }
+        (&Method::PUT, "rate-limits") | (&Method::POST, "rate-limits") => match serde_json::from_slice::<RateLimitRule>(body) {
+            Ok(rule) => match app.control.set_rate_limit(rule) {
+                Ok(()) => control_json(StatusCode::OK, json!({ "rateLimits": app.control.rate_limits() })),
+                Err(error) => control_error(error),
+            },
+            Err(error) => control_error(error),
+        },
+        (&Method::GET, "rate-limits") => control_json(StatusCode::OK, json!({ "rateLimits": app.control.rate_limits() })),
+        (&Method::DELETE, "rate-limits") => {
+            app.control.clear_rate_limits();
+            control_json(StatusCode::OK, json!({ "rateLimits": [] }))
+        }
+        (&Method::GET, "calls") => control_json(StatusCode::OK, json!(app.control.calls())),
+        (&Method::DELETE, "calls") => {
+            app.control.clear_calls();
+            control_json(StatusCode::OK, json!({}))
+        }
+        (&Method::POST, "reset") => {
+            *app.lock_world() = World::new(app.settings.clone());
+            app.control.reset();
+            app.issued.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            tracing::info!("emulator reset");
+            control_json(StatusCode::OK, json!({ "reset": true }))
+        }
+        _ => control_json(StatusCode::NOT_FOUND, json!({ "error": format!("no control endpoint {method} /_emulator/{path}") })),
+    }
+}

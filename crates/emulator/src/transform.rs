@@ -1,0 +1,220 @@
+//! Batch transform jobs: the model must exist; InProgress → Completed | Failed, Stop → Stopping →
+//! Stopped; one log stream per instance in /aws/sagemaker/TransformJobs.
+
+use serde_json::{Map, Value, json};
+
+use crate::validate::Violations;
+use crate::wire::{ApiError, ErrorCode};
+use crate::world::{
+    ListFilter, LogProducer, LogSource, Step, World, descending, echoed_request, is_terminal_status, paginate,
+    reserved_tags, str_member, time_value, validate_list_request, visible,
+};
+
+pub const TRANSFORM_STATUSES: &[&str] = &["InProgress", "Completed", "Failed", "Stopping", "Stopped"];
+
+pub struct TransformJob {
+    pub name: String,
+    pub arn: String,
+    pub request: Box<str>,
+    pub created: f64,
+    pub plan: Vec<Step>,
+    pub failure_reason: Option<String>,
+    pub instance_count: u32,
+}
+
+impl World {
+    pub fn create_transform_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
+        let mut violations = Violations::new();
+        let name = violations.resource_name(&body, "TransformJobName", "transformJobName");
+        if let Some(model) = violations.required(&body, "ModelName", "modelName") {
+            violations.length(model, "modelName", 1, 63);
+            violations.string_pattern(model, "modelName", &crate::validate::NAME_RE, crate::validate::NAME_PATTERN);
+        }
+        if let Some(input) = violations.required(&body, "TransformInput", "transformInput") {
+            if let Some(source) = violations.required(input, "DataSource", "transformInput.dataSource")
+                && let Some(s3) = violations.required(source, "S3DataSource", "transformInput.dataSource.s3DataSource")
+            {
+                if let Some(kind) = violations.required(s3, "S3DataType", "transformInput.dataSource.s3DataSource.s3DataType") {
+                    violations.enum_value(kind, "transformInput.dataSource.s3DataSource.s3DataType", &["ManifestFile", "S3Prefix", "AugmentedManifestFile", "Converse"]);
+                }
+                if let Some(uri) = violations.required(s3, "S3Uri", "transformInput.dataSource.s3DataSource.s3Uri") {
+                    violations.s3_uri(uri, "transformInput.dataSource.s3DataSource.s3Uri");
+                }
+            }
+            violations.optional_enum(input, "CompressionType", "transformInput.compressionType", &["None", "Gzip"]);
+            violations.optional_enum(input, "SplitType", "transformInput.splitType", &["None", "Line", "RecordIO", "TFRecord"]);
+        }
+        if let Some(output) = violations.required(&body, "TransformOutput", "transformOutput") {
+            if let Some(uri) = violations.required(output, "S3OutputPath", "transformOutput.s3OutputPath") {
+                violations.s3_uri(uri, "transformOutput.s3OutputPath");
+            }
+            violations.optional_enum(output, "AssembleWith", "transformOutput.assembleWith", &["None", "Line"]);
+        }
+        if let Some(resources) = violations.required(&body, "TransformResources", "transformResources") {
+            if let Some(kind) = violations.required(resources, "InstanceType", "transformResources.instanceType") {
+                violations.instance_type(kind, "transformResources.instanceType");
+            }
+            if let Some(count) = violations.required(resources, "InstanceCount", "transformResources.instanceCount") {
+                violations.range(count, "transformResources.instanceCount", Some(1), None);
+            }
+        }
+        violations.optional_enum(&body, "BatchStrategy", "batchStrategy", &["MultiRecord", "SingleRecord"]);
+        if let Some(value) = body.get("MaxConcurrentTransforms") {
+            violations.range(value, "maxConcurrentTransforms", Some(0), None);
+        }
+        if let Some(value) = body.get("MaxPayloadInMB") {
+            violations.range(value, "maxPayloadInMB", Some(0), None);
+        }
+        violations.tags(body.get("Tags"), "tags");
+        violations.finish()?;
+        let name = name.unwrap_or_default();
+        let reserved = reserved_tags(body.get("Tags"), &["Completed", "Failed"])?;
+        if let Some(existing) = self.transform_jobs.get(&name) {
+            return Err(ApiError::new(
+                ErrorCode::ResourceInUse,
+                format!("Job name must be unique within an AWS account and region, and a job with this name already exists ({})", existing.arn),
+            ));
+        }
+        let model = str_member(&body, "ModelName").unwrap_or("");
+        if !self.models.contains_key(model) {
+            return Err(ApiError::validation(format!("Could not find model \"{}\".", self.settings.arn("model", model))));
+        }
+        let duration = reserved.duration.unwrap_or(self.settings.default_duration);
+        let at = |fraction: f64| now + self.settings.real(duration * fraction);
+        let failed = match reserved.outcome.as_deref() {
+            Some(outcome) => outcome == "Failed",
+            None => self.settings.default_outcome == crate::world::Outcome::Failed,
+        };
+        let mut plan = vec![
+            Step { at: now, status: "InProgress", secondary: "", message: "" },
+            // Not a status change: marks TransformStartTime and the creation of the log streams.
+            Step { at: at(0.3), status: "InProgress", secondary: "Transforming", message: "" },
+        ];
+        let failure_reason = if failed {
+            plan.push(Step { at: at(1.0), status: "Failed", secondary: "", message: "" });
+            Some(reserved.failure_reason.unwrap_or_else(|| "ClientError: the emulated transform failed (emulator:outcome tag or --default-outcome)".to_string()))
+        } else {
+            plan.push(Step { at: at(1.0), status: "Completed", secondary: "", message: "" });
+            None
+        };
+        let arn = self.settings.arn("transform-job", &name);
+        let instance_count = body.pointer("/TransformResources/InstanceCount").and_then(Value::as_u64).unwrap_or(1).clamp(1, 64) as u32;
+        self.store_tags(&arn, body.get("Tags"));
+        self.transform_jobs.insert(
+            name.clone(),
+            TransformJob { name: name.clone(), arn: arn.clone(), request: body.to_string().into_boxed_str(), created: now, plan, failure_reason, instance_count },
+        );
+        self.log_producers.push(LogProducer { source: LogSource::Transform, job: name, written_until: now });
+        Ok(json!({ "TransformJobArn": arn }))
+    }
+
+    fn transform_job(&self, body: &Value) -> Result<&TransformJob, ApiError> {
+        let mut violations = Violations::new();
+        let name = violations.resource_name(body, "TransformJobName", "transformJobName");
+        violations.finish()?;
+        let name = name.unwrap_or_default();
+        self.transform_jobs
+            .get(&name)
+            .ok_or_else(|| ApiError::validation(format!("Could not find requested job with name {name}")))
+    }
+
+    pub fn describe_transform_job(&self, body: &Value, now: f64) -> Result<Value, ApiError> {
+        let job = self.transform_job(body)?;
+        let shown = visible(&job.plan, now);
+        let current = shown.last().expect("plan never empty");
+        let mut out: Map<String, Value> = echoed_request(&job.request, &["Tags"]);
+        out.insert("TransformJobArn".into(), json!(job.arn));
+        out.insert("TransformJobStatus".into(), json!(current.status));
+        if current.status == "Failed"
+            && let Some(reason) = &job.failure_reason
+        {
+            out.insert("FailureReason".into(), json!(reason));
+        }
+        out.insert("CreationTime".into(), time_value(job.created));
+        if let Some(start) = shown.iter().find(|step| step.secondary == "Transforming") {
+            out.insert("TransformStartTime".into(), time_value(start.at));
+        }
+        if is_terminal_status(current.status) {
+            out.insert("TransformEndTime".into(), time_value(current.at));
+        }
+        Ok(Value::Object(out))
+    }
+
+    pub fn stop_transform_job(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
+        let name = self.transform_job(body)?.name.clone();
+        let delay = self.settings.real(crate::training::STOP_DELAY);
+        let job = self.transform_jobs.get_mut(&name).expect("checked above");
+        let current = visible(&job.plan, now).last().expect("plan never empty");
+        if is_terminal_status(current.status) || current.status == "Stopping" {
+            return Err(ApiError::validation(format!("The transform job {name} is in status {} and cannot be stopped.", current.status)));
+        }
+        job.plan.retain(|step| step.at <= now);
+        job.plan.push(Step { at: now, status: "Stopping", secondary: "", message: "" });
+        job.plan.push(Step { at: now + delay, status: "Stopped", secondary: "", message: "" });
+        Ok(json!({}))
+    }
+
+    pub fn list_transform_jobs(&self, body: &Value, now: f64) -> Result<Value, ApiError> {
+        validate_list_request(body, &["Name", "CreationTime", "Status"], TRANSFORM_STATUSES)?;
+        let filter = ListFilter::from_request(body);
+        let mut rows: Vec<(&TransformJob, &Step)> = self
+            .transform_jobs
+            .values()
+            .filter_map(|job| {
+                let current = visible(&job.plan, now).last()?;
+                filter.accepts(&job.name, Some(current.status), job.created, current.at).then_some((job, current))
+            })
+            .collect();
+        match str_member(body, "SortBy").unwrap_or("CreationTime") {
+            "Name" => rows.sort_by(|a, b| a.0.name.cmp(&b.0.name)),
+            "Status" => rows.sort_by(|a, b| a.1.status.cmp(b.1.status).then(a.0.name.cmp(&b.0.name))),
+            _ => rows.sort_by(|a, b| a.0.created.total_cmp(&b.0.created).then(a.0.name.cmp(&b.0.name))),
+        }
+        if descending(body) {
+            rows.reverse();
+        }
+        let (page, next) = paginate(rows, body, 10, 100)?;
+        let summaries: Vec<Value> = page
+            .into_iter()
+            .map(|(job, current)| {
+                let mut summary = json!({
+                    "TransformJobName": job.name,
+                    "TransformJobArn": job.arn,
+                    "CreationTime": time_value(job.created),
+                    "LastModifiedTime": time_value(current.at),
+                    "TransformJobStatus": current.status,
+                });
+                if is_terminal_status(current.status) {
+                    summary["TransformEndTime"] = time_value(current.at);
+                }
+                if current.status == "Failed"
+                    && let Some(reason) = &job.failure_reason
+                {
+                    summary["FailureReason"] = json!(reason);
+                }
+                summary
+            })
+            .collect();
+        let mut response = json!({ "TransformJobSummaries": summaries });
+        if let Some(next) = next {
+            response["NextToken"] = json!(next);
+        }
+        Ok(response)
+    }
+}
+
+/// When a transform job's streams appear, and every line it writes: (stream, ms, message).
+pub fn transform_log_lines(job: &TransformJob) -> (f64, Vec<(String, i64, String)>) {
+    let start = job.plan.iter().find(|step| step.secondary == "Transforming" || step.status != "InProgress").map(|step| step.at).unwrap_or(job.created);
+    let mut lines = Vec::new();
+    for instance in 1..=job.instance_count {
+        let stream = format!("{}/algo-{instance}-{}", job.name, start.floor() as i64);
+        let ms = |at: f64| (at * 1000.0).round() as i64 + i64::from(instance);
+        lines.push((stream.clone(), ms(start), format!("[algo-{instance}] Starting the inference server")));
+        lines.push((stream.clone(), ms(start) + 10, format!("[algo-{instance}] POST /invocations 200")));
+        if let Some(end) = job.plan.last().filter(|step| is_terminal_status(step.status)) {
+            lines.push((stream, ms(end.at) - 1, format!("[algo-{instance}] Transform {}", end.status.to_lowercase())));
+        }
+    }
+    (start, lines)
+}

@@ -1,0 +1,455 @@
+//! Hyperparameter tuning jobs. A tuning job really launches training jobs, named
+//! `<tuning>-<NNN>-<8 hex>`, at most MaxParallelTrainingJobs at a time and MaxNumberOfTrainingJobs
+//! in all. Launches are computed from the clock: a slot frees when its child reaches a terminal
+//! state, and the next child starts at that instant.
+
+use rand::Rng;
+use serde_json::{Map, Value, json};
+
+use crate::training::{STOP_DELAY, TrainingJob, TrainingSpec, metric_value, stop_plan, validate_training_definition};
+use crate::validate::Violations;
+use crate::wire::{ApiError, ErrorCode};
+use crate::world::{
+    ListFilter, Outcome, World, descending, echoed_request, is_terminal_status, paginate, reserved_tags, str_member,
+    terminal_at, time_value, validate_list_request, visible,
+};
+
+pub const TUNING_STATUSES: &[&str] = &["Completed", "InProgress", "Failed", "Stopped", "Stopping"];
+/// Emulated seconds between creating a tuning job and its first children.
+const LAUNCH_DELAY: f64 = 1.0;
+
+pub struct TuningJob {
+    pub name: String,
+    pub arn: String,
+    pub request: Box<str>,
+    pub created: f64,
+    pub max_number: usize,
+    pub minimize: bool,
+    pub objective_metric: String,
+    /// When each parallel slot is next free.
+    pub slots: Vec<f64>,
+    pub children: Vec<String>,
+    pub stop_requested: Option<f64>,
+    pub child_outcome: Outcome,
+    pub child_duration: f64,
+    pub child_failure_reason: Option<String>,
+}
+
+/// What a tuning job looks like at one instant.
+struct TuningView {
+    status: &'static str,
+    modified: f64,
+    ended: Option<f64>,
+    completed: u64,
+    in_progress: u64,
+    failed: u64,
+    stopped: u64,
+}
+
+fn tuning_missing(name: &str) -> ApiError {
+    ApiError::new(ErrorCode::ResourceNotFound, format!("Amazon SageMaker can't find a tuning job with name {name}"))
+}
+
+impl World {
+    pub fn create_tuning_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
+        let mut violations = Violations::new();
+        let name = violations.tuning_name(&body, "HyperParameterTuningJobName", "hyperParameterTuningJobName");
+        if let Some(config) = violations.required(&body, "HyperParameterTuningJobConfig", "hyperParameterTuningJobConfig") {
+            let prefix = "hyperParameterTuningJobConfig";
+            if let Some(strategy) = violations.required(config, "Strategy", &format!("{prefix}.strategy")) {
+                violations.enum_value(strategy, &format!("{prefix}.strategy"), &["Bayesian", "Random", "Hyperband", "Grid"]);
+            }
+            if let Some(objective) = config.get("HyperParameterTuningJobObjective") {
+                if let Some(kind) = violations.required(objective, "Type", &format!("{prefix}.hyperParameterTuningJobObjective.type")) {
+                    violations.enum_value(kind, &format!("{prefix}.hyperParameterTuningJobObjective.type"), &["Maximize", "Minimize"]);
+                }
+                if let Some(metric) = violations.required(objective, "MetricName", &format!("{prefix}.hyperParameterTuningJobObjective.metricName")) {
+                    violations.length(metric, &format!("{prefix}.hyperParameterTuningJobObjective.metricName"), 1, 255);
+                }
+            } else {
+                violations.push(&Value::Null, &format!("{prefix}.hyperParameterTuningJobObjective"), "Member must not be null");
+            }
+            if let Some(limits) = violations.required(config, "ResourceLimits", &format!("{prefix}.resourceLimits")) {
+                if let Some(number) = limits.get("MaxNumberOfTrainingJobs") {
+                    violations.range(number, &format!("{prefix}.resourceLimits.maxNumberOfTrainingJobs"), Some(1), None);
+                }
+                if let Some(parallel) = violations.required(limits, "MaxParallelTrainingJobs", &format!("{prefix}.resourceLimits.maxParallelTrainingJobs")) {
+                    violations.range(parallel, &format!("{prefix}.resourceLimits.maxParallelTrainingJobs"), Some(1), None);
+                }
+            }
+            violations.optional_enum(config, "TrainingJobEarlyStoppingType", &format!("{prefix}.trainingJobEarlyStoppingType"), &["Off", "Auto"]);
+        }
+        if let Some(definition) = violations.required(&body, "TrainingJobDefinition", "trainingJobDefinition") {
+            validate_training_definition(definition, &mut violations, &["TrainingJobDefinition"]);
+        }
+        violations.tags(body.get("Tags"), "tags");
+        violations.finish()?;
+        let name = name.unwrap_or_default();
+        let reserved = reserved_tags(body.get("Tags"), &["Completed", "Failed"])?;
+        let arn = self.settings.arn("hyper-parameter-tuning-job", &name);
+        if self.tuning_jobs.contains_key(&name) {
+            return Err(ApiError::new(ErrorCode::ResourceInUse, format!("Hyperparameter tuning job \"{arn}\" already exists.")));
+        }
+        let config = &body["HyperParameterTuningJobConfig"];
+        let max_parallel = config.pointer("/ResourceLimits/MaxParallelTrainingJobs").and_then(Value::as_u64).unwrap_or(1).clamp(1, 100) as usize;
+        let max_number = config.pointer("/ResourceLimits/MaxNumberOfTrainingJobs").and_then(Value::as_u64).unwrap_or(1).clamp(1, 500) as usize;
+        let job = TuningJob {
+            name: name.clone(),
+            arn: arn.clone(),
+            created: now,
+            max_number,
+            minimize: config.pointer("/HyperParameterTuningJobObjective/Type").and_then(Value::as_str) == Some("Minimize"),
+            objective_metric: config.pointer("/HyperParameterTuningJobObjective/MetricName").and_then(Value::as_str).unwrap_or("").to_string(),
+            slots: vec![now + self.settings.real(LAUNCH_DELAY); max_parallel],
+            children: Vec::new(),
+            stop_requested: None,
+            child_outcome: if reserved.outcome.as_deref() == Some("Failed") { Outcome::Failed } else { Outcome::Completed },
+            child_duration: reserved.duration.unwrap_or(self.settings.default_duration),
+            child_failure_reason: reserved.failure_reason,
+            request: body.to_string().into_boxed_str(),
+        };
+        self.store_tags(&arn, body.get("Tags"));
+        self.tuning_jobs.insert(name.clone(), job);
+        self.active_tuning_jobs.push(name);
+        self.advance_tuning_jobs(now);
+        Ok(json!({ "HyperParameterTuningJobArn": arn }))
+    }
+
+    /// Launches every child whose slot freed by `now`, at the instant it freed.
+    pub fn advance_tuning_jobs(&mut self, now: f64) {
+        let mut still_active = Vec::new();
+        for name in std::mem::take(&mut self.active_tuning_jobs) {
+            loop {
+                let Some(tuning) = self.tuning_jobs.get(&name) else { break };
+                if tuning.stop_requested.is_some() || tuning.children.len() >= tuning.max_number {
+                    break;
+                }
+                let (slot, free_at) = tuning
+                    .slots
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+                    .expect("at least one slot");
+                if free_at > now {
+                    break;
+                }
+                let spec = child_spec(tuning);
+                let child_name = spec.name.clone();
+                self.insert_training_job(spec, free_at);
+                let ends = self.training_jobs.get(&child_name).and_then(|job| terminal_at(&job.plan)).unwrap_or(f64::INFINITY);
+                let tuning = self.tuning_jobs.get_mut(&name).expect("present above");
+                tuning.children.push(child_name);
+                tuning.slots[slot] = ends;
+            }
+            if let Some(tuning) = self.tuning_jobs.get(&name)
+                && tuning.stop_requested.is_none()
+                && tuning.children.len() < tuning.max_number
+            {
+                still_active.push(name);
+            }
+        }
+        self.active_tuning_jobs = still_active;
+    }
+
+    fn tuning_view(&self, tuning: &TuningJob, now: f64) -> TuningView {
+        let mut view = TuningView { status: "InProgress", modified: tuning.created, ended: None, completed: 0, in_progress: 0, failed: 0, stopped: 0 };
+        let mut last_end: f64 = tuning.created;
+        let mut all_terminal = true;
+        for child in tuning.children.iter().filter_map(|name| self.training_jobs.get(name)) {
+            let shown = visible(&child.plan, now);
+            let current = shown.last().expect("plan never empty");
+            view.modified = view.modified.max(child.created);
+            match current.status {
+                "Completed" => view.completed += 1,
+                "Failed" => view.failed += 1,
+                "Stopped" => view.stopped += 1,
+                _ => view.in_progress += 1,
+            }
+            match terminal_at(&child.plan) {
+                Some(end) if end <= now => last_end = last_end.max(end),
+                _ => all_terminal = false,
+            }
+        }
+        if let Some(stop) = tuning.stop_requested {
+            let done = if all_terminal { last_end.max(stop + self.settings.real(STOP_DELAY)) } else { f64::INFINITY };
+            if done <= now {
+                view.status = "Stopped";
+                view.ended = Some(done);
+                view.modified = done;
+            } else {
+                view.status = "Stopping";
+                view.modified = view.modified.max(stop);
+            }
+        } else if all_terminal && tuning.children.len() >= tuning.max_number {
+            view.status = if view.completed == 0 { "Failed" } else { "Completed" };
+            view.ended = Some(last_end);
+            view.modified = last_end;
+        }
+        view
+    }
+
+    fn best_child(&self, tuning: &TuningJob, now: f64) -> Option<&TrainingJob> {
+        tuning
+            .children
+            .iter()
+            .filter_map(|name| self.training_jobs.get(name))
+            .filter(|child| visible(&child.plan, now).last().is_some_and(|step| step.status == "Completed"))
+            .min_by(|a, b| {
+                let (a, b) = (metric_value(&a.name, &tuning.objective_metric), metric_value(&b.name, &tuning.objective_metric));
+                if tuning.minimize { a.total_cmp(&b) } else { b.total_cmp(&a) }
+            })
+    }
+
+    fn tuning_job(&self, body: &Value) -> Result<&TuningJob, ApiError> {
+        let mut violations = Violations::new();
+        let name = violations.tuning_name(body, "HyperParameterTuningJobName", "hyperParameterTuningJobName").unwrap_or_default();
+        violations.finish()?;
+        self.tuning_jobs.get(&name).ok_or_else(|| tuning_missing(&name))
+    }
+
+    pub fn describe_tuning_job(&self, body: &Value, now: f64) -> Result<Value, ApiError> {
+        let tuning = self.tuning_job(body)?;
+        let view = self.tuning_view(tuning, now);
+        let mut out = echoed_request(&tuning.request, &["Tags"]);
+        out.insert("HyperParameterTuningJobArn".into(), json!(tuning.arn));
+        out.insert("HyperParameterTuningJobStatus".into(), json!(view.status));
+        out.insert("CreationTime".into(), time_value(tuning.created));
+        if let Some(ended) = view.ended {
+            out.insert("HyperParameterTuningEndTime".into(), time_value(ended));
+        }
+        out.insert("LastModifiedTime".into(), time_value(view.modified));
+        out.insert(
+            "TrainingJobStatusCounters".into(),
+            json!({ "Completed": view.completed, "InProgress": view.in_progress, "RetryableError": 0, "NonRetryableError": view.failed, "Stopped": view.stopped }),
+        );
+        out.insert(
+            "ObjectiveStatusCounters".into(),
+            json!({ "Succeeded": view.completed, "Pending": view.in_progress, "Failed": view.failed + view.stopped }),
+        );
+        if view.status == "Failed" {
+            let reason = tuning.child_failure_reason.clone().unwrap_or_else(|| "All training jobs failed. Please take a look at the training jobs' failure reasons.".to_string());
+            out.insert("FailureReason".into(), json!(reason));
+        }
+        if let Some(best) = self.best_child(tuning, now) {
+            out.insert("BestTrainingJob".into(), Value::Object(child_summary(best, tuning, now)));
+        }
+        Ok(Value::Object(out))
+    }
+
+    pub fn stop_tuning_job(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
+        let tuning = self.tuning_job(body)?;
+        let view = self.tuning_view(tuning, now);
+        if view.status != "InProgress" {
+            return Err(ApiError::validation(format!("The hyperparameter tuning job {} is in status {} and cannot be stopped.", tuning.name, view.status)));
+        }
+        let name = tuning.name.clone();
+        let children = tuning.children.clone();
+        let delay = self.settings.real(STOP_DELAY);
+        for child in children {
+            if let Some(job) = self.training_jobs.get_mut(&child) {
+                let current = visible(&job.plan, now).last().expect("plan never empty");
+                if !is_terminal_status(current.status) && current.status != "Stopping" {
+                    stop_plan(&mut job.plan, now, delay);
+                }
+            }
+        }
+        if let Some(tuning) = self.tuning_jobs.get_mut(&name) {
+            tuning.stop_requested = Some(now);
+        }
+        self.active_tuning_jobs.retain(|active| active != &name);
+        tracing::debug!(tuning = %name, "tuning job stopping with its children");
+        Ok(json!({}))
+    }
+
+    pub fn list_tuning_jobs(&self, body: &Value, now: f64) -> Result<Value, ApiError> {
+        validate_list_request(body, &["Name", "Status", "CreationTime"], TUNING_STATUSES)?;
+        let filter = ListFilter::from_request(body);
+        let mut rows: Vec<(&TuningJob, TuningView)> = self
+            .tuning_jobs
+            .values()
+            .map(|tuning| (tuning, self.tuning_view(tuning, now)))
+            .filter(|(tuning, view)| filter.accepts(&tuning.name, Some(view.status), tuning.created, view.modified))
+            .collect();
+        match str_member(body, "SortBy").unwrap_or("CreationTime") {
+            "Name" => rows.sort_by(|a, b| a.0.name.cmp(&b.0.name)),
+            "Status" => rows.sort_by(|a, b| a.1.status.cmp(b.1.status).then(a.0.name.cmp(&b.0.name))),
+            _ => rows.sort_by(|a, b| a.0.created.total_cmp(&b.0.created).then(a.0.name.cmp(&b.0.name))),
+        }
+        if descending(body) {
+            rows.reverse();
+        }
+        let (page, next) = paginate(rows, body, 10, 100)?;
+        let items: Vec<Value> = page
+            .into_iter()
+            .map(|(tuning, view)| {
+                let request: Value = serde_json::from_str(&tuning.request).unwrap_or(Value::Null);
+                let mut item = json!({
+                    "HyperParameterTuningJobName": tuning.name,
+                    "HyperParameterTuningJobArn": tuning.arn,
+                    "HyperParameterTuningJobStatus": view.status,
+                    "Strategy": request.pointer("/HyperParameterTuningJobConfig/Strategy").cloned().unwrap_or(json!("Bayesian")),
+                    "CreationTime": time_value(tuning.created),
+                    "LastModifiedTime": time_value(view.modified),
+                    "TrainingJobStatusCounters": { "Completed": view.completed, "InProgress": view.in_progress, "RetryableError": 0, "NonRetryableError": view.failed, "Stopped": view.stopped },
+                    "ObjectiveStatusCounters": { "Succeeded": view.completed, "Pending": view.in_progress, "Failed": view.failed + view.stopped },
+                });
+                if let Some(limits) = request.pointer("/HyperParameterTuningJobConfig/ResourceLimits") {
+                    item["ResourceLimits"] = limits.clone();
+                }
+                if let Some(ended) = view.ended {
+                    item["HyperParameterTuningEndTime"] = time_value(ended);
+                }
+                item
+            })
+            .collect();
+        let mut response = json!({ "HyperParameterTuningJobSummaries": items });
+        if let Some(next) = next {
+            response["NextToken"] = json!(next);
+        }
+        Ok(response)
+    }
+
+    pub fn list_training_jobs_for_tuning_job(&self, body: &Value, now: f64) -> Result<Value, ApiError> {
+        let tuning = self.tuning_job(body)?;
+        validate_list_request(body, &["Name", "CreationTime", "Status", "FinalObjectiveMetricValue"], crate::training::TRAINING_STATUSES)?;
+        let wanted = str_member(body, "StatusEquals");
+        let mut rows: Vec<&TrainingJob> = tuning
+            .children
+            .iter()
+            .filter_map(|name| self.training_jobs.get(name))
+            .filter(|child| wanted.is_none_or(|wanted| visible(&child.plan, now).last().is_some_and(|step| step.status == wanted)))
+            .collect();
+        match str_member(body, "SortBy").unwrap_or("CreationTime") {
+            "Name" => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+            "Status" => rows.sort_by_key(|child| visible(&child.plan, now).last().map(|step| step.status).unwrap_or("")),
+            "FinalObjectiveMetricValue" => rows.sort_by(|a, b| {
+                metric_value(&a.name, &tuning.objective_metric).total_cmp(&metric_value(&b.name, &tuning.objective_metric))
+            }),
+            _ => rows.sort_by(|a, b| a.created.total_cmp(&b.created).then(a.name.cmp(&b.name))),
+        }
+        if descending(body) {
+            rows.reverse();
+        }
+        let (page, next) = paginate(rows, body, 10, 100)?;
+        let items: Vec<Value> = page.into_iter().map(|child| Value::Object(child_summary(child, tuning, now))).collect();
+        let mut response = json!({ "TrainingJobSummaries": items });
+        if let Some(next) = next {
+            response["NextToken"] = json!(next);
+        }
+        Ok(response)
+    }
+}
+
+fn child_summary(child: &TrainingJob, tuning: &TuningJob, now: f64) -> Map<String, Value> {
+    let shown = visible(&child.plan, now);
+    let current = shown.last().expect("plan never empty");
+    let mut out = Map::new();
+    out.insert("TrainingJobName".into(), json!(child.name));
+    out.insert("TrainingJobArn".into(), json!(child.arn));
+    out.insert("TuningJobName".into(), json!(tuning.name));
+    out.insert("CreationTime".into(), time_value(child.created));
+    if let Some(start) = shown.iter().find(|step| step.secondary == "Downloading" || step.secondary == "Training") {
+        out.insert("TrainingStartTime".into(), time_value(start.at));
+    }
+    if is_terminal_status(current.status) {
+        out.insert("TrainingEndTime".into(), time_value(current.at));
+    }
+    out.insert("TrainingJobStatus".into(), json!(current.status));
+    let tuned: Map<String, Value> =
+        child.tuned_hyperparameters.iter().flatten().map(|(key, value)| (key.clone(), json!(value))).collect();
+    out.insert("TunedHyperParameters".into(), Value::Object(tuned));
+    match current.status {
+        "Completed" => {
+            out.insert(
+                "FinalHyperParameterTuningJobObjectiveMetric".into(),
+                json!({
+                    "Type": if tuning.minimize { "Minimize" } else { "Maximize" },
+                    "MetricName": tuning.objective_metric,
+                    "Value": metric_value(&child.name, &tuning.objective_metric),
+                }),
+            );
+            out.insert("ObjectiveStatus".into(), json!("Succeeded"));
+        }
+        "Failed" | "Stopped" => {
+            out.insert("ObjectiveStatus".into(), json!("Failed"));
+            if let Some(reason) = child.failure_reason.as_ref().filter(|_| current.status == "Failed") {
+                out.insert("FailureReason".into(), json!(reason));
+            }
+        }
+        _ => {
+            out.insert("ObjectiveStatus".into(), json!("Pending"));
+        }
+    }
+    out
+}
+
+/// The next child of a tuning job: its name, hyperparameters sampled from the ranges, and the
+/// training request built from the tuning job's training job definition.
+fn child_spec(tuning: &TuningJob) -> TrainingSpec {
+    let mut rng = rand::rng();
+    let index = tuning.children.len() + 1;
+    let name = format!("{}-{index:03}-{:08x}", tuning.name, rng.random::<u32>());
+    let request: Value = serde_json::from_str(&tuning.request).unwrap_or(Value::Null);
+    let ranges = request.pointer("/HyperParameterTuningJobConfig/ParameterRanges").cloned().unwrap_or(Value::Null);
+    let mut tuned: Vec<(String, String)> = Vec::new();
+    for range in ranges.get("IntegerParameterRanges").and_then(Value::as_array).into_iter().flatten() {
+        let (Some(key), Some(min), Some(max)) = (str_member(range, "Name"), number(range, "MinValue"), number(range, "MaxValue")) else { continue };
+        let (low, high) = (min.min(max).round() as i64, min.max(max).round() as i64);
+        tuned.push((key.to_string(), rng.random_range(low..=high).to_string()));
+    }
+    for range in ranges.get("ContinuousParameterRanges").and_then(Value::as_array).into_iter().flatten() {
+        let (Some(key), Some(min), Some(max)) = (str_member(range, "Name"), number(range, "MinValue"), number(range, "MaxValue")) else { continue };
+        let (low, high) = (min.min(max), min.max(max));
+        let value = if str_member(range, "ScalingType") == Some("Logarithmic") && low > 0.0 {
+            (low.ln() + rng.random::<f64>() * (high.ln() - low.ln())).exp()
+        } else {
+            low + rng.random::<f64>() * (high - low)
+        };
+        tuned.push((key.to_string(), format!("{value:.6}")));
+    }
+    for range in ranges.get("CategoricalParameterRanges").and_then(Value::as_array).into_iter().flatten() {
+        let Some(key) = str_member(range, "Name") else { continue };
+        let values: Vec<&str> = range.get("Values").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        if !values.is_empty() {
+            // SageMaker passes categorical values to the algorithm JSON-quoted.
+            tuned.push((key.to_string(), format!("\"{}\"", values[rng.random_range(0..values.len())])));
+        }
+    }
+    let definition = request.get("TrainingJobDefinition").cloned().unwrap_or(json!({}));
+    let mut child = Map::new();
+    child.insert("TrainingJobName".into(), json!(name));
+    for member in [
+        "AlgorithmSpecification", "RoleArn", "InputDataConfig", "VpcConfig", "OutputDataConfig", "ResourceConfig",
+        "StoppingCondition", "EnableNetworkIsolation", "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining",
+        "CheckpointConfig",
+    ] {
+        if let Some(value) = definition.get(member) {
+            child.insert(member.into(), value.clone());
+        }
+    }
+    let mut hyperparameters: Map<String, Value> = definition.get("StaticHyperParameters").and_then(Value::as_object).cloned().unwrap_or_default();
+    for (key, value) in &tuned {
+        hyperparameters.insert(key.clone(), json!(value));
+    }
+    child.insert("HyperParameters".into(), Value::Object(hyperparameters));
+    TrainingSpec {
+        name,
+        request: Value::Object(child),
+        outcome: tuning.child_outcome,
+        duration: tuning.child_duration,
+        failure_reason: tuning.child_failure_reason.clone(),
+        tuning_job: Some((tuning.name.clone(), tuning.arn.clone())),
+        tuned_hyperparameters: Some(tuned),
+        objective_metric: Some(tuning.objective_metric.clone()),
+    }
+}
+
+/// Range bounds are strings in the API ("0.1"); numbers are accepted too.
+fn number(range: &Value, member: &str) -> Option<f64> {
+    match range.get(member)? {
+        Value::String(text) => text.parse().ok(),
+        Value::Number(number) => number.as_f64(),
+        _ => None,
+    }
+}

@@ -1,0 +1,352 @@
+//! The emulated account's state and clock. Everything lives in memory behind one lock held by the
+//! server for the duration of a single operation. Lifecycles are not driven by tasks: each job
+//! carries its schedule of timed transitions (its "plan") and every read shows the transitions
+//! whose time has come, so thousands of jobs cost nothing while idle.
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+
+use crate::hosting::{Endpoint, EndpointConfig, Model};
+use crate::logs::LogStore;
+use crate::training::TrainingJob;
+use crate::transform::TransformJob;
+use crate::tuning::TuningJob;
+use crate::wire::ApiError;
+
+/// The fixed fake account every ARN is issued in.
+pub const ACCOUNT_ID: &str = "123456789012";
+
+/// Seconds since the epoch, as SageMaker's JSON timestamps carry them.
+pub fn now() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs_f64()).unwrap_or(0.0)
+}
+
+/// Millisecond precision is what the SDKs keep; rounding here keeps equal instants equal after a
+/// round trip through a client.
+pub fn round_ms(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Outcome {
+    Completed,
+    Failed,
+    MaxRuntimeExceeded,
+}
+
+impl Outcome {
+    pub fn parse(text: &str) -> Option<Outcome> {
+        match text {
+            "Completed" => Some(Outcome::Completed),
+            "Failed" => Some(Outcome::Failed),
+            "MaxRuntimeExceeded" => Some(Outcome::MaxRuntimeExceeded),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub region: String,
+    /// Real seconds per emulated second: 1.0 runs lifecycles at the pace written in the docs,
+    /// 0.01 runs them a hundred times faster.
+    pub time_scale: f64,
+    pub default_outcome: Outcome,
+    /// Emulated seconds from creation to the terminal state of a job when its tags do not say.
+    pub default_duration: f64,
+    /// Emulated seconds an endpoint spends Creating / Updating / Deleting.
+    pub endpoint_duration: f64,
+}
+
+impl Settings {
+    pub fn arn(&self, resource: &str, name: &str) -> String {
+        // SageMaker lower-cases resource names inside ARNs.
+        format!("arn:aws:sagemaker:{}:{ACCOUNT_ID}:{resource}/{}", self.region, name.to_lowercase())
+    }
+    /// Real seconds for a span of emulated seconds.
+    pub fn real(&self, emulated: f64) -> f64 {
+        emulated * self.time_scale
+    }
+}
+
+/// One timed transition of a lifecycle.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub at: f64,
+    pub status: &'static str,
+    pub secondary: &'static str,
+    pub message: &'static str,
+}
+
+/// Transitions visible at `now`; the first step (creation) is always visible.
+pub fn visible(plan: &[Step], now: f64) -> &[Step] {
+    let count = plan.iter().take_while(|step| step.at <= now).count().max(1);
+    &plan[..count.min(plan.len())]
+}
+
+pub fn is_terminal_status(status: &str) -> bool {
+    matches!(status, "Completed" | "Failed" | "Stopped")
+}
+
+/// When the plan reaches its terminal state (the last step, if terminal).
+pub fn terminal_at(plan: &[Step]) -> Option<f64> {
+    plan.last().filter(|step| is_terminal_status(step.status)).map(|step| step.at)
+}
+
+/// Per-resource lifecycle control from the reserved tags of a Create request.
+#[derive(Debug, Clone, Default)]
+pub struct ReservedTags {
+    pub outcome: Option<String>,
+    pub duration: Option<f64>,
+    pub failure_reason: Option<String>,
+}
+
+pub const TAG_OUTCOME: &str = "emulator:outcome";
+pub const TAG_DURATION: &str = "emulator:duration-seconds";
+pub const TAG_FAILURE_REASON: &str = "emulator:failure-reason";
+
+pub fn reserved_tags(tags: Option<&Value>, allowed_outcomes: &[&str]) -> Result<ReservedTags, ApiError> {
+    let mut reserved = ReservedTags::default();
+    for tag in tags.and_then(Value::as_array).into_iter().flatten() {
+        let key = tag.get("Key").and_then(Value::as_str).unwrap_or("");
+        let value = tag.get("Value").and_then(Value::as_str).unwrap_or("");
+        match key {
+            TAG_OUTCOME => {
+                if !allowed_outcomes.contains(&value) {
+                    return Err(ApiError::validation(format!(
+                        "Tag {TAG_OUTCOME} must be one of [{}], got '{value}'",
+                        allowed_outcomes.join(", ")
+                    )));
+                }
+                reserved.outcome = Some(value.to_string());
+            }
+            TAG_DURATION => match value.parse::<f64>() {
+                Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => reserved.duration = Some(seconds),
+                _ => {
+                    return Err(ApiError::validation(format!(
+                        "Tag {TAG_DURATION} must be a non-negative number of seconds, got '{value}'"
+                    )));
+                }
+            },
+            TAG_FAILURE_REASON => reserved.failure_reason = Some(value.to_string()),
+            _ => {}
+        }
+    }
+    Ok(reserved)
+}
+
+/// Which job a log producer writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogSource {
+    Training,
+    Transform,
+}
+
+/// A job whose log events have not all been written yet; see `World::materialize_logs`.
+#[derive(Debug, Clone)]
+pub struct LogProducer {
+    pub source: LogSource,
+    pub job: String,
+    pub written_until: f64,
+}
+
+pub struct World {
+    pub settings: Settings,
+    pub training_jobs: HashMap<String, TrainingJob>,
+    pub tuning_jobs: HashMap<String, TuningJob>,
+    /// Tuning jobs that may still launch children; only these are advanced on each request.
+    pub active_tuning_jobs: Vec<String>,
+    pub transform_jobs: HashMap<String, TransformJob>,
+    pub models: HashMap<String, Model>,
+    pub endpoint_configs: HashMap<String, EndpointConfig>,
+    pub endpoints: HashMap<String, Endpoint>,
+    /// Tags by resource ARN, for resources that have any.
+    pub tags: HashMap<String, Vec<(String, String)>>,
+    pub logs: LogStore,
+    pub log_producers: Vec<LogProducer>,
+}
+
+impl World {
+    pub fn new(settings: Settings) -> Self {
+        World {
+            settings,
+            training_jobs: HashMap::new(),
+            tuning_jobs: HashMap::new(),
+            active_tuning_jobs: Vec::new(),
+            transform_jobs: HashMap::new(),
+            models: HashMap::new(),
+            endpoint_configs: HashMap::new(),
+            endpoints: HashMap::new(),
+            tags: HashMap::new(),
+            logs: LogStore::default(),
+            log_producers: Vec::new(),
+        }
+    }
+
+    /// Brings every clock-driven process up to `now`: tuning jobs launch the children whose slot
+    /// has freed, endpoints finish transitions, deleted endpoints disappear.
+    pub fn advance(&mut self, now: f64) {
+        self.advance_tuning_jobs(now);
+        self.settle_endpoints(now);
+    }
+
+    pub fn store_tags(&mut self, arn: &str, tags: Option<&Value>) {
+        let list: Vec<(String, String)> = tags
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|tag| {
+                let key = tag.get("Key")?.as_str()?.to_string();
+                let value = tag.get("Value").and_then(Value::as_str).unwrap_or("").to_string();
+                Some((key, value))
+            })
+            .collect();
+        if !list.is_empty() {
+            self.tags.insert(arn.to_string(), list);
+        }
+    }
+}
+
+// ---- small helpers for reading request members --------------------------------------------
+
+pub fn str_member<'a>(body: &'a Value, member: &str) -> Option<&'a str> {
+    body.get(member).and_then(Value::as_str)
+}
+
+/// Timestamps arrive as epoch seconds (what the SDKs send); ISO 8601 text is accepted too.
+pub fn time_member(body: &Value, member: &str) -> Option<f64> {
+    match body.get(member)? {
+        Value::Number(number) => number.as_f64(),
+        Value::String(text) => text.parse::<jiff::Timestamp>().ok().map(|ts| ts.as_millisecond() as f64 / 1000.0),
+        _ => None,
+    }
+}
+
+pub fn time_value(seconds: f64) -> Value {
+    serde_json::Number::from_f64(round_ms(seconds)).map(Value::Number).unwrap_or(Value::Null)
+}
+
+pub fn parse_object(body: &[u8]) -> Result<Value, ApiError> {
+    let text = if body.is_empty() { b"{}".as_slice() } else { body };
+    match serde_json::from_slice::<Value>(text) {
+        Ok(value @ Value::Object(_)) => Ok(value),
+        _ => Err(ApiError::new(crate::wire::ErrorCode::Serialization, "Start of structure or map found where not expected.")),
+    }
+}
+
+/// The common time-range and name filters of the SageMaker List operations.
+pub struct ListFilter {
+    pub name_contains: Option<String>,
+    pub status_equals: Option<String>,
+    pub created_after: Option<f64>,
+    pub created_before: Option<f64>,
+    pub modified_after: Option<f64>,
+    pub modified_before: Option<f64>,
+}
+
+impl ListFilter {
+    pub fn from_request(body: &Value) -> Self {
+        ListFilter {
+            name_contains: str_member(body, "NameContains").map(str::to_lowercase),
+            status_equals: str_member(body, "StatusEquals").map(str::to_string),
+            created_after: time_member(body, "CreationTimeAfter"),
+            created_before: time_member(body, "CreationTimeBefore"),
+            modified_after: time_member(body, "LastModifiedTimeAfter"),
+            modified_before: time_member(body, "LastModifiedTimeBefore"),
+        }
+    }
+
+    pub fn accepts(&self, name: &str, status: Option<&str>, created: f64, modified: f64) -> bool {
+        if let Some(part) = &self.name_contains
+            && !name.to_lowercase().contains(part.as_str())
+        {
+            return false;
+        }
+        if let Some(wanted) = &self.status_equals
+            && status != Some(wanted.as_str())
+        {
+            return false;
+        }
+        let after = |bound: Option<f64>, value: f64| bound.is_none_or(|bound| value > bound);
+        let before = |bound: Option<f64>, value: f64| bound.is_none_or(|bound| value < bound);
+        after(self.created_after, created)
+            && before(self.created_before, created)
+            && after(self.modified_after, modified)
+            && before(self.modified_before, modified)
+    }
+}
+
+/// Cuts one page out of an already filtered and sorted list. Tokens are opaque to clients; here
+/// they carry the offset of the next page.
+pub fn paginate<T>(items: Vec<T>, body: &Value, default_size: usize, max_size: usize) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let size = match body.get("MaxResults").and_then(Value::as_i64) {
+        Some(size) if size >= 1 && size as usize <= max_size => size as usize,
+        Some(size) => {
+            let mut violations = crate::validate::Violations::new();
+            violations.range(&Value::from(size), "maxResults", Some(1), Some(max_size as i64));
+            violations.finish()?;
+            default_size
+        }
+        None => default_size,
+    };
+    let start = match str_member(body, "NextToken") {
+        None | Some("") => 0,
+        Some(token) => decode_token(token).ok_or_else(|| ApiError::validation("Invalid pagination token"))?,
+    };
+    let total = items.len();
+    let page: Vec<T> = items.into_iter().skip(start).take(size).collect();
+    let next = (start + size < total).then(|| encode_token(start + size));
+    Ok((page, next))
+}
+
+pub fn encode_token(offset: usize) -> String {
+    format!("emulator-page-{offset}")
+}
+
+pub fn decode_token(token: &str) -> Option<usize> {
+    token.strip_prefix("emulator-page-")?.parse().ok()
+}
+
+/// Sort order member of the List operations: Descending unless told otherwise.
+pub fn descending(body: &Value) -> bool {
+    str_member(body, "SortOrder") != Some("Ascending")
+}
+
+pub fn validate_list_request(body: &Value, sort_by: &[&str], statuses: &[&str]) -> Result<(), ApiError> {
+    let mut violations = crate::validate::Violations::new();
+    violations.optional_enum(body, "SortBy", "sortBy", sort_by);
+    violations.optional_enum(body, "SortOrder", "sortOrder", &["Ascending", "Descending"]);
+    violations.optional_enum(body, "StatusEquals", "statusEquals", statuses);
+    if let Some(value) = body.get("NameContains") {
+        violations.length(value, "nameContains", 0, 63);
+        static NAME_CONTAINS: std::sync::LazyLock<regex::Regex> =
+            std::sync::LazyLock::new(|| regex::Regex::new(r"^[a-zA-Z0-9\-]+$").expect("name contains pattern"));
+        violations.string_pattern(value, "nameContains", &NAME_CONTAINS, "[a-zA-Z0-9\\-]+");
+    }
+    violations.finish()
+}
+
+/// The request members echoed back by a Describe call, minus the ones Describe never returns.
+pub fn echoed_request(raw: &str, dropped: &[&str]) -> Map<String, Value> {
+    let mut map = match serde_json::from_str::<Value>(raw) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    for member in dropped {
+        map.remove(*member);
+    }
+    map
+}
+
+/// A deterministic pseudo-random number in [0, 1) from text (FNV-1a), so metric values and
+/// predictions are reproducible.
+pub fn unit_hash(text: &str) -> f64 {
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    (hash >> 11) as f64 / (1u64 << 53) as f64
+}

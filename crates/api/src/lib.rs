@@ -1,1 +1,67 @@
-//! CRD types of `sagemaker.aws.amazon.com/v1`.
+//! CRD types of `sagemaker.aws.amazon.com/v1`: the six kinds the SageMaker operator manages,
+//! and the generation of their CustomResourceDefinitions.
+//!
+//! Specs mirror the SageMaker API request shapes with the field names the original operator
+//! used, so manifests written for it apply unchanged. Statuses are written by the operator only.
+
+pub mod batch_transform_job;
+pub mod common;
+pub mod endpoint_config;
+pub mod hosting_deployment;
+pub mod hyperparameter_tuning_job;
+pub mod model;
+pub mod training_job;
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::CustomResourceExt;
+
+pub use batch_transform_job::{BatchTransformJob, BatchTransformJobSpec, BatchTransformJobStatus};
+pub use common::{KeyValuePair, Tag, VpcConfig};
+pub use endpoint_config::{EndpointConfig, EndpointConfigSpec, EndpointConfigStatus};
+pub use hosting_deployment::{HostingDeployment, HostingDeploymentSpec, HostingDeploymentStatus};
+pub use hyperparameter_tuning_job::{
+    HyperparameterTuningJob, HyperparameterTuningJobSpec, HyperparameterTuningJobStatus,
+};
+pub use model::{Model, ModelSpec, ModelStatus};
+pub use training_job::{TrainingJob, TrainingJobSpec, TrainingJobStatus};
+
+/// API group of every kind in this crate.
+pub const GROUP: &str = "sagemaker.aws.amazon.com";
+/// API version of every kind in this crate.
+pub const VERSION: &str = "v1";
+/// `apiVersion` value of every kind in this crate.
+pub const API_VERSION: &str = "sagemaker.aws.amazon.com/v1";
+/// Finalizer the operator puts on every object so that it can clean up SageMaker resources
+/// before the object goes away.
+pub const FINALIZER: &str = "sagemaker-operator-finalizer";
+/// Status value shown before the operator has brought the object and SageMaker in line.
+pub const SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER: &str = "SynchronizingK8sJobWithSageMaker";
+/// Category that makes `kubectl get sagemaker` list all six kinds.
+pub const CATEGORY: &str = "sagemaker";
+
+/// The CustomResourceDefinitions of all six kinds, ordered by CRD name so that generated output
+/// is stable.
+pub fn all_crds() -> Vec<CustomResourceDefinition> {
+    let mut crds = vec![
+        TrainingJob::crd(),
+        HyperparameterTuningJob::crd(),
+        BatchTransformJob::crd(),
+        HostingDeployment::crd(),
+        Model::crd(),
+        EndpointConfig::crd(),
+    ];
+    crds.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+    crds
+}
+
+/// One CRD as a YAML document (`apiextensions.k8s.io/v1`). Serialization follows the struct
+/// field order, so the same types always give the same text.
+pub fn crd_yaml(crd: &CustomResourceDefinition) -> String {
+    serde_saphyr::to_string(crd).expect("a CustomResourceDefinition always serializes to YAML")
+}
+
+/// File name of a CRD under `deploy/crds/`: `<group>_<plural>.yaml`, for example
+/// `sagemaker.aws.amazon.com_trainingjobs.yaml`.
+pub fn crd_file_name(crd: &CustomResourceDefinition) -> String {
+    format!("{}_{}.yaml", crd.spec.group, crd.spec.names.plural)
+}

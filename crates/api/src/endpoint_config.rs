@@ -1,0 +1,214 @@
+//! `EndpointConfig`: a SageMaker endpoint configuration (the CreateEndpointConfig request shape).
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::common::{
+    ENDPOINT_URL_PATTERN, ProductionVariant, ROLE_ARN_PATTERN, S3_URI_PATTERN, Tag, VpcConfig,
+};
+
+/// Desired state of an EndpointConfig: the CreateEndpointConfig request SageMaker receives,
+/// plus the region and endpoint to send it to. The operator names the SageMaker endpoint
+/// configuration after the object.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[kube(
+    group = "sagemaker.aws.amazon.com",
+    version = "v1",
+    kind = "EndpointConfig",
+    plural = "endpointconfigs",
+    namespaced,
+    status = "EndpointConfigStatus",
+    category = "sagemaker",
+    doc = "A SageMaker endpoint configuration managed from Kubernetes: the operator creates it in SageMaker and deletes it with the object.",
+    printcolumn(name = "STATUS", type_ = "string", json_path = ".status.status", description = "Whether the endpoint configuration exists in SageMaker"),
+    printcolumn(name = "SAGEMAKER-ENDPOINTCONFIG-NAME", type_ = "string", json_path = ".status.sageMakerEndpointConfigName", description = "Name of the endpoint configuration in SageMaker")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointConfigSpec {
+    /// The models an endpoint serves, each on its own instances, 1 to 10.
+    #[schemars(length(min = 1, max = 10))]
+    pub production_variants: Vec<ProductionVariant>,
+    /// Captures requests and responses of the endpoint to S3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_capture_config: Option<DataCaptureConfig>,
+    /// KMS key that encrypts the storage volumes of the endpoint's instances, at most 2048
+    /// characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048))]
+    pub kms_key_id: Option<String>,
+    /// Makes the endpoint asynchronous: requests are queued and results written to S3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub async_inference_config: Option<AsyncInferenceConfig>,
+    /// Variants that receive a copy of the live traffic without answering it, 1 to 10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 10))]
+    pub shadow_production_variants: Option<Vec<ProductionVariant>>,
+    /// ARN of the IAM role SageMaker assumes for the endpoint (needed for inference
+    /// components), 20 to 2048 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 20, max = 2048), pattern(ROLE_ARN_PATTERN))]
+    pub execution_role_arn: Option<String>,
+    /// VPC the endpoint's instances connect to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<VpcConfig>,
+    /// Isolates the endpoint's containers from the network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_network_isolation: Option<bool>,
+    /// Tags SageMaker attaches to the endpoint configuration, at most 50.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 50))]
+    pub tags: Option<Vec<Tag>>,
+    /// AWS region of the endpoint configuration, for example `us-east-2`.
+    #[schemars(length(min = 1))]
+    pub region: String,
+    /// SageMaker API endpoint URL overriding the region's default, `http://` or `https://`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(ENDPOINT_URL_PATTERN))]
+    pub sage_maker_endpoint: Option<String>,
+}
+
+/// Which side of an invocation is captured: `Input`, `Output` or `InputAndOutput`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, JsonSchema)]
+pub enum CaptureMode {
+    Input,
+    Output,
+    InputAndOutput,
+}
+
+/// One side of the invocations to capture.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureOption {
+    /// `Input`, `Output` or `InputAndOutput`.
+    pub capture_mode: CaptureMode,
+}
+
+/// Content types that are captured as text instead of base64.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureContentTypeHeader {
+    /// CSV content types, 1 to 10, each at most 256 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 10), inner(length(min = 1, max = 256)))]
+    pub csv_content_types: Option<Vec<String>>,
+    /// JSON content types, 1 to 10, each at most 256 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 10), inner(length(min = 1, max = 256)))]
+    pub json_content_types: Option<Vec<String>>,
+}
+
+/// Capture of an endpoint's requests and responses.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DataCaptureConfig {
+    /// Turns capturing on or off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_capture: Option<bool>,
+    /// Percentage of the requests captured, 0 to 100.
+    #[schemars(range(min = 0, max = 100))]
+    pub initial_sampling_percentage: i32,
+    /// S3 prefix of the captured data, at most 512 characters.
+    #[schemars(length(max = 512), pattern(S3_URI_PATTERN))]
+    pub destination_s3_uri: String,
+    /// KMS key that encrypts the captured data, at most 2048 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048))]
+    pub kms_key_id: Option<String>,
+    /// What to capture, 1 or 2 entries.
+    #[schemars(length(min = 1, max = 2))]
+    pub capture_options: Vec<CaptureOption>,
+    /// Content types captured as text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_content_type_header: Option<CaptureContentTypeHeader>,
+}
+
+/// Client side settings of an asynchronous endpoint.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AsyncInferenceClientConfig {
+    /// Most concurrent requests per instance, 1 to 1000.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_concurrent_invocations_per_instance: Option<i32>,
+}
+
+/// Amazon SNS topics told about finished asynchronous requests.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AsyncInferenceNotificationConfig {
+    /// SNS topic ARN notified of successful requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048))]
+    pub success_topic: Option<String>,
+    /// SNS topic ARN notified of failed requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048))]
+    pub error_topic: Option<String>,
+    /// Notifications that carry the response body: `SUCCESS_NOTIFICATION_TOPIC` and/or
+    /// `ERROR_NOTIFICATION_TOPIC`, at most 2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2), inner(pattern(r"^(SUCCESS_NOTIFICATION_TOPIC|ERROR_NOTIFICATION_TOPIC)$")))]
+    pub include_inference_response_in: Option<Vec<String>>,
+}
+
+/// Where an asynchronous endpoint writes results.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AsyncInferenceOutputConfig {
+    /// KMS key that encrypts the results, at most 2048 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048))]
+    pub kms_key_id: Option<String>,
+    /// S3 prefix of successful results, at most 512 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 512), pattern(S3_URI_PATTERN))]
+    pub s3_output_path: Option<String>,
+    /// SNS notifications of finished requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification_config: Option<AsyncInferenceNotificationConfig>,
+    /// S3 prefix of failed requests' errors, at most 512 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 512), pattern(S3_URI_PATTERN))]
+    pub s3_failure_path: Option<String>,
+}
+
+/// Settings of an asynchronous endpoint.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AsyncInferenceConfig {
+    /// Client side settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_config: Option<AsyncInferenceClientConfig>,
+    /// Where results go.
+    pub output_config: AsyncInferenceOutputConfig,
+}
+
+/// Observed state of an EndpointConfig, written by the operator.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointConfigStatus {
+    /// Whether the endpoint configuration exists in SageMaker (`Created`), is being handled
+    /// (`SynchronizingK8sJobWithSageMaker`) or could not be created (`Failed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Name of the endpoint configuration in SageMaker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sage_maker_endpoint_config_name: Option<String>,
+    /// ARN of the endpoint configuration in SageMaker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_config_arn: Option<String>,
+    /// When the operator last read the endpoint configuration from SageMaker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_check_time: Option<Time>,
+    /// More information about the status, for example the error the operator met.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub additional: Option<String>,
+    /// The `metadata.generation` this status describes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// Standard Kubernetes conditions of the object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<Condition>>,
+}

@@ -1,0 +1,207 @@
+//! `HostingDeployment`: a SageMaker real-time endpoint together with the models and endpoint
+//! configuration behind it. The operator creates the models (CreateModel), an endpoint
+//! configuration (CreateEndpointConfig) and the endpoint (CreateEndpoint / UpdateEndpoint).
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::common::{
+    ContainerDefinition, ENDPOINT_URL_PATTERN, KeyValuePair, NAME_PATTERN, ProductionVariant,
+    ROLE_ARN_PATTERN, Tag, VpcConfig,
+};
+
+/// Desired state of a HostingDeployment: the endpoint's production variants, the models they
+/// serve and the containers of those models.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[kube(
+    group = "sagemaker.aws.amazon.com",
+    version = "v1",
+    kind = "HostingDeployment",
+    plural = "hostingdeployments",
+    namespaced,
+    status = "HostingDeploymentStatus",
+    category = "sagemaker",
+    doc = "A SageMaker real-time inference endpoint managed from Kubernetes: the operator creates its models, endpoint configuration and endpoint, updates the endpoint when the spec changes and deletes everything with the object.",
+    printcolumn(name = "STATUS", type_ = "string", json_path = ".status.endpointStatus", description = "SageMaker endpoint status"),
+    printcolumn(name = "SAGEMAKER-ENDPOINT-NAME", type_ = "string", json_path = ".status.endpointName", description = "Name of the endpoint in SageMaker")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct HostingDeploymentSpec {
+    /// Name of the endpoint in SageMaker, up to 63 alphanumerics or hyphens. When left out the
+    /// operator derives a unique name from the object's name and UID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 63), pattern(NAME_PATTERN))]
+    pub endpoint_name: Option<String>,
+    /// The endpoint's production variants, 1 to 10; each `modelName` names an entry of
+    /// `models`.
+    #[schemars(length(min = 1, max = 10))]
+    pub production_variants: Vec<ProductionVariant>,
+    /// The models the variants serve; each lists the `containers` (by hostname) it runs.
+    #[schemars(length(min = 1))]
+    pub models: Vec<HostingModel>,
+    /// The containers the models use, each identified by its `containerHostname`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containers: Option<Vec<ContainerDefinition>>,
+    /// KMS key that encrypts the storage volumes of the endpoint's instances, at most 2048
+    /// characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048))]
+    pub kms_key_id: Option<String>,
+    /// Tags SageMaker attaches to the endpoint, its configuration and models, at most 50.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 50))]
+    pub tags: Option<Vec<Tag>>,
+    /// On update, keeps the variant properties (instance count, weight) the running endpoint
+    /// has instead of those in the new configuration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retain_all_variant_properties: Option<bool>,
+    /// On update with `retainAllVariantProperties`, the properties taken from the new
+    /// configuration anyway: `DesiredInstanceCount`, `DesiredWeight` or `DataCaptureConfig`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 3))]
+    pub exclude_retained_variant_properties: Option<Vec<VariantProperty>>,
+    /// AWS region of the endpoint, for example `us-east-2`.
+    #[schemars(length(min = 1))]
+    pub region: String,
+    /// SageMaker API endpoint URL overriding the region's default, `http://` or `https://`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(ENDPOINT_URL_PATTERN))]
+    pub sage_maker_endpoint: Option<String>,
+}
+
+/// A model of a HostingDeployment. Containers are referred to by hostname and defined once in
+/// the spec's `containers` list.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HostingModel {
+    /// Name production variants use to refer to this model, up to 63 alphanumerics or hyphens.
+    #[schemars(length(max = 63), pattern(NAME_PATTERN))]
+    pub name: String,
+    /// ARN of the IAM role SageMaker assumes to pull the model's images and artifacts, 20 to
+    /// 2048 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 20, max = 2048), pattern(ROLE_ARN_PATTERN))]
+    pub execution_role_arn: Option<String>,
+    /// Hostname of the container that serves the model when it has a single container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 63), pattern(NAME_PATTERN))]
+    pub primary_container: Option<String>,
+    /// Hostnames of the model's containers (an inference pipeline when more than one), at most
+    /// 15.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 15), inner(length(max = 63), pattern(NAME_PATTERN)))]
+    pub containers: Option<Vec<String>>,
+    /// Isolates the model's containers from the network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_network_isolation: Option<bool>,
+    /// VPC the model's containers connect to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<VpcConfig>,
+}
+
+/// A variant property an endpoint update may take from the new configuration.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VariantProperty {
+    /// `DesiredInstanceCount`, `DesiredWeight` or `DataCaptureConfig`.
+    pub variant_property_type: VariantPropertyType,
+}
+
+/// A variant property: `DesiredInstanceCount`, `DesiredWeight` or `DataCaptureConfig`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, JsonSchema)]
+pub enum VariantPropertyType {
+    DesiredInstanceCount,
+    DesiredWeight,
+    DataCaptureConfig,
+}
+
+/// Observed state of a HostingDeployment, written by the operator.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HostingDeploymentStatus {
+    /// SageMaker's EndpointStatus (`Creating`, `InService`, `Updating`, `Failed`, …), or
+    /// `SynchronizingK8sJobWithSageMaker` / `ReconcilingEndpoint` while the operator works on
+    /// it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_status: Option<String>,
+    /// Name of the endpoint in SageMaker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_name: Option<String>,
+    /// Name of the endpoint configuration in SageMaker the endpoint uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_config_name: Option<String>,
+    /// ARN of the endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_arn: Option<String>,
+    /// HTTPS URL to invoke the endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+    /// When SageMaker created the endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<Time>,
+    /// When the endpoint last changed in SageMaker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_modified_time: Option<Time>,
+    /// When the operator last read the endpoint from SageMaker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_check_time: Option<Time>,
+    /// Why a create, update or delete failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// More information about the status, for example the error the operator met.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub additional: Option<String>,
+    /// The spec's model names (`name`) mapped to SageMaker model names (`value`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_names: Option<Vec<KeyValuePair>>,
+    /// Current state of each production variant of the endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub production_variants: Option<Vec<ProductionVariantSummary>>,
+    /// The `metadata.generation` this status describes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// Standard Kubernetes conditions of the object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<Condition>>,
+}
+
+/// Current state of one production variant of an endpoint.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductionVariantSummary {
+    /// Name of the variant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant_name: Option<String>,
+    /// The images the variant runs, as specified and as resolved to digests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployed_images: Option<Vec<DeployedImage>>,
+    /// Share of the traffic the variant receives now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_weight: Option<f64>,
+    /// Share of the traffic the variant should receive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_weight: Option<f64>,
+    /// Number of instances running now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_instance_count: Option<i64>,
+    /// Number of instances that should run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_instance_count: Option<i64>,
+}
+
+/// An image a production variant runs.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeployedImage {
+    /// The image as given in the container definition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub specified_image: Option<String>,
+    /// The image digest SageMaker resolved it to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_image: Option<String>,
+    /// When SageMaker resolved the image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution_time: Option<Time>,
+}

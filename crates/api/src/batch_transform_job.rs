@@ -22,9 +22,24 @@ use crate::common::{
     status = "BatchTransformJobStatus",
     category = "sagemaker",
     doc = "A SageMaker batch transform job managed from Kubernetes: the operator creates it in SageMaker, mirrors its status and stops it when the object is deleted.",
-    printcolumn(name = "STATUS", type_ = "string", json_path = ".status.transformJobStatus", description = "SageMaker transform job status"),
-    printcolumn(name = "CREATION-TIME", type_ = "date", json_path = ".metadata.creationTimestamp", description = "When the object was created"),
-    printcolumn(name = "SAGEMAKER-JOB-NAME", type_ = "string", json_path = ".status.sageMakerTransformJobName", description = "Name of the job in SageMaker")
+    printcolumn(
+        name = "STATUS",
+        type_ = "string",
+        json_path = ".status.transformJobStatus",
+        description = "SageMaker transform job status"
+    ),
+    printcolumn(
+        name = "CREATION-TIME",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp",
+        description = "When the object was created"
+    ),
+    printcolumn(
+        name = "SAGEMAKER-JOB-NAME",
+        type_ = "string",
+        json_path = ".status.sageMakerTransformJobName",
+        description = "Name of the job in SageMaker"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct BatchTransformJobSpec {

@@ -43,7 +43,10 @@ pub struct KeyValuePair {
 impl KeyValuePair {
     /// Builds an entry from anything string-like.
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Self { name: name.into(), value: value.into() }
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -62,7 +65,10 @@ pub struct Tag {
 impl Tag {
     /// Builds a tag from anything string-like.
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Self { key: key.into(), value: value.into() }
+        Self {
+            key: key.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -71,10 +77,16 @@ impl Tag {
 #[serde(rename_all = "camelCase")]
 pub struct VpcConfig {
     /// Security group ids (`sg-…`) of the VPC, 1 to 5, each at most 32 characters.
-    #[schemars(length(min = 1, max = 5), inner(length(max = 32), pattern(VPC_ID_PATTERN)))]
+    #[schemars(
+        length(min = 1, max = 5),
+        inner(length(max = 32), pattern(VPC_ID_PATTERN))
+    )]
     pub security_group_ids: Vec<String>,
     /// Subnet ids (`subnet-…`) of the VPC, 1 to 16, each at most 32 characters.
-    #[schemars(length(min = 1, max = 16), inner(length(max = 32), pattern(VPC_ID_PATTERN)))]
+    #[schemars(
+        length(min = 1, max = 16),
+        inner(length(max = 32), pattern(VPC_ID_PATTERN))
+    )]
     pub subnets: Vec<String>,
 }
 

@@ -22,8 +22,18 @@ use crate::common::{
     status = "EndpointConfigStatus",
     category = "sagemaker",
     doc = "A SageMaker endpoint configuration managed from Kubernetes: the operator creates it in SageMaker and deletes it with the object.",
-    printcolumn(name = "STATUS", type_ = "string", json_path = ".status.status", description = "Whether the endpoint configuration exists in SageMaker"),
-    printcolumn(name = "SAGEMAKER-ENDPOINTCONFIG-NAME", type_ = "string", json_path = ".status.sageMakerEndpointConfigName", description = "Name of the endpoint configuration in SageMaker")
+    printcolumn(
+        name = "STATUS",
+        type_ = "string",
+        json_path = ".status.status",
+        description = "Whether the endpoint configuration exists in SageMaker"
+    ),
+    printcolumn(
+        name = "SAGEMAKER-ENDPOINTCONFIG-NAME",
+        type_ = "string",
+        json_path = ".status.sageMakerEndpointConfigName",
+        description = "Name of the endpoint configuration in SageMaker"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointConfigSpec {
@@ -149,7 +159,10 @@ pub struct AsyncInferenceNotificationConfig {
     /// Notifications that carry the response body: `SUCCESS_NOTIFICATION_TOPIC` and/or
     /// `ERROR_NOTIFICATION_TOPIC`, at most 2.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(length(max = 2), inner(pattern(r"^(SUCCESS_NOTIFICATION_TOPIC|ERROR_NOTIFICATION_TOPIC)$")))]
+    #[schemars(
+        length(max = 2),
+        inner(pattern(r"^(SUCCESS_NOTIFICATION_TOPIC|ERROR_NOTIFICATION_TOPIC)$"))
+    )]
     pub include_inference_response_in: Option<Vec<String>>,
 }
 

@@ -24,8 +24,18 @@ use crate::common::{
     status = "HostingDeploymentStatus",
     category = "sagemaker",
     doc = "A SageMaker real-time inference endpoint managed from Kubernetes: the operator creates its models, endpoint configuration and endpoint, updates the endpoint when the spec changes and deletes everything with the object.",
-    printcolumn(name = "STATUS", type_ = "string", json_path = ".status.endpointStatus", description = "SageMaker endpoint status"),
-    printcolumn(name = "SAGEMAKER-ENDPOINT-NAME", type_ = "string", json_path = ".status.endpointName", description = "Name of the endpoint in SageMaker")
+    printcolumn(
+        name = "STATUS",
+        type_ = "string",
+        json_path = ".status.endpointStatus",
+        description = "SageMaker endpoint status"
+    ),
+    printcolumn(
+        name = "SAGEMAKER-ENDPOINT-NAME",
+        type_ = "string",
+        json_path = ".status.endpointName",
+        description = "Name of the endpoint in SageMaker"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct HostingDeploymentSpec {

@@ -24,14 +24,54 @@ use crate::common::{
     status = "HyperparameterTuningJobStatus",
     category = "sagemaker",
     doc = "A SageMaker hyperparameter tuning job managed from Kubernetes: the operator creates it in SageMaker, mirrors its progress and best training job, and stops it when the object is deleted.",
-    printcolumn(name = "STATUS", type_ = "string", json_path = ".status.hyperParameterTuningJobStatus", description = "SageMaker tuning job status"),
-    printcolumn(name = "CREATION-TIME", type_ = "date", json_path = ".metadata.creationTimestamp", description = "When the object was created"),
-    printcolumn(name = "COMPLETED", type_ = "integer", json_path = ".status.trainingJobStatusCounters.completed", description = "Training jobs that completed"),
-    printcolumn(name = "INPROGRESS", type_ = "integer", json_path = ".status.trainingJobStatusCounters.inProgress", description = "Training jobs in progress"),
-    printcolumn(name = "ERRORS", type_ = "integer", json_path = ".status.trainingJobStatusCounters.totalError", description = "Training jobs that failed"),
-    printcolumn(name = "STOPPED", type_ = "integer", json_path = ".status.trainingJobStatusCounters.stopped", description = "Training jobs that were stopped"),
-    printcolumn(name = "BEST-TRAINING-JOB", type_ = "string", json_path = ".status.bestTrainingJob.trainingJobName", description = "Training job with the best objective metric so far"),
-    printcolumn(name = "SAGEMAKER-JOB-NAME", type_ = "string", json_path = ".status.sageMakerHyperParameterTuningJobName", description = "Name of the tuning job in SageMaker")
+    printcolumn(
+        name = "STATUS",
+        type_ = "string",
+        json_path = ".status.hyperParameterTuningJobStatus",
+        description = "SageMaker tuning job status"
+    ),
+    printcolumn(
+        name = "CREATION-TIME",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp",
+        description = "When the object was created"
+    ),
+    printcolumn(
+        name = "COMPLETED",
+        type_ = "integer",
+        json_path = ".status.trainingJobStatusCounters.completed",
+        description = "Training jobs that completed"
+    ),
+    printcolumn(
+        name = "INPROGRESS",
+        type_ = "integer",
+        json_path = ".status.trainingJobStatusCounters.inProgress",
+        description = "Training jobs in progress"
+    ),
+    printcolumn(
+        name = "ERRORS",
+        type_ = "integer",
+        json_path = ".status.trainingJobStatusCounters.totalError",
+        description = "Training jobs that failed"
+    ),
+    printcolumn(
+        name = "STOPPED",
+        type_ = "integer",
+        json_path = ".status.trainingJobStatusCounters.stopped",
+        description = "Training jobs that were stopped"
+    ),
+    printcolumn(
+        name = "BEST-TRAINING-JOB",
+        type_ = "string",
+        json_path = ".status.bestTrainingJob.trainingJobName",
+        description = "Training job with the best objective metric so far"
+    ),
+    printcolumn(
+        name = "SAGEMAKER-JOB-NAME",
+        type_ = "string",
+        json_path = ".status.sageMakerHyperParameterTuningJobName",
+        description = "Name of the tuning job in SageMaker"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct HyperparameterTuningJobSpec {
@@ -397,7 +437,10 @@ pub struct HyperParameterTuningResourceConfig {
 pub struct HyperParameterTrainingJobDefinition {
     /// Name of this definition when several are given, 1 to 64 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 64), pattern(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}$"))]
+    #[schemars(
+        length(min = 1, max = 64),
+        pattern(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}$")
+    )]
     pub definition_name: Option<String>,
     /// Objective of this definition (overrides the tuning job's).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -526,7 +569,8 @@ pub struct HyperParameterTrainingJobSummary {
     pub tuned_hyper_parameters: Option<Vec<KeyValuePair>>,
     /// The objective metric the training job reached.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub final_hyper_parameter_tuning_job_objective_metric: Option<FinalHyperParameterTuningJobObjectiveMetric>,
+    pub final_hyper_parameter_tuning_job_objective_metric:
+        Option<FinalHyperParameterTuningJobObjectiveMetric>,
     /// When the training job was created.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<Time>,

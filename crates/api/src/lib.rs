@@ -50,8 +50,55 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
         Model::crd(),
         EndpointConfig::crd(),
     ];
+    for crd in &mut crds {
+        unwrap_description_lines(crd);
+    }
     crds.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     crds
+}
+
+/// Doc comments are hard-wrapped at 100 columns; `kubectl explain` wraps text itself, so the
+/// line breaks inside a paragraph only make the descriptions ragged. Paragraph breaks stay.
+fn unwrap_description_lines(crd: &mut CustomResourceDefinition) {
+    fn walk(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map.iter_mut() {
+                    match child {
+                        serde_json::Value::String(text) if key == "description" => {
+                            *text = text
+                                .split("\n\n")
+                                .map(|paragraph| {
+                                    paragraph
+                                        .split('\n')
+                                        .map(str::trim)
+                                        .collect::<Vec<_>>()
+                                        .join(" ")
+                                })
+                                .collect::<Vec<_>>()
+                                .join("\n\n");
+                        }
+                        _ => walk(child),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    for version in &mut crd.spec.versions {
+        let Some(schema) = version
+            .schema
+            .as_mut()
+            .and_then(|s| s.open_api_v3_schema.as_mut())
+        else {
+            continue;
+        };
+        let mut json = serde_json::to_value(&*schema).expect("a JSON schema serializes to JSON");
+        walk(&mut json);
+        *schema =
+            serde_json::from_value(json).expect("rewriting descriptions keeps the schema valid");
+    }
 }
 
 /// One CRD as a YAML document (`apiextensions.k8s.io/v1`). Serialization follows the struct
@@ -65,3 +112,6 @@ pub fn crd_yaml(crd: &CustomResourceDefinition) -> String {
 pub fn crd_file_name(crd: &CustomResourceDefinition) -> String {
     format!("{}_{}.yaml", crd.spec.group, crd.spec.names.plural)
 }
+
+#[cfg(test)]
+mod tests;

@@ -19,8 +19,18 @@ use crate::common::{ContainerDefinition, ENDPOINT_URL_PATTERN, ROLE_ARN_PATTERN,
     status = "ModelStatus",
     category = "sagemaker",
     doc = "A SageMaker model managed from Kubernetes: the operator creates it in SageMaker and deletes it with the object.",
-    printcolumn(name = "STATUS", type_ = "string", json_path = ".status.status", description = "Whether the model exists in SageMaker"),
-    printcolumn(name = "SAGEMAKER-MODEL-NAME", type_ = "string", json_path = ".status.sageMakerModelName", description = "Name of the model in SageMaker")
+    printcolumn(
+        name = "STATUS",
+        type_ = "string",
+        json_path = ".status.status",
+        description = "Whether the model exists in SageMaker"
+    ),
+    printcolumn(
+        name = "SAGEMAKER-MODEL-NAME",
+        type_ = "string",
+        json_path = ".status.sageMakerModelName",
+        description = "Name of the model in SageMaker"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct ModelSpec {

@@ -6,10 +6,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    Channel, CheckpointConfig, ENDPOINT_URL_PATTERN, ExperimentConfig,
-    IMAGE_PATTERN, INSTANCE_TYPE_PATTERN, KeyValuePair, MetricDefinition, NAME_PATTERN,
-    OutputDataConfig, ROLE_ARN_PATTERN, ResourceConfig, RetryStrategy, S3_URI_PATTERN,
-    StoppingCondition, Tag, TrainingImageConfig, TrainingInputMode, VpcConfig,
+    Channel, CheckpointConfig, ENDPOINT_URL_PATTERN, ExperimentConfig, IMAGE_PATTERN,
+    INSTANCE_TYPE_PATTERN, KeyValuePair, MetricDefinition, NAME_PATTERN, OutputDataConfig,
+    ROLE_ARN_PATTERN, ResourceConfig, RetryStrategy, S3_URI_PATTERN, StoppingCondition, Tag,
+    TrainingImageConfig, TrainingInputMode, VpcConfig,
 };
 
 /// Desired state of a TrainingJob: the CreateTrainingJob request SageMaker receives, plus the
@@ -24,10 +24,30 @@ use crate::common::{
     status = "TrainingJobStatus",
     category = "sagemaker",
     doc = "A SageMaker training job managed from Kubernetes: the operator creates it in SageMaker, mirrors its status and stops it when the object is deleted.",
-    printcolumn(name = "STATUS", type_ = "string", json_path = ".status.trainingJobStatus", description = "SageMaker training job status"),
-    printcolumn(name = "SECONDARY-STATUS", type_ = "string", json_path = ".status.secondaryStatus", description = "Detailed SageMaker training job status"),
-    printcolumn(name = "CREATION-TIME", type_ = "date", json_path = ".metadata.creationTimestamp", description = "When the object was created"),
-    printcolumn(name = "SAGEMAKER-JOB-NAME", type_ = "string", json_path = ".status.sageMakerTrainingJobName", description = "Name of the job in SageMaker")
+    printcolumn(
+        name = "STATUS",
+        type_ = "string",
+        json_path = ".status.trainingJobStatus",
+        description = "SageMaker training job status"
+    ),
+    printcolumn(
+        name = "SECONDARY-STATUS",
+        type_ = "string",
+        json_path = ".status.secondaryStatus",
+        description = "Detailed SageMaker training job status"
+    ),
+    printcolumn(
+        name = "CREATION-TIME",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp",
+        description = "When the object was created"
+    ),
+    printcolumn(
+        name = "SAGEMAKER-JOB-NAME",
+        type_ = "string",
+        json_path = ".status.sageMakerTrainingJobName",
+        description = "Name of the job in SageMaker"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct TrainingJobSpec {

@@ -370,9 +370,10 @@ pub fn describe_training(job: &TrainingJob, settings: &crate::world::Settings, n
         out.insert("TrainingTimeInSeconds".into(), json!(seconds));
         out.insert("BillableTimeInSeconds".into(), json!(seconds));
     }
+    // ModelArtifacts is a required member of the response: its location is known from the start.
+    let output = job_output_path(&job.request);
+    out.insert("ModelArtifacts".into(), json!({ "S3ModelArtifacts": format!("{}/{}/output/model.tar.gz", output.trim_end_matches('/'), job.name) }));
     if current.status == "Completed" {
-        let output = job_output_path(&job.request);
-        out.insert("ModelArtifacts".into(), json!({ "S3ModelArtifacts": format!("{}/{}/output/model.tar.gz", output.trim_end_matches('/'), job.name) }));
         let request: Value = serde_json::from_str(&job.request).unwrap_or(Value::Null);
         let mut names = metric_names(&request);
         if let Some(objective) = &job.objective_metric

@@ -1,0 +1,118 @@
+use aws_config::retry::RetryConfig;
+
+use crate::harness::{Emulator, TEST_KEY, TEST_SECRET};
+use crate::{error_of, tag, training_request};
+
+#[tokio::test]
+async fn tags_on_every_arn() {
+    let emulator = Emulator::start();
+    let client = emulator.sagemaker().await;
+    let arn = training_request(&client, "tagged", &[("team", "ml")]).send().await.unwrap().training_job_arn.expect("arn");
+    let tags = client.list_tags().resource_arn(&arn).send().await.unwrap();
+    assert_eq!(tags.tags().len(), 1);
+    assert_eq!(tags.tags()[0].key(), Some("team"));
+    client.add_tags().resource_arn(&arn).tags(tag("env", "test")).tags(tag("team", "platform")).send().await.unwrap();
+    let tags = client.list_tags().resource_arn(&arn).send().await.unwrap();
+    let pairs: Vec<_> = tags.tags().iter().map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string())).collect();
+    assert_eq!(pairs, [("team".to_string(), "platform".to_string()), ("env".to_string(), "test".to_string())]);
+    client.delete_tags().resource_arn(&arn).tag_keys("team").send().await.unwrap();
+    assert_eq!(client.list_tags().resource_arn(&arn).send().await.unwrap().tags().len(), 1);
+    let (code, _) = error_of(client.list_tags().resource_arn("arn:aws:sagemaker:us-east-1:123456789012:model/none").send().await);
+    assert_eq!(code, "ValidationException");
+}
+
+#[tokio::test]
+async fn signatures_are_verified_when_credentials_are_given() {
+    let credentials = format!("{TEST_KEY}:{TEST_SECRET}");
+    let emulator = Emulator::start_with(&["--credentials", &credentials]);
+    let good = emulator.sagemaker().await;
+    training_request(&good, "signed", &[]).send().await.expect("correctly signed request is served");
+    good.describe_training_job().training_job_name("signed").send().await.expect("describe");
+
+    let wrong_secret = emulator.sagemaker_with(RetryConfig::disabled(), TEST_KEY, "not-the-secret").await;
+    let (code, message) = error_of(wrong_secret.describe_training_job().training_job_name("signed").send().await);
+    assert_eq!(code, "InvalidSignatureException");
+    assert!(message.starts_with("The request signature we calculated does not match"), "{message}");
+
+    let unknown = emulator.sagemaker_with(RetryConfig::disabled(), "AKIDUNKNOWN", TEST_SECRET).await;
+    let (code, _) = error_of(unknown.describe_training_job().training_job_name("signed").send().await);
+    assert_eq!(code, "UnrecognizedClientException");
+
+    // Logs and runtime are verified the same way.
+    let logs = emulator.logs().await;
+    logs.describe_log_groups().send().await.expect("signed logs call");
+}
+
+#[tokio::test]
+async fn any_well_formed_signature_is_accepted_by_default_but_none_is_an_error() {
+    let emulator = Emulator::start();
+    let anyone = emulator.sagemaker_with(RetryConfig::disabled(), "AKIDANYONE", "whatever").await;
+    anyone.list_training_jobs().send().await.expect("any key works without --credentials");
+
+    let target = [("x-amz-target", "SageMaker.ListTrainingJobs"), ("content-type", "application/x-amz-json-1.1")];
+    let (status, body) = emulator.http("POST", "/", &target, "{}");
+    assert_eq!(status, 400);
+    assert!(body.contains("MissingAuthenticationTokenException"), "{body}");
+
+    let garbled = [target[0], target[1], ("authorization", "Bearer abc"), ("x-amz-date", "20260101T000000Z")];
+    let (status, body) = emulator.http("POST", "/", &garbled, "{}");
+    assert_eq!(status, 400);
+    assert!(body.contains("IncompleteSignatureException"), "{body}");
+    assert_eq!(emulator.calls("SageMaker.ListTrainingJobs"), 3, "every attempt is counted");
+}
+
+#[tokio::test]
+async fn sts_web_identity_credentials_work_against_a_verifying_emulator() {
+    let credentials = format!("{TEST_KEY}:{TEST_SECRET}");
+    let emulator = Emulator::start_with(&["--credentials", &credentials]);
+    // {"sub":"system:serviceaccount:ns:sa","aud":"sts.amazonaws.com","iss":"https://oidc.example"}
+    let token = "e30.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EiLCJhdWQiOiJzdHMuYW1hem9uYXdzLmNvbSIsImlzcyI6Imh0dHBzOi8vb2lkYy5leGFtcGxlIn0.c2ln";
+    let form = format!(
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Foperator&RoleSessionName=op-session&WebIdentityToken={token}"
+    );
+    let (status, xml) = emulator.http("POST", "/", &[("content-type", "application/x-www-form-urlencoded")], &form);
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("<Arn>arn:aws:sts::123456789012:assumed-role/operator/op-session</Arn>"), "{xml}");
+    assert!(xml.contains("<SubjectFromWebIdentityToken>system:serviceaccount:ns:sa</SubjectFromWebIdentityToken>"));
+    let field = |name: &str| xml.split(&format!("<{name}>")).nth(1).and_then(|rest| rest.split(&format!("</{name}>")).next()).unwrap().to_string();
+    let (key, secret) = (field("AccessKeyId"), field("SecretAccessKey"));
+    assert!(key.starts_with("ASIA"));
+    let assumed = emulator.sagemaker_with(RetryConfig::disabled(), &key, &secret).await;
+    assumed.list_training_jobs().send().await.expect("issued credentials are accepted");
+
+    let (status, xml) = emulator.http("POST", "/", &[("content-type", "application/x-www-form-urlencoded")], "Action=AssumeRoleWithWebIdentity&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fx&RoleSessionName=s&WebIdentityToken=garbage");
+    assert_eq!(status, 400);
+    assert!(xml.contains("<Code>InvalidIdentityToken</Code>"), "{xml}");
+    let (status, xml) = emulator.http("POST", "/", &[("content-type", "application/x-www-form-urlencoded")], "Action=GetCallerIdentity&Version=2011-06-15");
+    assert_eq!(status, 403, "GetCallerIdentity must be signed");
+    assert!(xml.contains("MissingAuthenticationToken"), "{xml}");
+}
+
+#[tokio::test]
+async fn unknown_operations_and_the_control_api() {
+    let emulator = Emulator::start();
+    let client = emulator.sagemaker().await;
+    let (code, _) = error_of(client.describe_processing_job().processing_job_name("p").send().await);
+    assert_eq!(code, "UnknownOperationException");
+
+    training_request(&client, "before-reset", &[]).send().await.unwrap();
+    assert_eq!(emulator.control("GET", "health", serde_json::Value::Null)["status"], "ok");
+    emulator.control("POST", "reset", serde_json::json!({}));
+    assert!(client.list_training_jobs().send().await.unwrap().training_job_summaries().is_empty(), "reset forgets every job");
+    assert_eq!(emulator.calls("SageMaker.CreateTrainingJob"), 0, "reset zeroes the counters");
+    assert_eq!(emulator.calls("SageMaker.ListTrainingJobs"), 1);
+
+    let (status, body) = emulator.http("POST", "/_emulator/faults", &[], r#"{"operation":"*","kind":"explode"}"#);
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = emulator.http("GET", "/_emulator/nothing", &[], "");
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn help_documents_every_flag() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sagemaker-emulator")).arg("--help").output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for flag in ["--listen", "--time-scale", "--default-outcome", "--credentials", "--region", "--log-level", "emulator:outcome", "/_emulator/"] {
+        assert!(help.contains(flag), "--help mentions {flag}");
+    }
+}

@@ -51,6 +51,9 @@ pub struct EndpointConfigSpec {
     /// Makes the endpoint asynchronous: requests are queued and results written to S3.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub async_inference_config: Option<AsyncInferenceConfig>,
+    /// Online explainability (SageMaker Clarify) of the endpoint's predictions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explainer_config: Option<ExplainerConfig>,
     /// Variants that receive a copy of the live traffic without answering it, 1 to 10.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 10))]
@@ -198,6 +201,133 @@ pub struct AsyncInferenceConfig {
     pub output_config: AsyncInferenceOutputConfig,
 }
 
+/// Online explainability settings of an endpoint.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExplainerConfig {
+    /// SageMaker Clarify explainer settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clarify_explainer_config: Option<ClarifyExplainerConfig>,
+}
+
+/// SageMaker Clarify explainer settings.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClarifyExplainerConfig {
+    /// A JMESPath boolean expression deciding per request whether to explain it, 1 to 64
+    /// characters (for example `` `true` ``).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 64))]
+    pub enable_explanations: Option<String>,
+    /// How the explainer talks to the model container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inference_config: Option<ClarifyInferenceConfig>,
+    /// Settings of the SHAP analysis.
+    pub shap_config: ClarifyShapConfig,
+}
+
+/// How the Clarify explainer builds requests to the model container and reads its responses.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClarifyInferenceConfig {
+    /// JMESPath locating the features in a JSON Lines request, at most 63 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 63))]
+    pub features_attribute: Option<String>,
+    /// Template of a JSON Lines request with a `$features` placeholder, at most 64 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 64))]
+    pub content_template: Option<String>,
+    /// Most records per request, at least 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max_record_count: Option<i32>,
+    /// Largest request payload in MB, 0 to 25.
+    #[serde(rename = "maxPayloadInMB", skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 25))]
+    pub max_payload_in_mb: Option<i32>,
+    /// Zero-based index of the probability in a CSV response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub probability_index: Option<i32>,
+    /// Zero-based index of the label in a CSV response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub label_index: Option<i32>,
+    /// JMESPath locating the probability in a JSON response, at most 255 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 255))]
+    pub probability_attribute: Option<String>,
+    /// JMESPath locating the label in a JSON response, at most 255 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 255))]
+    pub label_attribute: Option<String>,
+    /// Names of the labels the model predicts, 1 to 16.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 16), inner(length(min = 1, max = 64)))]
+    pub label_headers: Option<Vec<String>>,
+    /// Names of the features, at least 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1), inner(length(min = 1, max = 64)))]
+    pub feature_headers: Option<Vec<String>>,
+    /// Type of each feature: `numerical` or `text`, at least 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1), inner(pattern(r"^(numerical|text)$")))]
+    pub feature_types: Option<Vec<String>>,
+}
+
+/// Baseline of the SHAP analysis.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClarifyShapBaselineConfig {
+    /// Format of the baseline: `text/csv` or `application/jsonlines`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 255))]
+    pub mime_type: Option<String>,
+    /// The baseline records inline, at most 4096 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 4096))]
+    pub shap_baseline: Option<String>,
+    /// S3 location of the baseline file, at most 1024 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024), pattern(S3_URI_PATTERN))]
+    pub shap_baseline_uri: Option<String>,
+}
+
+/// Text handling of the SHAP analysis.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClarifyTextConfig {
+    /// Language of the text features as an ISO 639-1 code (for example `en`) or `xx` for
+    /// multilingual.
+    #[schemars(length(min = 2, max = 2))]
+    pub language: String,
+    /// Unit the explanations are computed for: `token`, `sentence` or `paragraph`.
+    #[schemars(pattern(r"^(token|sentence|paragraph)$"))]
+    pub granularity: String,
+}
+
+/// Settings of the SHAP analysis.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClarifyShapConfig {
+    /// The baseline SHAP values are computed against.
+    pub shap_baseline_config: ClarifyShapBaselineConfig,
+    /// Number of samples of the Kernel SHAP algorithm, at least 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub number_of_samples: Option<i32>,
+    /// Applies the logit function to the model's predictions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub use_logit: Option<bool>,
+    /// Seed of the sampling, for reproducible explanations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<i32>,
+    /// Text handling, for models with text features.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_config: Option<ClarifyTextConfig>,
+}
+
 /// Observed state of an EndpointConfig, written by the operator.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -221,7 +351,9 @@ pub struct EndpointConfigStatus {
     /// The `metadata.generation` this status describes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// Standard Kubernetes conditions of the object.
+    /// Standard Kubernetes conditions of the object, one per `type`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    // A map-typed list lets the operator's server-side apply own single conditions.
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
     pub conditions: Option<Vec<Condition>>,
 }

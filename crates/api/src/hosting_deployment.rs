@@ -172,8 +172,10 @@ pub struct HostingDeploymentStatus {
     /// The `metadata.generation` this status describes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// Standard Kubernetes conditions of the object.
+    /// Standard Kubernetes conditions of the object, one per `type`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    // A map-typed list lets the operator's server-side apply own single conditions.
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
     pub conditions: Option<Vec<Condition>>,
 }
 

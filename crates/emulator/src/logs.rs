@@ -391,12 +391,25 @@ impl World {
         let group = self.logs.groups.get_mut(group_name).ok_or_else(group_missing)?;
         let stream = group.streams.get_mut(stream_name).ok_or_else(stream_missing)?;
         let ingestion = now_ms(now);
-        for (timestamp, message) in parsed {
+        // CloudWatch Logs rejects events older than 14 days or more than 2 hours in the future and
+        // says which, by index into the (chronological) batch.
+        let oldest = ingestion - 14 * 24 * 3600 * 1000;
+        let newest = ingestion + 2 * 3600 * 1000;
+        let too_old = parsed.iter().filter(|(timestamp, _)| *timestamp < oldest).count();
+        let too_new_from = parsed.iter().position(|(timestamp, _)| *timestamp > newest);
+        for (timestamp, message) in parsed.into_iter().filter(|(timestamp, _)| (oldest..=newest).contains(timestamp)) {
             stream.events.push(LogEvent { timestamp, ingestion, message });
         }
         stream.events.sort_by_key(|event| event.timestamp);
         stream.sequence += 1;
-        Ok(json!({ "nextSequenceToken": format!("{:056}", stream.sequence) }))
+        let mut response = json!({ "nextSequenceToken": format!("{:056}", stream.sequence) });
+        if too_old > 0 {
+            response["rejectedLogEventsInfo"]["tooOldLogEventEndIndex"] = json!(too_old);
+        }
+        if let Some(index) = too_new_from {
+            response["rejectedLogEventsInfo"]["tooNewLogEventStartIndex"] = json!(index);
+        }
+        Ok(response)
     }
 }
 

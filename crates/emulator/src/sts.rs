@@ -92,6 +92,16 @@ pub fn handle(app: &App, action: &str, params: &[(String, String)], access_key: 
             let role_arn = param(params, "RoleArn").ok_or_else(|| missing("RoleArn"))?;
             let session = param(params, "RoleSessionName").ok_or_else(|| missing("RoleSessionName"))?;
             let token = param(params, "WebIdentityToken").ok_or_else(|| missing("WebIdentityToken"))?;
+            let session_length = session.chars().count();
+            if !(2..=64).contains(&session_length) {
+                return Err(ApiError::new(
+                    ErrorCode::StsValidation,
+                    format!(
+                        "1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: Member must have length {}",
+                        if session_length < 2 { "greater than or equal to 2" } else { "less than or equal to 64" }
+                    ),
+                ));
+            }
             let claims = jwt_claims(token).ok_or_else(|| {
                 ApiError::new(ErrorCode::StsInvalidIdentityToken, "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)")
             })?;

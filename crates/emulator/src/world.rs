@@ -259,6 +259,8 @@ impl ListFilter {
     }
 
     pub fn accepts(&self, name: &str, status: Option<&str>, created: f64, modified: f64) -> bool {
+        // Compare the instants clients saw (millisecond precision), not the internal ones.
+        let (created, modified) = (round_ms(created), round_ms(modified));
         if let Some(part) = &self.name_contains
             && !name.to_lowercase().contains(part.as_str())
         {

@@ -71,12 +71,26 @@ async fn get_log_events_pages_with_forward_and_backward_tokens() {
     let logs = emulator.logs().await;
     logs.create_log_group().log_group_name("/test/app").send().await.unwrap();
     logs.create_log_stream().log_group_name("/test/app").log_stream_name("s1").send().await.unwrap();
-    let base = 1_700_000_000_000i64;
+    // Recent events: CloudWatch Logs rejects events older than 14 days.
+    let base = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64 - 60_000;
     let mut put = logs.put_log_events().log_group_name("/test/app").log_stream_name("s1");
     for i in 0..10 {
         put = put.log_events(InputLogEvent::builder().timestamp(base + i).message(format!("line {i}")).build().unwrap());
     }
-    assert!(put.send().await.unwrap().next_sequence_token().is_some());
+    let accepted = put.send().await.unwrap();
+    assert!(accepted.next_sequence_token().is_some());
+    assert!(accepted.rejected_log_events_info().is_none());
+    let rejected = logs
+        .put_log_events()
+        .log_group_name("/test/app")
+        .log_stream_name("s1")
+        .log_events(InputLogEvent::builder().timestamp(1_000).message("ancient").build().unwrap())
+        .log_events(InputLogEvent::builder().timestamp(base + 3_600_000 * 5).message("future").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let info = rejected.rejected_log_events_info().expect("rejections reported");
+    assert_eq!((info.too_old_log_event_end_index(), info.too_new_log_event_start_index()), (Some(1), Some(1)));
 
     let head = logs.get_log_events().log_group_name("/test/app").log_stream_name("s1").start_from_head(true).limit(4).send().await.unwrap();
     let messages: Vec<_> = head.events().iter().map(|e| e.message().unwrap().to_string()).collect();

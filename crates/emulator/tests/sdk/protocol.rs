@@ -80,7 +80,7 @@ async fn sts_web_identity_credentials_work_against_a_verifying_emulator() {
     let assumed = emulator.sagemaker_with(RetryConfig::disabled(), &key, &secret).await;
     assumed.list_training_jobs().send().await.expect("issued credentials are accepted");
 
-    let (status, xml) = emulator.http("POST", "/", &[("content-type", "application/x-www-form-urlencoded")], "Action=AssumeRoleWithWebIdentity&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fx&RoleSessionName=s&WebIdentityToken=garbage");
+    let (status, xml) = emulator.http("POST", "/", &[("content-type", "application/x-www-form-urlencoded")], "Action=AssumeRoleWithWebIdentity&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fx&RoleSessionName=session&WebIdentityToken=garbage");
     assert_eq!(status, 400);
     assert!(xml.contains("<Code>InvalidIdentityToken</Code>"), "{xml}");
     let (status, xml) = emulator.http("POST", "/", &[("content-type", "application/x-www-form-urlencoded")], "Action=GetCallerIdentity&Version=2011-06-15");

@@ -535,6 +535,12 @@ pub struct ModelS3DataSource {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 1024), pattern(S3_URI_PATTERN))]
     pub manifest_s3_uri: Option<String>,
+    /// Entity tag of the S3 object, so that SageMaker notices a changed artifact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e_tag: Option<String>,
+    /// Entity tag of the manifest object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_etag: Option<String>,
 }
 
 /// Where model artifacts come from, as an alternative to `modelDataUrl`.
@@ -738,4 +744,25 @@ pub struct ProductionVariant {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 63))]
     pub inference_ami_version: Option<String>,
+    /// Seconds SageMaker waits for the variant's instances to be provisioned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub variant_instance_provision_timeout_in_seconds: Option<i32>,
+    /// ML capacity reservation the variant's instances launch into.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_reservation_config: Option<ProductionVariantCapacityReservationConfig>,
+}
+
+/// ML capacity reservation of a production variant.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductionVariantCapacityReservationConfig {
+    /// `capacity-reservations-only`: launch only into the reservation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(r"^capacity-reservations-only$"))]
+    pub capacity_reservation_preference: Option<String>,
+    /// ARN of the ML capacity reservation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048))]
+    pub ml_reservation_arn: Option<String>,
 }

@@ -51,6 +51,9 @@ pub struct EndpointConfigSpec {
     /// Makes the endpoint asynchronous: requests are queued and results written to S3.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub async_inference_config: Option<AsyncInferenceConfig>,
+    /// CloudWatch metrics the endpoint publishes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_config: Option<MetricsConfig>,
     /// Online explainability (SageMaker Clarify) of the endpoint's predictions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explainer_config: Option<ExplainerConfig>,
@@ -199,6 +202,22 @@ pub struct AsyncInferenceConfig {
     pub client_config: Option<AsyncInferenceClientConfig>,
     /// Where results go.
     pub output_config: AsyncInferenceOutputConfig,
+}
+
+/// CloudWatch metrics of an endpoint.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricsConfig {
+    /// Publishes utilization and invocation metrics per instance and container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_enhanced_metrics: Option<bool>,
+    /// Publishes container, GPU and host metrics at `metricPublishFrequencyInSeconds`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_detailed_observability: Option<bool>,
+    /// Publishing interval in seconds: 10, 30, 60 (default), 120, 180, 240 or 300.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 10, max = 300))]
+    pub metric_publish_frequency_in_seconds: Option<i32>,
 }
 
 /// Online explainability settings of an endpoint.

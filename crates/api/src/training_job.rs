@@ -128,6 +128,12 @@ pub struct TrainingJobSpec {
     /// Session tag chaining for the role the job assumes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_chaining_config: Option<SessionChainingConfig>,
+    /// MLflow tracking of the job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mlflow_config: Option<MlflowConfig>,
+    /// Model package group the trained model is registered in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_package_config: Option<ModelPackageConfig>,
     /// Tags SageMaker attaches to the job, at most 50.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 50))]
@@ -337,6 +343,36 @@ pub struct SessionChainingConfig {
     /// Passes the session tags on when the job assumes further roles.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_session_tag_chaining: Option<bool>,
+}
+
+/// MLflow tracking of a training job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MlflowConfig {
+    /// ARN of the MLflow tracking server or app, at most 2048 characters.
+    #[schemars(length(min = 1, max = 2048))]
+    pub mlflow_resource_arn: String,
+    /// MLflow experiment the job logs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 256))]
+    pub mlflow_experiment_name: Option<String>,
+    /// MLflow run the job logs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 256))]
+    pub mlflow_run_name: Option<String>,
+}
+
+/// Registration of the trained model as a model package.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelPackageConfig {
+    /// ARN of the model package group the output model is registered in.
+    #[schemars(length(min = 1, max = 2048))]
+    pub model_package_group_arn: String,
+    /// ARN of the model package the job continues to fine-tune or evaluates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 2048))]
+    pub source_model_package_arn: Option<String>,
 }
 
 /// Observed state of a TrainingJob, written by the operator.

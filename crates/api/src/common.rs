@@ -24,8 +24,8 @@ pub const ENDPOINT_URL_PATTERN: &str = r"^(https|http)://.*$";
 pub const INSTANCE_TYPE_PATTERN: &str = r"^ml\.[a-z0-9]+(\.[a-z0-9-]+)+$";
 /// Container image references: any string without whitespace.
 pub const IMAGE_PATTERN: &str = r"^[\S]+$";
-/// Environment variable names.
-pub const ENVIRONMENT_KEY_PATTERN: &str = r"^[a-zA-Z_][a-zA-Z0-9_]*$";
+/// Tag keys and values: Unicode letters, digits, separators and `_ . : / = + - @`.
+pub const TAG_PATTERN: &str = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$";
 /// VPC subnet and security group ids.
 pub const VPC_ID_PATTERN: &str = r"^[-0-9a-zA-Z]+$";
 
@@ -53,12 +53,12 @@ impl KeyValuePair {
 /// A tag SageMaker attaches to the resource it creates.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, JsonSchema)]
 pub struct Tag {
-    /// The tag key, 1 to 128 characters.
-    #[schemars(length(min = 1, max = 128))]
+    /// The tag key, 1 to 128 letters, digits, spaces or `_ . : / = + - @`.
+    #[schemars(length(min = 1, max = 128), pattern(TAG_PATTERN))]
     pub key: String,
-    /// The tag value, at most 256 characters.
+    /// The tag value, at most 256 letters, digits, spaces or `_ . : / = + - @`.
     #[serde(default)]
-    #[schemars(length(max = 256))]
+    #[schemars(length(max = 256), pattern(TAG_PATTERN))]
     pub value: String,
 }
 

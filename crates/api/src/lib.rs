@@ -3,6 +3,9 @@
 //!
 //! Specs mirror the SageMaker API request shapes with the field names the original operator
 //! used, so manifests written for it apply unchanged. Statuses are written by the operator only.
+//!
+//! `deploy/crds/` holds the generated CRDs; after changing a type, regenerate them with
+//! `UPDATE_CRDS=1 cargo test -p sagemaker-k8s-api crds_are_current`.
 
 pub mod batch_transform_job;
 pub mod common;

@@ -42,6 +42,43 @@ pub const SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER: &str = "SynchronizingK8sJobWithS
 /// Category that makes `kubectl get sagemaker` list all six kinds.
 pub const CATEGORY: &str = "sagemaker";
 
+/// What every spec has in common: where its SageMaker API lives and the tags SageMaker puts on
+/// what it creates. Lets generic code (one reconcile engine for all kinds) build a client and a
+/// request without knowing the kind.
+pub trait SageMakerSpec {
+    /// AWS region the resource lives in.
+    fn region(&self) -> &str;
+    /// SageMaker API endpoint URL overriding the region's default, if set.
+    fn sage_maker_endpoint(&self) -> Option<&str>;
+    /// Tags for the SageMaker resources, empty when none are set.
+    fn tags(&self) -> &[Tag];
+}
+
+macro_rules! impl_sage_maker_spec {
+    ($($spec:ty),* $(,)?) => {$(
+        impl SageMakerSpec for $spec {
+            fn region(&self) -> &str {
+                &self.region
+            }
+            fn sage_maker_endpoint(&self) -> Option<&str> {
+                self.sage_maker_endpoint.as_deref()
+            }
+            fn tags(&self) -> &[Tag] {
+                self.tags.as_deref().unwrap_or_default()
+            }
+        }
+    )*};
+}
+
+impl_sage_maker_spec!(
+    TrainingJobSpec,
+    HyperparameterTuningJobSpec,
+    BatchTransformJobSpec,
+    HostingDeploymentSpec,
+    ModelSpec,
+    EndpointConfigSpec,
+);
+
 /// The CustomResourceDefinitions of all six kinds, ordered by CRD name so that generated output
 /// is stable.
 pub fn all_crds() -> Vec<CustomResourceDefinition> {

@@ -125,6 +125,28 @@ fn guide_hosting_deployment_round_trips() {
 }
 
 #[test]
+fn every_spec_tells_where_its_sagemaker_api_is() {
+    use crate::SageMakerSpec;
+    let deployment: HostingDeployment =
+        serde_saphyr::from_str(&fixture("xgboost-mnist-hostingdeployment.yaml")).unwrap();
+    assert_eq!(deployment.spec.region(), "us-east-2");
+    assert_eq!(deployment.spec.sage_maker_endpoint(), None);
+    assert!(deployment.spec.tags().is_empty());
+
+    let text = fixture("xgboost-mnist-batchtransform.yaml")
+        .replace("  region: us-east-1\n", "  region: us-east-1\n  sageMakerEndpoint: http://127.0.0.1:4566\n  tags:\n    - key: emulator:outcome\n      value: Failed\n");
+    let job: BatchTransformJob = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(
+        job.spec.sage_maker_endpoint(),
+        Some("http://127.0.0.1:4566")
+    );
+    assert_eq!(
+        job.spec.tags(),
+        [crate::Tag::new("emulator:outcome", "Failed")]
+    );
+}
+
+#[test]
 fn enums_reject_values_sagemaker_does_not_know() {
     let text = fixture("xgboost-mnist-trainingjob.yaml")
         .replace("trainingInputMode: File", "trainingInputMode: Stream");

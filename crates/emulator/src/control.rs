@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::wire::{ApiError, ErrorCode};
 
+const MAX_COUNTED_OPERATIONS: usize = 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FaultKind {
@@ -83,11 +85,12 @@ fn matches(rule_operation: &str, full: &str) -> bool {
 impl Control {
     pub fn count_call(&self, full_operation: &str) {
         let mut calls = self.calls.lock().expect("calls lock");
-        match calls.get_mut(full_operation) {
-            Some(count) => *count += 1,
-            None => {
-                calls.insert(full_operation.to_string(), 1);
-            }
+        if let Some(count) = calls.get_mut(full_operation) {
+            *count += 1;
+        } else if calls.len() < MAX_COUNTED_OPERATIONS {
+            // Operation names come from clients; the cap keeps made-up names from growing the
+            // map without bound.
+            calls.insert(full_operation.to_string(), 1);
         }
     }
 

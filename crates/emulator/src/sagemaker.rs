@@ -76,7 +76,7 @@ impl World {
         violations.required(body, "Tags", "tags");
         violations.tags(body.get("Tags"), "tags");
         violations.finish()?;
-        let tags = self.tags.entry(arn).or_default();
+        let mut tags = self.tags.get(&arn).cloned().unwrap_or_default();
         for tag in body["Tags"].as_array().into_iter().flatten() {
             let key = str_member(tag, "Key").unwrap_or("").to_string();
             let value = str_member(tag, "Value").unwrap_or("").to_string();
@@ -85,9 +85,11 @@ impl World {
                 None => tags.push((key, value)),
             }
         }
+        // Checked before storing: a rejected call leaves the tags as they were.
         if tags.len() > 50 {
             return Err(ApiError::new(ErrorCode::ResourceLimitExceeded, "A resource can have at most 50 tags."));
         }
+        self.tags.insert(arn, tags);
         Ok(json!({ "Tags": body["Tags"] }))
     }
 

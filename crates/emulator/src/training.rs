@@ -12,8 +12,8 @@ use crate::world::{
 
 pub const TRAINING_STATUSES: &[&str] = &["InProgress", "Completed", "Failed", "Stopping", "Stopped"];
 const DEFAULT_MAX_RUNTIME: f64 = 86400.0;
-/// Emulated seconds between Stopping and Stopped.
-pub const STOP_DELAY: f64 = 2.0;
+/// Emulated seconds between Stopping and Stopped (SageMaker takes tens of seconds to stop).
+pub const STOP_DELAY: f64 = 30.0;
 
 pub struct TrainingJob {
     pub name: String,

@@ -453,3 +453,76 @@ fn number(range: &Value, member: &str) -> Option<f64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::Settings;
+
+    fn world() -> World {
+        World::new(Settings {
+            region: "us-east-1".into(),
+            time_scale: 1.0,
+            default_outcome: Outcome::Completed,
+            default_duration: 10.0,
+            endpoint_duration: 5.0,
+        })
+    }
+
+    fn request(number: u32, parallel: u32) -> Value {
+        json!({
+            "HyperParameterTuningJobName": "hpo",
+            "HyperParameterTuningJobConfig": {
+                "Strategy": "Random",
+                "HyperParameterTuningJobObjective": { "Type": "Minimize", "MetricName": "loss" },
+                "ResourceLimits": { "MaxNumberOfTrainingJobs": number, "MaxParallelTrainingJobs": parallel }
+            },
+            "TrainingJobDefinition": {
+                "AlgorithmSpecification": { "TrainingImage": "img", "TrainingInputMode": "File" },
+                "RoleArn": "arn:aws:iam::123456789012:role/r",
+                "OutputDataConfig": { "S3OutputPath": "s3://b/o" },
+                "ResourceConfig": { "InstanceType": "ml.m4.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5 },
+                "StoppingCondition": { "MaxRuntimeInSeconds": 100 }
+            }
+        })
+    }
+
+    /// Launch instants are computed from the clock, whenever the state is looked at: observing
+    /// the job once at the end gives the same schedule as watching it continuously.
+    #[test]
+    fn children_fill_slots_as_they_free_even_when_observed_late() {
+        let mut lazy = world();
+        lazy.create_tuning_job(request(5, 2), 1000.0).unwrap();
+        lazy.advance(1000.0 + 1000.0);
+        let mut watched = world();
+        watched.create_tuning_job(request(5, 2), 1000.0).unwrap();
+        let mut now = 1000.0;
+        while now < 2000.0 {
+            now += 0.5;
+            watched.advance(now);
+        }
+        for world in [&lazy, &watched] {
+            let tuning = &world.tuning_jobs["hpo"];
+            let mut starts: Vec<f64> = tuning.children.iter().map(|name| world.training_jobs[name].created).collect();
+            starts.sort_by(f64::total_cmp);
+            // Two start after the 1 s launch delay, then pairs every 10 s as both slots free.
+            assert_eq!(starts, vec![1001.0, 1001.0, 1011.0, 1011.0, 1021.0]);
+            assert!(world.active_tuning_jobs.is_empty(), "nothing left to launch");
+            let view = world.tuning_view(tuning, 2000.0);
+            assert_eq!((view.status, view.completed, view.ended), ("Completed", 5, Some(1031.0)));
+        }
+    }
+
+    #[test]
+    fn stopping_freezes_launches() {
+        let mut world = world();
+        world.create_tuning_job(request(10, 3), 0.0).unwrap();
+        world.advance(5.0);
+        world.stop_tuning_job(&json!({ "HyperParameterTuningJobName": "hpo" }), 5.0).unwrap();
+        world.advance(500.0);
+        let tuning = &world.tuning_jobs["hpo"];
+        assert_eq!(tuning.children.len(), 3);
+        let view = world.tuning_view(tuning, 500.0);
+        assert_eq!((view.status, view.stopped), ("Stopped", 3));
+    }
+}

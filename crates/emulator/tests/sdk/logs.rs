@@ -127,6 +127,22 @@ async fn get_log_events_pages_with_forward_and_backward_tokens() {
     let windowed = logs.get_log_events().log_group_name("/test/app").log_stream_name("s1").start_time(base + 2).end_time(base + 5).start_from_head(true).send().await.unwrap();
     assert_eq!(windowed.events().len(), 3, "endTime is exclusive");
 
+    // Stream and group paging.
+    for name in ["s2", "s3"] {
+        logs.create_log_stream().log_group_name("/test/app").log_stream_name(name).send().await.unwrap();
+    }
+    let first = logs.describe_log_streams().log_group_name("/test/app").limit(2).send().await.unwrap();
+    let names: Vec<_> = first.log_streams().iter().map(|s| s.log_stream_name().unwrap().to_string()).collect();
+    assert_eq!(names, ["s1", "s2"]);
+    let second = logs.describe_log_streams().log_group_name("/test/app").limit(2).next_token(first.next_token().unwrap()).send().await.unwrap();
+    assert_eq!(second.log_streams()[0].log_stream_name(), Some("s3"));
+    assert!(second.next_token().is_none());
+    logs.create_log_group().log_group_name("/test/other").send().await.unwrap();
+    let groups = logs.describe_log_groups().log_group_name_prefix("/test").limit(1).send().await.unwrap();
+    assert_eq!(groups.log_groups().len(), 1);
+    let rest = logs.describe_log_groups().log_group_name_prefix("/test").next_token(groups.next_token().unwrap()).send().await.unwrap();
+    assert_eq!(rest.log_groups()[0].log_group_name(), Some("/test/other"));
+
     // Groups, stream ordering, and the errors.
     let groups = logs.describe_log_groups().log_group_name_prefix("/test").send().await.unwrap();
     assert_eq!(groups.log_groups()[0].log_group_name(), Some("/test/app"));

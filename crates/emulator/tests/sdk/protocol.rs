@@ -116,3 +116,48 @@ fn help_documents_every_flag() {
         assert!(help.contains(flag), "--help mentions {flag}");
     }
 }
+
+#[tokio::test]
+async fn remaining_error_codes() {
+    let emulator = Emulator::start();
+    let client = emulator.sagemaker().await;
+    // More than 50 tags on one resource: ResourceLimitExceeded, and the tags stay as they were.
+    let arn = training_request(&client, "many-tags", &[("keep", "me")]).send().await.unwrap().training_job_arn.expect("arn");
+    let mut add = client.add_tags().resource_arn(&arn);
+    for index in 0..50 {
+        add = add.tags(tag(&format!("k{index}"), "v"));
+    }
+    let (code, _) = error_of(add.send().await);
+    assert_eq!(code, "ResourceLimitExceeded");
+    assert_eq!(client.list_tags().resource_arn(&arn).send().await.unwrap().tags().len(), 1);
+
+    // A body that is not a JSON object.
+    let headers = [
+        ("x-amz-target", "SageMaker.ListTrainingJobs"),
+        ("content-type", "application/x-amz-json-1.1"),
+        ("authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/sagemaker/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"),
+        ("x-amz-date", "20260101T000000Z"),
+    ];
+    let (status, body) = emulator.http("POST", "/", &headers, "[1, 2]");
+    assert_eq!(status, 400);
+    assert!(body.contains("SerializationException"), "{body}");
+}
+
+#[tokio::test]
+async fn runtime_and_logs_are_verified_too() {
+    let credentials = format!("{TEST_KEY}:{TEST_SECRET}");
+    let emulator = Emulator::start_with(&["--credentials", &credentials]);
+    let runtime = emulator.runtime().await;
+    let error = runtime
+        .invoke_endpoint()
+        .endpoint_name("none")
+        .content_type("text/csv")
+        .body(aws_sdk_sagemakerruntime::primitives::Blob::new("1,2"))
+        .send()
+        .await
+        .unwrap_err();
+    // Correctly signed: the request reaches the endpoint lookup.
+    assert_eq!(aws_sdk_sagemakerruntime::error::ProvideErrorMetadata::code(&error), Some("ValidationError"));
+    let (status, _) = emulator.http("POST", "/endpoints/none/invocations", &[("content-type", "text/csv")], "1,2");
+    assert_eq!(status, 400, "unsigned runtime call is refused before the lookup");
+}

@@ -19,7 +19,8 @@ async fn wait_terminal(client: &aws_sdk_sagemaker::Client, name: &str) -> aws_sd
 async fn completed_lifecycle_passes_every_secondary_status() {
     let emulator = Emulator::start();
     let client = emulator.sagemaker().await;
-    let arn = training_request(&client, "xgboost-mnist", &[]).send().await.expect("create").training_job_arn.expect("arn");
+    // 200 emulated seconds (2 s here): every phase lasts long enough to be observed on a busy machine.
+    let arn = training_request(&client, "xgboost-mnist", &[("emulator:duration-seconds", "200")]).send().await.expect("create").training_job_arn.expect("arn");
     assert_eq!(arn, "arn:aws:sagemaker:us-east-1:123456789012:training-job/xgboost-mnist");
 
     let mut seen = Vec::new();
@@ -60,7 +61,7 @@ async fn completed_lifecycle_passes_every_secondary_status() {
     assert_eq!(metrics.len(), 1);
     assert_eq!(metrics[0].metric_name(), Some("validation:error"));
     assert!(metrics[0].value().is_some());
-    assert_eq!(job.billable_time_in_seconds(), Some(60), "60 emulated seconds at any time scale");
+    assert_eq!(job.billable_time_in_seconds(), Some(200), "emulated seconds, at any time scale");
     assert_eq!(job.hyper_parameters().unwrap().get("max_depth").map(String::as_str), Some("5"));
     assert_eq!(job.resource_config().unwrap().instance_count(), Some(2));
     assert!(job.failure_reason().is_none());

@@ -168,13 +168,22 @@ async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpRespons
     // AssumeRoleWithWebIdentity is the one call AWS serves unsigned: the web identity token is
     // the credential.
     let unsigned_allowed = call == Call::Sts("AssumeRoleWithWebIdentity".to_string());
+    // ARNs name the region the client signed for, as each AWS region would.
+    let mut region = app.settings.region.clone();
     if !unsigned_allowed {
         let signed = SignedRequest { method: parts.method.as_str(), path, query, headers: &parts.headers, body: &body };
         let lookup = |key: &str| app.secret_for(key);
         let verifier: Option<&dyn Fn(&str) -> Option<String>> = if app.credentials.is_some() { Some(&lookup) } else { None };
-        if let Err(error) = sigv4::check(&signed, verifier) {
-            tracing::info!(code = error.code.wire_name(), "request rejected by authentication");
-            return Ok(call.error_response(&error));
+        match sigv4::check(&signed, verifier) {
+            Ok(auth) => {
+                if !auth.region.is_empty() {
+                    region = auth.region;
+                }
+            }
+            Err(error) => {
+                tracing::info!(code = error.code.wire_name(), "request rejected by authentication");
+                return Ok(call.error_response(&error));
+            }
         }
     }
 
@@ -194,6 +203,7 @@ async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpRespons
                 let result = {
                     let mut world = app.lock_world();
                     let now = now();
+                    world.settings.region.clone_from(&region);
                     world.advance(now);
                     world.sagemaker_operation(operation, input, now)
                 };
@@ -212,6 +222,7 @@ async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpRespons
                 let result = {
                     let mut world = app.lock_world();
                     let now = now();
+                    world.settings.region.clone_from(&region);
                     world.advance(now);
                     world.logs_operation(operation, &input, now)
                 };
@@ -227,6 +238,7 @@ async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpRespons
             let result = {
                 let mut world = app.lock_world();
                 let now = now();
+                world.settings.region.clone_from(&region);
                 world.advance(now);
                 world.invoke_endpoint(endpoint, content_type, &body)
             };

@@ -161,3 +161,18 @@ async fn runtime_and_logs_are_verified_too() {
     let (status, _) = emulator.http("POST", "/endpoints/none/invocations", &[("content-type", "text/csv")], "1,2");
     assert_eq!(status, 400, "unsigned runtime call is refused before the lookup");
 }
+
+#[tokio::test]
+async fn arns_name_the_region_the_request_was_signed_for() {
+    let emulator = Emulator::start();
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_sdk_sagemaker::config::Region::new("us-west-2"))
+        .endpoint_url(&emulator.url)
+        .credentials_provider(aws_sdk_sagemaker::config::Credentials::new(TEST_KEY, TEST_SECRET, None, None, "tests"))
+        .retry_config(RetryConfig::disabled())
+        .load()
+        .await;
+    let client = aws_sdk_sagemaker::Client::new(&config);
+    let arn = training_request(&client, "west", &[]).send().await.unwrap().training_job_arn.expect("arn");
+    assert_eq!(arn, "arn:aws:sagemaker:us-west-2:123456789012:training-job/west");
+}

@@ -119,3 +119,42 @@ def test_tags(sagemaker):
     assert sagemaker.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "ml"}]
     sagemaker.delete_tags(ResourceArn=arn, TagKeys=["team"])
     assert sagemaker.list_tags(ResourceArn=arn)["Tags"] == []
+
+
+def test_lists_retained_update_and_json_inference(emulator, sagemaker):
+    make_model(sagemaker, "m1")
+    make_model(sagemaker, "m2")
+    assert [m["ModelName"] for m in sagemaker.list_models(SortBy="Name", SortOrder="Ascending")["Models"]] == ["m1", "m2"]
+    assert [m["ModelName"] for m in sagemaker.list_models(NameContains="2")["Models"]] == ["m2"]
+    sagemaker.create_endpoint_config(EndpointConfigName="small", ProductionVariants=[VARIANT])
+    sagemaker.create_endpoint_config(EndpointConfigName="large",
+                                     ProductionVariants=[dict(VARIANT, ModelName="m2", InitialInstanceCount=4)])
+    configs = sagemaker.list_endpoint_configs(SortBy="Name", SortOrder="Ascending")["EndpointConfigs"]
+    assert [c["EndpointConfigName"] for c in configs] == ["large", "small"]
+    assert sagemaker.describe_endpoint_config(EndpointConfigName="large")["ProductionVariants"][0]["ModelName"] == "m2"
+
+    sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="small")
+    wait_for("InService", lambda: endpoint_status(sagemaker, "ep") == "InService")
+    sagemaker.update_endpoint(EndpointName="ep", EndpointConfigName="large", RetainAllVariantProperties=True,
+                              ExcludeRetainedVariantProperties=[{"VariantPropertyType": "DesiredWeight"}])
+    wait_for("updated", lambda: endpoint_status(sagemaker, "ep") == "InService")
+    variant = sagemaker.describe_endpoint(EndpointName="ep")["ProductionVariants"][0]
+    assert variant["CurrentInstanceCount"] == 1, "instance count retained"
+    assert sagemaker.list_endpoints(StatusEquals="InService")["Endpoints"][0]["EndpointName"] == "ep"
+    assert sagemaker.list_endpoints(NameContains="zzz")["Endpoints"] == []
+
+    runtime = emulator.client("sagemaker-runtime")
+    answer = runtime.invoke_endpoint(EndpointName="ep", ContentType="application/json", Body='{"instances": [1, 2]}')
+    assert answer["ContentType"] == "application/json"
+    assert answer["InvokedProductionVariant"] == "AllTraffic"
+    import json
+    assert isinstance(json.loads(answer["Body"].read())["predictions"][0]["score"], float)
+    with pytest.raises(ClientError) as excinfo:
+        runtime.invoke_endpoint(EndpointName="missing", ContentType="text/csv", Body="1,2")
+    assert error_code(excinfo) == "ValidationError"
+
+
+def test_unknown_operation_is_refused(sagemaker):
+    with pytest.raises(ClientError) as excinfo:
+        sagemaker.describe_processing_job(ProcessingJobName="p")
+    assert error_code(excinfo) == "UnknownOperationException"

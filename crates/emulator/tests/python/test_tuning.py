@@ -88,3 +88,17 @@ def test_tuning_errors(sagemaker):
     with pytest.raises(ClientError) as excinfo:
         sagemaker.create_hyper_parameter_tuning_job(**tuning_request("py-hpo-dup"))
     assert error_code(excinfo) == "ResourceInUse"
+
+
+def test_failed_children_fail_the_tuning_job(sagemaker):
+    sagemaker.create_hyper_parameter_tuning_job(**tuning_request(
+        "py-hpo-fail", number=2, parallel=2,
+        tags={"emulator:outcome": "Failed", "emulator:failure-reason": "AlgorithmError: diverged"}))
+    job = wait_for("failed", lambda: (lambda j: j if j["HyperParameterTuningJobStatus"] == "Failed" else None)(
+        sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName="py-hpo-fail")))
+    assert job["FailureReason"] == "AlgorithmError: diverged"
+    assert job["TrainingJobStatusCounters"]["NonRetryableError"] == 2
+    assert "BestTrainingJob" not in job
+    children = sagemaker.list_training_jobs_for_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName="py-hpo-fail")["TrainingJobSummaries"]
+    assert all(c["TrainingJobStatus"] == "Failed" and c["FailureReason"] == "AlgorithmError: diverged" for c in children)

@@ -75,6 +75,8 @@ pub struct Endpoint {
     pub variants: Vec<VariantState>,
     pub failure_reason: Option<String>,
     pub pending: Option<Pending>,
+    /// Emulated seconds each transition takes (the `emulator:duration-seconds` tag at creation).
+    pub transition_seconds: f64,
 }
 
 fn model_missing(world: &World, name: &str) -> ApiError {
@@ -341,6 +343,7 @@ impl World {
                 variants: Vec::new(),
                 failure_reason: None,
                 pending: Some(Pending { at: now + self.settings.real(duration), kind }),
+                transition_seconds: duration,
             },
         );
         Ok(json!({ "EndpointArn": arn }))
@@ -447,7 +450,7 @@ impl World {
         } else {
             PendingKind::InService { config: config_name, variants: self.deployed_variants(config, Some((&endpoint.variants, retain, &excluded))) }
         };
-        let at = now + self.settings.real(self.settings.endpoint_duration);
+        let at = now + self.settings.real(endpoint.transition_seconds);
         let endpoint = self.endpoints.get_mut(&name).expect("checked above");
         endpoint.status = "Updating";
         endpoint.modified = now;
@@ -481,7 +484,7 @@ impl World {
             .iter()
             .map(|v| VariantState { current_weight: v.desired_weight, current_instances: v.desired_instances, ..v.clone() })
             .collect();
-        let at = now + self.settings.real(self.settings.endpoint_duration);
+        let at = now + self.settings.real(endpoint.transition_seconds);
         let endpoint = self.endpoints.get_mut(&body["EndpointName"].as_str().unwrap_or("").to_string()).expect("checked above");
         endpoint.status = "Updating";
         endpoint.modified = now;
@@ -496,7 +499,7 @@ impl World {
             return Err(ApiError::validation(format!("Cannot update in-progress endpoint \"{}\".", endpoint.arn)));
         }
         let name = endpoint.name.clone();
-        let at = now + self.settings.real(self.settings.endpoint_duration / 2.0);
+        let at = now + self.settings.real(endpoint.transition_seconds / 2.0);
         let endpoint = self.endpoints.get_mut(&name).expect("checked above");
         endpoint.status = "Deleting";
         endpoint.modified = now;
@@ -604,4 +607,38 @@ fn with_token(mut response: Value, next: Option<String>) -> Value {
         response["NextToken"] = json!(next);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::{Outcome, Settings};
+
+    #[test]
+    fn the_duration_tag_times_every_endpoint_transition() {
+        let mut world = World::new(Settings {
+            region: "us-east-1".into(),
+            time_scale: 1.0,
+            default_outcome: Outcome::Completed,
+            default_duration: 60.0,
+            endpoint_duration: 30.0,
+        });
+        world.create_model(json!({ "ModelName": "m", "PrimaryContainer": { "Image": "img" } }), 0.0).unwrap();
+        let variant = json!([{ "VariantName": "v", "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge" }]);
+        world.create_endpoint_config(json!({ "EndpointConfigName": "c", "ProductionVariants": variant }), 0.0).unwrap();
+        let tags = json!([{ "Key": "emulator:duration-seconds", "Value": "100" }]);
+        world.create_endpoint(json!({ "EndpointName": "e", "EndpointConfigName": "c", "Tags": tags }), 0.0).unwrap();
+        let status = |world: &mut World, at: f64| {
+            world.advance(at);
+            world.endpoints.get("e").map(|endpoint| endpoint.status)
+        };
+        assert_eq!(status(&mut world, 99.0), Some("Creating"));
+        assert_eq!(status(&mut world, 100.0), Some("InService"));
+        world.update_endpoint(&json!({ "EndpointName": "e", "EndpointConfigName": "c" }), 100.0).unwrap();
+        assert_eq!(status(&mut world, 199.0), Some("Updating"));
+        assert_eq!(status(&mut world, 200.0), Some("InService"));
+        world.delete_endpoint(&json!({ "EndpointName": "e" }), 200.0).unwrap();
+        assert_eq!(status(&mut world, 249.0), Some("Deleting"));
+        assert_eq!(status(&mut world, 250.0), None);
+    }
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::training::{stream_start, training_log_lines};
 use crate::transform::transform_log_lines;
 use crate::wire::{ApiError, ErrorCode};
-use crate::world::{ACCOUNT_ID, LogSource, World, str_member, terminal_at};
+use crate::world::{ACCOUNT_ID, LogProducer, LogSource, World, str_member, terminal_at};
 
 pub const TRAINING_LOG_GROUP: &str = "/aws/sagemaker/TrainingJobs";
 pub const TRANSFORM_LOG_GROUP: &str = "/aws/sagemaker/TransformJobs";
@@ -103,10 +103,14 @@ fn offset_token(body: &Value, member: &str) -> Result<usize, ApiError> {
 
 impl World {
     /// Writes the log lines running jobs have produced up to `now`. Called before every Logs
-    /// operation, so reading logs shows exactly what a job would have written by then.
-    pub fn materialize_logs(&mut self, now: f64) {
+    /// operation, so reading logs shows exactly what a job would have written by then. Only the
+    /// jobs whose streams the request can see are brought up to date.
+    pub fn materialize_logs(&mut self, now: f64, scope: &LogScope) {
         let mut producers = std::mem::take(&mut self.log_producers);
         producers.retain_mut(|producer| {
+            if !scope.covers(producer) {
+                return true;
+            }
             let (group, lines, done) = match producer.source {
                 LogSource::Training => {
                     let Some(job) = self.training_jobs.get(&producer.job) else { return false };
@@ -152,7 +156,7 @@ impl World {
     }
 
     pub fn logs_operation(&mut self, operation: &str, body: &Value, now: f64) -> Result<Value, ApiError> {
-        self.materialize_logs(now);
+        self.materialize_logs(now, &LogScope::of_request(operation, body));
         match operation {
             "CreateLogGroup" => self.create_log_group(body, now),
             "CreateLogStream" => self.create_log_stream(body, now),
@@ -413,6 +417,51 @@ impl World {
     }
 }
 
+/// Which job streams a Logs request can observe.
+pub struct LogScope {
+    /// None: every group (DescribeLogGroups).
+    group: Option<String>,
+    /// Stream names or name prefixes the request is limited to; empty means all streams.
+    streams: Vec<String>,
+}
+
+impl LogScope {
+    pub fn everything() -> Self {
+        LogScope { group: None, streams: Vec::new() }
+    }
+
+    fn of_request(operation: &str, body: &Value) -> Self {
+        if operation == "DescribeLogGroups" {
+            return LogScope::everything();
+        }
+        let mut streams: Vec<String> = Vec::new();
+        if let Some(name) = str_member(body, "logStreamName") {
+            streams.push(name.to_string());
+        }
+        if let Some(prefix) = str_member(body, "logStreamNamePrefix") {
+            streams.push(prefix.to_string());
+        }
+        for name in body.get("logStreamNames").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+            streams.push(name.to_string());
+        }
+        LogScope { group: str_member(body, "logGroupName").map(str::to_string), streams }
+    }
+
+    fn covers(&self, producer: &LogProducer) -> bool {
+        let group = match producer.source {
+            LogSource::Training => TRAINING_LOG_GROUP,
+            LogSource::Transform => TRANSFORM_LOG_GROUP,
+        };
+        if self.group.as_deref().is_some_and(|wanted| wanted != group) {
+            return false;
+        }
+        // Job streams are named `<job>/…`: a stream name or prefix can only see this job's
+        // streams if one of the two starts with the other.
+        let job_prefix = format!("{}/", producer.job);
+        self.streams.is_empty() || self.streams.iter().any(|stream| stream.starts_with(&job_prefix) || job_prefix.starts_with(stream.as_str()))
+    }
+}
+
 /// The plain-term subset of CloudWatch filter patterns: every term (or quoted phrase) must occur.
 fn filter_terms(pattern: &str) -> Vec<String> {
     let mut terms = Vec::new();
@@ -429,4 +478,31 @@ fn filter_terms(pattern: &str) -> Vec<String> {
         }
     }
     terms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn producer(job: &str) -> LogProducer {
+        LogProducer { source: LogSource::Training, job: job.to_string(), written_until: 0.0 }
+    }
+
+    #[test]
+    fn a_request_only_brings_the_streams_it_can_see_up_to_date() {
+        let by_prefix = LogScope::of_request("DescribeLogStreams", &json!({ "logGroupName": TRAINING_LOG_GROUP, "logStreamNamePrefix": "job-1/" }));
+        assert!(by_prefix.covers(&producer("job-1")));
+        assert!(!by_prefix.covers(&producer("job-10")), "job-10/… does not start with job-1/");
+        let partial = LogScope::of_request("FilterLogEvents", &json!({ "logGroupName": TRAINING_LOG_GROUP, "logStreamNamePrefix": "job-1" }));
+        assert!(partial.covers(&producer("job-10")));
+        let other_group = LogScope::of_request("FilterLogEvents", &json!({ "logGroupName": TRANSFORM_LOG_GROUP }));
+        assert!(!other_group.covers(&producer("job-1")));
+        assert!(LogScope::everything().covers(&producer("anything")));
+    }
+
+    #[test]
+    fn filter_terms_split_words_and_quoted_phrases() {
+        assert_eq!(filter_terms(r#"ERROR "disk full" x"#), vec!["ERROR", "disk full", "x"]);
+        assert!(filter_terms("  ").is_empty());
+    }
 }

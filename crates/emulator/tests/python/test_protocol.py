@@ -88,3 +88,26 @@ def test_faults_retries_rate_limits_and_counters(emulator):
     emulator.control("POST", "reset", {})
     assert emulator.control("GET", "calls") == {}
     no_retries.list_training_jobs()
+
+
+def test_every_fault_code_and_remaining_error_codes(emulator, sagemaker, logs):
+    for kind, code, status in (("throttling", "ThrottlingException", 400), ("internal", "InternalFailure", 500),
+                               ("unavailable", "ServiceUnavailable", 503)):
+        emulator.control("POST", "faults", {"operation": "SageMaker.ListModels", "kind": kind, "count": 1})
+        with pytest.raises(ClientError) as excinfo:
+            sagemaker.list_models()
+        assert error_code(excinfo) == code
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    sagemaker.list_models()
+
+    sagemaker.create_model(ModelName="tagged", PrimaryContainer={"Image": "img"})
+    arn = sagemaker.describe_model(ModelName="tagged")["ModelArn"]
+    with pytest.raises(ClientError) as excinfo:
+        sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "k%d" % i, "Value": "v"} for i in range(50)] + [])
+        sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "one-more", "Value": "v"}])
+    assert error_code(excinfo) == "ResourceLimitExceeded"
+
+    logs.create_log_group(logGroupName="/codes")
+    with pytest.raises(ClientError) as excinfo:
+        logs.filter_log_events(logGroupName="/codes", logStreamNames=["a"], logStreamNamePrefix="a")
+    assert error_code(excinfo) == "InvalidParameterException"

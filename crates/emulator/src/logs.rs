@@ -212,8 +212,8 @@ impl World {
             })
             .collect();
         let mut response = json!({ "logGroups": groups });
-        if start + size < matching.len() {
-            response["nextToken"] = json!(format!("emulator-logs-{}", start + size));
+        if start.saturating_add(size) < matching.len() {
+            response["nextToken"] = json!(format!("emulator-logs-{}", start.saturating_add(size)));
         }
         Ok(response)
     }
@@ -263,8 +263,8 @@ impl World {
             })
             .collect();
         let mut response = json!({ "logStreams": page });
-        if start + size < streams.len() {
-            response["nextToken"] = json!(format!("emulator-logs-{}", start + size));
+        if start.saturating_add(size) < streams.len() {
+            response["nextToken"] = json!(format!("emulator-logs-{}", start.saturating_add(size)));
         }
         Ok(response)
     }
@@ -364,8 +364,8 @@ impl World {
             .collect();
         let searched: Vec<Value> = streams.iter().map(|(name, _)| json!({ "logStreamName": name, "searchedCompletely": true })).collect();
         let mut response = json!({ "events": page, "searchedLogStreams": searched });
-        if start + size < total {
-            response["nextToken"] = json!(format!("emulator-logs-{}", start + size));
+        if start.saturating_add(size) < total {
+            response["nextToken"] = json!(format!("emulator-logs-{}", start.saturating_add(size)));
         }
         Ok(response)
     }

@@ -299,7 +299,7 @@ pub fn paginate<T>(items: Vec<T>, body: &Value, default_size: usize, max_size: u
     };
     let total = items.len();
     let page: Vec<T> = items.into_iter().skip(start).take(size).collect();
-    let next = (start + size < total).then(|| encode_token(start + size));
+    let next = (start.saturating_add(size) < total).then(|| encode_token(start.saturating_add(size)));
     Ok((page, next))
 }
 

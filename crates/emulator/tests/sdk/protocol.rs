@@ -176,3 +176,19 @@ async fn arns_name_the_region_the_request_was_signed_for() {
     let arn = training_request(&client, "west", &[]).send().await.unwrap().training_job_arn.expect("arn");
     assert_eq!(arn, "arn:aws:sagemaker:us-west-2:123456789012:training-job/west");
 }
+
+#[tokio::test]
+async fn absurd_pagination_tokens_are_answered_not_crashed_on() {
+    let emulator = Emulator::start();
+    let client = emulator.sagemaker().await;
+    let huge = format!("emulator-page-{}", usize::MAX);
+    let page = client.list_training_jobs().next_token(huge).send().await.expect("an empty page");
+    assert!(page.training_job_summaries().is_empty() && page.next_token().is_none());
+    let (code, _) = error_of(client.list_training_jobs().next_token("garbage").send().await);
+    assert_eq!(code, "ValidationException");
+    let logs = emulator.logs().await;
+    logs.create_log_group().log_group_name("/g").send().await.unwrap();
+    let page = logs.describe_log_groups().next_token(format!("emulator-logs-{}", usize::MAX)).send().await.expect("an empty page");
+    assert!(page.log_groups().is_empty());
+    client.list_training_jobs().send().await.expect("still serving");
+}

@@ -95,13 +95,15 @@ pub fn percent_decode(text: &str, plus_is_space: bool) -> String {
     let mut index = 0;
     while index < bytes.len() {
         match bytes[index] {
+            // Works on bytes: slicing the text could split a multi-byte character and panic.
             b'%' if index + 2 < bytes.len() => {
-                match u8::from_str_radix(&text[index + 1..index + 3], 16) {
-                    Ok(byte) => {
-                        out.push(byte);
+                let digit = |byte: u8| (byte as char).to_digit(16);
+                match (digit(bytes[index + 1]), digit(bytes[index + 2])) {
+                    (Some(high), Some(low)) => {
+                        out.push((high * 16 + low) as u8);
                         index += 3;
                     }
-                    Err(_) => {
+                    _ => {
                         out.push(b'%');
                         index += 1;
                     }
@@ -239,6 +241,14 @@ mod tests {
             expected_signature(&request, &auth, "20150830T123600Z", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
             "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
         );
+    }
+
+    #[test]
+    fn percent_decoding_survives_anything() {
+        assert_eq!(percent_decode("a%20b+c", true), "a b c");
+        assert_eq!(percent_decode("a+b%2Bc", false), "a+b+c");
+        assert_eq!(percent_decode("%é%", false), "%é%");
+        assert_eq!(percent_decode("%zz%4", false), "%zz%4");
     }
 
     #[test]

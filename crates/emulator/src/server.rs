@@ -162,8 +162,6 @@ async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpRespons
     };
     let full_name = call.full_name();
     app.control.count_call(&full_name);
-    let span = tracing::debug_span!("call", operation = %full_name);
-    let _entered = span.enter();
 
     // AssumeRoleWithWebIdentity is the one call AWS serves unsigned: the web identity token is
     // the credential.
@@ -181,7 +179,7 @@ async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpRespons
                 }
             }
             Err(error) => {
-                tracing::info!(code = error.code.wire_name(), "request rejected by authentication");
+                tracing::info!(operation = %full_name, code = error.code.wire_name(), "request rejected by authentication");
                 return Ok(call.error_response(&error));
             }
         }
@@ -210,7 +208,7 @@ async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpRespons
                 match result {
                     Ok(output) => wire::json_ok(&output),
                     Err(error) => {
-                        tracing::debug!(code = error.code.wire_name(), message = %error.message, "operation failed");
+                        tracing::debug!(operation = %full_name, code = error.code.wire_name(), message = %error.message, "operation failed");
                         wire::json_error(&error)
                     }
                 }

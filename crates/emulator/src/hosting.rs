@@ -485,7 +485,7 @@ impl World {
             .map(|v| VariantState { current_weight: v.desired_weight, current_instances: v.desired_instances, ..v.clone() })
             .collect();
         let at = now + self.settings.real(endpoint.transition_seconds);
-        let endpoint = self.endpoints.get_mut(&body["EndpointName"].as_str().unwrap_or("").to_string()).expect("checked above");
+        let endpoint = self.endpoints.get_mut(body["EndpointName"].as_str().unwrap_or("")).expect("checked above");
         endpoint.status = "Updating";
         endpoint.modified = now;
         endpoint.variants = variants;

@@ -171,7 +171,7 @@ async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpRespons
     if !unsigned_allowed {
         let signed = SignedRequest { method: parts.method.as_str(), path, query, headers: &parts.headers, body: &body };
         let lookup = |key: &str| app.secret_for(key);
-        let verifier: Option<&dyn Fn(&str) -> Option<String>> = if app.credentials.is_some() { Some(&lookup) } else { None };
+        let verifier: Option<sigv4::SecretLookup<'_>> = if app.credentials.is_some() { Some(&lookup) } else { None };
         match sigv4::check(&signed, verifier) {
             Ok(auth) => {
                 if !auth.region.is_empty() {

@@ -181,9 +181,12 @@ pub fn expected_signature(request: &SignedRequest<'_>, auth: &Authorization, amz
     hex::encode(hmac(&signing_key, &string_to_sign))
 }
 
+/// Maps an access key id to its secret access key.
+pub type SecretLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// Checks a request's signature. `secret_for` maps an access key id to its secret; `None` means
 /// "accept any well-formed signature".
-pub fn check(request: &SignedRequest<'_>, secret_for: Option<&dyn Fn(&str) -> Option<String>>) -> Result<Authorization, ApiError> {
+pub fn check(request: &SignedRequest<'_>, secret_for: Option<SecretLookup<'_>>) -> Result<Authorization, ApiError> {
     let header = request
         .headers
         .get("authorization")

@@ -119,8 +119,7 @@ impl World {
     pub fn advance_tuning_jobs(&mut self, now: f64) {
         let mut still_active = Vec::new();
         for name in std::mem::take(&mut self.active_tuning_jobs) {
-            loop {
-                let Some(tuning) = self.tuning_jobs.get(&name) else { break };
+            while let Some(tuning) = self.tuning_jobs.get(&name) {
                 if tuning.stop_requested.is_some() || tuning.children.len() >= tuning.max_number {
                     break;
                 }

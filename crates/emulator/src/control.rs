@@ -79,7 +79,11 @@ pub enum ControlError {
 }
 
 fn matches(rule_operation: &str, full: &str) -> bool {
-    rule_operation == "*" || rule_operation == full || full.split_once('.').is_some_and(|(_, short)| short == rule_operation)
+    rule_operation == "*"
+        || rule_operation == full
+        || full
+            .split_once('.')
+            .is_some_and(|(_, short)| short == rule_operation)
 }
 
 impl Control {
@@ -95,7 +99,12 @@ impl Control {
     }
 
     pub fn calls(&self) -> BTreeMap<String, u64> {
-        self.calls.lock().expect("calls lock").iter().map(|(k, v)| (k.clone(), *v)).collect()
+        self.calls
+            .lock()
+            .expect("calls lock")
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
     }
 
     pub fn clear_calls(&self) {
@@ -106,10 +115,14 @@ impl Control {
         if let Some(probability) = rule.probability
             && !(0.0..=1.0).contains(&probability)
         {
-            return Err(ControlError::BadRequest("probability must be between 0 and 1".into()));
+            return Err(ControlError::BadRequest(
+                "probability must be between 0 and 1".into(),
+            ));
         }
         if rule.kind == FaultKind::Latency && rule.latency_ms.is_none() {
-            return Err(ControlError::BadRequest("a latency fault needs latencyMs".into()));
+            return Err(ControlError::BadRequest(
+                "a latency fault needs latencyMs".into(),
+            ));
         }
         tracing::info!(operation = %rule.operation, kind = ?rule.kind, count = ?rule.count, probability = ?rule.probability, "fault added");
         self.faults.lock().expect("faults lock").push(rule);
@@ -126,18 +139,29 @@ impl Control {
 
     pub fn set_rate_limit(&self, rule: RateLimitRule) -> Result<(), ControlError> {
         if !(rule.per_second.is_finite() && rule.per_second > 0.0) {
-            return Err(ControlError::BadRequest("perSecond must be a positive number".into()));
+            return Err(ControlError::BadRequest(
+                "perSecond must be a positive number".into(),
+            ));
         }
         let burst = f64::from(rule.burst.unwrap_or(1).max(1));
         let mut limits = self.limits.lock().expect("limits lock");
         limits.retain(|bucket| bucket.rule.operation != rule.operation);
         tracing::info!(operation = %rule.operation, per_second = rule.per_second, burst, "rate limit set");
-        limits.push(TokenBucket { rule, tokens: burst, refilled: Instant::now() });
+        limits.push(TokenBucket {
+            rule,
+            tokens: burst,
+            refilled: Instant::now(),
+        });
         Ok(())
     }
 
     pub fn rate_limits(&self) -> Vec<RateLimitRule> {
-        self.limits.lock().expect("limits lock").iter().map(|bucket| bucket.rule.clone()).collect()
+        self.limits
+            .lock()
+            .expect("limits lock")
+            .iter()
+            .map(|bucket| bucket.rule.clone())
+            .collect()
     }
 
     pub fn clear_rate_limits(&self) {
@@ -157,7 +181,10 @@ impl Control {
         let mut verdict = Verdict::Serve;
         {
             let mut faults = self.faults.lock().expect("faults lock");
-            for rule in faults.iter_mut().filter(|rule| matches(&rule.operation, full_operation)) {
+            for rule in faults
+                .iter_mut()
+                .filter(|rule| matches(&rule.operation, full_operation))
+            {
                 if rule.count == Some(0) {
                     continue;
                 }
@@ -173,13 +200,21 @@ impl Control {
                     *count -= 1;
                 }
                 match rule.kind {
-                    FaultKind::Latency => latency += Duration::from_millis(rule.latency_ms.unwrap_or(0)),
+                    FaultKind::Latency => {
+                        latency += Duration::from_millis(rule.latency_ms.unwrap_or(0))
+                    }
                     FaultKind::Throttling => verdict = Verdict::Fail(ApiError::throttled()),
                     FaultKind::Internal => {
-                        verdict = Verdict::Fail(ApiError::new(ErrorCode::InternalFailure, "An internal error occurred (injected by the emulator)."))
+                        verdict = Verdict::Fail(ApiError::new(
+                            ErrorCode::InternalFailure,
+                            "An internal error occurred (injected by the emulator).",
+                        ))
                     }
                     FaultKind::Unavailable => {
-                        verdict = Verdict::Fail(ApiError::new(ErrorCode::ServiceUnavailable, "Service is unavailable (injected by the emulator)."))
+                        verdict = Verdict::Fail(ApiError::new(
+                            ErrorCode::ServiceUnavailable,
+                            "Service is unavailable (injected by the emulator).",
+                        ))
                     }
                     FaultKind::Drop => verdict = Verdict::Drop,
                 }
@@ -196,7 +231,10 @@ impl Control {
     fn take_token(&self, full_operation: &str) -> bool {
         let mut limits = self.limits.lock().expect("limits lock");
         let now = Instant::now();
-        for bucket in limits.iter_mut().filter(|bucket| matches(&bucket.rule.operation, full_operation)) {
+        for bucket in limits
+            .iter_mut()
+            .filter(|bucket| matches(&bucket.rule.operation, full_operation))
+        {
             let burst = f64::from(bucket.rule.burst.unwrap_or(1).max(1));
             let elapsed = now.duration_since(bucket.refilled).as_secs_f64();
             bucket.tokens = (bucket.tokens + elapsed * bucket.rule.per_second).min(burst);
@@ -218,19 +256,48 @@ mod tests {
     fn count_limited_fault_fires_exactly_count_times() {
         let control = Control::default();
         control
-            .add_fault(FaultRule { operation: "DescribeTrainingJob".into(), kind: FaultKind::Throttling, count: Some(2), probability: None, latency_ms: None })
+            .add_fault(FaultRule {
+                operation: "DescribeTrainingJob".into(),
+                kind: FaultKind::Throttling,
+                count: Some(2),
+                probability: None,
+                latency_ms: None,
+            })
             .unwrap();
-        let fired = (0..5).filter(|_| matches!(control.judge("SageMaker.DescribeTrainingJob").1, Verdict::Fail(_))).count();
+        let fired = (0..5)
+            .filter(|_| {
+                matches!(
+                    control.judge("SageMaker.DescribeTrainingJob").1,
+                    Verdict::Fail(_)
+                )
+            })
+            .count();
         assert_eq!(fired, 2);
-        assert!(matches!(control.judge("SageMaker.CreateTrainingJob").1, Verdict::Serve));
+        assert!(matches!(
+            control.judge("SageMaker.CreateTrainingJob").1,
+            Verdict::Serve
+        ));
         assert!(control.faults().is_empty(), "used-up faults are removed");
     }
 
     #[test]
     fn rate_limit_allows_burst_then_throttles() {
         let control = Control::default();
-        control.set_rate_limit(RateLimitRule { operation: "*".into(), per_second: 0.001, burst: Some(3) }).unwrap();
-        let served = (0..10).filter(|_| matches!(control.judge("SageMaker.ListTrainingJobs").1, Verdict::Serve)).count();
+        control
+            .set_rate_limit(RateLimitRule {
+                operation: "*".into(),
+                per_second: 0.001,
+                burst: Some(3),
+            })
+            .unwrap();
+        let served = (0..10)
+            .filter(|_| {
+                matches!(
+                    control.judge("SageMaker.ListTrainingJobs").1,
+                    Verdict::Serve
+                )
+            })
+            .count();
         assert_eq!(served, 3);
     }
 }

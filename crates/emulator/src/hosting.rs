@@ -6,12 +6,21 @@ use serde_json::{Map, Value, json};
 use crate::validate::{NAME_PATTERN, NAME_RE, Violations};
 use crate::wire::{self, ApiError, ErrorCode, HttpResponse};
 use crate::world::{
-    ACCOUNT_ID, ListFilter, World, descending, echoed_request, paginate, reserved_tags, str_member, time_value,
-    validate_list_request,
+    ACCOUNT_ID, ListFilter, World, descending, echoed_request, paginate, reserved_tags, str_member,
+    time_value, validate_list_request,
 };
 
-pub const ENDPOINT_STATUSES: &[&str] =
-    &["OutOfService", "Creating", "Updating", "SystemUpdating", "RollingBack", "InService", "Deleting", "Failed", "UpdateRollbackFailed"];
+pub const ENDPOINT_STATUSES: &[&str] = &[
+    "OutOfService",
+    "Creating",
+    "Updating",
+    "SystemUpdating",
+    "RollingBack",
+    "InService",
+    "Deleting",
+    "Failed",
+    "UpdateRollbackFailed",
+];
 
 pub struct Model {
     pub name: String,
@@ -59,9 +68,15 @@ pub struct Pending {
 #[derive(Debug, Clone)]
 pub enum PendingKind {
     /// Creating or Updating ends InService on this config with these variants.
-    InService { config: String, variants: Vec<VariantState> },
+    InService {
+        config: String,
+        variants: Vec<VariantState>,
+    },
     /// Creating ends Failed; an update that fails rolls back to InService on the old config.
-    Fail { reason: String, rollback: bool },
+    Fail {
+        reason: String,
+        rollback: bool,
+    },
     Delete,
 }
 
@@ -80,13 +95,22 @@ pub struct Endpoint {
 }
 
 fn model_missing(world: &World, name: &str) -> ApiError {
-    ApiError::validation(format!("Could not find model \"{}\".", world.settings.arn("model", name)))
+    ApiError::validation(format!(
+        "Could not find model \"{}\".",
+        world.settings.arn("model", name)
+    ))
 }
 fn config_missing(world: &World, name: &str) -> ApiError {
-    ApiError::validation(format!("Could not find endpoint configuration \"{}\".", world.settings.arn("endpoint-config", name)))
+    ApiError::validation(format!(
+        "Could not find endpoint configuration \"{}\".",
+        world.settings.arn("endpoint-config", name)
+    ))
 }
 fn endpoint_missing(world: &World, name: &str) -> ApiError {
-    ApiError::validation(format!("Could not find endpoint \"{}\".", world.settings.arn("endpoint", name)))
+    ApiError::validation(format!(
+        "Could not find endpoint \"{}\".",
+        world.settings.arn("endpoint", name)
+    ))
 }
 
 fn model_image(request: &str) -> String {
@@ -112,21 +136,42 @@ impl World {
             if let Some(url) = container.get("ModelDataUrl") {
                 violations.s3_uri(url, "primaryContainer.modelDataUrl");
             }
-            violations.optional_enum(container, "Mode", "primaryContainer.mode", &["SingleModel", "MultiModel"]);
+            violations.optional_enum(
+                container,
+                "Mode",
+                "primaryContainer.mode",
+                &["SingleModel", "MultiModel"],
+            );
         }
         violations.role_arn(&body, "ExecutionRoleArn", "executionRoleArn", false);
         violations.tags(body.get("Tags"), "tags");
         violations.finish()?;
-        if body.get("PrimaryContainer").is_none() && body.get("Containers").is_none() && body.get("InferenceExecutionConfig").is_none() {
-            return Err(ApiError::validation("Either PrimaryContainer or Containers must be specified."));
+        if body.get("PrimaryContainer").is_none()
+            && body.get("Containers").is_none()
+            && body.get("InferenceExecutionConfig").is_none()
+        {
+            return Err(ApiError::validation(
+                "Either PrimaryContainer or Containers must be specified.",
+            ));
         }
         let name = name.unwrap_or_default();
         let arn = self.settings.arn("model", &name);
         if self.models.contains_key(&name) {
-            return Err(ApiError::new(ErrorCode::ResourceInUse, format!("Cannot create already existing model \"{arn}\".")));
+            return Err(ApiError::new(
+                ErrorCode::ResourceInUse,
+                format!("Cannot create already existing model \"{arn}\"."),
+            ));
         }
         self.store_tags(&arn, body.get("Tags"));
-        self.models.insert(name.clone(), Model { name, arn: arn.clone(), request: body.to_string().into_boxed_str(), created: now });
+        self.models.insert(
+            name.clone(),
+            Model {
+                name,
+                arn: arn.clone(),
+                request: body.to_string().into_boxed_str(),
+                created: now,
+            },
+        );
         Ok(json!({ "ModelArn": arn }))
     }
 
@@ -139,7 +184,10 @@ impl World {
 
     pub fn describe_model(&self, body: &Value) -> Result<Value, ApiError> {
         let name = self.named(body, "ModelName", "modelName")?;
-        let model = self.models.get(&name).ok_or_else(|| model_missing(self, &name))?;
+        let model = self
+            .models
+            .get(&name)
+            .ok_or_else(|| model_missing(self, &name))?;
         let mut out = echoed_request(&model.request, &["Tags"]);
         out.insert("ModelArn".into(), json!(model.arn));
         out.insert("CreationTime".into(), time_value(model.created));
@@ -149,7 +197,10 @@ impl World {
 
     pub fn delete_model(&mut self, body: &Value) -> Result<Value, ApiError> {
         let name = self.named(body, "ModelName", "modelName")?;
-        let model = self.models.remove(&name).ok_or_else(|| model_missing(self, &name))?;
+        let model = self
+            .models
+            .remove(&name)
+            .ok_or_else(|| model_missing(self, &name))?;
         self.tags.remove(&model.arn);
         Ok(json!({}))
     }
@@ -157,7 +208,11 @@ impl World {
     pub fn list_models(&self, body: &Value) -> Result<Value, ApiError> {
         validate_list_request(body, &["Name", "CreationTime"], &[])?;
         let filter = ListFilter::from_request(body);
-        let mut rows: Vec<&Model> = self.models.values().filter(|m| filter.accepts(&m.name, None, m.created, m.created)).collect();
+        let mut rows: Vec<&Model> = self
+            .models
+            .values()
+            .filter(|m| filter.accepts(&m.name, None, m.created, m.created))
+            .collect();
         sort_named(&mut rows, body, |m| (&m.name, m.created));
         let (page, next) = paginate(rows, body, 10, 100)?;
         let items: Vec<Value> = page
@@ -172,30 +227,58 @@ impl World {
     pub fn create_endpoint_config(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
         let mut violations = Violations::new();
         let name = violations.resource_name(&body, "EndpointConfigName", "endpointConfigName");
-        if let Some(variants) = violations.required(&body, "ProductionVariants", "productionVariants") {
+        if let Some(variants) =
+            violations.required(&body, "ProductionVariants", "productionVariants")
+        {
             let list = variants.as_array().cloned().unwrap_or_default();
             if list.is_empty() || list.len() > 10 {
                 violations.push(
                     &Value::String(format!("{} variants", list.len())),
                     "productionVariants",
-                    if list.is_empty() { "Member must have length greater than or equal to 1" } else { "Member must have length less than or equal to 10" },
+                    if list.is_empty() {
+                        "Member must have length greater than or equal to 1"
+                    } else {
+                        "Member must have length less than or equal to 10"
+                    },
                 );
             }
             for (index, variant) in list.iter().enumerate() {
                 let member = format!("productionVariants.{}.member", index + 1);
-                if let Some(name) = violations.required(variant, "VariantName", &format!("{member}.variantName")) {
+                if let Some(name) =
+                    violations.required(variant, "VariantName", &format!("{member}.variantName"))
+                {
                     violations.length(name, &format!("{member}.variantName"), 1, 63);
-                    violations.string_pattern(name, &format!("{member}.variantName"), &NAME_RE, NAME_PATTERN);
+                    violations.string_pattern(
+                        name,
+                        &format!("{member}.variantName"),
+                        &NAME_RE,
+                        NAME_PATTERN,
+                    );
                 }
                 if let Some(model) = variant.get("ModelName") {
                     violations.length(model, &format!("{member}.modelName"), 1, 63);
-                    violations.string_pattern(model, &format!("{member}.modelName"), &NAME_RE, NAME_PATTERN);
+                    violations.string_pattern(
+                        model,
+                        &format!("{member}.modelName"),
+                        &NAME_RE,
+                        NAME_PATTERN,
+                    );
                 }
                 if let Some(count) = variant.get("InitialInstanceCount") {
-                    violations.range(count, &format!("{member}.initialInstanceCount"), Some(1), None);
+                    violations.range(
+                        count,
+                        &format!("{member}.initialInstanceCount"),
+                        Some(1),
+                        None,
+                    );
                 }
                 if let Some(weight) = variant.get("InitialVariantWeight") {
-                    violations.range(weight, &format!("{member}.initialVariantWeight"), Some(0), None);
+                    violations.range(
+                        weight,
+                        &format!("{member}.initialVariantWeight"),
+                        Some(0),
+                        None,
+                    );
                 }
                 if let Some(kind) = variant.get("InstanceType") {
                     violations.instance_type(kind, &format!("{member}.instanceType"));
@@ -208,22 +291,36 @@ impl World {
         let reserved = reserved_tags(body.get("Tags"), &["InService", "Failed"])?;
         let arn = self.settings.arn("endpoint-config", &name);
         if self.endpoint_configs.contains_key(&name) {
-            return Err(ApiError::new(ErrorCode::ResourceInUse, format!("Cannot create already existing endpoint configuration \"{arn}\".")));
+            return Err(ApiError::new(
+                ErrorCode::ResourceInUse,
+                format!("Cannot create already existing endpoint configuration \"{arn}\"."),
+            ));
         }
         let mut variants = Vec::new();
         let mut stored = body.clone();
-        for (index, variant) in body["ProductionVariants"].as_array().into_iter().flatten().enumerate() {
+        for (index, variant) in body["ProductionVariants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let model = str_member(variant, "ModelName").unwrap_or("").to_string();
             if !self.models.contains_key(&model) {
                 return Err(model_missing(self, &model));
             }
-            let weight = variant.get("InitialVariantWeight").and_then(Value::as_f64).unwrap_or(1.0);
+            let weight = variant
+                .get("InitialVariantWeight")
+                .and_then(Value::as_f64)
+                .unwrap_or(1.0);
             stored["ProductionVariants"][index]["InitialVariantWeight"] = json!(weight);
             variants.push(VariantSpec {
                 name: str_member(variant, "VariantName").unwrap_or("").to_string(),
                 model,
                 weight,
-                instance_count: variant.get("InitialInstanceCount").and_then(Value::as_i64).unwrap_or(1),
+                instance_count: variant
+                    .get("InitialInstanceCount")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1),
             });
         }
         self.store_tags(&arn, body.get("Tags"));
@@ -244,7 +341,10 @@ impl World {
 
     pub fn describe_endpoint_config(&self, body: &Value) -> Result<Value, ApiError> {
         let name = self.named(body, "EndpointConfigName", "endpointConfigName")?;
-        let config = self.endpoint_configs.get(&name).ok_or_else(|| config_missing(self, &name))?;
+        let config = self
+            .endpoint_configs
+            .get(&name)
+            .ok_or_else(|| config_missing(self, &name))?;
         let mut out = echoed_request(&config.request, &["Tags"]);
         out.insert("EndpointConfigArn".into(), json!(config.arn));
         out.insert("CreationTime".into(), time_value(config.created));
@@ -253,7 +353,10 @@ impl World {
 
     pub fn delete_endpoint_config(&mut self, body: &Value) -> Result<Value, ApiError> {
         let name = self.named(body, "EndpointConfigName", "endpointConfigName")?;
-        let config = self.endpoint_configs.remove(&name).ok_or_else(|| config_missing(self, &name))?;
+        let config = self
+            .endpoint_configs
+            .remove(&name)
+            .ok_or_else(|| config_missing(self, &name))?;
         self.tags.remove(&config.arn);
         Ok(json!({}))
     }
@@ -261,8 +364,11 @@ impl World {
     pub fn list_endpoint_configs(&self, body: &Value) -> Result<Value, ApiError> {
         validate_list_request(body, &["Name", "CreationTime"], &[])?;
         let filter = ListFilter::from_request(body);
-        let mut rows: Vec<&EndpointConfig> =
-            self.endpoint_configs.values().filter(|c| filter.accepts(&c.name, None, c.created, c.created)).collect();
+        let mut rows: Vec<&EndpointConfig> = self
+            .endpoint_configs
+            .values()
+            .filter(|c| filter.accepts(&c.name, None, c.created, c.created))
+            .collect();
         sort_named(&mut rows, body, |c| (&c.name, c.created));
         let (page, next) = paginate(rows, body, 10, 100)?;
         let items: Vec<Value> = page
@@ -274,12 +380,20 @@ impl World {
 
     // ---- endpoints ------------------------------------------------------------------------
 
-    fn deployed_variants(&self, config: &EndpointConfig, previous: Option<(&[VariantState], bool, &[String])>) -> Vec<VariantState> {
+    fn deployed_variants(
+        &self,
+        config: &EndpointConfig,
+        previous: Option<(&[VariantState], bool, &[String])>,
+    ) -> Vec<VariantState> {
         config
             .variants
             .iter()
             .map(|variant| {
-                let image = self.models.get(&variant.model).map(|m| model_image(&m.request)).unwrap_or_default();
+                let image = self
+                    .models
+                    .get(&variant.model)
+                    .map(|m| model_image(&m.request))
+                    .unwrap_or_default();
                 let mut state = VariantState {
                     name: variant.name.clone(),
                     image,
@@ -310,25 +424,42 @@ impl World {
     pub fn create_endpoint(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
         let mut violations = Violations::new();
         let name = violations.resource_name(&body, "EndpointName", "endpointName");
-        let config_name = violations.resource_name(&body, "EndpointConfigName", "endpointConfigName");
+        let config_name =
+            violations.resource_name(&body, "EndpointConfigName", "endpointConfigName");
         violations.tags(body.get("Tags"), "tags");
         violations.finish()?;
         let (name, config_name) = (name.unwrap_or_default(), config_name.unwrap_or_default());
         let reserved = reserved_tags(body.get("Tags"), &["InService", "Failed"])?;
         let arn = self.settings.arn("endpoint", &name);
         if self.endpoints.contains_key(&name) {
-            return Err(ApiError::new(ErrorCode::ResourceInUse, format!("Cannot create already existing endpoint \"{arn}\".")));
+            return Err(ApiError::new(
+                ErrorCode::ResourceInUse,
+                format!("Cannot create already existing endpoint \"{arn}\"."),
+            ));
         }
-        let config = self.endpoint_configs.get(&config_name).ok_or_else(|| config_missing(self, &config_name))?;
+        let config = self
+            .endpoint_configs
+            .get(&config_name)
+            .ok_or_else(|| config_missing(self, &config_name))?;
         let duration = reserved.duration.unwrap_or(self.settings.endpoint_duration);
-        let fails = reserved.outcome.as_deref().map(|o| o == "Failed").unwrap_or(config.fails);
+        let fails = reserved
+            .outcome
+            .as_deref()
+            .map(|o| o == "Failed")
+            .unwrap_or(config.fails);
         let kind = if fails {
             let reason = reserved.failure_reason.or_else(|| config.failure_reason.clone()).unwrap_or_else(|| {
                 "The primary container for production variant did not pass the ping health check (emulated failure).".to_string()
             });
-            PendingKind::Fail { reason, rollback: false }
+            PendingKind::Fail {
+                reason,
+                rollback: false,
+            }
         } else {
-            PendingKind::InService { config: config_name.clone(), variants: self.deployed_variants(config, None) }
+            PendingKind::InService {
+                config: config_name.clone(),
+                variants: self.deployed_variants(config, None),
+            }
         };
         self.store_tags(&arn, body.get("Tags"));
         self.endpoints.insert(
@@ -342,7 +473,10 @@ impl World {
                 config: config_name,
                 variants: Vec::new(),
                 failure_reason: None,
-                pending: Some(Pending { at: now + self.settings.real(duration), kind }),
+                pending: Some(Pending {
+                    at: now + self.settings.real(duration),
+                    kind,
+                }),
                 transition_seconds: duration,
             },
         );
@@ -353,7 +487,13 @@ impl World {
     pub fn settle_endpoints(&mut self, now: f64) {
         let mut gone = Vec::new();
         for endpoint in self.endpoints.values_mut() {
-            let Some(pending) = endpoint.pending.as_ref().filter(|pending| pending.at <= now) else { continue };
+            let Some(pending) = endpoint
+                .pending
+                .as_ref()
+                .filter(|pending| pending.at <= now)
+            else {
+                continue;
+            };
             let pending = pending.clone();
             endpoint.pending = None;
             endpoint.modified = pending.at;
@@ -384,7 +524,9 @@ impl World {
 
     fn endpoint(&self, body: &Value) -> Result<&Endpoint, ApiError> {
         let name = self.named(body, "EndpointName", "endpointName")?;
-        self.endpoints.get(&name).ok_or_else(|| endpoint_missing(self, &name))
+        self.endpoints
+            .get(&name)
+            .ok_or_else(|| endpoint_missing(self, &name))
     }
 
     pub fn describe_endpoint(&self, body: &Value) -> Result<Value, ApiError> {
@@ -421,20 +563,36 @@ impl World {
 
     fn require_in_service(&self, endpoint: &Endpoint) -> Result<(), ApiError> {
         if endpoint.status != "InService" {
-            return Err(ApiError::validation(format!("Cannot update in-progress endpoint \"{}\".", endpoint.arn)));
+            return Err(ApiError::validation(format!(
+                "Cannot update in-progress endpoint \"{}\".",
+                endpoint.arn
+            )));
         }
         Ok(())
     }
 
     pub fn update_endpoint(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
         let mut violations = Violations::new();
-        let name = violations.resource_name(body, "EndpointName", "endpointName").unwrap_or_default();
-        let config_name = violations.resource_name(body, "EndpointConfigName", "endpointConfigName").unwrap_or_default();
+        let name = violations
+            .resource_name(body, "EndpointName", "endpointName")
+            .unwrap_or_default();
+        let config_name = violations
+            .resource_name(body, "EndpointConfigName", "endpointConfigName")
+            .unwrap_or_default();
         violations.finish()?;
-        let endpoint = self.endpoints.get(&name).ok_or_else(|| endpoint_missing(self, &name))?;
-        let config = self.endpoint_configs.get(&config_name).ok_or_else(|| config_missing(self, &config_name))?;
+        let endpoint = self
+            .endpoints
+            .get(&name)
+            .ok_or_else(|| endpoint_missing(self, &name))?;
+        let config = self
+            .endpoint_configs
+            .get(&config_name)
+            .ok_or_else(|| config_missing(self, &config_name))?;
         self.require_in_service(endpoint)?;
-        let retain = body.get("RetainAllVariantProperties").and_then(Value::as_bool).unwrap_or(false);
+        let retain = body
+            .get("RetainAllVariantProperties")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let excluded: Vec<String> = body
             .get("ExcludeRetainedVariantProperties")
             .and_then(Value::as_array)
@@ -446,9 +604,16 @@ impl World {
             let reason = config.failure_reason.clone().unwrap_or_else(|| {
                 "The update could not be applied; the endpoint was rolled back to its previous configuration (emulated failure).".to_string()
             });
-            PendingKind::Fail { reason, rollback: true }
+            PendingKind::Fail {
+                reason,
+                rollback: true,
+            }
         } else {
-            PendingKind::InService { config: config_name, variants: self.deployed_variants(config, Some((&endpoint.variants, retain, &excluded))) }
+            PendingKind::InService {
+                config: config_name,
+                variants: self
+                    .deployed_variants(config, Some((&endpoint.variants, retain, &excluded))),
+            }
         };
         let at = now + self.settings.real(endpoint.transition_seconds);
         let endpoint = self.endpoints.get_mut(&name).expect("checked above");
@@ -458,10 +623,18 @@ impl World {
         Ok(json!({ "EndpointArn": endpoint.arn }))
     }
 
-    pub fn update_endpoint_weights_and_capacities(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
+    pub fn update_endpoint_weights_and_capacities(
+        &mut self,
+        body: &Value,
+        now: f64,
+    ) -> Result<Value, ApiError> {
         let endpoint = self.endpoint(body)?;
         self.require_in_service(endpoint)?;
-        let desired = body.get("DesiredWeightsAndCapacities").and_then(Value::as_array).cloned().unwrap_or_default();
+        let desired = body
+            .get("DesiredWeightsAndCapacities")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         if desired.is_empty() {
             return Err(ApiError::validation(
                 "1 validation error detected: Value null at 'desiredWeightsAndCapacities' failed to satisfy constraint: Member must not be null",
@@ -482,36 +655,58 @@ impl World {
         }
         let settled: Vec<VariantState> = variants
             .iter()
-            .map(|v| VariantState { current_weight: v.desired_weight, current_instances: v.desired_instances, ..v.clone() })
+            .map(|v| VariantState {
+                current_weight: v.desired_weight,
+                current_instances: v.desired_instances,
+                ..v.clone()
+            })
             .collect();
         let at = now + self.settings.real(endpoint.transition_seconds);
-        let endpoint = self.endpoints.get_mut(body["EndpointName"].as_str().unwrap_or("")).expect("checked above");
+        let endpoint = self
+            .endpoints
+            .get_mut(body["EndpointName"].as_str().unwrap_or(""))
+            .expect("checked above");
         endpoint.status = "Updating";
         endpoint.modified = now;
         endpoint.variants = variants;
-        endpoint.pending = Some(Pending { at, kind: PendingKind::InService { config: endpoint.config.clone(), variants: settled } });
+        endpoint.pending = Some(Pending {
+            at,
+            kind: PendingKind::InService {
+                config: endpoint.config.clone(),
+                variants: settled,
+            },
+        });
         Ok(json!({ "EndpointArn": endpoint.arn }))
     }
 
     pub fn delete_endpoint(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
         let endpoint = self.endpoint(body)?;
         if !matches!(endpoint.status, "InService" | "Failed" | "OutOfService") {
-            return Err(ApiError::validation(format!("Cannot update in-progress endpoint \"{}\".", endpoint.arn)));
+            return Err(ApiError::validation(format!(
+                "Cannot update in-progress endpoint \"{}\".",
+                endpoint.arn
+            )));
         }
         let name = endpoint.name.clone();
         let at = now + self.settings.real(endpoint.transition_seconds / 2.0);
         let endpoint = self.endpoints.get_mut(&name).expect("checked above");
         endpoint.status = "Deleting";
         endpoint.modified = now;
-        endpoint.pending = Some(Pending { at, kind: PendingKind::Delete });
+        endpoint.pending = Some(Pending {
+            at,
+            kind: PendingKind::Delete,
+        });
         Ok(json!({}))
     }
 
     pub fn list_endpoints(&self, body: &Value) -> Result<Value, ApiError> {
         validate_list_request(body, &["Name", "CreationTime", "Status"], ENDPOINT_STATUSES)?;
         let filter = ListFilter::from_request(body);
-        let mut rows: Vec<&Endpoint> =
-            self.endpoints.values().filter(|e| filter.accepts(&e.name, Some(e.status), e.created, e.modified)).collect();
+        let mut rows: Vec<&Endpoint> = self
+            .endpoints
+            .values()
+            .filter(|e| filter.accepts(&e.name, Some(e.status), e.created, e.modified))
+            .collect();
         match str_member(body, "SortBy").unwrap_or("CreationTime") {
             "Name" => rows.sort_by(|a, b| a.name.cmp(&b.name)),
             "Status" => rows.sort_by(|a, b| a.status.cmp(b.status).then(a.name.cmp(&b.name))),
@@ -538,34 +733,76 @@ impl World {
 
     // ---- sagemaker-runtime --------------------------------------------------------------
 
-    pub fn invoke_endpoint(&mut self, name: &str, content_type: &str, body: &[u8]) -> Result<Invocation, ApiError> {
+    pub fn invoke_endpoint(
+        &mut self,
+        name: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<Invocation, ApiError> {
         let endpoint = self
             .endpoints
             .get(name)
             .filter(|e| matches!(e.status, "InService" | "Updating"))
-            .ok_or_else(|| ApiError::new(ErrorCode::RuntimeValidation, format!("Endpoint {name} of account {ACCOUNT_ID} not found.")))?;
-        let variant = endpoint.variants.first().map(|v| v.name.clone()).unwrap_or_else(|| "AllTraffic".to_string());
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::RuntimeValidation,
+                    format!("Endpoint {name} of account {ACCOUNT_ID} not found."),
+                )
+            })?;
+        let variant = endpoint
+            .variants
+            .first()
+            .map(|v| v.name.clone())
+            .unwrap_or_else(|| "AllTraffic".to_string());
         let text = String::from_utf8_lossy(body);
         let (content_type, payload) = if content_type.starts_with("application/json") {
-            ("application/json", json!({ "predictions": [{ "score": prediction(&text) }] }).to_string())
+            (
+                "application/json",
+                json!({ "predictions": [{ "score": prediction(&text) }] }).to_string(),
+            )
         } else {
             // text/csv and everything else: one number per input line, as the built-in
             // algorithms answer CSV.
-            let lines: Vec<String> = text.lines().filter(|line| !line.trim().is_empty()).map(|line| format_number(prediction(line))).collect();
-            ("text/csv; charset=utf-8", if lines.is_empty() { format_number(prediction("")) } else { lines.join("\n") })
+            let lines: Vec<String> = text
+                .lines()
+                .filter(|line| !line.trim().is_empty())
+                .map(|line| format_number(prediction(line)))
+                .collect();
+            (
+                "text/csv; charset=utf-8",
+                if lines.is_empty() {
+                    format_number(prediction(""))
+                } else {
+                    lines.join("\n")
+                },
+            )
         };
-        Ok(Invocation { content_type, variant, payload })
+        Ok(Invocation {
+            content_type,
+            variant,
+            payload,
+        })
     }
 }
 
 /// The deterministic "model": a weighted sum of the numbers on a line, folded into [0, 10).
 /// The same input always gets the same prediction, on every endpoint.
 pub fn prediction(line: &str) -> f64 {
-    let numbers: Vec<f64> = line.split(|c: char| c == ',' || c.is_whitespace()).filter_map(|v| v.trim().parse::<f64>().ok()).collect();
+    let numbers: Vec<f64> = line
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter_map(|v| v.trim().parse::<f64>().ok())
+        .collect();
     let raw = if numbers.is_empty() {
         crate::world::unit_hash(line) * 10.0
     } else {
-        numbers.iter().enumerate().map(|(i, x)| x * (i as f64 + 1.0)).sum::<f64>().abs() % 10_000.0 / 1000.0
+        numbers
+            .iter()
+            .enumerate()
+            .map(|(i, x)| x * (i as f64 + 1.0))
+            .sum::<f64>()
+            .abs()
+            % 10_000.0
+            / 1000.0
     };
     (raw * 1e11).round() / 1e11
 }
@@ -583,9 +820,15 @@ pub struct Invocation {
 
 impl Invocation {
     pub fn into_response(self) -> HttpResponse {
-        let mut response = wire::plain(hyper::StatusCode::OK, self.content_type, self.payload.into_bytes());
+        let mut response = wire::plain(
+            hyper::StatusCode::OK,
+            self.content_type,
+            self.payload.into_bytes(),
+        );
         if let Ok(value) = hyper::header::HeaderValue::from_str(&self.variant) {
-            response.headers_mut().insert("x-amzn-invoked-production-variant", value);
+            response
+                .headers_mut()
+                .insert("x-amzn-invoked-production-variant", value);
         }
         response
     }
@@ -623,21 +866,43 @@ mod tests {
             default_duration: 60.0,
             endpoint_duration: 30.0,
         });
-        world.create_model(json!({ "ModelName": "m", "PrimaryContainer": { "Image": "img" } }), 0.0).unwrap();
+        world
+            .create_model(
+                json!({ "ModelName": "m", "PrimaryContainer": { "Image": "img" } }),
+                0.0,
+            )
+            .unwrap();
         let variant = json!([{ "VariantName": "v", "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge" }]);
-        world.create_endpoint_config(json!({ "EndpointConfigName": "c", "ProductionVariants": variant }), 0.0).unwrap();
+        world
+            .create_endpoint_config(
+                json!({ "EndpointConfigName": "c", "ProductionVariants": variant }),
+                0.0,
+            )
+            .unwrap();
         let tags = json!([{ "Key": "emulator:duration-seconds", "Value": "100" }]);
-        world.create_endpoint(json!({ "EndpointName": "e", "EndpointConfigName": "c", "Tags": tags }), 0.0).unwrap();
+        world
+            .create_endpoint(
+                json!({ "EndpointName": "e", "EndpointConfigName": "c", "Tags": tags }),
+                0.0,
+            )
+            .unwrap();
         let status = |world: &mut World, at: f64| {
             world.advance(at);
             world.endpoints.get("e").map(|endpoint| endpoint.status)
         };
         assert_eq!(status(&mut world, 99.0), Some("Creating"));
         assert_eq!(status(&mut world, 100.0), Some("InService"));
-        world.update_endpoint(&json!({ "EndpointName": "e", "EndpointConfigName": "c" }), 100.0).unwrap();
+        world
+            .update_endpoint(
+                &json!({ "EndpointName": "e", "EndpointConfigName": "c" }),
+                100.0,
+            )
+            .unwrap();
         assert_eq!(status(&mut world, 199.0), Some("Updating"));
         assert_eq!(status(&mut world, 200.0), Some("InService"));
-        world.delete_endpoint(&json!({ "EndpointName": "e" }), 200.0).unwrap();
+        world
+            .delete_endpoint(&json!({ "EndpointName": "e" }), 200.0)
+            .unwrap();
         assert_eq!(status(&mut world, 249.0), Some("Deleting"));
         assert_eq!(status(&mut world, 250.0), None);
     }

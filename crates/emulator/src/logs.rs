@@ -45,11 +45,17 @@ fn invalid(message: impl Into<String>) -> ApiError {
 }
 
 fn group_missing() -> ApiError {
-    ApiError::new(ErrorCode::LogsResourceNotFound, "The specified log group does not exist.")
+    ApiError::new(
+        ErrorCode::LogsResourceNotFound,
+        "The specified log group does not exist.",
+    )
 }
 
 fn stream_missing() -> ApiError {
-    ApiError::new(ErrorCode::LogsResourceNotFound, "The specified log stream does not exist.")
+    ApiError::new(
+        ErrorCode::LogsResourceNotFound,
+        "The specified log stream does not exist.",
+    )
 }
 
 fn now_ms(now: f64) -> i64 {
@@ -62,8 +68,20 @@ impl LogStore {
     }
 
     fn stream_mut(&mut self, group: &str, stream: &str, created: i64) -> &mut LogStream {
-        let group = self.groups.entry(group.to_string()).or_insert_with(|| LogGroup { created, streams: BTreeMap::new() });
-        group.streams.entry(stream.to_string()).or_insert_with(|| LogStream { created, ..LogStream::default() })
+        let group = self
+            .groups
+            .entry(group.to_string())
+            .or_insert_with(|| LogGroup {
+                created,
+                streams: BTreeMap::new(),
+            });
+        group
+            .streams
+            .entry(stream.to_string())
+            .or_insert_with(|| LogStream {
+                created,
+                ..LogStream::default()
+            })
     }
 }
 
@@ -85,7 +103,11 @@ fn limit(body: &Value, default: usize, max: usize) -> Result<usize, ApiError> {
         Some(value) if value >= 1 && value as usize <= max => Ok(value as usize),
         Some(value) => Err(ApiError::validation(format!(
             "1 validation error detected: Value '{value}' at 'limit' failed to satisfy constraint: Member must have value {} {}",
-            if value < 1 { "greater than or equal to" } else { "less than or equal to" },
+            if value < 1 {
+                "greater than or equal to"
+            } else {
+                "less than or equal to"
+            },
             if value < 1 { 1 } else { max }
         ))),
     }
@@ -113,28 +135,53 @@ impl World {
             }
             let (group, lines, done) = match producer.source {
                 LogSource::Training => {
-                    let Some(job) = self.training_jobs.get(&producer.job) else { return false };
-                    let Some(start) = stream_start(job) else { return true };
+                    let Some(job) = self.training_jobs.get(&producer.job) else {
+                        return false;
+                    };
+                    let Some(start) = stream_start(job) else {
+                        return true;
+                    };
                     if start > now {
                         return true;
                     }
                     let mut lines = Vec::new();
                     for instance in 1..=job.instance_count {
-                        let stream = format!("{}/algo-{instance}-{}", job.name, start.floor() as i64);
+                        let stream =
+                            format!("{}/algo-{instance}-{}", job.name, start.floor() as i64);
                         for (timestamp, message) in training_log_lines(job, instance) {
-                            lines.push((stream.clone(), (start * 1000.0) as i64, timestamp, message));
+                            lines.push((
+                                stream.clone(),
+                                (start * 1000.0) as i64,
+                                timestamp,
+                                message,
+                            ));
                         }
                     }
-                    (TRAINING_LOG_GROUP, lines, terminal_at(&job.plan).is_some_and(|end| end <= now))
+                    (
+                        TRAINING_LOG_GROUP,
+                        lines,
+                        terminal_at(&job.plan).is_some_and(|end| end <= now),
+                    )
                 }
                 LogSource::Transform => {
-                    let Some(job) = self.transform_jobs.get(&producer.job) else { return false };
+                    let Some(job) = self.transform_jobs.get(&producer.job) else {
+                        return false;
+                    };
                     let (start, lines) = transform_log_lines(job);
                     if start > now {
                         return true;
                     }
-                    let lines = lines.into_iter().map(|(stream, timestamp, message)| (stream, (start * 1000.0) as i64, timestamp, message)).collect();
-                    (TRANSFORM_LOG_GROUP, lines, terminal_at(&job.plan).is_some_and(|end| end <= now))
+                    let lines = lines
+                        .into_iter()
+                        .map(|(stream, timestamp, message)| {
+                            (stream, (start * 1000.0) as i64, timestamp, message)
+                        })
+                        .collect();
+                    (
+                        TRANSFORM_LOG_GROUP,
+                        lines,
+                        terminal_at(&job.plan).is_some_and(|end| end <= now),
+                    )
                 }
             };
             let from = now_ms(producer.written_until);
@@ -142,10 +189,20 @@ impl World {
             for (stream, created, timestamp, message) in lines {
                 let target = self.logs.stream_mut(group, &stream, created);
                 if timestamp > from && timestamp <= until {
-                    target.events.push(LogEvent { timestamp, ingestion: timestamp.max(until), message });
+                    target.events.push(LogEvent {
+                        timestamp,
+                        ingestion: timestamp.max(until),
+                        message,
+                    });
                 }
             }
-            for stream in self.logs.groups.get_mut(group).into_iter().flat_map(|g| g.streams.values_mut()) {
+            for stream in self
+                .logs
+                .groups
+                .get_mut(group)
+                .into_iter()
+                .flat_map(|g| g.streams.values_mut())
+            {
                 stream.events.sort_by_key(|event| event.timestamp);
             }
             producer.written_until = now;
@@ -155,7 +212,12 @@ impl World {
         self.log_producers = producers;
     }
 
-    pub fn logs_operation(&mut self, operation: &str, body: &Value, now: f64) -> Result<Value, ApiError> {
+    pub fn logs_operation(
+        &mut self,
+        operation: &str,
+        body: &Value,
+        now: f64,
+    ) -> Result<Value, ApiError> {
         self.materialize_logs(now, &LogScope::of_request(operation, body));
         match operation {
             "CreateLogGroup" => self.create_log_group(body, now),
@@ -165,27 +227,52 @@ impl World {
             "GetLogEvents" => self.get_log_events(body),
             "FilterLogEvents" => self.filter_log_events(body),
             "PutLogEvents" => self.put_log_events(body, now),
-            other => Err(ApiError::new(ErrorCode::UnknownOperation, format!("The emulator does not implement Logs_20140328.{other}"))),
+            other => Err(ApiError::new(
+                ErrorCode::UnknownOperation,
+                format!("The emulator does not implement Logs_20140328.{other}"),
+            )),
         }
     }
 
     fn create_log_group(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
         let name = required_str(body, "logGroupName", "logGroupName")?;
         if self.logs.groups.contains_key(name) {
-            return Err(ApiError::new(ErrorCode::LogsResourceAlreadyExists, "The specified log group already exists"));
+            return Err(ApiError::new(
+                ErrorCode::LogsResourceAlreadyExists,
+                "The specified log group already exists",
+            ));
         }
-        self.logs.groups.insert(name.to_string(), LogGroup { created: now_ms(now), streams: BTreeMap::new() });
+        self.logs.groups.insert(
+            name.to_string(),
+            LogGroup {
+                created: now_ms(now),
+                streams: BTreeMap::new(),
+            },
+        );
         Ok(json!({}))
     }
 
     fn create_log_stream(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
         let group_name = required_str(body, "logGroupName", "logGroupName")?;
         let stream_name = required_str(body, "logStreamName", "logStreamName")?;
-        let group = self.logs.groups.get_mut(group_name).ok_or_else(group_missing)?;
+        let group = self
+            .logs
+            .groups
+            .get_mut(group_name)
+            .ok_or_else(group_missing)?;
         if group.streams.contains_key(stream_name) {
-            return Err(ApiError::new(ErrorCode::LogsResourceAlreadyExists, "The specified log stream already exists"));
+            return Err(ApiError::new(
+                ErrorCode::LogsResourceAlreadyExists,
+                "The specified log stream already exists",
+            ));
         }
-        group.streams.insert(stream_name.to_string(), LogStream { created: now_ms(now), ..LogStream::default() });
+        group.streams.insert(
+            stream_name.to_string(),
+            LogStream {
+                created: now_ms(now),
+                ..LogStream::default()
+            },
+        );
         Ok(json!({}))
     }
 
@@ -193,14 +280,24 @@ impl World {
         let prefix = str_member(body, "logGroupNamePrefix").unwrap_or("");
         let size = limit(body, 50, 50)?;
         let start = offset_token(body, "nextToken")?;
-        let matching: Vec<(&String, &LogGroup)> = self.logs.groups.iter().filter(|(name, _)| name.starts_with(prefix)).collect();
+        let matching: Vec<(&String, &LogGroup)> = self
+            .logs
+            .groups
+            .iter()
+            .filter(|(name, _)| name.starts_with(prefix))
+            .collect();
         let groups: Vec<Value> = matching
             .iter()
             .skip(start)
             .take(size)
             .map(|(name, group)| {
                 let arn = self.logs.group_arn(&self.settings.region, name);
-                let stored: usize = group.streams.values().flat_map(|s| s.events.iter()).map(|e| e.message.len()).sum();
+                let stored: usize = group
+                    .streams
+                    .values()
+                    .flat_map(|s| s.events.iter())
+                    .map(|e| e.message.len())
+                    .sum();
                 json!({
                     "logGroupName": name,
                     "creationTime": group.created,
@@ -228,17 +325,31 @@ impl World {
             )));
         }
         if prefix.is_some() && order == "LastEventTime" {
-            return Err(invalid("Cannot order by LastEventTime with a logStreamNamePrefix."));
+            return Err(invalid(
+                "Cannot order by LastEventTime with a logStreamNamePrefix.",
+            ));
         }
         let size = limit(body, 50, 50)?;
         let start = offset_token(body, "nextToken")?;
         let group = self.logs.groups.get(group_name).ok_or_else(group_missing)?;
-        let mut streams: Vec<(&String, &LogStream)> =
-            group.streams.iter().filter(|(name, _)| prefix.is_none_or(|prefix| name.starts_with(prefix))).collect();
+        let mut streams: Vec<(&String, &LogStream)> = group
+            .streams
+            .iter()
+            .filter(|(name, _)| prefix.is_none_or(|prefix| name.starts_with(prefix)))
+            .collect();
         if order == "LastEventTime" {
-            streams.sort_by_key(|(name, stream)| (stream.events.last().map(|e| e.timestamp).unwrap_or(0), (*name).clone()));
+            streams.sort_by_key(|(name, stream)| {
+                (
+                    stream.events.last().map(|e| e.timestamp).unwrap_or(0),
+                    (*name).clone(),
+                )
+            });
         }
-        if body.get("descending").and_then(Value::as_bool).unwrap_or(false) {
+        if body
+            .get("descending")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+        {
             streams.reverse();
         }
         let arn = self.logs.group_arn(&self.settings.region, group_name);
@@ -256,7 +367,14 @@ impl World {
                 if let (Some(first), Some(last)) = (stream.events.first(), stream.events.last()) {
                     entry["firstEventTimestamp"] = json!(first.timestamp);
                     entry["lastEventTimestamp"] = json!(last.timestamp);
-                    entry["lastIngestionTime"] = json!(stream.events.iter().map(|e| e.ingestion).max().unwrap_or(last.ingestion));
+                    entry["lastIngestionTime"] = json!(
+                        stream
+                            .events
+                            .iter()
+                            .map(|e| e.ingestion)
+                            .max()
+                            .unwrap_or(last.ingestion)
+                    );
                     entry["uploadSequenceToken"] = json!(stream.sequence.to_string());
                 }
                 entry
@@ -280,14 +398,21 @@ impl World {
         let events: Vec<&LogEvent> = stream
             .events
             .iter()
-            .filter(|event| start_time.is_none_or(|start| event.timestamp >= start) && end_time.is_none_or(|end| event.timestamp < end))
+            .filter(|event| {
+                start_time.is_none_or(|start| event.timestamp >= start)
+                    && end_time.is_none_or(|end| event.timestamp < end)
+            })
             .collect();
         // Tokens name a position in the (time-filtered) event list: "f/N" reads forward from N,
         // "b/N" reads the page that ends just before N.
         let (from, to) = match str_member(body, "nextToken") {
             Some(token) if !token.is_empty() => {
-                let (direction, position) = token.split_once('/').ok_or_else(|| invalid("The specified nextToken is invalid."))?;
-                let position: usize = position.parse().map_err(|_| invalid("The specified nextToken is invalid."))?;
+                let (direction, position) = token
+                    .split_once('/')
+                    .ok_or_else(|| invalid("The specified nextToken is invalid."))?;
+                let position: usize = position
+                    .parse()
+                    .map_err(|_| invalid("The specified nextToken is invalid."))?;
                 let position = position.min(events.len());
                 match direction {
                     "f" => (position, (position + size).min(events.len())),
@@ -296,7 +421,11 @@ impl World {
                 }
             }
             _ => {
-                if body.get("startFromHead").and_then(Value::as_bool).unwrap_or(false) {
+                if body
+                    .get("startFromHead")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+                {
                     (0, size.min(events.len()))
                 } else {
                     (events.len().saturating_sub(size), events.len())
@@ -322,7 +451,9 @@ impl World {
             .map(|names| names.iter().filter_map(Value::as_str).collect());
         let prefix = str_member(body, "logStreamNamePrefix");
         if names.is_some() && prefix.is_some() {
-            return Err(invalid("You cannot specify both logStreamNames and logStreamNamePrefix."));
+            return Err(invalid(
+                "You cannot specify both logStreamNames and logStreamNamePrefix.",
+            ));
         }
         let size = limit(body, 10_000, 10_000)?;
         let start = offset_token(body, "nextToken")?;
@@ -334,19 +465,35 @@ impl World {
             .streams
             .iter()
             .filter(|(name, _)| {
-                names.as_ref().is_none_or(|names| names.contains(&name.as_str())) && prefix.is_none_or(|prefix| name.starts_with(prefix))
+                names
+                    .as_ref()
+                    .is_none_or(|names| names.contains(&name.as_str()))
+                    && prefix.is_none_or(|prefix| name.starts_with(prefix))
             })
             .collect();
         let mut matched: Vec<(&String, usize, &LogEvent)> = streams
             .iter()
-            .flat_map(|(name, stream)| stream.events.iter().enumerate().map(move |(index, event)| (*name, index, event)))
+            .flat_map(|(name, stream)| {
+                stream
+                    .events
+                    .iter()
+                    .enumerate()
+                    .map(move |(index, event)| (*name, index, event))
+            })
             .filter(|(_, _, event)| {
                 start_time.is_none_or(|start| event.timestamp >= start)
                     && end_time.is_none_or(|end| event.timestamp <= end)
-                    && terms.iter().all(|term| event.message.contains(term.as_str()))
+                    && terms
+                        .iter()
+                        .all(|term| event.message.contains(term.as_str()))
             })
             .collect();
-        matched.sort_by(|a, b| a.2.timestamp.cmp(&b.2.timestamp).then(a.0.cmp(b.0)).then(a.1.cmp(&b.1)));
+        matched.sort_by(|a, b| {
+            a.2.timestamp
+                .cmp(&b.2.timestamp)
+                .then(a.0.cmp(b.0))
+                .then(a.1.cmp(&b.1))
+        });
         let total = matched.len();
         let page: Vec<Value> = matched
             .into_iter()
@@ -362,7 +509,10 @@ impl World {
                 })
             })
             .collect();
-        let searched: Vec<Value> = streams.iter().map(|(name, _)| json!({ "logStreamName": name, "searchedCompletely": true })).collect();
+        let searched: Vec<Value> = streams
+            .iter()
+            .map(|(name, _)| json!({ "logStreamName": name, "searchedCompletely": true }))
+            .collect();
         let mut response = json!({ "events": page, "searchedLogStreams": searched });
         if start.saturating_add(size) < total {
             response["nextToken"] = json!(format!("emulator-logs-{}", start.saturating_add(size)));
@@ -380,29 +530,58 @@ impl World {
             return Err(ApiError::validation(format!(
                 "1 validation error detected: Value '{}' at 'logEvents' failed to satisfy constraint: Member must have length {}",
                 events.len(),
-                if events.is_empty() { "greater than or equal to 1" } else { "less than or equal to 10000" }
+                if events.is_empty() {
+                    "greater than or equal to 1"
+                } else {
+                    "less than or equal to 10000"
+                }
             )));
         }
         let mut parsed = Vec::with_capacity(events.len());
         for event in events {
-            let timestamp = event.get("timestamp").and_then(Value::as_i64).ok_or_else(|| invalid("Log event is missing its timestamp."))?;
-            let message = event.get("message").and_then(Value::as_str).ok_or_else(|| invalid("Log event is missing its message."))?;
+            let timestamp = event
+                .get("timestamp")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| invalid("Log event is missing its timestamp."))?;
+            let message = event
+                .get("message")
+                .and_then(Value::as_str)
+                .ok_or_else(|| invalid("Log event is missing its message."))?;
             parsed.push((timestamp, message.to_string()));
         }
         if parsed.windows(2).any(|pair| pair[1].0 < pair[0].0) {
-            return Err(invalid("Log events in a single PutLogEvents request must be in chronological order."));
+            return Err(invalid(
+                "Log events in a single PutLogEvents request must be in chronological order.",
+            ));
         }
-        let group = self.logs.groups.get_mut(group_name).ok_or_else(group_missing)?;
-        let stream = group.streams.get_mut(stream_name).ok_or_else(stream_missing)?;
+        let group = self
+            .logs
+            .groups
+            .get_mut(group_name)
+            .ok_or_else(group_missing)?;
+        let stream = group
+            .streams
+            .get_mut(stream_name)
+            .ok_or_else(stream_missing)?;
         let ingestion = now_ms(now);
         // CloudWatch Logs rejects events older than 14 days or more than 2 hours in the future and
         // says which, by index into the (chronological) batch.
         let oldest = ingestion - 14 * 24 * 3600 * 1000;
         let newest = ingestion + 2 * 3600 * 1000;
-        let too_old = parsed.iter().filter(|(timestamp, _)| *timestamp < oldest).count();
+        let too_old = parsed
+            .iter()
+            .filter(|(timestamp, _)| *timestamp < oldest)
+            .count();
         let too_new_from = parsed.iter().position(|(timestamp, _)| *timestamp > newest);
-        for (timestamp, message) in parsed.into_iter().filter(|(timestamp, _)| (oldest..=newest).contains(timestamp)) {
-            stream.events.push(LogEvent { timestamp, ingestion, message });
+        for (timestamp, message) in parsed
+            .into_iter()
+            .filter(|(timestamp, _)| (oldest..=newest).contains(timestamp))
+        {
+            stream.events.push(LogEvent {
+                timestamp,
+                ingestion,
+                message,
+            });
         }
         stream.events.sort_by_key(|event| event.timestamp);
         stream.sequence += 1;
@@ -427,7 +606,10 @@ pub struct LogScope {
 
 impl LogScope {
     pub fn everything() -> Self {
-        LogScope { group: None, streams: Vec::new() }
+        LogScope {
+            group: None,
+            streams: Vec::new(),
+        }
     }
 
     fn of_request(operation: &str, body: &Value) -> Self {
@@ -441,10 +623,19 @@ impl LogScope {
         if let Some(prefix) = str_member(body, "logStreamNamePrefix") {
             streams.push(prefix.to_string());
         }
-        for name in body.get("logStreamNames").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+        for name in body
+            .get("logStreamNames")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
             streams.push(name.to_string());
         }
-        LogScope { group: str_member(body, "logGroupName").map(str::to_string), streams }
+        LogScope {
+            group: str_member(body, "logGroupName").map(str::to_string),
+            streams,
+        }
     }
 
     fn covers(&self, producer: &LogProducer) -> bool {
@@ -458,7 +649,10 @@ impl LogScope {
         // Job streams are named `<job>/…`: a stream name or prefix can only see this job's
         // streams if one of the two starts with the other.
         let job_prefix = format!("{}/", producer.job);
-        self.streams.is_empty() || self.streams.iter().any(|stream| stream.starts_with(&job_prefix) || job_prefix.starts_with(stream.as_str()))
+        self.streams.is_empty()
+            || self.streams.iter().any(|stream| {
+                stream.starts_with(&job_prefix) || job_prefix.starts_with(stream.as_str())
+            })
     }
 }
 
@@ -485,24 +679,43 @@ mod tests {
     use super::*;
 
     fn producer(job: &str) -> LogProducer {
-        LogProducer { source: LogSource::Training, job: job.to_string(), written_until: 0.0 }
+        LogProducer {
+            source: LogSource::Training,
+            job: job.to_string(),
+            written_until: 0.0,
+        }
     }
 
     #[test]
     fn a_request_only_brings_the_streams_it_can_see_up_to_date() {
-        let by_prefix = LogScope::of_request("DescribeLogStreams", &json!({ "logGroupName": TRAINING_LOG_GROUP, "logStreamNamePrefix": "job-1/" }));
+        let by_prefix = LogScope::of_request(
+            "DescribeLogStreams",
+            &json!({ "logGroupName": TRAINING_LOG_GROUP, "logStreamNamePrefix": "job-1/" }),
+        );
         assert!(by_prefix.covers(&producer("job-1")));
-        assert!(!by_prefix.covers(&producer("job-10")), "job-10/… does not start with job-1/");
-        let partial = LogScope::of_request("FilterLogEvents", &json!({ "logGroupName": TRAINING_LOG_GROUP, "logStreamNamePrefix": "job-1" }));
+        assert!(
+            !by_prefix.covers(&producer("job-10")),
+            "job-10/… does not start with job-1/"
+        );
+        let partial = LogScope::of_request(
+            "FilterLogEvents",
+            &json!({ "logGroupName": TRAINING_LOG_GROUP, "logStreamNamePrefix": "job-1" }),
+        );
         assert!(partial.covers(&producer("job-10")));
-        let other_group = LogScope::of_request("FilterLogEvents", &json!({ "logGroupName": TRANSFORM_LOG_GROUP }));
+        let other_group = LogScope::of_request(
+            "FilterLogEvents",
+            &json!({ "logGroupName": TRANSFORM_LOG_GROUP }),
+        );
         assert!(!other_group.covers(&producer("job-1")));
         assert!(LogScope::everything().covers(&producer("anything")));
     }
 
     #[test]
     fn filter_terms_split_words_and_quoted_phrases() {
-        assert_eq!(filter_terms(r#"ERROR "disk full" x"#), vec!["ERROR", "disk full", "x"]);
+        assert_eq!(
+            filter_terms(r#"ERROR "disk full" x"#),
+            vec!["ERROR", "disk full", "x"]
+        );
         assert!(filter_terms("  ").is_empty());
     }
 }

@@ -65,7 +65,12 @@ struct Cli {
     time_scale: f64,
 
     /// Outcome of jobs whose request has no `emulator:outcome` tag.
-    #[arg(long, value_enum, default_value = "completed", env = "SAGEMAKER_EMULATOR_DEFAULT_OUTCOME")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "completed",
+        env = "SAGEMAKER_EMULATOR_DEFAULT_OUTCOME"
+    )]
     default_outcome: Outcome,
 
     /// Emulated seconds from creating a training or transform job (or each tuning child) to its
@@ -112,7 +117,9 @@ fn non_negative_f64(text: &str) -> Result<f64, String> {
 
 fn credentials(text: &str) -> Result<(String, String), String> {
     match text.split_once(':') {
-        Some((key, secret)) if !key.is_empty() && !secret.is_empty() => Ok((key.to_string(), secret.to_string())),
+        Some((key, secret)) if !key.is_empty() && !secret.is_empty() => {
+            Ok((key.to_string(), secret.to_string()))
+        }
         _ => Err("expected AKID:SECRET".to_string()),
     }
 }
@@ -120,15 +127,24 @@ fn credentials(text: &str) -> Result<(String, String), String> {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_new(&cli.log_level).unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_new(&cli.log_level).unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         // Colour codes only for a terminal; test harnesses and log collectors get plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = match cli.worker_threads {
-        Some(1) => tokio::runtime::Builder::new_current_thread().enable_all().build(),
-        Some(threads) => tokio::runtime::Builder::new_multi_thread().worker_threads(threads.max(1)).enable_all().build(),
-        None => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+        Some(1) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Some(threads) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads.max(1))
+            .enable_all()
+            .build(),
+        None => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
     };
     let runtime = match runtime {
         Ok(runtime) => runtime,
@@ -185,13 +201,14 @@ async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => {
-                let _ = interrupt.await;
-                return;
-            }
-        };
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}

@@ -11,7 +11,12 @@ static SAGEMAKER_ARN_RE: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(SAGEMAKER_ARN_PATTERN).expect("arn pattern"));
 
 impl World {
-    pub fn sagemaker_operation(&mut self, operation: &str, input: Value, now: f64) -> Result<Value, ApiError> {
+    pub fn sagemaker_operation(
+        &mut self,
+        operation: &str,
+        input: Value,
+        now: f64,
+    ) -> Result<Value, ApiError> {
         match operation {
             "CreateTrainingJob" => self.create_training_job(input, now),
             "DescribeTrainingJob" => self.describe_training_job(&input, now),
@@ -21,7 +26,9 @@ impl World {
             "DescribeHyperParameterTuningJob" => self.describe_tuning_job(&input, now),
             "StopHyperParameterTuningJob" => self.stop_tuning_job(&input, now),
             "ListHyperParameterTuningJobs" => self.list_tuning_jobs(&input, now),
-            "ListTrainingJobsForHyperParameterTuningJob" => self.list_training_jobs_for_tuning_job(&input, now),
+            "ListTrainingJobsForHyperParameterTuningJob" => {
+                self.list_training_jobs_for_tuning_job(&input, now)
+            }
             "CreateTransformJob" => self.create_transform_job(input, now),
             "DescribeTransformJob" => self.describe_transform_job(&input, now),
             "StopTransformJob" => self.stop_transform_job(&input, now),
@@ -37,13 +44,18 @@ impl World {
             "CreateEndpoint" => self.create_endpoint(input, now),
             "DescribeEndpoint" => self.describe_endpoint(&input),
             "UpdateEndpoint" => self.update_endpoint(&input, now),
-            "UpdateEndpointWeightsAndCapacities" => self.update_endpoint_weights_and_capacities(&input, now),
+            "UpdateEndpointWeightsAndCapacities" => {
+                self.update_endpoint_weights_and_capacities(&input, now)
+            }
             "DeleteEndpoint" => self.delete_endpoint(&input, now),
             "ListEndpoints" => self.list_endpoints(&input),
             "AddTags" => self.add_tags(&input),
             "ListTags" => self.list_tags(&input),
             "DeleteTags" => self.delete_tags(&input),
-            other => Err(ApiError::new(ErrorCode::UnknownOperation, format!("The emulator does not implement SageMaker.{other}"))),
+            other => Err(ApiError::new(
+                ErrorCode::UnknownOperation,
+                format!("The emulator does not implement SageMaker.{other}"),
+            )),
         }
     }
 
@@ -65,7 +77,9 @@ impl World {
         violations.finish()?;
         let arn = str_member(body, "ResourceArn").unwrap_or("").to_string();
         if !self.resource_exists(&arn) {
-            return Err(ApiError::validation(format!("Could not find resource \"{arn}\".")));
+            return Err(ApiError::validation(format!(
+                "Could not find resource \"{arn}\"."
+            )));
         }
         Ok(arn)
     }
@@ -87,7 +101,10 @@ impl World {
         }
         // Checked before storing: a rejected call leaves the tags as they were.
         if tags.len() > 50 {
-            return Err(ApiError::new(ErrorCode::ResourceLimitExceeded, "A resource can have at most 50 tags."));
+            return Err(ApiError::new(
+                ErrorCode::ResourceLimitExceeded,
+                "A resource can have at most 50 tags.",
+            ));
         }
         self.tags.insert(arn, tags);
         Ok(json!({ "Tags": body["Tags"] }))
@@ -95,8 +112,13 @@ impl World {
 
     fn list_tags(&self, body: &Value) -> Result<Value, ApiError> {
         let arn = self.tagged_resource(body)?;
-        let tags: Vec<Value> =
-            self.tags.get(&arn).into_iter().flatten().map(|(key, value)| json!({ "Key": key, "Value": value })).collect();
+        let tags: Vec<Value> = self
+            .tags
+            .get(&arn)
+            .into_iter()
+            .flatten()
+            .map(|(key, value)| json!({ "Key": key, "Value": value }))
+            .collect();
         let (page, next) = paginate(tags, body, 50, 10_000)?;
         let mut response = json!({ "Tags": page });
         if let Some(next) = next {
@@ -110,7 +132,12 @@ impl World {
         let mut violations = Violations::new();
         violations.required(body, "TagKeys", "tagKeys");
         violations.finish()?;
-        let keys: Vec<&str> = body["TagKeys"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let keys: Vec<&str> = body["TagKeys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         if let Some(tags) = self.tags.get_mut(&arn) {
             tags.retain(|(key, _)| !keys.contains(&key.as_str()));
         }

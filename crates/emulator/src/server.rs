@@ -44,7 +44,9 @@ impl App {
 
     fn lock_world(&self) -> std::sync::MutexGuard<'_, World> {
         // A panic inside one operation must not take the whole emulator down with a poisoned lock.
-        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn secret_for(&self, access_key: &str) -> Option<String> {
@@ -53,7 +55,10 @@ impl App {
         {
             return Some(secret.clone());
         }
-        self.issued.lock().unwrap_or_else(|p| p.into_inner()).secret_for(access_key)
+        self.issued
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .secret_for(access_key)
     }
 }
 
@@ -102,7 +107,11 @@ pub async fn serve(listener: TcpListener, app: Arc<App>) {
         let app = app.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| handle(app.clone(), request));
-            if let Err(error) = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await {
+            if let Err(error) = http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
                 tracing::debug!(%peer, %error, "connection ended");
             }
         });
@@ -114,13 +123,25 @@ pub fn form_params(text: &str) -> Vec<(String, String)> {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (sigv4::percent_decode(key, true), sigv4::percent_decode(value, true))
+            (
+                sigv4::percent_decode(key, true),
+                sigv4::percent_decode(value, true),
+            )
         })
         .collect()
 }
 
-fn classify(method: &Method, path: &str, headers: &hyper::HeaderMap, query: &str, body: &[u8]) -> Option<(Call, Vec<(String, String)>)> {
-    if let Some(target) = headers.get("x-amz-target").and_then(|value| value.to_str().ok()) {
+fn classify(
+    method: &Method,
+    path: &str,
+    headers: &hyper::HeaderMap,
+    query: &str,
+    body: &[u8],
+) -> Option<(Call, Vec<(String, String)>)> {
+    if let Some(target) = headers
+        .get("x-amz-target")
+        .and_then(|value| value.to_str().ok())
+    {
         let (service, operation) = target.split_once('.')?;
         return match service {
             "SageMaker" => Some((Call::SageMaker(operation.to_string()), Vec::new())),
@@ -132,23 +153,35 @@ fn classify(method: &Method, path: &str, headers: &hyper::HeaderMap, query: &str
         && let Some(name) = rest.strip_suffix("/invocations")
         && method == Method::POST
     {
-        return Some((Call::Runtime(sigv4::percent_decode(name, false)), Vec::new()));
+        return Some((
+            Call::Runtime(sigv4::percent_decode(name, false)),
+            Vec::new(),
+        ));
     }
     let mut params = form_params(query);
     if method == Method::POST {
         params.extend(form_params(std::str::from_utf8(body).unwrap_or("")));
     }
-    let action = params.iter().find(|(key, _)| key == "Action").map(|(_, value)| value.clone())?;
+    let action = params
+        .iter()
+        .find(|(key, _)| key == "Action")
+        .map(|(_, value)| value.clone())?;
     Some((Call::Sts(action), params))
 }
 
-async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpResponse, DroppedConnection> {
+async fn handle(
+    app: Arc<App>,
+    request: Request<Incoming>,
+) -> Result<HttpResponse, DroppedConnection> {
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(error) => {
             tracing::debug!(%error, "request body not readable");
-            return Ok(wire::json_error(&ApiError::new(ErrorCode::Serialization, "Request body could not be read.")));
+            return Ok(wire::json_error(&ApiError::new(
+                ErrorCode::Serialization,
+                "Request body could not be read.",
+            )));
         }
     };
     let path = parts.uri.path();
@@ -158,7 +191,10 @@ async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpRespons
     let query = parts.uri.query().unwrap_or("");
     let Some((call, params)) = classify(&parts.method, path, &parts.headers, query, &body) else {
         tracing::debug!(method = %parts.method, path, "unroutable request");
-        return Ok(wire::json_error(&ApiError::new(ErrorCode::UnknownOperation, "The emulator cannot tell which operation this request is for.")));
+        return Ok(wire::json_error(&ApiError::new(
+            ErrorCode::UnknownOperation,
+            "The emulator cannot tell which operation this request is for.",
+        )));
     };
     let full_name = call.full_name();
     app.control.count_call(&full_name);
@@ -169,9 +205,19 @@ async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpRespons
     // ARNs name the region the client signed for, as each AWS region would.
     let mut region = app.settings.region.clone();
     if !unsigned_allowed {
-        let signed = SignedRequest { method: parts.method.as_str(), path, query, headers: &parts.headers, body: &body };
+        let signed = SignedRequest {
+            method: parts.method.as_str(),
+            path,
+            query,
+            headers: &parts.headers,
+            body: &body,
+        };
         let lookup = |key: &str| app.secret_for(key);
-        let verifier: Option<sigv4::SecretLookup<'_>> = if app.credentials.is_some() { Some(&lookup) } else { None };
+        let verifier: Option<sigv4::SecretLookup<'_>> = if app.credentials.is_some() {
+            Some(&lookup)
+        } else {
+            None
+        };
         match sigv4::check(&signed, verifier) {
             Ok(auth) => {
                 if !auth.region.is_empty() {
@@ -232,7 +278,11 @@ async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<HttpRespons
             Err(error) => wire::json_error(&error),
         },
         Call::Runtime(endpoint) => {
-            let content_type = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream");
+            let content_type = parts
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/octet-stream");
             let result = {
                 let mut world = app.lock_world();
                 let now = now();
@@ -266,7 +316,10 @@ fn control_json(status: StatusCode, body: Value) -> HttpResponse {
 }
 
 fn control_error(message: impl std::fmt::Display) -> HttpResponse {
-    control_json(StatusCode::BAD_REQUEST, json!({ "error": message.to_string() }))
+    control_json(
+        StatusCode::BAD_REQUEST,
+        json!({ "error": message.to_string() }),
+    )
 }
 
 fn control_api(app: &App, method: &Method, path: &str, body: &Bytes) -> HttpResponse {
@@ -280,19 +333,29 @@ fn control_api(app: &App, method: &Method, path: &str, body: &Bytes) -> HttpResp
             },
             Err(error) => control_error(error),
         },
-        (&Method::GET, "faults") => control_json(StatusCode::OK, json!({ "faults": app.control.faults() })),
+        (&Method::GET, "faults") => {
+            control_json(StatusCode::OK, json!({ "faults": app.control.faults() }))
+        }
         (&Method::DELETE, "faults") => {
             app.control.clear_faults();
             control_json(StatusCode::OK, json!({ "faults": [] }))
         }
-        (&Method::PUT, "rate-limits") | (&Method::POST, "rate-limits") => match serde_json::from_slice::<RateLimitRule>(body) {
-            Ok(rule) => match app.control.set_rate_limit(rule) {
-                Ok(()) => control_json(StatusCode::OK, json!({ "rateLimits": app.control.rate_limits() })),
+        (&Method::PUT, "rate-limits") | (&Method::POST, "rate-limits") => {
+            match serde_json::from_slice::<RateLimitRule>(body) {
+                Ok(rule) => match app.control.set_rate_limit(rule) {
+                    Ok(()) => control_json(
+                        StatusCode::OK,
+                        json!({ "rateLimits": app.control.rate_limits() }),
+                    ),
+                    Err(error) => control_error(error),
+                },
                 Err(error) => control_error(error),
-            },
-            Err(error) => control_error(error),
-        },
-        (&Method::GET, "rate-limits") => control_json(StatusCode::OK, json!({ "rateLimits": app.control.rate_limits() })),
+            }
+        }
+        (&Method::GET, "rate-limits") => control_json(
+            StatusCode::OK,
+            json!({ "rateLimits": app.control.rate_limits() }),
+        ),
         (&Method::DELETE, "rate-limits") => {
             app.control.clear_rate_limits();
             control_json(StatusCode::OK, json!({ "rateLimits": [] }))
@@ -309,6 +372,9 @@ fn control_api(app: &App, method: &Method, path: &str, body: &Bytes) -> HttpResp
             tracing::info!("emulator reset");
             control_json(StatusCode::OK, json!({ "reset": true }))
         }
-        _ => control_json(StatusCode::NOT_FOUND, json!({ "error": format!("no control endpoint {method} /_emulator/{path}") })),
+        _ => control_json(
+            StatusCode::NOT_FOUND,
+            json!({ "error": format!("no control endpoint {method} /_emulator/{path}") }),
+        ),
     }
 }

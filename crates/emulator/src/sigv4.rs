@@ -33,13 +33,18 @@ fn incomplete(message: impl Into<String>) -> ApiError {
 }
 
 pub fn missing_token() -> ApiError {
-    ApiError::new(ErrorCode::MissingAuthenticationToken, "Request is missing Authentication Token")
+    ApiError::new(
+        ErrorCode::MissingAuthenticationToken,
+        "Request is missing Authentication Token",
+    )
 }
 
 pub fn parse_authorization(header: &str) -> Result<Authorization, ApiError> {
-    let rest = header
-        .strip_prefix("AWS4-HMAC-SHA256 ")
-        .ok_or_else(|| incomplete(format!("Authorization header requires the AWS4-HMAC-SHA256 algorithm. Authorization={header}")))?;
+    let rest = header.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| {
+        incomplete(format!(
+            "Authorization header requires the AWS4-HMAC-SHA256 algorithm. Authorization={header}"
+        ))
+    })?;
     let mut credential = None;
     let mut signed_headers = None;
     let mut signature = None;
@@ -53,7 +58,9 @@ pub fn parse_authorization(header: &str) -> Result<Authorization, ApiError> {
             signature = Some(value);
         }
     }
-    let (Some(credential), Some(signed_headers), Some(signature)) = (credential, signed_headers, signature) else {
+    let (Some(credential), Some(signed_headers), Some(signature)) =
+        (credential, signed_headers, signature)
+    else {
         return Err(incomplete(
             "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.",
         ));
@@ -128,11 +135,18 @@ fn canonical_query(query: &str) -> String {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (encode(&percent_decode(key, false), false), encode(&percent_decode(value, false), false))
+            (
+                encode(&percent_decode(key, false), false),
+                encode(&percent_decode(value, false), false),
+            )
         })
         .collect();
     pairs.sort();
-    pairs.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn canonical_header_value(values: &[&str]) -> String {
@@ -145,14 +159,27 @@ fn canonical_header_value(values: &[&str]) -> String {
 
 pub fn canonical_request(request: &SignedRequest<'_>, auth: &Authorization) -> String {
     // Non-S3 signers encode the already-encoded path once more.
-    let path = if request.path.is_empty() { "/" } else { request.path };
+    let path = if request.path.is_empty() {
+        "/"
+    } else {
+        request.path
+    };
     let uri = encode(path, true);
     let mut headers = String::new();
     for name in &auth.signed_headers {
-        let values: Vec<&str> = request.headers.get_all(name.as_str()).iter().filter_map(|value| value.to_str().ok()).collect();
+        let values: Vec<&str> = request
+            .headers
+            .get_all(name.as_str())
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
         headers.push_str(&format!("{name}:{}\n", canonical_header_value(&values)));
     }
-    let payload_hash = match request.headers.get("x-amz-content-sha256").and_then(|value| value.to_str().ok()) {
+    let payload_hash = match request
+        .headers
+        .get("x-amz-content-sha256")
+        .and_then(|value| value.to_str().ok())
+    {
         Some(hash) => hash.to_string(),
         None => hex::encode(Sha256::digest(request.body)),
     };
@@ -170,8 +197,16 @@ fn hmac(key: &[u8], data: &str) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-pub fn expected_signature(request: &SignedRequest<'_>, auth: &Authorization, amz_date: &str, secret: &str) -> String {
-    let scope = format!("{}/{}/{}/aws4_request", auth.date, auth.region, auth.service);
+pub fn expected_signature(
+    request: &SignedRequest<'_>,
+    auth: &Authorization,
+    amz_date: &str,
+    secret: &str,
+) -> String {
+    let scope = format!(
+        "{}/{}/{}/aws4_request",
+        auth.date, auth.region, auth.service
+    );
     let hashed = hex::encode(Sha256::digest(canonical_request(request, auth).as_bytes()));
     let string_to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashed}");
     let date_key = hmac(format!("AWS4{secret}").as_bytes(), &auth.date);
@@ -186,7 +221,10 @@ pub type SecretLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// Checks a request's signature. `secret_for` maps an access key id to its secret; `None` means
 /// "accept any well-formed signature".
-pub fn check(request: &SignedRequest<'_>, secret_for: Option<SecretLookup<'_>>) -> Result<Authorization, ApiError> {
+pub fn check(
+    request: &SignedRequest<'_>,
+    secret_for: Option<SecretLookup<'_>>,
+) -> Result<Authorization, ApiError> {
     let header = request
         .headers
         .get("authorization")
@@ -202,9 +240,14 @@ pub fn check(request: &SignedRequest<'_>, secret_for: Option<SecretLookup<'_>>) 
     if !auth.signed_headers.iter().any(|name| name == "host") {
         return Err(incomplete("Signed headers must include 'host'."));
     }
-    let Some(secret_for) = secret_for else { return Ok(auth) };
+    let Some(secret_for) = secret_for else {
+        return Ok(auth);
+    };
     let secret = secret_for(&auth.access_key).ok_or_else(|| {
-        ApiError::new(ErrorCode::UnrecognizedClient, "The security token included in the request is invalid.")
+        ApiError::new(
+            ErrorCode::UnrecognizedClient,
+            "The security token included in the request is invalid.",
+        )
     })?;
     let expected = expected_signature(request, &auth, amz_date, &secret);
     if expected != auth.signature {
@@ -225,9 +268,20 @@ mod tests {
     fn matches_the_documented_example() {
         let mut headers = hyper::HeaderMap::new();
         headers.insert("host", "iam.amazonaws.com".parse().unwrap());
-        headers.insert("content-type", "application/x-www-form-urlencoded; charset=utf-8".parse().unwrap());
+        headers.insert(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8"
+                .parse()
+                .unwrap(),
+        );
         headers.insert("x-amz-date", "20150830T123600Z".parse().unwrap());
-        let request = SignedRequest { method: "GET", path: "/", query: "Action=ListUsers&Version=2010-05-08", headers: &headers, body: b"" };
+        let request = SignedRequest {
+            method: "GET",
+            path: "/",
+            query: "Action=ListUsers&Version=2010-05-08",
+            headers: &headers,
+            body: b"",
+        };
         let auth = Authorization {
             access_key: "AKIDEXAMPLE".into(),
             date: "20150830".into(),
@@ -237,11 +291,18 @@ mod tests {
             signature: String::new(),
         };
         assert_eq!(
-            hex::encode(Sha256::digest(canonical_request(&request, &auth).as_bytes())),
+            hex::encode(Sha256::digest(
+                canonical_request(&request, &auth).as_bytes()
+            )),
             "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59"
         );
         assert_eq!(
-            expected_signature(&request, &auth, "20150830T123600Z", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+            expected_signature(
+                &request,
+                &auth,
+                "20150830T123600Z",
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+            ),
             "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
         );
     }
@@ -256,7 +317,10 @@ mod tests {
 
     #[test]
     fn rejects_a_header_without_signature() {
-        let error = parse_authorization("AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sagemaker/aws4_request").unwrap_err();
+        let error = parse_authorization(
+            "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sagemaker/aws4_request",
+        )
+        .unwrap_err();
         assert_eq!(error.code, ErrorCode::IncompleteSignature);
     }
 }

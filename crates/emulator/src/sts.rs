@@ -25,10 +25,16 @@ pub struct IssuedCredentials {
 
 impl IssuedCredentials {
     pub fn secret_for(&self, access_key: &str) -> Option<String> {
-        self.issued.iter().find(|issued| issued.access_key == access_key).map(|issued| issued.secret.clone())
+        self.issued
+            .iter()
+            .find(|issued| issued.access_key == access_key)
+            .map(|issued| issued.secret.clone())
     }
     fn arn_for(&self, access_key: &str) -> Option<String> {
-        self.issued.iter().find(|issued| issued.access_key == access_key).map(|issued| issued.arn.clone())
+        self.issued
+            .iter()
+            .find(|issued| issued.access_key == access_key)
+            .map(|issued| issued.arn.clone())
     }
     pub fn clear(&mut self) {
         self.issued.clear();
@@ -37,20 +43,28 @@ impl IssuedCredentials {
 
 fn random_text(length: usize, alphabet: &[u8]) -> String {
     let mut rng = rand::rng();
-    (0..length).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect()
+    (0..length)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect()
 }
 
 const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const MIXED: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    params
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
 }
 
 fn missing(name: &str) -> ApiError {
     ApiError::new(
         ErrorCode::StsValidation,
-        format!("1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null", crate::validate::member_path(&[name])),
+        format!(
+            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
+            crate::validate::member_path(&[name])
+        ),
     )
 }
 
@@ -85,20 +99,31 @@ fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-pub fn handle(app: &App, action: &str, params: &[(String, String)], access_key: Option<&str>) -> Result<String, ApiError> {
+pub fn handle(
+    app: &App,
+    action: &str,
+    params: &[(String, String)],
+    access_key: Option<&str>,
+) -> Result<String, ApiError> {
     let request_id = uuid::Uuid::new_v4();
     match action {
         "AssumeRoleWithWebIdentity" => {
             let role_arn = param(params, "RoleArn").ok_or_else(|| missing("RoleArn"))?;
-            let session = param(params, "RoleSessionName").ok_or_else(|| missing("RoleSessionName"))?;
-            let token = param(params, "WebIdentityToken").ok_or_else(|| missing("WebIdentityToken"))?;
+            let session =
+                param(params, "RoleSessionName").ok_or_else(|| missing("RoleSessionName"))?;
+            let token =
+                param(params, "WebIdentityToken").ok_or_else(|| missing("WebIdentityToken"))?;
             let session_length = session.chars().count();
             if !(2..=64).contains(&session_length) {
                 return Err(ApiError::new(
                     ErrorCode::StsValidation,
                     format!(
                         "1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: Member must have length {}",
-                        if session_length < 2 { "greater than or equal to 2" } else { "less than or equal to 64" }
+                        if session_length < 2 {
+                            "greater than or equal to 2"
+                        } else {
+                            "less than or equal to 64"
+                        }
                     ),
                 ));
             }
@@ -106,11 +131,14 @@ pub fn handle(app: &App, action: &str, params: &[(String, String)], access_key: 
                 ApiError::new(ErrorCode::StsInvalidIdentityToken, "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)")
             })?;
             let role_name = role_arn.rsplit('/').next().unwrap_or("role");
-            let assumed_arn = format!("arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role_name}/{session}");
+            let assumed_arn =
+                format!("arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role_name}/{session}");
             let access_key = format!("ASIA{}", random_text(16, UPPER));
             let secret = random_text(40, MIXED);
             let session_token = random_text(356, MIXED);
-            let duration: i64 = param(params, "DurationSeconds").and_then(|v| v.parse().ok()).unwrap_or(3600);
+            let duration: i64 = param(params, "DurationSeconds")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(3600);
             let expiration = jiff::Timestamp::now()
                 .checked_add(jiff::SignedDuration::from_secs(duration))
                 .unwrap_or_else(|_| jiff::Timestamp::now());
@@ -119,13 +147,21 @@ pub fn handle(app: &App, action: &str, params: &[(String, String)], access_key: 
                 if issued.issued.len() >= MAX_ISSUED {
                     issued.issued.pop_front();
                 }
-                issued.issued.push_back(Issued { access_key: access_key.clone(), secret: secret.clone(), arn: assumed_arn.clone() });
+                issued.issued.push_back(Issued {
+                    access_key: access_key.clone(),
+                    secret: secret.clone(),
+                    arn: assumed_arn.clone(),
+                });
             }
             tracing::info!(role = role_arn, session, "web identity role assumed");
             let subject = claims.get("sub").and_then(|v| v.as_str()).unwrap_or("");
             let audience = match claims.get("aud") {
                 Some(serde_json::Value::String(aud)) => aud.clone(),
-                Some(serde_json::Value::Array(list)) => list.first().and_then(|v| v.as_str()).unwrap_or("").to_string(),
+                Some(serde_json::Value::Array(list)) => list
+                    .first()
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string(),
                 _ => String::new(),
             };
             let provider = claims.get("iss").and_then(|v| v.as_str()).unwrap_or("");
@@ -149,17 +185,27 @@ pub fn handle(app: &App, action: &str, params: &[(String, String)], access_key: 
         }
         "GetCallerIdentity" => {
             let arn = access_key
-                .and_then(|key| app.issued.lock().unwrap_or_else(|p| p.into_inner()).arn_for(key))
+                .and_then(|key| {
+                    app.issued
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .arn_for(key)
+                })
                 .unwrap_or_else(|| format!("arn:aws:iam::{ACCOUNT_ID}:user/emulator"));
             Ok(format!(
                 "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult>\
 <Arn>{}</Arn><UserId>AIDAEMULATOR{}</UserId><Account>{ACCOUNT_ID}</Account></GetCallerIdentityResult>\
 <ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
                 xml_escape(&arn),
-                access_key.map(|key| key.chars().take(8).collect::<String>()).unwrap_or_default()
+                access_key
+                    .map(|key| key.chars().take(8).collect::<String>())
+                    .unwrap_or_default()
             ))
         }
-        other => Err(ApiError::new(ErrorCode::StsInvalidAction, format!("Could not find operation {other} for version 2011-06-15"))),
+        other => Err(ApiError::new(
+            ErrorCode::StsInvalidAction,
+            format!("Could not find operation {other} for version 2011-06-15"),
+        )),
     }
 }
 

@@ -6,11 +6,13 @@ use serde_json::{Map, Value, json};
 use crate::validate::{Violations, member_path};
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    ListFilter, LogProducer, LogSource, Outcome, Step, World, descending, echoed_request, is_terminal_status,
-    paginate, reserved_tags, str_member, terminal_at, time_value, unit_hash, validate_list_request, visible,
+    ListFilter, LogProducer, LogSource, Outcome, Step, World, descending, echoed_request,
+    is_terminal_status, paginate, reserved_tags, str_member, terminal_at, time_value, unit_hash,
+    validate_list_request, visible,
 };
 
-pub const TRAINING_STATUSES: &[&str] = &["InProgress", "Completed", "Failed", "Stopping", "Stopped"];
+pub const TRAINING_STATUSES: &[&str] =
+    &["InProgress", "Completed", "Failed", "Stopping", "Stopped"];
 const DEFAULT_MAX_RUNTIME: f64 = 86400.0;
 /// Emulated seconds between Stopping and Stopped (SageMaker takes tens of seconds to stop).
 pub const STOP_DELAY: f64 = 30.0;
@@ -52,18 +54,44 @@ pub fn validate_training_definition(body: &Value, violations: &mut Violations, p
         all.extend_from_slice(parts);
         member_path(&all)
     };
-    if let Some(algorithm) = violations.required(body, "AlgorithmSpecification", &path(&["AlgorithmSpecification"])) {
+    if let Some(algorithm) = violations.required(
+        body,
+        "AlgorithmSpecification",
+        &path(&["AlgorithmSpecification"]),
+    ) {
         if let Some(image) = algorithm.get("TrainingImage") {
             violations.image(image, &path(&["AlgorithmSpecification", "TrainingImage"]));
         }
         if algorithm.get("TrainingImage").is_none() && algorithm.get("AlgorithmName").is_none() {
-            violations.push(&Value::Null, &path(&["AlgorithmSpecification", "TrainingImage"]), "Member must not be null");
+            violations.push(
+                &Value::Null,
+                &path(&["AlgorithmSpecification", "TrainingImage"]),
+                "Member must not be null",
+            );
         }
-        if let Some(mode) = violations.required(algorithm, "TrainingInputMode", &path(&["AlgorithmSpecification", "TrainingInputMode"])) {
-            violations.enum_value(mode, &path(&["AlgorithmSpecification", "TrainingInputMode"]), &["Pipe", "File", "FastFile"]);
+        if let Some(mode) = violations.required(
+            algorithm,
+            "TrainingInputMode",
+            &path(&["AlgorithmSpecification", "TrainingInputMode"]),
+        ) {
+            violations.enum_value(
+                mode,
+                &path(&["AlgorithmSpecification", "TrainingInputMode"]),
+                &["Pipe", "File", "FastFile"],
+            );
         }
-        for (index, metric) in algorithm.get("MetricDefinitions").and_then(Value::as_array).into_iter().flatten().enumerate() {
-            let member = format!("{}.{}.member", path(&["AlgorithmSpecification", "MetricDefinitions"]), index + 1);
+        for (index, metric) in algorithm
+            .get("MetricDefinitions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let member = format!(
+                "{}.{}.member",
+                path(&["AlgorithmSpecification", "MetricDefinitions"]),
+                index + 1
+            );
             if let Some(name) = violations.required(metric, "Name", &format!("{member}.name")) {
                 violations.length(name, &format!("{member}.name"), 1, 255);
             }
@@ -73,49 +101,121 @@ pub fn validate_training_definition(body: &Value, violations: &mut Violations, p
         }
     }
     violations.role_arn(body, "RoleArn", &path(&["RoleArn"]), true);
-    for (index, channel) in body.get("InputDataConfig").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (index, channel) in body
+        .get("InputDataConfig")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let member = format!("{}.{}.member", path(&["InputDataConfig"]), index + 1);
-        if let Some(name) = violations.required(channel, "ChannelName", &format!("{member}.channelName")) {
+        if let Some(name) =
+            violations.required(channel, "ChannelName", &format!("{member}.channelName"))
+        {
             violations.length(name, &format!("{member}.channelName"), 1, 64);
         }
-        if let Some(source) = violations.required(channel, "DataSource", &format!("{member}.dataSource"))
+        if let Some(source) =
+            violations.required(channel, "DataSource", &format!("{member}.dataSource"))
             && let Some(s3) = source.get("S3DataSource")
         {
             let s3_path = format!("{member}.dataSource.s3DataSource");
-            if let Some(kind) = violations.required(s3, "S3DataType", &format!("{s3_path}.s3DataType")) {
-                violations.enum_value(kind, &format!("{s3_path}.s3DataType"), &["ManifestFile", "S3Prefix", "AugmentedManifestFile", "Converse"]);
+            if let Some(kind) =
+                violations.required(s3, "S3DataType", &format!("{s3_path}.s3DataType"))
+            {
+                violations.enum_value(
+                    kind,
+                    &format!("{s3_path}.s3DataType"),
+                    &[
+                        "ManifestFile",
+                        "S3Prefix",
+                        "AugmentedManifestFile",
+                        "Converse",
+                    ],
+                );
             }
             if let Some(uri) = violations.required(s3, "S3Uri", &format!("{s3_path}.s3Uri")) {
                 violations.s3_uri(uri, &format!("{s3_path}.s3Uri"));
             }
-            violations.optional_enum(s3, "S3DataDistributionType", &format!("{s3_path}.s3DataDistributionType"), &["FullyReplicated", "ShardedByS3Key"]);
+            violations.optional_enum(
+                s3,
+                "S3DataDistributionType",
+                &format!("{s3_path}.s3DataDistributionType"),
+                &["FullyReplicated", "ShardedByS3Key"],
+            );
         }
-        violations.optional_enum(channel, "CompressionType", &format!("{member}.compressionType"), &["None", "Gzip"]);
-        violations.optional_enum(channel, "RecordWrapperType", &format!("{member}.recordWrapperType"), &["None", "RecordIO"]);
-        violations.optional_enum(channel, "InputMode", &format!("{member}.inputMode"), &["Pipe", "File", "FastFile"]);
+        violations.optional_enum(
+            channel,
+            "CompressionType",
+            &format!("{member}.compressionType"),
+            &["None", "Gzip"],
+        );
+        violations.optional_enum(
+            channel,
+            "RecordWrapperType",
+            &format!("{member}.recordWrapperType"),
+            &["None", "RecordIO"],
+        );
+        violations.optional_enum(
+            channel,
+            "InputMode",
+            &format!("{member}.inputMode"),
+            &["Pipe", "File", "FastFile"],
+        );
     }
-    if let Some(output) = violations.required(body, "OutputDataConfig", &path(&["OutputDataConfig"]))
-        && let Some(uri) = violations.required(output, "S3OutputPath", &path(&["OutputDataConfig", "S3OutputPath"]))
+    if let Some(output) =
+        violations.required(body, "OutputDataConfig", &path(&["OutputDataConfig"]))
+        && let Some(uri) = violations.required(
+            output,
+            "S3OutputPath",
+            &path(&["OutputDataConfig", "S3OutputPath"]),
+        )
     {
         violations.s3_uri(uri, &path(&["OutputDataConfig", "S3OutputPath"]));
     }
-    if let Some(resources) = violations.required(body, "ResourceConfig", &path(&["ResourceConfig"])) {
+    if let Some(resources) = violations.required(body, "ResourceConfig", &path(&["ResourceConfig"]))
+    {
         if let Some(kind) = resources.get("InstanceType") {
             violations.instance_type(kind, &path(&["ResourceConfig", "InstanceType"]));
         }
         if let Some(count) = resources.get("InstanceCount") {
-            violations.range(count, &path(&["ResourceConfig", "InstanceCount"]), Some(0), None);
+            violations.range(
+                count,
+                &path(&["ResourceConfig", "InstanceCount"]),
+                Some(0),
+                None,
+            );
         }
-        if let Some(size) = violations.required(resources, "VolumeSizeInGB", &path(&["ResourceConfig", "VolumeSizeInGB"])) {
-            violations.range(size, &path(&["ResourceConfig", "VolumeSizeInGB"]), Some(0), None);
+        if let Some(size) = violations.required(
+            resources,
+            "VolumeSizeInGB",
+            &path(&["ResourceConfig", "VolumeSizeInGB"]),
+        ) {
+            violations.range(
+                size,
+                &path(&["ResourceConfig", "VolumeSizeInGB"]),
+                Some(0),
+                None,
+            );
         }
     }
-    if let Some(stopping) = violations.required(body, "StoppingCondition", &path(&["StoppingCondition"])) {
+    if let Some(stopping) =
+        violations.required(body, "StoppingCondition", &path(&["StoppingCondition"]))
+    {
         if let Some(max) = stopping.get("MaxRuntimeInSeconds") {
-            violations.range(max, &path(&["StoppingCondition", "MaxRuntimeInSeconds"]), Some(1), None);
+            violations.range(
+                max,
+                &path(&["StoppingCondition", "MaxRuntimeInSeconds"]),
+                Some(1),
+                None,
+            );
         }
         if let Some(max) = stopping.get("MaxWaitTimeInSeconds") {
-            violations.range(max, &path(&["StoppingCondition", "MaxWaitTimeInSeconds"]), Some(1), None);
+            violations.range(
+                max,
+                &path(&["StoppingCondition", "MaxWaitTimeInSeconds"]),
+                Some(1),
+                None,
+            );
         }
     }
 }
@@ -123,11 +223,19 @@ pub fn validate_training_definition(body: &Value, violations: &mut Violations, p
 fn validate_hyperparameters(body: &Value, member: &str, violations: &mut Violations) {
     if let Some(map) = body.get(member).and_then(Value::as_object) {
         if map.len() > 100 {
-            violations.push(&Value::String(format!("{} entries", map.len())), &member_path(&[member]), "Member must have length less than or equal to 100");
+            violations.push(
+                &Value::String(format!("{} entries", map.len())),
+                &member_path(&[member]),
+                "Member must have length less than or equal to 100",
+            );
         }
         for (key, value) in map {
             if key.chars().count() > 256 {
-                violations.push(&Value::String(key.clone()), &format!("{}.key", member_path(&[member])), "Member must have length less than or equal to 256");
+                violations.push(
+                    &Value::String(key.clone()),
+                    &format!("{}.key", member_path(&[member])),
+                    "Member must have length less than or equal to 256",
+                );
             }
             violations.length(value, &format!("{}.value", member_path(&[member])), 0, 2500);
         }
@@ -143,14 +251,24 @@ impl World {
         violations.tags(body.get("Tags"), "tags");
         violations.finish()?;
         let name = name.unwrap_or_default();
-        let reserved = reserved_tags(body.get("Tags"), &["Completed", "Failed", "MaxRuntimeExceeded"])?;
+        let reserved = reserved_tags(
+            body.get("Tags"),
+            &["Completed", "Failed", "MaxRuntimeExceeded"],
+        )?;
         if let Some(existing) = self.training_jobs.get(&name) {
             return Err(ApiError::new(
                 ErrorCode::ResourceInUse,
-                format!("Training job names must be unique within an AWS account and region, and a training job with this name already exists ({})", existing.arn),
+                format!(
+                    "Training job names must be unique within an AWS account and region, and a training job with this name already exists ({})",
+                    existing.arn
+                ),
             ));
         }
-        let outcome = reserved.outcome.as_deref().and_then(Outcome::parse).unwrap_or(self.settings.default_outcome);
+        let outcome = reserved
+            .outcome
+            .as_deref()
+            .and_then(Outcome::parse)
+            .unwrap_or(self.settings.default_outcome);
         let spec = TrainingSpec {
             name,
             outcome,
@@ -178,27 +296,67 @@ impl World {
         let duration = spec.duration;
         let at = |fraction: f64| created + settings.real(duration * fraction);
         let mut plan = vec![
-            Step { at: created, status: "InProgress", secondary: "Starting", message: "Preparing the instances for training" },
-            Step { at: at(0.2), status: "InProgress", secondary: "Downloading", message: "Downloading input data" },
-            Step { at: at(0.4), status: "InProgress", secondary: "Training", message: "Training image download completed. Training in progress." },
+            Step {
+                at: created,
+                status: "InProgress",
+                secondary: "Starting",
+                message: "Preparing the instances for training",
+            },
+            Step {
+                at: at(0.2),
+                status: "InProgress",
+                secondary: "Downloading",
+                message: "Downloading input data",
+            },
+            Step {
+                at: at(0.4),
+                status: "InProgress",
+                secondary: "Training",
+                message: "Training image download completed. Training in progress.",
+            },
         ];
         let mut failure_reason = None;
-        let runtime_exceeded = spec.outcome == Outcome::MaxRuntimeExceeded || duration > max_runtime;
+        let runtime_exceeded =
+            spec.outcome == Outcome::MaxRuntimeExceeded || duration > max_runtime;
         if runtime_exceeded {
             // The limit cuts the job off: at MaxRuntimeInSeconds, or at the requested duration when
             // the outcome was forced by tag (so tests need not wait a day).
-            let end_emulated = if duration > max_runtime { max_runtime } else { duration };
+            let end_emulated = if duration > max_runtime {
+                max_runtime
+            } else {
+                duration
+            };
             let end = created + settings.real(end_emulated);
             plan.retain(|step| step.at < end || step.secondary == "Starting");
-            plan.push(Step { at: end, status: "Stopped", secondary: "MaxRuntimeExceeded", message: "Training job stopped: MaxRuntimeInSeconds exceeded" });
+            plan.push(Step {
+                at: end,
+                status: "Stopped",
+                secondary: "MaxRuntimeExceeded",
+                message: "Training job stopped: MaxRuntimeInSeconds exceeded",
+            });
         } else if spec.outcome == Outcome::Failed {
-            plan.push(Step { at: at(1.0), status: "Failed", secondary: "Failed", message: "Training job failed" });
+            plan.push(Step {
+                at: at(1.0),
+                status: "Failed",
+                secondary: "Failed",
+                message: "Training job failed",
+            });
             failure_reason = Some(spec.failure_reason.clone().unwrap_or_else(|| {
                 "AlgorithmError: the emulated algorithm exited with a non-zero code (requested by the emulator:outcome tag or --default-outcome)".to_string()
             }));
         } else {
-            plan.push(Step { at: at(0.85), status: "InProgress", secondary: "Uploading", message: "Uploading generated training model" });
-            plan.push(Step { at: at(1.0), status: "Completed", secondary: "Completed", message: "Training job completed" });
+            plan.push(Step {
+                at: at(0.85),
+                status: "InProgress",
+                secondary: "Uploading",
+                message: "Uploading generated training model",
+            });
+            plan.push(Step {
+                at: at(1.0),
+                status: "Completed",
+                secondary: "Completed",
+                message: "Training job completed",
+            });
         }
         let instance_count = spec
             .request
@@ -223,7 +381,11 @@ impl World {
         tracing::debug!(job = %job.name, created, terminal = ?terminal_at(&job.plan), "training job created");
         self.training_jobs.insert(spec.name.clone(), job);
         self.store_tags(&arn, tags.as_ref());
-        self.log_producers.push(LogProducer { source: LogSource::Training, job: spec.name, written_until: created });
+        self.log_producers.push(LogProducer {
+            source: LogSource::Training,
+            job: spec.name,
+            written_until: created,
+        });
         arn
     }
 
@@ -266,13 +428,21 @@ impl World {
                 let shown = visible(&job.plan, now);
                 let current = shown.last()?;
                 let modified = current.at;
-                filter.accepts(&job.name, Some(current.status), job.created, modified).then_some((job, current, modified))
+                filter
+                    .accepts(&job.name, Some(current.status), job.created, modified)
+                    .then_some((job, current, modified))
             })
             .collect();
         match str_member(body, "SortBy").unwrap_or("CreationTime") {
             "Name" => rows.sort_by(|a, b| a.0.name.cmp(&b.0.name)),
-            "Status" => rows.sort_by(|a, b| a.1.status.cmp(b.1.status).then(a.0.name.cmp(&b.0.name))),
-            _ => rows.sort_by(|a, b| a.0.created.total_cmp(&b.0.created).then(a.0.name.cmp(&b.0.name))),
+            "Status" => {
+                rows.sort_by(|a, b| a.1.status.cmp(b.1.status).then(a.0.name.cmp(&b.0.name)))
+            }
+            _ => rows.sort_by(|a, b| {
+                a.0.created
+                    .total_cmp(&b.0.created)
+                    .then(a.0.name.cmp(&b.0.name))
+            }),
         }
         if descending(body) {
             rows.reverse();
@@ -305,8 +475,18 @@ impl World {
 /// Replaces the future of a running plan with Stopping now and Stopped after `delay`.
 pub fn stop_plan(plan: &mut Vec<Step>, now: f64, delay: f64) {
     plan.retain(|step| step.at <= now);
-    plan.push(Step { at: now, status: "Stopping", secondary: "Stopping", message: "Stopping the training job" });
-    plan.push(Step { at: now + delay, status: "Stopped", secondary: "Stopped", message: "Training job stopped" });
+    plan.push(Step {
+        at: now,
+        status: "Stopping",
+        secondary: "Stopping",
+        message: "Stopping the training job",
+    });
+    plan.push(Step {
+        at: now + delay,
+        status: "Stopped",
+        secondary: "Stopped",
+        message: "Training job stopped",
+    });
 }
 
 /// Final value of a metric: deterministic per job and metric, so tests can predict the best job.
@@ -325,7 +505,11 @@ pub fn metric_names(request: &Value) -> Vec<String> {
         .collect()
 }
 
-pub fn describe_training(job: &TrainingJob, settings: &crate::world::Settings, now: f64) -> Map<String, Value> {
+pub fn describe_training(
+    job: &TrainingJob,
+    settings: &crate::world::Settings,
+    now: f64,
+) -> Map<String, Value> {
     let mut out = echoed_request(&job.request, &["TrainingJobName", "Tags"]);
     let shown = visible(&job.plan, now);
     let current = shown.last().expect("plan never empty");
@@ -341,12 +525,18 @@ pub fn describe_training(job: &TrainingJob, settings: &crate::world::Settings, n
     {
         out.insert("FailureReason".into(), json!(reason));
     }
-    out.entry("StoppingCondition").or_insert_with(|| json!({ "MaxRuntimeInSeconds": DEFAULT_MAX_RUNTIME as i64 }));
+    out.entry("StoppingCondition")
+        .or_insert_with(|| json!({ "MaxRuntimeInSeconds": DEFAULT_MAX_RUNTIME as i64 }));
     out.entry("EnableNetworkIsolation").or_insert(json!(false));
-    out.entry("EnableInterContainerTrafficEncryption").or_insert(json!(false));
-    out.entry("EnableManagedSpotTraining").or_insert(json!(false));
+    out.entry("EnableInterContainerTrafficEncryption")
+        .or_insert(json!(false));
+    out.entry("EnableManagedSpotTraining")
+        .or_insert(json!(false));
     out.insert("CreationTime".into(), time_value(job.created));
-    if let Some(start) = shown.iter().find(|step| step.secondary == "Downloading" || step.secondary == "Training") {
+    if let Some(start) = shown
+        .iter()
+        .find(|step| step.secondary == "Downloading" || step.secondary == "Training")
+    {
         out.insert("TrainingStartTime".into(), time_value(start.at));
     }
     out.insert("LastModifiedTime".into(), time_value(current.at));
@@ -363,10 +553,15 @@ pub fn describe_training(job: &TrainingJob, settings: &crate::world::Settings, n
             transition
         })
         .collect();
-    out.insert("SecondaryStatusTransitions".into(), Value::Array(transitions));
+    out.insert(
+        "SecondaryStatusTransitions".into(),
+        Value::Array(transitions),
+    );
     if is_terminal_status(current.status) {
         out.insert("TrainingEndTime".into(), time_value(current.at));
-        let seconds = ((current.at - job.created) / settings.time_scale).round().max(1.0) as i64;
+        let seconds = ((current.at - job.created) / settings.time_scale)
+            .round()
+            .max(1.0) as i64;
         out.insert("TrainingTimeInSeconds".into(), json!(seconds));
         out.insert("BillableTimeInSeconds".into(), json!(seconds));
     }
@@ -395,7 +590,12 @@ pub fn describe_training(job: &TrainingJob, settings: &crate::world::Settings, n
 fn job_output_path(raw: &str) -> String {
     serde_json::from_str::<Value>(raw)
         .ok()
-        .and_then(|request| request.pointer("/OutputDataConfig/S3OutputPath").and_then(Value::as_str).map(str::to_string))
+        .and_then(|request| {
+            request
+                .pointer("/OutputDataConfig/S3OutputPath")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .unwrap_or_default()
 }
 
@@ -412,21 +612,42 @@ pub fn training_log_lines(job: &TrainingJob, instance: u32) -> Vec<(i64, String)
         if step.secondary == "Starting" {
             continue;
         }
-        lines.push((ms(step.at), format!("[algo-{instance}] {}: {}", step.secondary, step.message)));
+        lines.push((
+            ms(step.at),
+            format!("[algo-{instance}] {}: {}", step.secondary, step.message),
+        ));
         if step.secondary == "Training" {
-            let end = job.plan.get(index + 1).map(|next| next.at).unwrap_or(step.at);
+            let end = job
+                .plan
+                .get(index + 1)
+                .map(|next| next.at)
+                .unwrap_or(step.at);
             let mut epoch = 0u32;
             let mut at = step.at + job.epoch_interval;
             while at < end {
                 epoch += 1;
                 let progress = f64::from(epoch);
-                let error = 0.5 / (1.0 + progress) + 0.01 * unit_hash(&format!("{}/{instance}/{epoch}", job.name));
-                lines.push((ms(at), format!("[{epoch}]#011train-error:{error:.5}#011validation-error:{:.5}", error * 1.1)));
+                let error = 0.5 / (1.0 + progress)
+                    + 0.01 * unit_hash(&format!("{}/{instance}/{epoch}", job.name));
+                lines.push((
+                    ms(at),
+                    format!(
+                        "[{epoch}]#011train-error:{error:.5}#011validation-error:{:.5}",
+                        error * 1.1
+                    ),
+                ));
                 at += job.epoch_interval;
             }
-            if job.plan.get(index + 1).is_some_and(|next| next.secondary == "Uploading") {
+            if job
+                .plan
+                .get(index + 1)
+                .is_some_and(|next| next.secondary == "Uploading")
+            {
                 for metric in &metrics {
-                    lines.push((ms(end) - 1, format!("#metric {metric}={}", metric_value(&job.name, metric))));
+                    lines.push((
+                        ms(end) - 1,
+                        format!("#metric {metric}={}", metric_value(&job.name, metric)),
+                    ));
                 }
             }
         }
@@ -436,5 +657,8 @@ pub fn training_log_lines(job: &TrainingJob, instance: u32) -> Vec<(i64, String)
 
 /// The instant the per-instance streams are created: when the job starts downloading.
 pub fn stream_start(job: &TrainingJob) -> Option<f64> {
-    job.plan.iter().find(|step| step.secondary != "Starting").map(|step| step.at)
+    job.plan
+        .iter()
+        .find(|step| step.secondary != "Starting")
+        .map(|step| step.at)
 }

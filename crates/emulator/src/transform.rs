@@ -6,11 +6,13 @@ use serde_json::{Map, Value, json};
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    ListFilter, LogProducer, LogSource, Step, World, descending, echoed_request, is_terminal_status, paginate,
-    reserved_tags, str_member, time_value, validate_list_request, visible,
+    ListFilter, LogProducer, LogSource, Step, World, descending, echoed_request,
+    is_terminal_status, paginate, reserved_tags, str_member, time_value, validate_list_request,
+    visible,
 };
 
-pub const TRANSFORM_STATUSES: &[&str] = &["InProgress", "Completed", "Failed", "Stopping", "Stopped"];
+pub const TRANSFORM_STATUSES: &[&str] =
+    &["InProgress", "Completed", "Failed", "Stopping", "Stopped"];
 
 pub struct TransformJob {
     pub name: String,
@@ -28,37 +30,92 @@ impl World {
         let name = violations.resource_name(&body, "TransformJobName", "transformJobName");
         if let Some(model) = violations.required(&body, "ModelName", "modelName") {
             violations.length(model, "modelName", 1, 63);
-            violations.string_pattern(model, "modelName", &crate::validate::NAME_RE, crate::validate::NAME_PATTERN);
+            violations.string_pattern(
+                model,
+                "modelName",
+                &crate::validate::NAME_RE,
+                crate::validate::NAME_PATTERN,
+            );
         }
         if let Some(input) = violations.required(&body, "TransformInput", "transformInput") {
-            if let Some(source) = violations.required(input, "DataSource", "transformInput.dataSource")
-                && let Some(s3) = violations.required(source, "S3DataSource", "transformInput.dataSource.s3DataSource")
+            if let Some(source) =
+                violations.required(input, "DataSource", "transformInput.dataSource")
+                && let Some(s3) = violations.required(
+                    source,
+                    "S3DataSource",
+                    "transformInput.dataSource.s3DataSource",
+                )
             {
-                if let Some(kind) = violations.required(s3, "S3DataType", "transformInput.dataSource.s3DataSource.s3DataType") {
-                    violations.enum_value(kind, "transformInput.dataSource.s3DataSource.s3DataType", &["ManifestFile", "S3Prefix", "AugmentedManifestFile", "Converse"]);
+                if let Some(kind) = violations.required(
+                    s3,
+                    "S3DataType",
+                    "transformInput.dataSource.s3DataSource.s3DataType",
+                ) {
+                    violations.enum_value(
+                        kind,
+                        "transformInput.dataSource.s3DataSource.s3DataType",
+                        &[
+                            "ManifestFile",
+                            "S3Prefix",
+                            "AugmentedManifestFile",
+                            "Converse",
+                        ],
+                    );
                 }
-                if let Some(uri) = violations.required(s3, "S3Uri", "transformInput.dataSource.s3DataSource.s3Uri") {
+                if let Some(uri) =
+                    violations.required(s3, "S3Uri", "transformInput.dataSource.s3DataSource.s3Uri")
+                {
                     violations.s3_uri(uri, "transformInput.dataSource.s3DataSource.s3Uri");
                 }
             }
-            violations.optional_enum(input, "CompressionType", "transformInput.compressionType", &["None", "Gzip"]);
-            violations.optional_enum(input, "SplitType", "transformInput.splitType", &["None", "Line", "RecordIO", "TFRecord"]);
+            violations.optional_enum(
+                input,
+                "CompressionType",
+                "transformInput.compressionType",
+                &["None", "Gzip"],
+            );
+            violations.optional_enum(
+                input,
+                "SplitType",
+                "transformInput.splitType",
+                &["None", "Line", "RecordIO", "TFRecord"],
+            );
         }
         if let Some(output) = violations.required(&body, "TransformOutput", "transformOutput") {
-            if let Some(uri) = violations.required(output, "S3OutputPath", "transformOutput.s3OutputPath") {
+            if let Some(uri) =
+                violations.required(output, "S3OutputPath", "transformOutput.s3OutputPath")
+            {
                 violations.s3_uri(uri, "transformOutput.s3OutputPath");
             }
-            violations.optional_enum(output, "AssembleWith", "transformOutput.assembleWith", &["None", "Line"]);
+            violations.optional_enum(
+                output,
+                "AssembleWith",
+                "transformOutput.assembleWith",
+                &["None", "Line"],
+            );
         }
-        if let Some(resources) = violations.required(&body, "TransformResources", "transformResources") {
-            if let Some(kind) = violations.required(resources, "InstanceType", "transformResources.instanceType") {
+        if let Some(resources) =
+            violations.required(&body, "TransformResources", "transformResources")
+        {
+            if let Some(kind) =
+                violations.required(resources, "InstanceType", "transformResources.instanceType")
+            {
                 violations.instance_type(kind, "transformResources.instanceType");
             }
-            if let Some(count) = violations.required(resources, "InstanceCount", "transformResources.instanceCount") {
+            if let Some(count) = violations.required(
+                resources,
+                "InstanceCount",
+                "transformResources.instanceCount",
+            ) {
                 violations.range(count, "transformResources.instanceCount", Some(1), None);
             }
         }
-        violations.optional_enum(&body, "BatchStrategy", "batchStrategy", &["MultiRecord", "SingleRecord"]);
+        violations.optional_enum(
+            &body,
+            "BatchStrategy",
+            "batchStrategy",
+            &["MultiRecord", "SingleRecord"],
+        );
         if let Some(value) = body.get("MaxConcurrentTransforms") {
             violations.range(value, "maxConcurrentTransforms", Some(0), None);
         }
@@ -72,12 +129,18 @@ impl World {
         if let Some(existing) = self.transform_jobs.get(&name) {
             return Err(ApiError::new(
                 ErrorCode::ResourceInUse,
-                format!("Job name must be unique within an AWS account and region, and a job with this name already exists ({})", existing.arn),
+                format!(
+                    "Job name must be unique within an AWS account and region, and a job with this name already exists ({})",
+                    existing.arn
+                ),
             ));
         }
         let model = str_member(&body, "ModelName").unwrap_or("");
         if !self.models.contains_key(model) {
-            return Err(ApiError::validation(format!("Could not find model \"{}\".", self.settings.arn("model", model))));
+            return Err(ApiError::validation(format!(
+                "Could not find model \"{}\".",
+                self.settings.arn("model", model)
+            )));
         }
         let duration = reserved.duration.unwrap_or(self.settings.default_duration);
         let at = |fraction: f64| now + self.settings.real(duration * fraction);
@@ -86,25 +149,61 @@ impl World {
             None => self.settings.default_outcome == crate::world::Outcome::Failed,
         };
         let mut plan = vec![
-            Step { at: now, status: "InProgress", secondary: "", message: "" },
+            Step {
+                at: now,
+                status: "InProgress",
+                secondary: "",
+                message: "",
+            },
             // Not a status change: marks TransformStartTime and the creation of the log streams.
-            Step { at: at(0.3), status: "InProgress", secondary: "Transforming", message: "" },
+            Step {
+                at: at(0.3),
+                status: "InProgress",
+                secondary: "Transforming",
+                message: "",
+            },
         ];
         let failure_reason = if failed {
-            plan.push(Step { at: at(1.0), status: "Failed", secondary: "", message: "" });
+            plan.push(Step {
+                at: at(1.0),
+                status: "Failed",
+                secondary: "",
+                message: "",
+            });
             Some(reserved.failure_reason.unwrap_or_else(|| "ClientError: the emulated transform failed (emulator:outcome tag or --default-outcome)".to_string()))
         } else {
-            plan.push(Step { at: at(1.0), status: "Completed", secondary: "", message: "" });
+            plan.push(Step {
+                at: at(1.0),
+                status: "Completed",
+                secondary: "",
+                message: "",
+            });
             None
         };
         let arn = self.settings.arn("transform-job", &name);
-        let instance_count = body.pointer("/TransformResources/InstanceCount").and_then(Value::as_u64).unwrap_or(1).clamp(1, 64) as u32;
+        let instance_count = body
+            .pointer("/TransformResources/InstanceCount")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            .clamp(1, 64) as u32;
         self.store_tags(&arn, body.get("Tags"));
         self.transform_jobs.insert(
             name.clone(),
-            TransformJob { name: name.clone(), arn: arn.clone(), request: body.to_string().into_boxed_str(), created: now, plan, failure_reason, instance_count },
+            TransformJob {
+                name: name.clone(),
+                arn: arn.clone(),
+                request: body.to_string().into_boxed_str(),
+                created: now,
+                plan,
+                failure_reason,
+                instance_count,
+            },
         );
-        self.log_producers.push(LogProducer { source: LogSource::Transform, job: name, written_until: now });
+        self.log_producers.push(LogProducer {
+            source: LogSource::Transform,
+            job: name,
+            written_until: now,
+        });
         Ok(json!({ "TransformJobArn": arn }))
     }
 
@@ -113,9 +212,9 @@ impl World {
         let name = violations.resource_name(body, "TransformJobName", "transformJobName");
         violations.finish()?;
         let name = name.unwrap_or_default();
-        self.transform_jobs
-            .get(&name)
-            .ok_or_else(|| ApiError::validation(format!("Could not find requested job with name {name}")))
+        self.transform_jobs.get(&name).ok_or_else(|| {
+            ApiError::validation(format!("Could not find requested job with name {name}"))
+        })
     }
 
     pub fn describe_transform_job(&self, body: &Value, now: f64) -> Result<Value, ApiError> {
@@ -146,29 +245,54 @@ impl World {
         let job = self.transform_jobs.get_mut(&name).expect("checked above");
         let current = visible(&job.plan, now).last().expect("plan never empty");
         if is_terminal_status(current.status) || current.status == "Stopping" {
-            return Err(ApiError::validation(format!("The transform job {name} is in status {} and cannot be stopped.", current.status)));
+            return Err(ApiError::validation(format!(
+                "The transform job {name} is in status {} and cannot be stopped.",
+                current.status
+            )));
         }
         job.plan.retain(|step| step.at <= now);
-        job.plan.push(Step { at: now, status: "Stopping", secondary: "", message: "" });
-        job.plan.push(Step { at: now + delay, status: "Stopped", secondary: "", message: "" });
+        job.plan.push(Step {
+            at: now,
+            status: "Stopping",
+            secondary: "",
+            message: "",
+        });
+        job.plan.push(Step {
+            at: now + delay,
+            status: "Stopped",
+            secondary: "",
+            message: "",
+        });
         Ok(json!({}))
     }
 
     pub fn list_transform_jobs(&self, body: &Value, now: f64) -> Result<Value, ApiError> {
-        validate_list_request(body, &["Name", "CreationTime", "Status"], TRANSFORM_STATUSES)?;
+        validate_list_request(
+            body,
+            &["Name", "CreationTime", "Status"],
+            TRANSFORM_STATUSES,
+        )?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<(&TransformJob, &Step)> = self
             .transform_jobs
             .values()
             .filter_map(|job| {
                 let current = visible(&job.plan, now).last()?;
-                filter.accepts(&job.name, Some(current.status), job.created, current.at).then_some((job, current))
+                filter
+                    .accepts(&job.name, Some(current.status), job.created, current.at)
+                    .then_some((job, current))
             })
             .collect();
         match str_member(body, "SortBy").unwrap_or("CreationTime") {
             "Name" => rows.sort_by(|a, b| a.0.name.cmp(&b.0.name)),
-            "Status" => rows.sort_by(|a, b| a.1.status.cmp(b.1.status).then(a.0.name.cmp(&b.0.name))),
-            _ => rows.sort_by(|a, b| a.0.created.total_cmp(&b.0.created).then(a.0.name.cmp(&b.0.name))),
+            "Status" => {
+                rows.sort_by(|a, b| a.1.status.cmp(b.1.status).then(a.0.name.cmp(&b.0.name)))
+            }
+            _ => rows.sort_by(|a, b| {
+                a.0.created
+                    .total_cmp(&b.0.created)
+                    .then(a.0.name.cmp(&b.0.name))
+            }),
         }
         if descending(body) {
             rows.reverse();
@@ -205,15 +329,36 @@ impl World {
 
 /// When a transform job's streams appear, and every line it writes: (stream, ms, message).
 pub fn transform_log_lines(job: &TransformJob) -> (f64, Vec<(String, i64, String)>) {
-    let start = job.plan.iter().find(|step| step.secondary == "Transforming" || step.status != "InProgress").map(|step| step.at).unwrap_or(job.created);
+    let start = job
+        .plan
+        .iter()
+        .find(|step| step.secondary == "Transforming" || step.status != "InProgress")
+        .map(|step| step.at)
+        .unwrap_or(job.created);
     let mut lines = Vec::new();
     for instance in 1..=job.instance_count {
         let stream = format!("{}/algo-{instance}-{}", job.name, start.floor() as i64);
         let ms = |at: f64| (at * 1000.0).round() as i64 + i64::from(instance);
-        lines.push((stream.clone(), ms(start), format!("[algo-{instance}] Starting the inference server")));
-        lines.push((stream.clone(), ms(start) + 10, format!("[algo-{instance}] POST /invocations 200")));
-        if let Some(end) = job.plan.last().filter(|step| is_terminal_status(step.status)) {
-            lines.push((stream, ms(end.at) - 1, format!("[algo-{instance}] Transform {}", end.status.to_lowercase())));
+        lines.push((
+            stream.clone(),
+            ms(start),
+            format!("[algo-{instance}] Starting the inference server"),
+        ));
+        lines.push((
+            stream.clone(),
+            ms(start) + 10,
+            format!("[algo-{instance}] POST /invocations 200"),
+        ));
+        if let Some(end) = job
+            .plan
+            .last()
+            .filter(|step| is_terminal_status(step.status))
+        {
+            lines.push((
+                stream,
+                ms(end.at) - 1,
+                format!("[algo-{instance}] Transform {}", end.status.to_lowercase()),
+            ));
         }
     }
     (start, lines)

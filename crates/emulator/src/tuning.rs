@@ -6,12 +6,14 @@
 use rand::Rng;
 use serde_json::{Map, Value, json};
 
-use crate::training::{STOP_DELAY, TrainingJob, TrainingSpec, metric_value, stop_plan, validate_training_definition};
+use crate::training::{
+    STOP_DELAY, TrainingJob, TrainingSpec, metric_value, stop_plan, validate_training_definition,
+};
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    ListFilter, Outcome, World, descending, echoed_request, is_terminal_status, paginate, reserved_tags, str_member,
-    terminal_at, time_value, validate_list_request, visible,
+    ListFilter, Outcome, World, descending, echoed_request, is_terminal_status, paginate,
+    reserved_tags, str_member, terminal_at, time_value, validate_list_request, visible,
 };
 
 pub const TUNING_STATUSES: &[&str] = &["Completed", "InProgress", "Failed", "Stopped", "Stopping"];
@@ -47,39 +49,102 @@ struct TuningView {
 }
 
 fn tuning_missing(name: &str) -> ApiError {
-    ApiError::new(ErrorCode::ResourceNotFound, format!("Amazon SageMaker can't find a tuning job with name {name}"))
+    ApiError::new(
+        ErrorCode::ResourceNotFound,
+        format!("Amazon SageMaker can't find a tuning job with name {name}"),
+    )
 }
 
 impl World {
     pub fn create_tuning_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
         let mut violations = Violations::new();
-        let name = violations.tuning_name(&body, "HyperParameterTuningJobName", "hyperParameterTuningJobName");
-        if let Some(config) = violations.required(&body, "HyperParameterTuningJobConfig", "hyperParameterTuningJobConfig") {
+        let name = violations.tuning_name(
+            &body,
+            "HyperParameterTuningJobName",
+            "hyperParameterTuningJobName",
+        );
+        if let Some(config) = violations.required(
+            &body,
+            "HyperParameterTuningJobConfig",
+            "hyperParameterTuningJobConfig",
+        ) {
             let prefix = "hyperParameterTuningJobConfig";
-            if let Some(strategy) = violations.required(config, "Strategy", &format!("{prefix}.strategy")) {
-                violations.enum_value(strategy, &format!("{prefix}.strategy"), &["Bayesian", "Random", "Hyperband", "Grid"]);
+            if let Some(strategy) =
+                violations.required(config, "Strategy", &format!("{prefix}.strategy"))
+            {
+                violations.enum_value(
+                    strategy,
+                    &format!("{prefix}.strategy"),
+                    &["Bayesian", "Random", "Hyperband", "Grid"],
+                );
             }
             if let Some(objective) = config.get("HyperParameterTuningJobObjective") {
-                if let Some(kind) = violations.required(objective, "Type", &format!("{prefix}.hyperParameterTuningJobObjective.type")) {
-                    violations.enum_value(kind, &format!("{prefix}.hyperParameterTuningJobObjective.type"), &["Maximize", "Minimize"]);
+                if let Some(kind) = violations.required(
+                    objective,
+                    "Type",
+                    &format!("{prefix}.hyperParameterTuningJobObjective.type"),
+                ) {
+                    violations.enum_value(
+                        kind,
+                        &format!("{prefix}.hyperParameterTuningJobObjective.type"),
+                        &["Maximize", "Minimize"],
+                    );
                 }
-                if let Some(metric) = violations.required(objective, "MetricName", &format!("{prefix}.hyperParameterTuningJobObjective.metricName")) {
-                    violations.length(metric, &format!("{prefix}.hyperParameterTuningJobObjective.metricName"), 1, 255);
+                if let Some(metric) = violations.required(
+                    objective,
+                    "MetricName",
+                    &format!("{prefix}.hyperParameterTuningJobObjective.metricName"),
+                ) {
+                    violations.length(
+                        metric,
+                        &format!("{prefix}.hyperParameterTuningJobObjective.metricName"),
+                        1,
+                        255,
+                    );
                 }
             } else {
-                violations.push(&Value::Null, &format!("{prefix}.hyperParameterTuningJobObjective"), "Member must not be null");
+                violations.push(
+                    &Value::Null,
+                    &format!("{prefix}.hyperParameterTuningJobObjective"),
+                    "Member must not be null",
+                );
             }
-            if let Some(limits) = violations.required(config, "ResourceLimits", &format!("{prefix}.resourceLimits")) {
+            if let Some(limits) = violations.required(
+                config,
+                "ResourceLimits",
+                &format!("{prefix}.resourceLimits"),
+            ) {
                 if let Some(number) = limits.get("MaxNumberOfTrainingJobs") {
-                    violations.range(number, &format!("{prefix}.resourceLimits.maxNumberOfTrainingJobs"), Some(1), None);
+                    violations.range(
+                        number,
+                        &format!("{prefix}.resourceLimits.maxNumberOfTrainingJobs"),
+                        Some(1),
+                        None,
+                    );
                 }
-                if let Some(parallel) = violations.required(limits, "MaxParallelTrainingJobs", &format!("{prefix}.resourceLimits.maxParallelTrainingJobs")) {
-                    violations.range(parallel, &format!("{prefix}.resourceLimits.maxParallelTrainingJobs"), Some(1), None);
+                if let Some(parallel) = violations.required(
+                    limits,
+                    "MaxParallelTrainingJobs",
+                    &format!("{prefix}.resourceLimits.maxParallelTrainingJobs"),
+                ) {
+                    violations.range(
+                        parallel,
+                        &format!("{prefix}.resourceLimits.maxParallelTrainingJobs"),
+                        Some(1),
+                        None,
+                    );
                 }
             }
-            violations.optional_enum(config, "TrainingJobEarlyStoppingType", &format!("{prefix}.trainingJobEarlyStoppingType"), &["Off", "Auto"]);
+            violations.optional_enum(
+                config,
+                "TrainingJobEarlyStoppingType",
+                &format!("{prefix}.trainingJobEarlyStoppingType"),
+                &["Off", "Auto"],
+            );
         }
-        if let Some(definition) = violations.required(&body, "TrainingJobDefinition", "trainingJobDefinition") {
+        if let Some(definition) =
+            violations.required(&body, "TrainingJobDefinition", "trainingJobDefinition")
+        {
             validate_training_definition(definition, &mut violations, &["TrainingJobDefinition"]);
         }
         violations.tags(body.get("Tags"), "tags");
@@ -88,22 +153,44 @@ impl World {
         let reserved = reserved_tags(body.get("Tags"), &["Completed", "Failed"])?;
         let arn = self.settings.arn("hyper-parameter-tuning-job", &name);
         if self.tuning_jobs.contains_key(&name) {
-            return Err(ApiError::new(ErrorCode::ResourceInUse, format!("Hyperparameter tuning job \"{arn}\" already exists.")));
+            return Err(ApiError::new(
+                ErrorCode::ResourceInUse,
+                format!("Hyperparameter tuning job \"{arn}\" already exists."),
+            ));
         }
         let config = &body["HyperParameterTuningJobConfig"];
-        let max_parallel = config.pointer("/ResourceLimits/MaxParallelTrainingJobs").and_then(Value::as_u64).unwrap_or(1).clamp(1, 100) as usize;
-        let max_number = config.pointer("/ResourceLimits/MaxNumberOfTrainingJobs").and_then(Value::as_u64).unwrap_or(1).clamp(1, 500) as usize;
+        let max_parallel = config
+            .pointer("/ResourceLimits/MaxParallelTrainingJobs")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            .clamp(1, 100) as usize;
+        let max_number = config
+            .pointer("/ResourceLimits/MaxNumberOfTrainingJobs")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            .clamp(1, 500) as usize;
         let job = TuningJob {
             name: name.clone(),
             arn: arn.clone(),
             created: now,
             max_number,
-            minimize: config.pointer("/HyperParameterTuningJobObjective/Type").and_then(Value::as_str) == Some("Minimize"),
-            objective_metric: config.pointer("/HyperParameterTuningJobObjective/MetricName").and_then(Value::as_str).unwrap_or("").to_string(),
+            minimize: config
+                .pointer("/HyperParameterTuningJobObjective/Type")
+                .and_then(Value::as_str)
+                == Some("Minimize"),
+            objective_metric: config
+                .pointer("/HyperParameterTuningJobObjective/MetricName")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
             slots: vec![now + self.settings.real(LAUNCH_DELAY); max_parallel],
             children: Vec::new(),
             stop_requested: None,
-            child_outcome: if reserved.outcome.as_deref() == Some("Failed") { Outcome::Failed } else { Outcome::Completed },
+            child_outcome: if reserved.outcome.as_deref() == Some("Failed") {
+                Outcome::Failed
+            } else {
+                Outcome::Completed
+            },
             child_duration: reserved.duration.unwrap_or(self.settings.default_duration),
             child_failure_reason: reserved.failure_reason,
             request: body.to_string().into_boxed_str(),
@@ -140,7 +227,11 @@ impl World {
                 let request_region = std::mem::replace(&mut self.settings.region, tuning_region);
                 self.insert_training_job(spec, free_at);
                 self.settings.region = request_region;
-                let ends = self.training_jobs.get(&child_name).and_then(|job| terminal_at(&job.plan)).unwrap_or(f64::INFINITY);
+                let ends = self
+                    .training_jobs
+                    .get(&child_name)
+                    .and_then(|job| terminal_at(&job.plan))
+                    .unwrap_or(f64::INFINITY);
                 let tuning = self.tuning_jobs.get_mut(&name).expect("present above");
                 tuning.children.push(child_name);
                 tuning.slots[slot] = ends;
@@ -156,10 +247,22 @@ impl World {
     }
 
     fn tuning_view(&self, tuning: &TuningJob, now: f64) -> TuningView {
-        let mut view = TuningView { status: "InProgress", modified: tuning.created, ended: None, completed: 0, in_progress: 0, failed: 0, stopped: 0 };
+        let mut view = TuningView {
+            status: "InProgress",
+            modified: tuning.created,
+            ended: None,
+            completed: 0,
+            in_progress: 0,
+            failed: 0,
+            stopped: 0,
+        };
         let mut last_end: f64 = tuning.created;
         let mut all_terminal = true;
-        for child in tuning.children.iter().filter_map(|name| self.training_jobs.get(name)) {
+        for child in tuning
+            .children
+            .iter()
+            .filter_map(|name| self.training_jobs.get(name))
+        {
             let shown = visible(&child.plan, now);
             let current = shown.last().expect("plan never empty");
             view.modified = view.modified.max(child.created);
@@ -175,7 +278,11 @@ impl World {
             }
         }
         if let Some(stop) = tuning.stop_requested {
-            let done = if all_terminal { last_end.max(stop + self.settings.real(STOP_DELAY)) } else { f64::INFINITY };
+            let done = if all_terminal {
+                last_end.max(stop + self.settings.real(STOP_DELAY))
+            } else {
+                f64::INFINITY
+            };
             if done <= now {
                 view.status = "Stopped";
                 view.ended = Some(done);
@@ -185,7 +292,11 @@ impl World {
                 view.modified = view.modified.max(stop);
             }
         } else if all_terminal && tuning.children.len() >= tuning.max_number {
-            view.status = if view.completed == 0 { "Failed" } else { "Completed" };
+            view.status = if view.completed == 0 {
+                "Failed"
+            } else {
+                "Completed"
+            };
             view.ended = Some(last_end);
             view.modified = last_end;
         }
@@ -197,18 +308,37 @@ impl World {
             .children
             .iter()
             .filter_map(|name| self.training_jobs.get(name))
-            .filter(|child| visible(&child.plan, now).last().is_some_and(|step| step.status == "Completed"))
+            .filter(|child| {
+                visible(&child.plan, now)
+                    .last()
+                    .is_some_and(|step| step.status == "Completed")
+            })
             .min_by(|a, b| {
-                let (a, b) = (metric_value(&a.name, &tuning.objective_metric), metric_value(&b.name, &tuning.objective_metric));
-                if tuning.minimize { a.total_cmp(&b) } else { b.total_cmp(&a) }
+                let (a, b) = (
+                    metric_value(&a.name, &tuning.objective_metric),
+                    metric_value(&b.name, &tuning.objective_metric),
+                );
+                if tuning.minimize {
+                    a.total_cmp(&b)
+                } else {
+                    b.total_cmp(&a)
+                }
             })
     }
 
     fn tuning_job(&self, body: &Value) -> Result<&TuningJob, ApiError> {
         let mut violations = Violations::new();
-        let name = violations.tuning_name(body, "HyperParameterTuningJobName", "hyperParameterTuningJobName").unwrap_or_default();
+        let name = violations
+            .tuning_name(
+                body,
+                "HyperParameterTuningJobName",
+                "hyperParameterTuningJobName",
+            )
+            .unwrap_or_default();
         violations.finish()?;
-        self.tuning_jobs.get(&name).ok_or_else(|| tuning_missing(&name))
+        self.tuning_jobs
+            .get(&name)
+            .ok_or_else(|| tuning_missing(&name))
     }
 
     pub fn describe_tuning_job(&self, body: &Value, now: f64) -> Result<Value, ApiError> {
@@ -235,7 +365,10 @@ impl World {
             out.insert("FailureReason".into(), json!(reason));
         }
         if let Some(best) = self.best_child(tuning, now) {
-            out.insert("BestTrainingJob".into(), Value::Object(child_summary(best, tuning, now)));
+            out.insert(
+                "BestTrainingJob".into(),
+                Value::Object(child_summary(best, tuning, now)),
+            );
         }
         Ok(Value::Object(out))
     }
@@ -244,7 +377,10 @@ impl World {
         let tuning = self.tuning_job(body)?;
         let view = self.tuning_view(tuning, now);
         if view.status != "InProgress" {
-            return Err(ApiError::validation(format!("The hyperparameter tuning job {} is in status {} and cannot be stopped.", tuning.name, view.status)));
+            return Err(ApiError::validation(format!(
+                "The hyperparameter tuning job {} is in status {} and cannot be stopped.",
+                tuning.name, view.status
+            )));
         }
         let name = tuning.name.clone();
         let children = tuning.children.clone();
@@ -272,12 +408,25 @@ impl World {
             .tuning_jobs
             .values()
             .map(|tuning| (tuning, self.tuning_view(tuning, now)))
-            .filter(|(tuning, view)| filter.accepts(&tuning.name, Some(view.status), tuning.created, view.modified))
+            .filter(|(tuning, view)| {
+                filter.accepts(
+                    &tuning.name,
+                    Some(view.status),
+                    tuning.created,
+                    view.modified,
+                )
+            })
             .collect();
         match str_member(body, "SortBy").unwrap_or("CreationTime") {
             "Name" => rows.sort_by(|a, b| a.0.name.cmp(&b.0.name)),
-            "Status" => rows.sort_by(|a, b| a.1.status.cmp(b.1.status).then(a.0.name.cmp(&b.0.name))),
-            _ => rows.sort_by(|a, b| a.0.created.total_cmp(&b.0.created).then(a.0.name.cmp(&b.0.name))),
+            "Status" => {
+                rows.sort_by(|a, b| a.1.status.cmp(b.1.status).then(a.0.name.cmp(&b.0.name)))
+            }
+            _ => rows.sort_by(|a, b| {
+                a.0.created
+                    .total_cmp(&b.0.created)
+                    .then(a.0.name.cmp(&b.0.name))
+            }),
         }
         if descending(body) {
             rows.reverse();
@@ -313,21 +462,46 @@ impl World {
         Ok(response)
     }
 
-    pub fn list_training_jobs_for_tuning_job(&self, body: &Value, now: f64) -> Result<Value, ApiError> {
+    pub fn list_training_jobs_for_tuning_job(
+        &self,
+        body: &Value,
+        now: f64,
+    ) -> Result<Value, ApiError> {
         let tuning = self.tuning_job(body)?;
-        validate_list_request(body, &["Name", "CreationTime", "Status", "FinalObjectiveMetricValue"], crate::training::TRAINING_STATUSES)?;
+        validate_list_request(
+            body,
+            &[
+                "Name",
+                "CreationTime",
+                "Status",
+                "FinalObjectiveMetricValue",
+            ],
+            crate::training::TRAINING_STATUSES,
+        )?;
         let wanted = str_member(body, "StatusEquals");
         let mut rows: Vec<&TrainingJob> = tuning
             .children
             .iter()
             .filter_map(|name| self.training_jobs.get(name))
-            .filter(|child| wanted.is_none_or(|wanted| visible(&child.plan, now).last().is_some_and(|step| step.status == wanted)))
+            .filter(|child| {
+                wanted.is_none_or(|wanted| {
+                    visible(&child.plan, now)
+                        .last()
+                        .is_some_and(|step| step.status == wanted)
+                })
+            })
             .collect();
         match str_member(body, "SortBy").unwrap_or("CreationTime") {
             "Name" => rows.sort_by(|a, b| a.name.cmp(&b.name)),
-            "Status" => rows.sort_by_key(|child| visible(&child.plan, now).last().map(|step| step.status).unwrap_or("")),
+            "Status" => rows.sort_by_key(|child| {
+                visible(&child.plan, now)
+                    .last()
+                    .map(|step| step.status)
+                    .unwrap_or("")
+            }),
             "FinalObjectiveMetricValue" => rows.sort_by(|a, b| {
-                metric_value(&a.name, &tuning.objective_metric).total_cmp(&metric_value(&b.name, &tuning.objective_metric))
+                metric_value(&a.name, &tuning.objective_metric)
+                    .total_cmp(&metric_value(&b.name, &tuning.objective_metric))
             }),
             _ => rows.sort_by(|a, b| a.created.total_cmp(&b.created).then(a.name.cmp(&b.name))),
         }
@@ -335,7 +509,10 @@ impl World {
             rows.reverse();
         }
         let (page, next) = paginate(rows, body, 10, 100)?;
-        let items: Vec<Value> = page.into_iter().map(|child| Value::Object(child_summary(child, tuning, now))).collect();
+        let items: Vec<Value> = page
+            .into_iter()
+            .map(|child| Value::Object(child_summary(child, tuning, now)))
+            .collect();
         let mut response = json!({ "TrainingJobSummaries": items });
         if let Some(next) = next {
             response["NextToken"] = json!(next);
@@ -352,15 +529,22 @@ fn child_summary(child: &TrainingJob, tuning: &TuningJob, now: f64) -> Map<Strin
     out.insert("TrainingJobArn".into(), json!(child.arn));
     out.insert("TuningJobName".into(), json!(tuning.name));
     out.insert("CreationTime".into(), time_value(child.created));
-    if let Some(start) = shown.iter().find(|step| step.secondary == "Downloading" || step.secondary == "Training") {
+    if let Some(start) = shown
+        .iter()
+        .find(|step| step.secondary == "Downloading" || step.secondary == "Training")
+    {
         out.insert("TrainingStartTime".into(), time_value(start.at));
     }
     if is_terminal_status(current.status) {
         out.insert("TrainingEndTime".into(), time_value(current.at));
     }
     out.insert("TrainingJobStatus".into(), json!(current.status));
-    let tuned: Map<String, Value> =
-        child.tuned_hyperparameters.iter().flatten().map(|(key, value)| (key.clone(), json!(value))).collect();
+    let tuned: Map<String, Value> = child
+        .tuned_hyperparameters
+        .iter()
+        .flatten()
+        .map(|(key, value)| (key.clone(), json!(value)))
+        .collect();
     out.insert("TunedHyperParameters".into(), Value::Object(tuned));
     match current.status {
         "Completed" => {
@@ -376,7 +560,11 @@ fn child_summary(child: &TrainingJob, tuning: &TuningJob, now: f64) -> Map<Strin
         }
         "Failed" | "Stopped" => {
             out.insert("ObjectiveStatus".into(), json!("Failed"));
-            if let Some(reason) = child.failure_reason.as_ref().filter(|_| current.status == "Failed") {
+            if let Some(reason) = child
+                .failure_reason
+                .as_ref()
+                .filter(|_| current.status == "Failed")
+            {
                 out.insert("FailureReason".into(), json!(reason));
             }
         }
@@ -394,15 +582,40 @@ fn child_spec(tuning: &TuningJob) -> TrainingSpec {
     let index = tuning.children.len() + 1;
     let name = format!("{}-{index:03}-{:08x}", tuning.name, rng.random::<u32>());
     let request: Value = serde_json::from_str(&tuning.request).unwrap_or(Value::Null);
-    let ranges = request.pointer("/HyperParameterTuningJobConfig/ParameterRanges").cloned().unwrap_or(Value::Null);
+    let ranges = request
+        .pointer("/HyperParameterTuningJobConfig/ParameterRanges")
+        .cloned()
+        .unwrap_or(Value::Null);
     let mut tuned: Vec<(String, String)> = Vec::new();
-    for range in ranges.get("IntegerParameterRanges").and_then(Value::as_array).into_iter().flatten() {
-        let (Some(key), Some(min), Some(max)) = (str_member(range, "Name"), number(range, "MinValue"), number(range, "MaxValue")) else { continue };
+    for range in ranges
+        .get("IntegerParameterRanges")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(key), Some(min), Some(max)) = (
+            str_member(range, "Name"),
+            number(range, "MinValue"),
+            number(range, "MaxValue"),
+        ) else {
+            continue;
+        };
         let (low, high) = (min.min(max).round() as i64, min.max(max).round() as i64);
         tuned.push((key.to_string(), rng.random_range(low..=high).to_string()));
     }
-    for range in ranges.get("ContinuousParameterRanges").and_then(Value::as_array).into_iter().flatten() {
-        let (Some(key), Some(min), Some(max)) = (str_member(range, "Name"), number(range, "MinValue"), number(range, "MaxValue")) else { continue };
+    for range in ranges
+        .get("ContinuousParameterRanges")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(key), Some(min), Some(max)) = (
+            str_member(range, "Name"),
+            number(range, "MinValue"),
+            number(range, "MaxValue"),
+        ) else {
+            continue;
+        };
         let (low, high) = (min.min(max), min.max(max));
         let value = if str_member(range, "ScalingType") == Some("Logarithmic") && low > 0.0 {
             (low.ln() + rng.random::<f64>() * (high.ln() - low.ln())).exp()
@@ -411,27 +624,58 @@ fn child_spec(tuning: &TuningJob) -> TrainingSpec {
         };
         tuned.push((key.to_string(), format!("{value:.6}")));
     }
-    for range in ranges.get("CategoricalParameterRanges").and_then(Value::as_array).into_iter().flatten() {
-        let Some(key) = str_member(range, "Name") else { continue };
-        let values: Vec<&str> = range.get("Values").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    for range in ranges
+        .get("CategoricalParameterRanges")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(key) = str_member(range, "Name") else {
+            continue;
+        };
+        let values: Vec<&str> = range
+            .get("Values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         if !values.is_empty() {
             // SageMaker passes categorical values to the algorithm JSON-quoted.
-            tuned.push((key.to_string(), format!("\"{}\"", values[rng.random_range(0..values.len())])));
+            tuned.push((
+                key.to_string(),
+                format!("\"{}\"", values[rng.random_range(0..values.len())]),
+            ));
         }
     }
-    let definition = request.get("TrainingJobDefinition").cloned().unwrap_or(json!({}));
+    let definition = request
+        .get("TrainingJobDefinition")
+        .cloned()
+        .unwrap_or(json!({}));
     let mut child = Map::new();
     child.insert("TrainingJobName".into(), json!(name));
     for member in [
-        "AlgorithmSpecification", "RoleArn", "InputDataConfig", "VpcConfig", "OutputDataConfig", "ResourceConfig",
-        "StoppingCondition", "EnableNetworkIsolation", "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining",
+        "AlgorithmSpecification",
+        "RoleArn",
+        "InputDataConfig",
+        "VpcConfig",
+        "OutputDataConfig",
+        "ResourceConfig",
+        "StoppingCondition",
+        "EnableNetworkIsolation",
+        "EnableInterContainerTrafficEncryption",
+        "EnableManagedSpotTraining",
         "CheckpointConfig",
     ] {
         if let Some(value) = definition.get(member) {
             child.insert(member.into(), value.clone());
         }
     }
-    let mut hyperparameters: Map<String, Value> = definition.get("StaticHyperParameters").and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut hyperparameters: Map<String, Value> = definition
+        .get("StaticHyperParameters")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     for (key, value) in &tuned {
         hyperparameters.insert(key.clone(), json!(value));
     }
@@ -506,13 +750,23 @@ mod tests {
         }
         for world in [&lazy, &watched] {
             let tuning = &world.tuning_jobs["hpo"];
-            let mut starts: Vec<f64> = tuning.children.iter().map(|name| world.training_jobs[name].created).collect();
+            let mut starts: Vec<f64> = tuning
+                .children
+                .iter()
+                .map(|name| world.training_jobs[name].created)
+                .collect();
             starts.sort_by(f64::total_cmp);
             // Two start after the 1 s launch delay, then pairs every 10 s as both slots free.
             assert_eq!(starts, vec![1001.0, 1001.0, 1011.0, 1011.0, 1021.0]);
-            assert!(world.active_tuning_jobs.is_empty(), "nothing left to launch");
+            assert!(
+                world.active_tuning_jobs.is_empty(),
+                "nothing left to launch"
+            );
             let view = world.tuning_view(tuning, 2000.0);
-            assert_eq!((view.status, view.completed, view.ended), ("Completed", 5, Some(1031.0)));
+            assert_eq!(
+                (view.status, view.completed, view.ended),
+                ("Completed", 5, Some(1031.0))
+            );
         }
     }
 
@@ -521,7 +775,9 @@ mod tests {
         let mut world = world();
         world.create_tuning_job(request(10, 3), 0.0).unwrap();
         world.advance(5.0);
-        world.stop_tuning_job(&json!({ "HyperParameterTuningJobName": "hpo" }), 5.0).unwrap();
+        world
+            .stop_tuning_job(&json!({ "HyperParameterTuningJobName": "hpo" }), 5.0)
+            .unwrap();
         world.advance(500.0);
         let tuning = &world.tuning_jobs["hpo"];
         assert_eq!(tuning.children.len(), 3);

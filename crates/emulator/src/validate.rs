@@ -16,11 +16,16 @@ pub const S3_URI_PATTERN: &str = "^(https|s3)://([^/]+)/?(.*)$";
 pub const IMAGE_PATTERN: &str = "[\\S]+";
 pub const INSTANCE_TYPE_PATTERN: &str = "^ml\\.[a-z0-9]+[a-z0-9-]*\\.[0-9]*x?[a-z0-9]+$";
 
-pub static NAME_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(NAME_PATTERN).expect("name pattern"));
-static TUNING_NAME_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(TUNING_NAME_PATTERN).expect("tuning pattern"));
-static ROLE_ARN_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(ROLE_ARN_PATTERN).expect("role pattern"));
-static S3_URI_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(S3_URI_PATTERN).expect("s3 pattern"));
-static IMAGE_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(IMAGE_PATTERN).expect("image pattern"));
+pub static NAME_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(NAME_PATTERN).expect("name pattern"));
+static TUNING_NAME_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(TUNING_NAME_PATTERN).expect("tuning pattern"));
+static ROLE_ARN_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(ROLE_ARN_PATTERN).expect("role pattern"));
+static S3_URI_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(S3_URI_PATTERN).expect("s3 pattern"));
+static IMAGE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(IMAGE_PATTERN).expect("image pattern"));
 static INSTANCE_TYPE_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(INSTANCE_TYPE_PATTERN).expect("instance type pattern"));
 static TAG_KEY_RE: LazyLock<Regex> =
@@ -55,7 +60,10 @@ impl Violations {
     pub fn finish(self) -> Result<(), ApiError> {
         match self.items.len() {
             0 => Ok(()),
-            1 => Err(ApiError::validation(format!("1 validation error detected: {}", self.items[0]))),
+            1 => Err(ApiError::validation(format!(
+                "1 validation error detected: {}",
+                self.items[0]
+            ))),
             n => Err(ApiError::validation(format!(
                 "{n} validation errors detected: {}",
                 self.items.join("; ")
@@ -78,7 +86,11 @@ impl Violations {
         if let Some(text) = value.as_str()
             && !regex.is_match(text)
         {
-            self.push(value, path, &format!("Member must satisfy regular expression pattern: {pattern_text}"));
+            self.push(
+                value,
+                path,
+                &format!("Member must satisfy regular expression pattern: {pattern_text}"),
+            );
         }
     }
 
@@ -86,10 +98,18 @@ impl Violations {
         if let Some(text) = value.as_str() {
             let len = text.chars().count();
             if len < min {
-                self.push(value, path, &format!("Member must have length greater than or equal to {min}"));
+                self.push(
+                    value,
+                    path,
+                    &format!("Member must have length greater than or equal to {min}"),
+                );
             }
             if len > max {
-                self.push(value, path, &format!("Member must have length less than or equal to {max}"));
+                self.push(
+                    value,
+                    path,
+                    &format!("Member must have length less than or equal to {max}"),
+                );
             }
         }
     }
@@ -98,7 +118,14 @@ impl Violations {
         if let Some(text) = value.as_str()
             && !allowed.contains(&text)
         {
-            self.push(value, path, &format!("Member must satisfy enum value set: [{}]", allowed.join(", ")));
+            self.push(
+                value,
+                path,
+                &format!(
+                    "Member must satisfy enum value set: [{}]",
+                    allowed.join(", ")
+                ),
+            );
         }
     }
 
@@ -113,12 +140,20 @@ impl Violations {
             if let Some(min) = min
                 && number < min as f64
             {
-                self.push(value, path, &format!("Member must have value greater than or equal to {min}"));
+                self.push(
+                    value,
+                    path,
+                    &format!("Member must have value greater than or equal to {min}"),
+                );
             }
             if let Some(max) = max
                 && number > max as f64
             {
-                self.push(value, path, &format!("Member must have value less than or equal to {max}"));
+                self.push(
+                    value,
+                    path,
+                    &format!("Member must have value less than or equal to {max}"),
+                );
             }
         }
     }
@@ -139,7 +174,11 @@ impl Violations {
     }
 
     pub fn role_arn(&mut self, body: &Value, member: &str, path: &str, required: bool) {
-        let value = if required { self.required(body, member, path) } else { body.get(member) };
+        let value = if required {
+            self.required(body, member, path)
+        } else {
+            body.get(member)
+        };
         if let Some(value) = value {
             self.length(value, path, 20, 2048);
             self.string_pattern(value, path, &ROLE_ARN_RE, ROLE_ARN_PATTERN);
@@ -175,7 +214,12 @@ impl Violations {
             let value_path = format!("{path}.{}.member.value", index + 1);
             if let Some(key) = self.required(tag, "Key", &key_path) {
                 self.length(key, &key_path, 1, 128);
-                self.string_pattern(key, &key_path, &TAG_KEY_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$");
+                self.string_pattern(
+                    key,
+                    &key_path,
+                    &TAG_KEY_RE,
+                    r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$",
+                );
             }
             if let Some(value) = tag.get("Value") {
                 self.length(value, &value_path, 0, 256);
@@ -207,7 +251,11 @@ mod tests {
     #[test]
     fn one_violation_is_worded_like_aws() {
         let mut violations = Violations::new();
-        violations.resource_name(&json!({"TrainingJobName": "bad_name"}), "TrainingJobName", "trainingJobName");
+        violations.resource_name(
+            &json!({"TrainingJobName": "bad_name"}),
+            "TrainingJobName",
+            "trainingJobName",
+        );
         let error = violations.finish().unwrap_err();
         assert_eq!(
             error.message,
@@ -219,16 +267,28 @@ mod tests {
     fn several_violations_are_counted_and_joined() {
         let mut violations = Violations::new();
         let long = "a".repeat(64);
-        violations.resource_name(&json!({ "TrainingJobName": long }), "TrainingJobName", "trainingJobName");
+        violations.resource_name(
+            &json!({ "TrainingJobName": long }),
+            "TrainingJobName",
+            "trainingJobName",
+        );
         violations.required(&json!({}), "RoleArn", "roleArn");
         let message = violations.finish().unwrap_err().message;
-        assert!(message.starts_with("3 validation errors detected: "), "{message}");
+        assert!(
+            message.starts_with("3 validation errors detected: "),
+            "{message}"
+        );
         assert!(message.contains("Member must have length less than or equal to 63"));
-        assert!(message.contains("Value null at 'roleArn' failed to satisfy constraint: Member must not be null"));
+        assert!(message.contains(
+            "Value null at 'roleArn' failed to satisfy constraint: Member must not be null"
+        ));
     }
 
     #[test]
     fn member_paths_are_lower_camel() {
-        assert_eq!(member_path(&["ResourceConfig", "InstanceCount"]), "resourceConfig.instanceCount");
+        assert_eq!(
+            member_path(&["ResourceConfig", "InstanceCount"]),
+            "resourceConfig.instanceCount"
+        );
     }
 }

@@ -84,7 +84,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into() }
+        ApiError {
+            code,
+            message: message.into(),
+        }
     }
     pub fn validation(message: impl Into<String>) -> Self {
         ApiError::new(ErrorCode::Validation, message)
@@ -102,7 +105,10 @@ pub fn json_ok(body: &serde_json::Value) -> HttpResponse {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut response = Response::new(Full::new(Bytes::from(bytes)));
     let headers = response.headers_mut();
-    headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-amz-json-1.1"),
+    );
     insert_request_id(headers);
     response
 }
@@ -120,7 +126,10 @@ pub fn json_error(error: &ApiError) -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = error.code.status();
     let headers = response.headers_mut();
-    headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-amz-json-1.1"),
+    );
     if let Ok(value) = HeaderValue::from_str(error.code.wire_name()) {
         headers.insert("x-amzn-errortype", value);
     }
@@ -159,7 +168,9 @@ pub fn xml_escape(text: &str) -> String {
 
 pub fn xml_ok(body: String) -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::from(body)));
-    response.headers_mut().insert("content-type", HeaderValue::from_static("text/xml"));
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("text/xml"));
     insert_request_id(response.headers_mut());
     response
 }
@@ -167,7 +178,11 @@ pub fn xml_ok(body: String) -> HttpResponse {
 /// STS (query protocol) errors: an XML ErrorResponse; throttling and server faults keep their
 /// JSON-service codes so the SDK classifies them the same way.
 pub fn xml_error(error: &ApiError) -> HttpResponse {
-    let kind = if error.code.status().is_server_error() { "Receiver" } else { "Sender" };
+    let kind = if error.code.status().is_server_error() {
+        "Receiver"
+    } else {
+        "Sender"
+    };
     let code = match error.code {
         ErrorCode::Throttling => "Throttling",
         ErrorCode::MissingAuthenticationToken => "MissingAuthenticationToken",
@@ -187,14 +202,18 @@ pub fn xml_error(error: &ApiError) -> HttpResponse {
     );
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response.headers_mut().insert("content-type", HeaderValue::from_static("text/xml"));
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("text/xml"));
     response
 }
 
 pub fn plain(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response.headers_mut().insert("content-type", HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static(content_type));
     insert_request_id(response.headers_mut());
     response
 }

@@ -20,7 +20,10 @@ pub const ACCOUNT_ID: &str = "123456789012";
 
 /// Seconds since the epoch, as SageMaker's JSON timestamps carry them.
 pub fn now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 /// Millisecond precision is what the SDKs keep; rounding here keeps equal instants equal after a
@@ -63,7 +66,11 @@ pub struct Settings {
 impl Settings {
     pub fn arn(&self, resource: &str, name: &str) -> String {
         // SageMaker lower-cases resource names inside ARNs.
-        format!("arn:aws:sagemaker:{}:{ACCOUNT_ID}:{resource}/{}", self.region, name.to_lowercase())
+        format!(
+            "arn:aws:sagemaker:{}:{ACCOUNT_ID}:{resource}/{}",
+            self.region,
+            name.to_lowercase()
+        )
     }
     /// Real seconds for a span of emulated seconds.
     pub fn real(&self, emulated: f64) -> f64 {
@@ -92,7 +99,9 @@ pub fn is_terminal_status(status: &str) -> bool {
 
 /// When the plan reaches its terminal state (the last step, if terminal).
 pub fn terminal_at(plan: &[Step]) -> Option<f64> {
-    plan.last().filter(|step| is_terminal_status(step.status)).map(|step| step.at)
+    plan.last()
+        .filter(|step| is_terminal_status(step.status))
+        .map(|step| step.at)
 }
 
 /// Per-resource lifecycle control from the reserved tags of a Create request.
@@ -107,7 +116,10 @@ pub const TAG_OUTCOME: &str = "emulator:outcome";
 pub const TAG_DURATION: &str = "emulator:duration-seconds";
 pub const TAG_FAILURE_REASON: &str = "emulator:failure-reason";
 
-pub fn reserved_tags(tags: Option<&Value>, allowed_outcomes: &[&str]) -> Result<ReservedTags, ApiError> {
+pub fn reserved_tags(
+    tags: Option<&Value>,
+    allowed_outcomes: &[&str],
+) -> Result<ReservedTags, ApiError> {
     let mut reserved = ReservedTags::default();
     for tag in tags.and_then(Value::as_array).into_iter().flatten() {
         let key = tag.get("Key").and_then(Value::as_str).unwrap_or("");
@@ -123,7 +135,9 @@ pub fn reserved_tags(tags: Option<&Value>, allowed_outcomes: &[&str]) -> Result<
                 reserved.outcome = Some(value.to_string());
             }
             TAG_DURATION => match value.parse::<f64>() {
-                Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => reserved.duration = Some(seconds),
+                Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+                    reserved.duration = Some(seconds)
+                }
                 _ => {
                     return Err(ApiError::validation(format!(
                         "Tag {TAG_DURATION} must be a non-negative number of seconds, got '{value}'"
@@ -199,7 +213,11 @@ impl World {
             .flatten()
             .filter_map(|tag| {
                 let key = tag.get("Key")?.as_str()?.to_string();
-                let value = tag.get("Value").and_then(Value::as_str).unwrap_or("").to_string();
+                let value = tag
+                    .get("Value")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
                 Some((key, value))
             })
             .collect();
@@ -219,20 +237,32 @@ pub fn str_member<'a>(body: &'a Value, member: &str) -> Option<&'a str> {
 pub fn time_member(body: &Value, member: &str) -> Option<f64> {
     match body.get(member)? {
         Value::Number(number) => number.as_f64(),
-        Value::String(text) => text.parse::<jiff::Timestamp>().ok().map(|ts| ts.as_millisecond() as f64 / 1000.0),
+        Value::String(text) => text
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .map(|ts| ts.as_millisecond() as f64 / 1000.0),
         _ => None,
     }
 }
 
 pub fn time_value(seconds: f64) -> Value {
-    serde_json::Number::from_f64(round_ms(seconds)).map(Value::Number).unwrap_or(Value::Null)
+    serde_json::Number::from_f64(round_ms(seconds))
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }
 
 pub fn parse_object(body: &[u8]) -> Result<Value, ApiError> {
-    let text = if body.is_empty() { b"{}".as_slice() } else { body };
+    let text = if body.is_empty() {
+        b"{}".as_slice()
+    } else {
+        body
+    };
     match serde_json::from_slice::<Value>(text) {
         Ok(value @ Value::Object(_)) => Ok(value),
-        _ => Err(ApiError::new(crate::wire::ErrorCode::Serialization, "Start of structure or map found where not expected.")),
+        _ => Err(ApiError::new(
+            crate::wire::ErrorCode::Serialization,
+            "Start of structure or map found where not expected.",
+        )),
     }
 }
 
@@ -282,12 +312,22 @@ impl ListFilter {
 
 /// Cuts one page out of an already filtered and sorted list. Tokens are opaque to clients; here
 /// they carry the offset of the next page.
-pub fn paginate<T>(items: Vec<T>, body: &Value, default_size: usize, max_size: usize) -> Result<(Vec<T>, Option<String>), ApiError> {
+pub fn paginate<T>(
+    items: Vec<T>,
+    body: &Value,
+    default_size: usize,
+    max_size: usize,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
     let size = match body.get("MaxResults").and_then(Value::as_i64) {
         Some(size) if size >= 1 && size as usize <= max_size => size as usize,
         Some(size) => {
             let mut violations = crate::validate::Violations::new();
-            violations.range(&Value::from(size), "maxResults", Some(1), Some(max_size as i64));
+            violations.range(
+                &Value::from(size),
+                "maxResults",
+                Some(1),
+                Some(max_size as i64),
+            );
             violations.finish()?;
             default_size
         }
@@ -295,11 +335,14 @@ pub fn paginate<T>(items: Vec<T>, body: &Value, default_size: usize, max_size: u
     };
     let start = match str_member(body, "NextToken") {
         None | Some("") => 0,
-        Some(token) => decode_token(token).ok_or_else(|| ApiError::validation("Invalid pagination token"))?,
+        Some(token) => {
+            decode_token(token).ok_or_else(|| ApiError::validation("Invalid pagination token"))?
+        }
     };
     let total = items.len();
     let page: Vec<T> = items.into_iter().skip(start).take(size).collect();
-    let next = (start.saturating_add(size) < total).then(|| encode_token(start.saturating_add(size)));
+    let next =
+        (start.saturating_add(size) < total).then(|| encode_token(start.saturating_add(size)));
     Ok((page, next))
 }
 
@@ -316,15 +359,20 @@ pub fn descending(body: &Value) -> bool {
     str_member(body, "SortOrder") != Some("Ascending")
 }
 
-pub fn validate_list_request(body: &Value, sort_by: &[&str], statuses: &[&str]) -> Result<(), ApiError> {
+pub fn validate_list_request(
+    body: &Value,
+    sort_by: &[&str],
+    statuses: &[&str],
+) -> Result<(), ApiError> {
     let mut violations = crate::validate::Violations::new();
     violations.optional_enum(body, "SortBy", "sortBy", sort_by);
     violations.optional_enum(body, "SortOrder", "sortOrder", &["Ascending", "Descending"]);
     violations.optional_enum(body, "StatusEquals", "statusEquals", statuses);
     if let Some(value) = body.get("NameContains") {
         violations.length(value, "nameContains", 0, 63);
-        static NAME_CONTAINS: std::sync::LazyLock<regex::Regex> =
-            std::sync::LazyLock::new(|| regex::Regex::new(r"^[a-zA-Z0-9\-]+$").expect("name contains pattern"));
+        static NAME_CONTAINS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"^[a-zA-Z0-9\-]+$").expect("name contains pattern")
+        });
         violations.string_pattern(value, "nameContains", &NAME_CONTAINS, "[a-zA-Z0-9\\-]+");
     }
     violations.finish()

@@ -19,7 +19,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 #[derive(Debug, Parser)]
-#[command(name = "emulator-bench", about = "Throughput and memory benchmark of sagemaker-emulator")]
+#[command(
+    name = "emulator-bench",
+    about = "Throughput and memory benchmark of sagemaker-emulator"
+)]
 struct Args {
     /// The emulator binary (default: sagemaker-emulator next to this binary).
     #[arg(long)]
@@ -62,9 +65,20 @@ impl Drop for Server {
 
 fn start_server(args: &Args) -> Result<Server, BenchError> {
     let emulator = args.emulator.clone().unwrap_or_else(|| {
-        std::env::current_exe().expect("own path").with_file_name("sagemaker-emulator")
+        std::env::current_exe()
+            .expect("own path")
+            .with_file_name("sagemaker-emulator")
     });
-    let emulator_args = ["--listen", "127.0.0.1:0", "--worker-threads", "1", "--log-level", "warn", "--time-scale", "1"];
+    let emulator_args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--worker-threads",
+        "1",
+        "--log-level",
+        "warn",
+        "--time-scale",
+        "1",
+    ];
     let pinned = Command::new("taskset").arg("--version").output().is_ok();
     let mut command = if pinned {
         let mut command = Command::new("taskset");
@@ -92,7 +106,11 @@ impl Connection {
     async fn open(address: &str) -> Result<Connection, BenchError> {
         let stream = TcpStream::connect(address).await?;
         stream.set_nodelay(true)?;
-        Ok(Connection { stream, address: address.to_string(), buffer: Vec::with_capacity(16 * 1024) })
+        Ok(Connection {
+            stream,
+            address: address.to_string(),
+            buffer: Vec::with_capacity(16 * 1024),
+        })
     }
 
     async fn call(&mut self, target: &str, body: &str) -> Result<Vec<u8>, BenchError> {
@@ -112,15 +130,27 @@ Content-Length: {}\r\n\r\n{body}",
                 return Err(BenchError::Malformed);
             }
             self.buffer.extend_from_slice(&chunk[..read]);
-            if let Some(position) = self.buffer.windows(4).position(|window| window == b"\r\n\r\n") {
+            if let Some(position) = self
+                .buffer
+                .windows(4)
+                .position(|window| window == b"\r\n\r\n")
+            {
                 break position + 4;
             }
         };
         let head = String::from_utf8_lossy(&self.buffer[..header_end]).to_string();
-        let status: u16 = head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).ok_or(BenchError::Malformed)?;
+        let status: u16 = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .ok_or(BenchError::Malformed)?;
         let length: usize = head
             .lines()
-            .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+            .find_map(|line| {
+                line.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().to_string())
+            })
             .and_then(|v| v.parse().ok())
             .ok_or(BenchError::Malformed)?;
         while self.buffer.len() < header_end + length {
@@ -133,7 +163,10 @@ Content-Length: {}\r\n\r\n{body}",
         }
         let body = self.buffer[header_end..header_end + length].to_vec();
         if status != 200 {
-            return Err(BenchError::Status { status, body: String::from_utf8_lossy(&body).to_string() });
+            return Err(BenchError::Status {
+                status,
+                body: String::from_utf8_lossy(&body).to_string(),
+            });
         }
         Ok(body)
     }
@@ -165,7 +198,10 @@ fn training_request(name: &str) -> String {
 
 fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|line| line.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 #[tokio::main]
@@ -174,7 +210,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = start_server(&args)?;
     let pid = server.child.id();
     let baseline = rss_kib(pid).unwrap_or(0);
-    println!("emulator pid {pid} at {} (pinned to core {}, --worker-threads 1)", server.address, args.core);
+    println!(
+        "emulator pid {pid} at {} (pinned to core {}, --worker-threads 1)",
+        server.address, args.core
+    );
     println!("RSS at start: {:.1} MiB", baseline as f64 / 1024.0);
 
     let started = Instant::now();
@@ -186,7 +225,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         creators.push(tokio::spawn(async move {
             let mut connection = Connection::open(&address).await?;
             for index in range {
-                connection.call("SageMaker.CreateTrainingJob", &training_request(&format!("bench-job-{index:06}"))).await?;
+                connection
+                    .call(
+                        "SageMaker.CreateTrainingJob",
+                        &training_request(&format!("bench-job-{index:06}")),
+                    )
+                    .await?;
             }
             Ok::<(), BenchError>(())
         }));
@@ -210,14 +254,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stop = Arc::new(AtomicBool::new(false));
     let mut loaders = Vec::new();
     for worker in 0..args.connections.max(1) {
-        let (address, calls, stop, jobs) = (server.address.clone(), calls.clone(), stop.clone(), args.jobs.max(1));
+        let (address, calls, stop, jobs) = (
+            server.address.clone(),
+            calls.clone(),
+            stop.clone(),
+            args.jobs.max(1),
+        );
         loaders.push(tokio::spawn(async move {
             let mut connection = Connection::open(&address).await?;
             let mut index = worker * 7919;
             while !stop.load(Ordering::Relaxed) {
                 index = (index + 104_729) % jobs;
                 let body = format!("{{\"TrainingJobName\":\"bench-job-{index:06}\"}}");
-                connection.call("SageMaker.DescribeTrainingJob", &body).await?;
+                connection
+                    .call("SageMaker.DescribeTrainingJob", &body)
+                    .await?;
                 calls.fetch_add(1, Ordering::Relaxed);
             }
             Ok::<(), BenchError>(())
@@ -237,6 +288,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         args.connections,
         total as f64 / elapsed.as_secs_f64()
     );
-    println!("RSS after load: {:.1} MiB", rss_kib(pid).unwrap_or(0) as f64 / 1024.0);
+    println!(
+        "RSS after load: {:.1} MiB",
+        rss_kib(pid).unwrap_or(0) as f64 / 1024.0
+    );
     Ok(())
 }

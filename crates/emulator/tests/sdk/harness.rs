@@ -33,20 +33,37 @@ impl Emulator {
 
     pub fn start_with(extra: &[&str]) -> Emulator {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sagemaker-emulator"))
-            .args(["--listen", "127.0.0.1:0", "--time-scale", "0.01", "--log-level", "warn"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--time-scale",
+                "0.01",
+                "--log-level",
+                "warn",
+            ])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("emulator binary starts");
         let mut first_line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout piped")).read_line(&mut first_line).expect("first stdout line");
+        BufReader::new(child.stdout.take().expect("stdout piped"))
+            .read_line(&mut first_line)
+            .expect("first stdout line");
         let url = first_line.trim().to_string();
-        assert!(url.starts_with("http://127.0.0.1:"), "first stdout line is the URL, got {url:?}");
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "first stdout line is the URL, got {url:?}"
+        );
         Emulator { child, url }
     }
 
-    pub async fn sdk_config(&self, retry: RetryConfig, key: &str, secret: &str) -> aws_config::SdkConfig {
+    pub async fn sdk_config(
+        &self,
+        retry: RetryConfig,
+        key: &str,
+        secret: &str,
+    ) -> aws_config::SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .endpoint_url(&self.url)
@@ -57,26 +74,52 @@ impl Emulator {
     }
 
     pub async fn sagemaker(&self) -> aws_sdk_sagemaker::Client {
-        aws_sdk_sagemaker::Client::new(&self.sdk_config(RetryConfig::disabled(), TEST_KEY, TEST_SECRET).await)
+        aws_sdk_sagemaker::Client::new(
+            &self
+                .sdk_config(RetryConfig::disabled(), TEST_KEY, TEST_SECRET)
+                .await,
+        )
     }
 
-    pub async fn sagemaker_with(&self, retry: RetryConfig, key: &str, secret: &str) -> aws_sdk_sagemaker::Client {
+    pub async fn sagemaker_with(
+        &self,
+        retry: RetryConfig,
+        key: &str,
+        secret: &str,
+    ) -> aws_sdk_sagemaker::Client {
         aws_sdk_sagemaker::Client::new(&self.sdk_config(retry, key, secret).await)
     }
 
     pub async fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
-        aws_sdk_cloudwatchlogs::Client::new(&self.sdk_config(RetryConfig::disabled(), TEST_KEY, TEST_SECRET).await)
+        aws_sdk_cloudwatchlogs::Client::new(
+            &self
+                .sdk_config(RetryConfig::disabled(), TEST_KEY, TEST_SECRET)
+                .await,
+        )
     }
 
     pub async fn runtime(&self) -> aws_sdk_sagemakerruntime::Client {
-        aws_sdk_sagemakerruntime::Client::new(&self.sdk_config(RetryConfig::disabled(), TEST_KEY, TEST_SECRET).await)
+        aws_sdk_sagemakerruntime::Client::new(
+            &self
+                .sdk_config(RetryConfig::disabled(), TEST_KEY, TEST_SECRET)
+                .await,
+        )
     }
 
     /// A plain HTTP/1.1 request (the control API and hand-made protocol requests).
-    pub fn http(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    pub fn http(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
         let address = self.url.trim_start_matches("http://");
         let mut stream = TcpStream::connect(address).expect("connect to emulator");
-        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -85,19 +128,33 @@ impl Emulator {
         stream.write_all(request.as_bytes()).expect("send request");
         let mut response = String::new();
         stream.read_to_string(&mut response).expect("read response");
-        let status: u16 = response.split_whitespace().nth(1).and_then(|code| code.parse().ok()).expect("status line");
-        let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
+        let status: u16 = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .expect("status line");
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_string())
+            .unwrap_or_default();
         (status, body)
     }
 
     pub fn control(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
-        let (status, text) = self.http(method, &format!("/_emulator/{path}"), &[("content-type", "application/json")], &body.to_string());
+        let (status, text) = self.http(
+            method,
+            &format!("/_emulator/{path}"),
+            &[("content-type", "application/json")],
+            &body.to_string(),
+        );
         assert_eq!(status, 200, "control {method} {path}: {text}");
         serde_json::from_str(&text).expect("control answers JSON")
     }
 
     pub fn calls(&self, operation: &str) -> u64 {
-        self.control("GET", "calls", serde_json::Value::Null)[operation].as_u64().unwrap_or(0)
+        self.control("GET", "calls", serde_json::Value::Null)[operation]
+            .as_u64()
+            .unwrap_or(0)
     }
 }
 
@@ -112,7 +169,10 @@ where
         if let Some(value) = probe().await {
             return value;
         }
-        assert!(started.elapsed() < deadline, "timed out after {deadline:?} waiting for {what}");
+        assert!(
+            started.elapsed() < deadline,
+            "timed out after {deadline:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -32,6 +32,8 @@ pub struct TrainingJob {
     pub tuned_hyperparameters: Option<Vec<(String, String)>>,
     /// The tuning objective's metric, reported even when the definitions do not name it.
     pub objective_metric: Option<String>,
+    /// `DefinitionName` of the tuning job's training job definition this child was made from.
+    pub tuning_definition_name: Option<String>,
     /// Real seconds between two "epoch" log lines while Training.
     pub epoch_interval: f64,
 }
@@ -46,6 +48,7 @@ pub struct TrainingSpec {
     pub tuning_job: Option<(String, String)>,
     pub tuned_hyperparameters: Option<Vec<(String, String)>>,
     pub objective_metric: Option<String>,
+    pub tuning_definition_name: Option<String>,
 }
 
 pub fn validate_training_definition(body: &Value, violations: &mut Violations, prefix: &[&str]) {
@@ -172,8 +175,16 @@ pub fn validate_training_definition(body: &Value, violations: &mut Violations, p
     {
         violations.s3_uri(uri, &path(&["OutputDataConfig", "S3OutputPath"]));
     }
-    if let Some(resources) = violations.required(body, "ResourceConfig", &path(&["ResourceConfig"]))
-    {
+    // A tuning job's definition may size its instances with HyperParameterTuningResourceConfig
+    // instead of ResourceConfig.
+    let tuning_resources =
+        !prefix.is_empty() && body.get("HyperParameterTuningResourceConfig").is_some();
+    let resources = if tuning_resources {
+        body.get("ResourceConfig")
+    } else {
+        violations.required(body, "ResourceConfig", &path(&["ResourceConfig"]))
+    };
+    if let Some(resources) = resources {
         if let Some(kind) = resources.get("InstanceType") {
             violations.instance_type(kind, &path(&["ResourceConfig", "InstanceType"]));
         }
@@ -278,6 +289,7 @@ impl World {
             tuning_job: None,
             tuned_hyperparameters: None,
             objective_metric: None,
+            tuning_definition_name: None,
         };
         let arn = self.insert_training_job(spec, now);
         Ok(json!({ "TrainingJobArn": arn }))
@@ -376,6 +388,7 @@ impl World {
             tuning_job_arn: spec.tuning_job.map(|(_, arn)| arn),
             tuned_hyperparameters: spec.tuned_hyperparameters,
             objective_metric: spec.objective_metric,
+            tuning_definition_name: spec.tuning_definition_name,
             epoch_interval: settings.real(duration * 0.045).max(0.001),
         };
         tracing::debug!(job = %job.name, created, terminal = ?terminal_at(&job.plan), "training job created");

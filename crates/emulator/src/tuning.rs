@@ -102,7 +102,7 @@ impl World {
                         255,
                     );
                 }
-            } else {
+            } else if !definitions_carry_objectives(&body) {
                 violations.push(
                     &Value::Null,
                     &format!("{prefix}.hyperParameterTuningJobObjective"),
@@ -142,10 +142,46 @@ impl World {
                 &["Off", "Auto"],
             );
         }
-        if let Some(definition) =
-            violations.required(&body, "TrainingJobDefinition", "trainingJobDefinition")
-        {
-            validate_training_definition(definition, &mut violations, &["TrainingJobDefinition"]);
+        match (
+            body.get("TrainingJobDefinition"),
+            body.get("TrainingJobDefinitions"),
+        ) {
+            (Some(definition), None) => validate_training_definition(
+                definition,
+                &mut violations,
+                &["TrainingJobDefinition"],
+            ),
+            (None, Some(definitions)) => {
+                let list = definitions
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                if list.is_empty() || list.len() > 10 {
+                    violations.push(
+                        &Value::String(format!("{} definitions", list.len())),
+                        "trainingJobDefinitions",
+                        if list.is_empty() {
+                            "Member must have length greater than or equal to 1"
+                        } else {
+                            "Member must have length less than or equal to 10"
+                        },
+                    );
+                }
+                for (index, definition) in list.iter().enumerate() {
+                    let position = (index + 1).to_string();
+                    validate_training_definition(
+                        definition,
+                        &mut violations,
+                        &["TrainingJobDefinitions", &position, "member"],
+                    );
+                }
+            }
+            _ => {
+                violations.finish()?;
+                return Err(ApiError::validation(
+                    "Exactly one of TrainingJobDefinition and TrainingJobDefinitions must be specified.",
+                ));
+            }
         }
         violations.tags(body.get("Tags"), "tags");
         violations.finish()?;
@@ -159,6 +195,12 @@ impl World {
             ));
         }
         let config = &body["HyperParameterTuningJobConfig"];
+        // With several definitions the objective may come from each definition instead.
+        let objective = config
+            .get("HyperParameterTuningJobObjective")
+            .or_else(|| body.pointer("/TrainingJobDefinitions/0/TuningObjective"))
+            .cloned()
+            .unwrap_or(Value::Null);
         let max_parallel = config
             .pointer("/ResourceLimits/MaxParallelTrainingJobs")
             .and_then(Value::as_u64)
@@ -174,13 +216,8 @@ impl World {
             arn: arn.clone(),
             created: now,
             max_number,
-            minimize: config
-                .pointer("/HyperParameterTuningJobObjective/Type")
-                .and_then(Value::as_str)
-                == Some("Minimize"),
-            objective_metric: config
-                .pointer("/HyperParameterTuningJobObjective/MetricName")
-                .and_then(Value::as_str)
+            minimize: objective.get("Type").and_then(Value::as_str) == Some("Minimize"),
+            objective_metric: str_member(&objective, "MetricName")
                 .unwrap_or("")
                 .to_string(),
             slots: vec![now + self.settings.real(LAUNCH_DELAY); max_parallel],
@@ -539,6 +576,9 @@ fn child_summary(child: &TrainingJob, tuning: &TuningJob, now: f64) -> Map<Strin
         out.insert("TrainingEndTime".into(), time_value(current.at));
     }
     out.insert("TrainingJobStatus".into(), json!(current.status));
+    if let Some(definition) = &child.tuning_definition_name {
+        out.insert("TrainingJobDefinitionName".into(), json!(definition));
+    }
     let tuned: Map<String, Value> = child
         .tuned_hyperparameters
         .iter()
@@ -582,8 +622,20 @@ fn child_spec(tuning: &TuningJob) -> TrainingSpec {
     let index = tuning.children.len() + 1;
     let name = format!("{}-{index:03}-{:08x}", tuning.name, rng.random::<u32>());
     let request: Value = serde_json::from_str(&tuning.request).unwrap_or(Value::Null);
-    let ranges = request
-        .pointer("/HyperParameterTuningJobConfig/ParameterRanges")
+    // Several definitions take turns; each may bring its own ranges.
+    let definition = match request
+        .get("TrainingJobDefinitions")
+        .and_then(Value::as_array)
+    {
+        Some(list) if !list.is_empty() => list[(index - 1) % list.len()].clone(),
+        _ => request
+            .get("TrainingJobDefinition")
+            .cloned()
+            .unwrap_or(json!({})),
+    };
+    let ranges = definition
+        .get("HyperParameterRanges")
+        .or_else(|| request.pointer("/HyperParameterTuningJobConfig/ParameterRanges"))
         .cloned()
         .unwrap_or(Value::Null);
     let mut tuned: Vec<(String, String)> = Vec::new();
@@ -648,10 +700,6 @@ fn child_spec(tuning: &TuningJob) -> TrainingSpec {
             ));
         }
     }
-    let definition = request
-        .get("TrainingJobDefinition")
-        .cloned()
-        .unwrap_or(json!({}));
     let mut child = Map::new();
     child.insert("TrainingJobName".into(), json!(name));
     for member in [
@@ -671,6 +719,19 @@ fn child_spec(tuning: &TuningJob) -> TrainingSpec {
             child.insert(member.into(), value.clone());
         }
     }
+    if !child.contains_key("ResourceConfig")
+        && let Some(resources) = definition.get("HyperParameterTuningResourceConfig")
+    {
+        // The first instance configuration stands for the whole choice.
+        let chosen = resources.pointer("/InstanceConfigs/0").unwrap_or(resources);
+        let mut config = Map::new();
+        for member in ["InstanceType", "InstanceCount", "VolumeSizeInGB"] {
+            if let Some(value) = chosen.get(member).or_else(|| resources.get(member)) {
+                config.insert(member.into(), value.clone());
+            }
+        }
+        child.insert("ResourceConfig".into(), Value::Object(config));
+    }
     let mut hyperparameters: Map<String, Value> = definition
         .get("StaticHyperParameters")
         .and_then(Value::as_object)
@@ -689,7 +750,16 @@ fn child_spec(tuning: &TuningJob) -> TrainingSpec {
         tuning_job: Some((tuning.name.clone(), tuning.arn.clone())),
         tuned_hyperparameters: Some(tuned),
         objective_metric: Some(tuning.objective_metric.clone()),
+        tuning_definition_name: str_member(&definition, "DefinitionName").map(str::to_string),
     }
+}
+
+fn definitions_carry_objectives(body: &Value) -> bool {
+    body.get("TrainingJobDefinitions")
+        .and_then(Value::as_array)
+        .is_some_and(|list| {
+            !list.is_empty() && list.iter().all(|d| d.get("TuningObjective").is_some())
+        })
 }
 
 /// Range bounds are strings in the API ("0.1"); numbers are accepted too.

@@ -466,3 +466,160 @@ async fn failed_children_fail_the_tuning_job_and_missing_jobs_are_resource_not_f
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn several_training_job_definitions_take_turns() {
+    use aws_sdk_sagemaker::types::{
+        HyperParameterTuningInstanceConfig, HyperParameterTuningResourceConfig,
+    };
+    let emulator = Emulator::start();
+    let client = emulator.sagemaker().await;
+    let definition = |name: &str, depth_max: &str| {
+        HyperParameterTrainingJobDefinition::builder()
+            .definition_name(name)
+            .tuning_objective(
+                HyperParameterTuningJobObjective::builder()
+                    .r#type(HyperParameterTuningJobObjectiveType::Minimize)
+                    .metric_name("validation:error")
+                    .build(),
+            )
+            .hyper_parameter_ranges(
+                ParameterRanges::builder()
+                    .integer_parameter_ranges(
+                        IntegerParameterRange::builder()
+                            .name("max_depth")
+                            .min_value("1")
+                            .max_value(depth_max)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .algorithm_specification(
+                aws_sdk_sagemaker::types::HyperParameterAlgorithmSpecification::builder()
+                    .training_image(format!("{name}:1"))
+                    .training_input_mode(TrainingInputMode::File)
+                    .build(),
+            )
+            .role_arn(ROLE)
+            .output_data_config(
+                OutputDataConfig::builder()
+                    .s3_output_path("s3://my-bucket/hpo")
+                    .build(),
+            )
+            .hyper_parameter_tuning_resource_config(
+                HyperParameterTuningResourceConfig::builder()
+                    .instance_configs(
+                        HyperParameterTuningInstanceConfig::builder()
+                            .instance_type(
+                                aws_sdk_sagemaker::types::TrainingInstanceType::MlC5Xlarge,
+                            )
+                            .instance_count(2)
+                            .volume_size_in_gb(10)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .stopping_condition(
+                StoppingCondition::builder()
+                    .max_runtime_in_seconds(3600)
+                    .build(),
+            )
+            .build()
+    };
+    client
+        .create_hyper_parameter_tuning_job()
+        .hyper_parameter_tuning_job_name("multi")
+        .hyper_parameter_tuning_job_config(
+            HyperParameterTuningJobConfig::builder()
+                .strategy(HyperParameterTuningJobStrategyType::Random)
+                .resource_limits(
+                    ResourceLimits::builder()
+                        .max_number_of_training_jobs(4)
+                        .max_parallel_training_jobs(4)
+                        .build(),
+                )
+                .build(),
+        )
+        .training_job_definitions(definition("shallow", "2"))
+        .training_job_definitions(definition("deep", "9"))
+        .tags(tag("emulator:duration-seconds", "10"))
+        .send()
+        .await
+        .expect("create with TrainingJobDefinitions");
+    let children = eventually("four children", DEADLINE, || async {
+        let children = client
+            .list_training_jobs_for_hyper_parameter_tuning_job()
+            .hyper_parameter_tuning_job_name("multi")
+            .sort_by(aws_sdk_sagemaker::types::TrainingJobSortByOptions::Name)
+            .sort_order(aws_sdk_sagemaker::types::SortOrder::Ascending)
+            .send()
+            .await
+            .unwrap();
+        (children.training_job_summaries().len() == 4).then_some(children)
+    })
+    .await;
+    let definitions: Vec<_> = children
+        .training_job_summaries()
+        .iter()
+        .map(|s| s.training_job_definition_name().unwrap().to_string())
+        .collect();
+    assert_eq!(definitions, ["shallow", "deep", "shallow", "deep"]);
+    for summary in children.training_job_summaries() {
+        let depth: i64 = summary.tuned_hyper_parameters().unwrap()["max_depth"]
+            .parse()
+            .unwrap();
+        let max = if summary.training_job_definition_name() == Some("shallow") {
+            2
+        } else {
+            9
+        };
+        assert!(
+            (1..=max).contains(&depth),
+            "each definition samples its own ranges"
+        );
+    }
+    let first = client
+        .describe_training_job()
+        .training_job_name(
+            children.training_job_summaries()[0]
+                .training_job_name()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let resources = first.resource_config().unwrap();
+    assert_eq!(
+        (resources.instance_count(), resources.volume_size_in_gb()),
+        (Some(2), Some(10))
+    );
+    assert_eq!(
+        first.algorithm_specification().unwrap().training_image(),
+        Some("shallow:1")
+    );
+
+    let (code, message) = error_of(
+        client
+            .create_hyper_parameter_tuning_job()
+            .hyper_parameter_tuning_job_name("neither")
+            .hyper_parameter_tuning_job_config(
+                HyperParameterTuningJobConfig::builder()
+                    .strategy(HyperParameterTuningJobStrategyType::Random)
+                    .resource_limits(
+                        ResourceLimits::builder()
+                            .max_number_of_training_jobs(1)
+                            .max_parallel_training_jobs(1)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationException");
+    assert!(
+        message.contains("hyperParameterTuningJobObjective")
+            || message.contains("TrainingJobDefinition"),
+        "{message}"
+    );
+}

@@ -1,0 +1,5 @@
+//! The test environment against the real binaries: control plane, kubectl/helm, the emulator,
+//! moto, and that no child process outlives its test binary.
+
+mod control_plane;
+mod kubectl;

@@ -53,5 +53,6 @@ pub use locations::{
 };
 pub use polling::{POLL_INTERVAL, poll_until, wait_until};
 pub use process::{
-    ChildProcess, ChildProcessBuilder, KEEP_RUN_DIR_ENV, process_is_running, run_dir, runs_root,
+    ChildProcess, ChildProcessBuilder, KEEP_RUN_DIR_ENV, process_is_running, remove_stale_run_dirs,
+    run_dir, runs_root,
 };

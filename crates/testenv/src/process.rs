@@ -43,7 +43,7 @@ pub fn run_dir() -> &'static Path {
         let root = runs_root();
         std::fs::create_dir_all(&root)
             .unwrap_or_else(|error| panic!("creating {}: {error}", root.display()));
-        remove_dirs_of_dead_runs(&root);
+        remove_stale_run_dirs();
         let dir = tempfile::Builder::new()
             .prefix(&format!("{RUN_DIR_PREFIX}{}-", std::process::id()))
             .tempdir_in(&root)
@@ -59,9 +59,10 @@ pub fn run_dir() -> &'static Path {
     })
 }
 
-/// Removes `run-<pid>-*` directories whose process no longer runs (runs that were SIGKILLed).
-fn remove_dirs_of_dead_runs(root: &Path) {
-    let Ok(entries) = std::fs::read_dir(root) else {
+/// Removes the `run-<pid>-*` directories of processes that no longer run (test binaries that were
+/// SIGKILLed and so could not clean up). Called when a run directory is created.
+pub fn remove_stale_run_dirs() {
+    let Ok(entries) = std::fs::read_dir(runs_root()) else {
         return;
     };
     for entry in entries.flatten() {

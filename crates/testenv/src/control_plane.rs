@@ -107,7 +107,19 @@ pub async fn control_plane() -> &'static ControlPlane {
             std::thread::Builder::new()
                 .name("testenv-control-plane-start".into())
                 .spawn(move || {
-                    let result = start_with_retries()
+                    // A panic (e.g. a missing tool) must reach every waiting test as its
+                    // message, not as a hang or a generic "thread ended".
+                    let result = std::panic::catch_unwind(start_with_retries)
+                        .unwrap_or_else(|panic| {
+                            let message = panic
+                                .downcast_ref::<String>()
+                                .cloned()
+                                .or_else(|| {
+                                    panic.downcast_ref::<&str>().map(|text| (*text).to_owned())
+                                })
+                                .unwrap_or_else(|| "a panic without a message".to_owned());
+                            Err(TestEnvError::StartupPanicked { message })
+                        })
                         .map_err(|error| format!("the test control plane did not start: {error}"));
                     let _ = CONTROL_PLANE.set(result);
                     done.send_replace(true);

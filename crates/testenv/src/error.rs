@@ -43,6 +43,9 @@ pub enum TestEnvError {
         details: String,
     },
 
+    #[error("start-up panicked: {message}")]
+    StartupPanicked { message: String },
+
     #[error("CRD without metadata.name cannot be applied")]
     CrdWithoutName,
 }

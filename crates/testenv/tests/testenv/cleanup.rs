@@ -125,3 +125,21 @@ async fn sigkill_of_the_test_binary_kills_children_and_the_next_run_removes_the_
         "a later run removes the directory of a dead run"
     );
 }
+
+/// Without the control-plane tools every test fails at once with the command that installs
+/// them — no hang, no generic message.
+#[test]
+fn missing_tools_fail_fast_with_the_install_hint() {
+    let path = workspace_target_dir().join("examples/lifetime_probe");
+    let started = std::time::Instant::now();
+    let output = Command::new(&path)
+        .env("SAGEMAKER_K8S_TOOLS_BIN", "/nonexistent/tools")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|error| panic!("starting {}: {error}", path.display()));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the test control plane did not start"), "{stderr}");
+    assert!(stderr.contains("scripts/tools install"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+}

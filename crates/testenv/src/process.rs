@@ -11,6 +11,7 @@
 //! 3. A run that was killed cannot clean its directory; the next run removes the directories of
 //!    runs whose process is gone (see [`run_dir`]).
 
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::process::CommandExt;
@@ -260,9 +261,9 @@ pub(crate) fn tail_of_file(path: &Path, lines: usize) -> String {
 pub struct ChildProcessBuilder {
     program: PathBuf,
     name: String,
-    args: Vec<String>,
-    env: Vec<(String, String)>,
-    env_remove: Vec<String>,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    env_remove: Vec<OsString>,
     current_dir: Option<PathBuf>,
 }
 
@@ -273,42 +274,45 @@ impl ChildProcessBuilder {
         self
     }
 
-    pub fn arg(mut self, arg: impl Into<String>) -> Self {
-        self.args.push(arg.into());
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.args.push(arg.as_ref().to_owned());
         self
     }
 
     pub fn args<I, S>(mut self, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: AsRef<OsStr>,
     {
-        self.args.extend(args.into_iter().map(Into::into));
+        self.args
+            .extend(args.into_iter().map(|arg| arg.as_ref().to_owned()));
         self
     }
 
-    /// Sets one environment variable (the rest of the test's environment is inherited).
-    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.env.push((key.into(), value.into()));
+    /// Sets one environment variable (the rest of the test's environment is inherited). Paths
+    /// work as values: `.env("KUBECONFIG", control_plane.kubeconfig_path())`.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.env
+            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
         self
     }
 
     pub fn envs<I, K, V>(mut self, vars: I) -> Self
     where
         I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
     {
         self.env.extend(
             vars.into_iter()
-                .map(|(key, value)| (key.into(), value.into())),
+                .map(|(key, value)| (key.as_ref().to_owned(), value.as_ref().to_owned())),
         );
         self
     }
 
     /// Removes a variable the test's own environment would otherwise pass on.
-    pub fn env_remove(mut self, key: impl Into<String>) -> Self {
-        self.env_remove.push(key.into());
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
+        self.env_remove.push(key.as_ref().to_owned());
         self
     }
 

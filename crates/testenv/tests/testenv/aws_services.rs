@@ -139,8 +139,9 @@ async fn child_process_kill_hard_is_sigkill() {
 #[tokio::test]
 async fn child_process_gets_env_and_args_and_reports_exit() {
     let mut child = ChildProcess::builder("/bin/sh")
-        .args(["-c", "echo \"$GREETING $0\"; exit 3", "world"])
+        .args(["-c", "echo \"$GREETING $0 in $WHERE\"; exit 3", "world"])
         .env("GREETING", "hello")
+        .env("WHERE", std::path::Path::new("/tmp"))
         .spawn();
     let status = wait_until(Duration::from_secs(10), "the shell to exit", || {
         let status = child.try_exit_status();
@@ -148,7 +149,7 @@ async fn child_process_gets_env_and_args_and_reports_exit() {
     })
     .await;
     assert_eq!(status.code(), Some(3));
-    assert_eq!(child.log_contents().trim(), "hello world");
+    assert_eq!(child.log_contents().trim(), "hello world in /tmp");
 }
 
 #[tokio::test]

@@ -139,7 +139,14 @@ fn missing_tools_fail_fast_with_the_install_hint() {
         .unwrap_or_else(|error| panic!("starting {}: {error}", path.display()));
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("the test control plane did not start"), "{stderr}");
+    assert!(
+        stderr.contains("the test control plane did not start"),
+        "{stderr}"
+    );
     assert!(stderr.contains("scripts/tools install"), "{stderr}");
-    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
 }

@@ -724,13 +724,24 @@ async fn wait_for_readyz(
             .body(Vec::new())
             .expect("a valid request");
         let last_error = match client.request_text(request).await {
-            Ok(body) if body.trim() == "ok" => return Ok(()),
+            // Ready can come a moment before the bootstrap controller has created the
+            // `default` namespace, which kubectl and tests use without creating it.
+            Ok(body) if body.trim() == "ok" => {
+                match Api::<Namespace>::all(client.clone())
+                    .get_opt("default")
+                    .await
+                {
+                    Ok(Some(_)) => return Ok(()),
+                    Ok(None) => "namespace default does not exist yet".to_owned(),
+                    Err(error) => error.to_string(),
+                }
+            }
             Ok(body) => format!("/readyz said {body:?}"),
             Err(error) => error.to_string(),
         };
         if Instant::now() >= deadline {
             return Err(timeout_error(
-                "kube-apiserver /readyz",
+                "kube-apiserver /readyz and namespace default",
                 started,
                 etcd,
                 apiserver,

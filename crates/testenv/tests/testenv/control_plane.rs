@@ -42,7 +42,12 @@ async fn apiserver_answers_as_admin_and_serves_a_verified_certificate() {
         .into_iter()
         .filter_map(|ns| ns.metadata.name)
         .collect();
-    assert!(names.iter().any(|name| name == "kube-system"), "{names:?}");
+    for expected in ["default", "kube-system"] {
+        assert!(
+            names.iter().any(|name| name == expected),
+            "{expected} missing: {names:?}"
+        );
+    }
 }
 
 /// Two tests in one binary, each on its own runtime: the same apiserver, and each test's

@@ -1,0 +1,94 @@
+//! Invalid specs are rejected when they are applied, with the offending field named.
+
+use crate::{control_plane_with_crds, fixture};
+
+/// Applies the user guide's training job after `edit`, and returns kubectl's error output.
+async fn rejection_of(edit: impl Fn(String) -> String) -> String {
+    let control_plane = control_plane_with_crds().await;
+    let namespace = control_plane.create_namespace("invalid").await;
+    let manifest = edit(fixture("xgboost-mnist-trainingjob.yaml"));
+    let output = control_plane
+        .kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifest)
+        .await;
+    assert!(
+        !output.status.success(),
+        "the apiserver accepted:\n{manifest}"
+    );
+    output.stderr
+}
+
+fn assert_names(stderr: &str, field: &str) {
+    assert!(
+        stderr.contains(field),
+        "the rejection does not name {field}:\n{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn instance_count_zero_is_rejected() {
+    let stderr = rejection_of(|m| m.replace("instanceCount: 1", "instanceCount: 0")).await;
+    assert_names(&stderr, "spec.resourceConfig.instanceCount");
+    assert_names(&stderr, "greater than or equal to 1");
+}
+
+#[tokio::test]
+async fn non_s3_uri_is_rejected() {
+    let stderr = rejection_of(|m| {
+        m.replace(
+            "s3Uri: https://s3-us-east-2.amazonaws.com/my-bucket/sagemaker/xgboost-mnist/train/",
+            "s3Uri: ftp://x",
+        )
+    })
+    .await;
+    assert_names(
+        &stderr,
+        "spec.inputDataConfig[0].dataSource.s3DataSource.s3Uri",
+    );
+    assert_names(&stderr, "ftp://x");
+}
+
+#[tokio::test]
+async fn missing_role_arn_is_rejected() {
+    let stderr = rejection_of(|m| {
+        m.lines()
+            .filter(|line| !line.contains("roleArn:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+    .await;
+    assert_names(&stderr, "spec.roleArn");
+    assert_names(&stderr, "Required value");
+}
+
+#[tokio::test]
+async fn unknown_training_input_mode_is_rejected() {
+    let stderr =
+        rejection_of(|m| m.replace("trainingInputMode: File", "trainingInputMode: Stream")).await;
+    assert_names(&stderr, "spec.algorithmSpecification.trainingInputMode");
+    assert_names(&stderr, "\"Stream\"");
+}
+
+#[tokio::test]
+async fn training_job_name_of_64_characters_is_rejected() {
+    let name = "a".repeat(64);
+    let stderr = rejection_of(|m| {
+        m.replace(
+            "\nspec:\n",
+            &format!("\nspec:\n  trainingJobName: {name}\n"),
+        )
+    })
+    .await;
+    assert_names(&stderr, "spec.trainingJobName");
+}
+
+#[tokio::test]
+async fn training_job_name_of_63_characters_is_accepted() {
+    // The other side of the limit: the pattern must not be stricter than SageMaker.
+    let control_plane = control_plane_with_crds().await;
+    let namespace = control_plane.create_namespace("name-limit").await;
+    let manifest = fixture("xgboost-mnist-trainingjob.yaml").replace(
+        "\nspec:\n",
+        &format!("\nspec:\n  trainingJobName: a-{}\n", "b".repeat(61)),
+    );
+    crate::apply_ok(control_plane, &namespace, &manifest).await;
+}

@@ -1,0 +1,73 @@
+{{/* Names are fixed (not prefixed by the release name): the IAM trust policy names the
+     ServiceAccount, and the guide's commands name the Deployment. */}}
+{{- define "sagemaker.prefix" -}}sagemaker-k8s-operator{{- end -}}
+
+{{/* The namespace the operator watches in namespaced mode. */}}
+{{- define "sagemaker.watchNamespace" -}}
+{{- default .Release.Namespace .Values.watchNamespace -}}
+{{- end -}}
+
+{{/* Prefix of cluster-scoped objects: in namespaced mode it names the watched namespace, so
+     several namespaced installations can live in one cluster. */}}
+{{- define "sagemaker.clusterPrefix" -}}
+{{- if .Values.namespaced -}}
+sagemaker-k8s-operator-{{ include "sagemaker.watchNamespace" . }}
+{{- else -}}
+sagemaker-k8s-operator
+{{- end -}}
+{{- end -}}
+
+{{- define "sagemaker.labels" -}}
+app.kubernetes.io/name: sagemaker-k8s-operator
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "sagemaker.selectorLabels" -}}
+app.kubernetes.io/name: sagemaker-k8s-operator
+control-plane: controller-manager
+{{- end -}}
+
+{{/* The six kinds the operator reconciles. */}}
+{{- define "sagemaker.kinds" -}}
+- batchtransformjobs
+- endpointconfigs
+- hostingdeployments
+- hyperparametertuningjobs
+- models
+- trainingjobs
+{{- end -}}
+
+{{/* Rules on the six kinds: least privilege. Only TrainingJobs are created and deleted by the
+     operator (a tuning job mirrors the training jobs SageMaker spawns as TrainingJob objects). */}}
+{{- define "sagemaker.kindRules" -}}
+- apiGroups: ["sagemaker.aws.amazon.com"]
+  resources:
+    {{- include "sagemaker.kinds" . | nindent 4 }}
+  verbs: ["get", "list", "watch", "update", "patch"]
+- apiGroups: ["sagemaker.aws.amazon.com"]
+  resources: ["trainingjobs"]
+  verbs: ["create", "delete"]
+- apiGroups: ["sagemaker.aws.amazon.com"]
+  resources:
+    - batchtransformjobs/status
+    - endpointconfigs/status
+    - hostingdeployments/status
+    - hyperparametertuningjobs/status
+    - models/status
+    - trainingjobs/status
+  verbs: ["get", "update", "patch"]
+- apiGroups: ["sagemaker.aws.amazon.com"]
+  resources:
+    - batchtransformjobs/finalizers
+    - endpointconfigs/finalizers
+    - hostingdeployments/finalizers
+    - hyperparametertuningjobs/finalizers
+    - models/finalizers
+    - trainingjobs/finalizers
+  verbs: ["update"]
+- apiGroups: ["", "events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end -}}

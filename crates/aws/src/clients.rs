@@ -1,0 +1,133 @@
+//! One SageMaker SDK client per (region, endpoint), built once from the default credential chain
+//! and reused by every reconcile.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_sdk_sagemaker::config::retry::RetryConfig;
+use aws_config::SdkConfig;
+use aws_sdk_sagemaker::config::Region;
+use aws_sdk_sagemaker::Client;
+
+use crate::rate_limit::RateLimiter;
+
+/// Environment variable naming the SageMaker endpoint for objects without `sageMakerEndpoint`.
+pub const DEFAULT_ENDPOINT_ENV: &str = "AWS_DEFAULT_SAGEMAKER_ENDPOINT";
+
+/// Where a SageMaker API lives: the key of the client cache.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ApiLocation {
+    pub region: String,
+    /// `None` = the AWS default endpoint of the region.
+    pub endpoint: Option<String>,
+}
+
+/// A client for one location plus the rate limit of its region.
+#[derive(Clone, Debug)]
+pub struct SageMakerHandle {
+    pub location: ApiLocation,
+    pub client: Client,
+    pub(crate) limiter: Arc<RateLimiter>,
+}
+
+impl SageMakerHandle {
+    /// Waits for the region's rate limit; call before every request.
+    pub async fn throttle(&self) {
+        self.limiter.acquire().await;
+    }
+}
+
+/// Settings of the client cache.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Endpoint used when an object names none (usually from [`DEFAULT_ENDPOINT_ENV`]).
+    pub default_endpoint: Option<String>,
+    /// Client-side calls per second per region.
+    pub calls_per_second_per_region: f64,
+    pub burst_per_region: u32,
+    /// SDK attempts per call (standard retry mode: exponential backoff with jitter).
+    pub max_attempts: u32,
+}
+
+impl ClientSettings {
+    pub fn from_env() -> Self {
+        Self {
+            default_endpoint: std::env::var(DEFAULT_ENDPOINT_ENV).ok().filter(|value| !value.is_empty()),
+            calls_per_second_per_region: 50.0,
+            burst_per_region: 50,
+            max_attempts: 4,
+        }
+    }
+}
+
+/// The cache of SDK clients.
+pub struct SageMakerClients {
+    base: SdkConfig,
+    settings: ClientSettings,
+    clients: Mutex<HashMap<ApiLocation, SageMakerHandle>>,
+    limiters: Mutex<HashMap<String, Arc<RateLimiter>>>,
+}
+
+impl SageMakerClients {
+    /// Loads the default credential chain (env, profile, web identity, container, IMDS) once.
+    pub async fn load(settings: ClientSettings) -> Self {
+        let base = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        Self::with_config(base, settings)
+    }
+
+    pub fn with_config(base: SdkConfig, settings: ClientSettings) -> Self {
+        Self { base, settings, clients: Mutex::new(HashMap::new()), limiters: Mutex::new(HashMap::new()) }
+    }
+
+    /// The location an object's `region`/`sageMakerEndpoint` resolve to.
+    pub fn locate(&self, region: &str, endpoint: Option<&str>) -> ApiLocation {
+        ApiLocation {
+            region: region.to_string(),
+            endpoint: endpoint
+                .filter(|value| !value.is_empty())
+                .map(str::to_string)
+                .or_else(|| self.settings.default_endpoint.clone()),
+        }
+    }
+
+    /// The cached client for a location, built on first use.
+    pub fn handle(&self, location: &ApiLocation) -> SageMakerHandle {
+        let mut clients = self.clients.lock().expect("client cache lock poisoned");
+        if let Some(handle) = clients.get(location) {
+            return handle.clone();
+        }
+        let limiter = self
+            .limiters
+            .lock()
+            .expect("limiter lock poisoned")
+            .entry(location.region.clone())
+            .or_insert_with(|| {
+                Arc::new(RateLimiter::new(self.settings.calls_per_second_per_region, self.settings.burst_per_region))
+            })
+            .clone();
+        let mut config = aws_sdk_sagemaker::config::Builder::from(&self.base)
+            .region(Region::new(location.region.clone()))
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(self.settings.max_attempts)
+                    .with_initial_backoff(Duration::from_millis(200))
+                    .with_max_backoff(Duration::from_secs(10)),
+            );
+        if let Some(endpoint) = &location.endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        tracing::info!(region = %location.region, endpoint = ?location.endpoint, "creating SageMaker client");
+        let handle = SageMakerHandle { location: location.clone(), client: Client::from_conf(config.build()), limiter };
+        clients.insert(location.clone(), handle.clone());
+        handle
+    }
+
+    /// Every location a client was built for (what the status pollers cover).
+    pub fn locations(&self) -> Vec<ApiLocation> {
+        let mut locations: Vec<_> = self.clients.lock().expect("client cache lock poisoned").keys().cloned().collect();
+        locations.sort();
+        locations
+    }
+}

@@ -1,0 +1,445 @@
+//! TrainingJob: spec → CreateTrainingJob request, DescribeTrainingJob → plain values.
+
+use aws_sdk_sagemaker::operation::create_training_job::builders::CreateTrainingJobInputBuilder;
+use aws_sdk_sagemaker::types as sdk;
+use sagemaker_k8s_api::common::{
+    Channel, CheckpointConfig, ExperimentConfig, KeyValuePair, OutputDataConfig, ResourceConfig,
+    StoppingCondition, Tag, VpcConfig,
+};
+use sagemaker_k8s_api::TrainingJobSpec;
+
+use crate::errors::{classify, SageMakerError};
+use crate::{wire_name, SageMakerHandle, OWNER_UID_TAG};
+
+
+pub(crate) fn key_value_map(pairs: &Option<Vec<KeyValuePair>>) -> Option<std::collections::HashMap<String, String>> {
+    pairs.as_ref().map(|pairs| pairs.iter().map(|pair| (pair.name.clone(), pair.value.clone())).collect())
+}
+
+/// The spec's tags plus the ownership tag (which replaces a user tag of the same key).
+pub fn tags_with_owner(tags: &[Tag], owner_uid: &str) -> Vec<sdk::Tag> {
+    tags.iter()
+        .filter(|tag| tag.key != OWNER_UID_TAG)
+        .map(|tag| (tag.key.as_str(), tag.value.as_str()))
+        .chain(std::iter::once((OWNER_UID_TAG, owner_uid)))
+        .map(|(key, value)| sdk::Tag::builder().key(key).value(value).build())
+        .collect()
+}
+
+pub(crate) fn vpc_config(vpc: &VpcConfig) -> sdk::VpcConfig {
+    sdk::VpcConfig::builder()
+        .set_security_group_ids(Some(vpc.security_group_ids.clone()))
+        .set_subnets(Some(vpc.subnets.clone()))
+        .build()
+}
+
+pub(crate) fn channel(channel: &Channel) -> sdk::Channel {
+    let source = &channel.data_source;
+    let s3 = source
+        .s3_data_source
+        .as_ref()
+        .map(|s3| {
+            sdk::S3DataSource::builder()
+                .s3_data_type(sdk::S3DataType::from(wire_name(&s3.s3_data_type).as_str()))
+                .s3_uri(&s3.s3_uri)
+                .set_s3_data_distribution_type(
+                    s3.s3_data_distribution_type.map(|kind| sdk::S3DataDistribution::from(wire_name(&kind).as_str())),
+                )
+                .set_attribute_names(s3.attribute_names.clone())
+                .set_instance_group_names(s3.instance_group_names.clone())
+                .set_model_access_config(s3.model_access_config.as_ref().map(|access| {
+                    sdk::ModelAccessConfig::builder().accept_eula(access.accept_eula).build()
+                }))
+                .set_hub_access_config(
+                    s3.hub_access_config
+                        .as_ref()
+                        .map(|hub| sdk::HubAccessConfig::builder().hub_content_arn(&hub.hub_content_arn).build()),
+                )
+                .build()
+        });
+    let file_system = source
+        .file_system_data_source
+        .as_ref()
+        .map(|fs| {
+            sdk::FileSystemDataSource::builder()
+                .file_system_id(&fs.file_system_id)
+                .file_system_access_mode(sdk::FileSystemAccessMode::from(wire_name(&fs.file_system_access_mode).as_str()))
+                .file_system_type(sdk::FileSystemType::from(wire_name(&fs.file_system_type).as_str()))
+                .directory_path(&fs.directory_path)
+                .build()
+        });
+    let dataset = source
+        .dataset_source
+        .as_ref()
+        // DatasetSource's builder is fallible only in signature: its one member is optional.
+        .and_then(|dataset| sdk::DatasetSource::builder().set_dataset_arn(dataset.dataset_arn.clone()).build().ok());
+    sdk::Channel::builder()
+        .channel_name(&channel.channel_name)
+        .data_source(
+            sdk::DataSource::builder()
+                .set_s3_data_source(s3)
+                .set_file_system_data_source(file_system)
+                .set_dataset_source(dataset)
+                .build(),
+        )
+        .set_content_type(channel.content_type.clone())
+        .set_compression_type(channel.compression_type.map(|kind| sdk::CompressionType::from(wire_name(&kind).as_str())))
+        .set_record_wrapper_type(
+            channel.record_wrapper_type.map(|kind| sdk::RecordWrapper::from(wire_name(&kind).as_str())),
+        )
+        .set_input_mode(channel.input_mode.map(|mode| sdk::TrainingInputMode::from(wire_name(&mode).as_str())))
+        .set_shuffle_config(
+            channel
+                .shuffle_config
+                .as_ref()
+                .map(|shuffle| sdk::ShuffleConfig::builder().seed(shuffle.seed).build()),
+        )
+        .build()
+}
+
+pub(crate) fn output_data_config(output: &OutputDataConfig) -> sdk::OutputDataConfig {
+    sdk::OutputDataConfig::builder()
+        .set_kms_key_id(output.kms_key_id.clone())
+        .s3_output_path(&output.s3_output_path)
+        .set_compression_type(output.compression_type.map(|kind| sdk::OutputCompressionType::from(wire_name(&kind).as_str())))
+        .build()
+}
+
+pub(crate) fn resource_config(resources: &ResourceConfig) -> sdk::ResourceConfig {
+    let groups = resources
+        .instance_groups
+        .as_ref()
+        .map(|groups| {
+            groups
+                .iter()
+                .map(|group| {
+                    sdk::InstanceGroup::builder()
+                        .instance_type(sdk::TrainingInstanceType::from(group.instance_type.as_str()))
+                        .instance_count(group.instance_count)
+                        .instance_group_name(&group.instance_group_name)
+                        .build()
+                })
+                .collect::<Vec<_>>()
+        });
+    sdk::ResourceConfig::builder()
+        .set_instance_type(resources.instance_type.as_deref().map(sdk::TrainingInstanceType::from))
+        .set_instance_count(resources.instance_count)
+        .volume_size_in_gb(resources.volume_size_in_gb)
+        .set_volume_kms_key_id(resources.volume_kms_key_id.clone())
+        .set_keep_alive_period_in_seconds(resources.keep_alive_period_in_seconds)
+        .set_instance_groups(groups)
+        .set_training_plan_arn(resources.training_plan_arn.clone())
+        .build()
+}
+
+pub(crate) fn stopping_condition(condition: &StoppingCondition) -> sdk::StoppingCondition {
+    sdk::StoppingCondition::builder()
+        .set_max_runtime_in_seconds(condition.max_runtime_in_seconds.map(clamp_i32))
+        .set_max_wait_time_in_seconds(condition.max_wait_time_in_seconds.map(clamp_i32))
+        .set_max_pending_time_in_seconds(condition.max_pending_time_in_seconds.map(clamp_i32))
+        .build()
+}
+
+fn clamp_i32(value: i64) -> i32 {
+    value.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
+
+pub(crate) fn checkpoint_config(checkpoint: &CheckpointConfig) -> sdk::CheckpointConfig {
+    sdk::CheckpointConfig::builder()
+        .s3_uri(&checkpoint.s3_uri)
+        .set_local_path(checkpoint.local_path.clone())
+        .build()
+}
+
+pub(crate) fn experiment_config(experiment: &ExperimentConfig) -> sdk::ExperimentConfig {
+    sdk::ExperimentConfig::builder()
+        .set_experiment_name(experiment.experiment_name.clone())
+        .set_trial_name(experiment.trial_name.clone())
+        .set_trial_component_display_name(experiment.trial_component_display_name.clone())
+        .set_run_name(experiment.run_name.clone())
+        .build()
+}
+
+/// The CreateTrainingJob request for a spec under the given SageMaker name, tagged with the
+/// owning object's UID.
+pub fn create_request(
+    spec: &TrainingJobSpec,
+    job_name: &str,
+    owner_uid: &str,
+) -> Result<CreateTrainingJobInputBuilder, SageMakerError> {
+    let algorithm = &spec.algorithm_specification;
+    let metric_definitions = algorithm
+        .metric_definitions
+        .as_ref()
+        .map(|definitions| {
+            definitions
+                .iter()
+                .map(|metric| sdk::MetricDefinition::builder().name(&metric.name).regex(&metric.regex).build()).collect::<Vec<_>>()
+        });
+    let image_config = algorithm
+        .training_image_config
+        .as_ref()
+        .map(|config| {
+            sdk::TrainingImageConfig::builder()
+                .training_repository_access_mode(sdk::TrainingRepositoryAccessMode::from(
+                    wire_name(&config.training_repository_access_mode).as_str(),
+                ))
+                .set_training_repository_auth_config(config.training_repository_auth_config.as_ref().map(|auth| {
+                    sdk::TrainingRepositoryAuthConfig::builder()
+                        .training_repository_credentials_provider_arn(&auth.training_repository_credentials_provider_arn)
+                        .build()
+                }))
+                .build()
+        });
+    let algorithm_specification = sdk::AlgorithmSpecification::builder()
+        .set_training_image(algorithm.training_image.clone())
+        .set_algorithm_name(algorithm.algorithm_name.clone())
+        .training_input_mode(sdk::TrainingInputMode::from(wire_name(&algorithm.training_input_mode).as_str()))
+        .set_metric_definitions(metric_definitions)
+        .set_enable_sage_maker_metrics_time_series(algorithm.enable_sage_maker_metrics_time_series)
+        .set_container_entrypoint(algorithm.container_entrypoint.clone())
+        .set_container_arguments(algorithm.container_arguments.clone())
+        .set_training_image_config(image_config)
+        .build();
+    let input_data_config = spec
+        .input_data_config
+        .as_ref()
+        .map(|channels| channels.iter().map(channel).collect::<Vec<_>>());
+
+    let request = aws_sdk_sagemaker::operation::create_training_job::CreateTrainingJobInput::builder()
+        .training_job_name(job_name)
+        .algorithm_specification(algorithm_specification)
+        .set_hyper_parameters(key_value_map(&spec.hyper_parameters))
+        .set_input_data_config(input_data_config)
+        .output_data_config(output_data_config(&spec.output_data_config))
+        .resource_config(resource_config(&spec.resource_config))
+        .role_arn(&spec.role_arn)
+        .stopping_condition(stopping_condition(&spec.stopping_condition))
+        .set_vpc_config(spec.vpc_config.as_ref().map(vpc_config))
+        .set_enable_network_isolation(spec.enable_network_isolation)
+        .set_enable_inter_container_traffic_encryption(spec.enable_inter_container_traffic_encryption)
+        .set_enable_managed_spot_training(spec.enable_managed_spot_training)
+        .set_checkpoint_config(spec.checkpoint_config.as_ref().map(checkpoint_config))
+        .set_experiment_config(spec.experiment_config.as_ref().map(experiment_config))
+        .set_environment(key_value_map(&spec.environment))
+        .set_retry_strategy(
+            spec.retry_strategy
+                .as_ref()
+                .map(|retry| sdk::RetryStrategy::builder().maximum_retry_attempts(retry.maximum_retry_attempts).build()),
+        )
+        .set_tags(Some(tags_with_owner(spec.tags.as_deref().unwrap_or_default(), owner_uid)));
+    Ok(request)
+}
+
+/// What the operator needs from DescribeTrainingJob.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrainingJobDescription {
+    pub name: String,
+    pub arn: String,
+    pub status: String,
+    pub secondary_status: Option<String>,
+    pub failure_reason: Option<String>,
+    pub model_artifacts: Option<String>,
+    pub tuning_job_arn: Option<String>,
+    pub debug_rule_evaluation_statuses: Vec<RuleEvaluationStatus>,
+}
+
+/// One Debugger rule evaluation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RuleEvaluationStatus {
+    pub rule_configuration_name: Option<String>,
+    pub rule_evaluation_job_arn: Option<String>,
+    pub rule_evaluation_status: Option<String>,
+    pub status_details: Option<String>,
+    pub last_modified_time: Option<jiff::Timestamp>,
+}
+
+pub(crate) fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<jiff::Timestamp> {
+    value.and_then(|time| jiff::Timestamp::new(time.secs(), time.subsec_nanos() as i32).ok())
+}
+
+/// Calls on training jobs.
+impl SageMakerHandle {
+    pub async fn create_training_job(
+        &self,
+        spec: &TrainingJobSpec,
+        job_name: &str,
+        owner_uid: &str,
+    ) -> Result<String, SageMakerError> {
+        let request = create_request(spec, job_name, owner_uid)?;
+        self.throttle().await;
+        let output = request.send_with(&self.client).await.map_err(|error| classify(&error))?;
+        Ok(output.training_job_arn().unwrap_or_default().to_string())
+    }
+
+    pub async fn describe_training_job(&self, job_name: &str) -> Result<TrainingJobDescription, SageMakerError> {
+        self.throttle().await;
+        let output = self
+            .client
+            .describe_training_job()
+            .training_job_name(job_name)
+            .send()
+            .await
+            .map_err(|error| classify(&error))?;
+        Ok(TrainingJobDescription {
+            name: output.training_job_name().unwrap_or(job_name).to_string(),
+            arn: output.training_job_arn().unwrap_or_default().to_string(),
+            status: output.training_job_status().map(|status| status.as_str().to_string()).unwrap_or_default(),
+            secondary_status: output.secondary_status().map(|status| status.as_str().to_string()),
+            failure_reason: output.failure_reason().map(str::to_string),
+            model_artifacts: output.model_artifacts().map(|artifacts| artifacts.s3_model_artifacts().unwrap_or_default().to_string()),
+            tuning_job_arn: output.tuning_job_arn().map(str::to_string),
+            debug_rule_evaluation_statuses: output
+                .debug_rule_evaluation_statuses()
+                .iter()
+                .map(|rule| RuleEvaluationStatus {
+                    rule_configuration_name: rule.rule_configuration_name().map(str::to_string),
+                    rule_evaluation_job_arn: rule.rule_evaluation_job_arn().map(str::to_string),
+                    rule_evaluation_status: rule.rule_evaluation_status().map(|status| status.as_str().to_string()),
+                    status_details: rule.status_details().map(str::to_string),
+                    last_modified_time: timestamp(rule.last_modified_time()),
+                })
+                .collect(),
+        })
+    }
+
+    pub async fn stop_training_job(&self, job_name: &str) -> Result<(), SageMakerError> {
+        self.throttle().await;
+        self.client
+            .stop_training_job()
+            .training_job_name(job_name)
+            .send()
+            .await
+            .map_err(|error| classify(&error))?;
+        Ok(())
+    }
+
+    /// The value of the ownership tag on a resource, if any.
+    pub async fn owner_uid_of(&self, arn: &str) -> Result<Option<String>, SageMakerError> {
+        let mut next_token = None;
+        loop {
+            self.throttle().await;
+            let page = self
+                .client
+                .list_tags()
+                .resource_arn(arn)
+                .set_next_token(next_token)
+                .send()
+                .await
+                .map_err(|error| classify(&error))?;
+            if let Some(tag) = page.tags().iter().find(|tag| tag.key() == Some(OWNER_UID_TAG)) {
+                return Ok(tag.value().map(str::to_string));
+            }
+            match page.next_token() {
+                Some(token) => next_token = Some(token.to_string()),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// Names and last-modified times of training jobs modified after `after` (all pages).
+    pub async fn training_jobs_modified_after(
+        &self,
+        after: jiff::Timestamp,
+    ) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
+        let mut changed = Vec::new();
+        let mut next_token = None;
+        loop {
+            self.throttle().await;
+            let page = self
+                .client
+                .list_training_jobs()
+                .last_modified_time_after(aws_smithy_types::DateTime::from_nanos(after.as_nanosecond()).expect("timestamp in range"))
+                .max_results(100)
+                .set_next_token(next_token)
+                .send()
+                .await
+                .map_err(|error| classify(&error))?;
+            for summary in page.training_job_summaries() {
+                let modified = timestamp(summary.last_modified_time().or(summary.creation_time()))
+                    .unwrap_or(after);
+                changed.push((summary.training_job_name().unwrap_or_default().to_string(), modified));
+            }
+            match page.next_token() {
+                Some(token) => next_token = Some(token.to_string()),
+                None => return Ok(changed),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example_spec() -> TrainingJobSpec {
+        serde_json::from_value(serde_json::json!({
+            "region": "us-west-2",
+            "algorithmSpecification": {
+                "trainingImage": "433757028032.dkr.ecr.us-west-2.amazonaws.com/xgboost:1",
+                "trainingInputMode": "File",
+                "metricDefinitions": [{"name": "auc", "regex": "auc:([0-9.]+)"}]
+            },
+            "hyperParameters": [{"name": "max_depth", "value": "5"}],
+            "inputDataConfig": [{
+                "channelName": "train",
+                "dataSource": {"s3DataSource": {"s3DataType": "S3Prefix", "s3Uri": "s3://b/train/", "s3DataDistributionType": "FullyReplicated"}},
+                "contentType": "text/csv",
+                "compressionType": "None",
+                "recordWrapperType": "RecordIO",
+                "inputMode": "Pipe",
+                "shuffleConfig": {"seed": 7}
+            }],
+            "outputDataConfig": {"s3OutputPath": "s3://b/out", "compressionType": "GZIP"},
+            "resourceConfig": {"instanceType": "ml.m4.xlarge", "instanceCount": 2, "volumeSizeInGB": 5},
+            "roleArn": "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole",
+            "stoppingCondition": {"maxRuntimeInSeconds": 86400, "maxWaitTimeInSeconds": 90000},
+            "vpcConfig": {"securityGroupIds": ["sg-1"], "subnets": ["subnet-1"]},
+            "enableNetworkIsolation": true,
+            "enableManagedSpotTraining": true,
+            "checkpointConfig": {"s3Uri": "s3://b/ckpt"},
+            "environment": [{"name": "MODE", "value": "fast"}],
+            "retryStrategy": {"maximumRetryAttempts": 3},
+            "tags": [{"key": "emulator:outcome", "value": "Failed"}, {"key": "sagemaker.aws.amazon.com/owner-uid", "value": "forged"}]
+        }))
+        .expect("example spec parses")
+    }
+
+    #[test]
+    fn create_request_maps_spec_fields() {
+        let input = create_request(&example_spec(), "job-1", "uid-1").unwrap().build().unwrap();
+        assert_eq!(input.training_job_name(), Some("job-1"));
+        let algorithm = input.algorithm_specification().unwrap();
+        assert_eq!(algorithm.training_input_mode().unwrap().as_str(), "File");
+        assert_eq!(algorithm.metric_definitions()[0].regex(), Some("auc:([0-9.]+)"));
+        assert_eq!(input.hyper_parameters().unwrap()["max_depth"], "5");
+        let channel = &input.input_data_config()[0];
+        assert_eq!(channel.channel_name(), Some("train"));
+        let s3 = channel.data_source().unwrap().s3_data_source().unwrap();
+        assert_eq!(s3.s3_data_type().unwrap().as_str(), "S3Prefix");
+        assert_eq!(s3.s3_uri(), Some("s3://b/train/"));
+        assert_eq!(s3.s3_data_distribution_type().unwrap().as_str(), "FullyReplicated");
+        assert_eq!(channel.record_wrapper_type().unwrap().as_str(), "RecordIO");
+        assert_eq!(channel.input_mode().unwrap().as_str(), "Pipe");
+        assert_eq!(channel.shuffle_config().unwrap().seed(), Some(7));
+        assert_eq!(input.output_data_config().unwrap().compression_type().unwrap().as_str(), "GZIP");
+        let resources = input.resource_config().unwrap();
+        assert_eq!(resources.instance_type().unwrap().as_str(), "ml.m4.xlarge");
+        assert_eq!(resources.instance_count(), Some(2));
+        assert_eq!(resources.volume_size_in_gb(), Some(5));
+        assert_eq!(input.stopping_condition().unwrap().max_wait_time_in_seconds(), Some(90000));
+        assert_eq!(input.vpc_config().unwrap().subnets(), ["subnet-1"]);
+        assert_eq!(input.enable_network_isolation(), Some(true));
+        assert_eq!(input.enable_managed_spot_training(), Some(true));
+        assert_eq!(input.checkpoint_config().unwrap().s3_uri(), Some("s3://b/ckpt"));
+        assert_eq!(input.environment().unwrap()["MODE"], "fast");
+        assert_eq!(input.retry_strategy().unwrap().maximum_retry_attempts(), Some(3));
+    }
+
+    #[test]
+    fn ownership_tag_is_added_and_cannot_be_forged_by_spec_tags() {
+        let input = create_request(&example_spec(), "job-1", "uid-1").unwrap().build().unwrap();
+        let tags: Vec<_> = input.tags().iter().map(|tag| (tag.key().unwrap(), tag.value().unwrap())).collect();
+        assert_eq!(tags, [("emulator:outcome", "Failed"), (OWNER_UID_TAG, "uid-1")]);
+    }
+}

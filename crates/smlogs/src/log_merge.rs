@@ -37,7 +37,10 @@ impl StreamCursor {
         // Position and buffer change together, after the call succeeded, so an error leaves the
         // cursor where it was and the next attempt reads the same page again.
         if !page.next_forward_token.is_empty() {
-            self.position = ReadPosition::After(page.next_forward_token);
+            self.position = ReadPosition::After {
+                token: page.next_forward_token,
+                start_ms: self.position.start_ms(),
+            };
         }
         self.caught_up = page.events.is_empty();
         self.buffered.extend(page.events);
@@ -193,7 +196,7 @@ pub(crate) mod tests {
                 ReadPosition::Newest { count, .. } => {
                     (events.len().saturating_sub(*count as usize), events.len())
                 }
-                ReadPosition::After(token) => {
+                ReadPosition::After { token, .. } => {
                     let from: usize = token.parse().unwrap();
                     (from, (from + limit).min(events.len()))
                 }

@@ -20,8 +20,20 @@ pub enum ReadPosition {
     FromHead { start_ms: Option<i64> },
     /// The newest `count` events (at or after `start_ms`).
     Newest { count: i32, start_ms: Option<i64> },
-    /// Continue after the page that returned this forward token.
-    After(String),
+    /// Continue after the page that returned this forward token. The start time is sent again
+    /// because some implementations (the emulator) count token positions among the events at
+    /// or after it.
+    After { token: String, start_ms: Option<i64> },
+}
+
+impl ReadPosition {
+    pub fn start_ms(&self) -> Option<i64> {
+        match self {
+            ReadPosition::FromHead { start_ms }
+            | ReadPosition::Newest { start_ms, .. }
+            | ReadPosition::After { start_ms, .. } => *start_ms,
+        }
+    }
 }
 
 /// One page of a stream, oldest first, and the token to continue after it.
@@ -137,9 +149,10 @@ impl LogSource for CloudWatchLogs {
                 .start_from_head(false)
                 .set_start_time(*start_ms)
                 .limit((*count).clamp(1, 10_000)),
-            ReadPosition::After(token) => request
+            ReadPosition::After { token, start_ms } => request
                 .start_from_head(true)
                 .next_token(token)
+                .set_start_time(*start_ms)
                 .limit(limit),
         };
         let response = request.send().await.map_err(|error| SmlogsError::CloudWatch {
@@ -158,7 +171,7 @@ impl LogSource for CloudWatchLogs {
         let next_forward_token = match (response.next_forward_token(), position) {
             (Some(token), _) => token.to_owned(),
             // Without a token the same position is read again next time; keep the old one.
-            (None, ReadPosition::After(token)) => token.clone(),
+            (None, ReadPosition::After { token, .. }) => token.clone(),
             (None, _) => String::new(),
         };
         Ok(EventPage { events, next_forward_token })

@@ -79,7 +79,7 @@ async fn follow_prints_each_event_once_and_exits_when_the_job_ends() {
         *counts.entry(line.as_str()).or_default() += 1;
     }
     assert!(counts.values().all(|&n| n == 1), "duplicates: {counts:?}");
-    assert_eq!(lines.last().unwrap(), "last words");
+    assert_eq!(lines.last().unwrap(), "fjob/algo-1-1 last words");
 }
 
 async fn get_log_event_calls(emulator: &Emulator) -> u64 {

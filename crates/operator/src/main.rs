@@ -1,1 +1,121 @@
-fn main() {}
+//! `sagemaker-k8s-operator`: the controller-manager for SageMaker objects.
+
+mod adapters;
+mod conditions;
+mod engine;
+mod health;
+mod naming;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use sagemaker_k8s_aws::SageMakerClients;
+use sagemaker_k8s_aws::clients::ClientSettings;
+
+#[derive(Parser)]
+#[command(name = "sagemaker-k8s-operator", version, about = "Kubernetes operator for Amazon SageMaker: mirrors TrainingJob, HyperparameterTuningJob and BatchTransformJob objects to SageMaker")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the controllers (kubeconfig from KUBECONFIG or in-cluster).
+    Run(RunArgs),
+    /// Print the CustomResourceDefinitions as YAML, or write one file per CRD.
+    Crds {
+        /// Directory to write `<group>_<plural>.yaml` files into instead of printing.
+        #[arg(long)]
+        output_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Watch only this namespace (default: all namespaces).
+    #[arg(long, env = "WATCH_NAMESPACE")]
+    namespace: Option<String>,
+    /// Address of the `/healthz` and `/readyz` HTTP endpoints.
+    #[arg(long, default_value = "0.0.0.0:8081")]
+    health_probe_bind_address: SocketAddr,
+    /// Log format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Seconds between looks at an in-progress job when nothing else triggers one.
+    #[arg(long, default_value_t = 5)]
+    in_progress_requeue_seconds: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Json,
+    Text,
+}
+
+fn main() -> anyhow::Result<()> {
+    // kube's rustls and the AWS SDK both need one process-wide crypto provider.
+    rustls::crypto::aws_lc_rs::default_provider()
+        .install_default()
+        .map_err(|_| anyhow::anyhow!("a rustls CryptoProvider was already installed"))?;
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Crds { output_dir } => print_crds(output_dir),
+        Command::Run(args) => tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(args)),
+    }
+}
+
+fn print_crds(output_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let crds = sagemaker_k8s_api::all_crds();
+    match output_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            for crd in &crds {
+                let path = dir.join(sagemaker_k8s_api::crd_file_name(crd));
+                std::fs::write(&path, sagemaker_k8s_api::crd_yaml(crd)).with_context(|| format!("writing {}", path.display()))?;
+            }
+        }
+        None => {
+            for crd in &crds {
+                print!("---\n{}", sagemaker_k8s_api::crd_yaml(crd));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,kube=warn,aws=warn,hyper=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.with_ansi(false).init(),
+    }
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<()> {
+    init_logging(args.log_format);
+    let readiness = health::Readiness::default();
+    let health_address = health::serve(args.health_probe_bind_address, readiness.clone()).await.context("binding the health probe address")?;
+    tracing::info!(%health_address, "health probes listening");
+
+    let client = kube::Client::try_default().await.context("building the Kubernetes client")?;
+    let clients = Arc::new(SageMakerClients::load(ClientSettings::from_env()).await);
+    let recorder = engine::recorder(client.clone());
+    let training = Arc::new(engine::Context {
+        adapter: adapters::training_job::TrainingJobAdapter,
+        client: client.clone(),
+        clients: clients.clone(),
+        recorder: recorder.clone(),
+        in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
+    });
+    tracing::info!(namespace = ?args.namespace, "starting controllers");
+    readiness.set_ready();
+    engine::run(training, args.namespace.clone()).await;
+    tracing::info!("controllers stopped");
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! TrainingJob ↔ SageMaker training job.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::ResourceExt;
+use sagemaker_k8s_api::{TrainingJob, TrainingJobSpec};
+use sagemaker_k8s_aws::clients::ApiLocation;
+use sagemaker_k8s_aws::training_job::TrainingJobDescription;
+use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
+use serde_json::{Map, Value, json};
+
+use crate::engine::{Adapter, Phase, SPAWNED_BY_TUNING_JOB_LABEL};
+use crate::naming::{MAX_NAME_LEN, derived_name};
+
+pub struct TrainingJobAdapter;
+
+/// CloudWatch console link to the job's log streams.
+pub fn cloud_watch_log_url(region: &str, job_name: &str) -> String {
+    format!(
+        "https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#logStream:group=/aws/sagemaker/TrainingJobs;prefix={job_name};streamFilter=typeLogStreamPrefix"
+    )
+}
+
+/// `<s3OutputPath>/<job>/output/model.tar.gz` with exactly one `/` between the parts, whatever
+/// slashes the user put at the end of the output path.
+pub fn model_path(s3_output_path: &str, job_name: &str) -> String {
+    format!("{}/{job_name}/output/model.tar.gz", s3_output_path.trim_end_matches('/'))
+}
+
+pub fn phase_of(status: &str) -> Phase {
+    match status {
+        "Completed" => Phase::Succeeded,
+        "Failed" | "Stopped" => Phase::Failed,
+        "Stopping" => Phase::Stopping,
+        _ => Phase::InProgress,
+    }
+}
+
+/// Status fields from a Describe of the job.
+pub fn status_fields(spec: &TrainingJobSpec, remote: &TrainingJobDescription, location: &ApiLocation) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fields.insert("trainingJobStatus".into(), json!(remote.status));
+    // SageMaker keeps reporting the last secondary status while stopping; the guide shows none.
+    let secondary = if remote.status == "Stopping" { None } else { remote.secondary_status.clone() };
+    fields.insert("secondaryStatus".into(), json!(secondary));
+    fields.insert("sageMakerTrainingJobName".into(), json!(remote.name));
+    fields.insert("cloudWatchLogUrl".into(), json!(cloud_watch_log_url(&location.region, &remote.name)));
+    if let Some(reason) = &remote.failure_reason {
+        fields.insert("additional".into(), json!(reason));
+    }
+    if remote.status == "Completed" {
+        fields.insert("modelPath".into(), json!(model_path(&spec.output_data_config.s3_output_path, &remote.name)));
+    }
+    if !remote.debug_rule_evaluation_statuses.is_empty() {
+        let rules: Vec<Value> = remote
+            .debug_rule_evaluation_statuses
+            .iter()
+            .map(|rule| {
+                json!({
+                    "ruleConfigurationName": rule.rule_configuration_name,
+                    "ruleEvaluationJobArn": rule.rule_evaluation_job_arn,
+                    "ruleEvaluationStatus": rule.rule_evaluation_status,
+                    "statusDetails": rule.status_details,
+                    "lastModifiedTime": rule.last_modified_time,
+                })
+            })
+            .collect();
+        fields.insert("debugRuleEvaluationStatuses".into(), json!(rules));
+    }
+    fields
+}
+
+impl Adapter for TrainingJobAdapter {
+    type Object = TrainingJob;
+    type Spec = TrainingJobSpec;
+    type Remote = TrainingJobDescription;
+
+    const KIND: &'static str = "TrainingJob";
+    const STATUS_FIELD: &'static str = "trainingJobStatus";
+    const NAME_FIELD: &'static str = "sageMakerTrainingJobName";
+
+    fn spec(object: &TrainingJob) -> &TrainingJobSpec {
+        &object.spec
+    }
+
+    fn remote_name(object: &TrainingJob) -> String {
+        if let Some(name) = object.spec.training_job_name.as_ref().filter(|name| !name.is_empty()) {
+            return name.clone();
+        }
+        if Self::is_observe_only(object) {
+            // Tuning-job children are named exactly as SageMaker named them.
+            return object.name_any();
+        }
+        derived_name(&object.name_any(), object.metadata.uid.as_deref().unwrap_or_default(), MAX_NAME_LEN)
+    }
+
+    fn recorded_status(object: &TrainingJob) -> Option<String> {
+        object.status.as_ref().and_then(|status| status.training_job_status.clone())
+    }
+
+    fn recorded_conditions(object: &TrainingJob) -> Vec<Condition> {
+        object.status.as_ref().and_then(|status| status.conditions.clone()).unwrap_or_default()
+    }
+
+    async fn create(&self, sagemaker: &SageMakerHandle, object: &TrainingJob, remote_name: &str, owner_uid: &str) -> Result<(), SageMakerError> {
+        sagemaker.create_training_job(&object.spec, remote_name, owner_uid).await.map(|_arn| ())
+    }
+
+    async fn describe(&self, sagemaker: &SageMakerHandle, remote_name: &str) -> Result<TrainingJobDescription, SageMakerError> {
+        sagemaker.describe_training_job(remote_name).await
+    }
+
+    async fn stop(&self, sagemaker: &SageMakerHandle, remote_name: &str) -> Result<(), SageMakerError> {
+        sagemaker.stop_training_job(remote_name).await
+    }
+
+    fn arn(remote: &TrainingJobDescription) -> String {
+        remote.arn.clone()
+    }
+
+    fn phase(remote: &TrainingJobDescription) -> Phase {
+        phase_of(&remote.status)
+    }
+
+    fn status_text(remote: &TrainingJobDescription) -> String {
+        remote.status.clone()
+    }
+
+    fn status_fields(object: &TrainingJob, remote: &TrainingJobDescription, location: &ApiLocation) -> Map<String, Value> {
+        status_fields(&object.spec, remote, location)
+    }
+
+    fn is_observe_only(object: &TrainingJob) -> bool {
+        object.labels().contains_key(SPAWNED_BY_TUNING_JOB_LABEL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_path_has_exactly_one_slash_between_parts() {
+        for output in ["s3://bucket/out", "s3://bucket/out/", "s3://bucket/out//"] {
+            assert_eq!(model_path(output, "job-1"), "s3://bucket/out/job-1/output/model.tar.gz");
+        }
+    }
+
+    #[test]
+    fn cloud_watch_url_names_group_and_prefix() {
+        assert_eq!(
+            cloud_watch_log_url("us-west-2", "job-1"),
+            "https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#logStream:group=/aws/sagemaker/TrainingJobs;prefix=job-1;streamFilter=typeLogStreamPrefix"
+        );
+    }
+
+    #[test]
+    fn status_mapping() {
+        let spec: TrainingJobSpec = serde_json::from_value(json!({
+            "region": "us-west-2",
+            "algorithmSpecification": {"trainingImage": "img", "trainingInputMode": "File"},
+            "outputDataConfig": {"s3OutputPath": "s3://b/o/"},
+            "resourceConfig": {"volumeSizeInGB": 1},
+            "roleArn": "arn:aws:iam::123456789012:role/r",
+            "stoppingCondition": {}
+        }))
+        .unwrap();
+        let location = ApiLocation { region: "us-west-2".into(), endpoint: None };
+        let mut remote = TrainingJobDescription {
+            name: "j".into(),
+            status: "Stopping".into(),
+            secondary_status: Some("Training".into()),
+            ..Default::default()
+        };
+        let fields = status_fields(&spec, &remote, &location);
+        assert_eq!(fields["secondaryStatus"], Value::Null);
+        assert!(!fields.contains_key("modelPath"));
+        remote.status = "Completed".into();
+        remote.secondary_status = Some("Completed".into());
+        let fields = status_fields(&spec, &remote, &location);
+        assert_eq!(fields["modelPath"], "s3://b/o/j/output/model.tar.gz");
+        assert_eq!(fields["secondaryStatus"], "Completed");
+        remote.status = "Failed".into();
+        remote.failure_reason = Some("AlgorithmError: boom".into());
+        let fields = status_fields(&spec, &remote, &location);
+        assert_eq!(fields["additional"], "AlgorithmError: boom");
+        assert_eq!(phase_of("Failed"), Phase::Failed);
+        assert_eq!(phase_of("Stopped"), Phase::Failed);
+        assert_eq!(phase_of("InProgress"), Phase::InProgress);
+    }
+}

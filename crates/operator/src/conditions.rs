@@ -1,0 +1,66 @@
+//! Standard Kubernetes conditions the engine maintains on every object.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+
+/// True once SageMaker reached the kind's successful state (a job `Completed`).
+pub const READY: &str = "Ready";
+/// True once SageMaker reached a terminal failure (`Failed`, `Stopped`) or the operator cannot
+/// proceed (spec rejected, name owned by someone else).
+pub const FAILED: &str = "Failed";
+/// True while the spec differs from what was sent to SageMaker (jobs are immutable).
+pub const SPEC_OUT_OF_SYNC: &str = "SpecOutOfSync";
+
+/// Sets one condition in `conditions`, keeping `lastTransitionTime` when the status is unchanged.
+pub fn set_condition(
+    conditions: &mut Vec<Condition>,
+    type_: &str,
+    status: bool,
+    reason: &str,
+    message: &str,
+    observed_generation: Option<i64>,
+) {
+    let status = if status { "True" } else { "False" }.to_string();
+    let now = Time(k8s_openapi::jiff::Timestamp::now());
+    // Condition reasons must be CamelCase identifiers.
+    let reason: String = reason.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let reason = if reason.is_empty() { "Unknown".to_string() } else { reason };
+    match conditions.iter_mut().find(|condition| condition.type_ == type_) {
+        Some(existing) => {
+            if existing.status != status {
+                existing.last_transition_time = now;
+            }
+            existing.status = status;
+            existing.reason = reason;
+            existing.message = message.to_string();
+            existing.observed_generation = observed_generation;
+        }
+        None => conditions.push(Condition {
+            type_: type_.to_string(),
+            status,
+            reason,
+            message: message.to_string(),
+            observed_generation,
+            last_transition_time: now,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transition_time_changes_only_with_status() {
+        let mut conditions = Vec::new();
+        set_condition(&mut conditions, READY, false, "InProgress", "training", Some(1));
+        let first = conditions[0].last_transition_time.clone();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        set_condition(&mut conditions, READY, false, "In-Progress", "still", Some(2));
+        assert_eq!(conditions[0].last_transition_time, first);
+        assert_eq!(conditions[0].reason, "InProgress");
+        assert_eq!(conditions[0].observed_generation, Some(2));
+        set_condition(&mut conditions, READY, true, "Completed", "done", Some(2));
+        assert_ne!(conditions[0].last_transition_time, first);
+        assert_eq!(conditions.len(), 1);
+    }
+}

@@ -13,7 +13,8 @@ use sagemaker_k8s_testenv::{
 use tokio::sync::OnceCell;
 
 const OPERATOR_NAMESPACE: &str = "sagemaker-k8s-operator-system";
-const OPERATOR_SA: &str = "system:serviceaccount:sagemaker-k8s-operator-system:sagemaker-k8s-operator-default";
+const OPERATOR_SA: &str =
+    "system:serviceaccount:sagemaker-k8s-operator-system:sagemaker-k8s-operator-default";
 
 /// (chart directory, chart name in `helm ls`, sentence of its NOTES, kind it creates)
 const JOB_CHARTS: [(&str, &str, &str, &str); 4] = [
@@ -71,9 +72,16 @@ async fn ensure_crds() {
         cp.kubectl(&["apply", "--server-side", "--force-conflicts", "-f", &crds])
             .await
             .expect_success();
-        cp.kubectl(&["wait", "--for", "condition=Established", "--timeout=60s", "-f", &crds])
-            .await
-            .expect_success();
+        cp.kubectl(&[
+            "wait",
+            "--for",
+            "condition=Established",
+            "--timeout=60s",
+            "-f",
+            &crds,
+        ])
+        .await
+        .expect_success();
     })
     .await;
 }
@@ -83,8 +91,11 @@ async fn ensure_operator_namespace() {
     static DONE: OnceCell<()> = OnceCell::const_new();
     DONE.get_or_init(|| async {
         let cp = control_plane().await;
-        let namespace = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {OPERATOR_NAMESPACE}\n");
-        cp.kubectl_stdin(&["apply", "-f", "-"], &namespace).await.expect_success();
+        let namespace =
+            format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {OPERATOR_NAMESPACE}\n");
+        cp.kubectl_stdin(&["apply", "-f", "-"], &namespace)
+            .await
+            .expect_success();
     })
     .await;
 }
@@ -108,7 +119,10 @@ async fn can_i(user: &str, verb: &str, resource: &str, namespace: Option<&str>) 
     match output.stdout.trim() {
         "yes" => true,
         "no" => false,
-        other => panic!("{}: unexpected answer {other:?}; stderr: {}", output.command, output.stderr),
+        other => panic!(
+            "{}: unexpected answer {other:?}; stderr: {}",
+            output.command, output.stderr
+        ),
     }
 }
 
@@ -127,7 +141,13 @@ async fn helm_lint_passes_for_every_chart_and_mode() {
     let cp = control_plane().await;
     let mut charts: Vec<String> = std::fs::read_dir(repo_root().join("deploy/charts"))
         .expect("deploy/charts")
-        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     charts.sort();
     assert_eq!(
@@ -141,18 +161,31 @@ async fn helm_lint_passes_for_every_chart_and_mode() {
         ]
     );
     for name in &charts {
-        let output = cp.helm(&["lint", "--strict", &chart(name)]).await.expect_success();
+        let output = cp
+            .helm(&["lint", "--strict", &chart(name)])
+            .await
+            .expect_success();
         assert_contains(&output, "1 chart(s) linted, 0 chart(s) failed");
     }
-    cp.helm(&["lint", "--strict", &chart("installer"), "--set", "namespaced=true"])
-        .await
-        .expect_success();
+    cp.helm(&[
+        "lint",
+        "--strict",
+        &chart("installer"),
+        "--set",
+        "namespaced=true",
+    ])
+    .await
+    .expect_success();
     // An empty role ARN would install an operator that cannot reach AWS: rendering refuses it.
     let output = cp
         .helm(&["template", "x", &chart("installer"), "--set", "roleArn="])
         .await
         .expect_failure();
-    assert!(output.stderr.contains("roleArn is required"), "{}", output.stderr);
+    assert!(
+        output.stderr.contains("roleArn is required"),
+        "{}",
+        output.stderr
+    );
 }
 
 #[test]
@@ -169,9 +202,17 @@ fn generated_installers_match_the_chart_and_crds() {
         String::from_utf8_lossy(&output.stderr)
     );
     // The installer carries exactly the CRDs of deploy/crds.
-    let installer = std::fs::read_to_string(repo_root().join("release/rolebased/installer.yaml")).unwrap();
-    let crd_files = std::fs::read_dir(repo_root().join("deploy/crds")).unwrap().count();
-    assert_eq!(installer.matches("\nkind: CustomResourceDefinition\n").count(), crd_files);
+    let installer =
+        std::fs::read_to_string(repo_root().join("release/rolebased/installer.yaml")).unwrap();
+    let crd_files = std::fs::read_dir(repo_root().join("deploy/crds"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        installer
+            .matches("\nkind: CustomResourceDefinition\n")
+            .count(),
+        crd_files
+    );
     assert_eq!(crd_files, 6);
 }
 
@@ -198,18 +239,33 @@ async fn every_chart_renders_objects_the_apiserver_accepts() {
             .kubectl_stdin(&["apply", "--dry-run=server", "-f", "-"], manifest)
             .await
             .expect_success();
-        assert_contains(&output, "deployment.apps/sagemaker-k8s-operator-controller-manager created (server dry run)");
+        assert_contains(
+            &output,
+            "deployment.apps/sagemaker-k8s-operator-controller-manager created (server dry run)",
+        );
     }
     assert!(rendered[0].contains("kind: CustomResourceDefinition"));
-    assert!(!rendered[1].contains("kind: CustomResourceDefinition"), "namespaced mode must not carry CRDs");
-    assert!(!rendered[1].contains("kind: ClusterRole\nmetadata:\n  name: sagemaker-k8s-operator-manager-role"));
+    assert!(
+        !rendered[1].contains("kind: CustomResourceDefinition"),
+        "namespaced mode must not carry CRDs"
+    );
+    assert!(
+        !rendered[1]
+            .contains("kind: ClusterRole\nmetadata:\n  name: sagemaker-k8s-operator-manager-role")
+    );
     for (dir, _, _, kind) in JOB_CHARTS {
         let manifest = helm_template(&["job", &chart(dir), "-n", &namespace]).await;
         let output = cp
-            .kubectl_stdin(&["apply", "--dry-run=server", "-n", &namespace, "-f", "-"], &manifest)
+            .kubectl_stdin(
+                &["apply", "--dry-run=server", "-n", &namespace, "-f", "-"],
+                &manifest,
+            )
             .await
             .expect_success();
-        assert_contains(&output, &format!("{kind}.sagemaker.aws.amazon.com/job created (server dry run)"));
+        assert_contains(
+            &output,
+            &format!("{kind}.sagemaker.aws.amazon.com/job created (server dry run)"),
+        );
     }
 }
 
@@ -221,11 +277,20 @@ async fn job_charts_install_with_the_guides_chart_names_and_notes() {
     for (dir, chart_name, notes, kind) in JOB_CHARTS {
         let release = format!("{dir}-release");
         let output = cp
-            .helm(&["install", &release, &chart(dir), "-n", &namespace, "--wait=false"])
+            .helm(&[
+                "install",
+                &release,
+                &chart(dir),
+                "-n",
+                &namespace,
+                "--wait=false",
+            ])
             .await
             .expect_success();
         assert_contains(&output, notes);
-        cp.kubectl(&["get", kind, &release, "-n", &namespace]).await.expect_success();
+        cp.kubectl(&["get", kind, &release, "-n", &namespace])
+            .await
+            .expect_success();
         let list = cp.helm(&["ls", "-n", &namespace]).await.expect_success();
         assert_contains(&list, &format!("{chart_name}-0.1.0"));
     }
@@ -267,9 +332,33 @@ async fn installer_chart_installs_a_namespaced_operator_with_roles_only() {
         .stdout;
     assert!(args.contains(&format!("--namespace={namespace}")), "{args}");
     let sa = format!("system:serviceaccount:{namespace}:sagemaker-k8s-operator-default");
-    assert!(can_i(&sa, "watch", "trainingjobs.sagemaker.aws.amazon.com", Some(&namespace)).await);
-    assert!(can_i(&sa, "patch", "hostingdeployments.sagemaker.aws.amazon.com/status", Some(&namespace)).await);
-    assert!(!can_i(&sa, "list", "trainingjobs.sagemaker.aws.amazon.com", Some(&other)).await);
+    assert!(
+        can_i(
+            &sa,
+            "watch",
+            "trainingjobs.sagemaker.aws.amazon.com",
+            Some(&namespace)
+        )
+        .await
+    );
+    assert!(
+        can_i(
+            &sa,
+            "patch",
+            "hostingdeployments.sagemaker.aws.amazon.com/status",
+            Some(&namespace)
+        )
+        .await
+    );
+    assert!(
+        !can_i(
+            &sa,
+            "list",
+            "trainingjobs.sagemaker.aws.amazon.com",
+            Some(&other)
+        )
+        .await
+    );
     assert!(!can_i(&sa, "list", "trainingjobs.sagemaker.aws.amazon.com", None).await);
     assert!(can_i(&sa, "create", "tokenreviews.authentication.k8s.io", None).await);
 }
@@ -283,12 +372,35 @@ async fn generated_installers_apply_and_grant_least_privilege() {
 
     // Namespaced first: its Roles must be all the operator gets before the cluster-wide binding
     // of installer.yaml exists.
-    cp.kubectl(&["apply", "-f", &file("namespaced/crd.yaml")]).await.expect_success();
-    cp.kubectl(&["apply", "-f", &file("namespaced/operator.yaml")]).await.expect_success();
-    assert!(can_i(OPERATOR_SA, "update", "trainingjobs.sagemaker.aws.amazon.com", Some("default")).await);
-    assert!(!can_i(OPERATOR_SA, "update", "trainingjobs.sagemaker.aws.amazon.com", Some("kube-public")).await);
+    cp.kubectl(&["apply", "-f", &file("namespaced/crd.yaml")])
+        .await
+        .expect_success();
+    cp.kubectl(&["apply", "-f", &file("namespaced/operator.yaml")])
+        .await
+        .expect_success();
+    assert!(
+        can_i(
+            OPERATOR_SA,
+            "update",
+            "trainingjobs.sagemaker.aws.amazon.com",
+            Some("default")
+        )
+        .await
+    );
+    assert!(
+        !can_i(
+            OPERATOR_SA,
+            "update",
+            "trainingjobs.sagemaker.aws.amazon.com",
+            Some("kube-public")
+        )
+        .await
+    );
 
-    let output = cp.kubectl(&["apply", "-f", &file("installer.yaml")]).await.expect_success();
+    let output = cp
+        .kubectl(&["apply", "-f", &file("installer.yaml")])
+        .await
+        .expect_success();
     for object in [
         "namespace/sagemaker-k8s-operator-system",
         "serviceaccount/sagemaker-k8s-operator-default",
@@ -334,10 +446,19 @@ async fn generated_installers_apply_and_grant_least_privilege() {
     assert_eq!(container["name"], "manager");
     assert_eq!(pod["serviceAccountName"], "sagemaker-k8s-operator-default");
     assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
-    assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
     assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
-    assert_eq!(container["securityContext"]["allowPrivilegeEscalation"], false);
-    assert_eq!(container["securityContext"]["capabilities"]["drop"], serde_json::json!(["ALL"]));
+    assert_eq!(
+        container["securityContext"]["allowPrivilegeEscalation"],
+        false
+    );
+    assert_eq!(
+        container["securityContext"]["capabilities"]["drop"],
+        serde_json::json!(["ALL"])
+    );
     assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/healthz");
     assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/readyz");
     assert!(container["resources"]["limits"]["memory"].is_string());
@@ -364,22 +485,64 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         ("update", sagemaker("batchtransformjobs/finalizers")),
         ("create", "events".to_owned()),
     ] {
-        assert!(can_i(OPERATOR_SA, &verb, &resource, Some("kube-public")).await, "{verb} {resource}");
+        assert!(
+            can_i(OPERATOR_SA, &verb, &resource, Some("kube-public")).await,
+            "{verb} {resource}"
+        );
     }
-    assert!(can_i(OPERATOR_SA, "create", "tokenreviews.authentication.k8s.io", None).await);
-    assert!(can_i(OPERATOR_SA, "create", "subjectaccessreviews.authorization.k8s.io", None).await);
-    assert!(can_i(OPERATOR_SA, "update", "leases.coordination.k8s.io", Some(OPERATOR_NAMESPACE)).await);
+    assert!(
+        can_i(
+            OPERATOR_SA,
+            "create",
+            "tokenreviews.authentication.k8s.io",
+            None
+        )
+        .await
+    );
+    assert!(
+        can_i(
+            OPERATOR_SA,
+            "create",
+            "subjectaccessreviews.authorization.k8s.io",
+            None
+        )
+        .await
+    );
+    assert!(
+        can_i(
+            OPERATOR_SA,
+            "update",
+            "leases.coordination.k8s.io",
+            Some(OPERATOR_NAMESPACE)
+        )
+        .await
+    );
     // ...and nothing more.
     for (verb, resource, namespace) in [
-        ("delete", sagemaker("hostingdeployments"), Some("kube-public")),
+        (
+            "delete",
+            sagemaker("hostingdeployments"),
+            Some("kube-public"),
+        ),
         ("create", sagemaker("models"), Some("kube-public")),
         ("delete", sagemaker("models/status"), Some("kube-public")),
         ("get", "secrets".to_owned(), Some(OPERATOR_NAMESPACE)),
         ("list", "pods".to_owned(), Some("kube-public")),
-        ("update", "leases.coordination.k8s.io".to_owned(), Some("kube-public")),
-        ("delete", "customresourcedefinitions.apiextensions.k8s.io".to_owned(), None),
+        (
+            "update",
+            "leases.coordination.k8s.io".to_owned(),
+            Some("kube-public"),
+        ),
+        (
+            "delete",
+            "customresourcedefinitions.apiextensions.k8s.io".to_owned(),
+            None,
+        ),
     ] {
-        assert!(!can_i(OPERATOR_SA, verb, &resource, namespace).await, "{verb} {resource} must be denied");
+        assert!(
+            !can_i(OPERATOR_SA, verb, &resource, namespace).await,
+            "{verb} {resource} must be denied"
+        );
     }
 }
 
@@ -398,7 +561,14 @@ async fn every_sample_passes_server_side_validation() {
     assert_eq!(found, expected);
     for sample in SAMPLES {
         let output = cp
-            .kubectl(&["apply", "--dry-run=server", "-n", &namespace, "-f", &path(&format!("samples/{sample}"))])
+            .kubectl(&[
+                "apply",
+                "--dry-run=server",
+                "-n",
+                &namespace,
+                "-f",
+                &path(&format!("samples/{sample}")),
+            ])
             .await
             .expect_success();
         assert_contains(&output, "created (server dry run)");
@@ -419,9 +589,13 @@ async fn every_sample_passes_server_side_validation() {
 
 /// The `[[bin]] name` of a package's Cargo.toml (the first one).
 fn cargo_bin_name(package_dir: &str) -> String {
-    let manifest = std::fs::read_to_string(repo_root().join(package_dir).join("Cargo.toml")).unwrap();
+    let manifest =
+        std::fs::read_to_string(repo_root().join(package_dir).join("Cargo.toml")).unwrap();
     let bin = manifest.split("[[bin]]").nth(1).expect("a [[bin]] section");
-    let line = bin.lines().find(|line| line.trim_start().starts_with("name")).expect("a bin name");
+    let line = bin
+        .lines()
+        .find(|line| line.trim_start().starts_with("name"))
+        .expect("a bin name");
     line.split('"').nth(1).expect("a quoted name").to_owned()
 }
 
@@ -434,24 +608,43 @@ fn dockerfile_builds_a_static_non_root_image_of_the_operator_binary() {
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .collect();
-    let from: Vec<&&str> = instructions.iter().filter(|line| line.starts_with("FROM ")).collect();
+    let from: Vec<&&str> = instructions
+        .iter()
+        .filter(|line| line.starts_with("FROM "))
+        .collect();
     assert!(from.len() >= 2, "multi-stage: {from:?}");
     assert!(from[0].ends_with(" AS builder"), "{}", from[0]);
-    assert!(from.last().unwrap().contains("distroless/static"), "small static final image: {}", from.last().unwrap());
+    assert!(
+        from.last().unwrap().contains("distroless/static"),
+        "small static final image: {}",
+        from.last().unwrap()
+    );
     let final_stage = dockerfile.rsplit_once("\nFROM ").unwrap().1;
-    assert!(final_stage.contains("\nUSER 65532:65532\n"), "non-root user in the final stage");
+    assert!(
+        final_stage.contains("\nUSER 65532:65532\n"),
+        "non-root user in the final stage"
+    );
     let binary = cargo_bin_name("crates/operator");
     assert_eq!(binary, "sagemaker-k8s-operator");
-    assert!(dockerfile.contains(&format!("-p {binary} --bin {binary}")), "builds the operator's bin");
+    assert!(
+        dockerfile.contains(&format!("-p {binary} --bin {binary}")),
+        "builds the operator's bin"
+    );
     assert!(dockerfile.contains("musl"), "a static musl build");
     assert!(final_stage.contains(&format!("COPY --from=builder /{binary} /{binary}")));
     assert!(final_stage.contains(&format!("ENTRYPOINT [\"/{binary}\"]")));
     // The Deployment runs the same path.
-    let deployment = std::fs::read_to_string(repo_root().join("deploy/charts/installer/templates/deployment.yaml")).unwrap();
+    let deployment = std::fs::read_to_string(
+        repo_root().join("deploy/charts/installer/templates/deployment.yaml"),
+    )
+    .unwrap();
     assert!(deployment.contains(&format!("command: [\"/{binary}\"]")));
     let ignore = std::fs::read_to_string(repo_root().join(".dockerignore")).unwrap();
     for excluded in ["target/", ".git/", ".sandbox/"] {
-        assert!(ignore.lines().any(|line| line == excluded), "{excluded} in .dockerignore");
+        assert!(
+            ignore.lines().any(|line| line == excluded),
+            "{excluded} in .dockerignore"
+        );
     }
 }
 
@@ -468,7 +661,13 @@ fn krew_manifest_installs_the_smlogs_binary() {
     assert!(!platforms.is_empty());
     for platform in platforms {
         assert_eq!(platform["bin"], binary.as_str());
-        assert!(platform["files"].as_array().unwrap().iter().any(|file| file["from"] == binary.as_str()));
+        assert!(
+            platform["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|file| file["from"] == binary.as_str())
+        );
         assert_eq!(platform["sha256"].as_str().unwrap().len(), 64);
     }
 }
@@ -502,27 +701,51 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
     let has_run = Command::new(&operator)
         .args(["run", "--help"])
         .output()
-        .map(|output| output.status.success() && String::from_utf8_lossy(&output.stdout).contains("--metrics-bind-address"))
+        .map(|output| {
+            output.status.success()
+                && String::from_utf8_lossy(&output.stdout).contains("--metrics-bind-address")
+        })
         .unwrap_or(false);
     if !has_run {
-        eprintln!("SKIPPED: {} has no `run` command yet (operator not built or not written)", operator.display());
+        eprintln!(
+            "SKIPPED: {} has no `run` command yet (operator not built or not written)",
+            operator.display()
+        );
         return;
     }
     let base = tempfile_dir();
     let dir = base.join("sandbox");
     let guard = SandboxGuard { dir: dir.clone() };
-    let output = sandbox_command(&dir, &["up", "--no-build", "--time-scale", "0.02", "--timeout", "240"])
-        .output()
-        .expect("running scripts/sandbox up");
+    let output = sandbox_command(
+        &dir,
+        &[
+            "up",
+            "--no-build",
+            "--time-scale",
+            "0.02",
+            "--timeout",
+            "240",
+        ],
+    )
+    .output()
+    .expect("running scripts/sandbox up");
     let log = |name: &str| std::fs::read_to_string(dir.join("logs").join(name)).unwrap_or_default();
     assert!(
         output.status.success(),
         "sandbox up failed:\n{}\n--- operator log tail ---\n{}",
         String::from_utf8_lossy(&output.stderr),
-        log("operator.log").lines().rev().take(40).collect::<Vec<_>>().join("\n")
+        log("operator.log")
+            .lines()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("all samples reached a final status"), "{stderr}");
+    assert!(
+        stderr.contains("all samples reached a final status"),
+        "{stderr}"
+    );
 
     let pids: Vec<u32> = ["etcd", "kube-apiserver", "emulator", "operator"]
         .iter()
@@ -534,7 +757,10 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
                 .unwrap()
         })
         .collect();
-    assert!(pids.iter().all(|pid| process_is_running(*pid)), "all four run after up");
+    assert!(
+        pids.iter().all(|pid| process_is_running(*pid)),
+        "all four run after up"
+    );
 
     // The final statuses, read through the sandbox's own kubeconfig and PATH.
     let env = dir.join("env");
@@ -550,32 +776,85 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     for (kind, name, path, expected) in [
-        ("trainingjob", "xgboost-mnist", ".status.trainingJobStatus", "Completed"),
-        ("trainingjob", "spot-xgboost-mnist", ".status.trainingJobStatus", "Completed"),
-        ("trainingjob", "xgboost-mnist-custom-endpoint", ".status.trainingJobStatus", "Completed"),
-        ("hyperparametertuningjob", "xgboost-mnist-hpo", ".status.hyperParameterTuningJobStatus", "Completed"),
+        (
+            "trainingjob",
+            "xgboost-mnist",
+            ".status.trainingJobStatus",
+            "Completed",
+        ),
+        (
+            "trainingjob",
+            "spot-xgboost-mnist",
+            ".status.trainingJobStatus",
+            "Completed",
+        ),
+        (
+            "trainingjob",
+            "xgboost-mnist-custom-endpoint",
+            ".status.trainingJobStatus",
+            "Completed",
+        ),
+        (
+            "hyperparametertuningjob",
+            "xgboost-mnist-hpo",
+            ".status.hyperParameterTuningJobStatus",
+            "Completed",
+        ),
         ("model", "xgboost-mnist-model", ".status.status", "Created"),
-        ("batchtransformjob", "xgboost-mnist-batch-transform", ".status.transformJobStatus", "Completed"),
-        ("hostingdeployment", "host-xgboost", ".status.endpointStatus", "InService"),
-        ("hostingdeployment", "host-xgboost-multi-model", ".status.endpointStatus", "InService"),
+        (
+            "batchtransformjob",
+            "xgboost-mnist-batch-transform",
+            ".status.transformJobStatus",
+            "Completed",
+        ),
+        (
+            "hostingdeployment",
+            "host-xgboost",
+            ".status.endpointStatus",
+            "InService",
+        ),
+        (
+            "hostingdeployment",
+            "host-xgboost-multi-model",
+            ".status.endpointStatus",
+            "InService",
+        ),
     ] {
         assert_eq!(kubectl_get(kind, name, path), expected, "{kind} {name}");
     }
 
     // Rerunning up on a running sandbox keeps the same processes.
-    let again = sandbox_command(&dir, &["up", "--no-build", "--no-samples"]).output().unwrap();
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
-    assert_eq!(std::fs::read_to_string(dir.join("pids/operator.pid")).unwrap().trim(), pids[3].to_string());
+    let again = sandbox_command(&dir, &["up", "--no-build", "--no-samples"])
+        .output()
+        .unwrap();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("pids/operator.pid"))
+            .unwrap()
+            .trim(),
+        pids[3].to_string()
+    );
 
     let down = sandbox_command(&dir, &["down"]).output().unwrap();
-    assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
     drop(guard);
     for pid in pids {
         assert!(!process_is_running(pid), "pid {pid} still runs after down");
     }
     assert!(!dir.exists(), "down removes the sandbox directory");
     let status = sandbox_command(&dir, &["status"]).output().unwrap();
-    assert!(!status.status.success(), "status reports a stopped sandbox as not running");
+    assert!(
+        !status.status.success(),
+        "status reports a stopped sandbox as not running"
+    );
     let _ = std::fs::remove_dir_all(base);
 }
 

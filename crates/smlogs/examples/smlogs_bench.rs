@@ -24,14 +24,21 @@ async fn seed_job(logs: &aws_sdk_cloudwatchlogs::Client, job: &str, events: usiz
     let per_stream = events / INSTANCES;
     for instance in 1..=INSTANCES {
         let stream = format!("{job}/algo-{instance}-1700000000");
-        logs.create_log_stream().log_group_name(GROUP).log_stream_name(&stream).send().await.expect("CreateLogStream");
+        logs.create_log_stream()
+            .log_group_name(GROUP)
+            .log_stream_name(&stream)
+            .send()
+            .await
+            .expect("CreateLogStream");
         for chunk_start in (0..per_stream).step_by(5_000) {
             let batch: Vec<InputLogEvent> = (chunk_start..(chunk_start + 5_000).min(per_stream))
                 .map(|i| {
                     InputLogEvent::builder()
                         // Instances interleave in time, so the merge has real work to do.
                         .timestamp(base + (i * INSTANCES + instance) as i64)
-                        .message(format!("[{i}] algo-{instance} train-error:0.{i:05} validation-error:0.{i:05}"))
+                        .message(format!(
+                            "[{i}] algo-{instance} train-error:0.{i:05} validation-error:0.{i:05}"
+                        ))
                         .build()
                         .expect("event")
                 })
@@ -48,8 +55,11 @@ async fn seed_job(logs: &aws_sdk_cloudwatchlogs::Client, job: &str, events: usiz
 }
 
 async fn create_object(namespace: &str, name: &str, job: &str) {
-    let api: Api<DynamicObject> =
-        Api::namespaced_with(control_plane().await.client(), namespace, &ApiResource::erase::<TrainingJob>(&()));
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        control_plane().await.client(),
+        namespace,
+        &ApiResource::erase::<TrainingJob>(&()),
+    );
     let object: DynamicObject = serde_json::from_value(json!({
         "apiVersion": "sagemaker.aws.amazon.com/v1", "kind": "TrainingJob", "metadata": {"name": name},
         "spec": {
@@ -62,21 +72,40 @@ async fn create_object(namespace: &str, name: &str, job: &str) {
         }
     }))
     .expect("object");
-    api.create(&PostParams::default(), &object).await.expect("create object");
+    api.create(&PostParams::default(), &object)
+        .await
+        .expect("create object");
     let status = json!({"status": {"trainingJobStatus": "Completed", "secondaryStatus": "Completed", "sageMakerTrainingJobName": job}});
-    api.patch_status(name, &PatchParams::default(), &Patch::Merge(status)).await.expect("status");
+    api.patch_status(name, &PatchParams::default(), &Patch::Merge(status))
+        .await
+        .expect("status");
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|line| line.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?.trim().parse().ok())
+    status.lines().find_map(|line| {
+        line.strip_prefix("VmHWM:")?
+            .trim()
+            .strip_suffix("kB")?
+            .trim()
+            .parse()
+            .ok()
+    })
 }
 
 /// Runs `kubectl-smlogs trainingjob NAME -f` to completion; returns (lines, seconds, peak RSS).
 async fn run_follow(emulator: &Emulator, namespace: &str, name: &str) -> (u64, f64, u64) {
     let started = Instant::now();
     let mut child = tokio::process::Command::new(workspace_binary("kubectl-smlogs"))
-        .args(["trainingjob", name, "-n", namespace, "-f", "--poll-interval", "200ms"])
+        .args([
+            "trainingjob",
+            name,
+            "-n",
+            namespace,
+            "-f",
+            "--poll-interval",
+            "200ms",
+        ])
         .env("KUBECONFIG", control_plane().await.kubeconfig_path())
         .envs(emulator.sdk_env())
         .stdout(std::process::Stdio::piped())
@@ -104,10 +133,15 @@ async fn run_follow(emulator: &Emulator, namespace: &str, name: &str) -> (u64, f
 
 #[tokio::main]
 async fn main() {
-    let large: usize = std::env::var("SMLOGS_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let large: usize = std::env::var("SMLOGS_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let small = (large / 10).max(INSTANCES);
     let cp = control_plane().await;
-    cp.apply_crds(&sagemaker_k8s_api::all_crds()).await.expect("CRDs");
+    cp.apply_crds(&sagemaker_k8s_api::all_crds())
+        .await
+        .expect("CRDs");
     let namespace = cp.create_namespace("smlogs-bench").await;
     let emulator = Emulator::start(&[]).await;
     let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
@@ -115,7 +149,13 @@ async fn main() {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(TEST_REGION))
             .endpoint_url(&emulator.endpoint)
-            .credentials_provider(Credentials::new("AKIDBENCH", "bench-secret", None, None, "bench"))
+            .credentials_provider(Credentials::new(
+                "AKIDBENCH",
+                "bench-secret",
+                None,
+                None,
+                "bench",
+            ))
             .build(),
     );
     for (name, events) in [("bench-small", small), ("bench-large", large)] {
@@ -123,7 +163,10 @@ async fn main() {
         seed_job(&logs, name, events).await;
         create_object(&namespace, name, name).await;
         let seeded = events / INSTANCES * INSTANCES;
-        println!("{name}: seeded {seeded} events in {INSTANCES} streams in {:.1}s", seeding.elapsed().as_secs_f64());
+        println!(
+            "{name}: seeded {seeded} events in {INSTANCES} streams in {:.1}s",
+            seeding.elapsed().as_secs_f64()
+        );
         let (count, seconds, peak) = run_follow(&emulator, &namespace, name).await;
         assert_eq!(count as usize, seeded, "every event printed once");
         println!(

@@ -62,7 +62,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// Each kind: canonical subcommand name (as the guide lists it), what users may type instead
 /// (compared ignoring case), whether the guide lists it.
 const KINDS: [(JobKind, &str, &[&str], bool); 3] = [
-    (JobKind::BatchTransformJob, "BatchTransformJob", &["batchtransformjobs", "batchtransform"], true),
+    (
+        JobKind::BatchTransformJob,
+        "BatchTransformJob",
+        &["batchtransformjobs", "batchtransform"],
+        true,
+    ),
     (JobKind::TrainingJob, "TrainingJob", &["trainingjobs"], true),
     (
         JobKind::HyperparameterTuningJob,
@@ -78,10 +83,15 @@ fn root_help_template() -> String {
     let mut commands = String::new();
     for (_, name, _, listed) in KINDS {
         if listed {
-            commands.push_str(&format!("  {name:<HELP_COLUMN$}View {name} logs via Kubernetes\n"));
+            commands.push_str(&format!(
+                "  {name:<HELP_COLUMN$}View {name} logs via Kubernetes\n"
+            ));
         }
     }
-    commands.push_str(&format!("  {:<HELP_COLUMN$}Help about any command\n", "help"));
+    commands.push_str(&format!(
+        "  {:<HELP_COLUMN$}Help about any command\n",
+        "help"
+    ));
     format!(
         "{{about}}\n\nUsage:\n  {{usage}}\n\nAliases:\n  smlogs, SMLogs, Smlogs\n\n\
          Available Commands:\n{commands}\nFlags:\n  -h, --help   help for smlogs\n\n\
@@ -98,7 +108,9 @@ pub fn command() -> Command {
         .subcommand_required(true)
         .disable_version_flag(true);
     for (_, name, _, listed) in KINDS {
-        let sub = Command::new(name).about(format!("View {name} logs via Kubernetes")).hide(!listed);
+        let sub = Command::new(name)
+            .about(format!("View {name} logs via Kubernetes"))
+            .hide(!listed);
         root = root.subcommand(LogArgs::augment_args(sub));
     }
     root
@@ -112,7 +124,11 @@ pub fn root_help() -> String {
 /// Replaces the kind the user typed (any case, singular or plural) by its subcommand name, so
 /// `trainingjobs`, `TRAININGJOB` and `TrainingJob` all work. Only the first argument is a kind.
 pub fn normalize_kind_argument(mut args: Vec<OsString>) -> Vec<OsString> {
-    if let Some(typed) = args.get(1).and_then(|arg| arg.to_str()).map(str::to_ascii_lowercase) {
+    if let Some(typed) = args
+        .get(1)
+        .and_then(|arg| arg.to_str())
+        .map(str::to_ascii_lowercase)
+    {
         for (_, name, aliases, _) in KINDS {
             if typed == name.to_ascii_lowercase() || aliases.contains(&typed.as_str()) {
                 args[1] = OsString::from(name);
@@ -132,8 +148,15 @@ pub struct Invocation {
 pub fn parse(args: Vec<OsString>) -> Result<Invocation, clap::Error> {
     let matches = command().try_get_matches_from(normalize_kind_argument(args))?;
     let (name, sub_matches) = matches.subcommand().expect("a subcommand is required");
-    let kind = KINDS.iter().find(|(_, canonical, _, _)| *canonical == name).map(|(kind, ..)| *kind).expect("only known subcommands parse");
-    Ok(Invocation { kind, args: LogArgs::from_arg_matches(sub_matches)? })
+    let kind = KINDS
+        .iter()
+        .find(|(_, canonical, _, _)| *canonical == name)
+        .map(|(kind, ..)| *kind)
+        .expect("only known subcommands parse");
+    Ok(Invocation {
+        kind,
+        args: LogArgs::from_arg_matches(sub_matches)?,
+    })
 }
 
 #[cfg(test)]
@@ -151,10 +174,15 @@ mod tests {
             assert_eq!(invocation.kind, JobKind::TrainingJob, "{typed}");
         }
         for typed in ["batchtransformjob", "BatchTransformJobs"] {
-            assert_eq!(parse(args(&["kubectl-smlogs", typed, "x"])).unwrap().kind, JobKind::BatchTransformJob);
+            assert_eq!(
+                parse(args(&["kubectl-smlogs", typed, "x"])).unwrap().kind,
+                JobKind::BatchTransformJob
+            );
         }
         assert_eq!(
-            parse(args(&["kubectl-smlogs", "hyperparametertuningjobs", "x"])).unwrap().kind,
+            parse(args(&["kubectl-smlogs", "hyperparametertuningjobs", "x"]))
+                .unwrap()
+                .kind,
             JobKind::HyperparameterTuningJob
         );
         assert!(parse(args(&["kubectl-smlogs", "model", "x"])).is_err());
@@ -163,12 +191,31 @@ mod tests {
     #[test]
     fn flags_parse() {
         let invocation = parse(args(&[
-            "kubectl-smlogs", "trainingjob", "job", "-n", "ns", "-f", "-p", "algo-2", "--tail", "5",
-            "--since", "1h30m", "-o", "json", "--timestamps", "rfc3339", "--poll-interval", "250ms",
+            "kubectl-smlogs",
+            "trainingjob",
+            "job",
+            "-n",
+            "ns",
+            "-f",
+            "-p",
+            "algo-2",
+            "--tail",
+            "5",
+            "--since",
+            "1h30m",
+            "-o",
+            "json",
+            "--timestamps",
+            "rfc3339",
+            "--poll-interval",
+            "250ms",
         ]))
         .unwrap();
         let a = invocation.args;
-        assert_eq!((a.name.as_str(), a.namespace.as_deref(), a.follow), ("job", Some("ns"), true));
+        assert_eq!(
+            (a.name.as_str(), a.namespace.as_deref(), a.follow),
+            ("job", Some("ns"), true)
+        );
         assert_eq!(a.log_search_prefix.as_deref(), Some("algo-2"));
         assert_eq!(a.tail, Some(5));
         assert_eq!(a.since, Some(Duration::from_secs(5400)));
@@ -180,8 +227,16 @@ mod tests {
     #[test]
     fn root_help_lists_the_guides_commands_only() {
         let help = root_help();
-        assert!(help.starts_with("View Amazon SageMaker logs via Kubernetes\n\nUsage:\n  smlogs [command]\n"), "{help}");
-        assert!(help.contains("  BatchTransformJob       View BatchTransformJob logs via Kubernetes\n"), "{help}");
+        assert!(
+            help.starts_with(
+                "View Amazon SageMaker logs via Kubernetes\n\nUsage:\n  smlogs [command]\n"
+            ),
+            "{help}"
+        );
+        assert!(
+            help.contains("  BatchTransformJob       View BatchTransformJob logs via Kubernetes\n"),
+            "{help}"
+        );
         assert!(!help.contains("Hyperparameter"), "{help}");
     }
 }

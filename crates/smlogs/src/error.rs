@@ -8,7 +8,11 @@ pub enum SmlogsError {
     #[error("reading the kubeconfig: {0}")]
     Kubeconfig(String),
     #[error("{kind} \"{name}\" not found in namespace \"{namespace}\"")]
-    ObjectNotFound { kind: &'static str, name: String, namespace: String },
+    ObjectNotFound {
+        kind: &'static str,
+        name: String,
+        namespace: String,
+    },
     #[error("reading {kind} \"{name}\" from Kubernetes: {source}")]
     Kubernetes {
         kind: &'static str,
@@ -20,7 +24,11 @@ pub enum SmlogsError {
         "{kind} \"{name}\" has not been created in SageMaker yet (its status has no SageMaker job name); \
          check its status with `kubectl describe {kind_lower} {name}` and the operator's logs"
     )]
-    NotCreatedInSageMaker { kind: &'static str, kind_lower: String, name: String },
+    NotCreatedInSageMaker {
+        kind: &'static str,
+        kind_lower: String,
+        name: String,
+    },
     #[error("{kind} \"{name}\" has no region in its spec")]
     RegionMissing { kind: &'static str, name: String },
     #[error(
@@ -28,12 +36,17 @@ pub enum SmlogsError {
          ~/.aws profile, SSO, web identity or instance role)"
     )]
     NoCredentials(String),
-    #[error(
-        "SageMaker job \"{job}\" has no log streams in log group \"{group}\" yet{hint}"
-    )]
-    NoLogStreams { job: String, group: String, hint: &'static str },
+    #[error("SageMaker job \"{job}\" has no log streams in log group \"{group}\" yet{hint}")]
+    NoLogStreams {
+        job: String,
+        group: String,
+        hint: &'static str,
+    },
     #[error("CloudWatch Logs {operation} failed: {message}")]
-    CloudWatch { operation: &'static str, message: String },
+    CloudWatch {
+        operation: &'static str,
+        message: String,
+    },
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
     #[error("--start-time \"{value}\" is not an RFC 3339 time: {reason}")]

@@ -34,6 +34,7 @@ pub async fn stream_job_logs(
     options: &ReadOptions,
     sink: &mut impl FnMut(&str, &LogEvent) -> Result<(), SmlogsError>,
     mut on_waiting: impl FnMut(&str),
+    mut end_of_round: impl FnMut() -> Result<(), SmlogsError>,
 ) -> Result<u64, SmlogsError> {
     let group = first_summary.kind.log_group();
     let job = first_summary.sagemaker_name.clone();
@@ -55,15 +56,24 @@ pub async fn stream_job_logs(
         let round = async {
             let names = source.stream_names(group, &options.stream_prefix).await?;
             let position = match tail_pending {
-                Some(count) => ReadPosition::Newest { count: count as i32, start_ms: options.start_ms },
-                None => ReadPosition::FromHead { start_ms: options.start_ms },
+                Some(count) => ReadPosition::Newest {
+                    count: count as i32,
+                    start_ms: options.start_ms,
+                },
+                None => ReadPosition::FromHead {
+                    start_ms: options.start_ms,
+                },
             };
             streams.add_new(names, &position);
             if streams.is_empty() {
                 return Ok(None);
             }
             let count = match tail_pending {
-                Some(count) => streams.write_tail(source, group, count as usize, &mut *sink).await?,
+                Some(count) => {
+                    streams
+                        .write_tail(source, group, count as usize, &mut *sink)
+                        .await?
+                }
                 None => streams.write_available(source, group, &mut *sink).await?,
             };
             Ok::<_, SmlogsError>(Some(count))
@@ -79,7 +89,11 @@ pub async fn stream_job_logs(
                     return Err(SmlogsError::NoLogStreams {
                         job,
                         group: group.to_owned(),
-                        hint: if options.follow { "" } else { "; run with -f to wait for them" },
+                        hint: if options.follow {
+                            ""
+                        } else {
+                            "; run with -f to wait for them"
+                        },
                     });
                 }
                 if !said_waiting {
@@ -99,6 +113,8 @@ pub async fn stream_job_logs(
             }
             Err(error) => return Err(error),
         }
+        // Followed lines are read by people as they come: hand them over after every poll.
+        end_of_round()?;
         if !options.follow || terminal {
             return Ok(written.get());
         }
@@ -156,12 +172,23 @@ mod tests {
 
     #[tokio::test]
     async fn follow_prints_every_event_once_and_stops_after_the_terminal_read() {
-        let logs = MemoryLogs { page_size: Some(2), ..Default::default() };
+        let logs = MemoryLogs {
+            page_size: Some(2),
+            ..Default::default()
+        };
         let status = ScriptedStatus {
             logs: &logs,
             steps: RefCell::new(vec![
                 ("InProgress", vec![("j/algo-1", 1), ("j/algo-1", 2)]),
-                ("InProgress", vec![("j/algo-2", 2), ("j/algo-1", 3), ("j/algo-1", 4), ("j/algo-1", 5)]),
+                (
+                    "InProgress",
+                    vec![
+                        ("j/algo-2", 2),
+                        ("j/algo-1", 3),
+                        ("j/algo-1", 4),
+                        ("j/algo-1", 5),
+                    ],
+                ),
                 // Events written before the job turned terminal must still be printed.
                 ("Completed", vec![("j/algo-2", 9)]),
             ]),
@@ -178,39 +205,76 @@ mod tests {
                 Ok(())
             },
             |_| waits += 1,
+            || Ok(()),
         )
         .await
         .unwrap();
         assert_eq!(waits, 1, "the first poll had no streams yet");
         assert_eq!(count, 7);
-        assert_eq!(seen, ["j/algo-1:1", "j/algo-1:2", "j/algo-2:2", "j/algo-1:3", "j/algo-1:4", "j/algo-1:5", "j/algo-2:9"]);
+        assert_eq!(
+            seen,
+            [
+                "j/algo-1:1",
+                "j/algo-1:2",
+                "j/algo-2:2",
+                "j/algo-1:3",
+                "j/algo-1:4",
+                "j/algo-1:5",
+                "j/algo-2:9"
+            ]
+        );
         assert!(status.steps.borrow().is_empty());
     }
 
     #[tokio::test]
     async fn without_follow_no_streams_is_an_error_that_suggests_follow() {
         let logs = MemoryLogs::default();
-        let status = ScriptedStatus { logs: &logs, steps: RefCell::new(vec![]) };
-        let error = stream_job_logs(&logs, &status, summary("InProgress"), &options(false), &mut |_, _| Ok(()), |_| {})
-            .await
-            .unwrap_err();
+        let status = ScriptedStatus {
+            logs: &logs,
+            steps: RefCell::new(vec![]),
+        };
+        let error = stream_job_logs(
+            &logs,
+            &status,
+            summary("InProgress"),
+            &options(false),
+            &mut |_, _| Ok(()),
+            |_| {},
+            || Ok(()),
+        )
+        .await
+        .unwrap_err();
         assert!(error.to_string().contains("no log streams"), "{error}");
         assert!(error.to_string().contains("-f"), "{error}");
     }
 
     #[tokio::test]
     async fn throttling_in_follow_mode_is_retried_without_loss() {
-        let logs = MemoryLogs { page_size: Some(1), ..Default::default() };
+        let logs = MemoryLogs {
+            page_size: Some(1),
+            ..Default::default()
+        };
         for t in 0..4 {
             logs.push("j/algo-1", t, "x");
         }
         *logs.fail_next_reads.borrow_mut() = 3;
-        let status = ScriptedStatus { logs: &logs, steps: RefCell::new(vec![]) };
+        let status = ScriptedStatus {
+            logs: &logs,
+            steps: RefCell::new(vec![]),
+        };
         let mut seen = Vec::new();
-        let count = stream_job_logs(&logs, &status, summary("Completed"), &options(true), &mut |_, e| {
-            seen.push(e.timestamp_ms);
-            Ok(())
-        }, |_| {})
+        let count = stream_job_logs(
+            &logs,
+            &status,
+            summary("Completed"),
+            &options(true),
+            &mut |_, e| {
+                seen.push(e.timestamp_ms);
+                Ok(())
+            },
+            |_| {},
+            || Ok(()),
+        )
         .await
         .unwrap();
         assert_eq!((count, seen), (4, vec![0, 1, 2, 3]));

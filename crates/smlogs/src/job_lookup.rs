@@ -40,7 +40,9 @@ impl JobKind {
     /// CloudWatch log group SageMaker writes this kind's jobs to.
     pub fn log_group(self) -> &'static str {
         match self {
-            JobKind::TrainingJob | JobKind::HyperparameterTuningJob => "/aws/sagemaker/TrainingJobs",
+            JobKind::TrainingJob | JobKind::HyperparameterTuningJob => {
+                "/aws/sagemaker/TrainingJobs"
+            }
             JobKind::BatchTransformJob => "/aws/sagemaker/TransformJobs",
         }
     }
@@ -83,22 +85,38 @@ impl JobSummary {
 }
 
 fn string_at<'a>(object: &'a Value, pointer: &str) -> Option<&'a str> {
-    object.pointer(pointer).and_then(Value::as_str).filter(|text| !text.is_empty())
+    object
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .filter(|text| !text.is_empty())
 }
 
 /// Pulls the summary out of an object's JSON (`spec` and `status` as the CRDs define them).
-pub fn summarize(kind: JobKind, object_name: &str, object: &Value) -> Result<JobSummary, SmlogsError> {
+pub fn summarize(
+    kind: JobKind,
+    object_name: &str,
+    object: &Value,
+) -> Result<JobSummary, SmlogsError> {
     let (name_field, status_field) = match kind {
-        JobKind::BatchTransformJob => ("/status/sageMakerTransformJobName", "/status/transformJobStatus"),
-        _ => ("/status/sageMakerTrainingJobName", "/status/trainingJobStatus"),
+        JobKind::BatchTransformJob => (
+            "/status/sageMakerTransformJobName",
+            "/status/transformJobStatus",
+        ),
+        _ => (
+            "/status/sageMakerTrainingJobName",
+            "/status/trainingJobStatus",
+        ),
     };
-    let sagemaker_name = string_at(object, name_field).ok_or_else(|| SmlogsError::NotCreatedInSageMaker {
+    let sagemaker_name =
+        string_at(object, name_field).ok_or_else(|| SmlogsError::NotCreatedInSageMaker {
+            kind: kind.kind_name(),
+            kind_lower: kind.kind_name().to_ascii_lowercase(),
+            name: object_name.to_owned(),
+        })?;
+    let region = string_at(object, "/spec/region").ok_or_else(|| SmlogsError::RegionMissing {
         kind: kind.kind_name(),
-        kind_lower: kind.kind_name().to_ascii_lowercase(),
         name: object_name.to_owned(),
     })?;
-    let region = string_at(object, "/spec/region")
-        .ok_or_else(|| SmlogsError::RegionMissing { kind: kind.kind_name(), name: object_name.to_owned() })?;
     Ok(JobSummary {
         kind,
         object_name: object_name.to_owned(),
@@ -111,24 +129,39 @@ pub fn summarize(kind: JobKind, object_name: &str, object: &Value) -> Result<Job
 
 /// A Kubernetes client from the kubeconfig (`--kubeconfig`, else `KUBECONFIG`, else
 /// `~/.kube/config`) and `--context`, plus that context's namespace.
-pub async fn kube_client(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<(Client, String), SmlogsError> {
-    let options = KubeConfigOptions { context: context.map(str::to_owned), cluster: None, user: None };
+pub async fn kube_client(
+    kubeconfig: Option<&Path>,
+    context: Option<&str>,
+) -> Result<(Client, String), SmlogsError> {
+    let options = KubeConfigOptions {
+        context: context.map(str::to_owned),
+        cluster: None,
+        user: None,
+    };
     let config = match kubeconfig {
         Some(path) => {
-            let file = Kubeconfig::read_from(path).map_err(|error| SmlogsError::Kubeconfig(format!("{}: {error}", path.display())))?;
+            let file = Kubeconfig::read_from(path)
+                .map_err(|error| SmlogsError::Kubeconfig(format!("{}: {error}", path.display())))?;
             Config::from_custom_kubeconfig(file, &options).await
         }
         None => Config::from_kubeconfig(&options).await,
     }
     .map_err(|error| SmlogsError::Kubeconfig(error.to_string()))?;
     let namespace = config.default_namespace.clone();
-    let client = Client::try_from(config).map_err(|error| SmlogsError::Kubeconfig(error.to_string()))?;
+    let client =
+        Client::try_from(config).map_err(|error| SmlogsError::Kubeconfig(error.to_string()))?;
     Ok((client, namespace))
 }
 
 /// Reads one object as JSON.
-pub async fn fetch_object(client: &Client, namespace: &str, kind: JobKind, name: &str) -> Result<DynamicObject, SmlogsError> {
-    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &kind.api_resource());
+pub async fn fetch_object(
+    client: &Client,
+    namespace: &str,
+    kind: JobKind,
+    name: &str,
+) -> Result<DynamicObject, SmlogsError> {
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), namespace, &kind.api_resource());
     match api.get_opt(name).await {
         Ok(Some(object)) => Ok(object),
         Ok(None) => Err(SmlogsError::ObjectNotFound {
@@ -136,11 +169,20 @@ pub async fn fetch_object(client: &Client, namespace: &str, kind: JobKind, name:
             name: name.to_owned(),
             namespace: namespace.to_owned(),
         }),
-        Err(source) => Err(SmlogsError::Kubernetes { kind: kind.kind_name(), name: name.to_owned(), source }),
+        Err(source) => Err(SmlogsError::Kubernetes {
+            kind: kind.kind_name(),
+            name: name.to_owned(),
+            source,
+        }),
     }
 }
 
-pub async fn fetch_summary(client: &Client, namespace: &str, kind: JobKind, name: &str) -> Result<JobSummary, SmlogsError> {
+pub async fn fetch_summary(
+    client: &Client,
+    namespace: &str,
+    kind: JobKind,
+    name: &str,
+) -> Result<JobSummary, SmlogsError> {
     let object = fetch_object(client, namespace, kind, name).await?;
     let json = serde_json::to_value(&object).expect("a DynamicObject serializes");
     summarize(kind, name, &json)
@@ -149,10 +191,15 @@ pub async fn fetch_summary(client: &Client, namespace: &str, kind: JobKind, name
 /// Whether `name` is one SageMaker gives to training jobs of tuning job `tuning_name`:
 /// `<tuning>-<NNN>-<8 hex>`.
 pub fn is_spawned_training_job_name(tuning_name: &str, name: &str) -> bool {
-    let Some(rest) = name.strip_prefix(tuning_name).and_then(|rest| rest.strip_prefix('-')) else {
+    let Some(rest) = name
+        .strip_prefix(tuning_name)
+        .and_then(|rest| rest.strip_prefix('-'))
+    else {
         return false;
     };
-    let Some((number, suffix)) = rest.split_once('-') else { return false };
+    let Some((number, suffix)) = rest.split_once('-') else {
+        return false;
+    };
     number.len() == 3
         && number.bytes().all(|b| b.is_ascii_digit())
         && suffix.len() == 8
@@ -168,25 +215,40 @@ pub async fn spawned_training_jobs(
 ) -> Result<Vec<(String, Option<String>)>, SmlogsError> {
     let tuning_uid = tuning.metadata.uid.clone();
     let tuning_json = serde_json::to_value(tuning).expect("a DynamicObject serializes");
-    let tuning_sagemaker_name = string_at(&tuning_json, "/status/sageMakerHyperParameterTuningJobName").map(str::to_owned);
-    let api: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), namespace, &JobKind::TrainingJob.api_resource());
+    let tuning_sagemaker_name =
+        string_at(&tuning_json, "/status/sageMakerHyperParameterTuningJobName").map(str::to_owned);
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &JobKind::TrainingJob.api_resource(),
+    );
     let tuning_object_name = tuning.metadata.name.clone().unwrap_or_default();
-    let list = api.list(&ListParams::default()).await.map_err(|source| SmlogsError::Kubernetes {
-        kind: "TrainingJob",
-        name: format!("(list for {tuning_object_name})"),
-        source,
-    })?;
+    let list =
+        api.list(&ListParams::default())
+            .await
+            .map_err(|source| SmlogsError::Kubernetes {
+                kind: "TrainingJob",
+                name: format!("(list for {tuning_object_name})"),
+                source,
+            })?;
     let mut found = Vec::new();
     for job in list.items {
         let name = job.metadata.name.clone().unwrap_or_default();
         let json = serde_json::to_value(&job).expect("a DynamicObject serializes");
-        let sagemaker_name = string_at(&json, "/status/sageMakerTrainingJobName").map(str::to_owned);
+        let sagemaker_name =
+            string_at(&json, "/status/sageMakerTrainingJobName").map(str::to_owned);
         let owned = tuning_uid.is_some()
-            && job.metadata.owner_references.iter().flatten().any(|owner| Some(&owner.uid) == tuning_uid.as_ref());
+            && job
+                .metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|owner| Some(&owner.uid) == tuning_uid.as_ref());
         let named = tuning_sagemaker_name.as_deref().is_some_and(|tuning_name| {
             is_spawned_training_job_name(tuning_name, &name)
-                || sagemaker_name.as_deref().is_some_and(|sm| is_spawned_training_job_name(tuning_name, sm))
+                || sagemaker_name
+                    .as_deref()
+                    .is_some_and(|sm| is_spawned_training_job_name(tuning_name, sm))
         });
         if owned || named {
             found.push((name, sagemaker_name));
@@ -209,7 +271,8 @@ mod tests {
             "status": {"trainingJobStatus": "InProgress", "secondaryStatus": "Starting",
                        "sageMakerTrainingJobName": "xgboost-mnist-from-for-s3-123456789"}
         });
-        let summary = summarize(JobKind::TrainingJob, "xgboost-mnist-from-for-s3", &object).unwrap();
+        let summary =
+            summarize(JobKind::TrainingJob, "xgboost-mnist-from-for-s3", &object).unwrap();
         assert_eq!(
             summary.summary_line(),
             "\"xgboost-mnist-from-for-s3\" has SageMaker TrainingJobName \"xgboost-mnist-from-for-s3-123456789\" in region \"us-east-2\", status \"InProgress\" and secondary status \"Starting\""
@@ -219,16 +282,31 @@ mod tests {
 
     #[test]
     fn no_sagemaker_name_means_not_created_and_no_region_is_an_error() {
-        let error = summarize(JobKind::BatchTransformJob, "t", &json!({"spec": {"region": "r"}, "status": {}})).unwrap_err();
-        assert!(matches!(error, SmlogsError::NotCreatedInSageMaker { .. }), "{error}");
-        assert!(error.to_string().contains("not been created in SageMaker yet"));
+        let error = summarize(
+            JobKind::BatchTransformJob,
+            "t",
+            &json!({"spec": {"region": "r"}, "status": {}}),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(error, SmlogsError::NotCreatedInSageMaker { .. }),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("not been created in SageMaker yet")
+        );
         let error = summarize(
             JobKind::BatchTransformJob,
             "t",
             &json!({"spec": {}, "status": {"sageMakerTransformJobName": "t-1", "transformJobStatus": "Completed"}}),
         )
         .unwrap_err();
-        assert!(matches!(error, SmlogsError::RegionMissing { .. }), "{error}");
+        assert!(
+            matches!(error, SmlogsError::RegionMissing { .. }),
+            "{error}"
+        );
     }
 
     #[test]
@@ -236,7 +314,10 @@ mod tests {
         let object = json!({"spec": {"region": "us-west-2"},
             "status": {"sageMakerTransformJobName": "t-1", "transformJobStatus": "Failed"}});
         let summary = summarize(JobKind::BatchTransformJob, "t", &object).unwrap();
-        assert_eq!(summary.summary_line(), "\"t\" has SageMaker TransformJobName \"t-1\" in region \"us-west-2\" and status \"Failed\"");
+        assert_eq!(
+            summary.summary_line(),
+            "\"t\" has SageMaker TransformJobName \"t-1\" in region \"us-west-2\" and status \"Failed\""
+        );
         assert!(summary.is_terminal());
     }
 

@@ -47,20 +47,25 @@ impl StatusSource for KubeStatus {
 
 fn start_time_ms(args: &LogArgs) -> Result<Option<i64>, SmlogsError> {
     if let Some(text) = &args.start_time {
-        let time: jiff::Timestamp = text.parse().map_err(|error: jiff::Error| SmlogsError::InvalidStartTime {
-            value: text.clone(),
-            reason: error.to_string(),
-        })?;
+        let time: jiff::Timestamp =
+            text.parse()
+                .map_err(|error: jiff::Error| SmlogsError::InvalidStartTime {
+                    value: text.clone(),
+                    reason: error.to_string(),
+                })?;
         return Ok(Some(time.as_millisecond()));
     }
     if let Some(since) = args.since {
-        let since = jiff::SignedDuration::try_from(since).map_err(|error| SmlogsError::InvalidSince {
-            value: format!("{since:?}"),
-            reason: error.to_string(),
-        })?;
-        let start = jiff::Timestamp::now().checked_sub(since).map_err(|error| SmlogsError::InvalidSince {
-            value: format!("{since}"),
-            reason: error.to_string(),
+        let since =
+            jiff::SignedDuration::try_from(since).map_err(|error| SmlogsError::InvalidSince {
+                value: format!("{since:?}"),
+                reason: error.to_string(),
+            })?;
+        let start = jiff::Timestamp::now().checked_sub(since).map_err(|error| {
+            SmlogsError::InvalidSince {
+                value: format!("{since}"),
+                reason: error.to_string(),
+            }
         })?;
         return Ok(Some(start.as_millisecond()));
     }
@@ -80,32 +85,44 @@ async fn cloudwatch_client(region: &str) -> Result<aws_sdk_cloudwatchlogs::Clien
     let provider = config
         .credentials_provider()
         .ok_or_else(|| SmlogsError::NoCredentials("no credential provider configured".into()))?;
-    provider
-        .provide_credentials()
-        .await
-        .map_err(|error| SmlogsError::NoCredentials(aws_sdk_cloudwatchlogs::error::DisplayErrorContext(error).to_string()))?;
+    provider.provide_credentials().await.map_err(|error| {
+        SmlogsError::NoCredentials(
+            aws_sdk_cloudwatchlogs::error::DisplayErrorContext(error).to_string(),
+        )
+    })?;
     Ok(aws_sdk_cloudwatchlogs::Client::new(&config))
 }
 
-async fn explain_tuning_job(client: &Client, namespace: &str, name: &str) -> Result<(), SmlogsError> {
-    let tuning = job_lookup::fetch_object(client, namespace, JobKind::HyperparameterTuningJob, name).await?;
+async fn explain_tuning_job(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+) -> Result<(), SmlogsError> {
+    let tuning =
+        job_lookup::fetch_object(client, namespace, JobKind::HyperparameterTuningJob, name).await?;
     let children = job_lookup::spawned_training_jobs(client, namespace, &tuning).await?;
     let listing = if children.is_empty() {
         "It has no TrainingJobs in this namespace yet.".to_owned()
     } else {
         let mut text = String::from("Ask for the logs of one of its TrainingJobs:");
         for (object_name, _) in &children {
-            text.push_str(&format!("\n  kubectl smlogs trainingjob {object_name} -n {namespace}"));
+            text.push_str(&format!(
+                "\n  kubectl smlogs trainingjob {object_name} -n {namespace}"
+            ));
         }
         text
     };
-    Err(SmlogsError::TuningJobHasNoLogs { name: name.to_owned(), children: listing })
+    Err(SmlogsError::TuningJobHasNoLogs {
+        name: name.to_owned(),
+        children: listing,
+    })
 }
 
 /// Runs one invocation after parsing; what `main` calls.
 pub async fn run(invocation: Invocation) -> Result<(), SmlogsError> {
     let Invocation { kind, args } = invocation;
-    let (client, default_namespace) = job_lookup::kube_client(args.kubeconfig.as_deref(), args.context.as_deref()).await?;
+    let (client, default_namespace) =
+        job_lookup::kube_client(args.kubeconfig.as_deref(), args.context.as_deref()).await?;
     let namespace = args.namespace.clone().unwrap_or(default_namespace);
     if kind == JobKind::HyperparameterTuningJob {
         return explain_tuning_job(&client, &namespace, &args.name).await;
@@ -121,35 +138,36 @@ pub async fn run(invocation: Invocation) -> Result<(), SmlogsError> {
     };
     let options = ReadOptions {
         follow: args.follow,
-        stream_prefix: format!("{}/{}", summary.sagemaker_name, args.log_search_prefix.as_deref().unwrap_or("")),
+        stream_prefix: format!(
+            "{}/{}",
+            summary.sagemaker_name,
+            args.log_search_prefix.as_deref().unwrap_or("")
+        ),
         start_ms,
         tail: args.tail,
         poll_interval: args.poll_interval,
         max_backoff: Duration::from_secs(30),
     };
-    let status = KubeStatus { client, namespace, kind, name: args.name.clone() };
+    let status = KubeStatus {
+        client,
+        namespace,
+        kind,
+        name: args.name.clone(),
+    };
     let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let mut since_flush = 0_u32;
+    // Shared by the sink (writes) and the end of each poll (flushes).
+    let out = std::cell::RefCell::new(BufWriter::with_capacity(64 * 1024, stdout.lock()));
     let result = stream_job_logs(
         &logs,
         &status,
         summary,
         &options,
-        &mut |stream, event| {
-            format.write_event(&mut out, stream, event)?;
-            since_flush += 1;
-            // Followed logs are read by people as they come: do not hold lines back for long.
-            if options.follow && since_flush >= 256 {
-                out.flush()?;
-                since_flush = 0;
-            }
-            Ok(())
-        },
+        &mut |stream, event| format.write_event(&mut *out.borrow_mut(), stream, event),
         |notice| eprintln!("{notice}"),
+        || Ok(out.borrow_mut().flush()?),
     )
     .await;
-    out.flush()?;
+    out.borrow_mut().flush()?;
     result.map(|_| ())
 }
 

@@ -26,14 +26,21 @@ pub struct StreamCursor {
 
 impl StreamCursor {
     pub fn new(name: String, position: ReadPosition) -> Self {
-        Self { name, position, buffered: VecDeque::new(), caught_up: false }
+        Self {
+            name,
+            position,
+            buffered: VecDeque::new(),
+            caught_up: false,
+        }
     }
 
     async fn fill(&mut self, source: &impl LogSource, group: &str) -> Result<(), SmlogsError> {
         if !self.buffered.is_empty() || self.caught_up {
             return Ok(());
         }
-        let page = source.read_page(group, &self.name, &self.position, PAGE_SIZE).await?;
+        let page = source
+            .read_page(group, &self.name, &self.position, PAGE_SIZE)
+            .await?;
         // Position and buffer change together, after the call succeeded, so an error leaves the
         // cursor where it was and the next attempt reads the same page again.
         if !page.next_forward_token.is_empty() {
@@ -66,8 +73,12 @@ impl StreamSet {
     /// Adds the streams not read yet, each starting at `position`.
     pub fn add_new(&mut self, names: impl IntoIterator<Item = String>, position: &ReadPosition) {
         for name in names {
-            if let Err(index) = self.cursors.binary_search_by(|cursor| cursor.name.cmp(&name)) {
-                self.cursors.insert(index, StreamCursor::new(name, position.clone()));
+            if let Err(index) = self
+                .cursors
+                .binary_search_by(|cursor| cursor.name.cmp(&name))
+            {
+                self.cursors
+                    .insert(index, StreamCursor::new(name, position.clone()));
             }
         }
     }
@@ -119,7 +130,10 @@ impl StreamSet {
                 .iter()
                 .enumerate()
                 .filter_map(|(index, cursor)| {
-                    cursor.buffered.front().map(|event| (event.timestamp_ms, index))
+                    cursor
+                        .buffered
+                        .front()
+                        .map(|event| (event.timestamp_ms, index))
                 })
                 .min();
             let Some((_, index)) = next else { break };
@@ -155,17 +169,31 @@ pub(crate) mod tests {
 
     impl MemoryLogs {
         pub fn push(&self, stream: &str, timestamp_ms: i64, message: &str) {
-            self.streams.borrow_mut().entry(stream.to_owned()).or_default().push(LogEvent {
-                timestamp_ms,
-                ingestion_ms: timestamp_ms,
-                message: message.to_owned(),
-            });
+            self.streams
+                .borrow_mut()
+                .entry(stream.to_owned())
+                .or_default()
+                .push(LogEvent {
+                    timestamp_ms,
+                    ingestion_ms: timestamp_ms,
+                    message: message.to_owned(),
+                });
         }
     }
 
     impl LogSource for MemoryLogs {
-        async fn stream_names(&self, _group: &str, prefix: &str) -> Result<Vec<String>, SmlogsError> {
-            Ok(self.streams.borrow().keys().filter(|name| name.starts_with(prefix)).cloned().collect())
+        async fn stream_names(
+            &self,
+            _group: &str,
+            prefix: &str,
+        ) -> Result<Vec<String>, SmlogsError> {
+            Ok(self
+                .streams
+                .borrow()
+                .keys()
+                .filter(|name| name.starts_with(prefix))
+                .cloned()
+                .collect())
         }
 
         async fn read_page(
@@ -190,7 +218,10 @@ pub(crate) mod tests {
             let limit = self.page_size.unwrap_or(limit as usize);
             let (from, to) = match position {
                 ReadPosition::FromHead { start_ms } => {
-                    let from = events.iter().take_while(|e| Some(e.timestamp_ms) < *start_ms).count();
+                    let from = events
+                        .iter()
+                        .take_while(|e| Some(e.timestamp_ms) < *start_ms)
+                        .count();
                     (from, (from + limit).min(events.len()))
                 }
                 ReadPosition::Newest { count, .. } => {
@@ -201,12 +232,20 @@ pub(crate) mod tests {
                     (from, (from + limit).min(events.len()))
                 }
             };
-            Ok(EventPage { events: events[from..to].to_vec(), next_forward_token: to.to_string() })
+            Ok(EventPage {
+                events: events[from..to].to_vec(),
+                next_forward_token: to.to_string(),
+            })
         }
     }
 
     fn collect() -> (RefCell<Vec<String>>, impl Fn(&str, &LogEvent) -> String) {
-        (RefCell::new(Vec::new()), |stream: &str, event: &LogEvent| format!("{stream}@{}:{}", event.timestamp_ms, event.message))
+        (
+            RefCell::new(Vec::new()),
+            |stream: &str, event: &LogEvent| {
+                format!("{stream}@{}:{}", event.timestamp_ms, event.message)
+            },
+        )
     }
 
     async fn write_all(set: &mut StreamSet, logs: &MemoryLogs) -> Vec<String> {
@@ -226,7 +265,10 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn merges_streams_by_time_with_ties_in_stream_order() {
-        let logs = MemoryLogs { page_size: Some(2), ..Default::default() };
+        let logs = MemoryLogs {
+            page_size: Some(2),
+            ..Default::default()
+        };
         logs.push("j/algo-2", 1, "b1");
         logs.push("j/algo-2", 3, "b3");
         logs.push("j/algo-2", 3, "b3'");
@@ -238,27 +280,46 @@ pub(crate) mod tests {
         let lines = write_all(&mut set, &logs).await;
         assert_eq!(
             lines,
-            ["j/algo-2@1:b1", "j/algo-1@2:a2", "j/algo-1@3:a3", "j/algo-2@3:b3", "j/algo-2@3:b3'", "j/algo-1@9:a9"]
+            [
+                "j/algo-2@1:b1",
+                "j/algo-1@2:a2",
+                "j/algo-1@3:a3",
+                "j/algo-2@3:b3",
+                "j/algo-2@3:b3'",
+                "j/algo-1@9:a9"
+            ]
         );
     }
 
     #[tokio::test]
     async fn later_rounds_print_only_new_events_and_new_streams() {
-        let logs = MemoryLogs { page_size: Some(3), ..Default::default() };
+        let logs = MemoryLogs {
+            page_size: Some(3),
+            ..Default::default()
+        };
         logs.push("j/algo-1", 1, "first");
         let mut set = StreamSet::default();
         set.add_new(logs.stream_names("g", "j/").await.unwrap(), &start());
         assert_eq!(write_all(&mut set, &logs).await, ["j/algo-1@1:first"]);
-        assert!(write_all(&mut set, &logs).await.is_empty(), "nothing new, nothing printed");
+        assert!(
+            write_all(&mut set, &logs).await.is_empty(),
+            "nothing new, nothing printed"
+        );
         logs.push("j/algo-1", 2, "second");
         logs.push("j/algo-2", 2, "other");
         set.add_new(logs.stream_names("g", "j/").await.unwrap(), &start());
-        assert_eq!(write_all(&mut set, &logs).await, ["j/algo-1@2:second", "j/algo-2@2:other"]);
+        assert_eq!(
+            write_all(&mut set, &logs).await,
+            ["j/algo-1@2:second", "j/algo-2@2:other"]
+        );
     }
 
     #[tokio::test]
     async fn a_failed_read_loses_and_repeats_nothing() {
-        let logs = MemoryLogs { page_size: Some(2), ..Default::default() };
+        let logs = MemoryLogs {
+            page_size: Some(2),
+            ..Default::default()
+        };
         for t in 0..7 {
             logs.push("j/algo-1", t, &format!("e{t}"));
         }
@@ -293,7 +354,13 @@ pub(crate) mod tests {
             logs.push("j/algo-2", t * 2 + 1, &format!("b{t}"));
         }
         let mut set = StreamSet::default();
-        set.add_new(logs.stream_names("g", "j/").await.unwrap(), &ReadPosition::Newest { count: 3, start_ms: None });
+        set.add_new(
+            logs.stream_names("g", "j/").await.unwrap(),
+            &ReadPosition::Newest {
+                count: 3,
+                start_ms: None,
+            },
+        );
         let mut tail = Vec::new();
         set.write_tail(&logs, "g", 3, &mut |_, event| {
             tail.push(event.message.clone());

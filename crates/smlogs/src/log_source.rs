@@ -23,7 +23,10 @@ pub enum ReadPosition {
     /// Continue after the page that returned this forward token. The start time is sent again
     /// because some implementations (the emulator) count token positions among the events at
     /// or after it.
-    After { token: String, start_ms: Option<i64> },
+    After {
+        token: String,
+        start_ms: Option<i64>,
+    },
 }
 
 impl ReadPosition {
@@ -155,10 +158,13 @@ impl LogSource for CloudWatchLogs {
                 .set_start_time(*start_ms)
                 .limit(limit),
         };
-        let response = request.send().await.map_err(|error| SmlogsError::CloudWatch {
-            operation: "GetLogEvents",
-            message: describe_sdk_error(&error),
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|error| SmlogsError::CloudWatch {
+                operation: "GetLogEvents",
+                message: describe_sdk_error(&error),
+            })?;
         let events = response
             .events()
             .iter()
@@ -174,6 +180,9 @@ impl LogSource for CloudWatchLogs {
             (None, ReadPosition::After { token, .. }) => token.clone(),
             (None, _) => String::new(),
         };
-        Ok(EventPage { events, next_forward_token })
+        Ok(EventPage {
+            events,
+            next_forward_token,
+        })
     }
 }

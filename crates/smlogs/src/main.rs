@@ -6,7 +6,9 @@ fn main() {
         .enable_all()
         .build()
         .expect("starting the async runtime");
-    let code = runtime.block_on(kubectl_smlogs::main_with_args(std::env::args_os().collect()));
+    let code = runtime.block_on(kubectl_smlogs::main_with_args(
+        std::env::args_os().collect(),
+    ));
     // Do not wait for in-flight requests on Ctrl-C or errors.
     runtime.shutdown_background();
     std::process::exit(code);

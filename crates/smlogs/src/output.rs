@@ -113,16 +113,32 @@ mod tests {
     use super::*;
 
     fn event(ms: i64, message: &str) -> LogEvent {
-        LogEvent { timestamp_ms: ms, ingestion_ms: ms + 5, message: message.into() }
+        LogEvent {
+            timestamp_ms: ms,
+            ingestion_ms: ms + 5,
+            message: message.into(),
+        }
     }
 
     #[test]
     fn utc_format_matches_the_guide_and_trims_the_fraction() {
         // 2019-11-20 23:45:24.700 UTC, the guide's example line.
-        assert_eq!(format_utc(1_574_293_524_700), "2019-11-20 23:45:24.7 +0000 UTC");
-        assert_eq!(format_utc(1_574_293_524_000), "2019-11-20 23:45:24 +0000 UTC");
-        assert_eq!(format_utc(1_574_293_524_123), "2019-11-20 23:45:24.123 +0000 UTC");
-        assert_eq!(format_utc(1_574_293_524_050), "2019-11-20 23:45:24.05 +0000 UTC");
+        assert_eq!(
+            format_utc(1_574_293_524_700),
+            "2019-11-20 23:45:24.7 +0000 UTC"
+        );
+        assert_eq!(
+            format_utc(1_574_293_524_000),
+            "2019-11-20 23:45:24 +0000 UTC"
+        );
+        assert_eq!(
+            format_utc(1_574_293_524_123),
+            "2019-11-20 23:45:24.123 +0000 UTC"
+        );
+        assert_eq!(
+            format_utc(1_574_293_524_050),
+            "2019-11-20 23:45:24.05 +0000 UTC"
+        );
     }
 
     #[test]
@@ -133,7 +149,13 @@ mod tests {
             hide_log_stream_name: false,
         };
         let mut out = Vec::new();
-        format.write_event(&mut out, "job/algo-1-1", &event(1_574_293_524_700, "Arguments: train\n")).unwrap();
+        format
+            .write_event(
+                &mut out,
+                "job/algo-1-1",
+                &event(1_574_293_524_700, "Arguments: train\n"),
+            )
+            .unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "job/algo-1-1 2019-11-20 23:45:24.7 +0000 UTC Arguments: train\n"
@@ -148,7 +170,9 @@ mod tests {
             hide_log_stream_name: true,
         };
         let mut out = Vec::new();
-        format.write_event(&mut out, "job/algo-1-1", &event(1, "hello")).unwrap();
+        format
+            .write_event(&mut out, "job/algo-1-1", &event(1, "hello"))
+            .unwrap();
         assert_eq!(out, b"hello\n");
     }
 
@@ -160,7 +184,13 @@ mod tests {
             hide_log_stream_name: false,
         };
         let mut out = Vec::new();
-        format.write_event(&mut out, "job/algo-2-1", &event(1_574_293_524_700, "a \"quoted\" line")).unwrap();
+        format
+            .write_event(
+                &mut out,
+                "job/algo-2-1",
+                &event(1_574_293_524_700, "a \"quoted\" line"),
+            )
+            .unwrap();
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(value["logStreamName"], "job/algo-2-1");
         assert_eq!(value["timestamp"], 1_574_293_524_700_i64);

@@ -12,7 +12,9 @@ pub const TRANSFORM_GROUP: &str = "/aws/sagemaker/TransformJobs";
 
 pub async fn cluster() -> &'static ControlPlane {
     let cp = control_plane().await;
-    cp.apply_crds(&sagemaker_k8s_api::all_crds()).await.expect("CRDs apply");
+    cp.apply_crds(&sagemaker_k8s_api::all_crds())
+        .await
+        .expect("CRDs apply");
     cp
 }
 
@@ -47,7 +49,8 @@ fn minimal_spec(kind: &str) -> Value {
 /// Creates an object of `kind` and sets its status (through the status subresource, as the
 /// operator would).
 pub async fn create_object(ns: &str, kind: &str, name: &str, status: Value) {
-    let api: Api<DynamicObject> = Api::namespaced_with(cluster().await.client(), ns, &resource(kind));
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(cluster().await.client(), ns, &resource(kind));
     let object: DynamicObject = serde_json::from_value(json!({
         "apiVersion": "sagemaker.aws.amazon.com/v1",
         "kind": kind,
@@ -55,15 +58,22 @@ pub async fn create_object(ns: &str, kind: &str, name: &str, status: Value) {
         "spec": minimal_spec(kind),
     }))
     .unwrap();
-    api.create(&PostParams::default(), &object).await.expect("object created");
+    api.create(&PostParams::default(), &object)
+        .await
+        .expect("object created");
     set_status(ns, kind, name, status).await;
 }
 
 pub async fn set_status(ns: &str, kind: &str, name: &str, status: Value) {
-    let api: Api<DynamicObject> = Api::namespaced_with(cluster().await.client(), ns, &resource(kind));
-    api.patch_status(name, &PatchParams::default(), &Patch::Merge(json!({"status": status})))
-        .await
-        .expect("status patched");
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(cluster().await.client(), ns, &resource(kind));
+    api.patch_status(
+        name,
+        &PatchParams::default(),
+        &Patch::Merge(json!({"status": status})),
+    )
+    .await
+    .expect("status patched");
 }
 
 pub async fn logs_client(endpoint: &str) -> aws_sdk_cloudwatchlogs::Client {
@@ -71,7 +81,13 @@ pub async fn logs_client(endpoint: &str) -> aws_sdk_cloudwatchlogs::Client {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(TEST_REGION))
         .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("AKIDSEEDER", "seeder-secret", None, None, "test"))
+        .credentials_provider(Credentials::new(
+            "AKIDSEEDER",
+            "seeder-secret",
+            None,
+            None,
+            "test",
+        ))
         .build();
     aws_sdk_cloudwatchlogs::Client::from_conf(config)
 }
@@ -81,9 +97,19 @@ pub fn now_ms() -> i64 {
 }
 
 /// Writes events (timestamp, message) to a stream, creating the group and stream if needed.
-pub async fn seed(logs: &aws_sdk_cloudwatchlogs::Client, group: &str, stream: &str, events: &[(i64, String)]) {
+pub async fn seed(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    stream: &str,
+    events: &[(i64, String)],
+) {
     let _ = logs.create_log_group().log_group_name(group).send().await;
-    let _ = logs.create_log_stream().log_group_name(group).log_stream_name(stream).send().await;
+    let _ = logs
+        .create_log_stream()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .send()
+        .await;
     for chunk in events.chunks(5_000) {
         let batch = chunk.iter().map(|(timestamp, message)| {
             aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
@@ -102,7 +128,10 @@ pub async fn seed(logs: &aws_sdk_cloudwatchlogs::Client, group: &str, stream: &s
     }
 }
 
-pub async fn smlogs_command(aws_env: &[(String, String)], args: &[&str]) -> tokio::process::Command {
+pub async fn smlogs_command(
+    aws_env: &[(String, String)],
+    args: &[&str],
+) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-smlogs"));
     command
         .args(args)
@@ -127,7 +156,11 @@ pub async fn smlogs(aws_env: &[(String, String)], args: &[&str]) -> Output {
 }
 
 pub fn stdout_lines(output: &Output) -> Vec<String> {
-    String::from_utf8(output.stdout.clone()).unwrap().lines().map(str::to_owned).collect()
+    String::from_utf8(output.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 pub fn stderr(output: &Output) -> String {
@@ -136,7 +169,12 @@ pub fn stderr(output: &Output) -> String {
 
 /// Splits a default-format line into (stream, message); checks the time column on the way.
 pub fn parse_line(line: &str) -> (String, String) {
-    let pattern = regex::Regex::new(r"^(\S+) (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,3})?) \+0000 UTC (.*)$").unwrap();
-    let captures = pattern.captures(line).unwrap_or_else(|| panic!("line not `<stream> <time> <message>`: {line:?}"));
+    let pattern = regex::Regex::new(
+        r"^(\S+) (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,3})?) \+0000 UTC (.*)$",
+    )
+    .unwrap();
+    let captures = pattern
+        .captures(line)
+        .unwrap_or_else(|| panic!("line not `<stream> <time> <message>`: {line:?}"));
     (captures[1].to_owned(), captures[3].to_owned())
 }

@@ -22,13 +22,34 @@ async fn kubectl_runs_the_plugin() {
     let ns = cp.create_namespace("smlogs-kubectl").await;
     let logs = logs_client(&emulator.endpoint).await;
     let t = now_ms() - 10_000;
-    seed(&logs, TRAINING_GROUP, "kjob/algo-1-100", &[(t, "hello from kubectl".into())]).await;
+    seed(
+        &logs,
+        TRAINING_GROUP,
+        "kjob/algo-1-100",
+        &[(t, "hello from kubectl".into())],
+    )
+    .await;
     create_object(&ns, "TrainingJob", "kobj", serde_json::json!({
         "trainingJobStatus": "Completed", "secondaryStatus": "Completed", "sageMakerTrainingJobName": "kjob"
     }))
     .await;
-    let output = cp.kubectl_with_env(&["smlogs", "trainingjob", "kobj", "-n", &ns], &emulator.sdk_env()).await.expect_success();
+    let output = cp
+        .kubectl_with_env(
+            &["smlogs", "trainingjob", "kobj", "-n", &ns],
+            &emulator.sdk_env(),
+        )
+        .await
+        .expect_success();
     let (stream, message) = parse_line(output.stdout.trim_end());
-    assert_eq!((stream.as_str(), message.as_str()), ("kjob/algo-1-100", "hello from kubectl"));
-    assert!(output.stderr.contains("\"kobj\" has SageMaker TrainingJobName \"kjob\""), "{}", output.stderr);
+    assert_eq!(
+        (stream.as_str(), message.as_str()),
+        ("kjob/algo-1-100", "hello from kubectl")
+    );
+    assert!(
+        output
+            .stderr
+            .contains("\"kobj\" has SageMaker TrainingJobName \"kjob\""),
+        "{}",
+        output.stderr
+    );
 }

@@ -1,0 +1,135 @@
+//! One operator + emulator + namespace per test.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_sdk_sagemaker::config::{Credentials, Region};
+use kube::Api;
+use sagemaker_k8s_api::TrainingJob;
+use sagemaker_k8s_testenv::{ChildProcess, ControlPlane, Emulator, control_plane, wait_until, workspace_binary};
+
+pub struct Harness {
+    pub cluster: &'static ControlPlane,
+    #[allow(dead_code)] // held so the emulator lives as long as the test
+    pub emulator: Emulator,
+    pub operator: ChildProcess,
+    pub namespace: String,
+    pub sagemaker: aws_sdk_sagemaker::Client,
+}
+
+impl Harness {
+    pub async fn start(prefix: &str) -> Harness {
+        let cluster = control_plane().await;
+        cluster.apply_crds(&sagemaker_k8s_api::all_crds()).await.expect("CRDs apply");
+        let namespace = cluster.create_namespace(prefix).await;
+        let emulator = Emulator::start(&["--time-scale", "0.01"]).await;
+        let mut builder = ChildProcess::builder(workspace_binary("sagemaker-k8s-operator"))
+            .name(format!("operator-{namespace}"))
+            .args(["run", "--namespace", namespace.as_str(), "--health-probe-bind-address", "127.0.0.1:0", "--in-progress-requeue-seconds", "1"])
+            .env("KUBECONFIG", cluster.kubeconfig_path())
+            .env("RUST_LOG", "info,sagemaker_k8s_operator=debug");
+        for (key, value) in emulator.sdk_env() {
+            builder = builder.env(key, value);
+        }
+        let operator = builder.spawn();
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-west-2"))
+            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+            .endpoint_url(&emulator.endpoint)
+            .load()
+            .await;
+        let sagemaker = aws_sdk_sagemaker::Client::new(&config);
+        Harness { cluster, emulator, operator, namespace, sagemaker }
+    }
+
+    pub fn training_jobs(&self) -> Api<TrainingJob> {
+        Api::namespaced(self.cluster.client(), &self.namespace)
+    }
+
+    pub async fn apply(&self, manifest: &str) {
+        self.cluster.kubectl_stdin(&["apply", "-n", &self.namespace, "-f", "-"], manifest).await.expect_success();
+    }
+
+    /// Waits until the object's status satisfies `check`, returning the object.
+    pub async fn wait_for_training_job(&self, name: &str, what: &str, check: impl Fn(&TrainingJob) -> bool) -> TrainingJob {
+        let api = self.training_jobs();
+        let operator_log = self.operator.log_path().to_path_buf();
+        wait_until(Duration::from_secs(60), &format!("{name}: {what} (operator log {})", operator_log.display()), || {
+            let api = api.clone();
+            let check = &check;
+            async move { api.get_opt(name).await.ok().flatten().filter(|job| check(job)) }
+        })
+        .await
+    }
+
+    /// SageMaker training jobs whose name contains `fragment`.
+    pub async fn sagemaker_training_jobs(&self, fragment: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .sagemaker
+                .list_training_jobs()
+                .name_contains(fragment)
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("ListTrainingJobs");
+            names.extend(page.training_job_summaries().iter().filter_map(|s| s.training_job_name().map(str::to_string)));
+            match page.next_token() {
+                Some(next) => token = Some(next.to_string()),
+                None => return names,
+            }
+        }
+    }
+}
+
+/// A TrainingJob manifest with emulator outcome tags.
+pub fn training_job_manifest(name: &str, tags: &[(&str, &str)], extra_spec: &str) -> String {
+    let tags: String = tags.iter().map(|(k, v)| format!("\n    - key: \"{k}\"\n      value: \"{v}\"")).collect();
+    format!(
+        r#"apiVersion: sagemaker.aws.amazon.com/v1
+kind: TrainingJob
+metadata:
+  name: {name}
+spec:
+  region: us-west-2
+  roleArn: arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole
+  algorithmSpecification:
+    trainingImage: 433757028032.dkr.ecr.us-west-2.amazonaws.com/xgboost:1
+    trainingInputMode: File
+  hyperParameters:
+    - name: max_depth
+      value: "5"
+  inputDataConfig:
+    - channelName: train
+      dataSource:
+        s3DataSource:
+          s3DataType: S3Prefix
+          s3Uri: s3://my-bucket/xgboost-mnist/train/
+          s3DataDistributionType: FullyReplicated
+      contentType: text/csv
+  outputDataConfig:
+    s3OutputPath: s3://my-bucket/xgboost/
+  resourceConfig:
+    instanceCount: 1
+    instanceType: ml.m4.xlarge
+    volumeSizeInGB: 5
+  stoppingCondition:
+    maxRuntimeInSeconds: 86400
+  tags:{tags}
+{extra_spec}"#
+    )
+}
+
+pub fn condition_is(job: &TrainingJob, type_: &str, status: &str) -> bool {
+    job.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|conditions| conditions.iter().any(|c| c.type_ == type_ && c.status == status))
+}
+
+pub fn status_of(job: &TrainingJob) -> Option<&str> {
+    job.status.as_ref().and_then(|s| s.training_job_status.as_deref())
+}

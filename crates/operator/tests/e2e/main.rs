@@ -1,0 +1,5 @@
+//! End-to-end tests: the operator binary against a real kube-apiserver and the SageMaker
+//! emulator, each test with its own emulator, namespace and operator (`--namespace`).
+
+mod harness;
+mod training_job;

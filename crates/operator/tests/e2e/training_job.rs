@@ -1,0 +1,141 @@
+//! TrainingJob paths: Completed, Failed, MaxRuntimeExceeded, delete while running, delete before
+//! creation, spec change after creation.
+
+use std::time::Duration;
+
+use kube::api::DeleteParams;
+use sagemaker_k8s_testenv::wait_until;
+
+use crate::harness::{Harness, condition_is, status_of, training_job_manifest};
+
+#[tokio::test]
+async fn completed_job_gets_model_path_and_ready_condition() {
+    let harness = Harness::start("tj-completed").await;
+    harness.apply(&training_job_manifest("xgboost-mnist", &[("emulator:outcome", "Completed")], "")).await;
+    let job = harness
+        .wait_for_training_job("xgboost-mnist", "Completed", |job| status_of(job) == Some("Completed") && condition_is(job, "Ready", "True"))
+        .await;
+    let status = job.status.clone().unwrap();
+    let uid = job.metadata.uid.clone().unwrap().replace('-', "");
+    let sagemaker_name = format!("xgboost-mnist-{uid}");
+    assert_eq!(status.sage_maker_training_job_name.as_deref(), Some(sagemaker_name.as_str()));
+    assert_eq!(status.model_path, Some(format!("s3://my-bucket/xgboost/{sagemaker_name}/output/model.tar.gz")));
+    assert_eq!(status.secondary_status.as_deref(), Some("Completed"));
+    assert!(status.cloud_watch_log_url.unwrap().contains(&format!("prefix={sagemaker_name};")));
+    assert!(status.last_check_time.is_some());
+    assert_eq!(status.observed_generation, job.metadata.generation);
+    assert!(job.metadata.finalizers.clone().unwrap_or_default().contains(&"sagemaker-operator-finalizer".to_string()));
+    assert!(condition_is(&job, "Failed", "False"));
+    assert_eq!(harness.sagemaker_training_jobs("xgboost-mnist").await, vec![sagemaker_name.clone()]);
+
+    // The job carries the spec's tags and the ownership tag.
+    let described = harness.sagemaker.describe_training_job().training_job_name(&sagemaker_name).send().await.unwrap();
+    let tags = harness.sagemaker.list_tags().resource_arn(described.training_job_arn().unwrap()).send().await.unwrap();
+    let tags: Vec<_> = tags.tags().iter().map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string())).collect();
+    assert!(tags.contains(&("sagemaker.aws.amazon.com/owner-uid".into(), job.metadata.uid.clone().unwrap())), "{tags:?}");
+    assert!(tags.contains(&("emulator:outcome".into(), "Completed".into())), "{tags:?}");
+
+    // kubectl wait works on the Ready condition; deleting a terminal job is immediate.
+    harness
+        .cluster
+        .kubectl(&["wait", "-n", &harness.namespace, "--for=condition=Ready", "trainingjob/xgboost-mnist", "--timeout=10s"])
+        .await
+        .expect_success();
+    harness.training_jobs().delete("xgboost-mnist", &DeleteParams::default()).await.unwrap();
+    let api = harness.training_jobs();
+    wait_until(Duration::from_secs(20), "terminal job deleted", || {
+        let api = api.clone();
+        async move { api.get_opt("xgboost-mnist").await.unwrap().is_none().then_some(()) }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn failed_job_reports_reason_in_additional() {
+    let harness = Harness::start("tj-failed").await;
+    harness
+        .apply(&training_job_manifest(
+            "failing",
+            &[("emulator:outcome", "Failed"), ("emulator:failure-reason", "AlgorithmError: out of memory")],
+            "",
+        ))
+        .await;
+    let job = harness.wait_for_training_job("failing", "Failed", |job| status_of(job) == Some("Failed")).await;
+    let status = job.status.clone().unwrap();
+    assert!(status.additional.as_deref().unwrap_or_default().contains("AlgorithmError: out of memory"), "{status:?}");
+    assert!(status.model_path.is_none());
+    assert!(condition_is(&job, "Failed", "True"));
+    assert!(condition_is(&job, "Ready", "False"));
+}
+
+#[tokio::test]
+async fn max_runtime_exceeded_is_mirrored() {
+    let harness = Harness::start("tj-maxrt").await;
+    harness.apply(&training_job_manifest("too-long", &[("emulator:outcome", "MaxRuntimeExceeded")], "")).await;
+    let job = harness
+        .wait_for_training_job("too-long", "MaxRuntimeExceeded", |job| {
+            job.status.as_ref().and_then(|s| s.secondary_status.as_deref()) == Some("MaxRuntimeExceeded")
+        })
+        .await;
+    assert_eq!(status_of(&job), Some("Stopped"));
+    assert!(condition_is(&job, "Failed", "True"));
+}
+
+#[tokio::test]
+async fn delete_while_in_progress_stops_the_job_first() {
+    let harness = Harness::start("tj-delete").await;
+    harness.apply(&training_job_manifest("long-running", &[("emulator:duration-seconds", "100000")], "")).await;
+    let job = harness.wait_for_training_job("long-running", "InProgress", |job| status_of(job) == Some("InProgress")).await;
+    let sagemaker_name = job.status.unwrap().sage_maker_training_job_name.unwrap();
+    harness.training_jobs().delete("long-running", &DeleteParams::default()).await.unwrap();
+    let api = harness.training_jobs();
+    wait_until(Duration::from_secs(30), "object gone after stop", || {
+        let api = api.clone();
+        async move { api.get_opt("long-running").await.unwrap().is_none().then_some(()) }
+    })
+    .await;
+    let described = harness.sagemaker.describe_training_job().training_job_name(&sagemaker_name).send().await.unwrap();
+    assert_eq!(described.training_job_status().unwrap().as_str(), "Stopped", "the finalizer is released only once the job is terminal");
+}
+
+#[tokio::test]
+async fn delete_before_creation_is_immediate() {
+    let harness = Harness::start("tj-never").await;
+    // An invalid role ARN passes no SageMaker validation? The CRD admits it; the emulator rejects
+    // the request, so the job is never created.
+    let manifest = training_job_manifest("rejected", &[("emulator:outcome", "NoSuchOutcome")], "");
+    harness.apply(&manifest).await;
+    let job = harness
+        .wait_for_training_job("rejected", "create rejected", |job| condition_is(job, "Failed", "True"))
+        .await;
+    assert!(job.status.unwrap().additional.unwrap().contains("emulator:outcome"));
+    assert!(harness.sagemaker_training_jobs("rejected").await.is_empty());
+    harness.training_jobs().delete("rejected", &DeleteParams::default()).await.unwrap();
+    let api = harness.training_jobs();
+    wait_until(Duration::from_secs(10), "never-created object deleted", || {
+        let api = api.clone();
+        async move { api.get_opt("rejected").await.unwrap().is_none().then_some(()) }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn spec_change_after_creation_is_reported_and_clears_when_reverted() {
+    let harness = Harness::start("tj-change").await;
+    let original = training_job_manifest("changing", &[("emulator:duration-seconds", "100000")], "");
+    harness.apply(&original).await;
+    harness.wait_for_training_job("changing", "InProgress", |job| status_of(job) == Some("InProgress")).await;
+    harness.apply(&original.replace("value: \"5\"", "value: \"9\"")).await;
+    let job = harness
+        .wait_for_training_job("changing", "spec change reported", |job| condition_is(job, "SpecOutOfSync", "True"))
+        .await;
+    assert!(job.status.unwrap().additional.unwrap().contains("immutable"));
+    harness.apply(&original).await;
+    harness
+        .wait_for_training_job("changing", "spec change cleared", |job| {
+            condition_is(job, "SpecOutOfSync", "False") && job.status.as_ref().unwrap().additional.is_none()
+        })
+        .await;
+    // Still one job in SageMaker.
+    assert_eq!(harness.sagemaker_training_jobs("changing").await.len(), 1);
+}

@@ -131,11 +131,14 @@ mod tests {
     use crate::job_lookup::JobKind;
     use crate::log_merge::tests::MemoryLogs;
 
+    /// A status to answer with, and the (stream, timestamp) events written just before.
+    type ScriptStep = (&'static str, Vec<(&'static str, i64)>);
+
     /// Status answers from a script; each answer may first append events, like a job that is
     /// still logging between polls.
     struct ScriptedStatus<'a> {
         logs: &'a MemoryLogs,
-        steps: RefCell<Vec<(&'static str, Vec<(&'static str, i64)>)>>,
+        steps: RefCell<Vec<ScriptStep>>,
     }
 
     fn summary(status: &str) -> JobSummary {

@@ -55,7 +55,7 @@ impl Phase {
 }
 
 /// What one kind contributes to the engine.
-pub trait Adapter: Send + Sync + 'static {
+pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
     type Object: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
         + Clone
         + Debug
@@ -114,8 +114,11 @@ pub struct Context<A: Adapter> {
     pub client: kube::Client,
     pub clients: Arc<SageMakerClients>,
     pub recorder: Recorder,
-    /// How often an in-progress resource is looked at again when nothing else triggers it.
+    /// How often an in-progress resource is looked at again when nothing else triggers it (the
+    /// status poller normally does, within its interval).
     pub in_progress_requeue: Duration,
+    pub registry: Arc<crate::status_poller::Registry<A::Object>>,
+    pub poll_interval: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,7 +146,10 @@ pub async fn run<A: Adapter>(ctx: Arc<Context<A>>, namespace: Option<String>) {
         Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
         None => Api::all(ctx.client.clone()),
     };
+    let changed = crate::status_poller::spawn::<A::Object, A>(ctx.registry.clone(), ctx.clients.clone(), ctx.poll_interval, A::KIND);
+    let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
     Controller::new(api, watcher::Config::default().any_semantic())
+        .reconcile_on(changed)
         .shutdown_on_signal()
         .run(reconcile::<A>, error_policy::<A>, ctx)
         .for_each(|result| async move {
@@ -350,6 +356,10 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
     }
     fields.insert("observedGeneration".into(), json!(generation));
     fields.insert("conditions".into(), json!(conditions));
+    // Every status write triggers a watch event and so another reconcile; writing only real
+    // changes (not a new lastCheckTime alone) stops that loop, so an idle job costs no calls
+    // until the poller reports a change.
+    let unchanged = status_matches::<A>(object, &fields);
     fields.insert("lastCheckTime".into(), json!(k8s_openapi::jiff::Timestamp::now()));
 
     let previous = A::recorded_status(object);
@@ -366,9 +376,22 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
     } else if !spec_changed && was_out_of_sync {
         ctx.event(object, EventType::Normal, "SpecMatchesSageMaker", "The spec matches the SageMaker job again".into()).await;
     }
-    ctx.patch_status(object, Value::Object(fields)).await?;
+    if !unchanged {
+        ctx.patch_status(object, Value::Object(fields)).await?;
+    }
 
+    if phase.is_terminal() {
+        ctx.registry.forget(&sagemaker.location, &remote_name);
+    } else {
+        ctx.registry.register(&sagemaker.location, &remote_name, kube::runtime::reflector::ObjectRef::from_obj(object));
+    }
     Ok(if phase.is_terminal() { Action::await_change() } else { Action::requeue(ctx.in_progress_requeue) })
+}
+
+/// Whether writing `fields` would change nothing in the recorded status (`null` = absent).
+fn status_matches<A: Adapter>(object: &A::Object, fields: &serde_json::Map<String, Value>) -> bool {
+    let current = serde_json::to_value(object).ok().and_then(|value| value.get("status").cloned()).unwrap_or(Value::Null);
+    fields.iter().all(|(key, value)| current.get(key).unwrap_or(&Value::Null) == value)
 }
 
 /// Checks the ownership tag of an existing resource: `None` = ours, carry on.
@@ -431,6 +454,7 @@ async fn finalize<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name:
                 Err(error) => return Err(error.into()),
             }
             ctx.event(object, EventType::Normal, "Stopping", format!("Stopping {} {remote_name} in SageMaker", A::KIND)).await;
+            ctx.registry.register(&sagemaker.location, remote_name, kube::runtime::reflector::ObjectRef::from_obj(object));
             let _ = ctx.patch_status(object, json!({ A::STATUS_FIELD: "Stopping", "secondaryStatus": Value::Null })).await;
             Ok(Action::requeue(Duration::from_secs(2)))
         }
@@ -439,6 +463,7 @@ async fn finalize<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name:
             Ok(Action::requeue(Duration::from_secs(2)))
         }
         Phase::Succeeded | Phase::Failed => {
+            ctx.registry.forget(&sagemaker.location, remote_name);
             tracing::info!(kind = A::KIND, sagemaker_name = %remote_name, status = %A::status_text(&remote), "terminal in SageMaker, releasing object");
             ctx.remove_finalizer(object).await?;
             Ok(Action::await_change())

@@ -5,6 +5,7 @@ mod conditions;
 mod engine;
 mod health;
 mod naming;
+mod status_poller;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,8 +48,11 @@ struct RunArgs {
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
     /// Seconds between looks at an in-progress job when nothing else triggers one.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 300)]
     in_progress_requeue_seconds: u64,
+    /// Milliseconds between the status poller's List calls per (region, endpoint).
+    #[arg(long, default_value_t = 1000)]
+    status_poll_interval_ms: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -112,6 +116,8 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         clients: clients.clone(),
         recorder: recorder.clone(),
         in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
+        registry: Default::default(),
+        poll_interval: Duration::from_millis(args.status_poll_interval_ms),
     });
     tracing::info!(namespace = ?args.namespace, "starting controllers");
     readiness.set_ready();

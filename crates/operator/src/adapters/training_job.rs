@@ -9,6 +9,7 @@ use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::{Map, Value, json};
 
 use crate::engine::{Adapter, Phase, SPAWNED_BY_TUNING_JOB_LABEL};
+use crate::status_poller::ListModified;
 use crate::naming::{MAX_NAME_LEN, derived_name};
 
 pub struct TrainingJobAdapter;
@@ -67,6 +68,12 @@ pub fn status_fields(spec: &TrainingJobSpec, remote: &TrainingJobDescription, lo
         fields.insert("debugRuleEvaluationStatuses".into(), json!(rules));
     }
     fields
+}
+
+impl ListModified for TrainingJobAdapter {
+    async fn list_modified_after(sagemaker: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
+        sagemaker.training_jobs_modified_after(after).await
+    }
 }
 
 impl Adapter for TrainingJobAdapter {

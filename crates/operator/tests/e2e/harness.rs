@@ -23,15 +23,7 @@ impl Harness {
         cluster.apply_crds(&sagemaker_k8s_api::all_crds()).await.expect("CRDs apply");
         let namespace = cluster.create_namespace(prefix).await;
         let emulator = Emulator::start(&["--time-scale", "0.01"]).await;
-        let mut builder = ChildProcess::builder(workspace_binary("sagemaker-k8s-operator"))
-            .name(format!("operator-{namespace}"))
-            .args(["run", "--namespace", namespace.as_str(), "--health-probe-bind-address", "127.0.0.1:0", "--in-progress-requeue-seconds", "1"])
-            .env("KUBECONFIG", cluster.kubeconfig_path())
-            .env("RUST_LOG", "info,sagemaker_k8s_operator=debug");
-        for (key, value) in emulator.sdk_env() {
-            builder = builder.env(key, value);
-        }
-        let operator = builder.spawn();
+        let operator = spawn_operator(cluster, &emulator, &namespace);
         let config = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new("us-west-2"))
             .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
@@ -83,6 +75,35 @@ impl Harness {
             }
         }
     }
+}
+
+/// Starts the operator for one namespace against the emulator.
+pub fn spawn_operator(cluster: &ControlPlane, emulator: &Emulator, namespace: &str) -> ChildProcess {
+    let mut builder = ChildProcess::builder(workspace_binary("sagemaker-k8s-operator"))
+        .name(format!("operator-{namespace}"))
+        .args(["run", "--namespace", namespace, "--health-probe-bind-address", "127.0.0.1:0"])
+        .env("KUBECONFIG", cluster.kubeconfig_path())
+        .env("RUST_LOG", "info,sagemaker_k8s_operator=debug");
+    for (key, value) in emulator.sdk_env() {
+        builder = builder.env(key, value);
+    }
+    builder.spawn()
+}
+
+/// POSTs (or DELETEs) JSON to the emulator's control API with a minimal HTTP/1.1 exchange.
+pub async fn emulator_control(emulator: &Emulator, method: &str, path: &str, body: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = emulator.endpoint.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("emulator reachable");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 2"), "control API {method} {path}: {response}");
+    response
 }
 
 /// A TrainingJob manifest with emulator outcome tags.

@@ -2,4 +2,5 @@
 //! emulator, each test with its own emulator, namespace and operator (`--namespace`).
 
 mod harness;
+mod resilience;
 mod training_job;

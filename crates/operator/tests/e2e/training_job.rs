@@ -139,3 +139,28 @@ async fn spec_change_after_creation_is_reported_and_clears_when_reverted() {
     // Still one job in SageMaker.
     assert_eq!(harness.sagemaker_training_jobs("changing").await.len(), 1);
 }
+
+#[tokio::test]
+async fn namespaced_operator_ignores_other_namespaces() {
+    let harness = Harness::start("tj-watched").await;
+    let other = harness.cluster.create_namespace("tj-ignored").await;
+    harness
+        .cluster
+        .kubectl_stdin(&["apply", "-n", &other, "-f", "-"], &training_job_manifest("elsewhere", &[], ""))
+        .await
+        .expect_success();
+    harness.apply(&training_job_manifest("here", &[], "")).await;
+    // Once the watched object is processed, the operator has had its chance at the other one.
+    harness.wait_for_training_job("here", "processed", |job| status_of(job).is_some()).await;
+    let other_api: kube::Api<sagemaker_k8s_api::TrainingJob> = kube::Api::namespaced(harness.cluster.client(), &other);
+    let touched = sagemaker_k8s_testenv::poll_until(Duration::from_secs(3), || {
+        let other_api = other_api.clone();
+        async move {
+            let job = other_api.get("elsewhere").await.ok()?;
+            (job.status.is_some() || job.metadata.finalizers.is_some()).then_some(job)
+        }
+    })
+    .await;
+    assert!(touched.is_none(), "object outside --namespace was touched: {touched:?}");
+    assert!(harness.sagemaker_training_jobs("elsewhere").await.is_empty());
+}

@@ -6,6 +6,7 @@ pub mod clients;
 pub mod errors;
 pub mod rate_limit;
 pub mod training_job;
+pub mod transform_job;
 
 pub use clients::{SageMakerClients, SageMakerHandle};
 pub use errors::SageMakerError;

@@ -301,7 +301,9 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
                 Err(SageMakerError::ResourceInUse(_)) => {
                     tracing::info!(kind = A::KIND, sagemaker_name = %remote_name, "name in use, checking ownership");
                 }
-                Err(SageMakerError::Validation(message)) => {
+                // A create that names something missing (a transform job's model) gets a "not
+                // found" message; like a validation error, retrying the same request cannot help.
+                Err(SageMakerError::Validation(message) | SageMakerError::NotFound(message)) => {
                     return ctx.report_terminal_error(object, "CreateRejected", format!("SageMaker rejected the request: {message}")).await;
                 }
                 Err(error) => {

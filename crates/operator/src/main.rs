@@ -119,9 +119,18 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         registry: Default::default(),
         poll_interval: Duration::from_millis(args.status_poll_interval_ms),
     });
+    let transform = Arc::new(engine::Context {
+        adapter: adapters::transform_job::TransformJobAdapter,
+        client: client.clone(),
+        clients: clients.clone(),
+        recorder: recorder.clone(),
+        in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
+        registry: Default::default(),
+        poll_interval: Duration::from_millis(args.status_poll_interval_ms),
+    });
     tracing::info!(namespace = ?args.namespace, "starting controllers");
     readiness.set_ready();
-    engine::run(training, args.namespace.clone()).await;
+    tokio::join!(engine::run(training, args.namespace.clone()), engine::run(transform, args.namespace.clone()));
     tracing::info!("controllers stopped");
     Ok(())
 }

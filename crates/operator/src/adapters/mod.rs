@@ -2,3 +2,4 @@
 //! how SageMaker's answer maps to the object's status. Decisions live in the engine.
 
 pub mod training_job;
+pub mod transform_job;

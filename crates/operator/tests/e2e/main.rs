@@ -4,3 +4,4 @@
 mod harness;
 mod resilience;
 mod training_job;
+mod transform_job;

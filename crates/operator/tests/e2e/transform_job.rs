@@ -1,0 +1,42 @@
+//! BatchTransformJob paths.
+
+use crate::harness::Harness;
+
+#[tokio::test]
+async fn transform_job_with_a_missing_model_fails_clearly() {
+    let harness = Harness::start("btj-missing").await;
+    let manifest = r#"apiVersion: sagemaker.aws.amazon.com/v1
+kind: BatchTransformJob
+metadata:
+  name: xgboost-batch
+spec:
+  region: us-west-2
+  modelName: no-such-model
+  transformInput:
+    contentType: text/csv
+    dataSource:
+      s3DataSource:
+        s3DataType: S3Prefix
+        s3Uri: s3://my-bucket/batch/input
+  transformOutput:
+    s3OutputPath: s3://my-bucket/batch/output
+  transformResources:
+    instanceCount: 1
+    instanceType: ml.m4.xlarge
+"#;
+    harness.apply(manifest).await;
+    let api: kube::Api<sagemaker_k8s_api::BatchTransformJob> = kube::Api::namespaced(harness.cluster.client(), &harness.namespace);
+    let job = sagemaker_k8s_testenv::wait_until(std::time::Duration::from_secs(60), "missing model reported", || {
+        let api = api.clone();
+        async move {
+            let job = api.get("xgboost-batch").await.ok()?;
+            let failed = job.status.as_ref()?.conditions.as_ref()?.iter().any(|c| c.type_ == "Failed" && c.status == "True");
+            failed.then_some(job)
+        }
+    })
+    .await;
+    let status = job.status.unwrap();
+    let additional = status.additional.unwrap_or_default();
+    assert!(additional.contains("no-such-model") || additional.to_lowercase().contains("model"), "{additional}");
+    assert!(status.sage_maker_transform_job_name.is_some());
+}

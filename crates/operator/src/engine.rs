@@ -300,6 +300,10 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
                 }
                 Err(SageMakerError::ResourceInUse(_)) => {
                     tracing::info!(kind = A::KIND, sagemaker_name = %remote_name, "name in use, checking ownership");
+                    let remote = ctx.adapter.describe(&sagemaker, &remote_name).await?;
+                    if let Some(action) = verify_ownership::<A>(object, &ctx, &sagemaker, &remote, &uid).await? {
+                        return Ok(action);
+                    }
                 }
                 // A create that names something missing (a transform job's model) gets a "not
                 // found" message; like a validation error, retrying the same request cannot help.
@@ -311,11 +315,8 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
                     return Err(error.into());
                 }
             }
-            let remote = ctx.adapter.describe(&sagemaker, &remote_name).await?;
-            if let Some(action) = verify_ownership::<A>(object, &ctx, &sagemaker, &remote, &uid).await? {
-                return Ok(action);
-            }
-            remote
+            // Created by this call (or adopted above): ownership is settled.
+            ctx.adapter.describe(&sagemaker, &remote_name).await?
         }
         Err(error) => {
             record_retryable_error::<A>(object, &ctx, &error).await;

@@ -74,6 +74,7 @@ where
         let overlap = jiff::SignedDuration::from_secs(2);
         let started = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(60);
         let mut watermarks: BTreeMap<ApiLocation, jiff::Timestamp> = BTreeMap::new();
+        let mut last_seen: HashMap<ApiLocation, HashMap<String, jiff::Timestamp>> = HashMap::new();
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -84,8 +85,14 @@ where
                 match L::list_modified_after(&sagemaker, after).await {
                     Ok(changed) => {
                         let mut newest = after;
+                        let seen = last_seen.entry(location.clone()).or_default();
                         for (name, modified) in changed {
                             newest = newest.max(modified - overlap);
+                            // The overlap lists some changes twice; trigger each change once.
+                            if seen.get(&name).is_some_and(|previous| *previous >= modified) {
+                                continue;
+                            }
+                            seen.insert(name.clone(), modified);
                             if let Some(object) = registry.lookup(&location, &name) {
                                 tracing::debug!(kind, sagemaker_name = %name, "changed in SageMaker");
                                 if sender.send(object).is_err() {
@@ -93,6 +100,8 @@ where
                                 }
                             }
                         }
+                        // Entries older than the watermark can no longer be listed again.
+                        seen.retain(|_, modified| *modified >= newest);
                         watermarks.insert(location, newest);
                     }
                     Err(error) => tracing::warn!(kind, region = %location.region, %error, "listing changed resources failed"),

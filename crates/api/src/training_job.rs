@@ -97,7 +97,7 @@ pub struct TrainingJobSpec {
     /// SageMaker Debugger rules evaluated against the saved tensors, at most 20.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 20))]
-    pub debug_rule_configurations: Option<Vec<DebugRuleConfiguration>>,
+    pub debug_rule_configurations: Option<Vec<RuleConfiguration>>,
     /// Where TensorBoard data is written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tensor_board_output_config: Option<TensorBoardOutputConfig>,
@@ -110,7 +110,7 @@ pub struct TrainingJobSpec {
     /// Profiler rules evaluated against the collected metrics, at most 20.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 20))]
-    pub profiler_rule_configurations: Option<Vec<ProfilerRuleConfiguration>>,
+    pub profiler_rule_configurations: Option<Vec<RuleConfiguration>>,
     /// Environment variables of the training container as `{name, value}` pairs, at most 100;
     /// names up to 512 characters matching `[a-zA-Z_][a-zA-Z0-9_]*`, values up to 512.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -219,42 +219,13 @@ pub struct DebugHookConfig {
     pub collection_configurations: Option<Vec<CollectionConfiguration>>,
 }
 
-/// A SageMaker Debugger rule: a processing container that watches the saved tensors.
+/// A SageMaker Debugger or Profiler rule: a processing container that watches the saved tensors
+/// (Debugger) or the collected system metrics (Profiler).
+// The API has two shapes with identical members (DebugRuleConfiguration and
+// ProfilerRuleConfiguration); one type serves both so their limits cannot drift apart.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct DebugRuleConfiguration {
-    /// Name of the rule configuration, 1 to 256 characters.
-    #[schemars(length(min = 1, max = 256))]
-    pub rule_configuration_name: String,
-    /// Directory in the rule container for its output, at most 4096 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(length(max = 4096))]
-    pub local_path: Option<String>,
-    /// S3 prefix the rule's output is uploaded to, at most 1024 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(length(max = 1024), pattern(S3_URI_PATTERN))]
-    pub s3_output_path: Option<String>,
-    /// Registry path of the rule evaluator image, at most 255 characters.
-    #[schemars(length(max = 255), pattern(IMAGE_PATTERN))]
-    pub rule_evaluator_image: String,
-    /// ML instance type of the rule evaluation job.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(pattern(INSTANCE_TYPE_PATTERN))]
-    pub instance_type: Option<String>,
-    /// Storage volume size in GB of the rule evaluation job, at least 0.
-    #[serde(rename = "volumeSizeInGB", skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0))]
-    pub volume_size_in_gb: Option<i32>,
-    /// Parameters of the rule as `{name, value}` pairs, at most 100.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(length(max = 100))]
-    pub rule_parameters: Option<Vec<KeyValuePair>>,
-}
-
-/// A SageMaker Profiler rule: a processing container that watches the collected metrics.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProfilerRuleConfiguration {
+pub struct RuleConfiguration {
     /// Name of the rule configuration, 1 to 256 characters.
     #[schemars(length(min = 1, max = 256))]
     pub rule_configuration_name: String,

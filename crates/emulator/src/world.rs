@@ -301,8 +301,15 @@ impl ListFilter {
         {
             return false;
         }
-        let after = |bound: Option<f64>, value: f64| bound.is_none_or(|bound| value > bound);
-        let before = |bound: Option<f64>, value: f64| bound.is_none_or(|bound| value < bound);
+        // Compare at the precision clients see (responses carry milliseconds): a client that
+        // sends back a job's own CreationTime as CreationTimeAfter must not get that job again
+        // because of sub-millisecond digits it never saw.
+        let after = |bound: Option<f64>, value: f64| {
+            bound.is_none_or(|bound| round_ms(value) > round_ms(bound))
+        };
+        let before = |bound: Option<f64>, value: f64| {
+            bound.is_none_or(|bound| round_ms(value) < round_ms(bound))
+        };
         after(self.created_after, created)
             && before(self.created_before, created)
             && after(self.modified_after, modified)

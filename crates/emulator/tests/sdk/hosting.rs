@@ -16,6 +16,21 @@ fn variant(name: &str, model: &str, instances: i32) -> ProductionVariant {
         .build()
 }
 
+/// An endpoint config with one variant that the test expects SageMaker to accept.
+async fn create_endpoint_config(
+    client: &aws_sdk_sagemaker::Client,
+    name: &str,
+    production_variant: ProductionVariant,
+) {
+    client
+        .create_endpoint_config()
+        .endpoint_config_name(name)
+        .production_variants(production_variant)
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn wait_endpoint(
     client: &aws_sdk_sagemaker::Client,
     name: &str,
@@ -82,13 +97,7 @@ async fn models_and_endpoint_configs_crud_with_real_errors() {
             .await,
     );
     assert!(message.starts_with("Could not find model"), "{message}");
-    client
-        .create_endpoint_config()
-        .endpoint_config_name("c1")
-        .production_variants(variant("v1", "m1", 1))
-        .send()
-        .await
-        .unwrap();
+    create_endpoint_config(&client, "c1", variant("v1", "m1", 1)).await;
     let config = client
         .describe_endpoint_config()
         .endpoint_config_name("c1")
@@ -155,20 +164,8 @@ async fn endpoint_creates_updates_with_retained_properties_and_deletes() {
     let emulator = Emulator::start();
     let client = emulator.sagemaker().await;
     create_model(&client, "m1").await;
-    client
-        .create_endpoint_config()
-        .endpoint_config_name("c1")
-        .production_variants(variant("AllTraffic", "m1", 1))
-        .send()
-        .await
-        .unwrap();
-    client
-        .create_endpoint_config()
-        .endpoint_config_name("c2")
-        .production_variants(variant("AllTraffic", "m1", 3))
-        .send()
-        .await
-        .unwrap();
+    create_endpoint_config(&client, "c1", variant("AllTraffic", "m1", 1)).await;
+    create_endpoint_config(&client, "c2", variant("AllTraffic", "m1", 3)).await;
 
     let (_, message) = error_of(
         client
@@ -409,13 +406,7 @@ async fn endpoint_failures_on_create_and_update() {
     let emulator = Emulator::start();
     let client = emulator.sagemaker().await;
     create_model(&client, "m1").await;
-    client
-        .create_endpoint_config()
-        .endpoint_config_name("good")
-        .production_variants(variant("AllTraffic", "m1", 1))
-        .send()
-        .await
-        .unwrap();
+    create_endpoint_config(&client, "good", variant("AllTraffic", "m1", 1)).await;
     client
         .create_endpoint_config()
         .endpoint_config_name("bad")

@@ -32,7 +32,8 @@ use crate::common::{
     ),
     printcolumn(
         name = "CREATION-TIME",
-        type_ = "date",
+        // `string`, not `date`: users of the original see the timestamp, not an age.
+        type_ = "string",
         json_path = ".metadata.creationTimestamp",
         description = "When the object was created"
     ),

@@ -74,6 +74,10 @@ pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
     const STATUS_FIELD: &'static str;
     /// Name of the status field holding the SageMaker name (e.g. `sageMakerTrainingJobName`).
     const NAME_FIELD: &'static str;
+    /// Name of the spec field that names the SageMaker resource (e.g. `trainingJobName`). When
+    /// the user leaves it empty the engine writes the derived name there, as the original
+    /// operator did (`kubectl describe` shows it in the spec).
+    const SPEC_NAME_FIELD: Option<&'static str> = None;
 
     fn spec(object: &Self::Object) -> &Self::Spec;
     /// The SageMaker name: the spec's explicit name or one derived from name and UID.
@@ -131,13 +135,49 @@ pub enum EngineError {
     MissingMetadata(&'static str),
 }
 
-fn spec_hash<S: Serialize>(spec: &S) -> String {
+/// Hash of the spec a resource is (to be) created from. `name_to_fill` is the spec name field
+/// and the SageMaker name when the engine is about to write that name into the spec, so the hash
+/// already covers the spec as it will read after the write.
+fn spec_hash<S: Serialize>(spec: &S, name_to_fill: Option<(&str, &str)>) -> String {
     let mut spec = serde_json::to_value(spec).expect("specs serialize to JSON");
-    // Region/endpoint/tags do not change the job itself; only the request fields count.
     if let Value::Object(map) = &mut spec {
+        // Tags do not change the job itself; only the request fields count.
         map.remove("tags");
+        if let Some((field, name)) = name_to_fill {
+            map.insert(field.to_string(), json!(name));
+        }
     }
     hex::encode(&sha2::Sha256::digest(spec.to_string().as_bytes())[..16])
+}
+
+/// The object's recorded status as JSON (`Null` when it has none).
+fn status_json<K: Serialize>(object: &K) -> Value {
+    serde_json::to_value(object).ok().and_then(|value| value.get("status").cloned()).unwrap_or(Value::Null)
+}
+
+/// The spec name field when it is empty and the engine should fill it in.
+fn spec_name_to_fill<A: Adapter>(object: &A::Object) -> Option<&'static str> {
+    let field = A::SPEC_NAME_FIELD?;
+    let spec = serde_json::to_value(A::spec(object)).ok()?;
+    let current = spec.get(field).and_then(Value::as_str).unwrap_or_default();
+    current.is_empty().then_some(field)
+}
+
+/// The SageMaker name this object maps to. Once recorded in the status it is fixed: an edit of
+/// the spec's name field after creation must not make the operator create a second resource
+/// (it is reported as a spec change instead).
+fn remote_name_of<A: Adapter>(object: &A::Object) -> String {
+    match status_json(object).get(A::NAME_FIELD).and_then(Value::as_str) {
+        Some(recorded) if !recorded.is_empty() => recorded.to_string(),
+        _ => A::remote_name(object),
+    }
+}
+
+/// Whether this object has ever observed its SageMaker resource (a successful status mapping
+/// writes `lastCheckTime`). Until then an existing resource of that name must prove by its
+/// ownership tag that it was created for this object.
+fn has_observed_remote<A: Adapter>(object: &A::Object) -> bool {
+    status_json(object).get("lastCheckTime").is_some_and(|time| !time.is_null())
 }
 
 /// Runs one kind's controller until shutdown.
@@ -205,9 +245,12 @@ impl<A: Adapter> Context<A> {
     }
 
     async fn patch_metadata(&self, object: &A::Object, metadata: Value) -> Result<(), kube::Error> {
-        self.api(object)
-            .patch(&object.name_any(), &PatchParams::default(), &Patch::Merge(json!({ "metadata": metadata })))
-            .await?;
+        self.patch_object(object, json!({ "metadata": metadata })).await
+    }
+
+    /// Merge-patches the object itself (metadata and/or spec).
+    async fn patch_object(&self, object: &A::Object, patch: Value) -> Result<(), kube::Error> {
+        self.api(object).patch(&object.name_any(), &PatchParams::default(), &Patch::Merge(patch)).await?;
         Ok(())
     }
 
@@ -229,7 +272,10 @@ impl<A: Adapter> Context<A> {
         }
         let mut status = serde_json::Map::new();
         status.insert("additional".into(), json!(message));
-        status.insert(A::NAME_FIELD.into(), json!(A::remote_name(object)));
+        // STATUS shows Failed (as users of the original expect), while the missing
+        // lastCheckTime still tells the engine the resource was never observed as ours.
+        status.insert(A::STATUS_FIELD.into(), json!("Failed"));
+        status.insert(A::NAME_FIELD.into(), json!(remote_name_of::<A>(object)));
         status.insert("observedGeneration".into(), json!(generation));
         status.insert("conditions".into(), json!(conditions));
         self.patch_status(object, Value::Object(status)).await?;
@@ -240,7 +286,7 @@ impl<A: Adapter> Context<A> {
 async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> Result<Action, EngineError> {
     let object = object.as_ref();
     let uid = object.meta().uid.clone().ok_or(EngineError::MissingMetadata("uid"))?;
-    let remote_name = A::remote_name(object);
+    let remote_name = remote_name_of::<A>(object);
     let span = tracing::info_span!("reconcile", kind = A::KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), sagemaker_name = %remote_name);
     let _entered = span.enter();
     drop(_entered);
@@ -251,16 +297,23 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
     let observe_only = A::is_observe_only(object);
     let sagemaker = ctx.sagemaker(object);
 
-    // 1. Finalizer (and the hash of the spec we are about to create from) before SageMaker.
-    let current_hash = spec_hash(A::spec(object));
-    if !observe_only && !object.finalizers().iter().any(|f| f == FINALIZER) {
+    // 1. Finalizer, the SageMaker name in the spec, and the hash of the spec we are about to
+    //    create from — all before anything exists in SageMaker.
+    let name_to_fill = if observe_only { None } else { spec_name_to_fill::<A>(object) };
+    let current_hash = spec_hash(A::spec(object), name_to_fill.map(|field| (field, remote_name.as_str())));
+    if !observe_only && (!object.finalizers().iter().any(|f| f == FINALIZER) || name_to_fill.is_some()) {
         let mut finalizers: Vec<String> = object.finalizers().to_vec();
-        finalizers.push(FINALIZER.to_string());
-        let mut metadata = json!({ "finalizers": finalizers });
-        if !object.annotations().contains_key(CREATED_SPEC_HASH_ANNOTATION) {
-            metadata["annotations"] = json!({ CREATED_SPEC_HASH_ANNOTATION: current_hash });
+        if !finalizers.iter().any(|f| f == FINALIZER) {
+            finalizers.push(FINALIZER.to_string());
         }
-        ctx.patch_metadata(object, metadata).await?;
+        let mut patch = json!({ "metadata": { "finalizers": finalizers } });
+        if !object.annotations().contains_key(CREATED_SPEC_HASH_ANNOTATION) {
+            patch["metadata"]["annotations"] = json!({ CREATED_SPEC_HASH_ANNOTATION: current_hash });
+        }
+        if let Some(field) = name_to_fill {
+            patch["spec"] = json!({ field: remote_name });
+        }
+        ctx.patch_object(object, patch).await?;
         if A::recorded_status(object).is_none() {
             ctx.patch_status(
                 object,
@@ -275,8 +328,7 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
     // 2. Observe; create exactly once.
     let remote = match ctx.adapter.describe(&sagemaker, &remote_name).await {
         Ok(remote) => {
-            let never_observed = matches!(A::recorded_status(object).as_deref(), None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER));
-            if never_observed && !observe_only {
+            if !has_observed_remote::<A>(object) && !observe_only {
                 // It exists but this object never saw it: created by us before a crash, or a
                 // name clash with someone else's resource.
                 if let Some(action) = verify_ownership::<A>(object, &ctx, &sagemaker, &remote, &uid).await? {
@@ -393,7 +445,7 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
 
 /// Whether writing `fields` would change nothing in the recorded status (`null` = absent).
 fn status_matches<A: Adapter>(object: &A::Object, fields: &serde_json::Map<String, Value>) -> bool {
-    let current = serde_json::to_value(object).ok().and_then(|value| value.get("status").cloned()).unwrap_or(Value::Null);
+    let current = status_json(object);
     fields.iter().all(|(key, value)| current.get(key).unwrap_or(&Value::Null) == value)
 }
 
@@ -409,7 +461,7 @@ async fn verify_ownership<A: Adapter>(
     if owner.as_deref() == Some(uid) {
         return Ok(None);
     }
-    let name = A::remote_name(object);
+    let name = remote_name_of::<A>(object);
     let message = format!(
         "{} {name} already exists in SageMaker and was not created for this object (owner tag {}); choose another name",
         A::KIND,

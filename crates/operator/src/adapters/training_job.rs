@@ -84,6 +84,7 @@ impl Adapter for TrainingJobAdapter {
     const KIND: &'static str = "TrainingJob";
     const STATUS_FIELD: &'static str = "trainingJobStatus";
     const NAME_FIELD: &'static str = "sageMakerTrainingJobName";
+    const SPEC_NAME_FIELD: Option<&'static str> = Some("trainingJobName");
 
     fn spec(object: &TrainingJob) -> &TrainingJobSpec {
         &object.spec

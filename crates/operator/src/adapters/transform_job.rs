@@ -29,6 +29,7 @@ impl Adapter for TransformJobAdapter {
     const KIND: &'static str = "BatchTransformJob";
     const STATUS_FIELD: &'static str = "transformJobStatus";
     const NAME_FIELD: &'static str = "sageMakerTransformJobName";
+    const SPEC_NAME_FIELD: Option<&'static str> = Some("transformJobName");
 
     fn spec(object: &BatchTransformJob) -> &BatchTransformJobSpec {
         &object.spec

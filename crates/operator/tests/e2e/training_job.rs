@@ -19,6 +19,7 @@ async fn completed_job_gets_model_path_and_ready_condition() {
     let uid = job.metadata.uid.clone().unwrap().replace('-', "");
     let sagemaker_name = format!("xgboost-mnist-{uid}");
     assert_eq!(status.sage_maker_training_job_name.as_deref(), Some(sagemaker_name.as_str()));
+    assert_eq!(job.spec.training_job_name.as_deref(), Some(sagemaker_name.as_str()), "derived name written into the spec");
     assert_eq!(status.model_path, Some(format!("s3://my-bucket/xgboost/{sagemaker_name}/output/model.tar.gz")));
     assert_eq!(status.secondary_status.as_deref(), Some("Completed"));
     assert!(status.cloud_watch_log_url.unwrap().contains(&format!("prefix={sagemaker_name};")));
@@ -137,6 +138,15 @@ async fn spec_change_after_creation_is_reported_and_clears_when_reverted() {
         })
         .await;
     // Still one job in SageMaker.
+    assert_eq!(harness.sagemaker_training_jobs("changing").await.len(), 1);
+
+    // Renaming the job in the spec after creation is a spec change too, not a second job.
+    let patch = serde_json::json!({ "spec": { "trainingJobName": "changing-renamed" } });
+    harness.training_jobs().patch("changing", &kube::api::PatchParams::default(), &kube::api::Patch::Merge(patch)).await.unwrap();
+    harness
+        .wait_for_training_job("changing", "rename reported", |job| condition_is(job, "SpecOutOfSync", "True"))
+        .await;
+    assert!(harness.sagemaker_training_jobs("changing-renamed").await.is_empty(), "no job under the new name");
     assert_eq!(harness.sagemaker_training_jobs("changing").await.len(), 1);
 }
 

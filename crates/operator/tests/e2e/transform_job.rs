@@ -38,5 +38,9 @@ spec:
     let status = job.status.unwrap();
     let additional = status.additional.unwrap_or_default();
     assert!(additional.contains("no-such-model") || additional.to_lowercase().contains("model"), "{additional}");
-    assert!(status.sage_maker_transform_job_name.is_some());
+    // STATUS reads Failed, as users of the original expect, not SynchronizingK8sJobWithSageMaker.
+    assert_eq!(status.transform_job_status.as_deref(), Some("Failed"));
+    let sagemaker_name = status.sage_maker_transform_job_name.expect("SageMaker name recorded");
+    // The derived name is written into the spec too, as the guide's describe output shows.
+    assert_eq!(job.spec.transform_job_name.as_deref(), Some(sagemaker_name.as_str()));
 }

@@ -95,6 +95,24 @@ fn tuning_request(
         )
 }
 
+/// Waits until the tuning job reports `status`, returning its description.
+async fn tuning_reaches(
+    client: &aws_sdk_sagemaker::Client,
+    name: &str,
+    status: HyperParameterTuningJobStatus,
+) -> aws_sdk_sagemaker::operation::describe_hyper_parameter_tuning_job::DescribeHyperParameterTuningJobOutput {
+    eventually(&format!("tuning job {name} {status:?}"), DEADLINE, || async {
+        let tuning = client
+            .describe_hyper_parameter_tuning_job()
+            .hyper_parameter_tuning_job_name(name)
+            .send()
+            .await
+            .unwrap();
+        (tuning.hyper_parameter_tuning_job_status() == Some(&status)).then_some(tuning)
+    })
+    .await
+}
+
 #[tokio::test]
 async fn tuning_job_launches_children_in_parallel_slots_and_picks_the_best() {
     let emulator = Emulator::start();
@@ -249,18 +267,7 @@ async fn maximize_picks_the_highest_objective() {
     .send()
     .await
     .unwrap();
-    let tuning = eventually("tuning completes", DEADLINE, || async {
-        let tuning = client
-            .describe_hyper_parameter_tuning_job()
-            .hyper_parameter_tuning_job_name("hpo-max")
-            .send()
-            .await
-            .unwrap();
-        (tuning.hyper_parameter_tuning_job_status()
-            == Some(&HyperParameterTuningJobStatus::Completed))
-        .then_some(tuning)
-    })
-    .await;
+    let tuning = tuning_reaches(&client, "hpo-max", HyperParameterTuningJobStatus::Completed).await;
     let children = client
         .list_training_jobs_for_hyper_parameter_tuning_job()
         .hyper_parameter_tuning_job_name("hpo-max")
@@ -329,18 +336,7 @@ async fn stopping_a_tuning_job_stops_its_children() {
         tuning.hyper_parameter_tuning_job_status(),
         Some(&HyperParameterTuningJobStatus::Stopping)
     );
-    let tuning = eventually("tuning stopped", DEADLINE, || async {
-        let tuning = client
-            .describe_hyper_parameter_tuning_job()
-            .hyper_parameter_tuning_job_name("hpo-stop")
-            .send()
-            .await
-            .unwrap();
-        (tuning.hyper_parameter_tuning_job_status()
-            == Some(&HyperParameterTuningJobStatus::Stopped))
-        .then_some(tuning)
-    })
-    .await;
+    let tuning = tuning_reaches(&client, "hpo-stop", HyperParameterTuningJobStatus::Stopped).await;
     assert_eq!(
         tuning.training_job_status_counters().unwrap().stopped(),
         Some(2)
@@ -388,17 +384,7 @@ async fn failed_children_fail_the_tuning_job_and_missing_jobs_are_resource_not_f
     .send()
     .await
     .unwrap();
-    let tuning = eventually("tuning failed", DEADLINE, || async {
-        let tuning = client
-            .describe_hyper_parameter_tuning_job()
-            .hyper_parameter_tuning_job_name("hpo-fail")
-            .send()
-            .await
-            .unwrap();
-        (tuning.hyper_parameter_tuning_job_status() == Some(&HyperParameterTuningJobStatus::Failed))
-            .then_some(tuning)
-    })
-    .await;
+    let tuning = tuning_reaches(&client, "hpo-fail", HyperParameterTuningJobStatus::Failed).await;
     assert!(tuning.failure_reason().is_some());
     assert_eq!(
         tuning

@@ -186,7 +186,14 @@ async fn main() {
         for chunk_start in (objects..scale_to).step_by(1000) {
             let count = 1000.min(scale_to - chunk_start);
             let manifests = training_job_manifests("bench", chunk_start, count, "", "");
-            cluster.kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifests).await.expect_success();
+            // A loaded apiserver may time out part of a large apply; apply is idempotent, so
+            // retrying the chunk is safe.
+            let mut attempts = 0;
+            while !cluster.kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifests).await.success() {
+                attempts += 1;
+                assert!(attempts < 5, "kubectl apply of objects {chunk_start}.. failed {attempts} times");
+                eprintln!("kubectl apply of objects {chunk_start}.. failed; retrying");
+            }
         }
         wait_until(Duration::from_secs(3600), "all scaled-up jobs exist in SageMaker", || {
             let sagemaker = &sagemaker;

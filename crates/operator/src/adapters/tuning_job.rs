@@ -179,7 +179,10 @@ impl Adapter for TuningJobAdapter {
         if existing.len() as i64 >= launched {
             return Ok(());
         }
-        let owner = tuning.controller_owner_ref(&()).ok_or(EngineError::MissingMetadata("uid"))?;
+        let mut owner = tuning.controller_owner_ref(&()).ok_or(EngineError::MissingMetadata("uid"))?;
+        // A foreground delete of the tuning job waits for its training jobs, as the guide's
+        // "removes the hyperparameter tuning job and associated training jobs" implies.
+        owner.block_owner_deletion = Some(true);
         for summary in sagemaker.training_jobs_of_tuning_job(&remote.name).await? {
             if existing.contains(&summary.name) {
                 continue;

@@ -137,7 +137,6 @@ async fn tuning_sample_completes_with_spawned_training_jobs_mirrored() {
 
     // Every training job SageMaker launched is a TrainingJob object, owned by the tuning job,
     // labelled observe-only, with its status mirrored.
-    let api = harness.training_jobs();
     let log = harness.operator.log_path().display().to_string();
     let children = wait_until(Duration::from_secs(60), &format!("four spawned TrainingJobs Completed (operator log {log})"), || {
         let harness = &harness;
@@ -176,8 +175,7 @@ async fn tuning_sample_completes_with_spawned_training_jobs_mirrored() {
         assert_eq!(child.spec.input_data_config.as_ref().map(Vec::len), Some(2));
     }
     // kubectl lists them as the guide shows.
-    let listed = harness.cluster.kubectl(&["get", "trainingjobs", "-n", &harness.namespace]).await;
-    listed.expect_success();
+    let listed = harness.cluster.kubectl(&["get", "trainingjobs", "-n", &harness.namespace]).await.expect_success();
     assert!(listed.stdout.contains("SECONDARY-STATUS") && listed.stdout.contains(&best_name), "{}", listed.stdout);
     let listed = harness.cluster.kubectl(&["get", "hyperparametertuningjobs", "-n", &harness.namespace]).await;
     assert!(listed.stdout.contains("BEST-TRAINING-JOB") && listed.stdout.contains(&best_name), "{}", listed.stdout);
@@ -268,7 +266,8 @@ async fn tuning_spec_change_after_creation_is_reported() {
         tuning_condition_is(job, "SpecOutOfSync", "False") && job.status.as_ref().unwrap().additional.is_none()
     })
     .await;
-    let tuning_jobs = harness.sagemaker.list_hyper_parameter_tuning_jobs().name_contains("changing").send().await.unwrap();
+    // Each test has its own emulator, so every tuning job it lists is this test's.
+    let tuning_jobs = harness.sagemaker.list_hyper_parameter_tuning_jobs().send().await.unwrap();
     let names: Vec<_> = tuning_jobs.hyper_parameter_tuning_job_summaries().iter().filter_map(|s| s.hyper_parameter_tuning_job_name()).collect();
     assert_eq!(names, [sagemaker_name.as_str()], "still one tuning job in SageMaker");
 }

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod rate_limit;
 pub mod training_job;
 pub mod transform_job;
+pub mod tuning_job;
 
 pub use clients::{SageMakerClients, SageMakerHandle};
 pub use errors::SageMakerError;

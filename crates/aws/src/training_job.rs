@@ -3,9 +3,10 @@
 use aws_sdk_sagemaker::operation::create_training_job::builders::CreateTrainingJobInputBuilder;
 use aws_sdk_sagemaker::types as sdk;
 use sagemaker_k8s_api::common::{
-    Channel, CheckpointConfig, ExperimentConfig, KeyValuePair, OutputDataConfig, ResourceConfig,
-    StoppingCondition, Tag, VpcConfig,
+    Channel, CheckpointConfig, ExperimentConfig, KeyValuePair, MetricDefinition, OutputDataConfig, ResourceConfig,
+    RetryStrategy, StoppingCondition, Tag, VpcConfig,
 };
+use sagemaker_k8s_api::training_job::{DebugHookConfig, ProfilerConfig, RuleConfiguration, TensorBoardOutputConfig};
 use sagemaker_k8s_api::TrainingJobSpec;
 
 use crate::errors::{classify, SageMakerError};
@@ -160,6 +161,77 @@ pub(crate) fn experiment_config(experiment: &ExperimentConfig) -> sdk::Experimen
         .build()
 }
 
+pub(crate) fn metric_definitions(definitions: &Option<Vec<MetricDefinition>>) -> Option<Vec<sdk::MetricDefinition>> {
+    definitions
+        .as_ref()
+        .map(|definitions| definitions.iter().map(|metric| sdk::MetricDefinition::builder().name(&metric.name).regex(&metric.regex).build()).collect())
+}
+
+pub(crate) fn input_data_config(channels: &Option<Vec<Channel>>) -> Option<Vec<sdk::Channel>> {
+    channels.as_ref().map(|channels| channels.iter().map(channel).collect())
+}
+
+pub(crate) fn retry_strategy(retry: &RetryStrategy) -> sdk::RetryStrategy {
+    sdk::RetryStrategy::builder().maximum_retry_attempts(retry.maximum_retry_attempts).build()
+}
+
+fn debug_hook_config(hook: &DebugHookConfig) -> sdk::DebugHookConfig {
+    sdk::DebugHookConfig::builder()
+        .set_local_path(hook.local_path.clone())
+        .s3_output_path(&hook.s3_output_path)
+        .set_hook_parameters(key_value_map(&hook.hook_parameters))
+        .set_collection_configurations(hook.collection_configurations.as_ref().map(|collections| {
+            collections
+                .iter()
+                .map(|collection| {
+                    sdk::CollectionConfiguration::builder()
+                        .set_collection_name(collection.collection_name.clone())
+                        .set_collection_parameters(key_value_map(&collection.collection_parameters))
+                        .build()
+                })
+                .collect()
+        }))
+        .build()
+}
+
+// DebugRuleConfiguration and ProfilerRuleConfiguration have identical members but distinct SDK
+// builders, so one macro body serves both and their conversions cannot drift apart.
+macro_rules! rule_configuration {
+    ($builder:ty, $rule:expr) => {{
+        let rule: &RuleConfiguration = $rule;
+        <$builder>::default()
+            .rule_configuration_name(&rule.rule_configuration_name)
+            .set_local_path(rule.local_path.clone())
+            .set_s3_output_path(rule.s3_output_path.clone())
+            .rule_evaluator_image(&rule.rule_evaluator_image)
+            .set_instance_type(rule.instance_type.as_deref().map(sdk::ProcessingInstanceType::from))
+            .set_volume_size_in_gb(rule.volume_size_in_gb)
+            .set_rule_parameters(key_value_map(&rule.rule_parameters))
+            .build()
+    }};
+}
+
+fn debug_rule(rule: &RuleConfiguration) -> sdk::DebugRuleConfiguration {
+    rule_configuration!(sdk::builders::DebugRuleConfigurationBuilder, rule)
+}
+
+fn profiler_rule(rule: &RuleConfiguration) -> sdk::ProfilerRuleConfiguration {
+    rule_configuration!(sdk::builders::ProfilerRuleConfigurationBuilder, rule)
+}
+
+fn tensor_board_output_config(config: &TensorBoardOutputConfig) -> sdk::TensorBoardOutputConfig {
+    sdk::TensorBoardOutputConfig::builder().set_local_path(config.local_path.clone()).s3_output_path(&config.s3_output_path).build()
+}
+
+fn profiler_config(config: &ProfilerConfig) -> sdk::ProfilerConfig {
+    sdk::ProfilerConfig::builder()
+        .set_s3_output_path(config.s3_output_path.clone())
+        .set_profiling_interval_in_milliseconds(config.profiling_interval_in_milliseconds)
+        .set_profiling_parameters(key_value_map(&config.profiling_parameters))
+        .set_disable_profiler(config.disable_profiler)
+        .build()
+}
+
 /// The CreateTrainingJob request for a spec under the given SageMaker name, tagged with the
 /// owning object's UID.
 pub fn create_request(
@@ -168,14 +240,6 @@ pub fn create_request(
     owner_uid: &str,
 ) -> Result<CreateTrainingJobInputBuilder, SageMakerError> {
     let algorithm = &spec.algorithm_specification;
-    let metric_definitions = algorithm
-        .metric_definitions
-        .as_ref()
-        .map(|definitions| {
-            definitions
-                .iter()
-                .map(|metric| sdk::MetricDefinition::builder().name(&metric.name).regex(&metric.regex).build()).collect::<Vec<_>>()
-        });
     let image_config = algorithm
         .training_image_config
         .as_ref()
@@ -195,22 +259,17 @@ pub fn create_request(
         .set_training_image(algorithm.training_image.clone())
         .set_algorithm_name(algorithm.algorithm_name.clone())
         .training_input_mode(sdk::TrainingInputMode::from(wire_name(&algorithm.training_input_mode).as_str()))
-        .set_metric_definitions(metric_definitions)
+        .set_metric_definitions(metric_definitions(&algorithm.metric_definitions))
         .set_enable_sage_maker_metrics_time_series(algorithm.enable_sage_maker_metrics_time_series)
         .set_container_entrypoint(algorithm.container_entrypoint.clone())
         .set_container_arguments(algorithm.container_arguments.clone())
         .set_training_image_config(image_config)
         .build();
-    let input_data_config = spec
-        .input_data_config
-        .as_ref()
-        .map(|channels| channels.iter().map(channel).collect::<Vec<_>>());
-
     let request = aws_sdk_sagemaker::operation::create_training_job::CreateTrainingJobInput::builder()
         .training_job_name(job_name)
         .algorithm_specification(algorithm_specification)
         .set_hyper_parameters(key_value_map(&spec.hyper_parameters))
-        .set_input_data_config(input_data_config)
+        .set_input_data_config(input_data_config(&spec.input_data_config))
         .output_data_config(output_data_config(&spec.output_data_config))
         .resource_config(resource_config(&spec.resource_config))
         .role_arn(&spec.role_arn)
@@ -222,11 +281,12 @@ pub fn create_request(
         .set_checkpoint_config(spec.checkpoint_config.as_ref().map(checkpoint_config))
         .set_experiment_config(spec.experiment_config.as_ref().map(experiment_config))
         .set_environment(key_value_map(&spec.environment))
-        .set_retry_strategy(
-            spec.retry_strategy
-                .as_ref()
-                .map(|retry| sdk::RetryStrategy::builder().maximum_retry_attempts(retry.maximum_retry_attempts).build()),
-        )
+        .set_retry_strategy(spec.retry_strategy.as_ref().map(retry_strategy))
+        .set_debug_hook_config(spec.debug_hook_config.as_ref().map(debug_hook_config))
+        .set_debug_rule_configurations(spec.debug_rule_configurations.as_ref().map(|rules| rules.iter().map(debug_rule).collect()))
+        .set_tensor_board_output_config(spec.tensor_board_output_config.as_ref().map(tensor_board_output_config))
+        .set_profiler_config(spec.profiler_config.as_ref().map(profiler_config))
+        .set_profiler_rule_configurations(spec.profiler_rule_configurations.as_ref().map(|rules| rules.iter().map(profiler_rule).collect()))
         .set_tags(Some(tags_with_owner(spec.tags.as_deref().unwrap_or_default(), owner_uid)));
     Ok(request)
 }
@@ -252,6 +312,121 @@ pub struct RuleEvaluationStatus {
     pub rule_evaluation_status: Option<String>,
     pub status_details: Option<String>,
     pub last_modified_time: Option<jiff::Timestamp>,
+}
+
+/// Rewrites a DescribeTrainingJob answer into the spec's camelCase shape and parses it: the API
+/// types read exactly what users write, so this checks the result against the same rules.
+/// Covers what `kubectl get/describe` shows of a job; members the operator never sends (and so
+/// cannot have sent for a child) are left out.
+pub fn spec_from_description(
+    output: &aws_sdk_sagemaker::operation::describe_training_job::DescribeTrainingJobOutput,
+    region: &str,
+    sage_maker_endpoint: Option<&str>,
+) -> Result<TrainingJobSpec, SageMakerError> {
+    use serde_json::{json, Map, Value};
+    fn insert<T: serde::Serialize>(map: &mut Map<String, Value>, key: &str, value: Option<T>) {
+        if let Some(value) = value {
+            map.insert(key.into(), json!(value));
+        }
+    }
+    let mut spec = Map::new();
+    insert(&mut spec, "trainingJobName", output.training_job_name());
+    insert(&mut spec, "region", Some(region));
+    insert(&mut spec, "sageMakerEndpoint", sage_maker_endpoint);
+    insert(&mut spec, "roleArn", output.role_arn());
+    if let Some(algorithm) = output.algorithm_specification() {
+        let mut map = Map::new();
+        insert(&mut map, "trainingImage", algorithm.training_image());
+        insert(&mut map, "algorithmName", algorithm.algorithm_name());
+        insert(&mut map, "trainingInputMode", algorithm.training_input_mode().map(|mode| mode.as_str()));
+        let metrics: Vec<Value> = algorithm.metric_definitions().iter().map(|metric| json!({"name": metric.name(), "regex": metric.regex()})).collect();
+        if !metrics.is_empty() {
+            map.insert("metricDefinitions".into(), Value::Array(metrics));
+        }
+        spec.insert("algorithmSpecification".into(), Value::Object(map));
+    }
+    if let Some(hyperparameters) = output.hyper_parameters() {
+        let mut pairs: Vec<(&String, &String)> = hyperparameters.iter().collect();
+        // A map has no order; sorted pairs keep the object stable across reads.
+        pairs.sort();
+        spec.insert("hyperParameters".into(), json!(pairs.iter().map(|(name, value)| json!({"name": name, "value": value})).collect::<Vec<_>>()));
+    }
+    let channels: Vec<Value> = output
+        .input_data_config()
+        .iter()
+        .map(|channel| {
+            let mut map = Map::new();
+            insert(&mut map, "channelName", channel.channel_name());
+            let mut source = Map::new();
+            if let Some(s3) = channel.data_source().and_then(|source| source.s3_data_source()) {
+                let mut s3_map = Map::new();
+                insert(&mut s3_map, "s3DataType", s3.s3_data_type().map(|kind| kind.as_str()));
+                insert(&mut s3_map, "s3Uri", s3.s3_uri());
+                insert(&mut s3_map, "s3DataDistributionType", s3.s3_data_distribution_type().map(|kind| kind.as_str()));
+                source.insert("s3DataSource".into(), Value::Object(s3_map));
+            }
+            if let Some(fs) = channel.data_source().and_then(|source| source.file_system_data_source()) {
+                source.insert(
+                    "fileSystemDataSource".into(),
+                    json!({
+                        "fileSystemId": fs.file_system_id(),
+                        "fileSystemAccessMode": fs.file_system_access_mode().map(|mode| mode.as_str()),
+                        "fileSystemType": fs.file_system_type().map(|kind| kind.as_str()),
+                        "directoryPath": fs.directory_path(),
+                    }),
+                );
+            }
+            map.insert("dataSource".into(), Value::Object(source));
+            insert(&mut map, "contentType", channel.content_type());
+            insert(&mut map, "compressionType", channel.compression_type().map(|kind| kind.as_str()));
+            insert(&mut map, "recordWrapperType", channel.record_wrapper_type().map(|kind| kind.as_str()));
+            insert(&mut map, "inputMode", channel.input_mode().map(|mode| mode.as_str()));
+            Value::Object(map)
+        })
+        .collect();
+    if !channels.is_empty() {
+        spec.insert("inputDataConfig".into(), Value::Array(channels));
+    }
+    if let Some(output_config) = output.output_data_config() {
+        let mut map = Map::new();
+        insert(&mut map, "s3OutputPath", output_config.s3_output_path());
+        insert(&mut map, "kmsKeyId", output_config.kms_key_id());
+        insert(&mut map, "compressionType", output_config.compression_type().map(|kind| kind.as_str()));
+        spec.insert("outputDataConfig".into(), Value::Object(map));
+    }
+    if let Some(resources) = output.resource_config() {
+        let mut map = Map::new();
+        insert(&mut map, "instanceType", resources.instance_type().map(|kind| kind.as_str()));
+        insert(&mut map, "instanceCount", resources.instance_count());
+        insert(&mut map, "volumeSizeInGB", resources.volume_size_in_gb());
+        insert(&mut map, "volumeKmsKeyId", resources.volume_kms_key_id());
+        spec.insert("resourceConfig".into(), Value::Object(map));
+    }
+    if let Some(stopping) = output.stopping_condition() {
+        let mut map = Map::new();
+        insert(&mut map, "maxRuntimeInSeconds", stopping.max_runtime_in_seconds());
+        insert(&mut map, "maxWaitTimeInSeconds", stopping.max_wait_time_in_seconds());
+        insert(&mut map, "maxPendingTimeInSeconds", stopping.max_pending_time_in_seconds());
+        spec.insert("stoppingCondition".into(), Value::Object(map));
+    }
+    if let Some(vpc) = output.vpc_config() {
+        spec.insert("vpcConfig".into(), json!({"securityGroupIds": vpc.security_group_ids(), "subnets": vpc.subnets()}));
+    }
+    insert(&mut spec, "enableNetworkIsolation", output.enable_network_isolation());
+    insert(&mut spec, "enableInterContainerTrafficEncryption", output.enable_inter_container_traffic_encryption());
+    insert(&mut spec, "enableManagedSpotTraining", output.enable_managed_spot_training());
+    if let Some(checkpoint) = output.checkpoint_config() {
+        let mut map = Map::new();
+        insert(&mut map, "s3Uri", checkpoint.s3_uri());
+        insert(&mut map, "localPath", checkpoint.local_path());
+        spec.insert("checkpointConfig".into(), Value::Object(map));
+    }
+    if let Some(retry) = output.retry_strategy() {
+        spec.insert("retryStrategy".into(), json!({"maximumRetryAttempts": retry.maximum_retry_attempts()}));
+    }
+    let job_name = output.training_job_name().unwrap_or_default();
+    serde_json::from_value(Value::Object(spec))
+        .map_err(|error| SageMakerError::Other(format!("DescribeTrainingJob of {job_name} does not fit a TrainingJob spec: {error}")))
 }
 
 pub(crate) fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<jiff::Timestamp> {
@@ -301,6 +476,20 @@ impl SageMakerHandle {
                 })
                 .collect(),
         })
+    }
+
+    /// The spec of a training job someone else created (a tuning job's child), read back from
+    /// DescribeTrainingJob, so its mirror object shows what SageMaker runs.
+    pub async fn describe_training_job_spec(&self, job_name: &str, sage_maker_endpoint: Option<&str>) -> Result<TrainingJobSpec, SageMakerError> {
+        self.throttle().await;
+        let output = self
+            .client
+            .describe_training_job()
+            .training_job_name(job_name)
+            .send()
+            .await
+            .map_err(|error| classify(&error))?;
+        spec_from_description(&output, &self.location.region, sage_maker_endpoint)
     }
 
     pub async fn stop_training_job(&self, job_name: &str) -> Result<(), SageMakerError> {
@@ -441,5 +630,95 @@ mod tests {
         let input = create_request(&example_spec(), "job-1", "uid-1").unwrap().build().unwrap();
         let tags: Vec<_> = input.tags().iter().map(|tag| (tag.key().unwrap(), tag.value().unwrap())).collect();
         assert_eq!(tags, [("emulator:outcome", "Failed"), (OWNER_UID_TAG, "uid-1")]);
+    }
+
+    #[test]
+    fn debugger_and_profiler_settings_reach_the_request() {
+        let mut spec = example_spec();
+        let extra: TrainingJobSpec = serde_json::from_value(serde_json::json!({
+            "region": "us-west-2",
+            "algorithmSpecification": {"trainingImage": "img", "trainingInputMode": "File"},
+            "outputDataConfig": {"s3OutputPath": "s3://b/o"},
+            "resourceConfig": {"volumeSizeInGB": 1},
+            "roleArn": "arn:aws:iam::123456789012:role/r",
+            "stoppingCondition": {},
+            "debugHookConfig": {
+                "localPath": "/opt/ml/output/tensors",
+                "s3OutputPath": "s3://b/debug",
+                "hookParameters": [{"name": "save_interval", "value": "100"}],
+                "collectionConfigurations": [{"collectionName": "losses", "collectionParameters": [{"name": "include_regex", "value": ".*loss"}]}]
+            },
+            "debugRuleConfigurations": [{
+                "ruleConfigurationName": "LossNotDecreasing",
+                "ruleEvaluatorImage": "895741380848.dkr.ecr.us-west-2.amazonaws.com/sagemaker-debugger-rules:latest",
+                "instanceType": "ml.t3.medium",
+                "volumeSizeInGB": 10,
+                "ruleParameters": [{"name": "rule_to_invoke", "value": "LossNotDecreasing"}]
+            }],
+            "tensorBoardOutputConfig": {"s3OutputPath": "s3://b/tb"},
+            "profilerConfig": {"s3OutputPath": "s3://b/profile", "profilingIntervalInMilliseconds": 500, "profilingParameters": [{"name": "DataloaderProfilingConfig", "value": "{}"}]},
+            "profilerRuleConfigurations": [{
+                "ruleConfigurationName": "ProfilerReport",
+                "ruleEvaluatorImage": "895741380848.dkr.ecr.us-west-2.amazonaws.com/sagemaker-debugger-rules:latest",
+                "ruleParameters": [{"name": "rule_to_invoke", "value": "ProfilerReport"}]
+            }]
+        }))
+        .unwrap();
+        spec.debug_hook_config = extra.debug_hook_config;
+        spec.debug_rule_configurations = extra.debug_rule_configurations;
+        spec.tensor_board_output_config = extra.tensor_board_output_config;
+        spec.profiler_config = extra.profiler_config;
+        spec.profiler_rule_configurations = extra.profiler_rule_configurations;
+        let input = create_request(&spec, "job-1", "uid-1").unwrap().build().unwrap();
+
+        let hook = input.debug_hook_config().unwrap();
+        assert_eq!((hook.local_path(), hook.s3_output_path()), (Some("/opt/ml/output/tensors"), Some("s3://b/debug")));
+        assert_eq!(hook.hook_parameters().unwrap()["save_interval"], "100");
+        let collection = &hook.collection_configurations()[0];
+        assert_eq!(collection.collection_name(), Some("losses"));
+        assert_eq!(collection.collection_parameters().unwrap()["include_regex"], ".*loss");
+
+        let rule = &input.debug_rule_configurations()[0];
+        assert_eq!(rule.rule_configuration_name(), Some("LossNotDecreasing"));
+        assert_eq!(rule.instance_type().unwrap().as_str(), "ml.t3.medium");
+        assert_eq!(rule.volume_size_in_gb(), Some(10));
+        assert_eq!(rule.rule_parameters().unwrap()["rule_to_invoke"], "LossNotDecreasing");
+
+        assert_eq!(input.tensor_board_output_config().unwrap().s3_output_path(), Some("s3://b/tb"));
+        let profiler = input.profiler_config().unwrap();
+        assert_eq!((profiler.s3_output_path(), profiler.profiling_interval_in_milliseconds()), (Some("s3://b/profile"), Some(500)));
+        assert_eq!(profiler.profiling_parameters().unwrap()["DataloaderProfilingConfig"], "{}");
+        let profiler_rule = &input.profiler_rule_configurations()[0];
+        assert_eq!(profiler_rule.rule_configuration_name(), Some("ProfilerReport"));
+        assert!(profiler_rule.rule_evaluator_image().unwrap().ends_with("sagemaker-debugger-rules:latest"));
+    }
+
+    #[test]
+    fn describe_output_reads_back_as_a_spec() {
+        use aws_sdk_sagemaker::operation::describe_training_job::DescribeTrainingJobOutput;
+        let output = DescribeTrainingJobOutput::builder()
+            .training_job_name("hpo-001-abcdef12")
+            .role_arn("arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole")
+            .algorithm_specification(
+                sdk::AlgorithmSpecification::builder().training_image("img:1").training_input_mode(sdk::TrainingInputMode::File).build(),
+            )
+            .hyper_parameters("num_round", "18")
+            .hyper_parameters("base_score", "0.5")
+            .input_data_config(channel(&example_spec().input_data_config.unwrap()[0]))
+            .output_data_config(sdk::OutputDataConfig::builder().s3_output_path("s3://b/out").build())
+            .resource_config(sdk::ResourceConfig::builder().instance_type(sdk::TrainingInstanceType::MlM4Xlarge).instance_count(1).volume_size_in_gb(5).build())
+            .stopping_condition(sdk::StoppingCondition::builder().max_runtime_in_seconds(86400).build())
+            .build();
+        let spec = spec_from_description(&output, "us-west-2", Some("http://127.0.0.1:1")).unwrap();
+        assert_eq!(spec.training_job_name.as_deref(), Some("hpo-001-abcdef12"));
+        assert_eq!(spec.region, "us-west-2");
+        assert_eq!(spec.sage_maker_endpoint.as_deref(), Some("http://127.0.0.1:1"));
+        let names: Vec<_> = spec.hyper_parameters.unwrap().into_iter().map(|pair| pair.name).collect();
+        assert_eq!(names, ["base_score", "num_round"]);
+        let channel = &spec.input_data_config.unwrap()[0];
+        assert_eq!(channel.data_source.s3_data_source.as_ref().unwrap().s3_uri, "s3://b/train/");
+        assert_eq!(spec.resource_config.instance_type.as_deref(), Some("ml.m4.xlarge"));
+        assert_eq!(spec.stopping_condition.max_runtime_in_seconds, Some(86400));
+        assert_eq!(spec.output_data_config.s3_output_path, "s3://b/out");
     }
 }

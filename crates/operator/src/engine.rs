@@ -110,6 +110,23 @@ pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
     fn is_observe_only(_object: &Self::Object) -> bool {
         false
     }
+    /// Work that follows from what SageMaker reported, run after every status mapping (a tuning
+    /// job mirrors the training jobs it launched as objects). Must be idempotent; an error
+    /// retries the reconcile.
+    fn after_observe(
+        &self,
+        _client: &kube::Client,
+        _sagemaker: &SageMakerHandle,
+        _object: &Self::Object,
+        _remote: &Self::Remote,
+    ) -> impl Future<Output = Result<(), EngineError>> + Send {
+        async { Ok(()) }
+    }
+    /// Clean-up before a deleted object's finalizer goes (SageMaker's side is terminal or
+    /// absent), for clusters without a garbage collector too. `Ok(false)`: not done, look again.
+    fn before_release(&self, _client: &kube::Client, _object: &Self::Object) -> impl Future<Output = Result<bool, EngineError>> + Send {
+        async { Ok(true) }
+    }
 }
 
 /// Shared state of one kind's controller.
@@ -434,6 +451,9 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
     if !unchanged {
         ctx.patch_status(object, Value::Object(fields)).await?;
     }
+    if !observe_only {
+        ctx.adapter.after_observe(&ctx.client, &sagemaker, object, &remote).await?;
+    }
 
     if phase.is_terminal() {
         ctx.registry.forget(&sagemaker.location, &remote_name);
@@ -492,8 +512,7 @@ async fn finalize<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name:
     let remote = match ctx.adapter.describe(&sagemaker, remote_name).await {
         Err(SageMakerError::NotFound(_)) => {
             tracing::info!(kind = A::KIND, sagemaker_name = %remote_name, "never created in SageMaker, releasing object");
-            ctx.remove_finalizer(object).await?;
-            return Ok(Action::await_change());
+            return release(object, ctx).await;
         }
         other => other?,
     };
@@ -501,8 +520,7 @@ async fn finalize<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name:
         Phase::InProgress => {
             if sagemaker.owner_uid_of(&A::arn(&remote)).await?.as_deref() != Some(uid) {
                 // Not ours (a name clash reported earlier): never stop someone else's job.
-                ctx.remove_finalizer(object).await?;
-                return Ok(Action::await_change());
+                return release(object, ctx).await;
             }
             match ctx.adapter.stop(&sagemaker, remote_name).await {
                 Ok(()) | Err(SageMakerError::Validation(_)) => {}
@@ -520,10 +538,18 @@ async fn finalize<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name:
         Phase::Succeeded | Phase::Failed => {
             ctx.registry.forget(&sagemaker.location, remote_name);
             tracing::info!(kind = A::KIND, sagemaker_name = %remote_name, status = %A::status_text(&remote), "terminal in SageMaker, releasing object");
-            ctx.remove_finalizer(object).await?;
-            Ok(Action::await_change())
+            release(object, ctx).await
         }
     }
+}
+
+/// Lets a deleted object go once the adapter's clean-up is done.
+async fn release<A: Adapter>(object: &A::Object, ctx: &Context<A>) -> Result<Action, EngineError> {
+    if !ctx.adapter.before_release(&ctx.client, object).await? {
+        return Ok(Action::requeue(Duration::from_secs(2)));
+    }
+    ctx.remove_finalizer(object).await?;
+    Ok(Action::await_change())
 }
 
 /// Builds the event recorder every controller shares.

@@ -128,9 +128,22 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         registry: Default::default(),
         poll_interval: Duration::from_millis(args.status_poll_interval_ms),
     });
+    let tuning = Arc::new(engine::Context {
+        adapter: adapters::tuning_job::TuningJobAdapter,
+        client: client.clone(),
+        clients: clients.clone(),
+        recorder: recorder.clone(),
+        in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
+        registry: Default::default(),
+        poll_interval: Duration::from_millis(args.status_poll_interval_ms),
+    });
     tracing::info!(namespace = ?args.namespace, "starting controllers");
     readiness.set_ready();
-    tokio::join!(engine::run(training, args.namespace.clone()), engine::run(transform, args.namespace.clone()));
+    tokio::join!(
+        engine::run(training, args.namespace.clone()),
+        engine::run(transform, args.namespace.clone()),
+        engine::run(tuning, args.namespace.clone()),
+    );
     tracing::info!("controllers stopped");
     Ok(())
 }

@@ -3,7 +3,6 @@
 /// SageMaker's limit for job, model, endpoint and config names.
 pub const MAX_NAME_LEN: usize = 63;
 /// SageMaker's limit for tuning job names.
-#[allow(dead_code)] // used by the tuning-job adapter (not written yet) and the naming tests
 pub const MAX_TUNING_JOB_NAME_LEN: usize = 32;
 
 /// `<object name>-<UID without dashes>`, the object name truncated first so the result fits

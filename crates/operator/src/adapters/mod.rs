@@ -3,3 +3,4 @@
 
 pub mod training_job;
 pub mod transform_job;
+pub mod tuning_job;

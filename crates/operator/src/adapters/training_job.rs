@@ -195,4 +195,37 @@ mod tests {
         assert_eq!(phase_of("Stopped"), Phase::Failed);
         assert_eq!(phase_of("InProgress"), Phase::InProgress);
     }
+
+    #[test]
+    fn debug_rule_evaluation_statuses_are_mirrored() {
+        let spec: TrainingJobSpec = serde_json::from_value(json!({
+            "region": "us-west-2",
+            "algorithmSpecification": {"trainingImage": "img", "trainingInputMode": "File"},
+            "outputDataConfig": {"s3OutputPath": "s3://b/o"},
+            "resourceConfig": {"volumeSizeInGB": 1},
+            "roleArn": "arn:aws:iam::123456789012:role/r",
+            "stoppingCondition": {}
+        }))
+        .unwrap();
+        let location = ApiLocation { region: "us-west-2".into(), endpoint: None };
+        let mut remote = TrainingJobDescription { name: "j".into(), status: "InProgress".into(), ..Default::default() };
+        assert!(!status_fields(&spec, &remote, &location).contains_key("debugRuleEvaluationStatuses"));
+        remote.debug_rule_evaluation_statuses = vec![sagemaker_k8s_aws::training_job::RuleEvaluationStatus {
+            rule_configuration_name: Some("LossNotDecreasing".into()),
+            rule_evaluation_job_arn: Some("arn:aws:sagemaker:us-west-2:123456789012:processing-job/j-lossnotdecreasing".into()),
+            rule_evaluation_status: Some("IssuesFound".into()),
+            status_details: Some("loss stalled".into()),
+            last_modified_time: Some("2026-11-29T01:02:03Z".parse().unwrap()),
+        }];
+        let fields = status_fields(&spec, &remote, &location);
+        let rule = &fields["debugRuleEvaluationStatuses"][0];
+        assert_eq!(rule["ruleConfigurationName"], "LossNotDecreasing");
+        assert_eq!(rule["ruleEvaluationStatus"], "IssuesFound");
+        assert_eq!(rule["statusDetails"], "loss stalled");
+        assert_eq!(rule["lastModifiedTime"], "2026-11-29T01:02:03Z");
+        // The mapped value reads back as the CRD's type.
+        let typed: Vec<sagemaker_k8s_api::training_job::DebugRuleEvaluationStatus> =
+            serde_json::from_value(fields["debugRuleEvaluationStatuses"].clone()).unwrap();
+        assert_eq!(typed[0].rule_evaluation_job_arn.as_deref(), Some("arn:aws:sagemaker:us-west-2:123456789012:processing-job/j-lossnotdecreasing"));
+    }
 }

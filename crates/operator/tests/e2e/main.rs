@@ -5,3 +5,4 @@ mod harness;
 mod resilience;
 mod training_job;
 mod transform_job;
+mod tuning_job;

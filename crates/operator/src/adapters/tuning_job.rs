@@ -113,6 +113,7 @@ impl Adapter for TuningJobAdapter {
     const KIND: &'static str = "HyperparameterTuningJob";
     const STATUS_FIELD: &'static str = "hyperParameterTuningJobStatus";
     const NAME_FIELD: &'static str = "sageMakerHyperParameterTuningJobName";
+    const SPEC_NAME_FIELD: Option<&'static str> = Some("hyperParameterTuningJobName");
 
     fn spec(object: &HyperparameterTuningJob) -> &HyperparameterTuningJobSpec {
         &object.spec

@@ -238,7 +238,7 @@ async fn instance_count_update_goes_through_reconciling_and_updating_with_weight
 }
 
 #[tokio::test]
-async fn new_image_creates_a_new_config_and_deletes_the_old_one_and_a_revert_does_not_redeploy() {
+async fn new_image_creates_a_new_config_and_deletes_the_old_one() {
     let harness = Harness::start("hd-image").await;
     harness.apply(SAMPLE).await;
     let deployment = wait_for(&harness, "host-xgboost", "InService", |d| endpoint_status(d) == Some("InService")).await;

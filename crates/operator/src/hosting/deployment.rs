@@ -50,6 +50,8 @@ pub const HOSTING_STATE_ANNOTATION: &str = "sagemaker.aws.amazon.com/hosting-dep
 pub const RECONCILING_ENDPOINT: &str = "ReconcilingEndpoint";
 /// How soon to look again after the operator started something in SageMaker.
 const AFTER_ACTION: Duration = Duration::from_secs(1);
+/// How often a Deleting endpoint is looked at (its disappearance is not in any List).
+const ENDPOINT_DELETION_POLL: Duration = Duration::from_secs(2);
 
 /// One spec generation as deployed (or being deployed) to SageMaker.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
@@ -315,6 +317,11 @@ async fn reconcile(object: Arc<HostingDeployment>, ctx: Arc<DeploymentContext>) 
             // Creating, Updating, SystemUpdating, RollingBack, Deleting, OutOfService: SageMaker
             // is busy; the poller brings the next change.
             run.write_status(Some(&remote), None).await?;
+            if remote.status == "Deleting" {
+                // A deleted endpoint leaves ListEndpoints instead of changing in it, so the
+                // poller never reports the end of Deleting: look again soon.
+                return Ok(Action::requeue(ENDPOINT_DELETION_POLL));
+            }
             Ok(Action::requeue(ctx.shared.in_progress_requeue))
         }
     }
@@ -670,7 +677,7 @@ impl Reconciliation<'_> {
                     // Deleting, or Creating/Updating/…, which SageMaker lets finish before a delete.
                     let _ = object_plumbing::patch_status(self.client(), self.object, json!({ "endpointStatus": remote.status })).await;
                 }
-                Ok(Action::requeue(Duration::from_secs(2)))
+                Ok(Action::requeue(ENDPOINT_DELETION_POLL))
             }
             Err(SageMakerError::NotFound(_)) => self.finish_deletion().await,
             Err(error) => Err(self.retryable(error).await),

@@ -480,3 +480,56 @@ spec:
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_failed_endpoint_is_recreated_from_a_corrected_spec() {
+    let harness = Harness::start("hd-recreate").await;
+    harness.apply(&sample_with(&[("emulator:outcome", "Failed")], &[])).await;
+    let deployment = wait_for(&harness, "host-xgboost", "Failed", |d| endpoint_status(d) == Some("Failed")).await;
+    let uid = uid_hex(&deployment);
+    // Unchanged, a failed endpoint stays as it is.
+    let retried = poll_until(Duration::from_secs(2), || {
+        let harness = &harness;
+        async move { (calls(harness, "DeleteEndpoint").await > 0).then_some(()) }
+    })
+    .await;
+    assert!(retried.is_none(), "a failed endpoint with an unchanged spec was deleted");
+    harness.apply(SAMPLE).await;
+    let deployment = wait_for(&harness, "host-xgboost", "recreated InService", |d| endpoint_status(d) == Some("InService") && condition(d, "Ready", "True")).await;
+    assert_eq!(deployment.status.unwrap().endpoint_config_name, Some(format!("host-xgboost-2-{uid}")));
+    assert_eq!(calls(&harness, "CreateEndpoint").await, 2);
+    assert_eq!(calls(&harness, "DeleteEndpoint").await, 1);
+}
+
+#[tokio::test]
+async fn a_restarted_operator_without_its_record_adopts_the_endpoint_instead_of_redeploying() {
+    let mut harness = Harness::start("hd-restart").await;
+    harness.apply(&sample_with(&[("emulator:duration-seconds", "300")], &[])).await;
+    let deployment = wait_for(&harness, "host-xgboost", "Creating", |d| endpoint_status(d) == Some("Creating")).await;
+    // Crash, and lose the operator's record too (as if it died between the call and the write).
+    harness.operator.kill_hard();
+    harness
+        .cluster
+        .kubectl(&["annotate", "-n", &harness.namespace, "hostingdeployment/host-xgboost", "sagemaker.aws.amazon.com/hosting-deployment-state-"])
+        .await
+        .expect_success();
+    harness.operator = crate::harness::spawn_operator(harness.cluster, &harness.emulator, &harness.namespace);
+    let deployment_after = wait_for(&harness, "host-xgboost", "InService and Ready after restart", |d| endpoint_status(d) == Some("InService") && condition(d, "Ready", "True")).await;
+    assert_eq!(deployment_after.metadata.uid, deployment.metadata.uid);
+    for operation in ["CreateEndpoint", "CreateEndpointConfig", "CreateModel"] {
+        assert_eq!(calls(&harness, operation).await, 1, "{operation}");
+    }
+    assert_eq!(calls(&harness, "UpdateEndpoint").await + calls(&harness, "UpdateEndpointWeightsAndCapacities").await, 0);
+    let events: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(harness.cluster.client(), &harness.namespace);
+    let reasons: Vec<String> = events
+        .list(&kube::api::ListParams::default().fields("involvedObject.name=host-xgboost"))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter_map(|event| event.reason)
+        .collect();
+    for reason in ["Created", "Creating", "InService"] {
+        assert!(reasons.iter().any(|r| r == reason), "no {reason} Event in {reasons:?}");
+    }
+}

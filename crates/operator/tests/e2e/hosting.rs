@@ -202,6 +202,13 @@ async fn instance_count_update_goes_through_reconciling_and_updating_with_weight
     let deployment = wait_for(&harness, "host-xgboost", "InService", |d| endpoint_status(d) == Some("InService")).await;
     let uid = uid_hex(&deployment);
     let seen = record_statuses(&harness, "host-xgboost");
+    // The watch must have its starting point before the edit, or the edit's first statuses
+    // could arrive as its initial list.
+    wait_until(Duration::from_secs(10), "watch started", || {
+        let seen = seen.clone();
+        async move { (!seen.lock().unwrap().is_empty()).then_some(()) }
+    })
+    .await;
     harness.apply(&original.replace("initialInstanceCount: 1", "initialInstanceCount: 2")).await;
     let deployment = wait_for(&harness, "host-xgboost", "2 instances InService", |d| {
         endpoint_status(d) == Some("InService")

@@ -4,6 +4,7 @@
 
 pub mod clients;
 pub mod errors;
+pub mod hosting;
 pub mod rate_limit;
 pub mod training_job;
 pub mod transform_job;

@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::Api;
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::events::{EventType, Recorder};
 use kube::runtime::watcher;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{FINALIZER, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec};
@@ -24,9 +24,9 @@ use sagemaker_k8s_aws::{SageMakerClients, SageMakerError, SageMakerHandle};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use sha2::Digest;
 
 use crate::conditions::{FAILED, READY, SPEC_OUT_OF_SYNC, set_condition};
+use crate::object_plumbing;
 
 /// Annotation holding the hash of the spec the SageMaker resource was created from, so a later
 /// spec change (which SageMaker cannot apply to a job) is reported and clears when reverted.
@@ -164,12 +164,7 @@ fn spec_hash<S: Serialize>(spec: &S, name_to_fill: Option<(&str, &str)>) -> Stri
             map.insert(field.to_string(), json!(name));
         }
     }
-    hex::encode(&sha2::Sha256::digest(spec.to_string().as_bytes())[..16])
-}
-
-/// The object's recorded status as JSON (`Null` when it has none).
-fn status_json<K: Serialize>(object: &K) -> Value {
-    serde_json::to_value(object).ok().and_then(|value| value.get("status").cloned()).unwrap_or(Value::Null)
+    object_plumbing::json_hash(&spec)
 }
 
 /// The spec name field when it is empty and the engine should fill it in.
@@ -184,7 +179,7 @@ fn spec_name_to_fill<A: Adapter>(object: &A::Object) -> Option<&'static str> {
 /// the spec's name field after creation must not make the operator create a second resource
 /// (it is reported as a spec change instead).
 fn remote_name_of<A: Adapter>(object: &A::Object) -> String {
-    match status_json(object).get(A::NAME_FIELD).and_then(Value::as_str) {
+    match object_plumbing::status_json(object).get(A::NAME_FIELD).and_then(Value::as_str) {
         Some(recorded) if !recorded.is_empty() => recorded.to_string(),
         _ => A::remote_name(object),
     }
@@ -194,7 +189,7 @@ fn remote_name_of<A: Adapter>(object: &A::Object) -> String {
 /// writes `lastCheckTime`). Until then an existing resource of that name must prove by its
 /// ownership tag that it was created for this object.
 fn has_observed_remote<A: Adapter>(object: &A::Object) -> bool {
-    status_json(object).get("lastCheckTime").is_some_and(|time| !time.is_null())
+    object_plumbing::status_json(object).get("lastCheckTime").is_some_and(|time| !time.is_null())
 }
 
 /// Runs one kind's controller until shutdown.
@@ -218,23 +213,11 @@ pub async fn run<A: Adapter>(ctx: Arc<Context<A>>, namespace: Option<String>) {
 }
 
 fn error_policy<A: Adapter>(object: Arc<A::Object>, error: &EngineError, _ctx: Arc<Context<A>>) -> Action {
-    // Spread retries so a throttling storm does not come back as one wave: the UID picks a
-    // stable offset within a second.
-    let jitter = object
-        .meta()
-        .uid
-        .as_deref()
-        .map(|uid| uid.bytes().fold(0u64, |acc, b| acc.wrapping_mul(31).wrapping_add(u64::from(b))) % 1000)
-        .unwrap_or(0);
     tracing::warn!(kind = A::KIND, object = %object.name_any(), %error, "reconcile failed, retrying");
-    Action::requeue(Duration::from_secs(3) + Duration::from_millis(jitter))
+    Action::requeue(object_plumbing::retry_delay(object.as_ref()))
 }
 
 impl<A: Adapter> Context<A> {
-    fn api(&self, object: &A::Object) -> Api<A::Object> {
-        Api::namespaced(self.client.clone(), &object.namespace().unwrap_or_default())
-    }
-
     fn sagemaker(&self, object: &A::Object) -> SageMakerHandle {
         let spec = A::spec(object);
         let location = self.clients.locate(spec.region(), spec.sage_maker_endpoint());
@@ -242,40 +225,23 @@ impl<A: Adapter> Context<A> {
     }
 
     async fn event(&self, object: &A::Object, type_: EventType, reason: &str, note: String) {
-        let event = Event {
-            type_,
-            reason: reason.to_string(),
-            note: Some(note),
-            action: "Reconcile".to_string(),
-            secondary: None,
-        };
-        if let Err(error) = self.recorder.publish(&event, &object.object_ref(&())).await {
-            tracing::warn!(kind = A::KIND, object = %object.name_any(), %error, "could not publish event");
-        }
+        object_plumbing::publish_event(&self.recorder, A::KIND, object, type_, reason, note).await;
     }
 
     async fn patch_status(&self, object: &A::Object, status: Value) -> Result<(), kube::Error> {
-        self.api(object)
-            .patch_status(&object.name_any(), &PatchParams::default(), &Patch::Merge(json!({ "status": status })))
-            .await?;
-        Ok(())
+        object_plumbing::patch_status(&self.client, object, status).await
     }
 
     async fn patch_metadata(&self, object: &A::Object, metadata: Value) -> Result<(), kube::Error> {
-        self.patch_object(object, json!({ "metadata": metadata })).await
+        object_plumbing::patch_metadata(&self.client, object, metadata).await
     }
 
-    /// Merge-patches the object itself (metadata and/or spec).
     async fn patch_object(&self, object: &A::Object, patch: Value) -> Result<(), kube::Error> {
-        self.api(object).patch(&object.name_any(), &PatchParams::default(), &Patch::Merge(patch)).await?;
-        Ok(())
+        object_plumbing::patch_object(&self.client, object, patch).await
     }
 
     async fn remove_finalizer(&self, object: &A::Object) -> Result<(), kube::Error> {
-        let finalizers: Vec<&String> = object.finalizers().iter().filter(|f| f.as_str() != FINALIZER).collect();
-        // A JSON patch with a test on resourceVersion would be stricter; a merge patch of the
-        // remaining list is safe because only this operator edits this object's finalizers.
-        self.patch_metadata(object, json!({ "finalizers": finalizers })).await
+        object_plumbing::remove_finalizer(&self.client, object).await
     }
 
     /// Records an operator-side failure that retrying will not fix.
@@ -465,8 +431,7 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
 
 /// Whether writing `fields` would change nothing in the recorded status (`null` = absent).
 fn status_matches<A: Adapter>(object: &A::Object, fields: &serde_json::Map<String, Value>) -> bool {
-    let current = status_json(object);
-    fields.iter().all(|(key, value)| current.get(key).unwrap_or(&Value::Null) == value)
+    object_plumbing::status_matches(object, fields)
 }
 
 /// Checks the ownership tag of an existing resource: `None` = ours, carry on.
@@ -491,11 +456,7 @@ async fn verify_ownership<A: Adapter>(
 }
 
 async fn record_retryable_error<A: Adapter>(object: &A::Object, ctx: &Context<A>, error: &SageMakerError) {
-    let message = format!("SageMaker call failed, retrying: {error}");
-    if let Err(patch_error) = ctx.patch_status(object, json!({ "additional": message })).await {
-        tracing::warn!(kind = A::KIND, %patch_error, "could not record error in status");
-    }
-    ctx.event(object, EventType::Warning, "SageMakerCallFailed", message).await;
+    object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, A::KIND, object, error).await;
 }
 
 /// Deletion: stop what runs, wait through Stopping, then let the object go. Any failed call
@@ -554,6 +515,5 @@ async fn release<A: Adapter>(object: &A::Object, ctx: &Context<A>) -> Result<Act
 
 /// Builds the event recorder every controller shares.
 pub fn recorder(client: kube::Client) -> Recorder {
-    Recorder::new(client, Reporter { controller: "sagemaker-k8s-operator".into(), instance: std::env::var("HOSTNAME").ok() })
+    object_plumbing::recorder(client)
 }
-

@@ -4,7 +4,9 @@ mod adapters;
 mod conditions;
 mod engine;
 mod health;
+mod hosting;
 mod naming;
+mod object_plumbing;
 mod status_poller;
 
 use std::net::SocketAddr;
@@ -137,12 +139,24 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         registry: Default::default(),
         poll_interval: Duration::from_millis(args.status_poll_interval_ms),
     });
+    let hosting_context = || hosting::HostingContext {
+        client: client.clone(),
+        clients: clients.clone(),
+        recorder: recorder.clone(),
+        in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
+        poll_interval: Duration::from_millis(args.status_poll_interval_ms),
+    };
+    let hosting_deployments = Arc::new(hosting::deployment::DeploymentContext { shared: hosting_context(), registry: Default::default() });
+    let standalone = Arc::new(hosting_context());
     tracing::info!(namespace = ?args.namespace, "starting controllers");
     readiness.set_ready();
     tokio::join!(
         engine::run(training, args.namespace.clone()),
         engine::run(transform, args.namespace.clone()),
         engine::run(tuning, args.namespace.clone()),
+        hosting::deployment::run(hosting_deployments, args.namespace.clone()),
+        hosting::standalone::run::<hosting::standalone::ModelKind>(standalone.clone(), args.namespace.clone()),
+        hosting::standalone::run::<hosting::standalone::EndpointConfigKind>(standalone, args.namespace.clone()),
     );
     tracing::info!("controllers stopped");
     Ok(())

@@ -36,6 +36,40 @@ pub fn derived_name(object_name: &str, uid: &str, max_len: usize) -> String {
     }
 }
 
+/// `<base>-<generation>-<UID without dashes>` within [`MAX_NAME_LEN`], the base truncated first:
+/// the names of the models and endpoint configurations a HostingDeployment creates for one spec
+/// generation. Deterministic, so a crash between create and status write adopts instead of
+/// duplicating; the whole UID is kept so that every resource of one object can be found by it.
+pub fn versioned_name(base: &str, generation: i64, uid: &str) -> String {
+    let uid_hex = uid_hex(uid);
+    let suffix = format!("{generation}-{uid_hex}");
+    let sanitized = sanitize(base);
+    let keep = MAX_NAME_LEN.saturating_sub(suffix.len() + 1);
+    let base = truncate(&sanitized, keep).trim_end_matches('-');
+    if base.is_empty() { suffix } else { format!("{base}-{suffix}") }
+}
+
+/// The UID as it appears in derived names (dashes removed).
+pub fn uid_hex(uid: &str) -> String {
+    uid.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+}
+
+/// The object's own name when SageMaker accepts it as is (Model and EndpointConfig objects are
+/// named after the object, so other objects can refer to them by it), else a derived name.
+pub fn object_or_derived_name(object_name: &str, uid: &str) -> String {
+    let valid = !object_name.is_empty()
+        && object_name.len() <= MAX_NAME_LEN
+        && object_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !object_name.starts_with('-')
+        && !object_name.ends_with('-');
+    if valid { object_name.to_string() } else { derived_name(object_name, uid, MAX_NAME_LEN) }
+}
+
+fn sanitize(name: &str) -> String {
+    let sanitized: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    sanitized.trim_matches('-').to_string()
+}
+
 fn truncate(text: &str, max_chars: usize) -> &str {
     // Sanitized names are ASCII, so byte and character positions agree.
     &text[..text.len().min(max_chars)]
@@ -72,6 +106,21 @@ mod tests {
         assert_eq!(name.len(), 32, "{name}");
         assert!(name.starts_with("xgboost-8f1c6a52"), "{name}");
         assert!(NAME_RULE(&name));
+    }
+
+    #[test]
+    fn versioned_names_keep_generation_and_uid() {
+        assert_eq!(versioned_name("host-xgboost", 2, UID), "host-xgboost-2-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
+        let long = versioned_name(&"m".repeat(80), 12345, UID);
+        assert_eq!(long.len(), 63);
+        assert!(long.ends_with("-12345-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71") && NAME_RULE(&long), "{long}");
+        assert!(NAME_RULE(&versioned_name("a.b-", 1, UID)));
+    }
+
+    #[test]
+    fn valid_object_names_are_kept() {
+        assert_eq!(object_or_derived_name("xgboost-mnist-model", UID), "xgboost-mnist-model");
+        assert_eq!(object_or_derived_name("my.model", UID), "my-model-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! emulator, each test with its own emulator, namespace and operator (`--namespace`).
 
 mod harness;
+mod hosting;
 mod resilience;
 mod training_job;
 mod transform_job;

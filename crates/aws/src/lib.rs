@@ -2,12 +2,14 @@
 //! limit per region, spec → request conversion, response → plain values, and error
 //! classification. The only crate of the operator that depends on `aws-sdk-sagemaker`.
 
+pub mod call_observer;
 pub mod clients;
 pub mod errors;
 pub mod rate_limit;
 pub mod training_job;
 pub mod transform_job;
 
+pub use call_observer::{CallObserver, CallOutcome};
 pub use clients::{SageMakerClients, SageMakerHandle};
 pub use errors::SageMakerError;
 

@@ -406,6 +406,9 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         "serviceaccount/sagemaker-k8s-operator-default",
         "clusterrole.rbac.authorization.k8s.io/sagemaker-k8s-operator-manager-role",
         "role.rbac.authorization.k8s.io/sagemaker-k8s-operator-leader-election-role",
+        "clusterrole.rbac.authorization.k8s.io/sagemaker-k8s-operator-metrics-auth-role",
+        "clusterrole.rbac.authorization.k8s.io/sagemaker-k8s-operator-metrics-reader",
+        "service/sagemaker-k8s-operator-controller-manager-metrics-service",
         "deployment.apps/sagemaker-k8s-operator-controller-manager",
     ] {
         assert_contains(&output, object);
@@ -465,6 +468,8 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         container["args"],
         serde_json::json!([
             "run",
+            "--leader-elect",
+            "--metrics-bind-address=0.0.0.0:8443",
             "--health-probe-bind-address=0.0.0.0:8081",
             "--log-format=json"
         ]),
@@ -524,15 +529,41 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         )
         .await
     );
-    assert!(
-        can_i(
-            OPERATOR_SA,
-            "update",
-            "leases.coordination.k8s.io",
-            Some(OPERATOR_NAMESPACE)
-        )
-        .await
-    );
+    // Leader election reads, creates and server-side-applies its Lease.
+    for verb in ["get", "create", "patch"] {
+        assert!(
+            can_i(
+                OPERATOR_SA,
+                verb,
+                "leases.coordination.k8s.io",
+                Some(OPERATOR_NAMESPACE)
+            )
+            .await,
+            "{verb} leases"
+        );
+    }
+    assert_eq!(container["ports"][0]["name"], "https");
+    assert_eq!(container["ports"][0]["containerPort"], 8443);
+    // The reader role is what a scraper needs, once bound (docs/metrics.md).
+    let scraper = "release-test-metrics-scraper";
+    let can_get_metrics = || async {
+        cp.kubectl(&["auth", "can-i", "get", "/metrics", "--as", scraper])
+            .await
+            .stdout
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(can_get_metrics().await, "no");
+    cp.kubectl(&[
+        "create",
+        "clusterrolebinding",
+        scraper,
+        "--clusterrole=sagemaker-k8s-operator-metrics-reader",
+        &format!("--user={scraper}"),
+    ])
+    .await
+    .expect_success();
+    assert_eq!(can_get_metrics().await, "yes");
     // ...and nothing more.
     for (verb, resource, namespace) in [
         (
@@ -545,9 +576,14 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         ("get", "secrets".to_owned(), Some(OPERATOR_NAMESPACE)),
         ("list", "pods".to_owned(), Some("kube-public")),
         (
-            "update",
+            "patch",
             "leases.coordination.k8s.io".to_owned(),
             Some("kube-public"),
+        ),
+        (
+            "delete",
+            "leases.coordination.k8s.io".to_owned(),
+            Some(OPERATOR_NAMESPACE),
         ),
         (
             "delete",
@@ -713,19 +749,22 @@ fn sandbox_command(dir: &Path, args: &[&str]) -> Command {
 fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() {
     let operator = workspace_binary("sagemaker-k8s-operator");
     // The samples include tuning jobs and hosting deployments, which only settle once the
-    // operator reconciles every kind; that operator also serves metrics, which is what we probe.
-    // Until then this test says it skipped rather than fail on work that is still open.
-    let has_run = Command::new(&operator)
-        .args(["run", "--help"])
+    // operator reconciles every kind; its `--help` names the kinds it reconciles. Until it names
+    // HostingDeployment this test says it skipped rather than fail on work that is still open.
+    let reconciles_every_kind = Command::new(&operator)
+        .arg("--help")
         .output()
         .map(|output| {
+            let help = String::from_utf8_lossy(&output.stdout);
             output.status.success()
-                && String::from_utf8_lossy(&output.stdout).contains("--metrics-bind-address")
+                && ["TrainingJob", "HyperparameterTuningJob", "BatchTransformJob", "HostingDeployment"]
+                    .iter()
+                    .all(|kind| help.contains(kind))
         })
         .unwrap_or(false);
-    if !has_run {
+    if !reconciles_every_kind {
         eprintln!(
-            "SKIPPED: {} does not reconcile every sample's kind yet (no metrics, tuning or hosting)",
+            "SKIPPED: {} does not reconcile every sample's kind yet (its --help names no HostingDeployment)",
             operator.display()
         );
         return;
@@ -839,6 +878,23 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
     ] {
         assert_eq!(kubectl_get(kind, name, path), expected, "{kind} {name}");
     }
+
+    // The metrics endpoint the sandbox prints, scraped the way its usage text says.
+    let scrape = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}' && curl -sk -H \"Authorization: Bearer $(kubectl config view --raw -o jsonpath='{{.users[0].user.token}}')\" \
+             \"$(awk '$2 == \"metrics\" {{ print $3 }}' '{}')\"",
+            env.display(),
+            dir.join("addresses").display()
+        ))
+        .output()
+        .unwrap();
+    let metrics = String::from_utf8_lossy(&scrape.stdout);
+    assert!(
+        metrics.contains("sagemaker_operator_reconciles_total{kind=\"TrainingJob\"}"),
+        "sandbox metrics: {metrics}"
+    );
 
     // Rerunning up on a running sandbox keeps the same processes.
     let again = sandbox_command(&dir, &["up", "--no-build", "--no-samples"])

@@ -2,6 +2,8 @@
 //! emulator, each test with its own emulator, namespace and operator (`--namespace`).
 
 mod harness;
+mod leader_election;
+mod metrics;
 mod resilience;
 mod training_job;
 mod transform_job;

@@ -59,7 +59,7 @@ impl ScrapeAuthorizer {
 
     async fn review(&self, token: &str) -> Result<Decision, kube::Error> {
         let review = TokenReview {
-            spec: TokenReviewSpec { token: Some(token.to_string()), ..Default::default() },
+            spec: TokenReviewSpec { token: token.to_string(), ..Default::default() },
             ..Default::default()
         };
         let reviewed = Api::<TokenReview>::all(self.client.clone()).create(&PostParams::default(), &review).await?;

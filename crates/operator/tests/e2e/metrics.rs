@@ -91,10 +91,13 @@ async fn scrapes_need_a_token_allowed_to_get_metrics_and_count_what_happened() {
     let scraper = harness.cluster.token_for(TestUser::MetricsScraper);
     // The status write that made the job Completed is followed by the reconcile it triggers;
     // wait until the objects gauge has seen the Completed status.
-    let body = wait_until(Duration::from_secs(30), "the objects gauge shows the Completed job", || async move {
-        let (code, body) = scrape(&address, Some(scraper)).await;
-        assert_eq!(code, 200, "metrics-scraper is bound to the reader role: {body}");
-        (sample(&body, r#"sagemaker_operator_objects{kind="TrainingJob",status="Completed"}"#) == Some(1.0)).then_some(body)
+    let body = wait_until(Duration::from_secs(30), "the objects gauge shows the Completed job", || {
+        let address = address.clone();
+        async move {
+            let (code, body) = scrape(&address, Some(scraper)).await;
+            assert_eq!(code, 200, "metrics-scraper is bound to the reader role: {body}");
+            (sample(&body, r#"sagemaker_operator_objects{kind="TrainingJob",status="Completed"}"#) == Some(1.0)).then_some(body)
+        }
     })
     .await;
     let value = |series: &str| sample(&body, series).unwrap_or_else(|| panic!("no {series} in\n{body}"));

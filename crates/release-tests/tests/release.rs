@@ -6,9 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use std::time::Duration;
+
 use sagemaker_k8s_testenv::{
-    CommandOutput, control_plane, process_is_running, repo_root, tools_bin_dir, workspace_binary,
-    workspace_target_dir,
+    ChildProcess, CommandOutput, TestUser, control_plane, process_is_running, repo_root,
+    tools_bin_dir, workspace_binary, workspace_target_dir,
 };
 use tokio::sync::OnceCell;
 
@@ -495,6 +497,8 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         String::from_utf8_lossy(&accepted.stderr)
     );
 
+    run_operator_as_installed(&args).await;
+
     // What the operator needs...
     let sagemaker = |resource: &str| format!("{resource}.sagemaker.aws.amazon.com");
     for (verb, resource) in [
@@ -545,7 +549,7 @@ async fn generated_installers_apply_and_grant_least_privilege() {
     assert_eq!(container["ports"][0]["name"], "https");
     assert_eq!(container["ports"][0]["containerPort"], 8443);
     // The reader role is what a scraper needs, once bound (docs/metrics.md).
-    let scraper = "release-test-metrics-scraper";
+    let scraper = TestUser::MetricsScraper.username();
     let can_get_metrics = || async {
         cp.kubectl(&["auth", "can-i", "get", "/metrics", "--as", scraper])
             .await
@@ -557,7 +561,7 @@ async fn generated_installers_apply_and_grant_least_privilege() {
     cp.kubectl(&[
         "create",
         "clusterrolebinding",
-        scraper,
+        "release-test-metrics-scraper",
         "--clusterrole=sagemaker-k8s-operator-metrics-reader",
         &format!("--user={scraper}"),
     ])
@@ -596,6 +600,123 @@ async fn generated_installers_apply_and_grant_least_privilege() {
             "{verb} {resource} must be denied"
         );
     }
+}
+
+/// Runs the operator binary with the installed Deployment's args (bind addresses moved to free
+/// 127.0.0.1 ports) as its ServiceAccount: the installer's RBAC must be enough to take the leader
+/// Lease, start the controllers and review metrics scrapes.
+async fn run_operator_as_installed(deployment_args: &[String]) {
+    let cp = control_plane().await;
+    let token = cp
+        .kubectl(&[
+            "create",
+            "token",
+            "sagemaker-k8s-operator-default",
+            "-n",
+            OPERATOR_NAMESPACE,
+        ])
+        .await
+        .expect_success()
+        .stdout
+        .trim()
+        .to_owned();
+    let kubeconfig = workspace_target_dir().join(format!(
+        "release-tests-operator-sa-{}.kubeconfig",
+        std::process::id()
+    ));
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n  - name: test\n    cluster:\n      server: {}\n      certificate-authority: {}\n\
+             users:\n  - name: operator\n    user:\n      token: {token}\ncontexts:\n  - name: operator\n    context: {{cluster: test, user: operator}}\n\
+             current-context: operator\n",
+            cp.server_url(),
+            cp.ca_path().display()
+        ),
+    )
+    .unwrap();
+    let args: Vec<String> = deployment_args
+        .iter()
+        .map(|arg| {
+            if arg.starts_with("--metrics-bind-address=") {
+                "--metrics-bind-address=127.0.0.1:0".to_owned()
+            } else if arg.starts_with("--health-probe-bind-address=") {
+                "--health-probe-bind-address=127.0.0.1:0".to_owned()
+            } else {
+                arg.clone()
+            }
+        })
+        .collect();
+    let mut operator = ChildProcess::builder(workspace_binary("sagemaker-k8s-operator"))
+        .name("operator-as-installed")
+        .args(&args)
+        .env("KUBECONFIG", &kubeconfig)
+        // What the Deployment's fieldRef sets.
+        .env("POD_NAMESPACE", OPERATOR_NAMESPACE)
+        // Objects other tests create may get reconciled: SageMaker is a closed local port, so
+        // no call leaves the machine.
+        .env("AWS_DEFAULT_SAGEMAKER_ENDPOINT", "http://127.0.0.1:9")
+        .env("AWS_REGION", "us-west-2")
+        .env("AWS_ACCESS_KEY_ID", "release-test")
+        .env("AWS_SECRET_ACCESS_KEY", "release-test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .spawn();
+    operator
+        .wait_for_log("became leader", Duration::from_secs(60))
+        .await;
+    operator
+        .wait_for_log("starting controllers", Duration::from_secs(30))
+        .await;
+    let holder = cp
+        .kubectl(&[
+            "get",
+            "lease",
+            "sagemaker-k8s-operator-leader",
+            "-n",
+            OPERATOR_NAMESPACE,
+            "-o",
+            "jsonpath={.spec.holderIdentity}",
+        ])
+        .await
+        .expect_success()
+        .stdout;
+    assert!(
+        holder.ends_with(&format!("_{}", operator.pid())),
+        "Lease holder {holder:?}"
+    );
+
+    // JSON logs: "metrics_address":"127.0.0.1:PORT".
+    operator
+        .wait_for_log("metrics listening", Duration::from_secs(30))
+        .await;
+    let log = operator.log_contents();
+    let address = log
+        .split("\"metrics_address\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no metrics_address in the log:\n{log}"))
+        .to_owned();
+    let scrape = |user: TestUser| {
+        let output = Command::new("curl")
+            .args(["-sk", "--max-time", "20", "-o", "/dev/null", "-w", "%{http_code}"])
+            .args([
+                "-H",
+                &format!("Authorization: Bearer {}", cp.token_for(user)),
+            ])
+            .arg(format!("https://{address}/metrics"))
+            .output()
+            .expect("running curl");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // The ServiceAccount may create the reviews, so the answers are the reviews' own.
+    assert_eq!(scrape(TestUser::MetricsScraper), "200", "{}", operator.log_tail(20));
+    assert_eq!(scrape(TestUser::Nobody), "403", "{}", operator.log_tail(20));
+
+    let status = operator.terminate().await;
+    assert!(status.success(), "{status}: {}", operator.log_tail(20));
+    let _ = std::fs::remove_file(kubeconfig);
 }
 
 #[tokio::test]

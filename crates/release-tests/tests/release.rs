@@ -497,8 +497,6 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         String::from_utf8_lossy(&accepted.stderr)
     );
 
-    run_operator_as_installed(&args).await;
-
     // What the operator needs...
     let sagemaker = |resource: &str| format!("{resource}.sagemaker.aws.amazon.com");
     for (verb, resource) in [
@@ -568,6 +566,7 @@ async fn generated_installers_apply_and_grant_least_privilege() {
     .await
     .expect_success();
     assert_eq!(can_get_metrics().await, "yes");
+    run_operator_as_installed(&args).await;
     // ...and nothing more.
     for (verb, resource, namespace) in [
         (

@@ -156,6 +156,11 @@ mod tests {
         metrics.reconciled("TrainingJob", false);
         metrics.sagemaker_call("CreateTrainingJob", CallOutcome::Throttled);
         metrics.set_leader(true);
+        metrics
+            .object_sources
+            .lock()
+            .unwrap()
+            .push(("TrainingJob", Box::new(|| BTreeMap::from([("Completed".to_string(), 3), (NO_STATUS.to_string(), 1)]))));
         let text = metrics.render();
         assert!(text.contains("sagemaker_operator_reconciles_total{kind=\"TrainingJob\"} 2"), "{text}");
         assert!(text.contains("sagemaker_operator_reconcile_errors_total{kind=\"TrainingJob\"} 1"), "{text}");
@@ -164,6 +169,8 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("sagemaker_operator_leader 1"), "{text}");
-        assert!(text.contains("# TYPE sagemaker_operator_objects gauge"), "{text}");
+        assert!(text.contains("sagemaker_operator_objects{kind=\"TrainingJob\",status=\"Completed\"} 3"), "{text}");
+        assert!(text.contains("sagemaker_operator_objects{kind=\"TrainingJob\",status=\"Unknown\"} 1"), "{text}");
+        assert!(text.trim_end().ends_with("# EOF"), "{text}");
     }
 }

@@ -149,7 +149,7 @@ pub async fn run<A: Adapter>(ctx: Arc<Context<A>>, namespace: Option<String>) {
     let changed = crate::status_poller::spawn::<A::Object, A>(ctx.registry.clone(), ctx.clients.clone(), ctx.poll_interval, A::KIND);
     let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
     let controller = Controller::new(api, watcher::Config::default().any_semantic());
-    crate::metrics::global().track_objects(A::KIND, controller.store(), A::recorded_status);
+    crate::metrics::global().track_kind(A::KIND, controller.store(), A::recorded_status);
     controller
         .reconcile_on(changed)
         .shutdown_on_signal()

@@ -98,11 +98,15 @@ impl Metrics {
         self.leader.set(i64::from(leading));
     }
 
-    /// Makes the objects gauge count `kind`'s objects in a controller's cache by `status`.
-    pub fn track_objects<K>(&self, kind: &'static str, store: Store<K>, status: fn(&K) -> Option<String>)
+    /// A controller for `kind` starts: its reconcile counters show up at 0 (so rates work from
+    /// the first scrape), and the objects gauge counts the objects in its cache by `status`.
+    pub fn track_kind<K>(&self, kind: &'static str, store: Store<K>, status: fn(&K) -> Option<String>)
     where
         K: kube::Resource<DynamicType = ()> + Clone + Send + Sync + 'static,
     {
+        let labels = KindLabels { kind: kind.to_string() };
+        drop(self.reconciles.get_or_create(&labels));
+        drop(self.reconcile_errors.get_or_create(&labels));
         let counter: StatusCounter = Box::new(move || {
             let mut counts = BTreeMap::new();
             for object in store.state() {

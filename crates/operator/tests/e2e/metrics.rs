@@ -108,7 +108,7 @@ async fn scrapes_need_a_token_allowed_to_get_metrics_and_count_what_happened() {
     assert!(value(r#"sagemaker_operator_sagemaker_calls_total{operation="DescribeTrainingJob",outcome="success"}"#) >= 2.0, "{body}");
     // Finalizer, create, then status changes: several reconciles, none failed.
     assert!(value(r#"sagemaker_operator_reconciles_total{kind="TrainingJob"}"#) >= 3.0, "{body}");
-    assert_eq!(sample(&body, r#"sagemaker_operator_reconcile_errors_total{kind="TrainingJob"}"#).unwrap_or(0.0), 0.0, "{body}");
+    assert_eq!(value(r#"sagemaker_operator_reconcile_errors_total{kind="TrainingJob"}"#), 0.0, "SDK retries absorb the two throttles: {body}");
     assert_eq!(value("sagemaker_operator_leader"), 1.0, "{body}");
     assert!(body.trim_end().ends_with("# EOF"), "OpenMetrics text ends with # EOF: {body}");
 

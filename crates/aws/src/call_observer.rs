@@ -18,7 +18,8 @@ pub enum CallOutcome {
     Success,
     /// Rate limited by SageMaker (ThrottlingException and friends).
     Throttled,
-    /// Rejected by SageMaker (validation, not found, in use, access denied, …).
+    /// Rejected by SageMaker (validation, not found, in use, access denied, …), or never sent
+    /// because the request could not be built or signed (e.g. no credentials).
     ClientError,
     /// HTTP 5xx or an internal failure code.
     ServerError,
@@ -94,8 +95,10 @@ impl Intercept for ObservingInterceptor {
         let outcome = match (context.response(), context.output_or_error()) {
             (Some(response), _) => CallOutcome::from_response(response.status().as_u16(), error_code(response).as_deref()),
             (None, Some(Err(error))) if error.is_timeout_error() => CallOutcome::Timeout,
+            (None, Some(Err(error))) if error.is_connector_error() => CallOutcome::NetworkError,
             (None, Some(Ok(_))) => CallOutcome::Success,
-            (None, _) => CallOutcome::NetworkError,
+            // Failed before anything was sent (no credentials, a request that cannot be built).
+            (None, _) => CallOutcome::ClientError,
         };
         self.observer.sagemaker_call(operation, outcome);
         Ok(())

@@ -11,6 +11,7 @@ use aws_config::SdkConfig;
 use aws_sdk_sagemaker::config::Region;
 use aws_sdk_sagemaker::Client;
 
+use crate::call_observer::{CallObserver, ObservingInterceptor};
 use crate::rate_limit::RateLimiter;
 
 /// Environment variable naming the SageMaker endpoint for objects without `sageMakerEndpoint`.
@@ -68,6 +69,8 @@ pub struct SageMakerClients {
     settings: ClientSettings,
     clients: Mutex<HashMap<ApiLocation, SageMakerHandle>>,
     limiters: Mutex<HashMap<String, Arc<RateLimiter>>>,
+    /// Told about every HTTP attempt of every client (for metrics).
+    observer: Option<Arc<dyn CallObserver>>,
 }
 
 impl SageMakerClients {
@@ -78,7 +81,13 @@ impl SageMakerClients {
     }
 
     pub fn with_config(base: SdkConfig, settings: ClientSettings) -> Self {
-        Self { base, settings, clients: Mutex::new(HashMap::new()), limiters: Mutex::new(HashMap::new()) }
+        Self { base, settings, clients: Mutex::new(HashMap::new()), limiters: Mutex::new(HashMap::new()), observer: None }
+    }
+
+    /// Reports every call attempt of the clients built from now on to `observer`.
+    pub fn observed_by(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// The location an object's `region`/`sageMakerEndpoint` resolve to.
@@ -117,6 +126,9 @@ impl SageMakerClients {
             );
         if let Some(endpoint) = &location.endpoint {
             config = config.endpoint_url(endpoint);
+        }
+        if let Some(observer) = &self.observer {
+            config = config.interceptor(ObservingInterceptor::new(observer.clone()));
         }
         tracing::info!(region = %location.region, endpoint = ?location.endpoint, "creating SageMaker client");
         let handle = SageMakerHandle { location: location.clone(), client: Client::from_conf(config.build()), limiter };

@@ -2,6 +2,7 @@
 //! limit per region, spec → request conversion, response → plain values, and error
 //! classification. The only crate of the operator that depends on `aws-sdk-sagemaker`.
 
+pub mod call_observer;
 pub mod clients;
 pub mod errors;
 pub mod hosting;
@@ -10,6 +11,7 @@ pub mod training_job;
 pub mod transform_job;
 pub mod tuning_job;
 
+pub use call_observer::{CallObserver, CallOutcome};
 pub use clients::{SageMakerClients, SageMakerHandle};
 pub use errors::SageMakerError;
 

@@ -94,7 +94,7 @@ async fn main() {
     // time-scale 1.0: jobs stay in flight (60 emulated seconds = 60 s) while we measure.
     let emulator = Emulator::start(&["--time-scale", "1.0", "--default-duration-seconds", "3600"]).await;
     let mut builder = ChildProcess::builder(workspace_binary("sagemaker-k8s-operator"))
-        .args(["run", "--namespace", namespace.as_str(), "--health-probe-bind-address", "127.0.0.1:0"])
+        .args(["run", "--namespace", namespace.as_str(), "--health-probe-bind-address", "127.0.0.1:0", "--metrics-bind-address", "127.0.0.1:0"])
         .env("KUBECONFIG", cluster.kubeconfig_path())
         .env("RUST_LOG", "warn");
     for (key, value) in emulator.sdk_env() {

@@ -200,11 +200,18 @@ pub async fn run<A: Adapter>(ctx: Arc<Context<A>>, namespace: Option<String>) {
     };
     let changed = crate::status_poller::spawn::<A::Object, A>(ctx.registry.clone(), ctx.clients.clone(), ctx.poll_interval, A::KIND);
     let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
-    Controller::new(api, watcher::Config::default().any_semantic())
+    let controller = Controller::new(api, watcher::Config::default().any_semantic());
+    crate::metrics::global().track_kind(A::KIND, controller.store(), A::recorded_status);
+    controller
         .reconcile_on(changed)
         .shutdown_on_signal()
         .run(reconcile::<A>, error_policy::<A>, ctx)
         .for_each(|result| async move {
+            match &result {
+                Ok(_) => crate::metrics::global().reconciled(A::KIND, true),
+                Err(kube::runtime::controller::Error::ReconcilerFailed(..)) => crate::metrics::global().reconciled(A::KIND, false),
+                Err(_) => {}
+            }
             if let Err(error) = result {
                 tracing::debug!(kind = A::KIND, %error, "reconcile did not finish");
             }

@@ -5,6 +5,8 @@ mod conditions;
 mod engine;
 mod health;
 mod hosting;
+mod leader_election;
+mod metrics;
 mod naming;
 mod object_plumbing;
 mod status_poller;
@@ -20,7 +22,7 @@ use sagemaker_k8s_aws::SageMakerClients;
 use sagemaker_k8s_aws::clients::ClientSettings;
 
 #[derive(Parser)]
-#[command(name = "sagemaker-k8s-operator", version, about = "Kubernetes operator for Amazon SageMaker: mirrors TrainingJob, HyperparameterTuningJob and BatchTransformJob objects to SageMaker")]
+#[command(name = "sagemaker-k8s-operator", version, about = "Kubernetes operator for Amazon SageMaker: mirrors TrainingJob, HyperparameterTuningJob, BatchTransformJob, HostingDeployment, Model and EndpointConfig objects to SageMaker")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -46,6 +48,26 @@ struct RunArgs {
     /// Address of the `/healthz` and `/readyz` HTTP endpoints.
     #[arg(long, default_value = "0.0.0.0:8081")]
     health_probe_bind_address: SocketAddr,
+    /// Address of the HTTPS `/metrics` endpoint (every scrape authenticated by a TokenReview and
+    /// authorized by a SubjectAccessReview: `get` on `/metrics`); `0` turns metrics off.
+    #[arg(long, default_value = "0.0.0.0:8443", value_parser = parse_metrics_address)]
+    metrics_bind_address: MetricsAddress,
+    /// Directory with `tls.crt` and `tls.key` for the metrics endpoint (default: a self-signed
+    /// certificate generated at start-up).
+    #[arg(long)]
+    metrics_cert_dir: Option<PathBuf>,
+    /// Run the controllers only while holding the Lease `sagemaker-k8s-operator-leader`, so
+    /// several replicas can run; losing the Lease ends the process (exit code 1).
+    #[arg(long)]
+    leader_elect: bool,
+    /// Namespace of the leader-election Lease (default: the operator's own namespace, from
+    /// POD_NAMESPACE, else the service account's or the kubeconfig's namespace).
+    #[arg(long, env = "POD_NAMESPACE")]
+    leader_election_namespace: Option<String>,
+    /// Seconds the Lease stays valid without renewal: how long a standby waits before taking
+    /// over from a leader that died without releasing it.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(3..))]
+    leader_election_lease_duration_seconds: u64,
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -56,6 +78,26 @@ struct RunArgs {
     #[arg(long, default_value_t = 1000)]
     status_poll_interval_ms: u64,
 }
+
+/// `--metrics-bind-address`: an address, or `0` for no metrics endpoint.
+#[derive(Clone, Copy, Debug)]
+enum MetricsAddress {
+    Disabled,
+    Bind(SocketAddr),
+}
+
+fn parse_metrics_address(value: &str) -> Result<MetricsAddress, String> {
+    if value == "0" {
+        return Ok(MetricsAddress::Disabled);
+    }
+    value
+        .parse()
+        .map(MetricsAddress::Bind)
+        .map_err(|_| format!("expected HOST:PORT (for example 0.0.0.0:8443) or 0 to turn metrics off, got {value:?}"))
+}
+
+/// How long a TokenReview/SubjectAccessReview answer for a scrape token is reused.
+const SCRAPE_REVIEW_CACHE: Duration = Duration::from_secs(60);
 
 #[derive(Clone, Copy, ValueEnum)]
 enum LogFormat {
@@ -110,7 +152,15 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     tracing::info!(%health_address, "health probes listening");
 
     let client = kube::Client::try_default().await.context("building the Kubernetes client")?;
-    let clients = Arc::new(SageMakerClients::load(ClientSettings::from_env()).await);
+    if let MetricsAddress::Bind(address) = args.metrics_bind_address {
+        let tls = metrics::tls::server_config(args.metrics_cert_dir.as_deref(), &[]).context("preparing the metrics TLS certificate")?;
+        let authorizer = Arc::new(metrics::auth::ScrapeAuthorizer::new(client.clone(), SCRAPE_REVIEW_CACHE));
+        let metrics_address = metrics::server::serve(address, tls, authorizer).await.context("binding the metrics address")?;
+        tracing::info!(%metrics_address, "metrics listening (HTTPS, bearer token required)");
+    }
+    let clients = Arc::new(
+        SageMakerClients::load(ClientSettings::from_env()).await.observed_by(Arc::new(metrics::GlobalCallObserver)),
+    );
     let recorder = engine::recorder(client.clone());
     let training = Arc::new(engine::Context {
         adapter: adapters::training_job::TrainingJobAdapter,
@@ -148,16 +198,62 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let hosting_deployments = Arc::new(hosting::deployment::DeploymentContext { shared: hosting_context(), registry: Default::default() });
     let standalone = Arc::new(hosting_context());
-    tracing::info!(namespace = ?args.namespace, "starting controllers");
+    // A standby replica is ready too: it serves probes and metrics and takes over when needed.
     readiness.set_ready();
-    tokio::join!(
-        engine::run(training, args.namespace.clone()),
-        engine::run(transform, args.namespace.clone()),
-        engine::run(tuning, args.namespace.clone()),
-        hosting::deployment::run(hosting_deployments, args.namespace.clone()),
-        hosting::standalone::run::<hosting::standalone::ModelKind>(standalone.clone(), args.namespace.clone()),
-        hosting::standalone::run::<hosting::standalone::EndpointConfigKind>(standalone, args.namespace.clone()),
-    );
+    let leadership = if args.leader_elect {
+        let settings = leader_election::ElectionSettings {
+            namespace: args.leader_election_namespace.clone().unwrap_or_else(|| client.default_namespace().to_string()),
+            identity: leader_election::default_identity(),
+            lease_duration: Duration::from_secs(args.leader_election_lease_duration_seconds),
+        };
+        tokio::select! {
+            leadership = leader_election::acquire(client.clone(), settings) => Some(leadership?),
+            () = shutdown_signal() => {
+                tracing::info!("stopping before becoming leader");
+                return Ok(());
+            }
+        }
+    } else {
+        None
+    };
+
+    tracing::info!(namespace = ?args.namespace, "starting controllers");
+    metrics::global().set_leader(true);
+    let controllers = async {
+        tokio::join!(
+            engine::run(training, args.namespace.clone()),
+            engine::run(transform, args.namespace.clone()),
+            engine::run(tuning, args.namespace.clone()),
+            hosting::deployment::run(hosting_deployments, args.namespace.clone()),
+            hosting::standalone::run::<hosting::standalone::ModelKind>(standalone.clone(), args.namespace.clone()),
+            hosting::standalone::run::<hosting::standalone::EndpointConfigKind>(standalone, args.namespace.clone()),
+        );
+    };
+    match leadership {
+        None => controllers.await,
+        Some(mut leadership) => {
+            tokio::select! {
+                () = controllers => leadership.release().await,
+                () = leadership.lost() => {
+                    // Another replica may already reconcile: stop at once, and let the
+                    // Deployment restart this one as a standby.
+                    metrics::global().set_leader(false);
+                    tracing::error!("lost the leader Lease, exiting");
+                    std::process::exit(1);
+                }
+            }
+        }
+    }
+    metrics::global().set_leader(false);
     tracing::info!("controllers stopped");
     Ok(())
+}
+
+/// SIGTERM (what the kubelet sends) or Ctrl-C.
+async fn shutdown_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }

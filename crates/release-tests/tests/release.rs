@@ -6,9 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use std::time::Duration;
+
 use sagemaker_k8s_testenv::{
-    CommandOutput, control_plane, process_is_running, repo_root, tools_bin_dir, workspace_binary,
-    workspace_target_dir,
+    ChildProcess, CommandOutput, TestUser, control_plane, process_is_running, repo_root,
+    tools_bin_dir, workspace_binary, workspace_target_dir,
 };
 use tokio::sync::OnceCell;
 
@@ -406,6 +408,9 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         "serviceaccount/sagemaker-k8s-operator-default",
         "clusterrole.rbac.authorization.k8s.io/sagemaker-k8s-operator-manager-role",
         "role.rbac.authorization.k8s.io/sagemaker-k8s-operator-leader-election-role",
+        "clusterrole.rbac.authorization.k8s.io/sagemaker-k8s-operator-metrics-auth-role",
+        "clusterrole.rbac.authorization.k8s.io/sagemaker-k8s-operator-metrics-reader",
+        "service/sagemaker-k8s-operator-controller-manager-metrics-service",
         "deployment.apps/sagemaker-k8s-operator-controller-manager",
     ] {
         assert_contains(&output, object);
@@ -465,6 +470,8 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         container["args"],
         serde_json::json!([
             "run",
+            "--leader-elect",
+            "--metrics-bind-address=0.0.0.0:8443",
             "--health-probe-bind-address=0.0.0.0:8081",
             "--log-format=json"
         ]),
@@ -524,15 +531,42 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         )
         .await
     );
-    assert!(
-        can_i(
-            OPERATOR_SA,
-            "update",
-            "leases.coordination.k8s.io",
-            Some(OPERATOR_NAMESPACE)
-        )
-        .await
-    );
+    // Leader election reads, creates and server-side-applies its Lease.
+    for verb in ["get", "create", "patch"] {
+        assert!(
+            can_i(
+                OPERATOR_SA,
+                verb,
+                "leases.coordination.k8s.io",
+                Some(OPERATOR_NAMESPACE)
+            )
+            .await,
+            "{verb} leases"
+        );
+    }
+    assert_eq!(container["ports"][0]["name"], "https");
+    assert_eq!(container["ports"][0]["containerPort"], 8443);
+    // The reader role is what a scraper needs, once bound (docs/metrics.md).
+    let scraper = TestUser::MetricsScraper.username();
+    let can_get_metrics = || async {
+        cp.kubectl(&["auth", "can-i", "get", "/metrics", "--as", scraper])
+            .await
+            .stdout
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(can_get_metrics().await, "no");
+    cp.kubectl(&[
+        "create",
+        "clusterrolebinding",
+        "release-test-metrics-scraper",
+        "--clusterrole=sagemaker-k8s-operator-metrics-reader",
+        &format!("--user={scraper}"),
+    ])
+    .await
+    .expect_success();
+    assert_eq!(can_get_metrics().await, "yes");
+    run_operator_as_installed(&args).await;
     // ...and nothing more.
     for (verb, resource, namespace) in [
         (
@@ -545,9 +579,14 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         ("get", "secrets".to_owned(), Some(OPERATOR_NAMESPACE)),
         ("list", "pods".to_owned(), Some("kube-public")),
         (
-            "update",
+            "patch",
             "leases.coordination.k8s.io".to_owned(),
             Some("kube-public"),
+        ),
+        (
+            "delete",
+            "leases.coordination.k8s.io".to_owned(),
+            Some(OPERATOR_NAMESPACE),
         ),
         (
             "delete",
@@ -560,6 +599,123 @@ async fn generated_installers_apply_and_grant_least_privilege() {
             "{verb} {resource} must be denied"
         );
     }
+}
+
+/// Runs the operator binary with the installed Deployment's args (bind addresses moved to free
+/// 127.0.0.1 ports) as its ServiceAccount: the installer's RBAC must be enough to take the leader
+/// Lease, start the controllers and review metrics scrapes.
+async fn run_operator_as_installed(deployment_args: &[String]) {
+    let cp = control_plane().await;
+    let token = cp
+        .kubectl(&[
+            "create",
+            "token",
+            "sagemaker-k8s-operator-default",
+            "-n",
+            OPERATOR_NAMESPACE,
+        ])
+        .await
+        .expect_success()
+        .stdout
+        .trim()
+        .to_owned();
+    let kubeconfig = workspace_target_dir().join(format!(
+        "release-tests-operator-sa-{}.kubeconfig",
+        std::process::id()
+    ));
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n  - name: test\n    cluster:\n      server: {}\n      certificate-authority: {}\n\
+             users:\n  - name: operator\n    user:\n      token: {token}\ncontexts:\n  - name: operator\n    context: {{cluster: test, user: operator}}\n\
+             current-context: operator\n",
+            cp.server_url(),
+            cp.ca_path().display()
+        ),
+    )
+    .unwrap();
+    let args: Vec<String> = deployment_args
+        .iter()
+        .map(|arg| {
+            if arg.starts_with("--metrics-bind-address=") {
+                "--metrics-bind-address=127.0.0.1:0".to_owned()
+            } else if arg.starts_with("--health-probe-bind-address=") {
+                "--health-probe-bind-address=127.0.0.1:0".to_owned()
+            } else {
+                arg.clone()
+            }
+        })
+        .collect();
+    let mut operator = ChildProcess::builder(workspace_binary("sagemaker-k8s-operator"))
+        .name("operator-as-installed")
+        .args(&args)
+        .env("KUBECONFIG", &kubeconfig)
+        // What the Deployment's fieldRef sets.
+        .env("POD_NAMESPACE", OPERATOR_NAMESPACE)
+        // Objects other tests create may get reconciled: SageMaker is a closed local port, so
+        // no call leaves the machine.
+        .env("AWS_DEFAULT_SAGEMAKER_ENDPOINT", "http://127.0.0.1:9")
+        .env("AWS_REGION", "us-west-2")
+        .env("AWS_ACCESS_KEY_ID", "release-test")
+        .env("AWS_SECRET_ACCESS_KEY", "release-test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .spawn();
+    operator
+        .wait_for_log("became leader", Duration::from_secs(60))
+        .await;
+    operator
+        .wait_for_log("starting controllers", Duration::from_secs(30))
+        .await;
+    let holder = cp
+        .kubectl(&[
+            "get",
+            "lease",
+            "sagemaker-k8s-operator-leader",
+            "-n",
+            OPERATOR_NAMESPACE,
+            "-o",
+            "jsonpath={.spec.holderIdentity}",
+        ])
+        .await
+        .expect_success()
+        .stdout;
+    assert!(
+        holder.ends_with(&format!("_{}", operator.pid())),
+        "Lease holder {holder:?}"
+    );
+
+    // JSON logs: "metrics_address":"127.0.0.1:PORT".
+    operator
+        .wait_for_log("metrics listening", Duration::from_secs(30))
+        .await;
+    let log = operator.log_contents();
+    let address = log
+        .split("\"metrics_address\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no metrics_address in the log:\n{log}"))
+        .to_owned();
+    let scrape = |user: TestUser| {
+        let output = Command::new("curl")
+            .args(["-sk", "--max-time", "20", "-o", "/dev/null", "-w", "%{http_code}"])
+            .args([
+                "-H",
+                &format!("Authorization: Bearer {}", cp.token_for(user)),
+            ])
+            .arg(format!("https://{address}/metrics"))
+            .output()
+            .expect("running curl");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // The ServiceAccount may create the reviews, so the answers are the reviews' own.
+    assert_eq!(scrape(TestUser::MetricsScraper), "200", "{}", operator.log_tail(20));
+    assert_eq!(scrape(TestUser::Nobody), "403", "{}", operator.log_tail(20));
+
+    let status = operator.terminate().await;
+    assert!(status.success(), "{status}: {}", operator.log_tail(20));
+    let _ = std::fs::remove_file(kubeconfig);
 }
 
 #[tokio::test]
@@ -713,19 +869,22 @@ fn sandbox_command(dir: &Path, args: &[&str]) -> Command {
 fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() {
     let operator = workspace_binary("sagemaker-k8s-operator");
     // The samples include tuning jobs and hosting deployments, which only settle once the
-    // operator reconciles every kind; that operator also serves metrics, which is what we probe.
-    // Until then this test says it skipped rather than fail on work that is still open.
-    let has_run = Command::new(&operator)
-        .args(["run", "--help"])
+    // operator reconciles every kind; its `--help` names the kinds it reconciles. Until it names
+    // HostingDeployment this test says it skipped rather than fail on work that is still open.
+    let reconciles_every_kind = Command::new(&operator)
+        .arg("--help")
         .output()
         .map(|output| {
+            let help = String::from_utf8_lossy(&output.stdout);
             output.status.success()
-                && String::from_utf8_lossy(&output.stdout).contains("--metrics-bind-address")
+                && ["TrainingJob", "HyperparameterTuningJob", "BatchTransformJob", "HostingDeployment"]
+                    .iter()
+                    .all(|kind| help.contains(kind))
         })
         .unwrap_or(false);
-    if !has_run {
+    if !reconciles_every_kind {
         eprintln!(
-            "SKIPPED: {} does not reconcile every sample's kind yet (no metrics, tuning or hosting)",
+            "SKIPPED: {} does not reconcile every sample's kind yet (its --help names no HostingDeployment)",
             operator.display()
         );
         return;
@@ -839,6 +998,23 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
     ] {
         assert_eq!(kubectl_get(kind, name, path), expected, "{kind} {name}");
     }
+
+    // The metrics endpoint the sandbox prints, scraped the way its usage text says.
+    let scrape = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}' && curl -sk -H \"Authorization: Bearer $(kubectl config view --raw -o jsonpath='{{.users[0].user.token}}')\" \
+             \"$(awk '$2 == \"metrics\" {{ print $3 }}' '{}')\"",
+            env.display(),
+            dir.join("addresses").display()
+        ))
+        .output()
+        .unwrap();
+    let metrics = String::from_utf8_lossy(&scrape.stdout);
+    assert!(
+        metrics.contains("sagemaker_operator_reconciles_total{kind=\"TrainingJob\"}"),
+        "sandbox metrics: {metrics}"
+    );
 
     // Rerunning up on a running sandbox keeps the same processes.
     let again = sandbox_command(&dir, &["up", "--no-build", "--no-samples"])

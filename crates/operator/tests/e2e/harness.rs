@@ -79,9 +79,17 @@ impl Harness {
 
 /// Starts the operator for one namespace against the emulator.
 pub fn spawn_operator(cluster: &ControlPlane, emulator: &Emulator, namespace: &str) -> ChildProcess {
+    spawn_operator_with(cluster, emulator, namespace, &[], &format!("operator-{namespace}"))
+}
+
+/// Starts an operator with extra arguments; probes and metrics on free 127.0.0.1 ports (tests
+/// run in parallel, so the default 0.0.0.0:8443 would clash).
+pub fn spawn_operator_with(cluster: &ControlPlane, emulator: &Emulator, namespace: &str, extra_args: &[&str], name: &str) -> ChildProcess {
     let mut builder = ChildProcess::builder(workspace_binary("sagemaker-k8s-operator"))
-        .name(format!("operator-{namespace}"))
+        .name(name)
         .args(["run", "--namespace", namespace, "--health-probe-bind-address", "127.0.0.1:0"])
+        .args(if extra_args.contains(&"--metrics-bind-address") { &[][..] } else { &["--metrics-bind-address", "127.0.0.1:0"][..] })
+        .args(extra_args)
         .env("KUBECONFIG", cluster.kubeconfig_path())
         .env("RUST_LOG", "info,sagemaker_k8s_operator=debug");
     for (key, value) in emulator.sdk_env() {

@@ -3,6 +3,8 @@
 
 mod harness;
 mod hosting;
+mod leader_election;
+mod metrics;
 mod resilience;
 mod training_job;
 mod transform_job;

@@ -11,7 +11,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::api::Api;
 use kube::runtime::controller::{Action, Controller};
@@ -200,23 +199,8 @@ pub async fn run<A: Adapter>(ctx: Arc<Context<A>>, namespace: Option<String>) {
     };
     let changed = crate::status_poller::spawn::<A::Object, A>(ctx.registry.clone(), ctx.clients.clone(), ctx.poll_interval, A::KIND);
     let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
-    let controller = Controller::new(api, watcher::Config::default().any_semantic());
-    crate::metrics::global().track_kind(A::KIND, controller.store(), A::recorded_status);
-    controller
-        .reconcile_on(changed)
-        .shutdown_on_signal()
-        .run(reconcile::<A>, error_policy::<A>, ctx)
-        .for_each(|result| async move {
-            match &result {
-                Ok(_) => crate::metrics::global().reconciled(A::KIND, true),
-                Err(kube::runtime::controller::Error::ReconcilerFailed(..)) => crate::metrics::global().reconciled(A::KIND, false),
-                Err(_) => {}
-            }
-            if let Err(error) = result {
-                tracing::debug!(kind = A::KIND, %error, "reconcile did not finish");
-            }
-        })
-        .await;
+    let controller = Controller::new(api, watcher::Config::default().any_semantic()).reconcile_on(changed);
+    crate::controller_run::drive(A::KIND, controller, A::recorded_status, reconcile::<A>, error_policy::<A>, ctx).await;
 }
 
 fn error_policy<A: Adapter>(object: Arc<A::Object>, error: &EngineError, _ctx: Arc<Context<A>>) -> Action {

@@ -2,6 +2,7 @@
 
 mod adapters;
 mod conditions;
+mod controller_run;
 mod engine;
 mod health;
 mod hosting;

@@ -20,7 +20,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::Api;
 use kube::runtime::controller::{Action, Controller};
@@ -215,16 +214,12 @@ pub async fn run(ctx: Arc<DeploymentContext>, namespace: Option<String>) {
     };
     let changed = crate::status_poller::spawn::<HostingDeployment, EndpointLister>(ctx.registry.clone(), ctx.shared.clients.clone(), ctx.shared.poll_interval, KIND);
     let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
-    Controller::new(api, watcher::Config::default().any_semantic())
-        .reconcile_on(changed)
-        .shutdown_on_signal()
-        .run(reconcile, error_policy, ctx)
-        .for_each(|result| async move {
-            if let Err(error) = result {
-                tracing::debug!(kind = KIND, %error, "reconcile did not finish");
-            }
-        })
-        .await;
+    let controller = Controller::new(api, watcher::Config::default().any_semantic()).reconcile_on(changed);
+    crate::controller_run::drive(KIND, controller, endpoint_status_of, reconcile, error_policy, ctx).await;
+}
+
+fn endpoint_status_of(object: &HostingDeployment) -> Option<String> {
+    object.status.as_ref().and_then(|status| status.endpoint_status.clone())
 }
 
 fn error_policy(object: Arc<HostingDeployment>, error: &HostingError, _ctx: Arc<DeploymentContext>) -> Action {
@@ -333,7 +328,7 @@ impl Reconciliation<'_> {
     }
 
     fn recorded_status(&self) -> Option<String> {
-        self.object.status.as_ref().and_then(|status| status.endpoint_status.clone())
+        endpoint_status_of(&self.object)
     }
 
     fn recorded_conditions(&self) -> Vec<Condition> {

@@ -7,7 +7,6 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::api::Api;
 use kube::runtime::controller::{Action, Controller};
@@ -121,15 +120,8 @@ pub async fn run<S: StandaloneKind>(ctx: Arc<HostingContext>, namespace: Option<
         Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
         None => Api::all(ctx.client.clone()),
     };
-    Controller::new(api, watcher::Config::default().any_semantic())
-        .shutdown_on_signal()
-        .run(reconcile::<S>, error_policy::<S>, ctx)
-        .for_each(|result| async move {
-            if let Err(error) = result {
-                tracing::debug!(kind = S::KIND, %error, "reconcile did not finish");
-            }
-        })
-        .await;
+    let controller = Controller::new(api, watcher::Config::default().any_semantic());
+    crate::controller_run::drive(S::KIND, controller, S::recorded_status, reconcile::<S>, error_policy::<S>, ctx).await;
 }
 
 fn error_policy<S: StandaloneKind>(object: Arc<S::Object>, error: &HostingError, _ctx: Arc<HostingContext>) -> Action {

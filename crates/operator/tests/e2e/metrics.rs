@@ -110,6 +110,10 @@ async fn scrapes_need_a_token_allowed_to_get_metrics_and_count_what_happened() {
     assert!(value(r#"sagemaker_operator_reconciles_total{kind="TrainingJob"}"#) >= 3.0, "{body}");
     assert_eq!(value(r#"sagemaker_operator_reconcile_errors_total{kind="TrainingJob"}"#), 0.0, "SDK retries absorb the two throttles: {body}");
     assert_eq!(value("sagemaker_operator_leader"), 1.0, "{body}");
+    // Every kind's controller reports, not only the job engine's.
+    for kind in ["HyperparameterTuningJob", "BatchTransformJob", "HostingDeployment", "Model", "EndpointConfig"] {
+        assert_eq!(value(&format!(r#"sagemaker_operator_reconcile_errors_total{{kind="{kind}"}}"#)), 0.0, "{body}");
+    }
     assert!(body.trim_end().ends_with("# EOF"), "OpenMetrics text ends with # EOF: {body}");
 
     // Tokens never reach the log.

@@ -12,6 +12,7 @@ use aws_sdk_sagemaker::config::Region;
 use aws_sdk_sagemaker::Client;
 
 use crate::call_observer::{CallObserver, ObservingInterceptor};
+use crate::SageMakerError;
 use crate::rate_limit::RateLimiter;
 
 /// Environment variable naming the SageMaker endpoint for objects without `sageMakerEndpoint`.
@@ -38,6 +39,42 @@ impl SageMakerHandle {
     pub async fn throttle(&self) {
         self.limiter.acquire().await;
     }
+
+    /// Drains a paginated List call: `fetch_page(next_token)` sends one request and returns that
+    /// page's items and the next token. Every page waits its turn under the region's rate limit.
+    pub(crate) async fn all_pages<T, Fut>(&self, mut fetch_page: impl FnMut(Option<String>) -> Fut) -> Result<Vec<T>, SageMakerError>
+    where
+        Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), SageMakerError>>,
+    {
+        let mut items = Vec::new();
+        let mut next_token = None;
+        loop {
+            self.throttle().await;
+            let (page, next) = fetch_page(next_token).await?;
+            items.extend(page);
+            match next {
+                Some(token) => next_token = Some(token),
+                None => return Ok(items),
+            }
+        }
+    }
+}
+
+/// `after` as the SDK's timestamp, for `LastModifiedTimeAfter` filters.
+pub(crate) fn sdk_time(after: jiff::Timestamp) -> aws_smithy_types::DateTime {
+    aws_smithy_types::DateTime::from_nanos(after.as_nanosecond()).expect("a jiff timestamp is within the SDK's range")
+}
+
+/// A list summary's (name, last modified) pair; SageMaker leaves LastModifiedTime unset on
+/// resources never modified, so creation time stands in, and `after` when both are missing.
+pub(crate) fn modified_entry(
+    name: Option<&str>,
+    last_modified: Option<&aws_smithy_types::DateTime>,
+    created: Option<&aws_smithy_types::DateTime>,
+    after: jiff::Timestamp,
+) -> (String, jiff::Timestamp) {
+    let modified = crate::training_job::timestamp(last_modified.or(created)).unwrap_or(after);
+    (name.unwrap_or_default().to_string(), modified)
 }
 
 /// Settings of the client cache.

@@ -522,28 +522,24 @@ impl SageMakerHandle {
 
     /// Names and last-modified times of endpoints modified after `after` (all pages).
     pub async fn endpoints_modified_after(&self, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
-        let mut changed = Vec::new();
-        let mut next_token = None;
-        loop {
-            self.throttle().await;
-            let page = ok_or_classify(
-                self.client
-                    .list_endpoints()
-                    .last_modified_time_after(aws_smithy_types::DateTime::from_nanos(after.as_nanosecond()).expect("timestamp in range"))
-                    .max_results(100)
-                    .set_next_token(next_token)
-                    .send()
-                    .await,
-            )?;
-            for summary in page.endpoints() {
-                let modified = timestamp(summary.last_modified_time().or(summary.creation_time())).unwrap_or(after);
-                changed.push((summary.endpoint_name().unwrap_or_default().to_string(), modified));
-            }
-            match page.next_token() {
-                Some(token) => next_token = Some(token.to_string()),
-                None => return Ok(changed),
-            }
-        }
+        let client = &self.client;
+        self.all_pages(|next_token| async move {
+            let page = client
+                .list_endpoints()
+                .last_modified_time_after(crate::clients::sdk_time(after))
+                .max_results(100)
+                .set_next_token(next_token)
+                .send()
+                .await
+                .map_err(|error| classify(&error))?;
+            let entries = page
+                .endpoints()
+                .iter()
+                .map(|summary| crate::clients::modified_entry(summary.endpoint_name(), summary.last_modified_time(), summary.creation_time(), after))
+                .collect();
+            Ok((entries, page.next_token().map(str::to_string)))
+        })
+        .await
     }
 
     /// Names of the models whose name contains `fragment` (all pages).

@@ -5,7 +5,7 @@ use aws_sdk_sagemaker::types as sdk;
 use sagemaker_k8s_api::BatchTransformJobSpec;
 
 use crate::errors::{SageMakerError, classify};
-use crate::training_job::{experiment_config, key_value_map, tags_with_owner, timestamp};
+use crate::training_job::{experiment_config, key_value_map, tags_with_owner};
 use crate::{SageMakerHandle, wire_name};
 
 /// The CreateTransformJob request for a spec under the given name, tagged with the owner UID.
@@ -113,28 +113,24 @@ impl SageMakerHandle {
 
     /// Names and last-modified times of transform jobs modified after `after` (all pages).
     pub async fn transform_jobs_modified_after(&self, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
-        let mut changed = Vec::new();
-        let mut next_token = None;
-        loop {
-            self.throttle().await;
-            let page = self
-                .client
+        let client = &self.client;
+        self.all_pages(|next_token| async move {
+            let page = client
                 .list_transform_jobs()
-                .last_modified_time_after(aws_smithy_types::DateTime::from_nanos(after.as_nanosecond()).expect("timestamp in range"))
+                .last_modified_time_after(crate::clients::sdk_time(after))
                 .max_results(100)
                 .set_next_token(next_token)
                 .send()
                 .await
                 .map_err(|error| classify(&error))?;
-            for summary in page.transform_job_summaries() {
-                let modified = timestamp(summary.last_modified_time().or(summary.creation_time())).unwrap_or(after);
-                changed.push((summary.transform_job_name().unwrap_or_default().to_string(), modified));
-            }
-            match page.next_token() {
-                Some(token) => next_token = Some(token.to_string()),
-                None => return Ok(changed),
-            }
-        }
+            let entries = page
+                .transform_job_summaries()
+                .iter()
+                .map(|summary| crate::clients::modified_entry(summary.transform_job_name(), summary.last_modified_time(), summary.creation_time(), after))
+                .collect();
+            Ok((entries, page.next_token().map(str::to_string)))
+        })
+        .await
     }
 }
 

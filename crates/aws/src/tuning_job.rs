@@ -339,28 +339,24 @@ impl SageMakerHandle {
 
     /// Names and last-modified times of tuning jobs modified after `after` (all pages).
     pub async fn tuning_jobs_modified_after(&self, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
-        let mut changed = Vec::new();
-        let mut next_token = None;
-        loop {
-            self.throttle().await;
-            let page = self
-                .client
+        let client = &self.client;
+        self.all_pages(|next_token| async move {
+            let page = client
                 .list_hyper_parameter_tuning_jobs()
-                .last_modified_time_after(aws_smithy_types::DateTime::from_nanos(after.as_nanosecond()).expect("timestamp in range"))
+                .last_modified_time_after(crate::clients::sdk_time(after))
                 .max_results(100)
                 .set_next_token(next_token)
                 .send()
                 .await
                 .map_err(|error| classify(&error))?;
-            for summary in page.hyper_parameter_tuning_job_summaries() {
-                let modified = timestamp(summary.last_modified_time().or(summary.creation_time())).unwrap_or(after);
-                changed.push((summary.hyper_parameter_tuning_job_name().unwrap_or_default().to_string(), modified));
-            }
-            match page.next_token() {
-                Some(token) => next_token = Some(token.to_string()),
-                None => return Ok(changed),
-            }
-        }
+            let entries = page
+                .hyper_parameter_tuning_job_summaries()
+                .iter()
+                .map(|summary| crate::clients::modified_entry(summary.hyper_parameter_tuning_job_name(), summary.last_modified_time(), summary.creation_time(), after))
+                .collect();
+            Ok((entries, page.next_token().map(str::to_string)))
+        })
+        .await
     }
 }
 

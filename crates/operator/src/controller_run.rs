@@ -7,9 +7,37 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use futures::{StreamExt, TryFuture};
-use kube::Resource;
 use kube::runtime::controller::{Action, Controller, Error as ControllerError};
+use kube::runtime::{WatchStreamExt, reflector, watcher};
+use kube::{Api, Resource};
 use serde::de::DeserializeOwned;
+
+/// kubectl's copy of the last applied manifest: a second copy of the spec in every object.
+const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// A controller for every object `api` sees, whose cache keeps what reconciles read and not the
+/// bulk the apiserver sends along: managedFields and kubectl's last-applied annotation are
+/// dropped before objects enter the cache (most of the operator's memory at 10,000 objects).
+/// Reconciles only ever merge-patch the fields they own, so the trimmed copies are never written
+/// back.
+pub fn trimmed_cache_controller<K>(api: Api<K>) -> Controller<K>
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
+{
+    let (reader, writer) = reflector::store();
+    let objects = watcher::watcher(api, watcher::Config::default().any_semantic())
+        .default_backoff()
+        .modify(|object: &mut K| {
+            let meta = object.meta_mut();
+            meta.managed_fields = None;
+            if let Some(annotations) = meta.annotations.as_mut() {
+                annotations.remove(LAST_APPLIED_ANNOTATION);
+            }
+        })
+        .reflect(writer)
+        .applied_objects();
+    Controller::for_stream(objects, reader)
+}
 
 pub async fn drive<K, Ctx, ReconcileFut>(
     kind: &'static str,

@@ -13,9 +13,8 @@ use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::api::Api;
-use kube::runtime::controller::{Action, Controller};
+use kube::runtime::controller::Action;
 use kube::runtime::events::{EventType, Recorder};
-use kube::runtime::watcher;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{FINALIZER, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec};
 use sagemaker_k8s_aws::clients::ApiLocation;
@@ -199,7 +198,7 @@ pub async fn run<A: Adapter>(ctx: Arc<Context<A>>, namespace: Option<String>) {
     };
     let changed = crate::status_poller::spawn::<A::Object, A>(ctx.registry.clone(), ctx.clients.clone(), ctx.poll_interval, A::KIND);
     let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
-    let controller = Controller::new(api, watcher::Config::default().any_semantic()).reconcile_on(changed);
+    let controller = crate::controller_run::trimmed_cache_controller(api).reconcile_on(changed);
     crate::controller_run::drive(A::KIND, controller, A::recorded_status, reconcile::<A>, error_policy::<A>, ctx).await;
 }
 

@@ -22,10 +22,9 @@ use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::Api;
-use kube::runtime::controller::{Action, Controller};
+use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::runtime::reflector::ObjectRef;
-use kube::runtime::watcher;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{HostingDeployment, KeyValuePair, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER};
 use sagemaker_k8s_aws::hosting::{
@@ -214,7 +213,7 @@ pub async fn run(ctx: Arc<DeploymentContext>, namespace: Option<String>) {
     };
     let changed = crate::status_poller::spawn::<HostingDeployment, EndpointLister>(ctx.registry.clone(), ctx.shared.clients.clone(), ctx.shared.poll_interval, KIND);
     let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
-    let controller = Controller::new(api, watcher::Config::default().any_semantic()).reconcile_on(changed);
+    let controller = crate::controller_run::trimmed_cache_controller(api).reconcile_on(changed);
     crate::controller_run::drive(KIND, controller, endpoint_status_of, reconcile, error_policy, ctx).await;
 }
 

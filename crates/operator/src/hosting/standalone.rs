@@ -9,9 +9,8 @@ use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::api::Api;
-use kube::runtime::controller::{Action, Controller};
+use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
-use kube::runtime::watcher;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{EndpointConfig, Model, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec};
 use sagemaker_k8s_aws::hosting::{ResourceDescription, endpoint_config_request, model_request};
@@ -120,7 +119,7 @@ pub async fn run<S: StandaloneKind>(ctx: Arc<HostingContext>, namespace: Option<
         Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
         None => Api::all(ctx.client.clone()),
     };
-    let controller = Controller::new(api, watcher::Config::default().any_semantic());
+    let controller = crate::controller_run::trimmed_cache_controller(api);
     crate::controller_run::drive(S::KIND, controller, S::recorded_status, reconcile::<S>, error_policy::<S>, ctx).await;
 }
 

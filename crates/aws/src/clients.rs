@@ -180,3 +180,33 @@ impl SageMakerClients {
         locations
     }
 }
+
+/// `SageMakerHandle::$method(after)`: names and last-modified times of the resources `$list`
+/// returns with `LastModifiedTimeAfter = after` (all pages). The List operations differ only in
+/// their SDK types, which share no trait, hence a macro rather than a generic function.
+macro_rules! modified_after_listing {
+    ($(#[$doc:meta])* $method:ident, $list:ident, $summaries:ident, $name:ident) => {
+        $(#[$doc])*
+        pub async fn $method(&self, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, crate::SageMakerError> {
+            let client = &self.client;
+            self.all_pages(|next_token| async move {
+                let page = client
+                    .$list()
+                    .last_modified_time_after(crate::clients::sdk_time(after))
+                    .max_results(100)
+                    .set_next_token(next_token)
+                    .send()
+                    .await
+                    .map_err(|error| crate::errors::classify(&error))?;
+                let entries = page
+                    .$summaries()
+                    .iter()
+                    .map(|summary| crate::clients::modified_entry(summary.$name(), summary.last_modified_time(), summary.creation_time(), after))
+                    .collect();
+                Ok((entries, page.next_token().map(str::to_string)))
+            })
+            .await
+        }
+    };
+}
+pub(crate) use modified_after_listing;

@@ -520,57 +520,31 @@ impl SageMakerHandle {
         Ok(())
     }
 
-    /// Names and last-modified times of endpoints modified after `after` (all pages).
-    pub async fn endpoints_modified_after(&self, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
+    crate::clients::modified_after_listing!(
+        /// Names and last-modified times of endpoints modified after `after` (all pages).
+        endpoints_modified_after, list_endpoints, endpoints, endpoint_name
+    );
+
+    /// Names of the models whose name contains `fragment` (all pages).
+    pub async fn model_names_containing(&self, fragment: &str) -> Result<Vec<String>, SageMakerError> {
         let client = &self.client;
         self.all_pages(|next_token| async move {
-            let page = client
-                .list_endpoints()
-                .last_modified_time_after(crate::clients::sdk_time(after))
-                .max_results(100)
-                .set_next_token(next_token)
-                .send()
-                .await
-                .map_err(|error| classify(&error))?;
-            let entries = page
-                .endpoints()
-                .iter()
-                .map(|summary| crate::clients::modified_entry(summary.endpoint_name(), summary.last_modified_time(), summary.creation_time(), after))
-                .collect();
-            Ok((entries, page.next_token().map(str::to_string)))
+            let page = ok_or_classify(client.list_models().name_contains(fragment).max_results(100).set_next_token(next_token).send().await)?;
+            let names = page.models().iter().filter_map(|item| item.model_name().map(str::to_string)).collect();
+            Ok((names, page.next_token().map(str::to_string)))
         })
         .await
     }
 
-    /// Names of the models whose name contains `fragment` (all pages).
-    pub async fn model_names_containing(&self, fragment: &str) -> Result<Vec<String>, SageMakerError> {
-        let mut names = Vec::new();
-        let mut next_token = None;
-        loop {
-            self.throttle().await;
-            let page = ok_or_classify(self.client.list_models().name_contains(fragment).max_results(100).set_next_token(next_token).send().await)?;
-            names.extend(page.models().iter().filter_map(|model| model.model_name().map(str::to_string)));
-            match page.next_token() {
-                Some(token) => next_token = Some(token.to_string()),
-                None => return Ok(names),
-            }
-        }
-    }
-
     /// Names of the endpoint configurations whose name contains `fragment` (all pages).
     pub async fn endpoint_config_names_containing(&self, fragment: &str) -> Result<Vec<String>, SageMakerError> {
-        let mut names = Vec::new();
-        let mut next_token = None;
-        loop {
-            self.throttle().await;
-            let page =
-                ok_or_classify(self.client.list_endpoint_configs().name_contains(fragment).max_results(100).set_next_token(next_token).send().await)?;
-            names.extend(page.endpoint_configs().iter().filter_map(|config| config.endpoint_config_name().map(str::to_string)));
-            match page.next_token() {
-                Some(token) => next_token = Some(token.to_string()),
-                None => return Ok(names),
-            }
-        }
+        let client = &self.client;
+        self.all_pages(|next_token| async move {
+            let page = ok_or_classify(client.list_endpoint_configs().name_contains(fragment).max_results(100).set_next_token(next_token).send().await)?;
+            let names = page.endpoint_configs().iter().filter_map(|item| item.endpoint_config_name().map(str::to_string)).collect();
+            Ok((names, page.next_token().map(str::to_string)))
+        })
+        .await
     }
 }
 

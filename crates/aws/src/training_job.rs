@@ -526,27 +526,10 @@ impl SageMakerHandle {
         }
     }
 
-    /// Names and last-modified times of training jobs modified after `after` (all pages).
-    pub async fn training_jobs_modified_after(&self, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
-        let client = &self.client;
-        self.all_pages(|next_token| async move {
-            let page = client
-                .list_training_jobs()
-                .last_modified_time_after(crate::clients::sdk_time(after))
-                .max_results(100)
-                .set_next_token(next_token)
-                .send()
-                .await
-                .map_err(|error| classify(&error))?;
-            let entries = page
-                .training_job_summaries()
-                .iter()
-                .map(|summary| crate::clients::modified_entry(summary.training_job_name(), summary.last_modified_time(), summary.creation_time(), after))
-                .collect();
-            Ok((entries, page.next_token().map(str::to_string)))
-        })
-        .await
-    }
+    crate::clients::modified_after_listing!(
+        /// Names and last-modified times of training jobs modified after `after` (all pages).
+        training_jobs_modified_after, list_training_jobs, training_job_summaries, training_job_name
+    );
 }
 
 #[cfg(test)]

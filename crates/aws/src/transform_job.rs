@@ -111,27 +111,10 @@ impl SageMakerHandle {
         Ok(())
     }
 
-    /// Names and last-modified times of transform jobs modified after `after` (all pages).
-    pub async fn transform_jobs_modified_after(&self, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
-        let client = &self.client;
-        self.all_pages(|next_token| async move {
-            let page = client
-                .list_transform_jobs()
-                .last_modified_time_after(crate::clients::sdk_time(after))
-                .max_results(100)
-                .set_next_token(next_token)
-                .send()
-                .await
-                .map_err(|error| classify(&error))?;
-            let entries = page
-                .transform_job_summaries()
-                .iter()
-                .map(|summary| crate::clients::modified_entry(summary.transform_job_name(), summary.last_modified_time(), summary.creation_time(), after))
-                .collect();
-            Ok((entries, page.next_token().map(str::to_string)))
-        })
-        .await
-    }
+    crate::clients::modified_after_listing!(
+        /// Names and last-modified times of transform jobs modified after `after` (all pages).
+        transform_jobs_modified_after, list_transform_jobs, transform_job_summaries, transform_job_name
+    );
 }
 
 #[cfg(test)]

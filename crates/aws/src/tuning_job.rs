@@ -316,12 +316,9 @@ impl SageMakerHandle {
 
     /// Every training job the tuning job launched so far (all pages).
     pub async fn training_jobs_of_tuning_job(&self, job_name: &str) -> Result<Vec<TrainingJobSummary>, SageMakerError> {
-        let mut jobs = Vec::new();
-        let mut next_token = None;
-        loop {
-            self.throttle().await;
-            let page = self
-                .client
+        let client = &self.client;
+        self.all_pages(|next_token| async move {
+            let page = client
                 .list_training_jobs_for_hyper_parameter_tuning_job()
                 .hyper_parameter_tuning_job_name(job_name)
                 .max_results(100)
@@ -329,35 +326,15 @@ impl SageMakerHandle {
                 .send()
                 .await
                 .map_err(|error| classify(&error))?;
-            jobs.extend(page.training_job_summaries().iter().map(summary));
-            match page.next_token() {
-                Some(token) => next_token = Some(token.to_string()),
-                None => return Ok(jobs),
-            }
-        }
-    }
-
-    /// Names and last-modified times of tuning jobs modified after `after` (all pages).
-    pub async fn tuning_jobs_modified_after(&self, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
-        let client = &self.client;
-        self.all_pages(|next_token| async move {
-            let page = client
-                .list_hyper_parameter_tuning_jobs()
-                .last_modified_time_after(crate::clients::sdk_time(after))
-                .max_results(100)
-                .set_next_token(next_token)
-                .send()
-                .await
-                .map_err(|error| classify(&error))?;
-            let entries = page
-                .hyper_parameter_tuning_job_summaries()
-                .iter()
-                .map(|summary| crate::clients::modified_entry(summary.hyper_parameter_tuning_job_name(), summary.last_modified_time(), summary.creation_time(), after))
-                .collect();
-            Ok((entries, page.next_token().map(str::to_string)))
+            Ok((page.training_job_summaries().iter().map(summary).collect(), page.next_token().map(str::to_string)))
         })
         .await
     }
+
+    crate::clients::modified_after_listing!(
+        /// Names and last-modified times of tuning jobs modified after `after` (all pages).
+        tuning_jobs_modified_after, list_hyper_parameter_tuning_jobs, hyper_parameter_tuning_job_summaries, hyper_parameter_tuning_job_name
+    );
 }
 
 #[cfg(test)]

@@ -10,6 +10,19 @@ pub const FAILED: &str = "Failed";
 /// True while the spec differs from what was sent to SageMaker (jobs are immutable).
 pub const SPEC_OUT_OF_SYNC: &str = "SpecOutOfSync";
 
+/// Reason of a `Failed` condition set because a create named something SageMaker does not have
+/// (yet): a transform job's or endpoint config's model that is applied in the same
+/// `kubectl apply` and not created yet. Unlike other rejections it is retried every
+/// [`DEPENDENCY_RETRY`], so it heals once the dependency exists.
+pub const DEPENDENCY_NOT_FOUND: &str = "DependencyNotFound";
+pub const DEPENDENCY_RETRY: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Whether the recorded `Failed` condition is a missing dependency (retried) rather than a
+/// rejection that only a spec change can fix.
+pub fn failed_for_missing_dependency(conditions: &[Condition]) -> bool {
+    conditions.iter().any(|c| c.type_ == FAILED && c.status == "True" && c.reason == DEPENDENCY_NOT_FOUND)
+}
+
 /// Sets one condition in `conditions`, keeping `lastTransitionTime` when the status is unchanged.
 pub fn set_condition(
     conditions: &mut Vec<Condition>,

@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::conditions::{FAILED, READY, SPEC_OUT_OF_SYNC, set_condition};
+use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, FAILED, READY, SPEC_OUT_OF_SYNC, set_condition};
 use crate::object_plumbing;
 
 /// Annotation holding the hash of the spec the SageMaker resource was created from, so a later
@@ -330,10 +330,15 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
                         return Ok(action);
                     }
                 }
-                // A create that names something missing (a transform job's model) gets a "not
-                // found" message; like a validation error, retrying the same request cannot help.
-                Err(SageMakerError::Validation(message) | SageMakerError::NotFound(message)) => {
+                Err(SageMakerError::Validation(message)) => {
                     return ctx.report_terminal_error(object, "CreateRejected", format!("SageMaker rejected the request: {message}")).await;
+                }
+                // "Not found" on a create means something the spec names is missing (a transform
+                // job's model), possibly applied together with this object and not created yet.
+                Err(SageMakerError::NotFound(message)) => {
+                    let message = format!("SageMaker could not find what the spec names (retrying every {} s): {message}", DEPENDENCY_RETRY.as_secs());
+                    ctx.report_terminal_error(object, DEPENDENCY_NOT_FOUND, message).await?;
+                    return Ok(Action::requeue(DEPENDENCY_RETRY));
                 }
                 Err(error) => {
                     record_retryable_error::<A>(object, &ctx, &error).await;

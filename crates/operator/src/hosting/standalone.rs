@@ -18,7 +18,7 @@ use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::{Map, Value, json};
 
 use super::{HostingContext, HostingError};
-use crate::conditions::{FAILED, READY, set_condition};
+use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, FAILED, READY, failed_for_missing_dependency, set_condition};
 use crate::engine::CREATED_SPEC_HASH_ANNOTATION;
 use crate::naming::object_or_derived_name;
 use crate::object_plumbing::{self, ManagedObject, has_finalizer};
@@ -151,7 +151,10 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
         return Ok(Action::await_change());
     }
     let created_hash = object.annotations().get(CREATED_SPEC_HASH_ANNOTATION).cloned();
-    if S::recorded_status(object).as_deref() == Some(FAILED_STATUS) && created_hash.as_deref() == Some(current_hash.as_str()) {
+    if S::recorded_status(object).as_deref() == Some(FAILED_STATUS)
+        && created_hash.as_deref() == Some(current_hash.as_str())
+        && !failed_for_missing_dependency(&S::recorded_conditions(object))
+    {
         // This spec was refused; the status says why. A spec change brings the next try.
         return Ok(Action::await_change());
     }
@@ -201,8 +204,14 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
                     }
                 }
                 Err(CreateError::Unsupported(message)) => return report_failure::<S>(&ctx, object, &name, "UnsupportedSpec", message).await,
-                Err(CreateError::SageMaker(SageMakerError::Validation(message) | SageMakerError::NotFound(message))) => {
+                Err(CreateError::SageMaker(SageMakerError::Validation(message))) => {
                     return report_failure::<S>(&ctx, object, &name, "CreateRejected", format!("SageMaker rejected the request: {message}")).await;
+                }
+                // An endpoint config's model that is not created yet (often applied together).
+                Err(CreateError::SageMaker(SageMakerError::NotFound(message))) => {
+                    let message = format!("SageMaker could not find what the spec names (retrying every {} s): {message}", DEPENDENCY_RETRY.as_secs());
+                    report_failure::<S>(&ctx, object, &name, DEPENDENCY_NOT_FOUND, message).await?;
+                    return Ok(Action::requeue(DEPENDENCY_RETRY));
                 }
                 Err(CreateError::SageMaker(error)) => return Err(retryable::<S>(&ctx, object, error).await),
             }

@@ -3,7 +3,7 @@
 use crate::harness::Harness;
 
 #[tokio::test]
-async fn transform_job_with_a_missing_model_fails_clearly() {
+async fn transform_job_with_a_missing_model_fails_clearly_and_runs_once_the_model_exists() {
     let harness = Harness::start("btj-missing").await;
     let manifest = r#"apiVersion: sagemaker.aws.amazon.com/v1
 kind: BatchTransformJob
@@ -43,4 +43,31 @@ spec:
     let sagemaker_name = status.sage_maker_transform_job_name.expect("SageMaker name recorded");
     // The derived name is written into the spec too, as the guide's describe output shows.
     assert_eq!(job.spec.transform_job_name.as_deref(), Some(sagemaker_name.as_str()));
+    let failed = status.conditions.as_ref().and_then(|c| c.iter().find(|c| c.type_ == "Failed")).cloned();
+    assert_eq!(failed.map(|c| c.reason), Some("DependencyNotFound".to_string()));
+
+    // The model often comes in the same `kubectl apply`, a moment later: once it exists the job
+    // is created and runs, without any edit of the job.
+    let model = r#"apiVersion: sagemaker.aws.amazon.com/v1
+kind: Model
+metadata:
+  name: no-such-model
+spec:
+  region: us-west-2
+  executionRoleArn: arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole
+  primaryContainer:
+    image: 433757028032.dkr.ecr.us-west-2.amazonaws.com/xgboost:1
+    modelDataUrl: s3://my-bucket/xgboost/model.tar.gz
+"#;
+    harness.apply(model).await;
+    sagemaker_k8s_testenv::wait_until(std::time::Duration::from_secs(60), "transform job completes once its model exists", || {
+        let api = api.clone();
+        async move {
+            let job = api.get("xgboost-batch").await.ok()?;
+            let status = job.status.as_ref()?;
+            let ready = status.conditions.as_ref()?.iter().any(|c| c.type_ == "Ready" && c.status == "True");
+            (status.transform_job_status.as_deref() == Some("Completed") && ready && status.additional.is_none()).then_some(())
+        }
+    })
+    .await;
 }

@@ -12,6 +12,19 @@ use kube::runtime::{WatchStreamExt, reflector, watcher};
 use kube::{Api, Resource};
 use serde::de::DeserializeOwned;
 
+/// What every controller shares: the Kubernetes client, the SageMaker clients, the event
+/// recorder and the timing settings from the command line.
+#[derive(Clone)]
+pub struct ControllerShared {
+    pub client: kube::Client,
+    pub clients: Arc<sagemaker_k8s_aws::SageMakerClients>,
+    pub recorder: kube::runtime::events::Recorder,
+    /// How often a resource in transition is looked at when nothing else triggers it (the
+    /// status poller normally does, within its interval).
+    pub in_progress_requeue: std::time::Duration,
+    pub poll_interval: std::time::Duration,
+}
+
 /// kubectl's copy of the last applied manifest: a second copy of the spec in every object.
 const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
 

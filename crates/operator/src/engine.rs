@@ -140,6 +140,20 @@ pub struct Context<A: Adapter> {
     pub poll_interval: Duration,
 }
 
+impl<A: Adapter> Context<A> {
+    pub fn new(adapter: A, shared: &crate::controller_run::ControllerShared) -> Arc<Self> {
+        Arc::new(Context {
+            adapter,
+            client: shared.client.clone(),
+            clients: shared.clients.clone(),
+            recorder: shared.recorder.clone(),
+            in_progress_requeue: shared.in_progress_requeue,
+            registry: Default::default(),
+            poll_interval: shared.poll_interval,
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("SageMaker: {0}")]

@@ -163,42 +163,18 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         SageMakerClients::load(ClientSettings::from_env()).await.observed_by(Arc::new(metrics::GlobalCallObserver)),
     );
     let recorder = engine::recorder(client.clone());
-    let training = Arc::new(engine::Context {
-        adapter: adapters::training_job::TrainingJobAdapter,
+    let shared = controller_run::ControllerShared {
         client: client.clone(),
-        clients: clients.clone(),
-        recorder: recorder.clone(),
-        in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
-        registry: Default::default(),
-        poll_interval: Duration::from_millis(args.status_poll_interval_ms),
-    });
-    let transform = Arc::new(engine::Context {
-        adapter: adapters::transform_job::TransformJobAdapter,
-        client: client.clone(),
-        clients: clients.clone(),
-        recorder: recorder.clone(),
-        in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
-        registry: Default::default(),
-        poll_interval: Duration::from_millis(args.status_poll_interval_ms),
-    });
-    let tuning = Arc::new(engine::Context {
-        adapter: adapters::tuning_job::TuningJobAdapter,
-        client: client.clone(),
-        clients: clients.clone(),
-        recorder: recorder.clone(),
-        in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
-        registry: Default::default(),
-        poll_interval: Duration::from_millis(args.status_poll_interval_ms),
-    });
-    let hosting_context = || hosting::HostingContext {
-        client: client.clone(),
-        clients: clients.clone(),
-        recorder: recorder.clone(),
+        clients,
+        recorder,
         in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
         poll_interval: Duration::from_millis(args.status_poll_interval_ms),
     };
-    let hosting_deployments = Arc::new(hosting::deployment::DeploymentContext { shared: hosting_context(), registry: Default::default() });
-    let standalone = Arc::new(hosting_context());
+    let training = engine::Context::new(adapters::training_job::TrainingJobAdapter, &shared);
+    let transform = engine::Context::new(adapters::transform_job::TransformJobAdapter, &shared);
+    let tuning = engine::Context::new(adapters::tuning_job::TuningJobAdapter, &shared);
+    let hosting_deployments = Arc::new(hosting::deployment::DeploymentContext { shared: shared.clone(), registry: Default::default() });
+    let standalone = Arc::new(shared);
     // A standby replica is ready too: it serves probes and metrics and takes over when needed.
     readiness.set_ready();
     let leadership = if args.leader_elect {

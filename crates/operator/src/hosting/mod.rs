@@ -7,11 +7,8 @@
 pub mod deployment;
 pub mod standalone;
 
-use std::sync::Arc;
-use std::time::Duration;
 
-use kube::runtime::events::Recorder;
-use sagemaker_k8s_aws::{SageMakerClients, SageMakerError};
+use sagemaker_k8s_aws::SageMakerError;
 
 /// Why a hosting reconcile did not finish; the controller retries after a delay.
 #[derive(Debug, thiserror::Error)]
@@ -24,13 +21,5 @@ pub enum HostingError {
     MissingMetadata(&'static str),
 }
 
-/// What the hosting controllers share.
-pub struct HostingContext {
-    pub client: kube::Client,
-    pub clients: Arc<SageMakerClients>,
-    pub recorder: Recorder,
-    /// How often an endpoint in transition is looked at when nothing else triggers it (the
-    /// status poller normally does, within its interval).
-    pub in_progress_requeue: Duration,
-    pub poll_interval: Duration,
-}
+/// What the hosting controllers share: the same clients and timing every controller gets.
+pub type HostingContext = crate::controller_run::ControllerShared;

@@ -447,15 +447,18 @@ impl SageMakerHandle {
         Ok(output.training_job_arn().unwrap_or_default().to_string())
     }
 
-    pub async fn describe_training_job(&self, job_name: &str) -> Result<TrainingJobDescription, SageMakerError> {
+    /// One DescribeTrainingJob call, read both as a status ([`Self::describe_training_job`]) and
+    /// as a spec ([`Self::describe_training_job_spec`]).
+    async fn describe_training_job_output(
+        &self,
+        job_name: &str,
+    ) -> Result<aws_sdk_sagemaker::operation::describe_training_job::DescribeTrainingJobOutput, SageMakerError> {
         self.throttle().await;
-        let output = self
-            .client
-            .describe_training_job()
-            .training_job_name(job_name)
-            .send()
-            .await
-            .map_err(|error| classify(&error))?;
+        self.client.describe_training_job().training_job_name(job_name).send().await.map_err(|error| classify(&error))
+    }
+
+    pub async fn describe_training_job(&self, job_name: &str) -> Result<TrainingJobDescription, SageMakerError> {
+        let output = self.describe_training_job_output(job_name).await?;
         Ok(TrainingJobDescription {
             name: output.training_job_name().unwrap_or(job_name).to_string(),
             arn: output.training_job_arn().unwrap_or_default().to_string(),
@@ -481,14 +484,7 @@ impl SageMakerHandle {
     /// The spec of a training job someone else created (a tuning job's child), read back from
     /// DescribeTrainingJob, so its mirror object shows what SageMaker runs.
     pub async fn describe_training_job_spec(&self, job_name: &str, sage_maker_endpoint: Option<&str>) -> Result<TrainingJobSpec, SageMakerError> {
-        self.throttle().await;
-        let output = self
-            .client
-            .describe_training_job()
-            .training_job_name(job_name)
-            .send()
-            .await
-            .map_err(|error| classify(&error))?;
+        let output = self.describe_training_job_output(job_name).await?;
         spec_from_description(&output, &self.location.region, sage_maker_endpoint)
     }
 

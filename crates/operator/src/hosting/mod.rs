@@ -8,18 +8,9 @@ pub mod deployment;
 pub mod standalone;
 
 
-use sagemaker_k8s_aws::SageMakerError;
-
-/// Why a hosting reconcile did not finish; the controller retries after a delay.
-#[derive(Debug, thiserror::Error)]
-pub enum HostingError {
-    #[error("SageMaker: {0}")]
-    SageMaker(#[from] SageMakerError),
-    #[error("Kubernetes: {0}")]
-    Kube(#[from] kube::Error),
-    #[error("object has no {0}")]
-    MissingMetadata(&'static str),
-}
+/// Why a hosting reconcile did not finish (the controller retries after a delay): the same
+/// failures as the job engine's.
+pub type HostingError = crate::engine::EngineError;
 
 /// What the hosting controllers share: the same clients and timing every controller gets.
 pub type HostingContext = crate::controller_run::ControllerShared;

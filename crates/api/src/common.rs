@@ -766,3 +766,54 @@ pub struct ProductionVariantCapacityReservationConfig {
     #[schemars(length(max = 2048))]
     pub ml_reservation_arn: Option<String>,
 }
+
+/// One CEL rule for `x-kubernetes-validations`.
+fn validation_rule(rule: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({ "rule": rule, "message": message })
+}
+
+/// A transition rule: the optional field `field` keeps its value (set or absent) on every update.
+fn unchanged_optional_field(field: &str) -> String {
+    format!("has(self.{field}) == has(oldSelf.{field}) && (!has(self.{field}) || self.{field} == oldSelf.{field})")
+}
+
+fn append_rules(schema: &mut schemars::Schema, rules: Vec<serde_json::Value>) {
+    let object = schema.ensure_object();
+    let existing = object.entry("x-kubernetes-validations").or_insert_with(|| serde_json::Value::Array(Vec::new()));
+    if let serde_json::Value::Array(list) = existing {
+        list.extend(rules);
+    }
+}
+
+/// Admission rules of every kind's spec: `region` and `sageMakerEndpoint` cannot change once the
+/// object exists. A SageMaker resource lives in the region (and behind the endpoint) it was
+/// created in; following an edit would create a second resource there and forget the first,
+/// which keeps running and costing money.
+pub fn immutable_location(schema: &mut schemars::Schema) {
+    append_rules(
+        schema,
+        vec![
+            validation_rule(
+                "self.region == oldSelf.region",
+                "spec.region cannot be changed: the SageMaker resource stays in the region it was created in. Delete this object (the operator stops or deletes its SageMaker resource) and create a new one for the other region.",
+            ),
+            validation_rule(
+                &unchanged_optional_field("sageMakerEndpoint"),
+                "spec.sageMakerEndpoint cannot be set, changed or removed after creation: the SageMaker resource stays behind the endpoint it was created through. Delete this object and create a new one.",
+            ),
+        ],
+    );
+}
+
+/// [`immutable_location`] plus `endpointName`: a HostingDeployment's endpoint keeps its name (a
+/// new name would be a second endpoint beside the first).
+pub fn immutable_location_and_endpoint_name(schema: &mut schemars::Schema) {
+    immutable_location(schema);
+    append_rules(
+        schema,
+        vec![validation_rule(
+            &unchanged_optional_field("endpointName"),
+            "spec.endpointName cannot be set, changed or removed after creation: a new name would create a second endpoint. Delete this object and create a new one with the other name.",
+        )],
+    );
+}

@@ -36,6 +36,7 @@ use crate::common::{
     )
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = crate::common::immutable_location)]
 pub struct EndpointConfigSpec {
     /// The models an endpoint serves, each on its own instances, 1 to 10.
     #[schemars(length(min = 1, max = 10))]
@@ -76,10 +77,12 @@ pub struct EndpointConfigSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 50))]
     pub tags: Option<Vec<Tag>>,
-    /// AWS region of the endpoint configuration, for example `us-east-2`.
+    /// AWS region of the endpoint configuration, for example `us-east-2`. Fixed at creation.
     #[schemars(length(min = 1))]
     pub region: String,
-    /// SageMaker API endpoint URL overriding the region's default, `http://` or `https://`.
+    /// SageMaker API endpoint URL overriding the region's default (for example a VPC
+    /// endpoint). The operator calls only `https://` endpoints on AWS domains, its own default
+    /// endpoint and what its `--allowed-sagemaker-endpoint` flag names. Fixed at creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(pattern(ENDPOINT_URL_PATTERN))]
     pub sage_maker_endpoint: Option<String>,

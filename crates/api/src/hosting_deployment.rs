@@ -38,6 +38,7 @@ use crate::common::{
     )
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = crate::common::immutable_location_and_endpoint_name)]
 pub struct HostingDeploymentSpec {
     /// Name of the endpoint in SageMaker, up to 63 alphanumerics or hyphens. When left out the
     /// operator derives a unique name from the object's name and UID.
@@ -72,10 +73,12 @@ pub struct HostingDeploymentSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 3))]
     pub exclude_retained_variant_properties: Option<Vec<VariantProperty>>,
-    /// AWS region of the endpoint, for example `us-east-2`.
+    /// AWS region of the endpoint, for example `us-east-2`. Fixed at creation.
     #[schemars(length(min = 1))]
     pub region: String,
-    /// SageMaker API endpoint URL overriding the region's default, `http://` or `https://`.
+    /// SageMaker API endpoint URL overriding the region's default (for example a VPC
+    /// endpoint). The operator calls only `https://` endpoints on AWS domains, its own default
+    /// endpoint and what its `--allowed-sagemaker-endpoint` flag names. Fixed at creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(pattern(ENDPOINT_URL_PATTERN))]
     pub sage_maker_endpoint: Option<String>,

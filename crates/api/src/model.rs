@@ -33,6 +33,7 @@ use crate::common::{ContainerDefinition, ENDPOINT_URL_PATTERN, ROLE_ARN_PATTERN,
     )
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = crate::common::immutable_location)]
 pub struct ModelSpec {
     /// The inference container of a single-container model.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,10 +60,12 @@ pub struct ModelSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 50))]
     pub tags: Option<Vec<Tag>>,
-    /// AWS region of the model, for example `us-east-2`.
+    /// AWS region of the model, for example `us-east-2`. Fixed at creation.
     #[schemars(length(min = 1))]
     pub region: String,
-    /// SageMaker API endpoint URL overriding the region's default, `http://` or `https://`.
+    /// SageMaker API endpoint URL overriding the region's default (for example a VPC
+    /// endpoint). The operator calls only `https://` endpoints on AWS domains, its own default
+    /// endpoint and what its `--allowed-sagemaker-endpoint` flag names. Fixed at creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(pattern(ENDPOINT_URL_PATTERN))]
     pub sage_maker_endpoint: Option<String>,

@@ -51,6 +51,7 @@ use crate::common::{
     )
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = crate::common::immutable_location)]
 pub struct TrainingJobSpec {
     /// Name of the job in SageMaker, up to 63 alphanumerics or hyphens. When left out the
     /// operator derives a unique name from the object's name and UID.
@@ -139,11 +140,12 @@ pub struct TrainingJobSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 50))]
     pub tags: Option<Vec<Tag>>,
-    /// AWS region of the job, for example `us-east-2`.
+    /// AWS region of the job, for example `us-east-2`. Fixed at creation.
     #[schemars(length(min = 1))]
     pub region: String,
     /// SageMaker API endpoint URL overriding the region's default (for example a VPC
-    /// endpoint), `http://` or `https://`.
+    /// endpoint). The operator calls only `https://` endpoints on AWS domains, its own default
+    /// endpoint and what its `--allowed-sagemaker-endpoint` flag names. Fixed at creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(pattern(ENDPOINT_URL_PATTERN))]
     pub sage_maker_endpoint: Option<String>,

@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_sdk_sagemaker::config::retry::RetryConfig;
+use aws_sdk_sagemaker::config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
 use aws_sdk_sagemaker::config::Region;
 use aws_sdk_sagemaker::Client;
 
 use crate::call_observer::{CallObserver, ObservingInterceptor};
 use crate::SageMakerError;
+use crate::endpoint_policy::{AllowedEndpoint, EndpointPolicy, EndpointRefused};
 use crate::rate_limit::RateLimiter;
 
 /// Environment variable naming the SageMaker endpoint for objects without `sageMakerEndpoint`.
@@ -87,6 +89,12 @@ pub struct ClientSettings {
     pub burst_per_region: u32,
     /// SDK attempts per call (standard retry mode: exponential backoff with jitter).
     pub max_attempts: u32,
+    /// Endpoints besides AWS's own https ones that objects may name in `sageMakerEndpoint`.
+    pub allowed_endpoints: Vec<AllowedEndpoint>,
+    /// Longest wait for one HTTP attempt (connect, send, read the whole response).
+    pub attempt_timeout: Duration,
+    /// Longest wait for one operation, retries included.
+    pub operation_timeout: Duration,
 }
 
 impl ClientSettings {
@@ -96,6 +104,9 @@ impl ClientSettings {
             calls_per_second_per_region: 50.0,
             burst_per_region: 50,
             max_attempts: 4,
+            allowed_endpoints: Vec::new(),
+            attempt_timeout: Duration::from_secs(20),
+            operation_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -127,15 +138,14 @@ impl SageMakerClients {
         self
     }
 
-    /// The location an object's `region`/`sageMakerEndpoint` resolve to.
-    pub fn locate(&self, region: &str, endpoint: Option<&str>) -> ApiLocation {
-        ApiLocation {
-            region: region.to_string(),
-            endpoint: endpoint
-                .filter(|value| !value.is_empty())
-                .map(str::to_string)
-                .or_else(|| self.settings.default_endpoint.clone()),
+    /// The location an object's `region`/`sageMakerEndpoint` resolve to, or why the operator
+    /// refuses to send signed requests to that endpoint ([`EndpointPolicy`]).
+    pub fn locate(&self, region: &str, endpoint: Option<&str>) -> Result<ApiLocation, EndpointRefused> {
+        let endpoint = endpoint.filter(|value| !value.is_empty());
+        if let Some(endpoint) = endpoint {
+            EndpointPolicy { default_endpoint: self.settings.default_endpoint.clone(), allowed: self.settings.allowed_endpoints.clone() }.check(endpoint)?;
         }
+        Ok(ApiLocation { region: region.to_string(), endpoint: endpoint.map(str::to_string).or_else(|| self.settings.default_endpoint.clone()) })
     }
 
     /// The cached client for a location, built on first use.
@@ -160,6 +170,15 @@ impl SageMakerClients {
                     .with_max_attempts(self.settings.max_attempts)
                     .with_initial_backoff(Duration::from_millis(200))
                     .with_max_backoff(Duration::from_secs(10)),
+            )
+            // Without these a connection that stalls mid-response holds its reconcile (and the
+            // object) forever; the SDK's defaults set only a connect timeout.
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(self.settings.attempt_timeout)
+                    .operation_timeout(self.settings.operation_timeout)
+                    .build(),
             );
         if let Some(endpoint) = &location.endpoint {
             config = config.endpoint_url(endpoint);
@@ -173,12 +192,6 @@ impl SageMakerClients {
         handle
     }
 
-    /// Every location a client was built for (what the status pollers cover).
-    pub fn locations(&self) -> Vec<ApiLocation> {
-        let mut locations: Vec<_> = self.clients.lock().expect("client cache lock poisoned").keys().cloned().collect();
-        locations.sort();
-        locations
-    }
 }
 
 /// `SageMakerHandle::$method(after)`: names and last-modified times of the resources `$list`

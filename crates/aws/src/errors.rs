@@ -18,6 +18,11 @@ pub enum SageMakerError {
     /// Rate limited; retry later with backoff.
     #[error("throttled: {0}")]
     Throttled(String),
+    /// An account quota is used up (`ResourceLimitExceeded`: too many instances of a type, jobs
+    /// or endpoints). Not the request's fault: it succeeds once other work ends or the quota
+    /// is raised, so it is retried with backoff and reported, not treated as a rejection.
+    #[error("quota exceeded: {0}")]
+    QuotaExceeded(String),
     /// 5xx, timeout or connection failure; retry later with backoff.
     #[error("transient failure: {0}")]
     Transient(String),
@@ -29,7 +34,20 @@ pub enum SageMakerError {
 impl SageMakerError {
     /// Worth retrying the same call later.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Throttled(_) | Self::Transient(_))
+        matches!(self, Self::Throttled(_) | Self::Transient(_) | Self::QuotaExceeded(_))
+    }
+
+    /// A short CamelCase name of the class, for condition reasons and logs.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => "NotFound",
+            Self::ResourceInUse(_) => "ResourceInUse",
+            Self::Validation(_) => "ValidationError",
+            Self::Throttled(_) => "Throttled",
+            Self::QuotaExceeded(_) => "ResourceLimitExceeded",
+            Self::Transient(_) => "TransientError",
+            Self::Other(_) => "SageMakerError",
+        }
     }
 }
 
@@ -69,6 +87,7 @@ pub fn classify_parts(code: Option<&str>, message: Option<&str>, http_status: Op
         }
         Some("ResourceNotFound" | "ResourceNotFoundException") => return SageMakerError::NotFound(described),
         Some("ResourceInUse" | "ResourceInUseException") => return SageMakerError::ResourceInUse(described),
+        Some("ResourceLimitExceeded" | "ResourceLimitExceededException") => return SageMakerError::QuotaExceeded(described),
         _ => {}
     }
     if not_found_subject(&text).is_some() {
@@ -80,7 +99,7 @@ pub fn classify_parts(code: Option<&str>, message: Option<&str>, http_status: Op
         return SageMakerError::Transient(described);
     }
     match code {
-        Some("ValidationException" | "InvalidParameterException" | "ResourceLimitExceeded" | "SerializationException") => {
+        Some("ValidationException" | "InvalidParameterException" | "SerializationException") => {
             SageMakerError::Validation(described)
         }
         _ => SageMakerError::Other(described),
@@ -165,5 +184,17 @@ mod tests {
         assert!(transient.is_retryable());
         assert!(matches!(classify_parts(None, None, Some(503)), SageMakerError::Transient(_)));
         assert!(!classify_parts(Some("AccessDenied"), None, Some(403)).is_retryable());
+    }
+
+    #[test]
+    fn a_used_up_quota_is_retried_not_rejected() {
+        let error = classify_parts(
+            Some("ResourceLimitExceeded"),
+            Some("The account-level service limit 'ml.p3.2xlarge for training job usage' is 0 Instances"),
+            Some(400),
+        );
+        assert!(matches!(error, SageMakerError::QuotaExceeded(_)), "{error:?}");
+        assert!(error.is_retryable());
+        assert_eq!(error.class(), "ResourceLimitExceeded");
     }
 }

@@ -8,7 +8,7 @@ use aws_sdk_sagemaker::operation::create_endpoint_config::builders::CreateEndpoi
 use aws_sdk_sagemaker::operation::create_model::builders::CreateModelInputBuilder;
 use aws_sdk_sagemaker::types as sdk;
 use sagemaker_k8s_api::common::{ContainerDefinition, ModelS3DataSource, ProductionVariant, Tag};
-use sagemaker_k8s_api::endpoint_config::DataCaptureConfig;
+use sagemaker_k8s_api::endpoint_config::{AsyncInferenceConfig, ClarifyExplainerConfig, DataCaptureConfig, ExplainerConfig};
 use sagemaker_k8s_api::hosting_deployment::{HostingModel, VariantPropertyType};
 use sagemaker_k8s_api::{EndpointConfigSpec, HostingDeploymentSpec, ModelSpec};
 
@@ -140,6 +140,81 @@ pub fn production_variant(variant: &ProductionVariant, model_name: Option<&str>)
                 .build()
         }))
         .build()
+}
+
+fn async_inference_config(config: &AsyncInferenceConfig) -> sdk::AsyncInferenceConfig {
+    let output = &config.output_config;
+    sdk::AsyncInferenceConfig::builder()
+        .set_client_config(config.client_config.as_ref().map(|client| {
+            sdk::AsyncInferenceClientConfig::builder().set_max_concurrent_invocations_per_instance(client.max_concurrent_invocations_per_instance).build()
+        }))
+        .output_config(
+            sdk::AsyncInferenceOutputConfig::builder()
+                .set_kms_key_id(output.kms_key_id.clone())
+                .set_s3_output_path(output.s3_output_path.clone())
+                .set_s3_failure_path(output.s3_failure_path.clone())
+                .set_notification_config(output.notification_config.as_ref().map(|notification| {
+                    sdk::AsyncInferenceNotificationConfig::builder()
+                        .set_success_topic(notification.success_topic.clone())
+                        .set_error_topic(notification.error_topic.clone())
+                        .set_include_inference_response_in(
+                            notification
+                                .include_inference_response_in
+                                .as_ref()
+                                .map(|topics| topics.iter().map(|topic| sdk::AsyncNotificationTopicTypes::from(topic.as_str())).collect()),
+                        )
+                        .build()
+                }))
+                .build(),
+        )
+        .build()
+}
+
+fn clarify_explainer_config(config: &ClarifyExplainerConfig) -> sdk::ClarifyExplainerConfig {
+    let shap = &config.shap_config;
+    let baseline = &shap.shap_baseline_config;
+    sdk::ClarifyExplainerConfig::builder()
+        .set_enable_explanations(config.enable_explanations.clone())
+        .set_inference_config(config.inference_config.as_ref().map(|inference| {
+            sdk::ClarifyInferenceConfig::builder()
+                .set_features_attribute(inference.features_attribute.clone())
+                .set_content_template(inference.content_template.clone())
+                .set_max_record_count(inference.max_record_count)
+                .set_max_payload_in_mb(inference.max_payload_in_mb)
+                .set_probability_index(inference.probability_index)
+                .set_label_index(inference.label_index)
+                .set_probability_attribute(inference.probability_attribute.clone())
+                .set_label_attribute(inference.label_attribute.clone())
+                .set_label_headers(inference.label_headers.clone())
+                .set_feature_headers(inference.feature_headers.clone())
+                .set_feature_types(inference.feature_types.as_ref().map(|types| types.iter().map(|kind| sdk::ClarifyFeatureType::from(kind.as_str())).collect()))
+                .build()
+        }))
+        .shap_config(
+            sdk::ClarifyShapConfig::builder()
+                .shap_baseline_config(
+                    sdk::ClarifyShapBaselineConfig::builder()
+                        .set_mime_type(baseline.mime_type.clone())
+                        .set_shap_baseline(baseline.shap_baseline.clone())
+                        .set_shap_baseline_uri(baseline.shap_baseline_uri.clone())
+                        .build(),
+                )
+                .set_number_of_samples(shap.number_of_samples)
+                .set_use_logit(shap.use_logit)
+                .set_seed(shap.seed)
+                .set_text_config(shap.text_config.as_ref().map(|text| {
+                    sdk::ClarifyTextConfig::builder()
+                        .language(sdk::ClarifyTextLanguage::from(text.language.as_str()))
+                        .granularity(sdk::ClarifyTextGranularity::from(text.granularity.as_str()))
+                        .build()
+                }))
+                .build(),
+        )
+        .build()
+}
+
+fn explainer_config(config: &ExplainerConfig) -> sdk::ExplainerConfig {
+    sdk::ExplainerConfig::builder().set_clarify_explainer_config(config.clarify_explainer_config.as_ref().map(clarify_explainer_config)).build()
 }
 
 fn data_capture_config(capture: &DataCaptureConfig) -> sdk::DataCaptureConfig {
@@ -274,12 +349,6 @@ pub fn model_request(spec: &ModelSpec, sagemaker_name: &str, owner_uid: &str) ->
 
 /// CreateEndpointConfig for an EndpointConfig object (variants name SageMaker models directly).
 pub fn endpoint_config_request(spec: &EndpointConfigSpec, sagemaker_name: &str, owner_uid: &str) -> Result<CreateEndpointConfigInputBuilder, HostingSpecError> {
-    if spec.async_inference_config.is_some() {
-        return Err(HostingSpecError::Unsupported("spec.asyncInferenceConfig"));
-    }
-    if spec.explainer_config.is_some() {
-        return Err(HostingSpecError::Unsupported("spec.explainerConfig"));
-    }
     let variants = |variants: &[ProductionVariant]| -> Vec<sdk::ProductionVariant> {
         variants.iter().map(|variant| production_variant(variant, variant.model_name.as_deref())).collect()
     };
@@ -299,6 +368,8 @@ pub fn endpoint_config_request(spec: &EndpointConfigSpec, sagemaker_name: &str, 
         .set_execution_role_arn(spec.execution_role_arn.clone())
         .set_vpc_config(spec.vpc_config.as_ref().map(vpc_config))
         .set_enable_network_isolation(spec.enable_network_isolation)
+        .set_async_inference_config(spec.async_inference_config.as_ref().map(async_inference_config))
+        .set_explainer_config(spec.explainer_config.as_ref().map(explainer_config))
         .set_tags(Some(tags_with_owner(spec.tags.as_deref().unwrap_or_default(), owner_uid))))
 }
 

@@ -4,9 +4,12 @@
 
 pub mod call_observer;
 pub mod clients;
+pub mod endpoint_policy;
 pub mod errors;
 pub mod hosting;
 pub mod rate_limit;
+#[cfg(test)]
+mod request_coverage;
 pub mod training_job;
 pub mod transform_job;
 pub mod tuning_job;

@@ -265,6 +265,30 @@ pub fn create_request(
         .set_container_arguments(algorithm.container_arguments.clone())
         .set_training_image_config(image_config)
         .build();
+    let unbuildable = |error: aws_smithy_types::error::operation::BuildError| SageMakerError::Other(format!("CreateTrainingJob request: {error}"));
+    let mlflow_config = spec
+        .mlflow_config
+        .as_ref()
+        .map(|config| {
+            sdk::MlflowConfig::builder()
+                .mlflow_resource_arn(&config.mlflow_resource_arn)
+                .set_mlflow_experiment_name(config.mlflow_experiment_name.clone())
+                .set_mlflow_run_name(config.mlflow_run_name.clone())
+                .build()
+        })
+        .transpose()
+        .map_err(unbuildable)?;
+    let model_package_config = spec
+        .model_package_config
+        .as_ref()
+        .map(|config| {
+            sdk::ModelPackageConfig::builder()
+                .model_package_group_arn(&config.model_package_group_arn)
+                .set_source_model_package_arn(config.source_model_package_arn.clone())
+                .build()
+        })
+        .transpose()
+        .map_err(unbuildable)?;
     let request = aws_sdk_sagemaker::operation::create_training_job::CreateTrainingJobInput::builder()
         .training_job_name(job_name)
         .algorithm_specification(algorithm_specification)
@@ -287,6 +311,17 @@ pub fn create_request(
         .set_tensor_board_output_config(spec.tensor_board_output_config.as_ref().map(tensor_board_output_config))
         .set_profiler_config(spec.profiler_config.as_ref().map(profiler_config))
         .set_profiler_rule_configurations(spec.profiler_rule_configurations.as_ref().map(|rules| rules.iter().map(profiler_rule).collect()))
+        .set_remote_debug_config(
+            spec.remote_debug_config.as_ref().map(|config| sdk::RemoteDebugConfig::builder().set_enable_remote_debug(config.enable_remote_debug).build()),
+        )
+        .set_infra_check_config(
+            spec.infra_check_config.as_ref().map(|config| sdk::InfraCheckConfig::builder().set_enable_infra_check(config.enable_infra_check).build()),
+        )
+        .set_session_chaining_config(spec.session_chaining_config.as_ref().map(|config| {
+            sdk::SessionChainingConfig::builder().set_enable_session_tag_chaining(config.enable_session_tag_chaining).build()
+        }))
+        .set_mlflow_config(mlflow_config)
+        .set_model_package_config(model_package_config)
         .set_tags(Some(tags_with_owner(spec.tags.as_deref().unwrap_or_default(), owner_uid)));
     Ok(request)
 }

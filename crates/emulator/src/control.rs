@@ -24,6 +24,8 @@ pub enum FaultKind {
     Latency,
     /// Closes the connection without answering.
     Drop,
+    /// ResourceLimitExceeded, HTTP 400: an account quota is used up.
+    Quota,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -217,6 +219,12 @@ impl Control {
                         ))
                     }
                     FaultKind::Drop => verdict = Verdict::Drop,
+                    FaultKind::Quota => {
+                        verdict = Verdict::Fail(ApiError::new(
+                            ErrorCode::ResourceLimitExceeded,
+                            "The account-level service limit 'ml.m4.xlarge for training job usage' is 0 Instances, with current utilization of 0 Instances and a request delta of 1 Instances (injected by the emulator).",
+                        ))
+                    }
                 }
                 tracing::debug!(operation = full_operation, kind = ?rule.kind, "fault injected");
             }

@@ -10,6 +10,11 @@ pub const FAILED: &str = "Failed";
 /// True while the spec differs from what was sent to SageMaker (jobs are immutable).
 pub const SPEC_OUT_OF_SYNC: &str = "SpecOutOfSync";
 
+/// True while a SageMaker call for this object keeps failing in a way a retry may get past
+/// (throttling, a used-up quota, a 5xx or timeout); the reason names the class. Present only
+/// while true: a successful reconcile removes it.
+pub const RETRYING: &str = "Retrying";
+
 /// Reason of a `Failed` condition set because a create named something SageMaker does not have
 /// (yet): a transform job's or endpoint config's model that is applied in the same
 /// `kubectl apply` and not created yet. Unlike other rejections it is retried every
@@ -17,10 +22,19 @@ pub const SPEC_OUT_OF_SYNC: &str = "SpecOutOfSync";
 pub const DEPENDENCY_NOT_FOUND: &str = "DependencyNotFound";
 pub const DEPENDENCY_RETRY: std::time::Duration = std::time::Duration::from_secs(15);
 
+/// Reason of a `Failed` condition set because `spec.sageMakerEndpoint` names an endpoint the
+/// operator refuses to send signed requests to (see `sagemaker_k8s_aws::endpoint_policy`).
+pub const ENDPOINT_NOT_ALLOWED: &str = "EndpointNotAllowed";
+
 /// Whether the recorded `Failed` condition is a missing dependency (retried) rather than a
 /// rejection that only a spec change can fix.
 pub fn failed_for_missing_dependency(conditions: &[Condition]) -> bool {
     conditions.iter().any(|c| c.type_ == FAILED && c.status == "True" && c.reason == DEPENDENCY_NOT_FOUND)
+}
+
+/// Removes the condition of `type_` (conditions that are only shown while true).
+pub fn remove_condition(conditions: &mut Vec<Condition>, type_: &str) {
+    conditions.retain(|condition| condition.type_ != type_);
 }
 
 /// Sets one condition in `conditions`, keeping `lastTransitionTime` when the status is unchanged.

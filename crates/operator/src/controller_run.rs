@@ -23,6 +23,8 @@ pub struct ControllerShared {
     /// status poller normally does, within its interval).
     pub in_progress_requeue: std::time::Duration,
     pub poll_interval: std::time::Duration,
+    /// Retry delays of failed reconciles, per object, for every kind.
+    pub backoff: Arc<crate::error_backoff::ErrorBackoff>,
 }
 
 /// kubectl's copy of the last applied manifest: a second copy of the spec in every object.
@@ -52,8 +54,12 @@ where
     Controller::for_stream(objects, reader)
 }
 
+/// Runs `controller` with `reconcile` and `error_policy` until shutdown. A successful reconcile
+/// resets the object's error backoff; watch and queue errors (kube-runtime retries them itself)
+/// are logged at warn, since a watch that keeps failing means the operator is blind.
 pub async fn drive<K, Ctx, ReconcileFut>(
     kind: &'static str,
+    backoff: Arc<crate::error_backoff::ErrorBackoff>,
     controller: Controller<K>,
     status_of: fn(&K) -> Option<String>,
     reconcile: impl FnMut(Arc<K>, Arc<Ctx>) -> ReconcileFut,
@@ -68,15 +74,21 @@ pub async fn drive<K, Ctx, ReconcileFut>(
     controller
         .shutdown_on_signal()
         .run(reconcile, error_policy, ctx)
-        .for_each(|result| async move {
-            match &result {
-                Ok(_) => crate::metrics::global().reconciled(kind, true),
-                Err(ControllerError::ReconcilerFailed(..)) => crate::metrics::global().reconciled(kind, false),
-                // Watch/queue errors are not reconciles; kube-runtime retries them itself.
-                Err(_) => {}
-            }
-            if let Err(error) = result {
-                tracing::debug!(kind, %error, "reconcile did not finish");
+        .for_each(|result| {
+            let backoff = backoff.clone();
+            async move {
+                match &result {
+                    Ok((object, _)) => {
+                        crate::metrics::global().reconciled(kind, true);
+                        backoff.succeeded(kind, object.namespace.as_deref().unwrap_or_default(), &object.name);
+                    }
+                    // The error policy has logged it and chosen the retry delay.
+                    Err(ControllerError::ReconcilerFailed(..)) => crate::metrics::global().reconciled(kind, false),
+                    Err(error) => {
+                        crate::metrics::global().watch_error(kind);
+                        tracing::warn!(kind, %error, "watching or queueing objects failed; retrying");
+                    }
+                }
             }
         })
         .await;

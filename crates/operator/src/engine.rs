@@ -18,12 +18,13 @@ use kube::runtime::events::{EventType, Recorder};
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{FINALIZER, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec};
 use sagemaker_k8s_aws::clients::ApiLocation;
+use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use sagemaker_k8s_aws::{SageMakerClients, SageMakerError, SageMakerHandle};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, FAILED, READY, SPEC_OUT_OF_SYNC, set_condition};
+use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING, SPEC_OUT_OF_SYNC, remove_condition, set_condition};
 use crate::object_plumbing;
 
 /// Annotation holding the hash of the spec the SageMaker resource was created from, so a later
@@ -138,6 +139,7 @@ pub struct Context<A: Adapter> {
     pub in_progress_requeue: Duration,
     pub registry: Arc<crate::status_poller::Registry<A::Object>>,
     pub poll_interval: Duration,
+    pub backoff: Arc<crate::error_backoff::ErrorBackoff>,
 }
 
 impl<A: Adapter> Context<A> {
@@ -150,6 +152,7 @@ impl<A: Adapter> Context<A> {
             in_progress_requeue: shared.in_progress_requeue,
             registry: Default::default(),
             poll_interval: shared.poll_interval,
+            backoff: shared.backoff.clone(),
         })
     }
 }
@@ -187,14 +190,43 @@ fn spec_name_to_fill<A: Adapter>(object: &A::Object) -> Option<&'static str> {
     current.is_empty().then_some(field)
 }
 
-/// The SageMaker name this object maps to. Once recorded in the status it is fixed: an edit of
-/// the spec's name field after creation must not make the operator create a second resource
-/// (it is reported as a spec change instead).
+/// Annotation with the SageMaker name a create is about to be (or was) sent under, written
+/// before every create and removed when SageMaker refused it. While it is there the name is
+/// fixed, so a crash between the create and the status write cannot lead to a second resource
+/// under an edited name.
+pub const CREATING_NAME_ANNOTATION: &str = "sagemaker.aws.amazon.com/sagemaker-name";
+
+/// What decides which SageMaker name an object maps to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameRecord<'a> {
+    /// The name in the status (written once the resource was observed; the original operator
+    /// wrote it at creation).
+    pub recorded: Option<&'a str>,
+    /// The [`CREATING_NAME_ANNOTATION`].
+    pub creating: Option<&'a str>,
+    /// The spec's name, or the one derived from name and UID.
+    pub wanted: &'a str,
+}
+
+/// The SageMaker name to use: the recorded one once the resource exists (a later edit of the
+/// spec name is reported as a spec change, never followed), else the one a create may already
+/// have been sent under, else what the spec asks for. A create that SageMaker refused (a name
+/// clash) removes the annotation, so editing the spec name then picks a new name.
+pub fn resolve_remote_name<'a>(record: NameRecord<'a>) -> &'a str {
+    let present = |name: Option<&'a str>| name.filter(|name| !name.is_empty());
+    present(record.recorded).or(present(record.creating)).unwrap_or(record.wanted)
+}
+
+/// The SageMaker name this object maps to ([`resolve_remote_name`]).
 fn remote_name_of<A: Adapter>(object: &A::Object) -> String {
-    match object_plumbing::status_json(object).get(A::NAME_FIELD).and_then(Value::as_str) {
-        Some(recorded) if !recorded.is_empty() => recorded.to_string(),
-        _ => A::remote_name(object),
-    }
+    let status = object_plumbing::status_json(object);
+    let wanted = A::remote_name(object);
+    resolve_remote_name(NameRecord {
+        recorded: status.get(A::NAME_FIELD).and_then(Value::as_str),
+        creating: object.annotations().get(CREATING_NAME_ANNOTATION).map(String::as_str),
+        wanted: &wanted,
+    })
+    .to_string()
 }
 
 /// Whether this object has ever observed its SageMaker resource (a successful status mapping
@@ -202,6 +234,13 @@ fn remote_name_of<A: Adapter>(object: &A::Object) -> String {
 /// ownership tag that it was created for this object.
 fn has_observed_remote<A: Adapter>(object: &A::Object) -> bool {
     object_plumbing::status_json(object).get("lastCheckTime").is_some_and(|time| !time.is_null())
+}
+
+/// How long ago the recorded `lastCheckTime` was (`None` when there is none).
+fn last_check_age<A: Adapter>(object: &A::Object) -> Option<Duration> {
+    let recorded = object_plumbing::status_json(object).get("lastCheckTime")?.as_str()?.parse::<k8s_openapi::jiff::Timestamp>().ok()?;
+    let age = k8s_openapi::jiff::Timestamp::now().duration_since(recorded);
+    Some(Duration::try_from(age).unwrap_or(Duration::ZERO))
 }
 
 /// Runs one kind's controller until shutdown.
@@ -213,19 +252,21 @@ pub async fn run<A: Adapter>(ctx: Arc<Context<A>>, namespace: Option<String>) {
     let changed = crate::status_poller::spawn::<A::Object, A>(ctx.registry.clone(), ctx.clients.clone(), ctx.poll_interval, A::KIND);
     let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
     let controller = crate::controller_run::trimmed_cache_controller(api).reconcile_on(changed);
-    crate::controller_run::drive(A::KIND, controller, A::recorded_status, reconcile::<A>, error_policy::<A>, ctx).await;
+    crate::controller_run::drive(A::KIND, ctx.backoff.clone(), controller, A::recorded_status, reconcile::<A>, error_policy::<A>, ctx).await;
 }
 
-fn error_policy<A: Adapter>(object: Arc<A::Object>, error: &EngineError, _ctx: Arc<Context<A>>) -> Action {
-    tracing::warn!(kind = A::KIND, object = %object.name_any(), %error, "reconcile failed, retrying");
-    Action::requeue(object_plumbing::retry_delay(object.as_ref()))
+fn error_policy<A: Adapter>(object: Arc<A::Object>, error: &EngineError, ctx: Arc<Context<A>>) -> Action {
+    let delay = ctx.backoff.failed(A::KIND, &object.namespace().unwrap_or_default(), &object.name_any());
+    tracing::warn!(kind = A::KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), %error, retry_in_ms = delay.as_millis() as u64, "reconcile failed, retrying");
+    Action::requeue(delay)
 }
 
 impl<A: Adapter> Context<A> {
-    fn sagemaker(&self, object: &A::Object) -> SageMakerHandle {
+    /// The client for the object's region and endpoint, unless the endpoint is refused.
+    fn sagemaker(&self, object: &A::Object) -> Result<SageMakerHandle, EndpointRefused> {
         let spec = A::spec(object);
-        let location = self.clients.locate(spec.region(), spec.sage_maker_endpoint());
-        self.clients.handle(&location)
+        let location = self.clients.locate(spec.region(), spec.sage_maker_endpoint())?;
+        Ok(self.clients.handle(&location))
     }
 
     async fn event(&self, object: &A::Object, type_: EventType, reason: &str, note: String) {
@@ -248,6 +289,15 @@ impl<A: Adapter> Context<A> {
         object_plumbing::remove_finalizer(&self.client, object).await
     }
 
+    /// SageMaker refused to create under the pinned name, so nothing exists under it: the spec's
+    /// name may be edited again (to get past a name clash).
+    async fn release_creating_name(&self, object: &A::Object) -> Result<(), kube::Error> {
+        if !object.annotations().contains_key(CREATING_NAME_ANNOTATION) {
+            return Ok(());
+        }
+        self.patch_metadata(object, json!({ "annotations": { CREATING_NAME_ANNOTATION: Value::Null } })).await
+    }
+
     /// Records an operator-side failure that retrying will not fix.
     async fn report_terminal_error(&self, object: &A::Object, reason: &str, message: String) -> Result<Action, EngineError> {
         let mut conditions = A::recorded_conditions(object);
@@ -262,7 +312,6 @@ impl<A: Adapter> Context<A> {
         // STATUS shows Failed (as users of the original expect), while the missing
         // lastCheckTime still tells the engine the resource was never observed as ours.
         status.insert(A::STATUS_FIELD.into(), json!("Failed"));
-        status.insert(A::NAME_FIELD.into(), json!(remote_name_of::<A>(object)));
         status.insert("observedGeneration".into(), json!(generation));
         status.insert("conditions".into(), json!(conditions));
         self.patch_status(object, Value::Object(status)).await?;
@@ -282,7 +331,10 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
         return finalize(object, &ctx, &remote_name, &uid).await;
     }
     let observe_only = A::is_observe_only(object);
-    let sagemaker = ctx.sagemaker(object);
+    let sagemaker = match ctx.sagemaker(object) {
+        Ok(sagemaker) => sagemaker,
+        Err(refused) => return ctx.report_terminal_error(object, ENDPOINT_NOT_ALLOWED, refused.to_string()).await,
+    };
 
     // 1. Finalizer, the SageMaker name in the spec, and the hash of the spec we are about to
     //    create from — all before anything exists in SageMaker.
@@ -302,11 +354,9 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
         }
         ctx.patch_object(object, patch).await?;
         if A::recorded_status(object).is_none() {
-            ctx.patch_status(
-                object,
-                json!({ A::STATUS_FIELD: SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, A::NAME_FIELD: remote_name }),
-            )
-            .await?;
+            // The SageMaker name appears in the status (and `kubectl get`) once the resource
+            // exists, not before.
+            ctx.patch_status(object, json!({ A::STATUS_FIELD: SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER })).await?;
         }
         // The patch produces a watch event that brings the updated object back.
         return Ok(Action::await_change());
@@ -328,9 +378,12 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
             return ctx.report_terminal_error(object, "NotFoundInSageMaker", format!("{} {remote_name} does not exist in SageMaker", A::KIND)).await;
         }
         Err(SageMakerError::NotFound(_)) => {
-            if object.annotations().get(CREATED_SPEC_HASH_ANNOTATION) != Some(&current_hash) {
-                // Not created yet, so the spec may still change what gets created.
-                ctx.patch_metadata(object, json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash } })).await?;
+            if object.annotations().get(CREATED_SPEC_HASH_ANNOTATION) != Some(&current_hash)
+                || object.annotations().get(CREATING_NAME_ANNOTATION) != Some(&remote_name)
+            {
+                // Not created yet, so the spec may still change what gets created; from here on
+                // the name is fixed until SageMaker answers.
+                ctx.patch_metadata(object, json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash, CREATING_NAME_ANNOTATION: remote_name } })).await?;
             }
             match ctx.adapter.create(&sagemaker, object, &remote_name, &uid).await {
                 Ok(()) => {
@@ -345,6 +398,7 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
                     }
                 }
                 Err(SageMakerError::Validation(message)) => {
+                    ctx.release_creating_name(object).await?;
                     return ctx.report_terminal_error(object, "CreateRejected", format!("SageMaker rejected the request: {message}")).await;
                 }
                 // "Not found" on a create means something the spec names is missing (a transform
@@ -374,6 +428,7 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
     let generation = object.meta().generation;
     let mut fields = A::status_fields(object, &remote, &sagemaker.location);
     let mut conditions = A::recorded_conditions(object);
+    remove_condition(&mut conditions, RETRYING);
     let reason_message = fields.get("additional").and_then(Value::as_str).unwrap_or_default().to_string();
     set_condition(&mut conditions, READY, phase == Phase::Succeeded, &status_text, &format!("SageMaker status {status_text}"), generation);
     set_condition(
@@ -407,6 +462,9 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
     // changes (not a new lastCheckTime alone) stops that loop, so an idle job costs no calls
     // until the poller reports a change.
     let unchanged = status_matches::<A>(object, &fields);
+    // lastCheckTime also moves when nothing else did, at the safety re-look of a resource in
+    // progress, so it is never much older than that interval (docs/using.md).
+    let check_is_stale = !phase.is_terminal() && last_check_age::<A>(object).is_none_or(|age| age >= ctx.in_progress_requeue / 2);
     fields.insert("lastCheckTime".into(), json!(k8s_openapi::jiff::Timestamp::now()));
 
     let previous = A::recorded_status(object);
@@ -423,7 +481,7 @@ async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> 
     } else if !spec_changed && was_out_of_sync {
         ctx.event(object, EventType::Normal, "SpecMatchesSageMaker", "The spec matches the SageMaker job again".into()).await;
     }
-    if !unchanged {
+    if !unchanged || check_is_stale {
         ctx.patch_status(object, Value::Object(fields)).await?;
     }
     if !observe_only {
@@ -457,10 +515,13 @@ async fn verify_ownership<A: Adapter>(
     }
     let name = remote_name_of::<A>(object);
     let message = format!(
-        "{} {name} already exists in SageMaker and was not created for this object (owner tag {}); choose another name",
+        "{} {name} already exists in SageMaker and was not created for this object (owner tag {}); set another name in the spec{}",
         A::KIND,
-        owner.as_deref().unwrap_or("absent")
+        owner.as_deref().unwrap_or("absent"),
+        A::SPEC_NAME_FIELD.map(|field| format!(" ({field})")).unwrap_or_default(),
     );
+    // The name belongs to someone else, so no create of ours succeeded under it.
+    ctx.release_creating_name(object).await?;
     ctx.report_terminal_error(object, "NameOwnedByAnotherResource", message).await.map(Some)
 }
 
@@ -478,7 +539,17 @@ async fn finalize<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name:
         ctx.remove_finalizer(object).await?;
         return Ok(Action::await_change());
     }
-    let sagemaker = ctx.sagemaker(object);
+    let sagemaker = match ctx.sagemaker(object) {
+        Ok(sagemaker) => sagemaker,
+        // Nothing was ever sent there: nothing can exist.
+        Err(_) if !has_observed_remote::<A>(object) => return release(object, ctx).await,
+        Err(refused) => {
+            // The operator's allow-list changed after this object's resource was created:
+            // releasing the object would orphan the resource, so say what blocks the delete.
+            ctx.report_terminal_error(object, ENDPOINT_NOT_ALLOWED, format!("cannot stop the SageMaker resource: {refused}")).await?;
+            return Ok(Action::requeue(Duration::from_secs(60)));
+        }
+    };
     let remote = match ctx.adapter.describe(&sagemaker, remote_name).await {
         Err(SageMakerError::NotFound(_)) => {
             tracing::info!(kind = A::KIND, sagemaker_name = %remote_name, "never created in SageMaker, releasing object");
@@ -525,4 +596,31 @@ async fn release<A: Adapter>(object: &A::Object, ctx: &Context<A>) -> Result<Act
 /// Builds the event recorder every controller shares.
 pub fn recorder(client: kube::Client) -> Recorder {
     object_plumbing::recorder(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_sagemaker_name_an_object_maps_to() {
+        // (recorded in status, creating annotation, wanted by the spec) → used
+        let table = [
+            // Never tried: what the spec asks for.
+            (None, None, "spec-name", "spec-name"),
+            // A create was sent (or is about to be): that name, whatever the spec says now, so a
+            // crash between create and status write cannot create a second job.
+            (None, Some("sent-name"), "edited-name", "sent-name"),
+            // Observed: the recorded name is fixed; an edit is a spec change, not a new job.
+            (Some("recorded"), Some("recorded"), "edited-name", "recorded"),
+            (Some("recorded"), None, "edited-name", "recorded"),
+            // Refused (name clash): the annotation was removed, the edited name is used.
+            (None, None, "fixed-name", "fixed-name"),
+            // Empty values count as absent.
+            (Some(""), Some(""), "spec-name", "spec-name"),
+        ];
+        for (recorded, creating, wanted, expected) in table {
+            assert_eq!(resolve_remote_name(NameRecord { recorded, creating, wanted }), expected, "recorded {recorded:?}, creating {creating:?}, wanted {wanted}");
+        }
+    }
 }

@@ -4,6 +4,7 @@ mod adapters;
 mod conditions;
 mod controller_run;
 mod engine;
+mod error_backoff;
 mod health;
 mod hosting;
 mod leader_election;
@@ -78,6 +79,18 @@ struct RunArgs {
     /// Milliseconds between the status poller's List calls per (region, endpoint).
     #[arg(long, default_value_t = 1000)]
     status_poll_interval_ms: u64,
+    /// An endpoint objects may name in `sageMakerEndpoint` besides AWS's own https endpoints and
+    /// AWS_DEFAULT_SAGEMAKER_ENDPOINT: `SCHEME://HOST[:PORT]`, HOST may start with `*.`, no port
+    /// = any port (for example `https://*.sagemaker.internal.example`). Repeat for more. The
+    /// operator signs every request with its AWS credentials, so allow only hosts you trust.
+    #[arg(long = "allowed-sagemaker-endpoint", value_name = "URL")]
+    allowed_sagemaker_endpoints: Vec<sagemaker_k8s_aws::endpoint_policy::AllowedEndpoint>,
+    /// Seconds one HTTP attempt to SageMaker may take before it is abandoned and retried.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    sagemaker_attempt_timeout_seconds: u64,
+    /// Seconds one SageMaker call may take, its retries included.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    sagemaker_operation_timeout_seconds: u64,
 }
 
 /// `--metrics-bind-address`: an address, or `0` for no metrics endpoint.
@@ -160,7 +173,13 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         tracing::info!(%metrics_address, "metrics listening (HTTPS, bearer token required)");
     }
     let clients = Arc::new(
-        SageMakerClients::load(ClientSettings::from_env()).await.observed_by(Arc::new(metrics::GlobalCallObserver)),
+        SageMakerClients::load(ClientSettings {
+            allowed_endpoints: args.allowed_sagemaker_endpoints.clone(),
+            attempt_timeout: Duration::from_secs(args.sagemaker_attempt_timeout_seconds),
+            operation_timeout: Duration::from_secs(args.sagemaker_operation_timeout_seconds),
+            ..ClientSettings::from_env()
+        })
+        .await.observed_by(Arc::new(metrics::GlobalCallObserver)),
     );
     let recorder = engine::recorder(client.clone());
     let shared = controller_run::ControllerShared {
@@ -169,6 +188,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         recorder,
         in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
         poll_interval: Duration::from_millis(args.status_poll_interval_ms),
+        backoff: Default::default(),
     };
     let training = engine::Context::new(adapters::training_job::TrainingJobAdapter, &shared);
     let transform = engine::Context::new(adapters::transform_job::TransformJobAdapter, &shared);

@@ -4,7 +4,6 @@
 //! the finalizer list, an unchanged status is never rewritten) live in one place.
 
 use std::fmt::Debug;
-use std::time::Duration;
 
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
@@ -93,23 +92,19 @@ pub fn status_matches<K: Serialize>(object: &K, fields: &serde_json::Map<String,
     fields.iter().all(|(key, value)| current.get(key).unwrap_or(&Value::Null) == value)
 }
 
-/// Delay before retrying a failed reconcile. The UID picks a stable offset within a second, so a
-/// throttling storm does not come back as one wave.
-pub fn retry_delay<K: Resource>(object: &K) -> Duration {
-    let jitter = object
-        .meta()
-        .uid
-        .as_deref()
-        .map(|uid| uid.bytes().fold(0u64, |acc, b| acc.wrapping_mul(31).wrapping_add(u64::from(b))) % 1000)
-        .unwrap_or(0);
-    Duration::from_secs(3) + Duration::from_millis(jitter)
-}
-
 /// Records a SageMaker failure that a later retry may get past: in `additional` and as a
 /// Warning Event. The caller returns the error so the controller retries.
 pub async fn record_retryable_error<K: ManagedObject>(client: &kube::Client, recorder: &Recorder, kind: &str, object: &K, error: &sagemaker_k8s_aws::SageMakerError) {
-    let message = format!("SageMaker call failed, retrying: {error}");
-    if let Err(patch_error) = patch_status(client, object, json!({ "additional": message })).await {
+    let message = format!("SageMaker call failed, retrying with backoff: {error}");
+    let mut conditions: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> =
+        status_json(object).get("conditions").cloned().and_then(|value| serde_json::from_value(value).ok()).unwrap_or_default();
+    crate::conditions::set_condition(&mut conditions, crate::conditions::RETRYING, true, error.class(), &message, object.meta().generation);
+    let status = json!({ "additional": message, "conditions": conditions });
+    if status_matches(object, status.as_object().expect("an object")) {
+        // The same failure again: nothing new to write or announce.
+        return;
+    }
+    if let Err(patch_error) = patch_status(client, object, status).await {
         tracing::warn!(kind, %patch_error, "could not record error in status");
     }
     publish_event(recorder, kind, object, EventType::Warning, "SageMakerCallFailed", message).await;

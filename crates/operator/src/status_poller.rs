@@ -56,7 +56,23 @@ impl<K: kube::Resource<DynamicType = ()>> Registry<K> {
     }
 }
 
-/// Polls every `interval` and sends the objects whose SageMaker resource changed.
+/// What the poller knows between rounds; kept outside the polling task, so a restarted poller
+/// carries on from the same watermarks instead of missing or re-triggering changes.
+#[derive(Default)]
+struct PollerState {
+    /// Per location: SageMaker's last-modified time up to which every change was seen.
+    watermarks: BTreeMap<ApiLocation, jiff::Timestamp>,
+    /// Per location: the changes seen at or after the watermark (the overlap lists them twice).
+    last_seen: HashMap<ApiLocation, HashMap<String, jiff::Timestamp>>,
+}
+
+/// How long a dead poller waits before it starts again (a panic that repeats at once must not
+/// spin).
+const POLLER_RESTART_DELAY: Duration = Duration::from_secs(1);
+
+/// Polls every `interval` and sends the objects whose SageMaker resource changed. The polling
+/// task is supervised: if it dies (a panic), it is logged, counted in
+/// `sagemaker_operator_status_poller_restarts_total` and started again.
 pub fn spawn<K, L>(
     registry: Arc<Registry<K>>,
     clients: Arc<SageMakerClients>,
@@ -68,46 +84,76 @@ where
     L: ListModified,
 {
     let (sender, receiver) = mpsc::unbounded_channel();
+    // SageMaker's own timestamps are the watermark, so the operator's clock does not matter.
+    let started = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(60);
+    let state = Arc::new(Mutex::new(PollerState::default()));
     tokio::spawn(async move {
-        // SageMaker's own timestamps are the watermark, so the operator's clock does not
-        // matter; the overlap re-reads changes that share the watermark's second.
-        let overlap = jiff::SignedDuration::from_secs(2);
-        let started = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(60);
-        let mut watermarks: BTreeMap<ApiLocation, jiff::Timestamp> = BTreeMap::new();
-        let mut last_seen: HashMap<ApiLocation, HashMap<String, jiff::Timestamp>> = HashMap::new();
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticker.tick().await;
-            for location in registry.locations() {
-                let after = watermarks.get(&location).copied().unwrap_or(started);
-                let sagemaker = clients.handle(&location);
-                match L::list_modified_after(&sagemaker, after).await {
-                    Ok(changed) => {
-                        let mut newest = after;
-                        let seen = last_seen.entry(location.clone()).or_default();
-                        for (name, modified) in changed {
-                            newest = newest.max(modified - overlap);
-                            // The overlap lists some changes twice; trigger each change once.
-                            if seen.get(&name).is_some_and(|previous| *previous >= modified) {
-                                continue;
-                            }
-                            seen.insert(name.clone(), modified);
-                            if let Some(object) = registry.lookup(&location, &name) {
-                                tracing::debug!(kind, sagemaker_name = %name, "changed in SageMaker");
-                                if sender.send(object).is_err() {
-                                    return;
-                                }
-                            }
-                        }
-                        // Entries older than the watermark can no longer be listed again.
-                        seen.retain(|_, modified| *modified >= newest);
-                        watermarks.insert(location, newest);
-                    }
-                    Err(error) => tracing::warn!(kind, region = %location.region, %error, "listing changed resources failed"),
+            let round = tokio::spawn(poll_forever::<K, L>(registry.clone(), clients.clone(), interval, kind, started, state.clone(), sender.clone()));
+            match round.await {
+                // The controller is gone (its receiver dropped): so is the need to poll.
+                Ok(()) => return,
+                Err(error) => {
+                    crate::metrics::global().poller_restarted(kind);
+                    tracing::error!(kind, %error, "status poller died; restarting it");
+                    tokio::time::sleep(POLLER_RESTART_DELAY).await;
                 }
             }
         }
     });
     receiver
+}
+
+/// The polling loop; returns only when nobody listens any more.
+async fn poll_forever<K, L>(
+    registry: Arc<Registry<K>>,
+    clients: Arc<SageMakerClients>,
+    interval: Duration,
+    kind: &'static str,
+    started: jiff::Timestamp,
+    state: Arc<Mutex<PollerState>>,
+    sender: mpsc::UnboundedSender<ObjectRef<K>>,
+) where
+    K: kube::Resource<DynamicType = ()> + Send + Sync + 'static,
+    L: ListModified,
+{
+    // The overlap re-reads changes that share the watermark's second.
+    let overlap = jiff::SignedDuration::from_secs(2);
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if sender.is_closed() {
+            return;
+        }
+        for location in registry.locations() {
+            let after = state.lock().expect("poller state lock poisoned").watermarks.get(&location).copied().unwrap_or(started);
+            let sagemaker = clients.handle(&location);
+            match L::list_modified_after(&sagemaker, after).await {
+                Ok(changed) => {
+                    let mut state = state.lock().expect("poller state lock poisoned");
+                    let mut newest = after;
+                    let seen = state.last_seen.entry(location.clone()).or_default();
+                    for (name, modified) in changed {
+                        newest = newest.max(modified - overlap);
+                        // The overlap lists some changes twice; trigger each change once.
+                        if seen.get(&name).is_some_and(|previous| *previous >= modified) {
+                            continue;
+                        }
+                        seen.insert(name.clone(), modified);
+                        if let Some(object) = registry.lookup(&location, &name) {
+                            tracing::debug!(kind, sagemaker_name = %name, "changed in SageMaker");
+                            if sender.send(object).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    // Entries older than the watermark can no longer be listed again.
+                    seen.retain(|_, modified| *modified >= newest);
+                    state.watermarks.insert(location, newest);
+                }
+                Err(error) => tracing::warn!(kind, region = %location.region, endpoint = ?location.endpoint, %error, "listing changed resources failed; the next round retries"),
+            }
+        }
+    }
 }

@@ -21,12 +21,6 @@ pub fn cloud_watch_log_url(region: &str, job_name: &str) -> String {
     )
 }
 
-/// `<s3OutputPath>/<job>/output/model.tar.gz` with exactly one `/` between the parts, whatever
-/// slashes the user put at the end of the output path.
-pub fn model_path(s3_output_path: &str, job_name: &str) -> String {
-    format!("{}/{job_name}/output/model.tar.gz", s3_output_path.trim_end_matches('/'))
-}
-
 pub fn phase_of(status: &str) -> Phase {
     match status {
         "Completed" => Phase::Succeeded,
@@ -37,7 +31,7 @@ pub fn phase_of(status: &str) -> Phase {
 }
 
 /// Status fields from a Describe of the job.
-pub fn status_fields(spec: &TrainingJobSpec, remote: &TrainingJobDescription, location: &ApiLocation) -> Map<String, Value> {
+pub fn status_fields(remote: &TrainingJobDescription, location: &ApiLocation) -> Map<String, Value> {
     let mut fields = Map::new();
     fields.insert("trainingJobStatus".into(), json!(remote.status));
     // SageMaker keeps reporting the last secondary status while stopping; the guide shows none.
@@ -48,8 +42,12 @@ pub fn status_fields(spec: &TrainingJobSpec, remote: &TrainingJobDescription, lo
     if let Some(reason) = &remote.failure_reason {
         fields.insert("additional".into(), json!(reason));
     }
+    // Where SageMaker says it put the model (`…/output/model.tar.gz`, or the `…/output/model/`
+    // prefix for uncompressed output), never a path computed from the spec.
     if remote.status == "Completed" {
-        fields.insert("modelPath".into(), json!(model_path(&spec.output_data_config.s3_output_path, &remote.name)));
+        if let Some(artifacts) = remote.model_artifacts.as_deref().filter(|artifacts| !artifacts.is_empty()) {
+            fields.insert("modelPath".into(), json!(artifacts));
+        }
     }
     if !remote.debug_rule_evaluation_statuses.is_empty() {
         let rules: Vec<Value> = remote
@@ -133,8 +131,8 @@ impl Adapter for TrainingJobAdapter {
         remote.status.clone()
     }
 
-    fn status_fields(object: &TrainingJob, remote: &TrainingJobDescription, location: &ApiLocation) -> Map<String, Value> {
-        status_fields(&object.spec, remote, location)
+    fn status_fields(_object: &TrainingJob, remote: &TrainingJobDescription, location: &ApiLocation) -> Map<String, Value> {
+        status_fields(remote, location)
     }
 
     fn is_observe_only(object: &TrainingJob) -> bool {
@@ -147,13 +145,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn model_path_has_exactly_one_slash_between_parts() {
-        for output in ["s3://bucket/out", "s3://bucket/out/", "s3://bucket/out//"] {
-            assert_eq!(model_path(output, "job-1"), "s3://bucket/out/job-1/output/model.tar.gz");
-        }
-    }
-
-    #[test]
     fn cloud_watch_url_names_group_and_prefix() {
         assert_eq!(
             cloud_watch_log_url("us-west-2", "job-1"),
@@ -163,15 +154,6 @@ mod tests {
 
     #[test]
     fn status_mapping() {
-        let spec: TrainingJobSpec = serde_json::from_value(json!({
-            "region": "us-west-2",
-            "algorithmSpecification": {"trainingImage": "img", "trainingInputMode": "File"},
-            "outputDataConfig": {"s3OutputPath": "s3://b/o/"},
-            "resourceConfig": {"volumeSizeInGB": 1},
-            "roleArn": "arn:aws:iam::123456789012:role/r",
-            "stoppingCondition": {}
-        }))
-        .unwrap();
         let location = ApiLocation { region: "us-west-2".into(), endpoint: None };
         let mut remote = TrainingJobDescription {
             name: "j".into(),
@@ -179,17 +161,18 @@ mod tests {
             secondary_status: Some("Training".into()),
             ..Default::default()
         };
-        let fields = status_fields(&spec, &remote, &location);
+        let fields = status_fields(&remote, &location);
         assert_eq!(fields["secondaryStatus"], Value::Null);
         assert!(!fields.contains_key("modelPath"));
         remote.status = "Completed".into();
         remote.secondary_status = Some("Completed".into());
-        let fields = status_fields(&spec, &remote, &location);
-        assert_eq!(fields["modelPath"], "s3://b/o/j/output/model.tar.gz");
+        remote.model_artifacts = Some("s3://b/o/j/output/model/".into());
+        let fields = status_fields(&remote, &location);
+        assert_eq!(fields["modelPath"], "s3://b/o/j/output/model/", "what SageMaker reports, not a computed path");
         assert_eq!(fields["secondaryStatus"], "Completed");
         remote.status = "Failed".into();
         remote.failure_reason = Some("AlgorithmError: boom".into());
-        let fields = status_fields(&spec, &remote, &location);
+        let fields = status_fields(&remote, &location);
         assert_eq!(fields["additional"], "AlgorithmError: boom");
         assert_eq!(phase_of("Failed"), Phase::Failed);
         assert_eq!(phase_of("Stopped"), Phase::Failed);
@@ -198,18 +181,9 @@ mod tests {
 
     #[test]
     fn debug_rule_evaluation_statuses_are_mirrored() {
-        let spec: TrainingJobSpec = serde_json::from_value(json!({
-            "region": "us-west-2",
-            "algorithmSpecification": {"trainingImage": "img", "trainingInputMode": "File"},
-            "outputDataConfig": {"s3OutputPath": "s3://b/o"},
-            "resourceConfig": {"volumeSizeInGB": 1},
-            "roleArn": "arn:aws:iam::123456789012:role/r",
-            "stoppingCondition": {}
-        }))
-        .unwrap();
         let location = ApiLocation { region: "us-west-2".into(), endpoint: None };
         let mut remote = TrainingJobDescription { name: "j".into(), status: "InProgress".into(), ..Default::default() };
-        assert!(!status_fields(&spec, &remote, &location).contains_key("debugRuleEvaluationStatuses"));
+        assert!(!status_fields(&remote, &location).contains_key("debugRuleEvaluationStatuses"));
         remote.debug_rule_evaluation_statuses = vec![sagemaker_k8s_aws::training_job::RuleEvaluationStatus {
             rule_configuration_name: Some("LossNotDecreasing".into()),
             rule_evaluation_job_arn: Some("arn:aws:sagemaker:us-west-2:123456789012:processing-job/j-lossnotdecreasing".into()),
@@ -217,7 +191,7 @@ mod tests {
             status_details: Some("loss stalled".into()),
             last_modified_time: Some("2026-11-29T01:02:03Z".parse().unwrap()),
         }];
-        let fields = status_fields(&spec, &remote, &location);
+        let fields = status_fields(&remote, &location);
         let rule = &fields["debugRuleEvaluationStatuses"][0];
         assert_eq!(rule["ruleConfigurationName"], "LossNotDecreasing");
         assert_eq!(rule["ruleEvaluationStatus"], "IssuesFound");

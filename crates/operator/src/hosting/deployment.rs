@@ -31,12 +31,13 @@ use sagemaker_k8s_aws::hosting::{
     EndpointDescription, HostingSpecError, VariantCapacity, hosting_endpoint_config_request, hosting_model_request, sagemaker_weight,
     validate_hosting_spec,
 };
+use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{HostingContext, HostingError};
-use crate::conditions::{FAILED, READY, set_condition};
+use crate::conditions::{ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING, remove_condition, set_condition};
 use crate::naming::{MAX_NAME_LEN, derived_name, uid_hex, versioned_name};
 use crate::object_plumbing::{self, has_finalizer};
 use crate::status_poller::{ListModified, Registry};
@@ -214,16 +215,17 @@ pub async fn run(ctx: Arc<DeploymentContext>, namespace: Option<String>) {
     let changed = crate::status_poller::spawn::<HostingDeployment, EndpointLister>(ctx.registry.clone(), ctx.shared.clients.clone(), ctx.shared.poll_interval, KIND);
     let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
     let controller = crate::controller_run::trimmed_cache_controller(api).reconcile_on(changed);
-    crate::controller_run::drive(KIND, controller, endpoint_status_of, reconcile, error_policy, ctx).await;
+    crate::controller_run::drive(KIND, ctx.shared.backoff.clone(), controller, endpoint_status_of, reconcile, error_policy, ctx).await;
 }
 
 fn endpoint_status_of(object: &HostingDeployment) -> Option<String> {
     object.status.as_ref().and_then(|status| status.endpoint_status.clone())
 }
 
-fn error_policy(object: Arc<HostingDeployment>, error: &HostingError, _ctx: Arc<DeploymentContext>) -> Action {
-    tracing::warn!(kind = KIND, object = %object.name_any(), %error, "reconcile failed, retrying");
-    Action::requeue(object_plumbing::retry_delay(object.as_ref()))
+fn error_policy(object: Arc<HostingDeployment>, error: &HostingError, ctx: Arc<DeploymentContext>) -> Action {
+    let delay = ctx.shared.backoff.failed(KIND, &object.namespace().unwrap_or_default(), &object.name_any());
+    tracing::warn!(kind = KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), %error, retry_in_ms = delay.as_millis() as u64, "reconcile failed, retrying");
+    Action::requeue(delay)
 }
 
 /// Why a step that creates or updates something stopped.
@@ -264,7 +266,10 @@ struct Reconciliation<'a> {
 async fn reconcile(object: Arc<HostingDeployment>, ctx: Arc<DeploymentContext>) -> Result<Action, HostingError> {
     let object = object.as_ref();
     let uid = object.meta().uid.clone().ok_or(HostingError::MissingMetadata("uid"))?;
-    let location = ctx.shared.clients.locate(&object.spec.region, object.spec.sage_maker_endpoint.as_deref());
+    let location = match ctx.shared.clients.locate(&object.spec.region, object.spec.sage_maker_endpoint.as_deref()) {
+        Ok(location) => location,
+        Err(refused) => return refuse_endpoint(object, &ctx, refused).await,
+    };
     let state = HostingState::read(object);
     let mut run = Reconciliation {
         ctx: &ctx,
@@ -282,7 +287,8 @@ async fn reconcile(object: Arc<HostingDeployment>, ctx: Arc<DeploymentContext>) 
     if !has_finalizer(object) {
         object_plumbing::add_finalizer(&ctx.shared.client, object, json!({})).await?;
         if object.status.as_ref().and_then(|status| status.endpoint_status.as_ref()).is_none() {
-            let status = json!({ "endpointStatus": SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, "endpointName": run.endpoint_name });
+            // The endpoint's name appears in the status once the endpoint exists.
+            let status = json!({ "endpointStatus": SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER });
             object_plumbing::patch_status(&ctx.shared.client, object, status).await?;
         }
         // The patch produces a watch event that brings the updated object back.
@@ -319,6 +325,30 @@ async fn reconcile(object: Arc<HostingDeployment>, ctx: Arc<DeploymentContext>) 
             Ok(Action::requeue(ctx.shared.in_progress_requeue))
         }
     }
+}
+
+/// `spec.sageMakerEndpoint` is refused by the operator's endpoint policy: nothing is sent there.
+/// A deleted object that never had an endpoint there is let go; one that had (the policy changed
+/// since) keeps its finalizer, so the endpoint is not orphaned, and the status says why.
+async fn refuse_endpoint(object: &HostingDeployment, ctx: &DeploymentContext, refused: EndpointRefused) -> Result<Action, HostingError> {
+    let never_observed = matches!(endpoint_status_of(object).as_deref(), None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER));
+    if object.meta().deletion_timestamp.is_some() && never_observed {
+        if has_finalizer(object) {
+            object_plumbing::remove_finalizer(&ctx.shared.client, object).await?;
+        }
+        return Ok(Action::await_change());
+    }
+    let message = refused.to_string();
+    let generation = object.meta().generation;
+    let mut conditions = object.status.as_ref().and_then(|status| status.conditions.clone()).unwrap_or_default();
+    set_condition(&mut conditions, FAILED, true, ENDPOINT_NOT_ALLOWED, &message, generation);
+    set_condition(&mut conditions, READY, false, ENDPOINT_NOT_ALLOWED, &message, generation);
+    if object.status.as_ref().and_then(|status| status.additional.as_deref()) != Some(message.as_str()) {
+        object_plumbing::publish_event(&ctx.shared.recorder, KIND, object, EventType::Warning, ENDPOINT_NOT_ALLOWED, message.clone()).await;
+    }
+    let status = json!({ "additional": message, "observedGeneration": generation, "conditions": conditions });
+    object_plumbing::patch_status(&ctx.shared.client, object, status).await?;
+    Ok(Action::await_change())
 }
 
 impl Reconciliation<'_> {
@@ -362,7 +392,7 @@ impl Reconciliation<'_> {
         }
         self.event(EventType::Normal, RECONCILING_ENDPOINT, format!("SageMaker status {} → {RECONCILING_ENDPOINT}", self.recorded_status().as_deref().unwrap_or("none")))
             .await;
-        object_plumbing::patch_status(self.client(), self.object, json!({ "endpointStatus": RECONCILING_ENDPOINT, "endpointName": self.endpoint_name })).await
+        object_plumbing::patch_status(self.client(), self.object, json!({ "endpointStatus": RECONCILING_ENDPOINT })).await
     }
 
     // ---- the endpoint does not exist ------------------------------------------------------
@@ -653,7 +683,8 @@ impl Reconciliation<'_> {
         match self.sagemaker.describe_endpoint(&self.endpoint_name).await {
             Ok(remote) => {
                 self.ctx.registry.register(&location, &self.endpoint_name, ObjectRef::from_obj(self.object));
-                let settled = matches!(remote.status.as_str(), "InService" | "Failed" | "OutOfService");
+                // UpdateRollbackFailed: the endpoint serves a mix of configs and accepts only a delete.
+                let settled = matches!(remote.status.as_str(), "InService" | "Failed" | "OutOfService" | "UpdateRollbackFailed");
                 if settled && !self.owns(&remote.arn).await? {
                     // Someone else's endpoint (a name clash reported earlier): never delete it.
                     return self.finish_deletion().await;
@@ -754,7 +785,9 @@ impl Reconciliation<'_> {
         let status_text = endpoint_status.map(str::to_string).or_else(|| remote.map(|remote| remote.status.clone())).unwrap_or_else(|| RECONCILING_ENDPOINT.to_string());
         let mut fields = Map::new();
         fields.insert("endpointStatus".into(), json!(status_text));
-        fields.insert("endpointName".into(), json!(self.endpoint_name));
+        // Once the endpoint exists (and from then on, while it is deleted and recreated).
+        let endpoint_known = remote.is_some() || self.object.status.as_ref().is_some_and(|status| status.endpoint_arn.is_some());
+        fields.insert("endpointName".into(), if endpoint_known { json!(self.endpoint_name) } else { Value::Null });
         let failed_spec = self.state.failed_for(&self.desired.spec_hash);
         let mut model_names = None;
         if let Some(remote) = remote {
@@ -806,6 +839,7 @@ impl Reconciliation<'_> {
             && self.state.deployed.as_ref().is_some_and(|deployed| deployed.spec_hash == self.desired.spec_hash);
         let failed = status_text == "Failed" || failed_spec.is_some();
         let mut conditions = self.recorded_conditions();
+        remove_condition(&mut conditions, RETRYING);
         let (ready_reason, ready_message) = if deployed_current {
             ("InService".to_string(), format!("Endpoint {} serves generation {}", self.endpoint_name, generation.unwrap_or_default()))
         } else if failed_spec.is_some() {

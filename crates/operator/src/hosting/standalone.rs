@@ -18,7 +18,7 @@ use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::{Map, Value, json};
 
 use super::{HostingContext, HostingError};
-use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, FAILED, READY, failed_for_missing_dependency, set_condition};
+use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING, failed_for_missing_dependency, remove_condition, set_condition};
 use crate::engine::CREATED_SPEC_HASH_ANNOTATION;
 use crate::naming::object_or_derived_name;
 use crate::object_plumbing::{self, ManagedObject, has_finalizer};
@@ -120,12 +120,13 @@ pub async fn run<S: StandaloneKind>(ctx: Arc<HostingContext>, namespace: Option<
         None => Api::all(ctx.client.clone()),
     };
     let controller = crate::controller_run::trimmed_cache_controller(api);
-    crate::controller_run::drive(S::KIND, controller, S::recorded_status, reconcile::<S>, error_policy::<S>, ctx).await;
+    crate::controller_run::drive(S::KIND, ctx.backoff.clone(), controller, S::recorded_status, reconcile::<S>, error_policy::<S>, ctx).await;
 }
 
-fn error_policy<S: StandaloneKind>(object: Arc<S::Object>, error: &HostingError, _ctx: Arc<HostingContext>) -> Action {
-    tracing::warn!(kind = S::KIND, object = %object.name_any(), %error, "reconcile failed, retrying");
-    Action::requeue(object_plumbing::retry_delay(object.as_ref()))
+fn error_policy<S: StandaloneKind>(object: Arc<S::Object>, error: &HostingError, ctx: Arc<HostingContext>) -> Action {
+    let delay = ctx.backoff.failed(S::KIND, &object.namespace().unwrap_or_default(), &object.name_any());
+    tracing::warn!(kind = S::KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), %error, retry_in_ms = delay.as_millis() as u64, "reconcile failed, retrying");
+    Action::requeue(delay)
 }
 
 fn spec_hash<S: StandaloneKind>(object: &S::Object) -> String {
@@ -137,7 +138,20 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
     let uid = object.meta().uid.clone().ok_or(HostingError::MissingMetadata("uid"))?;
     let name = object_or_derived_name(&object.name_any(), &uid);
     let spec = S::spec(object);
-    let sagemaker = ctx.clients.handle(&ctx.clients.locate(spec.region(), spec.sage_maker_endpoint()));
+    let sagemaker = match ctx.clients.locate(spec.region(), spec.sage_maker_endpoint()) {
+        Ok(location) => ctx.clients.handle(&location),
+        Err(refused) => {
+            let never_created = !matches!(S::recorded_status(object).as_deref(), Some(CREATED));
+            if object.meta().deletion_timestamp.is_some() && never_created {
+                // Nothing was ever sent to that endpoint, so nothing can be left there.
+                if has_finalizer(object) {
+                    object_plumbing::remove_finalizer(&ctx.client, object).await?;
+                }
+                return Ok(Action::await_change());
+            }
+            return report_failure::<S>(&ctx, object, ENDPOINT_NOT_ALLOWED, refused.to_string()).await;
+        }
+    };
     if object.meta().deletion_timestamp.is_some() {
         return finalize::<S>(object, &ctx, &sagemaker, &name, &uid).await;
     }
@@ -145,7 +159,8 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
     if !has_finalizer(object) {
         object_plumbing::add_finalizer(&ctx.client, object, json!({})).await?;
         if S::recorded_status(object).is_none() {
-            let status = json!({ "status": SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, S::NAME_FIELD: name });
+            // The SageMaker name appears in the status once the resource exists.
+            let status = json!({ "status": SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER });
             object_plumbing::patch_status(&ctx.client, object, status).await?;
         }
         return Ok(Action::await_change());
@@ -167,7 +182,7 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
         Some(existing) => {
             let never_observed = matches!(S::recorded_status(object).as_deref(), None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER) | Some(FAILED_STATUS));
             if never_observed && !owns(&sagemaker, &existing.arn, &uid).await? {
-                return report_failure::<S>(&ctx, object, &name, "NameOwnedByAnotherResource", format!("{} {name} already exists in SageMaker and was not created for this object; rename the object", S::KIND)).await;
+                return report_failure::<S>(&ctx, object, "NameOwnedByAnotherResource", format!("{} {name} already exists in SageMaker and was not created for this object; rename the object", S::KIND)).await;
             }
             if created_hash.as_deref() == Some(current_hash.as_str()) {
                 Some(existing)
@@ -200,17 +215,17 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
                 Err(CreateError::SageMaker(SageMakerError::ResourceInUse(_))) => {
                     let existing = S::describe(&sagemaker, &name).await?;
                     if !owns(&sagemaker, &existing.arn, &uid).await? {
-                        return report_failure::<S>(&ctx, object, &name, "NameOwnedByAnotherResource", format!("{} {name} already exists in SageMaker and was not created for this object; rename the object", S::KIND)).await;
+                        return report_failure::<S>(&ctx, object, "NameOwnedByAnotherResource", format!("{} {name} already exists in SageMaker and was not created for this object; rename the object", S::KIND)).await;
                     }
                 }
-                Err(CreateError::Unsupported(message)) => return report_failure::<S>(&ctx, object, &name, "UnsupportedSpec", message).await,
+                Err(CreateError::Unsupported(message)) => return report_failure::<S>(&ctx, object, "UnsupportedSpec", message).await,
                 Err(CreateError::SageMaker(SageMakerError::Validation(message))) => {
-                    return report_failure::<S>(&ctx, object, &name, "CreateRejected", format!("SageMaker rejected the request: {message}")).await;
+                    return report_failure::<S>(&ctx, object, "CreateRejected", format!("SageMaker rejected the request: {message}")).await;
                 }
                 // An endpoint config's model that is not created yet (often applied together).
                 Err(CreateError::SageMaker(SageMakerError::NotFound(message))) => {
                     let message = format!("SageMaker could not find what the spec names (retrying every {} s): {message}", DEPENDENCY_RETRY.as_secs());
-                    report_failure::<S>(&ctx, object, &name, DEPENDENCY_NOT_FOUND, message).await?;
+                    report_failure::<S>(&ctx, object, DEPENDENCY_NOT_FOUND, message).await?;
                     return Ok(Action::requeue(DEPENDENCY_RETRY));
                 }
                 Err(CreateError::SageMaker(error)) => return Err(retryable::<S>(&ctx, object, error).await),
@@ -220,6 +235,7 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
     };
     let generation = object.meta().generation;
     let mut conditions = S::recorded_conditions(object);
+    remove_condition(&mut conditions, RETRYING);
     set_condition(&mut conditions, READY, true, CREATED, &format!("{} {name} exists in SageMaker", S::KIND), generation);
     set_condition(&mut conditions, FAILED, false, CREATED, "", generation);
     let mut fields = Map::new();
@@ -259,14 +275,13 @@ async fn write_status<S: StandaloneKind>(ctx: &HostingContext, object: &S::Objec
 }
 
 /// Records a failure retrying will not fix: status `Failed`, `additional`, conditions, Event.
-async fn report_failure<S: StandaloneKind>(ctx: &HostingContext, object: &S::Object, name: &str, reason: &str, message: String) -> Result<Action, HostingError> {
+async fn report_failure<S: StandaloneKind>(ctx: &HostingContext, object: &S::Object, reason: &str, message: String) -> Result<Action, HostingError> {
     let generation = object.meta().generation;
     let mut conditions = S::recorded_conditions(object);
     set_condition(&mut conditions, FAILED, true, reason, &message, generation);
     set_condition(&mut conditions, READY, false, reason, &message, generation);
     let mut fields = Map::new();
     fields.insert("status".into(), json!(FAILED_STATUS));
-    fields.insert(S::NAME_FIELD.into(), json!(name));
     fields.insert("additional".into(), json!(message));
     fields.insert("observedGeneration".into(), json!(generation));
     fields.insert("conditions".into(), json!(conditions));

@@ -53,6 +53,8 @@ pub struct Metrics {
     reconcile_errors: Family<KindLabels, Counter>,
     sagemaker_calls: Family<CallLabels, Counter>,
     objects: Family<ObjectLabels, Gauge>,
+    watch_errors: Family<KindLabels, Counter>,
+    poller_restarts: Family<KindLabels, Counter>,
     leader: Gauge,
     /// Per kind; the mutex also serializes renders, which rebuild the objects gauge.
     object_sources: Mutex<Vec<(&'static str, StatusCounter)>>,
@@ -73,6 +75,10 @@ impl Metrics {
         let sagemaker_calls = Family::<CallLabels, Counter>::default();
         let objects = Family::<ObjectLabels, Gauge>::default();
         let leader = Gauge::default();
+        let watch_errors = Family::<KindLabels, Counter>::default();
+        let poller_restarts = Family::<KindLabels, Counter>::default();
+        registry.register("watch_errors", "Errors of the Kubernetes watch or work queue per kind (kube-runtime retries them)", watch_errors.clone());
+        registry.register("status_poller_restarts", "Times a kind's SageMaker status poller died and was restarted", poller_restarts.clone());
         registry.register("reconciles", "Finished reconciles per kind, successful or not", reconciles.clone());
         registry.register("reconcile_errors", "Reconciles per kind that returned an error and are retried", reconcile_errors.clone());
         registry.register(
@@ -82,7 +88,7 @@ impl Metrics {
         );
         registry.register("objects", "Objects the controllers see, per kind and SageMaker status", objects.clone());
         registry.register("leader", "1 while this process holds the leader Lease (or runs without leader election) and runs the controllers", leader.clone());
-        Self { registry, reconciles, reconcile_errors, sagemaker_calls, objects, leader, object_sources: Mutex::new(Vec::new()) }
+        Self { registry, reconciles, reconcile_errors, sagemaker_calls, objects, watch_errors, poller_restarts, leader, object_sources: Mutex::new(Vec::new()) }
     }
 
     /// One finished reconcile of `kind`.
@@ -92,6 +98,16 @@ impl Metrics {
         if !succeeded {
             self.reconcile_errors.get_or_create(&labels).inc();
         }
+    }
+
+    /// The watch or work queue of `kind` reported an error.
+    pub fn watch_error(&self, kind: &str) {
+        self.watch_errors.get_or_create(&KindLabels { kind: kind.to_string() }).inc();
+    }
+
+    /// The status poller of `kind` died and is being restarted.
+    pub fn poller_restarted(&self, kind: &str) {
+        self.poller_restarts.get_or_create(&KindLabels { kind: kind.to_string() }).inc();
     }
 
     pub fn set_leader(&self, leading: bool) {
@@ -107,6 +123,8 @@ impl Metrics {
         let labels = KindLabels { kind: kind.to_string() };
         drop(self.reconciles.get_or_create(&labels));
         drop(self.reconcile_errors.get_or_create(&labels));
+        drop(self.watch_errors.get_or_create(&labels));
+        drop(self.poller_restarts.get_or_create(&labels));
         let counter: StatusCounter = Box::new(move || {
             let mut counts = BTreeMap::new();
             for object in store.state() {
@@ -160,6 +178,8 @@ mod tests {
         metrics.reconciled("TrainingJob", false);
         metrics.sagemaker_call("CreateTrainingJob", CallOutcome::Throttled);
         metrics.set_leader(true);
+        metrics.poller_restarted("TrainingJob");
+        metrics.watch_error("Model");
         metrics
             .object_sources
             .lock()
@@ -173,6 +193,8 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("sagemaker_operator_leader 1"), "{text}");
+        assert!(text.contains("sagemaker_operator_status_poller_restarts_total{kind=\"TrainingJob\"} 1"), "{text}");
+        assert!(text.contains("sagemaker_operator_watch_errors_total{kind=\"Model\"} 1"), "{text}");
         assert!(text.contains("sagemaker_operator_objects{kind=\"TrainingJob\",status=\"Completed\"} 3"), "{text}");
         assert!(text.contains("sagemaker_operator_objects{kind=\"TrainingJob\",status=\"Unknown\"} 1"), "{text}");
         assert!(text.trim_end().ends_with("# EOF"), "{text}");

@@ -2,6 +2,7 @@
 //! emulator, each test with its own emulator, namespace and operator (`--namespace`).
 
 mod credentials;
+mod guard_rails;
 mod harness;
 mod hosting;
 mod leader_election;

@@ -1,0 +1,244 @@
+//! "Every field the CRD accepts reaches SageMaker": for each kind, a spec with **every** field of
+//! its CRD schema filled (generated from the schema, so a field added later is covered without
+//! anyone remembering to) is turned into the SageMaker request, and every value of the spec
+//! must appear in that request. A field that is accepted and silently dropped fails here.
+//!
+//! Values are made unique (strings `v17`, integers `40017`, numbers `40017.5`), so finding one in
+//! the request's debug rendering means it was carried over, not that it happens to match. Booleans
+//! are all `true` and are looked for by their member name (`enable_network_isolation: Some(true)`).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+/// Spec fields that do not go into the Create request, each with the reason. Anything else the
+/// schema has must be found in the request.
+const NOT_IN_THE_CREATE_REQUEST: &[(&str, &str, &str)] = &[
+    ("*", "region", "where the request is sent (the client's region), not a member of it"),
+    ("*", "sageMakerEndpoint", "where the request is sent (the client's endpoint), not a member of it"),
+    ("HostingDeployment", "retainAllVariantProperties", "sent with UpdateEndpoint, the only call that takes it"),
+    ("HostingDeployment", "excludeRetainedVariantProperties", "sent with UpdateEndpoint, the only call that takes it"),
+    ("HostingDeployment", "endpointName", "names the endpoint in CreateEndpoint, not the model or configuration"),
+];
+
+/// A value of the schema's type for every property, recursively.
+struct Generator {
+    counter: u64,
+}
+
+impl Generator {
+    fn next(&mut self) -> u64 {
+        self.counter += 1;
+        self.counter
+    }
+
+    fn value(&mut self, schema: &Value, path: &str) -> Value {
+        if let Some(choices) = schema.get("enum").and_then(Value::as_array) {
+            return choices[0].clone();
+        }
+        // Alternatives (untagged shapes): the first one.
+        for key in ["oneOf", "anyOf"] {
+            if let Some(first) = schema.get(key).and_then(Value::as_array).and_then(|alternatives| alternatives.first()) {
+                let mut merged = schema.clone();
+                merged.as_object_mut().expect("a schema object").remove(key);
+                for (k, v) in first.as_object().into_iter().flatten() {
+                    merged[k.as_str()] = v.clone();
+                }
+                return self.value(&merged, path);
+            }
+        }
+        if schema.get("x-kubernetes-int-or-string").is_some() {
+            return json!(40000 + self.next());
+        }
+        match schema.get("type").and_then(Value::as_str) {
+            Some("object") => {
+                let mut object = Map::new();
+                if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+                    for (name, property) in properties {
+                        object.insert(name.clone(), self.value(property, &format!("{path}.{name}")));
+                    }
+                } else if let Some(values) = schema.get("additionalProperties").filter(|value| value.is_object()) {
+                    let key = format!("k{}", self.next());
+                    object.insert(key, self.value(values, &format!("{path}.*")));
+                }
+                Value::Object(object)
+            }
+            Some("array") => json!([self.value(&schema["items"], &format!("{path}[]"))]),
+            Some("string") => json!(format!("v{}", self.next())),
+            Some("integer") => json!(40000 + self.next()),
+            Some("number") => json!(40000.5 + self.next() as f64),
+            Some("boolean") => json!(true),
+            _ => json!({}),
+        }
+    }
+}
+
+/// The spec schema of `kind` from the generated CRDs.
+fn spec_schema(kind: &str) -> Value {
+    let crd = sagemaker_k8s_api::all_crds()
+        .into_iter()
+        .map(|crd| serde_json::to_value(crd).expect("CRDs serialize"))
+        .find(|crd| crd["spec"]["names"]["kind"] == kind)
+        .unwrap_or_else(|| panic!("no CRD of kind {kind}"));
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"].clone()
+}
+
+/// A spec of `kind` with every field filled.
+fn full_spec(kind: &str) -> Value {
+    Generator { counter: 0 }.value(&spec_schema(kind), "spec")
+}
+
+fn exempt(kind: &str, path: &str) -> Option<&'static str> {
+    NOT_IN_THE_CREATE_REQUEST
+        .iter()
+        .find(|(exempt_kind, field, _)| (*exempt_kind == "*" || *exempt_kind == kind) && path == format!("spec.{field}"))
+        .map(|(_, _, why)| *why)
+}
+
+/// Every leaf of `value` as (path, value), skipping exempt top-level fields.
+fn leaves(kind: &str, value: &Value, path: &str, out: &mut Vec<(String, Value)>) {
+    if exempt(kind, path).is_some() {
+        return;
+    }
+    match value {
+        Value::Object(map) => map.iter().for_each(|(key, value)| leaves(kind, value, &format!("{path}.{key}"), out)),
+        Value::Array(items) => items.iter().for_each(|item| leaves(kind, item, &format!("{path}[]"), out)),
+        leaf => out.push((path.to_string(), leaf.clone())),
+    }
+}
+
+fn snake_case(camel: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = camel.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        // `volumeSizeInGB` → `volume_size_in_gb`: a run of capitals is one word.
+        let starts_word = c.is_ascii_uppercase() && i > 0 && (chars[i - 1].is_ascii_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase()));
+        if starts_word {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Checks that every leaf of the full spec shows up in `requests` (debug renderings of the
+/// requests built from it); returns the missing ones.
+fn missing_in(kind: &str, spec: &Value, requests: &str) -> Vec<String> {
+    let mut all = Vec::new();
+    leaves(kind, spec, "spec", &mut all);
+    let mut missing = Vec::new();
+    for (path, value) in all {
+        let found = match &value {
+            // Enum values are rendered as the SDK's variant names (`EFS` → `Efs`, `ml.eia1.medium`
+            // → `MlEia1Medium`): compared without case and punctuation.
+            Value::String(text) => requests.contains(&format!("\"{text}\"")) || normalized(requests).contains(&normalized(text)),
+            Value::Number(number) => requests.contains(&number.to_string()),
+            Value::Bool(_) => {
+                // Enum-less booleans are found by their member name.
+                let member = snake_case(path.rsplit(['.', ']']).next().unwrap_or_default().trim_start_matches('['));
+                requests.contains(&format!("{member}: Some(true)")) || requests.contains(&format!("{member}: true"))
+            }
+            _ => true,
+        };
+        if !found {
+            missing.push(format!("{path} = {value}"));
+        }
+    }
+    missing
+}
+
+fn normalized(text: &str) -> String {
+    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+fn assert_all_reach_sagemaker(kind: &str, spec: &Value, requests: &[String]) {
+    let rendered = requests.join("\n");
+    let missing = missing_in(kind, spec, &rendered);
+    assert!(missing.is_empty(), "{kind}: accepted by the CRD but not in the SageMaker request:\n  {}\nrequest:\n{rendered}", missing.join("\n  "));
+}
+
+fn parse<T: serde::de::DeserializeOwned>(kind: &str, spec: &Value) -> T {
+    serde_json::from_value(spec.clone()).unwrap_or_else(|error| panic!("the generated {kind} spec does not parse: {error}\n{spec:#}"))
+}
+
+#[test]
+fn every_training_job_field_reaches_create_training_job() {
+    let spec = full_spec("TrainingJob");
+    let typed: sagemaker_k8s_api::TrainingJobSpec = parse("TrainingJob", &spec);
+    let request = crate::training_job::create_request(&typed, typed.training_job_name.as_deref().expect("generated"), "uid").expect("request builds").build().expect("input builds");
+    assert_all_reach_sagemaker("TrainingJob", &spec, &[format!("{request:?}")]);
+}
+
+#[test]
+fn every_tuning_job_field_reaches_create_hyper_parameter_tuning_job() {
+    let spec = full_spec("HyperparameterTuningJob");
+    let typed: sagemaker_k8s_api::HyperparameterTuningJobSpec = parse("HyperparameterTuningJob", &spec);
+    let request = crate::tuning_job::create_request(&typed, typed.hyper_parameter_tuning_job_name.as_deref().expect("generated"), "uid").build().expect("input builds");
+    assert_all_reach_sagemaker("HyperparameterTuningJob", &spec, &[format!("{request:?}")]);
+}
+
+#[test]
+fn every_transform_job_field_reaches_create_transform_job() {
+    let spec = full_spec("BatchTransformJob");
+    let typed: sagemaker_k8s_api::BatchTransformJobSpec = parse("BatchTransformJob", &spec);
+    let request = crate::transform_job::create_request(&typed, typed.transform_job_name.as_deref().expect("generated"), "uid").build().expect("input builds");
+    assert_all_reach_sagemaker("BatchTransformJob", &spec, &[format!("{request:?}")]);
+}
+
+#[test]
+fn every_model_field_reaches_create_model() {
+    let spec = full_spec("Model");
+    let typed: sagemaker_k8s_api::ModelSpec = parse("Model", &spec);
+    let request = crate::hosting::model_request(&typed, "model", "uid").build().expect("input builds");
+    assert_all_reach_sagemaker("Model", &spec, &[format!("{request:?}")]);
+}
+
+#[test]
+fn every_endpoint_config_field_reaches_create_endpoint_config() {
+    let spec = full_spec("EndpointConfig");
+    let typed: sagemaker_k8s_api::EndpointConfigSpec = parse("EndpointConfig", &spec);
+    let request = crate::hosting::endpoint_config_request(&typed, "config", "uid").expect("request builds").build().expect("input builds");
+    assert_all_reach_sagemaker("EndpointConfig", &spec, &[format!("{request:?}")]);
+}
+
+#[test]
+fn every_hosting_deployment_field_reaches_create_model_or_create_endpoint_config() {
+    let mut spec = full_spec("HostingDeployment");
+    // The generated names are unique strings; make the references between them resolve, as
+    // admission requires: the variant serves the model, the model runs the container.
+    let model_name = spec["models"][0]["name"].clone();
+    spec["productionVariants"][0]["modelName"] = model_name;
+    if let Some(hostname) = spec.pointer("/containers/0/containerHostname").cloned() {
+        if spec["models"][0].get("containers").is_some_and(|containers| containers[0].is_string()) {
+            spec["models"][0]["containers"] = json!([hostname]);
+        }
+        spec["models"][0]["primaryContainer"] = hostname;
+    }
+    let typed: sagemaker_k8s_api::HostingDeploymentSpec = parse("HostingDeployment", &spec);
+    let mut requests = Vec::new();
+    let mut model_names = BTreeMap::new();
+    for (index, model) in typed.models.iter().enumerate() {
+        let request = crate::hosting::hosting_model_request(&typed, index, &format!("model-{index}"), "uid").expect("model request builds").build().expect("input builds");
+        requests.push(format!("{request:?}"));
+        model_names.insert(model.name.clone(), format!("model-{index}"));
+    }
+    let config = crate::hosting::hosting_endpoint_config_request(&typed, "config", &model_names, "uid").build().expect("input builds");
+    requests.push(format!("{config:?}"));
+    // The spec's own model and variant names are the operator's references, not SageMaker's:
+    // they come back as the SageMaker model names.
+    let mut checked = spec.clone();
+    checked["models"][0].as_object_mut().expect("a model").remove("name");
+    checked["productionVariants"][0].as_object_mut().expect("a variant").remove("modelName");
+    if checked["models"][0].get("containers").is_some_and(|containers| containers[0].is_string()) {
+        checked["models"][0].as_object_mut().expect("a model").remove("containers");
+    }
+    checked["models"][0].as_object_mut().expect("a model").remove("primaryContainer");
+    assert_all_reach_sagemaker("HostingDeployment", &checked, &requests);
+}
+
+#[test]
+fn member_names_in_snake_case() {
+    assert_eq!(snake_case("volumeSizeInGB"), "volume_size_in_gb");
+    assert_eq!(snake_case("enableNetworkIsolation"), "enable_network_isolation");
+    assert_eq!(snake_case("enableSageMakerMetricsTimeSeries"), "enable_sage_maker_metrics_time_series");
+}

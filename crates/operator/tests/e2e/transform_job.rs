@@ -40,9 +40,11 @@ spec:
     assert!(additional.contains("no-such-model") || additional.to_lowercase().contains("model"), "{additional}");
     // STATUS reads Failed, as users of the original expect, not SynchronizingK8sJobWithSageMaker.
     assert_eq!(status.transform_job_status.as_deref(), Some("Failed"));
-    let sagemaker_name = status.sage_maker_transform_job_name.expect("SageMaker name recorded");
-    // The derived name is written into the spec too, as the guide's describe output shows.
-    assert_eq!(job.spec.transform_job_name.as_deref(), Some(sagemaker_name.as_str()));
+    // Nothing exists in SageMaker yet, so the status names no SageMaker job; the derived name is
+    // in the spec, as the guide's describe output shows.
+    assert_eq!(status.sage_maker_transform_job_name, None);
+    let sagemaker_name = job.spec.transform_job_name.clone().expect("derived name written into the spec");
+    assert!(sagemaker_name.starts_with("xgboost-batch-"), "{sagemaker_name}");
     let failed = status.conditions.as_ref().and_then(|c| c.iter().find(|c| c.type_ == "Failed")).cloned();
     assert_eq!(failed.map(|c| c.reason), Some("DependencyNotFound".to_string()));
 
@@ -62,11 +64,13 @@ spec:
     harness.apply(model).await;
     sagemaker_k8s_testenv::wait_until(std::time::Duration::from_secs(60), "transform job completes once its model exists", || {
         let api = api.clone();
+        let sagemaker_name = sagemaker_name.clone();
         async move {
             let job = api.get("xgboost-batch").await.ok()?;
             let status = job.status.as_ref()?;
             let ready = status.conditions.as_ref()?.iter().any(|c| c.type_ == "Ready" && c.status == "True");
-            (status.transform_job_status.as_deref() == Some("Completed") && ready && status.additional.is_none()).then_some(())
+            let named = status.sage_maker_transform_job_name.as_deref() == Some(sagemaker_name.as_str());
+            (status.transform_job_status.as_deref() == Some("Completed") && ready && named && status.additional.is_none()).then_some(())
         }
     })
     .await;

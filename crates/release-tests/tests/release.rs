@@ -383,7 +383,7 @@ async fn generated_installers_apply_and_grant_least_privilege() {
     assert!(
         can_i(
             OPERATOR_SA,
-            "update",
+            "patch",
             "trainingjobs.sagemaker.aws.amazon.com",
             Some("default")
         )
@@ -392,7 +392,7 @@ async fn generated_installers_apply_and_grant_least_privilege() {
     assert!(
         !can_i(
             OPERATOR_SA,
-            "update",
+            "patch",
             "trainingjobs.sagemaker.aws.amazon.com",
             Some("kube-public")
         )
@@ -504,8 +504,8 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         ("patch", sagemaker("hostingdeployments")),
         ("create", sagemaker("trainingjobs")),
         ("delete", sagemaker("trainingjobs")),
-        ("update", sagemaker("models/status")),
-        ("update", sagemaker("batchtransformjobs/finalizers")),
+        ("patch", sagemaker("models/status")),
+        ("update", sagemaker("hyperparametertuningjobs/finalizers")),
         ("create", "events".to_owned()),
     ] {
         assert!(
@@ -531,13 +531,13 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         )
         .await
     );
-    // Leader election reads, creates and server-side-applies its Lease.
+    // Leader election reads, creates and server-side-applies its Lease, and only its Lease.
     for verb in ["get", "create", "patch"] {
         assert!(
             can_i(
                 OPERATOR_SA,
                 verb,
-                "leases.coordination.k8s.io",
+                "leases.coordination.k8s.io/sagemaker-k8s-operator-leader",
                 Some(OPERATOR_NAMESPACE)
             )
             .await,
@@ -587,6 +587,20 @@ async fn generated_installers_apply_and_grant_least_privilege() {
             "delete",
             "leases.coordination.k8s.io".to_owned(),
             Some(OPERATOR_NAMESPACE),
+        ),
+        (
+            "patch",
+            "leases.coordination.k8s.io/someone-elses-lease".to_owned(),
+            Some(OPERATOR_NAMESPACE),
+        ),
+        // Only patches are sent: no verb beyond what is used.
+        ("update", sagemaker("trainingjobs"), Some("kube-public")),
+        ("update", sagemaker("models/status"), Some("kube-public")),
+        ("get", sagemaker("trainingjobs/status"), Some("kube-public")),
+        (
+            "update",
+            sagemaker("batchtransformjobs/finalizers"),
+            Some("kube-public"),
         ),
         (
             "delete",

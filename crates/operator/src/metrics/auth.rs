@@ -2,6 +2,11 @@
 //! a SubjectAccessReview (`get` on the non-resource URL `/metrics`), both answered by the
 //! apiserver, like kube-rbac-proxy does but without the sidecar. Answers are cached briefly (by
 //! a hash of the token, never the token itself) so a scrape every few seconds costs no reviews.
+//!
+//! An unauthenticated client cannot turn scrapes into a flood of reviews: tokens not in the cache
+//! are reviewed at most [`REVIEWS_PER_SECOND`] per second (bursts of [`REVIEW_BURST`]), beyond that
+//! the scrape gets 429 without a review, and the cache never holds more than [`MAX_CACHED`]
+//! answers, so neither the apiserver nor the operator's memory pays for made-up tokens.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,8 +21,11 @@ use sha2::Digest;
 /// The non-resource URL and verb a scraper must be allowed.
 pub const METRICS_PATH: &str = "/metrics";
 const METRICS_VERB: &str = "get";
-/// Beyond this many cached answers, expired ones are dropped.
-const CACHE_PRUNE_THRESHOLD: usize = 1024;
+/// The most answers the cache holds; past it expired ones go first, then the oldest.
+pub const MAX_CACHED: usize = 1024;
+/// Reviews of tokens not in the cache, per second, and the burst allowed above that rate.
+pub const REVIEWS_PER_SECOND: f64 = 5.0;
+pub const REVIEW_BURST: f64 = 20.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -26,17 +34,45 @@ pub enum Decision {
     Unauthenticated,
     /// A known user without `get` on `/metrics`: 403.
     Forbidden,
+    /// Too many unknown tokens to review right now: 429, nothing asked of the apiserver.
+    TooManyReviews,
+}
+
+/// A token bucket that never waits: a review either fits the budget now or is refused.
+struct ReviewBudget {
+    tokens: f64,
+    refilled: Instant,
+}
+
+impl ReviewBudget {
+    fn try_take(&mut self, per_second: f64, burst: f64) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.refilled).as_secs_f64() * per_second).min(burst);
+        self.refilled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 pub struct ScrapeAuthorizer {
     client: kube::Client,
     ttl: Duration,
     cache: Mutex<HashMap<[u8; 32], (Decision, Instant)>>,
+    budget: Mutex<ReviewBudget>,
 }
 
 impl ScrapeAuthorizer {
     pub fn new(client: kube::Client, ttl: Duration) -> Self {
-        Self { client, ttl, cache: Mutex::new(HashMap::new()) }
+        Self {
+            client,
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+            budget: Mutex::new(ReviewBudget { tokens: REVIEW_BURST, refilled: Instant::now() }),
+        }
     }
 
     /// Decides on one bearer token. Apiserver failures are errors and are not cached.
@@ -47,14 +83,19 @@ impl ScrapeAuthorizer {
         {
             return Ok(*decision);
         }
+        if !self.budget.lock().expect("review budget lock poisoned").try_take(REVIEWS_PER_SECOND, REVIEW_BURST) {
+            tracing::debug!("metrics scrape refused: too many tokens to review");
+            return Ok(Decision::TooManyReviews);
+        }
         let decision = self.review(token).await?;
         let mut cache = self.cache.lock().expect("auth cache lock poisoned");
-        if cache.len() >= CACHE_PRUNE_THRESHOLD {
-            let ttl = self.ttl;
-            cache.retain(|_, (_, at)| at.elapsed() < ttl);
-        }
-        cache.insert(key, (decision, Instant::now()));
+        insert_bounded(&mut cache, key, decision, self.ttl, MAX_CACHED);
         Ok(decision)
+    }
+
+    #[cfg(test)]
+    fn cached(&self) -> usize {
+        self.cache.lock().unwrap().len()
     }
 
     async fn review(&self, token: &str) -> Result<Decision, kube::Error> {
@@ -92,5 +133,68 @@ impl ScrapeAuthorizer {
             tracing::info!(user = %username, "metrics scrape forbidden: the user may not get /metrics");
             Ok(Decision::Forbidden)
         }
+    }
+}
+
+/// Inserts an answer, keeping at most `max` entries: expired ones go first, then the oldest.
+fn insert_bounded(cache: &mut HashMap<[u8; 32], (Decision, Instant)>, key: [u8; 32], decision: Decision, ttl: Duration, max: usize) {
+    if cache.len() >= max && !cache.contains_key(&key) {
+        cache.retain(|_, (_, at)| at.elapsed() < ttl);
+        while cache.len() >= max {
+            let oldest = cache.iter().min_by_key(|(_, (_, at))| *at).map(|(key, _)| *key).expect("a full cache has entries");
+            cache.remove(&oldest);
+        }
+    }
+    cache.insert(key, (decision, Instant::now()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_never_grows_past_its_bound() {
+        let mut cache = HashMap::new();
+        for i in 0..(MAX_CACHED as u32 * 3) {
+            let mut key = [0u8; 32];
+            key[..4].copy_from_slice(&i.to_be_bytes());
+            insert_bounded(&mut cache, key, Decision::Unauthenticated, Duration::from_secs(60), MAX_CACHED);
+            assert!(cache.len() <= MAX_CACHED);
+        }
+        assert_eq!(cache.len(), MAX_CACHED);
+        // The newest answer is kept.
+        let mut newest = [0u8; 32];
+        newest[..4].copy_from_slice(&(MAX_CACHED as u32 * 3 - 1).to_be_bytes());
+        assert!(cache.contains_key(&newest));
+    }
+
+    #[test]
+    fn the_review_budget_allows_a_burst_then_the_rate() {
+        let mut budget = ReviewBudget { tokens: REVIEW_BURST, refilled: Instant::now() };
+        let allowed = (0..100).filter(|_| budget.try_take(REVIEWS_PER_SECOND, REVIEW_BURST)).count();
+        assert_eq!(allowed, REVIEW_BURST as usize, "a burst, then nothing until the bucket refills");
+        budget.refilled -= Duration::from_secs(1);
+        let allowed = (0..100).filter(|_| budget.try_take(REVIEWS_PER_SECOND, REVIEW_BURST)).count();
+        assert_eq!(allowed, REVIEWS_PER_SECOND as usize, "one second refills the rate");
+    }
+
+    #[tokio::test]
+    async fn made_up_tokens_get_429_without_reaching_the_apiserver_once_the_budget_is_spent() {
+        // A client whose every request fails: a review that was attempted shows up as an error.
+        let config = kube::Config::new("http://127.0.0.1:9".parse().unwrap());
+        let client = kube::Client::try_from(config).unwrap();
+        let authorizer = ScrapeAuthorizer::new(client, Duration::from_secs(60));
+        let mut attempted = 0;
+        let mut refused = 0;
+        for i in 0..200 {
+            match authorizer.decide(&format!("made-up-{i}")).await {
+                Err(_) => attempted += 1,
+                Ok(Decision::TooManyReviews) => refused += 1,
+                Ok(other) => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(attempted <= REVIEW_BURST as usize + 2, "reviews attempted: {attempted}");
+        assert!(refused >= 200 - REVIEW_BURST as usize - 2, "refused: {refused}");
+        assert_eq!(authorizer.cached(), 0, "failed reviews are not cached");
     }
 }

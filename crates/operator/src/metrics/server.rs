@@ -69,6 +69,11 @@ async fn respond(request: Request<Incoming>, authorizer: Arc<ScrapeAuthorizer>) 
             .expect("a valid response"),
         Ok(Decision::Unauthenticated) => unauthorized("the token was not accepted"),
         Ok(Decision::Forbidden) => plain(StatusCode::FORBIDDEN, "forbidden: get on /metrics is not allowed for this user"),
+        Ok(Decision::TooManyReviews) => {
+            let mut response = plain(StatusCode::TOO_MANY_REQUESTS, "too many unknown tokens to review; retry later");
+            response.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from_static("1"));
+            response
+        }
         Err(error) => {
             tracing::warn!(%error, "could not review a metrics scrape with the apiserver");
             plain(StatusCode::SERVICE_UNAVAILABLE, "the apiserver could not review the token")

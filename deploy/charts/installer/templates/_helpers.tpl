@@ -45,7 +45,9 @@ control-plane: controller-manager
 - apiGroups: ["sagemaker.aws.amazon.com"]
   resources:
     {{- include "sagemaker.kinds" . | nindent 4 }}
-  verbs: ["get", "list", "watch", "update", "patch"]
+  # Only merge patches are sent (finalizers, annotations, the derived name): no update.
+  verbs: ["get", "list", "watch", "patch"]
+# A tuning job's training jobs are mirrored as TrainingJob objects, and deleted with it.
 - apiGroups: ["sagemaker.aws.amazon.com"]
   resources: ["trainingjobs"]
   verbs: ["create", "delete"]
@@ -57,15 +59,11 @@ control-plane: controller-manager
     - hyperparametertuningjobs/status
     - models/status
     - trainingjobs/status
-  verbs: ["get", "update", "patch"]
+  verbs: ["patch"]
+# Those mirrored TrainingJobs block their owner's deletion (blockOwnerDeletion), which the
+# apiserver allows only to whoever may update the owner's finalizers.
 - apiGroups: ["sagemaker.aws.amazon.com"]
-  resources:
-    - batchtransformjobs/finalizers
-    - endpointconfigs/finalizers
-    - hostingdeployments/finalizers
-    - hyperparametertuningjobs/finalizers
-    - models/finalizers
-    - trainingjobs/finalizers
+  resources: ["hyperparametertuningjobs/finalizers"]
   verbs: ["update"]
 - apiGroups: ["", "events.k8s.io"]
   resources: ["events"]

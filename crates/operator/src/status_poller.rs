@@ -87,21 +87,30 @@ where
     // SageMaker's own timestamps are the watermark, so the operator's clock does not matter.
     let started = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(60);
     let state = Arc::new(Mutex::new(PollerState::default()));
+    supervise(kind, POLLER_RESTART_DELAY, move || poll_forever::<K, L>(registry.clone(), clients.clone(), interval, kind, started, state.clone(), sender.clone()));
+    receiver
+}
+
+/// Runs `start()`'s task until it returns; a task that dies (panics) is logged, counted and
+/// started again after `delay`.
+fn supervise<F, Fut>(kind: &'static str, delay: Duration, mut start: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     tokio::spawn(async move {
         loop {
-            let round = tokio::spawn(poll_forever::<K, L>(registry.clone(), clients.clone(), interval, kind, started, state.clone(), sender.clone()));
-            match round.await {
+            match tokio::spawn(start()).await {
                 // The controller is gone (its receiver dropped): so is the need to poll.
                 Ok(()) => return,
                 Err(error) => {
                     crate::metrics::global().poller_restarted(kind);
                     tracing::error!(kind, %error, "status poller died; restarting it");
-                    tokio::time::sleep(POLLER_RESTART_DELAY).await;
+                    tokio::time::sleep(delay).await;
                 }
             }
         }
     });
-    receiver
 }
 
 /// The polling loop; returns only when nobody listens any more.
@@ -155,5 +164,33 @@ async fn poll_forever<K, L>(
                 Err(error) => tracing::warn!(kind, region = %location.region, endpoint = ?location.endpoint, %error, "listing changed resources failed; the next round retries"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn a_poller_that_dies_is_restarted_and_counted() {
+        let starts = Arc::new(AtomicUsize::new(0));
+        let (done, mut finished) = mpsc::unbounded_channel();
+        let counted = starts.clone();
+        supervise("PollerRestartTestKind", Duration::from_millis(10), move || {
+            let attempt = counted.fetch_add(1, Ordering::SeqCst);
+            let done = done.clone();
+            async move {
+                if attempt < 2 {
+                    panic!("poller bug number {attempt}");
+                }
+                done.send(attempt).unwrap();
+            }
+        });
+        let attempt = tokio::time::timeout(Duration::from_secs(10), finished.recv()).await.expect("the poller came back").unwrap();
+        assert_eq!(attempt, 2, "two deaths, then a third start that runs");
+        assert_eq!(starts.load(Ordering::SeqCst), 3, "a task that returns is not restarted");
+        let text = crate::metrics::global().render();
+        assert!(text.contains("sagemaker_operator_status_poller_restarts_total{kind=\"PollerRestartTestKind\"} 2"), "{text}");
     }
 }

@@ -11,7 +11,7 @@ use crate::wire::{ApiError, ErrorCode};
 
 const MAX_COUNTED_OPERATIONS: usize = 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FaultKind {
     /// ThrottlingException, HTTP 400, "Rate exceeded".
@@ -72,6 +72,8 @@ pub struct Control {
     faults: Mutex<Vec<FaultRule>>,
     limits: Mutex<Vec<TokenBucket>>,
     calls: Mutex<HashMap<String, u64>>,
+    /// Faults injected so far, per kind (what a soak test reports it survived).
+    injected: Mutex<BTreeMap<FaultKind, u64>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +109,11 @@ impl Control {
             .iter()
             .map(|(k, v)| (k.clone(), *v))
             .collect()
+    }
+
+    /// Faults injected since the last reset, per kind.
+    pub fn injected(&self) -> BTreeMap<FaultKind, u64> {
+        self.injected.lock().expect("injected lock").clone()
     }
 
     pub fn clear_calls(&self) {
@@ -171,6 +178,7 @@ impl Control {
     }
 
     pub fn reset(&self) {
+        self.injected.lock().expect("injected lock").clear();
         self.clear_faults();
         self.clear_rate_limits();
         self.clear_calls();
@@ -227,6 +235,7 @@ impl Control {
                     }
                 }
                 tracing::debug!(operation = full_operation, kind = ?rule.kind, "fault injected");
+                *self.injected.lock().expect("injected lock").entry(rule.kind).or_insert(0) += 1;
             }
             faults.retain(|rule| rule.count != Some(0));
         }

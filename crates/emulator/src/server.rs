@@ -336,6 +336,9 @@ fn control_api(app: &App, method: &Method, path: &str, body: &Bytes) -> HttpResp
         (&Method::GET, "faults") => {
             control_json(StatusCode::OK, json!({ "faults": app.control.faults() }))
         }
+        (&Method::GET, "faults/injected") => {
+            control_json(StatusCode::OK, json!(app.control.injected()))
+        }
         (&Method::DELETE, "faults") => {
             app.control.clear_faults();
             control_json(StatusCode::OK, json!({ "faults": [] }))

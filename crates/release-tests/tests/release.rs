@@ -109,9 +109,24 @@ async fn helm_template(args: &[&str]) -> String {
     cp.helm(&all).await.expect_success().stdout
 }
 
+/// `kubectl auth can-i VERB RESOURCE`. A subresource is written `plural/sub.group` (for example
+/// `models/status.sagemaker.aws.amazon.com`) and passed as `--subresource`: kubectl itself would
+/// read `plural/sub.group` as an object named `sub.group`, and the check would ask the wrong
+/// question.
 async fn can_i(user: &str, verb: &str, resource: &str, namespace: Option<&str>) -> bool {
     let cp = control_plane().await;
-    let mut args = vec!["auth", "can-i", verb, resource, "--as", user];
+    let (resource, subresource) = match resource.split_once('/') {
+        Some((plural, rest)) if ["status", "finalizers"].iter().any(|sub| rest.split('.').next() == Some(sub)) => {
+            let (sub, group) = rest.split_once('.').unwrap_or((rest, ""));
+            let resource = if group.is_empty() { plural.to_owned() } else { format!("{plural}.{group}") };
+            (resource, Some(format!("--subresource={sub}")))
+        }
+        _ => (resource.to_owned(), None),
+    };
+    let mut args = vec!["auth", "can-i", verb, resource.as_str(), "--as", user];
+    if let Some(subresource) = &subresource {
+        args.push(subresource);
+    }
     match namespace {
         Some(namespace) => args.extend_from_slice(&["-n", namespace]),
         None => args.push("--all-namespaces"),

@@ -80,6 +80,10 @@ pub struct ControlPlane {
     config: kube::Config,
     etcd: Mutex<ChildProcess>,
     apiserver: Mutex<ChildProcess>,
+    /// kube-apiserver's command line, to start it again the same way ([`ControlPlane::restart_apiserver`]).
+    apiserver_args: Vec<String>,
+    /// How many times the apiserver was restarted (names its log files apart).
+    restarts: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for ControlPlane {
@@ -311,6 +315,38 @@ impl ControlPlane {
     /// `KUBECONFIG` (not `--kubeconfig`) so kubectl plugins work: kubectl only looks for a plugin
     /// when no flag precedes its name, and plugins read `KUBECONFIG` too. `PATH` starts with the
     /// workspace's `target/debug`, so `kubectl smlogs …` runs the freshly built plugin.
+    /// Kills kube-apiserver (SIGKILL, as a crash would) and starts it again with the same flags,
+    /// port and certificates on the same etcd (which keeps running, so every object survives),
+    /// then waits until it serves `/readyz` again. Clients reconnect by themselves; watches see
+    /// the interruption. Tests that use this should run in a test binary of their own, since
+    /// every other test of the binary shares the apiserver.
+    pub async fn restart_apiserver(&self) -> Result<Duration, TestEnvError> {
+        let started = Instant::now();
+        let restart = self.restarts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        lock(&self.apiserver).kill_hard();
+        let fresh = ChildProcess::builder(tool("kube-apiserver"))
+            .name(format!("kube-apiserver-restart-{restart}"))
+            .args(self.apiserver_args.clone())
+            .try_spawn()?;
+        *lock(&self.apiserver) = fresh;
+        let client = kube::Client::try_from(self.config.clone())
+            .map_err(|source| TestEnvError::kube("building the restart client", source))?;
+        let deadline = started + startup_timeout();
+        loop {
+            let request = http::Request::get("/readyz").body(Vec::new()).expect("a valid request");
+            match client.request_text(request).await {
+                Ok(body) if body.trim() == "ok" => return Ok(started.elapsed()),
+                _ if Instant::now() >= deadline => {
+                    return Err(TestEnvError::io(
+                        format!("kube-apiserver did not become ready within {:?} of its restart", startup_timeout()),
+                        std::io::Error::other(self.log_tails(20)),
+                    ));
+                }
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
     pub async fn kubectl(&self, args: &[&str]) -> CommandOutput {
         self.kubectl_with_env(args, &[]).await
     }
@@ -488,9 +524,7 @@ async fn start(attempt: u32) -> Result<ControlPlane, TestEnvError> {
         .try_spawn()?;
 
     let server_url = format!("https://127.0.0.1:{apiserver_port}");
-    let mut apiserver = ChildProcess::builder(tool("kube-apiserver"))
-        .name("kube-apiserver")
-        .args([
+    let apiserver_args: Vec<String> = vec![
             format!("--etcd-servers={etcd_client_url}"),
             "--bind-address=127.0.0.1".to_owned(),
             "--advertise-address=127.0.0.1".to_owned(),
@@ -511,7 +545,10 @@ async fn start(attempt: u32) -> Result<ControlPlane, TestEnvError> {
             // Nothing else runs that would need these, and each costs start-up time.
             "--profiling=false".to_owned(),
             "--endpoint-reconciler-type=none".to_owned(),
-        ])
+    ];
+    let mut apiserver = ChildProcess::builder(tool("kube-apiserver"))
+        .name("kube-apiserver")
+        .args(apiserver_args.clone())
         .try_spawn()?;
 
     let deadline = started_at + startup_timeout();
@@ -575,6 +612,8 @@ async fn start(attempt: u32) -> Result<ControlPlane, TestEnvError> {
         config,
         etcd: Mutex::new(etcd),
         apiserver: Mutex::new(apiserver),
+        apiserver_args,
+        restarts: std::sync::atomic::AtomicU32::new(0),
     })
 }
 

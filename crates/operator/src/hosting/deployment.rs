@@ -327,6 +327,14 @@ async fn reconcile(object: Arc<HostingDeployment>, ctx: Arc<DeploymentContext>) 
     }
 }
 
+/// Whether SageMaker takes a DeleteEndpoint in this status; in the others (Creating, Updating,
+/// SystemUpdating, RollingBack, Deleting) it lets the transition finish first.
+/// `UpdateRollbackFailed` (an update and its rollback both failed: the endpoint serves a mix of
+/// configurations) accepts only a delete, so it must be here or the object would never go.
+fn accepts_delete(status: &str) -> bool {
+    matches!(status, "InService" | "Failed" | "OutOfService" | "UpdateRollbackFailed")
+}
+
 /// `spec.sageMakerEndpoint` is refused by the operator's endpoint policy: nothing is sent there.
 /// A deleted object that never had an endpoint there is let go; one that had (the policy changed
 /// since) keeps its finalizer, so the endpoint is not orphaned, and the status says why.
@@ -683,8 +691,7 @@ impl Reconciliation<'_> {
         match self.sagemaker.describe_endpoint(&self.endpoint_name).await {
             Ok(remote) => {
                 self.ctx.registry.register(&location, &self.endpoint_name, ObjectRef::from_obj(self.object));
-                // UpdateRollbackFailed: the endpoint serves a mix of configs and accepts only a delete.
-                let settled = matches!(remote.status.as_str(), "InService" | "Failed" | "OutOfService" | "UpdateRollbackFailed");
+                let settled = accepts_delete(&remote.status);
                 if settled && !self.owns(&remote.arn).await? {
                     // Someone else's endpoint (a name clash reported earlier): never delete it.
                     return self.finish_deletion().await;
@@ -873,6 +880,24 @@ impl Reconciliation<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn which_endpoint_statuses_take_a_delete() {
+        let table = [
+            ("InService", true),
+            ("Failed", true),
+            ("OutOfService", true),
+            ("UpdateRollbackFailed", true),
+            ("Creating", false),
+            ("Updating", false),
+            ("SystemUpdating", false),
+            ("RollingBack", false),
+            ("Deleting", false),
+        ];
+        for (status, deletable) in table {
+            assert_eq!(accepts_delete(status), deletable, "{status}");
+        }
+    }
 
     fn object(spec: Value) -> HostingDeployment {
         let mut object = HostingDeployment::new("host-xgboost", serde_json::from_value(spec).unwrap());

@@ -319,13 +319,17 @@ impl<A: Adapter> Context<A> {
     }
 }
 
+/// One reconcile, inside a span naming the object, so every log line of it (the SDK's and
+/// kube's included) says which object it is about.
 async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> Result<Action, EngineError> {
-    let object = object.as_ref();
-    let uid = object.meta().uid.clone().ok_or(EngineError::MissingMetadata("uid"))?;
-    let remote_name = remote_name_of::<A>(object);
+    use tracing::Instrument as _;
+    let remote_name = remote_name_of::<A>(&object);
     let span = tracing::info_span!("reconcile", kind = A::KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), sagemaker_name = %remote_name);
-    let _entered = span.enter();
-    drop(_entered);
+    reconcile_object::<A>(&object, &ctx, remote_name).instrument(span).await
+}
+
+async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name: String) -> Result<Action, EngineError> {
+    let uid = object.meta().uid.clone().ok_or(EngineError::MissingMetadata("uid"))?;
 
     if object.meta().deletion_timestamp.is_some() {
         return finalize(object, &ctx, &remote_name, &uid).await;

@@ -157,3 +157,36 @@ async fn a_used_up_quota_is_retried_with_backoff_and_reported() {
     assert!(condition_reason(&job, "Retrying").is_none(), "{:?}", job.status);
     assert_eq!(harness.sagemaker_training_jobs("needs-quota").await.len(), 1);
 }
+
+#[tokio::test]
+async fn last_check_time_stays_fresh_while_a_job_runs_and_nothing_changes() {
+    let harness = Harness::start("guard-lastcheck").await;
+    // An operator whose safety re-look comes every 3 s, so the bound is quick to see.
+    drop(harness.operator);
+    let operator = spawn_operator_with(
+        harness.cluster,
+        &harness.emulator,
+        &harness.namespace,
+        &["--in-progress-requeue-seconds", "3"],
+        &format!("operator-lastcheck-{}", harness.namespace),
+    );
+    let harness = Harness { operator, ..harness };
+    harness.apply(&training_job_manifest("steady", &[("emulator:duration-seconds", "100000")], "")).await;
+    // The emulator keeps a job of 100,000 emulated seconds in Starting for 200 real seconds: a
+    // window in which nothing changes in SageMaker.
+    let starting = |job: &sagemaker_k8s_api::TrainingJob| job.status.as_ref().and_then(|status| status.secondary_status.as_deref()) == Some("Starting");
+    let job = harness.wait_for_training_job("steady", "InProgress, Starting", |job| status_of(job) == Some("InProgress") && starting(job)).await;
+    let first = job.status.unwrap().last_check_time.expect("lastCheckTime written with the first status").0;
+    // Nothing changes in SageMaker, yet lastCheckTime moves on within the re-look interval.
+    let later = harness
+        .wait_for_training_job("steady", "lastCheckTime refreshed", |job| {
+            job.status.as_ref().and_then(|status| status.last_check_time.as_ref()).is_some_and(|time| time.0 > first)
+        })
+        .await;
+    let refreshed = later.status.clone().unwrap().last_check_time.unwrap().0;
+    let gap = refreshed.duration_since(first);
+    assert!(gap >= k8s_openapi::jiff::SignedDuration::from_secs(1), "not rewritten by every reconcile: {gap:?}");
+    assert!(gap <= k8s_openapi::jiff::SignedDuration::from_secs(20), "within the re-look interval plus slack: {gap:?}");
+    assert_eq!(status_of(&later), Some("InProgress"));
+    assert!(starting(&later), "nothing else changed, so only the staleness bound moved lastCheckTime");
+}

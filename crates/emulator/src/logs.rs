@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use crate::processing::processing_log_lines;
 use crate::training::{stream_start, training_log_lines};
 use crate::transform::transform_log_lines;
 use crate::wire::{ApiError, ErrorCode};
@@ -12,6 +13,7 @@ use crate::world::{ACCOUNT_ID, LogProducer, LogSource, World, str_member, termin
 
 pub const TRAINING_LOG_GROUP: &str = "/aws/sagemaker/TrainingJobs";
 pub const TRANSFORM_LOG_GROUP: &str = "/aws/sagemaker/TransformJobs";
+pub const PROCESSING_LOG_GROUP: &str = "/aws/sagemaker/ProcessingJobs";
 
 #[derive(Debug, Clone)]
 pub struct LogEvent {
@@ -182,6 +184,26 @@ impl World {
                         lines,
                         terminal_at(&job.plan).is_some_and(|end| end <= now),
                     )
+                }
+                LogSource::Processing => {
+                    let Some(job) = self.processing_jobs.get(&producer.job) else {
+                        return false;
+                    };
+                    let ended = terminal_at(&job.plan).is_some_and(|end| end <= now);
+                    let Some((start, lines)) = processing_log_lines(job) else {
+                        // Stopped before its instances came up: it never writes a line.
+                        return !ended;
+                    };
+                    if start > now {
+                        return true;
+                    }
+                    let lines = lines
+                        .into_iter()
+                        .map(|(stream, timestamp, message)| {
+                            (stream, (start * 1000.0) as i64, timestamp, message)
+                        })
+                        .collect();
+                    (PROCESSING_LOG_GROUP, lines, ended)
                 }
             };
             let from = now_ms(producer.written_until);
@@ -642,6 +664,7 @@ impl LogScope {
         let group = match producer.source {
             LogSource::Training => TRAINING_LOG_GROUP,
             LogSource::Transform => TRANSFORM_LOG_GROUP,
+            LogSource::Processing => PROCESSING_LOG_GROUP,
         };
         if self.group.as_deref().is_some_and(|wanted| wanted != group) {
             return false;

@@ -4,6 +4,7 @@
 mod control;
 mod hosting;
 mod logs;
+mod processing;
 mod sagemaker;
 mod server;
 mod sigv4;
@@ -37,7 +38,7 @@ Protocols on the one port:
   CloudWatch Logs     JSON 1.1, X-Amz-Target: Logs_20140328.<Operation>
   sagemaker-runtime   POST /endpoints/<name>/invocations
   STS                 query protocol (Action=AssumeRoleWithWebIdentity | GetCallerIdentity)
-  control API         /_emulator/... (faults, rate-limits, calls, reset, health)
+  control API         /_emulator/... (faults, rate-limits, calls, resources, reset, health)
 
 Timing: every lifecycle is written in emulated seconds (a training job takes
 --default-duration-seconds, 60 by default). --time-scale converts them to real seconds:
@@ -47,9 +48,13 @@ are emulated seconds.
 
 Per-resource control by reserved tags on the Create request:
   emulator:outcome           Completed | Failed | MaxRuntimeExceeded (training),
-                             Completed | Failed (transform, tuning), InService | Failed (endpoint, endpoint config)
+                             Completed | Failed (transform, tuning, processing), InService | Failed (endpoint, endpoint config)
   emulator:duration-seconds  emulated seconds before the terminal state
   emulator:failure-reason    the FailureReason reported when the outcome is Failed
+  emulator:exit-message      the ExitMessage of a processing job
+
+Regions are separate: the region of the request's SigV4 credential scope picks the emulated
+region (names repeat across regions; nothing is visible from another region).
 
 ARNs are issued in the fixed fake account 123456789012. See crates/emulator/README.md.";
 
@@ -87,7 +92,8 @@ struct Cli {
     #[arg(long, env = "SAGEMAKER_EMULATOR_CREDENTIALS", value_parser = credentials, hide_env_values = true)]
     credentials: Option<(String, String)>,
 
-    /// Region used in ARNs.
+    /// Region of requests whose SigV4 credential scope names none. Every region is a separate
+    /// emulated SageMaker: the signed region picks which one a request reaches.
     #[arg(long, default_value = "us-east-1", env = "AWS_REGION")]
     region: String,
 

@@ -33,6 +33,10 @@ impl World {
             "DescribeTransformJob" => self.describe_transform_job(&input, now),
             "StopTransformJob" => self.stop_transform_job(&input, now),
             "ListTransformJobs" => self.list_transform_jobs(&input, now),
+            "CreateProcessingJob" => self.create_processing_job(input, now),
+            "DescribeProcessingJob" => self.describe_processing_job(&input, now),
+            "StopProcessingJob" => self.stop_processing_job(&input, now),
+            "ListProcessingJobs" => self.list_processing_jobs(&input, now),
             "CreateModel" => self.create_model(input, now),
             "DescribeModel" => self.describe_model(&input),
             "DeleteModel" => self.delete_model(&input),
@@ -63,6 +67,7 @@ impl World {
         self.training_jobs.values().any(|r| r.arn == arn)
             || self.tuning_jobs.values().any(|r| r.arn == arn)
             || self.transform_jobs.values().any(|r| r.arn == arn)
+            || self.processing_jobs.values().any(|r| r.arn == arn)
             || self.models.values().any(|r| r.arn == arn)
             || self.endpoint_configs.values().any(|r| r.arn == arn)
             || self.endpoints.values().any(|r| r.arn == arn)

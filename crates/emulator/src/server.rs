@@ -18,12 +18,14 @@ use crate::control::{Control, FaultRule, RateLimitRule, Verdict};
 use crate::sigv4::{self, SignedRequest};
 use crate::sts::IssuedCredentials;
 use crate::wire::{self, ApiError, ErrorCode, HttpResponse};
-use crate::world::{Settings, World, now, parse_object};
+use crate::world::{Regions, Settings, now, parse_object};
 
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
 pub struct App {
-    pub world: Mutex<World>,
+    /// Every region's resources. One lock for all of them: an operation touches one region and
+    /// holds the lock for microseconds, so finer locking would buy nothing measurable.
+    pub regions: Mutex<Regions>,
     pub control: Control,
     pub settings: Settings,
     /// `--credentials`: when set, signatures are verified against it (and STS-issued keys).
@@ -34,7 +36,7 @@ pub struct App {
 impl App {
     pub fn new(settings: Settings, credentials: Option<(String, String)>) -> Self {
         App {
-            world: Mutex::new(World::new(settings.clone())),
+            regions: Mutex::new(Regions::new(settings.clone())),
             control: Control::default(),
             settings,
             credentials,
@@ -42,9 +44,9 @@ impl App {
         }
     }
 
-    fn lock_world(&self) -> std::sync::MutexGuard<'_, World> {
+    fn lock_regions(&self) -> std::sync::MutexGuard<'_, Regions> {
         // A panic inside one operation must not take the whole emulator down with a poisoned lock.
-        self.world
+        self.regions
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -186,7 +188,8 @@ async fn handle(
     };
     let path = parts.uri.path();
     if let Some(control_path) = path.strip_prefix("/_emulator/") {
-        return Ok(control_api(&app, &parts.method, control_path, &body));
+        let query = parts.uri.query().unwrap_or("");
+        return Ok(control_api(&app, &parts.method, control_path, query, &body));
     }
     let query = parts.uri.query().unwrap_or("");
     let Some((call, params)) = classify(&parts.method, path, &parts.headers, query, &body) else {
@@ -202,7 +205,8 @@ async fn handle(
     // AssumeRoleWithWebIdentity is the one call AWS serves unsigned: the web identity token is
     // the credential.
     let unsigned_allowed = call == Call::Sts("AssumeRoleWithWebIdentity".to_string());
-    // ARNs name the region the client signed for, as each AWS region would.
+    // The region the client signed for picks the world (and so the ARNs), as each AWS region is
+    // its own service; `--region` serves requests whose scope names none.
     let mut region = app.settings.region.clone();
     if !unsigned_allowed {
         let signed = SignedRequest {
@@ -245,10 +249,9 @@ async fn handle(
         Call::SageMaker(operation) => match parse_object(&body) {
             Ok(input) => {
                 let result = {
-                    let mut world = app.lock_world();
+                    let mut regions = app.lock_regions();
                     let now = now();
-                    world.settings.region.clone_from(&region);
-                    world.advance(now);
+                    let world = regions.world(&region, now);
                     world.sagemaker_operation(operation, input, now)
                 };
                 match result {
@@ -264,10 +267,9 @@ async fn handle(
         Call::Logs(operation) => match parse_object(&body) {
             Ok(input) => {
                 let result = {
-                    let mut world = app.lock_world();
+                    let mut regions = app.lock_regions();
                     let now = now();
-                    world.settings.region.clone_from(&region);
-                    world.advance(now);
+                    let world = regions.world(&region, now);
                     world.logs_operation(operation, &input, now)
                 };
                 match result {
@@ -284,10 +286,9 @@ async fn handle(
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("application/octet-stream");
             let result = {
-                let mut world = app.lock_world();
+                let mut regions = app.lock_regions();
                 let now = now();
-                world.settings.region.clone_from(&region);
-                world.advance(now);
+                let world = regions.world(&region, now);
                 world.invoke_endpoint(endpoint, content_type, &body)
             };
             match result {
@@ -322,9 +323,32 @@ fn control_error(message: impl std::fmt::Display) -> HttpResponse {
     )
 }
 
-fn control_api(app: &App, method: &Method, path: &str, body: &Bytes) -> HttpResponse {
+fn control_api(app: &App, method: &Method, path: &str, query: &str, body: &Bytes) -> HttpResponse {
     let path = path.trim_end_matches('/');
     match (method, path) {
+        (&Method::GET, "resources") => {
+            let wanted = form_params(query)
+                .into_iter()
+                .find(|(key, _)| key == "region")
+                .map(|(_, value)| value);
+            let mut regions = app.lock_regions();
+            let now = now();
+            match wanted {
+                Some(region) => {
+                    let mut resources = regions.resources(&region, now);
+                    resources["region"] = json!(region);
+                    control_json(StatusCode::OK, resources)
+                }
+                None => {
+                    let mut all = serde_json::Map::new();
+                    for region in regions.names() {
+                        let resources = regions.resources(&region, now);
+                        all.insert(region, resources);
+                    }
+                    control_json(StatusCode::OK, json!({ "regions": all }))
+                }
+            }
+        }
         (&Method::GET, "health") => control_json(StatusCode::OK, json!({ "status": "ok" })),
         (&Method::POST, "faults") => match serde_json::from_slice::<FaultRule>(body) {
             Ok(rule) => match app.control.add_fault(rule) {
@@ -369,7 +393,7 @@ fn control_api(app: &App, method: &Method, path: &str, body: &Bytes) -> HttpResp
             control_json(StatusCode::OK, json!({}))
         }
         (&Method::POST, "reset") => {
-            *app.lock_world() = World::new(app.settings.clone());
+            *app.lock_regions() = Regions::new(app.settings.clone());
             app.control.reset();
             app.issued.lock().unwrap_or_else(|p| p.into_inner()).clear();
             tracing::info!("emulator reset");

@@ -259,11 +259,8 @@ impl World {
                 }
                 let spec = child_spec(tuning);
                 let child_name = spec.name.clone();
-                // Children live in their tuning job's region, whichever request launches them.
-                let tuning_region = tuning.arn.split(':').nth(3).unwrap_or_default().to_string();
-                let request_region = std::mem::replace(&mut self.settings.region, tuning_region);
+                // Children live in their tuning job's world, hence in its region.
                 self.insert_training_job(spec, free_at);
-                self.settings.region = request_region;
                 let ends = self
                     .training_jobs
                     .get(&child_name)

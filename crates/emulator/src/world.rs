@@ -3,13 +3,14 @@
 //! carries its schedule of timed transitions (its "plan") and every read shows the transitions
 //! whose time has come, so thousands of jobs cost nothing while idle.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
 use crate::hosting::{Endpoint, EndpointConfig, Model};
 use crate::logs::LogStore;
+use crate::processing::ProcessingJob;
 use crate::training::TrainingJob;
 use crate::transform::TransformJob;
 use crate::tuning::TuningJob;
@@ -156,6 +157,7 @@ pub fn reserved_tags(
 pub enum LogSource {
     Training,
     Transform,
+    Processing,
 }
 
 /// A job whose log events have not all been written yet; see `World::materialize_logs`.
@@ -166,13 +168,17 @@ pub struct LogProducer {
     pub written_until: f64,
 }
 
+/// One region's resources. SageMaker and CloudWatch Logs keep every region apart: a name may be
+/// used once per region, and a resource is invisible from any other region.
 pub struct World {
+    /// `settings.region` is this world's region, the one its ARNs name.
     pub settings: Settings,
     pub training_jobs: HashMap<String, TrainingJob>,
     pub tuning_jobs: HashMap<String, TuningJob>,
     /// Tuning jobs that may still launch children; only these are advanced on each request.
     pub active_tuning_jobs: Vec<String>,
     pub transform_jobs: HashMap<String, TransformJob>,
+    pub processing_jobs: HashMap<String, ProcessingJob>,
     pub models: HashMap<String, Model>,
     pub endpoint_configs: HashMap<String, EndpointConfig>,
     pub endpoints: HashMap<String, Endpoint>,
@@ -190,6 +196,7 @@ impl World {
             tuning_jobs: HashMap::new(),
             active_tuning_jobs: Vec::new(),
             transform_jobs: HashMap::new(),
+            processing_jobs: HashMap::new(),
             models: HashMap::new(),
             endpoint_configs: HashMap::new(),
             endpoints: HashMap::new(),
@@ -204,6 +211,25 @@ impl World {
     pub fn advance(&mut self, now: f64) {
         self.advance_tuning_jobs(now);
         self.settle_endpoints(now);
+    }
+
+    /// Every resource of this region by name (for the control API's leak checks), sorted.
+    pub fn resources(&self) -> Value {
+        fn names<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<&'a str> {
+            let mut names: Vec<&str> = keys.map(String::as_str).collect();
+            names.sort_unstable();
+            names
+        }
+        serde_json::json!({
+            "trainingJobs": names(self.training_jobs.keys()),
+            "hyperParameterTuningJobs": names(self.tuning_jobs.keys()),
+            "transformJobs": names(self.transform_jobs.keys()),
+            "processingJobs": names(self.processing_jobs.keys()),
+            "models": names(self.models.keys()),
+            "endpointConfigs": names(self.endpoint_configs.keys()),
+            "endpoints": names(self.endpoints.keys()),
+            "logGroups": names(self.logs.groups.keys()),
+        })
     }
 
     pub fn store_tags(&mut self, arn: &str, tags: Option<&Value>) {
@@ -224,6 +250,52 @@ impl World {
         if !list.is_empty() {
             self.tags.insert(arn.to_string(), list);
         }
+    }
+}
+
+/// The worlds of every region a request has named so far, created on first use.
+pub struct Regions {
+    /// The command-line settings; each world gets a copy with its own region.
+    settings: Settings,
+    worlds: BTreeMap<String, World>,
+}
+
+impl Regions {
+    pub fn new(settings: Settings) -> Self {
+        Regions {
+            settings,
+            worlds: BTreeMap::new(),
+        }
+    }
+
+    /// The world of `region`, brought up to `now` (tuning children launched, endpoint
+    /// transitions settled) so the caller sees exactly what that region holds at this instant.
+    pub fn world(&mut self, region: &str, now: f64) -> &mut World {
+        let world = self.worlds.entry(region.to_string()).or_insert_with(|| {
+            tracing::debug!(region, "first request for this region");
+            let mut settings = self.settings.clone();
+            settings.region = region.to_string();
+            World::new(settings)
+        });
+        world.advance(now);
+        world
+    }
+
+    /// `World::resources` of one region at `now`; a region never used has none (and reading it
+    /// does not create it).
+    pub fn resources(&mut self, region: &str, now: f64) -> Value {
+        match self.worlds.get_mut(region) {
+            Some(world) => {
+                world.advance(now);
+                world.resources()
+            }
+            None => World::new(self.settings.clone()).resources(),
+        }
+    }
+
+    /// The regions requests have used so far, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.worlds.keys().cloned().collect()
     }
 }
 

@@ -64,8 +64,20 @@ impl Emulator {
         key: &str,
         secret: &str,
     ) -> aws_config::SdkConfig {
+        self.sdk_config_in("us-east-1", retry, key, secret).await
+    }
+
+    /// SDK configuration for `region`: the region is what the SDK signs for, so it picks which of
+    /// the emulator's regions the calls reach.
+    pub async fn sdk_config_in(
+        &self,
+        region: &str,
+        retry: RetryConfig,
+        key: &str,
+        secret: &str,
+    ) -> aws_config::SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
+            .region(Region::new(region.to_string()))
             .endpoint_url(&self.url)
             .credentials_provider(Credentials::new(key, secret, None, None, "emulator-tests"))
             .retry_config(retry)
@@ -77,6 +89,22 @@ impl Emulator {
         aws_sdk_sagemaker::Client::new(
             &self
                 .sdk_config(RetryConfig::disabled(), TEST_KEY, TEST_SECRET)
+                .await,
+        )
+    }
+
+    pub async fn sagemaker_in(&self, region: &str) -> aws_sdk_sagemaker::Client {
+        aws_sdk_sagemaker::Client::new(
+            &self
+                .sdk_config_in(region, RetryConfig::disabled(), TEST_KEY, TEST_SECRET)
+                .await,
+        )
+    }
+
+    pub async fn logs_in(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(
+            &self
+                .sdk_config_in(region, RetryConfig::disabled(), TEST_KEY, TEST_SECRET)
                 .await,
         )
     }

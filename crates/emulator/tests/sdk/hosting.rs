@@ -7,7 +7,7 @@ use crate::harness::{DEADLINE, Emulator, eventually};
 use crate::transform::create_model;
 use crate::{error_of, tag};
 
-fn variant(name: &str, model: &str, instances: i32) -> ProductionVariant {
+pub fn variant(name: &str, model: &str, instances: i32) -> ProductionVariant {
     ProductionVariant::builder()
         .variant_name(name)
         .model_name(model)
@@ -17,7 +17,7 @@ fn variant(name: &str, model: &str, instances: i32) -> ProductionVariant {
 }
 
 /// An endpoint config with one variant that the test expects SageMaker to accept.
-async fn create_endpoint_config(
+pub async fn create_endpoint_config(
     client: &aws_sdk_sagemaker::Client,
     name: &str,
     production_variant: ProductionVariant,

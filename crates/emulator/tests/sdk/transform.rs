@@ -22,7 +22,7 @@ pub async fn create_model(client: &aws_sdk_sagemaker::Client, name: &str) {
         .expect("create model");
 }
 
-fn transform_request(
+pub fn transform_request(
     client: &aws_sdk_sagemaker::Client,
     name: &str,
     model: &str,

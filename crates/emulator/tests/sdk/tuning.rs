@@ -12,7 +12,7 @@ use aws_sdk_sagemaker::types::{
 use crate::harness::{DEADLINE, Emulator, eventually};
 use crate::{ROLE, error_of, tag};
 
-fn tuning_request(
+pub fn tuning_request(
     client: &aws_sdk_sagemaker::Client,
     name: &str,
     number: i32,
@@ -100,16 +100,20 @@ async fn tuning_reaches(
     client: &aws_sdk_sagemaker::Client,
     name: &str,
     status: HyperParameterTuningJobStatus,
-) -> aws_sdk_sagemaker::operation::describe_hyper_parameter_tuning_job::DescribeHyperParameterTuningJobOutput {
-    eventually(&format!("tuning job {name} {status:?}"), DEADLINE, || async {
-        let tuning = client
-            .describe_hyper_parameter_tuning_job()
-            .hyper_parameter_tuning_job_name(name)
-            .send()
-            .await
-            .unwrap();
-        (tuning.hyper_parameter_tuning_job_status() == Some(&status)).then_some(tuning)
-    })
+) -> aws_sdk_sagemaker::operation::describe_hyper_parameter_tuning_job::DescribeHyperParameterTuningJobOutput{
+    eventually(
+        &format!("tuning job {name} {status:?}"),
+        DEADLINE,
+        || async {
+            let tuning = client
+                .describe_hyper_parameter_tuning_job()
+                .hyper_parameter_tuning_job_name(name)
+                .send()
+                .await
+                .unwrap();
+            (tuning.hyper_parameter_tuning_job_status() == Some(&status)).then_some(tuning)
+        },
+    )
     .await
 }
 

@@ -29,10 +29,20 @@ async fn region_and_endpoint_edits_after_creation_are_refused_at_admission() {
         assert!(!output.success(), "the edit {patch} must be refused");
         assert!(output.stderr.contains(field), "the refusal names the field: {}", output.stderr);
     }
-    // Nothing moved: the job is where it was, and there is exactly one.
+    // Nothing moved: the job is where it was, and there is exactly one, in its region only (the
+    // emulator keeps each region apart, as SageMaker does).
     let job = harness.training_jobs().get("stays-put").await.unwrap();
     assert_eq!(job.spec.region, "us-west-2");
     assert_eq!(harness.sagemaker_training_jobs("stays-put").await.len(), 1);
+    let resources = emulator_control(&harness.emulator, "GET", "/_emulator/resources", "").await;
+    let body: serde_json::Value = serde_json::from_str(resources.split("\r\n\r\n").nth(1).unwrap_or_default().trim()).expect("resources JSON");
+    let regions = body["regions"].as_object().expect("per-region resources");
+    let jobs_by_region: Vec<(String, usize)> = regions
+        .iter()
+        .map(|(region, resources)| (region.clone(), resources["trainingJobs"].as_array().map_or(0, |jobs| jobs.iter().filter(|job| job.as_str().is_some_and(|name| name.starts_with("stays-put"))).count())))
+        .filter(|(_, count)| *count > 0)
+        .collect();
+    assert_eq!(jobs_by_region, vec![("us-west-2".to_string(), 1)], "one job, in the region it was created in: {body}");
     // Other edits still pass admission (and are reported as a spec change by the operator).
     harness
         .cluster
@@ -189,4 +199,31 @@ async fn last_check_time_stays_fresh_while_a_job_runs_and_nothing_changes() {
     assert!(gap <= k8s_openapi::jiff::SignedDuration::from_secs(20), "within the re-look interval plus slack: {gap:?}");
     assert_eq!(status_of(&later), Some("InProgress"));
     assert!(starting(&later), "nothing else changed, so only the staleness bound moved lastCheckTime");
+}
+
+#[tokio::test]
+async fn a_call_that_hangs_times_out_is_retried_and_creates_the_job_once() {
+    let harness = Harness::start("guard-hang").await;
+    drop(harness.operator);
+    let operator = spawn_operator_with(
+        harness.cluster,
+        &harness.emulator,
+        &harness.namespace,
+        &["--sagemaker-attempt-timeout-seconds", "1", "--sagemaker-operation-timeout-seconds", "3"],
+        &format!("operator-hang-{}", harness.namespace),
+    );
+    let harness = Harness { operator, ..harness };
+    // SageMaker hangs on the first six creates, far longer than the operator waits for one
+    // attempt: every attempt of the first call times out, and so does the call.
+    emulator_control(&harness.emulator, "POST", "/_emulator/faults", r#"{"operation":"CreateTrainingJob","kind":"latency","latencyMs":30000,"count":6}"#).await;
+    let started = std::time::Instant::now();
+    harness.apply(&training_job_manifest("slow-create", &[("emulator:outcome", "Completed")], "")).await;
+    let job = harness.wait_for_training_job("slow-create", "Completed despite the hanging creates", |job| status_of(job) == Some("Completed")).await;
+    assert!(started.elapsed() < Duration::from_secs(30), "no call waited for the hanging answer: {:?}", started.elapsed());
+    let log = std::fs::read_to_string(harness.operator.log_path()).unwrap_or_default();
+    assert!(log.contains("request timed out"), "the timed-out call is reported in the log");
+    // One job, created once, under the name the object records.
+    let names = harness.sagemaker_training_jobs("slow-create").await;
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert_eq!(job.status.unwrap().sage_maker_training_job_name.as_deref(), Some(names[0].as_str()));
 }

@@ -1,4 +1,4 @@
-//! CRD types of `sagemaker.aws.amazon.com/v1`: the six kinds the SageMaker operator manages,
+//! CRD types of `sagemaker.aws.amazon.com/v1`: the kinds the SageMaker operator manages,
 //! and the generation of their CustomResourceDefinitions.
 //!
 //! Specs mirror the SageMaker API request shapes with the field names the original operator
@@ -13,6 +13,7 @@ pub mod endpoint_config;
 pub mod hosting_deployment;
 pub mod hyperparameter_tuning_job;
 pub mod model;
+pub mod processing_job;
 pub mod training_job;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -26,6 +27,7 @@ pub use hyperparameter_tuning_job::{
     HyperparameterTuningJob, HyperparameterTuningJobSpec, HyperparameterTuningJobStatus,
 };
 pub use model::{Model, ModelSpec, ModelStatus};
+pub use processing_job::{ProcessingJob, ProcessingJobSpec, ProcessingJobStatus};
 pub use training_job::{TrainingJob, TrainingJobSpec, TrainingJobStatus};
 
 /// API group of every kind in this crate.
@@ -39,7 +41,7 @@ pub const API_VERSION: &str = "sagemaker.aws.amazon.com/v1";
 pub const FINALIZER: &str = "sagemaker-operator-finalizer";
 /// Status value shown before the operator has brought the object and SageMaker in line.
 pub const SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER: &str = "SynchronizingK8sJobWithSageMaker";
-/// Category that makes `kubectl get sagemaker` list all six kinds.
+/// Category that makes `kubectl get sagemaker` list every kind.
 pub const CATEGORY: &str = "sagemaker";
 
 /// What every spec has in common: where its SageMaker API lives and the tags SageMaker puts on
@@ -77,9 +79,10 @@ impl_sage_maker_spec!(
     HostingDeploymentSpec,
     ModelSpec,
     EndpointConfigSpec,
+    ProcessingJobSpec,
 );
 
-/// The CustomResourceDefinitions of all six kinds, ordered by CRD name so that generated output
+/// The CustomResourceDefinitions of every kind, ordered by CRD name so that generated output
 /// is stable.
 pub fn all_crds() -> Vec<CustomResourceDefinition> {
     let mut crds = vec![
@@ -89,6 +92,7 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
         HostingDeployment::crd(),
         Model::crd(),
         EndpointConfig::crd(),
+        ProcessingJob::crd(),
     ];
     for crd in &mut crds {
         unwrap_description_lines(crd);

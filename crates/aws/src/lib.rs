@@ -7,6 +7,7 @@ pub mod clients;
 pub mod endpoint_policy;
 pub mod errors;
 pub mod hosting;
+pub mod processing_job;
 pub mod rate_limit;
 #[cfg(test)]
 mod request_coverage;

@@ -237,6 +237,14 @@ fn every_hosting_deployment_field_reaches_create_model_or_create_endpoint_config
 }
 
 #[test]
+fn every_processing_job_field_reaches_create_processing_job() {
+    let spec = full_spec("ProcessingJob");
+    let typed: sagemaker_k8s_api::ProcessingJobSpec = parse("ProcessingJob", &spec);
+    let request = crate::processing_job::create_request(&typed, typed.processing_job_name.as_deref().expect("generated"), "uid").build().expect("input builds");
+    assert_all_reach_sagemaker("ProcessingJob", &spec, &[format!("{request:?}")]);
+}
+
+#[test]
 fn member_names_in_snake_case() {
     assert_eq!(snake_case("volumeSizeInGB"), "volume_size_in_gb");
     assert_eq!(snake_case("enableNetworkIsolation"), "enable_network_isolation");

@@ -24,7 +24,7 @@ use sagemaker_k8s_aws::SageMakerClients;
 use sagemaker_k8s_aws::clients::ClientSettings;
 
 #[derive(Parser)]
-#[command(name = "sagemaker-k8s-operator", version, about = "Kubernetes operator for Amazon SageMaker: mirrors TrainingJob, HyperparameterTuningJob, BatchTransformJob, HostingDeployment, Model and EndpointConfig objects to SageMaker")]
+#[command(name = "sagemaker-k8s-operator", version, about = "Kubernetes operator for Amazon SageMaker: mirrors TrainingJob, HyperparameterTuningJob, BatchTransformJob, ProcessingJob, HostingDeployment, Model and EndpointConfig objects to SageMaker")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -193,6 +193,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let training = engine::Context::new(adapters::training_job::TrainingJobAdapter, &shared);
     let transform = engine::Context::new(adapters::transform_job::TransformJobAdapter, &shared);
     let tuning = engine::Context::new(adapters::tuning_job::TuningJobAdapter, &shared);
+    let processing = engine::Context::new(adapters::processing_job::ProcessingJobAdapter, &shared);
     let hosting_deployments = Arc::new(hosting::deployment::DeploymentContext { shared: shared.clone(), registry: Default::default() });
     let standalone = Arc::new(shared);
     // A standby replica is ready too: it serves probes and metrics and takes over when needed.
@@ -221,6 +222,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             engine::run(training, args.namespace.clone()),
             engine::run(transform, args.namespace.clone()),
             engine::run(tuning, args.namespace.clone()),
+            engine::run(processing, args.namespace.clone()),
             hosting::deployment::run(hosting_deployments, args.namespace.clone()),
             hosting::standalone::run::<hosting::standalone::ModelKind>(standalone.clone(), args.namespace.clone()),
             hosting::standalone::run::<hosting::standalone::EndpointConfigKind>(standalone, args.namespace.clone()),

@@ -19,7 +19,7 @@ const OPERATOR_SA: &str =
     "system:serviceaccount:sagemaker-k8s-operator-system:sagemaker-k8s-operator-default";
 
 /// (chart directory, chart name in `helm ls`, sentence of its NOTES, kind it creates)
-const JOB_CHARTS: [(&str, &str, &str, &str); 4] = [
+const JOB_CHARTS: [(&str, &str, &str, &str); 5] = [
     (
         "training-jobs",
         "sagemaker-k8s-trainingjob",
@@ -44,9 +44,15 @@ const JOB_CHARTS: [(&str, &str, &str, &str); 4] = [
         "Thanks for installing the sagemaker-k8s-hostingdeployment.",
         "hostingdeployment",
     ),
+    (
+        "processing-jobs",
+        "sagemaker-k8s-processingjob",
+        "Thanks for installing the sagemaker-k8s-processingjob.",
+        "processingjob",
+    ),
 ];
 
-const SAMPLES: [&str; 7] = [
+const SAMPLES: [&str; 8] = [
     "xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-hpo.yaml",
     "xgboost-mnist-batchtransform.yaml",
@@ -54,6 +60,7 @@ const SAMPLES: [&str; 7] = [
     "spot-xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-custom-endpoint.yaml",
     "xgboost-multi-model-hostingdeployment.yaml",
+    "xgboost-mnist-processingjob.yaml",
 ];
 
 fn path(relative: &str) -> String {
@@ -174,6 +181,7 @@ async fn helm_lint_passes_for_every_chart_and_mode() {
             "hosting-deployment",
             "hyperparameter-tuning-jobs",
             "installer",
+            "processing-jobs",
             "training-jobs"
         ]
     );
@@ -230,7 +238,7 @@ fn generated_installers_match_the_chart_and_crds() {
             .count(),
         crd_files
     );
-    assert_eq!(crd_files, 6);
+    assert_eq!(crd_files, 7);
 }
 
 #[tokio::test]
@@ -984,6 +992,12 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
             "Completed",
         ),
         ("model", "xgboost-mnist-model", ".status.status", "Created"),
+        (
+            "processingjob",
+            "xgboost-mnist-preprocessing",
+            ".status.processingJobStatus",
+            "Completed",
+        ),
         (
             "batchtransformjob",
             "xgboost-mnist-batch-transform",

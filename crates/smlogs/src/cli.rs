@@ -61,7 +61,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Each kind: canonical subcommand name (as the guide lists it), what users may type instead
 /// (compared ignoring case), whether the guide lists it.
-const KINDS: [(JobKind, &str, &[&str], bool); 3] = [
+const KINDS: [(JobKind, &str, &[&str], bool); 4] = [
     (
         JobKind::BatchTransformJob,
         "BatchTransformJob",
@@ -75,6 +75,8 @@ const KINDS: [(JobKind, &str, &[&str], bool); 3] = [
         &["hyperparametertuningjobs", "hyperparametertuningjob", "hpo"],
         false,
     ),
+    // Not in the guide's help text (which the plugin reproduces); documented in docs/smlogs.md.
+    (JobKind::ProcessingJob, "ProcessingJob", &["processingjobs", "processing"], false),
 ];
 
 const HELP_COLUMN: usize = 24;

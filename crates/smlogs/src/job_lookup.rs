@@ -6,7 +6,7 @@ use std::path::Path;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
-use sagemaker_k8s_api::{BatchTransformJob, HyperparameterTuningJob, TrainingJob};
+use sagemaker_k8s_api::{BatchTransformJob, HyperparameterTuningJob, ProcessingJob, TrainingJob};
 use serde_json::Value;
 
 use crate::error::SmlogsError;
@@ -16,6 +16,7 @@ pub enum JobKind {
     TrainingJob,
     BatchTransformJob,
     HyperparameterTuningJob,
+    ProcessingJob,
 }
 
 impl JobKind {
@@ -24,6 +25,7 @@ impl JobKind {
             JobKind::TrainingJob => "TrainingJob",
             JobKind::BatchTransformJob => "BatchTransformJob",
             JobKind::HyperparameterTuningJob => "HyperparameterTuningJob",
+            JobKind::ProcessingJob => "ProcessingJob",
         }
     }
 
@@ -34,6 +36,7 @@ impl JobKind {
             JobKind::TrainingJob => ApiResource::erase::<TrainingJob>(&()),
             JobKind::BatchTransformJob => ApiResource::erase::<BatchTransformJob>(&()),
             JobKind::HyperparameterTuningJob => ApiResource::erase::<HyperparameterTuningJob>(&()),
+            JobKind::ProcessingJob => ApiResource::erase::<ProcessingJob>(&()),
         }
     }
 
@@ -44,11 +47,12 @@ impl JobKind {
                 "/aws/sagemaker/TrainingJobs"
             }
             JobKind::BatchTransformJob => "/aws/sagemaker/TransformJobs",
+            JobKind::ProcessingJob => "/aws/sagemaker/ProcessingJobs",
         }
     }
 }
 
-/// What the logs need from a TrainingJob or BatchTransformJob object.
+/// What the logs need from a TrainingJob, BatchTransformJob or ProcessingJob object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JobSummary {
     pub kind: JobKind,
@@ -65,6 +69,10 @@ impl JobSummary {
         match self.kind {
             JobKind::BatchTransformJob => format!(
                 "\"{}\" has SageMaker TransformJobName \"{}\" in region \"{}\" and status \"{}\"",
+                self.object_name, self.sagemaker_name, self.region, self.status
+            ),
+            JobKind::ProcessingJob => format!(
+                "\"{}\" has SageMaker ProcessingJobName \"{}\" in region \"{}\" and status \"{}\"",
                 self.object_name, self.sagemaker_name, self.region, self.status
             ),
             _ => format!(
@@ -101,6 +109,10 @@ pub fn summarize(
         JobKind::BatchTransformJob => (
             "/status/sageMakerTransformJobName",
             "/status/transformJobStatus",
+        ),
+        JobKind::ProcessingJob => (
+            "/status/sageMakerProcessingJobName",
+            "/status/processingJobStatus",
         ),
         _ => (
             "/status/sageMakerTrainingJobName",
@@ -307,6 +319,16 @@ mod tests {
             matches!(error, SmlogsError::RegionMissing { .. }),
             "{error}"
         );
+    }
+
+    #[test]
+    fn processing_summary_and_log_group() {
+        let object = json!({"spec": {"region": "us-west-2"},
+            "status": {"sageMakerProcessingJobName": "p-1", "processingJobStatus": "InProgress"}});
+        let summary = summarize(JobKind::ProcessingJob, "p", &object).unwrap();
+        assert_eq!(summary.summary_line(), "\"p\" has SageMaker ProcessingJobName \"p-1\" in region \"us-west-2\" and status \"InProgress\"");
+        assert!(!summary.is_terminal());
+        assert_eq!(JobKind::ProcessingJob.log_group(), "/aws/sagemaker/ProcessingJobs");
     }
 
     #[test]

@@ -92,3 +92,18 @@ async fn training_job_name_of_63_characters_is_accepted() {
     );
     crate::apply_ok(control_plane, &namespace, &manifest).await;
 }
+
+#[tokio::test]
+async fn a_processing_input_needs_exactly_one_source() {
+    let control_plane = control_plane_with_crds().await;
+    let namespace = control_plane.create_namespace("invalid-processing").await;
+    let manifest = crate::PROCESSING_JOB_MANIFEST.replace(
+        "    - inputName: code\n      s3Input:\n        s3Uri: s3://my-bucket/xgboost-mnist/code/preprocess.py\n        localPath: /opt/ml/processing/input/code\n        s3DataType: S3Prefix\n        s3InputMode: File\n",
+        "    - inputName: code\n",
+    );
+    assert_ne!(manifest, crate::PROCESSING_JOB_MANIFEST, "the edit applies");
+    let output = control_plane.kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifest).await;
+    assert!(!output.status.success(), "the apiserver accepted:\n{manifest}");
+    assert_names(&output.stderr, "spec.processingInputs[1]");
+    assert_names(&output.stderr, "exactly one of s3Input and datasetDefinition");
+}

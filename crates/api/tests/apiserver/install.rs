@@ -15,7 +15,7 @@ use crate::{
 };
 
 #[tokio::test]
-async fn all_six_crds_install_and_become_established() {
+async fn every_crd_installs_and_becomes_established() {
     // control_plane_with_crds waits for every CRD to be Established; here, check their names.
     let control_plane = control_plane_with_crds().await;
     let listed = kubectl_ok(control_plane, &["get", "crd", "-o", "name"]).await;
@@ -26,6 +26,7 @@ async fn all_six_crds_install_and_become_established() {
         "hostingdeployments",
         "models",
         "endpointconfigs",
+        "processingjobs",
     ] {
         let expected = format!(
             "customresourcedefinition.apiextensions.k8s.io/{name}.sagemaker.aws.amazon.com"

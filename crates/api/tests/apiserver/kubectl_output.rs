@@ -11,7 +11,7 @@ use sagemaker_k8s_api::{HyperparameterTuningJob, TrainingJob};
 use sagemaker_k8s_testenv::wait_until;
 
 use crate::{
-    ENDPOINT_CONFIG_MANIFEST, MODEL_MANIFEST, apply_ok, control_plane_with_crds, fixture,
+    ENDPOINT_CONFIG_MANIFEST, MODEL_MANIFEST, PROCESSING_JOB_MANIFEST, apply_ok, control_plane_with_crds, fixture,
     kubectl_ok,
 };
 
@@ -40,8 +40,9 @@ async fn kubectl_get_prints_the_original_columns_for_every_kind() {
     }
     apply_ok(control_plane, &namespace, MODEL_MANIFEST).await;
     apply_ok(control_plane, &namespace, ENDPOINT_CONFIG_MANIFEST).await;
+    apply_ok(control_plane, &namespace, PROCESSING_JOB_MANIFEST).await;
 
-    let expected: [(&str, &str); 6] = [
+    let expected: [(&str, &str); 7] = [
         (
             "trainingjobs",
             "NAME STATUS SECONDARY-STATUS CREATION-TIME SAGEMAKER-JOB-NAME",
@@ -59,6 +60,10 @@ async fn kubectl_get_prints_the_original_columns_for_every_kind() {
         (
             "endpointconfigs",
             "NAME STATUS SAGEMAKER-ENDPOINTCONFIG-NAME",
+        ),
+        (
+            "processingjobs",
+            "NAME STATUS CREATION-TIME SAGEMAKER-JOB-NAME",
         ),
     ];
     for (plural, columns) in expected {
@@ -85,6 +90,7 @@ async fn kubectl_get_sagemaker_lists_every_kind() {
     }
     apply_ok(control_plane, &namespace, MODEL_MANIFEST).await;
     apply_ok(control_plane, &namespace, ENDPOINT_CONFIG_MANIFEST).await;
+    apply_ok(control_plane, &namespace, PROCESSING_JOB_MANIFEST).await;
 
     let listed = kubectl_ok(
         control_plane,
@@ -101,6 +107,7 @@ async fn kubectl_get_sagemaker_lists_every_kind() {
             "hostingdeployment.sagemaker.aws.amazon.com/host-xgboost",
             "hyperparametertuningjob.sagemaker.aws.amazon.com/xgboost-mnist-hpo",
             "model.sagemaker.aws.amazon.com/xgboost-model",
+            "processingjob.sagemaker.aws.amazon.com/xgboost-mnist-preprocessing",
             "trainingjob.sagemaker.aws.amazon.com/xgboost-mnist-from-for-s3",
         ]
     );

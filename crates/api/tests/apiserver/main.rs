@@ -106,6 +106,9 @@ spec:
         value: inference.py
 "#;
 
+/// The ProcessingJob sample of samples/.
+const PROCESSING_JOB_MANIFEST: &str = include_str!("../../../../samples/xgboost-mnist-processingjob.yaml");
+
 /// An EndpointConfig manifest serving that model.
 const ENDPOINT_CONFIG_MANIFEST: &str = r#"
 apiVersion: sagemaker.aws.amazon.com/v1

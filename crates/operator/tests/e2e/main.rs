@@ -7,6 +7,7 @@ mod harness;
 mod hosting;
 mod leader_election;
 mod metrics;
+mod processing_job;
 mod resilience;
 mod training_job;
 mod transform_job;

@@ -29,17 +29,18 @@ app.kubernetes.io/name: sagemaker-k8s-operator
 control-plane: controller-manager
 {{- end -}}
 
-{{/* The six kinds the operator reconciles. */}}
+{{/* The kinds the operator reconciles. */}}
 {{- define "sagemaker.kinds" -}}
 - batchtransformjobs
 - endpointconfigs
 - hostingdeployments
 - hyperparametertuningjobs
 - models
+- processingjobs
 - trainingjobs
 {{- end -}}
 
-{{/* Rules on the six kinds: least privilege. Only TrainingJobs are created and deleted by the
+{{/* Rules on the kinds: least privilege. Only TrainingJobs are created and deleted by the
      operator (a tuning job mirrors the training jobs SageMaker spawns as TrainingJob objects). */}}
 {{- define "sagemaker.kindRules" -}}
 - apiGroups: ["sagemaker.aws.amazon.com"]
@@ -58,6 +59,7 @@ control-plane: controller-manager
     - hostingdeployments/status
     - hyperparametertuningjobs/status
     - models/status
+    - processingjobs/status
     - trainingjobs/status
   verbs: ["patch"]
 # Those mirrored TrainingJobs block their owner's deletion (blockOwnerDeletion), which the

@@ -24,6 +24,9 @@ pub enum FaultKind {
     Latency,
     /// Closes the connection without answering.
     Drop,
+    /// Answers with the error `code` (any code the emulator knows, e.g.
+    /// `ConcurrentUpdateException`) and `message`, with that code's HTTP status.
+    Error,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,6 +43,11 @@ pub struct FaultRule {
     pub probability: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
+    /// The error code of an `error` fault (its wire name, `ValidationException`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -123,6 +131,18 @@ impl Control {
             return Err(ControlError::BadRequest(
                 "a latency fault needs latencyMs".into(),
             ));
+        }
+        if rule.kind == FaultKind::Error
+            && rule
+                .code
+                .as_deref()
+                .and_then(ErrorCode::from_wire_name)
+                .is_none()
+        {
+            return Err(ControlError::BadRequest(format!(
+                "an error fault needs a known code, got {:?}",
+                rule.code
+            )));
         }
         tracing::info!(operation = %rule.operation, kind = ?rule.kind, count = ?rule.count, probability = ?rule.probability, "fault added");
         self.faults.lock().expect("faults lock").push(rule);
@@ -217,6 +237,17 @@ impl Control {
                         ))
                     }
                     FaultKind::Drop => verdict = Verdict::Drop,
+                    FaultKind::Error => {
+                        let code = rule
+                            .code
+                            .as_deref()
+                            .and_then(ErrorCode::from_wire_name)
+                            .unwrap_or(ErrorCode::InternalFailure);
+                        let message = rule.message.clone().unwrap_or_else(|| {
+                            format!("{} (injected by the emulator).", code.wire_name())
+                        });
+                        verdict = Verdict::Fail(ApiError::new(code, message))
+                    }
                 }
                 tracing::debug!(operation = full_operation, kind = ?rule.kind, "fault injected");
             }
@@ -262,6 +293,8 @@ mod tests {
                 count: Some(2),
                 probability: None,
                 latency_ms: None,
+                code: None,
+                message: None,
             })
             .unwrap();
         let fired = (0..5)

@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
+use crate::autoscaling::{PolicyMap, ScalableTarget, VariantLoad};
 use crate::hosting::{Endpoint, EndpointConfig, Model};
 use crate::logs::LogStore;
 use crate::processing::ProcessingJob;
@@ -186,6 +187,11 @@ pub struct World {
     pub tags: HashMap<String, Vec<(String, String)>>,
     pub logs: LogStore,
     pub log_producers: Vec<LogProducer>,
+    /// Application Auto Scaling targets by resource ID (`endpoint/<e>/variant/<v>`).
+    pub scalable_targets: BTreeMap<String, ScalableTarget>,
+    pub scaling_policies: PolicyMap,
+    /// Load per (endpoint, variant), set through `PUT /_emulator/load`.
+    pub variant_loads: HashMap<(String, String), VariantLoad>,
 }
 
 impl World {
@@ -203,13 +209,18 @@ impl World {
             tags: HashMap::new(),
             logs: LogStore::default(),
             log_producers: Vec::new(),
+            scalable_targets: BTreeMap::new(),
+            scaling_policies: PolicyMap::new(),
+            variant_loads: HashMap::new(),
         }
     }
 
     /// Brings every clock-driven process up to `now`: tuning jobs launch the children whose slot
-    /// has freed, endpoints finish transitions, deleted endpoints disappear.
+    /// has freed, scaling policies act on their variants, endpoints finish transitions, deleted
+    /// endpoints disappear.
     pub fn advance(&mut self, now: f64) {
         self.advance_tuning_jobs(now);
+        self.advance_scaling(now);
         self.settle_endpoints(now);
     }
 
@@ -229,6 +240,8 @@ impl World {
             "endpointConfigs": names(self.endpoint_configs.keys()),
             "endpoints": names(self.endpoints.keys()),
             "logGroups": names(self.logs.groups.keys()),
+            "scalableTargets": self.scaling_resources().0,
+            "scalingPolicies": self.scaling_resources().1,
         })
     }
 

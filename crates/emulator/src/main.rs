@@ -6,6 +6,7 @@ mod control;
 mod hosting;
 mod logs;
 mod processing;
+mod rules;
 mod sagemaker;
 mod server;
 mod sigv4;
@@ -54,6 +55,8 @@ Per-resource control by reserved tags on the Create request:
   emulator:duration-seconds  emulated seconds before the terminal state
   emulator:failure-reason    the FailureReason reported when the outcome is Failed
   emulator:exit-message      the ExitMessage of a processing job
+  emulator:rule-outcome      NoIssuesFound | IssuesFound | Error: Debugger/Profiler rule results
+                             (emulator:rule-outcome/<RuleConfigurationName> for one rule)
 
 Regions are separate: the region of the request's SigV4 credential scope picks the emulated
 region (names repeat across regions; nothing is visible from another region).

@@ -9,6 +9,7 @@ mod logs;
 mod processing;
 mod protocol;
 mod regions;
+mod rules;
 mod training;
 mod transform;
 mod tuning;

@@ -547,6 +547,7 @@ pub fn describe_training(
     }
     out.entry("StoppingCondition")
         .or_insert_with(|| json!({ "MaxRuntimeInSeconds": DEFAULT_MAX_RUNTIME as i64 }));
+    fill_training_defaults(&mut out);
     out.entry("EnableNetworkIsolation").or_insert(json!(false));
     out.entry("EnableInterContainerTrafficEncryption")
         .or_insert(json!(false));
@@ -606,6 +607,39 @@ pub fn describe_training(
     }
     crate::rules::add_rule_statuses(&mut out, job, settings, shown, now);
     out
+}
+
+/// What SageMaker reports for members the Create request left out (API reference defaults):
+/// model output is gzipped, channels are uncompressed, unwrapped and fully replicated, metrics
+/// time series are off. RetryStrategy, CheckpointConfig and the like stay absent.
+fn fill_training_defaults(out: &mut Map<String, Value>) {
+    if let Some(Value::Object(output)) = out.get_mut("OutputDataConfig") {
+        output.entry("CompressionType").or_insert(json!("GZIP"));
+    }
+    if let Some(Value::Object(algorithm)) = out.get_mut("AlgorithmSpecification") {
+        algorithm
+            .entry("EnableSageMakerMetricsTimeSeries")
+            .or_insert(json!(false));
+    }
+    for channel in out
+        .get_mut("InputDataConfig")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        let Value::Object(channel) = channel else {
+            continue;
+        };
+        channel.entry("CompressionType").or_insert(json!("None"));
+        channel.entry("RecordWrapperType").or_insert(json!("None"));
+        if let Some(Value::Object(s3)) = channel
+            .get_mut("DataSource")
+            .and_then(|source| source.get_mut("S3DataSource"))
+        {
+            s3.entry("S3DataDistributionType")
+                .or_insert(json!("FullyReplicated"));
+        }
+    }
 }
 
 fn job_output_path(raw: &str) -> String {

@@ -2,6 +2,7 @@
 //! One test binary on purpose: every binary links the (large) SDK.
 
 mod autoscaling;
+mod defaults;
 mod faults;
 mod harness;
 mod hosting;

@@ -231,6 +231,7 @@ impl World {
             names.sort_unstable();
             names
         }
+        let (scalable_targets, scaling_policies) = self.scaling_resources();
         serde_json::json!({
             "trainingJobs": names(self.training_jobs.keys()),
             "hyperParameterTuningJobs": names(self.tuning_jobs.keys()),
@@ -240,8 +241,8 @@ impl World {
             "endpointConfigs": names(self.endpoint_configs.keys()),
             "endpoints": names(self.endpoints.keys()),
             "logGroups": names(self.logs.groups.keys()),
-            "scalableTargets": self.scaling_resources().0,
-            "scalingPolicies": self.scaling_resources().1,
+            "scalableTargets": scalable_targets,
+            "scalingPolicies": scaling_policies,
         })
     }
 

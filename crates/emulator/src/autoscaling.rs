@@ -976,3 +976,64 @@ fn validate_step_scaling(body: &Value) -> Result<Value, ApiError> {
 
 /// Keyed by (resource ID, policy name): a policy name is unique per target.
 pub type PolicyMap = BTreeMap<(String, String), ScalingPolicy>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn steps(kind: &str, adjustment: i64, magnitude: Option<i64>) -> Value {
+        let mut config = json!({
+            "AdjustmentType": kind,
+            "StepAdjustments": [
+                { "MetricIntervalLowerBound": 0.0, "MetricIntervalUpperBound": 50.0, "ScalingAdjustment": adjustment },
+                { "MetricIntervalUpperBound": -20.0, "ScalingAdjustment": -1 }
+            ]
+        });
+        if let Some(magnitude) = magnitude {
+            config["MinAdjustmentMagnitude"] = json!(magnitude);
+        }
+        config
+    }
+
+    #[test]
+    fn step_bounds_are_lower_inclusive_upper_exclusive() {
+        let config = steps("ChangeInCapacity", 2, None);
+        assert_eq!(step_capacity(&config, 3, 0.0), Some(5));
+        assert_eq!(step_capacity(&config, 3, 49.9), Some(5));
+        assert_eq!(step_capacity(&config, 3, 50.0), None, "no step above 50");
+        assert_eq!(
+            step_capacity(&config, 3, -10.0),
+            None,
+            "no step in (-20, 0)"
+        );
+        assert_eq!(step_capacity(&config, 3, -20.5), Some(2));
+    }
+
+    #[test]
+    fn percent_and_exact_adjustments() {
+        let percent = steps("PercentChangeInCapacity", 50, None);
+        assert_eq!(step_capacity(&percent, 4, 10.0), Some(6));
+        // 10 % of 3 truncates to 0; the minimum magnitude still moves it.
+        let small = steps("PercentChangeInCapacity", 10, Some(2));
+        assert_eq!(step_capacity(&small, 3, 10.0), Some(5));
+        let exact = steps("ExactCapacity", 7, None);
+        assert_eq!(step_capacity(&exact, 3, 10.0), Some(7));
+    }
+
+    #[test]
+    fn only_variant_resource_ids_parse() {
+        assert_eq!(
+            parse_variant_resource("endpoint/e/variant/v"),
+            Some(("e".to_string(), "v".to_string()))
+        );
+        for bad in [
+            "endpoint/e",
+            "endpoint//variant/v",
+            "endpoint/e/variant/",
+            "table/t",
+            "endpoint/e/variant/v/x",
+        ] {
+            assert_eq!(parse_variant_resource(bad), None, "{bad}");
+        }
+    }
+}

@@ -285,12 +285,14 @@ impl Regions {
     /// The world of `region`, brought up to `now` (tuning children launched, endpoint
     /// transitions settled) so the caller sees exactly what that region holds at this instant.
     pub fn world(&mut self, region: &str, now: f64) -> &mut World {
-        let world = self.worlds.entry(region.to_string()).or_insert_with(|| {
+        // Looked up before inserting so the common case allocates no key.
+        if !self.worlds.contains_key(region) {
             tracing::debug!(region, "first request for this region");
             let mut settings = self.settings.clone();
             settings.region = region.to_string();
-            World::new(settings)
-        });
+            self.worlds.insert(region.to_string(), World::new(settings));
+        }
+        let world = self.worlds.get_mut(region).expect("inserted above");
         world.advance(now);
         world
     }

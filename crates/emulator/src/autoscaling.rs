@@ -571,8 +571,9 @@ impl World {
         invocations_per_instance: f64,
         alarm_threshold: f64,
     ) -> Result<VariantLoad, String> {
-        if !(invocations_per_instance.is_finite() && invocations_per_instance >= 0.0)
-            || !alarm_threshold.is_finite()
+        if !(invocations_per_instance.is_finite()
+            && invocations_per_instance >= 0.0
+            && alarm_threshold.is_finite())
         {
             return Err(
                 "invocationsPerInstance must be a non-negative number and alarmThreshold a number"

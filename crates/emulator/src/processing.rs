@@ -484,9 +484,12 @@ fn fill_processing_defaults(out: &mut Map<String, Value>) {
     }
 }
 
+/// One line a job writes: (stream, timestamp in ms, message).
+pub type LogLine = (String, i64, String);
+
 /// When a processing job's streams appear (its instances are up), and every line it writes:
 /// (stream, ms, message). None while the instances are still starting.
-pub fn processing_log_lines(job: &ProcessingJob) -> Option<(f64, Vec<(String, i64, String)>)> {
+pub fn processing_log_lines(job: &ProcessingJob) -> Option<(f64, Vec<LogLine>)> {
     let start = job.plan.iter().find(|step| step.secondary == RUNNING)?.at;
     let end = job
         .plan

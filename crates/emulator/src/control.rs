@@ -26,6 +26,9 @@ pub enum FaultKind {
     Drop,
     /// ResourceLimitExceeded, HTTP 400: an account quota is used up.
     Quota,
+    /// Answers with the error `code` (any code the emulator knows, e.g.
+    /// `ConcurrentUpdateException`) and `message`, with that code's HTTP status.
+    Error,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +45,11 @@ pub struct FaultRule {
     pub probability: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
+    /// The error code of an `error` fault (its wire name, `ValidationException`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,6 +140,18 @@ impl Control {
             return Err(ControlError::BadRequest(
                 "a latency fault needs latencyMs".into(),
             ));
+        }
+        if rule.kind == FaultKind::Error
+            && rule
+                .code
+                .as_deref()
+                .and_then(ErrorCode::from_wire_name)
+                .is_none()
+        {
+            return Err(ControlError::BadRequest(format!(
+                "an error fault needs a known code, got {:?}",
+                rule.code
+            )));
         }
         tracing::info!(operation = %rule.operation, kind = ?rule.kind, count = ?rule.count, probability = ?rule.probability, "fault added");
         self.faults.lock().expect("faults lock").push(rule);
@@ -233,6 +253,17 @@ impl Control {
                             "The account-level service limit 'ml.m4.xlarge for training job usage' is 0 Instances, with current utilization of 0 Instances and a request delta of 1 Instances (injected by the emulator).",
                         ))
                     }
+                    FaultKind::Error => {
+                        let code = rule
+                            .code
+                            .as_deref()
+                            .and_then(ErrorCode::from_wire_name)
+                            .unwrap_or(ErrorCode::InternalFailure);
+                        let message = rule.message.clone().unwrap_or_else(|| {
+                            format!("{} (injected by the emulator).", code.wire_name())
+                        });
+                        verdict = Verdict::Fail(ApiError::new(code, message))
+                    }
                 }
                 tracing::debug!(operation = full_operation, kind = ?rule.kind, "fault injected");
                 *self.injected.lock().expect("injected lock").entry(rule.kind).or_insert(0) += 1;
@@ -279,6 +310,8 @@ mod tests {
                 count: Some(2),
                 probability: None,
                 latency_ms: None,
+                code: None,
+                message: None,
             })
             .unwrap();
         let fired = (0..5)

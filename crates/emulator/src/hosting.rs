@@ -346,6 +346,17 @@ impl World {
             .get(&name)
             .ok_or_else(|| config_missing(self, &name))?;
         let mut out = echoed_request(&config.request, &["Tags"]);
+        // InitialVariantWeight defaults to 1.0 (API reference).
+        for variant in out
+            .get_mut("ProductionVariants")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Value::Object(variant) = variant {
+                variant.entry("InitialVariantWeight").or_insert(json!(1.0));
+            }
+        }
         out.insert("EndpointConfigArn".into(), json!(config.arn));
         out.insert("CreationTime".into(), time_value(config.created));
         Ok(Value::Object(out))

@@ -1,10 +1,12 @@
 //! `sagemaker-emulator`: Amazon SageMaker, CloudWatch Logs, sagemaker-runtime and STS on one
 //! port, with lifecycles that take time, faults on demand and a control API for tests.
 
+mod autoscaling;
 mod control;
 mod hosting;
 mod logs;
 mod processing;
+mod rules;
 mod sagemaker;
 mod server;
 mod sigv4;
@@ -36,9 +38,10 @@ the endpoint URL, `http://127.0.0.1:PORT`; logs go to stderr.
 Protocols on the one port:
   SageMaker           JSON 1.1, X-Amz-Target: SageMaker.<Operation>
   CloudWatch Logs     JSON 1.1, X-Amz-Target: Logs_20140328.<Operation>
+  Application Auto Scaling  JSON 1.1, X-Amz-Target: AnyScaleFrontendService.<Operation>
   sagemaker-runtime   POST /endpoints/<name>/invocations
   STS                 query protocol (Action=AssumeRoleWithWebIdentity | GetCallerIdentity)
-  control API         /_emulator/... (faults, rate-limits, calls, resources, reset, health)
+  control API         /_emulator/... (faults, rate-limits, calls, resources, load, reset, health)
 
 Timing: every lifecycle is written in emulated seconds (a training job takes
 --default-duration-seconds, 60 by default). --time-scale converts them to real seconds:
@@ -52,6 +55,8 @@ Per-resource control by reserved tags on the Create request:
   emulator:duration-seconds  emulated seconds before the terminal state
   emulator:failure-reason    the FailureReason reported when the outcome is Failed
   emulator:exit-message      the ExitMessage of a processing job
+  emulator:rule-outcome      NoIssuesFound | IssuesFound | Error: Debugger/Profiler rule results
+                             (emulator:rule-outcome/<RuleConfigurationName> for one rule)
 
 Regions are separate: the region of the request's SigV4 credential scope picks the emulated
 region (names repeat across regions; nothing is visible from another region).

@@ -335,6 +335,7 @@ impl World {
         let shown = visible(&job.plan, now);
         let current = shown.last().expect("plan never empty");
         let mut out: Map<String, Value> = echoed_request(&job.request, &["Tags"]);
+        fill_processing_defaults(&mut out);
         out.insert("ProcessingJobArn".into(), json!(job.arn));
         out.insert("ProcessingJobStatus".into(), json!(current.status));
         if is_terminal_status(current.status)
@@ -450,9 +451,45 @@ impl World {
     }
 }
 
+/// What SageMaker reports for members the Create request left out: S3 inputs fully replicated,
+/// uncompressed and in File mode, inputs and outputs not app-managed.
+fn fill_processing_defaults(out: &mut Map<String, Value>) {
+    for input in out
+        .get_mut("ProcessingInputs")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        let Value::Object(input) = input else {
+            continue;
+        };
+        input.entry("AppManaged").or_insert(json!(false));
+        if let Some(Value::Object(s3)) = input.get_mut("S3Input") {
+            s3.entry("S3DataDistributionType")
+                .or_insert(json!("FullyReplicated"));
+            s3.entry("S3CompressionType").or_insert(json!("None"));
+            s3.entry("S3InputMode").or_insert(json!("File"));
+        }
+    }
+    for output in out
+        .get_mut("ProcessingOutputConfig")
+        .and_then(|config| config.get_mut("Outputs"))
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Value::Object(output) = output {
+            output.entry("AppManaged").or_insert(json!(false));
+        }
+    }
+}
+
+/// One line a job writes: (stream, timestamp in ms, message).
+pub type LogLine = (String, i64, String);
+
 /// When a processing job's streams appear (its instances are up), and every line it writes:
 /// (stream, ms, message). None while the instances are still starting.
-pub fn processing_log_lines(job: &ProcessingJob) -> Option<(f64, Vec<(String, i64, String)>)> {
+pub fn processing_log_lines(job: &ProcessingJob) -> Option<(f64, Vec<LogLine>)> {
     let start = job.plan.iter().find(|step| step.secondary == RUNNING)?.at;
     let end = job
         .plan

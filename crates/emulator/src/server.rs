@@ -73,6 +73,7 @@ pub struct DroppedConnection;
 enum Call {
     SageMaker(String),
     Logs(String),
+    AutoScaling(String),
     Runtime(String),
     Sts(String),
 }
@@ -82,6 +83,7 @@ impl Call {
         match self {
             Call::SageMaker(op) => format!("SageMaker.{op}"),
             Call::Logs(op) => format!("Logs_20140328.{op}"),
+            Call::AutoScaling(op) => format!("AnyScaleFrontendService.{op}"),
             Call::Runtime(_) => "SageMakerRuntime.InvokeEndpoint".to_string(),
             Call::Sts(action) => format!("STS.{action}"),
         }
@@ -89,7 +91,7 @@ impl Call {
 
     fn error_response(&self, error: &ApiError) -> HttpResponse {
         match self {
-            Call::SageMaker(_) | Call::Logs(_) => wire::json_error(error),
+            Call::SageMaker(_) | Call::Logs(_) | Call::AutoScaling(_) => wire::json_error(error),
             Call::Runtime(_) => wire::rest_json_error(error),
             Call::Sts(_) => wire::xml_error(error),
         }
@@ -148,6 +150,9 @@ fn classify(
         return match service {
             "SageMaker" => Some((Call::SageMaker(operation.to_string()), Vec::new())),
             "Logs_20140328" => Some((Call::Logs(operation.to_string()), Vec::new())),
+            "AnyScaleFrontendService" => {
+                Some((Call::AutoScaling(operation.to_string()), Vec::new()))
+            }
             _ => None,
         };
     }
@@ -279,6 +284,24 @@ async fn handle(
             }
             Err(error) => wire::json_error(&error),
         },
+        Call::AutoScaling(operation) => match parse_object(&body) {
+            Ok(input) => {
+                let result = {
+                    let mut regions = app.lock_regions();
+                    let now = now();
+                    let world = regions.world(&region, now);
+                    world.autoscaling_operation(operation, &input, now)
+                };
+                match result {
+                    Ok(output) => wire::json_ok(&output),
+                    Err(error) => {
+                        tracing::debug!(operation = %full_name, code = error.code.wire_name(), message = %error.message, "operation failed");
+                        wire::json_error(&error)
+                    }
+                }
+            }
+            Err(error) => wire::json_error(&error),
+        },
         Call::Runtime(endpoint) => {
             let content_type = parts
                 .headers
@@ -312,6 +335,22 @@ async fn handle(
     Ok(response)
 }
 
+/// `PUT /_emulator/load`: a variant's traffic, which scaling policies react to.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LoadRequest {
+    /// The region of the endpoint (`--region` when absent).
+    #[serde(default)]
+    region: Option<String>,
+    endpoint_name: String,
+    variant_name: String,
+    /// Invocations per instance per minute at the variant's current instance count.
+    invocations_per_instance: f64,
+    /// Step scaling: the threshold of the alarm the step bounds are relative to (default 0).
+    #[serde(default)]
+    alarm_threshold: Option<f64>,
+}
+
 fn control_json(status: StatusCode, body: Value) -> HttpResponse {
     wire::plain(status, "application/json", body.to_string().into_bytes())
 }
@@ -326,6 +365,38 @@ fn control_error(message: impl std::fmt::Display) -> HttpResponse {
 fn control_api(app: &App, method: &Method, path: &str, query: &str, body: &Bytes) -> HttpResponse {
     let path = path.trim_end_matches('/');
     match (method, path) {
+        (&Method::PUT, "load") | (&Method::POST, "load") => {
+            match serde_json::from_slice::<LoadRequest>(body) {
+                Ok(request) => {
+                    let region = request
+                        .region
+                        .clone()
+                        .unwrap_or_else(|| app.settings.region.clone());
+                    let mut regions = app.lock_regions();
+                    let now = now();
+                    let world = regions.world(&region, now);
+                    match world.set_load(
+                        &request.endpoint_name,
+                        &request.variant_name,
+                        request.invocations_per_instance,
+                        request.alarm_threshold.unwrap_or(0.0),
+                    ) {
+                        Ok(load) => control_json(
+                            StatusCode::OK,
+                            json!({
+                                "region": region,
+                                "endpointName": request.endpoint_name,
+                                "variantName": request.variant_name,
+                                "totalInvocations": load.total,
+                                "alarmThreshold": load.alarm_threshold,
+                            }),
+                        ),
+                        Err(error) => control_error(error),
+                    }
+                }
+                Err(error) => control_error(error),
+            }
+        }
         (&Method::GET, "resources") => {
             let wanted = form_params(query)
                 .into_iter()

@@ -36,6 +36,8 @@ pub struct TrainingJob {
     pub tuning_definition_name: Option<String>,
     /// Real seconds between two "epoch" log lines while Training.
     pub epoch_interval: f64,
+    /// Debugger/Profiler rule outcomes chosen by `emulator:rule-outcome` tags (usually empty).
+    pub rule_outcomes: Vec<(String, String)>,
 }
 
 /// What a Create request turns into before it is stored.
@@ -45,6 +47,7 @@ pub struct TrainingSpec {
     pub outcome: Outcome,
     pub duration: f64,
     pub failure_reason: Option<String>,
+    pub rule_outcomes: Vec<(String, String)>,
     pub tuning_job: Option<(String, String)>,
     pub tuned_hyperparameters: Option<Vec<(String, String)>>,
     pub objective_metric: Option<String>,
@@ -259,8 +262,10 @@ impl World {
         let name = violations.resource_name(&body, "TrainingJobName", "trainingJobName");
         validate_training_definition(&body, &mut violations, &[]);
         validate_hyperparameters(&body, "HyperParameters", &mut violations);
+        crate::rules::validate_rules(&body, &mut violations);
         violations.tags(body.get("Tags"), "tags");
         violations.finish()?;
+        let rule_outcomes = crate::rules::rule_outcomes(body.get("Tags"))?;
         let name = name.unwrap_or_default();
         let reserved = reserved_tags(
             body.get("Tags"),
@@ -285,6 +290,7 @@ impl World {
             outcome,
             duration: reserved.duration.unwrap_or(self.settings.default_duration),
             failure_reason: reserved.failure_reason,
+            rule_outcomes,
             request: body,
             tuning_job: None,
             tuned_hyperparameters: None,
@@ -390,6 +396,7 @@ impl World {
             objective_metric: spec.objective_metric,
             tuning_definition_name: spec.tuning_definition_name,
             epoch_interval: settings.real(duration * 0.045).max(0.001),
+            rule_outcomes: spec.rule_outcomes,
         };
         tracing::debug!(job = %job.name, created, terminal = ?terminal_at(&job.plan), "training job created");
         self.training_jobs.insert(spec.name.clone(), job);
@@ -540,6 +547,7 @@ pub fn describe_training(
     }
     out.entry("StoppingCondition")
         .or_insert_with(|| json!({ "MaxRuntimeInSeconds": DEFAULT_MAX_RUNTIME as i64 }));
+    fill_training_defaults(&mut out);
     out.entry("EnableNetworkIsolation").or_insert(json!(false));
     out.entry("EnableInterContainerTrafficEncryption")
         .or_insert(json!(false));
@@ -597,7 +605,41 @@ pub fn describe_training(
             out.insert("FinalMetricDataList".into(), Value::Array(metrics));
         }
     }
+    crate::rules::add_rule_statuses(&mut out, job, settings, shown, now);
     out
+}
+
+/// What SageMaker reports for members the Create request left out (API reference defaults):
+/// model output is gzipped, channels are uncompressed, unwrapped and fully replicated, metrics
+/// time series are off. RetryStrategy, CheckpointConfig and the like stay absent.
+fn fill_training_defaults(out: &mut Map<String, Value>) {
+    if let Some(Value::Object(output)) = out.get_mut("OutputDataConfig") {
+        output.entry("CompressionType").or_insert(json!("GZIP"));
+    }
+    if let Some(Value::Object(algorithm)) = out.get_mut("AlgorithmSpecification") {
+        algorithm
+            .entry("EnableSageMakerMetricsTimeSeries")
+            .or_insert(json!(false));
+    }
+    for channel in out
+        .get_mut("InputDataConfig")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        let Value::Object(channel) = channel else {
+            continue;
+        };
+        channel.entry("CompressionType").or_insert(json!("None"));
+        channel.entry("RecordWrapperType").or_insert(json!("None"));
+        if let Some(Value::Object(s3)) = channel
+            .get_mut("DataSource")
+            .and_then(|source| source.get_mut("S3DataSource"))
+        {
+            s3.entry("S3DataDistributionType")
+                .or_insert(json!("FullyReplicated"));
+        }
+    }
 }
 
 fn job_output_path(raw: &str) -> String {

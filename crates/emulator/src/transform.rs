@@ -222,6 +222,7 @@ impl World {
         let shown = visible(&job.plan, now);
         let current = shown.last().expect("plan never empty");
         let mut out: Map<String, Value> = echoed_request(&job.request, &["Tags"]);
+        fill_transform_defaults(&mut out);
         out.insert("TransformJobArn".into(), json!(job.arn));
         out.insert("TransformJobStatus".into(), json!(current.status));
         if current.status == "Failed"
@@ -325,6 +326,24 @@ impl World {
         }
         Ok(response)
     }
+}
+
+/// What SageMaker reports for members the Create request left out (API reference defaults):
+/// input neither split nor compressed, the whole record in and out of the model, one request at
+/// a time per instance, 6 MB payloads.
+fn fill_transform_defaults(out: &mut Map<String, Value>) {
+    if let Some(Value::Object(input)) = out.get_mut("TransformInput") {
+        input.entry("SplitType").or_insert(json!("None"));
+        input.entry("CompressionType").or_insert(json!("None"));
+    }
+    let processing = out.entry("DataProcessing").or_insert_with(|| json!({}));
+    if let Value::Object(processing) = processing {
+        processing.entry("InputFilter").or_insert(json!("$"));
+        processing.entry("OutputFilter").or_insert(json!("$"));
+        processing.entry("JoinSource").or_insert(json!("None"));
+    }
+    out.entry("MaxConcurrentTransforms").or_insert(json!(1));
+    out.entry("MaxPayloadInMB").or_insert(json!(6));
 }
 
 /// When a transform job's streams appear, and every line it writes: (stream, ms, message).

@@ -744,6 +744,7 @@ fn child_spec(tuning: &TuningJob) -> TrainingSpec {
         outcome: tuning.child_outcome,
         duration: tuning.child_duration,
         failure_reason: tuning.child_failure_reason.clone(),
+        rule_outcomes: Vec::new(),
         tuning_job: Some((tuning.name.clone(), tuning.arn.clone())),
         tuned_hyperparameters: Some(tuned),
         objective_metric: Some(tuning.objective_metric.clone()),

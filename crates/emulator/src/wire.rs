@@ -31,6 +31,11 @@ pub enum ErrorCode {
     LogsResourceNotFound,
     LogsResourceAlreadyExists,
     LogsInvalidParameter,
+    // Application Auto Scaling
+    ObjectNotFound,
+    ConcurrentUpdate,
+    FailedResourceAccess,
+    InvalidNextToken,
     // sagemaker-runtime
     RuntimeValidation,
     // STS
@@ -58,11 +63,47 @@ impl ErrorCode {
             ErrorCode::LogsResourceNotFound => "ResourceNotFoundException",
             ErrorCode::LogsResourceAlreadyExists => "ResourceAlreadyExistsException",
             ErrorCode::LogsInvalidParameter => "InvalidParameterException",
+            ErrorCode::ObjectNotFound => "ObjectNotFoundException",
+            ErrorCode::ConcurrentUpdate => "ConcurrentUpdateException",
+            ErrorCode::FailedResourceAccess => "FailedResourceAccessException",
+            ErrorCode::InvalidNextToken => "InvalidNextTokenException",
             ErrorCode::RuntimeValidation => "ValidationError",
             ErrorCode::StsInvalidIdentityToken => "InvalidIdentityToken",
             ErrorCode::StsValidation => "ValidationError",
             ErrorCode::StsInvalidAction => "InvalidAction",
         }
+    }
+
+    /// The code with this wire name (the first, for the two `ValidationError`s), for injected
+    /// error faults.
+    pub fn from_wire_name(name: &str) -> Option<ErrorCode> {
+        const ALL: &[ErrorCode] = &[
+            ErrorCode::Validation,
+            ErrorCode::ResourceInUse,
+            ErrorCode::ResourceNotFound,
+            ErrorCode::ResourceLimitExceeded,
+            ErrorCode::Throttling,
+            ErrorCode::InternalFailure,
+            ErrorCode::ServiceUnavailable,
+            ErrorCode::Serialization,
+            ErrorCode::UnknownOperation,
+            ErrorCode::MissingAuthenticationToken,
+            ErrorCode::IncompleteSignature,
+            ErrorCode::InvalidSignature,
+            ErrorCode::UnrecognizedClient,
+            ErrorCode::LogsResourceNotFound,
+            ErrorCode::LogsResourceAlreadyExists,
+            ErrorCode::LogsInvalidParameter,
+            ErrorCode::ObjectNotFound,
+            ErrorCode::ConcurrentUpdate,
+            ErrorCode::FailedResourceAccess,
+            ErrorCode::InvalidNextToken,
+            ErrorCode::RuntimeValidation,
+            ErrorCode::StsInvalidIdentityToken,
+            ErrorCode::StsValidation,
+            ErrorCode::StsInvalidAction,
+        ];
+        ALL.iter().copied().find(|code| code.wire_name() == name)
     }
 
     pub fn status(self) -> StatusCode {

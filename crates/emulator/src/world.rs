@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
+use crate::autoscaling::{PolicyMap, ScalableTarget, VariantLoad};
 use crate::hosting::{Endpoint, EndpointConfig, Model};
 use crate::logs::LogStore;
 use crate::processing::ProcessingJob;
@@ -186,6 +187,11 @@ pub struct World {
     pub tags: HashMap<String, Vec<(String, String)>>,
     pub logs: LogStore,
     pub log_producers: Vec<LogProducer>,
+    /// Application Auto Scaling targets by resource ID (`endpoint/<e>/variant/<v>`).
+    pub scalable_targets: BTreeMap<String, ScalableTarget>,
+    pub scaling_policies: PolicyMap,
+    /// Load per (endpoint, variant), set through `PUT /_emulator/load`.
+    pub variant_loads: HashMap<(String, String), VariantLoad>,
 }
 
 impl World {
@@ -203,13 +209,18 @@ impl World {
             tags: HashMap::new(),
             logs: LogStore::default(),
             log_producers: Vec::new(),
+            scalable_targets: BTreeMap::new(),
+            scaling_policies: PolicyMap::new(),
+            variant_loads: HashMap::new(),
         }
     }
 
     /// Brings every clock-driven process up to `now`: tuning jobs launch the children whose slot
-    /// has freed, endpoints finish transitions, deleted endpoints disappear.
+    /// has freed, scaling policies act on their variants, endpoints finish transitions, deleted
+    /// endpoints disappear.
     pub fn advance(&mut self, now: f64) {
         self.advance_tuning_jobs(now);
+        self.advance_scaling(now);
         self.settle_endpoints(now);
     }
 
@@ -220,6 +231,7 @@ impl World {
             names.sort_unstable();
             names
         }
+        let (scalable_targets, scaling_policies) = self.scaling_resources();
         serde_json::json!({
             "trainingJobs": names(self.training_jobs.keys()),
             "hyperParameterTuningJobs": names(self.tuning_jobs.keys()),
@@ -229,6 +241,8 @@ impl World {
             "endpointConfigs": names(self.endpoint_configs.keys()),
             "endpoints": names(self.endpoints.keys()),
             "logGroups": names(self.logs.groups.keys()),
+            "scalableTargets": scalable_targets,
+            "scalingPolicies": scaling_policies,
         })
     }
 
@@ -271,12 +285,14 @@ impl Regions {
     /// The world of `region`, brought up to `now` (tuning children launched, endpoint
     /// transitions settled) so the caller sees exactly what that region holds at this instant.
     pub fn world(&mut self, region: &str, now: f64) -> &mut World {
-        let world = self.worlds.entry(region.to_string()).or_insert_with(|| {
+        // Looked up before inserting so the common case allocates no key.
+        if !self.worlds.contains_key(region) {
             tracing::debug!(region, "first request for this region");
             let mut settings = self.settings.clone();
             settings.region = region.to_string();
-            World::new(settings)
-        });
+            self.worlds.insert(region.to_string(), World::new(settings));
+        }
+        let world = self.worlds.get_mut(region).expect("inserted above");
         world.advance(now);
         world
     }

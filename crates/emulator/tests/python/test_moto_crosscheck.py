@@ -22,9 +22,21 @@ MOTO_PLACEHOLDERS = {
     "describe_transform_job": {"FailureReason", "LabelingJobArn"},
 }
 
+# Defaults SageMaker reports for members the Create request left out (API reference); moto
+# echoes only what was sent.
+SAGEMAKER_DEFAULTS = {
+    "describe_training_job": {"AlgorithmSpecification.EnableSageMakerMetricsTimeSeries",
+                              "InputDataConfig.[].CompressionType", "InputDataConfig.[].RecordWrapperType",
+                              "OutputDataConfig.CompressionType"},
+    "describe_transform_job": {"DataProcessing", "MaxConcurrentTransforms", "MaxPayloadInMB",
+                               "TransformInput.CompressionType", "TransformInput.SplitType"},
+}
+
 # Members SageMaker / CloudWatch Logs return that moto leaves out.
 MOTO_OMITS = {
-    "describe_training_job": {"BillableTimeInSeconds", "TrainingTimeInSeconds"},
+    "describe_training_job": {"BillableTimeInSeconds", "TrainingTimeInSeconds"}
+    | SAGEMAKER_DEFAULTS["describe_training_job"],
+    "describe_transform_job": SAGEMAKER_DEFAULTS["describe_transform_job"],
     "list_training_jobs": {"TrainingJobSummaries.[].SecondaryStatus"},
     "describe_endpoint_config": {"ProductionVariants.[].InitialVariantWeight"},
     "describe_endpoint": {"ProductionVariants.[].CurrentWeight", "ProductionVariants.[].DesiredWeight",

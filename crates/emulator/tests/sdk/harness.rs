@@ -109,6 +109,14 @@ impl Emulator {
         )
     }
 
+    pub async fn autoscaling_in(&self, region: &str) -> aws_sdk_applicationautoscaling::Client {
+        aws_sdk_applicationautoscaling::Client::new(
+            &self
+                .sdk_config_in(region, RetryConfig::disabled(), TEST_KEY, TEST_SECRET)
+                .await,
+        )
+    }
+
     pub async fn sagemaker_with(
         &self,
         retry: RetryConfig,

@@ -31,7 +31,7 @@ pub async fn create_endpoint_config(
         .unwrap();
 }
 
-async fn wait_endpoint(
+pub async fn wait_endpoint(
     client: &aws_sdk_sagemaker::Client,
     name: &str,
     wanted: EndpointStatus,

@@ -1,6 +1,8 @@
 //! Conformance of the emulator through the real AWS SDK for Rust, with only the endpoint changed.
 //! One test binary on purpose: every binary links the (large) SDK.
 
+mod autoscaling;
+mod defaults;
 mod faults;
 mod harness;
 mod hosting;
@@ -8,6 +10,7 @@ mod logs;
 mod processing;
 mod protocol;
 mod regions;
+mod rules;
 mod training;
 mod transform;
 mod tuning;

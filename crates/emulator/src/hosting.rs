@@ -700,6 +700,9 @@ impl World {
         }
         let name = endpoint.name.clone();
         let at = now + self.settings.real(endpoint.transition_seconds / 2.0);
+        // SageMaker deregisters the Application Auto Scaling targets of the endpoint's variants
+        // as part of DeleteEndpoint (it fails when the caller may not deregister them).
+        self.deregister_endpoint_targets(&name);
         let endpoint = self.endpoints.get_mut(&name).expect("checked above");
         endpoint.status = "Deleting";
         endpoint.modified = now;

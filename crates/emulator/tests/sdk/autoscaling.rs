@@ -628,3 +628,17 @@ async fn deleting_the_endpoint_deregisters_its_targets() {
         .unwrap();
     assert!(policies.scaling_policies().is_empty(), "{policies:?}");
 }
+
+#[tokio::test]
+async fn a_range_above_the_current_count_scales_out_without_any_policy() {
+    let emulator = Emulator::start();
+    let client = emulator.sagemaker().await;
+    let scaling = emulator.autoscaling_in("us-east-1").await;
+    serving_endpoint(&client, "floor").await;
+    register(&scaling, "floor", 2, 3).await;
+    let seen = watch_until_count(&client, "floor", 2).await;
+    assert!(
+        seen.contains(&(EndpointStatus::Updating, 2, 1)),
+        "the new minimum is applied through an update: {seen:?}"
+    );
+}

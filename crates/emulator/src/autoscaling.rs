@@ -404,17 +404,18 @@ impl World {
             &["StepScaling", "TargetTrackingScaling", "PredictiveScaling"],
         );
         violations.finish()?;
-        let (resource_id, endpoint, _) = target_key(body)?;
+        let (resource_id, endpoint, variant) = target_key(body)?;
         let name = str_member(body, "PolicyName").unwrap_or("").to_string();
         if !self.scalable_targets.contains_key(&resource_id) {
             return Err(target_missing(&resource_id, SAGEMAKER_DIMENSION));
         }
-        if !self.endpoints.contains_key(&endpoint) {
-            // Registered, but the endpoint has gone since: the service cannot reach it.
+        if self.variant_state(&endpoint, &variant).is_none() {
+            // Registered, but the variant has gone since (an update deployed a config without
+            // it): the service cannot reach the resource.
             return Err(ApiError::new(
                 ErrorCode::FailedResourceAccess,
                 format!(
-                    "Failed to access the SageMaker endpoint {endpoint} of resource ID {resource_id}: it does not exist"
+                    "Failed to access variant {variant} of the SageMaker endpoint {endpoint} (resource ID {resource_id}): it is not deployed"
                 ),
             ));
         }
@@ -560,6 +561,24 @@ impl World {
             )));
         }
         Ok(json!({}))
+    }
+
+    /// DeleteEndpoint's clean-up: the targets of the endpoint's variants, their policies and the
+    /// variants' loads go with it.
+    pub fn deregister_endpoint_targets(&mut self, endpoint: &str) {
+        let gone: Vec<String> = self
+            .scalable_targets
+            .values()
+            .filter(|target| target.endpoint == endpoint)
+            .map(|target| target.resource_id.clone())
+            .collect();
+        for resource_id in &gone {
+            self.scalable_targets.remove(resource_id);
+            self.scaling_policies
+                .retain(|(resource, _), _| resource != resource_id);
+            tracing::debug!(resource = %resource_id, "scalable target deregistered with its endpoint");
+        }
+        self.variant_loads.retain(|(name, _), _| name != endpoint);
     }
 
     /// Sets a variant's load (control API). `invocations_per_instance` is measured at the

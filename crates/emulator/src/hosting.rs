@@ -157,10 +157,11 @@ impl World {
         let name = name.unwrap_or_default();
         let arn = self.settings.arn("model", &name);
         if self.models.contains_key(&name) {
-            return Err(ApiError::new(
-                ErrorCode::ResourceInUse,
-                format!("Cannot create already existing model \"{arn}\"."),
-            ));
+            // SageMaker answers a used hosting name with a ValidationException, not the
+            // ResourceInUse of the job APIs.
+            return Err(ApiError::validation(format!(
+                "Cannot create already existing model \"{arn}\"."
+            )));
         }
         self.store_tags(&arn, body.get("Tags"));
         self.models.insert(
@@ -291,10 +292,11 @@ impl World {
         let reserved = reserved_tags(body.get("Tags"), &["InService", "Failed"])?;
         let arn = self.settings.arn("endpoint-config", &name);
         if self.endpoint_configs.contains_key(&name) {
-            return Err(ApiError::new(
-                ErrorCode::ResourceInUse,
-                format!("Cannot create already existing endpoint configuration \"{arn}\"."),
-            ));
+            // SageMaker answers a used hosting name with a ValidationException, not the
+            // ResourceInUse of the job APIs.
+            return Err(ApiError::validation(format!(
+                "Cannot create already existing endpoint configuration \"{arn}\"."
+            )));
         }
         let mut variants = Vec::new();
         let mut stored = body.clone();
@@ -443,10 +445,11 @@ impl World {
         let reserved = reserved_tags(body.get("Tags"), &["InService", "Failed"])?;
         let arn = self.settings.arn("endpoint", &name);
         if self.endpoints.contains_key(&name) {
-            return Err(ApiError::new(
-                ErrorCode::ResourceInUse,
-                format!("Cannot create already existing endpoint \"{arn}\"."),
-            ));
+            // SageMaker answers a used hosting name with a ValidationException, not the
+            // ResourceInUse of the job APIs.
+            return Err(ApiError::validation(format!(
+                "Cannot create already existing endpoint \"{arn}\"."
+            )));
         }
         let config = self
             .endpoint_configs
@@ -700,6 +703,9 @@ impl World {
         }
         let name = endpoint.name.clone();
         let at = now + self.settings.real(endpoint.transition_seconds / 2.0);
+        // SageMaker deregisters the Application Auto Scaling targets of the endpoint's variants
+        // as part of DeleteEndpoint (it fails when the caller may not deregister them).
+        self.deregister_endpoint_targets(&name);
         let endpoint = self.endpoints.get_mut(&name).expect("checked above");
         endpoint.status = "Deleting";
         endpoint.modified = now;

@@ -66,7 +66,8 @@ def test_failed_endpoint_and_hosting_errors(sagemaker):
     make_model(sagemaker)
     with pytest.raises(ClientError) as excinfo:
         make_model(sagemaker)
-    assert error_code(excinfo) == "ResourceInUse"
+    assert error_code(excinfo) == "ValidationException"
+    assert error_message(excinfo).startswith("Cannot create already existing model")
     sagemaker.create_endpoint_config(EndpointConfigName="c1", ProductionVariants=[VARIANT])
     with pytest.raises(ClientError) as excinfo:
         sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="missing")

@@ -10,7 +10,7 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use aws_sdk_sagemaker::types::EndpointStatus;
 
-use crate::harness::{DEADLINE, Emulator, eventually};
+use crate::harness::{DEADLINE, Emulator};
 use crate::hosting::{create_endpoint_config, variant, wait_endpoint};
 use crate::transform::create_model;
 
@@ -535,25 +535,19 @@ async fn errors_are_application_auto_scaling_codes() {
         .unwrap();
     assert!(described.scalable_targets().is_empty());
 
-    // The endpoint goes away under a registered target: the service can no longer reach it.
+    // An update deploys a config without the variant: the service can no longer reach it.
+    create_endpoint_config(&client, "errs-other", variant("Other", "errs-model", 1)).await;
     client
-        .delete_endpoint()
+        .update_endpoint()
         .endpoint_name("errs")
+        .endpoint_config_name("errs-other")
         .send()
         .await
         .unwrap();
-    eventually("the endpoint to be gone", DEADLINE, || async {
-        client
-            .describe_endpoint()
-            .endpoint_name("errs")
-            .send()
-            .await
-            .is_err()
-            .then_some(())
-    })
-    .await;
-    let (code, _) = code_of(put("p").send().await);
+    wait_endpoint(&client, "errs", EndpointStatus::InService).await;
+    let (code, message) = code_of(put("p").send().await);
     assert_eq!(code, "FailedResourceAccessException");
+    assert!(message.contains("AllTraffic"), "{message}");
 
     // Deregistering removes the target and its policies; a second time it is not found.
     scaling
@@ -582,4 +576,69 @@ async fn errors_are_application_auto_scaling_codes() {
     );
     assert_eq!(code, "ObjectNotFoundException");
     assert!(emulator.calls("AnyScaleFrontendService.PutScalingPolicy") >= 5);
+}
+
+#[tokio::test]
+async fn deleting_the_endpoint_deregisters_its_targets() {
+    let emulator = Emulator::start();
+    let client = emulator.sagemaker().await;
+    let scaling = emulator.autoscaling_in("us-east-1").await;
+    serving_endpoint(&client, "doomed").await;
+    register(&scaling, "doomed", 1, 2).await;
+    scaling
+        .put_scaling_policy()
+        .policy_name("p")
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(resource("doomed"))
+        .scalable_dimension(DIMENSION)
+        .policy_type(PolicyType::TargetTrackingScaling)
+        .target_tracking_scaling_policy_configuration(
+            TargetTrackingScalingPolicyConfiguration::builder()
+                .target_value(10.0)
+                .predefined_metric_specification(
+                    PredefinedMetricSpecification::builder()
+                        .predefined_metric_type(MetricType::SageMakerVariantInvocationsPerInstance)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    client
+        .delete_endpoint()
+        .endpoint_name("doomed")
+        .send()
+        .await
+        .unwrap();
+    let targets = scaling
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .send()
+        .await
+        .unwrap();
+    assert!(targets.scalable_targets().is_empty(), "{targets:?}");
+    let policies = scaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .send()
+        .await
+        .unwrap();
+    assert!(policies.scaling_policies().is_empty(), "{policies:?}");
+}
+
+#[tokio::test]
+async fn a_range_above_the_current_count_scales_out_without_any_policy() {
+    let emulator = Emulator::start();
+    let client = emulator.sagemaker().await;
+    let scaling = emulator.autoscaling_in("us-east-1").await;
+    serving_endpoint(&client, "floor").await;
+    register(&scaling, "floor", 2, 3).await;
+    let seen = watch_until_count(&client, "floor", 2).await;
+    assert!(
+        seen.contains(&(EndpointStatus::Updating, 2, 1)),
+        "the new minimum is applied through an update: {seen:?}"
+    );
 }

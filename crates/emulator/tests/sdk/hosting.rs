@@ -86,7 +86,8 @@ async fn models_and_endpoint_configs_crud_with_real_errors() {
             .send()
             .await,
     );
-    assert_eq!(code, "ResourceInUse");
+    // Hosting names in use are a ValidationException "Cannot create already existing …".
+    assert_eq!(code, "ValidationException");
 
     let (_, message) = error_of(
         client
@@ -116,7 +117,8 @@ async fn models_and_endpoint_configs_crud_with_real_errors() {
             .send()
             .await,
     );
-    assert_eq!(code, "ResourceInUse");
+    // Hosting names in use are a ValidationException "Cannot create already existing …".
+    assert_eq!(code, "ValidationException");
     let (_, message) = error_of(
         client
             .describe_endpoint_config()
@@ -219,7 +221,8 @@ async fn endpoint_creates_updates_with_retained_properties_and_deletes() {
             .send()
             .await,
     );
-    assert_eq!(code, "ResourceInUse");
+    // Hosting names in use are a ValidationException "Cannot create already existing …".
+    assert_eq!(code, "ValidationException");
 
     let live = wait_endpoint(&client, "ep", EndpointStatus::InService).await;
     let variant_summary = &live.production_variants()[0];

@@ -10,6 +10,7 @@
 pub mod batch_transform_job;
 pub mod common;
 pub mod endpoint_config;
+pub mod hosting_autoscaling_policy;
 pub mod hosting_deployment;
 pub mod hyperparameter_tuning_job;
 pub mod model;
@@ -22,6 +23,7 @@ use kube::CustomResourceExt;
 pub use batch_transform_job::{BatchTransformJob, BatchTransformJobSpec, BatchTransformJobStatus};
 pub use common::{KeyValuePair, Tag, VpcConfig};
 pub use endpoint_config::{EndpointConfig, EndpointConfigSpec, EndpointConfigStatus};
+pub use hosting_autoscaling_policy::{HostingAutoscalingPolicy, HostingAutoscalingPolicySpec, HostingAutoscalingPolicyStatus};
 pub use hosting_deployment::{HostingDeployment, HostingDeploymentSpec, HostingDeploymentStatus};
 pub use hyperparameter_tuning_job::{
     HyperparameterTuningJob, HyperparameterTuningJobSpec, HyperparameterTuningJobStatus,
@@ -82,6 +84,19 @@ impl_sage_maker_spec!(
     ProcessingJobSpec,
 );
 
+impl SageMakerSpec for HostingAutoscalingPolicySpec {
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn sage_maker_endpoint(&self) -> Option<&str> {
+        self.sage_maker_endpoint.as_deref()
+    }
+    /// Scalable targets and scaling policies are not tagged by the operator.
+    fn tags(&self) -> &[Tag] {
+        &[]
+    }
+}
+
 /// The CustomResourceDefinitions of every kind, ordered by CRD name so that generated output
 /// is stable.
 pub fn all_crds() -> Vec<CustomResourceDefinition> {
@@ -93,6 +108,7 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
         Model::crd(),
         EndpointConfig::crd(),
         ProcessingJob::crd(),
+        HostingAutoscalingPolicy::crd(),
     ];
     for crd in &mut crds {
         unwrap_description_lines(crd);

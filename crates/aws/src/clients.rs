@@ -14,6 +14,7 @@ use aws_sdk_sagemaker::Client;
 
 use crate::call_observer::{CallObserver, ObservingInterceptor};
 use crate::SageMakerError;
+use crate::autoscaling::AutoscalingHandle;
 use crate::endpoint_policy::{AllowedEndpoint, EndpointPolicy, EndpointRefused};
 use crate::rate_limit::RateLimiter;
 
@@ -95,6 +96,9 @@ pub struct ClientSettings {
     pub attempt_timeout: Duration,
     /// Longest wait for one operation, retries included.
     pub operation_timeout: Duration,
+    /// Application Auto Scaling endpoint for objects that name none (usually from
+    /// [`crate::autoscaling::DEFAULT_AUTOSCALING_ENDPOINT_ENV`]).
+    pub default_autoscaling_endpoint: Option<String>,
 }
 
 impl ClientSettings {
@@ -107,6 +111,7 @@ impl ClientSettings {
             allowed_endpoints: Vec::new(),
             attempt_timeout: Duration::from_secs(20),
             operation_timeout: Duration::from_secs(60),
+            default_autoscaling_endpoint: std::env::var(crate::autoscaling::DEFAULT_AUTOSCALING_ENDPOINT_ENV).ok().filter(|value| !value.is_empty()),
         }
     }
 }
@@ -116,6 +121,7 @@ pub struct SageMakerClients {
     base: SdkConfig,
     settings: ClientSettings,
     clients: Mutex<HashMap<ApiLocation, SageMakerHandle>>,
+    autoscaling_clients: Mutex<HashMap<ApiLocation, AutoscalingHandle>>,
     limiters: Mutex<HashMap<String, Arc<RateLimiter>>>,
     /// Told about every HTTP attempt of every client (for metrics).
     observer: Option<Arc<dyn CallObserver>>,
@@ -129,7 +135,14 @@ impl SageMakerClients {
     }
 
     pub fn with_config(base: SdkConfig, settings: ClientSettings) -> Self {
-        Self { base, settings, clients: Mutex::new(HashMap::new()), limiters: Mutex::new(HashMap::new()), observer: None }
+        Self {
+            base,
+            settings,
+            clients: Mutex::new(HashMap::new()),
+            autoscaling_clients: Mutex::new(HashMap::new()),
+            limiters: Mutex::new(HashMap::new()),
+            observer: None,
+        }
     }
 
     /// Reports every call attempt of the clients built from now on to `observer`.
@@ -148,38 +161,81 @@ impl SageMakerClients {
         Ok(ApiLocation { region: region.to_string(), endpoint: endpoint.map(str::to_string).or_else(|| self.settings.default_endpoint.clone()) })
     }
 
+    /// The Application Auto Scaling location of an object's `region` and
+    /// `applicationAutoscalingEndpoint`, under the same endpoint policy as SageMaker's.
+    pub fn locate_autoscaling(&self, region: &str, endpoint: Option<&str>) -> Result<ApiLocation, EndpointRefused> {
+        let endpoint = endpoint.filter(|value| !value.is_empty());
+        if let Some(endpoint) = endpoint {
+            EndpointPolicy { default_endpoint: self.settings.default_autoscaling_endpoint.clone(), allowed: self.settings.allowed_endpoints.clone() }
+                .check(endpoint)
+                .map_err(|refused| refused.for_field("spec.applicationAutoscalingEndpoint"))?;
+        }
+        Ok(ApiLocation { region: region.to_string(), endpoint: endpoint.map(str::to_string).or_else(|| self.settings.default_autoscaling_endpoint.clone()) })
+    }
+
+    fn limiter(&self, region: &str) -> Arc<RateLimiter> {
+        self.limiters
+            .lock()
+            .expect("limiter lock poisoned")
+            .entry(region.to_string())
+            .or_insert_with(|| Arc::new(RateLimiter::new(self.settings.calls_per_second_per_region, self.settings.burst_per_region)))
+            .clone()
+    }
+
+    fn retry_config(&self) -> RetryConfig {
+        RetryConfig::standard()
+            .with_max_attempts(self.settings.max_attempts)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(10))
+    }
+
+    /// Without these a connection that stalls mid-response holds its reconcile (and the object)
+    /// forever; the SDK's defaults set only a connect timeout.
+    fn timeout_config(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(self.settings.attempt_timeout)
+            .operation_timeout(self.settings.operation_timeout)
+            .build()
+    }
+
+    /// The cached Application Auto Scaling client for a location, built on first use.
+    pub fn autoscaling(&self, location: &ApiLocation) -> AutoscalingHandle {
+        let mut clients = self.autoscaling_clients.lock().expect("client cache lock poisoned");
+        if let Some(handle) = clients.get(location) {
+            return handle.clone();
+        }
+        let mut config = aws_sdk_applicationautoscaling::config::Builder::from(&self.base)
+            .region(aws_sdk_applicationautoscaling::config::Region::new(location.region.clone()))
+            .retry_config(self.retry_config())
+            .timeout_config(self.timeout_config());
+        if let Some(endpoint) = &location.endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        if let Some(observer) = &self.observer {
+            config = config.interceptor(ObservingInterceptor::new(observer.clone()));
+        }
+        tracing::info!(region = %location.region, endpoint = ?location.endpoint, "creating Application Auto Scaling client");
+        let handle = AutoscalingHandle {
+            location: location.clone(),
+            client: aws_sdk_applicationautoscaling::Client::from_conf(config.build()),
+            limiter: self.limiter(&location.region),
+        };
+        clients.insert(location.clone(), handle.clone());
+        handle
+    }
+
     /// The cached client for a location, built on first use.
     pub fn handle(&self, location: &ApiLocation) -> SageMakerHandle {
         let mut clients = self.clients.lock().expect("client cache lock poisoned");
         if let Some(handle) = clients.get(location) {
             return handle.clone();
         }
-        let limiter = self
-            .limiters
-            .lock()
-            .expect("limiter lock poisoned")
-            .entry(location.region.clone())
-            .or_insert_with(|| {
-                Arc::new(RateLimiter::new(self.settings.calls_per_second_per_region, self.settings.burst_per_region))
-            })
-            .clone();
+        let limiter = self.limiter(&location.region);
         let mut config = aws_sdk_sagemaker::config::Builder::from(&self.base)
             .region(Region::new(location.region.clone()))
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(self.settings.max_attempts)
-                    .with_initial_backoff(Duration::from_millis(200))
-                    .with_max_backoff(Duration::from_secs(10)),
-            )
-            // Without these a connection that stalls mid-response holds its reconcile (and the
-            // object) forever; the SDK's defaults set only a connect timeout.
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .operation_attempt_timeout(self.settings.attempt_timeout)
-                    .operation_timeout(self.settings.operation_timeout)
-                    .build(),
-            );
+            .retry_config(self.retry_config())
+            .timeout_config(self.timeout_config());
         if let Some(endpoint) = &location.endpoint {
             config = config.endpoint_url(endpoint);
         }

@@ -65,17 +65,26 @@ pub struct EndpointPolicy {
 /// A per-object endpoint the operator refuses to call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "spec.sageMakerEndpoint {endpoint:?} is not allowed: {why}. Allowed are https:// endpoints on AWS domains (*.amazonaws.com, *.amazonaws.com.cn, *.api.aws, …), the operator's default endpoint, and what the operator's --allowed-sagemaker-endpoint flag names"
+    "{field} {endpoint:?} is not allowed: {why}. Allowed are https:// endpoints on AWS domains (*.amazonaws.com, *.amazonaws.com.cn, *.api.aws, …), the operator's default endpoint, and what the operator's --allowed-sagemaker-endpoint flag names"
 )]
 pub struct EndpointRefused {
     pub endpoint: String,
     pub why: &'static str,
+    /// The spec field that named the endpoint.
+    pub field: &'static str,
+}
+
+impl EndpointRefused {
+    /// The same refusal, about another spec field.
+    pub fn for_field(self, field: &'static str) -> Self {
+        Self { field, ..self }
+    }
 }
 
 impl EndpointPolicy {
     /// Checks a per-object endpoint; `Ok` means the operator may send signed requests there.
     pub fn check(&self, endpoint: &str) -> Result<(), EndpointRefused> {
-        let refuse = |why| Err(EndpointRefused { endpoint: endpoint.to_string(), why });
+        let refuse = |why| Err(EndpointRefused { endpoint: endpoint.to_string(), why, field: "spec.sageMakerEndpoint" });
         if self.default_endpoint.as_deref().is_some_and(|default| default.trim_end_matches('/') == endpoint.trim_end_matches('/')) {
             return Ok(());
         }

@@ -82,16 +82,26 @@ pub fn classify_parts(code: Option<&str>, message: Option<&str>, http_status: Op
         None => text.clone(),
     };
     match code {
-        Some("ThrottlingException" | "Throttling" | "TooManyRequestsException" | "RequestLimitExceeded") => {
+        // Application Auto Scaling's "someone else is changing this target": try again shortly.
+        Some("ThrottlingException" | "Throttling" | "TooManyRequestsException" | "RequestLimitExceeded" | "ConcurrentUpdateException") => {
             return SageMakerError::Throttled(described);
         }
-        Some("ResourceNotFound" | "ResourceNotFoundException") => return SageMakerError::NotFound(described),
+        Some("ResourceNotFound" | "ResourceNotFoundException" | "ObjectNotFoundException") => return SageMakerError::NotFound(described),
+        // Application Auto Scaling cannot reach the SageMaker resource (an endpoint not in
+        // service, or being updated): it may be reachable later.
+        Some("FailedResourceAccessException") => return SageMakerError::Transient(described),
+        Some("LimitExceededException") => return SageMakerError::QuotaExceeded(described),
         Some("ResourceInUse" | "ResourceInUseException") => return SageMakerError::ResourceInUse(described),
         Some("ResourceLimitExceeded" | "ResourceLimitExceededException") => return SageMakerError::QuotaExceeded(described),
         _ => {}
     }
     if not_found_subject(&text).is_some() {
         return SageMakerError::NotFound(described);
+    }
+    // CreateModel, CreateEndpointConfig and CreateEndpoint answer a taken name with a
+    // ValidationException, not ResourceInUse: "Cannot create already existing model …".
+    if text.starts_with("Cannot create already existing") {
+        return SageMakerError::ResourceInUse(described);
     }
     if matches!(http_status, Some(status) if status >= 500)
         || matches!(code, Some("InternalFailure" | "ServiceUnavailable" | "InternalServerError"))
@@ -184,6 +194,26 @@ mod tests {
         assert!(transient.is_retryable());
         assert!(matches!(classify_parts(None, None, Some(503)), SageMakerError::Transient(_)));
         assert!(!classify_parts(Some("AccessDenied"), None, Some(403)).is_retryable());
+    }
+
+    #[test]
+    fn a_taken_hosting_name_is_in_use_not_a_rejection() {
+        for message in [
+            "Cannot create already existing model \"arn:aws:sagemaker:us-west-2:123456789012:model/m\".",
+            "Cannot create already existing endpoint configuration \"arn:aws:sagemaker:us-west-2:123456789012:endpoint-config/c\".",
+            "Cannot create already existing endpoint \"arn:aws:sagemaker:us-west-2:123456789012:endpoint/e\".",
+        ] {
+            assert!(matches!(classify_parts(Some("ValidationException"), Some(message), Some(400)), SageMakerError::ResourceInUse(_)), "{message}");
+        }
+    }
+
+    #[test]
+    fn application_auto_scaling_codes() {
+        assert!(matches!(classify_parts(Some("ObjectNotFoundException"), Some("No scalable target registered"), Some(400)), SageMakerError::NotFound(_)));
+        assert!(classify_parts(Some("ConcurrentUpdateException"), None, Some(400)).is_retryable());
+        assert!(classify_parts(Some("FailedResourceAccessException"), None, Some(400)).is_retryable());
+        assert!(matches!(classify_parts(Some("LimitExceededException"), None, Some(400)), SageMakerError::QuotaExceeded(_)));
+        assert!(matches!(classify_parts(Some("ValidationException"), Some("Minimum capacity cannot be greater"), Some(400)), SageMakerError::Validation(_)));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! limit per region, spec → request conversion, response → plain values, and error
 //! classification. The only crate of the operator that depends on `aws-sdk-sagemaker`.
 
+pub mod autoscaling;
 pub mod call_observer;
 pub mod clients;
 pub mod endpoint_policy;

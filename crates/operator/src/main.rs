@@ -24,7 +24,7 @@ use sagemaker_k8s_aws::SageMakerClients;
 use sagemaker_k8s_aws::clients::ClientSettings;
 
 #[derive(Parser)]
-#[command(name = "sagemaker-k8s-operator", version, about = "Kubernetes operator for Amazon SageMaker: mirrors TrainingJob, HyperparameterTuningJob, BatchTransformJob, ProcessingJob, HostingDeployment, Model and EndpointConfig objects to SageMaker")]
+#[command(name = "sagemaker-k8s-operator", version, about = "Kubernetes operator for Amazon SageMaker: mirrors TrainingJob, HyperparameterTuningJob, BatchTransformJob, ProcessingJob, HostingDeployment, Model, EndpointConfig and HostingAutoscalingPolicy objects to SageMaker")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -225,7 +225,8 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             engine::run(processing, args.namespace.clone()),
             hosting::deployment::run(hosting_deployments, args.namespace.clone()),
             hosting::standalone::run::<hosting::standalone::ModelKind>(standalone.clone(), args.namespace.clone()),
-            hosting::standalone::run::<hosting::standalone::EndpointConfigKind>(standalone, args.namespace.clone()),
+            hosting::standalone::run::<hosting::standalone::EndpointConfigKind>(standalone.clone(), args.namespace.clone()),
+            hosting::autoscaling::run(standalone, args.namespace.clone()),
         );
     };
     match leadership {

@@ -19,7 +19,7 @@ const OPERATOR_SA: &str =
     "system:serviceaccount:sagemaker-k8s-operator-system:sagemaker-k8s-operator-default";
 
 /// (chart directory, chart name in `helm ls`, sentence of its NOTES, kind it creates)
-const JOB_CHARTS: [(&str, &str, &str, &str); 5] = [
+const JOB_CHARTS: [(&str, &str, &str, &str); 6] = [
     (
         "training-jobs",
         "sagemaker-k8s-trainingjob",
@@ -50,9 +50,15 @@ const JOB_CHARTS: [(&str, &str, &str, &str); 5] = [
         "Thanks for installing the sagemaker-k8s-processingjob.",
         "processingjob",
     ),
+    (
+        "hosting-autoscaling-policy",
+        "sagemaker-k8s-hostingautoscalingpolicy",
+        "Thanks for installing the sagemaker-k8s-hostingautoscalingpolicy.",
+        "hostingautoscalingpolicy",
+    ),
 ];
 
-const SAMPLES: [&str; 8] = [
+const SAMPLES: [&str; 9] = [
     "xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-hpo.yaml",
     "xgboost-mnist-batchtransform.yaml",
@@ -61,6 +67,7 @@ const SAMPLES: [&str; 8] = [
     "xgboost-mnist-custom-endpoint.yaml",
     "xgboost-multi-model-hostingdeployment.yaml",
     "xgboost-mnist-processingjob.yaml",
+    "xgboost-mnist-hostingautoscalingpolicy.yaml",
 ];
 
 fn path(relative: &str) -> String {
@@ -178,6 +185,7 @@ async fn helm_lint_passes_for_every_chart_and_mode() {
         charts,
         [
             "batch-transform-jobs",
+            "hosting-autoscaling-policy",
             "hosting-deployment",
             "hyperparameter-tuning-jobs",
             "installer",
@@ -238,7 +246,7 @@ fn generated_installers_match_the_chart_and_crds() {
             .count(),
         crd_files
     );
-    assert_eq!(crd_files, 7);
+    assert_eq!(crd_files, 8);
 }
 
 #[tokio::test]
@@ -997,6 +1005,12 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
             "xgboost-mnist-preprocessing",
             ".status.processingJobStatus",
             "Completed",
+        ),
+        (
+            "hostingautoscalingpolicy",
+            "xgboost-autoscaling",
+            ".status.hostingAutoscalingPolicyStatus",
+            "Created",
         ),
         (
             "batchtransformjob",

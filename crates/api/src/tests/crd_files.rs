@@ -65,6 +65,7 @@ fn crd_file_names_follow_group_and_plural() {
         [
             "sagemaker.aws.amazon.com_batchtransformjobs.yaml",
             "sagemaker.aws.amazon.com_endpointconfigs.yaml",
+            "sagemaker.aws.amazon.com_hostingautoscalingpolicies.yaml",
             "sagemaker.aws.amazon.com_hostingdeployments.yaml",
             "sagemaker.aws.amazon.com_hyperparametertuningjobs.yaml",
             "sagemaker.aws.amazon.com_models.yaml",

@@ -107,3 +107,25 @@ async fn a_processing_input_needs_exactly_one_source() {
     assert_names(&output.stderr, "spec.processingInputs[1]");
     assert_names(&output.stderr, "exactly one of s3Input and datasetDefinition");
 }
+
+#[tokio::test]
+async fn an_autoscaling_policy_needs_the_configuration_of_its_type_and_a_sound_range() {
+    let control_plane = control_plane_with_crds().await;
+    let namespace = control_plane.create_namespace("invalid-autoscaling").await;
+    let sample = crate::AUTOSCALING_POLICY_MANIFEST;
+    let cases = [
+        (sample.replace("policyType: TargetTrackingScaling", "policyType: StepScaling"), "policyType StepScaling needs stepScalingPolicyConfiguration"),
+        (sample.replace("minCapacity: 1", "minCapacity: 5"), "minCapacity must not be greater than maxCapacity"),
+        (
+            sample.replace("    predefinedMetricSpecification:\n      predefinedMetricType: SageMakerVariantInvocationsPerInstance\n", ""),
+            "exactly one of predefinedMetricSpecification and customizedMetricSpecification",
+        ),
+        (sample.replace("    - endpointName: host-xgboost\n      variantName: all-traffic\n", ""), "spec.resourceId"),
+    ];
+    for (manifest, message) in cases {
+        assert_ne!(manifest, sample, "the edit applies for {message}");
+        let output = control_plane.kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifest).await;
+        assert!(!output.status.success(), "the apiserver accepted:\n{manifest}");
+        assert_names(&output.stderr, message);
+    }
+}

@@ -27,6 +27,7 @@ async fn every_crd_installs_and_becomes_established() {
         "models",
         "endpointconfigs",
         "processingjobs",
+        "hostingautoscalingpolicies",
     ] {
         let expected = format!(
             "customresourcedefinition.apiextensions.k8s.io/{name}.sagemaker.aws.amazon.com"

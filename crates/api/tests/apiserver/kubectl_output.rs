@@ -11,7 +11,7 @@ use sagemaker_k8s_api::{HyperparameterTuningJob, TrainingJob};
 use sagemaker_k8s_testenv::wait_until;
 
 use crate::{
-    ENDPOINT_CONFIG_MANIFEST, MODEL_MANIFEST, PROCESSING_JOB_MANIFEST, apply_ok, control_plane_with_crds, fixture,
+    AUTOSCALING_POLICY_MANIFEST, ENDPOINT_CONFIG_MANIFEST, MODEL_MANIFEST, PROCESSING_JOB_MANIFEST, apply_ok, control_plane_with_crds, fixture,
     kubectl_ok,
 };
 
@@ -41,8 +41,9 @@ async fn kubectl_get_prints_the_original_columns_for_every_kind() {
     apply_ok(control_plane, &namespace, MODEL_MANIFEST).await;
     apply_ok(control_plane, &namespace, ENDPOINT_CONFIG_MANIFEST).await;
     apply_ok(control_plane, &namespace, PROCESSING_JOB_MANIFEST).await;
+    apply_ok(control_plane, &namespace, AUTOSCALING_POLICY_MANIFEST).await;
 
-    let expected: [(&str, &str); 7] = [
+    let expected: [(&str, &str); 8] = [
         (
             "trainingjobs",
             "NAME STATUS SECONDARY-STATUS CREATION-TIME SAGEMAKER-JOB-NAME",
@@ -65,6 +66,7 @@ async fn kubectl_get_prints_the_original_columns_for_every_kind() {
             "processingjobs",
             "NAME STATUS CREATION-TIME SAGEMAKER-JOB-NAME",
         ),
+        ("hostingautoscalingpolicies", "NAME STATUS CREATION-TIME"),
     ];
     for (plural, columns) in expected {
         let table = kubectl_ok(control_plane, &["get", plural, "-n", &namespace]).await;
@@ -91,6 +93,7 @@ async fn kubectl_get_sagemaker_lists_every_kind() {
     apply_ok(control_plane, &namespace, MODEL_MANIFEST).await;
     apply_ok(control_plane, &namespace, ENDPOINT_CONFIG_MANIFEST).await;
     apply_ok(control_plane, &namespace, PROCESSING_JOB_MANIFEST).await;
+    apply_ok(control_plane, &namespace, AUTOSCALING_POLICY_MANIFEST).await;
 
     let listed = kubectl_ok(
         control_plane,
@@ -104,6 +107,7 @@ async fn kubectl_get_sagemaker_lists_every_kind() {
         [
             "batchtransformjob.sagemaker.aws.amazon.com/xgboost-mnist",
             "endpointconfig.sagemaker.aws.amazon.com/xgboost-config",
+            "hostingautoscalingpolicy.sagemaker.aws.amazon.com/xgboost-autoscaling",
             "hostingdeployment.sagemaker.aws.amazon.com/host-xgboost",
             "hyperparametertuningjob.sagemaker.aws.amazon.com/xgboost-mnist-hpo",
             "model.sagemaker.aws.amazon.com/xgboost-model",

@@ -26,6 +26,7 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
+use sagemaker_k8s_api::hosting_deployment::VariantPropertyType;
 use sagemaker_k8s_api::{HostingDeployment, KeyValuePair, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER};
 use sagemaker_k8s_aws::hosting::{
     EndpointDescription, HostingSpecError, VariantCapacity, hosting_endpoint_config_request, hosting_model_request, sagemaker_weight,
@@ -189,6 +190,19 @@ fn capacities(object: &HostingDeployment) -> Vec<VariantCapacity> {
             instance_count: if variant.serverless_config.is_some() { None } else { Some(variant.initial_instance_count.unwrap_or(1)) },
         })
         .collect()
+}
+
+/// What a weights-and-capacities update sends when the spec retains the running variant
+/// properties (`retainAllVariantProperties`, as UpdateEndpoint would): the instance count is
+/// left to the endpoint — it may have been scaled by a HostingAutoscalingPolicy — unless
+/// `excludeRetainedVariantProperties` lists `DesiredInstanceCount`. Weights are what the edit
+/// changes, so they are always sent.
+fn retained_capacities(spec: &sagemaker_k8s_api::HostingDeploymentSpec, capacities: Vec<VariantCapacity>) -> Vec<VariantCapacity> {
+    let excluded = spec.exclude_retained_variant_properties.iter().flatten().any(|property| property.variant_property_type == VariantPropertyType::DesiredInstanceCount);
+    if spec.retain_all_variant_properties != Some(true) || excluded {
+        return capacities;
+    }
+    capacities.into_iter().map(|capacity| VariantCapacity { instance_count: None, ..capacity }).collect()
 }
 
 /// Lists endpoints for the status poller.
@@ -569,7 +583,7 @@ impl Reconciliation<'_> {
             other => other.into(),
         };
         if deployed.shape_hash == self.desired.shape_hash {
-            let capacities = capacities(self.object);
+            let capacities = retained_capacities(&self.object.spec, capacities(self.object));
             self.sagemaker.update_endpoint_weights_and_capacities(&self.endpoint_name, &capacities).await.map_err(in_progress)?;
             self.event(
                 EventType::Normal,

@@ -1,12 +1,13 @@
 //! Real-time inference kinds. Unlike jobs, their SageMaker resources are updated in place, so
 //! they do not go through the job engine: `deployment` is the HostingDeployment state machine
 //! (models → endpoint config → endpoint, updates, clean-up), `standalone` the Model and
-//! EndpointConfig kinds (create, replace on spec change, delete). Both use the shared object
-//! plumbing for finalizers, status patches and Events.
+//! EndpointConfig kinds (create, replace on spec change, delete), `autoscaling` the
+//! HostingAutoscalingPolicy kind (scalable targets → scaling policies). All use the shared
+//! object plumbing for finalizers, status patches and Events.
 
+pub mod autoscaling;
 pub mod deployment;
 pub mod standalone;
-
 
 /// Why a hosting reconcile did not finish (the controller retries after a delay): the same
 /// failures as the job engine's.

@@ -33,6 +33,7 @@ control-plane: controller-manager
 {{- define "sagemaker.kinds" -}}
 - batchtransformjobs
 - endpointconfigs
+- hostingautoscalingpolicies
 - hostingdeployments
 - hyperparametertuningjobs
 - models
@@ -56,6 +57,7 @@ control-plane: controller-manager
   resources:
     - batchtransformjobs/status
     - endpointconfigs/status
+    - hostingautoscalingpolicies/status
     - hostingdeployments/status
     - hyperparametertuningjobs/status
     - models/status

@@ -1,0 +1,336 @@
+//! HostingAutoscalingPolicy ↔ Application Auto Scaling: a scalable target per endpoint variant
+//! and the scaling policy on it.
+//!
+//! One reconcile decides from (spec, what the object recorded) whether anything must be sent:
+//! - nothing changed since the last apply → nothing is called;
+//! - otherwise the endpoints must be InService (else the status says which one it waits for),
+//!   then every desired target is registered and its policy put, and the targets the spec no
+//!   longer names are deregistered (their policies go with them);
+//! - on delete, the policy is deleted and every target deregistered before the finalizer goes.
+//!
+//! The record is two annotations: the targets this object may have registered (written before
+//! a registration, pruned after a deregistration, so a crash in between never forgets one) and
+//! the hash of what was last applied.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::api::Api;
+use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
+use kube::{Resource, ResourceExt};
+use sagemaker_k8s_api::hosting_autoscaling_policy::AppliedPolicy;
+use sagemaker_k8s_api::{HostingAutoscalingPolicy, HostingDeployment};
+use sagemaker_k8s_aws::SageMakerError;
+use sagemaker_k8s_aws::autoscaling::{AutoscalingHandle, resource_id};
+use serde_json::{Value, json};
+
+use super::{HostingContext, HostingError};
+use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
+use crate::naming::derived_name;
+use crate::object_plumbing::{self, has_finalizer};
+
+const KIND: &str = "HostingAutoscalingPolicy";
+/// JSON list of the resource ids this object may have registered as scalable targets.
+pub const TARGETS_ANNOTATION: &str = "sagemaker.aws.amazon.com/autoscaling-targets";
+/// Hash of the spec (and resolved targets) last applied in full.
+pub const APPLIED_HASH_ANNOTATION: &str = "sagemaker.aws.amazon.com/applied-spec-hash";
+/// How often an object waiting for its endpoints looks again.
+const ENDPOINT_WAIT: Duration = Duration::from_secs(5);
+/// Longest policy name Application Auto Scaling takes.
+const MAX_POLICY_NAME_LEN: usize = 256;
+
+pub const CREATING: &str = "Creating";
+pub const CREATED: &str = "Created";
+pub const UPDATING: &str = "Updating";
+pub const DELETING: &str = "Deleting";
+pub const ERROR: &str = "Error";
+
+/// What a reconcile must do about the targets, from what is wanted and what was recorded: a pure
+/// decision the tests cover as a table.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TargetPlan {
+    /// Register (or update) these and put the policy on them.
+    pub apply: Vec<String>,
+    /// Deregister these (the spec no longer names them).
+    pub remove: Vec<String>,
+    /// Nothing changed since the last full apply.
+    pub up_to_date: bool,
+}
+
+pub fn plan_targets(desired: &BTreeSet<String>, recorded: &BTreeSet<String>, applied_hash: Option<&str>, current_hash: &str) -> TargetPlan {
+    let remove: Vec<String> = recorded.difference(desired).cloned().collect();
+    let up_to_date = applied_hash == Some(current_hash) && remove.is_empty() && desired == recorded;
+    TargetPlan { apply: if up_to_date { Vec::new() } else { desired.iter().cloned().collect() }, remove, up_to_date }
+}
+
+fn recorded_targets(object: &HostingAutoscalingPolicy) -> BTreeSet<String> {
+    object.annotations().get(TARGETS_ANNOTATION).and_then(|text| serde_json::from_str::<Vec<String>>(text).ok()).unwrap_or_default().into_iter().collect()
+}
+
+fn recorded_status(object: &HostingAutoscalingPolicy) -> Option<String> {
+    object.status.as_ref().and_then(|status| status.hosting_autoscaling_policy_status.clone())
+}
+
+fn recorded_conditions(object: &HostingAutoscalingPolicy) -> Vec<Condition> {
+    object.status.as_ref().and_then(|status| status.conditions.clone()).unwrap_or_default()
+}
+
+/// The policy name: the spec's, or one derived from the object's name and UID.
+fn policy_name(object: &HostingAutoscalingPolicy) -> String {
+    match object.spec.policy_name.as_ref().filter(|name| !name.is_empty()) {
+        Some(name) => name.clone(),
+        None => derived_name(&object.name_any(), object.metadata.uid.as_deref().unwrap_or_default(), MAX_POLICY_NAME_LEN),
+    }
+}
+
+/// Runs the controller until shutdown.
+pub async fn run(ctx: Arc<HostingContext>, namespace: Option<String>) {
+    let api: Api<HostingAutoscalingPolicy> = match &namespace {
+        Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
+        None => Api::all(ctx.client.clone()),
+    };
+    let controller = crate::controller_run::trimmed_cache_controller(api);
+    crate::controller_run::drive(KIND, ctx.backoff.clone(), controller, recorded_status, reconcile, error_policy, ctx).await;
+}
+
+fn error_policy(object: Arc<HostingAutoscalingPolicy>, error: &HostingError, ctx: Arc<HostingContext>) -> Action {
+    let delay = ctx.backoff.failed(KIND, &object.namespace().unwrap_or_default(), &object.name_any());
+    tracing::warn!(kind = KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), %error, retry_in_ms = delay.as_millis() as u64, "reconcile failed, retrying");
+    Action::requeue(delay)
+}
+
+/// Why the targets cannot be applied yet (an endpoint that is not InService), or the resolved
+/// resource ids.
+enum Resolution {
+    Ready(BTreeSet<String>),
+    Waiting(String),
+}
+
+/// Resolves each `endpointName` (a HostingDeployment's name means its endpoint) and checks that
+/// every endpoint is InService, as Application Auto Scaling requires.
+async fn resolve(object: &HostingAutoscalingPolicy, ctx: &HostingContext, check_endpoints: bool) -> Result<Resolution, HostingError> {
+    let namespace = object.namespace().unwrap_or_default();
+    let deployments: Api<HostingDeployment> = Api::namespaced(ctx.client.clone(), &namespace);
+    let location = match ctx.clients.locate(&object.spec.region, object.spec.sage_maker_endpoint.as_deref()) {
+        Ok(location) => location,
+        Err(refused) => return Ok(Resolution::Waiting(refused.to_string())),
+    };
+    let sagemaker = ctx.clients.handle(&location);
+    let mut ids = BTreeSet::new();
+    let mut checked = BTreeSet::new();
+    for resource in &object.spec.resource_id {
+        let endpoint = match deployments.get_opt(&resource.endpoint_name).await? {
+            Some(deployment) => match deployment.status.as_ref().and_then(|status| status.endpoint_name.clone()) {
+                Some(endpoint) => endpoint,
+                None => return Ok(Resolution::Waiting(format!("waiting for HostingDeployment {} to create its endpoint", resource.endpoint_name))),
+            },
+            None => resource.endpoint_name.clone(),
+        };
+        if check_endpoints && checked.insert(endpoint.clone()) {
+            match sagemaker.describe_endpoint(&endpoint).await {
+                Ok(remote) if remote.status == "InService" => {}
+                Ok(remote) => return Ok(Resolution::Waiting(format!("waiting for endpoint {endpoint} to be InService (it is {})", remote.status))),
+                Err(SageMakerError::NotFound(_)) => return Ok(Resolution::Waiting(format!("waiting for endpoint {endpoint}, which does not exist"))),
+                Err(error) => return Err(error.into()),
+            }
+        }
+        ids.insert(resource_id(&endpoint, &resource.variant_name));
+    }
+    Ok(Resolution::Ready(ids))
+}
+
+async fn reconcile(object: Arc<HostingAutoscalingPolicy>, ctx: Arc<HostingContext>) -> Result<Action, HostingError> {
+    let object = object.as_ref();
+    let autoscaling = match ctx.clients.locate_autoscaling(&object.spec.region, object.spec.application_autoscaling_endpoint.as_deref()) {
+        Ok(location) => ctx.clients.autoscaling(&location),
+        Err(refused) => {
+            if object.meta().deletion_timestamp.is_some() && recorded_targets(object).is_empty() {
+                object_plumbing::remove_finalizer(&ctx.client, object).await?;
+                return Ok(Action::await_change());
+            }
+            return report_error(&ctx, object, "EndpointNotAllowed", refused.to_string()).await;
+        }
+    };
+    if object.meta().deletion_timestamp.is_some() {
+        return finalize(object, &ctx, &autoscaling).await;
+    }
+    if !has_finalizer(object) {
+        object_plumbing::add_finalizer(&ctx.client, object, json!({})).await?;
+        if recorded_status(object).is_none() {
+            object_plumbing::patch_status(&ctx.client, object, json!({ "hostingAutoscalingPolicyStatus": CREATING })).await?;
+        }
+        return Ok(Action::await_change());
+    }
+    let name = policy_name(object);
+    let recorded = recorded_targets(object);
+    // Resolve without looking at the endpoints first: an unchanged policy needs no call.
+    let Resolution::Ready(desired) = resolve(object, &ctx, false).await? else {
+        return wait(&ctx, object, "waiting for the endpoints' names").await;
+    };
+    let spec_value = serde_json::to_value(&object.spec).expect("specs serialize to JSON");
+    let current_hash = object_plumbing::json_hash(&json!({ "spec": spec_value, "targets": desired, "policyName": name }));
+    let applied_hash = object.annotations().get(APPLIED_HASH_ANNOTATION).map(String::as_str);
+    let plan = plan_targets(&desired, &recorded, applied_hash, &current_hash);
+    if plan.up_to_date && recorded_status(object).as_deref() == Some(CREATED) {
+        return Ok(Action::await_change());
+    }
+    if let Resolution::Waiting(why) = resolve(object, &ctx, true).await? {
+        return wait(&ctx, object, &why).await;
+    }
+    let applying = if recorded_status(object).as_deref() == Some(CREATED) { UPDATING } else { CREATING };
+    if recorded_status(object).as_deref() != Some(applying) {
+        object_plumbing::patch_status(&ctx.client, object, json!({ "hostingAutoscalingPolicyStatus": applying })).await?;
+    }
+    // Record every target that may be registered before registering it.
+    let may_exist: BTreeSet<String> = recorded.union(&desired).cloned().collect();
+    if may_exist != recorded {
+        object_plumbing::patch_metadata(&ctx.client, object, json!({ "annotations": { TARGETS_ANNOTATION: serde_json::to_string(&may_exist).expect("a list") } })).await?;
+    }
+    // A renamed policy: the old one goes from the targets that stay.
+    let previous_name = object.status.as_ref().and_then(|status| status.policy_name.clone()).filter(|previous| *previous != name);
+    let mut policies = Vec::new();
+    for id in &plan.apply {
+        let applied = async {
+            autoscaling.register_scalable_target(&object.spec, id).await?;
+            if let Some(previous) = &previous_name {
+                autoscaling.delete_scaling_policy(previous, id).await?;
+            }
+            autoscaling.put_scaling_policy(&object.spec, &name, id).await
+        };
+        match applied.await {
+            Ok(arn) => policies.push(AppliedPolicy { resource_id: id.clone(), policy_arn: Some(arn) }),
+            Err(SageMakerError::Validation(message)) => return report_error(&ctx, object, "Rejected", format!("Application Auto Scaling rejected {id}: {message}")).await,
+            Err(error) => return Err(retryable(&ctx, object, error).await),
+        }
+    }
+    for id in &plan.remove {
+        if let Err(error) = remove_target(&autoscaling, &name, previous_name.as_deref(), id).await {
+            return Err(retryable(&ctx, object, error).await);
+        }
+        tracing::info!(kind = KIND, object = %object.name_any(), resource_id = %id, "scalable target deregistered");
+    }
+    object_plumbing::patch_metadata(
+        &ctx.client,
+        object,
+        json!({ "annotations": { TARGETS_ANNOTATION: serde_json::to_string(&desired).expect("a list"), APPLIED_HASH_ANNOTATION: current_hash } }),
+    )
+    .await?;
+    let generation = object.meta().generation;
+    let mut conditions = recorded_conditions(object);
+    remove_condition(&mut conditions, RETRYING);
+    remove_condition(&mut conditions, FAILED);
+    let message = format!("policy {name} on {} scalable target(s)", policies.len());
+    set_condition(&mut conditions, READY, true, CREATED, &message, generation);
+    if recorded_status(object).as_deref() != Some(CREATED) {
+        object_plumbing::publish_event(&ctx.recorder, KIND, object, EventType::Normal, CREATED, format!("Applied {message}")).await;
+    }
+    let status = json!({
+        "hostingAutoscalingPolicyStatus": CREATED,
+        "policyName": name,
+        "policies": policies,
+        "additional": Value::Null,
+        "observedGeneration": generation,
+        "conditions": conditions,
+        "lastCheckTime": k8s_openapi::jiff::Timestamp::now(),
+    });
+    object_plumbing::patch_status(&ctx.client, object, status).await?;
+    Ok(Action::await_change())
+}
+
+/// Deletes the policy (under its current and any previous name) and deregisters the target.
+async fn remove_target(autoscaling: &AutoscalingHandle, name: &str, previous: Option<&str>, id: &str) -> Result<(), SageMakerError> {
+    autoscaling.delete_scaling_policy(name, id).await?;
+    if let Some(previous) = previous {
+        autoscaling.delete_scaling_policy(previous, id).await?;
+    }
+    autoscaling.deregister_scalable_target(id).await
+}
+
+async fn wait(ctx: &HostingContext, object: &HostingAutoscalingPolicy, why: &str) -> Result<Action, HostingError> {
+    let status = if recorded_status(object).as_deref() == Some(CREATED) { UPDATING } else { CREATING };
+    let generation = object.meta().generation;
+    let mut conditions = recorded_conditions(object);
+    set_condition(&mut conditions, READY, false, "EndpointNotInService", why, generation);
+    let fields = json!({ "hostingAutoscalingPolicyStatus": status, "additional": why, "observedGeneration": generation, "conditions": conditions });
+    if !object_plumbing::status_matches(object, fields.as_object().expect("an object")) {
+        object_plumbing::patch_status(&ctx.client, object, fields).await?;
+    }
+    Ok(Action::requeue(ENDPOINT_WAIT))
+}
+
+async fn retryable(ctx: &HostingContext, object: &HostingAutoscalingPolicy, error: SageMakerError) -> HostingError {
+    object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, KIND, object, &error).await;
+    error.into()
+}
+
+/// A failure that only a spec change fixes: status `Error`, the reason, a Warning Event.
+async fn report_error(ctx: &HostingContext, object: &HostingAutoscalingPolicy, reason: &str, message: String) -> Result<Action, HostingError> {
+    let generation = object.meta().generation;
+    let mut conditions = recorded_conditions(object);
+    set_condition(&mut conditions, FAILED, true, reason, &message, generation);
+    set_condition(&mut conditions, READY, false, reason, &message, generation);
+    let fields = json!({ "hostingAutoscalingPolicyStatus": ERROR, "additional": message, "observedGeneration": generation, "conditions": conditions });
+    if !object_plumbing::status_matches(object, fields.as_object().expect("an object")) {
+        object_plumbing::publish_event(&ctx.recorder, KIND, object, EventType::Warning, reason, message).await;
+        object_plumbing::patch_status(&ctx.client, object, fields).await?;
+    }
+    Ok(Action::await_change())
+}
+
+/// Deletion: every target this object may have registered is deregistered (its policy first),
+/// then the object goes. A failed call keeps the finalizer; the error policy retries.
+async fn finalize(object: &HostingAutoscalingPolicy, ctx: &HostingContext, autoscaling: &AutoscalingHandle) -> Result<Action, HostingError> {
+    if !has_finalizer(object) {
+        return Ok(Action::await_change());
+    }
+    if recorded_status(object).as_deref() != Some(DELETING) {
+        let _ = object_plumbing::patch_status(&ctx.client, object, json!({ "hostingAutoscalingPolicyStatus": DELETING })).await;
+    }
+    let name = object.status.as_ref().and_then(|status| status.policy_name.clone()).unwrap_or_else(|| policy_name(object));
+    let mut targets = recorded_targets(object);
+    targets.extend(object.status.iter().flat_map(|status| status.policies.iter().flatten()).map(|policy| policy.resource_id.clone()));
+    for id in &targets {
+        if let Err(error) = remove_target(autoscaling, &name, None, id).await {
+            return Err(retryable(ctx, object, error).await);
+        }
+    }
+    tracing::info!(kind = KIND, object = %object.name_any(), targets = targets.len(), "scaling policies deleted and targets deregistered, releasing object");
+    object_plumbing::publish_event(&ctx.recorder, KIND, object, EventType::Normal, "Deleted", format!("Deregistered {} scalable target(s)", targets.len())).await;
+    object_plumbing::remove_finalizer(&ctx.client, object).await?;
+    Ok(Action::await_change())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(ids: &[&str]) -> BTreeSet<String> {
+        ids.iter().map(|id| id.to_string()).collect()
+    }
+
+    #[test]
+    fn what_a_reconcile_sends() {
+        // (desired, recorded, applied hash, current hash) → (apply, remove, up to date)
+        let table: [(&[&str], &[&str], Option<&str>, &[&str], &[&str], bool); 6] = [
+            // First apply: register everything.
+            (&["a", "b"], &[], None, &["a", "b"], &[], false),
+            // Nothing changed: no call at all.
+            (&["a", "b"], &["a", "b"], Some("h"), &[], &[], true),
+            // The spec changed (capacities, policy): apply to every target again.
+            (&["a", "b"], &["a", "b"], Some("old"), &["a", "b"], &[], false),
+            // A resource id was dropped: it is deregistered, the rest re-applied.
+            (&["a"], &["a", "b"], Some("old"), &["a"], &["b"], false),
+            // Crash after recording a target but before the hash: applied again, none lost.
+            (&["a", "b"], &["a", "b", "c"], Some("h"), &["a", "b"], &["c"], false),
+            // A new resource id: added.
+            (&["a", "b", "c"], &["a", "b"], Some("old"), &["a", "b", "c"], &[], false),
+        ];
+        for (desired, recorded, applied, apply, remove, up_to_date) in table {
+            let plan = plan_targets(&set(desired), &set(recorded), applied, "h");
+            assert_eq!(plan, TargetPlan { apply: apply.iter().map(|s| s.to_string()).collect(), remove: remove.iter().map(|s| s.to_string()).collect(), up_to_date }, "desired {desired:?} recorded {recorded:?} applied {applied:?}");
+        }
+    }
+}

@@ -34,6 +34,9 @@ pub const CREATED_SPEC_HASH_ANNOTATION: &str = "sagemaker.aws.amazon.com/created
 /// observed, never created or stopped by the TrainingJob controller.
 pub const SPAWNED_BY_TUNING_JOB_LABEL: &str = "sagemaker.aws.amazon.com/hyperparameter-tuning-job";
 
+/// How often a finished resource that still changes ([`Adapter::still_changing`]) is looked at.
+const STILL_CHANGING_REQUEUE: Duration = Duration::from_secs(30);
+
 /// Where a SageMaker resource is in its life, as far as the engine's decisions go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -105,6 +108,11 @@ pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
     fn status_text(remote: &Self::Remote) -> String;
     /// Status fields mapped from SageMaker (without conditions / observedGeneration).
     fn status_fields(object: &Self::Object, remote: &Self::Remote, location: &ApiLocation) -> serde_json::Map<String, Value>;
+    /// Whether a resource in a terminal phase still changes what the status shows (a finished
+    /// training job's Debugger rules are evaluated after it), so it is looked at until it stops.
+    fn still_changing(_remote: &Self::Remote) -> bool {
+        false
+    }
     /// Objects that only mirror a resource something else created (tuning-job children).
     fn is_observe_only(_object: &Self::Object) -> bool {
         false
@@ -492,12 +500,21 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
         ctx.adapter.after_observe(&ctx.client, &sagemaker, object, &remote).await?;
     }
 
-    if phase.is_terminal() {
+    let settled = phase.is_terminal() && !A::still_changing(&remote);
+    if settled {
         ctx.registry.forget(&sagemaker.location, &remote_name);
     } else {
         ctx.registry.register(&sagemaker.location, &remote_name, kube::runtime::reflector::ObjectRef::from_obj(object));
     }
-    Ok(if phase.is_terminal() { Action::await_change() } else { Action::requeue(ctx.in_progress_requeue) })
+    Ok(if settled {
+        Action::await_change()
+    } else if phase.is_terminal() {
+        // A finished job whose rules are still evaluated: SageMaker's LastModifiedTime of the
+        // job no longer moves, so the poller cannot tell; look again soon.
+        Action::requeue(ctx.in_progress_requeue.min(STILL_CHANGING_REQUEUE))
+    } else {
+        Action::requeue(ctx.in_progress_requeue)
+    })
 }
 
 /// Whether writing `fields` would change nothing in the recorded status (`null` = absent).

@@ -135,6 +135,10 @@ impl Adapter for TrainingJobAdapter {
         status_fields(remote, location)
     }
 
+    fn still_changing(remote: &TrainingJobDescription) -> bool {
+        remote.debug_rule_evaluation_statuses.iter().any(|rule| rule.rule_evaluation_status.as_deref() == Some("InProgress"))
+    }
+
     fn is_observe_only(object: &TrainingJob) -> bool {
         object.labels().contains_key(SPAWNED_BY_TUNING_JOB_LABEL)
     }

@@ -228,3 +228,38 @@ async fn a_deployment_that_retains_variant_properties_keeps_its_autoscaled_insta
     let described = harness.sagemaker.describe_endpoint().endpoint_name(&endpoint).send().await.unwrap();
     assert_eq!(described.production_variants()[0].current_instance_count(), Some(2), "the autoscaled count is kept");
 }
+
+#[tokio::test]
+async fn a_step_scaling_policy_adds_capacity_when_its_alarm_metric_breaches() {
+    let harness = Harness::start("hap-step").await;
+    let endpoint = hosting_deployment(&harness, "host-xgboost", "").await;
+    let step = r#"apiVersion: sagemaker.aws.amazon.com/v1
+kind: HostingAutoscalingPolicy
+metadata:
+  name: stepped
+spec:
+  region: us-west-2
+  resourceId:
+    - endpointName: host-xgboost
+      variantName: all-traffic
+  minCapacity: 1
+  maxCapacity: 2
+  policyType: StepScaling
+  stepScalingPolicyConfiguration:
+    adjustmentType: ChangeInCapacity
+    cooldown: 60
+    metricAggregationType: Average
+    stepAdjustments:
+      - metricIntervalLowerBound: 0
+        scalingAdjustment: 1
+"#;
+    harness.apply(step).await;
+    wait_for_policy(&harness, "stepped", "Created", |p| policy_status(p) == Some("Created")).await;
+    let scaling = autoscaling_client(&harness).await;
+    let described = scaling.describe_scaling_policies().service_namespace(ServiceNamespace::Sagemaker).send().await.unwrap();
+    assert_eq!(described.scaling_policies()[0].policy_type().as_str(), "StepScaling");
+    // The emulator plays the alarm: 150 invocations per instance against a threshold of 100.
+    let body = json!({ "region": "us-west-2", "endpointName": endpoint, "variantName": "all-traffic", "invocationsPerInstance": 150.0, "alarmThreshold": 100.0 }).to_string();
+    emulator_control(&harness.emulator, "PUT", "/_emulator/load", &body).await;
+    wait_for_instances(&harness, &endpoint, 2).await;
+}

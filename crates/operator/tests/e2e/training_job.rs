@@ -174,3 +174,46 @@ async fn namespaced_operator_ignores_other_namespaces() {
     assert!(touched.is_none(), "object outside --namespace was touched: {touched:?}");
     assert!(harness.sagemaker_training_jobs("elsewhere").await.is_empty());
 }
+
+#[tokio::test]
+async fn debugger_rule_evaluations_are_mirrored_until_they_finish() {
+    let harness = crate::harness::Harness::start("tj-rules").await;
+    drop(harness.operator);
+    let operator = crate::harness::spawn_operator_with(
+        harness.cluster,
+        &harness.emulator,
+        &harness.namespace,
+        &["--in-progress-requeue-seconds", "2"],
+        &format!("operator-rules-{}", harness.namespace),
+    );
+    let harness = Harness { operator, ..harness };
+    let rules = r#"  debugHookConfig:
+    s3OutputPath: s3://my-bucket/debugger/
+  debugRuleConfigurations:
+    - ruleConfigurationName: LossNotDecreasing
+      ruleEvaluatorImage: 895741380848.dkr.ecr.us-west-2.amazonaws.com/sagemaker-debugger-rules:latest
+      ruleParameters:
+        - name: rule_to_invoke
+          value: LossNotDecreasing
+    - ruleConfigurationName: Overfit
+      ruleEvaluatorImage: 895741380848.dkr.ecr.us-west-2.amazonaws.com/sagemaker-debugger-rules:latest
+      ruleParameters:
+        - name: rule_to_invoke
+          value: Overfit"#;
+    harness
+        .apply(&training_job_manifest("debugged", &[("emulator:outcome", "Completed"), ("emulator:rule-outcome/Overfit", "IssuesFound")], rules))
+        .await;
+    let job = harness
+        .wait_for_training_job("debugged", "rules evaluated after the job completed", |job| {
+            status_of(job) == Some("Completed")
+                && job.status.as_ref().and_then(|s| s.debug_rule_evaluation_statuses.as_ref()).is_some_and(|rules| {
+                    rules.len() == 2 && rules.iter().all(|rule| rule.rule_evaluation_status.as_deref() != Some("InProgress"))
+                })
+        })
+        .await;
+    let rules = job.status.unwrap().debug_rule_evaluation_statuses.unwrap();
+    let outcome = |name: &str| rules.iter().find(|rule| rule.rule_configuration_name.as_deref() == Some(name)).and_then(|rule| rule.rule_evaluation_status.clone());
+    assert_eq!(outcome("LossNotDecreasing").as_deref(), Some("NoIssuesFound"));
+    assert_eq!(outcome("Overfit").as_deref(), Some("IssuesFound"));
+    assert!(rules.iter().all(|rule| rule.rule_evaluation_job_arn.as_deref().is_some_and(|arn| arn.contains("processing-job"))), "{rules:?}");
+}

@@ -179,7 +179,8 @@ fn debug_hook_config(hook: &DebugHookConfig) -> sdk::DebugHookConfig {
     sdk::DebugHookConfig::builder()
         .set_local_path(hook.local_path.clone())
         .s3_output_path(&hook.s3_output_path)
-        .set_hook_parameters(key_value_map(&hook.hook_parameters))
+        // `ruleParameters` is the original operator's name for the hook's parameters.
+        .set_hook_parameters(key_value_map(if hook.hook_parameters.is_some() { &hook.hook_parameters } else { &hook.rule_parameters }))
         .set_collection_configurations(hook.collection_configurations.as_ref().map(|collections| {
             collections
                 .iter()
@@ -645,6 +646,12 @@ mod tests {
         let hook = input.debug_hook_config().unwrap();
         assert_eq!((hook.local_path(), hook.s3_output_path()), (Some("/opt/ml/output/tensors"), Some("s3://b/debug")));
         assert_eq!(hook.hook_parameters().unwrap()["save_interval"], "100");
+        // The original operator called the hook's parameters `ruleParameters`.
+        let mut original = spec.clone();
+        let hook_config = original.debug_hook_config.as_mut().unwrap();
+        hook_config.rule_parameters = hook_config.hook_parameters.take();
+        let original_input = create_request(&original, "job-1", "uid-1").unwrap().build().unwrap();
+        assert_eq!(original_input.debug_hook_config(), input.debug_hook_config());
         let collection = &hook.collection_configurations()[0];
         assert_eq!(collection.collection_name(), Some("losses"));
         assert_eq!(collection.collection_parameters().unwrap()["include_regex"], ".*loss");

@@ -46,7 +46,7 @@ const JOB_CHARTS: [(&str, &str, &str, &str); 4] = [
     ),
 ];
 
-const SAMPLES: [&str; 7] = [
+const SAMPLES: [&str; 9] = [
     "xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-hpo.yaml",
     "xgboost-mnist-batchtransform.yaml",
@@ -54,6 +54,8 @@ const SAMPLES: [&str; 7] = [
     "spot-xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-custom-endpoint.yaml",
     "xgboost-multi-model-hostingdeployment.yaml",
+    "xgboost-inline-container-hostingdeployment.yaml",
+    "xgboost-inline-pipeline-hostingdeployment.yaml",
 ];
 
 fn path(relative: &str) -> String {

@@ -55,7 +55,8 @@ fn training_job_summary(summary: &TrainingJobSummary) -> HyperParameterTrainingJ
             FinalHyperParameterTuningJobObjectiveMetric {
                 type_: metric.type_.clone(),
                 metric_name: metric.metric_name.clone(),
-                value: metric.value,
+                // The original operator's type: a decimal string.
+                value: metric.value.map(|value| value.to_string()),
             }
         }),
         creation_time: time(summary.creation_time),
@@ -63,6 +64,7 @@ fn training_job_summary(summary: &TrainingJobSummary) -> HyperParameterTrainingJ
         training_end_time: time(summary.training_end_time),
         objective_status: summary.objective_status.clone(),
         failure_reason: summary.failure_reason.clone(),
+        tuning_job_name: summary.tuning_job_name.clone(),
     }
 }
 
@@ -264,7 +266,7 @@ mod tests {
         let best = &fields["bestTrainingJob"];
         assert_eq!(best["trainingJobName"], "hpo-002-abc");
         assert_eq!(best["tunedHyperParameters"], json!([{"name": "num_round", "value": "18"}]));
-        assert_eq!(best["finalHyperParameterTuningJobObjectiveMetric"], json!({"type": "Minimize", "metricName": "validation:error", "value": 0.25}));
+        assert_eq!(best["finalHyperParameterTuningJobObjectiveMetric"], json!({"type": "Minimize", "metricName": "validation:error", "value": "0.25"}));
         assert_eq!(best["creationTime"], "2026-11-29T01:02:03Z");
         assert!(!fields.contains_key("additional"));
     }

@@ -253,7 +253,10 @@ async fn write_status<S: StandaloneKind>(ctx: &HostingContext, object: &S::Objec
         let note = format!("Status {} → {status}", previous.as_deref().unwrap_or("none"));
         object_plumbing::publish_event(&ctx.recorder, S::KIND, object, EventType::Normal, &status, note).await;
     }
-    fields.insert("lastCheckTime".into(), json!(k8s_openapi::jiff::Timestamp::now()));
+    let now = json!(k8s_openapi::jiff::Timestamp::now());
+    fields.insert("lastCheckTime".into(), now.clone());
+    // The original operator's name for it; scripts written for it read this one.
+    fields.insert("lastUpdateTime".into(), now);
     object_plumbing::patch_status(&ctx.client, object, Value::Object(fields)).await?;
     Ok(())
 }

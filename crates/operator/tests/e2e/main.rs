@@ -6,6 +6,7 @@ mod harness;
 mod hosting;
 mod leader_election;
 mod metrics;
+mod original_operator;
 mod resilience;
 mod training_job;
 mod transform_job;

@@ -126,8 +126,8 @@ pub struct HostingModel {
 pub enum ModelContainer {
     /// `containerHostname` of an entry of the spec's `containers`.
     Hostname(String),
-    /// A container defined in place.
-    Inline(ContainerDefinition),
+    /// A container defined in place (boxed: it is much larger than the other variants).
+    Inline(Box<ContainerDefinition>),
     /// Neither (a number, a misspelled field, …): kept as written so that one bad entry cannot
     /// stop the operator from reading every HostingDeployment; the operator reports it on the
     /// object, naming the entry.
@@ -196,7 +196,7 @@ impl<'de> Deserialize<'de> for ModelContainer {
                     return Ok(ModelContainer::Invalid { value, problem });
                 }
                 match serde_json::from_value::<ContainerDefinition>(value.clone()) {
-                    Ok(container) => ModelContainer::Inline(container),
+                    Ok(container) => ModelContainer::Inline(Box::new(container)),
                     Err(error) => ModelContainer::Invalid {
                         value,
                         problem: error.to_string(),

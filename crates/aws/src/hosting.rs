@@ -201,7 +201,7 @@ pub fn hosting_model_containers(spec: &HostingDeploymentSpec, index: usize) -> R
             .enumerate()
             .map(|(position, container)| match container {
                 ModelContainer::Hostname(hostname) => lookup(hostname),
-                ModelContainer::Inline(inline) => Ok(inline),
+                ModelContainer::Inline(inline) => Ok(inline.as_ref()),
                 ModelContainer::Invalid { problem, .. } => {
                     Err(HostingSpecError::InvalidContainer { index, model: model.name.clone(), position, problem: problem.clone() })
                 }

@@ -500,6 +500,20 @@ impl SageMakerHandle {
         Ok(())
     }
 
+    /// Puts the ownership tag on a resource this operator took over from the original operator
+    /// (which tagged nothing), so every later ownership check passes by the tag alone.
+    pub async fn add_owner_tag(&self, arn: &str, owner_uid: &str) -> Result<(), SageMakerError> {
+        self.throttle().await;
+        self.client
+            .add_tags()
+            .resource_arn(arn)
+            .tags(sdk::Tag::builder().key(OWNER_UID_TAG).value(owner_uid).build())
+            .send()
+            .await
+            .map_err(|error| classify(&error))?;
+        Ok(())
+    }
+
     /// The value of the ownership tag on a resource, if any.
     pub async fn owner_uid_of(&self, arn: &str) -> Result<Option<String>, SageMakerError> {
         let mut next_token = None;

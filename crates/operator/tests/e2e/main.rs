@@ -8,6 +8,7 @@ mod leader_election;
 mod metrics;
 mod original_operator;
 mod resilience;
+mod takeover;
 mod training_job;
 mod transform_job;
 mod tuning_job;

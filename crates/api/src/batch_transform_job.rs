@@ -242,6 +242,16 @@ pub struct BatchDataCaptureConfig {
 /// Filters and joins applied around the model.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+    {
+        "rule": "!(has(self.joinSource) && has(self.JoinSource))",
+        "message": "set joinSource or JoinSource (the original operator's spelling), not both",
+    },
+    {
+        "rule": "!(has(self.outputFilter) && has(self.OutputFilter))",
+        "message": "set outputFilter or OutputFilter (the original operator's spelling), not both",
+    },
+]))]
 pub struct DataProcessing {
     /// JSONPath selecting the part of each input record sent to the model (default `$`), at
     /// most 63 characters.
@@ -256,6 +266,14 @@ pub struct DataProcessing {
     /// `Input` joins each input record to its result, `None` (default) does not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub join_source: Option<JoinSource>,
+    /// `joinSource` as the original operator spelled it (capitalised); the same meaning.
+    #[serde(rename = "JoinSource", skip_serializing_if = "Option::is_none")]
+    pub original_join_source: Option<JoinSource>,
+    /// `outputFilter` as the original operator spelled it (capitalised); the same meaning, at
+    /// most 63 characters.
+    #[serde(rename = "OutputFilter", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 63))]
+    pub original_output_filter: Option<String>,
 }
 
 /// Observed state of a BatchTransformJob, written by the operator.

@@ -566,6 +566,11 @@ pub struct AdditionalModelDataSource {
 /// One inference container: image, model artifacts and environment.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+// SageMaker rejects a container with neither; say so at admission, naming the fields.
+#[schemars(extend("x-kubernetes-validations" = [{
+    "rule": "has(self.image) || has(self.modelPackageName)",
+    "message": "a container needs image or modelPackageName",
+}]))]
 pub struct ContainerDefinition {
     /// DNS host name of the container in an inference pipeline; in a HostingDeployment the name
     /// models refer to the container by. Up to 63 alphanumerics or hyphens.

@@ -367,6 +367,9 @@ pub struct EndpointConfigStatus {
     /// When the operator last read the endpoint configuration from SageMaker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_check_time: Option<Time>,
+    /// The same time as `lastCheckTime`, under the name the original operator wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_time: Option<Time>,
     /// More information about the status, for example the error the operator met.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub additional: Option<String>,

@@ -49,11 +49,15 @@ pub struct HostingDeploymentSpec {
     /// `models`.
     #[schemars(length(min = 1, max = 10))]
     pub production_variants: Vec<ProductionVariant>,
-    /// The models the variants serve; each lists the `containers` (by hostname) it runs.
-    #[schemars(length(min = 1))]
+    /// The models the variants serve, at most 10; each lists the `containers` it runs, by
+    /// hostname or defined in place.
+    #[schemars(length(min = 1, max = 10))]
     pub models: Vec<HostingModel>,
-    /// The containers the models use, each identified by its `containerHostname`.
+    /// Containers that `models[].containers` and `models[].primaryContainer` refer to by
+    /// `containerHostname`, at most 150. Not needed when the models define their containers in
+    /// place.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 150))]
     pub containers: Option<Vec<ContainerDefinition>>,
     /// KMS key that encrypts the storage volumes of the endpoint's instances, at most 2048
     /// characters.
@@ -84,8 +88,9 @@ pub struct HostingDeploymentSpec {
     pub sage_maker_endpoint: Option<String>,
 }
 
-/// A model of a HostingDeployment. Containers are referred to by hostname and defined once in
-/// the spec's `containers` list.
+/// A model of a HostingDeployment. Its containers are either defined in place in `containers`
+/// (as the original operator's releases have it) or defined once in the spec's `containers` list
+/// and referred to here by hostname (as the user guide has it); both shapes may be mixed.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HostingModel {
@@ -97,21 +102,151 @@ pub struct HostingModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 20, max = 2048), pattern(ROLE_ARN_PATTERN))]
     pub execution_role_arn: Option<String>,
-    /// Hostname of the container that serves the model when it has a single container.
+    /// `containerHostname` of the container that serves the model: one of `containers`, or an
+    /// entry of the spec's `containers`. With several containers it leads the inference
+    /// pipeline.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 63), pattern(NAME_PATTERN))]
     pub primary_container: Option<String>,
-    /// Hostnames of the model's containers (an inference pipeline when more than one), at most
-    /// 15.
+    /// The model's containers (an inference pipeline when more than one), at most 15. Each entry
+    /// is either a string, the `containerHostname` of an entry of the spec's `containers`, or a
+    /// container definition in place (`containerHostname`, `image`, `modelDataUrl`,
+    /// `environment`, `mode`, `imageConfig`, `modelPackageName`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(length(max = 15), inner(length(max = 63), pattern(NAME_PATTERN)))]
-    pub containers: Option<Vec<String>>,
+    #[schemars(length(max = 15))]
+    pub containers: Option<Vec<ModelContainer>>,
     /// Isolates the model's containers from the network.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_network_isolation: Option<bool>,
     /// VPC the model's containers connect to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
+}
+
+/// One container of a HostingDeployment model: a hostname referring to an entry of the spec's
+/// `containers`, or the container defined in place.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelContainer {
+    /// `containerHostname` of an entry of the spec's `containers`.
+    Hostname(String),
+    /// A container defined in place (boxed: it is much larger than the other variants).
+    Inline(Box<ContainerDefinition>),
+    /// Neither (a number, a misspelled field, …): kept as written so that one bad entry cannot
+    /// stop the operator from reading every HostingDeployment; the operator reports it on the
+    /// object, naming the entry.
+    Invalid {
+        value: serde_json::Value,
+        problem: String,
+    },
+}
+
+impl ModelContainer {
+    /// The container's hostname: the reference itself, or the inline definition's
+    /// `containerHostname`.
+    pub fn hostname(&self) -> Option<&str> {
+        match self {
+            ModelContainer::Hostname(hostname) => Some(hostname),
+            ModelContainer::Inline(container) => container.container_hostname.as_deref(),
+            ModelContainer::Invalid { .. } => None,
+        }
+    }
+}
+
+/// The fields an inline container may carry. The CRD keeps unknown fields of this node (a
+/// "string or object" node must), so the operator rejects misspellings instead of ignoring
+/// them.
+pub const INLINE_CONTAINER_FIELDS: &[&str] = &[
+    "containerHostname",
+    "image",
+    "imageConfig",
+    "mode",
+    "modelDataUrl",
+    "modelDataSource",
+    "additionalModelDataSources",
+    "environment",
+    "modelPackageName",
+    "inferenceSpecificationName",
+    "multiModelConfig",
+];
+
+impl Serialize for ModelContainer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ModelContainer::Hostname(hostname) => serializer.serialize_str(hostname),
+            ModelContainer::Inline(container) => container.serialize(serializer),
+            ModelContainer::Invalid { value, .. } => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ModelContainer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(match value {
+            serde_json::Value::String(hostname) => ModelContainer::Hostname(hostname),
+            serde_json::Value::Object(ref fields) => {
+                let unknown: Vec<&str> = fields
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|field| !INLINE_CONTAINER_FIELDS.contains(field))
+                    .collect();
+                if !unknown.is_empty() {
+                    let problem = format!(
+                        "unknown field(s) {} (an inline container has {})",
+                        unknown.join(", "),
+                        INLINE_CONTAINER_FIELDS.join(", ")
+                    );
+                    return Ok(ModelContainer::Invalid { value, problem });
+                }
+                match serde_json::from_value::<ContainerDefinition>(value.clone()) {
+                    Ok(container) => ModelContainer::Inline(Box::new(container)),
+                    Err(error) => ModelContainer::Invalid {
+                        value,
+                        problem: error.to_string(),
+                    },
+                }
+            }
+            other => ModelContainer::Invalid {
+                value: other,
+                problem:
+                    "must be a containerHostname (a string) or a container definition (an object)"
+                        .to_string(),
+            },
+        })
+    }
+}
+
+impl JsonSchema for ModelContainer {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ModelContainer".into()
+    }
+
+    /// A structural schema cannot say "string or object" (`anyOf` may not carry types), so the
+    /// node has no `type` and keeps unknown fields, which the apiserver allows. The value
+    /// validations still apply by the value's type: `pattern`/`maxLength` to a hostname string,
+    /// `properties` and the `anyOf` of `required` (image or modelPackageName, as SageMaker
+    /// requires) to an inline definition; `properties` also document it for `kubectl explain`.
+    /// A node without `type` cannot carry CEL rules (the apiserver cannot declare a CEL type for
+    /// it), so the references between hostnames and `spec.containers` are checked by the
+    /// operator, which reports them on the object.
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = ContainerDefinition::json_schema(generator);
+        let object = schema.ensure_object();
+        object.remove("type");
+        object.remove("x-kubernetes-validations");
+        object.insert(
+            "description".into(),
+            "A container of the model: either a string, the `containerHostname` of an entry of the spec's `containers` (up to 63 alphanumerics or hyphens), or a container definition in place with the fields below, which needs `image` or `modelPackageName`.".into(),
+        );
+        object.insert("x-kubernetes-preserve-unknown-fields".into(), true.into());
+        object.insert("maxLength".into(), 63.into());
+        object.insert("pattern".into(), NAME_PATTERN.into());
+        object.insert(
+            "anyOf".into(),
+            serde_json::json!([{"required": ["image"]}, {"required": ["modelPackageName"]}]),
+        );
+        schema
+    }
 }
 
 /// A variant property an endpoint update may take from the new configuration.

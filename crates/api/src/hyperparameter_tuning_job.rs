@@ -592,6 +592,9 @@ pub struct HyperParameterTrainingJobSummary {
     /// Why the training job failed, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// Name of the tuning job that launched the training job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tuning_job_name: Option<String>,
 }
 
 /// The objective metric value a training job reached.
@@ -604,9 +607,33 @@ pub struct FinalHyperParameterTuningJobObjectiveMetric {
     /// Name of the metric.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<String>,
-    /// Value of the metric.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
+    /// Value of the metric, as a decimal string (for example `"0.0365"`): the type the original
+    /// operator wrote, so scripts reading it keep working.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "number_or_string"
+    )]
+    pub value: Option<String>,
+}
+
+/// Reads a metric value written as a string, or as a number by operator versions before the
+/// value became a string (objects stored then still carry a number until the next status write).
+fn number_or_string<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Text(String),
+        Number(serde_json::Number),
+    }
+    Ok(
+        Option::<Written>::deserialize(deserializer)?.map(|written| match written {
+            Written::Text(text) => text,
+            Written::Number(number) => number.to_string(),
+        }),
+    )
 }
 
 /// Number of a tuning job's training jobs in each state.

@@ -104,6 +104,9 @@ pub struct ModelStatus {
     /// When the operator last read the model from SageMaker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_check_time: Option<Time>,
+    /// The same time as `lastCheckTime`, under the name the original operator wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_time: Option<Time>,
     /// More information about the status, for example the error the operator met.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub additional: Option<String>,

@@ -204,6 +204,10 @@ pub struct CollectionConfiguration {
 /// SageMaker Debugger hook settings.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [{
+    "rule": "!(has(self.hookParameters) && has(self.ruleParameters))",
+    "message": "set hookParameters or ruleParameters (the original operator's name for them), not both",
+}]))]
 pub struct DebugHookConfig {
     /// Directory in the container the hook writes tensors to, at most 4096 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -216,6 +220,11 @@ pub struct DebugHookConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 20))]
     pub hook_parameters: Option<Vec<KeyValuePair>>,
+    /// The hook's parameters under the name the original operator gave them; the same as
+    /// `hookParameters`, at most 20.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 20))]
+    pub rule_parameters: Option<Vec<KeyValuePair>>,
     /// Tensor collections to save, at most 20.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 20))]
@@ -407,6 +416,9 @@ pub struct DebugRuleEvaluationStatus {
     /// Details of the evaluation's status.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_details: Option<String>,
+    /// The same as `statusDetails`, under the name the original operator wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_detail: Option<String>,
     /// When the evaluation's status last changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified_time: Option<Time>,

@@ -9,7 +9,7 @@ use aws_sdk_sagemaker::operation::create_model::builders::CreateModelInputBuilde
 use aws_sdk_sagemaker::types as sdk;
 use sagemaker_k8s_api::common::{ContainerDefinition, ModelS3DataSource, ProductionVariant, Tag};
 use sagemaker_k8s_api::endpoint_config::{AsyncInferenceConfig, ClarifyExplainerConfig, DataCaptureConfig, ExplainerConfig};
-use sagemaker_k8s_api::hosting_deployment::{HostingModel, VariantPropertyType};
+use sagemaker_k8s_api::hosting_deployment::{ModelContainer, VariantPropertyType};
 use sagemaker_k8s_api::{EndpointConfigSpec, HostingDeploymentSpec, ModelSpec};
 
 use crate::errors::{SageMakerError, classify};
@@ -20,10 +20,16 @@ use crate::{SageMakerHandle, wire_name};
 /// spec does not define, or a field this operator does not send yet. Each names the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostingSpecError {
-    #[error("spec.models[{index}] ({model}): container {hostname:?} is not defined in spec.containers (by containerHostname)")]
+    #[error("spec.models[{index}] ({model}): container {hostname:?} is neither defined in place in the model's containers nor in spec.containers (by containerHostname)")]
     UnknownContainer { index: usize, model: String, hostname: String },
-    #[error("spec.models[{index}] ({model}): no container; set primaryContainer or containers to hostnames from spec.containers")]
+    #[error("spec.models[{index}] ({model}): no container; set containers (definitions, or hostnames from spec.containers) or primaryContainer")]
     NoContainer { index: usize, model: String },
+    #[error("spec.models[{index}] ({model}): containers[{position}]: {problem}")]
+    InvalidContainer { index: usize, model: String, position: usize, problem: String },
+    #[error("spec.models[{index}] ({model}): containers[{position}] needs image or modelPackageName")]
+    ContainerWithoutImage { index: usize, model: String, position: usize },
+    #[error("spec.models[{index}] ({model}): {count} containers; SageMaker allows at most 15")]
+    TooManyContainers { index: usize, model: String, count: usize },
     #[error("spec.models: the name {0:?} is used more than once")]
     DuplicateModel(String),
     #[error("spec.productionVariants[{index}] ({variant}): modelName {model:?} is not the name of an entry of spec.models")]
@@ -35,6 +41,9 @@ pub enum HostingSpecError {
 }
 
 // ---- request building ---------------------------------------------------------------------
+
+/// SageMaker's limit on the containers of one model (CreateModel `Containers`).
+const MAX_MODEL_CONTAINERS: usize = 15;
 
 fn s3_model_data_source(source: &ModelS3DataSource) -> sdk::S3ModelDataSource {
     sdk::S3ModelDataSource::builder()
@@ -239,36 +248,56 @@ fn data_capture_config(capture: &DataCaptureConfig) -> sdk::DataCaptureConfig {
         .build()
 }
 
-/// The containers a HostingDeployment model runs, resolved by hostname from `spec.containers`:
-/// the model's `containers` list, or its `primaryContainer` alone.
-pub fn hosting_model_containers<'a>(spec: &'a HostingDeploymentSpec, index: usize, model: &HostingModel) -> Result<Vec<&'a ContainerDefinition>, HostingSpecError> {
-    let hostnames: Vec<&String> = match (&model.containers, &model.primary_container) {
-        (Some(containers), _) if !containers.is_empty() => containers.iter().collect(),
-        (_, Some(primary)) => vec![primary],
-        _ => return Err(HostingSpecError::NoContainer { index, model: model.name.clone() }),
-    };
+/// The containers a HostingDeployment model runs, in pipeline order. Each entry of the model's
+/// `containers` is either defined in place or a hostname resolved from `spec.containers`; a
+/// model without `containers` runs its `primaryContainer` from `spec.containers`. When the
+/// model names containers by hostname (the guide's shape), its `primaryContainer` leads the
+/// pipeline; when it defines every container in place (the original operator's shape), the list
+/// order is the pipeline order, as the original sent it.
+pub fn hosting_model_containers(spec: &HostingDeploymentSpec, index: usize) -> Result<Vec<&ContainerDefinition>, HostingSpecError> {
+    let model = &spec.models[index];
     let defined = spec.containers.as_deref().unwrap_or_default();
-    let mut resolved: Vec<&ContainerDefinition> = hostnames
-        .iter()
-        .map(|hostname| {
-            defined.iter().find(|c| c.container_hostname.as_ref() == Some(*hostname)).ok_or_else(|| HostingSpecError::UnknownContainer {
-                index,
-                model: model.name.clone(),
-                hostname: (*hostname).clone(),
-            })
+    let lookup = |hostname: &str| {
+        defined.iter().find(|c| c.container_hostname.as_deref() == Some(hostname)).ok_or_else(|| HostingSpecError::UnknownContainer {
+            index,
+            model: model.name.clone(),
+            hostname: hostname.to_string(),
         })
-        .collect::<Result<_, _>>()?;
-    if let Some(primary) = &model.primary_container
-        && !hostnames.contains(&primary)
-    {
-        return Err(HostingSpecError::UnknownContainer { index, model: model.name.clone(), hostname: primary.clone() });
+    };
+    let listed = model.containers.as_deref().unwrap_or_default();
+    if listed.len() > MAX_MODEL_CONTAINERS {
+        return Err(HostingSpecError::TooManyContainers { index, model: model.name.clone(), count: listed.len() });
     }
-    // The primary container leads a pipeline.
-    if let Some(primary) = &model.primary_container
-        && let Some(position) = resolved.iter().position(|c| c.container_hostname.as_ref() == Some(primary))
-    {
-        let primary = resolved.remove(position);
-        resolved.insert(0, primary);
+    let mut resolved: Vec<&ContainerDefinition> = match (listed, &model.primary_container) {
+        ([], Some(primary)) => vec![lookup(primary)?],
+        ([], None) => return Err(HostingSpecError::NoContainer { index, model: model.name.clone() }),
+        (listed, _) => listed
+            .iter()
+            .enumerate()
+            .map(|(position, container)| match container {
+                ModelContainer::Hostname(hostname) => lookup(hostname),
+                ModelContainer::Inline(inline) => Ok(inline.as_ref()),
+                ModelContainer::Invalid { problem, .. } => {
+                    Err(HostingSpecError::InvalidContainer { index, model: model.name.clone(), position, problem: problem.clone() })
+                }
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    for (position, container) in resolved.iter().enumerate() {
+        if container.image.is_none() && container.model_package_name.is_none() {
+            return Err(HostingSpecError::ContainerWithoutImage { index, model: model.name.clone(), position });
+        }
+    }
+    if let Some(primary) = &model.primary_container {
+        let position = resolved
+            .iter()
+            .position(|c| c.container_hostname.as_ref() == Some(primary))
+            .ok_or_else(|| HostingSpecError::UnknownContainer { index, model: model.name.clone(), hostname: primary.clone() })?;
+        // The guide's rule: the primary container leads a pipeline of referenced containers.
+        if listed.iter().any(|c| matches!(c, ModelContainer::Hostname(_))) {
+            let primary = resolved.remove(position);
+            resolved.insert(0, primary);
+        }
     }
     Ok(resolved)
 }
@@ -279,7 +308,7 @@ pub fn validate_hosting_spec(spec: &HostingDeploymentSpec) -> Result<(), Hosting
         if spec.models[..index].iter().any(|earlier| earlier.name == model.name) {
             return Err(HostingSpecError::DuplicateModel(model.name.clone()));
         }
-        hosting_model_containers(spec, index, model)?;
+        hosting_model_containers(spec, index)?;
     }
     for (index, variant) in spec.production_variants.iter().enumerate() {
         let model = variant.model_name.as_ref().ok_or_else(|| HostingSpecError::MissingModel { index, variant: variant.variant_name.clone() })?;
@@ -299,7 +328,7 @@ pub fn hosting_model_request(
     owner_uid: &str,
 ) -> Result<CreateModelInputBuilder, HostingSpecError> {
     let model = &spec.models[index];
-    let containers = hosting_model_containers(spec, index, model)?;
+    let containers = hosting_model_containers(spec, index)?;
     let request = aws_sdk_sagemaker::operation::create_model::CreateModelInput::builder()
         .model_name(sagemaker_name)
         .set_execution_role_arn(model.execution_role_arn.clone())
@@ -676,11 +705,124 @@ mod tests {
         assert_eq!(variants[1].instance_type().unwrap().as_str(), "ml.c5.large");
     }
 
+    /// The original operator's released shape: containers defined in place in the model.
+    fn inline_models() -> serde_json::Value {
+        serde_json::json!([
+            {"name": "single", "executionRoleArn": "arn:aws:iam::123456789012:role/r", "primaryContainer": "xgboost", "containers": [
+                {"containerHostname": "xgboost", "image": "xgb:1", "modelDataUrl": "s3://b/m.tar.gz", "environment": [{"name": "K", "value": "V"}]}
+            ]},
+            {"name": "pipeline", "executionRoleArn": "arn:aws:iam::123456789012:role/r", "containers": [
+                {"containerHostname": "xgboost", "image": "xgb:1", "modelDataUrl": "s3://b/m.tar.gz", "environment": [{"name": "K", "value": "V"}]},
+                {"containerHostname": "pre", "image": "pre:1"}
+            ]}
+        ])
+    }
+
+    #[test]
+    fn inline_containers_make_the_same_create_model_requests_as_hostnames() {
+        let by_hostname = spec(two_models());
+        let mut inline = spec(inline_models());
+        inline.containers = None;
+        validate_hosting_spec(&inline).unwrap();
+        for index in 0..2 {
+            let expected = hosting_model_request(&by_hostname, index, "m-1-uid", "uid").unwrap().build().unwrap();
+            let actual = hosting_model_request(&inline, index, "m-1-uid", "uid").unwrap().build().unwrap();
+            assert_eq!(actual, expected, "model {index}");
+        }
+    }
+
+    #[test]
+    fn inline_container_definition_reaches_the_request_whole() {
+        let spec = spec(serde_json::json!([{"name": "single", "containers": [{
+            "containerHostname": "mme",
+            "image": "xgb:1",
+            "mode": "MultiModel",
+            "modelDataUrl": "s3://b/models/",
+            "imageConfig": {"repositoryAccessMode": "Vpc", "repositoryAuthConfig": {"repositoryCredentialsProviderArn": "arn:aws:lambda:us-west-2:123456789012:function:creds"}},
+            "multiModelConfig": {"modelCacheSetting": "Disabled"},
+            "environment": [{"name": "A", "value": "1"}]
+        }]}, {"name": "pipeline", "containers": [{"modelPackageName": "arn:aws:sagemaker:us-west-2:123456789012:model-package/p/1", "inferenceSpecificationName": "spec-a"}]}]));
+        let request = hosting_model_request(&spec, 0, "single-1-uid", "uid").unwrap().build().unwrap();
+        let container = request.primary_container().unwrap();
+        assert_eq!(container.container_hostname(), Some("mme"));
+        assert_eq!(container.mode().map(|m| m.as_str()), Some("MultiModel"));
+        assert_eq!(container.model_data_url(), Some("s3://b/models/"));
+        let image_config = container.image_config().unwrap();
+        assert_eq!(image_config.repository_access_mode().map(|m| m.as_str()), Some("Vpc"));
+        assert_eq!(
+            image_config.repository_auth_config().unwrap().repository_credentials_provider_arn(),
+            Some("arn:aws:lambda:us-west-2:123456789012:function:creds")
+        );
+        assert_eq!(container.multi_model_config().unwrap().model_cache_setting().map(|s| s.as_str()), Some("Disabled"));
+        assert_eq!(container.environment().unwrap()["A"], "1");
+        let package = hosting_model_request(&spec, 1, "pipeline-1-uid", "uid").unwrap().build().unwrap();
+        let container = package.primary_container().unwrap();
+        assert_eq!(container.model_package_name(), Some("arn:aws:sagemaker:us-west-2:123456789012:model-package/p/1"));
+        assert_eq!(container.inference_specification_name(), Some("spec-a"));
+        assert_eq!(container.image(), None);
+    }
+
+    #[test]
+    fn shapes_may_be_mixed_and_inline_pipelines_keep_their_order() {
+        let spec = spec(serde_json::json!([
+            {"name": "single", "containers": ["xgboost"]},
+            {"name": "pipeline", "primaryContainer": "post", "containers": [{"containerHostname": "first", "image": "a:1"}, {"containerHostname": "post", "image": "b:1"}]},
+        ]));
+        validate_hosting_spec(&spec).unwrap();
+        let pipeline = hosting_model_request(&spec, 1, "p", "uid").unwrap().build().unwrap();
+        let hostnames: Vec<_> = pipeline.containers().iter().map(|c| c.container_hostname().unwrap()).collect();
+        assert_eq!(hostnames, ["first", "post"]);
+        let mixed = self::spec(serde_json::json!([
+            {"name": "single", "containers": ["xgboost"]},
+            {"name": "pipeline", "primaryContainer": "xgboost", "containers": [{"containerHostname": "pre2", "image": "p:2"}, "xgboost"]},
+        ]));
+        let pipeline = hosting_model_request(&mixed, 1, "p", "uid").unwrap().build().unwrap();
+        let hostnames: Vec<_> = pipeline.containers().iter().map(|c| c.container_hostname().unwrap()).collect();
+        assert_eq!(hostnames, ["xgboost", "pre2"]);
+    }
+
+    #[test]
+    fn inline_containers_sagemaker_would_refuse_are_rejected_naming_the_field() {
+        let spec = spec(serde_json::json!([
+            {"name": "single", "containers": [{"containerHostname": "a", "modelDataUrl": "s3://b/m.tar.gz"}]},
+            {"name": "pipeline", "containers": ["pre"]},
+        ]));
+        assert_eq!(validate_hosting_spec(&spec).unwrap_err().to_string(), "spec.models[0] (single): containers[0] needs image or modelPackageName");
+        let sixteen: Vec<_> = (0..16).map(|i| serde_json::json!({"containerHostname": format!("c{i}"), "image": "a:1"})).collect();
+        let spec = self::spec(serde_json::json!([{"name": "single", "containers": sixteen}, {"name": "pipeline", "containers": ["pre"]}]));
+        assert_eq!(validate_hosting_spec(&spec).unwrap_err().to_string(), "spec.models[0] (single): 16 containers; SageMaker allows at most 15");
+        let spec = self::spec(serde_json::json!([{"name": "single", "primaryContainer": "zzz", "containers": [{"containerHostname": "a", "image": "a:1"}]}, {"name": "pipeline", "containers": ["pre"]}]));
+        assert_eq!(
+            validate_hosting_spec(&spec).unwrap_err().to_string(),
+            "spec.models[0] (single): container \"zzz\" is neither defined in place in the model's containers nor in spec.containers (by containerHostname)"
+        );
+    }
+
+    #[test]
+    fn entries_that_are_neither_shape_are_reported_naming_the_entry() {
+        let spec = spec(serde_json::json!([
+            {"name": "single", "containers": ["xgboost", {"containerHostname": "a", "image": "a:1", "imagee": "typo"}]},
+            {"name": "pipeline", "containers": [5]},
+        ]));
+        assert_eq!(
+            validate_hosting_spec(&spec).unwrap_err().to_string(),
+            format!(
+                "spec.models[0] (single): containers[1]: unknown field(s) imagee (an inline container has {})",
+                sagemaker_k8s_api::hosting_deployment::INLINE_CONTAINER_FIELDS.join(", ")
+            )
+        );
+        let mut spec = spec;
+        spec.models[0].containers = Some(vec![ModelContainer::Hostname("xgboost".into())]);
+        assert!(validate_hosting_spec(&spec).unwrap_err().to_string().starts_with("spec.models[1] (pipeline): containers[0]: must be a containerHostname"));
+        // The entry is kept as written, so the object reads back unchanged.
+        assert_eq!(serde_json::to_value(&spec.models[1].containers).unwrap(), serde_json::json!([5]));
+    }
+
     #[test]
     fn broken_references_name_the_field() {
         let spec = spec(serde_json::json!([{"name": "single", "primaryContainer": "missing"}, {"name": "pipeline", "containers": ["pre"]}]));
         let error = validate_hosting_spec(&spec).unwrap_err();
-        assert_eq!(error.to_string(), "spec.models[0] (single): container \"missing\" is not defined in spec.containers (by containerHostname)");
+        assert_eq!(error.to_string(), "spec.models[0] (single): container \"missing\" is neither defined in place in the model's containers nor in spec.containers (by containerHostname)");
         let spec = {
             let mut spec = self::spec(two_models());
             spec.production_variants[1].model_name = Some("nope".into());

@@ -50,7 +50,10 @@ impl Generator {
         if schema.get("x-kubernetes-int-or-string").is_some() {
             return json!(40000 + self.next());
         }
-        match schema.get("type").and_then(Value::as_str) {
+        // A schema of several shapes (a string or an object, say) may leave `type` out: an
+        // object when it has properties.
+        let kind = schema.get("type").and_then(Value::as_str).or_else(|| schema.get("properties").map(|_| "object"));
+        match kind {
             Some("object") => {
                 let mut object = Map::new();
                 if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
@@ -201,20 +204,9 @@ fn every_endpoint_config_field_reaches_create_endpoint_config() {
     assert_all_reach_sagemaker("EndpointConfig", &spec, &[format!("{request:?}")]);
 }
 
-#[test]
-fn every_hosting_deployment_field_reaches_create_model_or_create_endpoint_config() {
-    let mut spec = full_spec("HostingDeployment");
-    // The generated names are unique strings; make the references between them resolve, as
-    // admission requires: the variant serves the model, the model runs the container.
-    let model_name = spec["models"][0]["name"].clone();
-    spec["productionVariants"][0]["modelName"] = model_name;
-    if let Some(hostname) = spec.pointer("/containers/0/containerHostname").cloned() {
-        if spec["models"][0].get("containers").is_some_and(|containers| containers[0].is_string()) {
-            spec["models"][0]["containers"] = json!([hostname]);
-        }
-        spec["models"][0]["primaryContainer"] = hostname;
-    }
-    let typed: sagemaker_k8s_api::HostingDeploymentSpec = parse("HostingDeployment", &spec);
+/// The CreateModel and CreateEndpointConfig requests of a HostingDeployment spec, rendered.
+fn hosting_requests(spec: &Value) -> Vec<String> {
+    let typed: sagemaker_k8s_api::HostingDeploymentSpec = parse("HostingDeployment", spec);
     let mut requests = Vec::new();
     let mut model_names = BTreeMap::new();
     for (index, model) in typed.models.iter().enumerate() {
@@ -224,16 +216,45 @@ fn every_hosting_deployment_field_reaches_create_model_or_create_endpoint_config
     }
     let config = crate::hosting::hosting_endpoint_config_request(&typed, "config", &model_names, "uid").build().expect("input builds");
     requests.push(format!("{config:?}"));
+    requests
+}
+
+#[test]
+fn every_hosting_deployment_field_reaches_create_model_or_create_endpoint_config() {
+    let generated = full_spec("HostingDeployment");
+    // The generated names are unique strings; make the references between them resolve, as
+    // admission requires: the variant serves the model, the model runs the container.
+    let mut base = generated.clone();
+    base["productionVariants"][0]["modelName"] = base["models"][0]["name"].clone();
     // The spec's own model and variant names are the operator's references, not SageMaker's:
-    // they come back as the SageMaker model names.
-    let mut checked = spec.clone();
-    checked["models"][0].as_object_mut().expect("a model").remove("name");
-    checked["productionVariants"][0].as_object_mut().expect("a variant").remove("modelName");
-    if checked["models"][0].get("containers").is_some_and(|containers| containers[0].is_string()) {
-        checked["models"][0].as_object_mut().expect("a model").remove("containers");
-    }
-    checked["models"][0].as_object_mut().expect("a model").remove("primaryContainer");
-    assert_all_reach_sagemaker("HostingDeployment", &checked, &requests);
+    // they come back as the SageMaker model names, so they are not looked for.
+    let without_references = |spec: &Value, drop_spec_containers: bool| {
+        let mut checked = spec.clone();
+        let model = checked["models"][0].as_object_mut().expect("a model");
+        model.remove("name");
+        model.remove("primaryContainer");
+        checked["productionVariants"][0].as_object_mut().expect("a variant").remove("modelName");
+        if drop_spec_containers {
+            checked.as_object_mut().expect("a spec").remove("containers");
+        }
+        checked
+    };
+
+    // The guide's shape: the model names a container of `spec.containers` by hostname.
+    let hostname = base.pointer("/containers/0/containerHostname").cloned().expect("a spec container");
+    let mut by_hostname = base.clone();
+    by_hostname["models"][0]["containers"] = json!([hostname.clone()]);
+    by_hostname["models"][0]["primaryContainer"] = hostname;
+    let mut checked = without_references(&by_hostname, false);
+    checked["models"][0].as_object_mut().expect("a model").remove("containers");
+    assert_all_reach_sagemaker("HostingDeployment", &checked, &hosting_requests(&by_hostname));
+
+    // The original's released shape: the container defined in place (every field of it).
+    let mut inline = base.clone();
+    let inline_container = inline.pointer("/models/0/containers/0").cloned().expect("an inline container");
+    assert!(inline_container.is_object(), "the generator fills the in-place shape: {inline_container}");
+    inline["models"][0]["primaryContainer"] = inline_container["containerHostname"].clone();
+    assert_all_reach_sagemaker("HostingDeployment", &without_references(&inline, true), &hosting_requests(&inline));
 }
 
 #[test]

@@ -175,11 +175,21 @@ pub(crate) fn retry_strategy(retry: &RetryStrategy) -> sdk::RetryStrategy {
     sdk::RetryStrategy::builder().maximum_retry_attempts(retry.maximum_retry_attempts).build()
 }
 
+/// `base` then `overrides` as one list (a later entry of the same name wins in the map).
+fn merged_parameters(base: &Option<Vec<KeyValuePair>>, overrides: &Option<Vec<KeyValuePair>>) -> Option<Vec<KeyValuePair>> {
+    if base.is_none() && overrides.is_none() {
+        return None;
+    }
+    Some(base.iter().flatten().chain(overrides.iter().flatten()).cloned().collect())
+}
+
 fn debug_hook_config(hook: &DebugHookConfig) -> sdk::DebugHookConfig {
     sdk::DebugHookConfig::builder()
         .set_local_path(hook.local_path.clone())
         .s3_output_path(&hook.s3_output_path)
-        .set_hook_parameters(key_value_map(&hook.hook_parameters))
+        // `ruleParameters` is the original operator's name for the hook's parameters: both are
+        // sent, `hookParameters` winning where both name the same parameter.
+        .set_hook_parameters(key_value_map(&merged_parameters(&hook.rule_parameters, &hook.hook_parameters)))
         .set_collection_configurations(hook.collection_configurations.as_ref().map(|collections| {
             collections
                 .iter()
@@ -534,6 +544,20 @@ impl SageMakerHandle {
         Ok(())
     }
 
+    /// Puts the ownership tag on a resource this operator took over from the original operator
+    /// (which tagged nothing), so every later ownership check passes by the tag alone.
+    pub async fn add_owner_tag(&self, arn: &str, owner_uid: &str) -> Result<(), SageMakerError> {
+        self.throttle().await;
+        self.client
+            .add_tags()
+            .resource_arn(arn)
+            .tags(sdk::Tag::builder().key(OWNER_UID_TAG).value(owner_uid).build())
+            .send()
+            .await
+            .map_err(|error| classify(&error))?;
+        Ok(())
+    }
+
     /// The value of the ownership tag on a resource, if any.
     pub async fn owner_uid_of(&self, arn: &str) -> Result<Option<String>, SageMakerError> {
         let mut next_token = None;
@@ -680,6 +704,12 @@ mod tests {
         let hook = input.debug_hook_config().unwrap();
         assert_eq!((hook.local_path(), hook.s3_output_path()), (Some("/opt/ml/output/tensors"), Some("s3://b/debug")));
         assert_eq!(hook.hook_parameters().unwrap()["save_interval"], "100");
+        // The original operator called the hook's parameters `ruleParameters`.
+        let mut original = spec.clone();
+        let hook_config = original.debug_hook_config.as_mut().unwrap();
+        hook_config.rule_parameters = hook_config.hook_parameters.take();
+        let original_input = create_request(&original, "job-1", "uid-1").unwrap().build().unwrap();
+        assert_eq!(original_input.debug_hook_config(), input.debug_hook_config());
         let collection = &hook.collection_configurations()[0];
         assert_eq!(collection.collection_name(), Some("losses"));
         assert_eq!(collection.collection_parameters().unwrap()["include_regex"], ".*loss");

@@ -69,8 +69,9 @@ pub fn create_request(spec: &BatchTransformJobSpec, job_name: &str, owner_uid: &
         .set_data_processing(spec.data_processing.as_ref().map(|processing| {
             sdk::DataProcessing::builder()
                 .set_input_filter(processing.input_filter.clone())
-                .set_output_filter(processing.output_filter.clone())
-                .set_join_source(processing.join_source.map(|kind| sdk::JoinSource::from(wire_name(&kind).as_str())))
+                // `OutputFilter` / `JoinSource`: the original operator's spelling of the same fields.
+                .set_output_filter(processing.output_filter.clone().or_else(|| processing.original_output_filter.clone()))
+                .set_join_source(processing.join_source.or(processing.original_join_source).map(|kind| sdk::JoinSource::from(wire_name(&kind).as_str())))
                 .build()
         }))
         .set_experiment_config(spec.experiment_config.as_ref().map(experiment_config))
@@ -151,5 +152,23 @@ mod tests {
         assert_eq!(input.transform_resources().unwrap().instance_count(), Some(2));
         assert_eq!(input.data_processing().unwrap().join_source().unwrap().as_str(), "Input");
         assert_eq!(input.tags().len(), 2);
+    }
+
+    #[test]
+    fn the_original_operators_capitalised_data_processing_fields_reach_the_request() {
+        let spec: BatchTransformJobSpec = serde_json::from_value(serde_json::json!({
+            "region": "us-west-2",
+            "modelName": "m",
+            "transformInput": {"dataSource": {"s3DataSource": {"s3DataType": "S3Prefix", "s3Uri": "s3://b/in"}}},
+            "transformOutput": {"s3OutputPath": "s3://b/out"},
+            "transformResources": {"instanceType": "ml.m4.xlarge", "instanceCount": 1},
+            "dataProcessing": {"inputFilter": "$[1:]", "JoinSource": "Input", "OutputFilter": "$[0,-1]"}
+        }))
+        .expect("spec parses");
+        let input = create_request(&spec, "t-1", "uid").build().unwrap();
+        let processing = input.data_processing().unwrap();
+        assert_eq!(processing.input_filter(), Some("$[1:]"));
+        assert_eq!(processing.join_source().unwrap().as_str(), "Input");
+        assert_eq!(processing.output_filter(), Some("$[0,-1]"));
     }
 }

@@ -230,6 +230,8 @@ pub struct TrainingJobSummary {
     pub training_end_time: Option<jiff::Timestamp>,
     pub objective_status: Option<String>,
     pub failure_reason: Option<String>,
+    /// The tuning job that launched it (SageMaker's `TuningJobName`).
+    pub tuning_job_name: Option<String>,
 }
 
 /// What the operator needs from DescribeHyperParameterTuningJob.
@@ -264,6 +266,7 @@ fn summary(summary: &sdk::HyperParameterTrainingJobSummary) -> TrainingJobSummar
         training_end_time: timestamp(summary.training_end_time()),
         objective_status: summary.objective_status().map(|status| status.as_str().to_string()),
         failure_reason: summary.failure_reason().map(str::to_string),
+        tuning_job_name: summary.tuning_job_name().map(str::to_string),
     }
 }
 

@@ -37,7 +37,14 @@ pub fn remove_condition(conditions: &mut Vec<Condition>, type_: &str) {
     conditions.retain(|condition| condition.type_ != type_);
 }
 
+/// Conditions that are only written while true. Kubernetes Jobs show `Failed` only once a job
+/// has failed, and scripts written for the original operator decide "failed" with
+/// `kubectl get … -o custom-columns=STATUS:.status | grep -i fail`: a `Failed` condition with
+/// status `False` on a healthy object would read as a failure to them.
+const ONLY_WHILE_TRUE: &[&str] = &[FAILED, RETRYING];
+
 /// Sets one condition in `conditions`, keeping `lastTransitionTime` when the status is unchanged.
+/// A condition of [`ONLY_WHILE_TRUE`] set to false is removed instead.
 pub fn set_condition(
     conditions: &mut Vec<Condition>,
     type_: &str,
@@ -46,6 +53,10 @@ pub fn set_condition(
     message: &str,
     observed_generation: Option<i64>,
 ) {
+    if !status && ONLY_WHILE_TRUE.contains(&type_) {
+        conditions.retain(|condition| condition.type_ != type_);
+        return;
+    }
     let status = if status { "True" } else { "False" }.to_string();
     let now = Time(k8s_openapi::jiff::Timestamp::now());
     // Condition reasons must be CamelCase identifiers.
@@ -89,5 +100,18 @@ mod tests {
         set_condition(&mut conditions, READY, true, "Completed", "done", Some(2));
         assert_ne!(conditions[0].last_transition_time, first);
         assert_eq!(conditions.len(), 1);
+    }
+
+    #[test]
+    fn failed_appears_only_while_true() {
+        let mut conditions = Vec::new();
+        set_condition(&mut conditions, FAILED, false, "InProgress", "", Some(1));
+        assert!(conditions.is_empty(), "{conditions:?}");
+        set_condition(&mut conditions, READY, false, "InProgress", "training", Some(1));
+        set_condition(&mut conditions, FAILED, true, "Failed", "AlgorithmError", Some(1));
+        assert!(conditions.iter().any(|c| c.type_ == FAILED && c.status == "True"));
+        // A retried dependency that now exists: the failure is over, so the condition goes.
+        set_condition(&mut conditions, FAILED, false, "Created", "", Some(2));
+        assert_eq!(conditions.iter().map(|c| c.type_.as_str()).collect::<Vec<_>>(), [READY]);
     }
 }

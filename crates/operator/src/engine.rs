@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING, SPEC_OUT_OF_SYNC, remove_condition, set_condition};
-use crate::object_plumbing;
+use crate::{object_plumbing, takeover};
 
 /// Annotation holding the hash of the spec the SageMaker resource was created from, so a later
 /// spec change (which SageMaker cannot apply to a job) is reported and clears when reverted.
@@ -377,9 +377,10 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
     // 2. Observe; create exactly once.
     let remote = match ctx.adapter.describe(&sagemaker, &remote_name).await {
         Ok(remote) => {
-            if !has_observed_remote::<A>(object) && !observe_only {
+            if !observe_only && (!has_observed_remote::<A>(object) || takeover::written_by_original_operator(&object_plumbing::status_json(object))) {
                 // It exists but this object never saw it: created by us before a crash, or a
-                // name clash with someone else's resource.
+                // name clash with someone else's resource. Or the original operator saw it, and
+                // this operator takes it over.
                 if let Some(action) = verify_ownership::<A>(object, &ctx, &sagemaker, &remote, &uid).await? {
                     return Ok(action);
                 }
@@ -522,7 +523,16 @@ fn status_matches<A: Adapter>(object: &A::Object, fields: &serde_json::Map<Strin
     object_plumbing::status_matches(object, fields)
 }
 
-/// Checks the ownership tag of an existing resource: `None` = ours, carry on.
+/// Whether the original operator's status records prove `name` is this object's resource
+/// (see [`takeover`]).
+fn recorded_by_original_operator<A: Adapter>(object: &A::Object, name: &str, uid: &str) -> bool {
+    let spec = serde_json::to_value(A::spec(object)).unwrap_or_default();
+    let spec_name = A::SPEC_NAME_FIELD.and_then(|field| spec.get(field)).and_then(Value::as_str);
+    takeover::recorded_by_original_operator(&object_plumbing::status_json(object), A::NAME_FIELD, spec_name, name, uid)
+}
+
+/// Checks the ownership tag of an existing resource: `None` = ours, carry on. An untagged
+/// resource the original operator recorded for this object is taken over (tagged) instead.
 async fn verify_ownership<A: Adapter>(
     object: &A::Object,
     ctx: &Context<A>,
@@ -535,6 +545,13 @@ async fn verify_ownership<A: Adapter>(
         return Ok(None);
     }
     let name = remote_name_of::<A>(object);
+    if owner.is_none() && recorded_by_original_operator::<A>(object, &name, uid) {
+        // The original operator's object: tag the resource, so the tag proves ownership from now.
+        sagemaker.add_owner_tag(&A::arn(remote), uid).await?;
+        tracing::info!(kind = A::KIND, object = %object.name_any(), sagemaker_name = %name, "took over from the original operator");
+        ctx.event(object, EventType::Normal, "TakenOver", format!("Following {} {name}, which the original operator created", A::KIND)).await;
+        return Ok(None);
+    }
     let message = format!(
         "{} {name} already exists in SageMaker and was not created for this object (owner tag {}); set another name in the spec{}",
         A::KIND,
@@ -580,7 +597,9 @@ async fn finalize<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name:
     };
     match A::phase(&remote) {
         Phase::InProgress => {
-            if sagemaker.owner_uid_of(&A::arn(&remote)).await?.as_deref() != Some(uid) {
+            let owner = sagemaker.owner_uid_of(&A::arn(&remote)).await?;
+            let ours = owner.as_deref() == Some(uid) || (owner.is_none() && recorded_by_original_operator::<A>(object, remote_name, uid));
+            if !ours {
                 // Not ours (a name clash reported earlier): never stop someone else's job.
                 return release(object, ctx).await;
             }

@@ -12,6 +12,7 @@ mod metrics;
 mod naming;
 mod object_plumbing;
 mod status_poller;
+mod takeover;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -58,7 +58,7 @@ const JOB_CHARTS: [(&str, &str, &str, &str); 6] = [
     ),
 ];
 
-const SAMPLES: [&str; 9] = [
+const SAMPLES: [&str; 11] = [
     "xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-hpo.yaml",
     "xgboost-mnist-batchtransform.yaml",
@@ -68,6 +68,8 @@ const SAMPLES: [&str; 9] = [
     "xgboost-multi-model-hostingdeployment.yaml",
     "xgboost-mnist-processingjob.yaml",
     "xgboost-mnist-hostingautoscalingpolicy.yaml",
+    "xgboost-inline-container-hostingdeployment.yaml",
+    "xgboost-inline-pipeline-hostingdeployment.yaml",
 ];
 
 fn path(relative: &str) -> String {

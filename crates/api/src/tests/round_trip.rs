@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::common::{CompressionType, S3DataDistributionType, S3DataType, TrainingInputMode};
+use crate::hosting_deployment::ModelContainer;
 use crate::hyperparameter_tuning_job::{
     HyperParameterTuningJobStrategyType, TrainingJobEarlyStoppingType,
 };
@@ -114,7 +115,7 @@ fn guide_hosting_deployment_round_trips() {
     assert_eq!(spec.production_variants[0].initial_instance_count, Some(2));
     assert_eq!(
         spec.models[0].containers.as_deref(),
-        Some(&["xgboost".to_owned()][..])
+        Some(&[ModelContainer::Hostname("xgboost".to_owned())][..])
     );
     let container = &spec.containers.as_ref().unwrap()[0];
     assert_eq!(container.container_hostname.as_deref(), Some("xgboost"));
@@ -197,8 +198,10 @@ fn statuses_use_the_guides_field_names() {
         best.final_hyper_parameter_tuning_job_objective_metric
             .as_ref()
             .unwrap()
-            .value,
-        Some(0.25)
+            .value
+            .as_deref(),
+        // Stored as a number by earlier versions, read as the original's decimal string.
+        Some("0.25")
     );
     assert_eq!(
         tuning
@@ -210,6 +213,10 @@ fn statuses_use_the_guides_field_names() {
     );
     let back = serde_json::to_value(&tuning).unwrap();
     assert_eq!(back["lastCheckTime"], "2019-10-17T01:21:01Z");
+    assert_eq!(
+        back["bestTrainingJob"]["finalHyperParameterTuningJobObjectiveMetric"]["value"], "0.25",
+        "written as a string, the type the original operator wrote"
+    );
     assert_eq!(
         back["bestTrainingJob"]["tunedHyperParameters"][0]["value"],
         "18"

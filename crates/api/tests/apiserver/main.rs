@@ -4,6 +4,7 @@
 mod admission;
 mod install;
 mod kubectl_output;
+mod original_shapes;
 
 use std::path::Path;
 use std::time::Duration;

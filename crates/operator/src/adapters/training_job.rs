@@ -59,6 +59,8 @@ pub fn status_fields(remote: &TrainingJobDescription, location: &ApiLocation) ->
                     "ruleEvaluationJobArn": rule.rule_evaluation_job_arn,
                     "ruleEvaluationStatus": rule.rule_evaluation_status,
                     "statusDetails": rule.status_details,
+                    // The original operator's name for the same text.
+                    "statusDetail": rule.status_details,
                     "lastModifiedTime": rule.last_modified_time,
                 })
             })
@@ -200,6 +202,7 @@ mod tests {
         assert_eq!(rule["ruleConfigurationName"], "LossNotDecreasing");
         assert_eq!(rule["ruleEvaluationStatus"], "IssuesFound");
         assert_eq!(rule["statusDetails"], "loss stalled");
+        assert_eq!(rule["statusDetail"], "loss stalled");
         assert_eq!(rule["lastModifiedTime"], "2026-11-29T01:02:03Z");
         // The mapped value reads back as the CRD's type.
         let typed: Vec<sagemaker_k8s_api::training_job::DebugRuleEvaluationStatus> =

@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, ObjectMeta, Time};
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, ObjectMeta, OwnerReference, Time};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::hyperparameter_tuning_job::{
     FinalHyperParameterTuningJobObjectiveMetric, HyperParameterTrainingJobSummary, TrainingJobStatusCounters,
@@ -19,6 +19,7 @@ use crate::adapters::training_job::phase_of;
 use crate::engine::{Adapter, EngineError, Phase, SPAWNED_BY_TUNING_JOB_LABEL};
 use crate::naming::{MAX_TUNING_JOB_NAME_LEN, derived_name};
 use crate::status_poller::ListModified;
+use crate::takeover;
 
 pub struct TuningJobAdapter;
 
@@ -55,7 +56,8 @@ fn training_job_summary(summary: &TrainingJobSummary) -> HyperParameterTrainingJ
             FinalHyperParameterTuningJobObjectiveMetric {
                 type_: metric.type_.clone(),
                 metric_name: metric.metric_name.clone(),
-                value: metric.value,
+                // The original operator's type: a decimal string.
+                value: metric.value.map(|value| value.to_string()),
             }
         }),
         creation_time: time(summary.creation_time),
@@ -63,6 +65,7 @@ fn training_job_summary(summary: &TrainingJobSummary) -> HyperParameterTrainingJ
         training_end_time: time(summary.training_end_time),
         objective_status: summary.objective_status.clone(),
         failure_reason: summary.failure_reason.clone(),
+        tuning_job_name: summary.tuning_job_name.clone(),
     }
 }
 
@@ -89,6 +92,24 @@ async fn children(api: &Api<TrainingJob>, tuning: &HyperparameterTuningJob) -> R
         .into_iter()
         .filter(|child| child.owner_references().iter().any(|owner| owner.uid == uid))
         .collect())
+}
+
+/// Makes a TrainingJob the original operator spawned for this tuning job one of this operator's
+/// mirrors: the label and owner reference (so the TrainingJob controller only observes it and
+/// the tuning job's deletion takes it along), without the original's spawner finalizer, which
+/// nothing would remove any more.
+async fn adopt_original_child(api: &Api<TrainingJob>, child: &TrainingJob, tuning_job_name: &str, owner: &OwnerReference) -> Result<(), kube::Error> {
+    let mut owners = child.owner_references().to_vec();
+    owners.push(owner.clone());
+    let finalizers: Vec<&String> = child.finalizers().iter().filter(|f| f.as_str() != takeover::ORIGINAL_TUNING_CHILD_FINALIZER).collect();
+    let patch = json!({ "metadata": {
+        "labels": { SPAWNED_BY_TUNING_JOB_LABEL: tuning_job_name },
+        "ownerReferences": owners,
+        "finalizers": finalizers,
+    }});
+    api.patch(&child.name_any(), &PatchParams::default(), &Patch::Merge(patch)).await?;
+    tracing::info!(tuning_job = %tuning_job_name, training_job = %child.name_any(), "adopted the original operator's spawned training job");
+    Ok(())
 }
 
 fn is_conflict(error: &kube::Error) -> bool {
@@ -188,6 +209,14 @@ impl Adapter for TuningJobAdapter {
             if existing.contains(&summary.name) {
                 continue;
             }
+            if let Some(found) = api.get_opt(&child_object_name(&summary.name)).await? {
+                if takeover::is_original_tuning_child(&found, &summary.name) {
+                    adopt_original_child(&api, &found, &remote.name, &owner).await?;
+                } else {
+                    tracing::warn!(tuning_job = %remote.name, training_job = %summary.name, "a TrainingJob of that name exists and is not this tuning job's; not mirrored");
+                }
+                continue;
+            }
             let spec = match sagemaker.describe_training_job_spec(&summary.name, tuning.spec.sage_maker_endpoint.as_deref()).await {
                 Ok(spec) => spec,
                 // A describe that does not fit the spec's rules cannot get better by retrying.
@@ -264,7 +293,7 @@ mod tests {
         let best = &fields["bestTrainingJob"];
         assert_eq!(best["trainingJobName"], "hpo-002-abc");
         assert_eq!(best["tunedHyperParameters"], json!([{"name": "num_round", "value": "18"}]));
-        assert_eq!(best["finalHyperParameterTuningJobObjectiveMetric"], json!({"type": "Minimize", "metricName": "validation:error", "value": 0.25}));
+        assert_eq!(best["finalHyperParameterTuningJobObjectiveMetric"], json!({"type": "Minimize", "metricName": "validation:error", "value": "0.25"}));
         assert_eq!(best["creationTime"], "2026-11-29T01:02:03Z");
         assert!(!fields.contains_key("additional"));
     }

@@ -42,6 +42,7 @@ use crate::conditions::{ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING, remove_co
 use crate::naming::{MAX_NAME_LEN, derived_name, uid_hex, versioned_name};
 use crate::object_plumbing::{self, has_finalizer};
 use crate::status_poller::{ListModified, Registry};
+use crate::takeover;
 
 const KIND: &str = "HostingDeployment";
 /// Annotation with the operator's record of the deployment ([`HostingState`] as JSON).
@@ -320,6 +321,12 @@ async fn reconcile(object: Arc<HostingDeployment>, ctx: Arc<DeploymentContext>) 
     let Some(remote) = remote else {
         return run.on_missing().await;
     };
+    if run.recorded == HostingState::default()
+        && takeover::written_by_original_operator(&object_plumbing::status_json(object))
+        && let Some(action) = run.take_over(&remote).await?
+    {
+        return Ok(action);
+    }
     let never_observed = matches!(run.recorded_status().as_deref(), None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER));
     if never_observed && !run.owns(&remote.arn).await? {
         return run.report_foreign_endpoint().await;
@@ -706,7 +713,7 @@ impl Reconciliation<'_> {
             Ok(remote) => {
                 self.ctx.registry.register(&location, &self.endpoint_name, ObjectRef::from_obj(self.object));
                 let settled = accepts_delete(&remote.status);
-                if settled && !self.owns(&remote.arn).await? {
+                if settled && !self.owns_or_original_recorded(&remote.arn).await? {
                     // Someone else's endpoint (a name clash reported earlier): never delete it.
                     return self.finish_deletion().await;
                 }
@@ -777,6 +784,45 @@ impl Reconciliation<'_> {
         let status = json!({ "additional": message, "observedGeneration": generation, "conditions": conditions });
         object_plumbing::patch_status(self.client(), self.object, status).await?;
         Ok(Action::await_change())
+    }
+
+    /// Follows an endpoint the original operator deployed for this object. Its status named the
+    /// endpoint (derived from the object's UID, or `spec.endpointName`), the endpoint config it
+    /// runs and the models: the endpoint gets this operator's ownership tag, and the record
+    /// says the current spec is what runs, so the takeover itself changes nothing in SageMaker.
+    /// `Some` when the endpoint is not this object's after all.
+    async fn take_over(&mut self, remote: &EndpointDescription) -> Result<Option<Action>, HostingError> {
+        let status = object_plumbing::status_json(self.object);
+        let owner = self.sagemaker.owner_uid_of(&remote.arn).await?;
+        if owner.as_deref() != Some(self.uid.as_str()) {
+            let spec_name = self.object.spec.endpoint_name.as_deref().filter(|name| !name.is_empty());
+            if owner.is_some() || !takeover::recorded_by_original_operator(&status, "endpointName", spec_name, &self.endpoint_name, &self.uid) {
+                return self.report_foreign_endpoint().await.map(Some);
+            }
+            self.sagemaker.add_owner_tag(&remote.arn, &self.uid).await?;
+        }
+        // What the original deployed, by its status: the config that runs and its models. When
+        // it was mid-update (another config runs), the ordinary rules adopt what runs and deploy
+        // the spec.
+        if status.get("endpointConfigName").and_then(Value::as_str) == Some(remote.config_name.as_str()) {
+            let model_names = self.object.status.as_ref().and_then(|status| status.model_names.clone()).unwrap_or_default();
+            self.state.deployed = Some(Deployment { endpoint_config_name: remote.config_name.clone(), model_names, ..self.desired.clone() });
+        }
+        self.save_state().await?;
+        self.recorded = self.state.clone();
+        tracing::info!(kind = KIND, object = %self.object.name_any(), endpoint = %self.endpoint_name, "took over from the original operator");
+        self.event(EventType::Normal, "TakenOver", format!("Following endpoint {}, which the original operator deployed", self.endpoint_name)).await;
+        Ok(None)
+    }
+
+    /// Ours by the tag, or untagged and recorded for this object by the original operator (an
+    /// object deleted before this operator took it over).
+    async fn owns_or_original_recorded(&self, arn: &str) -> Result<bool, HostingError> {
+        let spec_name = self.object.spec.endpoint_name.as_deref().filter(|name| !name.is_empty());
+        Ok(match self.sagemaker.owner_uid_of(arn).await? {
+            Some(owner) => owner == self.uid,
+            None => takeover::recorded_by_original_operator(&object_plumbing::status_json(self.object), "endpointName", spec_name, &self.endpoint_name, &self.uid),
+        })
     }
 
     fn foreign_message(&self) -> String {

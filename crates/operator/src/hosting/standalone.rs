@@ -22,6 +22,7 @@ use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALL
 use crate::engine::CREATED_SPEC_HASH_ANNOTATION;
 use crate::naming::object_or_derived_name;
 use crate::object_plumbing::{self, ManagedObject, has_finalizer};
+use crate::takeover;
 
 /// Status value once the resource exists in SageMaker.
 pub const CREATED: &str = "Created";
@@ -136,7 +137,13 @@ fn spec_hash<S: StandaloneKind>(object: &S::Object) -> String {
 async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingContext>) -> Result<Action, HostingError> {
     let object = object.as_ref();
     let uid = object.meta().uid.clone().ok_or(HostingError::MissingMetadata("uid"))?;
-    let name = object_or_derived_name(&object.name_any(), &uid);
+    let status = object_plumbing::status_json(object);
+    // Once recorded, the name stays: the original operator derived other names than this one
+    // (`<name>-<uid hex>`), and its objects keep theirs when this operator takes them over.
+    let name = match status.get(S::NAME_FIELD).and_then(Value::as_str) {
+        Some(recorded) if !recorded.is_empty() => recorded.to_string(),
+        _ => object_or_derived_name(&object.name_any(), &uid),
+    };
     let spec = S::spec(object);
     let sagemaker = match ctx.clients.locate(spec.region(), spec.sage_maker_endpoint()) {
         Ok(location) => ctx.clients.handle(&location),
@@ -165,7 +172,7 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
         }
         return Ok(Action::await_change());
     }
-    let created_hash = object.annotations().get(CREATED_SPEC_HASH_ANNOTATION).cloned();
+    let mut created_hash = object.annotations().get(CREATED_SPEC_HASH_ANNOTATION).cloned();
     if S::recorded_status(object).as_deref() == Some(FAILED_STATUS)
         && created_hash.as_deref() == Some(current_hash.as_str())
         && !failed_for_missing_dependency(&S::recorded_conditions(object))
@@ -180,6 +187,16 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
     };
     let existing = match existing {
         Some(existing) => {
+            if created_hash.is_none() && takeover::written_by_original_operator(&status) {
+                match take_over::<S>(&ctx, object, &sagemaker, &existing, &name, &uid, &current_hash).await? {
+                    Some(hash) => created_hash = Some(hash),
+                    // Never replace (delete) what the original's records do not prove is ours.
+                    None => {
+                        let message = format!("{} {name} exists in SageMaker, and nothing proves it was created for this object; rename the object", S::KIND);
+                        return report_failure::<S>(&ctx, object, "NameOwnedByAnotherResource", message).await;
+                    }
+                }
+            }
             let never_observed = matches!(S::recorded_status(object).as_deref(), None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER) | Some(FAILED_STATUS));
             if never_observed && !owns(&sagemaker, &existing.arn, &uid).await? {
                 return report_failure::<S>(&ctx, object, "NameOwnedByAnotherResource", format!("{} {name} already exists in SageMaker and was not created for this object; rename the object", S::KIND)).await;
@@ -249,6 +266,33 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
     Ok(Action::await_change())
 }
 
+/// Takes over a resource the original operator created for this object (it recorded the name
+/// in the status, and the name carries the object's UID): tags it and records the current spec
+/// as the one it was created from, so it is neither replaced nor reported as someone else's.
+/// Returns that spec hash, or `None` when the proof does not hold (the ordinary checks decide).
+async fn take_over<S: StandaloneKind>(
+    ctx: &HostingContext,
+    object: &S::Object,
+    sagemaker: &SageMakerHandle,
+    existing: &ResourceDescription,
+    name: &str,
+    uid: &str,
+    current_hash: &str,
+) -> Result<Option<String>, HostingError> {
+    let status = object_plumbing::status_json(object);
+    match sagemaker.owner_uid_of(&existing.arn).await? {
+        // Tagged by an earlier takeover that did not get to record the spec.
+        Some(owner) if owner == uid => {}
+        Some(_) => return Ok(None),
+        None if takeover::recorded_by_original_operator(&status, S::NAME_FIELD, None, name, uid) => sagemaker.add_owner_tag(&existing.arn, uid).await?,
+        None => return Ok(None),
+    }
+    object_plumbing::patch_metadata(&ctx.client, object, json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash } })).await?;
+    tracing::info!(kind = S::KIND, object = %object.name_any(), sagemaker_name = %name, "took over from the original operator");
+    object_plumbing::publish_event(&ctx.recorder, S::KIND, object, EventType::Normal, "TakenOver", format!("Following {} {name}, which the original operator created", S::KIND)).await;
+    Ok(Some(current_hash.to_string()))
+}
+
 async fn owns(sagemaker: &SageMakerHandle, arn: &str, uid: &str) -> Result<bool, HostingError> {
     Ok(sagemaker.owner_uid_of(arn).await?.as_deref() == Some(uid))
 }
@@ -269,7 +313,10 @@ async fn write_status<S: StandaloneKind>(ctx: &HostingContext, object: &S::Objec
         let note = format!("Status {} → {status}", previous.as_deref().unwrap_or("none"));
         object_plumbing::publish_event(&ctx.recorder, S::KIND, object, EventType::Normal, &status, note).await;
     }
-    fields.insert("lastCheckTime".into(), json!(k8s_openapi::jiff::Timestamp::now()));
+    let now = json!(k8s_openapi::jiff::Timestamp::now());
+    fields.insert("lastCheckTime".into(), now.clone());
+    // The original operator's name for it; scripts written for it read this one.
+    fields.insert("lastUpdateTime".into(), now);
     object_plumbing::patch_status(&ctx.client, object, Value::Object(fields)).await?;
     Ok(())
 }

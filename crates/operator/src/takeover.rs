@@ -1,0 +1,101 @@
+//! Taking over the objects of the original Go operator (aws/amazon-sagemaker-operator-for-k8s)
+//! in place: its users uninstall it and start this operator over their live objects.
+//!
+//! The original tagged nothing in SageMaker, so this operator's ownership tag cannot prove that
+//! an existing job or endpoint belongs to such an object. Its records can: the original wrote
+//! the SageMaker name it derived into the object's status (through the status subresource, which
+//! only controllers write), and it derived that name from the object's UID (`<name>-<uid hex>`,
+//! or the UID alone for tuning jobs) unless the spec named the resource. Once that proof holds,
+//! this operator puts its ownership tag on the resource, and from then on the ordinary tag check
+//! decides, and writes its own status fields (`observedGeneration`), which the original never
+//! wrote.
+
+use kube::ResourceExt;
+use sagemaker_k8s_api::TrainingJob;
+use serde_json::Value;
+
+use crate::engine::SPAWNED_BY_TUNING_JOB_LABEL;
+use crate::naming::uid_hex;
+
+/// Finalizer the original operator put on the TrainingJobs it spawned for a tuning job's
+/// training jobs (besides its ordinary finalizer, which has the same name as this operator's).
+pub const ORIGINAL_TUNING_CHILD_FINALIZER: &str = "sagemaker-operator-hpo-trainingjob";
+
+/// Whether the status was written by the original operator and never by this one: it observed
+/// the resource (`lastCheckTime`; `lastUpdateTime` on Models and EndpointConfigs), but lacks
+/// `observedGeneration`, which this operator writes with every status it maps from SageMaker.
+pub fn written_by_original_operator(status: &Value) -> bool {
+    let present = |field: &str| status.get(field).is_some_and(|value| !value.is_null());
+    (present("lastCheckTime") || present("lastUpdateTime")) && !present("observedGeneration")
+}
+
+/// Whether the original operator's records name `remote_name` as this object's resource: the
+/// status was written by the original ([`written_by_original_operator`]; this operator's own
+/// status records the name too, before it knows whose the resource is), holds that name in
+/// `name_field`, and the name either carries the object's UID (the original's derivation) or is
+/// the name the spec asks for (`spec_name`).
+pub fn recorded_by_original_operator(status: &Value, name_field: &str, spec_name: Option<&str>, remote_name: &str, uid: &str) -> bool {
+    if !written_by_original_operator(status) {
+        return false;
+    }
+    let recorded = status.get(name_field).and_then(Value::as_str);
+    if recorded != Some(remote_name) || remote_name.is_empty() {
+        return false;
+    }
+    let uid = uid_hex(uid);
+    (!uid.is_empty() && remote_name.contains(&uid)) || spec_name == Some(remote_name)
+}
+
+/// Whether `child` is the TrainingJob the original operator spawned for a tuning job's training
+/// job `training_job_name`: named after it, with its spawner finalizer, and not (yet) one of this
+/// operator's mirrors.
+pub fn is_original_tuning_child(child: &TrainingJob, training_job_name: &str) -> bool {
+    !child.labels().contains_key(SPAWNED_BY_TUNING_JOB_LABEL)
+        && child.spec.training_job_name.as_deref() == Some(training_job_name)
+        && child.finalizers().iter().any(|f| f == ORIGINAL_TUNING_CHILD_FINALIZER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const UID: &str = "3f1c2a4e-8b7d-4c1e-9a2b-5d6e7f8a9b0c";
+    const AT: &str = "2026-11-30T10:00:00Z";
+
+    #[test]
+    fn the_original_operators_status_is_told_from_ours() {
+        assert!(written_by_original_operator(&json!({"trainingJobStatus": "InProgress", "sageMakerTrainingJobName": "x", "lastCheckTime": AT})));
+        // Models and EndpointConfigs: the original called the time `lastUpdateTime`.
+        assert!(written_by_original_operator(&json!({"status": "Created", "lastUpdateTime": AT})));
+        assert!(!written_by_original_operator(&json!({"trainingJobStatus": "InProgress", "lastCheckTime": AT, "observedGeneration": 1})));
+        // Never observed: nothing to take over (the ownership tag decides as for a new object).
+        assert!(!written_by_original_operator(&json!({"trainingJobStatus": "SynchronizingK8sJobWithSageMaker"})));
+        assert!(!written_by_original_operator(&Value::Null));
+    }
+
+    #[test]
+    fn ownership_needs_the_originals_status_with_the_name_and_the_uid_or_the_spec_name() {
+        let field = "sageMakerTrainingJobName";
+        let derived = "xgboost-mnist-3f1c2a4e8b7d4c1e9a2b5d6e7f8a9b0c";
+        let status = json!({field: derived, "lastCheckTime": AT});
+        assert!(recorded_by_original_operator(&status, field, None, derived, UID));
+        // Tuning jobs: the original's name is the UID alone (32 characters).
+        let tuning = json!({"sageMakerHyperParameterTuningJobName": "3f1c2a4e8b7d4c1e9a2b5d6e7f8a9b0c", "lastCheckTime": AT});
+        assert!(recorded_by_original_operator(&tuning, "sageMakerHyperParameterTuningJobName", None, "3f1c2a4e8b7d4c1e9a2b5d6e7f8a9b0c", UID));
+        // A name the spec chose.
+        let named = json!({field: "my-job", "lastCheckTime": AT});
+        assert!(recorded_by_original_operator(&named, field, Some("my-job"), "my-job", UID));
+        // Another object's UID, a name not recorded, or a recorded name the spec does not ask for.
+        assert!(!recorded_by_original_operator(&status, field, None, derived, "aaaaaaaa-8b7d-4c1e-9a2b-5d6e7f8a9b0c"));
+        assert!(!recorded_by_original_operator(&json!({"lastCheckTime": AT}), field, None, derived, UID));
+        assert!(!recorded_by_original_operator(&named, field, Some("other"), "my-job", UID));
+        assert!(!recorded_by_original_operator(&named, field, None, "my-job", UID));
+        // This operator's own status names the resource before it is checked: never proof (a
+        // spec-named object meeting someone else's untagged job must not adopt it).
+        let ours = json!({field: "my-job", "trainingJobStatus": "SynchronizingK8sJobWithSageMaker"});
+        assert!(!recorded_by_original_operator(&ours, field, Some("my-job"), "my-job", UID));
+        let observed = json!({field: "my-job", "lastCheckTime": AT, "observedGeneration": 1});
+        assert!(!recorded_by_original_operator(&observed, field, Some("my-job"), "my-job", UID));
+    }
+}

@@ -699,7 +699,15 @@ async fn run_operator_as_installed(deployment_args: &[String]) {
         .to_owned();
     let scrape = |user: TestUser| {
         let output = Command::new("curl")
-            .args(["-sk", "--max-time", "20", "-o", "/dev/null", "-w", "%{http_code}"])
+            .args([
+                "-sk",
+                "--max-time",
+                "20",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+            ])
             .args([
                 "-H",
                 &format!("Authorization: Bearer {}", cp.token_for(user)),
@@ -710,7 +718,12 @@ async fn run_operator_as_installed(deployment_args: &[String]) {
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     // The ServiceAccount may create the reviews, so the answers are the reviews' own.
-    assert_eq!(scrape(TestUser::MetricsScraper), "200", "{}", operator.log_tail(20));
+    assert_eq!(
+        scrape(TestUser::MetricsScraper),
+        "200",
+        "{}",
+        operator.log_tail(20)
+    );
     assert_eq!(scrape(TestUser::Nobody), "403", "{}", operator.log_tail(20));
 
     let status = operator.terminate().await;
@@ -1032,6 +1045,147 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
 fn tempfile_dir() -> PathBuf {
     // Under the target dir: short paths, and no clash with a user's .sandbox.
     let dir = workspace_target_dir().join(format!("release-tests-sandbox-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// PIDs of processes whose command line mentions `needle` (the sandbox's directory: etcd's data
+/// dir, the apiserver's cert dir). Found through /proc, independent of the sandbox's PID files.
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline"))
+            && String::from_utf8_lossy(&cmdline).contains(needle)
+            && process_is_running(pid)
+        {
+            pids.push(format!(
+                "{pid} {}",
+                String::from_utf8_lossy(&cmdline).replace('\0', " ")
+            ));
+        }
+    }
+    pids
+}
+
+/// Two busy loops (this machine has two cores) running until dropped: starting processes is slow
+/// then, which once made `up` call a just-started emulator dead before setsid had exec'd it.
+fn cpu_load() -> Vec<ChildProcess> {
+    (0..2)
+        .map(|index| {
+            ChildProcess::builder("/bin/sh")
+                .name(format!("busy-loop-{index}"))
+                .args(["-c", "while :; do :; done"])
+                .spawn()
+        })
+        .collect()
+}
+
+#[test]
+fn sandbox_up_works_under_cpu_load_and_down_stops_it() {
+    let base = own_tempdir("loaded");
+    let dir = base.join("sandbox");
+    let guard = SandboxGuard { dir: dir.clone() };
+    let load = cpu_load();
+    // A loaded machine makes the exec after setsid late; this makes it late every time: a
+    // `setsid` first on PATH that waits a second before running the real one.
+    let slow_bin = base.join("slow-bin");
+    std::fs::create_dir_all(&slow_bin).unwrap();
+    let real_setsid = ["/usr/bin/setsid", "/bin/setsid"]
+        .into_iter()
+        .find(|path| Path::new(path).exists())
+        .expect("setsid (util-linux)");
+    let wrapper = slow_bin.join("setsid");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nsleep 1\nexec {real_setsid} \"$@\"\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        slow_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let started = std::time::Instant::now();
+    let output = sandbox_command(&dir, &["up", "--no-build", "--no-samples"])
+        .env("PATH", path)
+        .output()
+        .expect("running scripts/sandbox up");
+    drop(load);
+    assert!(
+        output.status.success(),
+        "sandbox up under load failed after {:.0?}:\n{}",
+        started.elapsed(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("sandbox up under CPU load took {:.0?}", started.elapsed());
+    let status = sandbox_command(&dir, &["status"]).output().unwrap();
+    assert!(
+        status.status.success(),
+        "every component runs: {}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+    let down = sandbox_command(&dir, &["down"]).output().unwrap();
+    assert!(down.status.success());
+    drop(guard);
+    let left = processes_mentioning(&dir.display().to_string());
+    assert!(left.is_empty(), "processes left after down: {left:?}");
+    let _ = std::fs::remove_dir_all(base);
+}
+
+#[test]
+fn a_failed_sandbox_up_stops_what_it_started_and_keeps_the_logs() {
+    let base = own_tempdir("failing");
+    let dir = base.join("sandbox");
+    let guard = SandboxGuard { dir: dir.clone() };
+    // etcd and the apiserver start; the emulator refuses a time scale of 0 and exits.
+    let output = sandbox_command(
+        &dir,
+        &["up", "--no-build", "--no-samples", "--time-scale", "0"],
+    )
+    .output()
+    .expect("running scripts/sandbox up");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "up must fail: {stderr}");
+    assert!(
+        stderr.contains("sandbox: emulator exited")
+            || stderr.contains("the emulator printed no URL"),
+        "one line naming the emulator: {stderr}"
+    );
+    assert!(
+        stderr.contains("up failed: stopping what it started"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("stopped etcd"), "{stderr}");
+    assert!(stderr.contains("stopped kube-apiserver"), "{stderr}");
+    // Nothing started by that `up` is left, found by command line rather than by PID file.
+    let left = processes_mentioning(&dir.display().to_string());
+    assert!(
+        left.is_empty(),
+        "processes left after a failed up: {left:?}"
+    );
+    let emulator_log = std::fs::read_to_string(dir.join("logs/emulator.log")).unwrap();
+    assert!(
+        emulator_log.contains("positive number"),
+        "the emulator's own reason is kept: {emulator_log}"
+    );
+    assert!(!dir.join("pids").exists() && !dir.join("etcd-data").exists());
+    // `down` then removes the rest.
+    drop(guard);
+    assert!(!dir.exists());
+    let _ = std::fs::remove_dir_all(base);
+}
+
+/// A directory of one test only (the sandbox test removes all of `tempfile_dir()` at its end).
+fn own_tempdir(name: &str) -> PathBuf {
+    let dir = workspace_target_dir().join(format!("release-tests-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

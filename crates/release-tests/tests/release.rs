@@ -1183,6 +1183,251 @@ fn a_failed_sandbox_up_stops_what_it_started_and_keeps_the_logs() {
     let _ = std::fs::remove_dir_all(base);
 }
 
+/// The image scripts/build-image writes (scripts/test builds it before the tests). `None` (with
+/// the reason printed) when it was not built, outside CI; under CI its absence fails.
+fn built_image() -> Option<PathBuf> {
+    let path = sagemaker_k8s_testenv::images_dir().join("sagemaker-k8s-operator.tar");
+    if path.exists() {
+        return Some(path);
+    }
+    let message = format!(
+        "{} does not exist: run scripts/build-image (scripts/test does)",
+        path.display()
+    );
+    assert!(std::env::var_os("CI").is_none(), "{message}");
+    eprintln!("SKIPPED: {message}");
+    None
+}
+
+/// The JSON array of a Dockerfile instruction in exec form (`ENTRYPOINT ["/x"]`).
+fn dockerfile_json_instruction(dockerfile: &str, instruction: &str) -> serde_json::Value {
+    let line = dockerfile
+        .lines()
+        .rev()
+        .find(|line| line.starts_with(&format!("{instruction} ")))
+        .unwrap_or_else(|| panic!("a {instruction} line in the Dockerfile"));
+    serde_json::from_str(&line[instruction.len() + 1..])
+        .unwrap_or_else(|error| panic!("{instruction} in exec form: {error}"))
+}
+
+/// Whether an ELF file names a program interpreter (is dynamically linked).
+fn elf_has_interpreter(bytes: &[u8]) -> bool {
+    assert_eq!(&bytes[..4], b"\x7fELF", "an ELF file");
+    assert_eq!(bytes[4], 2, "64-bit ELF");
+    let word = |at: usize, len: usize| -> u64 {
+        let mut value = 0u64;
+        for (index, byte) in bytes[at..at + len].iter().enumerate() {
+            value |= u64::from(*byte) << (8 * index);
+        }
+        value
+    };
+    let (phoff, phentsize, phnum) = (
+        word(0x20, 8) as usize,
+        word(0x36, 2) as usize,
+        word(0x38, 2) as usize,
+    );
+    (0..phnum).any(
+        |index| word(phoff + index * phentsize, 4) == 3, /* PT_INTERP */
+    )
+}
+
+#[test]
+fn the_locally_built_image_has_the_dockerfiles_entrypoint_user_ports_and_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(archive) = built_image() else { return };
+    let dir = own_tempdir("image");
+    let layout = dir.join("layout");
+    let rootfs = dir.join("rootfs");
+    std::fs::create_dir_all(&layout).unwrap();
+    std::fs::create_dir_all(&rootfs).unwrap();
+    let untar = |archive: &Path, into: &Path| {
+        let status = Command::new("tar")
+            .arg("-xf")
+            .arg(archive)
+            .arg("-C")
+            .arg(into)
+            .status()
+            .unwrap();
+        assert!(status.success(), "tar -xf {}", archive.display());
+    };
+    untar(&archive, &layout);
+    let read_json = |path: PathBuf| -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        )
+        .unwrap()
+    };
+    let blob = |digest: &serde_json::Value| {
+        layout
+            .join("blobs/sha256")
+            .join(digest.as_str().unwrap().strip_prefix("sha256:").unwrap())
+    };
+
+    // An OCI layout (ctr import, podman load) and a docker-save manifest (docker load).
+    assert_eq!(
+        read_json(layout.join("oci-layout"))["imageLayoutVersion"],
+        "1.0.0"
+    );
+    let index = read_json(layout.join("index.json"));
+    let descriptor = &index["manifests"][0];
+    let name = descriptor["annotations"]["io.containerd.image.name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        name.starts_with("docker.io/library/sagemaker-k8s-operator:"),
+        "{name}"
+    );
+    let manifest = read_json(blob(&descriptor["digest"]));
+    let config = read_json(blob(&manifest["config"]["digest"]));
+    let docker = read_json(layout.join("manifest.json"));
+    assert_eq!(docker[0]["Layers"].as_array().unwrap().len(), 1);
+    assert!(layout.join(docker[0]["Config"].as_str().unwrap()).exists());
+
+    // The Dockerfile's runtime settings, instruction by instruction.
+    let dockerfile = std::fs::read_to_string(repo_root().join("Dockerfile")).unwrap();
+    let final_stage = dockerfile.rsplit_once("\nFROM ").unwrap().1;
+    let settings = &config["config"];
+    assert_eq!(
+        settings["Entrypoint"],
+        dockerfile_json_instruction(final_stage, "ENTRYPOINT")
+    );
+    assert_eq!(
+        settings["Cmd"],
+        dockerfile_json_instruction(final_stage, "CMD")
+    );
+    let user = final_stage
+        .lines()
+        .find_map(|line| line.strip_prefix("USER "))
+        .unwrap();
+    assert_eq!(settings["User"], user.trim());
+    let exposed: Vec<String> = final_stage
+        .lines()
+        .filter_map(|line| line.strip_prefix("EXPOSE "))
+        .flat_map(|ports| ports.split_whitespace().map(|port| format!("{port}/tcp")))
+        .collect();
+    let mut image_ports: Vec<String> = settings["ExposedPorts"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    image_ports.sort();
+    let mut exposed_sorted = exposed.clone();
+    exposed_sorted.sort();
+    assert_eq!(image_ports, exposed_sorted);
+    // The layer's digest is what the config says (containerd checks it; so do we).
+    let layer_path = blob(&manifest["layers"][0]["digest"]);
+    assert_eq!(
+        config["rootfs"]["diff_ids"][0], manifest["layers"][0]["digest"],
+        "an uncompressed layer's diff_id is its digest"
+    );
+
+    // The files: the Dockerfile's COPY destination, and what the distroless base provides.
+    untar(&layer_path, &rootfs);
+    let binary = cargo_bin_name("crates/operator");
+    let copy_destination = final_stage
+        .lines()
+        .find_map(|line| line.strip_prefix("COPY --from=builder "))
+        .and_then(|rest| rest.split_whitespace().nth(1))
+        .unwrap();
+    assert_eq!(copy_destination, format!("/{binary}"));
+    let binary_path = rootfs.join(copy_destination.trim_start_matches('/'));
+    let metadata = std::fs::metadata(&binary_path).unwrap();
+    assert_eq!(metadata.permissions().mode() & 0o777, 0o755);
+    // Owners as the layer records them (extracting as non-root would not keep them).
+    let listing = Command::new("tar")
+        .args(["--numeric-owner", "-tvf"])
+        .arg(&layer_path)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let owner_of = |path: &str| -> String {
+        listing
+            .lines()
+            .find(|line| line.trim_end_matches('/').ends_with(&format!(" {path}")))
+            .and_then(|line| line.split_whitespace().nth(1))
+            .unwrap_or_else(|| panic!("{path} in the layer:\n{listing}"))
+            .to_owned()
+    };
+    assert_eq!(
+        owner_of(&binary),
+        "0/0",
+        "the binary belongs to root: user 65532 cannot change it"
+    );
+    assert!(
+        !elf_has_interpreter(&std::fs::read(&binary_path).unwrap()),
+        "a static binary"
+    );
+    let passwd = std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap();
+    assert!(
+        passwd
+            .lines()
+            .any(|line| line.starts_with("nonroot:x:65532:65532:")),
+        "{passwd}"
+    );
+    let certificates =
+        std::fs::read_to_string(rootfs.join("etc/ssl/certs/ca-certificates.crt")).unwrap();
+    assert!(
+        certificates.matches("BEGIN CERTIFICATE").count() > 10,
+        "a CA bundle"
+    );
+    assert_eq!(
+        settings["Env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|env| env
+                .as_str()
+                .unwrap()
+                .starts_with("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"))
+            .count(),
+        1
+    );
+    let tmp = std::fs::metadata(rootfs.join("tmp")).unwrap();
+    assert_eq!(tmp.permissions().mode() & 0o7777, 0o1777);
+    assert_eq!(
+        owner_of("home/nonroot"),
+        "65532/65532",
+        "the home of the image's user"
+    );
+    // Nothing else: the image holds only these.
+    let mut files = Vec::new();
+    let mut stack = vec![rootfs.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                files.push(
+                    entry
+                        .path()
+                        .strip_prefix(&rootfs)
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "etc/group",
+            "etc/nsswitch.conf",
+            "etc/passwd",
+            "etc/ssl/certs/ca-certificates.crt",
+            binary.as_str()
+        ]
+    );
+    eprintln!(
+        "image {name}: archive {:.1} MB",
+        std::fs::metadata(&archive).unwrap().len() as f64 / 1e6
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// A directory of one test only (the sandbox test removes all of `tempfile_dir()` at its end).
 fn own_tempdir(name: &str) -> PathBuf {
     let dir = workspace_target_dir().join(format!("release-tests-{name}-{}", std::process::id()));

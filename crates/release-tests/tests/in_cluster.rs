@@ -747,3 +747,293 @@ async fn helm_install_serves_passes_helm_test_with_a_chart_projected_token_and_u
         "no cluster object left behind"
     );
 }
+
+/// SageMaker's ListTrainingJobs from the emulator, signed with the test's key (curl's SigV4).
+async fn sagemaker_training_job_names(emulator: &Emulator) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let body = match &token {
+            Some(token) => serde_json::json!({"MaxResults": 100, "NextToken": token}),
+            None => serde_json::json!({"MaxResults": 100}),
+        };
+        let output = tokio::process::Command::new("curl")
+            .args([
+                "-fsS",
+                "--aws-sigv4",
+                "aws:amz:us-west-2:sagemaker",
+                "--user",
+                TEST_KEY,
+            ])
+            .args([
+                "-H",
+                "X-Amz-Target: SageMaker.ListTrainingJobs",
+                "-H",
+                "Content-Type: application/x-amz-json-1.1",
+            ])
+            .args(["-d", &body.to_string(), &emulator.endpoint])
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "ListTrainingJobs: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let page: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        for job in page["TrainingJobSummaries"].as_array().unwrap() {
+            names.push(job["TrainingJobName"].as_str().unwrap().to_owned());
+        }
+        match page["NextToken"].as_str() {
+            Some(next) => token = Some(next.to_owned()),
+            None => return names,
+        }
+    }
+}
+
+#[tokio::test]
+async fn namespaced_operator_with_two_replicas_fails_over_without_duplicates_and_ignores_other_namespaces()
+ {
+    let Some((node, image)) = node_with_image().await else {
+        return;
+    };
+    let _install = INSTALLS.lock().await;
+    let api = node.api();
+    let emulator = Emulator::start_on(
+        NODE_IP,
+        &["--time-scale", "0.02", "--credentials", TEST_KEY],
+    )
+    .await;
+    let (repository, tag) = image.split_once(':').unwrap();
+    let watched = api.create_namespace("watched").await;
+    let elsewhere = api.create_namespace("elsewhere").await;
+    // The namespaced installation: the CRDs first (cluster-wide), then the operator with Roles.
+    let crds = repo_root()
+        .join("release/rolebased/namespaced/crd.yaml")
+        .display()
+        .to_string();
+    check(
+        api.kubectl(&["apply", "--server-side", "-f", &crds]).await,
+        "applying crd.yaml",
+    );
+    let chart = repo_root()
+        .join("deploy/charts/installer")
+        .display()
+        .to_string();
+    let sets = [
+        format!("roleArn={ROLE_ARN}"),
+        format!("image.repository={repository}"),
+        format!("image.tag={tag}"),
+        "namespaced=true".to_owned(),
+        format!("watchNamespace={watched}"),
+        "replicas=2".to_owned(),
+        "region=us-west-2".to_owned(),
+        format!("sageMakerEndpoint={}", emulator.endpoint),
+        "irsa.projectToken=true".to_owned(),
+        "extraEnv[0].name=AWS_ENDPOINT_URL_STS".to_owned(),
+        format!("extraEnv[0].value={}", emulator.endpoint),
+    ];
+    let mut args = vec![
+        "install",
+        "sagemaker-operator",
+        chart.as_str(),
+        "--namespace",
+        OPERATOR_NAMESPACE,
+        "--create-namespace",
+        "--wait",
+        "--timeout",
+        "180s",
+    ];
+    for set in &sets {
+        // Environment values are strings even when they look like booleans.
+        let flag = if set.starts_with("extraEnv[") {
+            "--set-string"
+        } else {
+            "--set"
+        };
+        args.extend([flag, set.as_str()]);
+    }
+    check(
+        api.helm(&args).await,
+        "helm install (namespaced, 2 replicas)",
+    );
+
+    // An object outside the watched namespace gets no status and no SageMaker job.
+    let sample =
+        std::fs::read_to_string(repo_root().join("samples/xgboost-mnist-trainingjob.yaml"))
+            .unwrap();
+    let named =
+        |name: &str| sample.replacen("  name: xgboost-mnist\n", &format!("  name: {name}\n"), 1);
+    check(
+        api.kubectl_stdin(&["-n", &elsewhere, "apply", "-f", "-"], &named("outside"))
+            .await,
+        "applying outside",
+    );
+
+    // 200 jobs; the leader's pod is deleted while they are being created.
+    let all: String = (0..200)
+        .map(|index| format!("---\n{}", named(&format!("ha-{index:03}"))))
+        .collect();
+    let started = std::time::Instant::now();
+    check(
+        api.kubectl_stdin(&["-n", &watched, "apply", "-f", "-"], &all)
+            .await,
+        "applying 200 jobs",
+    );
+    wait_until(
+        Duration::from_secs(120),
+        "the first SageMaker jobs",
+        || async { (sagemaker_training_job_names(&emulator).await.len() >= 20).then_some(()) },
+    )
+    .await;
+    let holder = jsonpath(
+        api,
+        OPERATOR_NAMESPACE,
+        &["lease", "sagemaker-k8s-operator-leader"],
+        "{.spec.holderIdentity}",
+    )
+    .await;
+    let leader_pod = holder
+        .rsplit_once('_')
+        .map(|(pod, _)| pod.to_owned())
+        .unwrap_or_else(|| panic!("holder identity {holder:?}"));
+    check(
+        api.kubectl(&[
+            "-n",
+            OPERATOR_NAMESPACE,
+            "delete",
+            "pod",
+            &leader_pod,
+            "--wait=false",
+        ])
+        .await,
+        "deleting the leader's pod",
+    );
+    let created_at_kill = sagemaker_training_job_names(&emulator).await.len();
+    wait_until(
+        Duration::from_secs(120),
+        "another replica to hold the Lease",
+        || async {
+            let now = jsonpath(
+                api,
+                OPERATOR_NAMESPACE,
+                &["lease", "sagemaker-k8s-operator-leader"],
+                "{.spec.holderIdentity}",
+            )
+            .await;
+            (!now.is_empty() && !now.starts_with(&format!("{leader_pod}_"))).then_some(())
+        },
+    )
+    .await;
+    wait_until(
+        Duration::from_secs(400),
+        "all 200 jobs to complete",
+        || async {
+            let statuses = jsonpath(
+                api,
+                &watched,
+                &["trainingjobs"],
+                "{range .items[*]}{.status.trainingJobStatus}{\"\\n\"}{end}",
+            )
+            .await;
+            (statuses
+                .lines()
+                .filter(|status| *status == "Completed")
+                .count()
+                == 200)
+                .then_some(())
+        },
+    )
+    .await;
+    eprintln!(
+        "failover: 200 jobs completed in {:.1?} (leader killed after {created_at_kill} were created)",
+        started.elapsed()
+    );
+
+    // Exactly one SageMaker job per object, and none for the object outside.
+    let names = sagemaker_training_job_names(&emulator).await;
+    assert_eq!(
+        names.len(),
+        200,
+        "one SageMaker job per object: {} jobs",
+        names.len()
+    );
+    let mapped = jsonpath(
+        api,
+        &watched,
+        &["trainingjobs"],
+        "{range .items[*]}{.status.sageMakerTrainingJobName}{\"\\n\"}{end}",
+    )
+    .await;
+    let mut mapped: Vec<&str> = mapped.lines().collect();
+    mapped.sort();
+    mapped.dedup();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(
+        mapped,
+        sorted.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        jsonpath(api, &elsewhere, &["trainingjob", "outside"], "{.status}").await,
+        "",
+        "the namespaced operator left the outside object alone"
+    );
+
+    check(
+        api.kubectl(&[
+            "-n",
+            &watched,
+            "delete",
+            "trainingjobs",
+            "--all",
+            "--wait=true",
+            "--timeout=240s",
+        ])
+        .await,
+        "deleting the jobs",
+    );
+    check(
+        api.kubectl(&[
+            "-n",
+            &elsewhere,
+            "patch",
+            "trainingjob",
+            "outside",
+            "--type=merge",
+            "-p",
+            r#"{"metadata":{"finalizers":null}}"#,
+        ])
+        .await,
+        "outside has no finalizer to wait for",
+    );
+    check(
+        api.helm(&[
+            "uninstall",
+            "sagemaker-operator",
+            "--namespace",
+            OPERATOR_NAMESPACE,
+            "--wait",
+            "--timeout",
+            "120s",
+        ])
+        .await,
+        "helm uninstall",
+    );
+    check(
+        api.kubectl(&[
+            "delete",
+            "namespace",
+            OPERATOR_NAMESPACE,
+            "--wait=true",
+            "--timeout=120s",
+        ])
+        .await,
+        "deleting the namespace",
+    );
+    check(
+        api.kubectl(&["delete", "-f", &crds, "--wait=true", "--timeout=120s"])
+            .await,
+        "deleting the CRDs",
+    );
+}

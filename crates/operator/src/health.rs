@@ -175,6 +175,25 @@ pub async fn check_serving(namespace: &str, selector: &str, port: u16) -> anyhow
     anyhow::bail!("no operator pod is ready: {}", answers.join("; "))
 }
 
+/// `scrape-metrics`: GET `<url>/metrics` with this pod's ServiceAccount token, as a Prometheus
+/// in the cluster would; succeeds on 200. For tests and for checking a scraper's RBAC by hand.
+/// The endpoint's certificate is self-signed unless `--metrics-cert-dir` was given, so it is not
+/// verified here: this checks authorization, not identity.
+pub async fn scrape_metrics(url: &str) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let mut config = kube::Config::incluster().context("the pod's ServiceAccount token (run this in a pod)")?;
+    config.cluster_url = url.parse().with_context(|| format!("{url:?} is not a URL"))?;
+    config.root_cert = None;
+    config.accept_invalid_certs = true;
+    let client = kube::Client::try_from(config).context("building the HTTPS client")?;
+    let request = hyper::Request::get("/metrics").body(Vec::new()).context("building the request")?;
+    match client.request_text(request).await {
+        Ok(body) => Ok(format!("metrics: HTTP 200, {} lines", body.lines().count())),
+        Err(kube::Error::Api(status)) => anyhow::bail!("metrics: HTTP {}", status.code),
+        Err(error) => anyhow::bail!("metrics: {error}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

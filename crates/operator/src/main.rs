@@ -52,6 +52,12 @@ enum Command {
         #[arg(long, default_value_t = 8081)]
         port: u16,
     },
+    /// GET /metrics at URL (e.g. https://10.0.0.5:8443) with this pod's ServiceAccount token;
+    /// exit 0 on HTTP 200, else print the status (401: no valid token, 403: not allowed).
+    ScrapeMetrics {
+        /// Base URL of a metrics endpoint.
+        url: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -130,6 +136,11 @@ fn main() -> anyhow::Result<()> {
         Command::Run(args) => tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(args)),
         Command::CheckServing { namespace, selector, port } => {
             let verdict = tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(health::check_serving(&namespace, &selector, port))?;
+            println!("{verdict}");
+            Ok(())
+        }
+        Command::ScrapeMetrics { url } => {
+            let verdict = tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(health::scrape_metrics(&url))?;
             println!("{verdict}");
             Ok(())
         }

@@ -1037,3 +1037,211 @@ async fn namespaced_operator_with_two_replicas_fails_over_without_duplicates_and
         "deleting the CRDs",
     );
 }
+
+/// A one-shot pod of the operator's image; returns (phase, log) once it has finished.
+async fn run_image_pod(
+    api: &ControlPlane,
+    namespace: &str,
+    name: &str,
+    image: &str,
+    service_account: &str,
+    args: &[&str],
+) -> (String, String) {
+    let pod = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "serviceAccountName": service_account,
+            "restartPolicy": "Never",
+            "terminationGracePeriodSeconds": 1,
+            "securityContext": {"runAsNonRoot": true, "runAsUser": 65532, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{
+                "name": "main",
+                "image": image,
+                "imagePullPolicy": "IfNotPresent",
+                "command": ["/sagemaker-k8s-operator"],
+                "args": args,
+                "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "capabilities": {"drop": ["ALL"]}},
+            }],
+        },
+    });
+    check(
+        api.kubectl_stdin(&["apply", "-f", "-"], &pod.to_string())
+            .await,
+        &format!("creating pod {name}"),
+    );
+    let phase = wait_until(
+        Duration::from_secs(120),
+        &format!("pod {name} to finish"),
+        || async {
+            let phase = jsonpath(api, namespace, &["pod", name], "{.status.phase}").await;
+            (phase == "Succeeded" || phase == "Failed").then_some(phase)
+        },
+    )
+    .await;
+    let log = api.kubectl(&["-n", namespace, "logs", name]).await;
+    (phase, format!("{}{}", log.stdout, log.stderr))
+}
+
+#[tokio::test]
+async fn metrics_are_scraped_from_another_pod_only_with_the_reader_role_and_bad_args_say_why() {
+    let Some((node, image)) = node_with_image().await else {
+        return;
+    };
+    let _install = INSTALLS.lock().await;
+    let api = node.api();
+    let emulator = Emulator::start_on(NODE_IP, &["--time-scale", "0.02"]).await;
+    let (repository, tag) = image.split_once(':').unwrap();
+    let chart = repo_root()
+        .join("deploy/charts/installer")
+        .display()
+        .to_string();
+    let sets = [
+        format!("roleArn={ROLE_ARN}"),
+        format!("image.repository={repository}"),
+        format!("image.tag={tag}"),
+        format!("sageMakerEndpoint={}", emulator.endpoint),
+    ];
+    let mut args = vec![
+        "install",
+        "sagemaker-operator",
+        chart.as_str(),
+        "--namespace",
+        OPERATOR_NAMESPACE,
+        "--create-namespace",
+        "--wait",
+        "--timeout",
+        "180s",
+    ];
+    for set in &sets {
+        args.extend(["--set", set.as_str()]);
+    }
+    check(api.helm(&args).await, "helm install");
+    let operator_ip = jsonpath(
+        api,
+        OPERATOR_NAMESPACE,
+        &["pods", "-l", "control-plane=controller-manager"],
+        "{.items[0].status.podIP}",
+    )
+    .await;
+    assert!(
+        operator_ip.starts_with("198.51.100."),
+        "pod IP {operator_ip:?}"
+    );
+    let url = format!("https://{operator_ip}:8443");
+
+    let namespace = api.create_namespace("scrapers").await;
+    for account in ["scraper", "stranger"] {
+        check(
+            api.kubectl(&["-n", &namespace, "create", "serviceaccount", account])
+                .await,
+            "creating a ServiceAccount",
+        );
+    }
+    // As docs/metrics.md says: bind the reader ClusterRole to the scraper.
+    check(
+        api.kubectl(&[
+            "create",
+            "clusterrolebinding",
+            &format!("{namespace}-scraper"),
+            "--clusterrole=sagemaker-k8s-operator-metrics-reader",
+            &format!("--serviceaccount={namespace}:scraper"),
+        ])
+        .await,
+        "binding the reader role",
+    );
+    let (phase, log) = run_image_pod(
+        api,
+        &namespace,
+        "scrape-allowed",
+        &image,
+        "scraper",
+        &["scrape-metrics", &url],
+    )
+    .await;
+    assert_eq!(phase, "Succeeded", "{log}");
+    assert!(log.contains("metrics: HTTP 200"), "{log}");
+    let (phase, log) = run_image_pod(
+        api,
+        &namespace,
+        "scrape-denied",
+        &image,
+        "stranger",
+        &["scrape-metrics", &url],
+    )
+    .await;
+    assert_eq!(phase, "Failed", "{log}");
+    assert!(
+        log.contains("metrics: HTTP 403"),
+        "a token without the reader role: {log}"
+    );
+
+    // An image started with a bad argument says what is wrong on its log's first line.
+    let (phase, log) = run_image_pod(
+        api,
+        &namespace,
+        "bad-args",
+        &image,
+        "default",
+        &["run", "--no-such-flag"],
+    )
+    .await;
+    assert_eq!(phase, "Failed");
+    let first = log.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("unexpected argument '--no-such-flag'"),
+        "first log line: {first:?}\n{log}"
+    );
+    let reason = jsonpath(
+        api,
+        &namespace,
+        &["pod", "bad-args"],
+        "{.status.containerStatuses[0].state.terminated.exitCode}",
+    )
+    .await;
+    assert_eq!(reason, "2", "clap's usage error code");
+
+    check(
+        api.kubectl(&[
+            "delete",
+            "clusterrolebinding",
+            &format!("{namespace}-scraper"),
+        ])
+        .await,
+        "unbinding",
+    );
+    check(
+        api.helm(&[
+            "uninstall",
+            "sagemaker-operator",
+            "--namespace",
+            OPERATOR_NAMESPACE,
+            "--wait",
+            "--timeout",
+            "120s",
+        ])
+        .await,
+        "helm uninstall",
+    );
+    check(
+        api.kubectl(&[
+            "delete",
+            "namespace",
+            OPERATOR_NAMESPACE,
+            "--wait=true",
+            "--timeout=120s",
+        ])
+        .await,
+        "deleting the namespace",
+    );
+    let crds = repo_root()
+        .join("release/rolebased/namespaced/crd.yaml")
+        .display()
+        .to_string();
+    check(
+        api.kubectl(&["delete", "-f", &crds, "--wait=true", "--timeout=120s"])
+            .await,
+        "deleting the CRDs",
+    );
+}

@@ -1437,3 +1437,107 @@ fn own_tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn sandbox_up_in_cluster_runs_the_operator_as_a_pod_and_down_removes_everything() {
+    if let Some(reason) = sagemaker_k8s_testenv::node_unavailable_reason() {
+        eprintln!("SKIPPED (--in-cluster needs a real node): {reason}");
+        return;
+    }
+    if built_image().is_none() {
+        return;
+    }
+    let base = own_tempdir("in-cluster");
+    let dir = base.join("sandbox");
+    let guard = SandboxGuard { dir: dir.clone() };
+    let started = std::time::Instant::now();
+    let output = sandbox_command(
+        &dir,
+        &[
+            "up",
+            "--no-build",
+            "--in-cluster",
+            "--time-scale",
+            "0.02",
+            "--timeout",
+            "240",
+        ],
+    )
+    .output()
+    .expect("running scripts/sandbox up --in-cluster");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let node_log = std::fs::read_to_string(dir.join("logs/node.log")).unwrap_or_default();
+    assert!(
+        output.status.success(),
+        "sandbox up --in-cluster failed:\n{stderr}\n--- node log tail ---\n{}",
+        node_log
+            .lines()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        stderr.contains("all samples reached a final status"),
+        "{stderr}"
+    );
+    eprintln!("sandbox up --in-cluster took {:.0?}", started.elapsed());
+
+    // The guide's steps, through the sandbox's env file.
+    let sourced = |command: &str| {
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source '{}' && {command}",
+                dir.join("env").display()
+            ))
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (ok, pods) = sourced("kubectl -n sagemaker-k8s-operator-system get pods");
+    assert!(
+        ok && pods.contains("1/1") && pods.contains("Running"),
+        "{pods}"
+    );
+    let (ok, logs) = sourced(
+        "kubectl -n sagemaker-k8s-operator-system logs deployment/sagemaker-k8s-operator-controller-manager -c manager",
+    );
+    assert!(ok && logs.contains("became leader"), "{logs}");
+    let (_, status) =
+        sourced("kubectl get trainingjob xgboost-mnist -o jsonpath='{.status.trainingJobStatus}'");
+    assert_eq!(status, "Completed");
+
+    let pids: Vec<u32> = ["node", "emulator"]
+        .iter()
+        .map(|name| {
+            std::fs::read_to_string(dir.join("pids").join(format!("{name}.pid")))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let down = sandbox_command(&dir, &["down"]).output().unwrap();
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+    drop(guard);
+    assert!(!dir.exists(), "down removes the sandbox directory");
+    assert!(
+        !Path::new("/sys/class/net/smtestenv0").exists(),
+        "down removes the node's bridge"
+    );
+    for pid in &pids {
+        assert!(!process_is_running(*pid), "pid {pid} still runs after down");
+    }
+    // Everything the node started names its directory, sagemaker-k8s-testenv/node-<pid>.
+    let left = processes_mentioning(&format!("sagemaker-k8s-testenv/node-{}/", pids[0]));
+    assert!(left.is_empty(), "node processes left after down: {left:?}");
+    let _ = std::fs::remove_dir_all(base);
+}

@@ -41,6 +41,25 @@ enum Command {
         #[arg(long)]
         output_dir: Option<PathBuf>,
     },
+    /// Exit 0 if an operator pod answers its readiness probe (asked through the apiserver's pod
+    /// proxy); what the installer chart's `helm test` hook runs.
+    CheckServing {
+        /// Namespace of the operator's pods.
+        #[arg(long, env = "POD_NAMESPACE")]
+        namespace: String,
+        /// Label selector of the operator's pods.
+        #[arg(long)]
+        selector: String,
+        /// The pods' health probe port.
+        #[arg(long, default_value_t = 8081)]
+        port: u16,
+    },
+    /// GET /metrics at URL (e.g. https://10.0.0.5:8443) with this pod's ServiceAccount token;
+    /// exit 0 on HTTP 200, else print the status (401: no valid token, 403: not allowed).
+    ScrapeMetrics {
+        /// Base URL of a metrics endpoint.
+        url: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -129,6 +148,16 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Crds { output_dir } => print_crds(output_dir),
         Command::Run(args) => tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(args)),
+        Command::CheckServing { namespace, selector, port } => {
+            let verdict = tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(health::check_serving(&namespace, &selector, port))?;
+            println!("{verdict}");
+            Ok(())
+        }
+        Command::ScrapeMetrics { url } => {
+            let verdict = tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(health::scrape_metrics(&url))?;
+            println!("{verdict}");
+            Ok(())
+        }
     }
 }
 
@@ -162,8 +191,14 @@ fn init_logging(format: LogFormat) {
 
 async fn run(args: RunArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
-    let readiness = health::Readiness::default();
-    let health_address = health::serve(args.health_probe_bind_address, readiness.clone()).await.context("binding the health probe address")?;
+    let health = health::Health::default();
+    let health_address = health::serve(args.health_probe_bind_address, health.clone()).await.context("binding the health probe address")?;
+    // Controllers ending after this are expected, not a reason for the liveness probe to fail.
+    let on_signal = health.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        on_signal.set_shutting_down();
+    });
     tracing::info!(%health_address, "health probes listening");
 
     let client = kube::Client::try_default().await.context("building the Kubernetes client")?;
@@ -198,7 +233,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let hosting_deployments = Arc::new(hosting::deployment::DeploymentContext { shared: shared.clone(), registry: Default::default() });
     let standalone = Arc::new(shared);
     // A standby replica is ready too: it serves probes and metrics and takes over when needed.
-    readiness.set_ready();
+    health.set_ready();
     let leadership = if args.leader_elect {
         let settings = leader_election::ElectionSettings {
             namespace: args.leader_election_namespace.clone().unwrap_or_else(|| client.default_namespace().to_string()),
@@ -219,15 +254,16 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     tracing::info!(namespace = ?args.namespace, "starting controllers");
     metrics::global().set_leader(true);
     let controllers = async {
+        // Supervised: a controller whose loop ends while the process runs on makes /healthz fail.
         tokio::join!(
-            engine::run(training, args.namespace.clone()),
-            engine::run(transform, args.namespace.clone()),
-            engine::run(tuning, args.namespace.clone()),
-            engine::run(processing, args.namespace.clone()),
-            hosting::deployment::run(hosting_deployments, args.namespace.clone()),
-            hosting::standalone::run::<hosting::standalone::ModelKind>(standalone.clone(), args.namespace.clone()),
-            hosting::standalone::run::<hosting::standalone::EndpointConfigKind>(standalone.clone(), args.namespace.clone()),
-            hosting::autoscaling::run(standalone, args.namespace.clone()),
+            health.supervise("TrainingJob", engine::run(training, args.namespace.clone())),
+            health.supervise("BatchTransformJob", engine::run(transform, args.namespace.clone())),
+            health.supervise("HyperparameterTuningJob", engine::run(tuning, args.namespace.clone())),
+            health.supervise("ProcessingJob", engine::run(processing, args.namespace.clone())),
+            health.supervise("HostingDeployment", hosting::deployment::run(hosting_deployments, args.namespace.clone())),
+            health.supervise("Model", hosting::standalone::run::<hosting::standalone::ModelKind>(standalone.clone(), args.namespace.clone())),
+            health.supervise("EndpointConfig", hosting::standalone::run::<hosting::standalone::EndpointConfigKind>(standalone.clone(), args.namespace.clone())),
+            health.supervise("HostingAutoscalingPolicy", hosting::autoscaling::run(standalone, args.namespace.clone())),
         );
     };
     match leadership {
@@ -239,6 +275,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
                     // Another replica may already reconcile: stop at once, and let the
                     // Deployment restart this one as a standby.
                     metrics::global().set_leader(false);
+                    health.set_shutting_down();
                     tracing::error!("lost the leader Lease, exiting");
                     std::process::exit(1);
                 }

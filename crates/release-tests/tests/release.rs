@@ -256,14 +256,17 @@ async fn every_chart_renders_objects_the_apiserver_accepts() {
     let cp = control_plane().await;
     ensure_crds().await;
     let namespace = cp.create_namespace("chart-dry-run").await;
-    // Cluster mode (CRDs included) and namespaced mode of the installer.
+    // Cluster mode (CRDs included) and namespaced mode of the installer. Without the `helm test`
+    // hook: its pod names a ServiceAccount that a dry run never creates (the hook runs for real
+    // in tests/in_cluster.rs).
     let rendered = [
-        helm_template(&["op", &chart("installer"), "-n", &namespace]).await,
+        helm_template(&["op", &chart("installer"), "-n", &namespace, "--skip-tests"]).await,
         helm_template(&[
             "op",
             &chart("installer"),
             "-n",
             &namespace,
+            "--skip-tests",
             "--set",
             "namespaced=true",
         ])
@@ -746,7 +749,15 @@ async fn run_operator_as_installed(deployment_args: &[String]) {
         .to_owned();
     let scrape = |user: TestUser| {
         let output = Command::new("curl")
-            .args(["-sk", "--max-time", "20", "-o", "/dev/null", "-w", "%{http_code}"])
+            .args([
+                "-sk",
+                "--max-time",
+                "20",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+            ])
             .args([
                 "-H",
                 &format!("Authorization: Bearer {}", cp.token_for(user)),
@@ -757,7 +768,12 @@ async fn run_operator_as_installed(deployment_args: &[String]) {
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     // The ServiceAccount may create the reviews, so the answers are the reviews' own.
-    assert_eq!(scrape(TestUser::MetricsScraper), "200", "{}", operator.log_tail(20));
+    assert_eq!(
+        scrape(TestUser::MetricsScraper),
+        "200",
+        "{}",
+        operator.log_tail(20)
+    );
     assert_eq!(scrape(TestUser::Nobody), "403", "{}", operator.log_tail(20));
 
     let status = operator.terminate().await;
@@ -1093,4 +1109,494 @@ fn tempfile_dir() -> PathBuf {
     let dir = workspace_target_dir().join(format!("release-tests-sandbox-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// PIDs of processes whose command line mentions `needle` (the sandbox's directory: etcd's data
+/// dir, the apiserver's cert dir). Found through /proc, independent of the sandbox's PID files.
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline"))
+            && String::from_utf8_lossy(&cmdline).contains(needle)
+            && process_is_running(pid)
+        {
+            pids.push(format!(
+                "{pid} {}",
+                String::from_utf8_lossy(&cmdline).replace('\0', " ")
+            ));
+        }
+    }
+    pids
+}
+
+/// Two busy loops (this machine has two cores) running until dropped: starting processes is slow
+/// then, which once made `up` call a just-started emulator dead before setsid had exec'd it.
+fn cpu_load() -> Vec<ChildProcess> {
+    (0..2)
+        .map(|index| {
+            ChildProcess::builder("/bin/sh")
+                .name(format!("busy-loop-{index}"))
+                .args(["-c", "while :; do :; done"])
+                .spawn()
+        })
+        .collect()
+}
+
+#[test]
+fn sandbox_up_works_under_cpu_load_and_down_stops_it() {
+    let base = own_tempdir("loaded");
+    let dir = base.join("sandbox");
+    let guard = SandboxGuard { dir: dir.clone() };
+    let load = cpu_load();
+    // A loaded machine makes the exec after setsid late; this makes it late every time: a
+    // `setsid` first on PATH that waits a second before running the real one.
+    let slow_bin = base.join("slow-bin");
+    std::fs::create_dir_all(&slow_bin).unwrap();
+    let real_setsid = ["/usr/bin/setsid", "/bin/setsid"]
+        .into_iter()
+        .find(|path| Path::new(path).exists())
+        .expect("setsid (util-linux)");
+    let wrapper = slow_bin.join("setsid");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nsleep 1\nexec {real_setsid} \"$@\"\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        slow_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let started = std::time::Instant::now();
+    let output = sandbox_command(&dir, &["up", "--no-build", "--no-samples"])
+        .env("PATH", path)
+        .output()
+        .expect("running scripts/sandbox up");
+    drop(load);
+    assert!(
+        output.status.success(),
+        "sandbox up under load failed after {:.0?}:\n{}",
+        started.elapsed(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("sandbox up under CPU load took {:.0?}", started.elapsed());
+    let status = sandbox_command(&dir, &["status"]).output().unwrap();
+    assert!(
+        status.status.success(),
+        "every component runs: {}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+    let down = sandbox_command(&dir, &["down"]).output().unwrap();
+    assert!(down.status.success());
+    drop(guard);
+    let left = processes_mentioning(&dir.display().to_string());
+    assert!(left.is_empty(), "processes left after down: {left:?}");
+    let _ = std::fs::remove_dir_all(base);
+}
+
+#[test]
+fn a_failed_sandbox_up_stops_what_it_started_and_keeps_the_logs() {
+    let base = own_tempdir("failing");
+    let dir = base.join("sandbox");
+    let guard = SandboxGuard { dir: dir.clone() };
+    // etcd and the apiserver start; the emulator refuses a time scale of 0 and exits.
+    let output = sandbox_command(
+        &dir,
+        &["up", "--no-build", "--no-samples", "--time-scale", "0"],
+    )
+    .output()
+    .expect("running scripts/sandbox up");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "up must fail: {stderr}");
+    assert!(
+        stderr.contains("sandbox: emulator exited")
+            || stderr.contains("the emulator printed no URL"),
+        "one line naming the emulator: {stderr}"
+    );
+    assert!(
+        stderr.contains("up failed: stopping what it started"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("stopped etcd"), "{stderr}");
+    assert!(stderr.contains("stopped kube-apiserver"), "{stderr}");
+    // Nothing started by that `up` is left, found by command line rather than by PID file.
+    let left = processes_mentioning(&dir.display().to_string());
+    assert!(
+        left.is_empty(),
+        "processes left after a failed up: {left:?}"
+    );
+    let emulator_log = std::fs::read_to_string(dir.join("logs/emulator.log")).unwrap();
+    assert!(
+        emulator_log.contains("positive number"),
+        "the emulator's own reason is kept: {emulator_log}"
+    );
+    assert!(!dir.join("pids").exists() && !dir.join("etcd-data").exists());
+    // `down` then removes the rest.
+    drop(guard);
+    assert!(!dir.exists());
+    let _ = std::fs::remove_dir_all(base);
+}
+
+/// The image scripts/build-image writes (scripts/test builds it before the tests). `None` (with
+/// the reason printed) when it was not built, outside CI; under CI its absence fails.
+fn built_image() -> Option<PathBuf> {
+    let path = sagemaker_k8s_testenv::images_dir().join("sagemaker-k8s-operator.tar");
+    if path.exists() {
+        return Some(path);
+    }
+    let message = format!(
+        "{} does not exist: run scripts/build-image (scripts/test does)",
+        path.display()
+    );
+    assert!(std::env::var_os("CI").is_none(), "{message}");
+    eprintln!("SKIPPED: {message}");
+    None
+}
+
+/// The JSON array of a Dockerfile instruction in exec form (`ENTRYPOINT ["/x"]`).
+fn dockerfile_json_instruction(dockerfile: &str, instruction: &str) -> serde_json::Value {
+    let line = dockerfile
+        .lines()
+        .rev()
+        .find(|line| line.starts_with(&format!("{instruction} ")))
+        .unwrap_or_else(|| panic!("a {instruction} line in the Dockerfile"));
+    serde_json::from_str(&line[instruction.len() + 1..])
+        .unwrap_or_else(|error| panic!("{instruction} in exec form: {error}"))
+}
+
+/// Whether an ELF file names a program interpreter (is dynamically linked).
+fn elf_has_interpreter(bytes: &[u8]) -> bool {
+    assert_eq!(&bytes[..4], b"\x7fELF", "an ELF file");
+    assert_eq!(bytes[4], 2, "64-bit ELF");
+    let word = |at: usize, len: usize| -> u64 {
+        let mut value = 0u64;
+        for (index, byte) in bytes[at..at + len].iter().enumerate() {
+            value |= u64::from(*byte) << (8 * index);
+        }
+        value
+    };
+    let (phoff, phentsize, phnum) = (
+        word(0x20, 8) as usize,
+        word(0x36, 2) as usize,
+        word(0x38, 2) as usize,
+    );
+    (0..phnum).any(
+        |index| word(phoff + index * phentsize, 4) == 3, /* PT_INTERP */
+    )
+}
+
+#[test]
+fn the_locally_built_image_has_the_dockerfiles_entrypoint_user_ports_and_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(archive) = built_image() else { return };
+    let dir = own_tempdir("image");
+    let layout = dir.join("layout");
+    let rootfs = dir.join("rootfs");
+    std::fs::create_dir_all(&layout).unwrap();
+    std::fs::create_dir_all(&rootfs).unwrap();
+    let untar = |archive: &Path, into: &Path| {
+        let status = Command::new("tar")
+            .arg("-xf")
+            .arg(archive)
+            .arg("-C")
+            .arg(into)
+            .status()
+            .unwrap();
+        assert!(status.success(), "tar -xf {}", archive.display());
+    };
+    untar(&archive, &layout);
+    let read_json = |path: PathBuf| -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        )
+        .unwrap()
+    };
+    let blob = |digest: &serde_json::Value| {
+        layout
+            .join("blobs/sha256")
+            .join(digest.as_str().unwrap().strip_prefix("sha256:").unwrap())
+    };
+
+    // An OCI layout (ctr import, podman load) and a docker-save manifest (docker load).
+    assert_eq!(
+        read_json(layout.join("oci-layout"))["imageLayoutVersion"],
+        "1.0.0"
+    );
+    let index = read_json(layout.join("index.json"));
+    let descriptor = &index["manifests"][0];
+    let name = descriptor["annotations"]["io.containerd.image.name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        name.starts_with("docker.io/library/sagemaker-k8s-operator:"),
+        "{name}"
+    );
+    let manifest = read_json(blob(&descriptor["digest"]));
+    let config = read_json(blob(&manifest["config"]["digest"]));
+    let docker = read_json(layout.join("manifest.json"));
+    assert_eq!(docker[0]["Layers"].as_array().unwrap().len(), 1);
+    assert!(layout.join(docker[0]["Config"].as_str().unwrap()).exists());
+
+    // The Dockerfile's runtime settings, instruction by instruction.
+    let dockerfile = std::fs::read_to_string(repo_root().join("Dockerfile")).unwrap();
+    let final_stage = dockerfile.rsplit_once("\nFROM ").unwrap().1;
+    let settings = &config["config"];
+    assert_eq!(
+        settings["Entrypoint"],
+        dockerfile_json_instruction(final_stage, "ENTRYPOINT")
+    );
+    assert_eq!(
+        settings["Cmd"],
+        dockerfile_json_instruction(final_stage, "CMD")
+    );
+    let user = final_stage
+        .lines()
+        .find_map(|line| line.strip_prefix("USER "))
+        .unwrap();
+    assert_eq!(settings["User"], user.trim());
+    let exposed: Vec<String> = final_stage
+        .lines()
+        .filter_map(|line| line.strip_prefix("EXPOSE "))
+        .flat_map(|ports| ports.split_whitespace().map(|port| format!("{port}/tcp")))
+        .collect();
+    let mut image_ports: Vec<String> = settings["ExposedPorts"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    image_ports.sort();
+    let mut exposed_sorted = exposed.clone();
+    exposed_sorted.sort();
+    assert_eq!(image_ports, exposed_sorted);
+    // The layer's digest is what the config says (containerd checks it; so do we).
+    let layer_path = blob(&manifest["layers"][0]["digest"]);
+    assert_eq!(
+        config["rootfs"]["diff_ids"][0], manifest["layers"][0]["digest"],
+        "an uncompressed layer's diff_id is its digest"
+    );
+
+    // The files: the Dockerfile's COPY destination, and what the distroless base provides.
+    untar(&layer_path, &rootfs);
+    let binary = cargo_bin_name("crates/operator");
+    let copy_destination = final_stage
+        .lines()
+        .find_map(|line| line.strip_prefix("COPY --from=builder "))
+        .and_then(|rest| rest.split_whitespace().nth(1))
+        .unwrap();
+    assert_eq!(copy_destination, format!("/{binary}"));
+    let binary_path = rootfs.join(copy_destination.trim_start_matches('/'));
+    let metadata = std::fs::metadata(&binary_path).unwrap();
+    assert_eq!(metadata.permissions().mode() & 0o777, 0o755);
+    // Owners as the layer records them (extracting as non-root would not keep them).
+    let listing = Command::new("tar")
+        .args(["--numeric-owner", "-tvf"])
+        .arg(&layer_path)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let owner_of = |path: &str| -> String {
+        listing
+            .lines()
+            .find(|line| line.trim_end_matches('/').ends_with(&format!(" {path}")))
+            .and_then(|line| line.split_whitespace().nth(1))
+            .unwrap_or_else(|| panic!("{path} in the layer:\n{listing}"))
+            .to_owned()
+    };
+    assert_eq!(
+        owner_of(&binary),
+        "0/0",
+        "the binary belongs to root: user 65532 cannot change it"
+    );
+    assert!(
+        !elf_has_interpreter(&std::fs::read(&binary_path).unwrap()),
+        "a static binary"
+    );
+    let passwd = std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap();
+    assert!(
+        passwd
+            .lines()
+            .any(|line| line.starts_with("nonroot:x:65532:65532:")),
+        "{passwd}"
+    );
+    let certificates =
+        std::fs::read_to_string(rootfs.join("etc/ssl/certs/ca-certificates.crt")).unwrap();
+    assert!(
+        certificates.matches("BEGIN CERTIFICATE").count() > 10,
+        "a CA bundle"
+    );
+    assert_eq!(
+        settings["Env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|env| env
+                .as_str()
+                .unwrap()
+                .starts_with("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"))
+            .count(),
+        1
+    );
+    let tmp = std::fs::metadata(rootfs.join("tmp")).unwrap();
+    assert_eq!(tmp.permissions().mode() & 0o7777, 0o1777);
+    assert_eq!(
+        owner_of("home/nonroot"),
+        "65532/65532",
+        "the home of the image's user"
+    );
+    // Nothing else: the image holds only these.
+    let mut files = Vec::new();
+    let mut stack = vec![rootfs.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                files.push(
+                    entry
+                        .path()
+                        .strip_prefix(&rootfs)
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "etc/group",
+            "etc/nsswitch.conf",
+            "etc/passwd",
+            "etc/ssl/certs/ca-certificates.crt",
+            binary.as_str()
+        ]
+    );
+    eprintln!(
+        "image {name}: archive {:.1} MB",
+        std::fs::metadata(&archive).unwrap().len() as f64 / 1e6
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A directory of one test only (the sandbox test removes all of `tempfile_dir()` at its end).
+fn own_tempdir(name: &str) -> PathBuf {
+    let dir = workspace_target_dir().join(format!("release-tests-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn sandbox_up_in_cluster_runs_the_operator_as_a_pod_and_down_removes_everything() {
+    if let Some(reason) = sagemaker_k8s_testenv::node_unavailable_reason() {
+        eprintln!("SKIPPED (--in-cluster needs a real node): {reason}");
+        return;
+    }
+    if built_image().is_none() {
+        return;
+    }
+    let base = own_tempdir("in-cluster");
+    let dir = base.join("sandbox");
+    let guard = SandboxGuard { dir: dir.clone() };
+    let started = std::time::Instant::now();
+    let output = sandbox_command(
+        &dir,
+        &[
+            "up",
+            "--no-build",
+            "--in-cluster",
+            "--time-scale",
+            "0.02",
+            "--timeout",
+            "240",
+        ],
+    )
+    .output()
+    .expect("running scripts/sandbox up --in-cluster");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let node_log = std::fs::read_to_string(dir.join("logs/node.log")).unwrap_or_default();
+    assert!(
+        output.status.success(),
+        "sandbox up --in-cluster failed:\n{stderr}\n--- node log tail ---\n{}",
+        node_log
+            .lines()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        stderr.contains("all samples reached a final status"),
+        "{stderr}"
+    );
+    eprintln!("sandbox up --in-cluster took {:.0?}", started.elapsed());
+
+    // The guide's steps, through the sandbox's env file.
+    let sourced = |command: &str| {
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source '{}' && {command}",
+                dir.join("env").display()
+            ))
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (ok, pods) = sourced("kubectl -n sagemaker-k8s-operator-system get pods");
+    assert!(
+        ok && pods.contains("1/1") && pods.contains("Running"),
+        "{pods}"
+    );
+    let (ok, logs) = sourced(
+        "kubectl -n sagemaker-k8s-operator-system logs deployment/sagemaker-k8s-operator-controller-manager -c manager",
+    );
+    assert!(ok && logs.contains("became leader"), "{logs}");
+    let (_, status) =
+        sourced("kubectl get trainingjob xgboost-mnist -o jsonpath='{.status.trainingJobStatus}'");
+    assert_eq!(status, "Completed");
+
+    let pids: Vec<u32> = ["node", "emulator"]
+        .iter()
+        .map(|name| {
+            std::fs::read_to_string(dir.join("pids").join(format!("{name}.pid")))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let down = sandbox_command(&dir, &["down"]).output().unwrap();
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+    drop(guard);
+    assert!(!dir.exists(), "down removes the sandbox directory");
+    assert!(
+        !Path::new("/sys/class/net/smtestenv0").exists(),
+        "down removes the node's bridge"
+    );
+    for pid in &pids {
+        assert!(!process_is_running(*pid), "pid {pid} still runs after down");
+    }
+    // Everything the node started names its directory, sagemaker-k8s-testenv/node-<pid>.
+    let left = processes_mentioning(&format!("sagemaker-k8s-testenv/node-{}/", pids[0]));
+    assert!(left.is_empty(), "node processes left after down: {left:?}");
+    let _ = std::fs::remove_dir_all(base);
 }

@@ -60,10 +60,22 @@ impl Emulator {
     }
 
     pub async fn try_start(extra_args: &[&str]) -> Result<Emulator, TestEnvError> {
+        Self::try_start_on("127.0.0.1", extra_args).await
+    }
+
+    /// Like [`Emulator::start`], listening on `ip` (a free port): the node cluster's pods reach
+    /// the emulator on the node's address ([`crate::NODE_IP`]), which exists only on this machine.
+    pub async fn start_on(ip: &str, extra_args: &[&str]) -> Emulator {
+        Self::try_start_on(ip, extra_args)
+            .await
+            .unwrap_or_else(|error| panic!("starting the SageMaker emulator on {ip}: {error}"))
+    }
+
+    pub async fn try_start_on(ip: &str, extra_args: &[&str]) -> Result<Emulator, TestEnvError> {
         let (mut process, stdout) =
             ChildProcess::builder(workspace_target_dir().join("sagemaker-emulator"))
                 .name("sagemaker-emulator")
-                .args(["--listen", "127.0.0.1:0"])
+                .args(["--listen", &format!("{ip}:0")])
                 .args(extra_args.iter().copied())
                 .spawn_with_stdout()?;
         let (announce, announced) = tokio::sync::oneshot::channel();
@@ -87,10 +99,10 @@ impl Emulator {
                 });
             }
         };
-        if !endpoint.starts_with("http://127.0.0.1:") {
+        if !endpoint.starts_with(&format!("http://{ip}:")) {
             return Err(TestEnvError::io(
                 format!(
-                    "the emulator's first stdout line must be its endpoint `http://127.0.0.1:PORT`, got {endpoint:?}"
+                    "the emulator's first stdout line must be its endpoint `http://{ip}:PORT`, got {endpoint:?}"
                 ),
                 std::io::Error::other("unexpected announcement"),
             ));

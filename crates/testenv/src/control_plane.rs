@@ -84,6 +84,37 @@ pub struct ControlPlane {
     apiserver_args: Vec<String>,
     /// How many times the apiserver was restarted (names its log files apart).
     restarts: std::sync::atomic::AtomicU32,
+    /// Tokens of the extra users of [`ApiServerSettings::extra_users`], by user name.
+    extra_tokens: Vec<(String, String)>,
+}
+
+/// How [`start`] runs kube-apiserver: the defaults are the apiserver-only control plane's; the
+/// node cluster (crate::node) binds another address and adds users and flags.
+pub(crate) struct ApiServerSettings {
+    /// Directory name under the run directory (`-<attempt>` is appended).
+    pub dir_name: &'static str,
+    pub bind_address: String,
+    /// `None`: a free port.
+    pub port: Option<u16>,
+    pub service_cluster_ip_range: String,
+    pub authorization_mode: String,
+    pub extra_args: Vec<String>,
+    /// (user name, comma-separated groups): static-token users besides [`TestUser::ALL`].
+    pub extra_users: Vec<(String, String)>,
+}
+
+impl Default for ApiServerSettings {
+    fn default() -> Self {
+        Self {
+            dir_name: "control-plane",
+            bind_address: "127.0.0.1".into(),
+            port: None,
+            service_cluster_ip_range: "10.96.0.0/24".into(),
+            authorization_mode: "RBAC".into(),
+            extra_args: Vec::new(),
+            extra_users: Vec::new(),
+        }
+    }
 }
 
 impl std::fmt::Debug for ControlPlane {
@@ -113,18 +144,18 @@ pub async fn control_plane() -> &'static ControlPlane {
                 .spawn(move || {
                     // A panic (e.g. a missing tool) must reach every waiting test as its
                     // message, not as a hang or a generic "thread ended".
-                    let result = std::panic::catch_unwind(start_with_retries)
-                        .unwrap_or_else(|panic| {
-                            let message = panic
-                                .downcast_ref::<String>()
-                                .cloned()
-                                .or_else(|| {
-                                    panic.downcast_ref::<&str>().map(|text| (*text).to_owned())
-                                })
-                                .unwrap_or_else(|| "a panic without a message".to_owned());
-                            Err(TestEnvError::StartupPanicked { message })
-                        })
-                        .map_err(|error| format!("the test control plane did not start: {error}"));
+                    let result = std::panic::catch_unwind(|| {
+                        start_with_retries(&ApiServerSettings::default())
+                    })
+                    .unwrap_or_else(|panic| {
+                        let message = panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|text| (*text).to_owned()))
+                            .unwrap_or_else(|| "a panic without a message".to_owned());
+                        Err(TestEnvError::StartupPanicked { message })
+                    })
+                    .map_err(|error| format!("the test control plane did not start: {error}"));
                     let _ = CONTROL_PLANE.set(result);
                     done.send_replace(true);
                 })
@@ -182,7 +213,15 @@ impl ControlPlane {
         &self.kubeconfig_paths[user.index()]
     }
 
-    /// `https://127.0.0.1:PORT`.
+    /// The static token of an extra user (node cluster components). Do not print it.
+    pub(crate) fn extra_token(&self, user: &str) -> Option<&str> {
+        self.extra_tokens
+            .iter()
+            .find(|(name, _)| name == user)
+            .map(|(_, token)| token.as_str())
+    }
+
+    /// `https://127.0.0.1:PORT` (the node cluster's: `https://<node IP>:443`).
     pub fn server_url(&self) -> &str {
         &self.server_url
     }
@@ -451,15 +490,20 @@ fn startup_timeout() -> Duration {
 
 /// Starts the control plane; a process that exits early (most likely a port taken between
 /// choosing and binding it) gets two more attempts on fresh ports.
-fn start_with_retries() -> Result<ControlPlane, TestEnvError> {
+pub(crate) fn start_with_retries(
+    settings: &ApiServerSettings,
+) -> Result<ControlPlane, TestEnvError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|source| TestEnvError::io("building the start-up runtime", source))?;
     let mut attempt = 1;
     loop {
-        match runtime.block_on(start(attempt)) {
-            Err(TestEnvError::ExitedEarly { name, log_tail, .. }) if attempt < 3 => {
+        match runtime.block_on(start(attempt, settings)) {
+            // A fixed port cannot be chosen anew: retrying would only fail again.
+            Err(TestEnvError::ExitedEarly { name, log_tail, .. })
+                if attempt < 3 && settings.port.is_none() =>
+            {
                 tracing::warn!(attempt, process = %name, "control-plane process exited during start-up; retrying on new ports");
                 eprintln!(
                     "sagemaker-k8s-testenv: {name} exited during start-up (attempt {attempt}); retrying:\n{log_tail}"
@@ -471,9 +515,9 @@ fn start_with_retries() -> Result<ControlPlane, TestEnvError> {
     }
 }
 
-async fn start(attempt: u32) -> Result<ControlPlane, TestEnvError> {
+async fn start(attempt: u32, settings: &ApiServerSettings) -> Result<ControlPlane, TestEnvError> {
     let started_at = Instant::now();
-    let dir = run_dir().join(format!("control-plane-{attempt}"));
+    let dir = run_dir().join(format!("{}-{attempt}", settings.dir_name));
     let cert_dir = dir.join("certs");
     let etcd_data = dir.join("etcd-data");
     for path in [&dir, &cert_dir, &etcd_data] {
@@ -482,9 +526,14 @@ async fn start(attempt: u32) -> Result<ControlPlane, TestEnvError> {
     }
 
     let tokens = TestUser::ALL.map(|_| random_token());
+    let extra_tokens: Vec<(String, String)> = settings
+        .extra_users
+        .iter()
+        .map(|(user, _)| (user.clone(), random_token()))
+        .collect();
     let token_file = dir.join("tokens.csv");
     // Format: token,user,uid,"group1,group2"
-    let token_lines: String = TestUser::ALL
+    let mut token_lines: String = TestUser::ALL
         .iter()
         .map(|user| {
             format!(
@@ -496,6 +545,9 @@ async fn start(attempt: u32) -> Result<ControlPlane, TestEnvError> {
             )
         })
         .collect();
+    for ((user, groups), (_, token)) in settings.extra_users.iter().zip(&extra_tokens) {
+        token_lines.push_str(&format!("{token},{user},{user},\"{groups}\"\n"));
+    }
     write_private(&token_file, &token_lines)?;
 
     let service_account_key = dir.join("service-account.key");
@@ -503,7 +555,10 @@ async fn start(attempt: u32) -> Result<ControlPlane, TestEnvError> {
 
     let etcd_client_port = free_port()?;
     let etcd_peer_port = free_port()?;
-    let apiserver_port = free_port()?;
+    let apiserver_port = match settings.port {
+        Some(port) => port,
+        None => free_port()?,
+    };
     let etcd_client_url = format!("http://127.0.0.1:{etcd_client_port}");
     let etcd_peer_url = format!("http://127.0.0.1:{etcd_peer_port}");
 
@@ -523,15 +578,16 @@ async fn start(attempt: u32) -> Result<ControlPlane, TestEnvError> {
         ])
         .try_spawn()?;
 
-    let server_url = format!("https://127.0.0.1:{apiserver_port}");
-    let apiserver_args: Vec<String> = vec![
+    let bind = &settings.bind_address;
+    let server_url = format!("https://{bind}:{apiserver_port}");
+    let mut apiserver_args: Vec<String> = vec![
             format!("--etcd-servers={etcd_client_url}"),
-            "--bind-address=127.0.0.1".to_owned(),
-            "--advertise-address=127.0.0.1".to_owned(),
+            format!("--bind-address={bind}"),
+            format!("--advertise-address={bind}"),
             format!("--secure-port={apiserver_port}"),
             format!("--cert-dir={}", cert_dir.display()),
             format!("--token-auth-file={}", token_file.display()),
-            "--authorization-mode=RBAC".to_owned(),
+            format!("--authorization-mode={}", settings.authorization_mode),
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local".to_owned(),
             format!(
                 "--service-account-key-file={}",
@@ -541,11 +597,15 @@ async fn start(attempt: u32) -> Result<ControlPlane, TestEnvError> {
                 "--service-account-signing-key-file={}",
                 service_account_key.display()
             ),
-            "--service-cluster-ip-range=10.96.0.0/24".to_owned(),
+            format!(
+                "--service-cluster-ip-range={}",
+                settings.service_cluster_ip_range
+            ),
             // Nothing else runs that would need these, and each costs start-up time.
             "--profiling=false".to_owned(),
             "--endpoint-reconciler-type=none".to_owned(),
     ];
+    apiserver_args.extend(settings.extra_args.iter().cloned());
     let mut apiserver = ChildProcess::builder(tool("kube-apiserver"))
         .name("kube-apiserver")
         .args(apiserver_args.clone())
@@ -614,6 +674,7 @@ async fn start(attempt: u32) -> Result<ControlPlane, TestEnvError> {
         apiserver: Mutex::new(apiserver),
         apiserver_args,
         restarts: std::sync::atomic::AtomicU32::new(0),
+        extra_tokens,
     })
 }
 

@@ -9,6 +9,12 @@
 //! ([`TestUser`]); authorization is RBAC. Only the apiserver runs — no controller-manager,
 //! scheduler or kubelet — so namespaces are never finalized and pods never run.
 //!
+//! # A real node
+//! [`node_cluster()`] starts, once per test binary that asks, a second and separate cluster with
+//! kube-controller-manager, kube-scheduler and a kubelet running pods through containerd and
+//! runc (root only: it returns `None`, printing why, otherwise). Its teardown at exit undoes
+//! everything it did on the host; see the `node` module.
+//!
 //! # Runtimes
 //! Every `#[tokio::test]` has its own runtime, which ends with the test, and a `kube::Client`'s
 //! connection tasks die with the runtime it was built on. Therefore:
@@ -39,6 +45,7 @@ mod command;
 mod control_plane;
 mod error;
 mod locations;
+mod node;
 mod polling;
 mod process;
 
@@ -49,7 +56,10 @@ pub use control_plane::{
 };
 pub use error::TestEnvError;
 pub use locations::{
-    TOOLS_BIN_ENV, repo_root, tool, tools_bin_dir, workspace_binary, workspace_target_dir,
+    TOOLS_BIN_ENV, images_dir, repo_root, tool, tools_bin_dir, workspace_binary, workspace_target_dir,
+};
+pub use node::{
+    APISERVER_PORT, NODE_IP, NODE_NAME, NodeCluster, PAUSE_IMAGE, node_cluster, node_unavailable_reason,
 };
 pub use polling::{POLL_INTERVAL, poll_until, wait_until};
 pub use process::{

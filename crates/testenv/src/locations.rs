@@ -88,6 +88,17 @@ pub fn workspace_target_dir() -> PathBuf {
     }
 }
 
+/// `target/images`: where `scripts/build-image` writes the operator's and the pause image's OCI
+/// archives (beside the profile directories, as cargo's target directory is shared by them).
+pub fn images_dir() -> PathBuf {
+    let profile_dir = workspace_target_dir();
+    profile_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or(profile_dir)
+        .join("images")
+}
+
 /// `target/debug/<name>`: a binary of this workspace (the emulator, the operator, the plugin).
 /// Panics, saying how to build it, when it does not exist — `cargo test` does not build other
 /// packages' binaries, `scripts/test` does (`cargo build --workspace --bins`).

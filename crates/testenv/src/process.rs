@@ -99,12 +99,26 @@ pub fn process_is_running(pid: u32) -> bool {
 struct ExitCleanup {
     pids: Vec<u32>,
     run_dir: Option<PathBuf>,
+    hooks: Vec<ExitHook>,
 }
+
+/// Work that must happen at exit before the remaining children are killed and the run
+/// directory removed (the node cluster: stop its processes in order, kill the containers,
+/// unmount, restore the host). It may kill and reap children itself; it removes those pids
+/// from the list it is given so they are not signalled again.
+pub(crate) type ExitHook = fn(&mut Vec<u32>);
 
 static EXIT_CLEANUP: Mutex<ExitCleanup> = Mutex::new(ExitCleanup {
     pids: Vec::new(),
     run_dir: None,
+    hooks: Vec::new(),
 });
+
+/// Registers `hook` to run first at exit (see [`ExitHook`]).
+pub(crate) fn register_exit_hook(hook: ExitHook) {
+    register_exit_cleanup();
+    lock_exit_cleanup().hooks.push(hook);
+}
 
 fn lock_exit_cleanup() -> std::sync::MutexGuard<'static, ExitCleanup> {
     EXIT_CLEANUP
@@ -133,6 +147,10 @@ extern "C" fn cleanup_at_exit() {
         Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
         Err(std::sync::TryLockError::WouldBlock) => return,
     };
+    let hooks = std::mem::take(&mut cleanup.hooks);
+    for hook in hooks {
+        hook(&mut cleanup.pids);
+    }
     for pid in cleanup.pids.drain(..) {
         // SAFETY: plain syscalls on a pid this process spawned and has not reaped yet.
         unsafe {

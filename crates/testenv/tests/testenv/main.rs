@@ -5,3 +5,4 @@ mod aws_services;
 mod cleanup;
 mod control_plane;
 mod kubectl;
+mod node;

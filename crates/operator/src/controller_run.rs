@@ -54,6 +54,17 @@ where
     Controller::for_stream(objects, reader)
 }
 
+/// The error policy of every controller: log the failure and retry the object after its
+/// exponential, jittered backoff (reset by its next successful reconcile, see [`drive`]).
+pub fn retry_after_error<K: Resource<DynamicType = ()>>(kind: &'static str, backoff: &crate::error_backoff::ErrorBackoff, object: &K, error: &dyn std::fmt::Display) -> Action {
+    use kube::ResourceExt as _;
+    let namespace = object.namespace().unwrap_or_default();
+    let name = object.name_any();
+    let delay = backoff.failed(kind, &namespace, &name);
+    tracing::warn!(kind, %namespace, object = %name, %error, retry_in_ms = delay.as_millis() as u64, "reconcile failed, retrying");
+    Action::requeue(delay)
+}
+
 /// Runs `controller` with `reconcile` and `error_policy` until shutdown. A successful reconcile
 /// resets the object's error backoff; watch and queue errors (kube-runtime retries them itself)
 /// are logged at warn, since a watch that keeps failing means the operator is blind.

@@ -264,9 +264,7 @@ pub async fn run<A: Adapter>(ctx: Arc<Context<A>>, namespace: Option<String>) {
 }
 
 fn error_policy<A: Adapter>(object: Arc<A::Object>, error: &EngineError, ctx: Arc<Context<A>>) -> Action {
-    let delay = ctx.backoff.failed(A::KIND, &object.namespace().unwrap_or_default(), &object.name_any());
-    tracing::warn!(kind = A::KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), %error, retry_in_ms = delay.as_millis() as u64, "reconcile failed, retrying");
-    Action::requeue(delay)
+    crate::controller_run::retry_after_error(A::KIND, &ctx.backoff, object.as_ref(), error)
 }
 
 impl<A: Adapter> Context<A> {

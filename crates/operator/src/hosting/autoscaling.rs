@@ -97,9 +97,7 @@ pub async fn run(ctx: Arc<HostingContext>, namespace: Option<String>) {
 }
 
 fn error_policy(object: Arc<HostingAutoscalingPolicy>, error: &HostingError, ctx: Arc<HostingContext>) -> Action {
-    let delay = ctx.backoff.failed(KIND, &object.namespace().unwrap_or_default(), &object.name_any());
-    tracing::warn!(kind = KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), %error, retry_in_ms = delay.as_millis() as u64, "reconcile failed, retrying");
-    Action::requeue(delay)
+    crate::controller_run::retry_after_error(KIND, &ctx.backoff, object.as_ref(), error)
 }
 
 /// Why the targets cannot be applied yet (an endpoint that is not InService), or the resolved

@@ -238,9 +238,7 @@ fn endpoint_status_of(object: &HostingDeployment) -> Option<String> {
 }
 
 fn error_policy(object: Arc<HostingDeployment>, error: &HostingError, ctx: Arc<DeploymentContext>) -> Action {
-    let delay = ctx.shared.backoff.failed(KIND, &object.namespace().unwrap_or_default(), &object.name_any());
-    tracing::warn!(kind = KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), %error, retry_in_ms = delay.as_millis() as u64, "reconcile failed, retrying");
-    Action::requeue(delay)
+    crate::controller_run::retry_after_error(KIND, &ctx.shared.backoff, object.as_ref(), error)
 }
 
 /// Why a step that creates or updates something stopped.

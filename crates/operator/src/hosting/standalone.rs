@@ -125,9 +125,7 @@ pub async fn run<S: StandaloneKind>(ctx: Arc<HostingContext>, namespace: Option<
 }
 
 fn error_policy<S: StandaloneKind>(object: Arc<S::Object>, error: &HostingError, ctx: Arc<HostingContext>) -> Action {
-    let delay = ctx.backoff.failed(S::KIND, &object.namespace().unwrap_or_default(), &object.name_any());
-    tracing::warn!(kind = S::KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), %error, retry_in_ms = delay.as_millis() as u64, "reconcile failed, retrying");
-    Action::requeue(delay)
+    crate::controller_run::retry_after_error(S::KIND, &ctx.backoff, object.as_ref(), error)
 }
 
 fn spec_hash<S: StandaloneKind>(object: &S::Object) -> String {

@@ -19,6 +19,9 @@ const NOT_IN_THE_CREATE_REQUEST: &[(&str, &str, &str)] = &[
     ("HostingDeployment", "retainAllVariantProperties", "sent with UpdateEndpoint, the only call that takes it"),
     ("HostingDeployment", "excludeRetainedVariantProperties", "sent with UpdateEndpoint, the only call that takes it"),
     ("HostingDeployment", "endpointName", "names the endpoint in CreateEndpoint, not the model or configuration"),
+    ("HostingAutoscalingPolicy", "applicationAutoscalingEndpoint", "where the requests are sent, not a member of them"),
+    ("HostingAutoscalingPolicy", "scalableDimension", "its one allowed value is what every request carries"),
+    ("HostingAutoscalingPolicy", "serviceNamespace", "its one allowed value is what every request carries"),
 ];
 
 /// A value of the schema's type for every property, recursively.
@@ -263,6 +266,30 @@ fn every_processing_job_field_reaches_create_processing_job() {
     let typed: sagemaker_k8s_api::ProcessingJobSpec = parse("ProcessingJob", &spec);
     let request = crate::processing_job::create_request(&typed, typed.processing_job_name.as_deref().expect("generated"), "uid").build().expect("input builds");
     assert_all_reach_sagemaker("ProcessingJob", &spec, &[format!("{request:?}")]);
+}
+
+#[test]
+fn every_autoscaling_policy_field_reaches_register_scalable_target_or_put_scaling_policy() {
+    let generated = full_spec("HostingAutoscalingPolicy");
+    let requests = |spec: &Value| -> Vec<String> {
+        let typed: sagemaker_k8s_api::HostingAutoscalingPolicySpec = parse("HostingAutoscalingPolicy", spec);
+        let id = crate::autoscaling::resource_id(&typed.resource_id[0].endpoint_name, &typed.resource_id[0].variant_name);
+        let register = crate::autoscaling::register_target_request(&typed, &id).build().expect("input builds");
+        let put = crate::autoscaling::put_policy_request(&typed, typed.policy_name.as_deref().expect("generated"), &id).expect("request builds").build().expect("input builds");
+        vec![format!("{register:?}"), format!("{put:?}")]
+    };
+    // Target tracking: every field but the step-scaling configuration.
+    let mut tracking = generated.clone();
+    tracking["policyType"] = json!("TargetTrackingScaling");
+    let mut checked = tracking.clone();
+    checked.as_object_mut().expect("a spec").remove("stepScalingPolicyConfiguration");
+    assert_all_reach_sagemaker("HostingAutoscalingPolicy", &checked, &requests(&tracking));
+    // Step scaling: its configuration.
+    let mut step = generated.clone();
+    step["policyType"] = json!("StepScaling");
+    let mut checked = step.clone();
+    checked.as_object_mut().expect("a spec").remove("targetTrackingScalingPolicyConfiguration");
+    assert_all_reach_sagemaker("HostingAutoscalingPolicy", &checked, &requests(&step));
 }
 
 #[test]

@@ -25,6 +25,8 @@ pub struct ControllerShared {
     pub poll_interval: std::time::Duration,
     /// Retry delays of failed reconciles, per object, for every kind.
     pub backoff: Arc<crate::error_backoff::ErrorBackoff>,
+    /// Most reconciles one controller runs at once (0: no limit).
+    pub max_concurrent_reconciles: u16,
 }
 
 /// kubectl's copy of the last applied manifest: a second copy of the spec in every object.
@@ -35,7 +37,7 @@ const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-config
 /// dropped before objects enter the cache (most of the operator's memory at 10,000 objects).
 /// Reconciles only ever merge-patch the fields they own, so the trimmed copies are never written
 /// back.
-pub fn trimmed_cache_controller<K>(api: Api<K>) -> Controller<K>
+pub fn trimmed_cache_controller<K>(api: Api<K>, max_concurrent_reconciles: u16) -> Controller<K>
 where
     K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
 {
@@ -51,7 +53,7 @@ where
         })
         .reflect(writer)
         .applied_objects();
-    Controller::for_stream(objects, reader)
+    Controller::for_stream(objects, reader).with_config(kube::runtime::controller::Config::default().concurrency(max_concurrent_reconciles))
 }
 
 /// The error policy of every controller: log the failure and retry the object after its

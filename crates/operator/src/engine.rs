@@ -148,6 +148,7 @@ pub struct Context<A: Adapter> {
     pub registry: Arc<crate::status_poller::Registry<A::Object>>,
     pub poll_interval: Duration,
     pub backoff: Arc<crate::error_backoff::ErrorBackoff>,
+    pub max_concurrent_reconciles: u16,
 }
 
 impl<A: Adapter> Context<A> {
@@ -161,6 +162,7 @@ impl<A: Adapter> Context<A> {
             registry: Default::default(),
             poll_interval: shared.poll_interval,
             backoff: shared.backoff.clone(),
+            max_concurrent_reconciles: shared.max_concurrent_reconciles,
         })
     }
 }
@@ -259,7 +261,7 @@ pub async fn run<A: Adapter>(ctx: Arc<Context<A>>, namespace: Option<String>) {
     };
     let changed = crate::status_poller::spawn::<A::Object, A>(ctx.registry.clone(), ctx.clients.clone(), ctx.poll_interval, A::KIND);
     let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
-    let controller = crate::controller_run::trimmed_cache_controller(api).reconcile_on(changed);
+    let controller = crate::controller_run::trimmed_cache_controller(api, ctx.max_concurrent_reconciles).reconcile_on(changed);
     crate::controller_run::drive(A::KIND, ctx.backoff.clone(), controller, A::recorded_status, reconcile::<A>, error_policy::<A>, ctx).await;
 }
 

@@ -105,12 +105,32 @@ struct RunArgs {
     /// operator signs every request with its AWS credentials, so allow only hosts you trust.
     #[arg(long = "allowed-sagemaker-endpoint", value_name = "URL")]
     allowed_sagemaker_endpoints: Vec<sagemaker_k8s_aws::endpoint_policy::AllowedEndpoint>,
+    /// Client-side limit of AWS API calls per second per region, shared by every controller.
+    /// SageMaker's request quotas are per account and region and shared with everything else
+    /// in the account (notebooks, pipelines, other tools; see Service Quotas): keep this below
+    /// them, so the operator's bursts do not throttle its users' other work.
+    #[arg(long, default_value_t = 50.0, value_parser = parse_positive_rate)]
+    sagemaker_calls_per_second: f64,
+    /// Calls that may go out at once above that rate after a quiet period.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    sagemaker_call_burst: u32,
+    /// Most reconciles one kind's controller runs at once; 0 = no limit.
+    #[arg(long, default_value_t = 64)]
+    max_concurrent_reconciles: u16,
     /// Seconds one HTTP attempt to SageMaker may take before it is abandoned and retried.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
     sagemaker_attempt_timeout_seconds: u64,
     /// Seconds one SageMaker call may take, its retries included.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     sagemaker_operation_timeout_seconds: u64,
+}
+
+/// A calls-per-second rate: a number greater than 0.
+fn parse_positive_rate(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        _ => Err(format!("expected a number of calls per second greater than 0 (for example 50 or 2.5), got {value:?}")),
+    }
 }
 
 /// `--metrics-bind-address`: an address, or `0` for no metrics endpoint.
@@ -211,6 +231,8 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let clients = Arc::new(
         SageMakerClients::load(ClientSettings {
             allowed_endpoints: args.allowed_sagemaker_endpoints.clone(),
+            calls_per_second_per_region: args.sagemaker_calls_per_second,
+            burst_per_region: args.sagemaker_call_burst,
             attempt_timeout: Duration::from_secs(args.sagemaker_attempt_timeout_seconds),
             operation_timeout: Duration::from_secs(args.sagemaker_operation_timeout_seconds),
             ..ClientSettings::from_env()
@@ -225,6 +247,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
         poll_interval: Duration::from_millis(args.status_poll_interval_ms),
         backoff: Default::default(),
+        max_concurrent_reconciles: args.max_concurrent_reconciles,
     };
     let training = engine::Context::new(adapters::training_job::TrainingJobAdapter, &shared);
     let transform = engine::Context::new(adapters::transform_job::TransformJobAdapter, &shared);

@@ -92,7 +92,7 @@ pub async fn run(ctx: Arc<HostingContext>, namespace: Option<String>) {
         Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
         None => Api::all(ctx.client.clone()),
     };
-    let controller = crate::controller_run::trimmed_cache_controller(api);
+    let controller = crate::controller_run::trimmed_cache_controller(api, ctx.max_concurrent_reconciles);
     crate::controller_run::drive(KIND, ctx.backoff.clone(), controller, recorded_status, reconcile, error_policy, ctx).await;
 }
 

@@ -229,7 +229,7 @@ pub async fn run(ctx: Arc<DeploymentContext>, namespace: Option<String>) {
     };
     let changed = crate::status_poller::spawn::<HostingDeployment, EndpointLister>(ctx.registry.clone(), ctx.shared.clients.clone(), ctx.shared.poll_interval, KIND);
     let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
-    let controller = crate::controller_run::trimmed_cache_controller(api).reconcile_on(changed);
+    let controller = crate::controller_run::trimmed_cache_controller(api, ctx.shared.max_concurrent_reconciles).reconcile_on(changed);
     crate::controller_run::drive(KIND, ctx.shared.backoff.clone(), controller, endpoint_status_of, reconcile, error_policy, ctx).await;
 }
 

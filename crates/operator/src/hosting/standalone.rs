@@ -120,7 +120,7 @@ pub async fn run<S: StandaloneKind>(ctx: Arc<HostingContext>, namespace: Option<
         Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
         None => Api::all(ctx.client.clone()),
     };
-    let controller = crate::controller_run::trimmed_cache_controller(api);
+    let controller = crate::controller_run::trimmed_cache_controller(api, ctx.max_concurrent_reconciles);
     crate::controller_run::drive(S::KIND, ctx.backoff.clone(), controller, S::recorded_status, reconcile::<S>, error_policy::<S>, ctx).await;
 }
 

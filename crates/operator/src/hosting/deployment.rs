@@ -745,6 +745,10 @@ impl Reconciliation<'_> {
         if owner.as_deref() != Some(self.uid.as_str()) {
             let spec_name = self.object.spec.endpoint_name.as_deref().filter(|name| !name.is_empty());
             if owner.is_some() || !takeover::recorded_by_original_operator(&status, "endpointName", spec_name, &self.endpoint_name, &self.uid) {
+                // Back to "never observed", so that every later reconcile checks ownership too
+                // instead of taking the original's InService for one of ours.
+                let reset = json!({ "endpointStatus": SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, "lastCheckTime": Value::Null });
+                object_plumbing::patch_status(self.client(), self.object, reset).await?;
                 return self.report_foreign_endpoint().await.map(Some);
             }
             self.sagemaker.add_owner_tag(&remote.arn, &self.uid).await?;

@@ -70,12 +70,14 @@ async fn training_jobs_are_followed_to_completion_and_stopped_on_delete_without_
     // Two jobs the original started: one finishes on its own, one runs until it is deleted.
     harness.apply(&training_job_manifest("finishing", &[("emulator:duration-seconds", "300")], "")).await;
     harness.apply(&training_job_manifest("running", &[("emulator:duration-seconds", "100000")], "")).await;
+    // And one whose status names a job its records do not prove is its own (no UID in the name).
+    harness.apply(&training_job_manifest("foreign", &[("emulator:duration-seconds", "100000")], "")).await;
     let mut names = BTreeMap::new();
-    for name in ["finishing", "running"] {
+    for name in ["finishing", "running", "foreign"] {
         let object = get_json(&harness, "trainingjob", name).await;
         let uid = object["metadata"]["uid"].as_str().unwrap().replace('-', "");
         // The original's derivation: `<object name>-<uid hex>`.
-        let sagemaker_name = format!("{name}-{uid}");
+        let sagemaker_name = if name == "foreign" { "someone-elses-job".to_string() } else { format!("{name}-{uid}") };
         let spec: TrainingJobSpec = serde_json::from_value(object["spec"].clone()).unwrap();
         let tags: Vec<_> = spec.tags.iter().flatten().map(|tag| aws_sdk_sagemaker::types::Tag::builder().key(&tag.key).value(&tag.value).build()).collect();
         sagemaker_k8s_aws::training_job::create_request(&spec, &sagemaker_name, "ignored")
@@ -90,7 +92,7 @@ async fn training_jobs_are_followed_to_completion_and_stopped_on_delete_without_
         .await;
         names.insert(name, sagemaker_name);
     }
-    assert_eq!(calls(&harness, "CreateTrainingJob").await, 2);
+    assert_eq!(calls(&harness, "CreateTrainingJob").await, 3);
     start_operator(&mut harness);
 
     let finished = wait_for_json(&harness, "trainingjob", "finishing", "Completed", |j| j["status"]["trainingJobStatus"] == "Completed").await;
@@ -102,7 +104,22 @@ async fn training_jobs_are_followed_to_completion_and_stopped_on_delete_without_
     let described = harness.sagemaker.describe_training_job().training_job_name(&names["running"]).send().await.unwrap();
     let uid = running["metadata"]["uid"].as_str().unwrap();
     assert_eq!(owner_tag(&harness, described.training_job_arn().unwrap()).await.as_deref(), Some(uid), "our marker recorded after the takeover");
-    assert_eq!(calls(&harness, "CreateTrainingJob").await, 2, "no second create");
+    assert_eq!(calls(&harness, "CreateTrainingJob").await, 3, "no second create");
+
+    // Not proven: refused, and the refusal stands on later reconciles (the status keeps saying so).
+    let refused = |j: &Value| j["status"]["conditions"].as_array().is_some_and(|c| c.iter().any(|c| c["type"] == "Failed" && c["reason"] == "NameOwnedByAnotherResource"));
+    wait_for_json(&harness, "trainingjob", "foreign", "refused", refused).await;
+    let flipped = poll_until(Duration::from_secs(3), || async {
+        let job = get_json(&harness, "trainingjob", "foreign").await;
+        (!refused(&job)).then_some(job)
+    })
+    .await;
+    assert!(flipped.is_none(), "the refusal was lifted: {flipped:?}");
+    let foreign = harness.sagemaker.describe_training_job().training_job_name("someone-elses-job").send().await.unwrap();
+    assert_eq!(owner_tag(&harness, foreign.training_job_arn().unwrap()).await, None, "someone else's job is not tagged");
+    harness.cluster.kubectl(&["delete", "trainingjob", "foreign", "-n", &harness.namespace]).await.expect_success();
+    let foreign = harness.sagemaker.describe_training_job().training_job_name("someone-elses-job").send().await.unwrap();
+    assert_eq!(foreign.training_job_status().map(|s| s.as_str()), Some("InProgress"), "someone else's job is never stopped");
 
     harness.cluster.kubectl(&["delete", "trainingjob", "running", "-n", &harness.namespace, "--wait=false"]).await.expect_success();
     wait_until(Duration::from_secs(60), "the taken-over job stopped and the object gone", || async {

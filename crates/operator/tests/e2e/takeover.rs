@@ -317,3 +317,91 @@ spec:
     assert!(harness.sagemaker.describe_model().model_name(&sagemaker_names["proven"]).send().await.is_err(), "the taken-over model is deleted with its object");
     assert!(harness.sagemaker.describe_model().model_name(&sagemaker_names["unproven"]).send().await.is_ok(), "a model not proven ours is left alone");
 }
+
+#[tokio::test]
+async fn batch_transform_jobs_and_endpoint_configs_are_followed_without_a_second_create() {
+    let mut harness = without_operator("takeover-bt").await;
+    // A model the transform job and the endpoint config use, made outside any object.
+    let model = "orig-xgboost-model";
+    let model_spec: sagemaker_k8s_api::ModelSpec = serde_json::from_value(json!({
+        "region": "us-west-2",
+        "executionRoleArn": "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole",
+        "primaryContainer": {"image": "433757028032.dkr.ecr.us-west-2.amazonaws.com/xgboost:latest", "modelDataUrl": "s3://my-bucket/m.tar.gz"}
+    }))
+    .unwrap();
+    sagemaker_k8s_aws::hosting::model_request(&model_spec, model, "ignored").set_tags(None).send_with(&harness.sagemaker).await.unwrap();
+    harness
+        .apply(&format!(
+            r#"apiVersion: sagemaker.aws.amazon.com/v1
+kind: BatchTransformJob
+metadata:
+  name: orig-batch
+spec:
+  region: us-west-2
+  modelName: {model}
+  transformInput:
+    contentType: text/csv
+    dataSource:
+      s3DataSource:
+        s3DataType: S3Prefix
+        s3Uri: s3://my-bucket/batch/input
+  transformOutput:
+    s3OutputPath: s3://my-bucket/batch/output
+  transformResources:
+    instanceCount: 1
+    instanceType: ml.m4.xlarge
+  tags:
+    - key: emulator:duration-seconds
+      value: "300"
+---
+apiVersion: sagemaker.aws.amazon.com/v1
+kind: EndpointConfig
+metadata:
+  name: orig-config
+spec:
+  region: us-west-2
+  productionVariants:
+    - variantName: AllTraffic
+      modelName: {model}
+      initialInstanceCount: 1
+      instanceType: ml.r5.large
+      initialVariantWeight: 1
+"#
+        ))
+        .await;
+    let batch = get_json(&harness, "batchtransformjob", "orig-batch").await;
+    let batch_name = format!("orig-batch-{}", batch["metadata"]["uid"].as_str().unwrap().replace('-', ""));
+    let spec: sagemaker_k8s_api::BatchTransformJobSpec = serde_json::from_value(batch["spec"].clone()).unwrap();
+    let tags = vec![aws_sdk_sagemaker::types::Tag::builder().key("emulator:duration-seconds").value("300").build()];
+    sagemaker_k8s_aws::transform_job::create_request(&spec, &batch_name, "ignored").set_tags(Some(tags)).send_with(&harness.sagemaker).await.unwrap();
+    as_the_original_left_it(&harness, "batchtransformjob", "orig-batch", &[FINALIZER], |_| {
+        json!({ "transformJobStatus": "InProgress", "sageMakerTransformJobName": batch_name, "lastCheckTime": now() })
+    })
+    .await;
+    let config = get_json(&harness, "endpointconfig", "orig-config").await;
+    let config_name = format!("orig-config-{}", config["metadata"]["uid"].as_str().unwrap().replace('-', ""));
+    let spec: sagemaker_k8s_api::EndpointConfigSpec = serde_json::from_value(config["spec"].clone()).unwrap();
+    sagemaker_k8s_aws::hosting::endpoint_config_request(&spec, &config_name, "ignored").unwrap().set_tags(None).send_with(&harness.sagemaker).await.unwrap();
+    as_the_original_left_it(&harness, "endpointconfig", "orig-config", &[FINALIZER], |_| {
+        json!({ "status": "Created", "sageMakerEndpointConfigName": config_name, "lastUpdateTime": now() })
+    })
+    .await;
+    start_operator(&mut harness);
+
+    let batch = wait_for_json(&harness, "batchtransformjob", "orig-batch", "Completed under this operator", |j| {
+        j["status"]["transformJobStatus"] == "Completed" && j["status"]["observedGeneration"].is_number()
+    })
+    .await;
+    assert_eq!(batch["status"]["sageMakerTransformJobName"], batch_name.as_str());
+    let arn = harness.sagemaker.describe_transform_job().transform_job_name(&batch_name).send().await.unwrap().transform_job_arn().unwrap().to_string();
+    assert_eq!(owner_tag(&harness, &arn).await.as_deref(), batch["metadata"]["uid"].as_str());
+    assert_scripts_see_no_failure(&harness, "batchtransformjob", "orig-batch").await;
+    let config = wait_for_json(&harness, "endpointconfig", "orig-config", "followed", |c| c["status"]["observedGeneration"].is_number()).await;
+    assert_eq!(config["status"]["status"], "Created");
+    assert_eq!(config["status"]["sageMakerEndpointConfigName"], config_name.as_str());
+    assert_scripts_see_no_failure(&harness, "endpointconfig", "orig-config").await;
+    assert_eq!((calls(&harness, "CreateTransformJob").await, calls(&harness, "CreateEndpointConfig").await), (1, 1), "no second create");
+
+    harness.cluster.kubectl(&["delete", "endpointconfig", "orig-config", "-n", &harness.namespace]).await.expect_success();
+    assert!(harness.sagemaker.describe_endpoint_config().endpoint_config_name(&config_name).send().await.is_err(), "deleted with its object");
+}

@@ -527,7 +527,10 @@ fn status_matches<A: Adapter>(object: &A::Object, fields: &serde_json::Map<Strin
 /// (see [`takeover`]).
 fn recorded_by_original_operator<A: Adapter>(object: &A::Object, name: &str, uid: &str) -> bool {
     let spec = serde_json::to_value(A::spec(object)).unwrap_or_default();
-    let spec_name = A::SPEC_NAME_FIELD.and_then(|field| spec.get(field)).and_then(Value::as_str);
+    // The spec's name proves nothing once this operator wrote it there (from the status, which
+    // it writes together with the created-spec-hash annotation): only a name the user chose does.
+    let filled_by_us = object.annotations().contains_key(CREATED_SPEC_HASH_ANNOTATION);
+    let spec_name = A::SPEC_NAME_FIELD.filter(|_| !filled_by_us).and_then(|field| spec.get(field)).and_then(Value::as_str);
     takeover::recorded_by_original_operator(&object_plumbing::status_json(object), A::NAME_FIELD, spec_name, name, uid)
 }
 
@@ -551,6 +554,11 @@ async fn verify_ownership<A: Adapter>(
         tracing::info!(kind = A::KIND, object = %object.name_any(), sagemaker_name = %name, "took over from the original operator");
         ctx.event(object, EventType::Normal, "TakenOver", format!("Following {} {name}, which the original operator created", A::KIND)).await;
         return Ok(None);
+    }
+    if takeover::written_by_original_operator(&object_plumbing::status_json(object)) {
+        // The original's lastCheckTime would make the next reconcile take the resource for an
+        // observed one of ours; without it the refusal stands.
+        ctx.patch_status(object, json!({ "lastCheckTime": Value::Null })).await?;
     }
     let message = format!(
         "{} {name} already exists in SageMaker and was not created for this object (owner tag {}); set another name in the spec{}",

@@ -2,6 +2,7 @@
 //! examples, admission errors for invalid specs, and what kubectl shows users.
 
 mod admission;
+mod container_references;
 mod install;
 mod kubectl_output;
 mod original_shapes;

@@ -124,11 +124,17 @@ impl HostingState {
     }
 }
 
-/// The SageMaker endpoint name: `spec.endpointName`, or `<name>-<uid hex>` within 63.
+/// The SageMaker endpoint name: `spec.endpointName`, or `<name>-<uid hex>` within 63. A derived
+/// name recorded in the status stays: the original operator cut long object names slightly
+/// differently (it kept a hyphen at the cut), and its endpoints keep their names when taken over.
 pub fn endpoint_name(object: &HostingDeployment) -> String {
+    let uid = object.metadata.uid.as_deref().unwrap_or_default();
     match object.spec.endpoint_name.as_ref().filter(|name| !name.is_empty()) {
         Some(name) => name.clone(),
-        None => derived_name(&object.name_any(), object.metadata.uid.as_deref().unwrap_or_default(), MAX_NAME_LEN),
+        None => match object.status.as_ref().and_then(|status| status.endpoint_name.as_ref()) {
+            Some(recorded) if !uid.is_empty() && recorded.contains(&uid_hex(uid)) => recorded.clone(),
+            _ => derived_name(&object.name_any(), uid, MAX_NAME_LEN),
+        },
     }
 }
 
@@ -795,6 +801,10 @@ impl Reconciliation<'_> {
         if owner.as_deref() != Some(self.uid.as_str()) {
             let spec_name = self.object.spec.endpoint_name.as_deref().filter(|name| !name.is_empty());
             if owner.is_some() || !takeover::recorded_by_original_operator(&status, "endpointName", spec_name, &self.endpoint_name, &self.uid) {
+                // Back to "never observed", so that every later reconcile checks ownership too
+                // instead of taking the original's InService for one of ours.
+                let reset = json!({ "endpointStatus": SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, "lastCheckTime": Value::Null });
+                object_plumbing::patch_status(self.client(), self.object, reset).await?;
                 return self.report_foreign_endpoint().await.map(Some);
             }
             self.sagemaker.add_owner_tag(&remote.arn, &self.uid).await?;
@@ -938,6 +948,7 @@ impl Reconciliation<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sagemaker_k8s_api::HostingDeploymentStatus;
 
     #[test]
     fn which_endpoint_statuses_take_a_delete() {
@@ -979,6 +990,13 @@ mod tests {
         assert_eq!(desired.endpoint_config_name, "host-xgboost-3-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
         assert_eq!(desired.model_names, vec![KeyValuePair::new("xgboost-model", "xgboost-model-3-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71")]);
         assert_eq!(endpoint_name(&object(spec(1, "img:1"))), "host-xgboost-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
+        // A derived name in the status (the original's cut of a long name) stays; anything else
+        // recorded there does not redirect the endpoint.
+        let mut taken_over = object(spec(1, "img:1"));
+        taken_over.status = Some(HostingDeploymentStatus { endpoint_name: Some("host-xgboost--8f1c6a523b1e4c4e9a8f0c2d6f3e9b71".into()), ..Default::default() });
+        assert_eq!(endpoint_name(&taken_over), "host-xgboost--8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
+        taken_over.status = Some(HostingDeploymentStatus { endpoint_name: Some("someone-else".into()), ..Default::default() });
+        assert_eq!(endpoint_name(&taken_over), "host-xgboost-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
         assert_eq!(
             endpoint_url("us-east-2", "e-1"),
             "https://runtime.sagemaker.us-east-2.amazonaws.com/endpoints/e-1/invocations"

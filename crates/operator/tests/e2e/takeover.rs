@@ -70,12 +70,14 @@ async fn training_jobs_are_followed_to_completion_and_stopped_on_delete_without_
     // Two jobs the original started: one finishes on its own, one runs until it is deleted.
     harness.apply(&training_job_manifest("finishing", &[("emulator:duration-seconds", "300")], "")).await;
     harness.apply(&training_job_manifest("running", &[("emulator:duration-seconds", "100000")], "")).await;
+    // And one whose status names a job its records do not prove is its own (no UID in the name).
+    harness.apply(&training_job_manifest("foreign", &[("emulator:duration-seconds", "100000")], "")).await;
     let mut names = BTreeMap::new();
-    for name in ["finishing", "running"] {
+    for name in ["finishing", "running", "foreign"] {
         let object = get_json(&harness, "trainingjob", name).await;
         let uid = object["metadata"]["uid"].as_str().unwrap().replace('-', "");
         // The original's derivation: `<object name>-<uid hex>`.
-        let sagemaker_name = format!("{name}-{uid}");
+        let sagemaker_name = if name == "foreign" { "someone-elses-job".to_string() } else { format!("{name}-{uid}") };
         let spec: TrainingJobSpec = serde_json::from_value(object["spec"].clone()).unwrap();
         let tags: Vec<_> = spec.tags.iter().flatten().map(|tag| aws_sdk_sagemaker::types::Tag::builder().key(&tag.key).value(&tag.value).build()).collect();
         sagemaker_k8s_aws::training_job::create_request(&spec, &sagemaker_name, "ignored")
@@ -90,7 +92,7 @@ async fn training_jobs_are_followed_to_completion_and_stopped_on_delete_without_
         .await;
         names.insert(name, sagemaker_name);
     }
-    assert_eq!(calls(&harness, "CreateTrainingJob").await, 2);
+    assert_eq!(calls(&harness, "CreateTrainingJob").await, 3);
     start_operator(&mut harness);
 
     let finished = wait_for_json(&harness, "trainingjob", "finishing", "Completed", |j| j["status"]["trainingJobStatus"] == "Completed").await;
@@ -102,7 +104,22 @@ async fn training_jobs_are_followed_to_completion_and_stopped_on_delete_without_
     let described = harness.sagemaker.describe_training_job().training_job_name(&names["running"]).send().await.unwrap();
     let uid = running["metadata"]["uid"].as_str().unwrap();
     assert_eq!(owner_tag(&harness, described.training_job_arn().unwrap()).await.as_deref(), Some(uid), "our marker recorded after the takeover");
-    assert_eq!(calls(&harness, "CreateTrainingJob").await, 2, "no second create");
+    assert_eq!(calls(&harness, "CreateTrainingJob").await, 3, "no second create");
+
+    // Not proven: refused, and the refusal stands on later reconciles (the status keeps saying so).
+    let refused = |j: &Value| j["status"]["conditions"].as_array().is_some_and(|c| c.iter().any(|c| c["type"] == "Failed" && c["reason"] == "NameOwnedByAnotherResource"));
+    wait_for_json(&harness, "trainingjob", "foreign", "refused", refused).await;
+    let flipped = poll_until(Duration::from_secs(3), || async {
+        let job = get_json(&harness, "trainingjob", "foreign").await;
+        (!refused(&job)).then_some(job)
+    })
+    .await;
+    assert!(flipped.is_none(), "the refusal was lifted: {flipped:?}");
+    let foreign = harness.sagemaker.describe_training_job().training_job_name("someone-elses-job").send().await.unwrap();
+    assert_eq!(owner_tag(&harness, foreign.training_job_arn().unwrap()).await, None, "someone else's job is not tagged");
+    harness.cluster.kubectl(&["delete", "trainingjob", "foreign", "-n", &harness.namespace]).await.expect_success();
+    let foreign = harness.sagemaker.describe_training_job().training_job_name("someone-elses-job").send().await.unwrap();
+    assert_eq!(foreign.training_job_status().map(|s| s.as_str()), Some("InProgress"), "someone else's job is never stopped");
 
     harness.cluster.kubectl(&["delete", "trainingjob", "running", "-n", &harness.namespace, "--wait=false"]).await.expect_success();
     wait_until(Duration::from_secs(60), "the taken-over job stopped and the object gone", || async {
@@ -299,4 +316,92 @@ spec:
     harness.cluster.kubectl(&["delete", "model", "proven", "unproven", "-n", &harness.namespace]).await.expect_success();
     assert!(harness.sagemaker.describe_model().model_name(&sagemaker_names["proven"]).send().await.is_err(), "the taken-over model is deleted with its object");
     assert!(harness.sagemaker.describe_model().model_name(&sagemaker_names["unproven"]).send().await.is_ok(), "a model not proven ours is left alone");
+}
+
+#[tokio::test]
+async fn batch_transform_jobs_and_endpoint_configs_are_followed_without_a_second_create() {
+    let mut harness = without_operator("takeover-bt").await;
+    // A model the transform job and the endpoint config use, made outside any object.
+    let model = "orig-xgboost-model";
+    let model_spec: sagemaker_k8s_api::ModelSpec = serde_json::from_value(json!({
+        "region": "us-west-2",
+        "executionRoleArn": "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole",
+        "primaryContainer": {"image": "433757028032.dkr.ecr.us-west-2.amazonaws.com/xgboost:latest", "modelDataUrl": "s3://my-bucket/m.tar.gz"}
+    }))
+    .unwrap();
+    sagemaker_k8s_aws::hosting::model_request(&model_spec, model, "ignored").set_tags(None).send_with(&harness.sagemaker).await.unwrap();
+    harness
+        .apply(&format!(
+            r#"apiVersion: sagemaker.aws.amazon.com/v1
+kind: BatchTransformJob
+metadata:
+  name: orig-batch
+spec:
+  region: us-west-2
+  modelName: {model}
+  transformInput:
+    contentType: text/csv
+    dataSource:
+      s3DataSource:
+        s3DataType: S3Prefix
+        s3Uri: s3://my-bucket/batch/input
+  transformOutput:
+    s3OutputPath: s3://my-bucket/batch/output
+  transformResources:
+    instanceCount: 1
+    instanceType: ml.m4.xlarge
+  tags:
+    - key: emulator:duration-seconds
+      value: "300"
+---
+apiVersion: sagemaker.aws.amazon.com/v1
+kind: EndpointConfig
+metadata:
+  name: orig-config
+spec:
+  region: us-west-2
+  productionVariants:
+    - variantName: AllTraffic
+      modelName: {model}
+      initialInstanceCount: 1
+      instanceType: ml.r5.large
+      initialVariantWeight: 1
+"#
+        ))
+        .await;
+    let batch = get_json(&harness, "batchtransformjob", "orig-batch").await;
+    let batch_name = format!("orig-batch-{}", batch["metadata"]["uid"].as_str().unwrap().replace('-', ""));
+    let spec: sagemaker_k8s_api::BatchTransformJobSpec = serde_json::from_value(batch["spec"].clone()).unwrap();
+    let tags = vec![aws_sdk_sagemaker::types::Tag::builder().key("emulator:duration-seconds").value("300").build()];
+    sagemaker_k8s_aws::transform_job::create_request(&spec, &batch_name, "ignored").set_tags(Some(tags)).send_with(&harness.sagemaker).await.unwrap();
+    as_the_original_left_it(&harness, "batchtransformjob", "orig-batch", &[FINALIZER], |_| {
+        json!({ "transformJobStatus": "InProgress", "sageMakerTransformJobName": batch_name, "lastCheckTime": now() })
+    })
+    .await;
+    let config = get_json(&harness, "endpointconfig", "orig-config").await;
+    let config_name = format!("orig-config-{}", config["metadata"]["uid"].as_str().unwrap().replace('-', ""));
+    let spec: sagemaker_k8s_api::EndpointConfigSpec = serde_json::from_value(config["spec"].clone()).unwrap();
+    sagemaker_k8s_aws::hosting::endpoint_config_request(&spec, &config_name, "ignored").unwrap().set_tags(None).send_with(&harness.sagemaker).await.unwrap();
+    as_the_original_left_it(&harness, "endpointconfig", "orig-config", &[FINALIZER], |_| {
+        json!({ "status": "Created", "sageMakerEndpointConfigName": config_name, "lastUpdateTime": now() })
+    })
+    .await;
+    start_operator(&mut harness);
+
+    let batch = wait_for_json(&harness, "batchtransformjob", "orig-batch", "Completed under this operator", |j| {
+        j["status"]["transformJobStatus"] == "Completed" && j["status"]["observedGeneration"].is_number()
+    })
+    .await;
+    assert_eq!(batch["status"]["sageMakerTransformJobName"], batch_name.as_str());
+    let arn = harness.sagemaker.describe_transform_job().transform_job_name(&batch_name).send().await.unwrap().transform_job_arn().unwrap().to_string();
+    assert_eq!(owner_tag(&harness, &arn).await.as_deref(), batch["metadata"]["uid"].as_str());
+    assert_scripts_see_no_failure(&harness, "batchtransformjob", "orig-batch").await;
+    let config = wait_for_json(&harness, "endpointconfig", "orig-config", "followed", |c| c["status"]["observedGeneration"].is_number()).await;
+    assert_eq!(config["status"]["status"], "Created");
+    assert_eq!(config["status"]["sageMakerEndpointConfigName"], config_name.as_str());
+    assert_scripts_see_no_failure(&harness, "endpointconfig", "orig-config").await;
+    assert_eq!((calls(&harness, "CreateTransformJob").await, calls(&harness, "CreateEndpointConfig").await), (1, 1), "no second create");
+
+    harness.cluster.kubectl(&["delete", "endpointconfig", "orig-config", "-n", &harness.namespace]).await.expect_success();
+    assert!(harness.sagemaker.describe_endpoint_config().endpoint_config_name(&config_name).send().await.is_err(), "deleted with its object");
 }

@@ -448,9 +448,27 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         "clusterrole.rbac.authorization.k8s.io/sagemaker-k8s-operator-metrics-reader",
         "service/sagemaker-k8s-operator-controller-manager-metrics-service",
         "deployment.apps/sagemaker-k8s-operator-controller-manager",
+        "validatingadmissionpolicy.admissionregistration.k8s.io/hostingdeployment-container-references.sagemaker.aws.amazon.com",
     ] {
         assert_contains(&output, object);
     }
+    // The installed admission policy refuses what the CRD schema cannot: a HostingDeployment
+    // whose model names a container its spec does not define. (The policy is enforced a moment
+    // after it is created, once the apiserver has compiled it: retry until it is.)
+    let references = cp.create_namespace("installer-policy").await;
+    let unknown_hostname = std::fs::read_to_string(repo_root().join("samples/xgboost-mnist-hostingdeployment.yaml"))
+        .unwrap()
+        .replace("        - xgboost\n", "        - no-such-container\n");
+    let refusal = sagemaker_k8s_testenv::wait_until(Duration::from_secs(30), "the admission policy enforced", || {
+        let unknown_hostname = unknown_hostname.clone();
+        let references = references.clone();
+        async move {
+            let output = cp.kubectl_stdin(&["apply", "--dry-run=server", "-n", &references, "-f", "-"], &unknown_hostname).await;
+            (!output.success()).then_some(output.stderr)
+        }
+    })
+    .await;
+    assert!(refusal.contains("spec.models[].containers") && refusal.contains("xgboost-model"), "names the field and the model: {refusal}");
     let annotation = cp
         .kubectl(&[
             "get",

@@ -7,6 +7,10 @@
 //! `deploy/crds/` holds the generated CRDs; after changing a type, regenerate them with
 //! `UPDATE_CRDS=1 cargo test -p sagemaker-k8s-api crds_are_current`.
 
+// kube's `printcolumn(...)` attributes each repeat `type_ = "string"`, which clippy takes for a
+// duplicated attribute.
+#![allow(clippy::duplicated_attributes)]
+
 pub mod batch_transform_job;
 pub mod common;
 pub mod endpoint_config;

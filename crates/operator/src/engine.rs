@@ -340,7 +340,7 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
     let uid = object.meta().uid.clone().ok_or(EngineError::MissingMetadata("uid"))?;
 
     if object.meta().deletion_timestamp.is_some() {
-        return finalize(object, &ctx, &remote_name, &uid).await;
+        return finalize(object, ctx, &remote_name, &uid).await;
     }
     let observe_only = A::is_observe_only(object);
     let sagemaker = match ctx.sagemaker(object) {
@@ -381,7 +381,7 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
                 // It exists but this object never saw it: created by us before a crash, or a
                 // name clash with someone else's resource. Or the original operator saw it, and
                 // this operator takes it over.
-                if let Some(action) = verify_ownership::<A>(object, &ctx, &sagemaker, &remote, &uid).await? {
+                if let Some(action) = verify_ownership::<A>(object, ctx, &sagemaker, &remote, &uid).await? {
                     return Ok(action);
                 }
             }
@@ -406,7 +406,7 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
                 Err(SageMakerError::ResourceInUse(_)) => {
                     tracing::info!(kind = A::KIND, sagemaker_name = %remote_name, "name in use, checking ownership");
                     let remote = ctx.adapter.describe(&sagemaker, &remote_name).await?;
-                    if let Some(action) = verify_ownership::<A>(object, &ctx, &sagemaker, &remote, &uid).await? {
+                    if let Some(action) = verify_ownership::<A>(object, ctx, &sagemaker, &remote, &uid).await? {
                         return Ok(action);
                     }
                 }
@@ -422,7 +422,7 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
                     return Ok(Action::requeue(DEPENDENCY_RETRY));
                 }
                 Err(error) => {
-                    record_retryable_error::<A>(object, &ctx, &error).await;
+                    record_retryable_error::<A>(object, ctx, &error).await;
                     return Err(error.into());
                 }
             }
@@ -430,7 +430,7 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
             ctx.adapter.describe(&sagemaker, &remote_name).await?
         }
         Err(error) => {
-            record_retryable_error::<A>(object, &ctx, &error).await;
+            record_retryable_error::<A>(object, ctx, &error).await;
             return Err(error.into());
         }
     };

@@ -18,8 +18,8 @@ pub fn derived_name(object_name: &str, uid: &str, max_len: usize) -> String {
         .collect();
     let sanitized = sanitized.trim_matches('-');
     const MIN_NAME_PART: usize = 7;
-    let (name_part, uid_part) = if uid_hex.len() + 1 + 1 <= max_len
-        && max_len - uid_hex.len() - 1 >= MIN_NAME_PART.min(sanitized.len().max(1))
+    let (name_part, uid_part) = if uid_hex.len() + 1 < max_len
+        && max_len - uid_hex.len() > MIN_NAME_PART.min(sanitized.len().max(1))
     {
         let keep = max_len - uid_hex.len() - 1;
         (truncate(sanitized, keep), uid_hex.as_str())

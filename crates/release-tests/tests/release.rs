@@ -563,7 +563,7 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         ("create", "events".to_owned()),
     ] {
         assert!(
-            can_i(OPERATOR_SA, &verb, &resource, Some("kube-public")).await,
+            can_i(OPERATOR_SA, verb, &resource, Some("kube-public")).await,
             "{verb} {resource}"
         );
     }

@@ -110,7 +110,9 @@ mod tests {
     #[test]
     fn status_mapping_of_every_ending() {
         let location = ApiLocation { region: "us-west-2".into(), endpoint: None };
-        let table: [(&str, Option<&str>, Option<&str>, Option<&str>, Phase); 5] = [
+        // (status, failure reason, exit message, expected additional, phase)
+        type Row<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>, Phase);
+        let table: [Row; 5] = [
             ("InProgress", None, None, None, Phase::InProgress),
             ("Completed", None, Some("done"), None, Phase::Succeeded),
             ("Failed", Some("AlgorithmError: see the logs"), Some("Traceback: KeyError 'x'"), Some("AlgorithmError: see the logs; exit message: Traceback: KeyError 'x'"), Phase::Failed),

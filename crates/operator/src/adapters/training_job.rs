@@ -44,10 +44,10 @@ pub fn status_fields(remote: &TrainingJobDescription, location: &ApiLocation) ->
     }
     // Where SageMaker says it put the model (`…/output/model.tar.gz`, or the `…/output/model/`
     // prefix for uncompressed output), never a path computed from the spec.
-    if remote.status == "Completed" {
-        if let Some(artifacts) = remote.model_artifacts.as_deref().filter(|artifacts| !artifacts.is_empty()) {
-            fields.insert("modelPath".into(), json!(artifacts));
-        }
+    if remote.status == "Completed"
+        && let Some(artifacts) = remote.model_artifacts.as_deref().filter(|artifacts| !artifacts.is_empty())
+    {
+        fields.insert("modelPath".into(), json!(artifacts));
     }
     if !remote.debug_rule_evaluation_statuses.is_empty() {
         let rules: Vec<Value> = remote

@@ -312,7 +312,8 @@ mod tests {
     #[test]
     fn what_a_reconcile_sends() {
         // (desired, recorded, applied hash, current hash) → (apply, remove, up to date)
-        let table: [(&[&str], &[&str], Option<&str>, &[&str], &[&str], bool); 6] = [
+        type Row<'a> = (&'a [&'a str], &'a [&'a str], Option<&'a str>, &'a [&'a str], &'a [&'a str], bool);
+        let table: [Row; 6] = [
             // First apply: register everything.
             (&["a", "b"], &[], None, &["a", "b"], &[], false),
             // Nothing changed: no call at all.

@@ -390,7 +390,7 @@ impl Reconciliation<'_> {
     }
 
     fn recorded_status(&self) -> Option<String> {
-        endpoint_status_of(&self.object)
+        endpoint_status_of(self.object)
     }
 
     fn recorded_conditions(&self) -> Vec<Condition> {

@@ -101,6 +101,13 @@ pub fn node_unavailable_reason() -> Option<String> {
     })
 }
 
+/// Prints `SKIPPED: <reason>` to the process's stderr directly, past the test harness's output
+/// capture (which hides `eprintln!` of passing tests): a skipped test is never silent.
+pub fn report_skip(reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
+}
+
 /// The node cluster of this test binary, started by the first call. `None` only when not root
 /// (the reason is printed: tests skip then). Panics with the components' log tails if it cannot
 /// start; later calls panic with the same message.
@@ -135,10 +142,10 @@ pub async fn node_cluster() -> Option<&'static NodeCluster> {
     match NODE.get().expect("set before the thread signals") {
         Ok(Some(node)) => Some(node),
         Ok(None) => {
-            eprintln!(
-                "SKIPPED (no real node): {}",
+            report_skip(&format!(
+                "no real node: {}",
                 node_unavailable_reason().unwrap_or_default()
-            );
+            ));
             None
         }
         Err(message) => panic!("{message}"),

@@ -147,7 +147,7 @@ async fn assert_restored(before: &HostSnapshot, node_dir: &Path) {
 #[tokio::test]
 async fn node_cluster_runs_a_pod_and_teardown_restores_the_host() {
     if let Some(reason) = node_unavailable_reason() {
-        eprintln!("SKIPPED: {reason}");
+        sagemaker_k8s_testenv::report_skip(&reason);
         return;
     }
     // Another process's node (a sandbox, another checkout's tests) must end first: the probes

@@ -146,6 +146,35 @@ fn respond(health: &Health, path: &str) -> (&'static str, String) {
     }
 }
 
+/// The operator's CustomResourceDefinitions (`<plural>.<group>`) that the apiserver does not
+/// serve: each kind is listed once (limit 1, in `namespace` or cluster-wide) and a 404 means its
+/// CRD is not installed. Uses only the operator's own RBAC (no access to CRD objects needed).
+pub async fn missing_crds(client: &kube::Client, namespace: Option<&str>) -> anyhow::Result<Vec<String>> {
+    use kube::api::{ApiResource, DynamicObject, ListParams};
+    let mut missing = Vec::new();
+    for crd in sagemaker_k8s_api::all_crds() {
+        let names = &crd.spec.names;
+        let version = crd.spec.versions.first().map(|v| v.name.clone()).unwrap_or_else(|| "v1".into());
+        let resource = ApiResource {
+            group: crd.spec.group.clone(),
+            version: version.clone(),
+            api_version: format!("{}/{version}", crd.spec.group),
+            kind: names.kind.clone(),
+            plural: names.plural.clone(),
+        };
+        let api: kube::Api<DynamicObject> = match namespace {
+            Some(namespace) => kube::Api::namespaced_with(client.clone(), namespace, &resource),
+            None => kube::Api::all_with(client.clone(), &resource),
+        };
+        match api.list(&ListParams::default().limit(1)).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(status)) if status.code == 404 => missing.push(format!("{}.{}", names.plural, crd.spec.group)),
+            Err(error) => return Err(anyhow::Error::new(error).context(format!("listing {}", names.plural))),
+        }
+    }
+    Ok(missing)
+}
+
 /// `check-serving`: through the apiserver's pod proxy (no cluster DNS or Service routing
 /// needed), asks `/readyz` of the operator's pods in `namespace` matching `selector`; succeeds
 /// when at least one answers `ok`. What the chart's `helm test` hook runs.

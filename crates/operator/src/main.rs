@@ -255,6 +255,27 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let processing = engine::Context::new(adapters::processing_job::ProcessingJobAdapter, &shared);
     let hosting_deployments = Arc::new(hosting::deployment::DeploymentContext { shared: shared.clone(), registry: Default::default() });
     let standalone = Arc::new(shared);
+    // Without the CRDs every watch would fail quietly: say so in one line, stay not ready, and
+    // look again until they are installed.
+    let mut told = false;
+    loop {
+        match health::missing_crds(&client, args.namespace.as_deref()).await {
+            Ok(missing) if missing.is_empty() => break,
+            Ok(missing) if !told => {
+                tracing::error!(missing = %missing.join(","), "CustomResourceDefinitions not installed: {}; install them (kubectl apply -f release/rolebased/namespaced/crd.yaml) and the operator starts", missing.join(", "));
+                told = true;
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(error = %format!("{error:#}"), "could not check for the CustomResourceDefinitions"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(5)) => {}
+            () = shutdown_signal() => return Ok(()),
+        }
+    }
+    if told {
+        tracing::info!("CustomResourceDefinitions installed");
+    }
     // A standby replica is ready too: it serves probes and metrics and takes over when needed.
     health.set_ready();
     let leadership = if args.leader_elect {

@@ -1245,3 +1245,201 @@ async fn metrics_are_scraped_from_another_pod_only_with_the_reader_role_and_bad_
         "deleting the CRDs",
     );
 }
+
+#[tokio::test]
+async fn missing_crds_and_a_missing_role_annotation_are_said_in_one_line() {
+    let Some((node, image)) = node_with_image().await else {
+        return;
+    };
+    let _install = INSTALLS.lock().await;
+    let api = node.api();
+    let emulator = Emulator::start_on(
+        NODE_IP,
+        &["--time-scale", "0.02", "--credentials", TEST_KEY],
+    )
+    .await;
+    let set_image = |text: &str| -> String {
+        text.lines()
+            .map(|line| {
+                if line
+                    .trim_start()
+                    .starts_with("image: \"sagemaker-k8s-operator:")
+                {
+                    format!(
+                        "{}image: \"{image}\"",
+                        &line[..line.len() - line.trim_start().len()]
+                    )
+                } else {
+                    line.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+
+    // 1. The namespaced operator without its CRDs: not ready, and its log says why in one line.
+    let operator = set_image(
+        &std::fs::read_to_string(repo_root().join("release/rolebased/namespaced/operator.yaml"))
+            .unwrap(),
+    );
+    check(
+        api.kubectl_stdin(&["apply", "-f", "-"], &operator).await,
+        "applying namespaced/operator.yaml without crd.yaml",
+    );
+    let line = wait_until(
+        Duration::from_secs(120),
+        "the manager to log the missing CRDs",
+        || async {
+            let logs = api
+                .kubectl(&[
+                    "-n",
+                    OPERATOR_NAMESPACE,
+                    "logs",
+                    &format!("deployment/{DEPLOYMENT}"),
+                    "-c",
+                    "manager",
+                ])
+                .await;
+            logs.stdout
+                .lines()
+                .find(|line| line.contains("CustomResourceDefinitions not installed"))
+                .map(str::to_owned)
+        },
+    )
+    .await;
+    assert!(
+        line.contains("trainingjobs.sagemaker.aws.amazon.com") && line.contains("crd.yaml"),
+        "{line}"
+    );
+    let ready = jsonpath(
+        api,
+        OPERATOR_NAMESPACE,
+        &["pods", "-l", "control-plane=controller-manager"],
+        "{.items[0].status.conditions[?(@.type==\"Ready\")].status}",
+    )
+    .await;
+    assert_eq!(ready, "False", "not ready without its CRDs");
+    let crds = repo_root()
+        .join("release/rolebased/namespaced/crd.yaml")
+        .display()
+        .to_string();
+    check(
+        api.kubectl(&["apply", "--server-side", "-f", &crds]).await,
+        "applying crd.yaml",
+    );
+    wait_for_available(api, node).await;
+    check(
+        api.kubectl_stdin(
+            &["delete", "-f", "-", "--wait=true", "--timeout=120s"],
+            &operator,
+        )
+        .await,
+        "deleting operator.yaml",
+    );
+
+    // 2. The cluster installer with its role annotation removed and nothing injected (as on EKS
+    // without the annotation): a job's status says the credentials are missing, in one line.
+    let installer = set_image(
+        &std::fs::read_to_string(repo_root().join("release/rolebased/installer.yaml")).unwrap(),
+    );
+    let without_role: String = installer
+        .lines()
+        .filter(|line| !line.contains("eks.amazonaws.com/role-arn"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    check(
+        api.kubectl_stdin(&["apply", "-f", "-"], &without_role)
+            .await,
+        "applying installer.yaml without the role annotation",
+    );
+    let env = serde_json::json!({"spec": {"template": {"spec": {"containers": [{"name": "manager", "env": [
+        {"name": "AWS_REGION", "value": "us-west-2"},
+        {"name": "AWS_DEFAULT_SAGEMAKER_ENDPOINT", "value": emulator.endpoint},
+        {"name": "AWS_EC2_METADATA_DISABLED", "value": "true"},
+    ]}]}}}});
+    check(
+        api.kubectl(&[
+            "-n",
+            OPERATOR_NAMESPACE,
+            "patch",
+            "deployment",
+            DEPLOYMENT,
+            "--type=strategic",
+            "-p",
+            &env.to_string(),
+        ])
+        .await,
+        "pointing at the emulator",
+    );
+    wait_for_available(api, node).await;
+    let namespace = api.create_namespace("no-role").await;
+    let sample = repo_root()
+        .join("samples/xgboost-mnist-trainingjob.yaml")
+        .display()
+        .to_string();
+    check(
+        api.kubectl(&["-n", &namespace, "apply", "-f", &sample])
+            .await,
+        "applying a training job",
+    );
+    let said = wait_until(
+        Duration::from_secs(120),
+        "the job's status or events to name the missing credentials",
+        || async {
+            let status = jsonpath(
+                api,
+                &namespace,
+                &["trainingjob", "xgboost-mnist"],
+                "{.status.conditions[*].message}",
+            )
+            .await;
+            let events = api
+                .kubectl(&[
+                    "-n",
+                    &namespace,
+                    "get",
+                    "events",
+                    "-o",
+                    "jsonpath={.items[*].message}",
+                ])
+                .await
+                .stdout;
+            [status, events]
+                .into_iter()
+                .find(|text| text.to_lowercase().contains("credential"))
+        },
+    )
+    .await;
+    assert!(!said.contains('\n'), "one line: {said}");
+    assert!(said.contains("CredentialsNotLoaded"), "{said}");
+    eprintln!("without a role: {said}");
+    // Without credentials the operator cannot stop the job in SageMaker, so its finalizer stays:
+    // remove it as docs/troubleshooting.md says (the emulator's job is left, as it would be).
+    check(
+        api.kubectl(&["-n", &namespace, "delete", "-f", &sample, "--wait=false"])
+            .await,
+        "deleting the job",
+    );
+    check(
+        api.kubectl(&[
+            "-n",
+            &namespace,
+            "patch",
+            "trainingjob",
+            "xgboost-mnist",
+            "--type=json",
+            "-p",
+            r#"[{"op":"remove","path":"/metadata/finalizers"}]"#,
+        ])
+        .await,
+        "removing the finalizer",
+    );
+    check(
+        api.kubectl_stdin(
+            &["delete", "-f", "-", "--wait=true", "--timeout=180s"],
+            &without_role,
+        )
+        .await,
+        "deleting the installer",
+    );
+}

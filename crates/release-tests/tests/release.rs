@@ -1518,7 +1518,7 @@ fn own_tempdir(name: &str) -> PathBuf {
 #[test]
 fn sandbox_up_in_cluster_runs_the_operator_as_a_pod_and_down_removes_everything() {
     if let Some(reason) = sagemaker_k8s_testenv::node_unavailable_reason() {
-        eprintln!("SKIPPED (--in-cluster needs a real node): {reason}");
+        sagemaker_k8s_testenv::report_skip(&format!("--in-cluster needs a real node: {reason}"));
         return;
     }
     if built_image().is_none() {

@@ -60,6 +60,7 @@ pub use locations::{
 };
 pub use node::{
     APISERVER_PORT, NODE_IP, NODE_NAME, NodeCluster, PAUSE_IMAGE, node_cluster, node_unavailable_reason,
+    report_skip,
 };
 pub use polling::{POLL_INTERVAL, poll_until, wait_until};
 pub use process::{

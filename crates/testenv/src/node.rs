@@ -101,6 +101,13 @@ pub fn node_unavailable_reason() -> Option<String> {
     })
 }
 
+/// Prints `SKIPPED: <reason>` to the process's stderr directly, past the test harness's output
+/// capture (which hides `eprintln!` of passing tests): a skipped test is never silent.
+pub fn report_skip(reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
+}
+
 /// The node cluster of this test binary, started by the first call. `None` only when not root
 /// (the reason is printed: tests skip then). Panics with the components' log tails if it cannot
 /// start; later calls panic with the same message.
@@ -135,10 +142,10 @@ pub async fn node_cluster() -> Option<&'static NodeCluster> {
     match NODE.get().expect("set before the thread signals") {
         Ok(Some(node)) => Some(node),
         Ok(None) => {
-            eprintln!(
-                "SKIPPED (no real node): {}",
+            report_skip(&format!(
+                "no real node: {}",
                 node_unavailable_reason().unwrap_or_default()
-            );
+            ));
             None
         }
         Err(message) => panic!("{message}"),
@@ -592,7 +599,9 @@ fn start_node() -> Result<Option<NodeCluster>, String> {
         }
     }
 
-    // A dead run's leftovers first; a live one means another node cluster owns the fixed ports.
+    // One node cluster per machine (fixed ports, one bridge): wait for another process's to end.
+    take_node_lock()?;
+    // A dead run's leftovers first; a live owner cannot exist any more (it would hold the lock).
     if let Some(stale) = HostState::load() {
         if stale.owner_pid != std::process::id() && process_is_running(stale.owner_pid) {
             return Err(format!(
@@ -964,6 +973,51 @@ state = "{state}"
         api.server_url()
     );
     Ok(Some(node))
+}
+
+/// How long a node cluster waits for another process's (another test binary, a sandbox) to end.
+const NODE_LOCK_WAIT: Duration = Duration::from_secs(20 * 60);
+
+/// Takes the machine-wide node lock (`flock` on `<runs root>/node.lock`) for the rest of this
+/// process's life; the kernel releases it however the process ends.
+fn take_node_lock() -> Result<(), String> {
+    use std::os::fd::AsRawFd;
+    static LOCK: OnceLock<std::fs::File> = OnceLock::new();
+    if LOCK.get().is_some() {
+        return Ok(());
+    }
+    let path = runs_root().join("node.lock");
+    let _ = std::fs::create_dir_all(runs_root());
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|error| format!("opening {}: {error}", path.display()))?;
+    let deadline = Instant::now() + NODE_LOCK_WAIT;
+    let mut told = false;
+    loop {
+        // SAFETY: flock on a file descriptor this function owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            let _ = LOCK.set(file);
+            return Ok(());
+        }
+        if !told {
+            eprintln!(
+                "sagemaker-k8s-testenv: another process runs this machine's node cluster (one at a time); waiting for it (up to {} min)",
+                NODE_LOCK_WAIT.as_secs() / 60
+            );
+            told = true;
+        }
+        if Instant::now() >= deadline {
+            let owner = HostState::load().map(|state| state.owner_pid);
+            return Err(format!(
+                "another process (pid {owner:?}) kept this machine's node cluster for {} min; one at a time",
+                NODE_LOCK_WAIT.as_secs() / 60
+            ));
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
 }
 
 /// Polls `check` until true; fails when a process exits or the time passes.

@@ -147,14 +147,18 @@ async fn assert_restored(before: &HostSnapshot, node_dir: &Path) {
 #[tokio::test]
 async fn node_cluster_runs_a_pod_and_teardown_restores_the_host() {
     if let Some(reason) = node_unavailable_reason() {
-        eprintln!("SKIPPED: {reason}");
+        sagemaker_k8s_testenv::report_skip(&reason);
         return;
     }
+    // Another process's node (a sandbox, another checkout's tests) must end first: the probes
+    // would wait for it anyway, and the snapshot must not contain it.
+    wait_until(
+        Duration::from_secs(20 * 60),
+        "another node cluster on this machine to end",
+        || async { (!snapshot().bridge).then_some(()) },
+    )
+    .await;
     let before = snapshot();
-    assert!(
-        !before.bridge,
-        "a node cluster is already running on this machine"
-    );
 
     // 1. A normal exit tears everything down.
     let mut probe = start_probe().expect("root, so the node runs");

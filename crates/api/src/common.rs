@@ -779,12 +779,16 @@ fn validation_rule(rule: &str, message: &str) -> serde_json::Value {
 
 /// A transition rule: the optional field `field` keeps its value (set or absent) on every update.
 fn unchanged_optional_field(field: &str) -> String {
-    format!("has(self.{field}) == has(oldSelf.{field}) && (!has(self.{field}) || self.{field} == oldSelf.{field})")
+    format!(
+        "has(self.{field}) == has(oldSelf.{field}) && (!has(self.{field}) || self.{field} == oldSelf.{field})"
+    )
 }
 
 fn append_rules(schema: &mut schemars::Schema, rules: Vec<serde_json::Value>) {
     let object = schema.ensure_object();
-    let existing = object.entry("x-kubernetes-validations").or_insert_with(|| serde_json::Value::Array(Vec::new()));
+    let existing = object
+        .entry("x-kubernetes-validations")
+        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
     if let serde_json::Value::Array(list) = existing {
         list.extend(rules);
     }

@@ -90,7 +90,8 @@ pub struct HostingAutoscalingPolicySpec {
     pub policy_type: Option<PolicyType>,
     /// Keeps a metric at a target value (for `TargetTrackingScaling`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_tracking_scaling_policy_configuration: Option<TargetTrackingScalingPolicyConfiguration>,
+    pub target_tracking_scaling_policy_configuration:
+        Option<TargetTrackingScalingPolicyConfiguration>,
     /// Changes capacity in steps by how far a CloudWatch alarm's metric is off (for
     /// `StepScaling`; the alarm that triggers the policy is yours to create).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -115,7 +116,9 @@ pub struct HostingAutoscalingPolicySpec {
 }
 
 /// One scaling endpoint variant.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema)]
+#[derive(
+    Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub struct AutoscalingResource {
     /// The SageMaker endpoint, or a HostingDeployment's name.

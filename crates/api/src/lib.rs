@@ -27,7 +27,9 @@ use kube::CustomResourceExt;
 pub use batch_transform_job::{BatchTransformJob, BatchTransformJobSpec, BatchTransformJobStatus};
 pub use common::{KeyValuePair, Tag, VpcConfig};
 pub use endpoint_config::{EndpointConfig, EndpointConfigSpec, EndpointConfigStatus};
-pub use hosting_autoscaling_policy::{HostingAutoscalingPolicy, HostingAutoscalingPolicySpec, HostingAutoscalingPolicyStatus};
+pub use hosting_autoscaling_policy::{
+    HostingAutoscalingPolicy, HostingAutoscalingPolicySpec, HostingAutoscalingPolicyStatus,
+};
 pub use hosting_deployment::{HostingDeployment, HostingDeploymentSpec, HostingDeploymentStatus};
 pub use hyperparameter_tuning_job::{
     HyperparameterTuningJob, HyperparameterTuningJobSpec, HyperparameterTuningJobStatus,

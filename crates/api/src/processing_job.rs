@@ -7,8 +7,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    CompressionType, ENDPOINT_URL_PATTERN, ExperimentConfig, IMAGE_PATTERN, INSTANCE_TYPE_PATTERN, KeyValuePair, NAME_PATTERN,
-    ROLE_ARN_PATTERN, S3_URI_PATTERN, S3DataDistributionType, Tag, VpcConfig,
+    CompressionType, ENDPOINT_URL_PATTERN, ExperimentConfig, IMAGE_PATTERN, INSTANCE_TYPE_PATTERN,
+    KeyValuePair, NAME_PATTERN, ROLE_ARN_PATTERN, S3_URI_PATTERN, S3DataDistributionType, Tag,
+    VpcConfig,
 };
 
 /// Desired state of a ProcessingJob: the CreateProcessingJob request SageMaker receives, plus

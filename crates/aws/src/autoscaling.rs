@@ -7,7 +7,9 @@ use std::sync::Arc;
 use aws_sdk_applicationautoscaling::Client;
 use aws_sdk_applicationautoscaling::types as sdk;
 use sagemaker_k8s_api::HostingAutoscalingPolicySpec;
-use sagemaker_k8s_api::hosting_autoscaling_policy::{PolicyType, StepScalingPolicyConfiguration, TargetTrackingScalingPolicyConfiguration};
+use sagemaker_k8s_api::hosting_autoscaling_policy::{
+    PolicyType, StepScalingPolicyConfiguration, TargetTrackingScalingPolicyConfiguration,
+};
 
 use crate::clients::ApiLocation;
 use crate::errors::{SageMakerError, classify};
@@ -32,14 +34,20 @@ pub struct AutoscalingHandle {
     pub(crate) limiter: Arc<RateLimiter>,
 }
 
-fn target_tracking(config: &TargetTrackingScalingPolicyConfiguration) -> Result<sdk::TargetTrackingScalingPolicyConfiguration, SageMakerError> {
-    let unbuildable = |error: aws_smithy_types::error::operation::BuildError| SageMakerError::Other(format!("PutScalingPolicy request: {error}"));
+fn target_tracking(
+    config: &TargetTrackingScalingPolicyConfiguration,
+) -> Result<sdk::TargetTrackingScalingPolicyConfiguration, SageMakerError> {
+    let unbuildable = |error: aws_smithy_types::error::operation::BuildError| {
+        SageMakerError::Other(format!("PutScalingPolicy request: {error}"))
+    };
     let predefined = config
         .predefined_metric_specification
         .as_ref()
         .map(|metric| {
             sdk::PredefinedMetricSpecification::builder()
-                .predefined_metric_type(sdk::MetricType::from(metric.predefined_metric_type.as_str()))
+                .predefined_metric_type(sdk::MetricType::from(
+                    metric.predefined_metric_type.as_str(),
+                ))
                 .set_resource_label(metric.resource_label.clone())
                 .build()
         })
@@ -52,14 +60,21 @@ fn target_tracking(config: &TargetTrackingScalingPolicyConfiguration) -> Result<
                 .dimensions
                 .iter()
                 .flatten()
-                .map(|dimension| sdk::MetricDimension::builder().name(&dimension.name).value(&dimension.value).build())
+                .map(|dimension| {
+                    sdk::MetricDimension::builder()
+                        .name(&dimension.name)
+                        .value(&dimension.value)
+                        .build()
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(unbuildable)?;
             Some(
                 sdk::CustomizedMetricSpecification::builder()
                     .metric_name(&metric.metric_name)
                     .namespace(&metric.namespace)
-                    .statistic(sdk::MetricStatistic::from(wire_name(&metric.statistic).as_str()))
+                    .statistic(sdk::MetricStatistic::from(
+                        wire_name(&metric.statistic).as_str(),
+                    ))
                     .set_unit(metric.unit.clone())
                     .set_dimensions((!dimensions.is_empty()).then_some(dimensions))
                     .build(),
@@ -77,7 +92,9 @@ fn target_tracking(config: &TargetTrackingScalingPolicyConfiguration) -> Result<
         .map_err(unbuildable)
 }
 
-fn step_scaling(config: &StepScalingPolicyConfiguration) -> Result<sdk::StepScalingPolicyConfiguration, SageMakerError> {
+fn step_scaling(
+    config: &StepScalingPolicyConfiguration,
+) -> Result<sdk::StepScalingPolicyConfiguration, SageMakerError> {
     let steps = config
         .step_adjustments
         .iter()
@@ -92,11 +109,19 @@ fn step_scaling(config: &StepScalingPolicyConfiguration) -> Result<sdk::StepScal
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| SageMakerError::Other(format!("PutScalingPolicy request: {error}")))?;
     Ok(sdk::StepScalingPolicyConfiguration::builder()
-        .set_adjustment_type(config.adjustment_type.map(|kind| sdk::AdjustmentType::from(wire_name(&kind).as_str())))
+        .set_adjustment_type(
+            config
+                .adjustment_type
+                .map(|kind| sdk::AdjustmentType::from(wire_name(&kind).as_str())),
+        )
         .set_step_adjustments((!steps.is_empty()).then_some(steps))
         .set_min_adjustment_magnitude(config.min_adjustment_magnitude)
         .set_cooldown(config.cooldown)
-        .set_metric_aggregation_type(config.metric_aggregation_type.map(|kind| sdk::MetricAggregationType::from(wire_name(&kind).as_str())))
+        .set_metric_aggregation_type(
+            config
+                .metric_aggregation_type
+                .map(|kind| sdk::MetricAggregationType::from(wire_name(&kind).as_str())),
+        )
         .build())
 }
 
@@ -105,7 +130,7 @@ pub fn put_policy_request(
     spec: &HostingAutoscalingPolicySpec,
     policy_name: &str,
     resource_id: &str,
-) -> Result<aws_sdk_applicationautoscaling::operation::put_scaling_policy::builders::PutScalingPolicyInputBuilder, SageMakerError> {
+) -> Result<aws_sdk_applicationautoscaling::operation::put_scaling_policy::builders::PutScalingPolicyInputBuilder, SageMakerError>{
     let policy_type = spec.policy_type.unwrap_or_default();
     let mut request = aws_sdk_applicationautoscaling::operation::put_scaling_policy::PutScalingPolicyInput::builder()
         .policy_name(policy_name)
@@ -118,13 +143,18 @@ pub fn put_policy_request(
             let config = spec.target_tracking_scaling_policy_configuration.as_ref().ok_or_else(|| {
                 SageMakerError::Validation("spec.targetTrackingScalingPolicyConfiguration is required for TargetTrackingScaling".into())
             })?;
-            request = request.target_tracking_scaling_policy_configuration(target_tracking(config)?);
+            request =
+                request.target_tracking_scaling_policy_configuration(target_tracking(config)?);
         }
         PolicyType::StepScaling => {
             let config = spec
                 .step_scaling_policy_configuration
                 .as_ref()
-                .ok_or_else(|| SageMakerError::Validation("spec.stepScalingPolicyConfiguration is required for StepScaling".into()))?;
+                .ok_or_else(|| {
+                    SageMakerError::Validation(
+                        "spec.stepScalingPolicyConfiguration is required for StepScaling".into(),
+                    )
+                })?;
             request = request.step_scaling_policy_configuration(step_scaling(config)?);
         }
     }
@@ -135,7 +165,7 @@ pub fn put_policy_request(
 pub fn register_target_request(
     spec: &HostingAutoscalingPolicySpec,
     resource_id: &str,
-) -> aws_sdk_applicationautoscaling::operation::register_scalable_target::builders::RegisterScalableTargetInputBuilder {
+) -> aws_sdk_applicationautoscaling::operation::register_scalable_target::builders::RegisterScalableTargetInputBuilder{
     aws_sdk_applicationautoscaling::operation::register_scalable_target::RegisterScalableTargetInput::builder()
         .service_namespace(sdk::ServiceNamespace::Sagemaker)
         .resource_id(resource_id)
@@ -157,22 +187,41 @@ impl AutoscalingHandle {
     }
 
     /// Registers (or updates the capacity range of) one variant as a scalable target.
-    pub async fn register_scalable_target(&self, spec: &HostingAutoscalingPolicySpec, resource_id: &str) -> Result<(), SageMakerError> {
+    pub async fn register_scalable_target(
+        &self,
+        spec: &HostingAutoscalingPolicySpec,
+        resource_id: &str,
+    ) -> Result<(), SageMakerError> {
         self.throttle().await;
-        register_target_request(spec, resource_id).send_with(&self.client).await.map_err(|error| classify(&error))?;
+        register_target_request(spec, resource_id)
+            .send_with(&self.client)
+            .await
+            .map_err(|error| classify(&error))?;
         Ok(())
     }
 
     /// Puts (creates or updates) the policy on one target; returns its ARN.
-    pub async fn put_scaling_policy(&self, spec: &HostingAutoscalingPolicySpec, policy_name: &str, resource_id: &str) -> Result<String, SageMakerError> {
+    pub async fn put_scaling_policy(
+        &self,
+        spec: &HostingAutoscalingPolicySpec,
+        policy_name: &str,
+        resource_id: &str,
+    ) -> Result<String, SageMakerError> {
         let request = put_policy_request(spec, policy_name, resource_id)?;
         self.throttle().await;
-        let output = request.send_with(&self.client).await.map_err(|error| classify(&error))?;
+        let output = request
+            .send_with(&self.client)
+            .await
+            .map_err(|error| classify(&error))?;
         Ok(output.policy_arn().to_string())
     }
 
     /// Deletes the policy of one target; a policy (or target) that is gone already is fine.
-    pub async fn delete_scaling_policy(&self, policy_name: &str, resource_id: &str) -> Result<(), SageMakerError> {
+    pub async fn delete_scaling_policy(
+        &self,
+        policy_name: &str,
+        resource_id: &str,
+    ) -> Result<(), SageMakerError> {
         self.throttle().await;
         let result = self
             .client
@@ -191,7 +240,10 @@ impl AutoscalingHandle {
 
     /// Deregisters one target (its remaining policies go with it); a target that is gone
     /// already is fine.
-    pub async fn deregister_scalable_target(&self, resource_id: &str) -> Result<(), SageMakerError> {
+    pub async fn deregister_scalable_target(
+        &self,
+        resource_id: &str,
+    ) -> Result<(), SageMakerError> {
         self.throttle().await;
         let result = self
             .client
@@ -228,16 +280,46 @@ mod tests {
                 "scaleInCooldown": 600, "scaleOutCooldown": 30, "disableScaleIn": true
             }
         }));
-        let input = put_policy_request(&spec, "p", &resource_id("e", "v")).unwrap().build().unwrap();
+        let input = put_policy_request(&spec, "p", &resource_id("e", "v"))
+            .unwrap()
+            .build()
+            .unwrap();
         assert_eq!(input.resource_id(), Some("endpoint/e/variant/v"));
-        assert_eq!(input.policy_type().unwrap().as_str(), "TargetTrackingScaling");
-        let config = input.target_tracking_scaling_policy_configuration().unwrap();
+        assert_eq!(
+            input.policy_type().unwrap().as_str(),
+            "TargetTrackingScaling"
+        );
+        let config = input
+            .target_tracking_scaling_policy_configuration()
+            .unwrap();
         assert_eq!(config.target_value(), 70.0);
-        assert_eq!(config.predefined_metric_specification().unwrap().predefined_metric_type().as_str(), "SageMakerVariantInvocationsPerInstance");
-        assert_eq!((config.scale_in_cooldown(), config.scale_out_cooldown(), config.disable_scale_in()), (Some(600), Some(30), Some(true)));
-        let register = register_target_request(&spec, "endpoint/e/variant/v").build().unwrap();
-        assert_eq!((register.min_capacity(), register.max_capacity()), (Some(1), Some(4)));
-        assert_eq!(register.scalable_dimension().unwrap().as_str(), "sagemaker:variant:DesiredInstanceCount");
+        assert_eq!(
+            config
+                .predefined_metric_specification()
+                .unwrap()
+                .predefined_metric_type()
+                .as_str(),
+            "SageMakerVariantInvocationsPerInstance"
+        );
+        assert_eq!(
+            (
+                config.scale_in_cooldown(),
+                config.scale_out_cooldown(),
+                config.disable_scale_in()
+            ),
+            (Some(600), Some(30), Some(true))
+        );
+        let register = register_target_request(&spec, "endpoint/e/variant/v")
+            .build()
+            .unwrap();
+        assert_eq!(
+            (register.min_capacity(), register.max_capacity()),
+            (Some(1), Some(4))
+        );
+        assert_eq!(
+            register.scalable_dimension().unwrap().as_str(),
+            "sagemaker:variant:DesiredInstanceCount"
+        );
     }
 
     #[test]
@@ -251,8 +333,15 @@ mod tests {
                     "dimensions": [{"name": "EndpointName", "value": "e"}, {"name": "VariantName", "value": "v"}]}
             }
         }));
-        let input = put_policy_request(&custom, "p", "endpoint/e/variant/v").unwrap().build().unwrap();
-        let metric = input.target_tracking_scaling_policy_configuration().unwrap().customized_metric_specification().unwrap();
+        let input = put_policy_request(&custom, "p", "endpoint/e/variant/v")
+            .unwrap()
+            .build()
+            .unwrap();
+        let metric = input
+            .target_tracking_scaling_policy_configuration()
+            .unwrap()
+            .customized_metric_specification()
+            .unwrap();
         assert_eq!(metric.metric_name(), Some("CPUUtilization"));
         assert_eq!(metric.statistic().unwrap().as_str(), "Average");
         assert_eq!(metric.dimensions().len(), 2);
@@ -263,12 +352,22 @@ mod tests {
             "stepScalingPolicyConfiguration": {"adjustmentType": "ChangeInCapacity", "cooldown": 120, "metricAggregationType": "Average",
                 "stepAdjustments": [{"metricIntervalLowerBound": 0, "metricIntervalUpperBound": 100, "scalingAdjustment": 1}, {"metricIntervalLowerBound": 100, "scalingAdjustment": 3}]}
         }));
-        let input = put_policy_request(&step, "p", "endpoint/e/variant/v").unwrap().build().unwrap();
+        let input = put_policy_request(&step, "p", "endpoint/e/variant/v")
+            .unwrap()
+            .build()
+            .unwrap();
         assert_eq!(input.policy_type().unwrap().as_str(), "StepScaling");
         let config = input.step_scaling_policy_configuration().unwrap();
         assert_eq!(config.step_adjustments().len(), 2);
         assert_eq!(config.step_adjustments()[1].scaling_adjustment(), 3);
-        assert_eq!(config.adjustment_type().unwrap().as_str(), "ChangeInCapacity");
-        assert!(input.target_tracking_scaling_policy_configuration().is_none());
+        assert_eq!(
+            config.adjustment_type().unwrap().as_str(),
+            "ChangeInCapacity"
+        );
+        assert!(
+            input
+                .target_tracking_scaling_policy_configuration()
+                .is_none()
+        );
     }
 }

@@ -91,9 +91,15 @@ impl Intercept for ObservingInterceptor {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let operation = cfg.load::<Metadata>().map(Metadata::name).unwrap_or("unknown");
+        let operation = cfg
+            .load::<Metadata>()
+            .map(Metadata::name)
+            .unwrap_or("unknown");
         let outcome = match (context.response(), context.output_or_error()) {
-            (Some(response), _) => CallOutcome::from_response(response.status().as_u16(), error_code(response).as_deref()),
+            (Some(response), _) => CallOutcome::from_response(
+                response.status().as_u16(),
+                error_code(response).as_deref(),
+            ),
             (None, Some(Err(error))) if error.is_timeout_error() => CallOutcome::Timeout,
             (None, Some(Err(error))) if error.is_connector_error() => CallOutcome::NetworkError,
             (None, Some(Ok(_))) => CallOutcome::Success,
@@ -112,14 +118,21 @@ fn error_code(response: &aws_sdk_sagemaker::config::http::HttpResponse) -> Optio
         return Some(bare_error_code(header));
     }
     let body: serde_json::Value = serde_json::from_slice(response.body().bytes()?).ok()?;
-    body.get("__type").and_then(serde_json::Value::as_str).map(bare_error_code)
+    body.get("__type")
+        .and_then(serde_json::Value::as_str)
+        .map(bare_error_code)
 }
 
 /// `com.amazonaws.sagemaker#ThrottlingException` or `ThrottlingException:http://…` →
 /// `ThrottlingException`.
 fn bare_error_code(raw: &str) -> String {
     let without_uri = raw.split(':').next().unwrap_or(raw);
-    without_uri.rsplit('#').next().unwrap_or(without_uri).trim().to_string()
+    without_uri
+        .rsplit('#')
+        .next()
+        .unwrap_or(without_uri)
+        .trim()
+        .to_string()
 }
 
 #[cfg(test)]
@@ -128,19 +141,46 @@ mod tests {
 
     #[test]
     fn error_codes_lose_namespace_and_uri() {
-        assert_eq!(bare_error_code("com.amazonaws.sagemaker#ThrottlingException"), "ThrottlingException");
-        assert_eq!(bare_error_code("ThrottlingException:http://internal.amazon.com/coral/"), "ThrottlingException");
-        assert_eq!(bare_error_code("ValidationException"), "ValidationException");
+        assert_eq!(
+            bare_error_code("com.amazonaws.sagemaker#ThrottlingException"),
+            "ThrottlingException"
+        );
+        assert_eq!(
+            bare_error_code("ThrottlingException:http://internal.amazon.com/coral/"),
+            "ThrottlingException"
+        );
+        assert_eq!(
+            bare_error_code("ValidationException"),
+            "ValidationException"
+        );
     }
 
     #[test]
     fn outcomes_follow_the_engine_classification() {
         assert_eq!(CallOutcome::from_response(200, None), CallOutcome::Success);
-        assert_eq!(CallOutcome::from_response(400, Some("ThrottlingException")), CallOutcome::Throttled);
-        assert_eq!(CallOutcome::from_response(400, Some("ValidationException")), CallOutcome::ClientError);
-        assert_eq!(CallOutcome::from_response(400, Some("ResourceNotFound")), CallOutcome::ClientError);
-        assert_eq!(CallOutcome::from_response(500, Some("InternalFailure")), CallOutcome::ServerError);
-        assert_eq!(CallOutcome::from_response(503, None), CallOutcome::ServerError);
-        assert_eq!(CallOutcome::from_response(429, None), CallOutcome::Throttled);
+        assert_eq!(
+            CallOutcome::from_response(400, Some("ThrottlingException")),
+            CallOutcome::Throttled
+        );
+        assert_eq!(
+            CallOutcome::from_response(400, Some("ValidationException")),
+            CallOutcome::ClientError
+        );
+        assert_eq!(
+            CallOutcome::from_response(400, Some("ResourceNotFound")),
+            CallOutcome::ClientError
+        );
+        assert_eq!(
+            CallOutcome::from_response(500, Some("InternalFailure")),
+            CallOutcome::ServerError
+        );
+        assert_eq!(
+            CallOutcome::from_response(503, None),
+            CallOutcome::ServerError
+        );
+        assert_eq!(
+            CallOutcome::from_response(429, None),
+            CallOutcome::Throttled
+        );
     }
 }

@@ -6,15 +6,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
+use aws_config::SdkConfig;
+use aws_sdk_sagemaker::Client;
+use aws_sdk_sagemaker::config::Region;
 use aws_sdk_sagemaker::config::retry::RetryConfig;
 use aws_sdk_sagemaker::config::timeout::TimeoutConfig;
-use aws_config::SdkConfig;
-use aws_sdk_sagemaker::config::Region;
-use aws_sdk_sagemaker::Client;
 
-use crate::call_observer::{CallObserver, ObservingInterceptor};
 use crate::SageMakerError;
 use crate::autoscaling::AutoscalingHandle;
+use crate::call_observer::{CallObserver, ObservingInterceptor};
 use crate::endpoint_policy::{AllowedEndpoint, EndpointPolicy, EndpointRefused};
 use crate::rate_limit::RateLimiter;
 
@@ -45,7 +45,10 @@ impl SageMakerHandle {
 
     /// Drains a paginated List call: `fetch_page(next_token)` sends one request and returns that
     /// page's items and the next token. Every page waits its turn under the region's rate limit.
-    pub(crate) async fn all_pages<T, Fut>(&self, mut fetch_page: impl FnMut(Option<String>) -> Fut) -> Result<Vec<T>, SageMakerError>
+    pub(crate) async fn all_pages<T, Fut>(
+        &self,
+        mut fetch_page: impl FnMut(Option<String>) -> Fut,
+    ) -> Result<Vec<T>, SageMakerError>
     where
         Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), SageMakerError>>,
     {
@@ -65,7 +68,8 @@ impl SageMakerHandle {
 
 /// `after` as the SDK's timestamp, for `LastModifiedTimeAfter` filters.
 pub(crate) fn sdk_time(after: jiff::Timestamp) -> aws_smithy_types::DateTime {
-    aws_smithy_types::DateTime::from_nanos(after.as_nanosecond()).expect("a jiff timestamp is within the SDK's range")
+    aws_smithy_types::DateTime::from_nanos(after.as_nanosecond())
+        .expect("a jiff timestamp is within the SDK's range")
 }
 
 /// A list summary's (name, last modified) pair; SageMaker leaves LastModifiedTime unset on
@@ -104,14 +108,20 @@ pub struct ClientSettings {
 impl ClientSettings {
     pub fn from_env() -> Self {
         Self {
-            default_endpoint: std::env::var(DEFAULT_ENDPOINT_ENV).ok().filter(|value| !value.is_empty()),
+            default_endpoint: std::env::var(DEFAULT_ENDPOINT_ENV)
+                .ok()
+                .filter(|value| !value.is_empty()),
             calls_per_second_per_region: 50.0,
             burst_per_region: 50,
             max_attempts: 4,
             allowed_endpoints: Vec::new(),
             attempt_timeout: Duration::from_secs(20),
             operation_timeout: Duration::from_secs(60),
-            default_autoscaling_endpoint: std::env::var(crate::autoscaling::DEFAULT_AUTOSCALING_ENDPOINT_ENV).ok().filter(|value| !value.is_empty()),
+            default_autoscaling_endpoint: std::env::var(
+                crate::autoscaling::DEFAULT_AUTOSCALING_ENDPOINT_ENV,
+            )
+            .ok()
+            .filter(|value| !value.is_empty()),
         }
     }
 }
@@ -153,24 +163,49 @@ impl SageMakerClients {
 
     /// The location an object's `region`/`sageMakerEndpoint` resolve to, or why the operator
     /// refuses to send signed requests to that endpoint ([`EndpointPolicy`]).
-    pub fn locate(&self, region: &str, endpoint: Option<&str>) -> Result<ApiLocation, EndpointRefused> {
+    pub fn locate(
+        &self,
+        region: &str,
+        endpoint: Option<&str>,
+    ) -> Result<ApiLocation, EndpointRefused> {
         let endpoint = endpoint.filter(|value| !value.is_empty());
         if let Some(endpoint) = endpoint {
-            EndpointPolicy { default_endpoint: self.settings.default_endpoint.clone(), allowed: self.settings.allowed_endpoints.clone() }.check(endpoint)?;
+            EndpointPolicy {
+                default_endpoint: self.settings.default_endpoint.clone(),
+                allowed: self.settings.allowed_endpoints.clone(),
+            }
+            .check(endpoint)?;
         }
-        Ok(ApiLocation { region: region.to_string(), endpoint: endpoint.map(str::to_string).or_else(|| self.settings.default_endpoint.clone()) })
+        Ok(ApiLocation {
+            region: region.to_string(),
+            endpoint: endpoint
+                .map(str::to_string)
+                .or_else(|| self.settings.default_endpoint.clone()),
+        })
     }
 
     /// The Application Auto Scaling location of an object's `region` and
     /// `applicationAutoscalingEndpoint`, under the same endpoint policy as SageMaker's.
-    pub fn locate_autoscaling(&self, region: &str, endpoint: Option<&str>) -> Result<ApiLocation, EndpointRefused> {
+    pub fn locate_autoscaling(
+        &self,
+        region: &str,
+        endpoint: Option<&str>,
+    ) -> Result<ApiLocation, EndpointRefused> {
         let endpoint = endpoint.filter(|value| !value.is_empty());
         if let Some(endpoint) = endpoint {
-            EndpointPolicy { default_endpoint: self.settings.default_autoscaling_endpoint.clone(), allowed: self.settings.allowed_endpoints.clone() }
-                .check(endpoint)
-                .map_err(|refused| refused.for_field("spec.applicationAutoscalingEndpoint"))?;
+            EndpointPolicy {
+                default_endpoint: self.settings.default_autoscaling_endpoint.clone(),
+                allowed: self.settings.allowed_endpoints.clone(),
+            }
+            .check(endpoint)
+            .map_err(|refused| refused.for_field("spec.applicationAutoscalingEndpoint"))?;
         }
-        Ok(ApiLocation { region: region.to_string(), endpoint: endpoint.map(str::to_string).or_else(|| self.settings.default_autoscaling_endpoint.clone()) })
+        Ok(ApiLocation {
+            region: region.to_string(),
+            endpoint: endpoint
+                .map(str::to_string)
+                .or_else(|| self.settings.default_autoscaling_endpoint.clone()),
+        })
     }
 
     fn limiter(&self, region: &str) -> Arc<RateLimiter> {
@@ -178,7 +213,12 @@ impl SageMakerClients {
             .lock()
             .expect("limiter lock poisoned")
             .entry(region.to_string())
-            .or_insert_with(|| Arc::new(RateLimiter::new(self.settings.calls_per_second_per_region, self.settings.burst_per_region)))
+            .or_insert_with(|| {
+                Arc::new(RateLimiter::new(
+                    self.settings.calls_per_second_per_region,
+                    self.settings.burst_per_region,
+                ))
+            })
             .clone()
     }
 
@@ -201,12 +241,17 @@ impl SageMakerClients {
 
     /// The cached Application Auto Scaling client for a location, built on first use.
     pub fn autoscaling(&self, location: &ApiLocation) -> AutoscalingHandle {
-        let mut clients = self.autoscaling_clients.lock().expect("client cache lock poisoned");
+        let mut clients = self
+            .autoscaling_clients
+            .lock()
+            .expect("client cache lock poisoned");
         if let Some(handle) = clients.get(location) {
             return handle.clone();
         }
         let mut config = aws_sdk_applicationautoscaling::config::Builder::from(&self.base)
-            .region(aws_sdk_applicationautoscaling::config::Region::new(location.region.clone()))
+            .region(aws_sdk_applicationautoscaling::config::Region::new(
+                location.region.clone(),
+            ))
             .retry_config(self.retry_config())
             .timeout_config(self.timeout_config());
         if let Some(endpoint) = &location.endpoint {
@@ -243,11 +288,14 @@ impl SageMakerClients {
             config = config.interceptor(ObservingInterceptor::new(observer.clone()));
         }
         tracing::info!(region = %location.region, endpoint = ?location.endpoint, "creating SageMaker client");
-        let handle = SageMakerHandle { location: location.clone(), client: Client::from_conf(config.build()), limiter };
+        let handle = SageMakerHandle {
+            location: location.clone(),
+            client: Client::from_conf(config.build()),
+            limiter,
+        };
         clients.insert(location.clone(), handle.clone());
         handle
     }
-
 }
 
 /// `SageMakerHandle::$method(after)`: names and last-modified times of the resources `$list`

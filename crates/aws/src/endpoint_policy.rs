@@ -35,9 +35,15 @@ impl std::str::FromStr for AllowedEndpoint {
     fn from_str(text: &str) -> Result<Self, String> {
         let parsed = ParsedUrl::parse(text).ok_or_else(|| format!("expected SCHEME://HOST[:PORT] (for example https://*.example.com or http://127.0.0.1:8080), got {text:?}"))?;
         if parsed.has_path {
-            return Err(format!("an allowed endpoint names a scheme, host and port only, not a path: {text:?}"));
+            return Err(format!(
+                "an allowed endpoint names a scheme, host and port only, not a path: {text:?}"
+            ));
         }
-        Ok(Self { scheme: parsed.scheme, host: parsed.host, port: parsed.port })
+        Ok(Self {
+            scheme: parsed.scheme,
+            host: parsed.host,
+            port: parsed.port,
+        })
     }
 }
 
@@ -47,7 +53,11 @@ impl AllowedEndpoint {
             return false;
         }
         match self.host.strip_prefix("*.") {
-            Some(suffix) => url.host.len() > suffix.len() && url.host.ends_with(suffix) && url.host[..url.host.len() - suffix.len()].ends_with('.'),
+            Some(suffix) => {
+                url.host.len() > suffix.len()
+                    && url.host.ends_with(suffix)
+                    && url.host[..url.host.len() - suffix.len()].ends_with('.')
+            }
             None => self.host == url.host,
         }
     }
@@ -84,8 +94,18 @@ impl EndpointRefused {
 impl EndpointPolicy {
     /// Checks a per-object endpoint; `Ok` means the operator may send signed requests there.
     pub fn check(&self, endpoint: &str) -> Result<(), EndpointRefused> {
-        let refuse = |why| Err(EndpointRefused { endpoint: endpoint.to_string(), why, field: "spec.sageMakerEndpoint" });
-        if self.default_endpoint.as_deref().is_some_and(|default| default.trim_end_matches('/') == endpoint.trim_end_matches('/')) {
+        let refuse = |why| {
+            Err(EndpointRefused {
+                endpoint: endpoint.to_string(),
+                why,
+                field: "spec.sageMakerEndpoint",
+            })
+        };
+        if self
+            .default_endpoint
+            .as_deref()
+            .is_some_and(|default| default.trim_end_matches('/') == endpoint.trim_end_matches('/'))
+        {
             return Ok(());
         }
         let Some(url) = ParsedUrl::parse(endpoint).filter(|url| !url.host.contains('*')) else {
@@ -100,7 +120,10 @@ impl EndpointPolicy {
         if url.userinfo {
             return refuse("user information in the URL is not allowed");
         }
-        if !AWS_DOMAIN_SUFFIXES.iter().any(|suffix| url.host.ends_with(suffix) && url.host.len() > suffix.len()) {
+        if !AWS_DOMAIN_SUFFIXES
+            .iter()
+            .any(|suffix| url.host.ends_with(suffix) && url.host.len() > suffix.len())
+        {
             return refuse("its host is not on an AWS domain");
         }
         Ok(())
@@ -137,11 +160,23 @@ impl ParsedUrl {
             None => (host_port, None),
         };
         let host = host.to_ascii_lowercase();
-        let valid_host = !host.is_empty() && host.split('.').all(|label| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*'));
+        let valid_host = !host.is_empty()
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*')
+            });
         if !valid_host {
             return None;
         }
-        Some(Self { scheme, host, port, userinfo, has_path: !(path.is_empty() || path == "/") })
+        Some(Self {
+            scheme,
+            host,
+            port,
+            userinfo,
+            has_path: !(path.is_empty() || path == "/"),
+        })
     }
 }
 
@@ -150,7 +185,10 @@ mod tests {
     use super::*;
 
     fn policy(default: Option<&str>, allowed: &[&str]) -> EndpointPolicy {
-        EndpointPolicy { default_endpoint: default.map(str::to_string), allowed: allowed.iter().map(|a| a.parse().unwrap()).collect() }
+        EndpointPolicy {
+            default_endpoint: default.map(str::to_string),
+            allowed: allowed.iter().map(|a| a.parse().unwrap()).collect(),
+        }
     }
 
     #[test]
@@ -172,45 +210,80 @@ mod tests {
     fn everything_else_is_refused_with_the_reason() {
         let policy = policy(None, &[]);
         let cases = [
-            ("http://api.sagemaker.us-west-2.amazonaws.com", "only https://"),
+            (
+                "http://api.sagemaker.us-west-2.amazonaws.com",
+                "only https://",
+            ),
             ("https://attacker.example.com", "not on an AWS domain"),
-            ("https://amazonaws.com.attacker.example", "not on an AWS domain"),
+            (
+                "https://amazonaws.com.attacker.example",
+                "not on an AWS domain",
+            ),
             ("https://evilamazonaws.com", "not on an AWS domain"),
-            ("https://user:pw@api.sagemaker.us-east-1.amazonaws.com", "user information"),
+            (
+                "https://user:pw@api.sagemaker.us-east-1.amazonaws.com",
+                "user information",
+            ),
             ("https://127.0.0.1:8443", "not on an AWS domain"),
             ("https://[::1]:8443", "not an absolute"),
-            ("ftp://api.sagemaker.us-east-1.amazonaws.com", "not an absolute"),
+            (
+                "ftp://api.sagemaker.us-east-1.amazonaws.com",
+                "not an absolute",
+            ),
             ("api.sagemaker.us-east-1.amazonaws.com", "not an absolute"),
-            ("https://api.sagemaker.us-east-1.amazonaws.com:99999", "not an absolute"),
+            (
+                "https://api.sagemaker.us-east-1.amazonaws.com:99999",
+                "not an absolute",
+            ),
         ];
         for (endpoint, why) in cases {
             let refused = policy.check(endpoint).expect_err(endpoint);
             assert!(refused.to_string().contains(why), "{endpoint}: {refused}");
-            assert!(refused.to_string().starts_with("spec.sageMakerEndpoint"), "names the field: {refused}");
+            assert!(
+                refused.to_string().starts_with("spec.sageMakerEndpoint"),
+                "names the field: {refused}"
+            );
         }
     }
 
     #[test]
     fn the_default_endpoint_and_administrator_patterns_are_trusted() {
-        let policy = policy(Some("http://127.0.0.1:4566/"), &["http://localhost:8080", "https://*.corp.example"]);
+        let policy = policy(
+            Some("http://127.0.0.1:4566/"),
+            &["http://localhost:8080", "https://*.corp.example"],
+        );
         assert_eq!(policy.check("http://127.0.0.1:4566"), Ok(()));
         assert!(policy.check("http://127.0.0.1:4567").is_err());
         assert_eq!(policy.check("http://localhost:8080"), Ok(()));
         assert!(policy.check("http://localhost:8081").is_err());
         assert_eq!(policy.check("https://sagemaker.eu.corp.example"), Ok(()));
-        assert!(policy.check("https://corp.example").is_err(), "*. needs a subdomain");
-        assert!(policy.check("http://sagemaker.corp.example").is_err(), "scheme is part of the pattern");
+        assert!(
+            policy.check("https://corp.example").is_err(),
+            "*. needs a subdomain"
+        );
+        assert!(
+            policy.check("http://sagemaker.corp.example").is_err(),
+            "scheme is part of the pattern"
+        );
         assert!(policy.check("https://xcorp.example").is_err());
     }
 
     #[test]
     fn allowed_patterns_are_parsed_strictly() {
         assert!("http://127.0.0.1:*".parse::<AllowedEndpoint>().is_err());
-        assert!("https://example.com/path".parse::<AllowedEndpoint>().is_err());
+        assert!(
+            "https://example.com/path"
+                .parse::<AllowedEndpoint>()
+                .is_err()
+        );
         assert!("example.com".parse::<AllowedEndpoint>().is_err());
         assert_eq!(
             "http://127.0.0.1".parse::<AllowedEndpoint>(),
-            Ok(AllowedEndpoint { scheme: "http".into(), host: "127.0.0.1".into(), port: None })
+            Ok(AllowedEndpoint {
+                scheme: "http".into(),
+                host: "127.0.0.1".into(),
+                port: None
+            })
         );
     }
 }

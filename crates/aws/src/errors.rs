@@ -34,7 +34,10 @@ pub enum SageMakerError {
 impl SageMakerError {
     /// Worth retrying the same call later.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Throttled(_) | Self::Transient(_) | Self::QuotaExceeded(_))
+        matches!(
+            self,
+            Self::Throttled(_) | Self::Transient(_) | Self::QuotaExceeded(_)
+        )
     }
 
     /// A short CamelCase name of the class, for condition reasons and logs.
@@ -74,7 +77,11 @@ pub fn not_found_subject(message: &str) -> Option<&'static str> {
 }
 
 /// Classifies an error from its service code, message and HTTP status.
-pub fn classify_parts(code: Option<&str>, message: Option<&str>, http_status: Option<u16>) -> SageMakerError {
+pub fn classify_parts(
+    code: Option<&str>,
+    message: Option<&str>,
+    http_status: Option<u16>,
+) -> SageMakerError {
     let text = message.unwrap_or_default().to_string();
     let described = match code {
         Some(code) if !text.is_empty() => format!("{code}: {text}"),
@@ -83,16 +90,28 @@ pub fn classify_parts(code: Option<&str>, message: Option<&str>, http_status: Op
     };
     match code {
         // Application Auto Scaling's "someone else is changing this target": try again shortly.
-        Some("ThrottlingException" | "Throttling" | "TooManyRequestsException" | "RequestLimitExceeded" | "ConcurrentUpdateException") => {
+        Some(
+            "ThrottlingException"
+            | "Throttling"
+            | "TooManyRequestsException"
+            | "RequestLimitExceeded"
+            | "ConcurrentUpdateException",
+        ) => {
             return SageMakerError::Throttled(described);
         }
-        Some("ResourceNotFound" | "ResourceNotFoundException" | "ObjectNotFoundException") => return SageMakerError::NotFound(described),
+        Some("ResourceNotFound" | "ResourceNotFoundException" | "ObjectNotFoundException") => {
+            return SageMakerError::NotFound(described);
+        }
         // Application Auto Scaling cannot reach the SageMaker resource (an endpoint not in
         // service, or being updated): it may be reachable later.
         Some("FailedResourceAccessException") => return SageMakerError::Transient(described),
         Some("LimitExceededException") => return SageMakerError::QuotaExceeded(described),
-        Some("ResourceInUse" | "ResourceInUseException") => return SageMakerError::ResourceInUse(described),
-        Some("ResourceLimitExceeded" | "ResourceLimitExceededException") => return SageMakerError::QuotaExceeded(described),
+        Some("ResourceInUse" | "ResourceInUseException") => {
+            return SageMakerError::ResourceInUse(described);
+        }
+        Some("ResourceLimitExceeded" | "ResourceLimitExceededException") => {
+            return SageMakerError::QuotaExceeded(described);
+        }
         _ => {}
     }
     if not_found_subject(&text).is_some() {
@@ -104,7 +123,10 @@ pub fn classify_parts(code: Option<&str>, message: Option<&str>, http_status: Op
         return SageMakerError::ResourceInUse(described);
     }
     if matches!(http_status, Some(status) if status >= 500)
-        || matches!(code, Some("InternalFailure" | "ServiceUnavailable" | "InternalServerError"))
+        || matches!(
+            code,
+            Some("InternalFailure" | "ServiceUnavailable" | "InternalServerError")
+        )
     {
         return SageMakerError::Transient(described);
     }
@@ -128,7 +150,9 @@ where
             Some(context.raw().status().as_u16()),
         ),
         SdkError::TimeoutError(_) => SageMakerError::Transient("request timed out".into()),
-        SdkError::DispatchFailure(failure) => SageMakerError::Transient(format!("dispatch failure: {failure:?}")),
+        SdkError::DispatchFailure(failure) => {
+            SageMakerError::Transient(format!("dispatch failure: {failure:?}"))
+        }
         SdkError::ResponseError(context) => {
             let status = context.raw().status().as_u16();
             if status >= 500 || status == 429 {
@@ -157,7 +181,11 @@ mod tests {
 
     #[test]
     fn other_validation_errors_stay_validation() {
-        let error = classify_parts(Some("ValidationException"), Some("1 validation error detected"), Some(400));
+        let error = classify_parts(
+            Some("ValidationException"),
+            Some("1 validation error detected"),
+            Some(400),
+        );
         assert_eq!(
             error,
             SageMakerError::Validation("ValidationException: 1 validation error detected".into())
@@ -170,29 +198,50 @@ mod tests {
             not_found_subject("Could not find endpoint configuration \"c\"."),
             Some("Could not find endpoint configuration")
         );
-        assert_eq!(not_found_subject("Could not find endpoint \"e\"."), Some("Could not find endpoint"));
-        assert_eq!(not_found_subject("Cannot update in-progress endpoint"), None);
+        assert_eq!(
+            not_found_subject("Could not find endpoint \"e\"."),
+            Some("Could not find endpoint")
+        );
+        assert_eq!(
+            not_found_subject("Cannot update in-progress endpoint"),
+            None
+        );
     }
 
     #[test]
     fn tuning_job_not_found_code() {
-        let error = classify_parts(Some("ResourceNotFound"), Some("Amazon SageMaker can't find a tuning job"), Some(400));
+        let error = classify_parts(
+            Some("ResourceNotFound"),
+            Some("Amazon SageMaker can't find a tuning job"),
+            Some(400),
+        );
         assert!(matches!(error, SageMakerError::NotFound(_)));
     }
 
     #[test]
     fn throttling_in_use_and_server_errors() {
         assert!(matches!(
-            classify_parts(Some("ThrottlingException"), Some("Rate exceeded"), Some(400)),
+            classify_parts(
+                Some("ThrottlingException"),
+                Some("Rate exceeded"),
+                Some(400)
+            ),
             SageMakerError::Throttled(_)
         ));
         assert!(matches!(
-            classify_parts(Some("ResourceInUse"), Some("Training job x already exists"), Some(400)),
+            classify_parts(
+                Some("ResourceInUse"),
+                Some("Training job x already exists"),
+                Some(400)
+            ),
             SageMakerError::ResourceInUse(_)
         ));
         let transient = classify_parts(Some("InternalFailure"), None, Some(500));
         assert!(transient.is_retryable());
-        assert!(matches!(classify_parts(None, None, Some(503)), SageMakerError::Transient(_)));
+        assert!(matches!(
+            classify_parts(None, None, Some(503)),
+            SageMakerError::Transient(_)
+        ));
         assert!(!classify_parts(Some("AccessDenied"), None, Some(403)).is_retryable());
     }
 
@@ -203,27 +252,57 @@ mod tests {
             "Cannot create already existing endpoint configuration \"arn:aws:sagemaker:us-west-2:123456789012:endpoint-config/c\".",
             "Cannot create already existing endpoint \"arn:aws:sagemaker:us-west-2:123456789012:endpoint/e\".",
         ] {
-            assert!(matches!(classify_parts(Some("ValidationException"), Some(message), Some(400)), SageMakerError::ResourceInUse(_)), "{message}");
+            assert!(
+                matches!(
+                    classify_parts(Some("ValidationException"), Some(message), Some(400)),
+                    SageMakerError::ResourceInUse(_)
+                ),
+                "{message}"
+            );
         }
     }
 
     #[test]
     fn application_auto_scaling_codes() {
-        assert!(matches!(classify_parts(Some("ObjectNotFoundException"), Some("No scalable target registered"), Some(400)), SageMakerError::NotFound(_)));
+        assert!(matches!(
+            classify_parts(
+                Some("ObjectNotFoundException"),
+                Some("No scalable target registered"),
+                Some(400)
+            ),
+            SageMakerError::NotFound(_)
+        ));
         assert!(classify_parts(Some("ConcurrentUpdateException"), None, Some(400)).is_retryable());
-        assert!(classify_parts(Some("FailedResourceAccessException"), None, Some(400)).is_retryable());
-        assert!(matches!(classify_parts(Some("LimitExceededException"), None, Some(400)), SageMakerError::QuotaExceeded(_)));
-        assert!(matches!(classify_parts(Some("ValidationException"), Some("Minimum capacity cannot be greater"), Some(400)), SageMakerError::Validation(_)));
+        assert!(
+            classify_parts(Some("FailedResourceAccessException"), None, Some(400)).is_retryable()
+        );
+        assert!(matches!(
+            classify_parts(Some("LimitExceededException"), None, Some(400)),
+            SageMakerError::QuotaExceeded(_)
+        ));
+        assert!(matches!(
+            classify_parts(
+                Some("ValidationException"),
+                Some("Minimum capacity cannot be greater"),
+                Some(400)
+            ),
+            SageMakerError::Validation(_)
+        ));
     }
 
     #[test]
     fn a_used_up_quota_is_retried_not_rejected() {
         let error = classify_parts(
             Some("ResourceLimitExceeded"),
-            Some("The account-level service limit 'ml.p3.2xlarge for training job usage' is 0 Instances"),
+            Some(
+                "The account-level service limit 'ml.p3.2xlarge for training job usage' is 0 Instances",
+            ),
             Some(400),
         );
-        assert!(matches!(error, SageMakerError::QuotaExceeded(_)), "{error:?}");
+        assert!(
+            matches!(error, SageMakerError::QuotaExceeded(_)),
+            "{error:?}"
+        );
         assert!(error.is_retryable());
         assert_eq!(error.class(), "ResourceLimitExceeded");
     }

@@ -8,7 +8,9 @@ use aws_sdk_sagemaker::operation::create_endpoint_config::builders::CreateEndpoi
 use aws_sdk_sagemaker::operation::create_model::builders::CreateModelInputBuilder;
 use aws_sdk_sagemaker::types as sdk;
 use sagemaker_k8s_api::common::{ContainerDefinition, ModelS3DataSource, ProductionVariant, Tag};
-use sagemaker_k8s_api::endpoint_config::{AsyncInferenceConfig, ClarifyExplainerConfig, DataCaptureConfig, ExplainerConfig};
+use sagemaker_k8s_api::endpoint_config::{
+    AsyncInferenceConfig, ClarifyExplainerConfig, DataCaptureConfig, ExplainerConfig,
+};
 use sagemaker_k8s_api::hosting_deployment::{ModelContainer, VariantPropertyType};
 use sagemaker_k8s_api::{EndpointConfigSpec, HostingDeploymentSpec, ModelSpec};
 
@@ -20,20 +22,49 @@ use crate::{SageMakerHandle, wire_name};
 /// spec does not define, or a field this operator does not send yet. Each names the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostingSpecError {
-    #[error("spec.models[{index}] ({model}): container {hostname:?} is neither defined in place in the model's containers nor in spec.containers (by containerHostname)")]
-    UnknownContainer { index: usize, model: String, hostname: String },
-    #[error("spec.models[{index}] ({model}): no container; set containers (definitions, or hostnames from spec.containers) or primaryContainer")]
+    #[error(
+        "spec.models[{index}] ({model}): container {hostname:?} is neither defined in place in the model's containers nor in spec.containers (by containerHostname)"
+    )]
+    UnknownContainer {
+        index: usize,
+        model: String,
+        hostname: String,
+    },
+    #[error(
+        "spec.models[{index}] ({model}): no container; set containers (definitions, or hostnames from spec.containers) or primaryContainer"
+    )]
     NoContainer { index: usize, model: String },
     #[error("spec.models[{index}] ({model}): containers[{position}]: {problem}")]
-    InvalidContainer { index: usize, model: String, position: usize, problem: String },
-    #[error("spec.models[{index}] ({model}): containers[{position}] needs image or modelPackageName")]
-    ContainerWithoutImage { index: usize, model: String, position: usize },
+    InvalidContainer {
+        index: usize,
+        model: String,
+        position: usize,
+        problem: String,
+    },
+    #[error(
+        "spec.models[{index}] ({model}): containers[{position}] needs image or modelPackageName"
+    )]
+    ContainerWithoutImage {
+        index: usize,
+        model: String,
+        position: usize,
+    },
     #[error("spec.models[{index}] ({model}): {count} containers; SageMaker allows at most 15")]
-    TooManyContainers { index: usize, model: String, count: usize },
+    TooManyContainers {
+        index: usize,
+        model: String,
+        count: usize,
+    },
     #[error("spec.models: the name {0:?} is used more than once")]
     DuplicateModel(String),
-    #[error("spec.productionVariants[{index}] ({variant}): modelName {model:?} is not the name of an entry of spec.models")]
-    UnknownModel { index: usize, variant: String, model: String },
+    #[error(
+        "spec.productionVariants[{index}] ({variant}): modelName {model:?} is not the name of an entry of spec.models"
+    )]
+    UnknownModel {
+        index: usize,
+        variant: String,
+        model: String,
+    },
     #[error("spec.productionVariants[{index}] ({variant}): modelName is required")]
     MissingModel { index: usize, variant: String },
     #[error("{0} is not supported by this operator yet; remove it")]
@@ -48,12 +79,22 @@ const MAX_MODEL_CONTAINERS: usize = 15;
 fn s3_model_data_source(source: &ModelS3DataSource) -> sdk::S3ModelDataSource {
     sdk::S3ModelDataSource::builder()
         .s3_uri(&source.s3_uri)
-        .s3_data_type(sdk::S3ModelDataType::from(wire_name(&source.s3_data_type).as_str()))
-        .compression_type(sdk::ModelCompressionType::from(wire_name(&source.compression_type).as_str()))
-        .set_model_access_config(source.model_access_config.as_ref().map(|access| sdk::ModelAccessConfig::builder().accept_eula(access.accept_eula).build()))
-        .set_hub_access_config(
-            source.hub_access_config.as_ref().map(|hub| sdk::InferenceHubAccessConfig::builder().hub_content_arn(&hub.hub_content_arn).build()),
-        )
+        .s3_data_type(sdk::S3ModelDataType::from(
+            wire_name(&source.s3_data_type).as_str(),
+        ))
+        .compression_type(sdk::ModelCompressionType::from(
+            wire_name(&source.compression_type).as_str(),
+        ))
+        .set_model_access_config(source.model_access_config.as_ref().map(|access| {
+            sdk::ModelAccessConfig::builder()
+                .accept_eula(access.accept_eula)
+                .build()
+        }))
+        .set_hub_access_config(source.hub_access_config.as_ref().map(|hub| {
+            sdk::InferenceHubAccessConfig::builder()
+                .hub_content_arn(&hub.hub_content_arn)
+                .build()
+        }))
         .set_manifest_s3_uri(source.manifest_s3_uri.clone())
         .set_e_tag(source.e_tag.clone())
         .set_manifest_etag(source.manifest_etag.clone())
@@ -67,37 +108,52 @@ pub fn container_definition(container: &ContainerDefinition) -> sdk::ContainerDe
         .set_image(container.image.clone())
         .set_image_config(container.image_config.as_ref().map(|config| {
             sdk::ImageConfig::builder()
-                .repository_access_mode(sdk::RepositoryAccessMode::from(wire_name(&config.repository_access_mode).as_str()))
+                .repository_access_mode(sdk::RepositoryAccessMode::from(
+                    wire_name(&config.repository_access_mode).as_str(),
+                ))
                 .set_repository_auth_config(config.repository_auth_config.as_ref().map(|auth| {
-                    sdk::RepositoryAuthConfig::builder().repository_credentials_provider_arn(&auth.repository_credentials_provider_arn).build()
+                    sdk::RepositoryAuthConfig::builder()
+                        .repository_credentials_provider_arn(
+                            &auth.repository_credentials_provider_arn,
+                        )
+                        .build()
                 }))
                 .build()
         }))
-        .set_mode(container.mode.map(|mode| sdk::ContainerMode::from(wire_name(&mode).as_str())))
-        .set_model_data_url(container.model_data_url.clone())
-        .set_model_data_source(
+        .set_mode(
             container
-                .model_data_source
-                .as_ref()
-                .map(|source| sdk::ModelDataSource::builder().set_s3_data_source(source.s3_data_source.as_ref().map(s3_model_data_source)).build()),
+                .mode
+                .map(|mode| sdk::ContainerMode::from(wire_name(&mode).as_str())),
         )
-        .set_additional_model_data_sources(container.additional_model_data_sources.as_ref().map(|sources| {
-            sources
-                .iter()
-                .map(|source| {
-                    sdk::AdditionalModelDataSource::builder()
-                        .channel_name(&source.channel_name)
-                        .s3_data_source(s3_model_data_source(&source.s3_data_source))
-                        .build()
-                })
-                .collect()
+        .set_model_data_url(container.model_data_url.clone())
+        .set_model_data_source(container.model_data_source.as_ref().map(|source| {
+            sdk::ModelDataSource::builder()
+                .set_s3_data_source(source.s3_data_source.as_ref().map(s3_model_data_source))
+                .build()
         }))
+        .set_additional_model_data_sources(container.additional_model_data_sources.as_ref().map(
+            |sources| {
+                sources
+                    .iter()
+                    .map(|source| {
+                        sdk::AdditionalModelDataSource::builder()
+                            .channel_name(&source.channel_name)
+                            .s3_data_source(s3_model_data_source(&source.s3_data_source))
+                            .build()
+                    })
+                    .collect()
+            },
+        ))
         .set_environment(key_value_map(&container.environment))
         .set_model_package_name(container.model_package_name.clone())
         .set_inference_specification_name(container.inference_specification_name.clone())
         .set_multi_model_config(container.multi_model_config.as_ref().map(|config| {
             sdk::MultiModelConfig::builder()
-                .set_model_cache_setting(config.model_cache_setting.map(|setting| sdk::ModelCacheSetting::from(wire_name(&setting).as_str())))
+                .set_model_cache_setting(
+                    config
+                        .model_cache_setting
+                        .map(|setting| sdk::ModelCacheSetting::from(wire_name(&setting).as_str())),
+                )
                 .build()
         }))
         .build()
@@ -105,16 +161,31 @@ pub fn container_definition(container: &ContainerDefinition) -> sdk::ContainerDe
 
 /// One production variant of a CreateEndpointConfig request; `model_name` is the SageMaker
 /// model it serves.
-pub fn production_variant(variant: &ProductionVariant, model_name: Option<&str>) -> sdk::ProductionVariant {
+pub fn production_variant(
+    variant: &ProductionVariant,
+    model_name: Option<&str>,
+) -> sdk::ProductionVariant {
     sdk::ProductionVariant::builder()
         .variant_name(&variant.variant_name)
         .set_model_name(model_name.map(str::to_string))
         .set_initial_instance_count(variant.initial_instance_count)
-        .set_instance_type(variant.instance_type.as_deref().map(sdk::ProductionVariantInstanceType::from))
+        .set_instance_type(
+            variant
+                .instance_type
+                .as_deref()
+                .map(sdk::ProductionVariantInstanceType::from),
+        )
         .set_initial_variant_weight(variant.initial_variant_weight.map(|weight| weight as f32))
-        .set_accelerator_type(variant.accelerator_type.map(|kind| sdk::ProductionVariantAcceleratorType::from(wire_name(&kind).as_str())))
+        .set_accelerator_type(
+            variant
+                .accelerator_type
+                .map(|kind| sdk::ProductionVariantAcceleratorType::from(wire_name(&kind).as_str())),
+        )
         .set_core_dump_config(variant.core_dump_config.as_ref().map(|dump| {
-            sdk::ProductionVariantCoreDumpConfig::builder().destination_s3_uri(&dump.destination_s3_uri).set_kms_key_id(dump.kms_key_id.clone()).build()
+            sdk::ProductionVariantCoreDumpConfig::builder()
+                .destination_s3_uri(&dump.destination_s3_uri)
+                .set_kms_key_id(dump.kms_key_id.clone())
+                .build()
         }))
         .set_serverless_config(variant.serverless_config.as_ref().map(|serverless| {
             sdk::ProductionVariantServerlessConfig::builder()
@@ -125,29 +196,51 @@ pub fn production_variant(variant: &ProductionVariant, model_name: Option<&str>)
         }))
         .set_volume_size_in_gb(variant.volume_size_in_gb)
         .set_model_data_download_timeout_in_seconds(variant.model_data_download_timeout_in_seconds)
-        .set_container_startup_health_check_timeout_in_seconds(variant.container_startup_health_check_timeout_in_seconds)
+        .set_container_startup_health_check_timeout_in_seconds(
+            variant.container_startup_health_check_timeout_in_seconds,
+        )
         .set_enable_ssm_access(variant.enable_ssm_access)
         .set_managed_instance_scaling(variant.managed_instance_scaling.as_ref().map(|scaling| {
             sdk::ProductionVariantManagedInstanceScaling::builder()
-                .set_status(scaling.status.as_deref().map(sdk::ManagedInstanceScalingStatus::from))
+                .set_status(
+                    scaling
+                        .status
+                        .as_deref()
+                        .map(sdk::ManagedInstanceScalingStatus::from),
+                )
                 .set_min_instance_count(scaling.min_instance_count)
                 .set_max_instance_count(scaling.max_instance_count)
                 .build()
         }))
-        .set_routing_config(
-            variant
-                .routing_config
-                .as_ref()
-                .map(|routing| sdk::ProductionVariantRoutingConfig::builder().routing_strategy(sdk::RoutingStrategy::from(routing.routing_strategy.as_str())).build()),
-        )
-        .set_inference_ami_version(variant.inference_ami_version.as_deref().map(sdk::ProductionVariantInferenceAmiVersion::from))
-        .set_variant_instance_provision_timeout_in_seconds(variant.variant_instance_provision_timeout_in_seconds)
-        .set_capacity_reservation_config(variant.capacity_reservation_config.as_ref().map(|reservation| {
-            sdk::ProductionVariantCapacityReservationConfig::builder()
-                .set_capacity_reservation_preference(reservation.capacity_reservation_preference.as_deref().map(sdk::CapacityReservationPreference::from))
-                .set_ml_reservation_arn(reservation.ml_reservation_arn.clone())
+        .set_routing_config(variant.routing_config.as_ref().map(|routing| {
+            sdk::ProductionVariantRoutingConfig::builder()
+                .routing_strategy(sdk::RoutingStrategy::from(
+                    routing.routing_strategy.as_str(),
+                ))
                 .build()
         }))
+        .set_inference_ami_version(
+            variant
+                .inference_ami_version
+                .as_deref()
+                .map(sdk::ProductionVariantInferenceAmiVersion::from),
+        )
+        .set_variant_instance_provision_timeout_in_seconds(
+            variant.variant_instance_provision_timeout_in_seconds,
+        )
+        .set_capacity_reservation_config(variant.capacity_reservation_config.as_ref().map(
+            |reservation| {
+                sdk::ProductionVariantCapacityReservationConfig::builder()
+                    .set_capacity_reservation_preference(
+                        reservation
+                            .capacity_reservation_preference
+                            .as_deref()
+                            .map(sdk::CapacityReservationPreference::from),
+                    )
+                    .set_ml_reservation_arn(reservation.ml_reservation_arn.clone())
+                    .build()
+            },
+        ))
         .build()
 }
 
@@ -155,7 +248,11 @@ fn async_inference_config(config: &AsyncInferenceConfig) -> sdk::AsyncInferenceC
     let output = &config.output_config;
     sdk::AsyncInferenceConfig::builder()
         .set_client_config(config.client_config.as_ref().map(|client| {
-            sdk::AsyncInferenceClientConfig::builder().set_max_concurrent_invocations_per_instance(client.max_concurrent_invocations_per_instance).build()
+            sdk::AsyncInferenceClientConfig::builder()
+                .set_max_concurrent_invocations_per_instance(
+                    client.max_concurrent_invocations_per_instance,
+                )
+                .build()
         }))
         .output_config(
             sdk::AsyncInferenceOutputConfig::builder()
@@ -170,7 +267,14 @@ fn async_inference_config(config: &AsyncInferenceConfig) -> sdk::AsyncInferenceC
                             notification
                                 .include_inference_response_in
                                 .as_ref()
-                                .map(|topics| topics.iter().map(|topic| sdk::AsyncNotificationTopicTypes::from(topic.as_str())).collect()),
+                                .map(|topics| {
+                                    topics
+                                        .iter()
+                                        .map(|topic| {
+                                            sdk::AsyncNotificationTopicTypes::from(topic.as_str())
+                                        })
+                                        .collect()
+                                }),
                         )
                         .build()
                 }))
@@ -196,7 +300,12 @@ fn clarify_explainer_config(config: &ClarifyExplainerConfig) -> sdk::ClarifyExpl
                 .set_label_attribute(inference.label_attribute.clone())
                 .set_label_headers(inference.label_headers.clone())
                 .set_feature_headers(inference.feature_headers.clone())
-                .set_feature_types(inference.feature_types.as_ref().map(|types| types.iter().map(|kind| sdk::ClarifyFeatureType::from(kind.as_str())).collect()))
+                .set_feature_types(inference.feature_types.as_ref().map(|types| {
+                    types
+                        .iter()
+                        .map(|kind| sdk::ClarifyFeatureType::from(kind.as_str()))
+                        .collect()
+                }))
                 .build()
         }))
         .shap_config(
@@ -223,7 +332,14 @@ fn clarify_explainer_config(config: &ClarifyExplainerConfig) -> sdk::ClarifyExpl
 }
 
 fn explainer_config(config: &ExplainerConfig) -> sdk::ExplainerConfig {
-    sdk::ExplainerConfig::builder().set_clarify_explainer_config(config.clarify_explainer_config.as_ref().map(clarify_explainer_config)).build()
+    sdk::ExplainerConfig::builder()
+        .set_clarify_explainer_config(
+            config
+                .clarify_explainer_config
+                .as_ref()
+                .map(clarify_explainer_config),
+        )
+        .build()
 }
 
 fn data_capture_config(capture: &DataCaptureConfig) -> sdk::DataCaptureConfig {
@@ -236,15 +352,23 @@ fn data_capture_config(capture: &DataCaptureConfig) -> sdk::DataCaptureConfig {
             capture
                 .capture_options
                 .iter()
-                .map(|option| sdk::CaptureOption::builder().capture_mode(sdk::CaptureMode::from(wire_name(&option.capture_mode).as_str())).build())
+                .map(|option| {
+                    sdk::CaptureOption::builder()
+                        .capture_mode(sdk::CaptureMode::from(
+                            wire_name(&option.capture_mode).as_str(),
+                        ))
+                        .build()
+                })
                 .collect(),
         ))
-        .set_capture_content_type_header(capture.capture_content_type_header.as_ref().map(|header| {
-            sdk::CaptureContentTypeHeader::builder()
-                .set_csv_content_types(header.csv_content_types.clone())
-                .set_json_content_types(header.json_content_types.clone())
-                .build()
-        }))
+        .set_capture_content_type_header(capture.capture_content_type_header.as_ref().map(
+            |header| {
+                sdk::CaptureContentTypeHeader::builder()
+                    .set_csv_content_types(header.csv_content_types.clone())
+                    .set_json_content_types(header.json_content_types.clone())
+                    .build()
+            },
+        ))
         .build()
 }
 
@@ -254,23 +378,38 @@ fn data_capture_config(capture: &DataCaptureConfig) -> sdk::DataCaptureConfig {
 /// model names containers by hostname (the guide's shape), its `primaryContainer` leads the
 /// pipeline; when it defines every container in place (the original operator's shape), the list
 /// order is the pipeline order, as the original sent it.
-pub fn hosting_model_containers(spec: &HostingDeploymentSpec, index: usize) -> Result<Vec<&ContainerDefinition>, HostingSpecError> {
+pub fn hosting_model_containers(
+    spec: &HostingDeploymentSpec,
+    index: usize,
+) -> Result<Vec<&ContainerDefinition>, HostingSpecError> {
     let model = &spec.models[index];
     let defined = spec.containers.as_deref().unwrap_or_default();
     let lookup = |hostname: &str| {
-        defined.iter().find(|c| c.container_hostname.as_deref() == Some(hostname)).ok_or_else(|| HostingSpecError::UnknownContainer {
-            index,
-            model: model.name.clone(),
-            hostname: hostname.to_string(),
-        })
+        defined
+            .iter()
+            .find(|c| c.container_hostname.as_deref() == Some(hostname))
+            .ok_or_else(|| HostingSpecError::UnknownContainer {
+                index,
+                model: model.name.clone(),
+                hostname: hostname.to_string(),
+            })
     };
     let listed = model.containers.as_deref().unwrap_or_default();
     if listed.len() > MAX_MODEL_CONTAINERS {
-        return Err(HostingSpecError::TooManyContainers { index, model: model.name.clone(), count: listed.len() });
+        return Err(HostingSpecError::TooManyContainers {
+            index,
+            model: model.name.clone(),
+            count: listed.len(),
+        });
     }
     let mut resolved: Vec<&ContainerDefinition> = match (listed, &model.primary_container) {
         ([], Some(primary)) => vec![lookup(primary)?],
-        ([], None) => return Err(HostingSpecError::NoContainer { index, model: model.name.clone() }),
+        ([], None) => {
+            return Err(HostingSpecError::NoContainer {
+                index,
+                model: model.name.clone(),
+            });
+        }
         (listed, _) => listed
             .iter()
             .enumerate()
@@ -278,23 +417,39 @@ pub fn hosting_model_containers(spec: &HostingDeploymentSpec, index: usize) -> R
                 ModelContainer::Hostname(hostname) => lookup(hostname),
                 ModelContainer::Inline(inline) => Ok(inline.as_ref()),
                 ModelContainer::Invalid { problem, .. } => {
-                    Err(HostingSpecError::InvalidContainer { index, model: model.name.clone(), position, problem: problem.clone() })
+                    Err(HostingSpecError::InvalidContainer {
+                        index,
+                        model: model.name.clone(),
+                        position,
+                        problem: problem.clone(),
+                    })
                 }
             })
             .collect::<Result<_, _>>()?,
     };
     for (position, container) in resolved.iter().enumerate() {
         if container.image.is_none() && container.model_package_name.is_none() {
-            return Err(HostingSpecError::ContainerWithoutImage { index, model: model.name.clone(), position });
+            return Err(HostingSpecError::ContainerWithoutImage {
+                index,
+                model: model.name.clone(),
+                position,
+            });
         }
     }
     if let Some(primary) = &model.primary_container {
         let position = resolved
             .iter()
             .position(|c| c.container_hostname.as_ref() == Some(primary))
-            .ok_or_else(|| HostingSpecError::UnknownContainer { index, model: model.name.clone(), hostname: primary.clone() })?;
+            .ok_or_else(|| HostingSpecError::UnknownContainer {
+                index,
+                model: model.name.clone(),
+                hostname: primary.clone(),
+            })?;
         // The guide's rule: the primary container leads a pipeline of referenced containers.
-        if listed.iter().any(|c| matches!(c, ModelContainer::Hostname(_))) {
+        if listed
+            .iter()
+            .any(|c| matches!(c, ModelContainer::Hostname(_)))
+        {
             let primary = resolved.remove(position);
             resolved.insert(0, primary);
         }
@@ -305,15 +460,28 @@ pub fn hosting_model_containers(spec: &HostingDeploymentSpec, index: usize) -> R
 /// Checks every reference of a HostingDeployment spec (models → containers, variants → models).
 pub fn validate_hosting_spec(spec: &HostingDeploymentSpec) -> Result<(), HostingSpecError> {
     for (index, model) in spec.models.iter().enumerate() {
-        if spec.models[..index].iter().any(|earlier| earlier.name == model.name) {
+        if spec.models[..index]
+            .iter()
+            .any(|earlier| earlier.name == model.name)
+        {
             return Err(HostingSpecError::DuplicateModel(model.name.clone()));
         }
         hosting_model_containers(spec, index)?;
     }
     for (index, variant) in spec.production_variants.iter().enumerate() {
-        let model = variant.model_name.as_ref().ok_or_else(|| HostingSpecError::MissingModel { index, variant: variant.variant_name.clone() })?;
+        let model = variant
+            .model_name
+            .as_ref()
+            .ok_or_else(|| HostingSpecError::MissingModel {
+                index,
+                variant: variant.variant_name.clone(),
+            })?;
         if !spec.models.iter().any(|m| &m.name == model) {
-            return Err(HostingSpecError::UnknownModel { index, variant: variant.variant_name.clone(), model: model.clone() });
+            return Err(HostingSpecError::UnknownModel {
+                index,
+                variant: variant.variant_name.clone(),
+                model: model.clone(),
+            });
         }
     }
     Ok(())
@@ -334,10 +502,15 @@ pub fn hosting_model_request(
         .set_execution_role_arn(model.execution_role_arn.clone())
         .set_enable_network_isolation(model.enable_network_isolation)
         .set_vpc_config(model.vpc_config.as_ref().map(vpc_config))
-        .set_tags(Some(tags_with_owner(spec.tags.as_deref().unwrap_or_default(), owner_uid)));
+        .set_tags(Some(tags_with_owner(
+            spec.tags.as_deref().unwrap_or_default(),
+            owner_uid,
+        )));
     Ok(match containers.as_slice() {
         [single] => request.primary_container(container_definition(single)),
-        several => request.set_containers(Some(several.iter().map(|c| container_definition(c)).collect())),
+        several => request.set_containers(Some(
+            several.iter().map(|c| container_definition(c)).collect(),
+        )),
     })
 }
 
@@ -354,52 +527,99 @@ pub fn hosting_endpoint_config_request(
         .set_production_variants(Some(
             spec.production_variants
                 .iter()
-                .map(|variant| production_variant(variant, variant.model_name.as_ref().and_then(|name| model_names.get(name)).map(String::as_str)))
+                .map(|variant| {
+                    production_variant(
+                        variant,
+                        variant
+                            .model_name
+                            .as_ref()
+                            .and_then(|name| model_names.get(name))
+                            .map(String::as_str),
+                    )
+                })
                 .collect(),
         ))
         .set_kms_key_id(spec.kms_key_id.clone())
-        .set_tags(Some(tags_with_owner(spec.tags.as_deref().unwrap_or_default(), owner_uid)))
+        .set_tags(Some(tags_with_owner(
+            spec.tags.as_deref().unwrap_or_default(),
+            owner_uid,
+        )))
 }
 
 /// CreateModel for a Model object.
-pub fn model_request(spec: &ModelSpec, sagemaker_name: &str, owner_uid: &str) -> CreateModelInputBuilder {
+pub fn model_request(
+    spec: &ModelSpec,
+    sagemaker_name: &str,
+    owner_uid: &str,
+) -> CreateModelInputBuilder {
     aws_sdk_sagemaker::operation::create_model::CreateModelInput::builder()
         .model_name(sagemaker_name)
         .set_primary_container(spec.primary_container.as_ref().map(container_definition))
-        .set_containers(spec.containers.as_ref().map(|containers| containers.iter().map(container_definition).collect()))
+        .set_containers(
+            spec.containers
+                .as_ref()
+                .map(|containers| containers.iter().map(container_definition).collect()),
+        )
         .set_inference_execution_config(spec.inference_execution_config.as_ref().map(|config| {
-            sdk::InferenceExecutionConfig::builder().mode(sdk::InferenceExecutionMode::from(wire_name(&config.mode).as_str())).build()
-        }))
-        .set_execution_role_arn(spec.execution_role_arn.clone())
-        .set_vpc_config(spec.vpc_config.as_ref().map(vpc_config))
-        .set_enable_network_isolation(spec.enable_network_isolation)
-        .set_tags(Some(tags_with_owner(spec.tags.as_deref().unwrap_or_default(), owner_uid)))
-}
-
-/// CreateEndpointConfig for an EndpointConfig object (variants name SageMaker models directly).
-pub fn endpoint_config_request(spec: &EndpointConfigSpec, sagemaker_name: &str, owner_uid: &str) -> Result<CreateEndpointConfigInputBuilder, HostingSpecError> {
-    let variants = |variants: &[ProductionVariant]| -> Vec<sdk::ProductionVariant> {
-        variants.iter().map(|variant| production_variant(variant, variant.model_name.as_deref())).collect()
-    };
-    Ok(aws_sdk_sagemaker::operation::create_endpoint_config::CreateEndpointConfigInput::builder()
-        .endpoint_config_name(sagemaker_name)
-        .set_production_variants(Some(variants(&spec.production_variants)))
-        .set_shadow_production_variants(spec.shadow_production_variants.as_deref().map(variants))
-        .set_data_capture_config(spec.data_capture_config.as_ref().map(data_capture_config))
-        .set_kms_key_id(spec.kms_key_id.clone())
-        .set_metrics_config(spec.metrics_config.as_ref().map(|metrics| {
-            sdk::MetricsConfig::builder()
-                .set_enable_enhanced_metrics(metrics.enable_enhanced_metrics)
-                .set_enable_detailed_observability(metrics.enable_detailed_observability)
-                .set_metric_publish_frequency_in_seconds(metrics.metric_publish_frequency_in_seconds)
+            sdk::InferenceExecutionConfig::builder()
+                .mode(sdk::InferenceExecutionMode::from(
+                    wire_name(&config.mode).as_str(),
+                ))
                 .build()
         }))
         .set_execution_role_arn(spec.execution_role_arn.clone())
         .set_vpc_config(spec.vpc_config.as_ref().map(vpc_config))
         .set_enable_network_isolation(spec.enable_network_isolation)
-        .set_async_inference_config(spec.async_inference_config.as_ref().map(async_inference_config))
-        .set_explainer_config(spec.explainer_config.as_ref().map(explainer_config))
-        .set_tags(Some(tags_with_owner(spec.tags.as_deref().unwrap_or_default(), owner_uid))))
+        .set_tags(Some(tags_with_owner(
+            spec.tags.as_deref().unwrap_or_default(),
+            owner_uid,
+        )))
+}
+
+/// CreateEndpointConfig for an EndpointConfig object (variants name SageMaker models directly).
+pub fn endpoint_config_request(
+    spec: &EndpointConfigSpec,
+    sagemaker_name: &str,
+    owner_uid: &str,
+) -> Result<CreateEndpointConfigInputBuilder, HostingSpecError> {
+    let variants = |variants: &[ProductionVariant]| -> Vec<sdk::ProductionVariant> {
+        variants
+            .iter()
+            .map(|variant| production_variant(variant, variant.model_name.as_deref()))
+            .collect()
+    };
+    Ok(
+        aws_sdk_sagemaker::operation::create_endpoint_config::CreateEndpointConfigInput::builder()
+            .endpoint_config_name(sagemaker_name)
+            .set_production_variants(Some(variants(&spec.production_variants)))
+            .set_shadow_production_variants(
+                spec.shadow_production_variants.as_deref().map(variants),
+            )
+            .set_data_capture_config(spec.data_capture_config.as_ref().map(data_capture_config))
+            .set_kms_key_id(spec.kms_key_id.clone())
+            .set_metrics_config(spec.metrics_config.as_ref().map(|metrics| {
+                sdk::MetricsConfig::builder()
+                    .set_enable_enhanced_metrics(metrics.enable_enhanced_metrics)
+                    .set_enable_detailed_observability(metrics.enable_detailed_observability)
+                    .set_metric_publish_frequency_in_seconds(
+                        metrics.metric_publish_frequency_in_seconds,
+                    )
+                    .build()
+            }))
+            .set_execution_role_arn(spec.execution_role_arn.clone())
+            .set_vpc_config(spec.vpc_config.as_ref().map(vpc_config))
+            .set_enable_network_isolation(spec.enable_network_isolation)
+            .set_async_inference_config(
+                spec.async_inference_config
+                    .as_ref()
+                    .map(async_inference_config),
+            )
+            .set_explainer_config(spec.explainer_config.as_ref().map(explainer_config))
+            .set_tags(Some(tags_with_owner(
+                spec.tags.as_deref().unwrap_or_default(),
+                owner_uid,
+            ))),
+    )
 }
 
 // ---- responses ------------------------------------------------------------------------------
@@ -459,7 +679,12 @@ pub fn sagemaker_weight(weight: f64) -> f64 {
     f64::from(weight as f32)
 }
 
-fn ok_or_classify<T, E>(result: Result<T, aws_sdk_sagemaker::error::SdkError<E, aws_sdk_sagemaker::config::http::HttpResponse>>) -> Result<T, SageMakerError>
+fn ok_or_classify<T, E>(
+    result: Result<
+        T,
+        aws_sdk_sagemaker::error::SdkError<E, aws_sdk_sagemaker::config::http::HttpResponse>,
+    >,
+) -> Result<T, SageMakerError>
 where
     E: aws_sdk_sagemaker::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
@@ -468,7 +693,10 @@ where
 
 /// Calls on models, endpoint configurations and endpoints.
 impl SageMakerHandle {
-    pub async fn create_model(&self, request: CreateModelInputBuilder) -> Result<String, SageMakerError> {
+    pub async fn create_model(
+        &self,
+        request: CreateModelInputBuilder,
+    ) -> Result<String, SageMakerError> {
         self.throttle().await;
         let output = ok_or_classify(request.send_with(&self.client).await)?;
         Ok(output.model_arn().unwrap_or_default().to_string())
@@ -490,15 +718,27 @@ impl SageMakerHandle {
         Ok(())
     }
 
-    pub async fn create_endpoint_config(&self, request: CreateEndpointConfigInputBuilder) -> Result<String, SageMakerError> {
+    pub async fn create_endpoint_config(
+        &self,
+        request: CreateEndpointConfigInputBuilder,
+    ) -> Result<String, SageMakerError> {
         self.throttle().await;
         let output = ok_or_classify(request.send_with(&self.client).await)?;
         Ok(output.endpoint_config_arn().unwrap_or_default().to_string())
     }
 
-    pub async fn describe_endpoint_config(&self, name: &str) -> Result<ResourceDescription, SageMakerError> {
+    pub async fn describe_endpoint_config(
+        &self,
+        name: &str,
+    ) -> Result<ResourceDescription, SageMakerError> {
         self.throttle().await;
-        let output = ok_or_classify(self.client.describe_endpoint_config().endpoint_config_name(name).send().await)?;
+        let output = ok_or_classify(
+            self.client
+                .describe_endpoint_config()
+                .endpoint_config_name(name)
+                .send()
+                .await,
+        )?;
         Ok(ResourceDescription {
             name: output.endpoint_config_name().unwrap_or(name).to_string(),
             arn: output.endpoint_config_arn().unwrap_or_default().to_string(),
@@ -513,12 +753,24 @@ impl SageMakerHandle {
 
     pub async fn delete_endpoint_config(&self, name: &str) -> Result<(), SageMakerError> {
         self.throttle().await;
-        ok_or_classify(self.client.delete_endpoint_config().endpoint_config_name(name).send().await)?;
+        ok_or_classify(
+            self.client
+                .delete_endpoint_config()
+                .endpoint_config_name(name)
+                .send()
+                .await,
+        )?;
         Ok(())
     }
 
     /// CreateEndpoint, tagged with the spec's tags and the owner UID.
-    pub async fn create_endpoint(&self, name: &str, config_name: &str, tags: &[Tag], owner_uid: &str) -> Result<String, SageMakerError> {
+    pub async fn create_endpoint(
+        &self,
+        name: &str,
+        config_name: &str,
+        tags: &[Tag],
+        owner_uid: &str,
+    ) -> Result<String, SageMakerError> {
         self.throttle().await;
         let output = ok_or_classify(
             self.client
@@ -532,15 +784,33 @@ impl SageMakerHandle {
         Ok(output.endpoint_arn().unwrap_or_default().to_string())
     }
 
-    pub async fn describe_endpoint(&self, name: &str) -> Result<EndpointDescription, SageMakerError> {
+    pub async fn describe_endpoint(
+        &self,
+        name: &str,
+    ) -> Result<EndpointDescription, SageMakerError> {
         self.throttle().await;
-        let output = ok_or_classify(self.client.describe_endpoint().endpoint_name(name).send().await)?;
+        let output = ok_or_classify(
+            self.client
+                .describe_endpoint()
+                .endpoint_name(name)
+                .send()
+                .await,
+        )?;
         Ok(EndpointDescription {
             name: output.endpoint_name().unwrap_or(name).to_string(),
             arn: output.endpoint_arn().unwrap_or_default().to_string(),
-            status: output.endpoint_status().map(|status| status.as_str().to_string()).unwrap_or_default(),
-            config_name: output.endpoint_config_name().unwrap_or_default().to_string(),
-            failure_reason: output.failure_reason().filter(|reason| !reason.is_empty()).map(str::to_string),
+            status: output
+                .endpoint_status()
+                .map(|status| status.as_str().to_string())
+                .unwrap_or_default(),
+            config_name: output
+                .endpoint_config_name()
+                .unwrap_or_default()
+                .to_string(),
+            failure_reason: output
+                .failure_reason()
+                .filter(|reason| !reason.is_empty())
+                .map(str::to_string),
             creation_time: timestamp(output.creation_time()),
             last_modified_time: timestamp(output.last_modified_time()),
             variants: output
@@ -576,7 +846,13 @@ impl SageMakerHandle {
         self.throttle().await;
         let excluded: Vec<sdk::VariantProperty> = exclude_retained
             .iter()
-            .map(|property| sdk::VariantProperty::builder().variant_property_type(sdk::VariantPropertyType::from(wire_name(property).as_str())).build())
+            .map(|property| {
+                sdk::VariantProperty::builder()
+                    .variant_property_type(sdk::VariantPropertyType::from(
+                        wire_name(property).as_str(),
+                    ))
+                    .build()
+            })
             .collect();
         ok_or_classify(
             self.client
@@ -591,7 +867,11 @@ impl SageMakerHandle {
         Ok(())
     }
 
-    pub async fn update_endpoint_weights_and_capacities(&self, name: &str, capacities: &[VariantCapacity]) -> Result<(), SageMakerError> {
+    pub async fn update_endpoint_weights_and_capacities(
+        &self,
+        name: &str,
+        capacities: &[VariantCapacity],
+    ) -> Result<(), SageMakerError> {
         self.throttle().await;
         let desired: Vec<sdk::DesiredWeightAndCapacity> = capacities
             .iter()
@@ -616,7 +896,13 @@ impl SageMakerHandle {
 
     pub async fn delete_endpoint(&self, name: &str) -> Result<(), SageMakerError> {
         self.throttle().await;
-        ok_or_classify(self.client.delete_endpoint().endpoint_name(name).send().await)?;
+        ok_or_classify(
+            self.client
+                .delete_endpoint()
+                .endpoint_name(name)
+                .send()
+                .await,
+        )?;
         Ok(())
     }
 
@@ -626,22 +912,52 @@ impl SageMakerHandle {
     );
 
     /// Names of the models whose name contains `fragment` (all pages).
-    pub async fn model_names_containing(&self, fragment: &str) -> Result<Vec<String>, SageMakerError> {
+    pub async fn model_names_containing(
+        &self,
+        fragment: &str,
+    ) -> Result<Vec<String>, SageMakerError> {
         let client = &self.client;
         self.all_pages(|next_token| async move {
-            let page = ok_or_classify(client.list_models().name_contains(fragment).max_results(100).set_next_token(next_token).send().await)?;
-            let names = page.models().iter().filter_map(|item| item.model_name().map(str::to_string)).collect();
+            let page = ok_or_classify(
+                client
+                    .list_models()
+                    .name_contains(fragment)
+                    .max_results(100)
+                    .set_next_token(next_token)
+                    .send()
+                    .await,
+            )?;
+            let names = page
+                .models()
+                .iter()
+                .filter_map(|item| item.model_name().map(str::to_string))
+                .collect();
             Ok((names, page.next_token().map(str::to_string)))
         })
         .await
     }
 
     /// Names of the endpoint configurations whose name contains `fragment` (all pages).
-    pub async fn endpoint_config_names_containing(&self, fragment: &str) -> Result<Vec<String>, SageMakerError> {
+    pub async fn endpoint_config_names_containing(
+        &self,
+        fragment: &str,
+    ) -> Result<Vec<String>, SageMakerError> {
         let client = &self.client;
         self.all_pages(|next_token| async move {
-            let page = ok_or_classify(client.list_endpoint_configs().name_contains(fragment).max_results(100).set_next_token(next_token).send().await)?;
-            let names = page.endpoint_configs().iter().filter_map(|item| item.endpoint_config_name().map(str::to_string)).collect();
+            let page = ok_or_classify(
+                client
+                    .list_endpoint_configs()
+                    .name_contains(fragment)
+                    .max_results(100)
+                    .set_next_token(next_token)
+                    .send()
+                    .await,
+            )?;
+            let names = page
+                .endpoint_configs()
+                .iter()
+                .filter_map(|item| item.endpoint_config_name().map(str::to_string))
+                .collect();
             Ok((names, page.next_token().map(str::to_string)))
         })
         .await
@@ -680,23 +996,38 @@ mod tests {
     fn one_container_is_primary_several_are_a_pipeline_led_by_the_primary() {
         let spec = spec(two_models());
         validate_hosting_spec(&spec).unwrap();
-        let single = hosting_model_request(&spec, 0, "single-1-uid", "uid").unwrap().build().unwrap();
+        let single = hosting_model_request(&spec, 0, "single-1-uid", "uid")
+            .unwrap()
+            .build()
+            .unwrap();
         let primary = single.primary_container().unwrap();
         assert_eq!(primary.image(), Some("xgb:1"));
         assert_eq!(primary.environment().unwrap()["K"], "V");
         assert!(single.containers().is_empty());
         assert_eq!(single.tags().len(), 2);
-        let pipeline = hosting_model_request(&spec, 1, "pipeline-1-uid", "uid").unwrap().build().unwrap();
+        let pipeline = hosting_model_request(&spec, 1, "pipeline-1-uid", "uid")
+            .unwrap()
+            .build()
+            .unwrap();
         assert!(pipeline.primary_container().is_none());
-        let hostnames: Vec<_> = pipeline.containers().iter().map(|c| c.container_hostname().unwrap()).collect();
+        let hostnames: Vec<_> = pipeline
+            .containers()
+            .iter()
+            .map(|c| c.container_hostname().unwrap())
+            .collect();
         assert_eq!(hostnames, ["xgboost", "pre"]);
     }
 
     #[test]
     fn endpoint_config_maps_variants_to_sagemaker_model_names() {
         let spec = spec(two_models());
-        let names = BTreeMap::from([("single".to_string(), "single-1-uid".to_string()), ("pipeline".to_string(), "pipeline-1-uid".to_string())]);
-        let request = hosting_endpoint_config_request(&spec, "cfg", &names, "uid").build().unwrap();
+        let names = BTreeMap::from([
+            ("single".to_string(), "single-1-uid".to_string()),
+            ("pipeline".to_string(), "pipeline-1-uid".to_string()),
+        ]);
+        let request = hosting_endpoint_config_request(&spec, "cfg", &names, "uid")
+            .build()
+            .unwrap();
         let variants = request.production_variants();
         assert_eq!(variants[0].model_name(), Some("single-1-uid"));
         assert_eq!(variants[0].initial_variant_weight(), Some(0.3));
@@ -725,8 +1056,14 @@ mod tests {
         inline.containers = None;
         validate_hosting_spec(&inline).unwrap();
         for index in 0..2 {
-            let expected = hosting_model_request(&by_hostname, index, "m-1-uid", "uid").unwrap().build().unwrap();
-            let actual = hosting_model_request(&inline, index, "m-1-uid", "uid").unwrap().build().unwrap();
+            let expected = hosting_model_request(&by_hostname, index, "m-1-uid", "uid")
+                .unwrap()
+                .build()
+                .unwrap();
+            let actual = hosting_model_request(&inline, index, "m-1-uid", "uid")
+                .unwrap()
+                .build()
+                .unwrap();
             assert_eq!(actual, expected, "model {index}");
         }
     }
@@ -742,22 +1079,44 @@ mod tests {
             "multiModelConfig": {"modelCacheSetting": "Disabled"},
             "environment": [{"name": "A", "value": "1"}]
         }]}, {"name": "pipeline", "containers": [{"modelPackageName": "arn:aws:sagemaker:us-west-2:123456789012:model-package/p/1", "inferenceSpecificationName": "spec-a"}]}]));
-        let request = hosting_model_request(&spec, 0, "single-1-uid", "uid").unwrap().build().unwrap();
+        let request = hosting_model_request(&spec, 0, "single-1-uid", "uid")
+            .unwrap()
+            .build()
+            .unwrap();
         let container = request.primary_container().unwrap();
         assert_eq!(container.container_hostname(), Some("mme"));
         assert_eq!(container.mode().map(|m| m.as_str()), Some("MultiModel"));
         assert_eq!(container.model_data_url(), Some("s3://b/models/"));
         let image_config = container.image_config().unwrap();
-        assert_eq!(image_config.repository_access_mode().map(|m| m.as_str()), Some("Vpc"));
         assert_eq!(
-            image_config.repository_auth_config().unwrap().repository_credentials_provider_arn(),
+            image_config.repository_access_mode().map(|m| m.as_str()),
+            Some("Vpc")
+        );
+        assert_eq!(
+            image_config
+                .repository_auth_config()
+                .unwrap()
+                .repository_credentials_provider_arn(),
             Some("arn:aws:lambda:us-west-2:123456789012:function:creds")
         );
-        assert_eq!(container.multi_model_config().unwrap().model_cache_setting().map(|s| s.as_str()), Some("Disabled"));
+        assert_eq!(
+            container
+                .multi_model_config()
+                .unwrap()
+                .model_cache_setting()
+                .map(|s| s.as_str()),
+            Some("Disabled")
+        );
         assert_eq!(container.environment().unwrap()["A"], "1");
-        let package = hosting_model_request(&spec, 1, "pipeline-1-uid", "uid").unwrap().build().unwrap();
+        let package = hosting_model_request(&spec, 1, "pipeline-1-uid", "uid")
+            .unwrap()
+            .build()
+            .unwrap();
         let container = package.primary_container().unwrap();
-        assert_eq!(container.model_package_name(), Some("arn:aws:sagemaker:us-west-2:123456789012:model-package/p/1"));
+        assert_eq!(
+            container.model_package_name(),
+            Some("arn:aws:sagemaker:us-west-2:123456789012:model-package/p/1")
+        );
         assert_eq!(container.inference_specification_name(), Some("spec-a"));
         assert_eq!(container.image(), None);
     }
@@ -769,15 +1128,29 @@ mod tests {
             {"name": "pipeline", "primaryContainer": "post", "containers": [{"containerHostname": "first", "image": "a:1"}, {"containerHostname": "post", "image": "b:1"}]},
         ]));
         validate_hosting_spec(&spec).unwrap();
-        let pipeline = hosting_model_request(&spec, 1, "p", "uid").unwrap().build().unwrap();
-        let hostnames: Vec<_> = pipeline.containers().iter().map(|c| c.container_hostname().unwrap()).collect();
+        let pipeline = hosting_model_request(&spec, 1, "p", "uid")
+            .unwrap()
+            .build()
+            .unwrap();
+        let hostnames: Vec<_> = pipeline
+            .containers()
+            .iter()
+            .map(|c| c.container_hostname().unwrap())
+            .collect();
         assert_eq!(hostnames, ["first", "post"]);
         let mixed = self::spec(serde_json::json!([
             {"name": "single", "containers": ["xgboost"]},
             {"name": "pipeline", "primaryContainer": "xgboost", "containers": [{"containerHostname": "pre2", "image": "p:2"}, "xgboost"]},
         ]));
-        let pipeline = hosting_model_request(&mixed, 1, "p", "uid").unwrap().build().unwrap();
-        let hostnames: Vec<_> = pipeline.containers().iter().map(|c| c.container_hostname().unwrap()).collect();
+        let pipeline = hosting_model_request(&mixed, 1, "p", "uid")
+            .unwrap()
+            .build()
+            .unwrap();
+        let hostnames: Vec<_> = pipeline
+            .containers()
+            .iter()
+            .map(|c| c.container_hostname().unwrap())
+            .collect();
         assert_eq!(hostnames, ["xgboost", "pre2"]);
     }
 
@@ -787,11 +1160,23 @@ mod tests {
             {"name": "single", "containers": [{"containerHostname": "a", "modelDataUrl": "s3://b/m.tar.gz"}]},
             {"name": "pipeline", "containers": ["pre"]},
         ]));
-        assert_eq!(validate_hosting_spec(&spec).unwrap_err().to_string(), "spec.models[0] (single): containers[0] needs image or modelPackageName");
-        let sixteen: Vec<_> = (0..16).map(|i| serde_json::json!({"containerHostname": format!("c{i}"), "image": "a:1"})).collect();
-        let spec = self::spec(serde_json::json!([{"name": "single", "containers": sixteen}, {"name": "pipeline", "containers": ["pre"]}]));
-        assert_eq!(validate_hosting_spec(&spec).unwrap_err().to_string(), "spec.models[0] (single): 16 containers; SageMaker allows at most 15");
-        let spec = self::spec(serde_json::json!([{"name": "single", "primaryContainer": "zzz", "containers": [{"containerHostname": "a", "image": "a:1"}]}, {"name": "pipeline", "containers": ["pre"]}]));
+        assert_eq!(
+            validate_hosting_spec(&spec).unwrap_err().to_string(),
+            "spec.models[0] (single): containers[0] needs image or modelPackageName"
+        );
+        let sixteen: Vec<_> = (0..16)
+            .map(|i| serde_json::json!({"containerHostname": format!("c{i}"), "image": "a:1"}))
+            .collect();
+        let spec = self::spec(
+            serde_json::json!([{"name": "single", "containers": sixteen}, {"name": "pipeline", "containers": ["pre"]}]),
+        );
+        assert_eq!(
+            validate_hosting_spec(&spec).unwrap_err().to_string(),
+            "spec.models[0] (single): 16 containers; SageMaker allows at most 15"
+        );
+        let spec = self::spec(
+            serde_json::json!([{"name": "single", "primaryContainer": "zzz", "containers": [{"containerHostname": "a", "image": "a:1"}]}, {"name": "pipeline", "containers": ["pre"]}]),
+        );
         assert_eq!(
             validate_hosting_spec(&spec).unwrap_err().to_string(),
             "spec.models[0] (single): container \"zzz\" is neither defined in place in the model's containers nor in spec.containers (by containerHostname)"
@@ -813,21 +1198,41 @@ mod tests {
         );
         let mut spec = spec;
         spec.models[0].containers = Some(vec![ModelContainer::Hostname("xgboost".into())]);
-        assert!(validate_hosting_spec(&spec).unwrap_err().to_string().starts_with("spec.models[1] (pipeline): containers[0]: must be a containerHostname"));
+        assert!(
+            validate_hosting_spec(&spec)
+                .unwrap_err()
+                .to_string()
+                .starts_with(
+                    "spec.models[1] (pipeline): containers[0]: must be a containerHostname"
+                )
+        );
         // The entry is kept as written, so the object reads back unchanged.
-        assert_eq!(serde_json::to_value(&spec.models[1].containers).unwrap(), serde_json::json!([5]));
+        assert_eq!(
+            serde_json::to_value(&spec.models[1].containers).unwrap(),
+            serde_json::json!([5])
+        );
     }
 
     #[test]
     fn broken_references_name_the_field() {
-        let spec = spec(serde_json::json!([{"name": "single", "primaryContainer": "missing"}, {"name": "pipeline", "containers": ["pre"]}]));
+        let spec = spec(
+            serde_json::json!([{"name": "single", "primaryContainer": "missing"}, {"name": "pipeline", "containers": ["pre"]}]),
+        );
         let error = validate_hosting_spec(&spec).unwrap_err();
-        assert_eq!(error.to_string(), "spec.models[0] (single): container \"missing\" is neither defined in place in the model's containers nor in spec.containers (by containerHostname)");
+        assert_eq!(
+            error.to_string(),
+            "spec.models[0] (single): container \"missing\" is neither defined in place in the model's containers nor in spec.containers (by containerHostname)"
+        );
         let spec = {
             let mut spec = self::spec(two_models());
             spec.production_variants[1].model_name = Some("nope".into());
             spec
         };
-        assert!(validate_hosting_spec(&spec).unwrap_err().to_string().starts_with("spec.productionVariants[1] (b): modelName \"nope\""));
+        assert!(
+            validate_hosting_spec(&spec)
+                .unwrap_err()
+                .to_string()
+                .starts_with("spec.productionVariants[1] (b): modelName \"nope\"")
+        );
     }
 }

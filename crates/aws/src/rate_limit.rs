@@ -26,7 +26,10 @@ impl RateLimiter {
         Self {
             per_second,
             burst: f64::from(burst.max(1)),
-            state: Mutex::new(BucketState { tokens: f64::from(burst.max(1)), refilled_at: Instant::now() }),
+            state: Mutex::new(BucketState {
+                tokens: f64::from(burst.max(1)),
+                refilled_at: Instant::now(),
+            }),
         }
     }
 

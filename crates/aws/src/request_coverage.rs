@@ -14,14 +14,46 @@ use serde_json::{Map, Value, json};
 /// Spec fields that do not go into the Create request, each with the reason. Anything else the
 /// schema has must be found in the request.
 const NOT_IN_THE_CREATE_REQUEST: &[(&str, &str, &str)] = &[
-    ("*", "region", "where the request is sent (the client's region), not a member of it"),
-    ("*", "sageMakerEndpoint", "where the request is sent (the client's endpoint), not a member of it"),
-    ("HostingDeployment", "retainAllVariantProperties", "sent with UpdateEndpoint, the only call that takes it"),
-    ("HostingDeployment", "excludeRetainedVariantProperties", "sent with UpdateEndpoint, the only call that takes it"),
-    ("HostingDeployment", "endpointName", "names the endpoint in CreateEndpoint, not the model or configuration"),
-    ("HostingAutoscalingPolicy", "applicationAutoscalingEndpoint", "where the requests are sent, not a member of them"),
-    ("HostingAutoscalingPolicy", "scalableDimension", "its one allowed value is what every request carries"),
-    ("HostingAutoscalingPolicy", "serviceNamespace", "its one allowed value is what every request carries"),
+    (
+        "*",
+        "region",
+        "where the request is sent (the client's region), not a member of it",
+    ),
+    (
+        "*",
+        "sageMakerEndpoint",
+        "where the request is sent (the client's endpoint), not a member of it",
+    ),
+    (
+        "HostingDeployment",
+        "retainAllVariantProperties",
+        "sent with UpdateEndpoint, the only call that takes it",
+    ),
+    (
+        "HostingDeployment",
+        "excludeRetainedVariantProperties",
+        "sent with UpdateEndpoint, the only call that takes it",
+    ),
+    (
+        "HostingDeployment",
+        "endpointName",
+        "names the endpoint in CreateEndpoint, not the model or configuration",
+    ),
+    (
+        "HostingAutoscalingPolicy",
+        "applicationAutoscalingEndpoint",
+        "where the requests are sent, not a member of them",
+    ),
+    (
+        "HostingAutoscalingPolicy",
+        "scalableDimension",
+        "its one allowed value is what every request carries",
+    ),
+    (
+        "HostingAutoscalingPolicy",
+        "serviceNamespace",
+        "its one allowed value is what every request carries",
+    ),
 ];
 
 /// A value of the schema's type for every property, recursively.
@@ -41,7 +73,11 @@ impl Generator {
         }
         // Alternatives (untagged shapes): the first one.
         for key in ["oneOf", "anyOf"] {
-            if let Some(first) = schema.get(key).and_then(Value::as_array).and_then(|alternatives| alternatives.first()) {
+            if let Some(first) = schema
+                .get(key)
+                .and_then(Value::as_array)
+                .and_then(|alternatives| alternatives.first())
+            {
                 let mut merged = schema.clone();
                 merged.as_object_mut().expect("a schema object").remove(key);
                 for (k, v) in first.as_object().into_iter().flatten() {
@@ -55,15 +91,24 @@ impl Generator {
         }
         // A schema of several shapes (a string or an object, say) may leave `type` out: an
         // object when it has properties.
-        let kind = schema.get("type").and_then(Value::as_str).or_else(|| schema.get("properties").map(|_| "object"));
+        let kind = schema
+            .get("type")
+            .and_then(Value::as_str)
+            .or_else(|| schema.get("properties").map(|_| "object"));
         match kind {
             Some("object") => {
                 let mut object = Map::new();
                 if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
                     for (name, property) in properties {
-                        object.insert(name.clone(), self.value(property, &format!("{path}.{name}")));
+                        object.insert(
+                            name.clone(),
+                            self.value(property, &format!("{path}.{name}")),
+                        );
                     }
-                } else if let Some(values) = schema.get("additionalProperties").filter(|value| value.is_object()) {
+                } else if let Some(values) = schema
+                    .get("additionalProperties")
+                    .filter(|value| value.is_object())
+                {
                     let key = format!("k{}", self.next());
                     object.insert(key, self.value(values, &format!("{path}.*")));
                 }
@@ -97,7 +142,9 @@ fn full_spec(kind: &str) -> Value {
 fn exempt(kind: &str, path: &str) -> Option<&'static str> {
     NOT_IN_THE_CREATE_REQUEST
         .iter()
-        .find(|(exempt_kind, field, _)| (*exempt_kind == "*" || *exempt_kind == kind) && path == format!("spec.{field}"))
+        .find(|(exempt_kind, field, _)| {
+            (*exempt_kind == "*" || *exempt_kind == kind) && path == format!("spec.{field}")
+        })
         .map(|(_, _, why)| *why)
 }
 
@@ -107,8 +154,12 @@ fn leaves(kind: &str, value: &Value, path: &str, out: &mut Vec<(String, Value)>)
         return;
     }
     match value {
-        Value::Object(map) => map.iter().for_each(|(key, value)| leaves(kind, value, &format!("{path}.{key}"), out)),
-        Value::Array(items) => items.iter().for_each(|item| leaves(kind, item, &format!("{path}[]"), out)),
+        Value::Object(map) => map
+            .iter()
+            .for_each(|(key, value)| leaves(kind, value, &format!("{path}.{key}"), out)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| leaves(kind, item, &format!("{path}[]"), out)),
         leaf => out.push((path.to_string(), leaf.clone())),
     }
 }
@@ -118,7 +169,10 @@ fn snake_case(camel: &str) -> String {
     let chars: Vec<char> = camel.chars().collect();
     for (i, c) in chars.iter().enumerate() {
         // `volumeSizeInGB` → `volume_size_in_gb`: a run of capitals is one word.
-        let starts_word = c.is_ascii_uppercase() && i > 0 && (chars[i - 1].is_ascii_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase()));
+        let starts_word = c.is_ascii_uppercase()
+            && i > 0
+            && (chars[i - 1].is_ascii_lowercase()
+                || chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase()));
         if starts_word {
             out.push('_');
         }
@@ -137,12 +191,21 @@ fn missing_in(kind: &str, spec: &Value, requests: &str) -> Vec<String> {
         let found = match &value {
             // Enum values are rendered as the SDK's variant names (`EFS` → `Efs`, `ml.eia1.medium`
             // → `MlEia1Medium`): compared without case and punctuation.
-            Value::String(text) => requests.contains(&format!("\"{text}\"")) || normalized(requests).contains(&normalized(text)),
+            Value::String(text) => {
+                requests.contains(&format!("\"{text}\""))
+                    || normalized(requests).contains(&normalized(text))
+            }
             Value::Number(number) => requests.contains(&number.to_string()),
             Value::Bool(_) => {
                 // Enum-less booleans are found by their member name.
-                let member = snake_case(path.rsplit(['.', ']']).next().unwrap_or_default().trim_start_matches('['));
-                requests.contains(&format!("{member}: Some(true)")) || requests.contains(&format!("{member}: true"))
+                let member = snake_case(
+                    path.rsplit(['.', ']'])
+                        .next()
+                        .unwrap_or_default()
+                        .trim_start_matches('['),
+                );
+                requests.contains(&format!("{member}: Some(true)"))
+                    || requests.contains(&format!("{member}: true"))
             }
             _ => true,
         };
@@ -154,32 +217,58 @@ fn missing_in(kind: &str, spec: &Value, requests: &str) -> Vec<String> {
 }
 
 fn normalized(text: &str) -> String {
-    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+    text.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 fn assert_all_reach_sagemaker(kind: &str, spec: &Value, requests: &[String]) {
     let rendered = requests.join("\n");
     let missing = missing_in(kind, spec, &rendered);
-    assert!(missing.is_empty(), "{kind}: accepted by the CRD but not in the SageMaker request:\n  {}\nrequest:\n{rendered}", missing.join("\n  "));
+    assert!(
+        missing.is_empty(),
+        "{kind}: accepted by the CRD but not in the SageMaker request:\n  {}\nrequest:\n{rendered}",
+        missing.join("\n  ")
+    );
 }
 
 fn parse<T: serde::de::DeserializeOwned>(kind: &str, spec: &Value) -> T {
-    serde_json::from_value(spec.clone()).unwrap_or_else(|error| panic!("the generated {kind} spec does not parse: {error}\n{spec:#}"))
+    serde_json::from_value(spec.clone()).unwrap_or_else(|error| {
+        panic!("the generated {kind} spec does not parse: {error}\n{spec:#}")
+    })
 }
 
 #[test]
 fn every_training_job_field_reaches_create_training_job() {
     let spec = full_spec("TrainingJob");
     let typed: sagemaker_k8s_api::TrainingJobSpec = parse("TrainingJob", &spec);
-    let request = crate::training_job::create_request(&typed, typed.training_job_name.as_deref().expect("generated"), "uid").expect("request builds").build().expect("input builds");
+    let request = crate::training_job::create_request(
+        &typed,
+        typed.training_job_name.as_deref().expect("generated"),
+        "uid",
+    )
+    .expect("request builds")
+    .build()
+    .expect("input builds");
     assert_all_reach_sagemaker("TrainingJob", &spec, &[format!("{request:?}")]);
 }
 
 #[test]
 fn every_tuning_job_field_reaches_create_hyper_parameter_tuning_job() {
     let spec = full_spec("HyperparameterTuningJob");
-    let typed: sagemaker_k8s_api::HyperparameterTuningJobSpec = parse("HyperparameterTuningJob", &spec);
-    let request = crate::tuning_job::create_request(&typed, typed.hyper_parameter_tuning_job_name.as_deref().expect("generated"), "uid").build().expect("input builds");
+    let typed: sagemaker_k8s_api::HyperparameterTuningJobSpec =
+        parse("HyperparameterTuningJob", &spec);
+    let request = crate::tuning_job::create_request(
+        &typed,
+        typed
+            .hyper_parameter_tuning_job_name
+            .as_deref()
+            .expect("generated"),
+        "uid",
+    )
+    .build()
+    .expect("input builds");
     assert_all_reach_sagemaker("HyperparameterTuningJob", &spec, &[format!("{request:?}")]);
 }
 
@@ -187,7 +276,13 @@ fn every_tuning_job_field_reaches_create_hyper_parameter_tuning_job() {
 fn every_transform_job_field_reaches_create_transform_job() {
     let spec = full_spec("BatchTransformJob");
     let typed: sagemaker_k8s_api::BatchTransformJobSpec = parse("BatchTransformJob", &spec);
-    let request = crate::transform_job::create_request(&typed, typed.transform_job_name.as_deref().expect("generated"), "uid").build().expect("input builds");
+    let request = crate::transform_job::create_request(
+        &typed,
+        typed.transform_job_name.as_deref().expect("generated"),
+        "uid",
+    )
+    .build()
+    .expect("input builds");
     assert_all_reach_sagemaker("BatchTransformJob", &spec, &[format!("{request:?}")]);
 }
 
@@ -195,7 +290,9 @@ fn every_transform_job_field_reaches_create_transform_job() {
 fn every_model_field_reaches_create_model() {
     let spec = full_spec("Model");
     let typed: sagemaker_k8s_api::ModelSpec = parse("Model", &spec);
-    let request = crate::hosting::model_request(&typed, "model", "uid").build().expect("input builds");
+    let request = crate::hosting::model_request(&typed, "model", "uid")
+        .build()
+        .expect("input builds");
     assert_all_reach_sagemaker("Model", &spec, &[format!("{request:?}")]);
 }
 
@@ -203,7 +300,10 @@ fn every_model_field_reaches_create_model() {
 fn every_endpoint_config_field_reaches_create_endpoint_config() {
     let spec = full_spec("EndpointConfig");
     let typed: sagemaker_k8s_api::EndpointConfigSpec = parse("EndpointConfig", &spec);
-    let request = crate::hosting::endpoint_config_request(&typed, "config", "uid").expect("request builds").build().expect("input builds");
+    let request = crate::hosting::endpoint_config_request(&typed, "config", "uid")
+        .expect("request builds")
+        .build()
+        .expect("input builds");
     assert_all_reach_sagemaker("EndpointConfig", &spec, &[format!("{request:?}")]);
 }
 
@@ -213,11 +313,18 @@ fn hosting_requests(spec: &Value) -> Vec<String> {
     let mut requests = Vec::new();
     let mut model_names = BTreeMap::new();
     for (index, model) in typed.models.iter().enumerate() {
-        let request = crate::hosting::hosting_model_request(&typed, index, &format!("model-{index}"), "uid").expect("model request builds").build().expect("input builds");
+        let request =
+            crate::hosting::hosting_model_request(&typed, index, &format!("model-{index}"), "uid")
+                .expect("model request builds")
+                .build()
+                .expect("input builds");
         requests.push(format!("{request:?}"));
         model_names.insert(model.name.clone(), format!("model-{index}"));
     }
-    let config = crate::hosting::hosting_endpoint_config_request(&typed, "config", &model_names, "uid").build().expect("input builds");
+    let config =
+        crate::hosting::hosting_endpoint_config_request(&typed, "config", &model_names, "uid")
+            .build()
+            .expect("input builds");
     requests.push(format!("{config:?}"));
     requests
 }
@@ -236,35 +343,67 @@ fn every_hosting_deployment_field_reaches_create_model_or_create_endpoint_config
         let model = checked["models"][0].as_object_mut().expect("a model");
         model.remove("name");
         model.remove("primaryContainer");
-        checked["productionVariants"][0].as_object_mut().expect("a variant").remove("modelName");
+        checked["productionVariants"][0]
+            .as_object_mut()
+            .expect("a variant")
+            .remove("modelName");
         if drop_spec_containers {
-            checked.as_object_mut().expect("a spec").remove("containers");
+            checked
+                .as_object_mut()
+                .expect("a spec")
+                .remove("containers");
         }
         checked
     };
 
     // The guide's shape: the model names a container of `spec.containers` by hostname.
-    let hostname = base.pointer("/containers/0/containerHostname").cloned().expect("a spec container");
+    let hostname = base
+        .pointer("/containers/0/containerHostname")
+        .cloned()
+        .expect("a spec container");
     let mut by_hostname = base.clone();
     by_hostname["models"][0]["containers"] = json!([hostname.clone()]);
     by_hostname["models"][0]["primaryContainer"] = hostname;
     let mut checked = without_references(&by_hostname, false);
-    checked["models"][0].as_object_mut().expect("a model").remove("containers");
-    assert_all_reach_sagemaker("HostingDeployment", &checked, &hosting_requests(&by_hostname));
+    checked["models"][0]
+        .as_object_mut()
+        .expect("a model")
+        .remove("containers");
+    assert_all_reach_sagemaker(
+        "HostingDeployment",
+        &checked,
+        &hosting_requests(&by_hostname),
+    );
 
     // The original's released shape: the container defined in place (every field of it).
     let mut inline = base.clone();
-    let inline_container = inline.pointer("/models/0/containers/0").cloned().expect("an inline container");
-    assert!(inline_container.is_object(), "the generator fills the in-place shape: {inline_container}");
+    let inline_container = inline
+        .pointer("/models/0/containers/0")
+        .cloned()
+        .expect("an inline container");
+    assert!(
+        inline_container.is_object(),
+        "the generator fills the in-place shape: {inline_container}"
+    );
     inline["models"][0]["primaryContainer"] = inline_container["containerHostname"].clone();
-    assert_all_reach_sagemaker("HostingDeployment", &without_references(&inline, true), &hosting_requests(&inline));
+    assert_all_reach_sagemaker(
+        "HostingDeployment",
+        &without_references(&inline, true),
+        &hosting_requests(&inline),
+    );
 }
 
 #[test]
 fn every_processing_job_field_reaches_create_processing_job() {
     let spec = full_spec("ProcessingJob");
     let typed: sagemaker_k8s_api::ProcessingJobSpec = parse("ProcessingJob", &spec);
-    let request = crate::processing_job::create_request(&typed, typed.processing_job_name.as_deref().expect("generated"), "uid").build().expect("input builds");
+    let request = crate::processing_job::create_request(
+        &typed,
+        typed.processing_job_name.as_deref().expect("generated"),
+        "uid",
+    )
+    .build()
+    .expect("input builds");
     assert_all_reach_sagemaker("ProcessingJob", &spec, &[format!("{request:?}")]);
 }
 
@@ -272,29 +411,54 @@ fn every_processing_job_field_reaches_create_processing_job() {
 fn every_autoscaling_policy_field_reaches_register_scalable_target_or_put_scaling_policy() {
     let generated = full_spec("HostingAutoscalingPolicy");
     let requests = |spec: &Value| -> Vec<String> {
-        let typed: sagemaker_k8s_api::HostingAutoscalingPolicySpec = parse("HostingAutoscalingPolicy", spec);
-        let id = crate::autoscaling::resource_id(&typed.resource_id[0].endpoint_name, &typed.resource_id[0].variant_name);
-        let register = crate::autoscaling::register_target_request(&typed, &id).build().expect("input builds");
-        let put = crate::autoscaling::put_policy_request(&typed, typed.policy_name.as_deref().expect("generated"), &id).expect("request builds").build().expect("input builds");
+        let typed: sagemaker_k8s_api::HostingAutoscalingPolicySpec =
+            parse("HostingAutoscalingPolicy", spec);
+        let id = crate::autoscaling::resource_id(
+            &typed.resource_id[0].endpoint_name,
+            &typed.resource_id[0].variant_name,
+        );
+        let register = crate::autoscaling::register_target_request(&typed, &id)
+            .build()
+            .expect("input builds");
+        let put = crate::autoscaling::put_policy_request(
+            &typed,
+            typed.policy_name.as_deref().expect("generated"),
+            &id,
+        )
+        .expect("request builds")
+        .build()
+        .expect("input builds");
         vec![format!("{register:?}"), format!("{put:?}")]
     };
     // Target tracking: every field but the step-scaling configuration.
     let mut tracking = generated.clone();
     tracking["policyType"] = json!("TargetTrackingScaling");
     let mut checked = tracking.clone();
-    checked.as_object_mut().expect("a spec").remove("stepScalingPolicyConfiguration");
+    checked
+        .as_object_mut()
+        .expect("a spec")
+        .remove("stepScalingPolicyConfiguration");
     assert_all_reach_sagemaker("HostingAutoscalingPolicy", &checked, &requests(&tracking));
     // Step scaling: its configuration.
     let mut step = generated.clone();
     step["policyType"] = json!("StepScaling");
     let mut checked = step.clone();
-    checked.as_object_mut().expect("a spec").remove("targetTrackingScalingPolicyConfiguration");
+    checked
+        .as_object_mut()
+        .expect("a spec")
+        .remove("targetTrackingScalingPolicyConfiguration");
     assert_all_reach_sagemaker("HostingAutoscalingPolicy", &checked, &requests(&step));
 }
 
 #[test]
 fn member_names_in_snake_case() {
     assert_eq!(snake_case("volumeSizeInGB"), "volume_size_in_gb");
-    assert_eq!(snake_case("enableNetworkIsolation"), "enable_network_isolation");
-    assert_eq!(snake_case("enableSageMakerMetricsTimeSeries"), "enable_sage_maker_metrics_time_series");
+    assert_eq!(
+        snake_case("enableNetworkIsolation"),
+        "enable_network_isolation"
+    );
+    assert_eq!(
+        snake_case("enableSageMakerMetricsTimeSeries"),
+        "enable_sage_maker_metrics_time_series"
+    );
 }

@@ -2,19 +2,27 @@
 
 use aws_sdk_sagemaker::operation::create_training_job::builders::CreateTrainingJobInputBuilder;
 use aws_sdk_sagemaker::types as sdk;
-use sagemaker_k8s_api::common::{
-    Channel, CheckpointConfig, ExperimentConfig, KeyValuePair, MetricDefinition, OutputDataConfig, ResourceConfig,
-    RetryStrategy, StoppingCondition, Tag, VpcConfig,
-};
-use sagemaker_k8s_api::training_job::{DebugHookConfig, ProfilerConfig, RuleConfiguration, TensorBoardOutputConfig};
 use sagemaker_k8s_api::TrainingJobSpec;
+use sagemaker_k8s_api::common::{
+    Channel, CheckpointConfig, ExperimentConfig, KeyValuePair, MetricDefinition, OutputDataConfig,
+    ResourceConfig, RetryStrategy, StoppingCondition, Tag, VpcConfig,
+};
+use sagemaker_k8s_api::training_job::{
+    DebugHookConfig, ProfilerConfig, RuleConfiguration, TensorBoardOutputConfig,
+};
 
-use crate::errors::{classify, SageMakerError};
-use crate::{wire_name, SageMakerHandle, OWNER_UID_TAG};
+use crate::errors::{SageMakerError, classify};
+use crate::{OWNER_UID_TAG, SageMakerHandle, wire_name};
 
-
-pub(crate) fn key_value_map(pairs: &Option<Vec<KeyValuePair>>) -> Option<std::collections::HashMap<String, String>> {
-    pairs.as_ref().map(|pairs| pairs.iter().map(|pair| (pair.name.clone(), pair.value.clone())).collect())
+pub(crate) fn key_value_map(
+    pairs: &Option<Vec<KeyValuePair>>,
+) -> Option<std::collections::HashMap<String, String>> {
+    pairs.as_ref().map(|pairs| {
+        pairs
+            .iter()
+            .map(|pair| (pair.name.clone(), pair.value.clone()))
+            .collect()
+    })
 }
 
 /// The spec's tags plus the ownership tag (which replaces a user tag of the same key).
@@ -36,44 +44,50 @@ pub(crate) fn vpc_config(vpc: &VpcConfig) -> sdk::VpcConfig {
 
 pub(crate) fn channel(channel: &Channel) -> sdk::Channel {
     let source = &channel.data_source;
-    let s3 = source
-        .s3_data_source
-        .as_ref()
-        .map(|s3| {
-            sdk::S3DataSource::builder()
-                .s3_data_type(sdk::S3DataType::from(wire_name(&s3.s3_data_type).as_str()))
-                .s3_uri(&s3.s3_uri)
-                .set_s3_data_distribution_type(
-                    s3.s3_data_distribution_type.map(|kind| sdk::S3DataDistribution::from(wire_name(&kind).as_str())),
-                )
-                .set_attribute_names(s3.attribute_names.clone())
-                .set_instance_group_names(s3.instance_group_names.clone())
-                .set_model_access_config(s3.model_access_config.as_ref().map(|access| {
-                    sdk::ModelAccessConfig::builder().accept_eula(access.accept_eula).build()
-                }))
-                .set_hub_access_config(
-                    s3.hub_access_config
-                        .as_ref()
-                        .map(|hub| sdk::HubAccessConfig::builder().hub_content_arn(&hub.hub_content_arn).build()),
-                )
-                .build()
-        });
-    let file_system = source
-        .file_system_data_source
-        .as_ref()
-        .map(|fs| {
-            sdk::FileSystemDataSource::builder()
-                .file_system_id(&fs.file_system_id)
-                .file_system_access_mode(sdk::FileSystemAccessMode::from(wire_name(&fs.file_system_access_mode).as_str()))
-                .file_system_type(sdk::FileSystemType::from(wire_name(&fs.file_system_type).as_str()))
-                .directory_path(&fs.directory_path)
-                .build()
-        });
+    let s3 = source.s3_data_source.as_ref().map(|s3| {
+        sdk::S3DataSource::builder()
+            .s3_data_type(sdk::S3DataType::from(wire_name(&s3.s3_data_type).as_str()))
+            .s3_uri(&s3.s3_uri)
+            .set_s3_data_distribution_type(
+                s3.s3_data_distribution_type
+                    .map(|kind| sdk::S3DataDistribution::from(wire_name(&kind).as_str())),
+            )
+            .set_attribute_names(s3.attribute_names.clone())
+            .set_instance_group_names(s3.instance_group_names.clone())
+            .set_model_access_config(s3.model_access_config.as_ref().map(|access| {
+                sdk::ModelAccessConfig::builder()
+                    .accept_eula(access.accept_eula)
+                    .build()
+            }))
+            .set_hub_access_config(s3.hub_access_config.as_ref().map(|hub| {
+                sdk::HubAccessConfig::builder()
+                    .hub_content_arn(&hub.hub_content_arn)
+                    .build()
+            }))
+            .build()
+    });
+    let file_system = source.file_system_data_source.as_ref().map(|fs| {
+        sdk::FileSystemDataSource::builder()
+            .file_system_id(&fs.file_system_id)
+            .file_system_access_mode(sdk::FileSystemAccessMode::from(
+                wire_name(&fs.file_system_access_mode).as_str(),
+            ))
+            .file_system_type(sdk::FileSystemType::from(
+                wire_name(&fs.file_system_type).as_str(),
+            ))
+            .directory_path(&fs.directory_path)
+            .build()
+    });
     let dataset = source
         .dataset_source
         .as_ref()
         // DatasetSource's builder is fallible only in signature: its one member is optional.
-        .and_then(|dataset| sdk::DatasetSource::builder().set_dataset_arn(dataset.dataset_arn.clone()).build().ok());
+        .and_then(|dataset| {
+            sdk::DatasetSource::builder()
+                .set_dataset_arn(dataset.dataset_arn.clone())
+                .build()
+                .ok()
+        });
     sdk::Channel::builder()
         .channel_name(&channel.channel_name)
         .data_source(
@@ -84,11 +98,21 @@ pub(crate) fn channel(channel: &Channel) -> sdk::Channel {
                 .build(),
         )
         .set_content_type(channel.content_type.clone())
-        .set_compression_type(channel.compression_type.map(|kind| sdk::CompressionType::from(wire_name(&kind).as_str())))
-        .set_record_wrapper_type(
-            channel.record_wrapper_type.map(|kind| sdk::RecordWrapper::from(wire_name(&kind).as_str())),
+        .set_compression_type(
+            channel
+                .compression_type
+                .map(|kind| sdk::CompressionType::from(wire_name(&kind).as_str())),
         )
-        .set_input_mode(channel.input_mode.map(|mode| sdk::TrainingInputMode::from(wire_name(&mode).as_str())))
+        .set_record_wrapper_type(
+            channel
+                .record_wrapper_type
+                .map(|kind| sdk::RecordWrapper::from(wire_name(&kind).as_str())),
+        )
+        .set_input_mode(
+            channel
+                .input_mode
+                .map(|mode| sdk::TrainingInputMode::from(wire_name(&mode).as_str())),
+        )
         .set_shuffle_config(
             channel
                 .shuffle_config
@@ -102,28 +126,36 @@ pub(crate) fn output_data_config(output: &OutputDataConfig) -> sdk::OutputDataCo
     sdk::OutputDataConfig::builder()
         .set_kms_key_id(output.kms_key_id.clone())
         .s3_output_path(&output.s3_output_path)
-        .set_compression_type(output.compression_type.map(|kind| sdk::OutputCompressionType::from(wire_name(&kind).as_str())))
+        .set_compression_type(
+            output
+                .compression_type
+                .map(|kind| sdk::OutputCompressionType::from(wire_name(&kind).as_str())),
+        )
         .build()
 }
 
 pub(crate) fn resource_config(resources: &ResourceConfig) -> sdk::ResourceConfig {
-    let groups = resources
-        .instance_groups
-        .as_ref()
-        .map(|groups| {
-            groups
-                .iter()
-                .map(|group| {
-                    sdk::InstanceGroup::builder()
-                        .instance_type(sdk::TrainingInstanceType::from(group.instance_type.as_str()))
-                        .instance_count(group.instance_count)
-                        .instance_group_name(&group.instance_group_name)
-                        .build()
-                })
-                .collect::<Vec<_>>()
-        });
+    let groups = resources.instance_groups.as_ref().map(|groups| {
+        groups
+            .iter()
+            .map(|group| {
+                sdk::InstanceGroup::builder()
+                    .instance_type(sdk::TrainingInstanceType::from(
+                        group.instance_type.as_str(),
+                    ))
+                    .instance_count(group.instance_count)
+                    .instance_group_name(&group.instance_group_name)
+                    .build()
+            })
+            .collect::<Vec<_>>()
+    });
     sdk::ResourceConfig::builder()
-        .set_instance_type(resources.instance_type.as_deref().map(sdk::TrainingInstanceType::from))
+        .set_instance_type(
+            resources
+                .instance_type
+                .as_deref()
+                .map(sdk::TrainingInstanceType::from),
+        )
         .set_instance_count(resources.instance_count)
         .volume_size_in_gb(resources.volume_size_in_gb)
         .set_volume_kms_key_id(resources.volume_kms_key_id.clone())
@@ -161,26 +193,49 @@ pub(crate) fn experiment_config(experiment: &ExperimentConfig) -> sdk::Experimen
         .build()
 }
 
-pub(crate) fn metric_definitions(definitions: &Option<Vec<MetricDefinition>>) -> Option<Vec<sdk::MetricDefinition>> {
-    definitions
-        .as_ref()
-        .map(|definitions| definitions.iter().map(|metric| sdk::MetricDefinition::builder().name(&metric.name).regex(&metric.regex).build()).collect())
+pub(crate) fn metric_definitions(
+    definitions: &Option<Vec<MetricDefinition>>,
+) -> Option<Vec<sdk::MetricDefinition>> {
+    definitions.as_ref().map(|definitions| {
+        definitions
+            .iter()
+            .map(|metric| {
+                sdk::MetricDefinition::builder()
+                    .name(&metric.name)
+                    .regex(&metric.regex)
+                    .build()
+            })
+            .collect()
+    })
 }
 
 pub(crate) fn input_data_config(channels: &Option<Vec<Channel>>) -> Option<Vec<sdk::Channel>> {
-    channels.as_ref().map(|channels| channels.iter().map(channel).collect())
+    channels
+        .as_ref()
+        .map(|channels| channels.iter().map(channel).collect())
 }
 
 pub(crate) fn retry_strategy(retry: &RetryStrategy) -> sdk::RetryStrategy {
-    sdk::RetryStrategy::builder().maximum_retry_attempts(retry.maximum_retry_attempts).build()
+    sdk::RetryStrategy::builder()
+        .maximum_retry_attempts(retry.maximum_retry_attempts)
+        .build()
 }
 
 /// `base` then `overrides` as one list (a later entry of the same name wins in the map).
-fn merged_parameters(base: &Option<Vec<KeyValuePair>>, overrides: &Option<Vec<KeyValuePair>>) -> Option<Vec<KeyValuePair>> {
+fn merged_parameters(
+    base: &Option<Vec<KeyValuePair>>,
+    overrides: &Option<Vec<KeyValuePair>>,
+) -> Option<Vec<KeyValuePair>> {
     if base.is_none() && overrides.is_none() {
         return None;
     }
-    Some(base.iter().flatten().chain(overrides.iter().flatten()).cloned().collect())
+    Some(
+        base.iter()
+            .flatten()
+            .chain(overrides.iter().flatten())
+            .cloned()
+            .collect(),
+    )
 }
 
 fn debug_hook_config(hook: &DebugHookConfig) -> sdk::DebugHookConfig {
@@ -189,7 +244,10 @@ fn debug_hook_config(hook: &DebugHookConfig) -> sdk::DebugHookConfig {
         .s3_output_path(&hook.s3_output_path)
         // `ruleParameters` is the original operator's name for the hook's parameters: both are
         // sent, `hookParameters` winning where both name the same parameter.
-        .set_hook_parameters(key_value_map(&merged_parameters(&hook.rule_parameters, &hook.hook_parameters)))
+        .set_hook_parameters(key_value_map(&merged_parameters(
+            &hook.rule_parameters,
+            &hook.hook_parameters,
+        )))
         .set_collection_configurations(hook.collection_configurations.as_ref().map(|collections| {
             collections
                 .iter()
@@ -214,7 +272,11 @@ macro_rules! rule_configuration {
             .set_local_path(rule.local_path.clone())
             .set_s3_output_path(rule.s3_output_path.clone())
             .rule_evaluator_image(&rule.rule_evaluator_image)
-            .set_instance_type(rule.instance_type.as_deref().map(sdk::ProcessingInstanceType::from))
+            .set_instance_type(
+                rule.instance_type
+                    .as_deref()
+                    .map(sdk::ProcessingInstanceType::from),
+            )
             .set_volume_size_in_gb(rule.volume_size_in_gb)
             .set_rule_parameters(key_value_map(&rule.rule_parameters))
             .build()
@@ -230,7 +292,10 @@ fn profiler_rule(rule: &RuleConfiguration) -> sdk::ProfilerRuleConfiguration {
 }
 
 fn tensor_board_output_config(config: &TensorBoardOutputConfig) -> sdk::TensorBoardOutputConfig {
-    sdk::TensorBoardOutputConfig::builder().set_local_path(config.local_path.clone()).s3_output_path(&config.s3_output_path).build()
+    sdk::TensorBoardOutputConfig::builder()
+        .set_local_path(config.local_path.clone())
+        .s3_output_path(&config.s3_output_path)
+        .build()
 }
 
 fn profiler_config(config: &ProfilerConfig) -> sdk::ProfilerConfig {
@@ -250,32 +315,37 @@ pub fn create_request(
     owner_uid: &str,
 ) -> Result<CreateTrainingJobInputBuilder, SageMakerError> {
     let algorithm = &spec.algorithm_specification;
-    let image_config = algorithm
-        .training_image_config
-        .as_ref()
-        .map(|config| {
-            sdk::TrainingImageConfig::builder()
-                .training_repository_access_mode(sdk::TrainingRepositoryAccessMode::from(
-                    wire_name(&config.training_repository_access_mode).as_str(),
-                ))
-                .set_training_repository_auth_config(config.training_repository_auth_config.as_ref().map(|auth| {
+    let image_config = algorithm.training_image_config.as_ref().map(|config| {
+        sdk::TrainingImageConfig::builder()
+            .training_repository_access_mode(sdk::TrainingRepositoryAccessMode::from(
+                wire_name(&config.training_repository_access_mode).as_str(),
+            ))
+            .set_training_repository_auth_config(
+                config.training_repository_auth_config.as_ref().map(|auth| {
                     sdk::TrainingRepositoryAuthConfig::builder()
-                        .training_repository_credentials_provider_arn(&auth.training_repository_credentials_provider_arn)
+                        .training_repository_credentials_provider_arn(
+                            &auth.training_repository_credentials_provider_arn,
+                        )
                         .build()
-                }))
-                .build()
-        });
+                }),
+            )
+            .build()
+    });
     let algorithm_specification = sdk::AlgorithmSpecification::builder()
         .set_training_image(algorithm.training_image.clone())
         .set_algorithm_name(algorithm.algorithm_name.clone())
-        .training_input_mode(sdk::TrainingInputMode::from(wire_name(&algorithm.training_input_mode).as_str()))
+        .training_input_mode(sdk::TrainingInputMode::from(
+            wire_name(&algorithm.training_input_mode).as_str(),
+        ))
         .set_metric_definitions(metric_definitions(&algorithm.metric_definitions))
         .set_enable_sage_maker_metrics_time_series(algorithm.enable_sage_maker_metrics_time_series)
         .set_container_entrypoint(algorithm.container_entrypoint.clone())
         .set_container_arguments(algorithm.container_arguments.clone())
         .set_training_image_config(image_config)
         .build();
-    let unbuildable = |error: aws_smithy_types::error::operation::BuildError| SageMakerError::Other(format!("CreateTrainingJob request: {error}"));
+    let unbuildable = |error: aws_smithy_types::error::operation::BuildError| {
+        SageMakerError::Other(format!("CreateTrainingJob request: {error}"))
+    };
     let mlflow_config = spec
         .mlflow_config
         .as_ref()
@@ -299,40 +369,64 @@ pub fn create_request(
         })
         .transpose()
         .map_err(unbuildable)?;
-    let request = aws_sdk_sagemaker::operation::create_training_job::CreateTrainingJobInput::builder()
-        .training_job_name(job_name)
-        .algorithm_specification(algorithm_specification)
-        .set_hyper_parameters(key_value_map(&spec.hyper_parameters))
-        .set_input_data_config(input_data_config(&spec.input_data_config))
-        .output_data_config(output_data_config(&spec.output_data_config))
-        .resource_config(resource_config(&spec.resource_config))
-        .role_arn(&spec.role_arn)
-        .stopping_condition(stopping_condition(&spec.stopping_condition))
-        .set_vpc_config(spec.vpc_config.as_ref().map(vpc_config))
-        .set_enable_network_isolation(spec.enable_network_isolation)
-        .set_enable_inter_container_traffic_encryption(spec.enable_inter_container_traffic_encryption)
-        .set_enable_managed_spot_training(spec.enable_managed_spot_training)
-        .set_checkpoint_config(spec.checkpoint_config.as_ref().map(checkpoint_config))
-        .set_experiment_config(spec.experiment_config.as_ref().map(experiment_config))
-        .set_environment(key_value_map(&spec.environment))
-        .set_retry_strategy(spec.retry_strategy.as_ref().map(retry_strategy))
-        .set_debug_hook_config(spec.debug_hook_config.as_ref().map(debug_hook_config))
-        .set_debug_rule_configurations(spec.debug_rule_configurations.as_ref().map(|rules| rules.iter().map(debug_rule).collect()))
-        .set_tensor_board_output_config(spec.tensor_board_output_config.as_ref().map(tensor_board_output_config))
-        .set_profiler_config(spec.profiler_config.as_ref().map(profiler_config))
-        .set_profiler_rule_configurations(spec.profiler_rule_configurations.as_ref().map(|rules| rules.iter().map(profiler_rule).collect()))
-        .set_remote_debug_config(
-            spec.remote_debug_config.as_ref().map(|config| sdk::RemoteDebugConfig::builder().set_enable_remote_debug(config.enable_remote_debug).build()),
-        )
-        .set_infra_check_config(
-            spec.infra_check_config.as_ref().map(|config| sdk::InfraCheckConfig::builder().set_enable_infra_check(config.enable_infra_check).build()),
-        )
-        .set_session_chaining_config(spec.session_chaining_config.as_ref().map(|config| {
-            sdk::SessionChainingConfig::builder().set_enable_session_tag_chaining(config.enable_session_tag_chaining).build()
-        }))
-        .set_mlflow_config(mlflow_config)
-        .set_model_package_config(model_package_config)
-        .set_tags(Some(tags_with_owner(spec.tags.as_deref().unwrap_or_default(), owner_uid)));
+    let request =
+        aws_sdk_sagemaker::operation::create_training_job::CreateTrainingJobInput::builder()
+            .training_job_name(job_name)
+            .algorithm_specification(algorithm_specification)
+            .set_hyper_parameters(key_value_map(&spec.hyper_parameters))
+            .set_input_data_config(input_data_config(&spec.input_data_config))
+            .output_data_config(output_data_config(&spec.output_data_config))
+            .resource_config(resource_config(&spec.resource_config))
+            .role_arn(&spec.role_arn)
+            .stopping_condition(stopping_condition(&spec.stopping_condition))
+            .set_vpc_config(spec.vpc_config.as_ref().map(vpc_config))
+            .set_enable_network_isolation(spec.enable_network_isolation)
+            .set_enable_inter_container_traffic_encryption(
+                spec.enable_inter_container_traffic_encryption,
+            )
+            .set_enable_managed_spot_training(spec.enable_managed_spot_training)
+            .set_checkpoint_config(spec.checkpoint_config.as_ref().map(checkpoint_config))
+            .set_experiment_config(spec.experiment_config.as_ref().map(experiment_config))
+            .set_environment(key_value_map(&spec.environment))
+            .set_retry_strategy(spec.retry_strategy.as_ref().map(retry_strategy))
+            .set_debug_hook_config(spec.debug_hook_config.as_ref().map(debug_hook_config))
+            .set_debug_rule_configurations(
+                spec.debug_rule_configurations
+                    .as_ref()
+                    .map(|rules| rules.iter().map(debug_rule).collect()),
+            )
+            .set_tensor_board_output_config(
+                spec.tensor_board_output_config
+                    .as_ref()
+                    .map(tensor_board_output_config),
+            )
+            .set_profiler_config(spec.profiler_config.as_ref().map(profiler_config))
+            .set_profiler_rule_configurations(
+                spec.profiler_rule_configurations
+                    .as_ref()
+                    .map(|rules| rules.iter().map(profiler_rule).collect()),
+            )
+            .set_remote_debug_config(spec.remote_debug_config.as_ref().map(|config| {
+                sdk::RemoteDebugConfig::builder()
+                    .set_enable_remote_debug(config.enable_remote_debug)
+                    .build()
+            }))
+            .set_infra_check_config(spec.infra_check_config.as_ref().map(|config| {
+                sdk::InfraCheckConfig::builder()
+                    .set_enable_infra_check(config.enable_infra_check)
+                    .build()
+            }))
+            .set_session_chaining_config(spec.session_chaining_config.as_ref().map(|config| {
+                sdk::SessionChainingConfig::builder()
+                    .set_enable_session_tag_chaining(config.enable_session_tag_chaining)
+                    .build()
+            }))
+            .set_mlflow_config(mlflow_config)
+            .set_model_package_config(model_package_config)
+            .set_tags(Some(tags_with_owner(
+                spec.tags.as_deref().unwrap_or_default(),
+                owner_uid,
+            )));
     Ok(request)
 }
 
@@ -368,7 +462,7 @@ pub fn spec_from_description(
     region: &str,
     sage_maker_endpoint: Option<&str>,
 ) -> Result<TrainingJobSpec, SageMakerError> {
-    use serde_json::{json, Map, Value};
+    use serde_json::{Map, Value, json};
     fn insert<T: serde::Serialize>(map: &mut Map<String, Value>, key: &str, value: Option<T>) {
         if let Some(value) = value {
             map.insert(key.into(), json!(value));
@@ -383,8 +477,16 @@ pub fn spec_from_description(
         let mut map = Map::new();
         insert(&mut map, "trainingImage", algorithm.training_image());
         insert(&mut map, "algorithmName", algorithm.algorithm_name());
-        insert(&mut map, "trainingInputMode", algorithm.training_input_mode().map(|mode| mode.as_str()));
-        let metrics: Vec<Value> = algorithm.metric_definitions().iter().map(|metric| json!({"name": metric.name(), "regex": metric.regex()})).collect();
+        insert(
+            &mut map,
+            "trainingInputMode",
+            algorithm.training_input_mode().map(|mode| mode.as_str()),
+        );
+        let metrics: Vec<Value> = algorithm
+            .metric_definitions()
+            .iter()
+            .map(|metric| json!({"name": metric.name(), "regex": metric.regex()}))
+            .collect();
         if !metrics.is_empty() {
             map.insert("metricDefinitions".into(), Value::Array(metrics));
         }
@@ -394,7 +496,15 @@ pub fn spec_from_description(
         let mut pairs: Vec<(&String, &String)> = hyperparameters.iter().collect();
         // A map has no order; sorted pairs keep the object stable across reads.
         pairs.sort();
-        spec.insert("hyperParameters".into(), json!(pairs.iter().map(|(name, value)| json!({"name": name, "value": value})).collect::<Vec<_>>()));
+        spec.insert(
+            "hyperParameters".into(),
+            json!(
+                pairs
+                    .iter()
+                    .map(|(name, value)| json!({"name": name, "value": value}))
+                    .collect::<Vec<_>>()
+            ),
+        );
     }
     let channels: Vec<Value> = output
         .input_data_config()
@@ -436,12 +546,20 @@ pub fn spec_from_description(
         let mut map = Map::new();
         insert(&mut map, "s3OutputPath", output_config.s3_output_path());
         insert(&mut map, "kmsKeyId", output_config.kms_key_id());
-        insert(&mut map, "compressionType", output_config.compression_type().map(|kind| kind.as_str()));
+        insert(
+            &mut map,
+            "compressionType",
+            output_config.compression_type().map(|kind| kind.as_str()),
+        );
         spec.insert("outputDataConfig".into(), Value::Object(map));
     }
     if let Some(resources) = output.resource_config() {
         let mut map = Map::new();
-        insert(&mut map, "instanceType", resources.instance_type().map(|kind| kind.as_str()));
+        insert(
+            &mut map,
+            "instanceType",
+            resources.instance_type().map(|kind| kind.as_str()),
+        );
         insert(&mut map, "instanceCount", resources.instance_count());
         insert(&mut map, "volumeSizeInGB", resources.volume_size_in_gb());
         insert(&mut map, "volumeKmsKeyId", resources.volume_kms_key_id());
@@ -449,17 +567,44 @@ pub fn spec_from_description(
     }
     if let Some(stopping) = output.stopping_condition() {
         let mut map = Map::new();
-        insert(&mut map, "maxRuntimeInSeconds", stopping.max_runtime_in_seconds());
-        insert(&mut map, "maxWaitTimeInSeconds", stopping.max_wait_time_in_seconds());
-        insert(&mut map, "maxPendingTimeInSeconds", stopping.max_pending_time_in_seconds());
+        insert(
+            &mut map,
+            "maxRuntimeInSeconds",
+            stopping.max_runtime_in_seconds(),
+        );
+        insert(
+            &mut map,
+            "maxWaitTimeInSeconds",
+            stopping.max_wait_time_in_seconds(),
+        );
+        insert(
+            &mut map,
+            "maxPendingTimeInSeconds",
+            stopping.max_pending_time_in_seconds(),
+        );
         spec.insert("stoppingCondition".into(), Value::Object(map));
     }
     if let Some(vpc) = output.vpc_config() {
-        spec.insert("vpcConfig".into(), json!({"securityGroupIds": vpc.security_group_ids(), "subnets": vpc.subnets()}));
+        spec.insert(
+            "vpcConfig".into(),
+            json!({"securityGroupIds": vpc.security_group_ids(), "subnets": vpc.subnets()}),
+        );
     }
-    insert(&mut spec, "enableNetworkIsolation", output.enable_network_isolation());
-    insert(&mut spec, "enableInterContainerTrafficEncryption", output.enable_inter_container_traffic_encryption());
-    insert(&mut spec, "enableManagedSpotTraining", output.enable_managed_spot_training());
+    insert(
+        &mut spec,
+        "enableNetworkIsolation",
+        output.enable_network_isolation(),
+    );
+    insert(
+        &mut spec,
+        "enableInterContainerTrafficEncryption",
+        output.enable_inter_container_traffic_encryption(),
+    );
+    insert(
+        &mut spec,
+        "enableManagedSpotTraining",
+        output.enable_managed_spot_training(),
+    );
     if let Some(checkpoint) = output.checkpoint_config() {
         let mut map = Map::new();
         insert(&mut map, "s3Uri", checkpoint.s3_uri());
@@ -467,11 +612,17 @@ pub fn spec_from_description(
         spec.insert("checkpointConfig".into(), Value::Object(map));
     }
     if let Some(retry) = output.retry_strategy() {
-        spec.insert("retryStrategy".into(), json!({"maximumRetryAttempts": retry.maximum_retry_attempts()}));
+        spec.insert(
+            "retryStrategy".into(),
+            json!({"maximumRetryAttempts": retry.maximum_retry_attempts()}),
+        );
     }
     let job_name = output.training_job_name().unwrap_or_default();
-    serde_json::from_value(Value::Object(spec))
-        .map_err(|error| SageMakerError::Other(format!("DescribeTrainingJob of {job_name} does not fit a TrainingJob spec: {error}")))
+    serde_json::from_value(Value::Object(spec)).map_err(|error| {
+        SageMakerError::Other(format!(
+            "DescribeTrainingJob of {job_name} does not fit a TrainingJob spec: {error}"
+        ))
+    })
 }
 
 pub(crate) fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<jiff::Timestamp> {
@@ -488,7 +639,10 @@ impl SageMakerHandle {
     ) -> Result<String, SageMakerError> {
         let request = create_request(spec, job_name, owner_uid)?;
         self.throttle().await;
-        let output = request.send_with(&self.client).await.map_err(|error| classify(&error))?;
+        let output = request
+            .send_with(&self.client)
+            .await
+            .map_err(|error| classify(&error))?;
         Ok(output.training_job_arn().unwrap_or_default().to_string())
     }
 
@@ -497,20 +651,41 @@ impl SageMakerHandle {
     async fn describe_training_job_output(
         &self,
         job_name: &str,
-    ) -> Result<aws_sdk_sagemaker::operation::describe_training_job::DescribeTrainingJobOutput, SageMakerError> {
+    ) -> Result<
+        aws_sdk_sagemaker::operation::describe_training_job::DescribeTrainingJobOutput,
+        SageMakerError,
+    > {
         self.throttle().await;
-        self.client.describe_training_job().training_job_name(job_name).send().await.map_err(|error| classify(&error))
+        self.client
+            .describe_training_job()
+            .training_job_name(job_name)
+            .send()
+            .await
+            .map_err(|error| classify(&error))
     }
 
-    pub async fn describe_training_job(&self, job_name: &str) -> Result<TrainingJobDescription, SageMakerError> {
+    pub async fn describe_training_job(
+        &self,
+        job_name: &str,
+    ) -> Result<TrainingJobDescription, SageMakerError> {
         let output = self.describe_training_job_output(job_name).await?;
         Ok(TrainingJobDescription {
             name: output.training_job_name().unwrap_or(job_name).to_string(),
             arn: output.training_job_arn().unwrap_or_default().to_string(),
-            status: output.training_job_status().map(|status| status.as_str().to_string()).unwrap_or_default(),
-            secondary_status: output.secondary_status().map(|status| status.as_str().to_string()),
+            status: output
+                .training_job_status()
+                .map(|status| status.as_str().to_string())
+                .unwrap_or_default(),
+            secondary_status: output
+                .secondary_status()
+                .map(|status| status.as_str().to_string()),
             failure_reason: output.failure_reason().map(str::to_string),
-            model_artifacts: output.model_artifacts().map(|artifacts| artifacts.s3_model_artifacts().unwrap_or_default().to_string()),
+            model_artifacts: output.model_artifacts().map(|artifacts| {
+                artifacts
+                    .s3_model_artifacts()
+                    .unwrap_or_default()
+                    .to_string()
+            }),
             tuning_job_arn: output.tuning_job_arn().map(str::to_string),
             debug_rule_evaluation_statuses: output
                 .debug_rule_evaluation_statuses()
@@ -518,7 +693,9 @@ impl SageMakerHandle {
                 .map(|rule| RuleEvaluationStatus {
                     rule_configuration_name: rule.rule_configuration_name().map(str::to_string),
                     rule_evaluation_job_arn: rule.rule_evaluation_job_arn().map(str::to_string),
-                    rule_evaluation_status: rule.rule_evaluation_status().map(|status| status.as_str().to_string()),
+                    rule_evaluation_status: rule
+                        .rule_evaluation_status()
+                        .map(|status| status.as_str().to_string()),
                     status_details: rule.status_details().map(str::to_string),
                     last_modified_time: timestamp(rule.last_modified_time()),
                 })
@@ -528,7 +705,11 @@ impl SageMakerHandle {
 
     /// The spec of a training job someone else created (a tuning job's child), read back from
     /// DescribeTrainingJob, so its mirror object shows what SageMaker runs.
-    pub async fn describe_training_job_spec(&self, job_name: &str, sage_maker_endpoint: Option<&str>) -> Result<TrainingJobSpec, SageMakerError> {
+    pub async fn describe_training_job_spec(
+        &self,
+        job_name: &str,
+        sage_maker_endpoint: Option<&str>,
+    ) -> Result<TrainingJobSpec, SageMakerError> {
         let output = self.describe_training_job_output(job_name).await?;
         spec_from_description(&output, &self.location.region, sage_maker_endpoint)
     }
@@ -551,7 +732,12 @@ impl SageMakerHandle {
         self.client
             .add_tags()
             .resource_arn(arn)
-            .tags(sdk::Tag::builder().key(OWNER_UID_TAG).value(owner_uid).build())
+            .tags(
+                sdk::Tag::builder()
+                    .key(OWNER_UID_TAG)
+                    .value(owner_uid)
+                    .build(),
+            )
             .send()
             .await
             .map_err(|error| classify(&error))?;
@@ -571,7 +757,11 @@ impl SageMakerHandle {
                 .send()
                 .await
                 .map_err(|error| classify(&error))?;
-            if let Some(tag) = page.tags().iter().find(|tag| tag.key() == Some(OWNER_UID_TAG)) {
+            if let Some(tag) = page
+                .tags()
+                .iter()
+                .find(|tag| tag.key() == Some(OWNER_UID_TAG))
+            {
                 return Ok(tag.value().map(str::to_string));
             }
             match page.next_token() {
@@ -626,40 +816,79 @@ mod tests {
 
     #[test]
     fn create_request_maps_spec_fields() {
-        let input = create_request(&example_spec(), "job-1", "uid-1").unwrap().build().unwrap();
+        let input = create_request(&example_spec(), "job-1", "uid-1")
+            .unwrap()
+            .build()
+            .unwrap();
         assert_eq!(input.training_job_name(), Some("job-1"));
         let algorithm = input.algorithm_specification().unwrap();
         assert_eq!(algorithm.training_input_mode().unwrap().as_str(), "File");
-        assert_eq!(algorithm.metric_definitions()[0].regex(), Some("auc:([0-9.]+)"));
+        assert_eq!(
+            algorithm.metric_definitions()[0].regex(),
+            Some("auc:([0-9.]+)")
+        );
         assert_eq!(input.hyper_parameters().unwrap()["max_depth"], "5");
         let channel = &input.input_data_config()[0];
         assert_eq!(channel.channel_name(), Some("train"));
         let s3 = channel.data_source().unwrap().s3_data_source().unwrap();
         assert_eq!(s3.s3_data_type().unwrap().as_str(), "S3Prefix");
         assert_eq!(s3.s3_uri(), Some("s3://b/train/"));
-        assert_eq!(s3.s3_data_distribution_type().unwrap().as_str(), "FullyReplicated");
+        assert_eq!(
+            s3.s3_data_distribution_type().unwrap().as_str(),
+            "FullyReplicated"
+        );
         assert_eq!(channel.record_wrapper_type().unwrap().as_str(), "RecordIO");
         assert_eq!(channel.input_mode().unwrap().as_str(), "Pipe");
         assert_eq!(channel.shuffle_config().unwrap().seed(), Some(7));
-        assert_eq!(input.output_data_config().unwrap().compression_type().unwrap().as_str(), "GZIP");
+        assert_eq!(
+            input
+                .output_data_config()
+                .unwrap()
+                .compression_type()
+                .unwrap()
+                .as_str(),
+            "GZIP"
+        );
         let resources = input.resource_config().unwrap();
         assert_eq!(resources.instance_type().unwrap().as_str(), "ml.m4.xlarge");
         assert_eq!(resources.instance_count(), Some(2));
         assert_eq!(resources.volume_size_in_gb(), Some(5));
-        assert_eq!(input.stopping_condition().unwrap().max_wait_time_in_seconds(), Some(90000));
+        assert_eq!(
+            input
+                .stopping_condition()
+                .unwrap()
+                .max_wait_time_in_seconds(),
+            Some(90000)
+        );
         assert_eq!(input.vpc_config().unwrap().subnets(), ["subnet-1"]);
         assert_eq!(input.enable_network_isolation(), Some(true));
         assert_eq!(input.enable_managed_spot_training(), Some(true));
-        assert_eq!(input.checkpoint_config().unwrap().s3_uri(), Some("s3://b/ckpt"));
+        assert_eq!(
+            input.checkpoint_config().unwrap().s3_uri(),
+            Some("s3://b/ckpt")
+        );
         assert_eq!(input.environment().unwrap()["MODE"], "fast");
-        assert_eq!(input.retry_strategy().unwrap().maximum_retry_attempts(), Some(3));
+        assert_eq!(
+            input.retry_strategy().unwrap().maximum_retry_attempts(),
+            Some(3)
+        );
     }
 
     #[test]
     fn ownership_tag_is_added_and_cannot_be_forged_by_spec_tags() {
-        let input = create_request(&example_spec(), "job-1", "uid-1").unwrap().build().unwrap();
-        let tags: Vec<_> = input.tags().iter().map(|tag| (tag.key().unwrap(), tag.value().unwrap())).collect();
-        assert_eq!(tags, [("emulator:outcome", "Failed"), (OWNER_UID_TAG, "uid-1")]);
+        let input = create_request(&example_spec(), "job-1", "uid-1")
+            .unwrap()
+            .build()
+            .unwrap();
+        let tags: Vec<_> = input
+            .tags()
+            .iter()
+            .map(|tag| (tag.key().unwrap(), tag.value().unwrap()))
+            .collect();
+        assert_eq!(
+            tags,
+            [("emulator:outcome", "Failed"), (OWNER_UID_TAG, "uid-1")]
+        );
     }
 
     #[test]
@@ -699,34 +928,72 @@ mod tests {
         spec.tensor_board_output_config = extra.tensor_board_output_config;
         spec.profiler_config = extra.profiler_config;
         spec.profiler_rule_configurations = extra.profiler_rule_configurations;
-        let input = create_request(&spec, "job-1", "uid-1").unwrap().build().unwrap();
+        let input = create_request(&spec, "job-1", "uid-1")
+            .unwrap()
+            .build()
+            .unwrap();
 
         let hook = input.debug_hook_config().unwrap();
-        assert_eq!((hook.local_path(), hook.s3_output_path()), (Some("/opt/ml/output/tensors"), Some("s3://b/debug")));
+        assert_eq!(
+            (hook.local_path(), hook.s3_output_path()),
+            (Some("/opt/ml/output/tensors"), Some("s3://b/debug"))
+        );
         assert_eq!(hook.hook_parameters().unwrap()["save_interval"], "100");
         // The original operator called the hook's parameters `ruleParameters`.
         let mut original = spec.clone();
         let hook_config = original.debug_hook_config.as_mut().unwrap();
         hook_config.rule_parameters = hook_config.hook_parameters.take();
-        let original_input = create_request(&original, "job-1", "uid-1").unwrap().build().unwrap();
-        assert_eq!(original_input.debug_hook_config(), input.debug_hook_config());
+        let original_input = create_request(&original, "job-1", "uid-1")
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(
+            original_input.debug_hook_config(),
+            input.debug_hook_config()
+        );
         let collection = &hook.collection_configurations()[0];
         assert_eq!(collection.collection_name(), Some("losses"));
-        assert_eq!(collection.collection_parameters().unwrap()["include_regex"], ".*loss");
+        assert_eq!(
+            collection.collection_parameters().unwrap()["include_regex"],
+            ".*loss"
+        );
 
         let rule = &input.debug_rule_configurations()[0];
         assert_eq!(rule.rule_configuration_name(), Some("LossNotDecreasing"));
         assert_eq!(rule.instance_type().unwrap().as_str(), "ml.t3.medium");
         assert_eq!(rule.volume_size_in_gb(), Some(10));
-        assert_eq!(rule.rule_parameters().unwrap()["rule_to_invoke"], "LossNotDecreasing");
+        assert_eq!(
+            rule.rule_parameters().unwrap()["rule_to_invoke"],
+            "LossNotDecreasing"
+        );
 
-        assert_eq!(input.tensor_board_output_config().unwrap().s3_output_path(), Some("s3://b/tb"));
+        assert_eq!(
+            input.tensor_board_output_config().unwrap().s3_output_path(),
+            Some("s3://b/tb")
+        );
         let profiler = input.profiler_config().unwrap();
-        assert_eq!((profiler.s3_output_path(), profiler.profiling_interval_in_milliseconds()), (Some("s3://b/profile"), Some(500)));
-        assert_eq!(profiler.profiling_parameters().unwrap()["DataloaderProfilingConfig"], "{}");
+        assert_eq!(
+            (
+                profiler.s3_output_path(),
+                profiler.profiling_interval_in_milliseconds()
+            ),
+            (Some("s3://b/profile"), Some(500))
+        );
+        assert_eq!(
+            profiler.profiling_parameters().unwrap()["DataloaderProfilingConfig"],
+            "{}"
+        );
         let profiler_rule = &input.profiler_rule_configurations()[0];
-        assert_eq!(profiler_rule.rule_configuration_name(), Some("ProfilerReport"));
-        assert!(profiler_rule.rule_evaluator_image().unwrap().ends_with("sagemaker-debugger-rules:latest"));
+        assert_eq!(
+            profiler_rule.rule_configuration_name(),
+            Some("ProfilerReport")
+        );
+        assert!(
+            profiler_rule
+                .rule_evaluator_image()
+                .unwrap()
+                .ends_with("sagemaker-debugger-rules:latest")
+        );
     }
 
     #[test]
@@ -736,24 +1003,55 @@ mod tests {
             .training_job_name("hpo-001-abcdef12")
             .role_arn("arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole")
             .algorithm_specification(
-                sdk::AlgorithmSpecification::builder().training_image("img:1").training_input_mode(sdk::TrainingInputMode::File).build(),
+                sdk::AlgorithmSpecification::builder()
+                    .training_image("img:1")
+                    .training_input_mode(sdk::TrainingInputMode::File)
+                    .build(),
             )
             .hyper_parameters("num_round", "18")
             .hyper_parameters("base_score", "0.5")
             .input_data_config(channel(&example_spec().input_data_config.unwrap()[0]))
-            .output_data_config(sdk::OutputDataConfig::builder().s3_output_path("s3://b/out").build())
-            .resource_config(sdk::ResourceConfig::builder().instance_type(sdk::TrainingInstanceType::MlM4Xlarge).instance_count(1).volume_size_in_gb(5).build())
-            .stopping_condition(sdk::StoppingCondition::builder().max_runtime_in_seconds(86400).build())
+            .output_data_config(
+                sdk::OutputDataConfig::builder()
+                    .s3_output_path("s3://b/out")
+                    .build(),
+            )
+            .resource_config(
+                sdk::ResourceConfig::builder()
+                    .instance_type(sdk::TrainingInstanceType::MlM4Xlarge)
+                    .instance_count(1)
+                    .volume_size_in_gb(5)
+                    .build(),
+            )
+            .stopping_condition(
+                sdk::StoppingCondition::builder()
+                    .max_runtime_in_seconds(86400)
+                    .build(),
+            )
             .build();
         let spec = spec_from_description(&output, "us-west-2", Some("http://127.0.0.1:1")).unwrap();
         assert_eq!(spec.training_job_name.as_deref(), Some("hpo-001-abcdef12"));
         assert_eq!(spec.region, "us-west-2");
-        assert_eq!(spec.sage_maker_endpoint.as_deref(), Some("http://127.0.0.1:1"));
-        let names: Vec<_> = spec.hyper_parameters.unwrap().into_iter().map(|pair| pair.name).collect();
+        assert_eq!(
+            spec.sage_maker_endpoint.as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        let names: Vec<_> = spec
+            .hyper_parameters
+            .unwrap()
+            .into_iter()
+            .map(|pair| pair.name)
+            .collect();
         assert_eq!(names, ["base_score", "num_round"]);
         let channel = &spec.input_data_config.unwrap()[0];
-        assert_eq!(channel.data_source.s3_data_source.as_ref().unwrap().s3_uri, "s3://b/train/");
-        assert_eq!(spec.resource_config.instance_type.as_deref(), Some("ml.m4.xlarge"));
+        assert_eq!(
+            channel.data_source.s3_data_source.as_ref().unwrap().s3_uri,
+            "s3://b/train/"
+        );
+        assert_eq!(
+            spec.resource_config.instance_type.as_deref(),
+            Some("ml.m4.xlarge")
+        );
         assert_eq!(spec.stopping_condition.max_runtime_in_seconds, Some(86400));
         assert_eq!(spec.output_data_config.s3_output_path, "s3://b/out");
     }

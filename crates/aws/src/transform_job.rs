@@ -9,7 +9,11 @@ use crate::training_job::{experiment_config, key_value_map, tags_with_owner};
 use crate::{SageMakerHandle, wire_name};
 
 /// The CreateTransformJob request for a spec under the given name, tagged with the owner UID.
-pub fn create_request(spec: &BatchTransformJobSpec, job_name: &str, owner_uid: &str) -> CreateTransformJobInputBuilder {
+pub fn create_request(
+    spec: &BatchTransformJobSpec,
+    job_name: &str,
+    owner_uid: &str,
+) -> CreateTransformJobInputBuilder {
     let input = &spec.transform_input;
     let output = &spec.transform_output;
     let resources = &spec.transform_resources;
@@ -24,7 +28,10 @@ pub fn create_request(spec: &BatchTransformJobSpec, job_name: &str, owner_uid: &
                 .build()
         }))
         .set_max_payload_in_mb(spec.max_payload_in_mb)
-        .set_batch_strategy(spec.batch_strategy.map(|strategy| sdk::BatchStrategy::from(wire_name(&strategy).as_str())))
+        .set_batch_strategy(
+            spec.batch_strategy
+                .map(|strategy| sdk::BatchStrategy::from(wire_name(&strategy).as_str())),
+        )
         .set_environment(key_value_map(&spec.environment))
         .transform_input(
             sdk::TransformInput::builder()
@@ -32,22 +39,37 @@ pub fn create_request(spec: &BatchTransformJobSpec, job_name: &str, owner_uid: &
                     sdk::TransformDataSource::builder()
                         .s3_data_source(
                             sdk::TransformS3DataSource::builder()
-                                .s3_data_type(sdk::S3DataType::from(wire_name(&input.data_source.s3_data_source.s3_data_type).as_str()))
+                                .s3_data_type(sdk::S3DataType::from(
+                                    wire_name(&input.data_source.s3_data_source.s3_data_type)
+                                        .as_str(),
+                                ))
                                 .s3_uri(&input.data_source.s3_data_source.s3_uri)
                                 .build(),
                         )
                         .build(),
                 )
                 .set_content_type(input.content_type.clone())
-                .set_compression_type(input.compression_type.map(|kind| sdk::CompressionType::from(wire_name(&kind).as_str())))
-                .set_split_type(input.split_type.map(|kind| sdk::SplitType::from(wire_name(&kind).as_str())))
+                .set_compression_type(
+                    input
+                        .compression_type
+                        .map(|kind| sdk::CompressionType::from(wire_name(&kind).as_str())),
+                )
+                .set_split_type(
+                    input
+                        .split_type
+                        .map(|kind| sdk::SplitType::from(wire_name(&kind).as_str())),
+                )
                 .build(),
         )
         .transform_output(
             sdk::TransformOutput::builder()
                 .s3_output_path(&output.s3_output_path)
                 .set_accept(output.accept.clone())
-                .set_assemble_with(output.assemble_with.map(|kind| sdk::AssemblyType::from(wire_name(&kind).as_str())))
+                .set_assemble_with(
+                    output
+                        .assemble_with
+                        .map(|kind| sdk::AssemblyType::from(wire_name(&kind).as_str())),
+                )
                 .set_kms_key_id(output.kms_key_id.clone())
                 .build(),
         )
@@ -60,7 +82,9 @@ pub fn create_request(spec: &BatchTransformJobSpec, job_name: &str, owner_uid: &
         }))
         .transform_resources(
             sdk::TransformResources::builder()
-                .instance_type(sdk::TransformInstanceType::from(resources.instance_type.as_str()))
+                .instance_type(sdk::TransformInstanceType::from(
+                    resources.instance_type.as_str(),
+                ))
                 .instance_count(resources.instance_count)
                 .set_volume_kms_key_id(resources.volume_kms_key_id.clone())
                 .set_transform_ami_version(resources.transform_ami_version.clone())
@@ -70,12 +94,25 @@ pub fn create_request(spec: &BatchTransformJobSpec, job_name: &str, owner_uid: &
             sdk::DataProcessing::builder()
                 .set_input_filter(processing.input_filter.clone())
                 // `OutputFilter` / `JoinSource`: the original operator's spelling of the same fields.
-                .set_output_filter(processing.output_filter.clone().or_else(|| processing.original_output_filter.clone()))
-                .set_join_source(processing.join_source.or(processing.original_join_source).map(|kind| sdk::JoinSource::from(wire_name(&kind).as_str())))
+                .set_output_filter(
+                    processing
+                        .output_filter
+                        .clone()
+                        .or_else(|| processing.original_output_filter.clone()),
+                )
+                .set_join_source(
+                    processing
+                        .join_source
+                        .or(processing.original_join_source)
+                        .map(|kind| sdk::JoinSource::from(wire_name(&kind).as_str())),
+                )
                 .build()
         }))
         .set_experiment_config(spec.experiment_config.as_ref().map(experiment_config))
-        .set_tags(Some(tags_with_owner(spec.tags.as_deref().unwrap_or_default(), owner_uid)))
+        .set_tags(Some(tags_with_owner(
+            spec.tags.as_deref().unwrap_or_default(),
+            owner_uid,
+        )))
 }
 
 /// What the operator needs from DescribeTransformJob.
@@ -88,27 +125,52 @@ pub struct TransformJobDescription {
 }
 
 impl SageMakerHandle {
-    pub async fn create_transform_job(&self, spec: &BatchTransformJobSpec, job_name: &str, owner_uid: &str) -> Result<(), SageMakerError> {
+    pub async fn create_transform_job(
+        &self,
+        spec: &BatchTransformJobSpec,
+        job_name: &str,
+        owner_uid: &str,
+    ) -> Result<(), SageMakerError> {
         let request = create_request(spec, job_name, owner_uid);
         self.throttle().await;
-        request.send_with(&self.client).await.map_err(|error| classify(&error))?;
+        request
+            .send_with(&self.client)
+            .await
+            .map_err(|error| classify(&error))?;
         Ok(())
     }
 
-    pub async fn describe_transform_job(&self, job_name: &str) -> Result<TransformJobDescription, SageMakerError> {
+    pub async fn describe_transform_job(
+        &self,
+        job_name: &str,
+    ) -> Result<TransformJobDescription, SageMakerError> {
         self.throttle().await;
-        let output = self.client.describe_transform_job().transform_job_name(job_name).send().await.map_err(|error| classify(&error))?;
+        let output = self
+            .client
+            .describe_transform_job()
+            .transform_job_name(job_name)
+            .send()
+            .await
+            .map_err(|error| classify(&error))?;
         Ok(TransformJobDescription {
             name: output.transform_job_name().unwrap_or(job_name).to_string(),
             arn: output.transform_job_arn().unwrap_or_default().to_string(),
-            status: output.transform_job_status().map(|status| status.as_str().to_string()).unwrap_or_default(),
+            status: output
+                .transform_job_status()
+                .map(|status| status.as_str().to_string())
+                .unwrap_or_default(),
             failure_reason: output.failure_reason().map(str::to_string),
         })
     }
 
     pub async fn stop_transform_job(&self, job_name: &str) -> Result<(), SageMakerError> {
         self.throttle().await;
-        self.client.stop_transform_job().transform_job_name(job_name).send().await.map_err(|error| classify(&error))?;
+        self.client
+            .stop_transform_job()
+            .transform_job_name(job_name)
+            .send()
+            .await
+            .map_err(|error| classify(&error))?;
         Ok(())
     }
 
@@ -147,10 +209,37 @@ mod tests {
         assert_eq!(input.environment().unwrap()["A"], "1");
         let transform_input = input.transform_input().unwrap();
         assert_eq!(transform_input.split_type().unwrap().as_str(), "Line");
-        assert_eq!(transform_input.data_source().unwrap().s3_data_source().unwrap().s3_uri(), Some("s3://b/in"));
-        assert_eq!(input.transform_output().unwrap().assemble_with().unwrap().as_str(), "Line");
-        assert_eq!(input.transform_resources().unwrap().instance_count(), Some(2));
-        assert_eq!(input.data_processing().unwrap().join_source().unwrap().as_str(), "Input");
+        assert_eq!(
+            transform_input
+                .data_source()
+                .unwrap()
+                .s3_data_source()
+                .unwrap()
+                .s3_uri(),
+            Some("s3://b/in")
+        );
+        assert_eq!(
+            input
+                .transform_output()
+                .unwrap()
+                .assemble_with()
+                .unwrap()
+                .as_str(),
+            "Line"
+        );
+        assert_eq!(
+            input.transform_resources().unwrap().instance_count(),
+            Some(2)
+        );
+        assert_eq!(
+            input
+                .data_processing()
+                .unwrap()
+                .join_source()
+                .unwrap()
+                .as_str(),
+            "Input"
+        );
         assert_eq!(input.tags().len(), 2);
     }
 

@@ -266,7 +266,12 @@ impl Control {
                     }
                 }
                 tracing::debug!(operation = full_operation, kind = ?rule.kind, "fault injected");
-                *self.injected.lock().expect("injected lock").entry(rule.kind).or_insert(0) += 1;
+                *self
+                    .injected
+                    .lock()
+                    .expect("injected lock")
+                    .entry(rule.kind)
+                    .or_insert(0) += 1;
             }
             faults.retain(|rule| rule.count != Some(0));
         }

@@ -21,11 +21,20 @@ use sagemaker_k8s_api::TrainingJob;
 use sagemaker_k8s_testenv::{ChildProcess, Emulator, control_plane, wait_until, workspace_binary};
 
 fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// `count` TrainingJob manifests named `<prefix>-<i>` (from `first`), with optional extra tags.
-fn training_job_manifests(prefix: &str, first: usize, count: usize, labels: &str, tags: &str) -> String {
+fn training_job_manifests(
+    prefix: &str,
+    first: usize,
+    count: usize,
+    labels: &str,
+    tags: &str,
+) -> String {
     (first..first + count)
         .map(|i| {
             format!(
@@ -48,7 +57,14 @@ fn rss_mib(pid: u32) -> f64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
@@ -57,7 +73,12 @@ async fn emulator_calls(emulator: &Emulator) -> serde_json::Value {
     let address = emulator.endpoint.trim_start_matches("http://").to_string();
     let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
     stream
-        .write_all(format!("GET /_emulator/calls HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n").as_bytes())
+        .write_all(
+            format!(
+                "GET /_emulator/calls HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
         .await
         .unwrap();
     let mut response = String::new();
@@ -67,14 +88,22 @@ async fn emulator_calls(emulator: &Emulator) -> serde_json::Value {
 }
 
 fn total_calls(calls: &serde_json::Value) -> u64 {
-    calls.as_object().map_or(0, |map| map.values().filter_map(serde_json::Value::as_u64).sum())
+    calls.as_object().map_or(0, |map| {
+        map.values().filter_map(serde_json::Value::as_u64).sum()
+    })
 }
 
 async fn count_jobs(client: &aws_sdk_sagemaker::Client) -> usize {
     let mut count = 0;
     let mut token = None;
     loop {
-        let page = client.list_training_jobs().max_results(100).set_next_token(token).send().await.unwrap();
+        let page = client
+            .list_training_jobs()
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap();
         count += page.training_job_summaries().len();
         match page.next_token() {
             Some(next) => token = Some(next.to_string()),
@@ -89,12 +118,24 @@ async fn main() {
     let lag_jobs = env_number("OPERATOR_BENCH_LAG_JOBS", 100);
     let scale_to = env_number("OPERATOR_BENCH_SCALE_TO", 0);
     let cluster = control_plane().await;
-    cluster.apply_crds(&sagemaker_k8s_api::all_crds()).await.expect("CRDs apply");
+    cluster
+        .apply_crds(&sagemaker_k8s_api::all_crds())
+        .await
+        .expect("CRDs apply");
     let namespace = cluster.create_namespace("bench").await;
     // time-scale 1.0: jobs stay in flight (60 emulated seconds = 60 s) while we measure.
-    let emulator = Emulator::start(&["--time-scale", "1.0", "--default-duration-seconds", "3600"]).await;
+    let emulator =
+        Emulator::start(&["--time-scale", "1.0", "--default-duration-seconds", "3600"]).await;
     let mut builder = ChildProcess::builder(workspace_binary("sagemaker-k8s-operator"))
-        .args(["run", "--namespace", namespace.as_str(), "--health-probe-bind-address", "127.0.0.1:0", "--metrics-bind-address", "127.0.0.1:0"])
+        .args([
+            "run",
+            "--namespace",
+            namespace.as_str(),
+            "--health-probe-bind-address",
+            "127.0.0.1:0",
+            "--metrics-bind-address",
+            "127.0.0.1:0",
+        ])
         .env("KUBECONFIG", cluster.kubeconfig_path())
         .env("RUST_LOG", "warn");
     for (key, value) in emulator.sdk_env() {
@@ -111,18 +152,31 @@ async fn main() {
 
     let manifests = training_job_manifests("bench", 0, objects, "", "");
     let start = Instant::now();
-    cluster.kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifests).await.expect_success();
+    cluster
+        .kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifests)
+        .await
+        .expect_success();
     let applied = start.elapsed();
-    wait_until(Duration::from_secs(900), "all jobs exist in SageMaker", || {
-        let sagemaker = &sagemaker;
-        async move { (count_jobs(sagemaker).await >= objects).then_some(()) }
-    })
+    wait_until(
+        Duration::from_secs(900),
+        "all jobs exist in SageMaker",
+        || {
+            let sagemaker = &sagemaker;
+            async move { (count_jobs(sagemaker).await >= objects).then_some(()) }
+        },
+    )
     .await;
     let all_created = start.elapsed();
     println!("objects: {objects}");
     println!("kubectl apply took: {:.1} s", applied.as_secs_f64());
-    println!("seconds until all exist in SageMaker (from apply start): {:.1}", all_created.as_secs_f64());
-    println!("operator RSS with {objects} objects: {:.1} MiB", rss_mib(operator.pid()));
+    println!(
+        "seconds until all exist in SageMaker (from apply start): {:.1}",
+        all_created.as_secs_f64()
+    );
+    println!(
+        "operator RSS with {objects} objects: {:.1} MiB",
+        rss_mib(operator.pid())
+    );
 
     // Steady state: let the creation burst and the poller's first listings settle, then count
     // calls over a window.
@@ -132,8 +186,14 @@ async fn main() {
     tokio::time::sleep(window).await;
     let after = emulator_calls(&emulator).await;
     let calls = total_calls(&after).saturating_sub(total_calls(&before));
-    println!("steady-state SageMaker calls/s with {objects} in flight: {:.2}", calls as f64 / window.as_secs_f64());
-    println!("calls by operation in the window: {}", calls_delta(&before, &after));
+    println!(
+        "steady-state SageMaker calls/s with {objects} in flight: {:.2}",
+        calls as f64 / window.as_secs_f64()
+    );
+    println!(
+        "calls by operation in the window: {}",
+        calls_delta(&before, &after)
+    );
 
     // Status lag: short jobs complete in SageMaker (at their TrainingEndTime) while the N stay
     // in flight; a watch records when each object first shows Completed.
@@ -144,29 +204,62 @@ async fn main() {
             let completed_at = completed_at.clone();
             let stream = watcher::watcher(api, watcher::Config::default().labels("bench=lag"));
             tokio::spawn(async move {
-                let mut stream = std::pin::pin!(kube::runtime::WatchStreamExt::applied_objects(stream));
+                let mut stream =
+                    std::pin::pin!(kube::runtime::WatchStreamExt::applied_objects(stream));
                 while let Some(Ok(job)) = stream.next().await {
-                    let completed = job.status.as_ref().and_then(|s| s.training_job_status.as_deref()) == Some("Completed");
+                    let completed = job
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.training_job_status.as_deref())
+                        == Some("Completed");
                     if completed {
-                        let name = job.status.as_ref().and_then(|s| s.sage_maker_training_job_name.clone()).unwrap_or_default();
-                        completed_at.lock().unwrap().entry(name).or_insert_with(jiff::Timestamp::now);
+                        let name = job
+                            .status
+                            .as_ref()
+                            .and_then(|s| s.sage_maker_training_job_name.clone())
+                            .unwrap_or_default();
+                        completed_at
+                            .lock()
+                            .unwrap()
+                            .entry(name)
+                            .or_insert_with(jiff::Timestamp::now);
                     }
                 }
             })
         };
-        let manifests = training_job_manifests("lag", 0, lag_jobs, "bench: lag", "{key: \"emulator:duration-seconds\", value: \"20\"}");
-        cluster.kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifests).await.expect_success();
-        wait_until(Duration::from_secs(600), "all lag jobs show Completed", || {
-            let completed_at = completed_at.clone();
-            async move { (completed_at.lock().unwrap().len() >= lag_jobs).then_some(()) }
-        })
+        let manifests = training_job_manifests(
+            "lag",
+            0,
+            lag_jobs,
+            "bench: lag",
+            "{key: \"emulator:duration-seconds\", value: \"20\"}",
+        );
+        cluster
+            .kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifests)
+            .await
+            .expect_success();
+        wait_until(
+            Duration::from_secs(600),
+            "all lag jobs show Completed",
+            || {
+                let completed_at = completed_at.clone();
+                async move { (completed_at.lock().unwrap().len() >= lag_jobs).then_some(()) }
+            },
+        )
         .await;
         watch.abort();
         let observed = completed_at.lock().unwrap().clone();
         let mut lags = Vec::new();
         for (name, seen) in observed {
-            let described = sagemaker.describe_training_job().training_job_name(&name).send().await.unwrap();
-            let ended = described.training_end_time().expect("a completed job has an end time");
+            let described = sagemaker
+                .describe_training_job()
+                .training_job_name(&name)
+                .send()
+                .await
+                .unwrap();
+            let ended = described
+                .training_end_time()
+                .expect("a completed job has an end time");
             let ended = jiff::Timestamp::new(ended.secs(), ended.subsec_nanos() as i32).unwrap();
             lags.push(seen.duration_since(ended).as_secs_f64());
         }
@@ -189,19 +282,37 @@ async fn main() {
             // A loaded apiserver may time out part of a large apply; apply is idempotent, so
             // retrying the chunk is safe.
             let mut attempts = 0;
-            while !cluster.kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifests).await.success() {
+            while !cluster
+                .kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifests)
+                .await
+                .success()
+            {
                 attempts += 1;
-                assert!(attempts < 5, "kubectl apply of objects {chunk_start}.. failed {attempts} times");
+                assert!(
+                    attempts < 5,
+                    "kubectl apply of objects {chunk_start}.. failed {attempts} times"
+                );
                 eprintln!("kubectl apply of objects {chunk_start}.. failed; retrying");
             }
         }
-        wait_until(Duration::from_secs(3600), "all scaled-up jobs exist in SageMaker", || {
-            let sagemaker = &sagemaker;
-            async move { (count_jobs(sagemaker).await >= scale_to + lag_jobs).then_some(()) }
-        })
+        wait_until(
+            Duration::from_secs(3600),
+            "all scaled-up jobs exist in SageMaker",
+            || {
+                let sagemaker = &sagemaker;
+                async move { (count_jobs(sagemaker).await >= scale_to + lag_jobs).then_some(()) }
+            },
+        )
         .await;
-        println!("seconds until {more} more jobs exist in SageMaker: {:.1}", start.elapsed().as_secs_f64());
-        println!("operator RSS with {} objects: {:.1} MiB", scale_to + lag_jobs, rss_mib(operator.pid()));
+        println!(
+            "seconds until {more} more jobs exist in SageMaker: {:.1}",
+            start.elapsed().as_secs_f64()
+        );
+        println!(
+            "operator RSS with {} objects: {:.1} MiB",
+            scale_to + lag_jobs,
+            rss_mib(operator.pid())
+        );
     }
 }
 
@@ -212,11 +323,18 @@ fn calls_delta(before: &serde_json::Value, after: &serde_json::Value) -> String 
         .into_iter()
         .flatten()
         .filter_map(|(operation, count)| {
-            let earlier = before.get(operation).and_then(serde_json::Value::as_u64).unwrap_or(0);
+            let earlier = before
+                .get(operation)
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0);
             let calls = count.as_u64()?.saturating_sub(earlier);
             (calls > 0).then(|| (operation.clone(), calls))
         })
         .collect();
     delta.sort();
-    delta.iter().map(|(operation, calls)| format!("{operation}={calls}")).collect::<Vec<_>>().join(", ")
+    delta
+        .iter()
+        .map(|(operation, calls)| format!("{operation}={calls}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

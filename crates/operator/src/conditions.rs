@@ -29,7 +29,9 @@ pub const ENDPOINT_NOT_ALLOWED: &str = "EndpointNotAllowed";
 /// Whether the recorded `Failed` condition is a missing dependency (retried) rather than a
 /// rejection that only a spec change can fix.
 pub fn failed_for_missing_dependency(conditions: &[Condition]) -> bool {
-    conditions.iter().any(|c| c.type_ == FAILED && c.status == "True" && c.reason == DEPENDENCY_NOT_FOUND)
+    conditions
+        .iter()
+        .any(|c| c.type_ == FAILED && c.status == "True" && c.reason == DEPENDENCY_NOT_FOUND)
 }
 
 /// Removes the condition of `type_` (conditions that are only shown while true).
@@ -60,9 +62,19 @@ pub fn set_condition(
     let status = if status { "True" } else { "False" }.to_string();
     let now = Time(k8s_openapi::jiff::Timestamp::now());
     // Condition reasons must be CamelCase identifiers.
-    let reason: String = reason.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let reason = if reason.is_empty() { "Unknown".to_string() } else { reason };
-    match conditions.iter_mut().find(|condition| condition.type_ == type_) {
+    let reason: String = reason
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let reason = if reason.is_empty() {
+        "Unknown".to_string()
+    } else {
+        reason
+    };
+    match conditions
+        .iter_mut()
+        .find(|condition| condition.type_ == type_)
+    {
         Some(existing) => {
             if existing.status != status {
                 existing.last_transition_time = now;
@@ -90,10 +102,24 @@ mod tests {
     #[test]
     fn transition_time_changes_only_with_status() {
         let mut conditions = Vec::new();
-        set_condition(&mut conditions, READY, false, "InProgress", "training", Some(1));
+        set_condition(
+            &mut conditions,
+            READY,
+            false,
+            "InProgress",
+            "training",
+            Some(1),
+        );
         let first = conditions[0].last_transition_time.clone();
         std::thread::sleep(std::time::Duration::from_millis(5));
-        set_condition(&mut conditions, READY, false, "In-Progress", "still", Some(2));
+        set_condition(
+            &mut conditions,
+            READY,
+            false,
+            "In-Progress",
+            "still",
+            Some(2),
+        );
         assert_eq!(conditions[0].last_transition_time, first);
         assert_eq!(conditions[0].reason, "InProgress");
         assert_eq!(conditions[0].observed_generation, Some(2));
@@ -107,11 +133,35 @@ mod tests {
         let mut conditions = Vec::new();
         set_condition(&mut conditions, FAILED, false, "InProgress", "", Some(1));
         assert!(conditions.is_empty(), "{conditions:?}");
-        set_condition(&mut conditions, READY, false, "InProgress", "training", Some(1));
-        set_condition(&mut conditions, FAILED, true, "Failed", "AlgorithmError", Some(1));
-        assert!(conditions.iter().any(|c| c.type_ == FAILED && c.status == "True"));
+        set_condition(
+            &mut conditions,
+            READY,
+            false,
+            "InProgress",
+            "training",
+            Some(1),
+        );
+        set_condition(
+            &mut conditions,
+            FAILED,
+            true,
+            "Failed",
+            "AlgorithmError",
+            Some(1),
+        );
+        assert!(
+            conditions
+                .iter()
+                .any(|c| c.type_ == FAILED && c.status == "True")
+        );
         // A retried dependency that now exists: the failure is over, so the condition goes.
         set_condition(&mut conditions, FAILED, false, "Created", "", Some(2));
-        assert_eq!(conditions.iter().map(|c| c.type_.as_str()).collect::<Vec<_>>(), [READY]);
+        assert_eq!(
+            conditions
+                .iter()
+                .map(|c| c.type_.as_str())
+                .collect::<Vec<_>>(),
+            [READY]
+        );
     }
 }

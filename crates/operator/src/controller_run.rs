@@ -53,12 +53,19 @@ where
         })
         .reflect(writer)
         .applied_objects();
-    Controller::for_stream(objects, reader).with_config(kube::runtime::controller::Config::default().concurrency(max_concurrent_reconciles))
+    Controller::for_stream(objects, reader).with_config(
+        kube::runtime::controller::Config::default().concurrency(max_concurrent_reconciles),
+    )
 }
 
 /// The error policy of every controller: log the failure and retry the object after its
 /// exponential, jittered backoff (reset by its next successful reconcile, see [`drive`]).
-pub fn retry_after_error<K: Resource<DynamicType = ()>>(kind: &'static str, backoff: &crate::error_backoff::ErrorBackoff, object: &K, error: &dyn std::fmt::Display) -> Action {
+pub fn retry_after_error<K: Resource<DynamicType = ()>>(
+    kind: &'static str,
+    backoff: &crate::error_backoff::ErrorBackoff,
+    object: &K,
+    error: &dyn std::fmt::Display,
+) -> Action {
     use kube::ResourceExt as _;
     let namespace = object.namespace().unwrap_or_default();
     let name = object.name_any();

@@ -24,7 +24,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING, SPEC_OUT_OF_SYNC, remove_condition, set_condition};
+use crate::conditions::{
+    DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING,
+    SPEC_OUT_OF_SYNC, remove_condition, set_condition,
+};
 use crate::{object_plumbing, takeover};
 
 /// Annotation holding the hash of the spec the SageMaker resource was created from, so a later
@@ -100,14 +103,22 @@ pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
         sagemaker: &SageMakerHandle,
         remote_name: &str,
     ) -> impl Future<Output = Result<Self::Remote, SageMakerError>> + Send;
-    fn stop(&self, sagemaker: &SageMakerHandle, remote_name: &str) -> impl Future<Output = Result<(), SageMakerError>> + Send;
+    fn stop(
+        &self,
+        sagemaker: &SageMakerHandle,
+        remote_name: &str,
+    ) -> impl Future<Output = Result<(), SageMakerError>> + Send;
     /// ARN of the described resource (for ListTags).
     fn arn(remote: &Self::Remote) -> String;
     fn phase(remote: &Self::Remote) -> Phase;
     /// SageMaker's status text (e.g. `InProgress`).
     fn status_text(remote: &Self::Remote) -> String;
     /// Status fields mapped from SageMaker (without conditions / observedGeneration).
-    fn status_fields(object: &Self::Object, remote: &Self::Remote, location: &ApiLocation) -> serde_json::Map<String, Value>;
+    fn status_fields(
+        object: &Self::Object,
+        remote: &Self::Remote,
+        location: &ApiLocation,
+    ) -> serde_json::Map<String, Value>;
     /// Whether a resource in a terminal phase still changes what the status shows (a finished
     /// training job's Debugger rules are evaluated after it), so it is looked at until it stops.
     fn still_changing(_remote: &Self::Remote) -> bool {
@@ -131,7 +142,11 @@ pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
     }
     /// Clean-up before a deleted object's finalizer goes (SageMaker's side is terminal or
     /// absent), for clusters without a garbage collector too. `Ok(false)`: not done, look again.
-    fn before_release(&self, _client: &kube::Client, _object: &Self::Object) -> impl Future<Output = Result<bool, EngineError>> + Send {
+    fn before_release(
+        &self,
+        _client: &kube::Client,
+        _object: &Self::Object,
+    ) -> impl Future<Output = Result<bool, EngineError>> + Send {
         async { Ok(true) }
     }
 }
@@ -224,7 +239,9 @@ pub struct NameRecord<'a> {
 /// clash) removes the annotation, so editing the spec name then picks a new name.
 pub fn resolve_remote_name<'a>(record: NameRecord<'a>) -> &'a str {
     let present = |name: Option<&'a str>| name.filter(|name| !name.is_empty());
-    present(record.recorded).or(present(record.creating)).unwrap_or(record.wanted)
+    present(record.recorded)
+        .or(present(record.creating))
+        .unwrap_or(record.wanted)
 }
 
 /// The SageMaker name this object maps to ([`resolve_remote_name`]).
@@ -233,7 +250,10 @@ fn remote_name_of<A: Adapter>(object: &A::Object) -> String {
     let wanted = A::remote_name(object);
     resolve_remote_name(NameRecord {
         recorded: status.get(A::NAME_FIELD).and_then(Value::as_str),
-        creating: object.annotations().get(CREATING_NAME_ANNOTATION).map(String::as_str),
+        creating: object
+            .annotations()
+            .get(CREATING_NAME_ANNOTATION)
+            .map(String::as_str),
         wanted: &wanted,
     })
     .to_string()
@@ -243,12 +263,18 @@ fn remote_name_of<A: Adapter>(object: &A::Object) -> String {
 /// writes `lastCheckTime`). Until then an existing resource of that name must prove by its
 /// ownership tag that it was created for this object.
 fn has_observed_remote<A: Adapter>(object: &A::Object) -> bool {
-    object_plumbing::status_json(object).get("lastCheckTime").is_some_and(|time| !time.is_null())
+    object_plumbing::status_json(object)
+        .get("lastCheckTime")
+        .is_some_and(|time| !time.is_null())
 }
 
 /// How long ago the recorded `lastCheckTime` was (`None` when there is none).
 fn last_check_age<A: Adapter>(object: &A::Object) -> Option<Duration> {
-    let recorded = object_plumbing::status_json(object).get("lastCheckTime")?.as_str()?.parse::<k8s_openapi::jiff::Timestamp>().ok()?;
+    let recorded = object_plumbing::status_json(object)
+        .get("lastCheckTime")?
+        .as_str()?
+        .parse::<k8s_openapi::jiff::Timestamp>()
+        .ok()?;
     let age = k8s_openapi::jiff::Timestamp::now().duration_since(recorded);
     Some(Duration::try_from(age).unwrap_or(Duration::ZERO))
 }
@@ -259,13 +285,35 @@ pub async fn run<A: Adapter>(ctx: Arc<Context<A>>, namespace: Option<String>) {
         Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
         None => Api::all(ctx.client.clone()),
     };
-    let changed = crate::status_poller::spawn::<A::Object, A>(ctx.registry.clone(), ctx.clients.clone(), ctx.poll_interval, A::KIND);
-    let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
-    let controller = crate::controller_run::trimmed_cache_controller(api, ctx.max_concurrent_reconciles).reconcile_on(changed);
-    crate::controller_run::drive(A::KIND, ctx.backoff.clone(), controller, A::recorded_status, reconcile::<A>, error_policy::<A>, ctx).await;
+    let changed = crate::status_poller::spawn::<A::Object, A>(
+        ctx.registry.clone(),
+        ctx.clients.clone(),
+        ctx.poll_interval,
+        A::KIND,
+    );
+    let changed = futures::stream::unfold(changed, |mut receiver| async move {
+        receiver.recv().await.map(|object| (object, receiver))
+    });
+    let controller =
+        crate::controller_run::trimmed_cache_controller(api, ctx.max_concurrent_reconciles)
+            .reconcile_on(changed);
+    crate::controller_run::drive(
+        A::KIND,
+        ctx.backoff.clone(),
+        controller,
+        A::recorded_status,
+        reconcile::<A>,
+        error_policy::<A>,
+        ctx,
+    )
+    .await;
 }
 
-fn error_policy<A: Adapter>(object: Arc<A::Object>, error: &EngineError, ctx: Arc<Context<A>>) -> Action {
+fn error_policy<A: Adapter>(
+    object: Arc<A::Object>,
+    error: &EngineError,
+    ctx: Arc<Context<A>>,
+) -> Action {
     crate::controller_run::retry_after_error(A::KIND, &ctx.backoff, object.as_ref(), error)
 }
 
@@ -273,7 +321,9 @@ impl<A: Adapter> Context<A> {
     /// The client for the object's region and endpoint, unless the endpoint is refused.
     fn sagemaker(&self, object: &A::Object) -> Result<SageMakerHandle, EndpointRefused> {
         let spec = A::spec(object);
-        let location = self.clients.locate(spec.region(), spec.sage_maker_endpoint())?;
+        let location = self
+            .clients
+            .locate(spec.region(), spec.sage_maker_endpoint())?;
         Ok(self.clients.handle(&location))
     }
 
@@ -303,17 +353,27 @@ impl<A: Adapter> Context<A> {
         if !object.annotations().contains_key(CREATING_NAME_ANNOTATION) {
             return Ok(());
         }
-        self.patch_metadata(object, json!({ "annotations": { CREATING_NAME_ANNOTATION: Value::Null } })).await
+        self.patch_metadata(
+            object,
+            json!({ "annotations": { CREATING_NAME_ANNOTATION: Value::Null } }),
+        )
+        .await
     }
 
     /// Records an operator-side failure that retrying will not fix.
-    async fn report_terminal_error(&self, object: &A::Object, reason: &str, message: String) -> Result<Action, EngineError> {
+    async fn report_terminal_error(
+        &self,
+        object: &A::Object,
+        reason: &str,
+        message: String,
+    ) -> Result<Action, EngineError> {
         let mut conditions = A::recorded_conditions(object);
         let generation = object.meta().generation;
         set_condition(&mut conditions, FAILED, true, reason, &message, generation);
         set_condition(&mut conditions, READY, false, reason, &message, generation);
         if conditions != A::recorded_conditions(object) {
-            self.event(object, EventType::Warning, reason, message.clone()).await;
+            self.event(object, EventType::Warning, reason, message.clone())
+                .await;
         }
         let mut status = serde_json::Map::new();
         status.insert("additional".into(), json!(message));
@@ -329,15 +389,28 @@ impl<A: Adapter> Context<A> {
 
 /// One reconcile, inside a span naming the object, so every log line of it (the SDK's and
 /// kube's included) says which object it is about.
-async fn reconcile<A: Adapter>(object: Arc<A::Object>, ctx: Arc<Context<A>>) -> Result<Action, EngineError> {
+async fn reconcile<A: Adapter>(
+    object: Arc<A::Object>,
+    ctx: Arc<Context<A>>,
+) -> Result<Action, EngineError> {
     use tracing::Instrument as _;
     let remote_name = remote_name_of::<A>(&object);
     let span = tracing::info_span!("reconcile", kind = A::KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), sagemaker_name = %remote_name);
-    reconcile_object::<A>(&object, &ctx, remote_name).instrument(span).await
+    reconcile_object::<A>(&object, &ctx, remote_name)
+        .instrument(span)
+        .await
 }
 
-async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name: String) -> Result<Action, EngineError> {
-    let uid = object.meta().uid.clone().ok_or(EngineError::MissingMetadata("uid"))?;
+async fn reconcile_object<A: Adapter>(
+    object: &A::Object,
+    ctx: &Context<A>,
+    remote_name: String,
+) -> Result<Action, EngineError> {
+    let uid = object
+        .meta()
+        .uid
+        .clone()
+        .ok_or(EngineError::MissingMetadata("uid"))?;
 
     if object.meta().deletion_timestamp.is_some() {
         return finalize(object, ctx, &remote_name, &uid).await;
@@ -345,21 +418,38 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
     let observe_only = A::is_observe_only(object);
     let sagemaker = match ctx.sagemaker(object) {
         Ok(sagemaker) => sagemaker,
-        Err(refused) => return ctx.report_terminal_error(object, ENDPOINT_NOT_ALLOWED, refused.to_string()).await,
+        Err(refused) => {
+            return ctx
+                .report_terminal_error(object, ENDPOINT_NOT_ALLOWED, refused.to_string())
+                .await;
+        }
     };
 
     // 1. Finalizer, the SageMaker name in the spec, and the hash of the spec we are about to
     //    create from — all before anything exists in SageMaker.
-    let name_to_fill = if observe_only { None } else { spec_name_to_fill::<A>(object) };
-    let current_hash = spec_hash(A::spec(object), name_to_fill.map(|field| (field, remote_name.as_str())));
-    if !observe_only && (!object.finalizers().iter().any(|f| f == FINALIZER) || name_to_fill.is_some()) {
+    let name_to_fill = if observe_only {
+        None
+    } else {
+        spec_name_to_fill::<A>(object)
+    };
+    let current_hash = spec_hash(
+        A::spec(object),
+        name_to_fill.map(|field| (field, remote_name.as_str())),
+    );
+    if !observe_only
+        && (!object.finalizers().iter().any(|f| f == FINALIZER) || name_to_fill.is_some())
+    {
         let mut finalizers: Vec<String> = object.finalizers().to_vec();
         if !finalizers.iter().any(|f| f == FINALIZER) {
             finalizers.push(FINALIZER.to_string());
         }
         let mut patch = json!({ "metadata": { "finalizers": finalizers } });
-        if !object.annotations().contains_key(CREATED_SPEC_HASH_ANNOTATION) {
-            patch["metadata"]["annotations"] = json!({ CREATED_SPEC_HASH_ANNOTATION: current_hash });
+        if !object
+            .annotations()
+            .contains_key(CREATED_SPEC_HASH_ANNOTATION)
+        {
+            patch["metadata"]["annotations"] =
+                json!({ CREATED_SPEC_HASH_ANNOTATION: current_hash });
         }
         if let Some(field) = name_to_fill {
             patch["spec"] = json!({ field: remote_name });
@@ -368,7 +458,11 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
         if A::recorded_status(object).is_none() {
             // The SageMaker name appears in the status (and `kubectl get`) once the resource
             // exists, not before.
-            ctx.patch_status(object, json!({ A::STATUS_FIELD: SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER })).await?;
+            ctx.patch_status(
+                object,
+                json!({ A::STATUS_FIELD: SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER }),
+            )
+            .await?;
         }
         // The patch produces a watch event that brings the updated object back.
         return Ok(Action::await_change());
@@ -377,18 +471,31 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
     // 2. Observe; create exactly once.
     let remote = match ctx.adapter.describe(&sagemaker, &remote_name).await {
         Ok(remote) => {
-            if !observe_only && (!has_observed_remote::<A>(object) || takeover::written_by_original_operator(&object_plumbing::status_json(object))) {
+            if !observe_only
+                && (!has_observed_remote::<A>(object)
+                    || takeover::written_by_original_operator(&object_plumbing::status_json(
+                        object,
+                    )))
+            {
                 // It exists but this object never saw it: created by us before a crash, or a
                 // name clash with someone else's resource. Or the original operator saw it, and
                 // this operator takes it over.
-                if let Some(action) = verify_ownership::<A>(object, ctx, &sagemaker, &remote, &uid).await? {
+                if let Some(action) =
+                    verify_ownership::<A>(object, ctx, &sagemaker, &remote, &uid).await?
+                {
                     return Ok(action);
                 }
             }
             remote
         }
         Err(SageMakerError::NotFound(_)) if observe_only => {
-            return ctx.report_terminal_error(object, "NotFoundInSageMaker", format!("{} {remote_name} does not exist in SageMaker", A::KIND)).await;
+            return ctx
+                .report_terminal_error(
+                    object,
+                    "NotFoundInSageMaker",
+                    format!("{} {remote_name} does not exist in SageMaker", A::KIND),
+                )
+                .await;
         }
         Err(SageMakerError::NotFound(_)) => {
             if object.annotations().get(CREATED_SPEC_HASH_ANNOTATION) != Some(&current_hash)
@@ -398,27 +505,49 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
                 // the name is fixed until SageMaker answers.
                 ctx.patch_metadata(object, json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash, CREATING_NAME_ANNOTATION: remote_name } })).await?;
             }
-            match ctx.adapter.create(&sagemaker, object, &remote_name, &uid).await {
+            match ctx
+                .adapter
+                .create(&sagemaker, object, &remote_name, &uid)
+                .await
+            {
                 Ok(()) => {
                     tracing::info!(kind = A::KIND, object = %object.name_any(), sagemaker_name = %remote_name, "created in SageMaker");
-                    ctx.event(object, EventType::Normal, "Created", format!("Created {} {remote_name} in SageMaker", A::KIND)).await;
+                    ctx.event(
+                        object,
+                        EventType::Normal,
+                        "Created",
+                        format!("Created {} {remote_name} in SageMaker", A::KIND),
+                    )
+                    .await;
                 }
                 Err(SageMakerError::ResourceInUse(_)) => {
                     tracing::info!(kind = A::KIND, sagemaker_name = %remote_name, "name in use, checking ownership");
                     let remote = ctx.adapter.describe(&sagemaker, &remote_name).await?;
-                    if let Some(action) = verify_ownership::<A>(object, ctx, &sagemaker, &remote, &uid).await? {
+                    if let Some(action) =
+                        verify_ownership::<A>(object, ctx, &sagemaker, &remote, &uid).await?
+                    {
                         return Ok(action);
                     }
                 }
                 Err(SageMakerError::Validation(message)) => {
                     ctx.release_creating_name(object).await?;
-                    return ctx.report_terminal_error(object, "CreateRejected", format!("SageMaker rejected the request: {message}")).await;
+                    return ctx
+                        .report_terminal_error(
+                            object,
+                            "CreateRejected",
+                            format!("SageMaker rejected the request: {message}"),
+                        )
+                        .await;
                 }
                 // "Not found" on a create means something the spec names is missing (a transform
                 // job's model), possibly applied together with this object and not created yet.
                 Err(SageMakerError::NotFound(message)) => {
-                    let message = format!("SageMaker could not find what the spec names (retrying every {} s): {message}", DEPENDENCY_RETRY.as_secs());
-                    ctx.report_terminal_error(object, DEPENDENCY_NOT_FOUND, message).await?;
+                    let message = format!(
+                        "SageMaker could not find what the spec names (retrying every {} s): {message}",
+                        DEPENDENCY_RETRY.as_secs()
+                    );
+                    ctx.report_terminal_error(object, DEPENDENCY_NOT_FOUND, message)
+                        .await?;
                     return Ok(Action::requeue(DEPENDENCY_RETRY));
                 }
                 Err(error) => {
@@ -442,28 +571,66 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
     let mut fields = A::status_fields(object, &remote, &sagemaker.location);
     let mut conditions = A::recorded_conditions(object);
     remove_condition(&mut conditions, RETRYING);
-    let reason_message = fields.get("additional").and_then(Value::as_str).unwrap_or_default().to_string();
-    set_condition(&mut conditions, READY, phase == Phase::Succeeded, &status_text, &format!("SageMaker status {status_text}"), generation);
+    let reason_message = fields
+        .get("additional")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    set_condition(
+        &mut conditions,
+        READY,
+        phase == Phase::Succeeded,
+        &status_text,
+        &format!("SageMaker status {status_text}"),
+        generation,
+    );
     set_condition(
         &mut conditions,
         FAILED,
         phase == Phase::Failed,
         &status_text,
-        if phase == Phase::Failed { &reason_message } else { "" },
+        if phase == Phase::Failed {
+            &reason_message
+        } else {
+            ""
+        },
         generation,
     );
-    let spec_changed = !observe_only && object.annotations().get(CREATED_SPEC_HASH_ANNOTATION).is_some_and(|created| *created != current_hash);
-    let was_out_of_sync = A::recorded_conditions(object).iter().any(|c| c.type_ == SPEC_OUT_OF_SYNC && c.status == "True");
-    let out_of_sync_message = format!("The spec changed after the {} was created; SageMaker jobs are immutable, so the change is not applied. Revert it, or create a new object.", A::KIND);
+    let spec_changed = !observe_only
+        && object
+            .annotations()
+            .get(CREATED_SPEC_HASH_ANNOTATION)
+            .is_some_and(|created| *created != current_hash);
+    let was_out_of_sync = A::recorded_conditions(object)
+        .iter()
+        .any(|c| c.type_ == SPEC_OUT_OF_SYNC && c.status == "True");
+    let out_of_sync_message = format!(
+        "The spec changed after the {} was created; SageMaker jobs are immutable, so the change is not applied. Revert it, or create a new object.",
+        A::KIND
+    );
     if spec_changed {
-        set_condition(&mut conditions, SPEC_OUT_OF_SYNC, true, "SpecChangedAfterCreation", &out_of_sync_message, generation);
+        set_condition(
+            &mut conditions,
+            SPEC_OUT_OF_SYNC,
+            true,
+            "SpecChangedAfterCreation",
+            &out_of_sync_message,
+            generation,
+        );
         let additional = match fields.get("additional").and_then(Value::as_str) {
             Some(existing) => format!("{existing}; {out_of_sync_message}"),
             None => out_of_sync_message.clone(),
         };
         fields.insert("additional".into(), json!(additional));
     } else {
-        set_condition(&mut conditions, SPEC_OUT_OF_SYNC, false, "SpecMatchesSageMaker", "", generation);
+        set_condition(
+            &mut conditions,
+            SPEC_OUT_OF_SYNC,
+            false,
+            "SpecMatchesSageMaker",
+            "",
+            generation,
+        );
         if !fields.contains_key("additional") {
             // Clears an earlier operator message (merge patch: null removes the field).
             fields.insert("additional".into(), Value::Null);
@@ -477,35 +644,64 @@ async fn reconcile_object<A: Adapter>(object: &A::Object, ctx: &Context<A>, remo
     let unchanged = status_matches::<A>(object, &fields);
     // lastCheckTime also moves when nothing else did, at the safety re-look of a resource in
     // progress, so it is never much older than that interval (docs/using.md).
-    let check_is_stale = !phase.is_terminal() && last_check_age::<A>(object).is_none_or(|age| age >= ctx.in_progress_requeue / 2);
-    fields.insert("lastCheckTime".into(), json!(k8s_openapi::jiff::Timestamp::now()));
+    let check_is_stale = !phase.is_terminal()
+        && last_check_age::<A>(object).is_none_or(|age| age >= ctx.in_progress_requeue / 2);
+    fields.insert(
+        "lastCheckTime".into(),
+        json!(k8s_openapi::jiff::Timestamp::now()),
+    );
 
     let previous = A::recorded_status(object);
     if previous.as_deref() != Some(status_text.as_str()) {
-        let type_ = if phase == Phase::Failed { EventType::Warning } else { EventType::Normal };
-        let mut note = format!("SageMaker status {} → {status_text}", previous.as_deref().unwrap_or("none"));
+        let type_ = if phase == Phase::Failed {
+            EventType::Warning
+        } else {
+            EventType::Normal
+        };
+        let mut note = format!(
+            "SageMaker status {} → {status_text}",
+            previous.as_deref().unwrap_or("none")
+        );
         if !reason_message.is_empty() && phase == Phase::Failed {
             note.push_str(&format!(": {reason_message}"));
         }
         ctx.event(object, type_, &status_text, note).await;
     }
     if spec_changed && !was_out_of_sync {
-        ctx.event(object, EventType::Warning, "SpecChangedAfterCreation", out_of_sync_message).await;
+        ctx.event(
+            object,
+            EventType::Warning,
+            "SpecChangedAfterCreation",
+            out_of_sync_message,
+        )
+        .await;
     } else if !spec_changed && was_out_of_sync {
-        ctx.event(object, EventType::Normal, "SpecMatchesSageMaker", "The spec matches the SageMaker job again".into()).await;
+        ctx.event(
+            object,
+            EventType::Normal,
+            "SpecMatchesSageMaker",
+            "The spec matches the SageMaker job again".into(),
+        )
+        .await;
     }
     if !unchanged || check_is_stale {
         ctx.patch_status(object, Value::Object(fields)).await?;
     }
     if !observe_only {
-        ctx.adapter.after_observe(&ctx.client, &sagemaker, object, &remote).await?;
+        ctx.adapter
+            .after_observe(&ctx.client, &sagemaker, object, &remote)
+            .await?;
     }
 
     let settled = phase.is_terminal() && !A::still_changing(&remote);
     if settled {
         ctx.registry.forget(&sagemaker.location, &remote_name);
     } else {
-        ctx.registry.register(&sagemaker.location, &remote_name, kube::runtime::reflector::ObjectRef::from_obj(object));
+        ctx.registry.register(
+            &sagemaker.location,
+            &remote_name,
+            kube::runtime::reflector::ObjectRef::from_obj(object),
+        );
     }
     Ok(if settled {
         Action::await_change()
@@ -529,9 +725,20 @@ fn recorded_by_original_operator<A: Adapter>(object: &A::Object, name: &str, uid
     let spec = serde_json::to_value(A::spec(object)).unwrap_or_default();
     // The spec's name proves nothing once this operator wrote it there (from the status, which
     // it writes together with the created-spec-hash annotation): only a name the user chose does.
-    let filled_by_us = object.annotations().contains_key(CREATED_SPEC_HASH_ANNOTATION);
-    let spec_name = A::SPEC_NAME_FIELD.filter(|_| !filled_by_us).and_then(|field| spec.get(field)).and_then(Value::as_str);
-    takeover::recorded_by_original_operator(&object_plumbing::status_json(object), A::NAME_FIELD, spec_name, name, uid)
+    let filled_by_us = object
+        .annotations()
+        .contains_key(CREATED_SPEC_HASH_ANNOTATION);
+    let spec_name = A::SPEC_NAME_FIELD
+        .filter(|_| !filled_by_us)
+        .and_then(|field| spec.get(field))
+        .and_then(Value::as_str);
+    takeover::recorded_by_original_operator(
+        &object_plumbing::status_json(object),
+        A::NAME_FIELD,
+        spec_name,
+        name,
+        uid,
+    )
 }
 
 /// Checks the ownership tag of an existing resource: `None` = ours, carry on. An untagged
@@ -552,32 +759,56 @@ async fn verify_ownership<A: Adapter>(
         // The original operator's object: tag the resource, so the tag proves ownership from now.
         sagemaker.add_owner_tag(&A::arn(remote), uid).await?;
         tracing::info!(kind = A::KIND, object = %object.name_any(), sagemaker_name = %name, "took over from the original operator");
-        ctx.event(object, EventType::Normal, "TakenOver", format!("Following {} {name}, which the original operator created", A::KIND)).await;
+        ctx.event(
+            object,
+            EventType::Normal,
+            "TakenOver",
+            format!(
+                "Following {} {name}, which the original operator created",
+                A::KIND
+            ),
+        )
+        .await;
         return Ok(None);
     }
     if takeover::written_by_original_operator(&object_plumbing::status_json(object)) {
         // The original's lastCheckTime would make the next reconcile take the resource for an
         // observed one of ours; without it the refusal stands.
-        ctx.patch_status(object, json!({ "lastCheckTime": Value::Null })).await?;
+        ctx.patch_status(object, json!({ "lastCheckTime": Value::Null }))
+            .await?;
     }
     let message = format!(
         "{} {name} already exists in SageMaker and was not created for this object (owner tag {}); set another name in the spec{}",
         A::KIND,
         owner.as_deref().unwrap_or("absent"),
-        A::SPEC_NAME_FIELD.map(|field| format!(" ({field})")).unwrap_or_default(),
+        A::SPEC_NAME_FIELD
+            .map(|field| format!(" ({field})"))
+            .unwrap_or_default(),
     );
     // The name belongs to someone else, so no create of ours succeeded under it.
     ctx.release_creating_name(object).await?;
-    ctx.report_terminal_error(object, "NameOwnedByAnotherResource", message).await.map(Some)
+    ctx.report_terminal_error(object, "NameOwnedByAnotherResource", message)
+        .await
+        .map(Some)
 }
 
-async fn record_retryable_error<A: Adapter>(object: &A::Object, ctx: &Context<A>, error: &SageMakerError) {
-    object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, A::KIND, object, error).await;
+async fn record_retryable_error<A: Adapter>(
+    object: &A::Object,
+    ctx: &Context<A>,
+    error: &SageMakerError,
+) {
+    object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, A::KIND, object, error)
+        .await;
 }
 
 /// Deletion: stop what runs, wait through Stopping, then let the object go. Any failed call
 /// keeps the finalizer (the error policy retries), so throttling cannot leak a running job.
-async fn finalize<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name: &str, uid: &str) -> Result<Action, EngineError> {
+async fn finalize<A: Adapter>(
+    object: &A::Object,
+    ctx: &Context<A>,
+    remote_name: &str,
+    uid: &str,
+) -> Result<Action, EngineError> {
     if !object.finalizers().iter().any(|f| f == FINALIZER) {
         return Ok(Action::await_change());
     }
@@ -592,7 +823,12 @@ async fn finalize<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name:
         Err(refused) => {
             // The operator's allow-list changed after this object's resource was created:
             // releasing the object would orphan the resource, so say what blocks the delete.
-            ctx.report_terminal_error(object, ENDPOINT_NOT_ALLOWED, format!("cannot stop the SageMaker resource: {refused}")).await?;
+            ctx.report_terminal_error(
+                object,
+                ENDPOINT_NOT_ALLOWED,
+                format!("cannot stop the SageMaker resource: {refused}"),
+            )
+            .await?;
             return Ok(Action::requeue(Duration::from_secs(60)));
         }
     };
@@ -606,7 +842,9 @@ async fn finalize<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name:
     match A::phase(&remote) {
         Phase::InProgress => {
             let owner = sagemaker.owner_uid_of(&A::arn(&remote)).await?;
-            let ours = owner.as_deref() == Some(uid) || (owner.is_none() && recorded_by_original_operator::<A>(object, remote_name, uid));
+            let ours = owner.as_deref() == Some(uid)
+                || (owner.is_none()
+                    && recorded_by_original_operator::<A>(object, remote_name, uid));
             if !ours {
                 // Not ours (a name clash reported earlier): never stop someone else's job.
                 return release(object, ctx).await;
@@ -615,13 +853,33 @@ async fn finalize<A: Adapter>(object: &A::Object, ctx: &Context<A>, remote_name:
                 Ok(()) | Err(SageMakerError::Validation(_)) => {}
                 Err(error) => return Err(error.into()),
             }
-            ctx.event(object, EventType::Normal, "Stopping", format!("Stopping {} {remote_name} in SageMaker", A::KIND)).await;
-            ctx.registry.register(&sagemaker.location, remote_name, kube::runtime::reflector::ObjectRef::from_obj(object));
-            let _ = ctx.patch_status(object, json!({ A::STATUS_FIELD: "Stopping", "secondaryStatus": Value::Null })).await;
+            ctx.event(
+                object,
+                EventType::Normal,
+                "Stopping",
+                format!("Stopping {} {remote_name} in SageMaker", A::KIND),
+            )
+            .await;
+            ctx.registry.register(
+                &sagemaker.location,
+                remote_name,
+                kube::runtime::reflector::ObjectRef::from_obj(object),
+            );
+            let _ = ctx
+                .patch_status(
+                    object,
+                    json!({ A::STATUS_FIELD: "Stopping", "secondaryStatus": Value::Null }),
+                )
+                .await;
             Ok(Action::requeue(Duration::from_secs(2)))
         }
         Phase::Stopping => {
-            let _ = ctx.patch_status(object, json!({ A::STATUS_FIELD: "Stopping", "secondaryStatus": Value::Null })).await;
+            let _ = ctx
+                .patch_status(
+                    object,
+                    json!({ A::STATUS_FIELD: "Stopping", "secondaryStatus": Value::Null }),
+                )
+                .await;
             Ok(Action::requeue(Duration::from_secs(2)))
         }
         Phase::Succeeded | Phase::Failed => {
@@ -660,7 +918,12 @@ mod tests {
             // crash between create and status write cannot create a second job.
             (None, Some("sent-name"), "edited-name", "sent-name"),
             // Observed: the recorded name is fixed; an edit is a spec change, not a new job.
-            (Some("recorded"), Some("recorded"), "edited-name", "recorded"),
+            (
+                Some("recorded"),
+                Some("recorded"),
+                "edited-name",
+                "recorded",
+            ),
             (Some("recorded"), None, "edited-name", "recorded"),
             // Refused (name clash): the annotation was removed, the edited name is used.
             (None, None, "fixed-name", "fixed-name"),
@@ -668,7 +931,15 @@ mod tests {
             (Some(""), Some(""), "spec-name", "spec-name"),
         ];
         for (recorded, creating, wanted, expected) in table {
-            assert_eq!(resolve_remote_name(NameRecord { recorded, creating, wanted }), expected, "recorded {recorded:?}, creating {creating:?}, wanted {wanted}");
+            assert_eq!(
+                resolve_remote_name(NameRecord {
+                    recorded,
+                    creating,
+                    wanted
+                }),
+                expected,
+                "recorded {recorded:?}, creating {creating:?}, wanted {wanted}"
+            );
         }
     }
 }

@@ -36,11 +36,16 @@ impl ErrorBackoff {
     pub fn failed(&self, kind: &'static str, namespace: &str, name: &str) -> Duration {
         let failures = {
             let mut map = self.failures.lock().expect("backoff lock poisoned");
-            let count = map.entry((kind, namespace.to_string(), name.to_string())).or_insert(0);
+            let count = map
+                .entry((kind, namespace.to_string(), name.to_string()))
+                .or_insert(0);
             *count = count.saturating_add(1);
             *count
         };
-        jittered(backoff_ceiling(failures, FIRST_RETRY, MAX_RETRY), rand::random::<f64>())
+        jittered(
+            backoff_ceiling(failures, FIRST_RETRY, MAX_RETRY),
+            rand::random::<f64>(),
+        )
     }
 
     /// The object reconciled without error: its next failure starts from the first delay again.
@@ -54,7 +59,12 @@ impl ErrorBackoff {
     /// Consecutive failures recorded for the object.
     #[cfg(test)]
     pub fn failures(&self, kind: &'static str, namespace: &str, name: &str) -> u32 {
-        self.failures.lock().expect("backoff lock poisoned").get(&(kind, namespace.to_string(), name.to_string())).copied().unwrap_or(0)
+        self.failures
+            .lock()
+            .expect("backoff lock poisoned")
+            .get(&(kind, namespace.to_string(), name.to_string()))
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -64,9 +74,24 @@ mod tests {
 
     #[test]
     fn ceiling_doubles_from_the_first_delay_up_to_the_maximum() {
-        let table = [(1, 2), (2, 4), (3, 8), (4, 16), (5, 32), (6, 64), (7, 120), (8, 120), (40, 120), (u32::MAX, 120)];
+        let table = [
+            (1, 2),
+            (2, 4),
+            (3, 8),
+            (4, 16),
+            (5, 32),
+            (6, 64),
+            (7, 120),
+            (8, 120),
+            (40, 120),
+            (u32::MAX, 120),
+        ];
         for (failures, seconds) in table {
-            assert_eq!(backoff_ceiling(failures, FIRST_RETRY, MAX_RETRY), Duration::from_secs(seconds), "after {failures} failures");
+            assert_eq!(
+                backoff_ceiling(failures, FIRST_RETRY, MAX_RETRY),
+                Duration::from_secs(seconds),
+                "after {failures} failures"
+            );
         }
         assert_eq!(backoff_ceiling(0, FIRST_RETRY, MAX_RETRY), FIRST_RETRY);
     }
@@ -77,20 +102,38 @@ mod tests {
         assert_eq!(jittered(ceiling, 0.0), Duration::from_secs(4));
         assert_eq!(jittered(ceiling, 0.5), Duration::from_secs(6));
         assert!(jittered(ceiling, 0.999_999) < ceiling);
-        assert_eq!(jittered(ceiling, 7.0), ceiling, "out-of-range units are clamped");
+        assert_eq!(
+            jittered(ceiling, 7.0),
+            ceiling,
+            "out-of-range units are clamped"
+        );
     }
 
     #[test]
     fn failures_are_counted_per_object_and_reset_by_a_success() {
         let backoff = ErrorBackoff::default();
         let first = backoff.failed("TrainingJob", "ns", "a");
-        assert!((Duration::from_secs(1)..=Duration::from_secs(2)).contains(&first), "{first:?}");
+        assert!(
+            (Duration::from_secs(1)..=Duration::from_secs(2)).contains(&first),
+            "{first:?}"
+        );
         backoff.failed("TrainingJob", "ns", "a");
         let third = backoff.failed("TrainingJob", "ns", "a");
-        assert!((Duration::from_secs(4)..=Duration::from_secs(8)).contains(&third), "{third:?}");
+        assert!(
+            (Duration::from_secs(4)..=Duration::from_secs(8)).contains(&third),
+            "{third:?}"
+        );
         assert_eq!(backoff.failures("TrainingJob", "ns", "a"), 3);
-        assert_eq!(backoff.failures("TrainingJob", "ns", "b"), 0, "another object is not affected");
-        assert_eq!(backoff.failures("BatchTransformJob", "ns", "a"), 0, "nor the same name of another kind");
+        assert_eq!(
+            backoff.failures("TrainingJob", "ns", "b"),
+            0,
+            "another object is not affected"
+        );
+        assert_eq!(
+            backoff.failures("BatchTransformJob", "ns", "a"),
+            0,
+            "nor the same name of another kind"
+        );
         backoff.succeeded("TrainingJob", "ns", "a");
         assert_eq!(backoff.failures("TrainingJob", "ns", "a"), 0);
     }

@@ -73,14 +73,23 @@ impl Health {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         if !self.inner.shutting_down.load(Ordering::SeqCst) {
-            tracing::error!(kind, "controller stopped unexpectedly; /healthz now fails so the kubelet restarts the operator");
-            self.inner.stopped_controllers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(kind);
+            tracing::error!(
+                kind,
+                "controller stopped unexpectedly; /healthz now fails so the kubelet restarts the operator"
+            );
+            self.inner
+                .stopped_controllers
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(kind);
         }
     }
 
     fn beat(&self) {
         let elapsed = self.inner.started.elapsed().as_millis() as u64;
-        self.inner.last_heartbeat_ms.store(elapsed, Ordering::SeqCst);
+        self.inner
+            .last_heartbeat_ms
+            .store(elapsed, Ordering::SeqCst);
     }
 
     fn is_ready(&self) -> bool {
@@ -89,14 +98,22 @@ impl Health {
 
     /// `Ok` when alive, else why not (one line).
     fn liveness(&self) -> Result<(), String> {
-        let stopped = self.inner.stopped_controllers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        let stopped = self
+            .inner
+            .stopped_controllers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
         if !stopped.is_empty() {
             return Err(format!("controllers stopped: {}", stopped.join(", ")));
         }
         let last = Duration::from_millis(self.inner.last_heartbeat_ms.load(Ordering::SeqCst));
         let since = self.inner.started.elapsed().saturating_sub(last);
         if since > STALL_LIMIT {
-            return Err(format!("runtime stalled: no heartbeat for {}s", since.as_secs()));
+            return Err(format!(
+                "runtime stalled: no heartbeat for {}s",
+                since.as_secs()
+            ));
         }
         Ok(())
     }
@@ -118,15 +135,22 @@ pub async fn serve(address: SocketAddr, health: Health) -> std::io::Result<Socke
     });
     tokio::spawn(async move {
         loop {
-            let Ok((mut stream, _)) = listener.accept().await else { continue };
+            let Ok((mut stream, _)) = listener.accept().await else {
+                continue;
+            };
             let health = health.clone();
             tokio::spawn(async move {
                 let mut buffer = [0u8; 1024];
-                let Ok(read) = stream.read(&mut buffer).await else { return };
+                let Ok(read) = stream.read(&mut buffer).await else {
+                    return;
+                };
                 let request = String::from_utf8_lossy(&buffer[..read]);
                 let path = request.split_whitespace().nth(1).unwrap_or("/");
                 let (code, body) = respond(&health, path);
-                let response = format!("HTTP/1.1 {code}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                let response = format!(
+                    "HTTP/1.1 {code}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
                 let _ = stream.write_all(response.as_bytes()).await;
             });
         }
@@ -149,12 +173,20 @@ fn respond(health: &Health, path: &str) -> (&'static str, String) {
 /// The operator's CustomResourceDefinitions (`<plural>.<group>`) that the apiserver does not
 /// serve: each kind is listed once (limit 1, in `namespace` or cluster-wide) and a 404 means its
 /// CRD is not installed. Uses only the operator's own RBAC (no access to CRD objects needed).
-pub async fn missing_crds(client: &kube::Client, namespace: Option<&str>) -> anyhow::Result<Vec<String>> {
+pub async fn missing_crds(
+    client: &kube::Client,
+    namespace: Option<&str>,
+) -> anyhow::Result<Vec<String>> {
     use kube::api::{ApiResource, DynamicObject, ListParams};
     let mut missing = Vec::new();
     for crd in sagemaker_k8s_api::all_crds() {
         let names = &crd.spec.names;
-        let version = crd.spec.versions.first().map(|v| v.name.clone()).unwrap_or_else(|| "v1".into());
+        let version = crd
+            .spec
+            .versions
+            .first()
+            .map(|v| v.name.clone())
+            .unwrap_or_else(|| "v1".into());
         let resource = ApiResource {
             group: crd.spec.group.clone(),
             version: version.clone(),
@@ -168,8 +200,12 @@ pub async fn missing_crds(client: &kube::Client, namespace: Option<&str>) -> any
         };
         match api.list(&ListParams::default().limit(1)).await {
             Ok(_) => {}
-            Err(kube::Error::Api(status)) if status.code == 404 => missing.push(format!("{}.{}", names.plural, crd.spec.group)),
-            Err(error) => return Err(anyhow::Error::new(error).context(format!("listing {}", names.plural))),
+            Err(kube::Error::Api(status)) if status.code == 404 => {
+                missing.push(format!("{}.{}", names.plural, crd.spec.group))
+            }
+            Err(error) => {
+                return Err(anyhow::Error::new(error).context(format!("listing {}", names.plural)));
+            }
         }
     }
     Ok(missing)
@@ -181,19 +217,35 @@ pub async fn missing_crds(client: &kube::Client, namespace: Option<&str>) -> any
 pub async fn check_serving(namespace: &str, selector: &str, port: u16) -> anyhow::Result<String> {
     use anyhow::Context as _;
     use k8s_openapi::api::core::v1::Pod;
-    let client = kube::Client::try_default().await.context("building the Kubernetes client")?;
+    let client = kube::Client::try_default()
+        .await
+        .context("building the Kubernetes client")?;
     let pods: kube::Api<Pod> = kube::Api::namespaced(client.clone(), namespace);
-    let list = pods.list(&kube::api::ListParams::default().labels(selector)).await.with_context(|| format!("listing pods {selector} in {namespace}"))?;
+    let list = pods
+        .list(&kube::api::ListParams::default().labels(selector))
+        .await
+        .with_context(|| format!("listing pods {selector} in {namespace}"))?;
     let mut answers = Vec::new();
     for pod in list.items {
         let name = pod.metadata.name.clone().unwrap_or_default();
-        if pod.status.as_ref().and_then(|status| status.phase.as_deref()) != Some("Running") {
+        if pod
+            .status
+            .as_ref()
+            .and_then(|status| status.phase.as_deref())
+            != Some("Running")
+        {
             answers.push(format!("{name}: not running"));
             continue;
         }
-        let request = hyper::Request::get(format!("/api/v1/namespaces/{namespace}/pods/{name}:{port}/proxy/readyz")).body(Vec::new()).context("building the proxy request")?;
+        let request = hyper::Request::get(format!(
+            "/api/v1/namespaces/{namespace}/pods/{name}:{port}/proxy/readyz"
+        ))
+        .body(Vec::new())
+        .context("building the proxy request")?;
         match client.request_text(request).await {
-            Ok(body) if body.trim() == "ok" => return Ok(format!("operator serving: pod {name} is ready")),
+            Ok(body) if body.trim() == "ok" => {
+                return Ok(format!("operator serving: pod {name} is ready"));
+            }
             Ok(body) => answers.push(format!("{name}: {}", body.trim())),
             Err(error) => answers.push(format!("{name}: {error}")),
         }
@@ -210,12 +262,17 @@ pub async fn check_serving(namespace: &str, selector: &str, port: u16) -> anyhow
 /// verified here: this checks authorization, not identity.
 pub async fn scrape_metrics(url: &str) -> anyhow::Result<String> {
     use anyhow::Context as _;
-    let mut config = kube::Config::incluster().context("the pod's ServiceAccount token (run this in a pod)")?;
-    config.cluster_url = url.parse().with_context(|| format!("{url:?} is not a URL"))?;
+    let mut config =
+        kube::Config::incluster().context("the pod's ServiceAccount token (run this in a pod)")?;
+    config.cluster_url = url
+        .parse()
+        .with_context(|| format!("{url:?} is not a URL"))?;
     config.root_cert = None;
     config.accept_invalid_certs = true;
     let client = kube::Client::try_from(config).context("building the HTTPS client")?;
-    let request = hyper::Request::get("/metrics").body(Vec::new()).context("building the request")?;
+    let request = hyper::Request::get("/metrics")
+        .body(Vec::new())
+        .context("building the request")?;
     match client.request_text(request).await {
         Ok(body) => Ok(format!("metrics: HTTP 200, {} lines", body.lines().count())),
         Err(kube::Error::Api(status)) => anyhow::bail!("metrics: HTTP {}", status.code),
@@ -251,7 +308,11 @@ mod tests {
         stopping.beat();
         stopping.set_shutting_down();
         stopping.supervise("Model", async {}).await;
-        assert_eq!(respond(&stopping, "/healthz").0, "200 OK", "an ending during shutdown is expected");
+        assert_eq!(
+            respond(&stopping, "/healthz").0,
+            "200 OK",
+            "an ending during shutdown is expected"
+        );
     }
 
     #[test]
@@ -261,7 +322,9 @@ mod tests {
         assert!(health.liveness().is_ok());
         // As if the heartbeat task last ran STALL_LIMIT + 5 s ago.
         let inner = &health.inner;
-        let stale = Instant::now().checked_sub(STALL_LIMIT + Duration::from_secs(5)).unwrap();
+        let stale = Instant::now()
+            .checked_sub(STALL_LIMIT + Duration::from_secs(5))
+            .unwrap();
         let pretend_started = stale;
         let health = Health {
             inner: Arc::new(Inner {
@@ -273,16 +336,24 @@ mod tests {
             }),
         };
         let reason = health.liveness().unwrap_err();
-        assert!(reason.starts_with("runtime stalled: no heartbeat for 3"), "{reason}");
+        assert!(
+            reason.starts_with("runtime stalled: no heartbeat for 3"),
+            "{reason}"
+        );
         assert_eq!(respond(&health, "/healthz").0, "500 Internal Server Error");
     }
 
     #[tokio::test]
     async fn the_heartbeat_keeps_a_served_process_alive() {
         let health = Health::default();
-        let address = serve("127.0.0.1:0".parse().unwrap(), health.clone()).await.unwrap();
+        let address = serve("127.0.0.1:0".parse().unwrap(), health.clone())
+            .await
+            .unwrap();
         let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-        stream.write_all(b"GET /healthz HTTP/1.1\r\n\r\n").await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\n\r\n")
+            .await
+            .unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).await.unwrap();
         assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");

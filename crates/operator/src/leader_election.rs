@@ -14,7 +14,10 @@ pub const LEASE_NAME: &str = "sagemaker-k8s-operator-leader";
 #[derive(Debug, thiserror::Error)]
 pub enum LeaderElectionError {
     #[error("setting up the Lease {namespace}/{LEASE_NAME}: {source}")]
-    Setup { namespace: String, source: LeaseManagerError },
+    Setup {
+        namespace: String,
+        source: LeaseManagerError,
+    },
     #[error("the lease manager stopped before this process became leader")]
     ManagerStopped,
 }
@@ -39,12 +42,18 @@ pub struct Leadership {
 
 /// This process's identity among the candidates.
 pub fn default_identity() -> String {
-    let host = std::env::var("HOSTNAME").ok().filter(|name| !name.is_empty()).unwrap_or_else(|| "localhost".to_string());
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_string());
     format!("{host}_{}", std::process::id())
 }
 
 /// Waits until this process holds the Lease (renewed in the background from then on).
-pub async fn acquire(client: kube::Client, settings: ElectionSettings) -> Result<Leadership, LeaderElectionError> {
+pub async fn acquire(
+    client: kube::Client,
+    settings: ElectionSettings,
+) -> Result<Leadership, LeaderElectionError> {
     let duration = settings.lease_duration.as_secs().max(2);
     // Renew a third of the duration before it runs out, so one slow renewal does not lose it.
     let grace = (duration / 3).max(1);
@@ -56,7 +65,10 @@ pub async fn acquire(client: kube::Client, settings: ElectionSettings) -> Result
         .with_grace(grace)
         .build()
         .await
-        .map_err(|source| LeaderElectionError::Setup { namespace: settings.namespace.clone(), source })?;
+        .map_err(|source| LeaderElectionError::Setup {
+            namespace: settings.namespace.clone(),
+            source,
+        })?;
     tracing::info!(namespace = %settings.namespace, lease = LEASE_NAME, identity = %settings.identity, "waiting to become leader");
     let (mut state, manager) = manager.watch().await;
     while !*state.borrow_and_update() {
@@ -65,7 +77,11 @@ pub async fn acquire(client: kube::Client, settings: ElectionSettings) -> Result
         }
     }
     tracing::info!(namespace = %settings.namespace, lease = LEASE_NAME, identity = %settings.identity, "became leader");
-    Ok(Leadership { state, manager, identity: settings.identity })
+    Ok(Leadership {
+        state,
+        manager,
+        identity: settings.identity,
+    })
 }
 
 impl Leadership {
@@ -83,8 +99,12 @@ impl Leadership {
         drop(self.state);
         match self.manager.await {
             Ok(Ok(_)) => tracing::info!(identity = %self.identity, "released the leader Lease"),
-            Ok(Err(error)) => tracing::warn!(identity = %self.identity, %error, "could not release the leader Lease"),
-            Err(error) => tracing::warn!(identity = %self.identity, %error, "lease manager task failed"),
+            Ok(Err(error)) => {
+                tracing::warn!(identity = %self.identity, %error, "could not release the leader Lease")
+            }
+            Err(error) => {
+                tracing::warn!(identity = %self.identity, %error, "lease manager task failed")
+            }
         }
     }
 }

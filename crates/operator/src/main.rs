@@ -25,7 +25,11 @@ use sagemaker_k8s_aws::SageMakerClients;
 use sagemaker_k8s_aws::clients::ClientSettings;
 
 #[derive(Parser)]
-#[command(name = "sagemaker-k8s-operator", version, about = "Kubernetes operator for Amazon SageMaker: mirrors TrainingJob, HyperparameterTuningJob, BatchTransformJob, ProcessingJob, HostingDeployment, Model, EndpointConfig and HostingAutoscalingPolicy objects to SageMaker")]
+#[command(
+    name = "sagemaker-k8s-operator",
+    version,
+    about = "Kubernetes operator for Amazon SageMaker: mirrors TrainingJob, HyperparameterTuningJob, BatchTransformJob, ProcessingJob, HostingDeployment, Model, EndpointConfig and HostingAutoscalingPolicy objects to SageMaker"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -129,7 +133,9 @@ struct RunArgs {
 fn parse_positive_rate(value: &str) -> Result<f64, String> {
     match value.parse::<f64>() {
         Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
-        _ => Err(format!("expected a number of calls per second greater than 0 (for example 50 or 2.5), got {value:?}")),
+        _ => Err(format!(
+            "expected a number of calls per second greater than 0 (for example 50 or 2.5), got {value:?}"
+        )),
     }
 }
 
@@ -144,10 +150,11 @@ fn parse_metrics_address(value: &str) -> Result<MetricsAddress, String> {
     if value == "0" {
         return Ok(MetricsAddress::Disabled);
     }
-    value
-        .parse()
-        .map(MetricsAddress::Bind)
-        .map_err(|_| format!("expected HOST:PORT (for example 0.0.0.0:8443) or 0 to turn metrics off, got {value:?}"))
+    value.parse().map(MetricsAddress::Bind).map_err(|_| {
+        format!(
+            "expected HOST:PORT (for example 0.0.0.0:8443) or 0 to turn metrics off, got {value:?}"
+        )
+    })
 }
 
 /// How long a TokenReview/SubjectAccessReview answer for a scrape token is reused.
@@ -167,14 +174,27 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Crds { output_dir } => print_crds(output_dir),
-        Command::Run(args) => tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(args)),
-        Command::CheckServing { namespace, selector, port } => {
-            let verdict = tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(health::check_serving(&namespace, &selector, port))?;
+        Command::Run(args) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(run(args)),
+        Command::CheckServing {
+            namespace,
+            selector,
+            port,
+        } => {
+            let verdict = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(health::check_serving(&namespace, &selector, port))?;
             println!("{verdict}");
             Ok(())
         }
         Command::ScrapeMetrics { url } => {
-            let verdict = tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(health::scrape_metrics(&url))?;
+            let verdict = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(health::scrape_metrics(&url))?;
             println!("{verdict}");
             Ok(())
         }
@@ -188,7 +208,8 @@ fn print_crds(output_dir: Option<PathBuf>) -> anyhow::Result<()> {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             for crd in &crds {
                 let path = dir.join(sagemaker_k8s_api::crd_file_name(crd));
-                std::fs::write(&path, sagemaker_k8s_api::crd_yaml(crd)).with_context(|| format!("writing {}", path.display()))?;
+                std::fs::write(&path, sagemaker_k8s_api::crd_yaml(crd))
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
         }
         None => {
@@ -201,8 +222,11 @@ fn print_crds(output_dir: Option<PathBuf>) -> anyhow::Result<()> {
 }
 
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,kube=warn,aws=warn,hyper=warn".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,kube=warn,aws=warn,hyper=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.with_ansi(false).init(),
@@ -212,7 +236,9 @@ fn init_logging(format: LogFormat) {
 async fn run(args: RunArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
     let health = health::Health::default();
-    let health_address = health::serve(args.health_probe_bind_address, health.clone()).await.context("binding the health probe address")?;
+    let health_address = health::serve(args.health_probe_bind_address, health.clone())
+        .await
+        .context("binding the health probe address")?;
     // Controllers ending after this are expected, not a reason for the liveness probe to fail.
     let on_signal = health.clone();
     tokio::spawn(async move {
@@ -221,11 +247,19 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     });
     tracing::info!(%health_address, "health probes listening");
 
-    let client = kube::Client::try_default().await.context("building the Kubernetes client")?;
+    let client = kube::Client::try_default()
+        .await
+        .context("building the Kubernetes client")?;
     if let MetricsAddress::Bind(address) = args.metrics_bind_address {
-        let tls = metrics::tls::server_config(args.metrics_cert_dir.as_deref(), &[]).context("preparing the metrics TLS certificate")?;
-        let authorizer = Arc::new(metrics::auth::ScrapeAuthorizer::new(client.clone(), SCRAPE_REVIEW_CACHE));
-        let metrics_address = metrics::server::serve(address, tls, authorizer).await.context("binding the metrics address")?;
+        let tls = metrics::tls::server_config(args.metrics_cert_dir.as_deref(), &[])
+            .context("preparing the metrics TLS certificate")?;
+        let authorizer = Arc::new(metrics::auth::ScrapeAuthorizer::new(
+            client.clone(),
+            SCRAPE_REVIEW_CACHE,
+        ));
+        let metrics_address = metrics::server::serve(address, tls, authorizer)
+            .await
+            .context("binding the metrics address")?;
         tracing::info!(%metrics_address, "metrics listening (HTTPS, bearer token required)");
     }
     let clients = Arc::new(
@@ -237,7 +271,8 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             operation_timeout: Duration::from_secs(args.sagemaker_operation_timeout_seconds),
             ..ClientSettings::from_env()
         })
-        .await.observed_by(Arc::new(metrics::GlobalCallObserver)),
+        .await
+        .observed_by(Arc::new(metrics::GlobalCallObserver)),
     );
     let recorder = engine::recorder(client.clone());
     let shared = controller_run::ControllerShared {
@@ -253,7 +288,10 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let transform = engine::Context::new(adapters::transform_job::TransformJobAdapter, &shared);
     let tuning = engine::Context::new(adapters::tuning_job::TuningJobAdapter, &shared);
     let processing = engine::Context::new(adapters::processing_job::ProcessingJobAdapter, &shared);
-    let hosting_deployments = Arc::new(hosting::deployment::DeploymentContext { shared: shared.clone(), registry: Default::default() });
+    let hosting_deployments = Arc::new(hosting::deployment::DeploymentContext {
+        shared: shared.clone(),
+        registry: Default::default(),
+    });
     let standalone = Arc::new(shared);
     // Without the CRDs every watch would fail quietly: say so in one line, stay not ready, and
     // look again until they are installed.
@@ -266,7 +304,9 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
                 told = true;
             }
             Ok(_) => {}
-            Err(error) => tracing::warn!(error = %format!("{error:#}"), "could not check for the CustomResourceDefinitions"),
+            Err(error) => {
+                tracing::warn!(error = %format!("{error:#}"), "could not check for the CustomResourceDefinitions")
+            }
         }
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs(5)) => {}
@@ -280,7 +320,10 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     health.set_ready();
     let leadership = if args.leader_elect {
         let settings = leader_election::ElectionSettings {
-            namespace: args.leader_election_namespace.clone().unwrap_or_else(|| client.default_namespace().to_string()),
+            namespace: args
+                .leader_election_namespace
+                .clone()
+                .unwrap_or_else(|| client.default_namespace().to_string()),
             identity: leader_election::default_identity(),
             lease_duration: Duration::from_secs(args.leader_election_lease_duration_seconds),
         };
@@ -301,13 +344,40 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         // Supervised: a controller whose loop ends while the process runs on makes /healthz fail.
         tokio::join!(
             health.supervise("TrainingJob", engine::run(training, args.namespace.clone())),
-            health.supervise("BatchTransformJob", engine::run(transform, args.namespace.clone())),
-            health.supervise("HyperparameterTuningJob", engine::run(tuning, args.namespace.clone())),
-            health.supervise("ProcessingJob", engine::run(processing, args.namespace.clone())),
-            health.supervise("HostingDeployment", hosting::deployment::run(hosting_deployments, args.namespace.clone())),
-            health.supervise("Model", hosting::standalone::run::<hosting::standalone::ModelKind>(standalone.clone(), args.namespace.clone())),
-            health.supervise("EndpointConfig", hosting::standalone::run::<hosting::standalone::EndpointConfigKind>(standalone.clone(), args.namespace.clone())),
-            health.supervise("HostingAutoscalingPolicy", hosting::autoscaling::run(standalone, args.namespace.clone())),
+            health.supervise(
+                "BatchTransformJob",
+                engine::run(transform, args.namespace.clone())
+            ),
+            health.supervise(
+                "HyperparameterTuningJob",
+                engine::run(tuning, args.namespace.clone())
+            ),
+            health.supervise(
+                "ProcessingJob",
+                engine::run(processing, args.namespace.clone())
+            ),
+            health.supervise(
+                "HostingDeployment",
+                hosting::deployment::run(hosting_deployments, args.namespace.clone())
+            ),
+            health.supervise(
+                "Model",
+                hosting::standalone::run::<hosting::standalone::ModelKind>(
+                    standalone.clone(),
+                    args.namespace.clone()
+                )
+            ),
+            health.supervise(
+                "EndpointConfig",
+                hosting::standalone::run::<hosting::standalone::EndpointConfigKind>(
+                    standalone.clone(),
+                    args.namespace.clone()
+                )
+            ),
+            health.supervise(
+                "HostingAutoscalingPolicy",
+                hosting::autoscaling::run(standalone, args.namespace.clone())
+            ),
         );
     };
     match leadership {
@@ -333,7 +403,8 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
 
 /// SIGTERM (what the kubelet sends) or Ctrl-C.
 async fn shutdown_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("installing the SIGTERM handler");
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
     tokio::select! {
         _ = terminate.recv() => {}
         _ = tokio::signal::ctrl_c() => {}

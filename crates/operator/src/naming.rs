@@ -25,7 +25,9 @@ pub fn derived_name(object_name: &str, uid: &str, max_len: usize) -> String {
         (truncate(sanitized, keep), uid_hex.as_str())
     } else {
         let name_part = truncate(sanitized, MIN_NAME_PART);
-        let uid_len = max_len.saturating_sub(name_part.len() + 1).min(uid_hex.len());
+        let uid_len = max_len
+            .saturating_sub(name_part.len() + 1)
+            .min(uid_hex.len());
         (name_part, &uid_hex[..uid_len])
     };
     let name_part = name_part.trim_end_matches('-');
@@ -46,7 +48,11 @@ pub fn versioned_name(base: &str, generation: i64, uid: &str) -> String {
     let sanitized = sanitize(base);
     let keep = MAX_NAME_LEN.saturating_sub(suffix.len() + 1);
     let base = truncate(&sanitized, keep).trim_end_matches('-');
-    if base.is_empty() { suffix } else { format!("{base}-{suffix}") }
+    if base.is_empty() {
+        suffix
+    } else {
+        format!("{base}-{suffix}")
+    }
 }
 
 /// The UID as it appears in derived names (dashes removed).
@@ -59,14 +65,23 @@ pub fn uid_hex(uid: &str) -> String {
 pub fn object_or_derived_name(object_name: &str, uid: &str) -> String {
     let valid = !object_name.is_empty()
         && object_name.len() <= MAX_NAME_LEN
-        && object_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && object_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !object_name.starts_with('-')
         && !object_name.ends_with('-');
-    if valid { object_name.to_string() } else { derived_name(object_name, uid, MAX_NAME_LEN) }
+    if valid {
+        object_name.to_string()
+    } else {
+        derived_name(object_name, uid, MAX_NAME_LEN)
+    }
 }
 
 fn sanitize(name: &str) -> String {
-    let sanitized: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let sanitized: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
     sanitized.trim_matches('-').to_string()
 }
 
@@ -83,14 +98,19 @@ mod tests {
     const NAME_RULE: fn(&str) -> bool = |name| {
         let bytes = name.as_bytes();
         !name.is_empty()
-            && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
             && bytes[0].is_ascii_alphanumeric()
             && bytes[bytes.len() - 1].is_ascii_alphanumeric()
     };
 
     #[test]
     fn short_names_keep_name_and_whole_uid() {
-        assert_eq!(derived_name("xgboost-mnist", UID, MAX_NAME_LEN), "xgboost-mnist-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
+        assert_eq!(
+            derived_name("xgboost-mnist", UID, MAX_NAME_LEN),
+            "xgboost-mnist-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71"
+        );
     }
 
     #[test]
@@ -110,25 +130,46 @@ mod tests {
 
     #[test]
     fn versioned_names_keep_generation_and_uid() {
-        assert_eq!(versioned_name("host-xgboost", 2, UID), "host-xgboost-2-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
+        assert_eq!(
+            versioned_name("host-xgboost", 2, UID),
+            "host-xgboost-2-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71"
+        );
         let long = versioned_name(&"m".repeat(80), 12345, UID);
         assert_eq!(long.len(), 63);
-        assert!(long.ends_with("-12345-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71") && NAME_RULE(&long), "{long}");
+        assert!(
+            long.ends_with("-12345-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71") && NAME_RULE(&long),
+            "{long}"
+        );
         assert!(NAME_RULE(&versioned_name("a.b-", 1, UID)));
     }
 
     #[test]
     fn valid_object_names_are_kept() {
-        assert_eq!(object_or_derived_name("xgboost-mnist-model", UID), "xgboost-mnist-model");
-        assert_eq!(object_or_derived_name("my.model", UID), "my-model-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
+        assert_eq!(
+            object_or_derived_name("xgboost-mnist-model", UID),
+            "xgboost-mnist-model"
+        );
+        assert_eq!(
+            object_or_derived_name("my.model", UID),
+            "my-model-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71"
+        );
     }
 
     #[test]
     fn every_derived_name_follows_sagemakers_rule() {
-        for object_name in ["a", "a.b.c", "ends-with-dash-", "x".repeat(253).as_str(), "abcdef-.-xyz"] {
+        for object_name in [
+            "a",
+            "a.b.c",
+            "ends-with-dash-",
+            "x".repeat(253).as_str(),
+            "abcdef-.-xyz",
+        ] {
             for max in [MAX_NAME_LEN, MAX_TUNING_JOB_NAME_LEN] {
                 let name = derived_name(object_name, UID, max);
-                assert!(name.len() <= max && NAME_RULE(&name), "{object_name} -> {name}");
+                assert!(
+                    name.len() <= max && NAME_RULE(&name),
+                    "{object_name} -> {name}"
+                );
             }
         }
     }

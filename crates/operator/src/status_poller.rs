@@ -27,7 +27,9 @@ pub struct Registry<K: kube::Resource<DynamicType = ()>> {
 
 impl<K: kube::Resource<DynamicType = ()>> Default for Registry<K> {
     fn default() -> Self {
-        Self { objects: Mutex::new(HashMap::new()) }
+        Self {
+            objects: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -42,17 +44,33 @@ impl<K: kube::Resource<DynamicType = ()>> Registry<K> {
     }
 
     pub fn forget(&self, location: &ApiLocation, remote_name: &str) {
-        if let Some(names) = self.objects.lock().expect("registry lock poisoned").get_mut(location) {
+        if let Some(names) = self
+            .objects
+            .lock()
+            .expect("registry lock poisoned")
+            .get_mut(location)
+        {
             names.remove(remote_name);
         }
     }
 
     fn locations(&self) -> Vec<ApiLocation> {
-        self.objects.lock().expect("registry lock poisoned").iter().filter(|(_, names)| !names.is_empty()).map(|(l, _)| l.clone()).collect()
+        self.objects
+            .lock()
+            .expect("registry lock poisoned")
+            .iter()
+            .filter(|(_, names)| !names.is_empty())
+            .map(|(l, _)| l.clone())
+            .collect()
     }
 
     fn lookup(&self, location: &ApiLocation, remote_name: &str) -> Option<ObjectRef<K>> {
-        self.objects.lock().expect("registry lock poisoned").get(location).and_then(|names| names.get(remote_name)).cloned()
+        self.objects
+            .lock()
+            .expect("registry lock poisoned")
+            .get(location)
+            .and_then(|names| names.get(remote_name))
+            .cloned()
     }
 }
 
@@ -87,7 +105,17 @@ where
     // SageMaker's own timestamps are the watermark, so the operator's clock does not matter.
     let started = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(60);
     let state = Arc::new(Mutex::new(PollerState::default()));
-    supervise(kind, POLLER_RESTART_DELAY, move || poll_forever::<K, L>(registry.clone(), clients.clone(), interval, kind, started, state.clone(), sender.clone()));
+    supervise(kind, POLLER_RESTART_DELAY, move || {
+        poll_forever::<K, L>(
+            registry.clone(),
+            clients.clone(),
+            interval,
+            kind,
+            started,
+            state.clone(),
+            sender.clone(),
+        )
+    });
     receiver
 }
 
@@ -136,7 +164,13 @@ async fn poll_forever<K, L>(
             return;
         }
         for location in registry.locations() {
-            let after = state.lock().expect("poller state lock poisoned").watermarks.get(&location).copied().unwrap_or(started);
+            let after = state
+                .lock()
+                .expect("poller state lock poisoned")
+                .watermarks
+                .get(&location)
+                .copied()
+                .unwrap_or(started);
             let sagemaker = clients.handle(&location);
             match L::list_modified_after(&sagemaker, after).await {
                 Ok(changed) => {
@@ -146,7 +180,10 @@ async fn poll_forever<K, L>(
                     for (name, modified) in changed {
                         newest = newest.max(modified - overlap);
                         // The overlap lists some changes twice; trigger each change once.
-                        if seen.get(&name).is_some_and(|previous| *previous >= modified) {
+                        if seen
+                            .get(&name)
+                            .is_some_and(|previous| *previous >= modified)
+                        {
                             continue;
                         }
                         seen.insert(name.clone(), modified);
@@ -161,7 +198,9 @@ async fn poll_forever<K, L>(
                     seen.retain(|_, modified| *modified >= newest);
                     state.watermarks.insert(location, newest);
                 }
-                Err(error) => tracing::warn!(kind, region = %location.region, endpoint = ?location.endpoint, %error, "listing changed resources failed; the next round retries"),
+                Err(error) => {
+                    tracing::warn!(kind, region = %location.region, endpoint = ?location.endpoint, %error, "listing changed resources failed; the next round retries")
+                }
             }
         }
     }
@@ -177,20 +216,36 @@ mod tests {
         let starts = Arc::new(AtomicUsize::new(0));
         let (done, mut finished) = mpsc::unbounded_channel();
         let counted = starts.clone();
-        supervise("PollerRestartTestKind", Duration::from_millis(10), move || {
-            let attempt = counted.fetch_add(1, Ordering::SeqCst);
-            let done = done.clone();
-            async move {
-                if attempt < 2 {
-                    panic!("poller bug number {attempt}");
+        supervise(
+            "PollerRestartTestKind",
+            Duration::from_millis(10),
+            move || {
+                let attempt = counted.fetch_add(1, Ordering::SeqCst);
+                let done = done.clone();
+                async move {
+                    if attempt < 2 {
+                        panic!("poller bug number {attempt}");
+                    }
+                    done.send(attempt).unwrap();
                 }
-                done.send(attempt).unwrap();
-            }
-        });
-        let attempt = tokio::time::timeout(Duration::from_secs(10), finished.recv()).await.expect("the poller came back").unwrap();
+            },
+        );
+        let attempt = tokio::time::timeout(Duration::from_secs(10), finished.recv())
+            .await
+            .expect("the poller came back")
+            .unwrap();
         assert_eq!(attempt, 2, "two deaths, then a third start that runs");
-        assert_eq!(starts.load(Ordering::SeqCst), 3, "a task that returns is not restarted");
+        assert_eq!(
+            starts.load(Ordering::SeqCst),
+            3,
+            "a task that returns is not restarted"
+        );
         let text = crate::metrics::global().render();
-        assert!(text.contains("sagemaker_operator_status_poller_restarts_total{kind=\"PollerRestartTestKind\"} 2"), "{text}");
+        assert!(
+            text.contains(
+                "sagemaker_operator_status_poller_restarts_total{kind=\"PollerRestartTestKind\"} 2"
+            ),
+            "{text}"
+        );
     }
 }

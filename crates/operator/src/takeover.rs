@@ -34,7 +34,13 @@ pub fn written_by_original_operator(status: &Value) -> bool {
 /// status records the name too, before it knows whose the resource is), holds that name in
 /// `name_field`, and the name either carries the object's UID (the original's derivation) or is
 /// the name the spec asks for (`spec_name`).
-pub fn recorded_by_original_operator(status: &Value, name_field: &str, spec_name: Option<&str>, remote_name: &str, uid: &str) -> bool {
+pub fn recorded_by_original_operator(
+    status: &Value,
+    name_field: &str,
+    spec_name: Option<&str>,
+    remote_name: &str,
+    uid: &str,
+) -> bool {
     if !written_by_original_operator(status) {
         return false;
     }
@@ -52,7 +58,10 @@ pub fn recorded_by_original_operator(status: &Value, name_field: &str, spec_name
 pub fn is_original_tuning_child(child: &TrainingJob, training_job_name: &str) -> bool {
     !child.labels().contains_key(SPAWNED_BY_TUNING_JOB_LABEL)
         && child.spec.training_job_name.as_deref() == Some(training_job_name)
-        && child.finalizers().iter().any(|f| f == ORIGINAL_TUNING_CHILD_FINALIZER)
+        && child
+            .finalizers()
+            .iter()
+            .any(|f| f == ORIGINAL_TUNING_CHILD_FINALIZER)
 }
 
 #[cfg(test)]
@@ -65,12 +74,20 @@ mod tests {
 
     #[test]
     fn the_original_operators_status_is_told_from_ours() {
-        assert!(written_by_original_operator(&json!({"trainingJobStatus": "InProgress", "sageMakerTrainingJobName": "x", "lastCheckTime": AT})));
+        assert!(written_by_original_operator(
+            &json!({"trainingJobStatus": "InProgress", "sageMakerTrainingJobName": "x", "lastCheckTime": AT})
+        ));
         // Models and EndpointConfigs: the original called the time `lastUpdateTime`.
-        assert!(written_by_original_operator(&json!({"status": "Created", "lastUpdateTime": AT})));
-        assert!(!written_by_original_operator(&json!({"trainingJobStatus": "InProgress", "lastCheckTime": AT, "observedGeneration": 1})));
+        assert!(written_by_original_operator(
+            &json!({"status": "Created", "lastUpdateTime": AT})
+        ));
+        assert!(!written_by_original_operator(
+            &json!({"trainingJobStatus": "InProgress", "lastCheckTime": AT, "observedGeneration": 1})
+        ));
         // Never observed: nothing to take over (the ownership tag decides as for a new object).
-        assert!(!written_by_original_operator(&json!({"trainingJobStatus": "SynchronizingK8sJobWithSageMaker"})));
+        assert!(!written_by_original_operator(
+            &json!({"trainingJobStatus": "SynchronizingK8sJobWithSageMaker"})
+        ));
         assert!(!written_by_original_operator(&Value::Null));
     }
 
@@ -79,23 +96,70 @@ mod tests {
         let field = "sageMakerTrainingJobName";
         let derived = "xgboost-mnist-3f1c2a4e8b7d4c1e9a2b5d6e7f8a9b0c";
         let status = json!({field: derived, "lastCheckTime": AT});
-        assert!(recorded_by_original_operator(&status, field, None, derived, UID));
+        assert!(recorded_by_original_operator(
+            &status, field, None, derived, UID
+        ));
         // Tuning jobs: the original's name is the UID alone (32 characters).
         let tuning = json!({"sageMakerHyperParameterTuningJobName": "3f1c2a4e8b7d4c1e9a2b5d6e7f8a9b0c", "lastCheckTime": AT});
-        assert!(recorded_by_original_operator(&tuning, "sageMakerHyperParameterTuningJobName", None, "3f1c2a4e8b7d4c1e9a2b5d6e7f8a9b0c", UID));
+        assert!(recorded_by_original_operator(
+            &tuning,
+            "sageMakerHyperParameterTuningJobName",
+            None,
+            "3f1c2a4e8b7d4c1e9a2b5d6e7f8a9b0c",
+            UID
+        ));
         // A name the spec chose.
         let named = json!({field: "my-job", "lastCheckTime": AT});
-        assert!(recorded_by_original_operator(&named, field, Some("my-job"), "my-job", UID));
+        assert!(recorded_by_original_operator(
+            &named,
+            field,
+            Some("my-job"),
+            "my-job",
+            UID
+        ));
         // Another object's UID, a name not recorded, or a recorded name the spec does not ask for.
-        assert!(!recorded_by_original_operator(&status, field, None, derived, "aaaaaaaa-8b7d-4c1e-9a2b-5d6e7f8a9b0c"));
-        assert!(!recorded_by_original_operator(&json!({"lastCheckTime": AT}), field, None, derived, UID));
-        assert!(!recorded_by_original_operator(&named, field, Some("other"), "my-job", UID));
-        assert!(!recorded_by_original_operator(&named, field, None, "my-job", UID));
+        assert!(!recorded_by_original_operator(
+            &status,
+            field,
+            None,
+            derived,
+            "aaaaaaaa-8b7d-4c1e-9a2b-5d6e7f8a9b0c"
+        ));
+        assert!(!recorded_by_original_operator(
+            &json!({"lastCheckTime": AT}),
+            field,
+            None,
+            derived,
+            UID
+        ));
+        assert!(!recorded_by_original_operator(
+            &named,
+            field,
+            Some("other"),
+            "my-job",
+            UID
+        ));
+        assert!(!recorded_by_original_operator(
+            &named, field, None, "my-job", UID
+        ));
         // This operator's own status names the resource before it is checked: never proof (a
         // spec-named object meeting someone else's untagged job must not adopt it).
-        let ours = json!({field: "my-job", "trainingJobStatus": "SynchronizingK8sJobWithSageMaker"});
-        assert!(!recorded_by_original_operator(&ours, field, Some("my-job"), "my-job", UID));
+        let ours =
+            json!({field: "my-job", "trainingJobStatus": "SynchronizingK8sJobWithSageMaker"});
+        assert!(!recorded_by_original_operator(
+            &ours,
+            field,
+            Some("my-job"),
+            "my-job",
+            UID
+        ));
         let observed = json!({field: "my-job", "lastCheckTime": AT, "observedGeneration": 1});
-        assert!(!recorded_by_original_operator(&observed, field, Some("my-job"), "my-job", UID));
+        assert!(!recorded_by_original_operator(
+            &observed,
+            field,
+            Some("my-job"),
+            "my-job",
+            UID
+        ));
     }
 }

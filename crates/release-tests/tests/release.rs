@@ -132,9 +132,17 @@ async fn helm_template(args: &[&str]) -> String {
 async fn can_i(user: &str, verb: &str, resource: &str, namespace: Option<&str>) -> bool {
     let cp = control_plane().await;
     let (resource, subresource) = match resource.split_once('/') {
-        Some((plural, rest)) if ["status", "finalizers"].iter().any(|sub| rest.split('.').next() == Some(sub)) => {
+        Some((plural, rest))
+            if ["status", "finalizers"]
+                .iter()
+                .any(|sub| rest.split('.').next() == Some(sub)) =>
+        {
             let (sub, group) = rest.split_once('.').unwrap_or((rest, ""));
-            let resource = if group.is_empty() { plural.to_owned() } else { format!("{plural}.{group}") };
+            let resource = if group.is_empty() {
+                plural.to_owned()
+            } else {
+                format!("{plural}.{group}")
+            };
             (resource, Some(format!("--subresource={sub}")))
         }
         _ => (resource.to_owned(), None),
@@ -456,19 +464,32 @@ async fn generated_installers_apply_and_grant_least_privilege() {
     // whose model names a container its spec does not define. (The policy is enforced a moment
     // after it is created, once the apiserver has compiled it: retry until it is.)
     let references = cp.create_namespace("installer-policy").await;
-    let unknown_hostname = std::fs::read_to_string(repo_root().join("samples/xgboost-mnist-hostingdeployment.yaml"))
-        .unwrap()
-        .replace("        - xgboost\n", "        - no-such-container\n");
-    let refusal = sagemaker_k8s_testenv::wait_until(Duration::from_secs(30), "the admission policy enforced", || {
-        let unknown_hostname = unknown_hostname.clone();
-        let references = references.clone();
-        async move {
-            let output = cp.kubectl_stdin(&["apply", "--dry-run=server", "-n", &references, "-f", "-"], &unknown_hostname).await;
-            (!output.success()).then_some(output.stderr)
-        }
-    })
+    let unknown_hostname =
+        std::fs::read_to_string(repo_root().join("samples/xgboost-mnist-hostingdeployment.yaml"))
+            .unwrap()
+            .replace("        - xgboost\n", "        - no-such-container\n");
+    let refusal = sagemaker_k8s_testenv::wait_until(
+        Duration::from_secs(30),
+        "the admission policy enforced",
+        || {
+            let unknown_hostname = unknown_hostname.clone();
+            let references = references.clone();
+            async move {
+                let output = cp
+                    .kubectl_stdin(
+                        &["apply", "--dry-run=server", "-n", &references, "-f", "-"],
+                        &unknown_hostname,
+                    )
+                    .await;
+                (!output.success()).then_some(output.stderr)
+            }
+        },
+    )
     .await;
-    assert!(refusal.contains("spec.models[].containers") && refusal.contains("xgboost-model"), "names the field and the model: {refusal}");
+    assert!(
+        refusal.contains("spec.models[].containers") && refusal.contains("xgboost-model"),
+        "names the field and the model: {refusal}"
+    );
     let annotation = cp
         .kubectl(&[
             "get",

@@ -76,7 +76,12 @@ const KINDS: [(JobKind, &str, &[&str], bool); 4] = [
         false,
     ),
     // Not in the guide's help text (which the plugin reproduces); documented in docs/smlogs.md.
-    (JobKind::ProcessingJob, "ProcessingJob", &["processingjobs", "processing"], false),
+    (
+        JobKind::ProcessingJob,
+        "ProcessingJob",
+        &["processingjobs", "processing"],
+        false,
+    ),
 ];
 
 const HELP_COLUMN: usize = 24;

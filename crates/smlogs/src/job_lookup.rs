@@ -326,9 +326,15 @@ mod tests {
         let object = json!({"spec": {"region": "us-west-2"},
             "status": {"sageMakerProcessingJobName": "p-1", "processingJobStatus": "InProgress"}});
         let summary = summarize(JobKind::ProcessingJob, "p", &object).unwrap();
-        assert_eq!(summary.summary_line(), "\"p\" has SageMaker ProcessingJobName \"p-1\" in region \"us-west-2\" and status \"InProgress\"");
+        assert_eq!(
+            summary.summary_line(),
+            "\"p\" has SageMaker ProcessingJobName \"p-1\" in region \"us-west-2\" and status \"InProgress\""
+        );
         assert!(!summary.is_terminal());
-        assert_eq!(JobKind::ProcessingJob.log_group(), "/aws/sagemaker/ProcessingJobs");
+        assert_eq!(
+            JobKind::ProcessingJob.log_group(),
+            "/aws/sagemaker/ProcessingJobs"
+        );
     }
 
     #[test]

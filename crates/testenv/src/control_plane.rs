@@ -361,7 +361,10 @@ impl ControlPlane {
     /// every other test of the binary shares the apiserver.
     pub async fn restart_apiserver(&self) -> Result<Duration, TestEnvError> {
         let started = Instant::now();
-        let restart = self.restarts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let restart = self
+            .restarts
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
         lock(&self.apiserver).kill_hard();
         let fresh = ChildProcess::builder(tool("kube-apiserver"))
             .name(format!("kube-apiserver-restart-{restart}"))
@@ -372,12 +375,17 @@ impl ControlPlane {
             .map_err(|source| TestEnvError::kube("building the restart client", source))?;
         let deadline = started + startup_timeout();
         loop {
-            let request = http::Request::get("/readyz").body(Vec::new()).expect("a valid request");
+            let request = http::Request::get("/readyz")
+                .body(Vec::new())
+                .expect("a valid request");
             match client.request_text(request).await {
                 Ok(body) if body.trim() == "ok" => return Ok(started.elapsed()),
                 _ if Instant::now() >= deadline => {
                     return Err(TestEnvError::io(
-                        format!("kube-apiserver did not become ready within {:?} of its restart", startup_timeout()),
+                        format!(
+                            "kube-apiserver did not become ready within {:?} of its restart",
+                            startup_timeout()
+                        ),
                         std::io::Error::other(self.log_tails(20)),
                     ));
                 }
@@ -581,29 +589,29 @@ async fn start(attempt: u32, settings: &ApiServerSettings) -> Result<ControlPlan
     let bind = &settings.bind_address;
     let server_url = format!("https://{bind}:{apiserver_port}");
     let mut apiserver_args: Vec<String> = vec![
-            format!("--etcd-servers={etcd_client_url}"),
-            format!("--bind-address={bind}"),
-            format!("--advertise-address={bind}"),
-            format!("--secure-port={apiserver_port}"),
-            format!("--cert-dir={}", cert_dir.display()),
-            format!("--token-auth-file={}", token_file.display()),
-            format!("--authorization-mode={}", settings.authorization_mode),
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local".to_owned(),
-            format!(
-                "--service-account-key-file={}",
-                service_account_key.display()
-            ),
-            format!(
-                "--service-account-signing-key-file={}",
-                service_account_key.display()
-            ),
-            format!(
-                "--service-cluster-ip-range={}",
-                settings.service_cluster_ip_range
-            ),
-            // Nothing else runs that would need these, and each costs start-up time.
-            "--profiling=false".to_owned(),
-            "--endpoint-reconciler-type=none".to_owned(),
+        format!("--etcd-servers={etcd_client_url}"),
+        format!("--bind-address={bind}"),
+        format!("--advertise-address={bind}"),
+        format!("--secure-port={apiserver_port}"),
+        format!("--cert-dir={}", cert_dir.display()),
+        format!("--token-auth-file={}", token_file.display()),
+        format!("--authorization-mode={}", settings.authorization_mode),
+        "--service-account-issuer=https://kubernetes.default.svc.cluster.local".to_owned(),
+        format!(
+            "--service-account-key-file={}",
+            service_account_key.display()
+        ),
+        format!(
+            "--service-account-signing-key-file={}",
+            service_account_key.display()
+        ),
+        format!(
+            "--service-cluster-ip-range={}",
+            settings.service_cluster_ip_range
+        ),
+        // Nothing else runs that would need these, and each costs start-up time.
+        "--profiling=false".to_owned(),
+        "--endpoint-reconciler-type=none".to_owned(),
     ];
     apiserver_args.extend(settings.extra_args.iter().cloned());
     let mut apiserver = ChildProcess::builder(tool("kube-apiserver"))

@@ -56,11 +56,12 @@ pub use control_plane::{
 };
 pub use error::TestEnvError;
 pub use locations::{
-    TOOLS_BIN_ENV, images_dir, repo_root, tool, tools_bin_dir, workspace_binary, workspace_target_dir,
+    TOOLS_BIN_ENV, images_dir, repo_root, tool, tools_bin_dir, workspace_binary,
+    workspace_target_dir,
 };
 pub use node::{
-    APISERVER_PORT, NODE_IP, NODE_NAME, NodeCluster, PAUSE_IMAGE, node_cluster, node_unavailable_reason,
-    report_skip,
+    APISERVER_PORT, NODE_IP, NODE_NAME, NodeCluster, PAUSE_IMAGE, node_cluster,
+    node_unavailable_reason, report_skip,
 };
 pub use polling::{POLL_INTERVAL, poll_until, wait_until};
 pub use process::{

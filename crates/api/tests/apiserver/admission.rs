@@ -102,10 +102,18 @@ async fn a_processing_input_needs_exactly_one_source() {
         "    - inputName: code\n",
     );
     assert_ne!(manifest, crate::PROCESSING_JOB_MANIFEST, "the edit applies");
-    let output = control_plane.kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifest).await;
-    assert!(!output.status.success(), "the apiserver accepted:\n{manifest}");
+    let output = control_plane
+        .kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifest)
+        .await;
+    assert!(
+        !output.status.success(),
+        "the apiserver accepted:\n{manifest}"
+    );
     assert_names(&output.stderr, "spec.processingInputs[1]");
-    assert_names(&output.stderr, "exactly one of s3Input and datasetDefinition");
+    assert_names(
+        &output.stderr,
+        "exactly one of s3Input and datasetDefinition",
+    );
 }
 
 #[tokio::test]
@@ -124,8 +132,13 @@ async fn an_autoscaling_policy_needs_the_configuration_of_its_type_and_a_sound_r
     ];
     for (manifest, message) in cases {
         assert_ne!(manifest, sample, "the edit applies for {message}");
-        let output = control_plane.kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifest).await;
-        assert!(!output.status.success(), "the apiserver accepted:\n{manifest}");
+        let output = control_plane
+            .kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifest)
+            .await;
+        assert!(
+            !output.status.success(),
+            "the apiserver accepted:\n{manifest}"
+        );
         assert_names(&output.stderr, message);
     }
 }

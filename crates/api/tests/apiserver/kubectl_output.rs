@@ -11,8 +11,8 @@ use sagemaker_k8s_api::{HyperparameterTuningJob, TrainingJob};
 use sagemaker_k8s_testenv::wait_until;
 
 use crate::{
-    AUTOSCALING_POLICY_MANIFEST, ENDPOINT_CONFIG_MANIFEST, MODEL_MANIFEST, PROCESSING_JOB_MANIFEST, apply_ok, control_plane_with_crds, fixture,
-    kubectl_ok,
+    AUTOSCALING_POLICY_MANIFEST, ENDPOINT_CONFIG_MANIFEST, MODEL_MANIFEST, PROCESSING_JOB_MANIFEST,
+    apply_ok, control_plane_with_crds, fixture, kubectl_ok,
 };
 
 /// Column names of the first line of `kubectl get` output.

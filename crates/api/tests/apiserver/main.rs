@@ -55,12 +55,34 @@ async fn wait_for_established(control_plane: &ControlPlane) {
     }
     // Established is not yet "served in discovery"; kubectl caches discovery (shared by every
     // test of this binary), so refresh it once every kind is listed, before any test runs kubectl.
-    let plurals: Vec<String> = sagemaker_k8s_api::all_crds().iter().map(|crd| crd.spec.names.plural.clone()).collect();
-    wait_until(Duration::from_secs(60), "every kind served in discovery", || async {
-        let output = control_plane.kubectl(&["api-resources", "--api-group=sagemaker.aws.amazon.com", "--cached=false", "-o", "name"]).await;
-        let listed = output.stdout;
-        plurals.iter().all(|plural| listed.lines().any(|line| line.split('.').next() == Some(plural.as_str()))).then_some(())
-    })
+    let plurals: Vec<String> = sagemaker_k8s_api::all_crds()
+        .iter()
+        .map(|crd| crd.spec.names.plural.clone())
+        .collect();
+    wait_until(
+        Duration::from_secs(60),
+        "every kind served in discovery",
+        || async {
+            let output = control_plane
+                .kubectl(&[
+                    "api-resources",
+                    "--api-group=sagemaker.aws.amazon.com",
+                    "--cached=false",
+                    "-o",
+                    "name",
+                ])
+                .await;
+            let listed = output.stdout;
+            plurals
+                .iter()
+                .all(|plural| {
+                    listed
+                        .lines()
+                        .any(|line| line.split('.').next() == Some(plural.as_str()))
+                })
+                .then_some(())
+        },
+    )
     .await;
 }
 
@@ -118,10 +140,12 @@ spec:
 "#;
 
 /// The ProcessingJob sample of samples/.
-const PROCESSING_JOB_MANIFEST: &str = include_str!("../../../../samples/xgboost-mnist-processingjob.yaml");
+const PROCESSING_JOB_MANIFEST: &str =
+    include_str!("../../../../samples/xgboost-mnist-processingjob.yaml");
 
 /// The HostingAutoscalingPolicy sample of samples/.
-const AUTOSCALING_POLICY_MANIFEST: &str = include_str!("../../../../samples/xgboost-mnist-hostingautoscalingpolicy.yaml");
+const AUTOSCALING_POLICY_MANIFEST: &str =
+    include_str!("../../../../samples/xgboost-mnist-hostingautoscalingpolicy.yaml");
 
 /// An EndpointConfig manifest serving that model.
 const ENDPOINT_CONFIG_MANIFEST: &str = r#"

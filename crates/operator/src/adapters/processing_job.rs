@@ -24,7 +24,13 @@ pub fn cloud_watch_log_url(region: &str, job_name: &str) -> String {
 
 /// SageMaker's failure reason and the container's exit message, as one `additional` text.
 fn additional(remote: &ProcessingJobDescription) -> Option<String> {
-    match (remote.failure_reason.as_deref(), remote.exit_message.as_deref().filter(|message| !message.is_empty())) {
+    match (
+        remote.failure_reason.as_deref(),
+        remote
+            .exit_message
+            .as_deref()
+            .filter(|message| !message.is_empty()),
+    ) {
         (Some(reason), Some(exit)) => Some(format!("{reason}; exit message: {exit}")),
         (Some(reason), None) => Some(reason.to_string()),
         (None, Some(exit)) if remote.status == "Failed" => Some(format!("exit message: {exit}")),
@@ -33,7 +39,10 @@ fn additional(remote: &ProcessingJobDescription) -> Option<String> {
 }
 
 impl ListModified for ProcessingJobAdapter {
-    async fn list_modified_after(sagemaker: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
+    async fn list_modified_after(
+        sagemaker: &SageMakerHandle,
+        after: jiff::Timestamp,
+    ) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
         sagemaker.processing_jobs_modified_after(after).await
     }
 }
@@ -53,29 +62,61 @@ impl Adapter for ProcessingJobAdapter {
     }
 
     fn remote_name(object: &ProcessingJob) -> String {
-        match object.spec.processing_job_name.as_ref().filter(|name| !name.is_empty()) {
+        match object
+            .spec
+            .processing_job_name
+            .as_ref()
+            .filter(|name| !name.is_empty())
+        {
             Some(name) => name.clone(),
-            None => derived_name(&object.name_any(), object.metadata.uid.as_deref().unwrap_or_default(), MAX_NAME_LEN),
+            None => derived_name(
+                &object.name_any(),
+                object.metadata.uid.as_deref().unwrap_or_default(),
+                MAX_NAME_LEN,
+            ),
         }
     }
 
     fn recorded_status(object: &ProcessingJob) -> Option<String> {
-        object.status.as_ref().and_then(|status| status.processing_job_status.clone())
+        object
+            .status
+            .as_ref()
+            .and_then(|status| status.processing_job_status.clone())
     }
 
     fn recorded_conditions(object: &ProcessingJob) -> Vec<Condition> {
-        object.status.as_ref().and_then(|status| status.conditions.clone()).unwrap_or_default()
+        object
+            .status
+            .as_ref()
+            .and_then(|status| status.conditions.clone())
+            .unwrap_or_default()
     }
 
-    async fn create(&self, sagemaker: &SageMakerHandle, object: &ProcessingJob, remote_name: &str, owner_uid: &str) -> Result<(), SageMakerError> {
-        sagemaker.create_processing_job(&object.spec, remote_name, owner_uid).await
+    async fn create(
+        &self,
+        sagemaker: &SageMakerHandle,
+        object: &ProcessingJob,
+        remote_name: &str,
+        owner_uid: &str,
+    ) -> Result<(), SageMakerError> {
+        sagemaker
+            .create_processing_job(&object.spec, remote_name, owner_uid)
+            .await
     }
 
-    async fn describe(&self, sagemaker: &SageMakerHandle, remote_name: &str) -> Result<ProcessingJobDescription, SageMakerError> {
+    async fn describe(
+        &self,
+        sagemaker: &SageMakerHandle,
+        remote_name: &str,
+    ) -> Result<ProcessingJobDescription, SageMakerError> {
         sagemaker.describe_processing_job(remote_name).await
     }
 
-    async fn stop(&self, sagemaker: &SageMakerHandle, remote_name: &str) -> Result<(), SageMakerError> {
+    async fn stop(
+        &self,
+        sagemaker: &SageMakerHandle,
+        remote_name: &str,
+    ) -> Result<(), SageMakerError> {
         sagemaker.stop_processing_job(remote_name).await
     }
 
@@ -91,11 +132,18 @@ impl Adapter for ProcessingJobAdapter {
         remote.status.clone()
     }
 
-    fn status_fields(_object: &ProcessingJob, remote: &ProcessingJobDescription, location: &ApiLocation) -> Map<String, Value> {
+    fn status_fields(
+        _object: &ProcessingJob,
+        remote: &ProcessingJobDescription,
+        location: &ApiLocation,
+    ) -> Map<String, Value> {
         let mut fields = Map::new();
         fields.insert("processingJobStatus".into(), json!(remote.status));
         fields.insert("sageMakerProcessingJobName".into(), json!(remote.name));
-        fields.insert("cloudWatchLogUrl".into(), json!(cloud_watch_log_url(&location.region, &remote.name)));
+        fields.insert(
+            "cloudWatchLogUrl".into(),
+            json!(cloud_watch_log_url(&location.region, &remote.name)),
+        );
         if let Some(additional) = additional(remote) {
             fields.insert("additional".into(), json!(additional));
         }
@@ -109,14 +157,35 @@ mod tests {
 
     #[test]
     fn status_mapping_of_every_ending() {
-        let location = ApiLocation { region: "us-west-2".into(), endpoint: None };
+        let location = ApiLocation {
+            region: "us-west-2".into(),
+            endpoint: None,
+        };
         // (status, failure reason, exit message, expected additional, phase)
-        type Row<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>, Phase);
+        type Row<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            Phase,
+        );
         let table: [Row; 5] = [
             ("InProgress", None, None, None, Phase::InProgress),
             ("Completed", None, Some("done"), None, Phase::Succeeded),
-            ("Failed", Some("AlgorithmError: see the logs"), Some("Traceback: KeyError 'x'"), Some("AlgorithmError: see the logs; exit message: Traceback: KeyError 'x'"), Phase::Failed),
-            ("Failed", None, Some("killed"), Some("exit message: killed"), Phase::Failed),
+            (
+                "Failed",
+                Some("AlgorithmError: see the logs"),
+                Some("Traceback: KeyError 'x'"),
+                Some("AlgorithmError: see the logs; exit message: Traceback: KeyError 'x'"),
+                Phase::Failed,
+            ),
+            (
+                "Failed",
+                None,
+                Some("killed"),
+                Some("exit message: killed"),
+                Phase::Failed,
+            ),
             ("Stopped", None, None, None, Phase::Failed),
         ];
         for (status, reason, exit, expected_additional, phase) in table {
@@ -129,9 +198,18 @@ mod tests {
             };
             let fields = ProcessingJobAdapter::status_fields(&test_object(), &remote, &location);
             assert_eq!(fields["processingJobStatus"], status);
-            assert_eq!(fields.get("additional").and_then(Value::as_str), expected_additional, "{status}");
+            assert_eq!(
+                fields.get("additional").and_then(Value::as_str),
+                expected_additional,
+                "{status}"
+            );
             assert_eq!(ProcessingJobAdapter::phase(&remote), phase, "{status}");
-            assert!(fields["cloudWatchLogUrl"].as_str().unwrap().contains("group=/aws/sagemaker/ProcessingJobs;prefix=p;"));
+            assert!(
+                fields["cloudWatchLogUrl"]
+                    .as_str()
+                    .unwrap()
+                    .contains("group=/aws/sagemaker/ProcessingJobs;prefix=p;")
+            );
         }
         assert_eq!(phase_of("Stopping"), Phase::Stopping);
     }

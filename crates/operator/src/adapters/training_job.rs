@@ -9,8 +9,8 @@ use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::{Map, Value, json};
 
 use crate::engine::{Adapter, Phase, SPAWNED_BY_TUNING_JOB_LABEL};
-use crate::status_poller::ListModified;
 use crate::naming::{MAX_NAME_LEN, derived_name};
+use crate::status_poller::ListModified;
 
 pub struct TrainingJobAdapter;
 
@@ -31,21 +31,34 @@ pub fn phase_of(status: &str) -> Phase {
 }
 
 /// Status fields from a Describe of the job.
-pub fn status_fields(remote: &TrainingJobDescription, location: &ApiLocation) -> Map<String, Value> {
+pub fn status_fields(
+    remote: &TrainingJobDescription,
+    location: &ApiLocation,
+) -> Map<String, Value> {
     let mut fields = Map::new();
     fields.insert("trainingJobStatus".into(), json!(remote.status));
     // SageMaker keeps reporting the last secondary status while stopping; the guide shows none.
-    let secondary = if remote.status == "Stopping" { None } else { remote.secondary_status.clone() };
+    let secondary = if remote.status == "Stopping" {
+        None
+    } else {
+        remote.secondary_status.clone()
+    };
     fields.insert("secondaryStatus".into(), json!(secondary));
     fields.insert("sageMakerTrainingJobName".into(), json!(remote.name));
-    fields.insert("cloudWatchLogUrl".into(), json!(cloud_watch_log_url(&location.region, &remote.name)));
+    fields.insert(
+        "cloudWatchLogUrl".into(),
+        json!(cloud_watch_log_url(&location.region, &remote.name)),
+    );
     if let Some(reason) = &remote.failure_reason {
         fields.insert("additional".into(), json!(reason));
     }
     // Where SageMaker says it put the model (`…/output/model.tar.gz`, or the `…/output/model/`
     // prefix for uncompressed output), never a path computed from the spec.
     if remote.status == "Completed"
-        && let Some(artifacts) = remote.model_artifacts.as_deref().filter(|artifacts| !artifacts.is_empty())
+        && let Some(artifacts) = remote
+            .model_artifacts
+            .as_deref()
+            .filter(|artifacts| !artifacts.is_empty())
     {
         fields.insert("modelPath".into(), json!(artifacts));
     }
@@ -71,7 +84,10 @@ pub fn status_fields(remote: &TrainingJobDescription, location: &ApiLocation) ->
 }
 
 impl ListModified for TrainingJobAdapter {
-    async fn list_modified_after(sagemaker: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
+    async fn list_modified_after(
+        sagemaker: &SageMakerHandle,
+        after: jiff::Timestamp,
+    ) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
         sagemaker.training_jobs_modified_after(after).await
     }
 }
@@ -91,33 +107,66 @@ impl Adapter for TrainingJobAdapter {
     }
 
     fn remote_name(object: &TrainingJob) -> String {
-        if let Some(name) = object.spec.training_job_name.as_ref().filter(|name| !name.is_empty()) {
+        if let Some(name) = object
+            .spec
+            .training_job_name
+            .as_ref()
+            .filter(|name| !name.is_empty())
+        {
             return name.clone();
         }
         if Self::is_observe_only(object) {
             // Tuning-job children are named exactly as SageMaker named them.
             return object.name_any();
         }
-        derived_name(&object.name_any(), object.metadata.uid.as_deref().unwrap_or_default(), MAX_NAME_LEN)
+        derived_name(
+            &object.name_any(),
+            object.metadata.uid.as_deref().unwrap_or_default(),
+            MAX_NAME_LEN,
+        )
     }
 
     fn recorded_status(object: &TrainingJob) -> Option<String> {
-        object.status.as_ref().and_then(|status| status.training_job_status.clone())
+        object
+            .status
+            .as_ref()
+            .and_then(|status| status.training_job_status.clone())
     }
 
     fn recorded_conditions(object: &TrainingJob) -> Vec<Condition> {
-        object.status.as_ref().and_then(|status| status.conditions.clone()).unwrap_or_default()
+        object
+            .status
+            .as_ref()
+            .and_then(|status| status.conditions.clone())
+            .unwrap_or_default()
     }
 
-    async fn create(&self, sagemaker: &SageMakerHandle, object: &TrainingJob, remote_name: &str, owner_uid: &str) -> Result<(), SageMakerError> {
-        sagemaker.create_training_job(&object.spec, remote_name, owner_uid).await.map(|_arn| ())
+    async fn create(
+        &self,
+        sagemaker: &SageMakerHandle,
+        object: &TrainingJob,
+        remote_name: &str,
+        owner_uid: &str,
+    ) -> Result<(), SageMakerError> {
+        sagemaker
+            .create_training_job(&object.spec, remote_name, owner_uid)
+            .await
+            .map(|_arn| ())
     }
 
-    async fn describe(&self, sagemaker: &SageMakerHandle, remote_name: &str) -> Result<TrainingJobDescription, SageMakerError> {
+    async fn describe(
+        &self,
+        sagemaker: &SageMakerHandle,
+        remote_name: &str,
+    ) -> Result<TrainingJobDescription, SageMakerError> {
         sagemaker.describe_training_job(remote_name).await
     }
 
-    async fn stop(&self, sagemaker: &SageMakerHandle, remote_name: &str) -> Result<(), SageMakerError> {
+    async fn stop(
+        &self,
+        sagemaker: &SageMakerHandle,
+        remote_name: &str,
+    ) -> Result<(), SageMakerError> {
         sagemaker.stop_training_job(remote_name).await
     }
 
@@ -133,12 +182,19 @@ impl Adapter for TrainingJobAdapter {
         remote.status.clone()
     }
 
-    fn status_fields(_object: &TrainingJob, remote: &TrainingJobDescription, location: &ApiLocation) -> Map<String, Value> {
+    fn status_fields(
+        _object: &TrainingJob,
+        remote: &TrainingJobDescription,
+        location: &ApiLocation,
+    ) -> Map<String, Value> {
         status_fields(remote, location)
     }
 
     fn still_changing(remote: &TrainingJobDescription) -> bool {
-        remote.debug_rule_evaluation_statuses.iter().any(|rule| rule.rule_evaluation_status.as_deref() == Some("InProgress"))
+        remote
+            .debug_rule_evaluation_statuses
+            .iter()
+            .any(|rule| rule.rule_evaluation_status.as_deref() == Some("InProgress"))
     }
 
     fn is_observe_only(object: &TrainingJob) -> bool {
@@ -160,7 +216,10 @@ mod tests {
 
     #[test]
     fn status_mapping() {
-        let location = ApiLocation { region: "us-west-2".into(), endpoint: None };
+        let location = ApiLocation {
+            region: "us-west-2".into(),
+            endpoint: None,
+        };
         let mut remote = TrainingJobDescription {
             name: "j".into(),
             status: "Stopping".into(),
@@ -174,7 +233,10 @@ mod tests {
         remote.secondary_status = Some("Completed".into());
         remote.model_artifacts = Some("s3://b/o/j/output/model/".into());
         let fields = status_fields(&remote, &location);
-        assert_eq!(fields["modelPath"], "s3://b/o/j/output/model/", "what SageMaker reports, not a computed path");
+        assert_eq!(
+            fields["modelPath"], "s3://b/o/j/output/model/",
+            "what SageMaker reports, not a computed path"
+        );
         assert_eq!(fields["secondaryStatus"], "Completed");
         remote.status = "Failed".into();
         remote.failure_reason = Some("AlgorithmError: boom".into());
@@ -187,16 +249,27 @@ mod tests {
 
     #[test]
     fn debug_rule_evaluation_statuses_are_mirrored() {
-        let location = ApiLocation { region: "us-west-2".into(), endpoint: None };
-        let mut remote = TrainingJobDescription { name: "j".into(), status: "InProgress".into(), ..Default::default() };
+        let location = ApiLocation {
+            region: "us-west-2".into(),
+            endpoint: None,
+        };
+        let mut remote = TrainingJobDescription {
+            name: "j".into(),
+            status: "InProgress".into(),
+            ..Default::default()
+        };
         assert!(!status_fields(&remote, &location).contains_key("debugRuleEvaluationStatuses"));
-        remote.debug_rule_evaluation_statuses = vec![sagemaker_k8s_aws::training_job::RuleEvaluationStatus {
-            rule_configuration_name: Some("LossNotDecreasing".into()),
-            rule_evaluation_job_arn: Some("arn:aws:sagemaker:us-west-2:123456789012:processing-job/j-lossnotdecreasing".into()),
-            rule_evaluation_status: Some("IssuesFound".into()),
-            status_details: Some("loss stalled".into()),
-            last_modified_time: Some("2026-11-29T01:02:03Z".parse().unwrap()),
-        }];
+        remote.debug_rule_evaluation_statuses =
+            vec![sagemaker_k8s_aws::training_job::RuleEvaluationStatus {
+                rule_configuration_name: Some("LossNotDecreasing".into()),
+                rule_evaluation_job_arn: Some(
+                    "arn:aws:sagemaker:us-west-2:123456789012:processing-job/j-lossnotdecreasing"
+                        .into(),
+                ),
+                rule_evaluation_status: Some("IssuesFound".into()),
+                status_details: Some("loss stalled".into()),
+                last_modified_time: Some("2026-11-29T01:02:03Z".parse().unwrap()),
+            }];
         let fields = status_fields(&remote, &location);
         let rule = &fields["debugRuleEvaluationStatuses"][0];
         assert_eq!(rule["ruleConfigurationName"], "LossNotDecreasing");
@@ -207,6 +280,9 @@ mod tests {
         // The mapped value reads back as the CRD's type.
         let typed: Vec<sagemaker_k8s_api::training_job::DebugRuleEvaluationStatus> =
             serde_json::from_value(fields["debugRuleEvaluationStatuses"].clone()).unwrap();
-        assert_eq!(typed[0].rule_evaluation_job_arn.as_deref(), Some("arn:aws:sagemaker:us-west-2:123456789012:processing-job/j-lossnotdecreasing"));
+        assert_eq!(
+            typed[0].rule_evaluation_job_arn.as_deref(),
+            Some("arn:aws:sagemaker:us-west-2:123456789012:processing-job/j-lossnotdecreasing")
+        );
     }
 }

@@ -16,7 +16,10 @@ use crate::status_poller::ListModified;
 pub struct TransformJobAdapter;
 
 impl ListModified for TransformJobAdapter {
-    async fn list_modified_after(sagemaker: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
+    async fn list_modified_after(
+        sagemaker: &SageMakerHandle,
+        after: jiff::Timestamp,
+    ) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
         sagemaker.transform_jobs_modified_after(after).await
     }
 }
@@ -36,29 +39,61 @@ impl Adapter for TransformJobAdapter {
     }
 
     fn remote_name(object: &BatchTransformJob) -> String {
-        match object.spec.transform_job_name.as_ref().filter(|name| !name.is_empty()) {
+        match object
+            .spec
+            .transform_job_name
+            .as_ref()
+            .filter(|name| !name.is_empty())
+        {
             Some(name) => name.clone(),
-            None => derived_name(&object.name_any(), object.metadata.uid.as_deref().unwrap_or_default(), MAX_NAME_LEN),
+            None => derived_name(
+                &object.name_any(),
+                object.metadata.uid.as_deref().unwrap_or_default(),
+                MAX_NAME_LEN,
+            ),
         }
     }
 
     fn recorded_status(object: &BatchTransformJob) -> Option<String> {
-        object.status.as_ref().and_then(|status| status.transform_job_status.clone())
+        object
+            .status
+            .as_ref()
+            .and_then(|status| status.transform_job_status.clone())
     }
 
     fn recorded_conditions(object: &BatchTransformJob) -> Vec<Condition> {
-        object.status.as_ref().and_then(|status| status.conditions.clone()).unwrap_or_default()
+        object
+            .status
+            .as_ref()
+            .and_then(|status| status.conditions.clone())
+            .unwrap_or_default()
     }
 
-    async fn create(&self, sagemaker: &SageMakerHandle, object: &BatchTransformJob, remote_name: &str, owner_uid: &str) -> Result<(), SageMakerError> {
-        sagemaker.create_transform_job(&object.spec, remote_name, owner_uid).await
+    async fn create(
+        &self,
+        sagemaker: &SageMakerHandle,
+        object: &BatchTransformJob,
+        remote_name: &str,
+        owner_uid: &str,
+    ) -> Result<(), SageMakerError> {
+        sagemaker
+            .create_transform_job(&object.spec, remote_name, owner_uid)
+            .await
     }
 
-    async fn describe(&self, sagemaker: &SageMakerHandle, remote_name: &str) -> Result<TransformJobDescription, SageMakerError> {
+    async fn describe(
+        &self,
+        sagemaker: &SageMakerHandle,
+        remote_name: &str,
+    ) -> Result<TransformJobDescription, SageMakerError> {
         sagemaker.describe_transform_job(remote_name).await
     }
 
-    async fn stop(&self, sagemaker: &SageMakerHandle, remote_name: &str) -> Result<(), SageMakerError> {
+    async fn stop(
+        &self,
+        sagemaker: &SageMakerHandle,
+        remote_name: &str,
+    ) -> Result<(), SageMakerError> {
         sagemaker.stop_transform_job(remote_name).await
     }
 
@@ -74,7 +109,11 @@ impl Adapter for TransformJobAdapter {
         remote.status.clone()
     }
 
-    fn status_fields(_object: &BatchTransformJob, remote: &TransformJobDescription, _location: &ApiLocation) -> Map<String, Value> {
+    fn status_fields(
+        _object: &BatchTransformJob,
+        remote: &TransformJobDescription,
+        _location: &ApiLocation,
+    ) -> Map<String, Value> {
         let mut fields = Map::new();
         fields.insert("transformJobStatus".into(), json!(remote.status));
         fields.insert("sageMakerTransformJobName".into(), json!(remote.name));

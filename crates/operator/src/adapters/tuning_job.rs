@@ -7,9 +7,12 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, ObjectMeta, Owne
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::hyperparameter_tuning_job::{
-    FinalHyperParameterTuningJobObjectiveMetric, HyperParameterTrainingJobSummary, TrainingJobStatusCounters,
+    FinalHyperParameterTuningJobObjectiveMetric, HyperParameterTrainingJobSummary,
+    TrainingJobStatusCounters,
 };
-use sagemaker_k8s_api::{HyperparameterTuningJob, HyperparameterTuningJobSpec, KeyValuePair, TrainingJob};
+use sagemaker_k8s_api::{
+    HyperparameterTuningJob, HyperparameterTuningJobSpec, KeyValuePair, TrainingJob,
+};
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::tuning_job::{StatusCounters, TrainingJobSummary, TuningJobDescription};
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
@@ -43,7 +46,9 @@ fn counters(counters: &StatusCounters) -> TrainingJobStatusCounters {
 
 /// Whole seconds: what a Kubernetes `Time` keeps, so a re-read status compares equal.
 fn time(timestamp: Option<jiff::Timestamp>) -> Option<Time> {
-    timestamp.and_then(|timestamp| k8s_openapi::jiff::Timestamp::from_second(timestamp.as_second()).ok()).map(Time)
+    timestamp
+        .and_then(|timestamp| k8s_openapi::jiff::Timestamp::from_second(timestamp.as_second()).ok())
+        .map(Time)
 }
 
 fn training_job_summary(summary: &TrainingJobSummary) -> HyperParameterTrainingJobSummary {
@@ -51,15 +56,24 @@ fn training_job_summary(summary: &TrainingJobSummary) -> HyperParameterTrainingJ
         training_job_name: Some(summary.name.clone()),
         training_job_arn: summary.arn.clone(),
         training_job_status: summary.status.clone(),
-        tuned_hyper_parameters: Some(summary.tuned_hyper_parameters.iter().map(|(name, value)| KeyValuePair::new(name, value)).collect()),
-        final_hyper_parameter_tuning_job_objective_metric: summary.final_objective_metric.as_ref().map(|metric| {
-            FinalHyperParameterTuningJobObjectiveMetric {
-                type_: metric.type_.clone(),
-                metric_name: metric.metric_name.clone(),
-                // The original operator's type: a decimal string.
-                value: metric.value.map(|value| value.to_string()),
-            }
-        }),
+        tuned_hyper_parameters: Some(
+            summary
+                .tuned_hyper_parameters
+                .iter()
+                .map(|(name, value)| KeyValuePair::new(name, value))
+                .collect(),
+        ),
+        final_hyper_parameter_tuning_job_objective_metric: summary
+            .final_objective_metric
+            .as_ref()
+            .map(|metric| {
+                FinalHyperParameterTuningJobObjectiveMetric {
+                    type_: metric.type_.clone(),
+                    metric_name: metric.metric_name.clone(),
+                    // The original operator's type: a decimal string.
+                    value: metric.value.map(|value| value.to_string()),
+                }
+            }),
         creation_time: time(summary.creation_time),
         training_start_time: time(summary.training_start_time),
         training_end_time: time(summary.training_end_time),
@@ -73,9 +87,18 @@ fn training_job_summary(summary: &TrainingJobSummary) -> HyperParameterTrainingJ
 pub fn status_fields(remote: &TuningJobDescription) -> Map<String, Value> {
     let mut fields = Map::new();
     fields.insert("hyperParameterTuningJobStatus".into(), json!(remote.status));
-    fields.insert("sageMakerHyperParameterTuningJobName".into(), json!(remote.name));
-    fields.insert("trainingJobStatusCounters".into(), json!(counters(&remote.counters)));
-    fields.insert("bestTrainingJob".into(), json!(remote.best_training_job.as_ref().map(training_job_summary)));
+    fields.insert(
+        "sageMakerHyperParameterTuningJobName".into(),
+        json!(remote.name),
+    );
+    fields.insert(
+        "trainingJobStatusCounters".into(),
+        json!(counters(&remote.counters)),
+    );
+    fields.insert(
+        "bestTrainingJob".into(),
+        json!(remote.best_training_job.as_ref().map(training_job_summary)),
+    );
     if let Some(reason) = &remote.failure_reason {
         fields.insert("additional".into(), json!(reason));
     }
@@ -84,13 +107,23 @@ pub fn status_fields(remote: &TuningJobDescription) -> Map<String, Value> {
 
 /// The TrainingJob objects mirroring this tuning job's training jobs (selected by the label,
 /// then by owner UID so another tuning job's children are never touched).
-async fn children(api: &Api<TrainingJob>, tuning: &HyperparameterTuningJob) -> Result<Vec<TrainingJob>, kube::Error> {
+async fn children(
+    api: &Api<TrainingJob>,
+    tuning: &HyperparameterTuningJob,
+) -> Result<Vec<TrainingJob>, kube::Error> {
     let uid = tuning.uid().unwrap_or_default();
-    let listed = api.list(&ListParams::default().labels(SPAWNED_BY_TUNING_JOB_LABEL)).await?;
+    let listed = api
+        .list(&ListParams::default().labels(SPAWNED_BY_TUNING_JOB_LABEL))
+        .await?;
     Ok(listed
         .items
         .into_iter()
-        .filter(|child| child.owner_references().iter().any(|owner| owner.uid == uid))
+        .filter(|child| {
+            child
+                .owner_references()
+                .iter()
+                .any(|owner| owner.uid == uid)
+        })
         .collect())
 }
 
@@ -98,16 +131,30 @@ async fn children(api: &Api<TrainingJob>, tuning: &HyperparameterTuningJob) -> R
 /// mirrors: the label and owner reference (so the TrainingJob controller only observes it and
 /// the tuning job's deletion takes it along), without the original's spawner finalizer, which
 /// nothing would remove any more.
-async fn adopt_original_child(api: &Api<TrainingJob>, child: &TrainingJob, tuning_job_name: &str, owner: &OwnerReference) -> Result<(), kube::Error> {
+async fn adopt_original_child(
+    api: &Api<TrainingJob>,
+    child: &TrainingJob,
+    tuning_job_name: &str,
+    owner: &OwnerReference,
+) -> Result<(), kube::Error> {
     let mut owners = child.owner_references().to_vec();
     owners.push(owner.clone());
-    let finalizers: Vec<&String> = child.finalizers().iter().filter(|f| f.as_str() != takeover::ORIGINAL_TUNING_CHILD_FINALIZER).collect();
+    let finalizers: Vec<&String> = child
+        .finalizers()
+        .iter()
+        .filter(|f| f.as_str() != takeover::ORIGINAL_TUNING_CHILD_FINALIZER)
+        .collect();
     let patch = json!({ "metadata": {
         "labels": { SPAWNED_BY_TUNING_JOB_LABEL: tuning_job_name },
         "ownerReferences": owners,
         "finalizers": finalizers,
     }});
-    api.patch(&child.name_any(), &PatchParams::default(), &Patch::Merge(patch)).await?;
+    api.patch(
+        &child.name_any(),
+        &PatchParams::default(),
+        &Patch::Merge(patch),
+    )
+    .await?;
     tracing::info!(tuning_job = %tuning_job_name, training_job = %child.name_any(), "adopted the original operator's spawned training job");
     Ok(())
 }
@@ -121,7 +168,10 @@ fn is_not_found(error: &kube::Error) -> bool {
 }
 
 impl ListModified for TuningJobAdapter {
-    async fn list_modified_after(sagemaker: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
+    async fn list_modified_after(
+        sagemaker: &SageMakerHandle,
+        after: jiff::Timestamp,
+    ) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
         sagemaker.tuning_jobs_modified_after(after).await
     }
 }
@@ -141,29 +191,61 @@ impl Adapter for TuningJobAdapter {
     }
 
     fn remote_name(object: &HyperparameterTuningJob) -> String {
-        match object.spec.hyper_parameter_tuning_job_name.as_ref().filter(|name| !name.is_empty()) {
+        match object
+            .spec
+            .hyper_parameter_tuning_job_name
+            .as_ref()
+            .filter(|name| !name.is_empty())
+        {
             Some(name) => name.clone(),
-            None => derived_name(&object.name_any(), object.metadata.uid.as_deref().unwrap_or_default(), MAX_TUNING_JOB_NAME_LEN),
+            None => derived_name(
+                &object.name_any(),
+                object.metadata.uid.as_deref().unwrap_or_default(),
+                MAX_TUNING_JOB_NAME_LEN,
+            ),
         }
     }
 
     fn recorded_status(object: &HyperparameterTuningJob) -> Option<String> {
-        object.status.as_ref().and_then(|status| status.hyper_parameter_tuning_job_status.clone())
+        object
+            .status
+            .as_ref()
+            .and_then(|status| status.hyper_parameter_tuning_job_status.clone())
     }
 
     fn recorded_conditions(object: &HyperparameterTuningJob) -> Vec<Condition> {
-        object.status.as_ref().and_then(|status| status.conditions.clone()).unwrap_or_default()
+        object
+            .status
+            .as_ref()
+            .and_then(|status| status.conditions.clone())
+            .unwrap_or_default()
     }
 
-    async fn create(&self, sagemaker: &SageMakerHandle, object: &HyperparameterTuningJob, remote_name: &str, owner_uid: &str) -> Result<(), SageMakerError> {
-        sagemaker.create_tuning_job(&object.spec, remote_name, owner_uid).await
+    async fn create(
+        &self,
+        sagemaker: &SageMakerHandle,
+        object: &HyperparameterTuningJob,
+        remote_name: &str,
+        owner_uid: &str,
+    ) -> Result<(), SageMakerError> {
+        sagemaker
+            .create_tuning_job(&object.spec, remote_name, owner_uid)
+            .await
     }
 
-    async fn describe(&self, sagemaker: &SageMakerHandle, remote_name: &str) -> Result<TuningJobDescription, SageMakerError> {
+    async fn describe(
+        &self,
+        sagemaker: &SageMakerHandle,
+        remote_name: &str,
+    ) -> Result<TuningJobDescription, SageMakerError> {
         sagemaker.describe_tuning_job(remote_name).await
     }
 
-    async fn stop(&self, sagemaker: &SageMakerHandle, remote_name: &str) -> Result<(), SageMakerError> {
+    async fn stop(
+        &self,
+        sagemaker: &SageMakerHandle,
+        remote_name: &str,
+    ) -> Result<(), SageMakerError> {
         sagemaker.stop_tuning_job(remote_name).await
     }
 
@@ -179,7 +261,11 @@ impl Adapter for TuningJobAdapter {
         remote.status.clone()
     }
 
-    fn status_fields(_object: &HyperparameterTuningJob, remote: &TuningJobDescription, _location: &ApiLocation) -> Map<String, Value> {
+    fn status_fields(
+        _object: &HyperparameterTuningJob,
+        remote: &TuningJobDescription,
+        _location: &ApiLocation,
+    ) -> Map<String, Value> {
         status_fields(remote)
     }
 
@@ -193,15 +279,24 @@ impl Adapter for TuningJobAdapter {
         tuning: &HyperparameterTuningJob,
         remote: &TuningJobDescription,
     ) -> Result<(), EngineError> {
-        let namespace = tuning.namespace().ok_or(EngineError::MissingMetadata("namespace"))?;
+        let namespace = tuning
+            .namespace()
+            .ok_or(EngineError::MissingMetadata("namespace"))?;
         let api: Api<TrainingJob> = Api::namespaced(client.clone(), &namespace);
-        let existing: HashSet<String> = children(&api, tuning).await?.into_iter().filter_map(|child| child.spec.training_job_name).collect();
+        let existing: HashSet<String> = children(&api, tuning)
+            .await?
+            .into_iter()
+            .filter_map(|child| child.spec.training_job_name)
+            .collect();
         let c = &remote.counters;
-        let launched = c.completed + c.in_progress + c.retryable_error + c.non_retryable_error + c.stopped;
+        let launched =
+            c.completed + c.in_progress + c.retryable_error + c.non_retryable_error + c.stopped;
         if existing.len() as i64 >= launched {
             return Ok(());
         }
-        let mut owner = tuning.controller_owner_ref(&()).ok_or(EngineError::MissingMetadata("uid"))?;
+        let mut owner = tuning
+            .controller_owner_ref(&())
+            .ok_or(EngineError::MissingMetadata("uid"))?;
         // A foreground delete of the tuning job waits for its training jobs, as the guide's
         // "removes the hyperparameter tuning job and associated training jobs" implies.
         owner.block_owner_deletion = Some(true);
@@ -217,7 +312,13 @@ impl Adapter for TuningJobAdapter {
                 }
                 continue;
             }
-            let spec = match sagemaker.describe_training_job_spec(&summary.name, tuning.spec.sage_maker_endpoint.as_deref()).await {
+            let spec = match sagemaker
+                .describe_training_job_spec(
+                    &summary.name,
+                    tuning.spec.sage_maker_endpoint.as_deref(),
+                )
+                .await
+            {
                 Ok(spec) => spec,
                 // A describe that does not fit the spec's rules cannot get better by retrying.
                 Err(SageMakerError::Other(message)) => {
@@ -230,7 +331,10 @@ impl Adapter for TuningJobAdapter {
                 metadata: ObjectMeta {
                     name: Some(child_object_name(&summary.name)),
                     namespace: Some(namespace.clone()),
-                    labels: Some(BTreeMap::from([(SPAWNED_BY_TUNING_JOB_LABEL.to_string(), remote.name.clone())])),
+                    labels: Some(BTreeMap::from([(
+                        SPAWNED_BY_TUNING_JOB_LABEL.to_string(),
+                        remote.name.clone(),
+                    )])),
                     owner_references: Some(vec![owner.clone()]),
                     ..Default::default()
                 },
@@ -238,7 +342,9 @@ impl Adapter for TuningJobAdapter {
                 status: None,
             };
             match api.create(&PostParams::default(), &child).await {
-                Ok(_) => tracing::info!(tuning_job = %remote.name, training_job = %summary.name, "mirrored spawned training job"),
+                Ok(_) => {
+                    tracing::info!(tuning_job = %remote.name, training_job = %summary.name, "mirrored spawned training job")
+                }
                 // Created by an earlier pass whose list did not see it yet.
                 Err(error) if is_conflict(&error) => {}
                 Err(error) => return Err(error.into()),
@@ -249,15 +355,26 @@ impl Adapter for TuningJobAdapter {
 
     /// Deletes the mirrored training jobs: ownerReferences let a real cluster's garbage
     /// collector do it, but the objects must not outlive the tuning job where none runs.
-    async fn before_release(&self, client: &kube::Client, tuning: &HyperparameterTuningJob) -> Result<bool, EngineError> {
-        let namespace = tuning.namespace().ok_or(EngineError::MissingMetadata("namespace"))?;
+    async fn before_release(
+        &self,
+        client: &kube::Client,
+        tuning: &HyperparameterTuningJob,
+    ) -> Result<bool, EngineError> {
+        let namespace = tuning
+            .namespace()
+            .ok_or(EngineError::MissingMetadata("namespace"))?;
         let api: Api<TrainingJob> = Api::namespaced(client.clone(), &namespace);
         for child in children(&api, tuning).await? {
             if child.metadata.deletion_timestamp.is_some() {
                 continue;
             }
-            match api.delete(&child.name_any(), &DeleteParams::background()).await {
-                Ok(_) => tracing::info!(tuning_job = %tuning.name_any(), training_job = %child.name_any(), "deleted mirrored training job"),
+            match api
+                .delete(&child.name_any(), &DeleteParams::background())
+                .await
+            {
+                Ok(_) => {
+                    tracing::info!(tuning_job = %tuning.name_any(), training_job = %child.name_any(), "deleted mirrored training job")
+                }
                 Err(error) if is_not_found(&error) => {}
                 Err(error) => return Err(error.into()),
             }
@@ -278,28 +395,50 @@ mod tests {
             arn: "arn".into(),
             status: "Completed".into(),
             failure_reason: None,
-            counters: StatusCounters { completed: 3, in_progress: 0, retryable_error: 1, non_retryable_error: 2, stopped: 1 },
+            counters: StatusCounters {
+                completed: 3,
+                in_progress: 0,
+                retryable_error: 1,
+                non_retryable_error: 2,
+                stopped: 1,
+            },
             best_training_job: Some(TrainingJobSummary {
                 name: "hpo-002-abc".into(),
                 status: Some("Completed".into()),
                 tuned_hyper_parameters: vec![("num_round".into(), "18".into())],
-                final_objective_metric: Some(ObjectiveMetric { type_: Some("Minimize".into()), metric_name: Some("validation:error".into()), value: Some(0.25) }),
+                final_objective_metric: Some(ObjectiveMetric {
+                    type_: Some("Minimize".into()),
+                    metric_name: Some("validation:error".into()),
+                    value: Some(0.25),
+                }),
                 creation_time: Some("2026-11-29T01:02:03.456Z".parse().unwrap()),
                 ..Default::default()
             }),
         };
         let fields = status_fields(&remote);
-        assert_eq!(fields["trainingJobStatusCounters"], json!({"completed": 3, "inProgress": 0, "retryableError": 1, "nonRetryableError": 2, "stopped": 1, "totalError": 3}));
+        assert_eq!(
+            fields["trainingJobStatusCounters"],
+            json!({"completed": 3, "inProgress": 0, "retryableError": 1, "nonRetryableError": 2, "stopped": 1, "totalError": 3})
+        );
         let best = &fields["bestTrainingJob"];
         assert_eq!(best["trainingJobName"], "hpo-002-abc");
-        assert_eq!(best["tunedHyperParameters"], json!([{"name": "num_round", "value": "18"}]));
-        assert_eq!(best["finalHyperParameterTuningJobObjectiveMetric"], json!({"type": "Minimize", "metricName": "validation:error", "value": "0.25"}));
+        assert_eq!(
+            best["tunedHyperParameters"],
+            json!([{"name": "num_round", "value": "18"}])
+        );
+        assert_eq!(
+            best["finalHyperParameterTuningJobObjectiveMetric"],
+            json!({"type": "Minimize", "metricName": "validation:error", "value": "0.25"})
+        );
         assert_eq!(best["creationTime"], "2026-11-29T01:02:03Z");
         assert!(!fields.contains_key("additional"));
     }
 
     #[test]
     fn child_names_are_valid_object_names() {
-        assert_eq!(child_object_name("MyTuning-001-0a1b2c3d"), "mytuning-001-0a1b2c3d");
+        assert_eq!(
+            child_object_name("MyTuning-001-0a1b2c3d"),
+            "mytuning-001-0a1b2c3d"
+        );
     }
 }

@@ -60,29 +60,64 @@ pub struct TargetPlan {
     pub up_to_date: bool,
 }
 
-pub fn plan_targets(desired: &BTreeSet<String>, recorded: &BTreeSet<String>, applied_hash: Option<&str>, current_hash: &str) -> TargetPlan {
+pub fn plan_targets(
+    desired: &BTreeSet<String>,
+    recorded: &BTreeSet<String>,
+    applied_hash: Option<&str>,
+    current_hash: &str,
+) -> TargetPlan {
     let remove: Vec<String> = recorded.difference(desired).cloned().collect();
     let up_to_date = applied_hash == Some(current_hash) && remove.is_empty() && desired == recorded;
-    TargetPlan { apply: if up_to_date { Vec::new() } else { desired.iter().cloned().collect() }, remove, up_to_date }
+    TargetPlan {
+        apply: if up_to_date {
+            Vec::new()
+        } else {
+            desired.iter().cloned().collect()
+        },
+        remove,
+        up_to_date,
+    }
 }
 
 fn recorded_targets(object: &HostingAutoscalingPolicy) -> BTreeSet<String> {
-    object.annotations().get(TARGETS_ANNOTATION).and_then(|text| serde_json::from_str::<Vec<String>>(text).ok()).unwrap_or_default().into_iter().collect()
+    object
+        .annotations()
+        .get(TARGETS_ANNOTATION)
+        .and_then(|text| serde_json::from_str::<Vec<String>>(text).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
 }
 
 fn recorded_status(object: &HostingAutoscalingPolicy) -> Option<String> {
-    object.status.as_ref().and_then(|status| status.hosting_autoscaling_policy_status.clone())
+    object
+        .status
+        .as_ref()
+        .and_then(|status| status.hosting_autoscaling_policy_status.clone())
 }
 
 fn recorded_conditions(object: &HostingAutoscalingPolicy) -> Vec<Condition> {
-    object.status.as_ref().and_then(|status| status.conditions.clone()).unwrap_or_default()
+    object
+        .status
+        .as_ref()
+        .and_then(|status| status.conditions.clone())
+        .unwrap_or_default()
 }
 
 /// The policy name: the spec's, or one derived from the object's name and UID.
 fn policy_name(object: &HostingAutoscalingPolicy) -> String {
-    match object.spec.policy_name.as_ref().filter(|name| !name.is_empty()) {
+    match object
+        .spec
+        .policy_name
+        .as_ref()
+        .filter(|name| !name.is_empty())
+    {
         Some(name) => name.clone(),
-        None => derived_name(&object.name_any(), object.metadata.uid.as_deref().unwrap_or_default(), MAX_POLICY_NAME_LEN),
+        None => derived_name(
+            &object.name_any(),
+            object.metadata.uid.as_deref().unwrap_or_default(),
+            MAX_POLICY_NAME_LEN,
+        ),
     }
 }
 
@@ -92,11 +127,25 @@ pub async fn run(ctx: Arc<HostingContext>, namespace: Option<String>) {
         Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
         None => Api::all(ctx.client.clone()),
     };
-    let controller = crate::controller_run::trimmed_cache_controller(api, ctx.max_concurrent_reconciles);
-    crate::controller_run::drive(KIND, ctx.backoff.clone(), controller, recorded_status, reconcile, error_policy, ctx).await;
+    let controller =
+        crate::controller_run::trimmed_cache_controller(api, ctx.max_concurrent_reconciles);
+    crate::controller_run::drive(
+        KIND,
+        ctx.backoff.clone(),
+        controller,
+        recorded_status,
+        reconcile,
+        error_policy,
+        ctx,
+    )
+    .await;
 }
 
-fn error_policy(object: Arc<HostingAutoscalingPolicy>, error: &HostingError, ctx: Arc<HostingContext>) -> Action {
+fn error_policy(
+    object: Arc<HostingAutoscalingPolicy>,
+    error: &HostingError,
+    ctx: Arc<HostingContext>,
+) -> Action {
     crate::controller_run::retry_after_error(KIND, &ctx.backoff, object.as_ref(), error)
 }
 
@@ -109,10 +158,17 @@ enum Resolution {
 
 /// Resolves each `endpointName` (a HostingDeployment's name means its endpoint) and checks that
 /// every endpoint is InService, as Application Auto Scaling requires.
-async fn resolve(object: &HostingAutoscalingPolicy, ctx: &HostingContext, check_endpoints: bool) -> Result<Resolution, HostingError> {
+async fn resolve(
+    object: &HostingAutoscalingPolicy,
+    ctx: &HostingContext,
+    check_endpoints: bool,
+) -> Result<Resolution, HostingError> {
     let namespace = object.namespace().unwrap_or_default();
     let deployments: Api<HostingDeployment> = Api::namespaced(ctx.client.clone(), &namespace);
-    let location = match ctx.clients.locate(&object.spec.region, object.spec.sage_maker_endpoint.as_deref()) {
+    let location = match ctx.clients.locate(
+        &object.spec.region,
+        object.spec.sage_maker_endpoint.as_deref(),
+    ) {
         Ok(location) => location,
         Err(refused) => return Ok(Resolution::Waiting(refused.to_string())),
     };
@@ -121,17 +177,35 @@ async fn resolve(object: &HostingAutoscalingPolicy, ctx: &HostingContext, check_
     let mut checked = BTreeSet::new();
     for resource in &object.spec.resource_id {
         let endpoint = match deployments.get_opt(&resource.endpoint_name).await? {
-            Some(deployment) => match deployment.status.as_ref().and_then(|status| status.endpoint_name.clone()) {
+            Some(deployment) => match deployment
+                .status
+                .as_ref()
+                .and_then(|status| status.endpoint_name.clone())
+            {
                 Some(endpoint) => endpoint,
-                None => return Ok(Resolution::Waiting(format!("waiting for HostingDeployment {} to create its endpoint", resource.endpoint_name))),
+                None => {
+                    return Ok(Resolution::Waiting(format!(
+                        "waiting for HostingDeployment {} to create its endpoint",
+                        resource.endpoint_name
+                    )));
+                }
             },
             None => resource.endpoint_name.clone(),
         };
         if check_endpoints && checked.insert(endpoint.clone()) {
             match sagemaker.describe_endpoint(&endpoint).await {
                 Ok(remote) if remote.status == "InService" => {}
-                Ok(remote) => return Ok(Resolution::Waiting(format!("waiting for endpoint {endpoint} to be InService (it is {})", remote.status))),
-                Err(SageMakerError::NotFound(_)) => return Ok(Resolution::Waiting(format!("waiting for endpoint {endpoint}, which does not exist"))),
+                Ok(remote) => {
+                    return Ok(Resolution::Waiting(format!(
+                        "waiting for endpoint {endpoint} to be InService (it is {})",
+                        remote.status
+                    )));
+                }
+                Err(SageMakerError::NotFound(_)) => {
+                    return Ok(Resolution::Waiting(format!(
+                        "waiting for endpoint {endpoint}, which does not exist"
+                    )));
+                }
                 Err(error) => return Err(error.into()),
             }
         }
@@ -140,9 +214,15 @@ async fn resolve(object: &HostingAutoscalingPolicy, ctx: &HostingContext, check_
     Ok(Resolution::Ready(ids))
 }
 
-async fn reconcile(object: Arc<HostingAutoscalingPolicy>, ctx: Arc<HostingContext>) -> Result<Action, HostingError> {
+async fn reconcile(
+    object: Arc<HostingAutoscalingPolicy>,
+    ctx: Arc<HostingContext>,
+) -> Result<Action, HostingError> {
     let object = object.as_ref();
-    let autoscaling = match ctx.clients.locate_autoscaling(&object.spec.region, object.spec.application_autoscaling_endpoint.as_deref()) {
+    let autoscaling = match ctx.clients.locate_autoscaling(
+        &object.spec.region,
+        object.spec.application_autoscaling_endpoint.as_deref(),
+    ) {
         Ok(location) => ctx.clients.autoscaling(&location),
         Err(refused) => {
             if object.meta().deletion_timestamp.is_some() && recorded_targets(object).is_empty() {
@@ -158,7 +238,12 @@ async fn reconcile(object: Arc<HostingAutoscalingPolicy>, ctx: Arc<HostingContex
     if !has_finalizer(object) {
         object_plumbing::add_finalizer(&ctx.client, object, json!({})).await?;
         if recorded_status(object).is_none() {
-            object_plumbing::patch_status(&ctx.client, object, json!({ "hostingAutoscalingPolicyStatus": CREATING })).await?;
+            object_plumbing::patch_status(
+                &ctx.client,
+                object,
+                json!({ "hostingAutoscalingPolicyStatus": CREATING }),
+            )
+            .await?;
         }
         return Ok(Action::await_change());
     }
@@ -169,8 +254,13 @@ async fn reconcile(object: Arc<HostingAutoscalingPolicy>, ctx: Arc<HostingContex
         return wait(&ctx, object, "waiting for the endpoints' names").await;
     };
     let spec_value = serde_json::to_value(&object.spec).expect("specs serialize to JSON");
-    let current_hash = object_plumbing::json_hash(&json!({ "spec": spec_value, "targets": desired, "policyName": name }));
-    let applied_hash = object.annotations().get(APPLIED_HASH_ANNOTATION).map(String::as_str);
+    let current_hash = object_plumbing::json_hash(
+        &json!({ "spec": spec_value, "targets": desired, "policyName": name }),
+    );
+    let applied_hash = object
+        .annotations()
+        .get(APPLIED_HASH_ANNOTATION)
+        .map(String::as_str);
     let plan = plan_targets(&desired, &recorded, applied_hash, &current_hash);
     if plan.up_to_date && recorded_status(object).as_deref() == Some(CREATED) {
         return Ok(Action::await_change());
@@ -178,9 +268,18 @@ async fn reconcile(object: Arc<HostingAutoscalingPolicy>, ctx: Arc<HostingContex
     if let Resolution::Waiting(why) = resolve(object, &ctx, true).await? {
         return wait(&ctx, object, &why).await;
     }
-    let applying = if recorded_status(object).as_deref() == Some(CREATED) { UPDATING } else { CREATING };
+    let applying = if recorded_status(object).as_deref() == Some(CREATED) {
+        UPDATING
+    } else {
+        CREATING
+    };
     if recorded_status(object).as_deref() != Some(applying) {
-        object_plumbing::patch_status(&ctx.client, object, json!({ "hostingAutoscalingPolicyStatus": applying })).await?;
+        object_plumbing::patch_status(
+            &ctx.client,
+            object,
+            json!({ "hostingAutoscalingPolicyStatus": applying }),
+        )
+        .await?;
     }
     // Record every target that may be registered before registering it.
     let may_exist: BTreeSet<String> = recorded.union(&desired).cloned().collect();
@@ -188,19 +287,38 @@ async fn reconcile(object: Arc<HostingAutoscalingPolicy>, ctx: Arc<HostingContex
         object_plumbing::patch_metadata(&ctx.client, object, json!({ "annotations": { TARGETS_ANNOTATION: serde_json::to_string(&may_exist).expect("a list") } })).await?;
     }
     // A renamed policy: the old one goes from the targets that stay.
-    let previous_name = object.status.as_ref().and_then(|status| status.policy_name.clone()).filter(|previous| *previous != name);
+    let previous_name = object
+        .status
+        .as_ref()
+        .and_then(|status| status.policy_name.clone())
+        .filter(|previous| *previous != name);
     let mut policies = Vec::new();
     for id in &plan.apply {
         let applied = async {
-            autoscaling.register_scalable_target(&object.spec, id).await?;
+            autoscaling
+                .register_scalable_target(&object.spec, id)
+                .await?;
             if let Some(previous) = &previous_name {
                 autoscaling.delete_scaling_policy(previous, id).await?;
             }
-            autoscaling.put_scaling_policy(&object.spec, &name, id).await
+            autoscaling
+                .put_scaling_policy(&object.spec, &name, id)
+                .await
         };
         match applied.await {
-            Ok(arn) => policies.push(AppliedPolicy { resource_id: id.clone(), policy_arn: Some(arn) }),
-            Err(SageMakerError::Validation(message)) => return report_error(&ctx, object, "Rejected", format!("Application Auto Scaling rejected {id}: {message}")).await,
+            Ok(arn) => policies.push(AppliedPolicy {
+                resource_id: id.clone(),
+                policy_arn: Some(arn),
+            }),
+            Err(SageMakerError::Validation(message)) => {
+                return report_error(
+                    &ctx,
+                    object,
+                    "Rejected",
+                    format!("Application Auto Scaling rejected {id}: {message}"),
+                )
+                .await;
+            }
             Err(error) => return Err(retryable(&ctx, object, error).await),
         }
     }
@@ -223,7 +341,15 @@ async fn reconcile(object: Arc<HostingAutoscalingPolicy>, ctx: Arc<HostingContex
     let message = format!("policy {name} on {} scalable target(s)", policies.len());
     set_condition(&mut conditions, READY, true, CREATED, &message, generation);
     if recorded_status(object).as_deref() != Some(CREATED) {
-        object_plumbing::publish_event(&ctx.recorder, KIND, object, EventType::Normal, CREATED, format!("Applied {message}")).await;
+        object_plumbing::publish_event(
+            &ctx.recorder,
+            KIND,
+            object,
+            EventType::Normal,
+            CREATED,
+            format!("Applied {message}"),
+        )
+        .await;
     }
     let status = json!({
         "hostingAutoscalingPolicyStatus": CREATED,
@@ -239,7 +365,12 @@ async fn reconcile(object: Arc<HostingAutoscalingPolicy>, ctx: Arc<HostingContex
 }
 
 /// Deletes the policy (under its current and any previous name) and deregisters the target.
-async fn remove_target(autoscaling: &AutoscalingHandle, name: &str, previous: Option<&str>, id: &str) -> Result<(), SageMakerError> {
+async fn remove_target(
+    autoscaling: &AutoscalingHandle,
+    name: &str,
+    previous: Option<&str>,
+    id: &str,
+) -> Result<(), SageMakerError> {
     autoscaling.delete_scaling_policy(name, id).await?;
     if let Some(previous) = previous {
         autoscaling.delete_scaling_policy(previous, id).await?;
@@ -247,11 +378,26 @@ async fn remove_target(autoscaling: &AutoscalingHandle, name: &str, previous: Op
     autoscaling.deregister_scalable_target(id).await
 }
 
-async fn wait(ctx: &HostingContext, object: &HostingAutoscalingPolicy, why: &str) -> Result<Action, HostingError> {
-    let status = if recorded_status(object).as_deref() == Some(CREATED) { UPDATING } else { CREATING };
+async fn wait(
+    ctx: &HostingContext,
+    object: &HostingAutoscalingPolicy,
+    why: &str,
+) -> Result<Action, HostingError> {
+    let status = if recorded_status(object).as_deref() == Some(CREATED) {
+        UPDATING
+    } else {
+        CREATING
+    };
     let generation = object.meta().generation;
     let mut conditions = recorded_conditions(object);
-    set_condition(&mut conditions, READY, false, "EndpointNotInService", why, generation);
+    set_condition(
+        &mut conditions,
+        READY,
+        false,
+        "EndpointNotInService",
+        why,
+        generation,
+    );
     let fields = json!({ "hostingAutoscalingPolicyStatus": status, "additional": why, "observedGeneration": generation, "conditions": conditions });
     if !object_plumbing::status_matches(object, fields.as_object().expect("an object")) {
         object_plumbing::patch_status(&ctx.client, object, fields).await?;
@@ -259,20 +405,37 @@ async fn wait(ctx: &HostingContext, object: &HostingAutoscalingPolicy, why: &str
     Ok(Action::requeue(ENDPOINT_WAIT))
 }
 
-async fn retryable(ctx: &HostingContext, object: &HostingAutoscalingPolicy, error: SageMakerError) -> HostingError {
+async fn retryable(
+    ctx: &HostingContext,
+    object: &HostingAutoscalingPolicy,
+    error: SageMakerError,
+) -> HostingError {
     object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, KIND, object, &error).await;
     error.into()
 }
 
 /// A failure that only a spec change fixes: status `Error`, the reason, a Warning Event.
-async fn report_error(ctx: &HostingContext, object: &HostingAutoscalingPolicy, reason: &str, message: String) -> Result<Action, HostingError> {
+async fn report_error(
+    ctx: &HostingContext,
+    object: &HostingAutoscalingPolicy,
+    reason: &str,
+    message: String,
+) -> Result<Action, HostingError> {
     let generation = object.meta().generation;
     let mut conditions = recorded_conditions(object);
     set_condition(&mut conditions, FAILED, true, reason, &message, generation);
     set_condition(&mut conditions, READY, false, reason, &message, generation);
     let fields = json!({ "hostingAutoscalingPolicyStatus": ERROR, "additional": message, "observedGeneration": generation, "conditions": conditions });
     if !object_plumbing::status_matches(object, fields.as_object().expect("an object")) {
-        object_plumbing::publish_event(&ctx.recorder, KIND, object, EventType::Warning, reason, message).await;
+        object_plumbing::publish_event(
+            &ctx.recorder,
+            KIND,
+            object,
+            EventType::Warning,
+            reason,
+            message,
+        )
+        .await;
         object_plumbing::patch_status(&ctx.client, object, fields).await?;
     }
     Ok(Action::await_change())
@@ -280,23 +443,50 @@ async fn report_error(ctx: &HostingContext, object: &HostingAutoscalingPolicy, r
 
 /// Deletion: every target this object may have registered is deregistered (its policy first),
 /// then the object goes. A failed call keeps the finalizer; the error policy retries.
-async fn finalize(object: &HostingAutoscalingPolicy, ctx: &HostingContext, autoscaling: &AutoscalingHandle) -> Result<Action, HostingError> {
+async fn finalize(
+    object: &HostingAutoscalingPolicy,
+    ctx: &HostingContext,
+    autoscaling: &AutoscalingHandle,
+) -> Result<Action, HostingError> {
     if !has_finalizer(object) {
         return Ok(Action::await_change());
     }
     if recorded_status(object).as_deref() != Some(DELETING) {
-        let _ = object_plumbing::patch_status(&ctx.client, object, json!({ "hostingAutoscalingPolicyStatus": DELETING })).await;
+        let _ = object_plumbing::patch_status(
+            &ctx.client,
+            object,
+            json!({ "hostingAutoscalingPolicyStatus": DELETING }),
+        )
+        .await;
     }
-    let name = object.status.as_ref().and_then(|status| status.policy_name.clone()).unwrap_or_else(|| policy_name(object));
+    let name = object
+        .status
+        .as_ref()
+        .and_then(|status| status.policy_name.clone())
+        .unwrap_or_else(|| policy_name(object));
     let mut targets = recorded_targets(object);
-    targets.extend(object.status.iter().flat_map(|status| status.policies.iter().flatten()).map(|policy| policy.resource_id.clone()));
+    targets.extend(
+        object
+            .status
+            .iter()
+            .flat_map(|status| status.policies.iter().flatten())
+            .map(|policy| policy.resource_id.clone()),
+    );
     for id in &targets {
         if let Err(error) = remove_target(autoscaling, &name, None, id).await {
             return Err(retryable(ctx, object, error).await);
         }
     }
     tracing::info!(kind = KIND, object = %object.name_any(), targets = targets.len(), "scaling policies deleted and targets deregistered, releasing object");
-    object_plumbing::publish_event(&ctx.recorder, KIND, object, EventType::Normal, "Deleted", format!("Deregistered {} scalable target(s)", targets.len())).await;
+    object_plumbing::publish_event(
+        &ctx.recorder,
+        KIND,
+        object,
+        EventType::Normal,
+        "Deleted",
+        format!("Deregistered {} scalable target(s)", targets.len()),
+    )
+    .await;
     object_plumbing::remove_finalizer(&ctx.client, object).await?;
     Ok(Action::await_change())
 }
@@ -312,24 +502,60 @@ mod tests {
     #[test]
     fn what_a_reconcile_sends() {
         // (desired, recorded, applied hash, current hash) → (apply, remove, up to date)
-        type Row<'a> = (&'a [&'a str], &'a [&'a str], Option<&'a str>, &'a [&'a str], &'a [&'a str], bool);
+        type Row<'a> = (
+            &'a [&'a str],
+            &'a [&'a str],
+            Option<&'a str>,
+            &'a [&'a str],
+            &'a [&'a str],
+            bool,
+        );
         let table: [Row; 6] = [
             // First apply: register everything.
             (&["a", "b"], &[], None, &["a", "b"], &[], false),
             // Nothing changed: no call at all.
             (&["a", "b"], &["a", "b"], Some("h"), &[], &[], true),
             // The spec changed (capacities, policy): apply to every target again.
-            (&["a", "b"], &["a", "b"], Some("old"), &["a", "b"], &[], false),
+            (
+                &["a", "b"],
+                &["a", "b"],
+                Some("old"),
+                &["a", "b"],
+                &[],
+                false,
+            ),
             // A resource id was dropped: it is deregistered, the rest re-applied.
             (&["a"], &["a", "b"], Some("old"), &["a"], &["b"], false),
             // Crash after recording a target but before the hash: applied again, none lost.
-            (&["a", "b"], &["a", "b", "c"], Some("h"), &["a", "b"], &["c"], false),
+            (
+                &["a", "b"],
+                &["a", "b", "c"],
+                Some("h"),
+                &["a", "b"],
+                &["c"],
+                false,
+            ),
             // A new resource id: added.
-            (&["a", "b", "c"], &["a", "b"], Some("old"), &["a", "b", "c"], &[], false),
+            (
+                &["a", "b", "c"],
+                &["a", "b"],
+                Some("old"),
+                &["a", "b", "c"],
+                &[],
+                false,
+            ),
         ];
         for (desired, recorded, applied, apply, remove, up_to_date) in table {
             let plan = plan_targets(&set(desired), &set(recorded), applied, "h");
-            assert_eq!(plan, TargetPlan { apply: apply.iter().map(|s| s.to_string()).collect(), remove: remove.iter().map(|s| s.to_string()).collect(), up_to_date }, "desired {desired:?} recorded {recorded:?} applied {applied:?}");
+            assert_eq!(
+                plan,
+                TargetPlan {
+                    apply: apply.iter().map(|s| s.to_string()).collect(),
+                    remove: remove.iter().map(|s| s.to_string()).collect(),
+                    up_to_date
+                },
+                "desired {desired:?} recorded {recorded:?} applied {applied:?}"
+            );
         }
     }
 }

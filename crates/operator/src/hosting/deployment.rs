@@ -28,17 +28,19 @@ use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::hosting_deployment::VariantPropertyType;
 use sagemaker_k8s_api::{HostingDeployment, KeyValuePair, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER};
-use sagemaker_k8s_aws::hosting::{
-    EndpointDescription, HostingSpecError, VariantCapacity, hosting_endpoint_config_request, hosting_model_request, sagemaker_weight,
-    validate_hosting_spec,
-};
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
+use sagemaker_k8s_aws::hosting::{
+    EndpointDescription, HostingSpecError, VariantCapacity, hosting_endpoint_config_request,
+    hosting_model_request, sagemaker_weight, validate_hosting_spec,
+};
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{HostingContext, HostingError};
-use crate::conditions::{ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING, remove_condition, set_condition};
+use crate::conditions::{
+    ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING, remove_condition, set_condition,
+};
 use crate::naming::{MAX_NAME_LEN, derived_name, uid_hex, versioned_name};
 use crate::object_plumbing::{self, has_finalizer};
 use crate::status_poller::{ListModified, Registry};
@@ -116,11 +118,17 @@ pub struct HostingState {
 
 impl HostingState {
     fn read(object: &HostingDeployment) -> HostingState {
-        object.annotations().get(HOSTING_STATE_ANNOTATION).and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default()
+        object
+            .annotations()
+            .get(HOSTING_STATE_ANNOTATION)
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_default()
     }
 
     fn failed_for(&self, spec_hash: &str) -> Option<&FailedDeployment> {
-        self.failed.as_ref().filter(|failed| failed.spec_hash == spec_hash)
+        self.failed
+            .as_ref()
+            .filter(|failed| failed.spec_hash == spec_hash)
     }
 }
 
@@ -129,10 +137,21 @@ impl HostingState {
 /// differently (it kept a hyphen at the cut), and its endpoints keep their names when taken over.
 pub fn endpoint_name(object: &HostingDeployment) -> String {
     let uid = object.metadata.uid.as_deref().unwrap_or_default();
-    match object.spec.endpoint_name.as_ref().filter(|name| !name.is_empty()) {
+    match object
+        .spec
+        .endpoint_name
+        .as_ref()
+        .filter(|name| !name.is_empty())
+    {
         Some(name) => name.clone(),
-        None => match object.status.as_ref().and_then(|status| status.endpoint_name.as_ref()) {
-            Some(recorded) if !uid.is_empty() && recorded.contains(&uid_hex(uid)) => recorded.clone(),
+        None => match object
+            .status
+            .as_ref()
+            .and_then(|status| status.endpoint_name.as_ref())
+        {
+            Some(recorded) if !uid.is_empty() && recorded.contains(&uid_hex(uid)) => {
+                recorded.clone()
+            }
             _ => derived_name(&object.name_any(), uid, MAX_NAME_LEN),
         },
     }
@@ -154,7 +173,10 @@ pub fn desired_deployment(object: &HostingDeployment, uid: &str) -> Deployment {
         }
     }
     let spec_hash = object_plumbing::json_hash(&spec);
-    if let Some(variants) = spec.get_mut("productionVariants").and_then(Value::as_array_mut) {
+    if let Some(variants) = spec
+        .get_mut("productionVariants")
+        .and_then(Value::as_array_mut)
+    {
         for variant in variants.iter_mut().filter_map(Value::as_object_mut) {
             variant.remove("initialInstanceCount");
             variant.remove("initialVariantWeight");
@@ -166,7 +188,14 @@ pub fn desired_deployment(object: &HostingDeployment, uid: &str) -> Deployment {
         spec_hash,
         shape_hash,
         endpoint_config_name: versioned_name(&object.name_any(), generation, uid),
-        model_names: object.spec.models.iter().map(|model| KeyValuePair::new(&model.name, versioned_name(&model.name, generation, uid))).collect(),
+        model_names: object
+            .spec
+            .models
+            .iter()
+            .map(|model| {
+                KeyValuePair::new(&model.name, versioned_name(&model.name, generation, uid))
+            })
+            .collect(),
     }
 }
 
@@ -178,8 +207,12 @@ fn in_flight_succeeded(in_flight: &InFlight, remote: &EndpointDescription) -> bo
     in_flight.capacities.iter().all(|wanted| {
         remote.variants.iter().any(|variant| {
             variant.name == wanted.variant_name
-                && variant.current_weight.is_none_or(|weight| (weight - sagemaker_weight(wanted.weight)).abs() < 1e-6)
-                && wanted.instance_count.is_none_or(|count| variant.current_instance_count == Some(i64::from(count)))
+                && variant
+                    .current_weight
+                    .is_none_or(|weight| (weight - sagemaker_weight(wanted.weight)).abs() < 1e-6)
+                && wanted
+                    .instance_count
+                    .is_none_or(|count| variant.current_instance_count == Some(i64::from(count)))
         })
     })
 }
@@ -194,7 +227,11 @@ fn capacities(object: &HostingDeployment) -> Vec<VariantCapacity> {
         .map(|variant| VariantCapacity {
             variant_name: variant.variant_name.clone(),
             weight: variant.initial_variant_weight.unwrap_or(1.0),
-            instance_count: if variant.serverless_config.is_some() { None } else { Some(variant.initial_instance_count.unwrap_or(1)) },
+            instance_count: if variant.serverless_config.is_some() {
+                None
+            } else {
+                Some(variant.initial_instance_count.unwrap_or(1))
+            },
         })
         .collect()
 }
@@ -204,19 +241,37 @@ fn capacities(object: &HostingDeployment) -> Vec<VariantCapacity> {
 /// left to the endpoint — it may have been scaled by a HostingAutoscalingPolicy — unless
 /// `excludeRetainedVariantProperties` lists `DesiredInstanceCount`. Weights are what the edit
 /// changes, so they are always sent.
-fn retained_capacities(spec: &sagemaker_k8s_api::HostingDeploymentSpec, capacities: Vec<VariantCapacity>) -> Vec<VariantCapacity> {
-    let excluded = spec.exclude_retained_variant_properties.iter().flatten().any(|property| property.variant_property_type == VariantPropertyType::DesiredInstanceCount);
+fn retained_capacities(
+    spec: &sagemaker_k8s_api::HostingDeploymentSpec,
+    capacities: Vec<VariantCapacity>,
+) -> Vec<VariantCapacity> {
+    let excluded = spec
+        .exclude_retained_variant_properties
+        .iter()
+        .flatten()
+        .any(|property| {
+            property.variant_property_type == VariantPropertyType::DesiredInstanceCount
+        });
     if spec.retain_all_variant_properties != Some(true) || excluded {
         return capacities;
     }
-    capacities.into_iter().map(|capacity| VariantCapacity { instance_count: None, ..capacity }).collect()
+    capacities
+        .into_iter()
+        .map(|capacity| VariantCapacity {
+            instance_count: None,
+            ..capacity
+        })
+        .collect()
 }
 
 /// Lists endpoints for the status poller.
 pub struct EndpointLister;
 
 impl ListModified for EndpointLister {
-    async fn list_modified_after(sagemaker: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
+    async fn list_modified_after(
+        sagemaker: &SageMakerHandle,
+        after: jiff::Timestamp,
+    ) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
         sagemaker.endpoints_modified_after(after).await
     }
 }
@@ -233,17 +288,42 @@ pub async fn run(ctx: Arc<DeploymentContext>, namespace: Option<String>) {
         Some(namespace) => Api::namespaced(ctx.shared.client.clone(), namespace),
         None => Api::all(ctx.shared.client.clone()),
     };
-    let changed = crate::status_poller::spawn::<HostingDeployment, EndpointLister>(ctx.registry.clone(), ctx.shared.clients.clone(), ctx.shared.poll_interval, KIND);
-    let changed = futures::stream::unfold(changed, |mut receiver| async move { receiver.recv().await.map(|object| (object, receiver)) });
-    let controller = crate::controller_run::trimmed_cache_controller(api, ctx.shared.max_concurrent_reconciles).reconcile_on(changed);
-    crate::controller_run::drive(KIND, ctx.shared.backoff.clone(), controller, endpoint_status_of, reconcile, error_policy, ctx).await;
+    let changed = crate::status_poller::spawn::<HostingDeployment, EndpointLister>(
+        ctx.registry.clone(),
+        ctx.shared.clients.clone(),
+        ctx.shared.poll_interval,
+        KIND,
+    );
+    let changed = futures::stream::unfold(changed, |mut receiver| async move {
+        receiver.recv().await.map(|object| (object, receiver))
+    });
+    let controller =
+        crate::controller_run::trimmed_cache_controller(api, ctx.shared.max_concurrent_reconciles)
+            .reconcile_on(changed);
+    crate::controller_run::drive(
+        KIND,
+        ctx.shared.backoff.clone(),
+        controller,
+        endpoint_status_of,
+        reconcile,
+        error_policy,
+        ctx,
+    )
+    .await;
 }
 
 fn endpoint_status_of(object: &HostingDeployment) -> Option<String> {
-    object.status.as_ref().and_then(|status| status.endpoint_status.clone())
+    object
+        .status
+        .as_ref()
+        .and_then(|status| status.endpoint_status.clone())
 }
 
-fn error_policy(object: Arc<HostingDeployment>, error: &HostingError, ctx: Arc<DeploymentContext>) -> Action {
+fn error_policy(
+    object: Arc<HostingDeployment>,
+    error: &HostingError,
+    ctx: Arc<DeploymentContext>,
+) -> Action {
     crate::controller_run::retry_after_error(KIND, &ctx.shared.backoff, object.as_ref(), error)
 }
 
@@ -258,7 +338,9 @@ enum StepError {
 impl From<SageMakerError> for StepError {
     fn from(error: SageMakerError) -> Self {
         match error {
-            SageMakerError::Validation(message) | SageMakerError::NotFound(message) => StepError::Rejected(message),
+            SageMakerError::Validation(message) | SageMakerError::NotFound(message) => {
+                StepError::Rejected(message)
+            }
             other => StepError::Retry(other.into()),
         }
     }
@@ -282,10 +364,20 @@ struct Reconciliation<'a> {
     state: HostingState,
 }
 
-async fn reconcile(object: Arc<HostingDeployment>, ctx: Arc<DeploymentContext>) -> Result<Action, HostingError> {
+async fn reconcile(
+    object: Arc<HostingDeployment>,
+    ctx: Arc<DeploymentContext>,
+) -> Result<Action, HostingError> {
     let object = object.as_ref();
-    let uid = object.meta().uid.clone().ok_or(HostingError::MissingMetadata("uid"))?;
-    let location = match ctx.shared.clients.locate(&object.spec.region, object.spec.sage_maker_endpoint.as_deref()) {
+    let uid = object
+        .meta()
+        .uid
+        .clone()
+        .ok_or(HostingError::MissingMetadata("uid"))?;
+    let location = match ctx.shared.clients.locate(
+        &object.spec.region,
+        object.spec.sage_maker_endpoint.as_deref(),
+    ) {
         Ok(location) => location,
         Err(refused) => return refuse_endpoint(object, &ctx, refused).await,
     };
@@ -305,7 +397,12 @@ async fn reconcile(object: Arc<HostingDeployment>, ctx: Arc<DeploymentContext>) 
     }
     if !has_finalizer(object) {
         object_plumbing::add_finalizer(&ctx.shared.client, object, json!({})).await?;
-        if object.status.as_ref().and_then(|status| status.endpoint_status.as_ref()).is_none() {
+        if object
+            .status
+            .as_ref()
+            .and_then(|status| status.endpoint_status.as_ref())
+            .is_none()
+        {
             // The endpoint's name appears in the status once the endpoint exists.
             let status = json!({ "endpointStatus": SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER });
             object_plumbing::patch_status(&ctx.shared.client, object, status).await?;
@@ -313,7 +410,8 @@ async fn reconcile(object: Arc<HostingDeployment>, ctx: Arc<DeploymentContext>) 
         // The patch produces a watch event that brings the updated object back.
         return Ok(Action::await_change());
     }
-    ctx.registry.register(&location, &run.endpoint_name, ObjectRef::from_obj(object));
+    ctx.registry
+        .register(&location, &run.endpoint_name, ObjectRef::from_obj(object));
     if let Err(error) = validate_hosting_spec(&object.spec) {
         return run.report_invalid_spec(error).await;
     }
@@ -331,7 +429,10 @@ async fn reconcile(object: Arc<HostingDeployment>, ctx: Arc<DeploymentContext>) 
     {
         return Ok(action);
     }
-    let never_observed = matches!(run.recorded_status().as_deref(), None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER));
+    let never_observed = matches!(
+        run.recorded_status().as_deref(),
+        None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER)
+    );
     if never_observed && !run.owns(&remote.arn).await? {
         return run.report_foreign_endpoint().await;
     }
@@ -357,14 +458,24 @@ async fn reconcile(object: Arc<HostingDeployment>, ctx: Arc<DeploymentContext>) 
 /// `UpdateRollbackFailed` (an update and its rollback both failed: the endpoint serves a mix of
 /// configurations) accepts only a delete, so it must be here or the object would never go.
 fn accepts_delete(status: &str) -> bool {
-    matches!(status, "InService" | "Failed" | "OutOfService" | "UpdateRollbackFailed")
+    matches!(
+        status,
+        "InService" | "Failed" | "OutOfService" | "UpdateRollbackFailed"
+    )
 }
 
 /// `spec.sageMakerEndpoint` is refused by the operator's endpoint policy: nothing is sent there.
 /// A deleted object that never had an endpoint there is let go; one that had (the policy changed
 /// since) keeps its finalizer, so the endpoint is not orphaned, and the status says why.
-async fn refuse_endpoint(object: &HostingDeployment, ctx: &DeploymentContext, refused: EndpointRefused) -> Result<Action, HostingError> {
-    let never_observed = matches!(endpoint_status_of(object).as_deref(), None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER));
+async fn refuse_endpoint(
+    object: &HostingDeployment,
+    ctx: &DeploymentContext,
+    refused: EndpointRefused,
+) -> Result<Action, HostingError> {
+    let never_observed = matches!(
+        endpoint_status_of(object).as_deref(),
+        None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER)
+    );
     if object.meta().deletion_timestamp.is_some() && never_observed {
         if has_finalizer(object) {
             object_plumbing::remove_finalizer(&ctx.shared.client, object).await?;
@@ -373,11 +484,42 @@ async fn refuse_endpoint(object: &HostingDeployment, ctx: &DeploymentContext, re
     }
     let message = refused.to_string();
     let generation = object.meta().generation;
-    let mut conditions = object.status.as_ref().and_then(|status| status.conditions.clone()).unwrap_or_default();
-    set_condition(&mut conditions, FAILED, true, ENDPOINT_NOT_ALLOWED, &message, generation);
-    set_condition(&mut conditions, READY, false, ENDPOINT_NOT_ALLOWED, &message, generation);
-    if object.status.as_ref().and_then(|status| status.additional.as_deref()) != Some(message.as_str()) {
-        object_plumbing::publish_event(&ctx.shared.recorder, KIND, object, EventType::Warning, ENDPOINT_NOT_ALLOWED, message.clone()).await;
+    let mut conditions = object
+        .status
+        .as_ref()
+        .and_then(|status| status.conditions.clone())
+        .unwrap_or_default();
+    set_condition(
+        &mut conditions,
+        FAILED,
+        true,
+        ENDPOINT_NOT_ALLOWED,
+        &message,
+        generation,
+    );
+    set_condition(
+        &mut conditions,
+        READY,
+        false,
+        ENDPOINT_NOT_ALLOWED,
+        &message,
+        generation,
+    );
+    if object
+        .status
+        .as_ref()
+        .and_then(|status| status.additional.as_deref())
+        != Some(message.as_str())
+    {
+        object_plumbing::publish_event(
+            &ctx.shared.recorder,
+            KIND,
+            object,
+            EventType::Warning,
+            ENDPOINT_NOT_ALLOWED,
+            message.clone(),
+        )
+        .await;
     }
     let status = json!({ "additional": message, "observedGeneration": generation, "conditions": conditions });
     object_plumbing::patch_status(&ctx.shared.client, object, status).await?;
@@ -394,15 +536,34 @@ impl Reconciliation<'_> {
     }
 
     fn recorded_conditions(&self) -> Vec<Condition> {
-        self.object.status.as_ref().and_then(|status| status.conditions.clone()).unwrap_or_default()
+        self.object
+            .status
+            .as_ref()
+            .and_then(|status| status.conditions.clone())
+            .unwrap_or_default()
     }
 
     async fn event(&self, type_: EventType, reason: &str, note: String) {
-        object_plumbing::publish_event(&self.ctx.shared.recorder, KIND, self.object, type_, reason, note).await;
+        object_plumbing::publish_event(
+            &self.ctx.shared.recorder,
+            KIND,
+            self.object,
+            type_,
+            reason,
+            note,
+        )
+        .await;
     }
 
     async fn retryable(&self, error: SageMakerError) -> HostingError {
-        object_plumbing::record_retryable_error(self.client(), &self.ctx.shared.recorder, KIND, self.object, &error).await;
+        object_plumbing::record_retryable_error(
+            self.client(),
+            &self.ctx.shared.recorder,
+            KIND,
+            self.object,
+            &error,
+        )
+        .await;
         error.into()
     }
 
@@ -416,16 +577,33 @@ impl Reconciliation<'_> {
             return Ok(());
         }
         let text = serde_json::to_string(&self.state).expect("state serializes");
-        object_plumbing::patch_metadata(self.client(), self.object, json!({ "annotations": { HOSTING_STATE_ANNOTATION: text } })).await
+        object_plumbing::patch_metadata(
+            self.client(),
+            self.object,
+            json!({ "annotations": { HOSTING_STATE_ANNOTATION: text } }),
+        )
+        .await
     }
 
     async fn mark_reconciling(&self) -> Result<(), kube::Error> {
         if self.recorded_status().as_deref() == Some(RECONCILING_ENDPOINT) {
             return Ok(());
         }
-        self.event(EventType::Normal, RECONCILING_ENDPOINT, format!("SageMaker status {} → {RECONCILING_ENDPOINT}", self.recorded_status().as_deref().unwrap_or("none")))
-            .await;
-        object_plumbing::patch_status(self.client(), self.object, json!({ "endpointStatus": RECONCILING_ENDPOINT })).await
+        self.event(
+            EventType::Normal,
+            RECONCILING_ENDPOINT,
+            format!(
+                "SageMaker status {} → {RECONCILING_ENDPOINT}",
+                self.recorded_status().as_deref().unwrap_or("none")
+            ),
+        )
+        .await;
+        object_plumbing::patch_status(
+            self.client(),
+            self.object,
+            json!({ "endpointStatus": RECONCILING_ENDPOINT }),
+        )
+        .await
     }
 
     // ---- the endpoint does not exist ------------------------------------------------------
@@ -442,7 +620,11 @@ impl Reconciliation<'_> {
         self.state.deployed = None;
         match created {
             Ok(()) => {
-                self.state.in_flight = Some(InFlight { deployment: self.desired.clone(), weights_only: false, capacities: Vec::new() });
+                self.state.in_flight = Some(InFlight {
+                    deployment: self.desired.clone(),
+                    weights_only: false,
+                    capacities: Vec::new(),
+                });
                 self.state.failed = None;
                 self.save_state().await?;
                 Ok(Action::requeue(AFTER_ACTION))
@@ -458,19 +640,36 @@ impl Reconciliation<'_> {
     async fn create_endpoint(&self) -> Result<(), StepError> {
         self.ensure_models_and_config().await?;
         let tags = self.object.spec.tags.as_deref().unwrap_or_default();
-        match self.sagemaker.create_endpoint(&self.endpoint_name, &self.desired.endpoint_config_name, tags, &self.uid).await {
+        match self
+            .sagemaker
+            .create_endpoint(
+                &self.endpoint_name,
+                &self.desired.endpoint_config_name,
+                tags,
+                &self.uid,
+            )
+            .await
+        {
             Ok(_arn) => {
                 tracing::info!(kind = KIND, endpoint = %self.endpoint_name, config = %self.desired.endpoint_config_name, "endpoint created");
                 self.event(
                     EventType::Normal,
                     "Created",
-                    format!("Creating endpoint {} with endpoint config {} (generation {})", self.endpoint_name, self.desired.endpoint_config_name, self.desired.generation),
+                    format!(
+                        "Creating endpoint {} with endpoint config {} (generation {})",
+                        self.endpoint_name,
+                        self.desired.endpoint_config_name,
+                        self.desired.generation
+                    ),
                 )
                 .await;
                 Ok(())
             }
             Err(SageMakerError::ResourceInUse(_)) => {
-                let remote = self.sagemaker.describe_endpoint(&self.endpoint_name).await?;
+                let remote = self
+                    .sagemaker
+                    .describe_endpoint(&self.endpoint_name)
+                    .await?;
                 if self.owns(&remote.arn).await.map_err(StepError::Retry)? {
                     Ok(())
                 } else {
@@ -486,13 +685,17 @@ impl Reconciliation<'_> {
     async fn ensure_models_and_config(&self) -> Result<(), StepError> {
         let mut model_names = BTreeMap::new();
         for (index, pair) in self.desired.model_names.iter().enumerate() {
-            let request = hosting_model_request(&self.object.spec, index, &pair.value, &self.uid).map_err(|error| StepError::Rejected(error.to_string()))?;
+            let request = hosting_model_request(&self.object.spec, index, &pair.value, &self.uid)
+                .map_err(|error| StepError::Rejected(error.to_string()))?;
             match self.sagemaker.create_model(request).await {
                 Ok(_) => tracing::info!(kind = KIND, model = %pair.value, "model created"),
                 Err(SageMakerError::ResourceInUse(_)) => {
                     let existing = self.sagemaker.describe_model(&pair.value).await?;
                     if !self.owns(&existing.arn).await.map_err(StepError::Retry)? {
-                        return Err(StepError::Rejected(format!("model {} already exists in SageMaker and was not created for this object", pair.value)));
+                        return Err(StepError::Rejected(format!(
+                            "model {} already exists in SageMaker and was not created for this object",
+                            pair.value
+                        )));
                     }
                 }
                 Err(error) => return Err(error.into()),
@@ -500,13 +703,18 @@ impl Reconciliation<'_> {
             model_names.insert(pair.name.clone(), pair.value.clone());
         }
         let config = &self.desired.endpoint_config_name;
-        let request = hosting_endpoint_config_request(&self.object.spec, config, &model_names, &self.uid);
+        let request =
+            hosting_endpoint_config_request(&self.object.spec, config, &model_names, &self.uid);
         match self.sagemaker.create_endpoint_config(request).await {
-            Ok(_) => tracing::info!(kind = KIND, endpoint_config = %config, "endpoint config created"),
+            Ok(_) => {
+                tracing::info!(kind = KIND, endpoint_config = %config, "endpoint config created")
+            }
             Err(SageMakerError::ResourceInUse(_)) => {
                 let existing = self.sagemaker.describe_endpoint_config(config).await?;
                 if !self.owns(&existing.arn).await.map_err(StepError::Retry)? {
-                    return Err(StepError::Rejected(format!("endpoint config {config} already exists in SageMaker and was not created for this object")));
+                    return Err(StepError::Rejected(format!(
+                        "endpoint config {config} already exists in SageMaker and was not created for this object"
+                    )));
                 }
             }
             Err(error) => return Err(error.into()),
@@ -516,7 +724,10 @@ impl Reconciliation<'_> {
 
     // ---- the endpoint is InService ---------------------------------------------------------
 
-    async fn on_in_service(&mut self, remote: &EndpointDescription) -> Result<Action, HostingError> {
+    async fn on_in_service(
+        &mut self,
+        remote: &EndpointDescription,
+    ) -> Result<Action, HostingError> {
         let mut settled = false;
         if let Some(in_flight) = self.state.in_flight.take() {
             settled = true;
@@ -533,25 +744,43 @@ impl Reconciliation<'_> {
                 self.state.deployed = Some(in_flight.deployment);
                 self.state.failed = None;
             } else {
-                let reason = remote.failure_reason.clone().unwrap_or_else(|| format!("the endpoint returned to endpoint config {}", remote.config_name));
+                let reason = remote.failure_reason.clone().unwrap_or_else(|| {
+                    format!(
+                        "the endpoint returned to endpoint config {}",
+                        remote.config_name
+                    )
+                });
                 self.event(
                     EventType::Warning,
                     "UpdateFailed",
                     format!("Generation {} could not be deployed, the endpoint stays on endpoint config {}: {reason}", in_flight.deployment.generation, remote.config_name),
                 )
                 .await;
-                self.state.failed = Some(FailedDeployment { generation: in_flight.deployment.generation, spec_hash: in_flight.deployment.spec_hash, reason });
+                self.state.failed = Some(FailedDeployment {
+                    generation: in_flight.deployment.generation,
+                    spec_hash: in_flight.deployment.spec_hash,
+                    reason,
+                });
             }
         }
-        if self.state.deployed.as_ref().is_none_or(|deployed| deployed.endpoint_config_name != remote.config_name) {
+        if self
+            .state
+            .deployed
+            .as_ref()
+            .is_none_or(|deployed| deployed.endpoint_config_name != remote.config_name)
+        {
             // The record does not say what runs (a crash between a call and the record): adopt
             // it. It is the current spec if it is the current generation's config.
             settled = true;
-            self.state.deployed = Some(if remote.config_name == self.desired.endpoint_config_name {
-                self.desired.clone()
-            } else {
-                Deployment { endpoint_config_name: remote.config_name.clone(), ..Deployment::default() }
-            });
+            self.state.deployed =
+                Some(if remote.config_name == self.desired.endpoint_config_name {
+                    self.desired.clone()
+                } else {
+                    Deployment {
+                        endpoint_config_name: remote.config_name.clone(),
+                        ..Deployment::default()
+                    }
+                });
         }
         let deployed = self.state.deployed.clone().expect("set above");
         let mut started = false;
@@ -590,52 +819,104 @@ impl Reconciliation<'_> {
     async fn start_update(&self, deployed: &Deployment) -> Result<InFlight, StepError> {
         let in_progress = |error: SageMakerError| match error {
             // The endpoint left InService since it was described: look again later.
-            SageMakerError::Validation(message) if message.contains("in-progress") => StepError::Retry(SageMakerError::Validation(message).into()),
+            SageMakerError::Validation(message) if message.contains("in-progress") => {
+                StepError::Retry(SageMakerError::Validation(message).into())
+            }
             other => other.into(),
         };
         if deployed.shape_hash == self.desired.shape_hash {
             let capacities = retained_capacities(&self.object.spec, capacities(self.object));
-            self.sagemaker.update_endpoint_weights_and_capacities(&self.endpoint_name, &capacities).await.map_err(in_progress)?;
+            self.sagemaker
+                .update_endpoint_weights_and_capacities(&self.endpoint_name, &capacities)
+                .await
+                .map_err(in_progress)?;
             self.event(
                 EventType::Normal,
                 "Updating",
-                format!("Updating variant weights and instance counts of endpoint {} to generation {}", self.endpoint_name, self.desired.generation),
+                format!(
+                    "Updating variant weights and instance counts of endpoint {} to generation {}",
+                    self.endpoint_name, self.desired.generation
+                ),
             )
             .await;
-            let deployment = Deployment { endpoint_config_name: deployed.endpoint_config_name.clone(), model_names: deployed.model_names.clone(), ..self.desired.clone() };
+            let deployment = Deployment {
+                endpoint_config_name: deployed.endpoint_config_name.clone(),
+                model_names: deployed.model_names.clone(),
+                ..self.desired.clone()
+            };
             let capacities = capacities
                 .into_iter()
-                .map(|capacity| RecordedCapacity { variant_name: capacity.variant_name, weight: capacity.weight, instance_count: capacity.instance_count })
+                .map(|capacity| RecordedCapacity {
+                    variant_name: capacity.variant_name,
+                    weight: capacity.weight,
+                    instance_count: capacity.instance_count,
+                })
                 .collect();
-            return Ok(InFlight { deployment, weights_only: true, capacities });
+            return Ok(InFlight {
+                deployment,
+                weights_only: true,
+                capacities,
+            });
         }
         self.ensure_models_and_config().await?;
         let spec = &self.object.spec;
-        let excluded: Vec<_> = spec.exclude_retained_variant_properties.iter().flatten().map(|property| property.variant_property_type).collect();
+        let excluded: Vec<_> = spec
+            .exclude_retained_variant_properties
+            .iter()
+            .flatten()
+            .map(|property| property.variant_property_type)
+            .collect();
         self.sagemaker
-            .update_endpoint(&self.endpoint_name, &self.desired.endpoint_config_name, spec.retain_all_variant_properties, &excluded)
+            .update_endpoint(
+                &self.endpoint_name,
+                &self.desired.endpoint_config_name,
+                spec.retain_all_variant_properties,
+                &excluded,
+            )
             .await
             .map_err(in_progress)?;
         self.event(
             EventType::Normal,
             "Updating",
-            format!("Updating endpoint {} to endpoint config {} (generation {})", self.endpoint_name, self.desired.endpoint_config_name, self.desired.generation),
+            format!(
+                "Updating endpoint {} to endpoint config {} (generation {})",
+                self.endpoint_name, self.desired.endpoint_config_name, self.desired.generation
+            ),
         )
         .await;
-        Ok(InFlight { deployment: self.desired.clone(), weights_only: false, capacities: Vec::new() })
+        Ok(InFlight {
+            deployment: self.desired.clone(),
+            weights_only: false,
+            capacities: Vec::new(),
+        })
     }
 
     // ---- the endpoint is Failed ------------------------------------------------------------
 
     async fn on_failed(&mut self, remote: &EndpointDescription) -> Result<Action, HostingError> {
-        let reason = remote.failure_reason.clone().unwrap_or_else(|| "the endpoint failed".to_string());
+        let reason = remote
+            .failure_reason
+            .clone()
+            .unwrap_or_else(|| "the endpoint failed".to_string());
         if let Some(in_flight) = self.state.in_flight.take() {
-            self.state.failed = Some(FailedDeployment { generation: in_flight.deployment.generation, spec_hash: in_flight.deployment.spec_hash, reason: reason.clone() });
+            self.state.failed = Some(FailedDeployment {
+                generation: in_flight.deployment.generation,
+                spec_hash: in_flight.deployment.spec_hash,
+                reason: reason.clone(),
+            });
         } else if self.state.failed.is_none() {
             // Not recorded (crash): it failed with the current spec if it runs this
             // generation's config.
-            let spec_hash = if remote.config_name == self.desired.endpoint_config_name { self.desired.spec_hash.clone() } else { String::new() };
-            self.state.failed = Some(FailedDeployment { generation: 0, spec_hash, reason });
+            let spec_hash = if remote.config_name == self.desired.endpoint_config_name {
+                self.desired.spec_hash.clone()
+            } else {
+                String::new()
+            };
+            self.state.failed = Some(FailedDeployment {
+                generation: 0,
+                spec_hash,
+                reason,
+            });
         }
         self.state.deployed = None;
         if self.state.failed_for(&self.desired.spec_hash).is_some() {
@@ -655,7 +936,10 @@ impl Reconciliation<'_> {
         self.event(
             EventType::Normal,
             "Recreating",
-            format!("Deleting failed endpoint {} to create it from generation {}", self.endpoint_name, self.desired.generation),
+            format!(
+                "Deleting failed endpoint {} to create it from generation {}",
+                self.endpoint_name, self.desired.generation
+            ),
         )
         .await;
         self.save_state().await?;
@@ -667,7 +951,10 @@ impl Reconciliation<'_> {
     /// Deletes this object's endpoint configs and models that neither the endpoint nor an
     /// in-flight update uses. Found by the UID in their names, so resources left by a crash or
     /// by an edit superseded before it was applied go too.
-    async fn delete_unused(&self, remote: Option<&EndpointDescription>) -> Result<(), HostingError> {
+    async fn delete_unused(
+        &self,
+        remote: Option<&EndpointDescription>,
+    ) -> Result<(), HostingError> {
         let mut keep_configs: Vec<String> = Vec::new();
         if let Some(remote) = remote {
             keep_configs.push(remote.config_name.clone());
@@ -684,13 +971,25 @@ impl Reconciliation<'_> {
             }
         }
         if let Some(in_flight) = &self.state.in_flight {
-            keep_models.extend(in_flight.deployment.model_names.iter().map(|pair| pair.value.clone()));
+            keep_models.extend(
+                in_flight
+                    .deployment
+                    .model_names
+                    .iter()
+                    .map(|pair| pair.value.clone()),
+            );
         }
         let fragment = uid_hex(&self.uid);
-        for config in self.sagemaker.endpoint_config_names_containing(&fragment).await? {
+        for config in self
+            .sagemaker
+            .endpoint_config_names_containing(&fragment)
+            .await?
+        {
             if !keep_configs.contains(&config) {
                 match self.sagemaker.delete_endpoint_config(&config).await {
-                    Ok(()) | Err(SageMakerError::NotFound(_)) => tracing::info!(kind = KIND, endpoint_config = %config, "endpoint config deleted"),
+                    Ok(()) | Err(SageMakerError::NotFound(_)) => {
+                        tracing::info!(kind = KIND, endpoint_config = %config, "endpoint config deleted")
+                    }
                     Err(error) => return Err(error.into()),
                 }
             }
@@ -698,7 +997,9 @@ impl Reconciliation<'_> {
         for model in self.sagemaker.model_names_containing(&fragment).await? {
             if !keep_models.contains(&model) {
                 match self.sagemaker.delete_model(&model).await {
-                    Ok(()) | Err(SageMakerError::NotFound(_)) => tracing::info!(kind = KIND, model = %model, "model deleted"),
+                    Ok(()) | Err(SageMakerError::NotFound(_)) => {
+                        tracing::info!(kind = KIND, model = %model, "model deleted")
+                    }
                     Err(error) => return Err(error.into()),
                 }
             }
@@ -715,7 +1016,11 @@ impl Reconciliation<'_> {
         let location = self.sagemaker.location.clone();
         match self.sagemaker.describe_endpoint(&self.endpoint_name).await {
             Ok(remote) => {
-                self.ctx.registry.register(&location, &self.endpoint_name, ObjectRef::from_obj(self.object));
+                self.ctx.registry.register(
+                    &location,
+                    &self.endpoint_name,
+                    ObjectRef::from_obj(self.object),
+                );
                 let settled = accepts_delete(&remote.status);
                 if settled && !self.owns_or_original_recorded(&remote.arn).await? {
                     // Someone else's endpoint (a name clash reported earlier): never delete it.
@@ -725,14 +1030,30 @@ impl Reconciliation<'_> {
                     match self.sagemaker.delete_endpoint(&self.endpoint_name).await {
                         Ok(()) | Err(SageMakerError::NotFound(_)) => {}
                         // Left InService since described: try again shortly.
-                        Err(SageMakerError::Validation(message)) if message.contains("in-progress") => {}
+                        Err(SageMakerError::Validation(message))
+                            if message.contains("in-progress") => {}
                         Err(error) => return Err(self.retryable(error).await),
                     }
-                    self.event(EventType::Normal, "Deleting", format!("Deleting endpoint {} in SageMaker", self.endpoint_name)).await;
-                    let _ = object_plumbing::patch_status(self.client(), self.object, json!({ "endpointStatus": "Deleting" })).await;
+                    self.event(
+                        EventType::Normal,
+                        "Deleting",
+                        format!("Deleting endpoint {} in SageMaker", self.endpoint_name),
+                    )
+                    .await;
+                    let _ = object_plumbing::patch_status(
+                        self.client(),
+                        self.object,
+                        json!({ "endpointStatus": "Deleting" }),
+                    )
+                    .await;
                 } else {
                     // Deleting, or Creating/Updating/…, which SageMaker lets finish before a delete.
-                    let _ = object_plumbing::patch_status(self.client(), self.object, json!({ "endpointStatus": remote.status })).await;
+                    let _ = object_plumbing::patch_status(
+                        self.client(),
+                        self.object,
+                        json!({ "endpointStatus": remote.status }),
+                    )
+                    .await;
                 }
                 Ok(Action::requeue(ENDPOINT_DELETION_POLL))
             }
@@ -743,9 +1064,14 @@ impl Reconciliation<'_> {
 
     async fn finish_deletion(&self) -> Result<Action, HostingError> {
         // No endpoint and nothing in flight: every config and model of this object goes.
-        let nothing = Reconciliation { state: HostingState::default(), ..self.shallow_clone() };
+        let nothing = Reconciliation {
+            state: HostingState::default(),
+            ..self.shallow_clone()
+        };
         nothing.delete_unused(None).await?;
-        self.ctx.registry.forget(&self.sagemaker.location, &self.endpoint_name);
+        self.ctx
+            .registry
+            .forget(&self.sagemaker.location, &self.endpoint_name);
         tracing::info!(kind = KIND, endpoint = %self.endpoint_name, "SageMaker resources deleted, releasing object");
         object_plumbing::remove_finalizer(self.client(), self.object).await?;
         Ok(Action::await_change())
@@ -767,11 +1093,32 @@ impl Reconciliation<'_> {
     // ---- errors the spec causes ---------------------------------------------------------------
 
     /// SageMaker refused the desired spec: remember it (so it is not retried) and say why.
-    async fn reject(&mut self, reason: &str, message: String, remote: Option<&EndpointDescription>) -> Result<Action, HostingError> {
-        self.event(EventType::Warning, reason, format!("SageMaker rejected generation {}: {message}", self.desired.generation)).await;
-        self.state.failed = Some(FailedDeployment { generation: self.desired.generation, spec_hash: self.desired.spec_hash.clone(), reason: message });
+    async fn reject(
+        &mut self,
+        reason: &str,
+        message: String,
+        remote: Option<&EndpointDescription>,
+    ) -> Result<Action, HostingError> {
+        self.event(
+            EventType::Warning,
+            reason,
+            format!(
+                "SageMaker rejected generation {}: {message}",
+                self.desired.generation
+            ),
+        )
+        .await;
+        self.state.failed = Some(FailedDeployment {
+            generation: self.desired.generation,
+            spec_hash: self.desired.spec_hash.clone(),
+            reason: message,
+        });
         self.save_state().await?;
-        let status = if remote.is_none() { Some(RECONCILING_ENDPOINT) } else { None };
+        let status = if remote.is_none() {
+            Some(RECONCILING_ENDPOINT)
+        } else {
+            None
+        };
         self.write_status(remote, status).await?;
         Ok(Action::await_change())
     }
@@ -780,10 +1127,31 @@ impl Reconciliation<'_> {
         let message = error.to_string();
         let generation = self.object.meta().generation;
         let mut conditions = self.recorded_conditions();
-        set_condition(&mut conditions, FAILED, true, "InvalidSpec", &message, generation);
-        set_condition(&mut conditions, READY, false, "InvalidSpec", &message, generation);
-        if self.object.status.as_ref().and_then(|status| status.additional.as_deref()) != Some(message.as_str()) {
-            self.event(EventType::Warning, "InvalidSpec", message.clone()).await;
+        set_condition(
+            &mut conditions,
+            FAILED,
+            true,
+            "InvalidSpec",
+            &message,
+            generation,
+        );
+        set_condition(
+            &mut conditions,
+            READY,
+            false,
+            "InvalidSpec",
+            &message,
+            generation,
+        );
+        if self
+            .object
+            .status
+            .as_ref()
+            .and_then(|status| status.additional.as_deref())
+            != Some(message.as_str())
+        {
+            self.event(EventType::Warning, "InvalidSpec", message.clone())
+                .await;
         }
         let status = json!({ "additional": message, "observedGeneration": generation, "conditions": conditions });
         object_plumbing::patch_status(self.client(), self.object, status).await?;
@@ -795,12 +1163,28 @@ impl Reconciliation<'_> {
     /// runs and the models: the endpoint gets this operator's ownership tag, and the record
     /// says the current spec is what runs, so the takeover itself changes nothing in SageMaker.
     /// `Some` when the endpoint is not this object's after all.
-    async fn take_over(&mut self, remote: &EndpointDescription) -> Result<Option<Action>, HostingError> {
+    async fn take_over(
+        &mut self,
+        remote: &EndpointDescription,
+    ) -> Result<Option<Action>, HostingError> {
         let status = object_plumbing::status_json(self.object);
         let owner = self.sagemaker.owner_uid_of(&remote.arn).await?;
         if owner.as_deref() != Some(self.uid.as_str()) {
-            let spec_name = self.object.spec.endpoint_name.as_deref().filter(|name| !name.is_empty());
-            if owner.is_some() || !takeover::recorded_by_original_operator(&status, "endpointName", spec_name, &self.endpoint_name, &self.uid) {
+            let spec_name = self
+                .object
+                .spec
+                .endpoint_name
+                .as_deref()
+                .filter(|name| !name.is_empty());
+            if owner.is_some()
+                || !takeover::recorded_by_original_operator(
+                    &status,
+                    "endpointName",
+                    spec_name,
+                    &self.endpoint_name,
+                    &self.uid,
+                )
+            {
                 // Back to "never observed", so that every later reconcile checks ownership too
                 // instead of taking the original's InService for one of ours.
                 let reset = json!({ "endpointStatus": SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, "lastCheckTime": Value::Null });
@@ -812,39 +1196,97 @@ impl Reconciliation<'_> {
         // What the original deployed, by its status: the config that runs and its models. When
         // it was mid-update (another config runs), the ordinary rules adopt what runs and deploy
         // the spec.
-        if status.get("endpointConfigName").and_then(Value::as_str) == Some(remote.config_name.as_str()) {
-            let model_names = self.object.status.as_ref().and_then(|status| status.model_names.clone()).unwrap_or_default();
-            self.state.deployed = Some(Deployment { endpoint_config_name: remote.config_name.clone(), model_names, ..self.desired.clone() });
+        if status.get("endpointConfigName").and_then(Value::as_str)
+            == Some(remote.config_name.as_str())
+        {
+            let model_names = self
+                .object
+                .status
+                .as_ref()
+                .and_then(|status| status.model_names.clone())
+                .unwrap_or_default();
+            self.state.deployed = Some(Deployment {
+                endpoint_config_name: remote.config_name.clone(),
+                model_names,
+                ..self.desired.clone()
+            });
         }
         self.save_state().await?;
         self.recorded = self.state.clone();
         tracing::info!(kind = KIND, object = %self.object.name_any(), endpoint = %self.endpoint_name, "took over from the original operator");
-        self.event(EventType::Normal, "TakenOver", format!("Following endpoint {}, which the original operator deployed", self.endpoint_name)).await;
+        self.event(
+            EventType::Normal,
+            "TakenOver",
+            format!(
+                "Following endpoint {}, which the original operator deployed",
+                self.endpoint_name
+            ),
+        )
+        .await;
         Ok(None)
     }
 
     /// Ours by the tag, or untagged and recorded for this object by the original operator (an
     /// object deleted before this operator took it over).
     async fn owns_or_original_recorded(&self, arn: &str) -> Result<bool, HostingError> {
-        let spec_name = self.object.spec.endpoint_name.as_deref().filter(|name| !name.is_empty());
+        let spec_name = self
+            .object
+            .spec
+            .endpoint_name
+            .as_deref()
+            .filter(|name| !name.is_empty());
         Ok(match self.sagemaker.owner_uid_of(arn).await? {
             Some(owner) => owner == self.uid,
-            None => takeover::recorded_by_original_operator(&object_plumbing::status_json(self.object), "endpointName", spec_name, &self.endpoint_name, &self.uid),
+            None => takeover::recorded_by_original_operator(
+                &object_plumbing::status_json(self.object),
+                "endpointName",
+                spec_name,
+                &self.endpoint_name,
+                &self.uid,
+            ),
         })
     }
 
     fn foreign_message(&self) -> String {
-        format!("endpoint {} already exists in SageMaker and was not created for this object; set spec.endpointName to another name", self.endpoint_name)
+        format!(
+            "endpoint {} already exists in SageMaker and was not created for this object; set spec.endpointName to another name",
+            self.endpoint_name
+        )
     }
 
     async fn report_foreign_endpoint(&self) -> Result<Action, HostingError> {
         let message = self.foreign_message();
         let generation = self.object.meta().generation;
         let mut conditions = self.recorded_conditions();
-        set_condition(&mut conditions, FAILED, true, "NameOwnedByAnotherResource", &message, generation);
-        set_condition(&mut conditions, READY, false, "NameOwnedByAnotherResource", &message, generation);
-        if self.object.status.as_ref().and_then(|status| status.additional.as_deref()) != Some(message.as_str()) {
-            self.event(EventType::Warning, "NameOwnedByAnotherResource", message.clone()).await;
+        set_condition(
+            &mut conditions,
+            FAILED,
+            true,
+            "NameOwnedByAnotherResource",
+            &message,
+            generation,
+        );
+        set_condition(
+            &mut conditions,
+            READY,
+            false,
+            "NameOwnedByAnotherResource",
+            &message,
+            generation,
+        );
+        if self
+            .object
+            .status
+            .as_ref()
+            .and_then(|status| status.additional.as_deref())
+            != Some(message.as_str())
+        {
+            self.event(
+                EventType::Warning,
+                "NameOwnedByAnotherResource",
+                message.clone(),
+            )
+            .await;
         }
         let status = json!({ "additional": message, "observedGeneration": generation, "conditions": conditions });
         object_plumbing::patch_status(self.client(), self.object, status).await?;
@@ -855,22 +1297,47 @@ impl Reconciliation<'_> {
 
     /// Maps the described endpoint and the deployment record to the status; writes only real
     /// changes (plus lastCheckTime with them) and an Event per status transition.
-    async fn write_status(&self, remote: Option<&EndpointDescription>, endpoint_status: Option<&str>) -> Result<(), kube::Error> {
+    async fn write_status(
+        &self,
+        remote: Option<&EndpointDescription>,
+        endpoint_status: Option<&str>,
+    ) -> Result<(), kube::Error> {
         let generation = self.object.meta().generation;
-        let status_text = endpoint_status.map(str::to_string).or_else(|| remote.map(|remote| remote.status.clone())).unwrap_or_else(|| RECONCILING_ENDPOINT.to_string());
+        let status_text = endpoint_status
+            .map(str::to_string)
+            .or_else(|| remote.map(|remote| remote.status.clone()))
+            .unwrap_or_else(|| RECONCILING_ENDPOINT.to_string());
         let mut fields = Map::new();
         fields.insert("endpointStatus".into(), json!(status_text));
         // Once the endpoint exists (and from then on, while it is deleted and recreated).
-        let endpoint_known = remote.is_some() || self.object.status.as_ref().is_some_and(|status| status.endpoint_arn.is_some());
-        fields.insert("endpointName".into(), if endpoint_known { json!(self.endpoint_name) } else { Value::Null });
+        let endpoint_known = remote.is_some()
+            || self
+                .object
+                .status
+                .as_ref()
+                .is_some_and(|status| status.endpoint_arn.is_some());
+        fields.insert(
+            "endpointName".into(),
+            if endpoint_known {
+                json!(self.endpoint_name)
+            } else {
+                Value::Null
+            },
+        );
         let failed_spec = self.state.failed_for(&self.desired.spec_hash);
         let mut model_names = None;
         if let Some(remote) = remote {
             fields.insert("endpointArn".into(), json!(remote.arn));
             fields.insert("endpointConfigName".into(), json!(remote.config_name));
-            fields.insert("endpointUrl".into(), json!(endpoint_url(&self.sagemaker.location.region, &remote.name)));
+            fields.insert(
+                "endpointUrl".into(),
+                json!(endpoint_url(&self.sagemaker.location.region, &remote.name)),
+            );
             fields.insert("creationTime".into(), json!(remote.creation_time.map(Time)));
-            fields.insert("lastModifiedTime".into(), json!(remote.last_modified_time.map(Time)));
+            fields.insert(
+                "lastModifiedTime".into(),
+                json!(remote.last_modified_time.map(Time)),
+            );
             fields.insert("failureReason".into(), json!(remote.failure_reason));
             let variants: Vec<Value> = remote
                 .variants
@@ -890,14 +1357,29 @@ impl Reconciliation<'_> {
                     })
                 })
                 .collect();
-            fields.insert("productionVariants".into(), if variants.is_empty() { Value::Null } else { json!(variants) });
+            fields.insert(
+                "productionVariants".into(),
+                if variants.is_empty() {
+                    Value::Null
+                } else {
+                    json!(variants)
+                },
+            );
             // The models behind the config the endpoint runs (or is being created with).
             model_names = self
                 .state
                 .deployed
                 .iter()
-                .chain(self.state.in_flight.as_ref().map(|in_flight| &in_flight.deployment))
-                .find(|deployment| deployment.endpoint_config_name == remote.config_name && !deployment.model_names.is_empty())
+                .chain(
+                    self.state
+                        .in_flight
+                        .as_ref()
+                        .map(|in_flight| &in_flight.deployment),
+                )
+                .find(|deployment| {
+                    deployment.endpoint_config_name == remote.config_name
+                        && !deployment.model_names.is_empty()
+                })
                 .map(|deployment| deployment.model_names.clone());
         }
         fields.insert("modelNames".into(), json!(model_names));
@@ -911,27 +1393,68 @@ impl Reconciliation<'_> {
         fields.insert("additional".into(), json!(additional));
         let deployed_current = status_text == "InService"
             && self.state.in_flight.is_none()
-            && self.state.deployed.as_ref().is_some_and(|deployed| deployed.spec_hash == self.desired.spec_hash);
+            && self
+                .state
+                .deployed
+                .as_ref()
+                .is_some_and(|deployed| deployed.spec_hash == self.desired.spec_hash);
         let failed = status_text == "Failed" || failed_spec.is_some();
         let mut conditions = self.recorded_conditions();
         remove_condition(&mut conditions, RETRYING);
         let (ready_reason, ready_message) = if deployed_current {
-            ("InService".to_string(), format!("Endpoint {} serves generation {}", self.endpoint_name, generation.unwrap_or_default()))
+            (
+                "InService".to_string(),
+                format!(
+                    "Endpoint {} serves generation {}",
+                    self.endpoint_name,
+                    generation.unwrap_or_default()
+                ),
+            )
         } else if failed_spec.is_some() {
-            ("UpdateFailed".to_string(), additional.clone().unwrap_or_default())
+            (
+                "UpdateFailed".to_string(),
+                additional.clone().unwrap_or_default(),
+            )
         } else {
-            (status_text.clone(), format!("SageMaker status {status_text}"))
+            (
+                status_text.clone(),
+                format!("SageMaker status {status_text}"),
+            )
         };
-        set_condition(&mut conditions, READY, deployed_current, &ready_reason, &ready_message, generation);
-        let failed_message = additional.clone().or_else(|| remote.and_then(|remote| remote.failure_reason.clone())).unwrap_or_default();
-        set_condition(&mut conditions, FAILED, failed, if failed { "Failed" } else { &status_text }, if failed { &failed_message } else { "" }, generation);
+        set_condition(
+            &mut conditions,
+            READY,
+            deployed_current,
+            &ready_reason,
+            &ready_message,
+            generation,
+        );
+        let failed_message = additional
+            .clone()
+            .or_else(|| remote.and_then(|remote| remote.failure_reason.clone()))
+            .unwrap_or_default();
+        set_condition(
+            &mut conditions,
+            FAILED,
+            failed,
+            if failed { "Failed" } else { &status_text },
+            if failed { &failed_message } else { "" },
+            generation,
+        );
         fields.insert("observedGeneration".into(), json!(generation));
         fields.insert("conditions".into(), json!(conditions));
         let unchanged = object_plumbing::status_matches(self.object, &fields);
         let previous = self.recorded_status();
         if previous.as_deref() != Some(status_text.as_str()) {
-            let type_ = if status_text == "Failed" { EventType::Warning } else { EventType::Normal };
-            let mut note = format!("SageMaker status {} → {status_text}", previous.as_deref().unwrap_or("none"));
+            let type_ = if status_text == "Failed" {
+                EventType::Warning
+            } else {
+                EventType::Normal
+            };
+            let mut note = format!(
+                "SageMaker status {} → {status_text}",
+                previous.as_deref().unwrap_or("none")
+            );
             if status_text == "Failed" && !failed_message.is_empty() {
                 note.push_str(&format!(": {failed_message}"));
             }
@@ -940,7 +1463,10 @@ impl Reconciliation<'_> {
         if unchanged {
             return Ok(());
         }
-        fields.insert("lastCheckTime".into(), json!(k8s_openapi::jiff::Timestamp::now()));
+        fields.insert(
+            "lastCheckTime".into(),
+            json!(k8s_openapi::jiff::Timestamp::now()),
+        );
         object_plumbing::patch_status(self.client(), self.object, Value::Object(fields)).await
     }
 }
@@ -969,7 +1495,8 @@ mod tests {
     }
 
     fn object(spec: Value) -> HostingDeployment {
-        let mut object = HostingDeployment::new("host-xgboost", serde_json::from_value(spec).unwrap());
+        let mut object =
+            HostingDeployment::new("host-xgboost", serde_json::from_value(spec).unwrap());
         object.metadata.uid = Some("8f1c6a52-3b1e-4c4e-9a8f-0c2d6f3e9b71".into());
         object.metadata.generation = Some(3);
         object
@@ -986,17 +1513,44 @@ mod tests {
 
     #[test]
     fn names_follow_generation_and_uid() {
-        let desired = desired_deployment(&object(spec(1, "img:1")), "8f1c6a52-3b1e-4c4e-9a8f-0c2d6f3e9b71");
-        assert_eq!(desired.endpoint_config_name, "host-xgboost-3-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
-        assert_eq!(desired.model_names, vec![KeyValuePair::new("xgboost-model", "xgboost-model-3-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71")]);
-        assert_eq!(endpoint_name(&object(spec(1, "img:1"))), "host-xgboost-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
+        let desired = desired_deployment(
+            &object(spec(1, "img:1")),
+            "8f1c6a52-3b1e-4c4e-9a8f-0c2d6f3e9b71",
+        );
+        assert_eq!(
+            desired.endpoint_config_name,
+            "host-xgboost-3-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71"
+        );
+        assert_eq!(
+            desired.model_names,
+            vec![KeyValuePair::new(
+                "xgboost-model",
+                "xgboost-model-3-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71"
+            )]
+        );
+        assert_eq!(
+            endpoint_name(&object(spec(1, "img:1"))),
+            "host-xgboost-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71"
+        );
         // A derived name in the status (the original's cut of a long name) stays; anything else
         // recorded there does not redirect the endpoint.
         let mut taken_over = object(spec(1, "img:1"));
-        taken_over.status = Some(HostingDeploymentStatus { endpoint_name: Some("host-xgboost--8f1c6a523b1e4c4e9a8f0c2d6f3e9b71".into()), ..Default::default() });
-        assert_eq!(endpoint_name(&taken_over), "host-xgboost--8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
-        taken_over.status = Some(HostingDeploymentStatus { endpoint_name: Some("someone-else".into()), ..Default::default() });
-        assert_eq!(endpoint_name(&taken_over), "host-xgboost-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71");
+        taken_over.status = Some(HostingDeploymentStatus {
+            endpoint_name: Some("host-xgboost--8f1c6a523b1e4c4e9a8f0c2d6f3e9b71".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            endpoint_name(&taken_over),
+            "host-xgboost--8f1c6a523b1e4c4e9a8f0c2d6f3e9b71"
+        );
+        taken_over.status = Some(HostingDeploymentStatus {
+            endpoint_name: Some("someone-else".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            endpoint_name(&taken_over),
+            "host-xgboost-8f1c6a523b1e4c4e9a8f0c2d6f3e9b71"
+        );
         assert_eq!(
             endpoint_url("us-east-2", "e-1"),
             "https://runtime.sagemaker.us-east-2.amazonaws.com/endpoints/e-1/invocations"
@@ -1014,17 +1568,30 @@ mod tests {
         assert_ne!(one.shape_hash, other_image.shape_hash);
         let mut moved = spec(1, "img:1");
         moved["region"] = json!("eu-west-1");
-        assert_eq!(desired_deployment(&object(moved), uid).spec_hash, one.spec_hash);
+        assert_eq!(
+            desired_deployment(&object(moved), uid).spec_hash,
+            one.spec_hash
+        );
     }
 
     #[test]
     fn state_round_trips_through_the_annotation_text() {
         let state = HostingState {
-            deployed: Some(Deployment { generation: 1, spec_hash: "a".into(), shape_hash: "b".into(), endpoint_config_name: "c".into(), model_names: vec![] }),
+            deployed: Some(Deployment {
+                generation: 1,
+                spec_hash: "a".into(),
+                shape_hash: "b".into(),
+                endpoint_config_name: "c".into(),
+                model_names: vec![],
+            }),
             in_flight: Some(InFlight {
                 deployment: Deployment::default(),
                 weights_only: true,
-                capacities: vec![RecordedCapacity { variant_name: "v".into(), weight: 0.5, instance_count: Some(2) }],
+                capacities: vec![RecordedCapacity {
+                    variant_name: "v".into(),
+                    weight: 0.5,
+                    instance_count: Some(2),
+                }],
             }),
             failed: None,
         };

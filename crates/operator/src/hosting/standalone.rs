@@ -12,13 +12,18 @@ use kube::api::Api;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
-use sagemaker_k8s_api::{EndpointConfig, Model, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec};
+use sagemaker_k8s_api::{
+    EndpointConfig, Model, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec,
+};
 use sagemaker_k8s_aws::hosting::{ResourceDescription, endpoint_config_request, model_request};
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::{Map, Value, json};
 
 use super::{HostingContext, HostingError};
-use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING, failed_for_missing_dependency, remove_condition, set_condition};
+use crate::conditions::{
+    DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING,
+    failed_for_missing_dependency, remove_condition, set_condition,
+};
 use crate::engine::CREATED_SPEC_HASH_ANNOTATION;
 use crate::naming::object_or_derived_name;
 use crate::object_plumbing::{self, ManagedObject, has_finalizer};
@@ -43,9 +48,20 @@ pub trait StandaloneKind: Send + Sync + 'static {
     fn recorded_status(object: &Self::Object) -> Option<String>;
     fn recorded_conditions(object: &Self::Object) -> Vec<Condition>;
     /// Creates the resource; `Err(Ok(message))` is a spec the operator cannot send.
-    fn create(sagemaker: &SageMakerHandle, object: &Self::Object, name: &str, owner_uid: &str) -> impl Future<Output = Result<(), CreateError>> + Send;
-    fn describe(sagemaker: &SageMakerHandle, name: &str) -> impl Future<Output = Result<ResourceDescription, SageMakerError>> + Send;
-    fn delete(sagemaker: &SageMakerHandle, name: &str) -> impl Future<Output = Result<(), SageMakerError>> + Send;
+    fn create(
+        sagemaker: &SageMakerHandle,
+        object: &Self::Object,
+        name: &str,
+        owner_uid: &str,
+    ) -> impl Future<Output = Result<(), CreateError>> + Send;
+    fn describe(
+        sagemaker: &SageMakerHandle,
+        name: &str,
+    ) -> impl Future<Output = Result<ResourceDescription, SageMakerError>> + Send;
+    fn delete(
+        sagemaker: &SageMakerHandle,
+        name: &str,
+    ) -> impl Future<Output = Result<(), SageMakerError>> + Send;
 }
 
 /// Why a create failed.
@@ -68,15 +84,34 @@ impl StandaloneKind for ModelKind {
         &object.spec
     }
     fn recorded_status(object: &Model) -> Option<String> {
-        object.status.as_ref().and_then(|status| status.status.clone())
+        object
+            .status
+            .as_ref()
+            .and_then(|status| status.status.clone())
     }
     fn recorded_conditions(object: &Model) -> Vec<Condition> {
-        object.status.as_ref().and_then(|status| status.conditions.clone()).unwrap_or_default()
+        object
+            .status
+            .as_ref()
+            .and_then(|status| status.conditions.clone())
+            .unwrap_or_default()
     }
-    async fn create(sagemaker: &SageMakerHandle, object: &Model, name: &str, owner_uid: &str) -> Result<(), CreateError> {
-        sagemaker.create_model(model_request(&object.spec, name, owner_uid)).await.map(|_| ()).map_err(CreateError::SageMaker)
+    async fn create(
+        sagemaker: &SageMakerHandle,
+        object: &Model,
+        name: &str,
+        owner_uid: &str,
+    ) -> Result<(), CreateError> {
+        sagemaker
+            .create_model(model_request(&object.spec, name, owner_uid))
+            .await
+            .map(|_| ())
+            .map_err(CreateError::SageMaker)
     }
-    async fn describe(sagemaker: &SageMakerHandle, name: &str) -> Result<ResourceDescription, SageMakerError> {
+    async fn describe(
+        sagemaker: &SageMakerHandle,
+        name: &str,
+    ) -> Result<ResourceDescription, SageMakerError> {
         sagemaker.describe_model(name).await
     }
     async fn delete(sagemaker: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
@@ -97,16 +132,36 @@ impl StandaloneKind for EndpointConfigKind {
         &object.spec
     }
     fn recorded_status(object: &EndpointConfig) -> Option<String> {
-        object.status.as_ref().and_then(|status| status.status.clone())
+        object
+            .status
+            .as_ref()
+            .and_then(|status| status.status.clone())
     }
     fn recorded_conditions(object: &EndpointConfig) -> Vec<Condition> {
-        object.status.as_ref().and_then(|status| status.conditions.clone()).unwrap_or_default()
+        object
+            .status
+            .as_ref()
+            .and_then(|status| status.conditions.clone())
+            .unwrap_or_default()
     }
-    async fn create(sagemaker: &SageMakerHandle, object: &EndpointConfig, name: &str, owner_uid: &str) -> Result<(), CreateError> {
-        let request = endpoint_config_request(&object.spec, name, owner_uid).map_err(|error| CreateError::Unsupported(error.to_string()))?;
-        sagemaker.create_endpoint_config(request).await.map(|_| ()).map_err(CreateError::SageMaker)
+    async fn create(
+        sagemaker: &SageMakerHandle,
+        object: &EndpointConfig,
+        name: &str,
+        owner_uid: &str,
+    ) -> Result<(), CreateError> {
+        let request = endpoint_config_request(&object.spec, name, owner_uid)
+            .map_err(|error| CreateError::Unsupported(error.to_string()))?;
+        sagemaker
+            .create_endpoint_config(request)
+            .await
+            .map(|_| ())
+            .map_err(CreateError::SageMaker)
     }
-    async fn describe(sagemaker: &SageMakerHandle, name: &str) -> Result<ResourceDescription, SageMakerError> {
+    async fn describe(
+        sagemaker: &SageMakerHandle,
+        name: &str,
+    ) -> Result<ResourceDescription, SageMakerError> {
         sagemaker.describe_endpoint_config(name).await
     }
     async fn delete(sagemaker: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
@@ -120,21 +175,44 @@ pub async fn run<S: StandaloneKind>(ctx: Arc<HostingContext>, namespace: Option<
         Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
         None => Api::all(ctx.client.clone()),
     };
-    let controller = crate::controller_run::trimmed_cache_controller(api, ctx.max_concurrent_reconciles);
-    crate::controller_run::drive(S::KIND, ctx.backoff.clone(), controller, S::recorded_status, reconcile::<S>, error_policy::<S>, ctx).await;
+    let controller =
+        crate::controller_run::trimmed_cache_controller(api, ctx.max_concurrent_reconciles);
+    crate::controller_run::drive(
+        S::KIND,
+        ctx.backoff.clone(),
+        controller,
+        S::recorded_status,
+        reconcile::<S>,
+        error_policy::<S>,
+        ctx,
+    )
+    .await;
 }
 
-fn error_policy<S: StandaloneKind>(object: Arc<S::Object>, error: &HostingError, ctx: Arc<HostingContext>) -> Action {
+fn error_policy<S: StandaloneKind>(
+    object: Arc<S::Object>,
+    error: &HostingError,
+    ctx: Arc<HostingContext>,
+) -> Action {
     crate::controller_run::retry_after_error(S::KIND, &ctx.backoff, object.as_ref(), error)
 }
 
 fn spec_hash<S: StandaloneKind>(object: &S::Object) -> String {
-    object_plumbing::json_hash(&serde_json::to_value(S::spec(object)).expect("specs serialize to JSON"))
+    object_plumbing::json_hash(
+        &serde_json::to_value(S::spec(object)).expect("specs serialize to JSON"),
+    )
 }
 
-async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingContext>) -> Result<Action, HostingError> {
+async fn reconcile<S: StandaloneKind>(
+    object: Arc<S::Object>,
+    ctx: Arc<HostingContext>,
+) -> Result<Action, HostingError> {
     let object = object.as_ref();
-    let uid = object.meta().uid.clone().ok_or(HostingError::MissingMetadata("uid"))?;
+    let uid = object
+        .meta()
+        .uid
+        .clone()
+        .ok_or(HostingError::MissingMetadata("uid"))?;
     let status = object_plumbing::status_json(object);
     // Once recorded, the name stays: the original operator derived other names than this one
     // (`<name>-<uid hex>`), and its objects keep theirs when this operator takes them over.
@@ -143,7 +221,10 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
         _ => object_or_derived_name(&object.name_any(), &uid),
     };
     let spec = S::spec(object);
-    let sagemaker = match ctx.clients.locate(spec.region(), spec.sage_maker_endpoint()) {
+    let sagemaker = match ctx
+        .clients
+        .locate(spec.region(), spec.sage_maker_endpoint())
+    {
         Ok(location) => ctx.clients.handle(&location),
         Err(refused) => {
             let never_created = !matches!(S::recorded_status(object).as_deref(), Some(CREATED));
@@ -154,7 +235,8 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
                 }
                 return Ok(Action::await_change());
             }
-            return report_failure::<S>(&ctx, object, ENDPOINT_NOT_ALLOWED, refused.to_string()).await;
+            return report_failure::<S>(&ctx, object, ENDPOINT_NOT_ALLOWED, refused.to_string())
+                .await;
         }
     };
     if object.meta().deletion_timestamp.is_some() {
@@ -170,7 +252,10 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
         }
         return Ok(Action::await_change());
     }
-    let mut created_hash = object.annotations().get(CREATED_SPEC_HASH_ANNOTATION).cloned();
+    let mut created_hash = object
+        .annotations()
+        .get(CREATED_SPEC_HASH_ANNOTATION)
+        .cloned();
     if S::recorded_status(object).as_deref() == Some(FAILED_STATUS)
         && created_hash.as_deref() == Some(current_hash.as_str())
         && !failed_for_missing_dependency(&S::recorded_conditions(object))
@@ -186,16 +271,38 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
     let existing = match existing {
         Some(existing) => {
             if created_hash.is_none() && takeover::written_by_original_operator(&status) {
-                match take_over::<S>(&ctx, object, &sagemaker, &existing, &name, &uid, &current_hash).await? {
+                match take_over::<S>(
+                    &ctx,
+                    object,
+                    &sagemaker,
+                    &existing,
+                    &name,
+                    &uid,
+                    &current_hash,
+                )
+                .await?
+                {
                     Some(hash) => created_hash = Some(hash),
                     // Never replace (delete) what the original's records do not prove is ours.
                     None => {
-                        let message = format!("{} {name} exists in SageMaker, and nothing proves it was created for this object; rename the object", S::KIND);
-                        return report_failure::<S>(&ctx, object, "NameOwnedByAnotherResource", message).await;
+                        let message = format!(
+                            "{} {name} exists in SageMaker, and nothing proves it was created for this object; rename the object",
+                            S::KIND
+                        );
+                        return report_failure::<S>(
+                            &ctx,
+                            object,
+                            "NameOwnedByAnotherResource",
+                            message,
+                        )
+                        .await;
                     }
                 }
             }
-            let never_observed = matches!(S::recorded_status(object).as_deref(), None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER) | Some(FAILED_STATUS));
+            let never_observed = matches!(
+                S::recorded_status(object).as_deref(),
+                None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER) | Some(FAILED_STATUS)
+            );
             if never_observed && !owns(&sagemaker, &existing.arn, &uid).await? {
                 return report_failure::<S>(&ctx, object, "NameOwnedByAnotherResource", format!("{} {name} already exists in SageMaker and was not created for this object; rename the object", S::KIND)).await;
             }
@@ -208,7 +315,18 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
                     Err(error) => return Err(retryable::<S>(&ctx, object, error).await),
                 }
                 tracing::info!(kind = S::KIND, sagemaker_name = %name, "spec changed, deleted to replace");
-                object_plumbing::publish_event(&ctx.recorder, S::KIND, object, EventType::Normal, "Replacing", format!("The spec changed: replacing {} {name} in SageMaker", S::KIND)).await;
+                object_plumbing::publish_event(
+                    &ctx.recorder,
+                    S::KIND,
+                    object,
+                    EventType::Normal,
+                    "Replacing",
+                    format!(
+                        "The spec changed: replacing {} {name} in SageMaker",
+                        S::KIND
+                    ),
+                )
+                .await;
                 None
             }
         }
@@ -220,12 +338,25 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
             // Record what is about to be created before creating it, so a crash in between
             // adopts the result instead of replacing it.
             if created_hash.as_deref() != Some(current_hash.as_str()) {
-                object_plumbing::patch_metadata(&ctx.client, object, json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash } })).await?;
+                object_plumbing::patch_metadata(
+                    &ctx.client,
+                    object,
+                    json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash } }),
+                )
+                .await?;
             }
             match S::create(&sagemaker, object, &name, &uid).await {
                 Ok(()) => {
                     tracing::info!(kind = S::KIND, sagemaker_name = %name, "created in SageMaker");
-                    object_plumbing::publish_event(&ctx.recorder, S::KIND, object, EventType::Normal, "Created", format!("Created {} {name} in SageMaker", S::KIND)).await;
+                    object_plumbing::publish_event(
+                        &ctx.recorder,
+                        S::KIND,
+                        object,
+                        EventType::Normal,
+                        "Created",
+                        format!("Created {} {name} in SageMaker", S::KIND),
+                    )
+                    .await;
                 }
                 Err(CreateError::SageMaker(SageMakerError::ResourceInUse(_))) => {
                     let existing = S::describe(&sagemaker, &name).await?;
@@ -233,17 +364,30 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
                         return report_failure::<S>(&ctx, object, "NameOwnedByAnotherResource", format!("{} {name} already exists in SageMaker and was not created for this object; rename the object", S::KIND)).await;
                     }
                 }
-                Err(CreateError::Unsupported(message)) => return report_failure::<S>(&ctx, object, "UnsupportedSpec", message).await,
+                Err(CreateError::Unsupported(message)) => {
+                    return report_failure::<S>(&ctx, object, "UnsupportedSpec", message).await;
+                }
                 Err(CreateError::SageMaker(SageMakerError::Validation(message))) => {
-                    return report_failure::<S>(&ctx, object, "CreateRejected", format!("SageMaker rejected the request: {message}")).await;
+                    return report_failure::<S>(
+                        &ctx,
+                        object,
+                        "CreateRejected",
+                        format!("SageMaker rejected the request: {message}"),
+                    )
+                    .await;
                 }
                 // An endpoint config's model that is not created yet (often applied together).
                 Err(CreateError::SageMaker(SageMakerError::NotFound(message))) => {
-                    let message = format!("SageMaker could not find what the spec names (retrying every {} s): {message}", DEPENDENCY_RETRY.as_secs());
+                    let message = format!(
+                        "SageMaker could not find what the spec names (retrying every {} s): {message}",
+                        DEPENDENCY_RETRY.as_secs()
+                    );
                     report_failure::<S>(&ctx, object, DEPENDENCY_NOT_FOUND, message).await?;
                     return Ok(Action::requeue(DEPENDENCY_RETRY));
                 }
-                Err(CreateError::SageMaker(error)) => return Err(retryable::<S>(&ctx, object, error).await),
+                Err(CreateError::SageMaker(error)) => {
+                    return Err(retryable::<S>(&ctx, object, error).await);
+                }
             }
             S::describe(&sagemaker, &name).await?
         }
@@ -251,7 +395,14 @@ async fn reconcile<S: StandaloneKind>(object: Arc<S::Object>, ctx: Arc<HostingCo
     let generation = object.meta().generation;
     let mut conditions = S::recorded_conditions(object);
     remove_condition(&mut conditions, RETRYING);
-    set_condition(&mut conditions, READY, true, CREATED, &format!("{} {name} exists in SageMaker", S::KIND), generation);
+    set_condition(
+        &mut conditions,
+        READY,
+        true,
+        CREATED,
+        &format!("{} {name} exists in SageMaker", S::KIND),
+        generation,
+    );
     set_condition(&mut conditions, FAILED, false, CREATED, "", generation);
     let mut fields = Map::new();
     fields.insert("status".into(), json!(CREATED));
@@ -282,12 +433,37 @@ async fn take_over<S: StandaloneKind>(
         // Tagged by an earlier takeover that did not get to record the spec.
         Some(owner) if owner == uid => {}
         Some(_) => return Ok(None),
-        None if takeover::recorded_by_original_operator(&status, S::NAME_FIELD, None, name, uid) => sagemaker.add_owner_tag(&existing.arn, uid).await?,
+        None if takeover::recorded_by_original_operator(
+            &status,
+            S::NAME_FIELD,
+            None,
+            name,
+            uid,
+        ) =>
+        {
+            sagemaker.add_owner_tag(&existing.arn, uid).await?
+        }
         None => return Ok(None),
     }
-    object_plumbing::patch_metadata(&ctx.client, object, json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash } })).await?;
+    object_plumbing::patch_metadata(
+        &ctx.client,
+        object,
+        json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash } }),
+    )
+    .await?;
     tracing::info!(kind = S::KIND, object = %object.name_any(), sagemaker_name = %name, "took over from the original operator");
-    object_plumbing::publish_event(&ctx.recorder, S::KIND, object, EventType::Normal, "TakenOver", format!("Following {} {name}, which the original operator created", S::KIND)).await;
+    object_plumbing::publish_event(
+        &ctx.recorder,
+        S::KIND,
+        object,
+        EventType::Normal,
+        "TakenOver",
+        format!(
+            "Following {} {name}, which the original operator created",
+            S::KIND
+        ),
+    )
+    .await;
     Ok(Some(current_hash.to_string()))
 }
 
@@ -295,21 +471,45 @@ async fn owns(sagemaker: &SageMakerHandle, arn: &str, uid: &str) -> Result<bool,
     Ok(sagemaker.owner_uid_of(arn).await?.as_deref() == Some(uid))
 }
 
-async fn retryable<S: StandaloneKind>(ctx: &HostingContext, object: &S::Object, error: SageMakerError) -> HostingError {
-    object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, S::KIND, object, &error).await;
+async fn retryable<S: StandaloneKind>(
+    ctx: &HostingContext,
+    object: &S::Object,
+    error: SageMakerError,
+) -> HostingError {
+    object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, S::KIND, object, &error)
+        .await;
     error.into()
 }
 
 /// Writes the status when it changed, with an Event for a new status value.
-async fn write_status<S: StandaloneKind>(ctx: &HostingContext, object: &S::Object, mut fields: Map<String, Value>) -> Result<(), HostingError> {
+async fn write_status<S: StandaloneKind>(
+    ctx: &HostingContext,
+    object: &S::Object,
+    mut fields: Map<String, Value>,
+) -> Result<(), HostingError> {
     let previous = S::recorded_status(object);
-    let status = fields.get("status").and_then(Value::as_str).unwrap_or_default().to_string();
+    let status = fields
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     if object_plumbing::status_matches(object, &fields) {
         return Ok(());
     }
     if previous.as_deref() != Some(status.as_str()) && status != FAILED_STATUS {
-        let note = format!("Status {} → {status}", previous.as_deref().unwrap_or("none"));
-        object_plumbing::publish_event(&ctx.recorder, S::KIND, object, EventType::Normal, &status, note).await;
+        let note = format!(
+            "Status {} → {status}",
+            previous.as_deref().unwrap_or("none")
+        );
+        object_plumbing::publish_event(
+            &ctx.recorder,
+            S::KIND,
+            object,
+            EventType::Normal,
+            &status,
+            note,
+        )
+        .await;
     }
     let now = json!(k8s_openapi::jiff::Timestamp::now());
     fields.insert("lastCheckTime".into(), now.clone());
@@ -320,7 +520,12 @@ async fn write_status<S: StandaloneKind>(ctx: &HostingContext, object: &S::Objec
 }
 
 /// Records a failure retrying will not fix: status `Failed`, `additional`, conditions, Event.
-async fn report_failure<S: StandaloneKind>(ctx: &HostingContext, object: &S::Object, reason: &str, message: String) -> Result<Action, HostingError> {
+async fn report_failure<S: StandaloneKind>(
+    ctx: &HostingContext,
+    object: &S::Object,
+    reason: &str,
+    message: String,
+) -> Result<Action, HostingError> {
     let generation = object.meta().generation;
     let mut conditions = S::recorded_conditions(object);
     set_condition(&mut conditions, FAILED, true, reason, &message, generation);
@@ -331,13 +536,27 @@ async fn report_failure<S: StandaloneKind>(ctx: &HostingContext, object: &S::Obj
     fields.insert("observedGeneration".into(), json!(generation));
     fields.insert("conditions".into(), json!(conditions));
     if !object_plumbing::status_matches(object, &fields) {
-        object_plumbing::publish_event(&ctx.recorder, S::KIND, object, EventType::Warning, reason, message).await;
+        object_plumbing::publish_event(
+            &ctx.recorder,
+            S::KIND,
+            object,
+            EventType::Warning,
+            reason,
+            message,
+        )
+        .await;
     }
     write_status::<S>(ctx, object, fields).await?;
     Ok(Action::await_change())
 }
 
-async fn finalize<S: StandaloneKind>(object: &S::Object, ctx: &HostingContext, sagemaker: &SageMakerHandle, name: &str, uid: &str) -> Result<Action, HostingError> {
+async fn finalize<S: StandaloneKind>(
+    object: &S::Object,
+    ctx: &HostingContext,
+    sagemaker: &SageMakerHandle,
+    name: &str,
+    uid: &str,
+) -> Result<Action, HostingError> {
     if !has_finalizer(object) {
         return Ok(Action::await_change());
     }
@@ -350,7 +569,15 @@ async fn finalize<S: StandaloneKind>(object: &S::Object, ctx: &HostingContext, s
                     Err(error) => return Err(retryable::<S>(ctx, object, error).await),
                 }
                 tracing::info!(kind = S::KIND, sagemaker_name = %name, "deleted in SageMaker");
-                object_plumbing::publish_event(&ctx.recorder, S::KIND, object, EventType::Normal, "Deleted", format!("Deleted {} {name} in SageMaker", S::KIND)).await;
+                object_plumbing::publish_event(
+                    &ctx.recorder,
+                    S::KIND,
+                    object,
+                    EventType::Normal,
+                    "Deleted",
+                    format!("Deleted {} {name} in SageMaker", S::KIND),
+                )
+                .await;
             }
         }
         Err(SageMakerError::NotFound(_)) => {}

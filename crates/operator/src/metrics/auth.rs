@@ -13,7 +13,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::authentication::v1::{TokenReview, TokenReviewSpec};
-use k8s_openapi::api::authorization::v1::{NonResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec};
+use k8s_openapi::api::authorization::v1::{
+    NonResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
+};
 use kube::Api;
 use kube::api::PostParams;
 use sha2::Digest;
@@ -47,7 +49,8 @@ struct ReviewBudget {
 impl ReviewBudget {
     fn try_take(&mut self, per_second: f64, burst: f64) -> bool {
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.refilled).as_secs_f64() * per_second).min(burst);
+        self.tokens =
+            (self.tokens + now.duration_since(self.refilled).as_secs_f64() * per_second).min(burst);
         self.refilled = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -71,19 +74,31 @@ impl ScrapeAuthorizer {
             client,
             ttl,
             cache: Mutex::new(HashMap::new()),
-            budget: Mutex::new(ReviewBudget { tokens: REVIEW_BURST, refilled: Instant::now() }),
+            budget: Mutex::new(ReviewBudget {
+                tokens: REVIEW_BURST,
+                refilled: Instant::now(),
+            }),
         }
     }
 
     /// Decides on one bearer token. Apiserver failures are errors and are not cached.
     pub async fn decide(&self, token: &str) -> Result<Decision, kube::Error> {
         let key: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
-        if let Some((decision, at)) = self.cache.lock().expect("auth cache lock poisoned").get(&key)
+        if let Some((decision, at)) = self
+            .cache
+            .lock()
+            .expect("auth cache lock poisoned")
+            .get(&key)
             && at.elapsed() < self.ttl
         {
             return Ok(*decision);
         }
-        if !self.budget.lock().expect("review budget lock poisoned").try_take(REVIEWS_PER_SECOND, REVIEW_BURST) {
+        if !self
+            .budget
+            .lock()
+            .expect("review budget lock poisoned")
+            .try_take(REVIEWS_PER_SECOND, REVIEW_BURST)
+        {
             tracing::debug!("metrics scrape refused: too many tokens to review");
             return Ok(Decision::TooManyReviews);
         }
@@ -100,10 +115,15 @@ impl ScrapeAuthorizer {
 
     async fn review(&self, token: &str) -> Result<Decision, kube::Error> {
         let review = TokenReview {
-            spec: TokenReviewSpec { token: token.to_string(), ..Default::default() },
+            spec: TokenReviewSpec {
+                token: token.to_string(),
+                ..Default::default()
+            },
             ..Default::default()
         };
-        let reviewed = Api::<TokenReview>::all(self.client.clone()).create(&PostParams::default(), &review).await?;
+        let reviewed = Api::<TokenReview>::all(self.client.clone())
+            .create(&PostParams::default(), &review)
+            .await?;
         let status = reviewed.status.unwrap_or_default();
         let Some(user) = status.user.filter(|_| status.authenticated == Some(true)) else {
             tracing::info!("metrics scrape with a token the apiserver does not accept");
@@ -123,7 +143,9 @@ impl ScrapeAuthorizer {
             },
             ..Default::default()
         };
-        let reviewed = Api::<SubjectAccessReview>::all(self.client.clone()).create(&PostParams::default(), &access).await?;
+        let reviewed = Api::<SubjectAccessReview>::all(self.client.clone())
+            .create(&PostParams::default(), &access)
+            .await?;
         let allowed = reviewed.status.is_some_and(|status| status.allowed);
         let username = user.username.unwrap_or_default();
         if allowed {
@@ -137,11 +159,21 @@ impl ScrapeAuthorizer {
 }
 
 /// Inserts an answer, keeping at most `max` entries: expired ones go first, then the oldest.
-fn insert_bounded(cache: &mut HashMap<[u8; 32], (Decision, Instant)>, key: [u8; 32], decision: Decision, ttl: Duration, max: usize) {
+fn insert_bounded(
+    cache: &mut HashMap<[u8; 32], (Decision, Instant)>,
+    key: [u8; 32],
+    decision: Decision,
+    ttl: Duration,
+    max: usize,
+) {
     if cache.len() >= max && !cache.contains_key(&key) {
         cache.retain(|_, (_, at)| at.elapsed() < ttl);
         while cache.len() >= max {
-            let oldest = cache.iter().min_by_key(|(_, (_, at))| *at).map(|(key, _)| *key).expect("a full cache has entries");
+            let oldest = cache
+                .iter()
+                .min_by_key(|(_, (_, at))| *at)
+                .map(|(key, _)| *key)
+                .expect("a full cache has entries");
             cache.remove(&oldest);
         }
     }
@@ -158,7 +190,13 @@ mod tests {
         for i in 0..(MAX_CACHED as u32 * 3) {
             let mut key = [0u8; 32];
             key[..4].copy_from_slice(&i.to_be_bytes());
-            insert_bounded(&mut cache, key, Decision::Unauthenticated, Duration::from_secs(60), MAX_CACHED);
+            insert_bounded(
+                &mut cache,
+                key,
+                Decision::Unauthenticated,
+                Duration::from_secs(60),
+                MAX_CACHED,
+            );
             assert!(cache.len() <= MAX_CACHED);
         }
         assert_eq!(cache.len(), MAX_CACHED);
@@ -170,12 +208,25 @@ mod tests {
 
     #[test]
     fn the_review_budget_allows_a_burst_then_the_rate() {
-        let mut budget = ReviewBudget { tokens: REVIEW_BURST, refilled: Instant::now() };
-        let allowed = (0..100).filter(|_| budget.try_take(REVIEWS_PER_SECOND, REVIEW_BURST)).count();
-        assert_eq!(allowed, REVIEW_BURST as usize, "a burst, then nothing until the bucket refills");
+        let mut budget = ReviewBudget {
+            tokens: REVIEW_BURST,
+            refilled: Instant::now(),
+        };
+        let allowed = (0..100)
+            .filter(|_| budget.try_take(REVIEWS_PER_SECOND, REVIEW_BURST))
+            .count();
+        assert_eq!(
+            allowed, REVIEW_BURST as usize,
+            "a burst, then nothing until the bucket refills"
+        );
         budget.refilled -= Duration::from_secs(1);
-        let allowed = (0..100).filter(|_| budget.try_take(REVIEWS_PER_SECOND, REVIEW_BURST)).count();
-        assert_eq!(allowed, REVIEWS_PER_SECOND as usize, "one second refills the rate");
+        let allowed = (0..100)
+            .filter(|_| budget.try_take(REVIEWS_PER_SECOND, REVIEW_BURST))
+            .count();
+        assert_eq!(
+            allowed, REVIEWS_PER_SECOND as usize,
+            "one second refills the rate"
+        );
     }
 
     #[tokio::test]
@@ -193,8 +244,14 @@ mod tests {
                 Ok(other) => panic!("unexpected {other:?}"),
             }
         }
-        assert!(attempted <= REVIEW_BURST as usize + 2, "reviews attempted: {attempted}");
-        assert!(refused >= 200 - REVIEW_BURST as usize - 2, "refused: {refused}");
+        assert!(
+            attempted <= REVIEW_BURST as usize + 2,
+            "reviews attempted: {attempted}"
+        );
+        assert!(
+            refused >= 200 - REVIEW_BURST as usize - 2,
+            "refused: {refused}"
+        );
         assert_eq!(authorizer.cached(), 0, "failed reviews are not cached");
     }
 }

@@ -77,23 +77,55 @@ impl Metrics {
         let leader = Gauge::default();
         let watch_errors = Family::<KindLabels, Counter>::default();
         let poller_restarts = Family::<KindLabels, Counter>::default();
-        registry.register("watch_errors", "Errors of the Kubernetes watch or work queue per kind (kube-runtime retries them)", watch_errors.clone());
-        registry.register("status_poller_restarts", "Times a kind's SageMaker status poller died and was restarted", poller_restarts.clone());
-        registry.register("reconciles", "Finished reconciles per kind, successful or not", reconciles.clone());
-        registry.register("reconcile_errors", "Reconciles per kind that returned an error and are retried", reconcile_errors.clone());
+        registry.register(
+            "watch_errors",
+            "Errors of the Kubernetes watch or work queue per kind (kube-runtime retries them)",
+            watch_errors.clone(),
+        );
+        registry.register(
+            "status_poller_restarts",
+            "Times a kind's SageMaker status poller died and was restarted",
+            poller_restarts.clone(),
+        );
+        registry.register(
+            "reconciles",
+            "Finished reconciles per kind, successful or not",
+            reconciles.clone(),
+        );
+        registry.register(
+            "reconcile_errors",
+            "Reconciles per kind that returned an error and are retried",
+            reconcile_errors.clone(),
+        );
         registry.register(
             "sagemaker_calls",
             "HTTP attempts at the SageMaker API per operation and outcome (success, throttled, client_error, server_error, timeout, network_error)",
             sagemaker_calls.clone(),
         );
-        registry.register("objects", "Objects the controllers see, per kind and SageMaker status", objects.clone());
+        registry.register(
+            "objects",
+            "Objects the controllers see, per kind and SageMaker status",
+            objects.clone(),
+        );
         registry.register("leader", "1 while this process holds the leader Lease (or runs without leader election) and runs the controllers", leader.clone());
-        Self { registry, reconciles, reconcile_errors, sagemaker_calls, objects, watch_errors, poller_restarts, leader, object_sources: Mutex::new(Vec::new()) }
+        Self {
+            registry,
+            reconciles,
+            reconcile_errors,
+            sagemaker_calls,
+            objects,
+            watch_errors,
+            poller_restarts,
+            leader,
+            object_sources: Mutex::new(Vec::new()),
+        }
     }
 
     /// One finished reconcile of `kind`.
     pub fn reconciled(&self, kind: &str, succeeded: bool) {
-        let labels = KindLabels { kind: kind.to_string() };
+        let labels = KindLabels {
+            kind: kind.to_string(),
+        };
         self.reconciles.get_or_create(&labels).inc();
         if !succeeded {
             self.reconcile_errors.get_or_create(&labels).inc();
@@ -102,12 +134,20 @@ impl Metrics {
 
     /// The watch or work queue of `kind` reported an error.
     pub fn watch_error(&self, kind: &str) {
-        self.watch_errors.get_or_create(&KindLabels { kind: kind.to_string() }).inc();
+        self.watch_errors
+            .get_or_create(&KindLabels {
+                kind: kind.to_string(),
+            })
+            .inc();
     }
 
     /// The status poller of `kind` died and is being restarted.
     pub fn poller_restarted(&self, kind: &str) {
-        self.poller_restarts.get_or_create(&KindLabels { kind: kind.to_string() }).inc();
+        self.poller_restarts
+            .get_or_create(&KindLabels {
+                kind: kind.to_string(),
+            })
+            .inc();
     }
 
     pub fn set_leader(&self, leading: bool) {
@@ -116,11 +156,17 @@ impl Metrics {
 
     /// A controller for `kind` starts: its reconcile counters show up at 0 (so rates work from
     /// the first scrape), and the objects gauge counts the objects in its cache by `status`.
-    pub fn track_kind<K>(&self, kind: &'static str, store: Store<K>, status: fn(&K) -> Option<String>)
-    where
+    pub fn track_kind<K>(
+        &self,
+        kind: &'static str,
+        store: Store<K>,
+        status: fn(&K) -> Option<String>,
+    ) where
         K: kube::Resource<DynamicType = ()> + Clone + Send + Sync + 'static,
     {
-        let labels = KindLabels { kind: kind.to_string() };
+        let labels = KindLabels {
+            kind: kind.to_string(),
+        };
         drop(self.reconciles.get_or_create(&labels));
         drop(self.reconcile_errors.get_or_create(&labels));
         drop(self.watch_errors.get_or_create(&labels));
@@ -128,7 +174,9 @@ impl Metrics {
         let counter: StatusCounter = Box::new(move || {
             let mut counts = BTreeMap::new();
             for object in store.state() {
-                *counts.entry(status(&object).unwrap_or_else(|| NO_STATUS.to_string())).or_insert(0) += 1;
+                *counts
+                    .entry(status(&object).unwrap_or_else(|| NO_STATUS.to_string()))
+                    .or_insert(0) += 1;
             }
             counts
         });
@@ -143,18 +191,29 @@ impl Metrics {
         self.objects.clear();
         for (kind, count) in sources.iter() {
             for (status, number) in count() {
-                self.objects.get_or_create(&ObjectLabels { kind: kind.to_string(), status }).set(number);
+                self.objects
+                    .get_or_create(&ObjectLabels {
+                        kind: kind.to_string(),
+                        status,
+                    })
+                    .set(number);
             }
         }
         let mut text = String::new();
-        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String cannot fail");
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
         text
     }
 }
 
 impl CallObserver for Metrics {
     fn sagemaker_call(&self, operation: &str, outcome: CallOutcome) {
-        self.sagemaker_calls.get_or_create(&CallLabels { operation: operation.to_string(), outcome: outcome.as_str().to_string() }).inc();
+        self.sagemaker_calls
+            .get_or_create(&CallLabels {
+                operation: operation.to_string(),
+                outcome: outcome.as_str().to_string(),
+            })
+            .inc();
     }
 }
 
@@ -180,23 +239,44 @@ mod tests {
         metrics.set_leader(true);
         metrics.poller_restarted("TrainingJob");
         metrics.watch_error("Model");
-        metrics
-            .object_sources
-            .lock()
-            .unwrap()
-            .push(("TrainingJob", Box::new(|| BTreeMap::from([("Completed".to_string(), 3), (NO_STATUS.to_string(), 1)]))));
+        metrics.object_sources.lock().unwrap().push((
+            "TrainingJob",
+            Box::new(|| BTreeMap::from([("Completed".to_string(), 3), (NO_STATUS.to_string(), 1)])),
+        ));
         let text = metrics.render();
-        assert!(text.contains("sagemaker_operator_reconciles_total{kind=\"TrainingJob\"} 2"), "{text}");
-        assert!(text.contains("sagemaker_operator_reconcile_errors_total{kind=\"TrainingJob\"} 1"), "{text}");
+        assert!(
+            text.contains("sagemaker_operator_reconciles_total{kind=\"TrainingJob\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("sagemaker_operator_reconcile_errors_total{kind=\"TrainingJob\"} 1"),
+            "{text}"
+        );
         assert!(
             text.contains("sagemaker_operator_sagemaker_calls_total{operation=\"CreateTrainingJob\",outcome=\"throttled\"} 1"),
             "{text}"
         );
         assert!(text.contains("sagemaker_operator_leader 1"), "{text}");
-        assert!(text.contains("sagemaker_operator_status_poller_restarts_total{kind=\"TrainingJob\"} 1"), "{text}");
-        assert!(text.contains("sagemaker_operator_watch_errors_total{kind=\"Model\"} 1"), "{text}");
-        assert!(text.contains("sagemaker_operator_objects{kind=\"TrainingJob\",status=\"Completed\"} 3"), "{text}");
-        assert!(text.contains("sagemaker_operator_objects{kind=\"TrainingJob\",status=\"Unknown\"} 1"), "{text}");
+        assert!(
+            text.contains(
+                "sagemaker_operator_status_poller_restarts_total{kind=\"TrainingJob\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("sagemaker_operator_watch_errors_total{kind=\"Model\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "sagemaker_operator_objects{kind=\"TrainingJob\",status=\"Completed\"} 3"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("sagemaker_operator_objects{kind=\"TrainingJob\",status=\"Unknown\"} 1"),
+            "{text}"
+        );
         assert!(text.trim_end().ends_with("# EOF"), "{text}");
     }
 }

@@ -21,7 +21,11 @@ const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.
 
 /// Binds `address` and serves until the process ends; returns the bound address (port 0 picks
 /// a free one).
-pub async fn serve(address: SocketAddr, tls: Arc<rustls::ServerConfig>, authorizer: Arc<ScrapeAuthorizer>) -> std::io::Result<SocketAddr> {
+pub async fn serve(
+    address: SocketAddr,
+    tls: Arc<rustls::ServerConfig>,
+    authorizer: Arc<ScrapeAuthorizer>,
+) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(address).await?;
     let bound = listener.local_addr()?;
     let acceptor = TlsAcceptor::from(tls);
@@ -45,7 +49,10 @@ pub async fn serve(address: SocketAddr, tls: Arc<rustls::ServerConfig>, authoriz
                     }
                 };
                 let service = service_fn(move |request| respond(request, authorizer.clone()));
-                if let Err(error) = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+                if let Err(error) = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await
+                {
                     tracing::debug!(%peer, %error, "metrics connection ended with an error");
                 }
             });
@@ -54,7 +61,10 @@ pub async fn serve(address: SocketAddr, tls: Arc<rustls::ServerConfig>, authoriz
     Ok(bound)
 }
 
-async fn respond(request: Request<Incoming>, authorizer: Arc<ScrapeAuthorizer>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn respond(
+    request: Request<Incoming>,
+    authorizer: Arc<ScrapeAuthorizer>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     if request.uri().path() != METRICS_PATH {
         return Ok(plain(StatusCode::NOT_FOUND, "not found"));
     }
@@ -68,15 +78,27 @@ async fn respond(request: Request<Incoming>, authorizer: Arc<ScrapeAuthorizer>) 
             .body(Full::new(Bytes::from(super::global().render())))
             .expect("a valid response"),
         Ok(Decision::Unauthenticated) => unauthorized("the token was not accepted"),
-        Ok(Decision::Forbidden) => plain(StatusCode::FORBIDDEN, "forbidden: get on /metrics is not allowed for this user"),
+        Ok(Decision::Forbidden) => plain(
+            StatusCode::FORBIDDEN,
+            "forbidden: get on /metrics is not allowed for this user",
+        ),
         Ok(Decision::TooManyReviews) => {
-            let mut response = plain(StatusCode::TOO_MANY_REQUESTS, "too many unknown tokens to review; retry later");
-            response.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from_static("1"));
+            let mut response = plain(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many unknown tokens to review; retry later",
+            );
+            response.headers_mut().insert(
+                hyper::header::RETRY_AFTER,
+                hyper::header::HeaderValue::from_static("1"),
+            );
             response
         }
         Err(error) => {
             tracing::warn!(%error, "could not review a metrics scrape with the apiserver");
-            plain(StatusCode::SERVICE_UNAVAILABLE, "the apiserver could not review the token")
+            plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the apiserver could not review the token",
+            )
         }
     };
     Ok(response)
@@ -92,7 +114,10 @@ fn bearer_token<B>(request: &Request<B>) -> Option<&str> {
 
 fn unauthorized(message: &str) -> Response<Full<Bytes>> {
     let mut response = plain(StatusCode::UNAUTHORIZED, message);
-    response.headers_mut().insert(WWW_AUTHENTICATE, hyper::header::HeaderValue::from_static("Bearer"));
+    response.headers_mut().insert(
+        WWW_AUTHENTICATE,
+        hyper::header::HeaderValue::from_static("Bearer"),
+    );
     response
 }
 
@@ -109,7 +134,10 @@ mod tests {
     use super::*;
 
     fn with_authorization(value: &str) -> Request<()> {
-        Request::builder().header(AUTHORIZATION, value).body(()).unwrap()
+        Request::builder()
+            .header(AUTHORIZATION, value)
+            .body(())
+            .unwrap()
     }
 
     #[test]

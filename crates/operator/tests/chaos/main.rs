@@ -18,7 +18,10 @@ use std::time::{Duration, Instant};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams};
 use rand::Rng;
-use sagemaker_k8s_api::{BatchTransformJob, EndpointConfig, HostingDeployment, HyperparameterTuningJob, Model, TrainingJob};
+use sagemaker_k8s_api::{
+    BatchTransformJob, EndpointConfig, HostingDeployment, HyperparameterTuningJob, Model,
+    TrainingJob,
+};
 use sagemaker_k8s_testenv::{poll_until, wait_until};
 use serde_json::Value;
 
@@ -31,7 +34,10 @@ const HOSTING: &str = include_str!("../../../../samples/xgboost-mnist-hostingdep
 const SPAWNED_LABEL: &str = "sagemaker.aws.amazon.com/hyperparameter-tuning-job";
 
 fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
 }
 
 /// `sample` with every occurrence of each `from` replaced by its `to` (object names and the
@@ -60,17 +66,42 @@ impl Population {
         for i in 0..self.training_jobs {
             // Half from the guide's sample, half with an emulator-chosen duration.
             if i % 2 == 0 {
-                all.push(renamed(TRAINING_JOB, &[("name: xgboost-mnist\n", &format!("name: chaos-training-{i}\n"))]));
+                all.push(renamed(
+                    TRAINING_JOB,
+                    &[(
+                        "name: xgboost-mnist\n",
+                        &format!("name: chaos-training-{i}\n"),
+                    )],
+                ));
             } else {
-                all.push(training_job_manifest(&format!("chaos-training-{i}"), &[("emulator:duration-seconds", "600")], ""));
+                all.push(training_job_manifest(
+                    &format!("chaos-training-{i}"),
+                    &[("emulator:duration-seconds", "600")],
+                    "",
+                ));
             }
         }
         for i in 0..self.tuning_jobs {
-            all.push(renamed(TUNING_JOB, &[("name: xgboost-mnist-hpo\n", &format!("name: chaos-tuning-{i}\n"))]));
+            all.push(renamed(
+                TUNING_JOB,
+                &[(
+                    "name: xgboost-mnist-hpo\n",
+                    &format!("name: chaos-tuning-{i}\n"),
+                )],
+            ));
         }
         for i in 0..self.transform_jobs {
             // The sample's Model and the BatchTransformJob that uses it.
-            all.push(renamed(BATCH_TRANSFORM, &[("xgboost-mnist-model", &format!("chaos-model-{i}")), ("xgboost-mnist-batch-transform", &format!("chaos-transform-{i}"))]));
+            all.push(renamed(
+                BATCH_TRANSFORM,
+                &[
+                    ("xgboost-mnist-model", &format!("chaos-model-{i}")),
+                    (
+                        "xgboost-mnist-batch-transform",
+                        &format!("chaos-transform-{i}"),
+                    ),
+                ],
+            ));
         }
         for i in 0..self.endpoint_configs {
             all.push(format!(
@@ -79,13 +110,25 @@ impl Population {
             ));
         }
         for i in 0..self.hosting_deployments {
-            all.push(renamed(HOSTING, &[("name: host-xgboost\n", &format!("name: chaos-hosting-{i}\n"))]));
+            all.push(renamed(
+                HOSTING,
+                &[(
+                    "name: host-xgboost\n",
+                    &format!("name: chaos-hosting-{i}\n"),
+                )],
+            ));
         }
-        all.iter().map(|manifest| format!("---\n{manifest}\n")).collect()
+        all.iter()
+            .map(|manifest| format!("---\n{manifest}\n"))
+            .collect()
     }
 
     fn objects(&self) -> usize {
-        self.training_jobs + self.tuning_jobs + 2 * self.transform_jobs + self.endpoint_configs + self.hosting_deployments
+        self.training_jobs
+            + self.tuning_jobs
+            + 2 * self.transform_jobs
+            + self.endpoint_configs
+            + self.hosting_deployments
     }
 }
 
@@ -107,9 +150,20 @@ impl SageMakerInventory {
         let mut inventory = Self::default();
         let mut token = None;
         loop {
-            let page = sagemaker.list_training_jobs().max_results(100).set_next_token(token).send().await.expect("ListTrainingJobs");
+            let page = sagemaker
+                .list_training_jobs()
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("ListTrainingJobs");
             for job in page.training_job_summaries() {
-                inventory.training_jobs.insert(job.training_job_name().unwrap_or_default().into(), job.training_job_status().map(|s| s.as_str().to_string()).unwrap_or_default());
+                inventory.training_jobs.insert(
+                    job.training_job_name().unwrap_or_default().into(),
+                    job.training_job_status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                );
             }
             match page.next_token() {
                 Some(next) => token = Some(next.to_string()),
@@ -118,9 +172,22 @@ impl SageMakerInventory {
         }
         let mut token = None;
         loop {
-            let page = sagemaker.list_hyper_parameter_tuning_jobs().max_results(100).set_next_token(token).send().await.expect("ListHyperParameterTuningJobs");
+            let page = sagemaker
+                .list_hyper_parameter_tuning_jobs()
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("ListHyperParameterTuningJobs");
             for job in page.hyper_parameter_tuning_job_summaries() {
-                inventory.tuning_jobs.insert(job.hyper_parameter_tuning_job_name().unwrap_or_default().into(), job.hyper_parameter_tuning_job_status().map(|s| s.as_str().to_string()).unwrap_or_default());
+                inventory.tuning_jobs.insert(
+                    job.hyper_parameter_tuning_job_name()
+                        .unwrap_or_default()
+                        .into(),
+                    job.hyper_parameter_tuning_job_status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                );
             }
             match page.next_token() {
                 Some(next) => token = Some(next.to_string()),
@@ -129,9 +196,20 @@ impl SageMakerInventory {
         }
         let mut token = None;
         loop {
-            let page = sagemaker.list_transform_jobs().max_results(100).set_next_token(token).send().await.expect("ListTransformJobs");
+            let page = sagemaker
+                .list_transform_jobs()
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("ListTransformJobs");
             for job in page.transform_job_summaries() {
-                inventory.transform_jobs.insert(job.transform_job_name().unwrap_or_default().into(), job.transform_job_status().map(|s| s.as_str().to_string()).unwrap_or_default());
+                inventory.transform_jobs.insert(
+                    job.transform_job_name().unwrap_or_default().into(),
+                    job.transform_job_status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                );
             }
             match page.next_token() {
                 Some(next) => token = Some(next.to_string()),
@@ -140,9 +218,21 @@ impl SageMakerInventory {
         }
         let mut token = None;
         loop {
-            let page = sagemaker.list_endpoints().max_results(100).set_next_token(token).send().await.expect("ListEndpoints");
+            let page = sagemaker
+                .list_endpoints()
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("ListEndpoints");
             for endpoint in page.endpoints() {
-                inventory.endpoints.insert(endpoint.endpoint_name().unwrap_or_default().into(), endpoint.endpoint_status().map(|s| s.as_str().to_string()).unwrap_or_default());
+                inventory.endpoints.insert(
+                    endpoint.endpoint_name().unwrap_or_default().into(),
+                    endpoint
+                        .endpoint_status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                );
             }
             match page.next_token() {
                 Some(next) => token = Some(next.to_string()),
@@ -151,8 +241,18 @@ impl SageMakerInventory {
         }
         let mut token = None;
         loop {
-            let page = sagemaker.list_endpoint_configs().max_results(100).set_next_token(token).send().await.expect("ListEndpointConfigs");
-            inventory.endpoint_configs.extend(page.endpoint_configs().iter().filter_map(|config| config.endpoint_config_name().map(str::to_string)));
+            let page = sagemaker
+                .list_endpoint_configs()
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("ListEndpointConfigs");
+            inventory.endpoint_configs.extend(
+                page.endpoint_configs()
+                    .iter()
+                    .filter_map(|config| config.endpoint_config_name().map(str::to_string)),
+            );
             match page.next_token() {
                 Some(next) => token = Some(next.to_string()),
                 None => break,
@@ -160,8 +260,18 @@ impl SageMakerInventory {
         }
         let mut token = None;
         loop {
-            let page = sagemaker.list_models().max_results(100).set_next_token(token).send().await.expect("ListModels");
-            inventory.models.extend(page.models().iter().filter_map(|model| model.model_name().map(str::to_string)));
+            let page = sagemaker
+                .list_models()
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("ListModels");
+            inventory.models.extend(
+                page.models()
+                    .iter()
+                    .filter_map(|model| model.model_name().map(str::to_string)),
+            );
             match page.next_token() {
                 Some(next) => token = Some(next.to_string()),
                 None => break,
@@ -174,22 +284,48 @@ impl SageMakerInventory {
     fn running(&self) -> Vec<String> {
         let running = |status: &String| matches!(status.as_str(), "InProgress" | "Stopping");
         let mut leaked: Vec<String> = Vec::new();
-        leaked.extend(self.training_jobs.iter().filter(|(_, s)| running(s)).map(|(n, s)| format!("training job {n} {s}")));
-        leaked.extend(self.tuning_jobs.iter().filter(|(_, s)| running(s)).map(|(n, s)| format!("tuning job {n} {s}")));
-        leaked.extend(self.transform_jobs.iter().filter(|(_, s)| running(s)).map(|(n, s)| format!("transform job {n} {s}")));
-        leaked.extend(self.endpoints.iter().map(|(n, s)| format!("endpoint {n} {s}")));
+        leaked.extend(
+            self.training_jobs
+                .iter()
+                .filter(|(_, s)| running(s))
+                .map(|(n, s)| format!("training job {n} {s}")),
+        );
+        leaked.extend(
+            self.tuning_jobs
+                .iter()
+                .filter(|(_, s)| running(s))
+                .map(|(n, s)| format!("tuning job {n} {s}")),
+        );
+        leaked.extend(
+            self.transform_jobs
+                .iter()
+                .filter(|(_, s)| running(s))
+                .map(|(n, s)| format!("transform job {n} {s}")),
+        );
+        leaked.extend(
+            self.endpoints
+                .iter()
+                .map(|(n, s)| format!("endpoint {n} {s}")),
+        );
         leaked
     }
 }
 
 fn status_text<K: serde::Serialize>(object: &K, field: &str) -> Option<String> {
-    serde_json::to_value(object).ok()?.get("status")?.get(field)?.as_str().map(str::to_string)
+    serde_json::to_value(object)
+        .ok()?
+        .get("status")?
+        .get(field)?
+        .as_str()
+        .map(str::to_string)
 }
 
 fn printed_call_count(calls: &str) -> u64 {
     let body = calls.split("\r\n\r\n").nth(1).unwrap_or_default();
     let json: Value = serde_json::from_str(body.trim()).unwrap_or(Value::Null);
-    json.as_object().map(|map| map.values().filter_map(Value::as_u64).sum()).unwrap_or(0)
+    json.as_object()
+        .map(|map| map.values().filter_map(Value::as_u64).sum())
+        .unwrap_or(0)
 }
 
 #[tokio::test]
@@ -197,7 +333,13 @@ async fn chaos_soak_leaves_exactly_one_resource_per_object_and_nothing_behind() 
     let started = Instant::now();
     let scale = env_number("CHAOS_SCALE", 1).max(1);
     let kills = env_number("CHAOS_KILLS", 3);
-    let population = Population { training_jobs: 6 * scale, tuning_jobs: scale, transform_jobs: 2 * scale, hosting_deployments: scale, endpoint_configs: scale };
+    let population = Population {
+        training_jobs: 6 * scale,
+        tuning_jobs: scale,
+        transform_jobs: 2 * scale,
+        hosting_deployments: scale,
+        endpoint_configs: scale,
+    };
     let mut harness = Harness::start("chaos").await;
     let namespace = harness.namespace.clone();
     for fault in [
@@ -213,7 +355,14 @@ async fn chaos_soak_leaves_exactly_one_resource_per_object_and_nothing_behind() 
     // The chaos: `kills` SIGKILLs of the operator at random moments and one apiserver restart
     // somewhere among them, all while objects are being created and reconciled.
     let mut rng = rand::rng();
-    let mut moments: Vec<(Duration, bool)> = (0..kills).map(|_| (Duration::from_millis(rng.random_range(1_000..15_000)), false)).collect();
+    let mut moments: Vec<(Duration, bool)> = (0..kills)
+        .map(|_| {
+            (
+                Duration::from_millis(rng.random_range(1_000..15_000)),
+                false,
+            )
+        })
+        .collect();
     moments.push((Duration::from_millis(rng.random_range(3_000..12_000)), true));
     moments.sort();
     let chaos_start = Instant::now();
@@ -223,12 +372,23 @@ async fn chaos_soak_leaves_exactly_one_resource_per_object_and_nothing_behind() 
             tokio::time::sleep(wait).await;
         }
         if *restart_apiserver {
-            apiserver_downtime = harness.cluster.restart_apiserver().await.expect("the apiserver comes back");
-            eprintln!("[chaos] {:>5.1}s apiserver restarted (down {:.1}s)", chaos_start.elapsed().as_secs_f64(), apiserver_downtime.as_secs_f64());
+            apiserver_downtime = harness
+                .cluster
+                .restart_apiserver()
+                .await
+                .expect("the apiserver comes back");
+            eprintln!(
+                "[chaos] {:>5.1}s apiserver restarted (down {:.1}s)",
+                chaos_start.elapsed().as_secs_f64(),
+                apiserver_downtime.as_secs_f64()
+            );
         } else {
             harness.operator.kill_hard();
             harness.operator = spawn_operator(harness.cluster, &harness.emulator, &namespace);
-            eprintln!("[chaos] {:>5.1}s operator SIGKILLed and started again", chaos_start.elapsed().as_secs_f64());
+            eprintln!(
+                "[chaos] {:>5.1}s operator SIGKILLed and started again",
+                chaos_start.elapsed().as_secs_f64()
+            );
         }
     }
 
@@ -245,22 +405,35 @@ async fn chaos_soak_leaves_exactly_one_resource_per_object_and_nothing_behind() 
         let mut pending = Vec::new();
         for job in trainings.list(&ListParams::default()).await.ok()?.items {
             if status_text(&job, "trainingJobStatus").as_deref() != Some("Completed") {
-                pending.push(format!("TrainingJob {} {:?}", job.metadata.name.clone().unwrap_or_default(), status_text(&job, "trainingJobStatus")));
+                pending.push(format!(
+                    "TrainingJob {} {:?}",
+                    job.metadata.name.clone().unwrap_or_default(),
+                    status_text(&job, "trainingJobStatus")
+                ));
             }
         }
         for job in tunings.list(&ListParams::default()).await.ok()?.items {
             if status_text(&job, "hyperParameterTuningJobStatus").as_deref() != Some("Completed") {
-                pending.push(format!("HyperparameterTuningJob {}", job.metadata.name.unwrap_or_default()));
+                pending.push(format!(
+                    "HyperparameterTuningJob {}",
+                    job.metadata.name.unwrap_or_default()
+                ));
             }
         }
         for job in transforms.list(&ListParams::default()).await.ok()?.items {
             if status_text(&job, "transformJobStatus").as_deref() != Some("Completed") {
-                pending.push(format!("BatchTransformJob {}", job.metadata.name.unwrap_or_default()));
+                pending.push(format!(
+                    "BatchTransformJob {}",
+                    job.metadata.name.unwrap_or_default()
+                ));
             }
         }
         for deployment in deployments.list(&ListParams::default()).await.ok()?.items {
             if status_text(&deployment, "endpointStatus").as_deref() != Some("InService") {
-                pending.push(format!("HostingDeployment {}", deployment.metadata.name.unwrap_or_default()));
+                pending.push(format!(
+                    "HostingDeployment {}",
+                    deployment.metadata.name.unwrap_or_default()
+                ));
             }
         }
         for model in models.list(&ListParams::default()).await.ok()?.items {
@@ -270,82 +443,192 @@ async fn chaos_soak_leaves_exactly_one_resource_per_object_and_nothing_behind() 
         }
         for config in configs.list(&ListParams::default()).await.ok()?.items {
             if status_text(&config, "status").as_deref() != Some("Created") {
-                pending.push(format!("EndpointConfig {}", config.metadata.name.unwrap_or_default()));
+                pending.push(format!(
+                    "EndpointConfig {}",
+                    config.metadata.name.unwrap_or_default()
+                ));
             }
         }
         Some(pending)
     };
-    let settled = poll_until(Duration::from_secs(600), || async { pending().await.filter(|pending| pending.is_empty()).map(|_| ()) }).await;
+    let settled = poll_until(Duration::from_secs(600), || async {
+        pending()
+            .await
+            .filter(|pending| pending.is_empty())
+            .map(|_| ())
+    })
+    .await;
     if settled.is_none() {
-        panic!("not every object reached its final state within 600 s (operator log {log}); still pending: {:#?}", pending().await);
+        panic!(
+            "not every object reached its final state within 600 s (operator log {log}); still pending: {:#?}",
+            pending().await
+        );
     }
     let settled_after = started.elapsed();
 
     // Exactly one SageMaker resource per object.
     let inventory = SageMakerInventory::read(&harness).await;
     let training_objects = trainings.list(&ListParams::default()).await.unwrap().items;
-    let (children, own): (Vec<_>, Vec<_>) = training_objects.iter().partition(|job| job.metadata.labels.as_ref().is_some_and(|labels| labels.contains_key(SPAWNED_LABEL)));
+    let (children, own): (Vec<_>, Vec<_>) = training_objects.iter().partition(|job| {
+        job.metadata
+            .labels
+            .as_ref()
+            .is_some_and(|labels| labels.contains_key(SPAWNED_LABEL))
+    });
     let mut duplicates = Vec::new();
-    let own_names: BTreeSet<String> = own.iter().filter_map(|job| status_text(*job, "sageMakerTrainingJobName")).collect();
-    let child_names: BTreeSet<String> = children.iter().filter_map(|job| job.spec.training_job_name.clone()).collect();
-    assert_eq!(own_names.len(), population.training_jobs, "each TrainingJob names its own job");
-    assert_eq!(child_names.len(), children.len(), "each spawned training job is mirrored once");
+    let own_names: BTreeSet<String> = own
+        .iter()
+        .filter_map(|job| status_text(*job, "sageMakerTrainingJobName"))
+        .collect();
+    let child_names: BTreeSet<String> = children
+        .iter()
+        .filter_map(|job| job.spec.training_job_name.clone())
+        .collect();
+    assert_eq!(
+        own_names.len(),
+        population.training_jobs,
+        "each TrainingJob names its own job"
+    );
+    assert_eq!(
+        child_names.len(),
+        children.len(),
+        "each spawned training job is mirrored once"
+    );
     for name in inventory.training_jobs.keys() {
         if !own_names.contains(name) && !child_names.contains(name) {
             duplicates.push(format!("training job {name} belongs to no object"));
         }
     }
     if inventory.tuning_jobs.len() != population.tuning_jobs {
-        duplicates.push(format!("{} tuning jobs for {} objects: {:?}", inventory.tuning_jobs.len(), population.tuning_jobs, inventory.tuning_jobs.keys()));
+        duplicates.push(format!(
+            "{} tuning jobs for {} objects: {:?}",
+            inventory.tuning_jobs.len(),
+            population.tuning_jobs,
+            inventory.tuning_jobs.keys()
+        ));
     }
     if inventory.transform_jobs.len() != population.transform_jobs {
-        duplicates.push(format!("{} transform jobs for {} objects", inventory.transform_jobs.len(), population.transform_jobs));
+        duplicates.push(format!(
+            "{} transform jobs for {} objects",
+            inventory.transform_jobs.len(),
+            population.transform_jobs
+        ));
     }
     if inventory.endpoints.len() != population.hosting_deployments {
-        duplicates.push(format!("{} endpoints for {} HostingDeployments: {:?}", inventory.endpoints.len(), population.hosting_deployments, inventory.endpoints));
+        duplicates.push(format!(
+            "{} endpoints for {} HostingDeployments: {:?}",
+            inventory.endpoints.len(),
+            population.hosting_deployments,
+            inventory.endpoints
+        ));
     }
     // A HostingDeployment of the sample has one model and one config; Model and EndpointConfig
     // objects one each.
     let expected_models = population.hosting_deployments + population.transform_jobs;
     let expected_configs = population.hosting_deployments + population.endpoint_configs;
     if inventory.models.len() != expected_models {
-        duplicates.push(format!("{} models, expected {expected_models}: {:?}", inventory.models.len(), inventory.models));
+        duplicates.push(format!(
+            "{} models, expected {expected_models}: {:?}",
+            inventory.models.len(),
+            inventory.models
+        ));
     }
     if inventory.endpoint_configs.len() != expected_configs {
-        duplicates.push(format!("{} endpoint configs, expected {expected_configs}: {:?}", inventory.endpoint_configs.len(), inventory.endpoint_configs));
+        duplicates.push(format!(
+            "{} endpoint configs, expected {expected_configs}: {:?}",
+            inventory.endpoint_configs.len(),
+            inventory.endpoint_configs
+        ));
     }
-    assert!(duplicates.is_empty(), "duplicates or strays in SageMaker: {duplicates:#?}");
+    assert!(
+        duplicates.is_empty(),
+        "duplicates or strays in SageMaker: {duplicates:#?}"
+    );
 
     // Delete everything, chaos still on: no finalizer may stay stuck, nothing may keep running.
     for result in [
-        trainings.delete_collection(&DeleteParams::default(), &ListParams::default().labels(&format!("!{SPAWNED_LABEL}"))).await.map(|_| ()),
-        tunings.delete_collection(&DeleteParams::default(), &ListParams::default()).await.map(|_| ()),
-        transforms.delete_collection(&DeleteParams::default(), &ListParams::default()).await.map(|_| ()),
-        deployments.delete_collection(&DeleteParams::default(), &ListParams::default()).await.map(|_| ()),
-        configs.delete_collection(&DeleteParams::default(), &ListParams::default()).await.map(|_| ()),
-        models.delete_collection(&DeleteParams::default(), &ListParams::default()).await.map(|_| ()),
+        trainings
+            .delete_collection(
+                &DeleteParams::default(),
+                &ListParams::default().labels(&format!("!{SPAWNED_LABEL}")),
+            )
+            .await
+            .map(|_| ()),
+        tunings
+            .delete_collection(&DeleteParams::default(), &ListParams::default())
+            .await
+            .map(|_| ()),
+        transforms
+            .delete_collection(&DeleteParams::default(), &ListParams::default())
+            .await
+            .map(|_| ()),
+        deployments
+            .delete_collection(&DeleteParams::default(), &ListParams::default())
+            .await
+            .map(|_| ()),
+        configs
+            .delete_collection(&DeleteParams::default(), &ListParams::default())
+            .await
+            .map(|_| ()),
+        models
+            .delete_collection(&DeleteParams::default(), &ListParams::default())
+            .await
+            .map(|_| ()),
     ] {
         result.expect("delete collection");
     }
-    wait_until(Duration::from_secs(300), &format!("every object gone, no finalizer stuck (operator log {log})"), || async {
-        let left = trainings.list(&ListParams::default()).await.ok()?.items.len()
-            + tunings.list(&ListParams::default()).await.ok()?.items.len()
-            + transforms.list(&ListParams::default()).await.ok()?.items.len()
-            + deployments.list(&ListParams::default()).await.ok()?.items.len()
-            + configs.list(&ListParams::default()).await.ok()?.items.len()
-            + models.list(&ListParams::default()).await.ok()?.items.len();
-        (left == 0).then_some(())
-    })
+    wait_until(
+        Duration::from_secs(300),
+        &format!("every object gone, no finalizer stuck (operator log {log})"),
+        || async {
+            let left = trainings
+                .list(&ListParams::default())
+                .await
+                .ok()?
+                .items
+                .len()
+                + tunings.list(&ListParams::default()).await.ok()?.items.len()
+                + transforms
+                    .list(&ListParams::default())
+                    .await
+                    .ok()?
+                    .items
+                    .len()
+                + deployments
+                    .list(&ListParams::default())
+                    .await
+                    .ok()?
+                    .items
+                    .len()
+                + configs.list(&ListParams::default()).await.ok()?.items.len()
+                + models.list(&ListParams::default()).await.ok()?.items.len();
+            (left == 0).then_some(())
+        },
+    )
     .await;
     let after = SageMakerInventory::read(&harness).await;
     let mut leaked = after.running();
     leaked.extend(after.models.iter().map(|model| format!("model {model}")));
-    leaked.extend(after.endpoint_configs.iter().map(|config| format!("endpoint config {config}")));
+    leaked.extend(
+        after
+            .endpoint_configs
+            .iter()
+            .map(|config| format!("endpoint config {config}")),
+    );
 
-    let injected = emulator_control(&harness.emulator, "GET", "/_emulator/faults/injected", "").await;
-    let injected_body = injected.split("\r\n\r\n").nth(1).unwrap_or_default().trim().to_string();
-    let calls = printed_call_count(&emulator_control(&harness.emulator, "GET", "/_emulator/calls", "").await);
-    println!("chaos soak: {} objects ({} with spawned training jobs), {calls} SageMaker calls, faults injected {injected_body} (+200 ms on every call), {} operator kills, 1 apiserver restart ({:.1} s down), settled after {:.1} s, total {:.1} s; resources leaked = {}, duplicates = {}",
+    let injected =
+        emulator_control(&harness.emulator, "GET", "/_emulator/faults/injected", "").await;
+    let injected_body = injected
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let calls = printed_call_count(
+        &emulator_control(&harness.emulator, "GET", "/_emulator/calls", "").await,
+    );
+    println!(
+        "chaos soak: {} objects ({} with spawned training jobs), {calls} SageMaker calls, faults injected {injected_body} (+200 ms on every call), {} operator kills, 1 apiserver restart ({:.1} s down), settled after {:.1} s, total {:.1} s; resources leaked = {}, duplicates = {}",
         population.objects(),
         population.objects() + children.len(),
         kills,
@@ -353,6 +636,10 @@ async fn chaos_soak_leaves_exactly_one_resource_per_object_and_nothing_behind() 
         settled_after.as_secs_f64(),
         started.elapsed().as_secs_f64(),
         leaked.len(),
-        duplicates.len());
-    assert!(leaked.is_empty(), "left in SageMaker after every object was deleted: {leaked:#?}");
+        duplicates.len()
+    );
+    assert!(
+        leaked.is_empty(),
+        "left in SageMaker after every object was deleted: {leaked:#?}"
+    );
 }

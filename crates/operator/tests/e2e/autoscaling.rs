@@ -13,8 +13,10 @@ use serde_json::json;
 
 use crate::harness::{Harness, emulator_control};
 
-const HOSTING_SAMPLE: &str = include_str!("../../../../samples/xgboost-mnist-hostingdeployment.yaml");
-const AUTOSCALING_SAMPLE: &str = include_str!("../../../../samples/xgboost-mnist-hostingautoscalingpolicy.yaml");
+const HOSTING_SAMPLE: &str =
+    include_str!("../../../../samples/xgboost-mnist-hostingdeployment.yaml");
+const AUTOSCALING_SAMPLE: &str =
+    include_str!("../../../../samples/xgboost-mnist-hostingautoscalingpolicy.yaml");
 
 fn policies(harness: &Harness) -> Api<HostingAutoscalingPolicy> {
     Api::namespaced(harness.cluster.client(), &harness.namespace)
@@ -25,13 +27,18 @@ fn deployments(harness: &Harness) -> Api<HostingDeployment> {
 }
 
 fn policy_status(policy: &HostingAutoscalingPolicy) -> Option<&str> {
-    policy.status.as_ref().and_then(|status| status.hosting_autoscaling_policy_status.as_deref())
+    policy
+        .status
+        .as_ref()
+        .and_then(|status| status.hosting_autoscaling_policy_status.as_deref())
 }
 
 async fn autoscaling_client(harness: &Harness) -> aws_sdk_applicationautoscaling::Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-west-2"))
-        .credentials_provider(aws_sdk_sagemaker::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .credentials_provider(aws_sdk_sagemaker::config::Credentials::new(
+            "AKIDTEST", "secret", None, None, "test",
+        ))
         .endpoint_url(&harness.emulator.endpoint)
         .load()
         .await;
@@ -39,36 +46,81 @@ async fn autoscaling_client(harness: &Harness) -> aws_sdk_applicationautoscaling
 }
 
 /// The registered targets' resource ids and (resource id, policy name) of every policy.
-async fn registered(scaling: &aws_sdk_applicationautoscaling::Client) -> (Vec<String>, Vec<(String, String)>) {
-    let targets = scaling.describe_scalable_targets().service_namespace(ServiceNamespace::Sagemaker).send().await.expect("DescribeScalableTargets");
-    let mut ids: Vec<String> = targets.scalable_targets().iter().map(|target| target.resource_id().to_string()).collect();
+async fn registered(
+    scaling: &aws_sdk_applicationautoscaling::Client,
+) -> (Vec<String>, Vec<(String, String)>) {
+    let targets = scaling
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .send()
+        .await
+        .expect("DescribeScalableTargets");
+    let mut ids: Vec<String> = targets
+        .scalable_targets()
+        .iter()
+        .map(|target| target.resource_id().to_string())
+        .collect();
     ids.sort();
-    let listed = scaling.describe_scaling_policies().service_namespace(ServiceNamespace::Sagemaker).send().await.expect("DescribeScalingPolicies");
-    let mut policies: Vec<(String, String)> = listed.scaling_policies().iter().map(|policy| (policy.resource_id().to_string(), policy.policy_name().to_string())).collect();
+    let listed = scaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .send()
+        .await
+        .expect("DescribeScalingPolicies");
+    let mut policies: Vec<(String, String)> = listed
+        .scaling_policies()
+        .iter()
+        .map(|policy| {
+            (
+                policy.resource_id().to_string(),
+                policy.policy_name().to_string(),
+            )
+        })
+        .collect();
     policies.sort();
     (ids, policies)
 }
 
 async fn hosting_deployment(harness: &Harness, name: &str, extra_spec: &str) -> String {
-    let manifest = HOSTING_SAMPLE.replace("name: host-xgboost\n", &format!("name: {name}\n")).replace("spec:\n", &format!("spec:\n{extra_spec}"));
+    let manifest = HOSTING_SAMPLE
+        .replace("name: host-xgboost\n", &format!("name: {name}\n"))
+        .replace("spec:\n", &format!("spec:\n{extra_spec}"));
     harness.apply(&manifest).await;
     let api = deployments(harness);
-    let deployment = wait_until(Duration::from_secs(90), &format!("{name} InService"), || {
-        let api = api.clone();
-        async move { api.get(name).await.ok().filter(|d| d.status.as_ref().and_then(|s| s.endpoint_status.as_deref()) == Some("InService")) }
-    })
+    let deployment = wait_until(
+        Duration::from_secs(90),
+        &format!("{name} InService"),
+        || {
+            let api = api.clone();
+            async move {
+                api.get(name).await.ok().filter(|d| {
+                    d.status.as_ref().and_then(|s| s.endpoint_status.as_deref())
+                        == Some("InService")
+                })
+            }
+        },
+    )
     .await;
     deployment.status.unwrap().endpoint_name.unwrap()
 }
 
-async fn wait_for_policy(harness: &Harness, name: &str, what: &str, check: impl Fn(&HostingAutoscalingPolicy) -> bool) -> HostingAutoscalingPolicy {
+async fn wait_for_policy(
+    harness: &Harness,
+    name: &str,
+    what: &str,
+    check: impl Fn(&HostingAutoscalingPolicy) -> bool,
+) -> HostingAutoscalingPolicy {
     let api = policies(harness);
     let log = harness.operator.log_path().display().to_string();
-    wait_until(Duration::from_secs(90), &format!("{name}: {what} (operator log {log})"), || {
-        let api = api.clone();
-        let check = &check;
-        async move { api.get_opt(name).await.ok().flatten().filter(|p| check(p)) }
-    })
+    wait_until(
+        Duration::from_secs(90),
+        &format!("{name}: {what} (operator log {log})"),
+        || {
+            let api = api.clone();
+            let check = &check;
+            async move { api.get_opt(name).await.ok().flatten().filter(|p| check(p)) }
+        },
+    )
     .await
 }
 
@@ -79,11 +131,23 @@ async fn set_load(harness: &Harness, endpoint: &str, per_instance: f64) {
 
 /// Waits until the endpoint's variant runs `count` instances and is InService.
 async fn wait_for_instances(harness: &Harness, endpoint: &str, count: i32) {
-    wait_until(Duration::from_secs(120), &format!("{endpoint} at {count} instance(s)"), || async {
-        let described = harness.sagemaker.describe_endpoint().endpoint_name(endpoint).send().await.ok()?;
-        let variant = described.production_variants().first()?;
-        (described.endpoint_status()?.as_str() == "InService" && variant.current_instance_count() == Some(count)).then_some(())
-    })
+    wait_until(
+        Duration::from_secs(120),
+        &format!("{endpoint} at {count} instance(s)"),
+        || async {
+            let described = harness
+                .sagemaker
+                .describe_endpoint()
+                .endpoint_name(endpoint)
+                .send()
+                .await
+                .ok()?;
+            let variant = described.production_variants().first()?;
+            (described.endpoint_status()?.as_str() == "InService"
+                && variant.current_instance_count() == Some(count))
+            .then_some(())
+        },
+    )
     .await;
 }
 
@@ -101,11 +165,23 @@ async fn policies_of_both_metric_kinds_scale_endpoints_follow_edits_and_leave_no
         .replace("name: xgboost-autoscaling\n", "name: invocations\n")
         .replace("    - endpointName: host-xgboost\n      variantName: all-traffic\n", "    - endpointName: hd-a\n      variantName: all-traffic\n    - endpointName: hd-b\n      variantName: all-traffic\n");
     harness.apply(&predefined).await;
-    let policy = wait_for_policy(&harness, "invocations", "Created", |p| policy_status(p) == Some("Created")).await;
+    let policy = wait_for_policy(&harness, "invocations", "Created", |p| {
+        policy_status(p) == Some("Created")
+    })
+    .await;
     let status = policy.status.clone().unwrap();
-    let applied: Vec<&str> = status.policies.iter().flatten().map(|p| p.resource_id.as_str()).collect();
+    let applied: Vec<&str> = status
+        .policies
+        .iter()
+        .flatten()
+        .map(|p| p.resource_id.as_str())
+        .collect();
     assert_eq!(applied.len(), 2, "{applied:?}");
-    assert!(status.policies.iter().flatten().all(|p| p.policy_arn.as_deref().is_some_and(|arn| arn.contains(":scalingPolicy:"))));
+    assert!(status.policies.iter().flatten().all(|p| {
+        p.policy_arn
+            .as_deref()
+            .is_some_and(|arn| arn.contains(":scalingPolicy:"))
+    }));
     let (targets, put) = registered(&scaling).await;
     let mut expected = vec![id_a.clone(), id_b.clone()];
     expected.sort();
@@ -123,9 +199,20 @@ async fn policies_of_both_metric_kinds_scale_endpoints_follow_edits_and_leave_no
         .patch("invocations", &PatchParams::default(), &Patch::Merge(json!({ "spec": { "resourceId": [{ "endpointName": "hd-a", "variantName": "all-traffic" }] } })))
         .await
         .unwrap();
-    wait_for_policy(&harness, "invocations", "one target", |p| policy_status(p) == Some("Created") && p.status.as_ref().and_then(|s| s.policies.as_ref()).is_some_and(|l| l.len() == 1)).await;
+    wait_for_policy(&harness, "invocations", "one target", |p| {
+        policy_status(p) == Some("Created")
+            && p.status
+                .as_ref()
+                .and_then(|s| s.policies.as_ref())
+                .is_some_and(|l| l.len() == 1)
+    })
+    .await;
     let (targets, put) = registered(&scaling).await;
-    assert_eq!(targets, vec![id_a.clone()], "the dropped target is deregistered");
+    assert_eq!(
+        targets,
+        vec![id_a.clone()],
+        "the dropped target is deregistered"
+    );
     assert_eq!(put.len(), 1, "{put:?}");
 
     // A customized CloudWatch metric on the other endpoint.
@@ -158,37 +245,77 @@ spec:
 "#
     );
     harness.apply(&customized).await;
-    wait_for_policy(&harness, "cpu", "Created", |p| policy_status(p) == Some("Created")).await;
-    let described = scaling.describe_scaling_policies().service_namespace(ServiceNamespace::Sagemaker).resource_id(&id_b).send().await.unwrap();
+    wait_for_policy(&harness, "cpu", "Created", |p| {
+        policy_status(p) == Some("Created")
+    })
+    .await;
+    let described = scaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(&id_b)
+        .send()
+        .await
+        .unwrap();
     let policy = &described.scaling_policies()[0];
     assert_eq!(policy.policy_name(), "cpu-utilization");
-    let metric = policy.target_tracking_scaling_policy_configuration().unwrap().customized_metric_specification().unwrap();
+    let metric = policy
+        .target_tracking_scaling_policy_configuration()
+        .unwrap()
+        .customized_metric_specification()
+        .unwrap();
     assert_eq!(metric.metric_name(), Some("CPUUtilization"));
     assert_eq!(metric.dimensions().len(), 2);
 
     // Deleting both leaves no target and no policy.
     for name in ["invocations", "cpu"] {
-        policies(&harness).delete(name, &DeleteParams::default()).await.unwrap();
+        policies(&harness)
+            .delete(name, &DeleteParams::default())
+            .await
+            .unwrap();
     }
     let api = policies(&harness);
-    wait_until(Duration::from_secs(60), "both policies' objects gone", || {
-        let api = api.clone();
-        async move { (api.get_opt("invocations").await.ok()?.is_none() && api.get_opt("cpu").await.ok()?.is_none()).then_some(()) }
-    })
+    wait_until(
+        Duration::from_secs(60),
+        "both policies' objects gone",
+        || {
+            let api = api.clone();
+            async move {
+                (api.get_opt("invocations").await.ok()?.is_none()
+                    && api.get_opt("cpu").await.ok()?.is_none())
+                .then_some(())
+            }
+        },
+    )
     .await;
-    assert_eq!(registered(&scaling).await, (Vec::new(), Vec::new()), "nothing left in Application Auto Scaling");
+    assert_eq!(
+        registered(&scaling).await,
+        (Vec::new(), Vec::new()),
+        "nothing left in Application Auto Scaling"
+    );
 }
 
 #[tokio::test]
 async fn a_policy_waits_with_a_clear_status_until_its_endpoint_is_in_service() {
     let harness = Harness::start("hap-wait").await;
-    harness.apply(&AUTOSCALING_SAMPLE.replace("name: xgboost-autoscaling\n", "name: early\n")).await;
-    let waiting = wait_for_policy(&harness, "early", "waiting", |p| policy_status(p) == Some("Creating") && p.status.as_ref().and_then(|s| s.additional.as_deref()).is_some()).await;
+    harness
+        .apply(&AUTOSCALING_SAMPLE.replace("name: xgboost-autoscaling\n", "name: early\n"))
+        .await;
+    let waiting = wait_for_policy(&harness, "early", "waiting", |p| {
+        policy_status(p) == Some("Creating")
+            && p.status
+                .as_ref()
+                .and_then(|s| s.additional.as_deref())
+                .is_some()
+    })
+    .await;
     let additional = waiting.status.unwrap().additional.unwrap();
     assert!(additional.contains("waiting for"), "{additional}");
     // The deployment comes: the policy follows.
     hosting_deployment(&harness, "host-xgboost", "").await;
-    let created = wait_for_policy(&harness, "early", "Created", |p| policy_status(p) == Some("Created")).await;
+    let created = wait_for_policy(&harness, "early", "Created", |p| {
+        policy_status(p) == Some("Created")
+    })
+    .await;
     assert!(created.status.unwrap().additional.is_none());
 }
 
@@ -202,7 +329,10 @@ async fn a_deployment_that_retains_variant_properties_keeps_its_autoscaled_insta
     harness
         .apply(&AUTOSCALING_SAMPLE.replace("maxCapacity: 3", "maxCapacity: 2"))
         .await;
-    wait_for_policy(&harness, "xgboost-autoscaling", "Created", |p| policy_status(p) == Some("Created")).await;
+    wait_for_policy(&harness, "xgboost-autoscaling", "Created", |p| {
+        policy_status(p) == Some("Created")
+    })
+    .await;
     set_load(&harness, &endpoint, 350.0).await;
     wait_for_instances(&harness, &endpoint, 2).await;
     // Traffic holds; the user changes the variant's weight.
@@ -221,12 +351,26 @@ async fn a_deployment_that_retains_variant_properties_keeps_its_autoscaled_insta
             let deployment = api.get("host-xgboost").await.ok()?;
             let status = deployment.status?;
             let variant = status.production_variants?.into_iter().next()?;
-            (status.endpoint_status.as_deref() == Some("InService") && variant.current_weight.is_some_and(|w| (w - 0.5).abs() < 1e-6)).then_some(())
+            (status.endpoint_status.as_deref() == Some("InService")
+                && variant
+                    .current_weight
+                    .is_some_and(|w| (w - 0.5).abs() < 1e-6))
+            .then_some(())
         }
     })
     .await;
-    let described = harness.sagemaker.describe_endpoint().endpoint_name(&endpoint).send().await.unwrap();
-    assert_eq!(described.production_variants()[0].current_instance_count(), Some(2), "the autoscaled count is kept");
+    let described = harness
+        .sagemaker
+        .describe_endpoint()
+        .endpoint_name(&endpoint)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.production_variants()[0].current_instance_count(),
+        Some(2),
+        "the autoscaled count is kept"
+    );
 }
 
 #[tokio::test]
@@ -254,10 +398,21 @@ spec:
         scalingAdjustment: 1
 "#;
     harness.apply(step).await;
-    wait_for_policy(&harness, "stepped", "Created", |p| policy_status(p) == Some("Created")).await;
+    wait_for_policy(&harness, "stepped", "Created", |p| {
+        policy_status(p) == Some("Created")
+    })
+    .await;
     let scaling = autoscaling_client(&harness).await;
-    let described = scaling.describe_scaling_policies().service_namespace(ServiceNamespace::Sagemaker).send().await.unwrap();
-    assert_eq!(described.scaling_policies()[0].policy_type().as_str(), "StepScaling");
+    let described = scaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.scaling_policies()[0].policy_type().as_str(),
+        "StepScaling"
+    );
     // The emulator plays the alarm: 150 invocations per instance against a threshold of 100.
     let body = json!({ "region": "us-west-2", "endpointName": endpoint, "variantName": "all-traffic", "invocationsPerInstance": 150.0, "alarmThreshold": 100.0 }).to_string();
     emulator_control(&harness.emulator, "PUT", "/_emulator/load", &body).await;

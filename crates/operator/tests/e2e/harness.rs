@@ -6,7 +6,9 @@ use aws_config::BehaviorVersion;
 use aws_sdk_sagemaker::config::{Credentials, Region};
 use kube::Api;
 use sagemaker_k8s_api::TrainingJob;
-use sagemaker_k8s_testenv::{ChildProcess, ControlPlane, Emulator, control_plane, wait_until, workspace_binary};
+use sagemaker_k8s_testenv::{
+    ChildProcess, ControlPlane, Emulator, control_plane, wait_until, workspace_binary,
+};
 
 pub struct Harness {
     pub cluster: &'static ControlPlane,
@@ -20,7 +22,10 @@ pub struct Harness {
 impl Harness {
     pub async fn start(prefix: &str) -> Harness {
         let cluster = control_plane().await;
-        cluster.apply_crds(&sagemaker_k8s_api::all_crds()).await.expect("CRDs apply");
+        cluster
+            .apply_crds(&sagemaker_k8s_api::all_crds())
+            .await
+            .expect("CRDs apply");
         let namespace = cluster.create_namespace(prefix).await;
         let emulator = Emulator::start(&["--time-scale", "0.01"]).await;
         let operator = spawn_operator(cluster, &emulator, &namespace);
@@ -31,7 +36,13 @@ impl Harness {
             .load()
             .await;
         let sagemaker = aws_sdk_sagemaker::Client::new(&config);
-        Harness { cluster, emulator, operator, namespace, sagemaker }
+        Harness {
+            cluster,
+            emulator,
+            operator,
+            namespace,
+            sagemaker,
+        }
     }
 
     pub fn training_jobs(&self) -> Api<TrainingJob> {
@@ -39,18 +50,36 @@ impl Harness {
     }
 
     pub async fn apply(&self, manifest: &str) {
-        self.cluster.kubectl_stdin(&["apply", "-n", &self.namespace, "-f", "-"], manifest).await.expect_success();
+        self.cluster
+            .kubectl_stdin(&["apply", "-n", &self.namespace, "-f", "-"], manifest)
+            .await
+            .expect_success();
     }
 
     /// Waits until the object's status satisfies `check`, returning the object.
-    pub async fn wait_for_training_job(&self, name: &str, what: &str, check: impl Fn(&TrainingJob) -> bool) -> TrainingJob {
+    pub async fn wait_for_training_job(
+        &self,
+        name: &str,
+        what: &str,
+        check: impl Fn(&TrainingJob) -> bool,
+    ) -> TrainingJob {
         let api = self.training_jobs();
         let operator_log = self.operator.log_path().to_path_buf();
-        wait_until(Duration::from_secs(60), &format!("{name}: {what} (operator log {})", operator_log.display()), || {
-            let api = api.clone();
-            let check = &check;
-            async move { api.get_opt(name).await.ok().flatten().filter(|job| check(job)) }
-        })
+        wait_until(
+            Duration::from_secs(60),
+            &format!("{name}: {what} (operator log {})", operator_log.display()),
+            || {
+                let api = api.clone();
+                let check = &check;
+                async move {
+                    api.get_opt(name)
+                        .await
+                        .ok()
+                        .flatten()
+                        .filter(|job| check(job))
+                }
+            },
+        )
         .await
     }
 
@@ -68,7 +97,11 @@ impl Harness {
                 .send()
                 .await
                 .expect("ListTrainingJobs");
-            names.extend(page.training_job_summaries().iter().filter_map(|s| s.training_job_name().map(str::to_string)));
+            names.extend(
+                page.training_job_summaries()
+                    .iter()
+                    .filter_map(|s| s.training_job_name().map(str::to_string)),
+            );
             match page.next_token() {
                 Some(next) => token = Some(next.to_string()),
                 None => return names,
@@ -78,17 +111,43 @@ impl Harness {
 }
 
 /// Starts the operator for one namespace against the emulator.
-pub fn spawn_operator(cluster: &ControlPlane, emulator: &Emulator, namespace: &str) -> ChildProcess {
-    spawn_operator_with(cluster, emulator, namespace, &[], &format!("operator-{namespace}"))
+pub fn spawn_operator(
+    cluster: &ControlPlane,
+    emulator: &Emulator,
+    namespace: &str,
+) -> ChildProcess {
+    spawn_operator_with(
+        cluster,
+        emulator,
+        namespace,
+        &[],
+        &format!("operator-{namespace}"),
+    )
 }
 
 /// Starts an operator with extra arguments; probes and metrics on free 127.0.0.1 ports (tests
 /// run in parallel, so the default 0.0.0.0:8443 would clash).
-pub fn spawn_operator_with(cluster: &ControlPlane, emulator: &Emulator, namespace: &str, extra_args: &[&str], name: &str) -> ChildProcess {
+pub fn spawn_operator_with(
+    cluster: &ControlPlane,
+    emulator: &Emulator,
+    namespace: &str,
+    extra_args: &[&str],
+    name: &str,
+) -> ChildProcess {
     let mut builder = ChildProcess::builder(workspace_binary("sagemaker-k8s-operator"))
         .name(name)
-        .args(["run", "--namespace", namespace, "--health-probe-bind-address", "127.0.0.1:0"])
-        .args(if extra_args.contains(&"--metrics-bind-address") { &[][..] } else { &["--metrics-bind-address", "127.0.0.1:0"][..] })
+        .args([
+            "run",
+            "--namespace",
+            namespace,
+            "--health-probe-bind-address",
+            "127.0.0.1:0",
+        ])
+        .args(if extra_args.contains(&"--metrics-bind-address") {
+            &[][..]
+        } else {
+            &["--metrics-bind-address", "127.0.0.1:0"][..]
+        })
         .args(extra_args)
         .env("KUBECONFIG", cluster.kubeconfig_path())
         .env("RUST_LOG", "info,sagemaker_k8s_operator=debug");
@@ -102,7 +161,9 @@ pub fn spawn_operator_with(cluster: &ControlPlane, emulator: &Emulator, namespac
 pub async fn emulator_control(emulator: &Emulator, method: &str, path: &str, body: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = emulator.endpoint.trim_start_matches("http://").to_string();
-    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("emulator reachable");
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("emulator reachable");
     let request = format!(
         "{method} {path} HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
@@ -110,13 +171,19 @@ pub async fn emulator_control(emulator: &Emulator, method: &str, path: &str, bod
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
-    assert!(response.starts_with("HTTP/1.1 2"), "control API {method} {path}: {response}");
+    assert!(
+        response.starts_with("HTTP/1.1 2"),
+        "control API {method} {path}: {response}"
+    );
     response
 }
 
 /// A TrainingJob manifest with emulator outcome tags.
 pub fn training_job_manifest(name: &str, tags: &[(&str, &str)], extra_spec: &str) -> String {
-    let tags: String = tags.iter().map(|(k, v)| format!("\n    - key: \"{k}\"\n      value: \"{v}\"")).collect();
+    let tags: String = tags
+        .iter()
+        .map(|(k, v)| format!("\n    - key: \"{k}\"\n      value: \"{v}\""))
+        .collect();
     format!(
         r#"apiVersion: sagemaker.aws.amazon.com/v1
 kind: TrainingJob
@@ -156,9 +223,15 @@ pub fn condition_is(job: &TrainingJob, type_: &str, status: &str) -> bool {
     job.status
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|conditions| conditions.iter().any(|c| c.type_ == type_ && c.status == status))
+        .is_some_and(|conditions| {
+            conditions
+                .iter()
+                .any(|c| c.type_ == type_ && c.status == status)
+        })
 }
 
 pub fn status_of(job: &TrainingJob) -> Option<&str> {
-    job.status.as_ref().and_then(|s| s.training_job_status.as_deref())
+    job.status
+        .as_ref()
+        .and_then(|s| s.training_job_status.as_deref())
 }

@@ -33,9 +33,14 @@ subjects:
 
 /// The HTTPS address the operator logged (`metrics_address=127.0.0.1:PORT`).
 pub async fn metrics_address(operator: &mut ChildProcess) -> String {
-    operator.wait_for_log("metrics listening", Duration::from_secs(60)).await;
+    operator
+        .wait_for_log("metrics listening", Duration::from_secs(60))
+        .await;
     let log = operator.log_contents();
-    let line = log.lines().find(|line| line.contains("metrics listening")).expect("the line just waited for");
+    let line = log
+        .lines()
+        .find(|line| line.contains("metrics listening"))
+        .expect("the line just waited for");
     line.split_whitespace()
         .find_map(|field| field.strip_prefix("metrics_address="))
         .unwrap_or_else(|| panic!("no metrics_address in {line:?}"))
@@ -49,19 +54,40 @@ pub async fn scrape(address: &str, token: Option<&str>) -> (u16, String) {
     if let Some(token) = token {
         command.args(["-H", &format!("Authorization: Bearer {token}")]);
     }
-    let output = command.arg(format!("https://{address}/metrics")).output().await.expect("running curl");
+    let output = command
+        .arg(format!("https://{address}/metrics"))
+        .output()
+        .await
+        .expect("running curl");
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n').unwrap_or_else(|| panic!("curl printed no status: {text:?}"));
-    (code.trim().parse().unwrap_or_else(|_| panic!("curl status {code:?}; stderr {}", String::from_utf8_lossy(&output.stderr))), body.to_string())
+    let (body, code) = text
+        .rsplit_once('\n')
+        .unwrap_or_else(|| panic!("curl printed no status: {text:?}"));
+    (
+        code.trim().parse().unwrap_or_else(|_| {
+            panic!(
+                "curl status {code:?}; stderr {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        }),
+        body.to_string(),
+    )
 }
 
 /// The value of one sample line `name{labels} value`, if present.
 pub fn sample(body: &str, series: &str) -> Option<f64> {
-    body.lines().find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')).and_then(|value| value.trim().parse().ok()))
+    body.lines().find_map(|line| {
+        line.strip_prefix(series)
+            .and_then(|rest| rest.strip_prefix(' '))
+            .and_then(|value| value.trim().parse().ok())
+    })
 }
 
 pub async fn grant_metrics_reader(cluster: &ControlPlane) {
-    cluster.kubectl_stdin(&["apply", "-f", "-"], READER_RBAC).await.expect_success();
+    cluster
+        .kubectl_stdin(&["apply", "-f", "-"], READER_RBAC)
+        .await
+        .expect_success();
 }
 
 #[tokio::test]
@@ -78,8 +104,18 @@ async fn scrapes_need_a_token_allowed_to_get_metrics_and_count_what_happened() {
         r#"{"operation": "DescribeTrainingJob", "kind": "throttling", "count": 2}"#,
     )
     .await;
-    harness.apply(&training_job_manifest("scraped", &[("emulator:outcome", "Completed")], "")).await;
-    harness.wait_for_training_job("scraped", "Completed", |job| status_of(job) == Some("Completed")).await;
+    harness
+        .apply(&training_job_manifest(
+            "scraped",
+            &[("emulator:outcome", "Completed")],
+            "",
+        ))
+        .await;
+    harness
+        .wait_for_training_job("scraped", "Completed", |job| {
+            status_of(job) == Some("Completed")
+        })
+        .await;
 
     let (code, body) = scrape(&address, None).await;
     assert_eq!(code, 401, "no token: {body}");
@@ -91,35 +127,94 @@ async fn scrapes_need_a_token_allowed_to_get_metrics_and_count_what_happened() {
     let scraper = harness.cluster.token_for(TestUser::MetricsScraper);
     // The status write that made the job Completed is followed by the reconcile it triggers;
     // wait until the objects gauge has seen the Completed status.
-    let body = wait_until(Duration::from_secs(30), "the objects gauge shows the Completed job", || {
-        let address = address.clone();
-        async move {
-            let (code, body) = scrape(&address, Some(scraper)).await;
-            assert_eq!(code, 200, "metrics-scraper is bound to the reader role: {body}");
-            (sample(&body, r#"sagemaker_operator_objects{kind="TrainingJob",status="Completed"}"#) == Some(1.0)).then_some(body)
-        }
-    })
+    let body = wait_until(
+        Duration::from_secs(30),
+        "the objects gauge shows the Completed job",
+        || {
+            let address = address.clone();
+            async move {
+                let (code, body) = scrape(&address, Some(scraper)).await;
+                assert_eq!(
+                    code, 200,
+                    "metrics-scraper is bound to the reader role: {body}"
+                );
+                (sample(
+                    &body,
+                    r#"sagemaker_operator_objects{kind="TrainingJob",status="Completed"}"#,
+                ) == Some(1.0))
+                .then_some(body)
+            }
+        },
+    )
     .await;
-    let value = |series: &str| sample(&body, series).unwrap_or_else(|| panic!("no {series} in\n{body}"));
-    assert_eq!(value(r#"sagemaker_operator_sagemaker_calls_total{operation="CreateTrainingJob",outcome="success"}"#), 1.0, "{body}");
-    assert_eq!(value(r#"sagemaker_operator_sagemaker_calls_total{operation="DescribeTrainingJob",outcome="throttled"}"#), 2.0, "{body}");
+    let value =
+        |series: &str| sample(&body, series).unwrap_or_else(|| panic!("no {series} in\n{body}"));
+    assert_eq!(
+        value(
+            r#"sagemaker_operator_sagemaker_calls_total{operation="CreateTrainingJob",outcome="success"}"#
+        ),
+        1.0,
+        "{body}"
+    );
+    assert_eq!(
+        value(
+            r#"sagemaker_operator_sagemaker_calls_total{operation="DescribeTrainingJob",outcome="throttled"}"#
+        ),
+        2.0,
+        "{body}"
+    );
     // The first Describe finds nothing (a client error), later ones find the job.
-    assert!(value(r#"sagemaker_operator_sagemaker_calls_total{operation="DescribeTrainingJob",outcome="client_error"}"#) >= 1.0, "{body}");
-    assert!(value(r#"sagemaker_operator_sagemaker_calls_total{operation="DescribeTrainingJob",outcome="success"}"#) >= 2.0, "{body}");
+    assert!(
+        value(
+            r#"sagemaker_operator_sagemaker_calls_total{operation="DescribeTrainingJob",outcome="client_error"}"#
+        ) >= 1.0,
+        "{body}"
+    );
+    assert!(
+        value(
+            r#"sagemaker_operator_sagemaker_calls_total{operation="DescribeTrainingJob",outcome="success"}"#
+        ) >= 2.0,
+        "{body}"
+    );
     // Finalizer, create, then status changes: several reconciles, none failed.
-    assert!(value(r#"sagemaker_operator_reconciles_total{kind="TrainingJob"}"#) >= 3.0, "{body}");
-    assert_eq!(value(r#"sagemaker_operator_reconcile_errors_total{kind="TrainingJob"}"#), 0.0, "SDK retries absorb the two throttles: {body}");
+    assert!(
+        value(r#"sagemaker_operator_reconciles_total{kind="TrainingJob"}"#) >= 3.0,
+        "{body}"
+    );
+    assert_eq!(
+        value(r#"sagemaker_operator_reconcile_errors_total{kind="TrainingJob"}"#),
+        0.0,
+        "SDK retries absorb the two throttles: {body}"
+    );
     assert_eq!(value("sagemaker_operator_leader"), 1.0, "{body}");
     // Every kind's controller reports, not only the job engine's.
-    for kind in ["HyperparameterTuningJob", "BatchTransformJob", "HostingDeployment", "Model", "EndpointConfig"] {
-        assert_eq!(value(&format!(r#"sagemaker_operator_reconcile_errors_total{{kind="{kind}"}}"#)), 0.0, "{body}");
+    for kind in [
+        "HyperparameterTuningJob",
+        "BatchTransformJob",
+        "HostingDeployment",
+        "Model",
+        "EndpointConfig",
+    ] {
+        assert_eq!(
+            value(&format!(
+                r#"sagemaker_operator_reconcile_errors_total{{kind="{kind}"}}"#
+            )),
+            0.0,
+            "{body}"
+        );
     }
-    assert!(body.trim_end().ends_with("# EOF"), "OpenMetrics text ends with # EOF: {body}");
+    assert!(
+        body.trim_end().ends_with("# EOF"),
+        "OpenMetrics text ends with # EOF: {body}"
+    );
 
     // Tokens never reach the log.
     let log = harness.operator.log_contents();
     for user in [TestUser::MetricsScraper, TestUser::Nobody] {
-        assert!(!log.contains(harness.cluster.token_for(user)), "the operator logged a token");
+        assert!(
+            !log.contains(harness.cluster.token_for(user)),
+            "the operator logged a token"
+        );
     }
 }
 
@@ -128,7 +223,19 @@ async fn metrics_bind_address_zero_serves_no_metrics() {
     let cluster = sagemaker_k8s_testenv::control_plane().await;
     let namespace = cluster.create_namespace("no-metrics").await;
     let emulator = sagemaker_k8s_testenv::Emulator::start(&["--time-scale", "0.01"]).await;
-    let mut operator = crate::harness::spawn_operator_with(cluster, &emulator, &namespace, &["--metrics-bind-address", "0"], "operator-no-metrics");
-    operator.wait_for_log("starting controllers", Duration::from_secs(60)).await;
-    assert!(!operator.log_contents().contains("metrics listening"), "{}", operator.log_tail(20));
+    let mut operator = crate::harness::spawn_operator_with(
+        cluster,
+        &emulator,
+        &namespace,
+        &["--metrics-bind-address", "0"],
+        "operator-no-metrics",
+    );
+    operator
+        .wait_for_log("starting controllers", Duration::from_secs(60))
+        .await;
+    assert!(
+        !operator.log_contents().contains("metrics listening"),
+        "{}",
+        operator.log_tail(20)
+    );
 }

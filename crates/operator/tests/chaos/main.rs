@@ -132,6 +132,28 @@ impl Population {
     }
 }
 
+/// Every item of a paginated SageMaker List call (`$request`: the request builder, `$items`: the
+/// output's list). The List operations share no trait, hence a macro.
+macro_rules! all_pages {
+    ($request:expr, $items:ident, $operation:literal) => {{
+        let mut items = Vec::new();
+        let mut token = None;
+        loop {
+            let page = $request
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .expect($operation);
+            items.extend(page.$items().iter().cloned());
+            match page.next_token() {
+                Some(next) => token = Some(next.to_string()),
+                None => break items,
+            }
+        }
+    }};
+}
+
 /// Every SageMaker resource the emulator holds, by kind, with its status where it has one.
 #[derive(Debug, Default)]
 struct SageMakerInventory {
@@ -147,137 +169,69 @@ impl SageMakerInventory {
     /// Read without faults getting in the way: the test's own client retries like any SDK user.
     async fn read(harness: &Harness) -> Self {
         let sagemaker = &harness.sagemaker;
-        let mut inventory = Self::default();
-        let mut token = None;
-        loop {
-            let page = sagemaker
-                .list_training_jobs()
-                .max_results(100)
-                .set_next_token(token)
-                .send()
-                .await
-                .expect("ListTrainingJobs");
-            for job in page.training_job_summaries() {
-                inventory.training_jobs.insert(
-                    job.training_job_name().unwrap_or_default().into(),
-                    job.training_job_status()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default(),
-                );
-            }
-            match page.next_token() {
-                Some(next) => token = Some(next.to_string()),
-                None => break,
-            }
+        let status = |status: Option<&str>| status.unwrap_or_default().to_string();
+        Self {
+            training_jobs: all_pages!(
+                sagemaker.list_training_jobs(),
+                training_job_summaries,
+                "ListTrainingJobs"
+            )
+            .iter()
+            .map(|job| {
+                (
+                    status(job.training_job_name()),
+                    status(job.training_job_status().map(|s| s.as_str())),
+                )
+            })
+            .collect(),
+            tuning_jobs: all_pages!(
+                sagemaker.list_hyper_parameter_tuning_jobs(),
+                hyper_parameter_tuning_job_summaries,
+                "ListHyperParameterTuningJobs"
+            )
+            .iter()
+            .map(|job| {
+                (
+                    status(job.hyper_parameter_tuning_job_name()),
+                    status(job.hyper_parameter_tuning_job_status().map(|s| s.as_str())),
+                )
+            })
+            .collect(),
+            transform_jobs: all_pages!(
+                sagemaker.list_transform_jobs(),
+                transform_job_summaries,
+                "ListTransformJobs"
+            )
+            .iter()
+            .map(|job| {
+                (
+                    status(job.transform_job_name()),
+                    status(job.transform_job_status().map(|s| s.as_str())),
+                )
+            })
+            .collect(),
+            endpoints: all_pages!(sagemaker.list_endpoints(), endpoints, "ListEndpoints")
+                .iter()
+                .map(|endpoint| {
+                    (
+                        status(endpoint.endpoint_name()),
+                        status(endpoint.endpoint_status().map(|s| s.as_str())),
+                    )
+                })
+                .collect(),
+            endpoint_configs: all_pages!(
+                sagemaker.list_endpoint_configs(),
+                endpoint_configs,
+                "ListEndpointConfigs"
+            )
+            .iter()
+            .filter_map(|config| config.endpoint_config_name().map(str::to_string))
+            .collect(),
+            models: all_pages!(sagemaker.list_models(), models, "ListModels")
+                .iter()
+                .filter_map(|model| model.model_name().map(str::to_string))
+                .collect(),
         }
-        let mut token = None;
-        loop {
-            let page = sagemaker
-                .list_hyper_parameter_tuning_jobs()
-                .max_results(100)
-                .set_next_token(token)
-                .send()
-                .await
-                .expect("ListHyperParameterTuningJobs");
-            for job in page.hyper_parameter_tuning_job_summaries() {
-                inventory.tuning_jobs.insert(
-                    job.hyper_parameter_tuning_job_name()
-                        .unwrap_or_default()
-                        .into(),
-                    job.hyper_parameter_tuning_job_status()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default(),
-                );
-            }
-            match page.next_token() {
-                Some(next) => token = Some(next.to_string()),
-                None => break,
-            }
-        }
-        let mut token = None;
-        loop {
-            let page = sagemaker
-                .list_transform_jobs()
-                .max_results(100)
-                .set_next_token(token)
-                .send()
-                .await
-                .expect("ListTransformJobs");
-            for job in page.transform_job_summaries() {
-                inventory.transform_jobs.insert(
-                    job.transform_job_name().unwrap_or_default().into(),
-                    job.transform_job_status()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default(),
-                );
-            }
-            match page.next_token() {
-                Some(next) => token = Some(next.to_string()),
-                None => break,
-            }
-        }
-        let mut token = None;
-        loop {
-            let page = sagemaker
-                .list_endpoints()
-                .max_results(100)
-                .set_next_token(token)
-                .send()
-                .await
-                .expect("ListEndpoints");
-            for endpoint in page.endpoints() {
-                inventory.endpoints.insert(
-                    endpoint.endpoint_name().unwrap_or_default().into(),
-                    endpoint
-                        .endpoint_status()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default(),
-                );
-            }
-            match page.next_token() {
-                Some(next) => token = Some(next.to_string()),
-                None => break,
-            }
-        }
-        let mut token = None;
-        loop {
-            let page = sagemaker
-                .list_endpoint_configs()
-                .max_results(100)
-                .set_next_token(token)
-                .send()
-                .await
-                .expect("ListEndpointConfigs");
-            inventory.endpoint_configs.extend(
-                page.endpoint_configs()
-                    .iter()
-                    .filter_map(|config| config.endpoint_config_name().map(str::to_string)),
-            );
-            match page.next_token() {
-                Some(next) => token = Some(next.to_string()),
-                None => break,
-            }
-        }
-        let mut token = None;
-        loop {
-            let page = sagemaker
-                .list_models()
-                .max_results(100)
-                .set_next_token(token)
-                .send()
-                .await
-                .expect("ListModels");
-            inventory.models.extend(
-                page.models()
-                    .iter()
-                    .filter_map(|model| model.model_name().map(str::to_string)),
-            );
-            match page.next_token() {
-                Some(next) => token = Some(next.to_string()),
-                None => break,
-            }
-        }
-        inventory
     }
 
     /// Resources that still cost money: running jobs and any endpoint.

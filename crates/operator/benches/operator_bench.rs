@@ -258,9 +258,9 @@ async fn seconds_until_settled(emulator: &Emulator, since: Instant, limit: Durat
         let now = samples.last().unwrap().0;
         if let Some(start) = samples
             .iter()
-            .find(|(at, _)| now.duration_since(*at) >= Duration::from_secs(5))
+            .rfind(|(at, _)| now.duration_since(*at) >= Duration::from_secs(5))
         {
-            // The earliest sample at least 5 s back; drop older ones.
+            // The latest sample at least 5 s back; drop older ones.
             let start = *start;
             samples.retain(|(at, _)| *at >= start.0);
             if samples.last().unwrap().1 - start.1 <= 5 {
@@ -338,9 +338,9 @@ async fn main() {
 
     // 1. Objects first, then the operator.
     let apply_started = Instant::now();
-    apply_in_chunks(&cluster, &namespace, "bench", 0..objects).await;
+    apply_in_chunks(cluster, &namespace, "bench", 0..objects).await;
     let applied = apply_started.elapsed();
-    let in_progress = count_in_progress(&cluster, &namespace);
+    let in_progress = count_in_progress(cluster, &namespace);
     let resync = window.as_secs().max(1).to_string();
     let rate = calls_per_second.to_string();
     let mut builder = ChildProcess::builder(&binary)
@@ -494,7 +494,7 @@ async fn main() {
     let mut scaled = None;
     if scale_to > objects {
         let start = Instant::now();
-        apply_in_chunks(&cluster, &namespace, "bench", objects..scale_to).await;
+        apply_in_chunks(cluster, &namespace, "bench", objects..scale_to).await;
         wait_until(
             Duration::from_secs(3600),
             "all scaled-up jobs exist in SageMaker",

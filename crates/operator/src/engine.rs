@@ -453,7 +453,8 @@ async fn reconcile_object<A: Adapter>(
         A::spec(object),
         name_to_fill.map(|field| (field, remote_name.as_str())),
     );
-    let never_observed = !has_observed_remote::<A>(object);
+    // The registry knows of an observation before the (possibly lagging) watch cache shows it.
+    let never_observed = !has_observed_remote::<A>(object) && observed.is_none();
     let prepared;
     let object = if !observe_only
         && (!object.finalizers().iter().any(|f| f == FINALIZER) || name_to_fill.is_some())

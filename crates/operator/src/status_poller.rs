@@ -47,7 +47,9 @@ pub struct Observation {
 
 /// Whether a reconcile must Describe the resource, or what it recorded is still the truth: it
 /// must when it never observed it (or not since a restart), when the spec changed since, when a
-/// look-again time passed, or when the poller listed a change newer than what it saw.
+/// look-again time passed, or when the poller listed a change newer than what it saw. An object
+/// older than what was observed (the watch cache lags behind the operator's own writes) waits
+/// for its newer version instead of acting on stale metadata.
 pub fn must_describe(
     observed: Option<&Observation>,
     listed: Option<jiff::Timestamp>,
@@ -57,7 +59,10 @@ pub fn must_describe(
     let Some(observed) = observed else {
         return true;
     };
-    if observed.generation != generation || observed.look_again_at.is_some_and(|at| at <= now) {
+    if generation < observed.generation {
+        return false;
+    }
+    if generation > observed.generation || observed.look_again_at.is_some_and(|at| at <= now) {
         return true;
     }
     match (listed, observed.modified) {
@@ -414,14 +419,15 @@ mod tests {
             modified,
             look_again_at,
         };
-        // (what the last Describe saw, newest listed change, object generation) → Describe?
-        let table: Vec<(
-            &str,
+        // (case, what the last Describe saw, newest listed change, generation, Describe?)
+        type Row = (
+            &'static str,
             Option<Observation>,
             Option<jiff::Timestamp>,
             i64,
             bool,
-        )> = vec![
+        );
+        let table: Vec<Row> = vec![
             (
                 "never observed (new object, or since a restart)",
                 None,
@@ -442,6 +448,13 @@ mod tests {
                 None,
                 2,
                 true,
+            ),
+            (
+                "a stale cached copy, older than what was observed",
+                Some(seen(2, Some(at(10)), None)),
+                Some(at(11)),
+                1,
+                false,
             ),
             (
                 "the poller listed a newer change",

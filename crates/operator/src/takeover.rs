@@ -11,15 +11,12 @@
 //! wrote.
 
 use kube::ResourceExt;
-use sagemaker_k8s_api::TrainingJob;
+use sagemaker_k8s_api::{
+    ORIGINAL_TUNING_CHILD_FINALIZER, SPAWNED_BY_TUNING_JOB_LABEL, TrainingJob,
+};
 use serde_json::Value;
 
-use crate::engine::SPAWNED_BY_TUNING_JOB_LABEL;
 use crate::naming::uid_hex;
-
-/// Finalizer the original operator put on the TrainingJobs it spawned for a tuning job's
-/// training jobs (besides its ordinary finalizer, which has the same name as this operator's).
-pub const ORIGINAL_TUNING_CHILD_FINALIZER: &str = "sagemaker-operator-hpo-trainingjob";
 
 /// Whether the status was written by the original operator and never by this one: it observed
 /// the resource (`lastCheckTime`; `lastUpdateTime` on Models and EndpointConfigs), but lacks

@@ -22,7 +22,10 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::hosting_autoscaling_policy::AppliedPolicy;
-use sagemaker_k8s_api::{HostingAutoscalingPolicy, HostingDeployment};
+use sagemaker_k8s_api::{
+    APPLIED_SPEC_HASH_ANNOTATION, AUTOSCALING_TARGETS_ANNOTATION, HostingAutoscalingPolicy,
+    HostingDeployment,
+};
 use sagemaker_k8s_aws::SageMakerError;
 use sagemaker_k8s_aws::autoscaling::{AutoscalingHandle, resource_id};
 use serde_json::{Value, json};
@@ -33,10 +36,6 @@ use crate::naming::derived_name;
 use crate::object_plumbing::{self, has_finalizer};
 
 const KIND: &str = "HostingAutoscalingPolicy";
-/// JSON list of the resource ids this object may have registered as scalable targets.
-pub const TARGETS_ANNOTATION: &str = "sagemaker.aws.amazon.com/autoscaling-targets";
-/// Hash of the spec (and resolved targets) last applied in full.
-pub const APPLIED_HASH_ANNOTATION: &str = "sagemaker.aws.amazon.com/applied-spec-hash";
 /// How often an object waiting for its endpoints looks again.
 const ENDPOINT_WAIT: Duration = Duration::from_secs(5);
 /// Longest policy name Application Auto Scaling takes.
@@ -82,7 +81,7 @@ pub fn plan_targets(
 fn recorded_targets(object: &HostingAutoscalingPolicy) -> BTreeSet<String> {
     object
         .annotations()
-        .get(TARGETS_ANNOTATION)
+        .get(AUTOSCALING_TARGETS_ANNOTATION)
         .and_then(|text| serde_json::from_str::<Vec<String>>(text).ok())
         .unwrap_or_default()
         .into_iter()
@@ -100,7 +99,7 @@ fn recorded_conditions(object: &HostingAutoscalingPolicy) -> Vec<Condition> {
     object
         .status
         .as_ref()
-        .and_then(|status| status.conditions.clone())
+        .and_then(|status| status.common.conditions.clone())
         .unwrap_or_default()
 }
 
@@ -259,7 +258,7 @@ async fn reconcile(
     );
     let applied_hash = object
         .annotations()
-        .get(APPLIED_HASH_ANNOTATION)
+        .get(APPLIED_SPEC_HASH_ANNOTATION)
         .map(String::as_str);
     let plan = plan_targets(&desired, &recorded, applied_hash, &current_hash);
     if plan.up_to_date && recorded_status(object).as_deref() == Some(CREATED) {
@@ -284,7 +283,7 @@ async fn reconcile(
     // Record every target that may be registered before registering it.
     let may_exist: BTreeSet<String> = recorded.union(&desired).cloned().collect();
     if may_exist != recorded {
-        object_plumbing::patch_metadata(&ctx.client, object, json!({ "annotations": { TARGETS_ANNOTATION: serde_json::to_string(&may_exist).expect("a list") } })).await?;
+        object_plumbing::patch_metadata(&ctx.client, object, json!({ "annotations": { AUTOSCALING_TARGETS_ANNOTATION: serde_json::to_string(&may_exist).expect("a list") } })).await?;
     }
     // A renamed policy: the old one goes from the targets that stay.
     let previous_name = object
@@ -331,7 +330,7 @@ async fn reconcile(
     object_plumbing::patch_metadata(
         &ctx.client,
         object,
-        json!({ "annotations": { TARGETS_ANNOTATION: serde_json::to_string(&desired).expect("a list"), APPLIED_HASH_ANNOTATION: current_hash } }),
+        json!({ "annotations": { AUTOSCALING_TARGETS_ANNOTATION: serde_json::to_string(&desired).expect("a list"), APPLIED_SPEC_HASH_ANNOTATION: current_hash } }),
     )
     .await?;
     let generation = object.meta().generation;

@@ -27,7 +27,9 @@ use kube::runtime::events::EventType;
 use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::hosting_deployment::VariantPropertyType;
-use sagemaker_k8s_api::{HostingDeployment, KeyValuePair, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER};
+use sagemaker_k8s_api::{
+    HOSTING_STATE_ANNOTATION, HostingDeployment, KeyValuePair, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+};
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use sagemaker_k8s_aws::hosting::{
     EndpointDescription, HostingSpecError, VariantCapacity, hosting_endpoint_config_request,
@@ -47,8 +49,6 @@ use crate::status_poller::{ListModified, Registry};
 use crate::takeover;
 
 const KIND: &str = "HostingDeployment";
-/// Annotation with the operator's record of the deployment ([`HostingState`] as JSON).
-pub const HOSTING_STATE_ANNOTATION: &str = "sagemaker.aws.amazon.com/hosting-deployment-state";
 /// Status while the operator itself creates, updates or deletes endpoint resources.
 pub const RECONCILING_ENDPOINT: &str = "ReconcilingEndpoint";
 /// How soon to look again after the operator started something in SageMaker.
@@ -487,7 +487,7 @@ async fn refuse_endpoint(
     let mut conditions = object
         .status
         .as_ref()
-        .and_then(|status| status.conditions.clone())
+        .and_then(|status| status.common.conditions.clone())
         .unwrap_or_default();
     set_condition(
         &mut conditions,
@@ -508,7 +508,7 @@ async fn refuse_endpoint(
     if object
         .status
         .as_ref()
-        .and_then(|status| status.additional.as_deref())
+        .and_then(|status| status.common.additional.as_deref())
         != Some(message.as_str())
     {
         object_plumbing::publish_event(
@@ -539,7 +539,7 @@ impl Reconciliation<'_> {
         self.object
             .status
             .as_ref()
-            .and_then(|status| status.conditions.clone())
+            .and_then(|status| status.common.conditions.clone())
             .unwrap_or_default()
     }
 
@@ -1147,7 +1147,7 @@ impl Reconciliation<'_> {
             .object
             .status
             .as_ref()
-            .and_then(|status| status.additional.as_deref())
+            .and_then(|status| status.common.additional.as_deref())
             != Some(message.as_str())
         {
             self.event(EventType::Warning, "InvalidSpec", message.clone())
@@ -1278,7 +1278,7 @@ impl Reconciliation<'_> {
             .object
             .status
             .as_ref()
-            .and_then(|status| status.additional.as_deref())
+            .and_then(|status| status.common.additional.as_deref())
             != Some(message.as_str())
         {
             self.event(

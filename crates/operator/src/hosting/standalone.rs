@@ -13,7 +13,8 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{
-    EndpointConfig, Model, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec,
+    CREATED_SPEC_HASH_ANNOTATION, EndpointConfig, Model, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+    SageMakerSpec,
 };
 use sagemaker_k8s_aws::hosting::{ResourceDescription, endpoint_config_request, model_request};
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
@@ -24,7 +25,6 @@ use crate::conditions::{
     DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING,
     failed_for_missing_dependency, remove_condition, set_condition,
 };
-use crate::engine::CREATED_SPEC_HASH_ANNOTATION;
 use crate::naming::object_or_derived_name;
 use crate::object_plumbing::{self, ManagedObject, has_finalizer};
 use crate::takeover;
@@ -93,7 +93,7 @@ impl StandaloneKind for ModelKind {
         object
             .status
             .as_ref()
-            .and_then(|status| status.conditions.clone())
+            .and_then(|status| status.common.conditions.clone())
             .unwrap_or_default()
     }
     async fn create(
@@ -141,7 +141,7 @@ impl StandaloneKind for EndpointConfigKind {
         object
             .status
             .as_ref()
-            .and_then(|status| status.conditions.clone())
+            .and_then(|status| status.common.conditions.clone())
             .unwrap_or_default()
     }
     async fn create(

@@ -16,6 +16,7 @@ use crate::harness::{
 fn condition_reason<'a>(job: &'a sagemaker_k8s_api::TrainingJob, type_: &str) -> Option<&'a str> {
     job.status
         .as_ref()?
+        .common
         .conditions
         .as_ref()?
         .iter()
@@ -149,6 +150,7 @@ async fn an_untrusted_sage_maker_endpoint_gets_no_request_and_a_clear_status() {
         .status
         .as_ref()
         .unwrap()
+        .common
         .additional
         .clone()
         .unwrap_or_default();
@@ -299,6 +301,7 @@ async fn a_name_clash_is_fixed_by_editing_the_spec_name_before_creation() {
         job.status
             .as_ref()
             .unwrap()
+            .common
             .additional
             .as_deref()
             .unwrap_or_default()
@@ -391,6 +394,7 @@ async fn a_used_up_quota_is_retried_with_backoff_and_reported() {
         job.status
             .as_ref()
             .unwrap()
+            .common
             .additional
             .as_deref()
             .unwrap_or_default()
@@ -452,6 +456,7 @@ async fn last_check_time_stays_fresh_while_a_job_runs_and_nothing_changes() {
     let first = job
         .status
         .unwrap()
+        .common
         .last_check_time
         .expect("lastCheckTime written with the first status")
         .0;
@@ -462,7 +467,7 @@ async fn last_check_time_stays_fresh_while_a_job_runs_and_nothing_changes() {
         .wait_for_training_job("steady", "lastCheckTime refreshed", |job| {
             job.status
                 .as_ref()
-                .and_then(|status| status.last_check_time.as_ref())
+                .and_then(|status| status.common.last_check_time.as_ref())
                 .is_some_and(|time| {
                     time.0.duration_since(first) >= k8s_openapi::jiff::SignedDuration::from_secs(1)
                 })

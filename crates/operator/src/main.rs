@@ -11,6 +11,7 @@ mod leader_election;
 mod metrics;
 mod naming;
 mod object_plumbing;
+mod status_patch;
 mod status_poller;
 mod takeover;
 

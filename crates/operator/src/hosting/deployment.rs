@@ -20,24 +20,28 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::Api;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
-use sagemaker_k8s_api::hosting_deployment::VariantPropertyType;
+use sagemaker_k8s_api::hosting_deployment::{
+    DeployedImage, ProductionVariantSummary, VariantPropertyType,
+};
 use sagemaker_k8s_api::{
-    HOSTING_STATE_ANNOTATION, HostingDeployment, KeyValuePair, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+    HOSTING_STATE_ANNOTATION, HostingDeployment, HostingDeploymentStatus, KeyValuePair,
+    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
 };
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use sagemaker_k8s_aws::hosting::{
-    EndpointDescription, HostingSpecError, VariantCapacity, hosting_endpoint_config_request,
-    hosting_model_request, sagemaker_weight, validate_hosting_spec,
+    EndpointDescription, HostingSpecError, VariantCapacity, VariantDescription,
+    hosting_endpoint_config_request, hosting_model_request, sagemaker_weight,
+    validate_hosting_spec,
 };
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{HostingContext, HostingError};
 use crate::conditions::{
@@ -45,10 +49,12 @@ use crate::conditions::{
 };
 use crate::naming::{MAX_NAME_LEN, derived_name, uid_hex, versioned_name};
 use crate::object_plumbing::{self, has_finalizer};
+use crate::status_patch::StatusWriter;
 use crate::status_poller::{ListModified, Registry};
 use crate::takeover;
 
 const KIND: &str = "HostingDeployment";
+type DeploymentStatus<'a> = StatusWriter<'a, HostingDeployment>;
 /// Status while the operator itself creates, updates or deletes endpoint resources.
 pub const RECONCILING_ENDPOINT: &str = "ReconcilingEndpoint";
 /// How soon to look again after the operator started something in SageMaker.
@@ -356,6 +362,7 @@ impl From<kube::Error> for StepError {
 struct Reconciliation<'a> {
     ctx: &'a DeploymentContext,
     object: &'a HostingDeployment,
+    status: &'a DeploymentStatus<'a>,
     sagemaker: SageMakerHandle,
     uid: String,
     endpoint_name: String,
@@ -369,6 +376,7 @@ async fn reconcile(
     ctx: Arc<DeploymentContext>,
 ) -> Result<Action, HostingError> {
     let object = object.as_ref();
+    let status = StatusWriter::new(&ctx.shared.client, object);
     let uid = object
         .meta()
         .uid
@@ -379,12 +387,13 @@ async fn reconcile(
         object.spec.sage_maker_endpoint.as_deref(),
     ) {
         Ok(location) => location,
-        Err(refused) => return refuse_endpoint(object, &ctx, refused).await,
+        Err(refused) => return refuse_endpoint(&status, &ctx, refused).await,
     };
     let state = HostingState::read(object);
     let mut run = Reconciliation {
         ctx: &ctx,
         object,
+        status: &status,
         sagemaker: ctx.shared.clients.handle(&location),
         desired: desired_deployment(object, &uid),
         endpoint_name: endpoint_name(object),
@@ -404,8 +413,12 @@ async fn reconcile(
             .is_none()
         {
             // The endpoint's name appears in the status once the endpoint exists.
-            let status = json!({ "endpointStatus": SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER });
-            object_plumbing::patch_status(&ctx.shared.client, object, status).await?;
+            status
+                .write(with_endpoint_status(
+                    &status,
+                    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+                ))
+                .await?;
         }
         // The patch produces a watch event that brings the updated object back.
         return Ok(Action::await_change());
@@ -424,7 +437,7 @@ async fn reconcile(
         return run.on_missing().await;
     };
     if run.recorded == HostingState::default()
-        && takeover::written_by_original_operator(&object_plumbing::status_json(object))
+        && takeover::status_written_by_original_operator(object.status.as_ref())
         && let Some(action) = run.take_over(&remote).await?
     {
         return Ok(action);
@@ -468,10 +481,11 @@ fn accepts_delete(status: &str) -> bool {
 /// A deleted object that never had an endpoint there is let go; one that had (the policy changed
 /// since) keeps its finalizer, so the endpoint is not orphaned, and the status says why.
 async fn refuse_endpoint(
-    object: &HostingDeployment,
+    status: &DeploymentStatus<'_>,
     ctx: &DeploymentContext,
     refused: EndpointRefused,
 ) -> Result<Action, HostingError> {
+    let object = status.object();
     let never_observed = matches!(
         endpoint_status_of(object).as_deref(),
         None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER)
@@ -482,48 +496,73 @@ async fn refuse_endpoint(
         }
         return Ok(Action::await_change());
     }
-    let message = refused.to_string();
+    report_failure(ctx, status, ENDPOINT_NOT_ALLOWED, refused.to_string()).await
+}
+
+/// Records a failure that retrying the same spec will not fix (an endpoint the policy refuses,
+/// an invalid spec, a name someone else's endpoint has): `Failed`, not `Ready`, the message in
+/// `additional`, and a Warning Event when the message is new.
+async fn report_failure(
+    ctx: &DeploymentContext,
+    status: &DeploymentStatus<'_>,
+    reason: &str,
+    message: String,
+) -> Result<Action, HostingError> {
+    let object = status.object();
     let generation = object.meta().generation;
-    let mut conditions = object
-        .status
-        .as_ref()
-        .and_then(|status| status.common.conditions.clone())
-        .unwrap_or_default();
-    set_condition(
-        &mut conditions,
-        FAILED,
-        true,
-        ENDPOINT_NOT_ALLOWED,
-        &message,
-        generation,
-    );
-    set_condition(
-        &mut conditions,
-        READY,
-        false,
-        ENDPOINT_NOT_ALLOWED,
-        &message,
-        generation,
-    );
-    if object
-        .status
-        .as_ref()
-        .and_then(|status| status.common.additional.as_deref())
-        != Some(message.as_str())
-    {
+    let mut failed = status.recorded();
+    let mut conditions = failed.common.conditions.clone().unwrap_or_default();
+    set_condition(&mut conditions, FAILED, true, reason, &message, generation);
+    set_condition(&mut conditions, READY, false, reason, &message, generation);
+    if failed.common.additional.as_deref() != Some(message.as_str()) {
         object_plumbing::publish_event(
             &ctx.shared.recorder,
             KIND,
             object,
             EventType::Warning,
-            ENDPOINT_NOT_ALLOWED,
+            reason,
             message.clone(),
         )
         .await;
     }
-    let status = json!({ "additional": message, "observedGeneration": generation, "conditions": conditions });
-    object_plumbing::patch_status(&ctx.shared.client, object, status).await?;
+    failed.common.additional = Some(message);
+    failed.common.observed_generation = generation;
+    failed.common.conditions = Some(conditions);
+    status.write(failed).await?;
     Ok(Action::await_change())
+}
+
+/// The recorded status with another endpoint status, other fields unchanged.
+fn with_endpoint_status(
+    status: &DeploymentStatus<'_>,
+    endpoint_status: &str,
+) -> HostingDeploymentStatus {
+    HostingDeploymentStatus {
+        endpoint_status: Some(endpoint_status.to_string()),
+        ..status.recorded()
+    }
+}
+
+/// A production variant as the status shows it.
+fn variant_summary(variant: &VariantDescription) -> ProductionVariantSummary {
+    ProductionVariantSummary {
+        variant_name: Some(variant.name.clone()),
+        deployed_images: Some(
+            variant
+                .deployed_images
+                .iter()
+                .map(|image| DeployedImage {
+                    specified_image: image.specified_image.clone(),
+                    resolved_image: image.resolved_image.clone(),
+                    resolution_time: image.resolution_time.map(Time),
+                })
+                .collect(),
+        ),
+        current_weight: variant.current_weight,
+        desired_weight: variant.desired_weight,
+        current_instance_count: variant.current_instance_count,
+        desired_instance_count: variant.desired_instance_count,
+    }
 }
 
 impl Reconciliation<'_> {
@@ -531,16 +570,9 @@ impl Reconciliation<'_> {
         &self.ctx.shared.client
     }
 
+    /// The endpoint status as last written (by this reconcile, or before it).
     fn recorded_status(&self) -> Option<String> {
-        endpoint_status_of(self.object)
-    }
-
-    fn recorded_conditions(&self) -> Vec<Condition> {
-        self.object
-            .status
-            .as_ref()
-            .and_then(|status| status.common.conditions.clone())
-            .unwrap_or_default()
+        self.status.recorded().endpoint_status
     }
 
     async fn event(&self, type_: EventType, reason: &str, note: String) {
@@ -598,12 +630,10 @@ impl Reconciliation<'_> {
             ),
         )
         .await;
-        object_plumbing::patch_status(
-            self.client(),
-            self.object,
-            json!({ "endpointStatus": RECONCILING_ENDPOINT }),
-        )
-        .await
+        self.status
+            .write(with_endpoint_status(self.status, RECONCILING_ENDPOINT))
+            .await
+            .map(|_| ())
     }
 
     // ---- the endpoint does not exist ------------------------------------------------------
@@ -1040,20 +1070,17 @@ impl Reconciliation<'_> {
                         format!("Deleting endpoint {} in SageMaker", self.endpoint_name),
                     )
                     .await;
-                    let _ = object_plumbing::patch_status(
-                        self.client(),
-                        self.object,
-                        json!({ "endpointStatus": "Deleting" }),
-                    )
-                    .await;
+                    // Only informative: the deletion goes on whether or not it is shown.
+                    let _ = self
+                        .status
+                        .write(with_endpoint_status(self.status, "Deleting"))
+                        .await;
                 } else {
                     // Deleting, or Creating/Updating/…, which SageMaker lets finish before a delete.
-                    let _ = object_plumbing::patch_status(
-                        self.client(),
-                        self.object,
-                        json!({ "endpointStatus": remote.status }),
-                    )
-                    .await;
+                    let _ = self
+                        .status
+                        .write(with_endpoint_status(self.status, &remote.status))
+                        .await;
                 }
                 Ok(Action::requeue(ENDPOINT_DELETION_POLL))
             }
@@ -1081,6 +1108,7 @@ impl Reconciliation<'_> {
         Reconciliation {
             ctx: self.ctx,
             object: self.object,
+            status: self.status,
             sagemaker: self.sagemaker.clone(),
             uid: self.uid.clone(),
             endpoint_name: self.endpoint_name.clone(),
@@ -1124,38 +1152,7 @@ impl Reconciliation<'_> {
     }
 
     async fn report_invalid_spec(&self, error: HostingSpecError) -> Result<Action, HostingError> {
-        let message = error.to_string();
-        let generation = self.object.meta().generation;
-        let mut conditions = self.recorded_conditions();
-        set_condition(
-            &mut conditions,
-            FAILED,
-            true,
-            "InvalidSpec",
-            &message,
-            generation,
-        );
-        set_condition(
-            &mut conditions,
-            READY,
-            false,
-            "InvalidSpec",
-            &message,
-            generation,
-        );
-        if self
-            .object
-            .status
-            .as_ref()
-            .and_then(|status| status.common.additional.as_deref())
-            != Some(message.as_str())
-        {
-            self.event(EventType::Warning, "InvalidSpec", message.clone())
-                .await;
-        }
-        let status = json!({ "additional": message, "observedGeneration": generation, "conditions": conditions });
-        object_plumbing::patch_status(self.client(), self.object, status).await?;
-        Ok(Action::await_change())
+        report_failure(self.ctx, self.status, "InvalidSpec", error.to_string()).await
     }
 
     /// Follows an endpoint the original operator deployed for this object. Its status named the
@@ -1167,28 +1164,15 @@ impl Reconciliation<'_> {
         &mut self,
         remote: &EndpointDescription,
     ) -> Result<Option<Action>, HostingError> {
-        let status = object_plumbing::status_json(self.object);
         let owner = self.sagemaker.owner_uid_of(&remote.arn).await?;
         if owner.as_deref() != Some(self.uid.as_str()) {
-            let spec_name = self
-                .object
-                .spec
-                .endpoint_name
-                .as_deref()
-                .filter(|name| !name.is_empty());
-            if owner.is_some()
-                || !takeover::recorded_by_original_operator(
-                    &status,
-                    "endpointName",
-                    spec_name,
-                    &self.endpoint_name,
-                    &self.uid,
-                )
-            {
+            if owner.is_some() || !self.recorded_by_original_operator() {
                 // Back to "never observed", so that every later reconcile checks ownership too
                 // instead of taking the original's InService for one of ours.
-                let reset = json!({ "endpointStatus": SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, "lastCheckTime": Value::Null });
-                object_plumbing::patch_status(self.client(), self.object, reset).await?;
+                let mut reset =
+                    with_endpoint_status(self.status, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER);
+                reset.common.last_check_time = None;
+                self.status.write(reset).await?;
                 return self.report_foreign_endpoint().await.map(Some);
             }
             self.sagemaker.add_owner_tag(&remote.arn, &self.uid).await?;
@@ -1196,13 +1180,11 @@ impl Reconciliation<'_> {
         // What the original deployed, by its status: the config that runs and its models. When
         // it was mid-update (another config runs), the ordinary rules adopt what runs and deploy
         // the spec.
-        if status.get("endpointConfigName").and_then(Value::as_str)
+        let original = self.object.status.as_ref();
+        if original.and_then(|status| status.endpoint_config_name.as_deref())
             == Some(remote.config_name.as_str())
         {
-            let model_names = self
-                .object
-                .status
-                .as_ref()
+            let model_names = original
                 .and_then(|status| status.model_names.clone())
                 .unwrap_or_default();
             self.state.deployed = Some(Deployment {
@@ -1229,22 +1211,29 @@ impl Reconciliation<'_> {
     /// Ours by the tag, or untagged and recorded for this object by the original operator (an
     /// object deleted before this operator took it over).
     async fn owns_or_original_recorded(&self, arn: &str) -> Result<bool, HostingError> {
+        Ok(match self.sagemaker.owner_uid_of(arn).await? {
+            Some(owner) => owner == self.uid,
+            None => self.recorded_by_original_operator(),
+        })
+    }
+
+    /// Whether the original operator's status names this object's endpoint
+    /// ([`takeover::recorded_by_original_operator`]).
+    fn recorded_by_original_operator(&self) -> bool {
+        let original = self.object.status.as_ref();
         let spec_name = self
             .object
             .spec
             .endpoint_name
             .as_deref()
             .filter(|name| !name.is_empty());
-        Ok(match self.sagemaker.owner_uid_of(arn).await? {
-            Some(owner) => owner == self.uid,
-            None => takeover::recorded_by_original_operator(
-                &object_plumbing::status_json(self.object),
-                "endpointName",
+        takeover::status_written_by_original_operator(original)
+            && takeover::original_name_is_this_objects(
+                original.and_then(|status| status.endpoint_name.as_deref()),
                 spec_name,
                 &self.endpoint_name,
                 &self.uid,
-            ),
-        })
+            )
     }
 
     fn foreign_message(&self) -> String {
@@ -1256,41 +1245,7 @@ impl Reconciliation<'_> {
 
     async fn report_foreign_endpoint(&self) -> Result<Action, HostingError> {
         let message = self.foreign_message();
-        let generation = self.object.meta().generation;
-        let mut conditions = self.recorded_conditions();
-        set_condition(
-            &mut conditions,
-            FAILED,
-            true,
-            "NameOwnedByAnotherResource",
-            &message,
-            generation,
-        );
-        set_condition(
-            &mut conditions,
-            READY,
-            false,
-            "NameOwnedByAnotherResource",
-            &message,
-            generation,
-        );
-        if self
-            .object
-            .status
-            .as_ref()
-            .and_then(|status| status.common.additional.as_deref())
-            != Some(message.as_str())
-        {
-            self.event(
-                EventType::Warning,
-                "NameOwnedByAnotherResource",
-                message.clone(),
-            )
-            .await;
-        }
-        let status = json!({ "additional": message, "observedGeneration": generation, "conditions": conditions });
-        object_plumbing::patch_status(self.client(), self.object, status).await?;
-        Ok(Action::await_change())
+        report_failure(self.ctx, self.status, "NameOwnedByAnotherResource", message).await
     }
 
     // ---- status -------------------------------------------------------------------------------
@@ -1307,64 +1262,22 @@ impl Reconciliation<'_> {
             .map(str::to_string)
             .or_else(|| remote.map(|remote| remote.status.clone()))
             .unwrap_or_else(|| RECONCILING_ENDPOINT.to_string());
-        let mut fields = Map::new();
-        fields.insert("endpointStatus".into(), json!(status_text));
+        let mut status = self.status.recorded();
+        status.endpoint_status = Some(status_text.clone());
         // Once the endpoint exists (and from then on, while it is deleted and recreated).
-        let endpoint_known = remote.is_some()
-            || self
-                .object
-                .status
-                .as_ref()
-                .is_some_and(|status| status.endpoint_arn.is_some());
-        fields.insert(
-            "endpointName".into(),
-            if endpoint_known {
-                json!(self.endpoint_name)
-            } else {
-                Value::Null
-            },
-        );
+        let endpoint_known = remote.is_some() || status.endpoint_arn.is_some();
+        status.endpoint_name = endpoint_known.then(|| self.endpoint_name.clone());
         let failed_spec = self.state.failed_for(&self.desired.spec_hash);
         let mut model_names = None;
         if let Some(remote) = remote {
-            fields.insert("endpointArn".into(), json!(remote.arn));
-            fields.insert("endpointConfigName".into(), json!(remote.config_name));
-            fields.insert(
-                "endpointUrl".into(),
-                json!(endpoint_url(&self.sagemaker.location.region, &remote.name)),
-            );
-            fields.insert("creationTime".into(), json!(remote.creation_time.map(Time)));
-            fields.insert(
-                "lastModifiedTime".into(),
-                json!(remote.last_modified_time.map(Time)),
-            );
-            fields.insert("failureReason".into(), json!(remote.failure_reason));
-            let variants: Vec<Value> = remote
-                .variants
-                .iter()
-                .map(|variant| {
-                    json!({
-                        "variantName": variant.name,
-                        "deployedImages": variant.deployed_images.iter().map(|image| json!({
-                            "specifiedImage": image.specified_image,
-                            "resolvedImage": image.resolved_image,
-                            "resolutionTime": image.resolution_time.map(Time),
-                        })).collect::<Vec<_>>(),
-                        "currentWeight": variant.current_weight,
-                        "desiredWeight": variant.desired_weight,
-                        "currentInstanceCount": variant.current_instance_count,
-                        "desiredInstanceCount": variant.desired_instance_count,
-                    })
-                })
-                .collect();
-            fields.insert(
-                "productionVariants".into(),
-                if variants.is_empty() {
-                    Value::Null
-                } else {
-                    json!(variants)
-                },
-            );
+            status.endpoint_arn = Some(remote.arn.clone());
+            status.endpoint_config_name = Some(remote.config_name.clone());
+            status.endpoint_url = Some(endpoint_url(&self.sagemaker.location.region, &remote.name));
+            status.creation_time = remote.creation_time.map(Time);
+            status.last_modified_time = remote.last_modified_time.map(Time);
+            status.failure_reason = remote.failure_reason.clone();
+            status.production_variants = (!remote.variants.is_empty())
+                .then(|| remote.variants.iter().map(variant_summary).collect());
             // The models behind the config the endpoint runs (or is being created with).
             model_names = self
                 .state
@@ -1382,7 +1295,7 @@ impl Reconciliation<'_> {
                 })
                 .map(|deployment| deployment.model_names.clone());
         }
-        fields.insert("modelNames".into(), json!(model_names));
+        status.model_names = model_names;
         let additional = failed_spec.map(|failed| match &self.state.deployed {
             Some(deployed) if remote.is_some() => format!(
                 "Generation {} could not be deployed: {}. The endpoint stays on endpoint config {}; correct the spec to retry.",
@@ -1390,7 +1303,7 @@ impl Reconciliation<'_> {
             ),
             _ => format!("Generation {} could not be deployed: {}. Correct the spec to retry.", failed.generation, failed.reason),
         });
-        fields.insert("additional".into(), json!(additional));
+        status.common.additional = additional.clone();
         let deployed_current = status_text == "InService"
             && self.state.in_flight.is_none()
             && self
@@ -1399,7 +1312,7 @@ impl Reconciliation<'_> {
                 .as_ref()
                 .is_some_and(|deployed| deployed.spec_hash == self.desired.spec_hash);
         let failed = status_text == "Failed" || failed_spec.is_some();
-        let mut conditions = self.recorded_conditions();
+        let mut conditions = status.common.conditions.clone().unwrap_or_default();
         remove_condition(&mut conditions, RETRYING);
         let (ready_reason, ready_message) = if deployed_current {
             (
@@ -1441,9 +1354,9 @@ impl Reconciliation<'_> {
             if failed { &failed_message } else { "" },
             generation,
         );
-        fields.insert("observedGeneration".into(), json!(generation));
-        fields.insert("conditions".into(), json!(conditions));
-        let unchanged = object_plumbing::status_matches(self.object, &fields);
+        status.common.observed_generation = generation;
+        status.common.conditions = Some(conditions);
+        let unchanged = !self.status.would_change(&status);
         let previous = self.recorded_status();
         if previous.as_deref() != Some(status_text.as_str()) {
             let type_ = if status_text == "Failed" {
@@ -1463,11 +1376,12 @@ impl Reconciliation<'_> {
         if unchanged {
             return Ok(());
         }
-        fields.insert(
-            "lastCheckTime".into(),
-            json!(k8s_openapi::jiff::Timestamp::now()),
-        );
-        object_plumbing::patch_status(self.client(), self.object, Value::Object(fields)).await
+        self.status
+            .write_stamped(status, |status| {
+                status.common.last_check_time = Some(Time(k8s_openapi::jiff::Timestamp::now()));
+            })
+            .await
+            .map(|_| ())
     }
 }
 

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::Api;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
@@ -24,18 +24,20 @@ use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::hosting_autoscaling_policy::AppliedPolicy;
 use sagemaker_k8s_api::{
     APPLIED_SPEC_HASH_ANNOTATION, AUTOSCALING_TARGETS_ANNOTATION, HostingAutoscalingPolicy,
-    HostingDeployment,
+    HostingAutoscalingPolicyStatus, HostingDeployment,
 };
 use sagemaker_k8s_aws::SageMakerError;
 use sagemaker_k8s_aws::autoscaling::{AutoscalingHandle, resource_id};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{HostingContext, HostingError};
 use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
 use crate::naming::derived_name;
 use crate::object_plumbing::{self, has_finalizer};
+use crate::status_patch::StatusWriter;
 
 const KIND: &str = "HostingAutoscalingPolicy";
+type PolicyStatus<'a> = StatusWriter<'a, HostingAutoscalingPolicy>;
 /// How often an object waiting for its endpoints looks again.
 const ENDPOINT_WAIT: Duration = Duration::from_secs(5);
 /// Longest policy name Application Auto Scaling takes.
@@ -95,12 +97,16 @@ fn recorded_status(object: &HostingAutoscalingPolicy) -> Option<String> {
         .and_then(|status| status.hosting_autoscaling_policy_status.clone())
 }
 
-fn recorded_conditions(object: &HostingAutoscalingPolicy) -> Vec<Condition> {
-    object
-        .status
-        .as_ref()
-        .and_then(|status| status.common.conditions.clone())
-        .unwrap_or_default()
+fn conditions_of(status: &HostingAutoscalingPolicyStatus) -> Vec<Condition> {
+    status.common.conditions.clone().unwrap_or_default()
+}
+
+/// The recorded status with another status value (`Creating`, …), other fields unchanged.
+fn with_state(status: &PolicyStatus<'_>, state: &str) -> HostingAutoscalingPolicyStatus {
+    HostingAutoscalingPolicyStatus {
+        hosting_autoscaling_policy_status: Some(state.to_string()),
+        ..status.recorded()
+    }
 }
 
 /// The policy name: the spec's, or one derived from the object's name and UID.
@@ -218,6 +224,7 @@ async fn reconcile(
     ctx: Arc<HostingContext>,
 ) -> Result<Action, HostingError> {
     let object = object.as_ref();
+    let status = StatusWriter::new(&ctx.client, object);
     let autoscaling = match ctx.clients.locate_autoscaling(
         &object.spec.region,
         object.spec.application_autoscaling_endpoint.as_deref(),
@@ -228,21 +235,16 @@ async fn reconcile(
                 object_plumbing::remove_finalizer(&ctx.client, object).await?;
                 return Ok(Action::await_change());
             }
-            return report_error(&ctx, object, "EndpointNotAllowed", refused.to_string()).await;
+            return report_error(&ctx, &status, "EndpointNotAllowed", refused.to_string()).await;
         }
     };
     if object.meta().deletion_timestamp.is_some() {
-        return finalize(object, &ctx, &autoscaling).await;
+        return finalize(&status, &ctx, &autoscaling).await;
     }
     if !has_finalizer(object) {
         object_plumbing::add_finalizer(&ctx.client, object, json!({})).await?;
         if recorded_status(object).is_none() {
-            object_plumbing::patch_status(
-                &ctx.client,
-                object,
-                json!({ "hostingAutoscalingPolicyStatus": CREATING }),
-            )
-            .await?;
+            status.write(with_state(&status, CREATING)).await?;
         }
         return Ok(Action::await_change());
     }
@@ -250,7 +252,7 @@ async fn reconcile(
     let recorded = recorded_targets(object);
     // Resolve without looking at the endpoints first: an unchanged policy needs no call.
     let Resolution::Ready(desired) = resolve(object, &ctx, false).await? else {
-        return wait(&ctx, object, "waiting for the endpoints' names").await;
+        return wait(&status, "waiting for the endpoints' names").await;
     };
     let spec_value = serde_json::to_value(&object.spec).expect("specs serialize to JSON");
     let current_hash = object_plumbing::json_hash(
@@ -265,21 +267,14 @@ async fn reconcile(
         return Ok(Action::await_change());
     }
     if let Resolution::Waiting(why) = resolve(object, &ctx, true).await? {
-        return wait(&ctx, object, &why).await;
+        return wait(&status, &why).await;
     }
     let applying = if recorded_status(object).as_deref() == Some(CREATED) {
         UPDATING
     } else {
         CREATING
     };
-    if recorded_status(object).as_deref() != Some(applying) {
-        object_plumbing::patch_status(
-            &ctx.client,
-            object,
-            json!({ "hostingAutoscalingPolicyStatus": applying }),
-        )
-        .await?;
-    }
+    status.write(with_state(&status, applying)).await?;
     // Record every target that may be registered before registering it.
     let may_exist: BTreeSet<String> = recorded.union(&desired).cloned().collect();
     if may_exist != recorded {
@@ -312,7 +307,7 @@ async fn reconcile(
             Err(SageMakerError::Validation(message)) => {
                 return report_error(
                     &ctx,
-                    object,
+                    &status,
                     "Rejected",
                     format!("Application Auto Scaling rejected {id}: {message}"),
                 )
@@ -334,7 +329,7 @@ async fn reconcile(
     )
     .await?;
     let generation = object.meta().generation;
-    let mut conditions = recorded_conditions(object);
+    let mut conditions = conditions_of(&status.recorded());
     remove_condition(&mut conditions, RETRYING);
     remove_condition(&mut conditions, FAILED);
     let message = format!("policy {name} on {} scalable target(s)", policies.len());
@@ -350,16 +345,17 @@ async fn reconcile(
         )
         .await;
     }
-    let status = json!({
-        "hostingAutoscalingPolicyStatus": CREATED,
-        "policyName": name,
-        "policies": policies,
-        "additional": Value::Null,
-        "observedGeneration": generation,
-        "conditions": conditions,
-        "lastCheckTime": k8s_openapi::jiff::Timestamp::now(),
-    });
-    object_plumbing::patch_status(&ctx.client, object, status).await?;
+    let mut created = with_state(&status, CREATED);
+    created.policy_name = Some(name);
+    created.policies = Some(policies);
+    created.common.additional = None;
+    created.common.observed_generation = generation;
+    created.common.conditions = Some(conditions);
+    status
+        .write_stamped(created, |created| {
+            created.common.last_check_time = Some(Time(k8s_openapi::jiff::Timestamp::now()));
+        })
+        .await?;
     Ok(Action::await_change())
 }
 
@@ -377,18 +373,16 @@ async fn remove_target(
     autoscaling.deregister_scalable_target(id).await
 }
 
-async fn wait(
-    ctx: &HostingContext,
-    object: &HostingAutoscalingPolicy,
-    why: &str,
-) -> Result<Action, HostingError> {
-    let status = if recorded_status(object).as_deref() == Some(CREATED) {
+async fn wait(status: &PolicyStatus<'_>, why: &str) -> Result<Action, HostingError> {
+    let object = status.object();
+    let state = if recorded_status(object).as_deref() == Some(CREATED) {
         UPDATING
     } else {
         CREATING
     };
     let generation = object.meta().generation;
-    let mut conditions = recorded_conditions(object);
+    let mut waiting = with_state(status, state);
+    let mut conditions = conditions_of(&waiting);
     set_condition(
         &mut conditions,
         READY,
@@ -397,10 +391,10 @@ async fn wait(
         why,
         generation,
     );
-    let fields = json!({ "hostingAutoscalingPolicyStatus": status, "additional": why, "observedGeneration": generation, "conditions": conditions });
-    if !object_plumbing::status_matches(object, fields.as_object().expect("an object")) {
-        object_plumbing::patch_status(&ctx.client, object, fields).await?;
-    }
+    waiting.common.additional = Some(why.to_string());
+    waiting.common.observed_generation = generation;
+    waiting.common.conditions = Some(conditions);
+    status.write(waiting).await?;
     Ok(Action::requeue(ENDPOINT_WAIT))
 }
 
@@ -416,16 +410,20 @@ async fn retryable(
 /// A failure that only a spec change fixes: status `Error`, the reason, a Warning Event.
 async fn report_error(
     ctx: &HostingContext,
-    object: &HostingAutoscalingPolicy,
+    status: &PolicyStatus<'_>,
     reason: &str,
     message: String,
 ) -> Result<Action, HostingError> {
+    let object = status.object();
     let generation = object.meta().generation;
-    let mut conditions = recorded_conditions(object);
+    let mut failed = with_state(status, ERROR);
+    let mut conditions = conditions_of(&failed);
     set_condition(&mut conditions, FAILED, true, reason, &message, generation);
     set_condition(&mut conditions, READY, false, reason, &message, generation);
-    let fields = json!({ "hostingAutoscalingPolicyStatus": ERROR, "additional": message, "observedGeneration": generation, "conditions": conditions });
-    if !object_plumbing::status_matches(object, fields.as_object().expect("an object")) {
+    failed.common.additional = Some(message.clone());
+    failed.common.observed_generation = generation;
+    failed.common.conditions = Some(conditions);
+    if status.would_change(&failed) {
         object_plumbing::publish_event(
             &ctx.recorder,
             KIND,
@@ -435,7 +433,7 @@ async fn report_error(
             message,
         )
         .await;
-        object_plumbing::patch_status(&ctx.client, object, fields).await?;
+        status.write(failed).await?;
     }
     Ok(Action::await_change())
 }
@@ -443,21 +441,16 @@ async fn report_error(
 /// Deletion: every target this object may have registered is deregistered (its policy first),
 /// then the object goes. A failed call keeps the finalizer; the error policy retries.
 async fn finalize(
-    object: &HostingAutoscalingPolicy,
+    status: &PolicyStatus<'_>,
     ctx: &HostingContext,
     autoscaling: &AutoscalingHandle,
 ) -> Result<Action, HostingError> {
+    let object = status.object();
     if !has_finalizer(object) {
         return Ok(Action::await_change());
     }
-    if recorded_status(object).as_deref() != Some(DELETING) {
-        let _ = object_plumbing::patch_status(
-            &ctx.client,
-            object,
-            json!({ "hostingAutoscalingPolicyStatus": DELETING }),
-        )
-        .await;
-    }
+    // Only informative: the deletion goes on whether or not it is shown.
+    let _ = status.write(with_state(status, DELETING)).await;
     let name = object
         .status
         .as_ref()

@@ -14,10 +14,12 @@
 use std::sync::Mutex;
 
 use kube::core::object::HasStatus;
+use kube::runtime::events::{EventType, Recorder};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
-use crate::object_plumbing::{self, ManagedObject};
+use crate::events::publish_event;
+use crate::object_patch::{ManagedObject, patch_status};
 
 /// The JSON merge patch that turns `recorded` into `desired`, or `None` when they are equal.
 /// Object members missing from `desired` (or `null` there) are removed (`null`), objects are
@@ -124,7 +126,7 @@ where
         let Some(patch) = status_patch(self.lock().as_ref(), &desired) else {
             return Ok(false);
         };
-        object_plumbing::patch_status(self.client, self.object, patch).await?;
+        patch_status(self.client, self.object, patch).await?;
         *self.lock() = Some(desired);
         Ok(true)
     }
@@ -136,6 +138,68 @@ where
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+// ---- statuses as JSON: what the job engine's adapters still build, until they build typed ones
+
+/// The object's recorded status as JSON (`Null` when it has none).
+pub fn status_json<K: Serialize>(object: &K) -> Value {
+    serde_json::to_value(object)
+        .ok()
+        .and_then(|value| value.get("status").cloned())
+        .unwrap_or(Value::Null)
+}
+
+/// Whether writing `fields` would change nothing in the recorded status (`null` = absent): the
+/// JSON counterpart of [`merge_patch`] returning `None`.
+pub fn status_matches<K: Serialize>(object: &K, fields: &serde_json::Map<String, Value>) -> bool {
+    let current = status_json(object);
+    fields
+        .iter()
+        .all(|(key, value)| current.get(key).unwrap_or(&Value::Null) == value)
+}
+
+/// Records a SageMaker failure that a later retry may get past: in `additional` and as a
+/// Warning Event. The caller returns the error so the controller retries.
+pub async fn record_retryable_error<K: ManagedObject>(
+    client: &kube::Client,
+    recorder: &Recorder,
+    kind: &str,
+    object: &K,
+    error: &sagemaker_k8s_aws::SageMakerError,
+) {
+    let message = format!("SageMaker call failed, retrying with backoff: {error}");
+    let mut conditions: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> =
+        status_json(object)
+            .get("conditions")
+            .cloned()
+            .and_then(|value| serde_json::from_value(value).ok())
+            .unwrap_or_default();
+    crate::conditions::set_condition(
+        &mut conditions,
+        crate::conditions::RETRYING,
+        true,
+        error.class(),
+        &message,
+        object.meta().generation,
+    );
+    let status = json!({ "additional": message, "conditions": conditions });
+    if status_matches(object, status.as_object().expect("an object")) {
+        // The same failure again: nothing new to write or announce.
+        return;
+    }
+    if let Err(patch_error) = patch_status(client, object, status).await {
+        tracing::warn!(kind, %patch_error, "could not record error in status");
+    }
+    publish_event(
+        recorder,
+        kind,
+        object,
+        EventType::Warning,
+        "SageMakerCallFailed",
+        message,
+    )
+    .await;
 }
 
 #[cfg(test)]

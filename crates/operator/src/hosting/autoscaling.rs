@@ -32,9 +32,12 @@ use serde_json::json;
 
 use super::{HostingContext, HostingError};
 use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
+use crate::digest::json_hash;
+use crate::events::publish_event;
+use crate::finalizer::{add_finalizer, has_finalizer, remove_finalizer};
 use crate::naming::derived_name;
-use crate::object_plumbing::{self, has_finalizer};
-use crate::status_patch::StatusWriter;
+use crate::object_patch::patch_metadata;
+use crate::status_patch::{StatusWriter, record_retryable_error};
 
 const KIND: &str = "HostingAutoscalingPolicy";
 type PolicyStatus<'a> = StatusWriter<'a, HostingAutoscalingPolicy>;
@@ -232,7 +235,7 @@ async fn reconcile(
         Ok(location) => ctx.clients.autoscaling(&location),
         Err(refused) => {
             if object.meta().deletion_timestamp.is_some() && recorded_targets(object).is_empty() {
-                object_plumbing::remove_finalizer(&ctx.client, object).await?;
+                remove_finalizer(&ctx.client, object).await?;
                 return Ok(Action::await_change());
             }
             return report_error(&ctx, &status, "EndpointNotAllowed", refused.to_string()).await;
@@ -242,7 +245,7 @@ async fn reconcile(
         return finalize(&status, &ctx, &autoscaling).await;
     }
     if !has_finalizer(object) {
-        object_plumbing::add_finalizer(&ctx.client, object, json!({})).await?;
+        add_finalizer(&ctx.client, object, json!({})).await?;
         if recorded_status(object).is_none() {
             status.write(with_state(&status, CREATING)).await?;
         }
@@ -255,9 +258,8 @@ async fn reconcile(
         return wait(&status, "waiting for the endpoints' names").await;
     };
     let spec_value = serde_json::to_value(&object.spec).expect("specs serialize to JSON");
-    let current_hash = object_plumbing::json_hash(
-        &json!({ "spec": spec_value, "targets": desired, "policyName": name }),
-    );
+    let current_hash =
+        json_hash(&json!({ "spec": spec_value, "targets": desired, "policyName": name }));
     let applied_hash = object
         .annotations()
         .get(APPLIED_SPEC_HASH_ANNOTATION)
@@ -278,7 +280,7 @@ async fn reconcile(
     // Record every target that may be registered before registering it.
     let may_exist: BTreeSet<String> = recorded.union(&desired).cloned().collect();
     if may_exist != recorded {
-        object_plumbing::patch_metadata(&ctx.client, object, json!({ "annotations": { AUTOSCALING_TARGETS_ANNOTATION: serde_json::to_string(&may_exist).expect("a list") } })).await?;
+        patch_metadata(&ctx.client, object, json!({ "annotations": { AUTOSCALING_TARGETS_ANNOTATION: serde_json::to_string(&may_exist).expect("a list") } })).await?;
     }
     // A renamed policy: the old one goes from the targets that stay.
     let previous_name = object
@@ -322,7 +324,7 @@ async fn reconcile(
         }
         tracing::info!(kind = KIND, object = %object.name_any(), resource_id = %id, "scalable target deregistered");
     }
-    object_plumbing::patch_metadata(
+    patch_metadata(
         &ctx.client,
         object,
         json!({ "annotations": { AUTOSCALING_TARGETS_ANNOTATION: serde_json::to_string(&desired).expect("a list"), APPLIED_SPEC_HASH_ANNOTATION: current_hash } }),
@@ -335,7 +337,7 @@ async fn reconcile(
     let message = format!("policy {name} on {} scalable target(s)", policies.len());
     set_condition(&mut conditions, READY, true, CREATED, &message, generation);
     if recorded_status(object).as_deref() != Some(CREATED) {
-        object_plumbing::publish_event(
+        publish_event(
             &ctx.recorder,
             KIND,
             object,
@@ -403,7 +405,7 @@ async fn retryable(
     object: &HostingAutoscalingPolicy,
     error: SageMakerError,
 ) -> HostingError {
-    object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, KIND, object, &error).await;
+    record_retryable_error(&ctx.client, &ctx.recorder, KIND, object, &error).await;
     error.into()
 }
 
@@ -424,7 +426,7 @@ async fn report_error(
     failed.common.observed_generation = generation;
     failed.common.conditions = Some(conditions);
     if status.would_change(&failed) {
-        object_plumbing::publish_event(
+        publish_event(
             &ctx.recorder,
             KIND,
             object,
@@ -470,7 +472,7 @@ async fn finalize(
         }
     }
     tracing::info!(kind = KIND, object = %object.name_any(), targets = targets.len(), "scaling policies deleted and targets deregistered, releasing object");
-    object_plumbing::publish_event(
+    publish_event(
         &ctx.recorder,
         KIND,
         object,
@@ -479,7 +481,7 @@ async fn finalize(
         format!("Deregistered {} scalable target(s)", targets.len()),
     )
     .await;
-    object_plumbing::remove_finalizer(&ctx.client, object).await?;
+    remove_finalizer(&ctx.client, object).await?;
     Ok(Action::await_change())
 }
 

@@ -26,9 +26,12 @@ use crate::conditions::{
     DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING,
     failed_for_missing_dependency, remove_condition, set_condition,
 };
+use crate::digest::json_hash;
+use crate::events::publish_event;
+use crate::finalizer::{add_finalizer, has_finalizer, remove_finalizer};
 use crate::naming::object_or_derived_name;
-use crate::object_plumbing::{self, ManagedObject, has_finalizer};
-use crate::status_patch::StatusWriter;
+use crate::object_patch::{ManagedObject, patch_metadata};
+use crate::status_patch::{StatusWriter, record_retryable_error};
 use crate::takeover;
 
 /// Status value once the resource exists in SageMaker.
@@ -218,9 +221,7 @@ fn error_policy<S: StandaloneKind>(
 }
 
 fn spec_hash<S: StandaloneKind>(object: &S::Object) -> String {
-    object_plumbing::json_hash(
-        &serde_json::to_value(S::spec(object)).expect("specs serialize to JSON"),
-    )
+    json_hash(&serde_json::to_value(S::spec(object)).expect("specs serialize to JSON"))
 }
 
 async fn reconcile<S: StandaloneKind>(
@@ -251,7 +252,7 @@ async fn reconcile<S: StandaloneKind>(
             if object.meta().deletion_timestamp.is_some() && never_created {
                 // Nothing was ever sent to that endpoint, so nothing can be left there.
                 if has_finalizer(object) {
-                    object_plumbing::remove_finalizer(&ctx.client, object).await?;
+                    remove_finalizer(&ctx.client, object).await?;
                 }
                 return Ok(Action::await_change());
             }
@@ -264,7 +265,7 @@ async fn reconcile<S: StandaloneKind>(
     }
     let current_hash = spec_hash::<S>(object);
     if !has_finalizer(object) {
-        object_plumbing::add_finalizer(&ctx.client, object, json!({})).await?;
+        add_finalizer(&ctx.client, object, json!({})).await?;
         if recorded_status::<S>(object).is_none() {
             // The SageMaker name appears in the status once the resource exists.
             let mut synchronizing = status.recorded();
@@ -339,7 +340,7 @@ async fn reconcile<S: StandaloneKind>(
                     Err(error) => return Err(retryable::<S>(&ctx, object, error).await),
                 }
                 tracing::info!(kind = S::KIND, sagemaker_name = %name, "spec changed, deleted to replace");
-                object_plumbing::publish_event(
+                publish_event(
                     &ctx.recorder,
                     S::KIND,
                     object,
@@ -362,7 +363,7 @@ async fn reconcile<S: StandaloneKind>(
             // Record what is about to be created before creating it, so a crash in between
             // adopts the result instead of replacing it.
             if created_hash.as_deref() != Some(current_hash.as_str()) {
-                object_plumbing::patch_metadata(
+                patch_metadata(
                     &ctx.client,
                     object,
                     json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash } }),
@@ -372,7 +373,7 @@ async fn reconcile<S: StandaloneKind>(
             match S::create(&sagemaker, object, &name, &uid).await {
                 Ok(()) => {
                     tracing::info!(kind = S::KIND, sagemaker_name = %name, "created in SageMaker");
-                    object_plumbing::publish_event(
+                    publish_event(
                         &ctx.recorder,
                         S::KIND,
                         object,
@@ -469,14 +470,14 @@ async fn take_over<S: StandaloneKind>(
         }
         None => return Ok(None),
     }
-    object_plumbing::patch_metadata(
+    patch_metadata(
         &ctx.client,
         object,
         json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash } }),
     )
     .await?;
     tracing::info!(kind = S::KIND, object = %object.name_any(), sagemaker_name = %name, "took over from the original operator");
-    object_plumbing::publish_event(
+    publish_event(
         &ctx.recorder,
         S::KIND,
         object,
@@ -500,8 +501,7 @@ async fn retryable<S: StandaloneKind>(
     object: &S::Object,
     error: SageMakerError,
 ) -> HostingError {
-    object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, S::KIND, object, &error)
-        .await;
+    record_retryable_error(&ctx.client, &ctx.recorder, S::KIND, object, &error).await;
     error.into()
 }
 
@@ -526,7 +526,7 @@ async fn write_status<S: StandaloneKind>(
     let changed = status.would_change(&desired);
     if changed && previous.as_deref() != Some(state.as_str()) && state != FAILED_STATUS {
         let note = format!("Status {} → {state}", previous.as_deref().unwrap_or("none"));
-        object_plumbing::publish_event(
+        publish_event(
             &ctx.recorder,
             S::KIND,
             status.object(),
@@ -559,7 +559,7 @@ async fn report_failure<S: StandaloneKind>(
     fields.common.observed_generation = generation;
     fields.common.conditions = Some(conditions);
     if status.would_change(&failed) {
-        object_plumbing::publish_event(
+        publish_event(
             &ctx.recorder,
             S::KIND,
             object,
@@ -592,7 +592,7 @@ async fn finalize<S: StandaloneKind>(
                     Err(error) => return Err(retryable::<S>(ctx, object, error).await),
                 }
                 tracing::info!(kind = S::KIND, sagemaker_name = %name, "deleted in SageMaker");
-                object_plumbing::publish_event(
+                publish_event(
                     &ctx.recorder,
                     S::KIND,
                     object,
@@ -606,6 +606,6 @@ async fn finalize<S: StandaloneKind>(
         Err(SageMakerError::NotFound(_)) => {}
         Err(error) => return Err(retryable::<S>(ctx, object, error).await),
     }
-    object_plumbing::remove_finalizer(&ctx.client, object).await?;
+    remove_finalizer(&ctx.client, object).await?;
     Ok(Action::await_change())
 }

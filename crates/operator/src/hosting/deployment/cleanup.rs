@@ -12,9 +12,9 @@ use super::decide::accepts_delete;
 use super::record::HostingState;
 use super::status::with_endpoint_status;
 use super::{ENDPOINT_DELETION_POLL, KIND, Reconciliation};
+use crate::finalizer::{has_finalizer, remove_finalizer};
 use crate::hosting::HostingError;
 use crate::naming::uid_hex;
-use crate::object_plumbing::{self, has_finalizer};
 
 impl Reconciliation<'_> {
     /// Deletes this object's endpoint configs and models that neither the endpoint nor an
@@ -139,7 +139,7 @@ impl Reconciliation<'_> {
             .registry
             .forget(&self.sagemaker.location, &self.endpoint_name);
         tracing::info!(kind = KIND, endpoint = %self.endpoint_name, "SageMaker resources deleted, releasing object");
-        object_plumbing::remove_finalizer(self.client(), self.object).await?;
+        remove_finalizer(self.client(), self.object).await?;
         Ok(Action::await_change())
     }
 }

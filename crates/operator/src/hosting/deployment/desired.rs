@@ -9,8 +9,8 @@ use sagemaker_k8s_aws::hosting::VariantCapacity;
 use serde_json::Value;
 
 use super::record::Deployment;
+use crate::digest::json_hash;
 use crate::naming::{MAX_NAME_LEN, derived_name, uid_hex, versioned_name};
-use crate::object_plumbing;
 
 /// The SageMaker endpoint name: `spec.endpointName`, or `<name>-<uid hex>` within 63. A derived
 /// name recorded in the status stays: the original operator cut long object names slightly
@@ -52,7 +52,7 @@ pub fn desired_deployment(object: &HostingDeployment, uid: &str) -> Deployment {
             map.remove(field);
         }
     }
-    let spec_hash = object_plumbing::json_hash(&spec);
+    let spec_hash = json_hash(&spec);
     if let Some(variants) = spec
         .get_mut("productionVariants")
         .and_then(Value::as_array_mut)
@@ -62,7 +62,7 @@ pub fn desired_deployment(object: &HostingDeployment, uid: &str) -> Deployment {
             variant.remove("initialVariantWeight");
         }
     }
-    let shape_hash = object_plumbing::json_hash(&spec);
+    let shape_hash = json_hash(&spec);
     Deployment {
         generation,
         spec_hash,

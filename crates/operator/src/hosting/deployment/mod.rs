@@ -49,8 +49,10 @@ use serde_json::json;
 
 use super::{HostingContext, HostingError};
 use crate::conditions::ENDPOINT_NOT_ALLOWED;
-use crate::object_plumbing::{self, has_finalizer};
-use crate::status_patch::StatusWriter;
+use crate::events::publish_event;
+use crate::finalizer::{add_finalizer, has_finalizer, remove_finalizer};
+use crate::object_patch::patch_metadata;
+use crate::status_patch::{StatusWriter, record_retryable_error};
 use crate::status_poller::{ListModified, Registry};
 use crate::takeover;
 use decide::{Decision, decide};
@@ -202,7 +204,7 @@ async fn reconcile(
         return run.finalize().await;
     }
     if !has_finalizer(object) {
-        object_plumbing::add_finalizer(&ctx.shared.client, object, json!({})).await?;
+        add_finalizer(&ctx.shared.client, object, json!({})).await?;
         if object
             .status
             .as_ref()
@@ -283,7 +285,7 @@ async fn refuse_endpoint(
     );
     if object.meta().deletion_timestamp.is_some() && never_observed {
         if has_finalizer(object) {
-            object_plumbing::remove_finalizer(&ctx.shared.client, object).await?;
+            remove_finalizer(&ctx.shared.client, object).await?;
         }
         return Ok(Action::await_change());
     }
@@ -301,7 +303,7 @@ impl Reconciliation<'_> {
     }
 
     async fn event(&self, type_: EventType, reason: &str, note: String) {
-        object_plumbing::publish_event(
+        publish_event(
             &self.ctx.shared.recorder,
             KIND,
             self.object,
@@ -313,7 +315,7 @@ impl Reconciliation<'_> {
     }
 
     async fn retryable(&self, error: SageMakerError) -> HostingError {
-        object_plumbing::record_retryable_error(
+        record_retryable_error(
             self.client(),
             &self.ctx.shared.recorder,
             KIND,
@@ -330,7 +332,7 @@ impl Reconciliation<'_> {
             return Ok(());
         }
         let text = serde_json::to_string(&self.state).expect("state serializes");
-        object_plumbing::patch_metadata(
+        patch_metadata(
             self.client(),
             self.object,
             json!({ "annotations": { HOSTING_STATE_ANNOTATION: text } }),

@@ -13,8 +13,8 @@ use sagemaker_k8s_aws::hosting::{EndpointDescription, HostingSpecError, VariantD
 use super::desired::endpoint_url;
 use super::{DeploymentContext, DeploymentStatus, KIND, RECONCILING_ENDPOINT, Reconciliation};
 use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
+use crate::events::publish_event;
 use crate::hosting::HostingError;
-use crate::object_plumbing;
 
 /// Records a failure that retrying the same spec will not fix (an endpoint the policy refuses,
 /// an invalid spec, a name someone else's endpoint has): `Failed`, not `Ready`, the message in
@@ -32,7 +32,7 @@ pub(super) async fn report_failure(
     set_condition(&mut conditions, FAILED, true, reason, &message, generation);
     set_condition(&mut conditions, READY, false, reason, &message, generation);
     if failed.common.additional.as_deref() != Some(message.as_str()) {
-        object_plumbing::publish_event(
+        publish_event(
             &ctx.shared.recorder,
             KIND,
             object,

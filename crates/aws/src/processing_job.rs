@@ -186,6 +186,8 @@ pub struct ProcessingJobDescription {
     pub failure_reason: Option<String>,
     /// The container's last words (its exit message), when it wrote one.
     pub exit_message: Option<String>,
+    /// SageMaker's LastModifiedTime: what the status poller compares its listings with.
+    pub last_modified: Option<jiff::Timestamp>,
 }
 
 impl SageMakerHandle {
@@ -219,6 +221,7 @@ impl SageMakerHandle {
         Ok(ProcessingJobDescription {
             name: output.processing_job_name().unwrap_or(job_name).to_string(),
             arn: output.processing_job_arn().unwrap_or_default().to_string(),
+            last_modified: crate::training_job::timestamp(output.last_modified_time()),
             status: output
                 .processing_job_status()
                 .map(|status| status.as_str().to_string())

@@ -441,6 +441,8 @@ pub struct TrainingJobDescription {
     pub model_artifacts: Option<String>,
     pub tuning_job_arn: Option<String>,
     pub debug_rule_evaluation_statuses: Vec<RuleEvaluationStatus>,
+    /// SageMaker's LastModifiedTime: what the status poller compares its listings with.
+    pub last_modified: Option<jiff::Timestamp>,
 }
 
 /// One Debugger rule evaluation.
@@ -672,6 +674,7 @@ impl SageMakerHandle {
         Ok(TrainingJobDescription {
             name: output.training_job_name().unwrap_or(job_name).to_string(),
             arn: output.training_job_arn().unwrap_or_default().to_string(),
+            last_modified: timestamp(output.last_modified_time()),
             status: output
                 .training_job_status()
                 .map(|status| status.as_str().to_string())

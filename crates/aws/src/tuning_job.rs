@@ -323,6 +323,8 @@ pub struct TuningJobDescription {
     pub failure_reason: Option<String>,
     pub counters: StatusCounters,
     pub best_training_job: Option<TrainingJobSummary>,
+    /// SageMaker's LastModifiedTime: what the status poller compares its listings with.
+    pub last_modified: Option<jiff::Timestamp>,
 }
 
 fn summary(summary: &sdk::HyperParameterTrainingJobSummary) -> TrainingJobSummary {
@@ -398,6 +400,7 @@ impl SageMakerHandle {
                 .hyper_parameter_tuning_job_name()
                 .unwrap_or(job_name)
                 .to_string(),
+            last_modified: crate::training_job::timestamp(output.last_modified_time()),
             arn: output
                 .hyper_parameter_tuning_job_arn()
                 .unwrap_or_default()

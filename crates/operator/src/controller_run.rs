@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use futures::{StreamExt, TryFuture};
 use kube::runtime::controller::{Action, Controller, Error as ControllerError};
-use kube::runtime::{WatchStreamExt, reflector, watcher};
+use kube::runtime::{WatchStreamExt, predicates, reflector, watcher};
 use kube::{Api, Resource};
 use serde::de::DeserializeOwned;
 
@@ -20,9 +20,10 @@ pub struct ControllerShared {
     pub clients: Arc<sagemaker_k8s_aws::SageMakerClients>,
     pub recorder: kube::runtime::events::Recorder,
     /// How often a resource in transition is looked at when nothing else triggers it (the
-    /// status poller normally does, within its interval).
+    /// hosting kinds; the job engine relies on the poller's safety re-list instead).
     pub in_progress_requeue: std::time::Duration,
-    pub poll_interval: std::time::Duration,
+    /// How the status pollers pace their List calls (one budget per region for all kinds).
+    pub polling: crate::status_poller::PollerSettings,
     /// Retry delays of failed reconciles, per object, for every kind.
     pub backoff: Arc<crate::error_backoff::ErrorBackoff>,
     /// Most reconciles one controller runs at once (0: no limit).
@@ -32,17 +33,48 @@ pub struct ControllerShared {
 /// kubectl's copy of the last applied manifest: a second copy of the spec in every object.
 const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
-/// A controller for every object `api` sees, whose cache keeps what reconciles read and not the
-/// bulk the apiserver sends along: managedFields and kubectl's last-applied annotation are
-/// dropped before objects enter the cache (most of the operator's memory at 10,000 objects).
-/// Reconciles only ever merge-patch the fields they own, so the trimmed copies are never written
-/// back.
+/// A controller for every object `api` sees, woken by every change of it, whose cache keeps
+/// what reconciles read and not the bulk the apiserver sends along: managedFields and kubectl's
+/// last-applied annotation are dropped before objects enter the cache (most of the operator's
+/// memory at 10,000 objects). Reconciles only ever merge-patch the fields they own, so the
+/// trimmed copies are never written back.
 pub fn trimmed_cache_controller<K>(api: Api<K>, max_concurrent_reconciles: u16) -> Controller<K>
 where
     K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
 {
     let (reader, writer) = reflector::store();
-    let objects = watcher::watcher(api, watcher::Config::default().any_semantic())
+    let objects = trimmed_watch(api).reflect(writer).applied_objects();
+    Controller::for_stream(objects, reader).with_config(config(max_concurrent_reconciles))
+}
+
+/// Like [`trimmed_cache_controller`], but woken by the watch only when an object is new or its
+/// generation moved (a spec edit; a delete bumps it too), not by status, label, annotation or
+/// finalizer writes — the operator's own writes among them, which at N objects would otherwise
+/// wake N reconciles. Its other triggers (the status poller, requeues) are unaffected.
+pub fn generation_driven_controller<K>(api: Api<K>, max_concurrent_reconciles: u16) -> Controller<K>
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
+{
+    let (reader, writer) = reflector::store();
+    let objects = trimmed_watch(api)
+        .reflect(writer)
+        .applied_objects()
+        .predicate_filter(predicates::generation, Default::default());
+    Controller::for_stream(objects, reader).with_config(config(max_concurrent_reconciles))
+}
+
+fn config(max_concurrent_reconciles: u16) -> kube::runtime::controller::Config {
+    kube::runtime::controller::Config::default().concurrency(max_concurrent_reconciles)
+}
+
+/// The watch of `api` with managedFields and the last-applied annotation dropped.
+fn trimmed_watch<K>(
+    api: Api<K>,
+) -> impl futures::Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
+{
+    watcher::watcher(api, watcher::Config::default().any_semantic())
         .default_backoff()
         .modify(|object: &mut K| {
             let meta = object.meta_mut();
@@ -51,11 +83,6 @@ where
                 annotations.remove(LAST_APPLIED_ANNOTATION);
             }
         })
-        .reflect(writer)
-        .applied_objects();
-    Controller::for_stream(objects, reader).with_config(
-        kube::runtime::controller::Config::default().concurrency(max_concurrent_reconciles),
-    )
 }
 
 /// The error policy of every controller: log the failure and retry the object after its

@@ -36,6 +36,9 @@ use crate::{object_plumbing, takeover};
 /// How often a finished resource that still changes ([`Adapter::still_changing`]) is looked at.
 const STILL_CHANGING_REQUEUE: Duration = Duration::from_secs(30);
 
+/// While a resource is stopped on delete, how often it is looked at until it is terminal.
+const STOPPING_REQUEUE: Duration = Duration::from_secs(2);
+
 /// Where a SageMaker resource is in its life, as far as the engine's decisions go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -109,6 +112,9 @@ pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
     fn phase(remote: &Self::Remote) -> Phase;
     /// SageMaker's status text (e.g. `InProgress`).
     fn status_text(remote: &Self::Remote) -> String;
+    /// SageMaker's LastModifiedTime of the described resource (`None` when the kind's Describe
+    /// has none): a change the poller lists later than this is one the status does not show yet.
+    fn last_modified(remote: &Self::Remote) -> Option<jiff::Timestamp>;
     /// Status fields mapped from SageMaker (without conditions / observedGeneration).
     fn status_fields(
         object: &Self::Object,
@@ -153,11 +159,8 @@ pub struct Context<A: Adapter> {
     pub client: kube::Client,
     pub clients: Arc<SageMakerClients>,
     pub recorder: Recorder,
-    /// How often an in-progress resource is looked at again when nothing else triggers it (the
-    /// status poller normally does, within its interval).
-    pub in_progress_requeue: Duration,
     pub registry: Arc<crate::status_poller::Registry<A::Object>>,
-    pub poll_interval: Duration,
+    pub polling: crate::status_poller::PollerSettings,
     pub backoff: Arc<crate::error_backoff::ErrorBackoff>,
     pub max_concurrent_reconciles: u16,
 }
@@ -169,9 +172,8 @@ impl<A: Adapter> Context<A> {
             client: shared.client.clone(),
             clients: shared.clients.clone(),
             recorder: shared.recorder.clone(),
-            in_progress_requeue: shared.in_progress_requeue,
             registry: Default::default(),
-            poll_interval: shared.poll_interval,
+            polling: shared.polling.clone(),
             backoff: shared.backoff.clone(),
             max_concurrent_reconciles: shared.max_concurrent_reconciles,
         })
@@ -258,17 +260,6 @@ fn has_observed_remote<A: Adapter>(object: &A::Object) -> bool {
         .is_some_and(|time| !time.is_null())
 }
 
-/// How long ago the recorded `lastCheckTime` was (`None` when there is none).
-fn last_check_age<A: Adapter>(object: &A::Object) -> Option<Duration> {
-    let recorded = object_plumbing::status_json(object)
-        .get("lastCheckTime")?
-        .as_str()?
-        .parse::<k8s_openapi::jiff::Timestamp>()
-        .ok()?;
-    let age = k8s_openapi::jiff::Timestamp::now().duration_since(recorded);
-    Some(Duration::try_from(age).unwrap_or(Duration::ZERO))
-}
-
 /// Runs one kind's controller until shutdown.
 pub async fn run<A: Adapter>(ctx: Arc<Context<A>>, namespace: Option<String>) {
     let api: Api<A::Object> = match &namespace {
@@ -278,14 +269,17 @@ pub async fn run<A: Adapter>(ctx: Arc<Context<A>>, namespace: Option<String>) {
     let changed = crate::status_poller::spawn::<A::Object, A>(
         ctx.registry.clone(),
         ctx.clients.clone(),
-        ctx.poll_interval,
+        ctx.polling.clone(),
         A::KIND,
     );
     let changed = futures::stream::unfold(changed, |mut receiver| async move {
         receiver.recv().await.map(|object| (object, receiver))
     });
+    // Only spec edits (and deletion, which bumps the generation) wake a job object: the
+    // operator's own status and metadata writes do not, and SageMaker's changes come from the
+    // poller.
     let controller =
-        crate::controller_run::trimmed_cache_controller(api, ctx.max_concurrent_reconciles)
+        crate::controller_run::generation_driven_controller(api, ctx.max_concurrent_reconciles)
             .reconcile_on(changed);
     crate::controller_run::drive(
         A::KIND,
@@ -329,7 +323,11 @@ impl<A: Adapter> Context<A> {
         object_plumbing::patch_metadata(&self.client, object, metadata).await
     }
 
-    async fn patch_object(&self, object: &A::Object, patch: Value) -> Result<(), kube::Error> {
+    async fn patch_object(
+        &self,
+        object: &A::Object,
+        patch: Value,
+    ) -> Result<A::Object, kube::Error> {
         object_plumbing::patch_object(&self.client, object, patch).await
     }
 
@@ -386,9 +384,17 @@ async fn reconcile<A: Adapter>(
     use tracing::Instrument as _;
     let remote_name = remote_name_of::<A>(&object);
     let span = tracing::info_span!("reconcile", kind = A::KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), sagemaker_name = %remote_name);
-    reconcile_object::<A>(&object, &ctx, remote_name)
+    let result = reconcile_object::<A>(&object, &ctx, remote_name)
         .instrument(span)
-        .await
+        .await;
+    if result.is_err() {
+        // What a failed reconcile observed may not be in the status: the retry looks again.
+        ctx.registry
+            .unobserve(&kube::runtime::reflector::ObjectRef::from_obj(
+                object.as_ref(),
+            ));
+    }
+    result
 }
 
 async fn reconcile_object<A: Adapter>(
@@ -414,9 +420,21 @@ async fn reconcile_object<A: Adapter>(
                 .await;
         }
     };
+    let object_ref = kube::runtime::reflector::ObjectRef::from_obj(object);
+    let (observed, listed) = ctx.registry.observation(&object_ref);
+    if !crate::status_poller::must_describe(
+        observed.as_ref(),
+        listed,
+        object.meta().generation,
+        std::time::Instant::now(),
+    ) {
+        // Nothing happened since the last look that the status does not show already (this
+        // wake-up is the operator's own write, or a change it has seen): no call, no write.
+        return Ok(Action::await_change());
+    }
 
     // 1. Finalizer, the SageMaker name in the spec, and the hash of the spec we are about to
-    //    create from — all before anything exists in SageMaker.
+    //    create from — all in one patch, before anything exists in SageMaker.
     let name_to_fill = if observe_only {
         None
     } else {
@@ -426,7 +444,9 @@ async fn reconcile_object<A: Adapter>(
         A::spec(object),
         name_to_fill.map(|field| (field, remote_name.as_str())),
     );
-    if !observe_only
+    let never_observed = !has_observed_remote::<A>(object);
+    let prepared;
+    let object = if !observe_only
         && (!object.finalizers().iter().any(|f| f == FINALIZER) || name_to_fill.is_some())
     {
         let mut finalizers: Vec<String> = object.finalizers().to_vec();
@@ -434,7 +454,14 @@ async fn reconcile_object<A: Adapter>(
             finalizers.push(FINALIZER.to_string());
         }
         let mut patch = json!({ "metadata": { "finalizers": finalizers } });
-        if !object
+        if never_observed {
+            // About to create: pin the name and the spec it is created from (see
+            // CREATING_NAME_ANNOTATION).
+            patch["metadata"]["annotations"] = json!({
+                CREATED_SPEC_HASH_ANNOTATION: current_hash,
+                CREATING_NAME_ANNOTATION: remote_name,
+            });
+        } else if !object
             .annotations()
             .contains_key(CREATED_SPEC_HASH_ANNOTATION)
         {
@@ -444,113 +471,98 @@ async fn reconcile_object<A: Adapter>(
         if let Some(field) = name_to_fill {
             patch["spec"] = json!({ field: remote_name });
         }
-        ctx.patch_object(object, patch).await?;
-        if A::recorded_status(object).is_none() {
-            // The SageMaker name appears in the status (and `kubectl get`) once the resource
-            // exists, not before.
-            ctx.patch_status(
-                object,
-                json!({ A::STATUS_FIELD: SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER }),
-            )
-            .await?;
-        }
-        // The patch produces a watch event that brings the updated object back.
-        return Ok(Action::await_change());
-    }
+        // Carry on with the object as the apiserver now has it: no wake-up is waited for.
+        prepared = ctx.patch_object(object, patch).await?;
+        &prepared
+    } else {
+        object
+    };
+    // The poller follows the name from before the first call, so no change is missed between
+    // the create and the first status write.
+    ctx.registry
+        .register(&sagemaker.location, &remote_name, object_ref.clone());
+    let covered = ctx.registry.take_listed(&object_ref);
 
     // 2. Observe; create exactly once.
-    let remote = match ctx.adapter.describe(&sagemaker, &remote_name).await {
-        Ok(remote) => {
-            if !observe_only
-                && (!has_observed_remote::<A>(object)
-                    || takeover::written_by_original_operator(&object_plumbing::status_json(
+    let takeover = !observe_only
+        && takeover::written_by_original_operator(&object_plumbing::status_json(object));
+    let mut created_now = false;
+    let remote = if observe_only {
+        match ctx.adapter.describe(&sagemaker, &remote_name).await {
+            Ok(remote) => remote,
+            Err(SageMakerError::NotFound(_)) => {
+                ctx.registry.forget(&sagemaker.location, &remote_name);
+                return ctx
+                    .report_terminal_error(
                         object,
-                    )))
-            {
-                // It exists but this object never saw it: created by us before a crash, or a
-                // name clash with someone else's resource. Or the original operator saw it, and
-                // this operator takes it over.
-                if let Some(action) =
-                    verify_ownership::<A>(object, ctx, &sagemaker, &remote, &uid).await?
-                {
-                    return Ok(action);
-                }
-            }
-            remote
-        }
-        Err(SageMakerError::NotFound(_)) if observe_only => {
-            return ctx
-                .report_terminal_error(
-                    object,
-                    "NotFoundInSageMaker",
-                    format!("{} {remote_name} does not exist in SageMaker", A::KIND),
-                )
-                .await;
-        }
-        Err(SageMakerError::NotFound(_)) => {
-            if object.annotations().get(CREATED_SPEC_HASH_ANNOTATION) != Some(&current_hash)
-                || object.annotations().get(CREATING_NAME_ANNOTATION) != Some(&remote_name)
-            {
-                // Not created yet, so the spec may still change what gets created; from here on
-                // the name is fixed until SageMaker answers.
-                ctx.patch_metadata(object, json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash, CREATING_NAME_ANNOTATION: remote_name } })).await?;
-            }
-            match ctx
-                .adapter
-                .create(&sagemaker, object, &remote_name, &uid)
-                .await
-            {
-                Ok(()) => {
-                    tracing::info!(kind = A::KIND, object = %object.name_any(), sagemaker_name = %remote_name, "created in SageMaker");
-                    ctx.event(
-                        object,
-                        EventType::Normal,
-                        "Created",
-                        format!("Created {} {remote_name} in SageMaker", A::KIND),
+                        "NotFoundInSageMaker",
+                        format!("{} {remote_name} does not exist in SageMaker", A::KIND),
                     )
                     .await;
-                }
-                Err(SageMakerError::ResourceInUse(_)) => {
-                    tracing::info!(kind = A::KIND, sagemaker_name = %remote_name, "name in use, checking ownership");
-                    let remote = ctx.adapter.describe(&sagemaker, &remote_name).await?;
+            }
+            Err(error) => {
+                record_retryable_error::<A>(object, ctx, &error).await;
+                return Err(error.into());
+            }
+        }
+    } else if never_observed && !takeover && A::recorded_status(object).is_none() {
+        // A new object: create (a Describe first would only say "not found"). SageMaker
+        // refusing the name means it exists: created by us before a crash, or a name clash
+        // with someone else's resource — the ownership tag tells which. An object with any
+        // status (a refused or failed create before) is described first instead.
+        match create_or_adopt::<A>(object, ctx, &sagemaker, &remote_name, &uid, &current_hash)
+            .await?
+        {
+            Created::Remote { remote, created } => {
+                created_now = created;
+                remote
+            }
+            Created::Done(action) => {
+                ctx.registry.forget(&sagemaker.location, &remote_name);
+                return Ok(action);
+            }
+        }
+    } else {
+        match ctx.adapter.describe(&sagemaker, &remote_name).await {
+            Ok(remote) => {
+                if takeover || never_observed {
+                    // It exists but this object never saw it: created by us before a crash, or
+                    // a name clash. Or the original operator saw it, and this operator takes it
+                    // over.
                     if let Some(action) =
                         verify_ownership::<A>(object, ctx, &sagemaker, &remote, &uid).await?
                     {
+                        ctx.registry.forget(&sagemaker.location, &remote_name);
                         return Ok(action);
                     }
                 }
-                Err(SageMakerError::Validation(message)) => {
-                    ctx.release_creating_name(object).await?;
-                    return ctx
-                        .report_terminal_error(
-                            object,
-                            "CreateRejected",
-                            format!("SageMaker rejected the request: {message}"),
-                        )
-                        .await;
-                }
-                // "Not found" on a create means something the spec names is missing (a transform
-                // job's model), possibly applied together with this object and not created yet.
-                Err(SageMakerError::NotFound(message)) => {
-                    let message = format!(
-                        "SageMaker could not find what the spec names (retrying every {} s): {message}",
-                        DEPENDENCY_RETRY.as_secs()
-                    );
-                    ctx.report_terminal_error(object, DEPENDENCY_NOT_FOUND, message)
-                        .await?;
-                    return Ok(Action::requeue(DEPENDENCY_RETRY));
-                }
-                Err(error) => {
-                    record_retryable_error::<A>(object, ctx, &error).await;
-                    return Err(error.into());
+                remote
+            }
+            Err(SageMakerError::NotFound(_)) => {
+                match create_or_adopt::<A>(
+                    object,
+                    ctx,
+                    &sagemaker,
+                    &remote_name,
+                    &uid,
+                    &current_hash,
+                )
+                .await?
+                {
+                    Created::Remote { remote, created } => {
+                        created_now = created;
+                        remote
+                    }
+                    Created::Done(action) => {
+                        ctx.registry.forget(&sagemaker.location, &remote_name);
+                        return Ok(action);
+                    }
                 }
             }
-            // Created by this call (or adopted above): ownership is settled.
-            ctx.adapter.describe(&sagemaker, &remote_name).await?
-        }
-        Err(error) => {
-            record_retryable_error::<A>(object, ctx, &error).await;
-            return Err(error.into());
+            Err(error) => {
+                record_retryable_error::<A>(object, ctx, &error).await;
+                return Err(error.into());
+            }
         }
     };
 
@@ -628,21 +640,28 @@ async fn reconcile_object<A: Adapter>(
     }
     fields.insert("observedGeneration".into(), json!(generation));
     fields.insert("conditions".into(), json!(conditions));
-    // Every status write triggers a watch event and so another reconcile; writing only real
-    // changes (not a new lastCheckTime alone) stops that loop, so an idle job costs no calls
-    // until the poller reports a change.
+    // Only real changes are written (lastCheckTime moves with them): a write that changes
+    // nothing costs the apiserver a write and every watcher an event, N times over.
     let unchanged = status_matches::<A>(object, &fields);
-    // lastCheckTime also moves when nothing else did, at the safety re-look of a resource in
-    // progress, so it is never much older than that interval (docs/using.md).
-    let check_is_stale = !phase.is_terminal()
-        && last_check_age::<A>(object).is_none_or(|age| age >= ctx.in_progress_requeue / 2);
     fields.insert(
         "lastCheckTime".into(),
         json!(k8s_openapi::jiff::Timestamp::now()),
     );
 
     let previous = A::recorded_status(object);
-    if previous.as_deref() != Some(status_text.as_str()) {
+    if created_now {
+        // One Event for a new resource, not "Created" and then "none → InProgress".
+        ctx.event(
+            object,
+            EventType::Normal,
+            "Created",
+            format!(
+                "Created {} {remote_name} in SageMaker (status {status_text})",
+                A::KIND
+            ),
+        )
+        .await;
+    } else if previous.as_deref() != Some(status_text.as_str()) {
         let type_ = if phase == Phase::Failed {
             EventType::Warning
         } else {
@@ -674,7 +693,7 @@ async fn reconcile_object<A: Adapter>(
         )
         .await;
     }
-    if !unchanged || check_is_stale {
+    if !unchanged {
         ctx.patch_status(object, Value::Object(fields)).await?;
     }
     if !observe_only {
@@ -686,22 +705,113 @@ async fn reconcile_object<A: Adapter>(
     let settled = phase.is_terminal() && !A::still_changing(&remote);
     if settled {
         ctx.registry.forget(&sagemaker.location, &remote_name);
-    } else {
-        ctx.registry.register(
-            &sagemaker.location,
-            &remote_name,
-            kube::runtime::reflector::ObjectRef::from_obj(object),
-        );
+        return Ok(Action::await_change());
     }
-    Ok(if settled {
-        Action::await_change()
-    } else if phase.is_terminal() {
-        // A finished job whose rules are still evaluated: SageMaker's LastModifiedTime of the
-        // job no longer moves, so the poller cannot tell; look again soon.
-        Action::requeue(ctx.in_progress_requeue.min(STILL_CHANGING_REQUEUE))
-    } else {
-        Action::requeue(ctx.in_progress_requeue)
+    // A finished job whose rules are still evaluated: SageMaker's LastModifiedTime of the job
+    // no longer moves, so the poller cannot tell; look again soon.
+    let look_again = phase
+        .is_terminal()
+        .then(|| std::time::Instant::now() + STILL_CHANGING_REQUEUE);
+    ctx.registry.record(
+        object_ref,
+        crate::status_poller::Observation {
+            generation,
+            modified: A::last_modified(&remote),
+            look_again_at: look_again,
+        },
+        covered,
+    );
+    // In progress: the poller wakes the object when SageMaker reports a change.
+    Ok(match look_again {
+        Some(_) => Action::requeue(STILL_CHANGING_REQUEUE),
+        None => Action::await_change(),
     })
+}
+
+/// What [`create_or_adopt`] came to.
+enum Created<R> {
+    /// The resource exists and is this object's; `created`: by this call.
+    Remote { remote: R, created: bool },
+    /// Nothing to observe: the reconcile ends with this action (refused, reported, retried).
+    Done(Action),
+}
+
+/// Sends the create under the pinned name; `ResourceInUse` means the name exists, and it is
+/// adopted only when its ownership tag says it is this object's. A refused create releases the
+/// pinned name, so the spec's name may be edited past a clash.
+async fn create_or_adopt<A: Adapter>(
+    object: &A::Object,
+    ctx: &Context<A>,
+    sagemaker: &SageMakerHandle,
+    remote_name: &str,
+    uid: &str,
+    current_hash: &str,
+) -> Result<Created<A::Remote>, EngineError> {
+    if object
+        .annotations()
+        .get(CREATED_SPEC_HASH_ANNOTATION)
+        .map(String::as_str)
+        != Some(current_hash)
+        || object
+            .annotations()
+            .get(CREATING_NAME_ANNOTATION)
+            .map(String::as_str)
+            != Some(remote_name)
+    {
+        // Not created yet, so the spec may still change what gets created; from here on the
+        // name is fixed until SageMaker answers.
+        ctx.patch_metadata(object, json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash, CREATING_NAME_ANNOTATION: remote_name } })).await?;
+    }
+    match ctx
+        .adapter
+        .create(sagemaker, object, remote_name, uid)
+        .await
+    {
+        Ok(()) => {
+            tracing::info!(kind = A::KIND, object = %object.name_any(), sagemaker_name = %remote_name, "created in SageMaker");
+            let remote = ctx.adapter.describe(sagemaker, remote_name).await?;
+            Ok(Created::Remote {
+                remote,
+                created: true,
+            })
+        }
+        Err(SageMakerError::ResourceInUse(_)) => {
+            tracing::info!(kind = A::KIND, sagemaker_name = %remote_name, "name in use, checking ownership");
+            let remote = ctx.adapter.describe(sagemaker, remote_name).await?;
+            match verify_ownership::<A>(object, ctx, sagemaker, &remote, uid).await? {
+                Some(action) => Ok(Created::Done(action)),
+                None => Ok(Created::Remote {
+                    remote,
+                    created: false,
+                }),
+            }
+        }
+        Err(SageMakerError::Validation(message)) => {
+            ctx.release_creating_name(object).await?;
+            ctx.report_terminal_error(
+                object,
+                "CreateRejected",
+                format!("SageMaker rejected the request: {message}"),
+            )
+            .await
+            .map(Created::Done)
+        }
+        // "Not found" on a create means something the spec names is missing (a transform job's
+        // model), possibly applied together with this object and not created yet.
+        Err(SageMakerError::NotFound(message)) => {
+            let message = format!(
+                "SageMaker could not find what the spec names (retrying every {} s): {message}",
+                DEPENDENCY_RETRY.as_secs()
+            );
+            ctx.report_terminal_error(object, DEPENDENCY_NOT_FOUND, message)
+                .await?;
+            Ok(Created::Done(Action::requeue(DEPENDENCY_RETRY)))
+        }
+        Err(error) => {
+            record_retryable_error::<A>(object, ctx, &error).await;
+            Err(error.into())
+        }
+    }
 }
 
 /// Whether writing `fields` would change nothing in the recorded status (`null` = absent).
@@ -787,6 +897,14 @@ async fn record_retryable_error<A: Adapter>(
     ctx: &Context<A>,
     error: &SageMakerError,
 ) {
+    if A::recorded_status(object).is_none() {
+        // A new object whose first call failed: STATUS says the operator is on it, as the
+        // original operator's did (a successful create writes the real status at once instead).
+        let status = json!({ A::STATUS_FIELD: SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER });
+        if let Err(patch_error) = ctx.patch_status(object, status).await {
+            tracing::warn!(kind = A::KIND, %patch_error, "could not record the status");
+        }
+    }
     object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, A::KIND, object, error)
         .await;
 }
@@ -825,6 +943,7 @@ async fn finalize<A: Adapter>(
     let remote = match ctx.adapter.describe(&sagemaker, remote_name).await {
         Err(SageMakerError::NotFound(_)) => {
             tracing::info!(kind = A::KIND, sagemaker_name = %remote_name, "never created in SageMaker, releasing object");
+            ctx.registry.forget(&sagemaker.location, remote_name);
             return release(object, ctx).await;
         }
         other => other?,
@@ -837,6 +956,7 @@ async fn finalize<A: Adapter>(
                     && recorded_by_original_operator::<A>(object, remote_name, uid));
             if !ours {
                 // Not ours (a name clash reported earlier): never stop someone else's job.
+                ctx.registry.forget(&sagemaker.location, remote_name);
                 return release(object, ctx).await;
             }
             match ctx.adapter.stop(&sagemaker, remote_name).await {
@@ -861,7 +981,7 @@ async fn finalize<A: Adapter>(
                     json!({ A::STATUS_FIELD: "Stopping", "secondaryStatus": Value::Null }),
                 )
                 .await;
-            Ok(Action::requeue(Duration::from_secs(2)))
+            Ok(Action::requeue(STOPPING_REQUEUE))
         }
         Phase::Stopping => {
             let _ = ctx
@@ -870,7 +990,7 @@ async fn finalize<A: Adapter>(
                     json!({ A::STATUS_FIELD: "Stopping", "secondaryStatus": Value::Null }),
                 )
                 .await;
-            Ok(Action::requeue(Duration::from_secs(2)))
+            Ok(Action::requeue(STOPPING_REQUEUE))
         }
         Phase::Succeeded | Phase::Failed => {
             ctx.registry.forget(&sagemaker.location, remote_name);

@@ -102,12 +102,23 @@ struct RunArgs {
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
-    /// Seconds between looks at an in-progress job when nothing else triggers one.
-    #[arg(long, default_value_t = 300)]
+    /// Seconds between safety nets: each status poller lists again everything that changed in
+    /// SageMaker in the last period (a change a List missed is caught then); hosting resources
+    /// in transition are also looked at this often when nothing else triggers it.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     in_progress_requeue_seconds: u64,
-    /// Milliseconds between the status poller's List calls per (region, endpoint).
-    #[arg(long, default_value_t = 1000)]
+    /// Milliseconds between the status poller's List calls per (region, endpoint) while
+    /// SageMaker reports changes: how soon a change shows in a status.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(50..))]
     status_poll_interval_ms: u64,
+    /// Milliseconds between the status poller's List calls after a quiet spell (the pause
+    /// doubles from --status-poll-interval-ms up to this while nothing changes).
+    #[arg(long, default_value_t = 4000, value_parser = clap::value_parser!(u64).range(50..))]
+    status_poll_max_interval_ms: u64,
+    /// The ceiling of status-poller List calls per second per region, for all kinds together
+    /// (SageMaker's List quotas are per account and region, and small).
+    #[arg(long, default_value_t = 4.0, value_parser = parse_positive_rate)]
+    status_poll_lists_per_second: f64,
     /// An endpoint objects may name in `sageMakerEndpoint` besides AWS's own https endpoints and
     /// AWS_DEFAULT_SAGEMAKER_ENDPOINT: `SCHEME://HOST[:PORT]`, HOST may start with `*.`, no port
     /// = any port (for example `https://*.sagemaker.internal.example`). Repeat for more. The
@@ -285,7 +296,12 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         clients,
         recorder,
         in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
-        poll_interval: Duration::from_millis(args.status_poll_interval_ms),
+        polling: status_poller::PollerSettings::new(
+            Duration::from_millis(args.status_poll_interval_ms),
+            Duration::from_millis(args.status_poll_max_interval_ms),
+            Duration::from_secs(args.in_progress_requeue_seconds),
+            args.status_poll_lists_per_second,
+        ),
         backoff: Default::default(),
         max_concurrent_reconciles: args.max_concurrent_reconciles,
     };

@@ -61,21 +61,22 @@ pub async fn patch_metadata<K: ManagedObject>(
     object: &K,
     metadata: Value,
 ) -> Result<(), kube::Error> {
-    patch_object(client, object, json!({ "metadata": metadata })).await
+    patch_object(client, object, json!({ "metadata": metadata }))
+        .await
+        .map(drop)
 }
 
-/// Merge-patches the object itself (metadata and/or spec).
+/// Merge-patches the object itself (metadata and/or spec); returns the object as patched.
 pub async fn patch_object<K: ManagedObject>(
     client: &kube::Client,
     object: &K,
     patch: Value,
-) -> Result<(), kube::Error> {
+) -> Result<K, kube::Error> {
     api_of(client, object)
         .patch(
             &object.name_any(),
             &PatchParams::default(),
             &Patch::Merge(patch),
         )
-        .await?;
-    Ok(())
+        .await
 }

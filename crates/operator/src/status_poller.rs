@@ -1,14 +1,26 @@
 //! Status polling that does not scale with the number of jobs: per (region, endpoint) one List
 //! call with `LastModifiedTimeAfter` finds what changed in SageMaker, and only those objects are
-//! reconciled (and so Described). Objects register their SageMaker name when reconciled.
+//! reconciled (and so Described). Objects register their SageMaker name when reconciled; the
+//! engine records what each Describe showed ([`Observation`]), so a listed change the operator
+//! has already seen (its own create, its last Describe) wakes nothing.
+//!
+//! Cost, whatever the number of objects: one List per location per round. Rounds come every
+//! [`PollerSettings::fastest`] while SageMaker reports changes and slow down (doubling) to
+//! [`PollerSettings::slowest`] while nothing changes; all kinds' pollers of a region share one
+//! budget of List calls per second ([`PollerSettings::lists_per_second`]), so ten kinds in three
+//! regions never mean thirty List calls a second. The safety net against a change the List
+//! missed (eventual consistency, a change before the object registered) is a re-list of the last
+//! [`PollerSettings::resync`] period once per period: its cost grows with what changed in that
+//! period, not with what exists.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kube::runtime::reflector::ObjectRef;
 use sagemaker_k8s_aws::clients::ApiLocation;
+use sagemaker_k8s_aws::rate_limit::RateLimiter;
 use sagemaker_k8s_aws::{SageMakerClients, SageMakerError, SageMakerHandle};
 use tokio::sync::mpsc;
 
@@ -20,57 +32,215 @@ pub trait ListModified: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<(String, jiff::Timestamp)>, SageMakerError>> + Send;
 }
 
-/// SageMaker name → object, per location; filled by reconciles.
+/// What the engine saw at an object's last Describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Observation {
+    /// The object's generation the status was mapped for.
+    pub generation: Option<i64>,
+    /// SageMaker's LastModifiedTime as of that Describe (or the newest listed change it
+    /// covered); `None` when the kind's Describe has none.
+    pub modified: Option<jiff::Timestamp>,
+    /// When to Describe again even without a listed change (a finished job whose Debugger
+    /// rules are still evaluated: its LastModifiedTime no longer moves).
+    pub look_again_at: Option<Instant>,
+}
+
+/// Whether a reconcile must Describe the resource, or what it recorded is still the truth: it
+/// must when it never observed it (or not since a restart), when the spec changed since, when a
+/// look-again time passed, or when the poller listed a change newer than what it saw.
+pub fn must_describe(
+    observed: Option<&Observation>,
+    listed: Option<jiff::Timestamp>,
+    generation: Option<i64>,
+    now: Instant,
+) -> bool {
+    let Some(observed) = observed else {
+        return true;
+    };
+    if observed.generation != generation || observed.look_again_at.is_some_and(|at| at <= now) {
+        return true;
+    }
+    match (listed, observed.modified) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(listed), Some(seen)) => listed > seen,
+    }
+}
+
+/// SageMaker name → object per location, and what the operator knows of each object's
+/// resource; filled by reconciles and read by the poller.
 pub struct Registry<K: kube::Resource<DynamicType = ()>> {
-    objects: Mutex<HashMap<ApiLocation, HashMap<String, ObjectRef<K>>>>,
+    state: Mutex<RegistryState<K>>,
+}
+
+struct RegistryState<K: kube::Resource<DynamicType = ()>> {
+    names: HashMap<ApiLocation, HashMap<String, ObjectRef<K>>>,
+    observed: HashMap<ObjectRef<K>, Observation>,
+    /// The newest LastModifiedTime listed per object and not yet covered by a Describe.
+    listed: HashMap<ObjectRef<K>, jiff::Timestamp>,
 }
 
 impl<K: kube::Resource<DynamicType = ()>> Default for Registry<K> {
     fn default() -> Self {
         Self {
-            objects: Mutex::new(HashMap::new()),
+            state: Mutex::new(RegistryState {
+                names: HashMap::new(),
+                observed: HashMap::new(),
+                listed: HashMap::new(),
+            }),
         }
     }
 }
 
 impl<K: kube::Resource<DynamicType = ()>> Registry<K> {
+    fn state(&self) -> std::sync::MutexGuard<'_, RegistryState<K>> {
+        self.state.lock().expect("registry lock poisoned")
+    }
+
     pub fn register(&self, location: &ApiLocation, remote_name: &str, object: ObjectRef<K>) {
-        self.objects
-            .lock()
-            .expect("registry lock poisoned")
+        self.state()
+            .names
             .entry(location.clone())
             .or_default()
             .insert(remote_name.to_string(), object);
     }
 
+    /// The resource will not change any more (or the object is gone): stop following it.
     pub fn forget(&self, location: &ApiLocation, remote_name: &str) {
-        if let Some(names) = self
-            .objects
-            .lock()
-            .expect("registry lock poisoned")
+        let mut state = self.state();
+        let removed = state
+            .names
             .get_mut(location)
-        {
-            names.remove(remote_name);
+            .and_then(|names| names.remove(remote_name));
+        if let Some(object) = removed {
+            state.observed.remove(&object);
+            state.listed.remove(&object);
         }
     }
 
+    /// What the last Describe showed, and the newest change listed since (if newer).
+    pub fn observation(
+        &self,
+        object: &ObjectRef<K>,
+    ) -> (Option<Observation>, Option<jiff::Timestamp>) {
+        let state = self.state();
+        (
+            state.observed.get(object).copied(),
+            state.listed.get(object).copied(),
+        )
+    }
+
+    /// A Describe is about to be sent: every change listed until now is covered by it. Returns
+    /// the newest such change, for [`Registry::record`].
+    pub fn take_listed(&self, object: &ObjectRef<K>) -> Option<jiff::Timestamp> {
+        self.state().listed.remove(object)
+    }
+
+    /// Records what a Describe showed (`covered`: what [`Registry::take_listed`] returned).
+    pub fn record(
+        &self,
+        object: ObjectRef<K>,
+        mut observation: Observation,
+        covered: Option<jiff::Timestamp>,
+    ) {
+        observation.modified = observation.modified.max(covered);
+        let mut state = self.state();
+        if let (Some(listed), Some(seen)) = (state.listed.get(&object), observation.modified)
+            && *listed <= seen
+        {
+            state.listed.remove(&object);
+        }
+        state.observed.insert(object, observation);
+    }
+
+    /// Forgets what was observed (the next reconcile Describes), e.g. after a failed write.
+    pub fn unobserve(&self, object: &ObjectRef<K>) {
+        self.state().observed.remove(object);
+    }
+
     fn locations(&self) -> Vec<ApiLocation> {
-        self.objects
-            .lock()
-            .expect("registry lock poisoned")
+        self.state()
+            .names
             .iter()
             .filter(|(_, names)| !names.is_empty())
             .map(|(l, _)| l.clone())
             .collect()
     }
 
-    fn lookup(&self, location: &ApiLocation, remote_name: &str) -> Option<ObjectRef<K>> {
-        self.objects
+    /// The poller listed `remote_name` as modified at `modified`: the object to reconcile, or
+    /// `None` when it is not ours or the operator has already seen (or been told of) that change.
+    fn listed_change(
+        &self,
+        location: &ApiLocation,
+        remote_name: &str,
+        modified: jiff::Timestamp,
+    ) -> Option<ObjectRef<K>> {
+        let mut state = self.state();
+        let object = state.names.get(location)?.get(remote_name)?.clone();
+        let seen = state
+            .observed
+            .get(&object)
+            .and_then(|observed| observed.modified);
+        let pending = state.listed.get(&object).copied();
+        if seen.max(pending).is_some_and(|known| known >= modified) {
+            return None;
+        }
+        state.listed.insert(object.clone(), modified);
+        Some(object)
+    }
+}
+
+/// How the status pollers pace their List calls (from the command line).
+#[derive(Clone)]
+pub struct PollerSettings {
+    /// Time between rounds while SageMaker reports changes.
+    pub fastest: Duration,
+    /// Time between rounds after a long quiet spell (rounds slow down by doubling to this).
+    pub slowest: Duration,
+    /// How often the last period is listed again, as the safety net.
+    pub resync: Duration,
+    /// The ceiling of List calls per second per region, shared by every kind's poller.
+    pub lists_per_second: f64,
+    budgets: Arc<Mutex<HashMap<String, Arc<RateLimiter>>>>,
+}
+
+impl PollerSettings {
+    pub fn new(
+        fastest: Duration,
+        slowest: Duration,
+        resync: Duration,
+        lists_per_second: f64,
+    ) -> Self {
+        Self {
+            fastest,
+            slowest: slowest.max(fastest),
+            resync,
+            lists_per_second,
+            budgets: Arc::default(),
+        }
+    }
+
+    /// The region's List budget, shared by every poller built from these settings.
+    fn budget(&self, region: &str) -> Arc<RateLimiter> {
+        self.budgets
             .lock()
-            .expect("registry lock poisoned")
-            .get(location)
-            .and_then(|names| names.get(remote_name))
-            .cloned()
+            .expect("budget lock poisoned")
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let burst = self.lists_per_second.ceil().max(1.0) as u32;
+                Arc::new(RateLimiter::new(self.lists_per_second, burst))
+            })
+            .clone()
+    }
+}
+
+/// The pause before the next round: the fastest pace after a round that saw something change,
+/// else twice the last pause, up to the slowest (pure, unit-tested).
+pub fn next_pause(previous: Duration, saw_change: bool, settings: &PollerSettings) -> Duration {
+    if saw_change {
+        settings.fastest
+    } else {
+        (previous * 2).clamp(settings.fastest, settings.slowest)
     }
 }
 
@@ -80,21 +250,24 @@ impl<K: kube::Resource<DynamicType = ()>> Registry<K> {
 struct PollerState {
     /// Per location: SageMaker's last-modified time up to which every change was seen.
     watermarks: BTreeMap<ApiLocation, jiff::Timestamp>,
-    /// Per location: the changes seen at or after the watermark (the overlap lists them twice).
-    last_seen: HashMap<ApiLocation, HashMap<String, jiff::Timestamp>>,
+    /// Per location: when the last period was last listed again.
+    resynced_at: HashMap<ApiLocation, Instant>,
 }
 
 /// How long a dead poller waits before it starts again (a panic that repeats at once must not
 /// spin).
 const POLLER_RESTART_DELAY: Duration = Duration::from_secs(1);
 
-/// Polls every `interval` and sends the objects whose SageMaker resource changed. The polling
-/// task is supervised: if it dies (a panic), it is logged, counted in
+/// The overlap re-reads changes that share the watermark's second.
+const WATERMARK_OVERLAP: jiff::SignedDuration = jiff::SignedDuration::from_secs(2);
+
+/// Polls and sends the objects whose SageMaker resource changed. The polling task is
+/// supervised: if it dies (a panic), it is logged, counted in
 /// `sagemaker_operator_status_poller_restarts_total` and started again.
 pub fn spawn<K, L>(
     registry: Arc<Registry<K>>,
     clients: Arc<SageMakerClients>,
-    interval: Duration,
+    settings: PollerSettings,
     kind: &'static str,
 ) -> mpsc::UnboundedReceiver<ObjectRef<K>>
 where
@@ -109,7 +282,7 @@ where
         poll_forever::<K, L>(
             registry.clone(),
             clients.clone(),
-            interval,
+            settings.clone(),
             kind,
             started,
             state.clone(),
@@ -141,11 +314,18 @@ where
     });
 }
 
+/// A period's worth of jitter (±10 %), so the safety re-lists of many locations and kinds do
+/// not all fall in the same second.
+fn jittered(period: Duration) -> Duration {
+    use rand::Rng as _;
+    period.mul_f64(rand::rng().random_range(0.9..1.1))
+}
+
 /// The polling loop; returns only when nobody listens any more.
 async fn poll_forever<K, L>(
     registry: Arc<Registry<K>>,
     clients: Arc<SageMakerClients>,
-    interval: Duration,
+    settings: PollerSettings,
     kind: &'static str,
     started: jiff::Timestamp,
     state: Arc<Mutex<PollerState>>,
@@ -154,55 +334,66 @@ async fn poll_forever<K, L>(
     K: kube::Resource<DynamicType = ()> + Send + Sync + 'static,
     L: ListModified,
 {
-    // The overlap re-reads changes that share the watermark's second.
-    let overlap = jiff::SignedDuration::from_secs(2);
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut pause = settings.fastest;
+    let mut resync_period = jittered(settings.resync);
     loop {
-        ticker.tick().await;
+        tokio::time::sleep(pause).await;
         if sender.is_closed() {
             return;
         }
+        let mut saw_change = false;
         for location in registry.locations() {
-            let after = state
-                .lock()
-                .expect("poller state lock poisoned")
-                .watermarks
-                .get(&location)
-                .copied()
-                .unwrap_or(started);
+            let (watermark, resync_due) = {
+                let mut state = state.lock().expect("poller state lock poisoned");
+                let watermark = state.watermarks.get(&location).copied().unwrap_or(started);
+                let now = Instant::now();
+                let last = *state.resynced_at.entry(location.clone()).or_insert(now);
+                let due = now.duration_since(last) >= resync_period;
+                if due {
+                    state.resynced_at.insert(location.clone(), now);
+                }
+                (watermark, due)
+            };
+            // The safety net lists the whole last period again; what the operator has seen is
+            // skipped by the registry, so only missed changes trigger anything.
+            let after = if resync_due {
+                resync_period = jittered(settings.resync);
+                let window = jiff::SignedDuration::try_from(settings.resync)
+                    .unwrap_or(jiff::SignedDuration::from_secs(300))
+                    + jiff::SignedDuration::from_secs(60);
+                watermark - window
+            } else {
+                watermark
+            };
+            settings.budget(&location.region).acquire().await;
             let sagemaker = clients.handle(&location);
             match L::list_modified_after(&sagemaker, after).await {
                 Ok(changed) => {
-                    let mut state = state.lock().expect("poller state lock poisoned");
-                    let mut newest = after;
-                    let seen = state.last_seen.entry(location.clone()).or_default();
+                    let mut newest = watermark;
                     for (name, modified) in changed {
-                        newest = newest.max(modified - overlap);
-                        // The overlap lists some changes twice; trigger each change once.
-                        if seen
-                            .get(&name)
-                            .is_some_and(|previous| *previous >= modified)
-                        {
-                            continue;
+                        if modified - WATERMARK_OVERLAP > watermark {
+                            saw_change = true;
                         }
-                        seen.insert(name.clone(), modified);
-                        if let Some(object) = registry.lookup(&location, &name) {
-                            tracing::debug!(kind, sagemaker_name = %name, "changed in SageMaker");
+                        newest = newest.max(modified - WATERMARK_OVERLAP);
+                        if let Some(object) = registry.listed_change(&location, &name, modified) {
+                            tracing::debug!(kind, sagemaker_name = %name, resync = resync_due, "changed in SageMaker");
                             if sender.send(object).is_err() {
                                 return;
                             }
                         }
                     }
-                    // Entries older than the watermark can no longer be listed again.
-                    seen.retain(|_, modified| *modified >= newest);
-                    state.watermarks.insert(location, newest);
+                    state
+                        .lock()
+                        .expect("poller state lock poisoned")
+                        .watermarks
+                        .insert(location, newest);
                 }
                 Err(error) => {
                     tracing::warn!(kind, region = %location.region, endpoint = ?location.endpoint, %error, "listing changed resources failed; the next round retries")
                 }
             }
         }
+        pause = next_pause(pause, saw_change, &settings);
     }
 }
 
@@ -210,6 +401,164 @@ async fn poll_forever<K, L>(
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn at(seconds: i64) -> jiff::Timestamp {
+        jiff::Timestamp::from_second(1_800_000_000 + seconds).unwrap()
+    }
+
+    #[test]
+    fn when_a_reconcile_describes_and_when_the_status_is_still_the_truth() {
+        let now = Instant::now();
+        let seen = |generation, modified, look_again_at| Observation {
+            generation: Some(generation),
+            modified,
+            look_again_at,
+        };
+        // (what the last Describe saw, newest listed change, object generation) → Describe?
+        let table: Vec<(
+            &str,
+            Option<Observation>,
+            Option<jiff::Timestamp>,
+            i64,
+            bool,
+        )> = vec![
+            (
+                "never observed (new object, or since a restart)",
+                None,
+                None,
+                1,
+                true,
+            ),
+            (
+                "the operator's own write woke it",
+                Some(seen(1, Some(at(10)), None)),
+                None,
+                1,
+                false,
+            ),
+            (
+                "spec edited (or deleted: the generation moves)",
+                Some(seen(1, Some(at(10)), None)),
+                None,
+                2,
+                true,
+            ),
+            (
+                "the poller listed a newer change",
+                Some(seen(1, Some(at(10)), None)),
+                Some(at(11)),
+                1,
+                true,
+            ),
+            (
+                "the listed change is the one already described (its own create)",
+                Some(seen(1, Some(at(10)), None)),
+                Some(at(10)),
+                1,
+                false,
+            ),
+            (
+                "an older listing (the watermark overlap)",
+                Some(seen(1, Some(at(10)), None)),
+                Some(at(9)),
+                1,
+                false,
+            ),
+            (
+                "a kind whose Describe has no time: any listing counts",
+                Some(seen(1, None, None)),
+                Some(at(9)),
+                1,
+                true,
+            ),
+            (
+                "finished, rules still evaluated: time to look again",
+                Some(seen(1, Some(at(10)), Some(now))),
+                None,
+                1,
+                true,
+            ),
+            (
+                "finished, rules still evaluated: not yet",
+                Some(seen(1, Some(at(10)), Some(now + Duration::from_secs(30)))),
+                None,
+                1,
+                false,
+            ),
+        ];
+        for (case, observed, listed, generation, expected) in table {
+            assert_eq!(
+                must_describe(observed.as_ref(), listed, Some(generation), now),
+                expected,
+                "{case}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_poller_slows_down_while_nothing_changes_and_tightens_on_a_change() {
+        let settings = PollerSettings::new(
+            Duration::from_millis(500),
+            Duration::from_secs(4),
+            Duration::from_secs(300),
+            4.0,
+        );
+        let mut pause = settings.fastest;
+        let mut pauses = Vec::new();
+        for _ in 0..5 {
+            pause = next_pause(pause, false, &settings);
+            pauses.push(pause.as_millis());
+        }
+        assert_eq!(pauses, [1000, 2000, 4000, 4000, 4000]);
+        assert_eq!(next_pause(pause, true, &settings), settings.fastest);
+    }
+
+    #[test]
+    fn a_listed_change_wakes_an_object_once_and_never_for_what_it_has_seen() {
+        use k8s_openapi::api::core::v1::ConfigMap;
+        let registry = Registry::<ConfigMap>::default();
+        let here = ApiLocation {
+            region: "us-west-2".into(),
+            endpoint: None,
+        };
+        let object = ObjectRef::<ConfigMap>::new("job").within("ns");
+        // Someone else's resource in the account: never ours to wake.
+        assert!(registry.listed_change(&here, "other", at(1)).is_none());
+        registry.register(&here, "job-1", object.clone());
+        // Registered before its create: its first listing wakes it ...
+        assert_eq!(
+            registry.listed_change(&here, "job-1", at(1)),
+            Some(object.clone())
+        );
+        // ... once, even when the watermark overlap lists it again.
+        assert!(registry.listed_change(&here, "job-1", at(1)).is_none());
+        // The reconcile's Describe covers it and saw a newer state still.
+        let covered = registry.take_listed(&object);
+        assert_eq!(covered, Some(at(1)));
+        registry.record(
+            object.clone(),
+            Observation {
+                generation: Some(1),
+                modified: Some(at(3)),
+                look_again_at: None,
+            },
+            covered,
+        );
+        assert!(
+            registry.listed_change(&here, "job-1", at(3)).is_none(),
+            "already described"
+        );
+        assert_eq!(
+            registry.listed_change(&here, "job-1", at(4)),
+            Some(object.clone())
+        );
+        assert_eq!(registry.observation(&object).1, Some(at(4)));
+        // Finished: forgotten, so nothing is kept for it.
+        registry.forget(&here, "job-1");
+        assert_eq!(registry.observation(&object), (None, None));
+        assert!(registry.listed_change(&here, "job-1", at(5)).is_none());
+        assert!(registry.locations().is_empty());
+    }
 
     #[tokio::test]
     async fn a_poller_that_dies_is_restarted_and_counted() {

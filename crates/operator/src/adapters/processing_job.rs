@@ -132,6 +132,10 @@ impl Adapter for ProcessingJobAdapter {
         remote.status.clone()
     }
 
+    fn last_modified(remote: &ProcessingJobDescription) -> Option<jiff::Timestamp> {
+        remote.last_modified
+    }
+
     fn status_fields(
         _object: &ProcessingJob,
         remote: &ProcessingJobDescription,

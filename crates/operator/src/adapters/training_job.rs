@@ -182,6 +182,10 @@ impl Adapter for TrainingJobAdapter {
         remote.status.clone()
     }
 
+    fn last_modified(remote: &TrainingJobDescription) -> Option<jiff::Timestamp> {
+        remote.last_modified
+    }
+
     fn status_fields(
         _object: &TrainingJob,
         remote: &TrainingJobDescription,

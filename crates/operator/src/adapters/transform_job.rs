@@ -109,6 +109,12 @@ impl Adapter for TransformJobAdapter {
         remote.status.clone()
     }
 
+    /// DescribeTransformJob has no LastModifiedTime: a listed change always wakes the object
+    /// once (the listing it covered is then remembered).
+    fn last_modified(_remote: &TransformJobDescription) -> Option<jiff::Timestamp> {
+        None
+    }
+
     fn status_fields(
         _object: &BatchTransformJob,
         remote: &TransformJobDescription,

@@ -262,6 +262,10 @@ impl Adapter for TuningJobAdapter {
         remote.status.clone()
     }
 
+    fn last_modified(remote: &TuningJobDescription) -> Option<jiff::Timestamp> {
+        remote.last_modified
+    }
+
     fn status_fields(
         _object: &HyperparameterTuningJob,
         remote: &TuningJobDescription,
@@ -392,6 +396,7 @@ mod tests {
     #[test]
     fn status_has_counters_with_total_error_and_best_job() {
         let remote = TuningJobDescription {
+            last_modified: None,
             name: "hpo".into(),
             arn: "arn".into(),
             status: "Completed".into(),

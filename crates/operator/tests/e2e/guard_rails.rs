@@ -418,16 +418,16 @@ async fn a_used_up_quota_is_retried_with_backoff_and_reported() {
 }
 
 #[tokio::test]
-async fn last_check_time_stays_fresh_while_a_job_runs_and_nothing_changes() {
-    let harness = Harness::start("guard-lastcheck").await;
-    // An operator whose safety re-look comes every 3 s, so the bound is quick to see.
+async fn a_running_job_costs_no_describe_and_no_write_until_sagemaker_reports_a_change() {
+    let harness = Harness::start("guard-idle").await;
+    // An operator whose safety re-list comes every 3 s, so several fall in the quiet window.
     drop(harness.operator);
     let operator = spawn_operator_with(
         harness.cluster,
         &harness.emulator,
         &harness.namespace,
         &["--in-progress-requeue-seconds", "3"],
-        &format!("operator-lastcheck-{}", harness.namespace),
+        &format!("operator-idle-{}", harness.namespace),
     );
     let harness = Harness {
         operator,
@@ -453,35 +453,61 @@ async fn last_check_time_stays_fresh_while_a_job_runs_and_nothing_changes() {
             status_of(job) == Some("InProgress") && starting(job)
         })
         .await;
-    let first = job
-        .status
-        .unwrap()
-        .common
-        .last_check_time
-        .expect("lastCheckTime written with the first status")
-        .0;
-    // Nothing changes in SageMaker, yet lastCheckTime moves on within the re-look interval (a
-    // refresh at least a second later: the writes right after creation do not count).
-    let started = std::time::Instant::now();
-    let later = harness
-        .wait_for_training_job("steady", "lastCheckTime refreshed", |job| {
-            job.status
+    let version = job.metadata.resource_version.clone();
+    let first_check = job.status.as_ref().unwrap().common.last_check_time.clone();
+    assert!(
+        first_check.is_some(),
+        "lastCheckTime written with the first status"
+    );
+    let describes = harness.sagemaker_calls("DescribeTrainingJob").await;
+    let lists = harness.sagemaker_calls("ListTrainingJobs").await;
+    // The operator keeps watching — its List calls go on, safety re-lists included — ...
+    wait_until(
+        Duration::from_secs(60),
+        "the poller lists training jobs ten more times",
+        || {
+            let harness = &harness;
+            async move {
+                (harness.sagemaker_calls("ListTrainingJobs").await >= lists + 10).then_some(())
+            }
+        },
+    )
+    .await;
+    // ... but neither describes the job nor rewrites its status while nothing changes.
+    assert_eq!(
+        harness.sagemaker_calls("DescribeTrainingJob").await,
+        describes,
+        "no Describe without a change"
+    );
+    let quiet = harness.training_jobs().get("steady").await.unwrap();
+    assert_eq!(
+        quiet.metadata.resource_version, version,
+        "no status write without a change"
+    );
+
+    // A change in SageMaker (someone stops the job) shows at once, with a new lastCheckTime.
+    harness
+        .sagemaker
+        .stop_training_job()
+        .training_job_name(
+            quiet
+                .status
                 .as_ref()
-                .and_then(|status| status.common.last_check_time.as_ref())
-                .is_some_and(|time| {
-                    time.0.duration_since(first) >= k8s_openapi::jiff::SignedDuration::from_secs(1)
-                })
+                .and_then(|s| s.sage_maker_training_job_name.clone())
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("StopTrainingJob");
+    let stopped = harness
+        .wait_for_training_job("steady", "Stopping or Stopped", |job| {
+            matches!(status_of(job), Some("Stopping" | "Stopped"))
         })
         .await;
-    assert!(
-        started.elapsed() <= Duration::from_secs(20),
-        "within the re-look interval plus slack: {:?}",
-        started.elapsed()
-    );
-    assert_eq!(status_of(&later), Some("InProgress"));
-    assert!(
-        starting(&later),
-        "nothing else changed, so only the staleness bound moved lastCheckTime"
+    assert_ne!(
+        stopped.status.unwrap().common.last_check_time,
+        first_check,
+        "lastCheckTime moves with the change the operator described"
     );
 }
 

@@ -83,6 +83,17 @@ impl Harness {
         .await
     }
 
+    /// The emulator's call counter for one SageMaker operation (e.g. `DescribeTrainingJob`).
+    pub async fn sagemaker_calls(&self, operation: &str) -> u64 {
+        let response = emulator_control(&self.emulator, "GET", "/_emulator/calls", "").await;
+        let body = &response[response.find('{').expect("JSON body")..];
+        let counts: serde_json::Value = serde_json::from_str(body.trim_end()).expect("calls JSON");
+        counts
+            .get(format!("SageMaker.{operation}"))
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    }
+
     /// SageMaker training jobs whose name contains `fragment`.
     pub async fn sagemaker_training_jobs(&self, fragment: &str) -> Vec<String> {
         let mut names = Vec::new();

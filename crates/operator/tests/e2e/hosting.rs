@@ -12,7 +12,7 @@ use kube::runtime::watcher;
 use sagemaker_k8s_api::{EndpointConfig, HOSTING_STATE_ANNOTATION, HostingDeployment, Model};
 use sagemaker_k8s_testenv::{poll_until, wait_until};
 
-use crate::harness::{Harness, emulator_control};
+use crate::harness::Harness;
 
 const SAMPLE: &str = include_str!("../../../../samples/xgboost-mnist-hostingdeployment.yaml");
 const MULTI_MODEL_SAMPLE: &str =
@@ -146,17 +146,6 @@ async fn sagemaker_resources(
             .filter_map(|e| e.endpoint_name().map(str::to_string))
             .collect(),
     )
-}
-
-/// The emulator's call counter for one SageMaker operation.
-async fn calls(harness: &Harness, operation: &str) -> u64 {
-    let response = emulator_control(&harness.emulator, "GET", "/_emulator/calls", "").await;
-    let body = &response[response.find('{').expect("JSON body")..];
-    let counts: serde_json::Value = serde_json::from_str(body.trim_end()).expect("calls JSON");
-    counts
-        .get(format!("SageMaker.{operation}"))
-        .and_then(serde_json::Value::as_u64)
-        .unwrap_or(0)
 }
 
 /// Records every `endpointStatus` the object shows, in order, from a watch.
@@ -403,10 +392,12 @@ async fn instance_count_update_goes_through_reconciling_and_updating_with_weight
         "{sequence:?}"
     );
     assert_eq!(
-        calls(&harness, "UpdateEndpointWeightsAndCapacities").await,
+        harness
+            .sagemaker_calls("UpdateEndpointWeightsAndCapacities")
+            .await,
         1
     );
-    assert_eq!(calls(&harness, "UpdateEndpoint").await, 0);
+    assert_eq!(harness.sagemaker_calls("UpdateEndpoint").await, 0);
     // The config stays; nothing new was created.
     assert_eq!(
         deployment.status.unwrap().endpoint_config_name,
@@ -433,15 +424,20 @@ async fn instance_count_update_goes_through_reconciling_and_updating_with_weight
     })
     .await;
     assert_eq!(
-        calls(&harness, "UpdateEndpointWeightsAndCapacities").await,
+        harness
+            .sagemaker_calls("UpdateEndpointWeightsAndCapacities")
+            .await,
         2
     );
     harness.apply(&original).await;
     let more = poll_until(Duration::from_secs(3), || {
         let harness = &harness;
         async move {
-            (calls(harness, "UpdateEndpointWeightsAndCapacities").await > 2
-                || calls(harness, "UpdateEndpoint").await > 0)
+            (harness
+                .sagemaker_calls("UpdateEndpointWeightsAndCapacities")
+                .await
+                > 2
+                || harness.sagemaker_calls("UpdateEndpoint").await > 0)
                 .then_some(())
         }
     })
@@ -480,7 +476,7 @@ async fn new_image_creates_a_new_config_and_deletes_the_old_one() {
             .unwrap()
             .ends_with("xgboost:2")
     );
-    assert_eq!(calls(&harness, "UpdateEndpoint").await, 1);
+    assert_eq!(harness.sagemaker_calls("UpdateEndpoint").await, 1);
     let expected = (
         vec![format!("xgboost-model-2-{uid}")],
         vec![format!("host-xgboost-2-{uid}")],
@@ -520,8 +516,8 @@ async fn an_edit_during_creating_is_applied_once_in_service() {
     })
     .await;
     assert!(condition(&deployment, "Ready", "True"));
-    assert_eq!(calls(&harness, "CreateEndpoint").await, 1);
-    assert_eq!(calls(&harness, "UpdateEndpoint").await, 1);
+    assert_eq!(harness.sagemaker_calls("CreateEndpoint").await, 1);
+    assert_eq!(harness.sagemaker_calls("UpdateEndpoint").await, 1);
 }
 
 #[tokio::test]
@@ -566,7 +562,7 @@ async fn a_failed_update_stays_on_the_last_good_config_until_the_spec_is_correct
     // The failed spec is not retried.
     let retried = poll_until(Duration::from_secs(3), || {
         let harness = &harness;
-        async move { (calls(harness, "UpdateEndpoint").await > 1).then_some(()) }
+        async move { (harness.sagemaker_calls("UpdateEndpoint").await > 1).then_some(()) }
     })
     .await;
     assert!(retried.is_none(), "a failed spec was sent again");
@@ -585,7 +581,7 @@ async fn a_failed_update_stays_on_the_last_good_config_until_the_spec_is_correct
         },
     )
     .await;
-    assert_eq!(calls(&harness, "UpdateEndpoint").await, 1);
+    assert_eq!(harness.sagemaker_calls("UpdateEndpoint").await, 1);
     // A corrected spec is applied; the failed generation's resources go away.
     harness
         .apply(&SAMPLE.replace("xgboost:latest", "xgboost:3"))
@@ -880,7 +876,7 @@ spec:
         }
     })
     .await;
-    assert_eq!(calls(&harness, "DeleteModel").await, 1);
+    assert_eq!(harness.sagemaker_calls("DeleteModel").await, 1);
 
     // Deleting the objects deletes the SageMaker resources.
     configs
@@ -921,7 +917,7 @@ async fn a_failed_endpoint_is_recreated_from_a_corrected_spec() {
     // Unchanged, a failed endpoint stays as it is.
     let retried = poll_until(Duration::from_secs(2), || {
         let harness = &harness;
-        async move { (calls(harness, "DeleteEndpoint").await > 0).then_some(()) }
+        async move { (harness.sagemaker_calls("DeleteEndpoint").await > 0).then_some(()) }
     })
     .await;
     assert!(
@@ -937,8 +933,8 @@ async fn a_failed_endpoint_is_recreated_from_a_corrected_spec() {
         deployment.status.unwrap().endpoint_config_name,
         Some(format!("host-xgboost-2-{uid}"))
     );
-    assert_eq!(calls(&harness, "CreateEndpoint").await, 2);
-    assert_eq!(calls(&harness, "DeleteEndpoint").await, 1);
+    assert_eq!(harness.sagemaker_calls("CreateEndpoint").await, 2);
+    assert_eq!(harness.sagemaker_calls("DeleteEndpoint").await, 1);
 }
 
 #[tokio::test]
@@ -975,11 +971,13 @@ async fn a_restarted_operator_without_its_record_adopts_the_endpoint_instead_of_
     .await;
     assert_eq!(deployment_after.metadata.uid, deployment.metadata.uid);
     for operation in ["CreateEndpoint", "CreateEndpointConfig", "CreateModel"] {
-        assert_eq!(calls(&harness, operation).await, 1, "{operation}");
+        assert_eq!(harness.sagemaker_calls(operation).await, 1, "{operation}");
     }
     assert_eq!(
-        calls(&harness, "UpdateEndpoint").await
-            + calls(&harness, "UpdateEndpointWeightsAndCapacities").await,
+        harness.sagemaker_calls("UpdateEndpoint").await
+            + harness
+                .sagemaker_calls("UpdateEndpointWeightsAndCapacities")
+                .await,
         0
     );
     let events: Api<k8s_openapi::api::core::v1::Event> =

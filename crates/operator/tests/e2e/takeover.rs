@@ -14,7 +14,7 @@ use sagemaker_k8s_aws::OWNER_UID_TAG;
 use sagemaker_k8s_testenv::{poll_until, wait_until};
 use serde_json::{Value, json};
 
-use crate::harness::{Harness, emulator_control, spawn_operator, training_job_manifest};
+use crate::harness::{Harness, spawn_operator, training_job_manifest};
 use crate::original_operator::{assert_scripts_see_no_failure, wait_for_json};
 
 const HOSTING_SAMPLE: &str =
@@ -31,16 +31,6 @@ async fn without_operator(prefix: &str) -> Harness {
 
 fn start_operator(harness: &mut Harness) {
     harness.operator = spawn_operator(harness.cluster, &harness.emulator, &harness.namespace);
-}
-
-async fn calls(harness: &Harness, operation: &str) -> u64 {
-    let response = emulator_control(&harness.emulator, "GET", "/_emulator/calls", "").await;
-    let counts: Value =
-        serde_json::from_str(response[response.find('{').unwrap()..].trim_end()).unwrap();
-    counts
-        .get(format!("SageMaker.{operation}"))
-        .and_then(Value::as_u64)
-        .unwrap_or(0)
 }
 
 async fn get_json(harness: &Harness, resource: &str, name: &str) -> Value {
@@ -188,7 +178,7 @@ async fn training_jobs_are_followed_to_completion_and_stopped_on_delete_without_
         .await;
         names.insert(name, sagemaker_name);
     }
-    assert_eq!(calls(&harness, "CreateTrainingJob").await, 3);
+    assert_eq!(harness.sagemaker_calls("CreateTrainingJob").await, 3);
     start_operator(&mut harness);
 
     let finished = wait_for_json(&harness, "trainingjob", "finishing", "Completed", |j| {
@@ -231,7 +221,7 @@ async fn training_jobs_are_followed_to_completion_and_stopped_on_delete_without_
         "our marker recorded after the takeover"
     );
     assert_eq!(
-        calls(&harness, "CreateTrainingJob").await,
+        harness.sagemaker_calls("CreateTrainingJob").await,
         3,
         "no second create"
     );
@@ -410,9 +400,9 @@ async fn a_hosting_deployment_is_followed_updated_and_deleted_without_a_redeploy
     );
     // Taking over changed nothing in SageMaker.
     let quiet = poll_until(Duration::from_secs(3), || async {
-        let touched = calls(&harness, "UpdateEndpoint").await
-            + calls(&harness, "CreateEndpoint").await
-            + calls(&harness, "CreateModel").await;
+        let touched = harness.sagemaker_calls("UpdateEndpoint").await
+            + harness.sagemaker_calls("CreateEndpoint").await
+            + harness.sagemaker_calls("CreateModel").await;
         (touched != 2).then_some(touched)
     })
     .await;
@@ -440,7 +430,7 @@ async fn a_hosting_deployment_is_followed_updated_and_deleted_without_a_redeploy
     )
     .await;
     assert_eq!(
-        calls(&harness, "CreateEndpoint").await,
+        harness.sagemaker_calls("CreateEndpoint").await,
         1,
         "the same endpoint, updated"
     );
@@ -571,7 +561,9 @@ async fn a_tuning_job_and_its_spawned_training_jobs_are_adopted_without_duplicat
         })
         .await;
     }
-    let creates = calls(&harness, "CreateHyperParameterTuningJob").await;
+    let creates = harness
+        .sagemaker_calls("CreateHyperParameterTuningJob")
+        .await;
     start_operator(&mut harness);
 
     let job = wait_for_json(
@@ -590,7 +582,9 @@ async fn a_tuning_job_and_its_spawned_training_jobs_are_adopted_without_duplicat
         sagemaker_name.as_str()
     );
     assert_eq!(
-        calls(&harness, "CreateHyperParameterTuningJob").await,
+        harness
+            .sagemaker_calls("CreateHyperParameterTuningJob")
+            .await,
         creates,
         "no second create"
     );
@@ -730,11 +724,15 @@ spec:
         .any(|c| c["type"] == "Failed" && c["reason"] == "NameOwnedByAnotherResource");
     assert!(refused, "{unproven}");
     assert_eq!(
-        calls(&harness, "CreateModel").await,
+        harness.sagemaker_calls("CreateModel").await,
         2,
         "nothing created twice"
     );
-    assert_eq!(calls(&harness, "DeleteModel").await, 0, "nothing replaced");
+    assert_eq!(
+        harness.sagemaker_calls("DeleteModel").await,
+        0,
+        "nothing replaced"
+    );
 
     harness
         .cluster
@@ -908,8 +906,8 @@ spec:
     assert_scripts_see_no_failure(&harness, "endpointconfig", "orig-config").await;
     assert_eq!(
         (
-            calls(&harness, "CreateTransformJob").await,
-            calls(&harness, "CreateEndpointConfig").await
+            harness.sagemaker_calls("CreateTransformJob").await,
+            harness.sagemaker_calls("CreateEndpointConfig").await
         ),
         (1, 1),
         "no second create"

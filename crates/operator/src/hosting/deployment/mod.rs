@@ -96,7 +96,7 @@ pub async fn run(ctx: Arc<DeploymentContext>, namespace: Option<String>) {
     let changed = crate::status_poller::spawn::<HostingDeployment, EndpointLister>(
         ctx.registry.clone(),
         ctx.shared.clients.clone(),
-        ctx.shared.poll_interval,
+        ctx.shared.polling.clone(),
         KIND,
     );
     let changed = futures::stream::unfold(changed, |mut receiver| async move {

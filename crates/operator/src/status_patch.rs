@@ -65,17 +65,11 @@ fn wire_form<S: Serialize>(status: &S) -> Value {
     serde_json::to_value(status).expect("status types serialize to JSON")
 }
 
-/// Writes the status of one object during one reconcile. It remembers what it wrote, so a
-/// reconcile that writes twice (say `ReconcilingEndpoint`, then what SageMaker answered) diffs
-/// the second write against the first, not against the status the reconcile started from:
-/// otherwise a field set back to its starting value would be left out of the second patch and
-/// keep the first write's value.
+/// Writes the status of one object during one reconcile, as the merge patch of what changed.
 pub struct StatusWriter<'a, K: HasStatus> {
     client: &'a kube::Client,
     object: &'a K,
-    /// The status as the apiserver has it, as far as this reconcile knows: read at the start,
-    /// then whatever it wrote. A std mutex because it is never held across an `await`.
-    recorded: Mutex<Option<K::Status>>,
+    known: KnownStatus<K::Status>,
 }
 
 impl<'a, K> StatusWriter<'a, K>
@@ -87,14 +81,14 @@ where
         StatusWriter {
             client,
             object,
-            recorded: Mutex::new(object.status().cloned()),
+            known: KnownStatus::new(object.status().cloned()),
         }
     }
 
     /// The recorded status (empty when there is none yet): the base a new status is built on,
     /// so the fields a write does not touch keep their values.
     pub fn recorded(&self) -> K::Status {
-        self.lock().clone().unwrap_or_default()
+        self.known.get()
     }
 
     /// The object this writes the status of.
@@ -104,7 +98,7 @@ where
 
     /// Whether writing `desired` would change the recorded status.
     pub fn would_change(&self, desired: &K::Status) -> bool {
-        status_patch(self.lock().as_ref(), desired).is_some()
+        self.known.patch_for(desired).is_some()
     }
 
     /// Writes `desired` if it differs from the recorded status. Returns whether it wrote.
@@ -119,22 +113,56 @@ where
         mut desired: K::Status,
         stamp: impl FnOnce(&mut K::Status),
     ) -> Result<bool, kube::Error> {
-        if !self.would_change(&desired) {
-            return Ok(false);
-        }
-        stamp(&mut desired);
-        let Some(patch) = status_patch(self.lock().as_ref(), &desired) else {
+        let Some(patch) = self.known.stamped_patch_for(&mut desired, stamp) else {
             return Ok(false);
         };
         patch_status(self.client, self.object, patch).await?;
-        *self.lock() = Some(desired);
+        self.known.written(desired);
         Ok(true)
     }
+}
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<K::Status>> {
+/// The status the apiserver holds, as far as one reconcile knows: read at its start, then
+/// whatever it wrote. Patches are computed against it, so a reconcile that writes twice (say
+/// `ReconcilingEndpoint`, then what SageMaker answered) diffs the second write against the
+/// first, not against the status it started from: otherwise a field set back to its starting
+/// value would be left out of the second patch and keep the first write's value.
+struct KnownStatus<S> {
+    /// A std mutex because it is never held across an `await`.
+    status: Mutex<Option<S>>,
+}
+
+impl<S: Serialize + Clone + Default> KnownStatus<S> {
+    fn new(status: Option<S>) -> Self {
+        KnownStatus {
+            status: Mutex::new(status),
+        }
+    }
+
+    fn get(&self) -> S {
+        self.lock().clone().unwrap_or_default()
+    }
+
+    fn patch_for(&self, desired: &S) -> Option<Value> {
+        status_patch(self.lock().as_ref(), desired)
+    }
+
+    /// The patch for `desired` after `stamp` marked it, when `desired` changes anything
+    /// without the stamp; `desired` is stamped only then.
+    fn stamped_patch_for(&self, desired: &mut S, stamp: impl FnOnce(&mut S)) -> Option<Value> {
+        self.patch_for(desired)?;
+        stamp(desired);
+        self.patch_for(desired)
+    }
+
+    fn written(&self, status: S) {
+        *self.lock() = Some(status);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<S>> {
         // A panic while holding the lock cannot leave the status half-written: it is replaced
         // whole. So a poisoned lock still holds a usable value.
-        self.recorded
+        self.status
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -346,6 +374,48 @@ mod tests {
             status_patch(None, &recorded),
             Some(serde_json::to_value(&recorded).unwrap())
         );
+    }
+
+    fn model_status(state: &str) -> ModelStatus {
+        ModelStatus {
+            status: Some(state.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_second_write_is_diffed_against_the_first() {
+        let known = KnownStatus::new(Some(model_status("Created")));
+        let reconciling = model_status("Reconciling");
+        assert!(known.patch_for(&reconciling).is_some());
+        known.written(reconciling);
+        // Back to the starting value: nothing against the start, a change against the write.
+        assert_eq!(
+            status_patch(Some(&model_status("Created")), &model_status("Created")),
+            None
+        );
+        assert_eq!(
+            known.patch_for(&model_status("Created")),
+            Some(json!({"status": "Created"}))
+        );
+        assert_eq!(known.get(), model_status("Reconciling"));
+    }
+
+    #[test]
+    fn a_stamp_alone_writes_nothing_and_rides_along_with_a_change() {
+        let stamp = |status: &mut ModelStatus| {
+            status.last_update_time = Some(Time("2026-12-01T10:00:00Z".parse().unwrap()));
+        };
+        let known = KnownStatus::new(Some(model_status("Created")));
+        let mut unchanged = model_status("Created");
+        assert_eq!(known.stamped_patch_for(&mut unchanged, stamp), None);
+        assert_eq!(unchanged, model_status("Created"), "not stamped");
+        let mut failed = model_status("Failed");
+        assert_eq!(
+            known.stamped_patch_for(&mut failed, stamp),
+            Some(json!({"status": "Failed", "lastUpdateTime": "2026-12-01T10:00:00Z"}))
+        );
+        assert!(failed.last_update_time.is_some(), "stamped");
     }
 
     #[test]

@@ -4,6 +4,10 @@
 //! under the same name; deleting the object deletes it. Neither has a lifecycle in SageMaker, so
 //! there is nothing to poll: each reconcile is triggered by the object alone.
 
+mod kinds;
+
+pub use kinds::{EndpointConfigKind, ModelKind};
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -14,10 +18,10 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{
-    CREATED_SPEC_HASH_ANNOTATION, CommonStatus, EndpointConfig, EndpointConfigStatus,
-    HasCommonStatus, Model, ModelStatus, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec,
+    CREATED_SPEC_HASH_ANNOTATION, CommonStatus, HasCommonStatus,
+    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec,
 };
-use sagemaker_k8s_aws::hosting::{ResourceDescription, endpoint_config_request, model_request};
+use sagemaker_k8s_aws::hosting::ResourceDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::json;
 
@@ -102,94 +106,6 @@ pub enum CreateError {
     /// A spec field this operator cannot send (named in the message).
     Unsupported(String),
     SageMaker(SageMakerError),
-}
-
-pub struct ModelKind;
-
-impl StandaloneKind for ModelKind {
-    type Object = Model;
-    type Spec = sagemaker_k8s_api::ModelSpec;
-    type Status = ModelStatus;
-    const KIND: &'static str = "Model";
-
-    fn spec(object: &Model) -> &Self::Spec {
-        &object.spec
-    }
-    fn status_fields(status: &mut ModelStatus) -> StatusFields<'_> {
-        StatusFields {
-            status: &mut status.status,
-            sagemaker_name: &mut status.sage_maker_model_name,
-            arn: &mut status.model_arn,
-            last_update_time: &mut status.last_update_time,
-            common: &mut status.common,
-        }
-    }
-    async fn create(
-        sagemaker: &SageMakerHandle,
-        object: &Model,
-        name: &str,
-        owner_uid: &str,
-    ) -> Result<(), CreateError> {
-        sagemaker
-            .create_model(model_request(&object.spec, name, owner_uid))
-            .await
-            .map(|_| ())
-            .map_err(CreateError::SageMaker)
-    }
-    async fn describe(
-        sagemaker: &SageMakerHandle,
-        name: &str,
-    ) -> Result<ResourceDescription, SageMakerError> {
-        sagemaker.describe_model(name).await
-    }
-    async fn delete(sagemaker: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
-        sagemaker.delete_model(name).await
-    }
-}
-
-pub struct EndpointConfigKind;
-
-impl StandaloneKind for EndpointConfigKind {
-    type Object = EndpointConfig;
-    type Spec = sagemaker_k8s_api::EndpointConfigSpec;
-    type Status = EndpointConfigStatus;
-    const KIND: &'static str = "EndpointConfig";
-
-    fn spec(object: &EndpointConfig) -> &Self::Spec {
-        &object.spec
-    }
-    fn status_fields(status: &mut EndpointConfigStatus) -> StatusFields<'_> {
-        StatusFields {
-            status: &mut status.status,
-            sagemaker_name: &mut status.sage_maker_endpoint_config_name,
-            arn: &mut status.endpoint_config_arn,
-            last_update_time: &mut status.last_update_time,
-            common: &mut status.common,
-        }
-    }
-    async fn create(
-        sagemaker: &SageMakerHandle,
-        object: &EndpointConfig,
-        name: &str,
-        owner_uid: &str,
-    ) -> Result<(), CreateError> {
-        let request = endpoint_config_request(&object.spec, name, owner_uid)
-            .map_err(|error| CreateError::Unsupported(error.to_string()))?;
-        sagemaker
-            .create_endpoint_config(request)
-            .await
-            .map(|_| ())
-            .map_err(CreateError::SageMaker)
-    }
-    async fn describe(
-        sagemaker: &SageMakerHandle,
-        name: &str,
-    ) -> Result<ResourceDescription, SageMakerError> {
-        sagemaker.describe_endpoint_config(name).await
-    }
-    async fn delete(sagemaker: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
-        sagemaker.delete_endpoint_config(name).await
-    }
 }
 
 /// Runs one standalone kind's controller until shutdown.

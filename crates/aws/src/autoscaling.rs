@@ -13,7 +13,6 @@ use sagemaker_k8s_api::hosting_autoscaling_policy::{
 
 use crate::clients::ApiLocation;
 use crate::errors::{SageMakerError, classify};
-use crate::rate_limit::RateLimiter;
 use crate::wire_name;
 
 /// Environment variable naming the Application Auto Scaling endpoint for objects without
@@ -31,7 +30,7 @@ pub fn resource_id(endpoint_name: &str, variant_name: &str) -> String {
 pub struct AutoscalingHandle {
     pub location: ApiLocation,
     pub client: Client,
-    pub(crate) limiter: Arc<RateLimiter>,
+    pub(crate) limiter: Arc<crate::rate_limit::RegionLimits>,
 }
 
 fn target_tracking(
@@ -182,8 +181,8 @@ pub fn register_target_request(
 }
 
 impl AutoscalingHandle {
-    async fn throttle(&self) {
-        self.limiter.acquire().await;
+    async fn throttle(&self, operation: &str) {
+        self.limiter.acquire(operation).await;
     }
 
     /// Registers (or updates the capacity range of) one variant as a scalable target.
@@ -192,7 +191,7 @@ impl AutoscalingHandle {
         spec: &HostingAutoscalingPolicySpec,
         resource_id: &str,
     ) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("RegisterScalableTarget").await;
         register_target_request(spec, resource_id)
             .send_with(&self.client)
             .await
@@ -208,7 +207,7 @@ impl AutoscalingHandle {
         resource_id: &str,
     ) -> Result<String, SageMakerError> {
         let request = put_policy_request(spec, policy_name, resource_id)?;
-        self.throttle().await;
+        self.throttle("PutScalingPolicy").await;
         let output = request
             .send_with(&self.client)
             .await
@@ -222,7 +221,7 @@ impl AutoscalingHandle {
         policy_name: &str,
         resource_id: &str,
     ) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("DeleteScalingPolicy").await;
         let result = self
             .client
             .delete_scaling_policy()
@@ -244,7 +243,7 @@ impl AutoscalingHandle {
         &self,
         resource_id: &str,
     ) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("DeregisterScalableTarget").await;
         let result = self
             .client
             .deregister_scalable_target()

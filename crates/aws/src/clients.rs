@@ -16,7 +16,7 @@ use crate::SageMakerError;
 use crate::autoscaling::AutoscalingHandle;
 use crate::call_observer::{CallObserver, ObservingInterceptor};
 use crate::endpoint_policy::{AllowedEndpoint, EndpointPolicy, EndpointRefused};
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::{OperationLimit, RegionLimits};
 
 /// Environment variable naming the SageMaker endpoint for objects without `sageMakerEndpoint`.
 pub const DEFAULT_ENDPOINT_ENV: &str = "AWS_DEFAULT_SAGEMAKER_ENDPOINT";
@@ -34,19 +34,21 @@ pub struct ApiLocation {
 pub struct SageMakerHandle {
     pub location: ApiLocation,
     pub client: Client,
-    pub(crate) limiter: Arc<RateLimiter>,
+    pub(crate) limiter: Arc<RegionLimits>,
 }
 
 impl SageMakerHandle {
-    /// Waits for the region's rate limit; call before every request.
-    pub async fn throttle(&self) {
-        self.limiter.acquire().await;
+    /// Waits for the region's rate limits of `operation` (its API name); call before every
+    /// request.
+    pub async fn throttle(&self, operation: &str) {
+        self.limiter.acquire(operation).await;
     }
 
     /// Drains a paginated List call: `fetch_page(next_token)` sends one request and returns that
     /// page's items and the next token. Every page waits its turn under the region's rate limit.
     pub(crate) async fn all_pages<T, Fut>(
         &self,
+        operation: &str,
         mut fetch_page: impl FnMut(Option<String>) -> Fut,
     ) -> Result<Vec<T>, SageMakerError>
     where
@@ -55,7 +57,7 @@ impl SageMakerHandle {
         let mut items = Vec::new();
         let mut next_token = None;
         loop {
-            self.throttle().await;
+            self.throttle(operation).await;
             let (page, next) = fetch_page(next_token).await?;
             items.extend(page);
             match next {
@@ -92,6 +94,8 @@ pub struct ClientSettings {
     /// Client-side calls per second per region.
     pub calls_per_second_per_region: f64,
     pub burst_per_region: u32,
+    /// Lower limits of single operations, on top of the region's.
+    pub operation_limits: Vec<OperationLimit>,
     /// SDK attempts per call (standard retry mode: exponential backoff with jitter).
     pub max_attempts: u32,
     /// Endpoints besides AWS's own https ones that objects may name in `sageMakerEndpoint`.
@@ -113,6 +117,7 @@ impl ClientSettings {
                 .filter(|value| !value.is_empty()),
             calls_per_second_per_region: 50.0,
             burst_per_region: 50,
+            operation_limits: Vec::new(),
             max_attempts: 4,
             allowed_endpoints: Vec::new(),
             attempt_timeout: Duration::from_secs(20),
@@ -132,7 +137,7 @@ pub struct SageMakerClients {
     settings: ClientSettings,
     clients: Mutex<HashMap<ApiLocation, SageMakerHandle>>,
     autoscaling_clients: Mutex<HashMap<ApiLocation, AutoscalingHandle>>,
-    limiters: Mutex<HashMap<String, Arc<RateLimiter>>>,
+    limiters: Mutex<HashMap<String, Arc<RegionLimits>>>,
     /// Told about every HTTP attempt of every client (for metrics).
     observer: Option<Arc<dyn CallObserver>>,
 }
@@ -208,15 +213,16 @@ impl SageMakerClients {
         })
     }
 
-    fn limiter(&self, region: &str) -> Arc<RateLimiter> {
+    fn limiter(&self, region: &str) -> Arc<RegionLimits> {
         self.limiters
             .lock()
             .expect("limiter lock poisoned")
             .entry(region.to_string())
             .or_insert_with(|| {
-                Arc::new(RateLimiter::new(
+                Arc::new(RegionLimits::new(
                     self.settings.calls_per_second_per_region,
                     self.settings.burst_per_region,
+                    &self.settings.operation_limits,
                 ))
             })
             .clone()
@@ -302,11 +308,11 @@ impl SageMakerClients {
 /// returns with `LastModifiedTimeAfter = after` (all pages). The List operations differ only in
 /// their SDK types, which share no trait, hence a macro rather than a generic function.
 macro_rules! modified_after_listing {
-    ($(#[$doc:meta])* $method:ident, $list:ident, $summaries:ident, $name:ident) => {
+    ($(#[$doc:meta])* $method:ident, $operation:literal, $list:ident, $summaries:ident, $name:ident) => {
         $(#[$doc])*
         pub async fn $method(&self, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, crate::SageMakerError> {
             let client = &self.client;
-            self.all_pages(|next_token| async move {
+            self.all_pages($operation, |next_token| async move {
                 let page = client
                     .$list()
                     .last_modified_time_after(crate::clients::sdk_time(after))

@@ -697,13 +697,13 @@ impl SageMakerHandle {
         &self,
         request: CreateModelInputBuilder,
     ) -> Result<String, SageMakerError> {
-        self.throttle().await;
+        self.throttle("CreateModel").await;
         let output = ok_or_classify(request.send_with(&self.client).await)?;
         Ok(output.model_arn().unwrap_or_default().to_string())
     }
 
     pub async fn describe_model(&self, name: &str) -> Result<ResourceDescription, SageMakerError> {
-        self.throttle().await;
+        self.throttle("DescribeModel").await;
         let output = ok_or_classify(self.client.describe_model().model_name(name).send().await)?;
         Ok(ResourceDescription {
             name: output.model_name().unwrap_or(name).to_string(),
@@ -713,7 +713,7 @@ impl SageMakerHandle {
     }
 
     pub async fn delete_model(&self, name: &str) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("DeleteModel").await;
         ok_or_classify(self.client.delete_model().model_name(name).send().await)?;
         Ok(())
     }
@@ -722,7 +722,7 @@ impl SageMakerHandle {
         &self,
         request: CreateEndpointConfigInputBuilder,
     ) -> Result<String, SageMakerError> {
-        self.throttle().await;
+        self.throttle("CreateEndpointConfig").await;
         let output = ok_or_classify(request.send_with(&self.client).await)?;
         Ok(output.endpoint_config_arn().unwrap_or_default().to_string())
     }
@@ -731,7 +731,7 @@ impl SageMakerHandle {
         &self,
         name: &str,
     ) -> Result<ResourceDescription, SageMakerError> {
-        self.throttle().await;
+        self.throttle("DescribeEndpointConfig").await;
         let output = ok_or_classify(
             self.client
                 .describe_endpoint_config()
@@ -752,7 +752,7 @@ impl SageMakerHandle {
     }
 
     pub async fn delete_endpoint_config(&self, name: &str) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("DeleteEndpointConfig").await;
         ok_or_classify(
             self.client
                 .delete_endpoint_config()
@@ -771,7 +771,7 @@ impl SageMakerHandle {
         tags: &[Tag],
         owner_uid: &str,
     ) -> Result<String, SageMakerError> {
-        self.throttle().await;
+        self.throttle("CreateEndpoint").await;
         let output = ok_or_classify(
             self.client
                 .create_endpoint()
@@ -788,7 +788,7 @@ impl SageMakerHandle {
         &self,
         name: &str,
     ) -> Result<EndpointDescription, SageMakerError> {
-        self.throttle().await;
+        self.throttle("DescribeEndpoint").await;
         let output = ok_or_classify(
             self.client
                 .describe_endpoint()
@@ -843,7 +843,7 @@ impl SageMakerHandle {
         retain_all_variant_properties: Option<bool>,
         exclude_retained: &[VariantPropertyType],
     ) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("UpdateEndpoint").await;
         let excluded: Vec<sdk::VariantProperty> = exclude_retained
             .iter()
             .map(|property| {
@@ -872,7 +872,7 @@ impl SageMakerHandle {
         name: &str,
         capacities: &[VariantCapacity],
     ) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("UpdateEndpointWeightsAndCapacities").await;
         let desired: Vec<sdk::DesiredWeightAndCapacity> = capacities
             .iter()
             .map(|capacity| {
@@ -895,7 +895,7 @@ impl SageMakerHandle {
     }
 
     pub async fn delete_endpoint(&self, name: &str) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("DeleteEndpoint").await;
         ok_or_classify(
             self.client
                 .delete_endpoint()
@@ -908,7 +908,7 @@ impl SageMakerHandle {
 
     crate::clients::modified_after_listing!(
         /// Names and last-modified times of endpoints modified after `after` (all pages).
-        endpoints_modified_after, list_endpoints, endpoints, endpoint_name
+        endpoints_modified_after, "ListEndpoints", list_endpoints, endpoints, endpoint_name
     );
 
     /// Names of the models whose name contains `fragment` (all pages).
@@ -917,7 +917,7 @@ impl SageMakerHandle {
         fragment: &str,
     ) -> Result<Vec<String>, SageMakerError> {
         let client = &self.client;
-        self.all_pages(|next_token| async move {
+        self.all_pages("ListModels", |next_token| async move {
             let page = ok_or_classify(
                 client
                     .list_models()
@@ -943,7 +943,7 @@ impl SageMakerHandle {
         fragment: &str,
     ) -> Result<Vec<String>, SageMakerError> {
         let client = &self.client;
-        self.all_pages(|next_token| async move {
+        self.all_pages("ListEndpointConfigs", |next_token| async move {
             let page = ok_or_classify(
                 client
                     .list_endpoint_configs()

@@ -198,7 +198,7 @@ impl SageMakerHandle {
         owner_uid: &str,
     ) -> Result<(), SageMakerError> {
         let request = create_request(spec, job_name, owner_uid);
-        self.throttle().await;
+        self.throttle("CreateProcessingJob").await;
         request
             .send_with(&self.client)
             .await
@@ -210,7 +210,7 @@ impl SageMakerHandle {
         &self,
         job_name: &str,
     ) -> Result<ProcessingJobDescription, SageMakerError> {
-        self.throttle().await;
+        self.throttle("DescribeProcessingJob").await;
         let output = self
             .client
             .describe_processing_job()
@@ -232,7 +232,7 @@ impl SageMakerHandle {
     }
 
     pub async fn stop_processing_job(&self, job_name: &str) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("StopProcessingJob").await;
         self.client
             .stop_processing_job()
             .processing_job_name(job_name)
@@ -244,7 +244,7 @@ impl SageMakerHandle {
 
     crate::clients::modified_after_listing!(
         /// Names and last-modified times of processing jobs modified after `after` (all pages).
-        processing_jobs_modified_after, list_processing_jobs, processing_job_summaries, processing_job_name
+        processing_jobs_modified_after, "ListProcessingJobs", list_processing_jobs, processing_job_summaries, processing_job_name
     );
 }
 

@@ -640,7 +640,7 @@ impl SageMakerHandle {
         owner_uid: &str,
     ) -> Result<String, SageMakerError> {
         let request = create_request(spec, job_name, owner_uid)?;
-        self.throttle().await;
+        self.throttle("CreateTrainingJob").await;
         let output = request
             .send_with(&self.client)
             .await
@@ -657,7 +657,7 @@ impl SageMakerHandle {
         aws_sdk_sagemaker::operation::describe_training_job::DescribeTrainingJobOutput,
         SageMakerError,
     > {
-        self.throttle().await;
+        self.throttle("DescribeTrainingJob").await;
         self.client
             .describe_training_job()
             .training_job_name(job_name)
@@ -718,7 +718,7 @@ impl SageMakerHandle {
     }
 
     pub async fn stop_training_job(&self, job_name: &str) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("StopTrainingJob").await;
         self.client
             .stop_training_job()
             .training_job_name(job_name)
@@ -731,7 +731,7 @@ impl SageMakerHandle {
     /// Puts the ownership tag on a resource this operator took over from the original operator
     /// (which tagged nothing), so every later ownership check passes by the tag alone.
     pub async fn add_owner_tag(&self, arn: &str, owner_uid: &str) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("AddTags").await;
         self.client
             .add_tags()
             .resource_arn(arn)
@@ -751,7 +751,7 @@ impl SageMakerHandle {
     pub async fn owner_uid_of(&self, arn: &str) -> Result<Option<String>, SageMakerError> {
         let mut next_token = None;
         loop {
-            self.throttle().await;
+            self.throttle("ListTags").await;
             let page = self
                 .client
                 .list_tags()
@@ -776,7 +776,7 @@ impl SageMakerHandle {
 
     crate::clients::modified_after_listing!(
         /// Names and last-modified times of training jobs modified after `after` (all pages).
-        training_jobs_modified_after, list_training_jobs, training_job_summaries, training_job_name
+        training_jobs_modified_after, "ListTrainingJobs", list_training_jobs, training_job_summaries, training_job_name
     );
 }
 

@@ -132,7 +132,7 @@ impl SageMakerHandle {
         owner_uid: &str,
     ) -> Result<(), SageMakerError> {
         let request = create_request(spec, job_name, owner_uid);
-        self.throttle().await;
+        self.throttle("CreateTransformJob").await;
         request
             .send_with(&self.client)
             .await
@@ -144,7 +144,7 @@ impl SageMakerHandle {
         &self,
         job_name: &str,
     ) -> Result<TransformJobDescription, SageMakerError> {
-        self.throttle().await;
+        self.throttle("DescribeTransformJob").await;
         let output = self
             .client
             .describe_transform_job()
@@ -164,7 +164,7 @@ impl SageMakerHandle {
     }
 
     pub async fn stop_transform_job(&self, job_name: &str) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("StopTransformJob").await;
         self.client
             .stop_transform_job()
             .transform_job_name(job_name)
@@ -176,7 +176,7 @@ impl SageMakerHandle {
 
     crate::clients::modified_after_listing!(
         /// Names and last-modified times of transform jobs modified after `after` (all pages).
-        transform_jobs_modified_after, list_transform_jobs, transform_job_summaries, transform_job_name
+        transform_jobs_modified_after, "ListTransformJobs", list_transform_jobs, transform_job_summaries, transform_job_name
     );
 }
 

@@ -373,7 +373,7 @@ impl SageMakerHandle {
         owner_uid: &str,
     ) -> Result<(), SageMakerError> {
         let request = create_request(spec, job_name, owner_uid);
-        self.throttle().await;
+        self.throttle("CreateHyperParameterTuningJob").await;
         request
             .send_with(&self.client)
             .await
@@ -385,7 +385,7 @@ impl SageMakerHandle {
         &self,
         job_name: &str,
     ) -> Result<TuningJobDescription, SageMakerError> {
-        self.throttle().await;
+        self.throttle("DescribeHyperParameterTuningJob").await;
         let output = self
             .client
             .describe_hyper_parameter_tuning_job()
@@ -422,7 +422,7 @@ impl SageMakerHandle {
     }
 
     pub async fn stop_tuning_job(&self, job_name: &str) -> Result<(), SageMakerError> {
-        self.throttle().await;
+        self.throttle("StopHyperParameterTuningJob").await;
         self.client
             .stop_hyper_parameter_tuning_job()
             .hyper_parameter_tuning_job_name(job_name)
@@ -438,26 +438,29 @@ impl SageMakerHandle {
         job_name: &str,
     ) -> Result<Vec<TrainingJobSummary>, SageMakerError> {
         let client = &self.client;
-        self.all_pages(|next_token| async move {
-            let page = client
-                .list_training_jobs_for_hyper_parameter_tuning_job()
-                .hyper_parameter_tuning_job_name(job_name)
-                .max_results(100)
-                .set_next_token(next_token)
-                .send()
-                .await
-                .map_err(|error| classify(&error))?;
-            Ok((
-                page.training_job_summaries().iter().map(summary).collect(),
-                page.next_token().map(str::to_string),
-            ))
-        })
+        self.all_pages(
+            "ListTrainingJobsForHyperParameterTuningJob",
+            |next_token| async move {
+                let page = client
+                    .list_training_jobs_for_hyper_parameter_tuning_job()
+                    .hyper_parameter_tuning_job_name(job_name)
+                    .max_results(100)
+                    .set_next_token(next_token)
+                    .send()
+                    .await
+                    .map_err(|error| classify(&error))?;
+                Ok((
+                    page.training_job_summaries().iter().map(summary).collect(),
+                    page.next_token().map(str::to_string),
+                ))
+            },
+        )
         .await
     }
 
     crate::clients::modified_after_listing!(
         /// Names and last-modified times of tuning jobs modified after `after` (all pages).
-        tuning_jobs_modified_after, list_hyper_parameter_tuning_jobs, hyper_parameter_tuning_job_summaries, hyper_parameter_tuning_job_name
+        tuning_jobs_modified_after, "ListHyperParameterTuningJobs", list_hyper_parameter_tuning_jobs, hyper_parameter_tuning_job_summaries, hyper_parameter_tuning_job_name
     );
 }
 

@@ -220,9 +220,19 @@ fn count_in_progress(
     let api: kube::Api<TrainingJob> = kube::Api::namespaced(cluster.client(), namespace);
     let recorder = seen.clone();
     tokio::spawn(async move {
-        let stream = watcher::watcher(api, watcher::Config::default());
+        let stream = kube::runtime::WatchStreamExt::default_backoff(watcher::watcher(
+            api,
+            watcher::Config::default(),
+        ));
         let mut stream = std::pin::pin!(kube::runtime::WatchStreamExt::applied_objects(stream));
-        while let Some(Ok(job)) = stream.next().await {
+        while let Some(event) = stream.next().await {
+            let job = match event {
+                Ok(job) => job,
+                Err(error) => {
+                    eprintln!("bench watch: {error}");
+                    continue;
+                }
+            };
             let status = job
                 .status
                 .as_ref()
@@ -373,13 +383,22 @@ async fn main() {
         "all objects show InProgress",
         || {
             let in_progress = in_progress.clone();
-            async move { (in_progress.lock().unwrap().len() >= objects).then_some(()) }
+            async move {
+                let seen = in_progress.lock().unwrap().len();
+                eprintln!("bench: {seen} of {objects} objects show InProgress");
+                (seen >= objects).then_some(())
+            }
         },
     )
     .await;
     let all_in_progress = started.elapsed();
     let burst_end = Instant::now();
+    eprintln!(
+        "bench: all InProgress after {:.1} s; waiting for the calls to settle",
+        all_in_progress.as_secs_f64()
+    );
     let settled_after = seconds_until_settled(&emulator, burst_end, Duration::from_secs(600)).await;
+    eprintln!("bench: settled after {settled_after:.1} s; measuring the idle windows");
     let creation_calls = delta(&calls_at_start, &calls(&emulator).await);
     let rss_after_creation = sample_process(pid, ticks).rss_mib;
 
@@ -397,11 +416,15 @@ async fn main() {
         let api: kube::Api<TrainingJob> = kube::Api::namespaced(cluster.client(), &namespace);
         let watch = {
             let completed_at = completed_at.clone();
-            let stream = watcher::watcher(api, watcher::Config::default().labels("bench=lag"));
+            let stream = kube::runtime::WatchStreamExt::default_backoff(watcher::watcher(
+                api,
+                watcher::Config::default().labels("bench=lag"),
+            ));
             tokio::spawn(async move {
                 let mut stream =
                     std::pin::pin!(kube::runtime::WatchStreamExt::applied_objects(stream));
-                while let Some(Ok(job)) = stream.next().await {
+                while let Some(event) = stream.next().await {
+                    let Ok(job) = event else { continue };
                     let status = job.status.as_ref();
                     if status.and_then(|s| s.training_job_status.as_deref()) == Some("Completed") {
                         let name = status

@@ -33,9 +33,6 @@ use crate::conditions::{
 };
 use crate::{object_plumbing, takeover};
 
-/// How often a finished resource that still changes ([`Adapter::still_changing`]) is looked at.
-const STILL_CHANGING_REQUEUE: Duration = Duration::from_secs(30);
-
 /// While a resource is stopped on delete, how often it is looked at until it is terminal.
 const STOPPING_REQUEUE: Duration = Duration::from_secs(2);
 
@@ -121,10 +118,12 @@ pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
         remote: &Self::Remote,
         location: &ApiLocation,
     ) -> serde_json::Map<String, Value>;
-    /// Whether a resource in a terminal phase still changes what the status shows (a finished
-    /// training job's Debugger rules are evaluated after it), so it is looked at until it stops.
-    fn still_changing(_remote: &Self::Remote) -> bool {
-        false
+    /// When to Describe again although the poller reports nothing: for what changes the status
+    /// without moving the resource's LastModifiedTime (a finished training job's Debugger rules
+    /// are evaluated after it; a tuning job's counters move as its training jobs end). `None`
+    /// (the default): only listed changes matter, and a terminal resource is settled.
+    fn look_again_after(_remote: &Self::Remote) -> Option<Duration> {
+        None
     }
     /// Objects that only mirror a resource something else created (tuning-job children).
     fn is_observe_only(_object: &Self::Object) -> bool {
@@ -702,28 +701,23 @@ async fn reconcile_object<A: Adapter>(
             .await?;
     }
 
-    let settled = phase.is_terminal() && !A::still_changing(&remote);
-    if settled {
+    let look_again = A::look_again_after(&remote);
+    if phase.is_terminal() && look_again.is_none() {
         ctx.registry.forget(&sagemaker.location, &remote_name);
         return Ok(Action::await_change());
     }
-    // A finished job whose rules are still evaluated: SageMaker's LastModifiedTime of the job
-    // no longer moves, so the poller cannot tell; look again soon.
-    let look_again = phase
-        .is_terminal()
-        .then(|| std::time::Instant::now() + STILL_CHANGING_REQUEUE);
     ctx.registry.record(
         object_ref,
         crate::status_poller::Observation {
             generation,
             modified: A::last_modified(&remote),
-            look_again_at: look_again,
+            look_again_at: look_again.map(|after| std::time::Instant::now() + after),
         },
         covered,
     );
-    // In progress: the poller wakes the object when SageMaker reports a change.
+    // Otherwise the poller wakes the object when SageMaker reports a change.
     Ok(match look_again {
-        Some(_) => Action::requeue(STILL_CHANGING_REQUEUE),
+        Some(after) => Action::requeue(after),
         None => Action::await_change(),
     })
 }

@@ -134,6 +134,12 @@ struct RunArgs {
     /// Calls that may go out at once above that rate after a quiet period.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
     sagemaker_call_burst: u32,
+    /// A lower limit for one API operation, on top of the region's:
+    /// `OPERATION=PER_SECOND[/BURST]`, e.g. `CreateTrainingJob=1` or `ListTrainingJobs=2/4`.
+    /// Repeat for more. For operations whose quota in your account is below the region limit
+    /// (see Service Quotas for SageMaker and Application Auto Scaling).
+    #[arg(long = "sagemaker-operation-rate", value_name = "OPERATION=RATE")]
+    sagemaker_operation_rates: Vec<sagemaker_k8s_aws::rate_limit::OperationLimit>,
     /// Most reconciles one kind's controller runs at once; 0 = no limit.
     #[arg(long, default_value_t = 64)]
     max_concurrent_reconciles: u16,
@@ -283,6 +289,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             allowed_endpoints: args.allowed_sagemaker_endpoints.clone(),
             calls_per_second_per_region: args.sagemaker_calls_per_second,
             burst_per_region: args.sagemaker_call_burst,
+            operation_limits: args.sagemaker_operation_rates.clone(),
             attempt_timeout: Duration::from_secs(args.sagemaker_attempt_timeout_seconds),
             operation_timeout: Duration::from_secs(args.sagemaker_operation_timeout_seconds),
             ..ClientSettings::from_env()

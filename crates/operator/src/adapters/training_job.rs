@@ -1,5 +1,7 @@
 //! TrainingJob ↔ SageMaker training job.
 
+use std::time::Duration;
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::ResourceExt;
 use sagemaker_k8s_api::{SPAWNED_BY_TUNING_JOB_LABEL, TrainingJob, TrainingJobSpec};
@@ -194,17 +196,23 @@ impl Adapter for TrainingJobAdapter {
         status_fields(remote, location)
     }
 
-    fn still_changing(remote: &TrainingJobDescription) -> bool {
-        remote
+    /// A finished job's Debugger and Profiler rules are evaluated after it, without moving the
+    /// job's LastModifiedTime: looked at every 30 s until every rule has an outcome.
+    fn look_again_after(remote: &TrainingJobDescription) -> Option<Duration> {
+        let rules_pending = remote
             .debug_rule_evaluation_statuses
             .iter()
-            .any(|rule| rule.rule_evaluation_status.as_deref() == Some("InProgress"))
+            .any(|rule| rule.rule_evaluation_status.as_deref() == Some("InProgress"));
+        (rules_pending && phase_of(&remote.status).is_terminal()).then_some(RULES_LOOK_AGAIN)
     }
 
     fn is_observe_only(object: &TrainingJob) -> bool {
         object.labels().contains_key(SPAWNED_BY_TUNING_JOB_LABEL)
     }
 }
+
+/// How often a finished job with rules still being evaluated is looked at.
+const RULES_LOOK_AGAIN: Duration = Duration::from_secs(30);
 
 #[cfg(test)]
 mod tests {

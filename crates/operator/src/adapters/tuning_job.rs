@@ -258,6 +258,13 @@ impl Adapter for TuningJobAdapter {
         phase_of(&remote.status)
     }
 
+    /// A running tuning job's counters move as its training jobs end, which need not move its
+    /// LastModifiedTime: one Describe per running tuning job every 30 s keeps them current (its
+    /// training jobs' own statuses come from their poller).
+    fn look_again_after(remote: &TuningJobDescription) -> Option<std::time::Duration> {
+        (phase_of(&remote.status) == Phase::InProgress).then_some(COUNTERS_LOOK_AGAIN)
+    }
+
     fn status_text(remote: &TuningJobDescription) -> String {
         remote.status.clone()
     }
@@ -387,6 +394,9 @@ impl Adapter for TuningJobAdapter {
         Ok(children(&api, tuning).await?.is_empty())
     }
 }
+
+/// How often a running tuning job is looked at for its counters.
+const COUNTERS_LOOK_AGAIN: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,11 @@
 //! `EndpointConfig`: a SageMaker endpoint configuration (the CreateEndpointConfig request shape).
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::status::{CommonStatus, KindWording};
 
 use crate::common::{
     ENDPOINT_URL_PATTERN, ProductionVariant, ROLE_ARN_PATTERN, S3_URI_PATTERN, Tag, VpcConfig,
@@ -353,6 +355,10 @@ pub struct ClarifyShapConfig {
 /// Observed state of an EndpointConfig, written by the operator.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = KindWording {
+    additional: None,
+    last_check_time: "When the operator last read the endpoint configuration from SageMaker.",
+})]
 pub struct EndpointConfigStatus {
     /// Whether the endpoint configuration exists in SageMaker (`Created`), is being handled
     /// (`SynchronizingK8sJobWithSageMaker`) or could not be created (`Failed`).
@@ -364,21 +370,10 @@ pub struct EndpointConfigStatus {
     /// ARN of the endpoint configuration in SageMaker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_config_arn: Option<String>,
-    /// When the operator last read the endpoint configuration from SageMaker.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_check_time: Option<Time>,
     /// The same time as `lastCheckTime`, under the name the original operator wrote it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update_time: Option<Time>,
-    /// More information about the status, for example the error the operator met.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub additional: Option<String>,
-    /// The `metadata.generation` this status describes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub observed_generation: Option<i64>,
-    /// Standard Kubernetes conditions of the object, one per `type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    // A map-typed list lets the operator's server-side apply own single conditions.
-    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
-    pub conditions: Option<Vec<Condition>>,
+    /// What the operator reports about its own work on the object.
+    #[serde(flatten)]
+    pub common: CommonStatus,
 }

@@ -1,10 +1,11 @@
 //! `HostingAutoscalingPolicy`: Application Auto Scaling of SageMaker endpoint variants — the
 //! scalable targets (RegisterScalableTarget) and one scaling policy on each (PutScalingPolicy).
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::status::{CommonStatus, KindWording};
 
 use crate::common::{ENDPOINT_URL_PATTERN, KeyValuePair, NAME_PATTERN};
 
@@ -295,6 +296,10 @@ pub struct AppliedPolicy {
 /// Observed state of a HostingAutoscalingPolicy, written by the operator.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = KindWording {
+    additional: Some("What the operator waits for, or the error it met."),
+    last_check_time: "When the operator last checked the targets and policies.",
+})]
 pub struct HostingAutoscalingPolicyStatus {
     /// `Creating` (waiting for the endpoints or registering), `Created`, `Updating` (applying a
     /// spec change), `Deleting` or `Error` (see `additional`).
@@ -306,18 +311,7 @@ pub struct HostingAutoscalingPolicyStatus {
     /// The scalable targets and the ARN of the policy on each.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policies: Option<Vec<AppliedPolicy>>,
-    /// When the operator last checked the targets and policies.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_check_time: Option<Time>,
-    /// What the operator waits for, or the error it met.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub additional: Option<String>,
-    /// The `metadata.generation` this status describes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub observed_generation: Option<i64>,
-    /// Standard Kubernetes conditions of the object, one per `type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    // A map-typed list lets the operator's server-side apply own single conditions.
-    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
-    pub conditions: Option<Vec<Condition>>,
+    /// What the operator reports about its own work on the object.
+    #[serde(flatten)]
+    pub common: CommonStatus,
 }

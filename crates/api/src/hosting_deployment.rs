@@ -2,10 +2,12 @@
 //! configuration behind it. The operator creates the models (CreateModel), an endpoint
 //! configuration (CreateEndpointConfig) and the endpoint (CreateEndpoint / UpdateEndpoint).
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::status::{CommonStatus, KindWording};
 
 use crate::common::{
     ContainerDefinition, ENDPOINT_URL_PATTERN, KeyValuePair, NAME_PATTERN, ProductionVariant,
@@ -268,6 +270,10 @@ pub enum VariantPropertyType {
 /// Observed state of a HostingDeployment, written by the operator.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = KindWording {
+    additional: None,
+    last_check_time: "When the operator last read the endpoint from SageMaker.",
+})]
 pub struct HostingDeploymentStatus {
     /// SageMaker's EndpointStatus (`Creating`, `InService`, `Updating`, `Failed`, …), or
     /// `SynchronizingK8sJobWithSageMaker` / `ReconcilingEndpoint` while the operator works on
@@ -292,29 +298,18 @@ pub struct HostingDeploymentStatus {
     /// When the endpoint last changed in SageMaker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified_time: Option<Time>,
-    /// When the operator last read the endpoint from SageMaker.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_check_time: Option<Time>,
     /// Why a create, update or delete failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
-    /// More information about the status, for example the error the operator met.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub additional: Option<String>,
     /// The spec's model names (`name`) mapped to SageMaker model names (`value`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_names: Option<Vec<KeyValuePair>>,
     /// Current state of each production variant of the endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub production_variants: Option<Vec<ProductionVariantSummary>>,
-    /// The `metadata.generation` this status describes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub observed_generation: Option<i64>,
-    /// Standard Kubernetes conditions of the object, one per `type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    // A map-typed list lets the operator's server-side apply own single conditions.
-    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
-    pub conditions: Option<Vec<Condition>>,
+    /// What the operator reports about its own work on the object.
+    #[serde(flatten)]
+    pub common: CommonStatus,
 }
 
 /// Current state of one production variant of an endpoint.

@@ -1,10 +1,12 @@
 //! `HyperparameterTuningJob`: a SageMaker hyperparameter tuning job (the
 //! CreateHyperParameterTuningJob request shape).
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::status::{CommonStatus, KindWording};
 
 use crate::common::{
     Channel, CheckpointConfig, ENDPOINT_URL_PATTERN, IMAGE_PATTERN, INSTANCE_TYPE_PATTERN,
@@ -525,6 +527,10 @@ pub struct HyperParameterTuningJobWarmStartConfig {
 /// Observed state of a HyperparameterTuningJob, written by the operator.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = KindWording {
+    additional: Some("More information about the status, for example SageMaker's failure reason or the error the operator met."),
+    last_check_time: "When the operator last read the job's status from SageMaker.",
+})]
 pub struct HyperparameterTuningJobStatus {
     /// SageMaker's HyperParameterTuningJobStatus (`InProgress`, `Completed`, `Failed`,
     /// `Stopping`, `Stopped`), or `SynchronizingK8sJobWithSageMaker` before the operator has
@@ -537,24 +543,12 @@ pub struct HyperparameterTuningJobStatus {
     /// Number of training jobs in each state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub training_job_status_counters: Option<TrainingJobStatusCounters>,
-    /// When the operator last read the job's status from SageMaker.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_check_time: Option<Time>,
     /// Name of the tuning job in SageMaker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sage_maker_hyper_parameter_tuning_job_name: Option<String>,
-    /// More information about the status, for example SageMaker's failure reason or the error
-    /// the operator met.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub additional: Option<String>,
-    /// The `metadata.generation` this status describes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub observed_generation: Option<i64>,
-    /// Standard Kubernetes conditions of the object, one per `type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    // A map-typed list lets the operator's server-side apply own single conditions.
-    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
-    pub conditions: Option<Vec<Condition>>,
+    /// What the operator reports about its own work on the object.
+    #[serde(flatten)]
+    pub common: CommonStatus,
 }
 
 /// Summary of one training job launched by a tuning job.

@@ -19,6 +19,7 @@ pub mod hosting_deployment;
 pub mod hyperparameter_tuning_job;
 pub mod model;
 pub mod processing_job;
+pub mod status;
 pub mod training_job;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -36,6 +37,7 @@ pub use hyperparameter_tuning_job::{
 };
 pub use model::{Model, ModelSpec, ModelStatus};
 pub use processing_job::{ProcessingJob, ProcessingJobSpec, ProcessingJobStatus};
+pub use status::{CommonStatus, HasCommonStatus};
 pub use training_job::{TrainingJob, TrainingJobSpec, TrainingJobStatus};
 
 /// API group of every kind in this crate.
@@ -44,9 +46,41 @@ pub const GROUP: &str = "sagemaker.aws.amazon.com";
 pub const VERSION: &str = "v1";
 /// `apiVersion` value of every kind in this crate.
 pub const API_VERSION: &str = "sagemaker.aws.amazon.com/v1";
+
+// Labels, annotations and finalizers on the objects: the operator writes them, and tests,
+// kubectl-smlogs and users' scripts read them, so they are part of the API like the fields.
+
 /// Finalizer the operator puts on every object so that it can clean up SageMaker resources
-/// before the object goes away.
+/// before the object goes away. The original operator used the same name, so its objects keep
+/// theirs when this operator takes them over.
 pub const FINALIZER: &str = "sagemaker-operator-finalizer";
+/// Finalizer the original operator put on the TrainingJobs it spawned for a tuning job's
+/// training jobs (besides its ordinary finalizer, which has the same name as this operator's).
+/// This operator only removes it, when it takes such a TrainingJob over.
+pub const ORIGINAL_TUNING_CHILD_FINALIZER: &str = "sagemaker-operator-hpo-trainingjob";
+/// Label on TrainingJobs that mirror a training job a tuning job launched, valued with the
+/// tuning job's SageMaker name: they are only observed, never created or stopped by the
+/// TrainingJob controller.
+pub const SPAWNED_BY_TUNING_JOB_LABEL: &str = "sagemaker.aws.amazon.com/hyperparameter-tuning-job";
+/// Annotation holding the hash of the spec the SageMaker resource was created from, so a later
+/// spec change (which SageMaker cannot apply to a job, a model or an endpoint configuration) is
+/// reported or replaced, and clears when reverted.
+pub const CREATED_SPEC_HASH_ANNOTATION: &str = "sagemaker.aws.amazon.com/created-spec-hash";
+/// Annotation with the SageMaker name a job create is about to be (or was) sent under, written
+/// before every create and removed when SageMaker refused it. While it is there the name is
+/// fixed, so a crash between the create and the status write cannot lead to a second resource
+/// under an edited name.
+pub const CREATING_NAME_ANNOTATION: &str = "sagemaker.aws.amazon.com/sagemaker-name";
+/// Annotation with the operator's record of a HostingDeployment (JSON: what is deployed, in
+/// flight and failed, each with its generation, spec hashes, endpoint config and model names).
+pub const HOSTING_STATE_ANNOTATION: &str = "sagemaker.aws.amazon.com/hosting-deployment-state";
+/// Annotation of a HostingAutoscalingPolicy: JSON list of the resource ids it may have
+/// registered as scalable targets (written before registering, pruned after deregistering).
+pub const AUTOSCALING_TARGETS_ANNOTATION: &str = "sagemaker.aws.amazon.com/autoscaling-targets";
+/// Annotation of a HostingAutoscalingPolicy: hash of the spec (and resolved targets) last
+/// applied in full.
+pub const APPLIED_SPEC_HASH_ANNOTATION: &str = "sagemaker.aws.amazon.com/applied-spec-hash";
+
 /// Status value shown before the operator has brought the object and SageMaker in line.
 pub const SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER: &str = "SynchronizingK8sJobWithSageMaker";
 /// Category that makes `kubectl get sagemaker` list every kind.

@@ -1,9 +1,11 @@
 //! `Model`: a SageMaker model (the CreateModel request shape).
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::status::{CommonStatus, KindWording};
 
 use crate::common::{ContainerDefinition, ENDPOINT_URL_PATTERN, ROLE_ARN_PATTERN, Tag, VpcConfig};
 
@@ -90,6 +92,10 @@ pub struct InferenceExecutionConfig {
 /// Observed state of a Model, written by the operator.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = KindWording {
+    additional: None,
+    last_check_time: "When the operator last read the model from SageMaker.",
+})]
 pub struct ModelStatus {
     /// Whether the model exists in SageMaker (`Created`), is being handled
     /// (`SynchronizingK8sJobWithSageMaker`) or could not be created (`Failed`).
@@ -101,21 +107,10 @@ pub struct ModelStatus {
     /// ARN of the model in SageMaker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_arn: Option<String>,
-    /// When the operator last read the model from SageMaker.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_check_time: Option<Time>,
     /// The same time as `lastCheckTime`, under the name the original operator wrote it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update_time: Option<Time>,
-    /// More information about the status, for example the error the operator met.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub additional: Option<String>,
-    /// The `metadata.generation` this status describes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub observed_generation: Option<i64>,
-    /// Standard Kubernetes conditions of the object, one per `type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    // A map-typed list lets the operator's server-side apply own single conditions.
-    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
-    pub conditions: Option<Vec<Condition>>,
+    /// What the operator reports about its own work on the object.
+    #[serde(flatten)]
+    pub common: CommonStatus,
 }

@@ -1,10 +1,11 @@
 //! `ProcessingJob`: a SageMaker processing job (the CreateProcessingJob request shape): data
 //! preparation, feature engineering and model evaluation in a container of your choice.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::status::{CommonStatus, KindWording};
 
 use crate::common::{
     CompressionType, ENDPOINT_URL_PATTERN, ExperimentConfig, IMAGE_PATTERN, INSTANCE_TYPE_PATTERN,
@@ -417,31 +418,23 @@ pub struct ProcessingStoppingCondition {
 /// Observed state of a ProcessingJob, written by the operator.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = KindWording {
+    additional: Some("More information about the status, for example SageMaker's failure reason and the container's exit message, or the error the operator met."),
+    last_check_time: "When the operator last read the job's status from SageMaker.",
+})]
 pub struct ProcessingJobStatus {
     /// SageMaker's ProcessingJobStatus (`InProgress`, `Completed`, `Failed`, `Stopping`,
     /// `Stopped`), or `SynchronizingK8sJobWithSageMaker` before the operator has reached
     /// SageMaker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processing_job_status: Option<String>,
-    /// When the operator last read the job's status from SageMaker.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_check_time: Option<Time>,
     /// Name of the job in SageMaker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sage_maker_processing_job_name: Option<String>,
     /// CloudWatch console link to the job's log streams.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_watch_log_url: Option<String>,
-    /// More information about the status, for example SageMaker's failure reason and the
-    /// container's exit message, or the error the operator met.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub additional: Option<String>,
-    /// The `metadata.generation` this status describes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub observed_generation: Option<i64>,
-    /// Standard Kubernetes conditions of the object, one per `type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    // A map-typed list lets the operator's server-side apply own single conditions.
-    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
-    pub conditions: Option<Vec<Condition>>,
+    /// What the operator reports about its own work on the object.
+    #[serde(flatten)]
+    pub common: CommonStatus,
 }

@@ -1,9 +1,11 @@
 //! `TrainingJob`: a SageMaker training job (the CreateTrainingJob request shape).
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::status::{CommonStatus, KindWording};
 
 use crate::common::{
     Channel, CheckpointConfig, ENDPOINT_URL_PATTERN, ExperimentConfig, IMAGE_PATTERN,
@@ -361,6 +363,10 @@ pub struct ModelPackageConfig {
 /// Observed state of a TrainingJob, written by the operator.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = KindWording {
+    additional: Some("More information about the status, for example SageMaker's failure reason or the error the operator met."),
+    last_check_time: "When the operator last read the job's status from SageMaker.",
+})]
 pub struct TrainingJobStatus {
     /// SageMaker's TrainingJobStatus (`InProgress`, `Completed`, `Failed`, `Stopping`,
     /// `Stopped`), or `SynchronizingK8sJobWithSageMaker` before the operator has reached
@@ -371,13 +377,6 @@ pub struct TrainingJobStatus {
     /// `Uploading`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_status: Option<String>,
-    /// More information about the status, for example SageMaker's failure reason or the error
-    /// the operator met.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub additional: Option<String>,
-    /// When the operator last read the job's status from SageMaker.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_check_time: Option<Time>,
     /// CloudWatch console URL of the job's logs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_watch_log_url: Option<String>,
@@ -390,14 +389,9 @@ pub struct TrainingJobStatus {
     /// Status of each Debugger rule evaluation of the job.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub debug_rule_evaluation_statuses: Option<Vec<DebugRuleEvaluationStatus>>,
-    /// The `metadata.generation` this status describes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub observed_generation: Option<i64>,
-    /// Standard Kubernetes conditions of the object, one per `type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    // A map-typed list lets the operator's server-side apply own single conditions.
-    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
-    pub conditions: Option<Vec<Condition>>,
+    /// What the operator reports about its own work on the object.
+    #[serde(flatten)]
+    pub common: CommonStatus,
 }
 
 /// Status of one Debugger rule evaluation job.

@@ -16,7 +16,10 @@ use kube::api::Api;
 use kube::runtime::controller::Action;
 use kube::runtime::events::{EventType, Recorder};
 use kube::{Resource, ResourceExt};
-use sagemaker_k8s_api::{FINALIZER, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec};
+use sagemaker_k8s_api::{
+    CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, FINALIZER,
+    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec,
+};
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use sagemaker_k8s_aws::{SageMakerClients, SageMakerError, SageMakerHandle};
@@ -29,13 +32,6 @@ use crate::conditions::{
     SPEC_OUT_OF_SYNC, remove_condition, set_condition,
 };
 use crate::{object_plumbing, takeover};
-
-/// Annotation holding the hash of the spec the SageMaker resource was created from, so a later
-/// spec change (which SageMaker cannot apply to a job) is reported and clears when reverted.
-pub const CREATED_SPEC_HASH_ANNOTATION: &str = "sagemaker.aws.amazon.com/created-spec-hash";
-/// Label on TrainingJobs that mirror a training job a tuning job launched: they are only
-/// observed, never created or stopped by the TrainingJob controller.
-pub const SPAWNED_BY_TUNING_JOB_LABEL: &str = "sagemaker.aws.amazon.com/hyperparameter-tuning-job";
 
 /// While a resource is stopped on delete, how often it is looked at until it is terminal.
 const STOPPING_REQUEUE: Duration = Duration::from_secs(2);
@@ -215,12 +211,6 @@ fn spec_name_to_fill<A: Adapter>(object: &A::Object) -> Option<&'static str> {
     let current = spec.get(field).and_then(Value::as_str).unwrap_or_default();
     current.is_empty().then_some(field)
 }
-
-/// Annotation with the SageMaker name a create is about to be (or was) sent under, written
-/// before every create and removed when SageMaker refused it. While it is there the name is
-/// fixed, so a crash between the create and the status write cannot lead to a second resource
-/// under an edited name.
-pub const CREATING_NAME_ANNOTATION: &str = "sagemaker.aws.amazon.com/sagemaker-name";
 
 /// What decides which SageMaker name an object maps to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

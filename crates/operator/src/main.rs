@@ -3,14 +3,19 @@
 mod adapters;
 mod conditions;
 mod controller_run;
+mod digest;
 mod engine;
 mod error_backoff;
+mod events;
+mod finalizer;
 mod health;
 mod hosting;
 mod leader_election;
 mod metrics;
 mod naming;
+mod object_patch;
 mod object_plumbing;
+mod status_patch;
 mod status_poller;
 mod takeover;
 

@@ -11,15 +11,13 @@
 //! wrote.
 
 use kube::ResourceExt;
-use sagemaker_k8s_api::TrainingJob;
+use sagemaker_k8s_api::{
+    ORIGINAL_TUNING_CHILD_FINALIZER, SPAWNED_BY_TUNING_JOB_LABEL, TrainingJob,
+};
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::engine::SPAWNED_BY_TUNING_JOB_LABEL;
 use crate::naming::uid_hex;
-
-/// Finalizer the original operator put on the TrainingJobs it spawned for a tuning job's
-/// training jobs (besides its ordinary finalizer, which has the same name as this operator's).
-pub const ORIGINAL_TUNING_CHILD_FINALIZER: &str = "sagemaker-operator-hpo-trainingjob";
 
 /// Whether the status was written by the original operator and never by this one: it observed
 /// the resource (`lastCheckTime`; `lastUpdateTime` on Models and EndpointConfigs), but lacks
@@ -41,11 +39,32 @@ pub fn recorded_by_original_operator(
     remote_name: &str,
     uid: &str,
 ) -> bool {
-    if !written_by_original_operator(status) {
-        return false;
-    }
-    let recorded = status.get(name_field).and_then(Value::as_str);
-    if recorded != Some(remote_name) || remote_name.is_empty() {
+    written_by_original_operator(status)
+        && original_name_is_this_objects(
+            status.get(name_field).and_then(Value::as_str),
+            spec_name,
+            remote_name,
+            uid,
+        )
+}
+
+/// [`written_by_original_operator`] for a typed status (`None`: no status at all).
+pub fn status_written_by_original_operator<S: Serialize>(status: Option<&S>) -> bool {
+    status
+        .and_then(|status| serde_json::to_value(status).ok())
+        .is_some_and(|status| written_by_original_operator(&status))
+}
+
+/// The second half of [`recorded_by_original_operator`], for callers that read the recorded
+/// name from a typed status: the status the original wrote names `remote_name`
+/// (`recorded_name`), and that name carries the object's UID or is the spec's name.
+pub fn original_name_is_this_objects(
+    recorded_name: Option<&str>,
+    spec_name: Option<&str>,
+    remote_name: &str,
+    uid: &str,
+) -> bool {
+    if recorded_name != Some(remote_name) || remote_name.is_empty() {
         return false;
     }
     let uid = uid_hex(uid);
@@ -89,6 +108,29 @@ mod tests {
             &json!({"trainingJobStatus": "SynchronizingK8sJobWithSageMaker"})
         ));
         assert!(!written_by_original_operator(&Value::Null));
+    }
+
+    #[test]
+    fn a_typed_status_is_judged_by_its_json() {
+        use sagemaker_k8s_api::{CommonStatus, ModelStatus};
+        let at: k8s_openapi::apimachinery::pkg::apis::meta::v1::Time =
+            serde_json::from_value(json!(AT)).unwrap();
+        let original = ModelStatus {
+            status: Some("Created".into()),
+            last_update_time: Some(at.clone()),
+            ..Default::default()
+        };
+        assert!(status_written_by_original_operator(Some(&original)));
+        let ours = ModelStatus {
+            common: CommonStatus {
+                last_check_time: Some(at),
+                observed_generation: Some(1),
+                ..Default::default()
+            },
+            ..original
+        };
+        assert!(!status_written_by_original_operator(Some(&ours)));
+        assert!(!status_written_by_original_operator::<ModelStatus>(None));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use sagemaker_k8s_api::SPAWNED_BY_TUNING_JOB_LABEL;
 use sagemaker_k8s_testenv::{
     CommandOutput, ControlPlane, Emulator, NODE_IP, NodeCluster, images_dir, node_cluster,
     repo_root, wait_until,
@@ -369,7 +370,7 @@ async fn installer_yaml_runs_the_operator_as_a_pod_that_takes_the_guides_samples
     assert!(calls.contains("CreateTrainingJob"), "{calls}");
 
     // The tuning job's training jobs, owned by it; deleting it cascades to them.
-    let children = jsonpath(api, &namespace, &["trainingjobs", "-l", "sagemaker.aws.amazon.com/hyperparameter-tuning-job"], "{range .items[*]}{.metadata.name}={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name} {end}").await;
+    let children = jsonpath(api, &namespace, &["trainingjobs", "-l", SPAWNED_BY_TUNING_JOB_LABEL], "{range .items[*]}{.metadata.name}={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name} {end}").await;
     assert!(
         !children.is_empty(),
         "the tuning job's training jobs are mirrored"

@@ -13,8 +13,8 @@ use crate::hyperparameter_tuning_job::{
     HyperParameterTuningJobStrategyType, TrainingJobEarlyStoppingType,
 };
 use crate::{
-    BatchTransformJob, HostingDeployment, HyperparameterTuningJob, HyperparameterTuningJobStatus,
-    KeyValuePair, TrainingJob, TrainingJobStatus,
+    BatchTransformJob, CommonStatus, HostingDeployment, HyperparameterTuningJob,
+    HyperparameterTuningJobStatus, KeyValuePair, TrainingJob, TrainingJobStatus,
 };
 
 fn fixture(name: &str) -> String {
@@ -164,9 +164,13 @@ fn statuses_use_the_guides_field_names() {
         secondary_status: Some("Downloading".into()),
         sage_maker_training_job_name: Some("xgboost-mnist-from-for-s3-6d7fa0af".into()),
         cloud_watch_log_url: Some("https://console.aws.amazon.com/cloudwatch".into()),
-        observed_generation: Some(2),
+        common: CommonStatus {
+            observed_generation: Some(2),
+            ..Default::default()
+        },
         ..Default::default()
     };
+    // The common fields sit at the top level of the status, beside the kind's own.
     assert_eq!(
         serde_json::to_value(&status).unwrap(),
         json!({

@@ -88,7 +88,7 @@ impl Adapter for ProcessingJobAdapter {
         object
             .status
             .as_ref()
-            .and_then(|status| status.conditions.clone())
+            .and_then(|status| status.common.conditions.clone())
             .unwrap_or_default()
     }
 

@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::ResourceExt;
-use sagemaker_k8s_api::{TrainingJob, TrainingJobSpec};
+use sagemaker_k8s_api::{SPAWNED_BY_TUNING_JOB_LABEL, TrainingJob, TrainingJobSpec};
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::training_job::TrainingJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::{Map, Value, json};
 
-use crate::engine::{Adapter, Phase, SPAWNED_BY_TUNING_JOB_LABEL};
+use crate::engine::{Adapter, Phase};
 use crate::naming::{MAX_NAME_LEN, derived_name};
 use crate::status_poller::ListModified;
 
@@ -139,7 +139,7 @@ impl Adapter for TrainingJobAdapter {
         object
             .status
             .as_ref()
-            .and_then(|status| status.conditions.clone())
+            .and_then(|status| status.common.conditions.clone())
             .unwrap_or_default()
     }
 

@@ -11,7 +11,8 @@ use sagemaker_k8s_api::hyperparameter_tuning_job::{
     TrainingJobStatusCounters,
 };
 use sagemaker_k8s_api::{
-    HyperparameterTuningJob, HyperparameterTuningJobSpec, KeyValuePair, TrainingJob,
+    HyperparameterTuningJob, HyperparameterTuningJobSpec, KeyValuePair,
+    ORIGINAL_TUNING_CHILD_FINALIZER, SPAWNED_BY_TUNING_JOB_LABEL, TrainingJob,
 };
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::tuning_job::{StatusCounters, TrainingJobSummary, TuningJobDescription};
@@ -19,7 +20,7 @@ use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::{Map, Value, json};
 
 use crate::adapters::training_job::phase_of;
-use crate::engine::{Adapter, EngineError, Phase, SPAWNED_BY_TUNING_JOB_LABEL};
+use crate::engine::{Adapter, EngineError, Phase};
 use crate::naming::{MAX_TUNING_JOB_NAME_LEN, derived_name};
 use crate::status_poller::ListModified;
 use crate::takeover;
@@ -142,7 +143,7 @@ async fn adopt_original_child(
     let finalizers: Vec<&String> = child
         .finalizers()
         .iter()
-        .filter(|f| f.as_str() != takeover::ORIGINAL_TUNING_CHILD_FINALIZER)
+        .filter(|f| f.as_str() != ORIGINAL_TUNING_CHILD_FINALIZER)
         .collect();
     let patch = json!({ "metadata": {
         "labels": { SPAWNED_BY_TUNING_JOB_LABEL: tuning_job_name },
@@ -217,7 +218,7 @@ impl Adapter for TuningJobAdapter {
         object
             .status
             .as_ref()
-            .and_then(|status| status.conditions.clone())
+            .and_then(|status| status.common.conditions.clone())
             .unwrap_or_default()
     }
 

@@ -2,8 +2,9 @@
 //! they do not go through the job engine: `deployment` is the HostingDeployment state machine
 //! (models → endpoint config → endpoint, updates, clean-up), `standalone` the Model and
 //! EndpointConfig kinds (create, replace on spec change, delete), `autoscaling` the
-//! HostingAutoscalingPolicy kind (scalable targets → scaling policies). All use the shared
-//! object plumbing for finalizers, status patches and Events.
+//! HostingAutoscalingPolicy kind (scalable targets → scaling policies). All share the job
+//! engine's finalizer (`finalizer`), patches (`object_patch`, `status_patch`) and Events
+//! (`events`).
 
 pub mod autoscaling;
 pub mod deployment;

@@ -20,7 +20,7 @@ use kube::api::{DeleteParams, ListParams};
 use rand::Rng;
 use sagemaker_k8s_api::{
     BatchTransformJob, EndpointConfig, HostingDeployment, HyperparameterTuningJob, Model,
-    TrainingJob,
+    SPAWNED_BY_TUNING_JOB_LABEL, TrainingJob,
 };
 use sagemaker_k8s_testenv::{poll_until, wait_until};
 use serde_json::Value;
@@ -31,7 +31,6 @@ const TRAINING_JOB: &str = include_str!("../../../../samples/xgboost-mnist-train
 const TUNING_JOB: &str = include_str!("../../../../samples/xgboost-mnist-hpo.yaml");
 const BATCH_TRANSFORM: &str = include_str!("../../../../samples/xgboost-mnist-batchtransform.yaml");
 const HOSTING: &str = include_str!("../../../../samples/xgboost-mnist-hostingdeployment.yaml");
-const SPAWNED_LABEL: &str = "sagemaker.aws.amazon.com/hyperparameter-tuning-job";
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -427,7 +426,7 @@ async fn chaos_soak_leaves_exactly_one_resource_per_object_and_nothing_behind() 
         job.metadata
             .labels
             .as_ref()
-            .is_some_and(|labels| labels.contains_key(SPAWNED_LABEL))
+            .is_some_and(|labels| labels.contains_key(SPAWNED_BY_TUNING_JOB_LABEL))
     });
     let mut duplicates = Vec::new();
     let own_names: BTreeSet<String> = own
@@ -504,7 +503,7 @@ async fn chaos_soak_leaves_exactly_one_resource_per_object_and_nothing_behind() 
         trainings
             .delete_collection(
                 &DeleteParams::default(),
-                &ListParams::default().labels(&format!("!{SPAWNED_LABEL}")),
+                &ListParams::default().labels(&format!("!{SPAWNED_BY_TUNING_JOB_LABEL}")),
             )
             .await
             .map(|_| ()),

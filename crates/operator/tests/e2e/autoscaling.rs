@@ -304,11 +304,11 @@ async fn a_policy_waits_with_a_clear_status_until_its_endpoint_is_in_service() {
         policy_status(p) == Some("Creating")
             && p.status
                 .as_ref()
-                .and_then(|s| s.additional.as_deref())
+                .and_then(|s| s.common.additional.as_deref())
                 .is_some()
     })
     .await;
-    let additional = waiting.status.unwrap().additional.unwrap();
+    let additional = waiting.status.unwrap().common.additional.unwrap();
     assert!(additional.contains("waiting for"), "{additional}");
     // The deployment comes: the policy follows.
     hosting_deployment(&harness, "host-xgboost", "").await;
@@ -316,7 +316,7 @@ async fn a_policy_waits_with_a_clear_status_until_its_endpoint_is_in_service() {
         policy_status(p) == Some("Created")
     })
     .await;
-    assert!(created.status.unwrap().additional.is_none());
+    assert!(created.status.unwrap().common.additional.is_none());
 }
 
 #[tokio::test]

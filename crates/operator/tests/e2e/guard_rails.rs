@@ -16,6 +16,7 @@ use crate::harness::{
 fn condition_reason<'a>(job: &'a sagemaker_k8s_api::TrainingJob, type_: &str) -> Option<&'a str> {
     job.status
         .as_ref()?
+        .common
         .conditions
         .as_ref()?
         .iter()
@@ -149,6 +150,7 @@ async fn an_untrusted_sage_maker_endpoint_gets_no_request_and_a_clear_status() {
         .status
         .as_ref()
         .unwrap()
+        .common
         .additional
         .clone()
         .unwrap_or_default();
@@ -299,6 +301,7 @@ async fn a_name_clash_is_fixed_by_editing_the_spec_name_before_creation() {
         job.status
             .as_ref()
             .unwrap()
+            .common
             .additional
             .as_deref()
             .unwrap_or_default()
@@ -391,6 +394,7 @@ async fn a_used_up_quota_is_retried_with_backoff_and_reported() {
         job.status
             .as_ref()
             .unwrap()
+            .common
             .additional
             .as_deref()
             .unwrap_or_default()
@@ -450,7 +454,7 @@ async fn a_running_job_costs_no_describe_and_no_write_until_sagemaker_reports_a_
         })
         .await;
     let version = job.metadata.resource_version.clone();
-    let first_check = job.status.as_ref().unwrap().last_check_time.clone();
+    let first_check = job.status.as_ref().unwrap().common.last_check_time.clone();
     assert!(
         first_check.is_some(),
         "lastCheckTime written with the first status"
@@ -501,7 +505,7 @@ async fn a_running_job_costs_no_describe_and_no_write_until_sagemaker_reports_a_
         })
         .await;
     assert_ne!(
-        stopped.status.unwrap().last_check_time,
+        stopped.status.unwrap().common.last_check_time,
         first_check,
         "lastCheckTime moves with the change the operator described"
     );

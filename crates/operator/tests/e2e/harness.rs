@@ -233,7 +233,7 @@ spec:
 pub fn condition_is(job: &TrainingJob, type_: &str, status: &str) -> bool {
     job.status
         .as_ref()
-        .and_then(|s| s.conditions.as_ref())
+        .and_then(|s| s.common.conditions.as_ref())
         .is_some_and(|conditions| {
             conditions
                 .iter()

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use kube::Api;
 use kube::api::DeleteParams;
 use kube::runtime::watcher;
-use sagemaker_k8s_api::{EndpointConfig, HostingDeployment, Model};
+use sagemaker_k8s_api::{EndpointConfig, HOSTING_STATE_ANNOTATION, HostingDeployment, Model};
 use sagemaker_k8s_testenv::{poll_until, wait_until};
 
 use crate::harness::Harness;
@@ -56,7 +56,7 @@ fn condition(deployment: &HostingDeployment, type_: &str, status: &str) -> bool 
         deployment
             .status
             .as_ref()
-            .and_then(|s| s.conditions.as_ref()),
+            .and_then(|s| s.common.conditions.as_ref()),
         type_,
         status,
     )
@@ -244,24 +244,27 @@ async fn hosting_deployment_goes_in_service_answers_invocations_and_deletes_ever
     assert!(
         status.creation_time.is_some()
             && status.last_modified_time.is_some()
-            && status.last_check_time.is_some()
+            && status.common.last_check_time.is_some()
     );
     assert!(
-        status.additional.is_none() && status.failure_reason.is_none(),
+        status.common.additional.is_none() && status.failure_reason.is_none(),
         "{:?}",
-        status.additional
+        status.common.additional
     );
     let variants = status.production_variants.unwrap();
     assert_eq!(variants[0].variant_name.as_deref(), Some("all-traffic"));
     assert_eq!(variants[0].current_instance_count, Some(1));
-    assert_eq!(status.observed_generation, deployment.metadata.generation);
+    assert_eq!(
+        status.common.observed_generation,
+        deployment.metadata.generation
+    );
     // No `Failed` condition on a healthy object (not even one that is False).
     assert!(
         !has_condition_type(
             deployment
                 .status
                 .as_ref()
-                .and_then(|s| s.conditions.as_ref()),
+                .and_then(|s| s.common.conditions.as_ref()),
             "Failed"
         ),
         "{:?}",
@@ -286,7 +289,7 @@ async fn hosting_deployment_goes_in_service_answers_invocations_and_deletes_ever
     assert!(
         tags.tags()
             .iter()
-            .any(|t| t.key() == Some("sagemaker.aws.amazon.com/owner-uid")
+            .any(|t| t.key() == Some(sagemaker_k8s_aws::OWNER_UID_TAG)
                 && t.value() == deployment.metadata.uid.as_deref())
     );
     let model = harness
@@ -371,7 +374,7 @@ async fn instance_count_update_goes_through_reconciling_and_updating_with_weight
     let deployment = wait_for(&harness, "host-xgboost", "2 instances InService", |d| {
         endpoint_status(d) == Some("InService")
             && condition(d, "Ready", "True")
-            && d.status.as_ref().unwrap().observed_generation == Some(2)
+            && d.status.as_ref().unwrap().common.observed_generation == Some(2)
             && d.status
                 .as_ref()
                 .unwrap()
@@ -411,7 +414,7 @@ async fn instance_count_update_goes_through_reconciling_and_updating_with_weight
     harness.apply(&original).await;
     wait_for(&harness, "host-xgboost", "back to 1 instance", |d| {
         endpoint_status(d) == Some("InService")
-            && d.status.as_ref().unwrap().observed_generation == Some(3)
+            && d.status.as_ref().unwrap().common.observed_generation == Some(3)
             && d.status
                 .as_ref()
                 .unwrap()
@@ -547,12 +550,13 @@ async fn a_failed_update_stays_on_the_last_good_config_until_the_spec_is_correct
     );
     assert!(
         status
+            .common
             .additional
             .as_deref()
             .unwrap_or_default()
             .contains("image xgboost:broken not found"),
         "{:?}",
-        status.additional
+        status.common.additional
     );
     assert!(condition(&deployment, "Ready", "False"));
     // The failed spec is not retried.
@@ -571,7 +575,7 @@ async fn a_failed_update_stays_on_the_last_good_config_until_the_spec_is_correct
         |d| {
             condition(d, "Ready", "True")
                 && !has_condition_type(
-                    d.status.as_ref().and_then(|s| s.conditions.as_ref()),
+                    d.status.as_ref().and_then(|s| s.common.conditions.as_ref()),
                     "Failed",
                 )
         },
@@ -593,10 +597,10 @@ async fn a_failed_update_stays_on_the_last_good_config_until_the_spec_is_correct
         deployment
             .status
             .as_ref()
-            .and_then(|s| s.conditions.as_ref()),
+            .and_then(|s| s.common.conditions.as_ref()),
         "Failed"
     ));
-    assert!(deployment.status.unwrap().additional.is_none());
+    assert!(deployment.status.unwrap().common.additional.is_none());
     // Generations: 1 deployed, 2 failed, 3 the revert, 4 the correction.
     wait_until(Duration::from_secs(20), "only generation 4 left", || {
         let harness = &harness;
@@ -761,7 +765,7 @@ async fn a_spec_referring_to_an_undefined_container_is_reported_on_the_field() {
         condition(d, "Failed", "True")
     })
     .await;
-    let additional = deployment.status.unwrap().additional.unwrap();
+    let additional = deployment.status.unwrap().common.additional.unwrap();
     assert!(
         additional.contains("spec.models[0]") && additional.contains("\"missing\""),
         "{additional}"
@@ -821,7 +825,7 @@ spec:
             .ends_with("model/xgboost-mnist-model")
     );
     assert!(has_condition(
-        model_status.conditions.as_ref(),
+        model_status.common.conditions.as_ref(),
         "Ready",
         "True"
     ));
@@ -952,7 +956,7 @@ async fn a_restarted_operator_without_its_record_adopts_the_endpoint_instead_of_
             "-n",
             &harness.namespace,
             "hostingdeployment/host-xgboost",
-            "sagemaker.aws.amazon.com/hosting-deployment-state-",
+            &format!("{HOSTING_STATE_ANNOTATION}-"),
         ])
         .await
         .expect_success();

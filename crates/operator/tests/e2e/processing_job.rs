@@ -25,7 +25,7 @@ fn status_of(job: &ProcessingJob) -> Option<&str> {
 fn condition_is(job: &ProcessingJob, type_: &str, status: &str) -> bool {
     job.status
         .as_ref()
-        .and_then(|s| s.conditions.as_ref())
+        .and_then(|s| s.common.conditions.as_ref())
         .is_some_and(|conditions| {
             conditions
                 .iter()
@@ -97,7 +97,7 @@ async fn the_sample_completes_and_its_logs_come_through_smlogs() {
     assert!(status.cloud_watch_log_url.unwrap().contains(&format!(
         "group=/aws/sagemaker/ProcessingJobs;prefix={sagemaker_name};"
     )));
-    assert!(status.last_check_time.is_some());
+    assert!(status.common.last_check_time.is_some());
     let described = harness
         .sagemaker
         .describe_processing_job()
@@ -201,7 +201,13 @@ async fn a_failed_job_reports_the_reason_and_the_exit_message() {
         status_of(job) == Some("Failed")
     })
     .await;
-    let additional = job.status.clone().unwrap().additional.unwrap_or_default();
+    let additional = job
+        .status
+        .clone()
+        .unwrap()
+        .common
+        .additional
+        .unwrap_or_default();
     assert!(
         additional.contains("AlgorithmError: preprocess.py crashed"),
         "{additional}"

@@ -6,7 +6,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use sagemaker_k8s_api::{HostingDeploymentSpec, HyperparameterTuningJobSpec, TrainingJobSpec};
+use sagemaker_k8s_api::{
+    FINALIZER, HostingDeploymentSpec, HyperparameterTuningJobSpec, ORIGINAL_TUNING_CHILD_FINALIZER,
+    SPAWNED_BY_TUNING_JOB_LABEL, TrainingJobSpec,
+};
 use sagemaker_k8s_aws::OWNER_UID_TAG;
 use sagemaker_k8s_testenv::{poll_until, wait_until};
 use serde_json::{Value, json};
@@ -14,7 +17,6 @@ use serde_json::{Value, json};
 use crate::harness::{Harness, spawn_operator, training_job_manifest};
 use crate::original_operator::{assert_scripts_see_no_failure, wait_for_json};
 
-const FINALIZER: &str = "sagemaker-operator-finalizer";
 const HOSTING_SAMPLE: &str =
     include_str!("../../../../samples/xgboost-mnist-hostingdeployment.yaml");
 const HPO_SAMPLE: &str = include_str!("../../../../samples/xgboost-mnist-hpo.yaml");
@@ -554,7 +556,7 @@ async fn a_tuning_job_and_its_spawned_training_jobs_are_adopted_without_duplicat
     for child in &children {
         let manifest = training_job_manifest(child, &[], &format!("  trainingJobName: {child}\n"));
         harness.apply(&manifest).await;
-        as_the_original_left_it(&harness, "trainingjob", child, &["sagemaker-operator-hpo-trainingjob", FINALIZER], |_| {
+        as_the_original_left_it(&harness, "trainingjob", child, &[ORIGINAL_TUNING_CHILD_FINALIZER, FINALIZER], |_| {
             json!({ "trainingJobStatus": "Completed", "sageMakerTrainingJobName": child, "lastCheckTime": now() })
         })
         .await;
@@ -605,14 +607,13 @@ async fn a_tuning_job_and_its_spawned_training_jobs_are_adopted_without_duplicat
             let list: Value = serde_json::from_str(&output.stdout).ok()?;
             let items = list["items"].as_array()?.clone();
             let all_adopted = items.iter().all(|item| {
-                item["metadata"]["labels"]["sagemaker.aws.amazon.com/hyperparameter-tuning-job"]
-                    == sagemaker_name.as_str()
+                item["metadata"]["labels"][SPAWNED_BY_TUNING_JOB_LABEL] == sagemaker_name.as_str()
                     && item["metadata"]["ownerReferences"]
                         .as_array()
                         .is_some_and(|owners| owners.iter().any(|o| o["name"] == name.as_str()))
-                    && !item["metadata"]["finalizers"].as_array().is_some_and(|f| {
-                        f.iter().any(|f| f == "sagemaker-operator-hpo-trainingjob")
-                    })
+                    && !item["metadata"]["finalizers"]
+                        .as_array()
+                        .is_some_and(|f| f.iter().any(|f| f == ORIGINAL_TUNING_CHILD_FINALIZER))
             });
             all_adopted.then_some(items)
         },

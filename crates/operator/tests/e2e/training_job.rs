@@ -48,14 +48,14 @@ async fn completed_job_gets_model_path_and_ready_condition() {
             .unwrap()
             .contains(&format!("prefix={sagemaker_name};"))
     );
-    assert!(status.last_check_time.is_some());
-    assert_eq!(status.observed_generation, job.metadata.generation);
+    assert!(status.common.last_check_time.is_some());
+    assert_eq!(status.common.observed_generation, job.metadata.generation);
     assert!(
         job.metadata
             .finalizers
             .clone()
             .unwrap_or_default()
-            .contains(&"sagemaker-operator-finalizer".to_string())
+            .contains(&sagemaker_k8s_api::FINALIZER.to_string())
     );
     assert!(
         !condition_is(&job, "Failed", "True") && !condition_is(&job, "Failed", "False"),
@@ -88,7 +88,7 @@ async fn completed_job_gets_model_path_and_ready_condition() {
         .collect();
     assert!(
         tags.contains(&(
-            "sagemaker.aws.amazon.com/owner-uid".into(),
+            sagemaker_k8s_aws::OWNER_UID_TAG.into(),
             job.metadata.uid.clone().unwrap()
         )),
         "{tags:?}"
@@ -149,6 +149,7 @@ async fn failed_job_reports_reason_in_additional() {
     let status = job.status.clone().unwrap();
     assert!(
         status
+            .common
             .additional
             .as_deref()
             .unwrap_or_default()
@@ -244,6 +245,7 @@ async fn delete_before_creation_is_immediate() {
     assert!(
         job.status
             .unwrap()
+            .common
             .additional
             .unwrap()
             .contains("emulator:outcome")
@@ -294,6 +296,7 @@ async fn spec_change_after_creation_is_reported_and_clears_when_reverted() {
     assert!(
         job.status
             .unwrap()
+            .common
             .additional
             .unwrap()
             .contains("immutable")
@@ -302,7 +305,7 @@ async fn spec_change_after_creation_is_reported_and_clears_when_reverted() {
     harness
         .wait_for_training_job("changing", "spec change cleared", |job| {
             condition_is(job, "SpecOutOfSync", "False")
-                && job.status.as_ref().unwrap().additional.is_none()
+                && job.status.as_ref().unwrap().common.additional.is_none()
         })
         .await;
     // Still one job in SageMaker.

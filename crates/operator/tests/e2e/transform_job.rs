@@ -37,6 +37,7 @@ spec:
                 let failed = job
                     .status
                     .as_ref()?
+                    .common
                     .conditions
                     .as_ref()?
                     .iter()
@@ -47,7 +48,7 @@ spec:
     )
     .await;
     let status = job.status.unwrap();
-    let additional = status.additional.unwrap_or_default();
+    let additional = status.common.additional.unwrap_or_default();
     assert!(
         additional.contains("no-such-model") || additional.to_lowercase().contains("model"),
         "{additional}"
@@ -67,6 +68,7 @@ spec:
         "{sagemaker_name}"
     );
     let failed = status
+        .common
         .conditions
         .as_ref()
         .and_then(|c| c.iter().find(|c| c.type_ == "Failed"))
@@ -100,6 +102,7 @@ spec:
                 let job = api.get("xgboost-batch").await.ok()?;
                 let status = job.status.as_ref()?;
                 let ready = status
+                    .common
                     .conditions
                     .as_ref()?
                     .iter()
@@ -109,7 +112,7 @@ spec:
                 (status.transform_job_status.as_deref() == Some("Completed")
                     && ready
                     && named
-                    && status.additional.is_none())
+                    && status.common.additional.is_none())
                 .then_some(())
             }
         },

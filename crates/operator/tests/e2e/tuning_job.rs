@@ -5,12 +5,10 @@ use std::time::Duration;
 
 use kube::Api;
 use kube::api::{DeleteParams, ListParams};
-use sagemaker_k8s_api::{HyperparameterTuningJob, TrainingJob};
+use sagemaker_k8s_api::{HyperparameterTuningJob, SPAWNED_BY_TUNING_JOB_LABEL, TrainingJob};
 use sagemaker_k8s_testenv::wait_until;
 
 use crate::harness::Harness;
-
-const SPAWNED_LABEL: &str = "sagemaker.aws.amazon.com/hyperparameter-tuning-job";
 
 fn tuning_jobs(harness: &Harness) -> Api<HyperparameterTuningJob> {
     Api::namespaced(harness.cluster.client(), &harness.namespace)
@@ -25,7 +23,7 @@ fn tuning_status(job: &HyperparameterTuningJob) -> Option<&str> {
 fn tuning_condition_is(job: &HyperparameterTuningJob, type_: &str, status: &str) -> bool {
     job.status
         .as_ref()
-        .and_then(|s| s.conditions.as_ref())
+        .and_then(|s| s.common.conditions.as_ref())
         .is_some_and(|conditions| {
             conditions
                 .iter()
@@ -63,7 +61,7 @@ async fn wait_for_tuning_job(
 async fn spawned_training_jobs(harness: &Harness, tuning_uid: &str) -> Vec<TrainingJob> {
     let listed = harness
         .training_jobs()
-        .list(&ListParams::default().labels(SPAWNED_LABEL))
+        .list(&ListParams::default().labels(SPAWNED_BY_TUNING_JOB_LABEL))
         .await
         .expect("list TrainingJobs");
     listed
@@ -198,7 +196,7 @@ async fn tuning_sample_completes_with_spawned_training_jobs_mirrored() {
         .unwrap();
     assert_eq!(metric.metric_name.as_deref(), Some("validation:error"));
     assert!(metric.value.is_some());
-    assert!(status.last_check_time.is_some());
+    assert!(status.common.last_check_time.is_some());
 
     // Every training job SageMaker launched is a TrainingJob object, owned by the tuning job,
     // labelled observe-only, with its status mirrored.
@@ -244,7 +242,7 @@ async fn tuning_sample_completes_with_spawned_training_jobs_mirrored() {
             "named as the SageMaker training job"
         );
         assert_eq!(
-            child.metadata.labels.as_ref().unwrap()[SPAWNED_LABEL],
+            child.metadata.labels.as_ref().unwrap()[SPAWNED_BY_TUNING_JOB_LABEL],
             sagemaker_name
         );
         let owners = child.metadata.owner_references.clone().unwrap();
@@ -434,6 +432,7 @@ async fn failed_tuning_job_reports_reason_in_additional() {
     let status = job.status.clone().unwrap();
     assert!(
         status
+            .common
             .additional
             .as_deref()
             .unwrap_or_default()
@@ -479,6 +478,7 @@ async fn tuning_spec_change_after_creation_is_reported() {
     assert!(
         job.status
             .unwrap()
+            .common
             .additional
             .unwrap()
             .contains("immutable")
@@ -486,7 +486,7 @@ async fn tuning_spec_change_after_creation_is_reported() {
     harness.apply(&original).await;
     wait_for_tuning_job(&harness, "changing-tuning", "spec change cleared", |job| {
         tuning_condition_is(job, "SpecOutOfSync", "False")
-            && job.status.as_ref().unwrap().additional.is_none()
+            && job.status.as_ref().unwrap().common.additional.is_none()
     })
     .await;
     // Each test has its own emulator, so every tuning job it lists is this test's.

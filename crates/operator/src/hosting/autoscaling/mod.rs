@@ -12,31 +12,38 @@
 //! a registration, pruned after a deregistration, so a crash in between never forgets one) and
 //! the hash of what was last applied.
 
+mod plan;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::Api;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::hosting_autoscaling_policy::AppliedPolicy;
-use sagemaker_k8s_api::{HostingAutoscalingPolicy, HostingDeployment};
+use sagemaker_k8s_api::{
+    APPLIED_SPEC_HASH_ANNOTATION, AUTOSCALING_TARGETS_ANNOTATION, HostingAutoscalingPolicy,
+    HostingAutoscalingPolicyStatus, HostingDeployment,
+};
 use sagemaker_k8s_aws::SageMakerError;
 use sagemaker_k8s_aws::autoscaling::{AutoscalingHandle, resource_id};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{HostingContext, HostingError};
 use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
+use crate::digest::json_hash;
+use crate::events::publish_event;
+use crate::finalizer::{add_finalizer, has_finalizer, remove_finalizer};
 use crate::naming::derived_name;
-use crate::object_plumbing::{self, has_finalizer};
+use crate::object_patch::patch_metadata;
+use crate::status_patch::{StatusWriter, record_retryable_error};
+use plan::plan_targets;
 
 const KIND: &str = "HostingAutoscalingPolicy";
-/// JSON list of the resource ids this object may have registered as scalable targets.
-pub const TARGETS_ANNOTATION: &str = "sagemaker.aws.amazon.com/autoscaling-targets";
-/// Hash of the spec (and resolved targets) last applied in full.
-pub const APPLIED_HASH_ANNOTATION: &str = "sagemaker.aws.amazon.com/applied-spec-hash";
+type PolicyStatus<'a> = StatusWriter<'a, HostingAutoscalingPolicy>;
 /// How often an object waiting for its endpoints looks again.
 const ENDPOINT_WAIT: Duration = Duration::from_secs(5);
 /// Longest policy name Application Auto Scaling takes.
@@ -48,41 +55,10 @@ pub const UPDATING: &str = "Updating";
 pub const DELETING: &str = "Deleting";
 pub const ERROR: &str = "Error";
 
-/// What a reconcile must do about the targets, from what is wanted and what was recorded: a pure
-/// decision the tests cover as a table.
-#[derive(Debug, PartialEq, Eq)]
-pub struct TargetPlan {
-    /// Register (or update) these and put the policy on them.
-    pub apply: Vec<String>,
-    /// Deregister these (the spec no longer names them).
-    pub remove: Vec<String>,
-    /// Nothing changed since the last full apply.
-    pub up_to_date: bool,
-}
-
-pub fn plan_targets(
-    desired: &BTreeSet<String>,
-    recorded: &BTreeSet<String>,
-    applied_hash: Option<&str>,
-    current_hash: &str,
-) -> TargetPlan {
-    let remove: Vec<String> = recorded.difference(desired).cloned().collect();
-    let up_to_date = applied_hash == Some(current_hash) && remove.is_empty() && desired == recorded;
-    TargetPlan {
-        apply: if up_to_date {
-            Vec::new()
-        } else {
-            desired.iter().cloned().collect()
-        },
-        remove,
-        up_to_date,
-    }
-}
-
 fn recorded_targets(object: &HostingAutoscalingPolicy) -> BTreeSet<String> {
     object
         .annotations()
-        .get(TARGETS_ANNOTATION)
+        .get(AUTOSCALING_TARGETS_ANNOTATION)
         .and_then(|text| serde_json::from_str::<Vec<String>>(text).ok())
         .unwrap_or_default()
         .into_iter()
@@ -96,12 +72,16 @@ fn recorded_status(object: &HostingAutoscalingPolicy) -> Option<String> {
         .and_then(|status| status.hosting_autoscaling_policy_status.clone())
 }
 
-fn recorded_conditions(object: &HostingAutoscalingPolicy) -> Vec<Condition> {
-    object
-        .status
-        .as_ref()
-        .and_then(|status| status.conditions.clone())
-        .unwrap_or_default()
+fn conditions_of(status: &HostingAutoscalingPolicyStatus) -> Vec<Condition> {
+    status.common.conditions.clone().unwrap_or_default()
+}
+
+/// The recorded status with another status value (`Creating`, …), other fields unchanged.
+fn with_state(status: &PolicyStatus<'_>, state: &str) -> HostingAutoscalingPolicyStatus {
+    HostingAutoscalingPolicyStatus {
+        hosting_autoscaling_policy_status: Some(state.to_string()),
+        ..status.recorded()
+    }
 }
 
 /// The policy name: the spec's, or one derived from the object's name and UID.
@@ -219,6 +199,7 @@ async fn reconcile(
     ctx: Arc<HostingContext>,
 ) -> Result<Action, HostingError> {
     let object = object.as_ref();
+    let status = StatusWriter::new(&ctx.client, object);
     let autoscaling = match ctx.clients.locate_autoscaling(
         &object.spec.region,
         object.spec.application_autoscaling_endpoint.as_deref(),
@@ -226,24 +207,19 @@ async fn reconcile(
         Ok(location) => ctx.clients.autoscaling(&location),
         Err(refused) => {
             if object.meta().deletion_timestamp.is_some() && recorded_targets(object).is_empty() {
-                object_plumbing::remove_finalizer(&ctx.client, object).await?;
+                remove_finalizer(&ctx.client, object).await?;
                 return Ok(Action::await_change());
             }
-            return report_error(&ctx, object, "EndpointNotAllowed", refused.to_string()).await;
+            return report_error(&ctx, &status, "EndpointNotAllowed", refused.to_string()).await;
         }
     };
     if object.meta().deletion_timestamp.is_some() {
-        return finalize(object, &ctx, &autoscaling).await;
+        return finalize(&status, &ctx, &autoscaling).await;
     }
     if !has_finalizer(object) {
-        object_plumbing::add_finalizer(&ctx.client, object, json!({})).await?;
+        add_finalizer(&ctx.client, object, json!({})).await?;
         if recorded_status(object).is_none() {
-            object_plumbing::patch_status(
-                &ctx.client,
-                object,
-                json!({ "hostingAutoscalingPolicyStatus": CREATING }),
-            )
-            .await?;
+            status.write(with_state(&status, CREATING)).await?;
         }
         return Ok(Action::await_change());
     }
@@ -251,40 +227,32 @@ async fn reconcile(
     let recorded = recorded_targets(object);
     // Resolve without looking at the endpoints first: an unchanged policy needs no call.
     let Resolution::Ready(desired) = resolve(object, &ctx, false).await? else {
-        return wait(&ctx, object, "waiting for the endpoints' names").await;
+        return wait(&status, "waiting for the endpoints' names").await;
     };
     let spec_value = serde_json::to_value(&object.spec).expect("specs serialize to JSON");
-    let current_hash = object_plumbing::json_hash(
-        &json!({ "spec": spec_value, "targets": desired, "policyName": name }),
-    );
+    let current_hash =
+        json_hash(&json!({ "spec": spec_value, "targets": desired, "policyName": name }));
     let applied_hash = object
         .annotations()
-        .get(APPLIED_HASH_ANNOTATION)
+        .get(APPLIED_SPEC_HASH_ANNOTATION)
         .map(String::as_str);
     let plan = plan_targets(&desired, &recorded, applied_hash, &current_hash);
     if plan.up_to_date && recorded_status(object).as_deref() == Some(CREATED) {
         return Ok(Action::await_change());
     }
     if let Resolution::Waiting(why) = resolve(object, &ctx, true).await? {
-        return wait(&ctx, object, &why).await;
+        return wait(&status, &why).await;
     }
     let applying = if recorded_status(object).as_deref() == Some(CREATED) {
         UPDATING
     } else {
         CREATING
     };
-    if recorded_status(object).as_deref() != Some(applying) {
-        object_plumbing::patch_status(
-            &ctx.client,
-            object,
-            json!({ "hostingAutoscalingPolicyStatus": applying }),
-        )
-        .await?;
-    }
+    status.write(with_state(&status, applying)).await?;
     // Record every target that may be registered before registering it.
     let may_exist: BTreeSet<String> = recorded.union(&desired).cloned().collect();
     if may_exist != recorded {
-        object_plumbing::patch_metadata(&ctx.client, object, json!({ "annotations": { TARGETS_ANNOTATION: serde_json::to_string(&may_exist).expect("a list") } })).await?;
+        patch_metadata(&ctx.client, object, json!({ "annotations": { AUTOSCALING_TARGETS_ANNOTATION: serde_json::to_string(&may_exist).expect("a list") } })).await?;
     }
     // A renamed policy: the old one goes from the targets that stay.
     let previous_name = object
@@ -313,7 +281,7 @@ async fn reconcile(
             Err(SageMakerError::Validation(message)) => {
                 return report_error(
                     &ctx,
-                    object,
+                    &status,
                     "Rejected",
                     format!("Application Auto Scaling rejected {id}: {message}"),
                 )
@@ -328,20 +296,20 @@ async fn reconcile(
         }
         tracing::info!(kind = KIND, object = %object.name_any(), resource_id = %id, "scalable target deregistered");
     }
-    object_plumbing::patch_metadata(
+    patch_metadata(
         &ctx.client,
         object,
-        json!({ "annotations": { TARGETS_ANNOTATION: serde_json::to_string(&desired).expect("a list"), APPLIED_HASH_ANNOTATION: current_hash } }),
+        json!({ "annotations": { AUTOSCALING_TARGETS_ANNOTATION: serde_json::to_string(&desired).expect("a list"), APPLIED_SPEC_HASH_ANNOTATION: current_hash } }),
     )
     .await?;
     let generation = object.meta().generation;
-    let mut conditions = recorded_conditions(object);
+    let mut conditions = conditions_of(&status.recorded());
     remove_condition(&mut conditions, RETRYING);
     remove_condition(&mut conditions, FAILED);
     let message = format!("policy {name} on {} scalable target(s)", policies.len());
     set_condition(&mut conditions, READY, true, CREATED, &message, generation);
     if recorded_status(object).as_deref() != Some(CREATED) {
-        object_plumbing::publish_event(
+        publish_event(
             &ctx.recorder,
             KIND,
             object,
@@ -351,16 +319,17 @@ async fn reconcile(
         )
         .await;
     }
-    let status = json!({
-        "hostingAutoscalingPolicyStatus": CREATED,
-        "policyName": name,
-        "policies": policies,
-        "additional": Value::Null,
-        "observedGeneration": generation,
-        "conditions": conditions,
-        "lastCheckTime": k8s_openapi::jiff::Timestamp::now(),
-    });
-    object_plumbing::patch_status(&ctx.client, object, status).await?;
+    let mut created = with_state(&status, CREATED);
+    created.policy_name = Some(name);
+    created.policies = Some(policies);
+    created.common.additional = None;
+    created.common.observed_generation = generation;
+    created.common.conditions = Some(conditions);
+    status
+        .write_stamped(created, |created| {
+            created.common.last_check_time = Some(Time(k8s_openapi::jiff::Timestamp::now()));
+        })
+        .await?;
     Ok(Action::await_change())
 }
 
@@ -378,18 +347,16 @@ async fn remove_target(
     autoscaling.deregister_scalable_target(id).await
 }
 
-async fn wait(
-    ctx: &HostingContext,
-    object: &HostingAutoscalingPolicy,
-    why: &str,
-) -> Result<Action, HostingError> {
-    let status = if recorded_status(object).as_deref() == Some(CREATED) {
+async fn wait(status: &PolicyStatus<'_>, why: &str) -> Result<Action, HostingError> {
+    let object = status.object();
+    let state = if recorded_status(object).as_deref() == Some(CREATED) {
         UPDATING
     } else {
         CREATING
     };
     let generation = object.meta().generation;
-    let mut conditions = recorded_conditions(object);
+    let mut waiting = with_state(status, state);
+    let mut conditions = conditions_of(&waiting);
     set_condition(
         &mut conditions,
         READY,
@@ -398,10 +365,10 @@ async fn wait(
         why,
         generation,
     );
-    let fields = json!({ "hostingAutoscalingPolicyStatus": status, "additional": why, "observedGeneration": generation, "conditions": conditions });
-    if !object_plumbing::status_matches(object, fields.as_object().expect("an object")) {
-        object_plumbing::patch_status(&ctx.client, object, fields).await?;
-    }
+    waiting.common.additional = Some(why.to_string());
+    waiting.common.observed_generation = generation;
+    waiting.common.conditions = Some(conditions);
+    status.write(waiting).await?;
     Ok(Action::requeue(ENDPOINT_WAIT))
 }
 
@@ -410,24 +377,28 @@ async fn retryable(
     object: &HostingAutoscalingPolicy,
     error: SageMakerError,
 ) -> HostingError {
-    object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, KIND, object, &error).await;
+    record_retryable_error(&ctx.client, &ctx.recorder, KIND, object, &error).await;
     error.into()
 }
 
 /// A failure that only a spec change fixes: status `Error`, the reason, a Warning Event.
 async fn report_error(
     ctx: &HostingContext,
-    object: &HostingAutoscalingPolicy,
+    status: &PolicyStatus<'_>,
     reason: &str,
     message: String,
 ) -> Result<Action, HostingError> {
+    let object = status.object();
     let generation = object.meta().generation;
-    let mut conditions = recorded_conditions(object);
+    let mut failed = with_state(status, ERROR);
+    let mut conditions = conditions_of(&failed);
     set_condition(&mut conditions, FAILED, true, reason, &message, generation);
     set_condition(&mut conditions, READY, false, reason, &message, generation);
-    let fields = json!({ "hostingAutoscalingPolicyStatus": ERROR, "additional": message, "observedGeneration": generation, "conditions": conditions });
-    if !object_plumbing::status_matches(object, fields.as_object().expect("an object")) {
-        object_plumbing::publish_event(
+    failed.common.additional = Some(message.clone());
+    failed.common.observed_generation = generation;
+    failed.common.conditions = Some(conditions);
+    if status.would_change(&failed) {
+        publish_event(
             &ctx.recorder,
             KIND,
             object,
@@ -436,7 +407,7 @@ async fn report_error(
             message,
         )
         .await;
-        object_plumbing::patch_status(&ctx.client, object, fields).await?;
+        status.write(failed).await?;
     }
     Ok(Action::await_change())
 }
@@ -444,21 +415,16 @@ async fn report_error(
 /// Deletion: every target this object may have registered is deregistered (its policy first),
 /// then the object goes. A failed call keeps the finalizer; the error policy retries.
 async fn finalize(
-    object: &HostingAutoscalingPolicy,
+    status: &PolicyStatus<'_>,
     ctx: &HostingContext,
     autoscaling: &AutoscalingHandle,
 ) -> Result<Action, HostingError> {
+    let object = status.object();
     if !has_finalizer(object) {
         return Ok(Action::await_change());
     }
-    if recorded_status(object).as_deref() != Some(DELETING) {
-        let _ = object_plumbing::patch_status(
-            &ctx.client,
-            object,
-            json!({ "hostingAutoscalingPolicyStatus": DELETING }),
-        )
-        .await;
-    }
+    // Only informative: the deletion goes on whether or not it is shown.
+    let _ = status.write(with_state(status, DELETING)).await;
     let name = object
         .status
         .as_ref()
@@ -478,7 +444,7 @@ async fn finalize(
         }
     }
     tracing::info!(kind = KIND, object = %object.name_any(), targets = targets.len(), "scaling policies deleted and targets deregistered, releasing object");
-    object_plumbing::publish_event(
+    publish_event(
         &ctx.recorder,
         KIND,
         object,
@@ -487,75 +453,6 @@ async fn finalize(
         format!("Deregistered {} scalable target(s)", targets.len()),
     )
     .await;
-    object_plumbing::remove_finalizer(&ctx.client, object).await?;
+    remove_finalizer(&ctx.client, object).await?;
     Ok(Action::await_change())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn set(ids: &[&str]) -> BTreeSet<String> {
-        ids.iter().map(|id| id.to_string()).collect()
-    }
-
-    #[test]
-    fn what_a_reconcile_sends() {
-        // (desired, recorded, applied hash, current hash) → (apply, remove, up to date)
-        type Row<'a> = (
-            &'a [&'a str],
-            &'a [&'a str],
-            Option<&'a str>,
-            &'a [&'a str],
-            &'a [&'a str],
-            bool,
-        );
-        let table: [Row; 6] = [
-            // First apply: register everything.
-            (&["a", "b"], &[], None, &["a", "b"], &[], false),
-            // Nothing changed: no call at all.
-            (&["a", "b"], &["a", "b"], Some("h"), &[], &[], true),
-            // The spec changed (capacities, policy): apply to every target again.
-            (
-                &["a", "b"],
-                &["a", "b"],
-                Some("old"),
-                &["a", "b"],
-                &[],
-                false,
-            ),
-            // A resource id was dropped: it is deregistered, the rest re-applied.
-            (&["a"], &["a", "b"], Some("old"), &["a"], &["b"], false),
-            // Crash after recording a target but before the hash: applied again, none lost.
-            (
-                &["a", "b"],
-                &["a", "b", "c"],
-                Some("h"),
-                &["a", "b"],
-                &["c"],
-                false,
-            ),
-            // A new resource id: added.
-            (
-                &["a", "b", "c"],
-                &["a", "b"],
-                Some("old"),
-                &["a", "b", "c"],
-                &[],
-                false,
-            ),
-        ];
-        for (desired, recorded, applied, apply, remove, up_to_date) in table {
-            let plan = plan_targets(&set(desired), &set(recorded), applied, "h");
-            assert_eq!(
-                plan,
-                TargetPlan {
-                    apply: apply.iter().map(|s| s.to_string()).collect(),
-                    remove: remove.iter().map(|s| s.to_string()).collect(),
-                    up_to_date
-                },
-                "desired {desired:?} recorded {recorded:?} applied {applied:?}"
-            );
-        }
-    }
 }

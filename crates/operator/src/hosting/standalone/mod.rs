@@ -4,29 +4,38 @@
 //! under the same name; deleting the object deletes it. Neither has a lifecycle in SageMaker, so
 //! there is nothing to poll: each reconcile is triggered by the object alone.
 
+mod kinds;
+
+pub use kinds::{EndpointConfigKind, ModelKind};
+
 use std::future::Future;
 use std::sync::Arc;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::Api;
+use kube::core::object::HasStatus;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{
-    EndpointConfig, Model, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec,
+    CREATED_SPEC_HASH_ANNOTATION, CommonStatus, HasCommonStatus,
+    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec,
 };
-use sagemaker_k8s_aws::hosting::{ResourceDescription, endpoint_config_request, model_request};
+use sagemaker_k8s_aws::hosting::ResourceDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::{HostingContext, HostingError};
 use crate::conditions::{
     DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING,
     failed_for_missing_dependency, remove_condition, set_condition,
 };
-use crate::engine::CREATED_SPEC_HASH_ANNOTATION;
+use crate::digest::json_hash;
+use crate::events::publish_event;
+use crate::finalizer::{add_finalizer, has_finalizer, remove_finalizer};
 use crate::naming::object_or_derived_name;
-use crate::object_plumbing::{self, ManagedObject, has_finalizer};
+use crate::object_patch::{ManagedObject, patch_metadata};
+use crate::status_patch::{StatusWriter, record_retryable_error};
 use crate::takeover;
 
 /// Status value once the resource exists in SageMaker.
@@ -34,19 +43,16 @@ pub const CREATED: &str = "Created";
 /// Status value when SageMaker refused the spec.
 pub const FAILED_STATUS: &str = "Failed";
 
-/// What a standalone kind contributes: its SageMaker calls and status field names.
+/// What a standalone kind contributes: its SageMaker calls and where its status keeps what.
 pub trait StandaloneKind: Send + Sync + 'static {
-    type Object: ManagedObject;
+    type Object: ManagedObject + HasStatus<Status = Self::Status>;
     type Spec: SageMakerSpec + serde::Serialize;
+    type Status: HasCommonStatus + serde::Serialize + Clone + Default + Send + Sync;
     const KIND: &'static str;
-    /// Status field with the SageMaker name (e.g. `sageMakerModelName`).
-    const NAME_FIELD: &'static str;
-    /// Status field with the ARN (e.g. `modelArn`).
-    const ARN_FIELD: &'static str;
 
     fn spec(object: &Self::Object) -> &Self::Spec;
-    fn recorded_status(object: &Self::Object) -> Option<String>;
-    fn recorded_conditions(object: &Self::Object) -> Vec<Condition>;
+    /// The status fields this controller writes, borrowed from the kind's status.
+    fn status_fields(status: &mut Self::Status) -> StatusFields<'_>;
     /// Creates the resource; `Err(Ok(message))` is a spec the operator cannot send.
     fn create(
         sagemaker: &SageMakerHandle,
@@ -64,109 +70,42 @@ pub trait StandaloneKind: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), SageMakerError>> + Send;
 }
 
+/// The fields of a Model's or an EndpointConfig's status, which mean the same in both kinds
+/// under different names (`sageMakerModelName` / `sageMakerEndpointConfigName`, …).
+pub struct StatusFields<'a> {
+    /// `Created`, `Failed` or `SynchronizingK8sJobWithSageMaker`.
+    pub status: &'a mut Option<String>,
+    pub sagemaker_name: &'a mut Option<String>,
+    pub arn: &'a mut Option<String>,
+    /// The original operator's name for `lastCheckTime`, kept for scripts written for it.
+    pub last_update_time: &'a mut Option<Time>,
+    pub common: &'a mut CommonStatus,
+}
+
+/// The recorded status value (`Created`, …); also what metrics count objects by.
+fn recorded_status<S: StandaloneKind>(object: &S::Object) -> Option<String> {
+    let mut status = object.status()?.clone();
+    S::status_fields(&mut status).status.take()
+}
+
+/// The SageMaker name the status records, if any.
+fn recorded_name<S: StandaloneKind>(object: &S::Object) -> Option<String> {
+    let mut status = object.status()?.clone();
+    S::status_fields(&mut status).sagemaker_name.take()
+}
+
+fn recorded_conditions<S: StandaloneKind>(object: &S::Object) -> Vec<Condition> {
+    object
+        .status()
+        .and_then(|status| status.common().conditions.clone())
+        .unwrap_or_default()
+}
+
 /// Why a create failed.
 pub enum CreateError {
     /// A spec field this operator cannot send (named in the message).
     Unsupported(String),
     SageMaker(SageMakerError),
-}
-
-pub struct ModelKind;
-
-impl StandaloneKind for ModelKind {
-    type Object = Model;
-    type Spec = sagemaker_k8s_api::ModelSpec;
-    const KIND: &'static str = "Model";
-    const NAME_FIELD: &'static str = "sageMakerModelName";
-    const ARN_FIELD: &'static str = "modelArn";
-
-    fn spec(object: &Model) -> &Self::Spec {
-        &object.spec
-    }
-    fn recorded_status(object: &Model) -> Option<String> {
-        object
-            .status
-            .as_ref()
-            .and_then(|status| status.status.clone())
-    }
-    fn recorded_conditions(object: &Model) -> Vec<Condition> {
-        object
-            .status
-            .as_ref()
-            .and_then(|status| status.conditions.clone())
-            .unwrap_or_default()
-    }
-    async fn create(
-        sagemaker: &SageMakerHandle,
-        object: &Model,
-        name: &str,
-        owner_uid: &str,
-    ) -> Result<(), CreateError> {
-        sagemaker
-            .create_model(model_request(&object.spec, name, owner_uid))
-            .await
-            .map(|_| ())
-            .map_err(CreateError::SageMaker)
-    }
-    async fn describe(
-        sagemaker: &SageMakerHandle,
-        name: &str,
-    ) -> Result<ResourceDescription, SageMakerError> {
-        sagemaker.describe_model(name).await
-    }
-    async fn delete(sagemaker: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
-        sagemaker.delete_model(name).await
-    }
-}
-
-pub struct EndpointConfigKind;
-
-impl StandaloneKind for EndpointConfigKind {
-    type Object = EndpointConfig;
-    type Spec = sagemaker_k8s_api::EndpointConfigSpec;
-    const KIND: &'static str = "EndpointConfig";
-    const NAME_FIELD: &'static str = "sageMakerEndpointConfigName";
-    const ARN_FIELD: &'static str = "endpointConfigArn";
-
-    fn spec(object: &EndpointConfig) -> &Self::Spec {
-        &object.spec
-    }
-    fn recorded_status(object: &EndpointConfig) -> Option<String> {
-        object
-            .status
-            .as_ref()
-            .and_then(|status| status.status.clone())
-    }
-    fn recorded_conditions(object: &EndpointConfig) -> Vec<Condition> {
-        object
-            .status
-            .as_ref()
-            .and_then(|status| status.conditions.clone())
-            .unwrap_or_default()
-    }
-    async fn create(
-        sagemaker: &SageMakerHandle,
-        object: &EndpointConfig,
-        name: &str,
-        owner_uid: &str,
-    ) -> Result<(), CreateError> {
-        let request = endpoint_config_request(&object.spec, name, owner_uid)
-            .map_err(|error| CreateError::Unsupported(error.to_string()))?;
-        sagemaker
-            .create_endpoint_config(request)
-            .await
-            .map(|_| ())
-            .map_err(CreateError::SageMaker)
-    }
-    async fn describe(
-        sagemaker: &SageMakerHandle,
-        name: &str,
-    ) -> Result<ResourceDescription, SageMakerError> {
-        sagemaker.describe_endpoint_config(name).await
-    }
-    async fn delete(sagemaker: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
-        sagemaker.delete_endpoint_config(name).await
-    }
 }
 
 /// Runs one standalone kind's controller until shutdown.
@@ -181,7 +120,7 @@ pub async fn run<S: StandaloneKind>(ctx: Arc<HostingContext>, namespace: Option<
         S::KIND,
         ctx.backoff.clone(),
         controller,
-        S::recorded_status,
+        recorded_status::<S>,
         reconcile::<S>,
         error_policy::<S>,
         ctx,
@@ -198,9 +137,7 @@ fn error_policy<S: StandaloneKind>(
 }
 
 fn spec_hash<S: StandaloneKind>(object: &S::Object) -> String {
-    object_plumbing::json_hash(
-        &serde_json::to_value(S::spec(object)).expect("specs serialize to JSON"),
-    )
+    json_hash(&serde_json::to_value(S::spec(object)).expect("specs serialize to JSON"))
 }
 
 async fn reconcile<S: StandaloneKind>(
@@ -213,11 +150,11 @@ async fn reconcile<S: StandaloneKind>(
         .uid
         .clone()
         .ok_or(HostingError::MissingMetadata("uid"))?;
-    let status = object_plumbing::status_json(object);
+    let status = StatusWriter::new(&ctx.client, object);
     // Once recorded, the name stays: the original operator derived other names than this one
     // (`<name>-<uid hex>`), and its objects keep theirs when this operator takes them over.
-    let name = match status.get(S::NAME_FIELD).and_then(Value::as_str) {
-        Some(recorded) if !recorded.is_empty() => recorded.to_string(),
+    let name = match recorded_name::<S>(object) {
+        Some(recorded) if !recorded.is_empty() => recorded,
         _ => object_or_derived_name(&object.name_any(), &uid),
     };
     let spec = S::spec(object);
@@ -227,15 +164,15 @@ async fn reconcile<S: StandaloneKind>(
     {
         Ok(location) => ctx.clients.handle(&location),
         Err(refused) => {
-            let never_created = !matches!(S::recorded_status(object).as_deref(), Some(CREATED));
+            let never_created = !matches!(recorded_status::<S>(object).as_deref(), Some(CREATED));
             if object.meta().deletion_timestamp.is_some() && never_created {
                 // Nothing was ever sent to that endpoint, so nothing can be left there.
                 if has_finalizer(object) {
-                    object_plumbing::remove_finalizer(&ctx.client, object).await?;
+                    remove_finalizer(&ctx.client, object).await?;
                 }
                 return Ok(Action::await_change());
             }
-            return report_failure::<S>(&ctx, object, ENDPOINT_NOT_ALLOWED, refused.to_string())
+            return report_failure::<S>(&ctx, &status, ENDPOINT_NOT_ALLOWED, refused.to_string())
                 .await;
         }
     };
@@ -244,11 +181,13 @@ async fn reconcile<S: StandaloneKind>(
     }
     let current_hash = spec_hash::<S>(object);
     if !has_finalizer(object) {
-        object_plumbing::add_finalizer(&ctx.client, object, json!({})).await?;
-        if S::recorded_status(object).is_none() {
+        add_finalizer(&ctx.client, object, json!({})).await?;
+        if recorded_status::<S>(object).is_none() {
             // The SageMaker name appears in the status once the resource exists.
-            let status = json!({ "status": SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER });
-            object_plumbing::patch_status(&ctx.client, object, status).await?;
+            let mut synchronizing = status.recorded();
+            *S::status_fields(&mut synchronizing).status =
+                Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER.to_string());
+            status.write(synchronizing).await?;
         }
         return Ok(Action::await_change());
     }
@@ -256,9 +195,9 @@ async fn reconcile<S: StandaloneKind>(
         .annotations()
         .get(CREATED_SPEC_HASH_ANNOTATION)
         .cloned();
-    if S::recorded_status(object).as_deref() == Some(FAILED_STATUS)
+    if recorded_status::<S>(object).as_deref() == Some(FAILED_STATUS)
         && created_hash.as_deref() == Some(current_hash.as_str())
-        && !failed_for_missing_dependency(&S::recorded_conditions(object))
+        && !failed_for_missing_dependency(&recorded_conditions::<S>(object))
     {
         // This spec was refused; the status says why. A spec change brings the next try.
         return Ok(Action::await_change());
@@ -270,7 +209,9 @@ async fn reconcile<S: StandaloneKind>(
     };
     let existing = match existing {
         Some(existing) => {
-            if created_hash.is_none() && takeover::written_by_original_operator(&status) {
+            if created_hash.is_none()
+                && takeover::status_written_by_original_operator(object.status())
+            {
                 match take_over::<S>(
                     &ctx,
                     object,
@@ -291,7 +232,7 @@ async fn reconcile<S: StandaloneKind>(
                         );
                         return report_failure::<S>(
                             &ctx,
-                            object,
+                            &status,
                             "NameOwnedByAnotherResource",
                             message,
                         )
@@ -300,11 +241,11 @@ async fn reconcile<S: StandaloneKind>(
                 }
             }
             let never_observed = matches!(
-                S::recorded_status(object).as_deref(),
+                recorded_status::<S>(object).as_deref(),
                 None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER) | Some(FAILED_STATUS)
             );
             if never_observed && !owns(&sagemaker, &existing.arn, &uid).await? {
-                return report_failure::<S>(&ctx, object, "NameOwnedByAnotherResource", format!("{} {name} already exists in SageMaker and was not created for this object; rename the object", S::KIND)).await;
+                return report_failure::<S>(&ctx, &status, "NameOwnedByAnotherResource", format!("{} {name} already exists in SageMaker and was not created for this object; rename the object", S::KIND)).await;
             }
             if created_hash.as_deref() == Some(current_hash.as_str()) {
                 Some(existing)
@@ -315,7 +256,7 @@ async fn reconcile<S: StandaloneKind>(
                     Err(error) => return Err(retryable::<S>(&ctx, object, error).await),
                 }
                 tracing::info!(kind = S::KIND, sagemaker_name = %name, "spec changed, deleted to replace");
-                object_plumbing::publish_event(
+                publish_event(
                     &ctx.recorder,
                     S::KIND,
                     object,
@@ -338,7 +279,7 @@ async fn reconcile<S: StandaloneKind>(
             // Record what is about to be created before creating it, so a crash in between
             // adopts the result instead of replacing it.
             if created_hash.as_deref() != Some(current_hash.as_str()) {
-                object_plumbing::patch_metadata(
+                patch_metadata(
                     &ctx.client,
                     object,
                     json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash } }),
@@ -348,7 +289,7 @@ async fn reconcile<S: StandaloneKind>(
             match S::create(&sagemaker, object, &name, &uid).await {
                 Ok(()) => {
                     tracing::info!(kind = S::KIND, sagemaker_name = %name, "created in SageMaker");
-                    object_plumbing::publish_event(
+                    publish_event(
                         &ctx.recorder,
                         S::KIND,
                         object,
@@ -361,16 +302,16 @@ async fn reconcile<S: StandaloneKind>(
                 Err(CreateError::SageMaker(SageMakerError::ResourceInUse(_))) => {
                     let existing = S::describe(&sagemaker, &name).await?;
                     if !owns(&sagemaker, &existing.arn, &uid).await? {
-                        return report_failure::<S>(&ctx, object, "NameOwnedByAnotherResource", format!("{} {name} already exists in SageMaker and was not created for this object; rename the object", S::KIND)).await;
+                        return report_failure::<S>(&ctx, &status, "NameOwnedByAnotherResource", format!("{} {name} already exists in SageMaker and was not created for this object; rename the object", S::KIND)).await;
                     }
                 }
                 Err(CreateError::Unsupported(message)) => {
-                    return report_failure::<S>(&ctx, object, "UnsupportedSpec", message).await;
+                    return report_failure::<S>(&ctx, &status, "UnsupportedSpec", message).await;
                 }
                 Err(CreateError::SageMaker(SageMakerError::Validation(message))) => {
                     return report_failure::<S>(
                         &ctx,
-                        object,
+                        &status,
                         "CreateRejected",
                         format!("SageMaker rejected the request: {message}"),
                     )
@@ -382,7 +323,7 @@ async fn reconcile<S: StandaloneKind>(
                         "SageMaker could not find what the spec names (retrying every {} s): {message}",
                         DEPENDENCY_RETRY.as_secs()
                     );
-                    report_failure::<S>(&ctx, object, DEPENDENCY_NOT_FOUND, message).await?;
+                    report_failure::<S>(&ctx, &status, DEPENDENCY_NOT_FOUND, message).await?;
                     return Ok(Action::requeue(DEPENDENCY_RETRY));
                 }
                 Err(CreateError::SageMaker(error)) => {
@@ -393,7 +334,8 @@ async fn reconcile<S: StandaloneKind>(
         }
     };
     let generation = object.meta().generation;
-    let mut conditions = S::recorded_conditions(object);
+    let mut created = status.recorded();
+    let mut conditions = created.common().conditions.clone().unwrap_or_default();
     remove_condition(&mut conditions, RETRYING);
     set_condition(
         &mut conditions,
@@ -404,14 +346,14 @@ async fn reconcile<S: StandaloneKind>(
         generation,
     );
     set_condition(&mut conditions, FAILED, false, CREATED, "", generation);
-    let mut fields = Map::new();
-    fields.insert("status".into(), json!(CREATED));
-    fields.insert(S::NAME_FIELD.into(), json!(existing.name));
-    fields.insert(S::ARN_FIELD.into(), json!(existing.arn));
-    fields.insert("additional".into(), Value::Null);
-    fields.insert("observedGeneration".into(), json!(generation));
-    fields.insert("conditions".into(), json!(conditions));
-    write_status::<S>(&ctx, object, fields).await?;
+    let fields = S::status_fields(&mut created);
+    *fields.status = Some(CREATED.to_string());
+    *fields.sagemaker_name = Some(existing.name);
+    *fields.arn = Some(existing.arn);
+    fields.common.additional = None;
+    fields.common.observed_generation = generation;
+    fields.common.conditions = Some(conditions);
+    write_status::<S>(&ctx, &status, created).await?;
     Ok(Action::await_change())
 }
 
@@ -428,14 +370,13 @@ async fn take_over<S: StandaloneKind>(
     uid: &str,
     current_hash: &str,
 ) -> Result<Option<String>, HostingError> {
-    let status = object_plumbing::status_json(object);
     match sagemaker.owner_uid_of(&existing.arn).await? {
         // Tagged by an earlier takeover that did not get to record the spec.
         Some(owner) if owner == uid => {}
         Some(_) => return Ok(None),
-        None if takeover::recorded_by_original_operator(
-            &status,
-            S::NAME_FIELD,
+        // The caller checked that the original operator wrote the status.
+        None if takeover::original_name_is_this_objects(
+            recorded_name::<S>(object).as_deref(),
             None,
             name,
             uid,
@@ -445,14 +386,14 @@ async fn take_over<S: StandaloneKind>(
         }
         None => return Ok(None),
     }
-    object_plumbing::patch_metadata(
+    patch_metadata(
         &ctx.client,
         object,
         json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash } }),
     )
     .await?;
     tracing::info!(kind = S::KIND, object = %object.name_any(), sagemaker_name = %name, "took over from the original operator");
-    object_plumbing::publish_event(
+    publish_event(
         &ctx.recorder,
         S::KIND,
         object,
@@ -476,67 +417,65 @@ async fn retryable<S: StandaloneKind>(
     object: &S::Object,
     error: SageMakerError,
 ) -> HostingError {
-    object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, S::KIND, object, &error)
-        .await;
+    record_retryable_error(&ctx.client, &ctx.recorder, S::KIND, object, &error).await;
     error.into()
 }
 
 /// Writes the status when it changed, with an Event for a new status value.
 async fn write_status<S: StandaloneKind>(
     ctx: &HostingContext,
-    object: &S::Object,
-    mut fields: Map<String, Value>,
+    status: &StatusWriter<'_, S::Object>,
+    mut desired: S::Status,
 ) -> Result<(), HostingError> {
-    let previous = S::recorded_status(object);
-    let status = fields
-        .get("status")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    if object_plumbing::status_matches(object, &fields) {
-        return Ok(());
-    }
-    if previous.as_deref() != Some(status.as_str()) && status != FAILED_STATUS {
-        let note = format!(
-            "Status {} → {status}",
-            previous.as_deref().unwrap_or("none")
-        );
-        object_plumbing::publish_event(
+    let previous = S::status_fields(&mut status.recorded()).status.clone();
+    let state = S::status_fields(&mut desired)
+        .status
+        .clone()
+        .unwrap_or_default();
+    let stamp = |desired: &mut S::Status| {
+        let now = Some(Time(k8s_openapi::jiff::Timestamp::now()));
+        let fields = S::status_fields(desired);
+        fields.common.last_check_time = now.clone();
+        // The original operator's name for it; scripts written for it read this one.
+        *fields.last_update_time = now;
+    };
+    let changed = status.would_change(&desired);
+    if changed && previous.as_deref() != Some(state.as_str()) && state != FAILED_STATUS {
+        let note = format!("Status {} → {state}", previous.as_deref().unwrap_or("none"));
+        publish_event(
             &ctx.recorder,
             S::KIND,
-            object,
+            status.object(),
             EventType::Normal,
-            &status,
+            &state,
             note,
         )
         .await;
     }
-    let now = json!(k8s_openapi::jiff::Timestamp::now());
-    fields.insert("lastCheckTime".into(), now.clone());
-    // The original operator's name for it; scripts written for it read this one.
-    fields.insert("lastUpdateTime".into(), now);
-    object_plumbing::patch_status(&ctx.client, object, Value::Object(fields)).await?;
+    status.write_stamped(desired, stamp).await?;
     Ok(())
 }
 
 /// Records a failure retrying will not fix: status `Failed`, `additional`, conditions, Event.
 async fn report_failure<S: StandaloneKind>(
     ctx: &HostingContext,
-    object: &S::Object,
+    status: &StatusWriter<'_, S::Object>,
     reason: &str,
     message: String,
 ) -> Result<Action, HostingError> {
+    let object = status.object();
     let generation = object.meta().generation;
-    let mut conditions = S::recorded_conditions(object);
+    let mut failed = status.recorded();
+    let mut conditions = failed.common().conditions.clone().unwrap_or_default();
     set_condition(&mut conditions, FAILED, true, reason, &message, generation);
     set_condition(&mut conditions, READY, false, reason, &message, generation);
-    let mut fields = Map::new();
-    fields.insert("status".into(), json!(FAILED_STATUS));
-    fields.insert("additional".into(), json!(message));
-    fields.insert("observedGeneration".into(), json!(generation));
-    fields.insert("conditions".into(), json!(conditions));
-    if !object_plumbing::status_matches(object, &fields) {
-        object_plumbing::publish_event(
+    let fields = S::status_fields(&mut failed);
+    *fields.status = Some(FAILED_STATUS.to_string());
+    fields.common.additional = Some(message.clone());
+    fields.common.observed_generation = generation;
+    fields.common.conditions = Some(conditions);
+    if status.would_change(&failed) {
+        publish_event(
             &ctx.recorder,
             S::KIND,
             object,
@@ -546,7 +485,7 @@ async fn report_failure<S: StandaloneKind>(
         )
         .await;
     }
-    write_status::<S>(ctx, object, fields).await?;
+    write_status::<S>(ctx, status, failed).await?;
     Ok(Action::await_change())
 }
 
@@ -569,7 +508,7 @@ async fn finalize<S: StandaloneKind>(
                     Err(error) => return Err(retryable::<S>(ctx, object, error).await),
                 }
                 tracing::info!(kind = S::KIND, sagemaker_name = %name, "deleted in SageMaker");
-                object_plumbing::publish_event(
+                publish_event(
                     &ctx.recorder,
                     S::KIND,
                     object,
@@ -583,6 +522,6 @@ async fn finalize<S: StandaloneKind>(
         Err(SageMakerError::NotFound(_)) => {}
         Err(error) => return Err(retryable::<S>(ctx, object, error).await),
     }
-    object_plumbing::remove_finalizer(&ctx.client, object).await?;
+    remove_finalizer(&ctx.client, object).await?;
     Ok(Action::await_change())
 }

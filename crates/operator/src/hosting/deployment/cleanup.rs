@@ -1,0 +1,145 @@
+//! Clean-up and deletion: the endpoint configs and models no endpoint uses any more, and on
+//! delete the endpoint itself (waiting through Deleting), then everything else, then the
+//! finalizer.
+
+use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
+use kube::runtime::reflector::ObjectRef;
+use sagemaker_k8s_aws::SageMakerError;
+use sagemaker_k8s_aws::hosting::EndpointDescription;
+
+use super::decide::accepts_delete;
+use super::record::HostingState;
+use super::status::with_endpoint_status;
+use super::{ENDPOINT_DELETION_POLL, KIND, Reconciliation};
+use crate::finalizer::{has_finalizer, remove_finalizer};
+use crate::hosting::HostingError;
+use crate::naming::uid_hex;
+
+impl Reconciliation<'_> {
+    /// Deletes this object's endpoint configs and models that neither the endpoint nor an
+    /// in-flight update uses. Found by the UID in their names, so resources left by a crash or
+    /// by an edit superseded before it was applied go too.
+    pub(super) async fn delete_unused(
+        &self,
+        remote: Option<&EndpointDescription>,
+    ) -> Result<(), HostingError> {
+        let mut keep_configs: Vec<String> = Vec::new();
+        if let Some(remote) = remote {
+            keep_configs.push(remote.config_name.clone());
+        }
+        if let Some(in_flight) = &self.state.in_flight {
+            keep_configs.push(in_flight.deployment.endpoint_config_name.clone());
+        }
+        let mut keep_models: Vec<String> = Vec::new();
+        for config in &keep_configs {
+            match self.sagemaker.describe_endpoint_config(config).await {
+                Ok(described) => keep_models.extend(described.model_names),
+                Err(SageMakerError::NotFound(_)) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        if let Some(in_flight) = &self.state.in_flight {
+            keep_models.extend(
+                in_flight
+                    .deployment
+                    .model_names
+                    .iter()
+                    .map(|pair| pair.value.clone()),
+            );
+        }
+        let fragment = uid_hex(&self.uid);
+        for config in self
+            .sagemaker
+            .endpoint_config_names_containing(&fragment)
+            .await?
+        {
+            if !keep_configs.contains(&config) {
+                match self.sagemaker.delete_endpoint_config(&config).await {
+                    Ok(()) | Err(SageMakerError::NotFound(_)) => {
+                        tracing::info!(kind = KIND, endpoint_config = %config, "endpoint config deleted")
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        for model in self.sagemaker.model_names_containing(&fragment).await? {
+            if !keep_models.contains(&model) {
+                match self.sagemaker.delete_model(&model).await {
+                    Ok(()) | Err(SageMakerError::NotFound(_)) => {
+                        tracing::info!(kind = KIND, model = %model, "model deleted")
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletion: the endpoint (waiting through Deleting), then configs and models, then the
+    /// finalizer. Any failed call keeps the finalizer, so nothing is left in SageMaker.
+    pub(super) async fn finalize(&self) -> Result<Action, HostingError> {
+        if !has_finalizer(self.object) {
+            return Ok(Action::await_change());
+        }
+        let location = self.sagemaker.location.clone();
+        match self.sagemaker.describe_endpoint(&self.endpoint_name).await {
+            Ok(remote) => {
+                self.ctx.registry.register(
+                    &location,
+                    &self.endpoint_name,
+                    ObjectRef::from_obj(self.object),
+                );
+                let settled = accepts_delete(&remote.status);
+                if settled && !self.owns_or_original_recorded(&remote.arn).await? {
+                    // Someone else's endpoint (a name clash reported earlier): never delete it.
+                    return self.finish_deletion().await;
+                }
+                if settled {
+                    match self.sagemaker.delete_endpoint(&self.endpoint_name).await {
+                        Ok(()) | Err(SageMakerError::NotFound(_)) => {}
+                        // Left InService since described: try again shortly.
+                        Err(SageMakerError::Validation(message))
+                            if message.contains("in-progress") => {}
+                        Err(error) => return Err(self.retryable(error).await),
+                    }
+                    self.event(
+                        EventType::Normal,
+                        "Deleting",
+                        format!("Deleting endpoint {} in SageMaker", self.endpoint_name),
+                    )
+                    .await;
+                    // Only informative: the deletion goes on whether or not it is shown.
+                    let _ = self
+                        .status
+                        .write(with_endpoint_status(self.status, "Deleting"))
+                        .await;
+                } else {
+                    // Deleting, or Creating/Updating/…, which SageMaker lets finish before a delete.
+                    let _ = self
+                        .status
+                        .write(with_endpoint_status(self.status, &remote.status))
+                        .await;
+                }
+                Ok(Action::requeue(ENDPOINT_DELETION_POLL))
+            }
+            Err(SageMakerError::NotFound(_)) => self.finish_deletion().await,
+            Err(error) => Err(self.retryable(error).await),
+        }
+    }
+
+    async fn finish_deletion(&self) -> Result<Action, HostingError> {
+        // No endpoint and nothing in flight: every config and model of this object goes.
+        let nothing = Reconciliation {
+            state: HostingState::default(),
+            ..self.shallow_clone()
+        };
+        nothing.delete_unused(None).await?;
+        self.ctx
+            .registry
+            .forget(&self.sagemaker.location, &self.endpoint_name);
+        tracing::info!(kind = KIND, endpoint = %self.endpoint_name, "SageMaker resources deleted, releasing object");
+        remove_finalizer(self.client(), self.object).await?;
+        Ok(Action::await_change())
+    }
+}

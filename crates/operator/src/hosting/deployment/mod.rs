@@ -1,0 +1,375 @@
+//! HostingDeployment ↔ SageMaker models, endpoint configuration and endpoint.
+//!
+//! One reconcile looks at the endpoint once (DescribeEndpoint) and decides:
+//! - missing → create the models and the endpoint config of the current spec generation, then
+//!   the endpoint;
+//! - in transition (Creating, Updating, …) → mirror the status and wait for the status poller;
+//! - InService → settle what was in flight (success: it becomes the deployed state and what the
+//!   endpoint no longer uses is deleted; failure: the reason is kept and that spec is not retried),
+//!   then, if the spec differs from what is deployed, start an update: only weights or instance
+//!   counts → UpdateEndpointWeightsAndCapacities, anything else → new models + config and
+//!   UpdateEndpoint;
+//! - Failed → keep it until the spec changes, then delete it so the corrected spec is created.
+//!
+//! What is deployed, in flight and failed is kept in one annotation (JSON), written after each
+//! SageMaker call. All SageMaker names are deterministic (spec generation + UID), and when the
+//! annotation does not explain what SageMaker runs (a crash between a call and the write) the
+//! reconcile adopts what it finds, so nothing is created twice.
+//!
+//! The files: `decide` is the decision core (pure, table-tested: what to do given the spec,
+//! what SageMaker reported and what the object recorded), `desired` what the spec asks for
+//! (names, hashes, capacities), `record` the annotation; `rollout` carries out creates and
+//! updates, `cleanup` deletions, `status` the status and the failures it reports, `ownership`
+//! whose endpoint it is. This file is the entry: the controller, one reconcile's context, and
+//! the steps every part shares.
+
+mod cleanup;
+mod decide;
+mod desired;
+mod ownership;
+mod record;
+mod rollout;
+mod status;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kube::Resource;
+use kube::api::Api;
+use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
+use kube::runtime::reflector::ObjectRef;
+use sagemaker_k8s_api::{
+    HOSTING_STATE_ANNOTATION, HostingDeployment, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+};
+use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
+use sagemaker_k8s_aws::hosting::validate_hosting_spec;
+use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
+use serde_json::json;
+
+use super::{HostingContext, HostingError};
+use crate::conditions::ENDPOINT_NOT_ALLOWED;
+use crate::events::publish_event;
+use crate::finalizer::{add_finalizer, has_finalizer, remove_finalizer};
+use crate::object_patch::patch_metadata;
+use crate::status_patch::{StatusWriter, record_retryable_error};
+use crate::status_poller::{ListModified, Registry};
+use crate::takeover;
+use decide::{Decision, decide};
+use desired::{desired_deployment, endpoint_name};
+use record::{Deployment, HostingState};
+use status::{report_failure, with_endpoint_status};
+
+const KIND: &str = "HostingDeployment";
+type DeploymentStatus<'a> = StatusWriter<'a, HostingDeployment>;
+/// Status while the operator itself creates, updates or deletes endpoint resources.
+pub const RECONCILING_ENDPOINT: &str = "ReconcilingEndpoint";
+/// How soon to look again after the operator started something in SageMaker.
+const AFTER_ACTION: Duration = Duration::from_secs(1);
+/// How often a Deleting endpoint is looked at (its disappearance is not in any List).
+const ENDPOINT_DELETION_POLL: Duration = Duration::from_secs(2);
+
+/// Lists endpoints for the status poller.
+pub struct EndpointLister;
+
+impl ListModified for EndpointLister {
+    async fn list_modified_after(
+        sagemaker: &SageMakerHandle,
+        after: jiff::Timestamp,
+    ) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
+        sagemaker.endpoints_modified_after(after).await
+    }
+}
+
+/// The HostingDeployment controller's state.
+pub struct DeploymentContext {
+    pub shared: HostingContext,
+    pub registry: Arc<Registry<HostingDeployment>>,
+}
+
+/// Runs the HostingDeployment controller until shutdown.
+pub async fn run(ctx: Arc<DeploymentContext>, namespace: Option<String>) {
+    let api: Api<HostingDeployment> = match &namespace {
+        Some(namespace) => Api::namespaced(ctx.shared.client.clone(), namespace),
+        None => Api::all(ctx.shared.client.clone()),
+    };
+    let changed = crate::status_poller::spawn::<HostingDeployment, EndpointLister>(
+        ctx.registry.clone(),
+        ctx.shared.clients.clone(),
+        ctx.shared.polling.clone(),
+        KIND,
+    );
+    let changed = futures::stream::unfold(changed, |mut receiver| async move {
+        receiver.recv().await.map(|object| (object, receiver))
+    });
+    let controller =
+        crate::controller_run::trimmed_cache_controller(api, ctx.shared.max_concurrent_reconciles)
+            .reconcile_on(changed);
+    crate::controller_run::drive(
+        KIND,
+        ctx.shared.backoff.clone(),
+        controller,
+        endpoint_status_of,
+        reconcile,
+        error_policy,
+        ctx,
+    )
+    .await;
+}
+
+fn endpoint_status_of(object: &HostingDeployment) -> Option<String> {
+    object
+        .status
+        .as_ref()
+        .and_then(|status| status.endpoint_status.clone())
+}
+
+fn error_policy(
+    object: Arc<HostingDeployment>,
+    error: &HostingError,
+    ctx: Arc<DeploymentContext>,
+) -> Action {
+    crate::controller_run::retry_after_error(KIND, &ctx.shared.backoff, object.as_ref(), error)
+}
+
+/// Why a step that creates or updates something stopped.
+enum StepError {
+    /// SageMaker refused the request; the same spec will not be sent again.
+    Rejected(String),
+    /// Worth retrying.
+    Retry(HostingError),
+}
+
+impl From<SageMakerError> for StepError {
+    fn from(error: SageMakerError) -> Self {
+        match error {
+            SageMakerError::Validation(message) | SageMakerError::NotFound(message) => {
+                StepError::Rejected(message)
+            }
+            other => StepError::Retry(other.into()),
+        }
+    }
+}
+
+impl From<kube::Error> for StepError {
+    fn from(error: kube::Error) -> Self {
+        StepError::Retry(error.into())
+    }
+}
+
+/// One reconcile of one object.
+struct Reconciliation<'a> {
+    ctx: &'a DeploymentContext,
+    object: &'a HostingDeployment,
+    status: &'a DeploymentStatus<'a>,
+    sagemaker: SageMakerHandle,
+    uid: String,
+    endpoint_name: String,
+    desired: Deployment,
+    recorded: HostingState,
+    state: HostingState,
+}
+
+async fn reconcile(
+    object: Arc<HostingDeployment>,
+    ctx: Arc<DeploymentContext>,
+) -> Result<Action, HostingError> {
+    let object = object.as_ref();
+    let status = StatusWriter::new(&ctx.shared.client, object);
+    let uid = object
+        .meta()
+        .uid
+        .clone()
+        .ok_or(HostingError::MissingMetadata("uid"))?;
+    let location = match ctx.shared.clients.locate(
+        &object.spec.region,
+        object.spec.sage_maker_endpoint.as_deref(),
+    ) {
+        Ok(location) => location,
+        Err(refused) => return refuse_endpoint(&status, &ctx, refused).await,
+    };
+    let state = HostingState::read(object);
+    let mut run = Reconciliation {
+        ctx: &ctx,
+        object,
+        status: &status,
+        sagemaker: ctx.shared.clients.handle(&location),
+        desired: desired_deployment(object, &uid),
+        endpoint_name: endpoint_name(object),
+        uid,
+        recorded: state.clone(),
+        state,
+    };
+    if object.meta().deletion_timestamp.is_some() {
+        return run.finalize().await;
+    }
+    if !has_finalizer(object) {
+        add_finalizer(&ctx.shared.client, object, json!({})).await?;
+        if object
+            .status
+            .as_ref()
+            .and_then(|status| status.endpoint_status.as_ref())
+            .is_none()
+        {
+            // The endpoint's name appears in the status once the endpoint exists.
+            status
+                .write(with_endpoint_status(
+                    &status,
+                    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+                ))
+                .await?;
+        }
+        // The patch produces a watch event that brings the updated object back.
+        return Ok(Action::await_change());
+    }
+    ctx.registry
+        .register(&location, &run.endpoint_name, ObjectRef::from_obj(object));
+    if let Err(error) = validate_hosting_spec(&object.spec) {
+        return run.report_invalid_spec(error).await;
+    }
+    let remote = match run.sagemaker.describe_endpoint(&run.endpoint_name).await {
+        Ok(remote) => Some(remote),
+        Err(SageMakerError::NotFound(_)) => None,
+        Err(error) => return Err(run.retryable(error).await),
+    };
+    if let Some(remote) = &remote {
+        // Nothing is decided about an endpoint before it is known to be this object's.
+        if run.recorded == HostingState::default()
+            && takeover::status_written_by_original_operator(object.status.as_ref())
+            && let Some(action) = run.take_over(remote).await?
+        {
+            return Ok(action);
+        }
+        let never_observed = matches!(
+            run.recorded_status().as_deref(),
+            None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER)
+        );
+        if never_observed && !run.owns(&remote.arn).await? {
+            return run.report_foreign_endpoint().await;
+        }
+    }
+    match decide(&run.state, &run.desired, remote.as_ref()) {
+        Decision::AwaitSpecChange => {
+            // The status says why; a spec change brings the next try.
+            run.write_status(None, Some(RECONCILING_ENDPOINT)).await?;
+            Ok(Action::await_change())
+        }
+        Decision::Create => run.create().await,
+        Decision::AwaitSageMaker(remote) => {
+            // The poller brings the next change.
+            run.write_status(Some(remote), None).await?;
+            if remote.status == "Deleting" {
+                // A deleted endpoint leaves ListEndpoints instead of changing in it, so the
+                // poller never reports the end of Deleting: look again soon.
+                return Ok(Action::requeue(ENDPOINT_DELETION_POLL));
+            }
+            Ok(Action::requeue(ctx.shared.in_progress_requeue))
+        }
+        Decision::InService(remote, decision) => run.on_in_service(remote, decision).await,
+        Decision::Failed(remote, decision) => run.on_failed(remote, decision).await,
+    }
+}
+
+/// `spec.sageMakerEndpoint` is refused by the operator's endpoint policy: nothing is sent there.
+/// A deleted object that never had an endpoint there is let go; one that had (the policy changed
+/// since) keeps its finalizer, so the endpoint is not orphaned, and the status says why.
+async fn refuse_endpoint(
+    status: &DeploymentStatus<'_>,
+    ctx: &DeploymentContext,
+    refused: EndpointRefused,
+) -> Result<Action, HostingError> {
+    let object = status.object();
+    let never_observed = matches!(
+        endpoint_status_of(object).as_deref(),
+        None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER)
+    );
+    if object.meta().deletion_timestamp.is_some() && never_observed {
+        if has_finalizer(object) {
+            remove_finalizer(&ctx.shared.client, object).await?;
+        }
+        return Ok(Action::await_change());
+    }
+    report_failure(ctx, status, ENDPOINT_NOT_ALLOWED, refused.to_string()).await
+}
+
+impl Reconciliation<'_> {
+    fn client(&self) -> &kube::Client {
+        &self.ctx.shared.client
+    }
+
+    /// The endpoint status as last written (by this reconcile, or before it).
+    fn recorded_status(&self) -> Option<String> {
+        self.status.recorded().endpoint_status
+    }
+
+    async fn event(&self, type_: EventType, reason: &str, note: String) {
+        publish_event(
+            &self.ctx.shared.recorder,
+            KIND,
+            self.object,
+            type_,
+            reason,
+            note,
+        )
+        .await;
+    }
+
+    async fn retryable(&self, error: SageMakerError) -> HostingError {
+        record_retryable_error(
+            self.client(),
+            &self.ctx.shared.recorder,
+            KIND,
+            self.object,
+            &error,
+        )
+        .await;
+        error.into()
+    }
+
+    /// Writes the state annotation if it changed.
+    async fn save_state(&self) -> Result<(), kube::Error> {
+        if self.state == self.recorded {
+            return Ok(());
+        }
+        let text = serde_json::to_string(&self.state).expect("state serializes");
+        patch_metadata(
+            self.client(),
+            self.object,
+            json!({ "annotations": { HOSTING_STATE_ANNOTATION: text } }),
+        )
+        .await
+    }
+
+    async fn mark_reconciling(&self) -> Result<(), kube::Error> {
+        if self.recorded_status().as_deref() == Some(RECONCILING_ENDPOINT) {
+            return Ok(());
+        }
+        self.event(
+            EventType::Normal,
+            RECONCILING_ENDPOINT,
+            format!(
+                "SageMaker status {} → {RECONCILING_ENDPOINT}",
+                self.recorded_status().as_deref().unwrap_or("none")
+            ),
+        )
+        .await;
+        self.status
+            .write(with_endpoint_status(self.status, RECONCILING_ENDPOINT))
+            .await
+            .map(|_| ())
+    }
+
+    fn shallow_clone(&self) -> Self {
+        Reconciliation {
+            ctx: self.ctx,
+            object: self.object,
+            status: self.status,
+            sagemaker: self.sagemaker.clone(),
+            uid: self.uid.clone(),
+            endpoint_name: self.endpoint_name.clone(),
+            desired: self.desired.clone(),
+            recorded: self.recorded.clone(),
+            state: self.state.clone(),
+        }
+    }
+}

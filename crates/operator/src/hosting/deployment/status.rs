@@ -1,0 +1,238 @@
+//! The status of a HostingDeployment: what SageMaker reports about the endpoint and what the
+//! record says about the spec, mapped to `HostingDeploymentStatus`, and the failures that wait
+//! for a spec change.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::Resource;
+use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
+use sagemaker_k8s_api::HostingDeploymentStatus;
+use sagemaker_k8s_api::hosting_deployment::{DeployedImage, ProductionVariantSummary};
+use sagemaker_k8s_aws::hosting::{EndpointDescription, HostingSpecError, VariantDescription};
+
+use super::desired::endpoint_url;
+use super::{DeploymentContext, DeploymentStatus, KIND, RECONCILING_ENDPOINT, Reconciliation};
+use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
+use crate::events::publish_event;
+use crate::hosting::HostingError;
+
+/// Records a failure that retrying the same spec will not fix (an endpoint the policy refuses,
+/// an invalid spec, a name someone else's endpoint has): `Failed`, not `Ready`, the message in
+/// `additional`, and a Warning Event when the message is new.
+pub(super) async fn report_failure(
+    ctx: &DeploymentContext,
+    status: &DeploymentStatus<'_>,
+    reason: &str,
+    message: String,
+) -> Result<Action, HostingError> {
+    let object = status.object();
+    let generation = object.meta().generation;
+    let mut failed = status.recorded();
+    let mut conditions = failed.common.conditions.clone().unwrap_or_default();
+    set_condition(&mut conditions, FAILED, true, reason, &message, generation);
+    set_condition(&mut conditions, READY, false, reason, &message, generation);
+    if failed.common.additional.as_deref() != Some(message.as_str()) {
+        publish_event(
+            &ctx.shared.recorder,
+            KIND,
+            object,
+            EventType::Warning,
+            reason,
+            message.clone(),
+        )
+        .await;
+    }
+    failed.common.additional = Some(message);
+    failed.common.observed_generation = generation;
+    failed.common.conditions = Some(conditions);
+    status.write(failed).await?;
+    Ok(Action::await_change())
+}
+
+/// The recorded status with another endpoint status, other fields unchanged.
+pub(super) fn with_endpoint_status(
+    status: &DeploymentStatus<'_>,
+    endpoint_status: &str,
+) -> HostingDeploymentStatus {
+    HostingDeploymentStatus {
+        endpoint_status: Some(endpoint_status.to_string()),
+        ..status.recorded()
+    }
+}
+
+/// A production variant as the status shows it.
+fn variant_summary(variant: &VariantDescription) -> ProductionVariantSummary {
+    ProductionVariantSummary {
+        variant_name: Some(variant.name.clone()),
+        deployed_images: Some(
+            variant
+                .deployed_images
+                .iter()
+                .map(|image| DeployedImage {
+                    specified_image: image.specified_image.clone(),
+                    resolved_image: image.resolved_image.clone(),
+                    resolution_time: image.resolution_time.map(Time),
+                })
+                .collect(),
+        ),
+        current_weight: variant.current_weight,
+        desired_weight: variant.desired_weight,
+        current_instance_count: variant.current_instance_count,
+        desired_instance_count: variant.desired_instance_count,
+    }
+}
+
+impl Reconciliation<'_> {
+    pub(super) async fn report_invalid_spec(
+        &self,
+        error: HostingSpecError,
+    ) -> Result<Action, HostingError> {
+        report_failure(self.ctx, self.status, "InvalidSpec", error.to_string()).await
+    }
+
+    pub(super) fn foreign_message(&self) -> String {
+        format!(
+            "endpoint {} already exists in SageMaker and was not created for this object; set spec.endpointName to another name",
+            self.endpoint_name
+        )
+    }
+
+    pub(super) async fn report_foreign_endpoint(&self) -> Result<Action, HostingError> {
+        let message = self.foreign_message();
+        report_failure(self.ctx, self.status, "NameOwnedByAnotherResource", message).await
+    }
+
+    /// Maps the described endpoint and the deployment record to the status; writes only real
+    /// changes (plus lastCheckTime with them) and an Event per status transition.
+    pub(super) async fn write_status(
+        &self,
+        remote: Option<&EndpointDescription>,
+        endpoint_status: Option<&str>,
+    ) -> Result<(), kube::Error> {
+        let generation = self.object.meta().generation;
+        let status_text = endpoint_status
+            .map(str::to_string)
+            .or_else(|| remote.map(|remote| remote.status.clone()))
+            .unwrap_or_else(|| RECONCILING_ENDPOINT.to_string());
+        let mut status = self.status.recorded();
+        status.endpoint_status = Some(status_text.clone());
+        // Once the endpoint exists (and from then on, while it is deleted and recreated).
+        let endpoint_known = remote.is_some() || status.endpoint_arn.is_some();
+        status.endpoint_name = endpoint_known.then(|| self.endpoint_name.clone());
+        let failed_spec = self.state.failed_for(&self.desired.spec_hash);
+        let mut model_names = None;
+        if let Some(remote) = remote {
+            status.endpoint_arn = Some(remote.arn.clone());
+            status.endpoint_config_name = Some(remote.config_name.clone());
+            status.endpoint_url = Some(endpoint_url(&self.sagemaker.location.region, &remote.name));
+            status.creation_time = remote.creation_time.map(Time);
+            status.last_modified_time = remote.last_modified_time.map(Time);
+            status.failure_reason = remote.failure_reason.clone();
+            status.production_variants = (!remote.variants.is_empty())
+                .then(|| remote.variants.iter().map(variant_summary).collect());
+            // The models behind the config the endpoint runs (or is being created with).
+            model_names = self
+                .state
+                .deployed
+                .iter()
+                .chain(
+                    self.state
+                        .in_flight
+                        .as_ref()
+                        .map(|in_flight| &in_flight.deployment),
+                )
+                .find(|deployment| {
+                    deployment.endpoint_config_name == remote.config_name
+                        && !deployment.model_names.is_empty()
+                })
+                .map(|deployment| deployment.model_names.clone());
+        }
+        status.model_names = model_names;
+        let additional = failed_spec.map(|failed| match &self.state.deployed {
+            Some(deployed) if remote.is_some() => format!(
+                "Generation {} could not be deployed: {}. The endpoint stays on endpoint config {}; correct the spec to retry.",
+                failed.generation, failed.reason, deployed.endpoint_config_name
+            ),
+            _ => format!("Generation {} could not be deployed: {}. Correct the spec to retry.", failed.generation, failed.reason),
+        });
+        status.common.additional = additional.clone();
+        let deployed_current = status_text == "InService"
+            && self.state.in_flight.is_none()
+            && self
+                .state
+                .deployed
+                .as_ref()
+                .is_some_and(|deployed| deployed.spec_hash == self.desired.spec_hash);
+        let failed = status_text == "Failed" || failed_spec.is_some();
+        let mut conditions = status.common.conditions.clone().unwrap_or_default();
+        remove_condition(&mut conditions, RETRYING);
+        let (ready_reason, ready_message) = if deployed_current {
+            (
+                "InService".to_string(),
+                format!(
+                    "Endpoint {} serves generation {}",
+                    self.endpoint_name,
+                    generation.unwrap_or_default()
+                ),
+            )
+        } else if failed_spec.is_some() {
+            (
+                "UpdateFailed".to_string(),
+                additional.clone().unwrap_or_default(),
+            )
+        } else {
+            (
+                status_text.clone(),
+                format!("SageMaker status {status_text}"),
+            )
+        };
+        set_condition(
+            &mut conditions,
+            READY,
+            deployed_current,
+            &ready_reason,
+            &ready_message,
+            generation,
+        );
+        let failed_message = additional
+            .clone()
+            .or_else(|| remote.and_then(|remote| remote.failure_reason.clone()))
+            .unwrap_or_default();
+        set_condition(
+            &mut conditions,
+            FAILED,
+            failed,
+            if failed { "Failed" } else { &status_text },
+            if failed { &failed_message } else { "" },
+            generation,
+        );
+        status.common.observed_generation = generation;
+        status.common.conditions = Some(conditions);
+        let unchanged = !self.status.would_change(&status);
+        let previous = self.recorded_status();
+        if previous.as_deref() != Some(status_text.as_str()) {
+            let type_ = if status_text == "Failed" {
+                EventType::Warning
+            } else {
+                EventType::Normal
+            };
+            let mut note = format!(
+                "SageMaker status {} → {status_text}",
+                previous.as_deref().unwrap_or("none")
+            );
+            if status_text == "Failed" && !failed_message.is_empty() {
+                note.push_str(&format!(": {failed_message}"));
+            }
+            self.event(type_, &status_text, note).await;
+        }
+        if unchanged {
+            return Ok(());
+        }
+        self.status
+            .write_stamped(status, |status| {
+                status.common.last_check_time = Some(Time(k8s_openapi::jiff::Timestamp::now()));
+            })
+            .await
+            .map(|_| ())
+    }
+}

@@ -9,6 +9,7 @@ mod error_backoff;
 mod events;
 mod finalizer;
 mod health;
+mod heap_trim;
 mod hosting;
 mod leader_election;
 mod metrics;
@@ -270,6 +271,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         on_signal.set_shutting_down();
     });
     tracing::info!(%health_address, "health probes listening");
+    heap_trim::spawn();
 
     let client = kube::Client::try_default()
         .await

@@ -249,12 +249,50 @@ pub fn next_pause(previous: Duration, saw_change: bool, settings: &PollerSetting
     }
 }
 
+/// Where a location's listing resumes: SageMaker's own timestamps, so the operator's clock does
+/// not matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Watermark {
+    /// The next round lists what was modified after this.
+    pub after: jiff::Timestamp,
+    /// The newest LastModifiedTime listed so far.
+    pub newest: Option<jiff::Timestamp>,
+}
+
+impl Watermark {
+    /// Where the next round starts after one that listed `listed` (LastModifiedTimes), and
+    /// whether that round saw something new. A new change moves the start to just before it
+    /// ([`WATERMARK_OVERLAP`]), so a change of the same second that shows up in a List a moment
+    /// later is still found; the round after that, with nothing new, moves past the overlap —
+    /// re-listing it every round would cost a page per hundred resources changed in its last
+    /// seconds, forever (a late change there is the safety re-list's to find).
+    pub fn advance(self, listed: impl IntoIterator<Item = jiff::Timestamp>) -> (Self, bool) {
+        let newest_listed = listed.into_iter().max();
+        match (newest_listed, self.newest) {
+            (Some(listed), seen) if seen.is_none_or(|seen| listed > seen) => (
+                Self {
+                    after: self.after.max(listed - WATERMARK_OVERLAP),
+                    newest: Some(listed),
+                },
+                true,
+            ),
+            (_, seen) => (
+                Self {
+                    after: seen.map_or(self.after, |seen| self.after.max(seen)),
+                    newest: seen,
+                },
+                false,
+            ),
+        }
+    }
+}
+
 /// What the poller knows between rounds; kept outside the polling task, so a restarted poller
 /// carries on from the same watermarks instead of missing or re-triggering changes.
 #[derive(Default)]
 struct PollerState {
-    /// Per location: SageMaker's last-modified time up to which every change was seen.
-    watermarks: BTreeMap<ApiLocation, jiff::Timestamp>,
+    /// Per location: where the next round's List starts.
+    watermarks: BTreeMap<ApiLocation, Watermark>,
     /// Per location: when the last period was last listed again.
     resynced_at: HashMap<ApiLocation, Instant>,
 }
@@ -350,7 +388,14 @@ async fn poll_forever<K, L>(
         for location in registry.locations() {
             let (watermark, resync_due) = {
                 let mut state = state.lock().expect("poller state lock poisoned");
-                let watermark = state.watermarks.get(&location).copied().unwrap_or(started);
+                let watermark = state
+                    .watermarks
+                    .get(&location)
+                    .copied()
+                    .unwrap_or(Watermark {
+                        after: started,
+                        newest: None,
+                    });
                 let now = Instant::now();
                 let last = *state.resynced_at.entry(location.clone()).or_insert(now);
                 let due = now.duration_since(last) >= resync_period;
@@ -366,20 +411,18 @@ async fn poll_forever<K, L>(
                 let window = jiff::SignedDuration::try_from(settings.resync)
                     .unwrap_or(jiff::SignedDuration::from_secs(300))
                     + jiff::SignedDuration::from_secs(60);
-                watermark - window
+                watermark.after - window
             } else {
-                watermark
+                watermark.after
             };
             settings.budget(&location.region).acquire().await;
             let sagemaker = clients.handle(&location);
             match L::list_modified_after(&sagemaker, after).await {
                 Ok(changed) => {
-                    let mut newest = watermark;
+                    let (next, new) =
+                        watermark.advance(changed.iter().map(|(_, modified)| *modified));
+                    saw_change |= new;
                     for (name, modified) in changed {
-                        if modified - WATERMARK_OVERLAP > watermark {
-                            saw_change = true;
-                        }
-                        newest = newest.max(modified - WATERMARK_OVERLAP);
                         if let Some(object) = registry.listed_change(&location, &name, modified) {
                             tracing::debug!(kind, sagemaker_name = %name, resync = resync_due, "changed in SageMaker");
                             if sender.send(object).is_err() {
@@ -391,7 +434,7 @@ async fn poll_forever<K, L>(
                         .lock()
                         .expect("poller state lock poisoned")
                         .watermarks
-                        .insert(location, newest);
+                        .insert(location, next);
                 }
                 Err(error) => {
                     tracing::warn!(kind, region = %location.region, endpoint = ?location.endpoint, %error, "listing changed resources failed; the next round retries")
@@ -506,6 +549,49 @@ mod tests {
                 "{case}"
             );
         }
+    }
+
+    #[test]
+    fn the_watermark_rereads_a_new_change_once_then_moves_past_it() {
+        let start = Watermark {
+            after: at(0),
+            newest: None,
+        };
+        // Nothing listed yet: stay.
+        assert_eq!(start.advance([]), (start, false));
+        // A burst of changes: resume just before the newest, so its second is read again.
+        let (burst, new) = start.advance([at(5), at(9), at(7)]);
+        assert!(new);
+        assert_eq!(
+            burst,
+            Watermark {
+                after: at(7),
+                newest: Some(at(9))
+            }
+        );
+        // The overlap read again, nothing new: move past it, and the round after lists nothing.
+        let (quiet, new) = burst.advance([at(9), at(8)]);
+        assert!(!new);
+        assert_eq!(
+            quiet,
+            Watermark {
+                after: at(9),
+                newest: Some(at(9))
+            }
+        );
+        assert_eq!(quiet.advance([]), (quiet, false));
+        // An older change found by the safety re-list wakes its object but moves nothing.
+        assert_eq!(quiet.advance([at(3)]), (quiet, false));
+        // A newer change: a new overlap.
+        let (later, new) = quiet.advance([at(20)]);
+        assert!(new);
+        assert_eq!(
+            later,
+            Watermark {
+                after: at(18),
+                newest: Some(at(20))
+            }
+        );
     }
 
     #[test]

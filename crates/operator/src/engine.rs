@@ -5,87 +5,98 @@
 //! "look it up and adopt if ours") → observe → map status and conditions → on delete, stop what
 //! is still running and wait until it is terminal before letting the object go.
 //! Each kind plugs in through [`Adapter`]; the engine owns every decision.
+//!
+//! The decisions that need no I/O (phase, SageMaker name, the status a Describe makes) are in
+//! `engine/decide.rs`, table-tested; this file is the state machine that carries them out, in
+//! the order a reconcile runs (preparation, create or adopt, ownership, status, finalize), kept
+//! in one file so that order reads top to bottom.
 
 use std::fmt::Debug;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::Api;
+use kube::core::object::HasStatus;
 use kube::runtime::controller::Action;
 use kube::runtime::events::{EventType, Recorder};
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{
-    CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, FINALIZER,
+    CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, FINALIZER, HasCommonStatus,
     SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec,
 };
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use sagemaker_k8s_aws::{SageMakerClients, SageMakerError, SageMakerHandle};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::conditions::{
-    DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING,
-    SPEC_OUT_OF_SYNC, remove_condition, set_condition,
+    DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, SPEC_OUT_OF_SYNC,
+    set_condition,
 };
-use crate::{object_plumbing, takeover};
+use crate::digest::json_hash;
+use crate::events::publish_event;
+use crate::finalizer::{has_finalizer, remove_finalizer};
+use crate::object_patch::{ManagedObject, patch_metadata, patch_object};
+use crate::status_patch::StatusWriter;
+use crate::takeover;
+
+mod decide;
+
+pub use decide::{NameRecord, Phase, resolve_remote_name};
+use decide::{Observed, observed_status, out_of_sync_message};
 
 /// While a resource is stopped on delete, how often it is looked at until it is terminal.
 const STOPPING_REQUEUE: Duration = Duration::from_secs(2);
 
-/// Where a SageMaker resource is in its life, as far as the engine's decisions go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Running; a delete must stop it.
-    InProgress,
-    /// Being stopped; a delete waits.
-    Stopping,
-    /// Finished successfully.
-    Succeeded,
-    /// Finished unsuccessfully (Failed, Stopped).
-    Failed,
-}
-
-impl Phase {
-    pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Succeeded | Self::Failed)
-    }
-}
-
 /// What one kind contributes to the engine.
 pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
-    type Object: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
-        + Clone
-        + Debug
-        + DeserializeOwned
-        + Serialize
-        + Send
-        + Sync
-        + 'static;
+    type Object: ManagedObject + HasStatus<Status = Self::Status>;
+    /// The kind's status (the api crate's struct): what the engine builds, compares and writes.
+    type Status: HasCommonStatus + Serialize + Clone + Default + Debug + Send + Sync;
     type Spec: SageMakerSpec + Serialize + Send + Sync;
     /// What the adapter reads from SageMaker's Describe call.
     type Remote: Send + Sync + Debug;
 
     /// Kind name for logs, events and metrics.
     const KIND: &'static str;
-    /// Name of the status field holding SageMaker's status (e.g. `trainingJobStatus`).
-    const STATUS_FIELD: &'static str;
-    /// Name of the status field holding the SageMaker name (e.g. `sageMakerTrainingJobName`).
-    const NAME_FIELD: &'static str;
     /// Name of the spec field that names the SageMaker resource (e.g. `trainingJobName`). When
     /// the user leaves it empty the engine writes the derived name there, as the original
     /// operator did (`kubectl describe` shows it in the spec).
     const SPEC_NAME_FIELD: Option<&'static str> = None;
 
+    /// Longest name SageMaker allows for the kind: a derived name is cut to it.
+    const MAX_NAME_LEN: usize = crate::naming::MAX_NAME_LEN;
+
     fn spec(object: &Self::Object) -> &Self::Spec;
+    /// The SageMaker name the spec asks for (the field [`SPEC_NAME_FIELD`](Self::SPEC_NAME_FIELD)
+    /// names), if any.
+    fn spec_name(object: &Self::Object) -> Option<&str>;
     /// The SageMaker name: the spec's explicit name or one derived from name and UID.
-    fn remote_name(object: &Self::Object) -> String;
-    /// The SageMaker status currently recorded in the object's status, if any.
-    fn recorded_status(object: &Self::Object) -> Option<String>;
-    fn recorded_conditions(object: &Self::Object) -> Vec<Condition>;
+    fn remote_name(object: &Self::Object) -> String {
+        match Self::spec_name(object).filter(|name| !name.is_empty()) {
+            Some(name) => name.to_string(),
+            None => crate::naming::derived_name(
+                &object.name_any(),
+                object.meta().uid.as_deref().unwrap_or_default(),
+                Self::MAX_NAME_LEN,
+            ),
+        }
+    }
+    /// The status fields the engine writes under a name of the kind's, borrowed from its status.
+    fn status_fields(status: &mut Self::Status) -> StatusFields<'_>;
+    /// The status shown while the resource is being stopped on delete.
+    fn stopping(status: &mut Self::Status) {
+        *Self::status_fields(status).status = Some("Stopping".into());
+    }
+    /// The SageMaker status currently recorded in the object's status, if any; also what
+    /// metrics count objects by.
+    fn recorded_status(object: &Self::Object) -> Option<String> {
+        let mut status = object.status()?.clone();
+        Self::status_fields(&mut status).status.take()
+    }
 
     fn create(
         &self,
@@ -106,18 +117,22 @@ pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), SageMakerError>> + Send;
     /// ARN of the described resource (for ListTags).
     fn arn(remote: &Self::Remote) -> String;
-    fn phase(remote: &Self::Remote) -> Phase;
+    fn phase(remote: &Self::Remote) -> Phase {
+        Phase::of_job_status(&Self::status_text(remote))
+    }
     /// SageMaker's status text (e.g. `InProgress`).
     fn status_text(remote: &Self::Remote) -> String;
     /// SageMaker's LastModifiedTime of the described resource (`None` when the kind's Describe
     /// has none): a change the poller lists later than this is one the status does not show yet.
     fn last_modified(remote: &Self::Remote) -> Option<jiff::Timestamp>;
-    /// Status fields mapped from SageMaker (without conditions / observedGeneration).
-    fn status_fields(
+    /// The status SageMaker's description shows: the kind's own fields, and in `additional`
+    /// what SageMaker says went wrong. The engine adds the rest of the common tail
+    /// (conditions, observedGeneration, lastCheckTime).
+    fn status_from(
         object: &Self::Object,
         remote: &Self::Remote,
         location: &ApiLocation,
-    ) -> serde_json::Map<String, Value>;
+    ) -> Self::Status;
     /// When to Describe again although the poller reports nothing: for what changes the status
     /// without moving the resource's LastModifiedTime (a finished training job's Debugger rules
     /// are evaluated after it; a tuning job's counters move as its training jobs end). `None`
@@ -150,6 +165,22 @@ pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool, EngineError>> + Send {
         async { Ok(true) }
     }
+}
+
+/// The fields of a job's status that mean the same in every kind under different names
+/// (`trainingJobStatus` / `transformJobStatus`, `sageMakerTrainingJobName` / …).
+pub struct StatusFields<'a> {
+    /// SageMaker's status; before SageMaker answered `SynchronizingK8sJobWithSageMaker`, or
+    /// `Failed` when the operator cannot go on.
+    pub status: &'a mut Option<String>,
+    /// The SageMaker name, once the resource was observed.
+    pub sagemaker_name: &'a mut Option<String>,
+}
+
+/// The SageMaker name the object's status records, if any.
+fn recorded_name<A: Adapter>(object: &A::Object) -> Option<String> {
+    let mut status = object.status()?.clone();
+    A::status_fields(&mut status).sagemaker_name.take()
 }
 
 /// Shared state of one kind's controller.
@@ -201,46 +232,23 @@ fn spec_hash<S: Serialize>(spec: &S, name_to_fill: Option<(&str, &str)>) -> Stri
             map.insert(field.to_string(), json!(name));
         }
     }
-    object_plumbing::json_hash(&spec)
+    json_hash(&spec)
 }
 
 /// The spec name field when it is empty and the engine should fill it in.
 fn spec_name_to_fill<A: Adapter>(object: &A::Object) -> Option<&'static str> {
     let field = A::SPEC_NAME_FIELD?;
-    let spec = serde_json::to_value(A::spec(object)).ok()?;
-    let current = spec.get(field).and_then(Value::as_str).unwrap_or_default();
-    current.is_empty().then_some(field)
-}
-
-/// What decides which SageMaker name an object maps to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NameRecord<'a> {
-    /// The name in the status (written once the resource was observed; the original operator
-    /// wrote it at creation).
-    pub recorded: Option<&'a str>,
-    /// The [`CREATING_NAME_ANNOTATION`].
-    pub creating: Option<&'a str>,
-    /// The spec's name, or the one derived from name and UID.
-    pub wanted: &'a str,
-}
-
-/// The SageMaker name to use: the recorded one once the resource exists (a later edit of the
-/// spec name is reported as a spec change, never followed), else the one a create may already
-/// have been sent under, else what the spec asks for. A create that SageMaker refused (a name
-/// clash) removes the annotation, so editing the spec name then picks a new name.
-pub fn resolve_remote_name<'a>(record: NameRecord<'a>) -> &'a str {
-    let present = |name: Option<&'a str>| name.filter(|name| !name.is_empty());
-    present(record.recorded)
-        .or(present(record.creating))
-        .unwrap_or(record.wanted)
+    A::spec_name(object)
+        .is_none_or(str::is_empty)
+        .then_some(field)
 }
 
 /// The SageMaker name this object maps to ([`resolve_remote_name`]).
 fn remote_name_of<A: Adapter>(object: &A::Object) -> String {
-    let status = object_plumbing::status_json(object);
     let wanted = A::remote_name(object);
+    let recorded = recorded_name::<A>(object);
     resolve_remote_name(NameRecord {
-        recorded: status.get(A::NAME_FIELD).and_then(Value::as_str),
+        recorded: recorded.as_deref(),
         creating: object
             .annotations()
             .get(CREATING_NAME_ANNOTATION)
@@ -254,9 +262,9 @@ fn remote_name_of<A: Adapter>(object: &A::Object) -> String {
 /// writes `lastCheckTime`). Until then an existing resource of that name must prove by its
 /// ownership tag that it was created for this object.
 fn has_observed_remote<A: Adapter>(object: &A::Object) -> bool {
-    object_plumbing::status_json(object)
-        .get("lastCheckTime")
-        .is_some_and(|time| !time.is_null())
+    object
+        .status()
+        .is_some_and(|status| status.common().last_check_time.is_some())
 }
 
 /// Runs one kind's controller until shutdown.
@@ -311,27 +319,12 @@ impl<A: Adapter> Context<A> {
     }
 
     async fn event(&self, object: &A::Object, type_: EventType, reason: &str, note: String) {
-        object_plumbing::publish_event(&self.recorder, A::KIND, object, type_, reason, note).await;
+        publish_event(&self.recorder, A::KIND, object, type_, reason, note).await;
     }
 
-    async fn patch_status(&self, object: &A::Object, status: Value) -> Result<(), kube::Error> {
-        object_plumbing::patch_status(&self.client, object, status).await
-    }
-
-    async fn patch_metadata(&self, object: &A::Object, metadata: Value) -> Result<(), kube::Error> {
-        object_plumbing::patch_metadata(&self.client, object, metadata).await
-    }
-
-    async fn patch_object(
-        &self,
-        object: &A::Object,
-        patch: Value,
-    ) -> Result<A::Object, kube::Error> {
-        object_plumbing::patch_object(&self.client, object, patch).await
-    }
-
-    async fn remove_finalizer(&self, object: &A::Object) -> Result<(), kube::Error> {
-        object_plumbing::remove_finalizer(&self.client, object).await
+    /// The writer of the object's status during this reconcile.
+    fn status<'a>(&'a self, object: &'a A::Object) -> StatusWriter<'a, A::Object> {
+        StatusWriter::new(&self.client, object)
     }
 
     /// SageMaker refused to create under the pinned name, so nothing exists under it: the spec's
@@ -340,7 +333,8 @@ impl<A: Adapter> Context<A> {
         if !object.annotations().contains_key(CREATING_NAME_ANNOTATION) {
             return Ok(());
         }
-        self.patch_metadata(
+        patch_metadata(
+            &self.client,
             object,
             json!({ "annotations": { CREATING_NAME_ANNOTATION: Value::Null } }),
         )
@@ -350,26 +344,29 @@ impl<A: Adapter> Context<A> {
     /// Records an operator-side failure that retrying will not fix.
     async fn report_terminal_error(
         &self,
-        object: &A::Object,
+        status: &StatusWriter<'_, A::Object>,
         reason: &str,
         message: String,
     ) -> Result<Action, EngineError> {
-        let mut conditions = A::recorded_conditions(object);
+        let object = status.object();
+        let mut desired = status.recorded();
+        let recorded_conditions = desired.common().conditions.clone().unwrap_or_default();
+        let mut conditions = recorded_conditions.clone();
         let generation = object.meta().generation;
         set_condition(&mut conditions, FAILED, true, reason, &message, generation);
         set_condition(&mut conditions, READY, false, reason, &message, generation);
-        if conditions != A::recorded_conditions(object) {
+        if conditions != recorded_conditions {
             self.event(object, EventType::Warning, reason, message.clone())
                 .await;
         }
-        let mut status = serde_json::Map::new();
-        status.insert("additional".into(), json!(message));
         // STATUS shows Failed (as users of the original expect), while the missing
         // lastCheckTime still tells the engine the resource was never observed as ours.
-        status.insert(A::STATUS_FIELD.into(), json!("Failed"));
-        status.insert("observedGeneration".into(), json!(generation));
-        status.insert("conditions".into(), json!(conditions));
-        self.patch_status(object, Value::Object(status)).await?;
+        *A::status_fields(&mut desired).status = Some("Failed".into());
+        let common = desired.common_mut();
+        common.additional = Some(message);
+        common.observed_generation = generation;
+        common.conditions = Some(conditions);
+        status.write(desired).await?;
         Ok(Action::await_change())
     }
 }
@@ -415,7 +412,11 @@ async fn reconcile_object<A: Adapter>(
         Ok(sagemaker) => sagemaker,
         Err(refused) => {
             return ctx
-                .report_terminal_error(object, ENDPOINT_NOT_ALLOWED, refused.to_string())
+                .report_terminal_error(
+                    &ctx.status(object),
+                    ENDPOINT_NOT_ALLOWED,
+                    refused.to_string(),
+                )
                 .await;
         }
     };
@@ -446,9 +447,7 @@ async fn reconcile_object<A: Adapter>(
     // The registry knows of an observation before the (possibly lagging) watch cache shows it.
     let never_observed = !has_observed_remote::<A>(object) && observed.is_none();
     let prepared;
-    let object = if !observe_only
-        && (!object.finalizers().iter().any(|f| f == FINALIZER) || name_to_fill.is_some())
-    {
+    let object = if !observe_only && (!has_finalizer(object) || name_to_fill.is_some()) {
         let mut finalizers: Vec<String> = object.finalizers().to_vec();
         if !finalizers.iter().any(|f| f == FINALIZER) {
             finalizers.push(FINALIZER.to_string());
@@ -472,7 +471,7 @@ async fn reconcile_object<A: Adapter>(
             patch["spec"] = json!({ field: remote_name });
         }
         // Carry on with the object as the apiserver now has it: no wake-up is waited for.
-        prepared = ctx.patch_object(object, patch).await?;
+        prepared = patch_object(&ctx.client, object, patch).await?;
         &prepared
     } else {
         object
@@ -484,8 +483,8 @@ async fn reconcile_object<A: Adapter>(
     let covered = ctx.registry.take_listed(&object_ref);
 
     // 2. Observe; create exactly once.
-    let takeover = !observe_only
-        && takeover::written_by_original_operator(&object_plumbing::status_json(object));
+    let status = ctx.status(object);
+    let takeover = !observe_only && takeover::status_written_by_original_operator(object.status());
     let mut created_now = false;
     let remote = if observe_only {
         match ctx.adapter.describe(&sagemaker, &remote_name).await {
@@ -494,75 +493,69 @@ async fn reconcile_object<A: Adapter>(
                 ctx.registry.forget(&sagemaker.location, &remote_name);
                 return ctx
                     .report_terminal_error(
-                        object,
+                        &status,
                         "NotFoundInSageMaker",
                         format!("{} {remote_name} does not exist in SageMaker", A::KIND),
                     )
                     .await;
             }
             Err(error) => {
-                record_retryable_error::<A>(object, ctx, &error).await;
+                record_retryable_error::<A>(&status, ctx, &error).await;
                 return Err(error.into());
-            }
-        }
-    } else if never_observed && !takeover && A::recorded_status(object).is_none() {
-        // A new object: create (a Describe first would only say "not found"). SageMaker
-        // refusing the name means it exists: created by us before a crash, or a name clash
-        // with someone else's resource — the ownership tag tells which. An object with any
-        // status (a refused or failed create before) is described first instead.
-        match create_or_adopt::<A>(object, ctx, &sagemaker, &remote_name, &uid, &current_hash)
-            .await?
-        {
-            Created::Remote { remote, created } => {
-                created_now = created;
-                remote
-            }
-            Created::Done(action) => {
-                ctx.registry.forget(&sagemaker.location, &remote_name);
-                return Ok(action);
             }
         }
     } else {
-        match ctx.adapter.describe(&sagemaker, &remote_name).await {
-            Ok(remote) => {
-                if takeover || never_observed {
-                    // It exists but this object never saw it: created by us before a crash, or
-                    // a name clash. Or the original operator saw it, and this operator takes it
-                    // over.
-                    if let Some(action) =
-                        verify_ownership::<A>(object, ctx, &sagemaker, &remote, &uid).await?
-                    {
-                        ctx.registry.forget(&sagemaker.location, &remote_name);
-                        return Ok(action);
+        // A new object is created at once (a Describe first would only say "not found").
+        // SageMaker refusing the name means it exists: created by us before a crash, or a name
+        // clash with someone else's resource — the ownership tag tells which. An object with
+        // any status (a refused or failed create before) is described first instead.
+        let create_first = never_observed && !takeover && A::recorded_status(object).is_none();
+        let described = if create_first {
+            None
+        } else {
+            match ctx.adapter.describe(&sagemaker, &remote_name).await {
+                Ok(remote) => {
+                    if takeover || never_observed {
+                        // It exists but this object never saw it: created by us before a crash,
+                        // or a name clash. Or the original operator saw it, and this operator
+                        // takes it over.
+                        if let Some(action) =
+                            verify_ownership::<A>(&status, ctx, &sagemaker, &remote, &uid).await?
+                        {
+                            ctx.registry.forget(&sagemaker.location, &remote_name);
+                            return Ok(action);
+                        }
                     }
+                    Some(remote)
                 }
-                remote
-            }
-            Err(SageMakerError::NotFound(_)) => {
-                match create_or_adopt::<A>(
-                    object,
-                    ctx,
-                    &sagemaker,
-                    &remote_name,
-                    &uid,
-                    &current_hash,
-                )
-                .await?
-                {
-                    Created::Remote { remote, created } => {
-                        created_now = created;
-                        remote
-                    }
-                    Created::Done(action) => {
-                        ctx.registry.forget(&sagemaker.location, &remote_name);
-                        return Ok(action);
-                    }
+                Err(SageMakerError::NotFound(_)) => None,
+                Err(error) => {
+                    record_retryable_error::<A>(&status, ctx, &error).await;
+                    return Err(error.into());
                 }
             }
-            Err(error) => {
-                record_retryable_error::<A>(object, ctx, &error).await;
-                return Err(error.into());
-            }
+        };
+        match described {
+            Some(remote) => remote,
+            None => match create_or_adopt::<A>(
+                &status,
+                ctx,
+                &sagemaker,
+                &remote_name,
+                &uid,
+                &current_hash,
+            )
+            .await?
+            {
+                Created::Remote { remote, created } => {
+                    created_now = created;
+                    remote
+                }
+                Created::Done(action) => {
+                    ctx.registry.forget(&sagemaker.location, &remote_name);
+                    return Ok(action);
+                }
+            },
         }
     };
 
@@ -570,85 +563,33 @@ async fn reconcile_object<A: Adapter>(
     let phase = A::phase(&remote);
     let status_text = A::status_text(&remote);
     let generation = object.meta().generation;
-    let mut fields = A::status_fields(object, &remote, &sagemaker.location);
-    let mut conditions = A::recorded_conditions(object);
-    remove_condition(&mut conditions, RETRYING);
-    let reason_message = fields
-        .get("additional")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    set_condition(
-        &mut conditions,
-        READY,
-        phase == Phase::Succeeded,
-        &status_text,
-        &format!("SageMaker status {status_text}"),
-        generation,
-    );
-    set_condition(
-        &mut conditions,
-        FAILED,
-        phase == Phase::Failed,
-        &status_text,
-        if phase == Phase::Failed {
-            &reason_message
-        } else {
-            ""
-        },
-        generation,
-    );
     let spec_changed = !observe_only
         && object
             .annotations()
             .get(CREATED_SPEC_HASH_ANNOTATION)
             .is_some_and(|created| *created != current_hash);
-    let was_out_of_sync = A::recorded_conditions(object)
+    let out_of_sync_message = out_of_sync_message(A::KIND);
+    let mut recorded = status.recorded();
+    let mapped = A::status_from(object, &remote, &sagemaker.location);
+    let reason_message = mapped.common().additional.clone().unwrap_or_default();
+    let desired = observed_status(
+        &recorded,
+        mapped,
+        Observed {
+            phase,
+            status_text: &status_text,
+            generation,
+            spec_changed: spec_changed.then_some(out_of_sync_message.as_str()),
+        },
+    );
+    let was_out_of_sync = recorded
+        .common()
+        .conditions
         .iter()
+        .flatten()
         .any(|c| c.type_ == SPEC_OUT_OF_SYNC && c.status == "True");
-    let out_of_sync_message = format!(
-        "The spec changed after the {} was created; SageMaker jobs are immutable, so the change is not applied. Revert it, or create a new object.",
-        A::KIND
-    );
-    if spec_changed {
-        set_condition(
-            &mut conditions,
-            SPEC_OUT_OF_SYNC,
-            true,
-            "SpecChangedAfterCreation",
-            &out_of_sync_message,
-            generation,
-        );
-        let additional = match fields.get("additional").and_then(Value::as_str) {
-            Some(existing) => format!("{existing}; {out_of_sync_message}"),
-            None => out_of_sync_message.clone(),
-        };
-        fields.insert("additional".into(), json!(additional));
-    } else {
-        set_condition(
-            &mut conditions,
-            SPEC_OUT_OF_SYNC,
-            false,
-            "SpecMatchesSageMaker",
-            "",
-            generation,
-        );
-        if !fields.contains_key("additional") {
-            // Clears an earlier operator message (merge patch: null removes the field).
-            fields.insert("additional".into(), Value::Null);
-        }
-    }
-    fields.insert("observedGeneration".into(), json!(generation));
-    fields.insert("conditions".into(), json!(conditions));
-    // Only real changes are written (lastCheckTime moves with them): a write that changes
-    // nothing costs the apiserver a write and every watcher an event, N times over.
-    let unchanged = status_matches::<A>(object, &fields);
-    fields.insert(
-        "lastCheckTime".into(),
-        json!(k8s_openapi::jiff::Timestamp::now()),
-    );
 
-    let previous = A::recorded_status(object);
+    let previous = A::status_fields(&mut recorded).status.take();
     if created_now {
         // One Event for a new resource, not "Created" and then "none → InProgress".
         ctx.event(
@@ -693,9 +634,13 @@ async fn reconcile_object<A: Adapter>(
         )
         .await;
     }
-    if !unchanged {
-        ctx.patch_status(object, Value::Object(fields)).await?;
-    }
+    // Only real changes are written, lastCheckTime with them: a write that changes nothing
+    // costs the apiserver a write and every watcher an event, N times over.
+    status
+        .write_stamped(desired, |desired| {
+            desired.common_mut().last_check_time = Some(Time(k8s_openapi::jiff::Timestamp::now()));
+        })
+        .await?;
     if !observe_only {
         ctx.adapter
             .after_observe(&ctx.client, &sagemaker, object, &remote)
@@ -735,13 +680,14 @@ enum Created<R> {
 /// adopted only when its ownership tag says it is this object's. A refused create releases the
 /// pinned name, so the spec's name may be edited past a clash.
 async fn create_or_adopt<A: Adapter>(
-    object: &A::Object,
+    status: &StatusWriter<'_, A::Object>,
     ctx: &Context<A>,
     sagemaker: &SageMakerHandle,
     remote_name: &str,
     uid: &str,
     current_hash: &str,
 ) -> Result<Created<A::Remote>, EngineError> {
+    let object = status.object();
     if object
         .annotations()
         .get(CREATED_SPEC_HASH_ANNOTATION)
@@ -755,7 +701,12 @@ async fn create_or_adopt<A: Adapter>(
     {
         // Not created yet, so the spec may still change what gets created; from here on the
         // name is fixed until SageMaker answers.
-        ctx.patch_metadata(object, json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash, CREATING_NAME_ANNOTATION: remote_name } })).await?;
+        patch_metadata(
+            &ctx.client,
+            object,
+            json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: current_hash, CREATING_NAME_ANNOTATION: remote_name } }),
+        )
+        .await?;
     }
     match ctx
         .adapter
@@ -773,7 +724,7 @@ async fn create_or_adopt<A: Adapter>(
         Err(SageMakerError::ResourceInUse(_)) => {
             tracing::info!(kind = A::KIND, sagemaker_name = %remote_name, "name in use, checking ownership");
             let remote = ctx.adapter.describe(sagemaker, remote_name).await?;
-            match verify_ownership::<A>(object, ctx, sagemaker, &remote, uid).await? {
+            match verify_ownership::<A>(status, ctx, sagemaker, &remote, uid).await? {
                 Some(action) => Ok(Created::Done(action)),
                 None => Ok(Created::Remote {
                     remote,
@@ -784,7 +735,7 @@ async fn create_or_adopt<A: Adapter>(
         Err(SageMakerError::Validation(message)) => {
             ctx.release_creating_name(object).await?;
             ctx.report_terminal_error(
-                object,
+                status,
                 "CreateRejected",
                 format!("SageMaker rejected the request: {message}"),
             )
@@ -798,38 +749,29 @@ async fn create_or_adopt<A: Adapter>(
                 "SageMaker could not find what the spec names (retrying every {} s): {message}",
                 DEPENDENCY_RETRY.as_secs()
             );
-            ctx.report_terminal_error(object, DEPENDENCY_NOT_FOUND, message)
+            ctx.report_terminal_error(status, DEPENDENCY_NOT_FOUND, message)
                 .await?;
             Ok(Created::Done(Action::requeue(DEPENDENCY_RETRY)))
         }
         Err(error) => {
-            record_retryable_error::<A>(object, ctx, &error).await;
+            record_retryable_error::<A>(status, ctx, &error).await;
             Err(error.into())
         }
     }
 }
 
-/// Whether writing `fields` would change nothing in the recorded status (`null` = absent).
-fn status_matches<A: Adapter>(object: &A::Object, fields: &serde_json::Map<String, Value>) -> bool {
-    object_plumbing::status_matches(object, fields)
-}
-
 /// Whether the original operator's status records prove `name` is this object's resource
 /// (see [`takeover`]).
 fn recorded_by_original_operator<A: Adapter>(object: &A::Object, name: &str, uid: &str) -> bool {
-    let spec = serde_json::to_value(A::spec(object)).unwrap_or_default();
     // The spec's name proves nothing once this operator wrote it there (from the status, which
     // it writes together with the created-spec-hash annotation): only a name the user chose does.
     let filled_by_us = object
         .annotations()
         .contains_key(CREATED_SPEC_HASH_ANNOTATION);
-    let spec_name = A::SPEC_NAME_FIELD
-        .filter(|_| !filled_by_us)
-        .and_then(|field| spec.get(field))
-        .and_then(Value::as_str);
+    let spec_name = A::spec_name(object).filter(|_| !filled_by_us);
     takeover::recorded_by_original_operator(
-        &object_plumbing::status_json(object),
-        A::NAME_FIELD,
+        object.status(),
+        recorded_name::<A>(object).as_deref(),
         spec_name,
         name,
         uid,
@@ -839,12 +781,13 @@ fn recorded_by_original_operator<A: Adapter>(object: &A::Object, name: &str, uid
 /// Checks the ownership tag of an existing resource: `None` = ours, carry on. An untagged
 /// resource the original operator recorded for this object is taken over (tagged) instead.
 async fn verify_ownership<A: Adapter>(
-    object: &A::Object,
+    status: &StatusWriter<'_, A::Object>,
     ctx: &Context<A>,
     sagemaker: &SageMakerHandle,
     remote: &A::Remote,
     uid: &str,
 ) -> Result<Option<Action>, EngineError> {
+    let object = status.object();
     let owner = sagemaker.owner_uid_of(&A::arn(remote)).await?;
     if owner.as_deref() == Some(uid) {
         return Ok(None);
@@ -866,11 +809,12 @@ async fn verify_ownership<A: Adapter>(
         .await;
         return Ok(None);
     }
-    if takeover::written_by_original_operator(&object_plumbing::status_json(object)) {
+    let mut recorded = status.recorded();
+    if takeover::status_written_by_original_operator(Some(&recorded)) {
         // The original's lastCheckTime would make the next reconcile take the resource for an
         // observed one of ours; without it the refusal stands.
-        ctx.patch_status(object, json!({ "lastCheckTime": Value::Null }))
-            .await?;
+        recorded.common_mut().last_check_time = None;
+        status.write(recorded).await?;
     }
     let message = format!(
         "{} {name} already exists in SageMaker and was not created for this object (owner tag {}); set another name in the spec{}",
@@ -882,25 +826,28 @@ async fn verify_ownership<A: Adapter>(
     );
     // The name belongs to someone else, so no create of ours succeeded under it.
     ctx.release_creating_name(object).await?;
-    ctx.report_terminal_error(object, "NameOwnedByAnotherResource", message)
+    ctx.report_terminal_error(status, "NameOwnedByAnotherResource", message)
         .await
         .map(Some)
 }
 
 async fn record_retryable_error<A: Adapter>(
-    object: &A::Object,
+    status: &StatusWriter<'_, A::Object>,
     ctx: &Context<A>,
     error: &SageMakerError,
 ) {
-    if A::recorded_status(object).is_none() {
+    let mut synchronizing = status.recorded();
+    let recorded = A::status_fields(&mut synchronizing).status;
+    if recorded.is_none() {
         // A new object whose first call failed: STATUS says the operator is on it, as the
         // original operator's did (a successful create writes the real status at once instead).
-        let status = json!({ A::STATUS_FIELD: SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER });
-        if let Err(patch_error) = ctx.patch_status(object, status).await {
+        *recorded = Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER.into());
+        if let Err(patch_error) = status.write(synchronizing).await {
             tracing::warn!(kind = A::KIND, %patch_error, "could not record the status");
         }
     }
-    object_plumbing::record_retryable_error(&ctx.client, &ctx.recorder, A::KIND, object, error)
+    status
+        .record_retryable_error(&ctx.recorder, A::KIND, error)
         .await;
 }
 
@@ -912,13 +859,14 @@ async fn finalize<A: Adapter>(
     remote_name: &str,
     uid: &str,
 ) -> Result<Action, EngineError> {
-    if !object.finalizers().iter().any(|f| f == FINALIZER) {
+    if !has_finalizer(object) {
         return Ok(Action::await_change());
     }
     if A::is_observe_only(object) {
-        ctx.remove_finalizer(object).await?;
+        remove_finalizer(&ctx.client, object).await?;
         return Ok(Action::await_change());
     }
+    let status = ctx.status(object);
     let sagemaker = match ctx.sagemaker(object) {
         Ok(sagemaker) => sagemaker,
         // Nothing was ever sent there: nothing can exist.
@@ -927,7 +875,7 @@ async fn finalize<A: Adapter>(
             // The operator's allow-list changed after this object's resource was created:
             // releasing the object would orphan the resource, so say what blocks the delete.
             ctx.report_terminal_error(
-                object,
+                &status,
                 ENDPOINT_NOT_ALLOWED,
                 format!("cannot stop the SageMaker resource: {refused}"),
             )
@@ -970,21 +918,11 @@ async fn finalize<A: Adapter>(
                 remote_name,
                 kube::runtime::reflector::ObjectRef::from_obj(object),
             );
-            let _ = ctx
-                .patch_status(
-                    object,
-                    json!({ A::STATUS_FIELD: "Stopping", "secondaryStatus": Value::Null }),
-                )
-                .await;
+            show_stopping::<A>(&status).await;
             Ok(Action::requeue(STOPPING_REQUEUE))
         }
         Phase::Stopping => {
-            let _ = ctx
-                .patch_status(
-                    object,
-                    json!({ A::STATUS_FIELD: "Stopping", "secondaryStatus": Value::Null }),
-                )
-                .await;
+            show_stopping::<A>(&status).await;
             Ok(Action::requeue(STOPPING_REQUEUE))
         }
         Phase::Succeeded | Phase::Failed => {
@@ -995,56 +933,19 @@ async fn finalize<A: Adapter>(
     }
 }
 
+/// The status shows `Stopping` while a deleted object's resource stops (best effort: the
+/// delete goes on whether or not it is shown).
+async fn show_stopping<A: Adapter>(status: &StatusWriter<'_, A::Object>) {
+    let mut stopping = status.recorded();
+    A::stopping(&mut stopping);
+    let _ = status.write(stopping).await;
+}
+
 /// Lets a deleted object go once the adapter's clean-up is done.
 async fn release<A: Adapter>(object: &A::Object, ctx: &Context<A>) -> Result<Action, EngineError> {
     if !ctx.adapter.before_release(&ctx.client, object).await? {
         return Ok(Action::requeue(Duration::from_secs(2)));
     }
-    ctx.remove_finalizer(object).await?;
+    remove_finalizer(&ctx.client, object).await?;
     Ok(Action::await_change())
-}
-
-/// Builds the event recorder every controller shares.
-pub fn recorder(client: kube::Client) -> Recorder {
-    object_plumbing::recorder(client)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn which_sagemaker_name_an_object_maps_to() {
-        // (recorded in status, creating annotation, wanted by the spec) → used
-        let table = [
-            // Never tried: what the spec asks for.
-            (None, None, "spec-name", "spec-name"),
-            // A create was sent (or is about to be): that name, whatever the spec says now, so a
-            // crash between create and status write cannot create a second job.
-            (None, Some("sent-name"), "edited-name", "sent-name"),
-            // Observed: the recorded name is fixed; an edit is a spec change, not a new job.
-            (
-                Some("recorded"),
-                Some("recorded"),
-                "edited-name",
-                "recorded",
-            ),
-            (Some("recorded"), None, "edited-name", "recorded"),
-            // Refused (name clash): the annotation was removed, the edited name is used.
-            (None, None, "fixed-name", "fixed-name"),
-            // Empty values count as absent.
-            (Some(""), Some(""), "spec-name", "spec-name"),
-        ];
-        for (recorded, creating, wanted, expected) in table {
-            assert_eq!(
-                resolve_remote_name(NameRecord {
-                    recorded,
-                    creating,
-                    wanted
-                }),
-                expected,
-                "recorded {recorded:?}, creating {creating:?}, wanted {wanted}"
-            );
-        }
-    }
 }

@@ -15,7 +15,6 @@ mod leader_election;
 mod metrics;
 mod naming;
 mod object_patch;
-mod object_plumbing;
 mod status_patch;
 mod status_poller;
 mod takeover;
@@ -301,7 +300,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         .await
         .observed_by(Arc::new(metrics::GlobalCallObserver)),
     );
-    let recorder = engine::recorder(client.clone());
+    let recorder = events::recorder(client.clone());
     let shared = controller_run::ControllerShared {
         client: client.clone(),
         clients,

@@ -15,8 +15,10 @@ use std::sync::Mutex;
 
 use kube::core::object::HasStatus;
 use kube::runtime::events::{EventType, Recorder};
+use sagemaker_k8s_api::HasCommonStatus;
+use sagemaker_k8s_aws::SageMakerError;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::events::publish_event;
 use crate::object_patch::{ManagedObject, patch_status};
@@ -168,66 +170,68 @@ impl<S: Serialize + Clone + Default> KnownStatus<S> {
     }
 }
 
-// ---- statuses as JSON: what the job engine's adapters still build, until they build typed ones
-
-/// The object's recorded status as JSON (`Null` when it has none).
-pub fn status_json<K: Serialize>(object: &K) -> Value {
-    serde_json::to_value(object)
-        .ok()
-        .and_then(|value| value.get("status").cloned())
-        .unwrap_or(Value::Null)
-}
-
-/// Whether writing `fields` would change nothing in the recorded status (`null` = absent): the
-/// JSON counterpart of [`merge_patch`] returning `None`.
-pub fn status_matches<K: Serialize>(object: &K, fields: &serde_json::Map<String, Value>) -> bool {
-    let current = status_json(object);
-    fields
-        .iter()
-        .all(|(key, value)| current.get(key).unwrap_or(&Value::Null) == value)
-}
-
-/// Records a SageMaker failure that a later retry may get past: in `additional` and as a
-/// Warning Event. The caller returns the error so the controller retries.
-pub async fn record_retryable_error<K: ManagedObject>(
+/// Records a SageMaker failure that a later retry may get past: in `additional`, as the
+/// `Retrying` condition and as a Warning Event. The caller returns the error so the controller
+/// retries. (A [`StatusWriter`] of its own: for callers that have written nothing yet.)
+pub async fn record_retryable_error<K>(
     client: &kube::Client,
     recorder: &Recorder,
     kind: &str,
     object: &K,
-    error: &sagemaker_k8s_aws::SageMakerError,
-) {
-    let message = format!("SageMaker call failed, retrying with backoff: {error}");
-    let mut conditions: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> =
-        status_json(object)
-            .get("conditions")
-            .cloned()
-            .and_then(|value| serde_json::from_value(value).ok())
-            .unwrap_or_default();
-    crate::conditions::set_condition(
-        &mut conditions,
-        crate::conditions::RETRYING,
-        true,
-        error.class(),
-        &message,
-        object.meta().generation,
-    );
-    let status = json!({ "additional": message, "conditions": conditions });
-    if status_matches(object, status.as_object().expect("an object")) {
-        // The same failure again: nothing new to write or announce.
-        return;
+    error: &SageMakerError,
+) where
+    K: ManagedObject + HasStatus,
+    K::Status: HasCommonStatus + Serialize + Clone + Default,
+{
+    StatusWriter::new(client, object)
+        .record_retryable_error(recorder, kind, error)
+        .await;
+}
+
+impl<K> StatusWriter<'_, K>
+where
+    K: ManagedObject + HasStatus,
+    K::Status: HasCommonStatus + Serialize + Clone + Default,
+{
+    /// [`record_retryable_error`] through this writer. The same failure again writes and
+    /// announces nothing; a status that cannot be written is logged, never fatal.
+    pub async fn record_retryable_error(
+        &self,
+        recorder: &Recorder,
+        kind: &str,
+        error: &SageMakerError,
+    ) {
+        let message = format!("SageMaker call failed, retrying with backoff: {error}");
+        let mut desired = self.recorded();
+        let common = desired.common_mut();
+        let conditions = common.conditions.get_or_insert_with(Vec::new);
+        crate::conditions::set_condition(
+            conditions,
+            crate::conditions::RETRYING,
+            true,
+            error.class(),
+            &message,
+            self.object.meta().generation,
+        );
+        common.additional = Some(message.clone());
+        match self.write(desired).await {
+            // The same failure again: nothing new to write or announce.
+            Ok(false) => return,
+            Ok(true) => {}
+            Err(patch_error) => {
+                tracing::warn!(kind, %patch_error, "could not record error in status")
+            }
+        }
+        publish_event(
+            recorder,
+            kind,
+            self.object,
+            EventType::Warning,
+            "SageMakerCallFailed",
+            message,
+        )
+        .await;
     }
-    if let Err(patch_error) = patch_status(client, object, status).await {
-        tracing::warn!(kind, %patch_error, "could not record error in status");
-    }
-    publish_event(
-        recorder,
-        kind,
-        object,
-        EventType::Warning,
-        "SageMakerCallFailed",
-        message,
-    )
-    .await;
 }
 
 #[cfg(test)]

@@ -22,42 +22,39 @@ use crate::naming::uid_hex;
 /// Whether the status was written by the original operator and never by this one: it observed
 /// the resource (`lastCheckTime`; `lastUpdateTime` on Models and EndpointConfigs), but lacks
 /// `observedGeneration`, which this operator writes with every status it maps from SageMaker.
-pub fn written_by_original_operator(status: &Value) -> bool {
-    let present = |field: &str| status.get(field).is_some_and(|value| !value.is_null());
-    (present("lastCheckTime") || present("lastUpdateTime")) && !present("observedGeneration")
-}
-
-/// Whether the original operator's records name `remote_name` as this object's resource: the
-/// status was written by the original ([`written_by_original_operator`]; this operator's own
-/// status records the name too, before it knows whose the resource is), holds that name in
-/// `name_field`, and the name either carries the object's UID (the original's derivation) or is
-/// the name the spec asks for (`spec_name`).
-pub fn recorded_by_original_operator(
-    status: &Value,
-    name_field: &str,
-    spec_name: Option<&str>,
-    remote_name: &str,
-    uid: &str,
-) -> bool {
-    written_by_original_operator(status)
-        && original_name_is_this_objects(
-            status.get(name_field).and_then(Value::as_str),
-            spec_name,
-            remote_name,
-            uid,
-        )
-}
-
-/// [`written_by_original_operator`] for a typed status (`None`: no status at all).
+/// `None`: no status at all.
 pub fn status_written_by_original_operator<S: Serialize>(status: Option<&S>) -> bool {
     status
         .and_then(|status| serde_json::to_value(status).ok())
         .is_some_and(|status| written_by_original_operator(&status))
 }
 
-/// The second half of [`recorded_by_original_operator`], for callers that read the recorded
-/// name from a typed status: the status the original wrote names `remote_name`
-/// (`recorded_name`), and that name carries the object's UID or is the spec's name.
+/// [`status_written_by_original_operator`] on the status's wire form: the two spellings of the
+/// time are fields of different kinds.
+fn written_by_original_operator(status: &Value) -> bool {
+    let present = |field: &str| status.get(field).is_some_and(|value| !value.is_null());
+    (present("lastCheckTime") || present("lastUpdateTime")) && !present("observedGeneration")
+}
+
+/// Whether the original operator's records name `remote_name` as this object's resource: the
+/// status was written by the original ([`status_written_by_original_operator`]; this
+/// operator's own status records the name too, before it knows whose the resource is), holds
+/// that name (`recorded_name`, read from the status by the caller), and the name either carries
+/// the object's UID (the original's derivation) or is the name the spec asks for (`spec_name`).
+pub fn recorded_by_original_operator<S: Serialize>(
+    status: Option<&S>,
+    recorded_name: Option<&str>,
+    spec_name: Option<&str>,
+    remote_name: &str,
+    uid: &str,
+) -> bool {
+    status_written_by_original_operator(status)
+        && original_name_is_this_objects(recorded_name, spec_name, remote_name, uid)
+}
+
+/// The second half of [`recorded_by_original_operator`]: the status the original wrote names
+/// `remote_name` (`recorded_name`), and that name carries the object's UID or is the spec's
+/// name.
 pub fn original_name_is_this_objects(
     recorded_name: Option<&str>,
     spec_name: Option<&str>,
@@ -133,75 +130,87 @@ mod tests {
         assert!(!status_written_by_original_operator::<ModelStatus>(None));
     }
 
+    /// A TrainingJob status naming `name`, observed at [`AT`] when `checked`.
+    fn training_status(
+        name: &str,
+        checked: bool,
+        observed_generation: Option<i64>,
+    ) -> sagemaker_k8s_api::TrainingJobStatus {
+        sagemaker_k8s_api::TrainingJobStatus {
+            sage_maker_training_job_name: Some(name.into()),
+            common: sagemaker_k8s_api::CommonStatus {
+                last_check_time: checked.then(|| serde_json::from_value(json!(AT)).unwrap()),
+                observed_generation,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    /// [`recorded_by_original_operator`] with the name the status records.
+    fn proves(
+        status: &sagemaker_k8s_api::TrainingJobStatus,
+        spec_name: Option<&str>,
+        remote_name: &str,
+        uid: &str,
+    ) -> bool {
+        recorded_by_original_operator(
+            Some(status),
+            status.sage_maker_training_job_name.as_deref(),
+            spec_name,
+            remote_name,
+            uid,
+        )
+    }
+
     #[test]
     fn ownership_needs_the_originals_status_with_the_name_and_the_uid_or_the_spec_name() {
-        let field = "sageMakerTrainingJobName";
         let derived = "xgboost-mnist-3f1c2a4e8b7d4c1e9a2b5d6e7f8a9b0c";
-        let status = json!({field: derived, "lastCheckTime": AT});
-        assert!(recorded_by_original_operator(
-            &status, field, None, derived, UID
-        ));
+        let status = training_status(derived, true, None);
+        assert!(proves(&status, None, derived, UID));
         // Tuning jobs: the original's name is the UID alone (32 characters).
-        let tuning = json!({"sageMakerHyperParameterTuningJobName": "3f1c2a4e8b7d4c1e9a2b5d6e7f8a9b0c", "lastCheckTime": AT});
+        let tuning = sagemaker_k8s_api::HyperparameterTuningJobStatus {
+            sage_maker_hyper_parameter_tuning_job_name: Some(
+                "3f1c2a4e8b7d4c1e9a2b5d6e7f8a9b0c".into(),
+            ),
+            common: status.common.clone(),
+            ..Default::default()
+        };
         assert!(recorded_by_original_operator(
-            &tuning,
-            "sageMakerHyperParameterTuningJobName",
+            Some(&tuning),
+            tuning.sage_maker_hyper_parameter_tuning_job_name.as_deref(),
             None,
             "3f1c2a4e8b7d4c1e9a2b5d6e7f8a9b0c",
             UID
         ));
         // A name the spec chose.
-        let named = json!({field: "my-job", "lastCheckTime": AT});
-        assert!(recorded_by_original_operator(
-            &named,
-            field,
-            Some("my-job"),
-            "my-job",
-            UID
-        ));
+        let named = training_status("my-job", true, None);
+        assert!(proves(&named, Some("my-job"), "my-job", UID));
         // Another object's UID, a name not recorded, or a recorded name the spec does not ask for.
-        assert!(!recorded_by_original_operator(
+        assert!(!proves(
             &status,
-            field,
             None,
             derived,
             "aaaaaaaa-8b7d-4c1e-9a2b-5d6e7f8a9b0c"
         ));
-        assert!(!recorded_by_original_operator(
-            &json!({"lastCheckTime": AT}),
-            field,
-            None,
-            derived,
-            UID
-        ));
-        assert!(!recorded_by_original_operator(
-            &named,
-            field,
-            Some("other"),
-            "my-job",
-            UID
-        ));
-        assert!(!recorded_by_original_operator(
-            &named, field, None, "my-job", UID
-        ));
+        let unnamed = sagemaker_k8s_api::TrainingJobStatus {
+            sage_maker_training_job_name: None,
+            ..status.clone()
+        };
+        assert!(!proves(&unnamed, None, derived, UID));
+        assert!(!proves(&named, Some("other"), "my-job", UID));
+        assert!(!proves(&named, None, "my-job", UID));
+        assert!(!recorded_by_original_operator::<
+            sagemaker_k8s_api::TrainingJobStatus,
+        >(None, Some(derived), None, derived, UID));
         // This operator's own status names the resource before it is checked: never proof (a
         // spec-named object meeting someone else's untagged job must not adopt it).
-        let ours =
-            json!({field: "my-job", "trainingJobStatus": "SynchronizingK8sJobWithSageMaker"});
-        assert!(!recorded_by_original_operator(
-            &ours,
-            field,
-            Some("my-job"),
-            "my-job",
-            UID
-        ));
-        let observed = json!({field: "my-job", "lastCheckTime": AT, "observedGeneration": 1});
-        assert!(!recorded_by_original_operator(
-            &observed,
-            field,
-            Some("my-job"),
-            "my-job",
-            UID
-        ));
+        let ours = sagemaker_k8s_api::TrainingJobStatus {
+            training_job_status: Some("SynchronizingK8sJobWithSageMaker".into()),
+            ..training_status("my-job", false, None)
+        };
+        assert!(!proves(&ours, Some("my-job"), "my-job", UID));
+        let observed = training_status("my-job", true, Some(1));
+        assert!(!proves(&observed, Some("my-job"), "my-job", UID));
     }
 }

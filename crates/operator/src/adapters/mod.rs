@@ -5,3 +5,13 @@ pub mod processing_job;
 pub mod training_job;
 pub mod transform_job;
 pub mod tuning_job;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+/// A time SageMaker reported, in whole seconds: what a Kubernetes `Time` keeps on the wire, so
+/// a status read back compares equal to the one mapped again.
+pub fn kube_time(timestamp: Option<jiff::Timestamp>) -> Option<Time> {
+    timestamp
+        .and_then(|timestamp| k8s_openapi::jiff::Timestamp::from_second(timestamp.as_second()).ok())
+        .map(Time)
+}

@@ -1,16 +1,11 @@
 //! ProcessingJob ↔ SageMaker processing job.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
-use kube::ResourceExt;
-use sagemaker_k8s_api::{ProcessingJob, ProcessingJobSpec};
+use sagemaker_k8s_api::{CommonStatus, ProcessingJob, ProcessingJobSpec, ProcessingJobStatus};
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::processing_job::ProcessingJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
-use serde_json::{Map, Value, json};
 
-use crate::adapters::training_job::phase_of;
-use crate::engine::{Adapter, Phase};
-use crate::naming::{MAX_NAME_LEN, derived_name};
+use crate::engine::{Adapter, StatusFields};
 use crate::status_poller::ListModified;
 
 pub struct ProcessingJobAdapter;
@@ -50,46 +45,25 @@ impl ListModified for ProcessingJobAdapter {
 impl Adapter for ProcessingJobAdapter {
     type Object = ProcessingJob;
     type Spec = ProcessingJobSpec;
+    type Status = ProcessingJobStatus;
     type Remote = ProcessingJobDescription;
 
     const KIND: &'static str = "ProcessingJob";
-    const STATUS_FIELD: &'static str = "processingJobStatus";
-    const NAME_FIELD: &'static str = "sageMakerProcessingJobName";
     const SPEC_NAME_FIELD: Option<&'static str> = Some("processingJobName");
 
     fn spec(object: &ProcessingJob) -> &ProcessingJobSpec {
         &object.spec
     }
 
-    fn remote_name(object: &ProcessingJob) -> String {
-        match object
-            .spec
-            .processing_job_name
-            .as_ref()
-            .filter(|name| !name.is_empty())
-        {
-            Some(name) => name.clone(),
-            None => derived_name(
-                &object.name_any(),
-                object.metadata.uid.as_deref().unwrap_or_default(),
-                MAX_NAME_LEN,
-            ),
+    fn spec_name(object: &ProcessingJob) -> Option<&str> {
+        object.spec.processing_job_name.as_deref()
+    }
+
+    fn status_fields(status: &mut ProcessingJobStatus) -> StatusFields<'_> {
+        StatusFields {
+            status: &mut status.processing_job_status,
+            sagemaker_name: &mut status.sage_maker_processing_job_name,
         }
-    }
-
-    fn recorded_status(object: &ProcessingJob) -> Option<String> {
-        object
-            .status
-            .as_ref()
-            .and_then(|status| status.processing_job_status.clone())
-    }
-
-    fn recorded_conditions(object: &ProcessingJob) -> Vec<Condition> {
-        object
-            .status
-            .as_ref()
-            .and_then(|status| status.common.conditions.clone())
-            .unwrap_or_default()
     }
 
     async fn create(
@@ -124,10 +98,6 @@ impl Adapter for ProcessingJobAdapter {
         remote.arn.clone()
     }
 
-    fn phase(remote: &ProcessingJobDescription) -> Phase {
-        phase_of(&remote.status)
-    }
-
     fn status_text(remote: &ProcessingJobDescription) -> String {
         remote.status.clone()
     }
@@ -136,28 +106,27 @@ impl Adapter for ProcessingJobAdapter {
         remote.last_modified
     }
 
-    fn status_fields(
+    fn status_from(
         _object: &ProcessingJob,
         remote: &ProcessingJobDescription,
         location: &ApiLocation,
-    ) -> Map<String, Value> {
-        let mut fields = Map::new();
-        fields.insert("processingJobStatus".into(), json!(remote.status));
-        fields.insert("sageMakerProcessingJobName".into(), json!(remote.name));
-        fields.insert(
-            "cloudWatchLogUrl".into(),
-            json!(cloud_watch_log_url(&location.region, &remote.name)),
-        );
-        if let Some(additional) = additional(remote) {
-            fields.insert("additional".into(), json!(additional));
+    ) -> ProcessingJobStatus {
+        ProcessingJobStatus {
+            processing_job_status: Some(remote.status.clone()),
+            sage_maker_processing_job_name: Some(remote.name.clone()),
+            cloud_watch_log_url: Some(cloud_watch_log_url(&location.region, &remote.name)),
+            common: CommonStatus {
+                additional: additional(remote),
+                ..Default::default()
+            },
         }
-        fields
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Phase;
 
     #[test]
     fn status_mapping_of_every_ending() {
@@ -200,26 +169,26 @@ mod tests {
                 exit_message: exit.map(str::to_string),
                 ..Default::default()
             };
-            let fields = ProcessingJobAdapter::status_fields(&test_object(), &remote, &location);
-            assert_eq!(fields["processingJobStatus"], status);
+            let mapped = ProcessingJobAdapter::status_from(&test_object(), &remote, &location);
+            assert_eq!(mapped.processing_job_status.as_deref(), Some(status));
             assert_eq!(
-                fields.get("additional").and_then(Value::as_str),
+                mapped.common.additional.as_deref(),
                 expected_additional,
                 "{status}"
             );
             assert_eq!(ProcessingJobAdapter::phase(&remote), phase, "{status}");
             assert!(
-                fields["cloudWatchLogUrl"]
-                    .as_str()
+                mapped
+                    .cloud_watch_log_url
                     .unwrap()
                     .contains("group=/aws/sagemaker/ProcessingJobs;prefix=p;")
             );
         }
-        assert_eq!(phase_of("Stopping"), Phase::Stopping);
+        assert_eq!(Phase::of_job_status("Stopping"), Phase::Stopping);
     }
 
     fn test_object() -> ProcessingJob {
-        serde_json::from_value(json!({
+        serde_json::from_value(serde_json::json!({
             "apiVersion": "sagemaker.aws.amazon.com/v1",
             "kind": "ProcessingJob",
             "metadata": {"name": "p", "uid": "0a1b2c3d-0000-0000-0000-000000000000"},
@@ -237,6 +206,6 @@ mod tests {
     fn the_derived_name_comes_from_name_and_uid() {
         let name = ProcessingJobAdapter::remote_name(&test_object());
         assert!(name.starts_with("p-0a1b2c3d"), "{name}");
-        assert!(name.len() <= MAX_NAME_LEN);
+        assert!(name.len() <= crate::naming::MAX_NAME_LEN);
     }
 }

@@ -2,15 +2,17 @@
 
 use std::time::Duration;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::ResourceExt;
-use sagemaker_k8s_api::{SPAWNED_BY_TUNING_JOB_LABEL, TrainingJob, TrainingJobSpec};
+use sagemaker_k8s_api::training_job::DebugRuleEvaluationStatus;
+use sagemaker_k8s_api::{
+    CommonStatus, SPAWNED_BY_TUNING_JOB_LABEL, TrainingJob, TrainingJobSpec, TrainingJobStatus,
+};
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::training_job::TrainingJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
-use serde_json::{Map, Value, json};
 
-use crate::engine::{Adapter, Phase};
+use crate::adapters::kube_time;
+use crate::engine::{Adapter, Phase, StatusFields};
 use crate::naming::{MAX_NAME_LEN, derived_name};
 use crate::status_poller::ListModified;
 
@@ -23,66 +25,46 @@ pub fn cloud_watch_log_url(region: &str, job_name: &str) -> String {
     )
 }
 
-pub fn phase_of(status: &str) -> Phase {
-    match status {
-        "Completed" => Phase::Succeeded,
-        "Failed" | "Stopped" => Phase::Failed,
-        "Stopping" => Phase::Stopping,
-        _ => Phase::InProgress,
-    }
-}
-
-/// Status fields from a Describe of the job.
-pub fn status_fields(
-    remote: &TrainingJobDescription,
-    location: &ApiLocation,
-) -> Map<String, Value> {
-    let mut fields = Map::new();
-    fields.insert("trainingJobStatus".into(), json!(remote.status));
-    // SageMaker keeps reporting the last secondary status while stopping; the guide shows none.
-    let secondary = if remote.status == "Stopping" {
-        None
-    } else {
-        remote.secondary_status.clone()
-    };
-    fields.insert("secondaryStatus".into(), json!(secondary));
-    fields.insert("sageMakerTrainingJobName".into(), json!(remote.name));
-    fields.insert(
-        "cloudWatchLogUrl".into(),
-        json!(cloud_watch_log_url(&location.region, &remote.name)),
-    );
-    if let Some(reason) = &remote.failure_reason {
-        fields.insert("additional".into(), json!(reason));
-    }
-    // Where SageMaker says it put the model (`…/output/model.tar.gz`, or the `…/output/model/`
-    // prefix for uncompressed output), never a path computed from the spec.
-    if remote.status == "Completed"
-        && let Some(artifacts) = remote
+/// The status a Describe of the job shows.
+pub fn status_from(remote: &TrainingJobDescription, location: &ApiLocation) -> TrainingJobStatus {
+    TrainingJobStatus {
+        training_job_status: Some(remote.status.clone()),
+        // SageMaker keeps reporting the last secondary status while stopping; the guide shows
+        // none.
+        secondary_status: remote
+            .secondary_status
+            .clone()
+            .filter(|_| remote.status != "Stopping"),
+        cloud_watch_log_url: Some(cloud_watch_log_url(&location.region, &remote.name)),
+        sage_maker_training_job_name: Some(remote.name.clone()),
+        // Where SageMaker says it put the model (`…/output/model.tar.gz`, or the
+        // `…/output/model/` prefix for uncompressed output), never a path computed from the spec.
+        model_path: remote
             .model_artifacts
-            .as_deref()
-            .filter(|artifacts| !artifacts.is_empty())
-    {
-        fields.insert("modelPath".into(), json!(artifacts));
+            .clone()
+            .filter(|artifacts| remote.status == "Completed" && !artifacts.is_empty()),
+        debug_rule_evaluation_statuses: (!remote.debug_rule_evaluation_statuses.is_empty()).then(
+            || {
+                remote
+                    .debug_rule_evaluation_statuses
+                    .iter()
+                    .map(|rule| DebugRuleEvaluationStatus {
+                        rule_configuration_name: rule.rule_configuration_name.clone(),
+                        rule_evaluation_job_arn: rule.rule_evaluation_job_arn.clone(),
+                        rule_evaluation_status: rule.rule_evaluation_status.clone(),
+                        status_details: rule.status_details.clone(),
+                        // The original operator's name for the same text.
+                        status_detail: rule.status_details.clone(),
+                        last_modified_time: kube_time(rule.last_modified_time),
+                    })
+                    .collect()
+            },
+        ),
+        common: CommonStatus {
+            additional: remote.failure_reason.clone(),
+            ..Default::default()
+        },
     }
-    if !remote.debug_rule_evaluation_statuses.is_empty() {
-        let rules: Vec<Value> = remote
-            .debug_rule_evaluation_statuses
-            .iter()
-            .map(|rule| {
-                json!({
-                    "ruleConfigurationName": rule.rule_configuration_name,
-                    "ruleEvaluationJobArn": rule.rule_evaluation_job_arn,
-                    "ruleEvaluationStatus": rule.rule_evaluation_status,
-                    "statusDetails": rule.status_details,
-                    // The original operator's name for the same text.
-                    "statusDetail": rule.status_details,
-                    "lastModifiedTime": rule.last_modified_time,
-                })
-            })
-            .collect();
-        fields.insert("debugRuleEvaluationStatuses".into(), json!(rules));
-    }
-    fields
 }
 
 impl ListModified for TrainingJobAdapter {
@@ -97,50 +79,44 @@ impl ListModified for TrainingJobAdapter {
 impl Adapter for TrainingJobAdapter {
     type Object = TrainingJob;
     type Spec = TrainingJobSpec;
+    type Status = TrainingJobStatus;
     type Remote = TrainingJobDescription;
 
     const KIND: &'static str = "TrainingJob";
-    const STATUS_FIELD: &'static str = "trainingJobStatus";
-    const NAME_FIELD: &'static str = "sageMakerTrainingJobName";
     const SPEC_NAME_FIELD: Option<&'static str> = Some("trainingJobName");
 
     fn spec(object: &TrainingJob) -> &TrainingJobSpec {
         &object.spec
     }
 
+    fn spec_name(object: &TrainingJob) -> Option<&str> {
+        object.spec.training_job_name.as_deref()
+    }
+
+    /// Tuning-job children are named exactly as SageMaker named them.
     fn remote_name(object: &TrainingJob) -> String {
-        if let Some(name) = object
-            .spec
-            .training_job_name
-            .as_ref()
-            .filter(|name| !name.is_empty())
-        {
-            return name.clone();
+        match Self::spec_name(object).filter(|name| !name.is_empty()) {
+            Some(name) => name.to_string(),
+            None if Self::is_observe_only(object) => object.name_any(),
+            None => derived_name(
+                &object.name_any(),
+                object.metadata.uid.as_deref().unwrap_or_default(),
+                MAX_NAME_LEN,
+            ),
         }
-        if Self::is_observe_only(object) {
-            // Tuning-job children are named exactly as SageMaker named them.
-            return object.name_any();
-        }
-        derived_name(
-            &object.name_any(),
-            object.metadata.uid.as_deref().unwrap_or_default(),
-            MAX_NAME_LEN,
-        )
     }
 
-    fn recorded_status(object: &TrainingJob) -> Option<String> {
-        object
-            .status
-            .as_ref()
-            .and_then(|status| status.training_job_status.clone())
+    fn status_fields(status: &mut TrainingJobStatus) -> StatusFields<'_> {
+        StatusFields {
+            status: &mut status.training_job_status,
+            sagemaker_name: &mut status.sage_maker_training_job_name,
+        }
     }
 
-    fn recorded_conditions(object: &TrainingJob) -> Vec<Condition> {
-        object
-            .status
-            .as_ref()
-            .and_then(|status| status.common.conditions.clone())
-            .unwrap_or_default()
+    /// No secondary status while stopping (SageMaker keeps its last one).
+    fn stopping(status: &mut TrainingJobStatus) {
+        status.training_job_status = Some("Stopping".into());
+        status.secondary_status = None;
     }
 
     async fn create(
@@ -176,10 +152,6 @@ impl Adapter for TrainingJobAdapter {
         remote.arn.clone()
     }
 
-    fn phase(remote: &TrainingJobDescription) -> Phase {
-        phase_of(&remote.status)
-    }
-
     fn status_text(remote: &TrainingJobDescription) -> String {
         remote.status.clone()
     }
@@ -188,12 +160,12 @@ impl Adapter for TrainingJobAdapter {
         remote.last_modified
     }
 
-    fn status_fields(
+    fn status_from(
         _object: &TrainingJob,
         remote: &TrainingJobDescription,
         location: &ApiLocation,
-    ) -> Map<String, Value> {
-        status_fields(remote, location)
+    ) -> TrainingJobStatus {
+        status_from(remote, location)
     }
 
     /// A finished job's Debugger and Profiler rules are evaluated after it, without moving the
@@ -203,7 +175,8 @@ impl Adapter for TrainingJobAdapter {
             .debug_rule_evaluation_statuses
             .iter()
             .any(|rule| rule.rule_evaluation_status.as_deref() == Some("InProgress"));
-        (rules_pending && phase_of(&remote.status).is_terminal()).then_some(RULES_LOOK_AGAIN)
+        (rules_pending && Phase::of_job_status(&remote.status).is_terminal())
+            .then_some(RULES_LOOK_AGAIN)
     }
 
     fn is_observe_only(object: &TrainingJob) -> bool {
@@ -236,27 +209,33 @@ mod tests {
             name: "j".into(),
             status: "Stopping".into(),
             secondary_status: Some("Training".into()),
+            model_artifacts: Some("s3://b/o/j/output/model/".into()),
             ..Default::default()
         };
-        let fields = status_fields(&remote, &location);
-        assert_eq!(fields["secondaryStatus"], Value::Null);
-        assert!(!fields.contains_key("modelPath"));
+        let status = status_from(&remote, &location);
+        assert_eq!(status.secondary_status, None);
+        assert_eq!(status.model_path, None, "only once Completed");
+        assert_eq!(status.sage_maker_training_job_name.as_deref(), Some("j"));
         remote.status = "Completed".into();
         remote.secondary_status = Some("Completed".into());
-        remote.model_artifacts = Some("s3://b/o/j/output/model/".into());
-        let fields = status_fields(&remote, &location);
+        let status = status_from(&remote, &location);
         assert_eq!(
-            fields["modelPath"], "s3://b/o/j/output/model/",
+            status.model_path.as_deref(),
+            Some("s3://b/o/j/output/model/"),
             "what SageMaker reports, not a computed path"
         );
-        assert_eq!(fields["secondaryStatus"], "Completed");
+        assert_eq!(status.secondary_status.as_deref(), Some("Completed"));
+        assert_eq!(status.common.additional, None);
         remote.status = "Failed".into();
         remote.failure_reason = Some("AlgorithmError: boom".into());
-        let fields = status_fields(&remote, &location);
-        assert_eq!(fields["additional"], "AlgorithmError: boom");
-        assert_eq!(phase_of("Failed"), Phase::Failed);
-        assert_eq!(phase_of("Stopped"), Phase::Failed);
-        assert_eq!(phase_of("InProgress"), Phase::InProgress);
+        let status = status_from(&remote, &location);
+        assert_eq!(
+            status.common.additional.as_deref(),
+            Some("AlgorithmError: boom")
+        );
+        assert_eq!(Phase::of_job_status("Failed"), Phase::Failed);
+        assert_eq!(Phase::of_job_status("Stopped"), Phase::Failed);
+        assert_eq!(Phase::of_job_status("InProgress"), Phase::InProgress);
     }
 
     #[test]
@@ -270,7 +249,10 @@ mod tests {
             status: "InProgress".into(),
             ..Default::default()
         };
-        assert!(!status_fields(&remote, &location).contains_key("debugRuleEvaluationStatuses"));
+        assert_eq!(
+            status_from(&remote, &location).debug_rule_evaluation_statuses,
+            None
+        );
         remote.debug_rule_evaluation_statuses =
             vec![sagemaker_k8s_aws::training_job::RuleEvaluationStatus {
                 rule_configuration_name: Some("LossNotDecreasing".into()),
@@ -280,21 +262,21 @@ mod tests {
                 ),
                 rule_evaluation_status: Some("IssuesFound".into()),
                 status_details: Some("loss stalled".into()),
-                last_modified_time: Some("2026-11-29T01:02:03Z".parse().unwrap()),
+                last_modified_time: Some("2026-11-29T01:02:03.456Z".parse().unwrap()),
             }];
-        let fields = status_fields(&remote, &location);
-        let rule = &fields["debugRuleEvaluationStatuses"][0];
+        let status = serde_json::to_value(status_from(&remote, &location)).unwrap();
+        let rule = &status["debugRuleEvaluationStatuses"][0];
         assert_eq!(rule["ruleConfigurationName"], "LossNotDecreasing");
         assert_eq!(rule["ruleEvaluationStatus"], "IssuesFound");
         assert_eq!(rule["statusDetails"], "loss stalled");
         assert_eq!(rule["statusDetail"], "loss stalled");
-        assert_eq!(rule["lastModifiedTime"], "2026-11-29T01:02:03Z");
-        // The mapped value reads back as the CRD's type.
-        let typed: Vec<sagemaker_k8s_api::training_job::DebugRuleEvaluationStatus> =
-            serde_json::from_value(fields["debugRuleEvaluationStatuses"].clone()).unwrap();
         assert_eq!(
-            typed[0].rule_evaluation_job_arn.as_deref(),
-            Some("arn:aws:sagemaker:us-west-2:123456789012:processing-job/j-lossnotdecreasing")
+            rule["lastModifiedTime"], "2026-11-29T01:02:03Z",
+            "whole seconds, as the apiserver keeps them"
+        );
+        assert_eq!(
+            rule["ruleEvaluationJobArn"],
+            "arn:aws:sagemaker:us-west-2:123456789012:processing-job/j-lossnotdecreasing"
         );
     }
 }

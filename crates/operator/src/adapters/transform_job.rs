@@ -1,16 +1,13 @@
 //! BatchTransformJob ↔ SageMaker transform job.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
-use kube::ResourceExt;
-use sagemaker_k8s_api::{BatchTransformJob, BatchTransformJobSpec};
+use sagemaker_k8s_api::{
+    BatchTransformJob, BatchTransformJobSpec, BatchTransformJobStatus, CommonStatus,
+};
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::transform_job::TransformJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
-use serde_json::{Map, Value, json};
 
-use crate::adapters::training_job::phase_of;
-use crate::engine::{Adapter, Phase};
-use crate::naming::{MAX_NAME_LEN, derived_name};
+use crate::engine::{Adapter, StatusFields};
 use crate::status_poller::ListModified;
 
 pub struct TransformJobAdapter;
@@ -27,46 +24,25 @@ impl ListModified for TransformJobAdapter {
 impl Adapter for TransformJobAdapter {
     type Object = BatchTransformJob;
     type Spec = BatchTransformJobSpec;
+    type Status = BatchTransformJobStatus;
     type Remote = TransformJobDescription;
 
     const KIND: &'static str = "BatchTransformJob";
-    const STATUS_FIELD: &'static str = "transformJobStatus";
-    const NAME_FIELD: &'static str = "sageMakerTransformJobName";
     const SPEC_NAME_FIELD: Option<&'static str> = Some("transformJobName");
 
     fn spec(object: &BatchTransformJob) -> &BatchTransformJobSpec {
         &object.spec
     }
 
-    fn remote_name(object: &BatchTransformJob) -> String {
-        match object
-            .spec
-            .transform_job_name
-            .as_ref()
-            .filter(|name| !name.is_empty())
-        {
-            Some(name) => name.clone(),
-            None => derived_name(
-                &object.name_any(),
-                object.metadata.uid.as_deref().unwrap_or_default(),
-                MAX_NAME_LEN,
-            ),
+    fn spec_name(object: &BatchTransformJob) -> Option<&str> {
+        object.spec.transform_job_name.as_deref()
+    }
+
+    fn status_fields(status: &mut BatchTransformJobStatus) -> StatusFields<'_> {
+        StatusFields {
+            status: &mut status.transform_job_status,
+            sagemaker_name: &mut status.sage_maker_transform_job_name,
         }
-    }
-
-    fn recorded_status(object: &BatchTransformJob) -> Option<String> {
-        object
-            .status
-            .as_ref()
-            .and_then(|status| status.transform_job_status.clone())
-    }
-
-    fn recorded_conditions(object: &BatchTransformJob) -> Vec<Condition> {
-        object
-            .status
-            .as_ref()
-            .and_then(|status| status.common.conditions.clone())
-            .unwrap_or_default()
     }
 
     async fn create(
@@ -101,10 +77,6 @@ impl Adapter for TransformJobAdapter {
         remote.arn.clone()
     }
 
-    fn phase(remote: &TransformJobDescription) -> Phase {
-        phase_of(&remote.status)
-    }
-
     fn status_text(remote: &TransformJobDescription) -> String {
         remote.status.clone()
     }
@@ -115,17 +87,18 @@ impl Adapter for TransformJobAdapter {
         None
     }
 
-    fn status_fields(
+    fn status_from(
         _object: &BatchTransformJob,
         remote: &TransformJobDescription,
         _location: &ApiLocation,
-    ) -> Map<String, Value> {
-        let mut fields = Map::new();
-        fields.insert("transformJobStatus".into(), json!(remote.status));
-        fields.insert("sageMakerTransformJobName".into(), json!(remote.name));
-        if let Some(reason) = &remote.failure_reason {
-            fields.insert("additional".into(), json!(reason));
+    ) -> BatchTransformJobStatus {
+        BatchTransformJobStatus {
+            transform_job_status: Some(remote.status.clone()),
+            sage_maker_transform_job_name: Some(remote.name.clone()),
+            common: CommonStatus {
+                additional: remote.failure_reason.clone(),
+                ..Default::default()
+            },
         }
-        fields
     }
 }

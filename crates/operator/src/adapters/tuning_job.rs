@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, ObjectMeta, OwnerReference, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::hyperparameter_tuning_job::{
@@ -11,17 +11,18 @@ use sagemaker_k8s_api::hyperparameter_tuning_job::{
     TrainingJobStatusCounters,
 };
 use sagemaker_k8s_api::{
-    HyperparameterTuningJob, HyperparameterTuningJobSpec, KeyValuePair,
-    ORIGINAL_TUNING_CHILD_FINALIZER, SPAWNED_BY_TUNING_JOB_LABEL, TrainingJob,
+    CommonStatus, HyperparameterTuningJob, HyperparameterTuningJobSpec,
+    HyperparameterTuningJobStatus, KeyValuePair, ORIGINAL_TUNING_CHILD_FINALIZER,
+    SPAWNED_BY_TUNING_JOB_LABEL, TrainingJob,
 };
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::tuning_job::{StatusCounters, TrainingJobSummary, TuningJobDescription};
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
-use crate::adapters::training_job::phase_of;
-use crate::engine::{Adapter, EngineError, Phase};
-use crate::naming::{MAX_TUNING_JOB_NAME_LEN, derived_name};
+use crate::adapters::kube_time;
+use crate::engine::{Adapter, EngineError, Phase, StatusFields};
+use crate::naming::MAX_TUNING_JOB_NAME_LEN;
 use crate::status_poller::ListModified;
 use crate::takeover;
 
@@ -43,13 +44,6 @@ fn counters(counters: &StatusCounters) -> TrainingJobStatusCounters {
         stopped: Some(counters.stopped),
         total_error: Some(counters.retryable_error + counters.non_retryable_error),
     }
-}
-
-/// Whole seconds: what a Kubernetes `Time` keeps, so a re-read status compares equal.
-fn time(timestamp: Option<jiff::Timestamp>) -> Option<Time> {
-    timestamp
-        .and_then(|timestamp| k8s_openapi::jiff::Timestamp::from_second(timestamp.as_second()).ok())
-        .map(Time)
 }
 
 fn training_job_summary(summary: &TrainingJobSummary) -> HyperParameterTrainingJobSummary {
@@ -75,35 +69,27 @@ fn training_job_summary(summary: &TrainingJobSummary) -> HyperParameterTrainingJ
                     value: metric.value.map(|value| value.to_string()),
                 }
             }),
-        creation_time: time(summary.creation_time),
-        training_start_time: time(summary.training_start_time),
-        training_end_time: time(summary.training_end_time),
+        creation_time: kube_time(summary.creation_time),
+        training_start_time: kube_time(summary.training_start_time),
+        training_end_time: kube_time(summary.training_end_time),
         objective_status: summary.objective_status.clone(),
         failure_reason: summary.failure_reason.clone(),
         tuning_job_name: summary.tuning_job_name.clone(),
     }
 }
 
-/// Status fields from a Describe of the tuning job.
-pub fn status_fields(remote: &TuningJobDescription) -> Map<String, Value> {
-    let mut fields = Map::new();
-    fields.insert("hyperParameterTuningJobStatus".into(), json!(remote.status));
-    fields.insert(
-        "sageMakerHyperParameterTuningJobName".into(),
-        json!(remote.name),
-    );
-    fields.insert(
-        "trainingJobStatusCounters".into(),
-        json!(counters(&remote.counters)),
-    );
-    fields.insert(
-        "bestTrainingJob".into(),
-        json!(remote.best_training_job.as_ref().map(training_job_summary)),
-    );
-    if let Some(reason) = &remote.failure_reason {
-        fields.insert("additional".into(), json!(reason));
+/// The status a Describe of the tuning job shows.
+pub fn status_from(remote: &TuningJobDescription) -> HyperparameterTuningJobStatus {
+    HyperparameterTuningJobStatus {
+        hyper_parameter_tuning_job_status: Some(remote.status.clone()),
+        best_training_job: remote.best_training_job.as_ref().map(training_job_summary),
+        training_job_status_counters: Some(counters(&remote.counters)),
+        sage_maker_hyper_parameter_tuning_job_name: Some(remote.name.clone()),
+        common: CommonStatus {
+            additional: remote.failure_reason.clone(),
+            ..Default::default()
+        },
     }
-    fields
 }
 
 /// The TrainingJob objects mirroring this tuning job's training jobs (selected by the label,
@@ -180,46 +166,26 @@ impl ListModified for TuningJobAdapter {
 impl Adapter for TuningJobAdapter {
     type Object = HyperparameterTuningJob;
     type Spec = HyperparameterTuningJobSpec;
+    type Status = HyperparameterTuningJobStatus;
     type Remote = TuningJobDescription;
 
     const KIND: &'static str = "HyperparameterTuningJob";
-    const STATUS_FIELD: &'static str = "hyperParameterTuningJobStatus";
-    const NAME_FIELD: &'static str = "sageMakerHyperParameterTuningJobName";
     const SPEC_NAME_FIELD: Option<&'static str> = Some("hyperParameterTuningJobName");
+    const MAX_NAME_LEN: usize = MAX_TUNING_JOB_NAME_LEN;
 
     fn spec(object: &HyperparameterTuningJob) -> &HyperparameterTuningJobSpec {
         &object.spec
     }
 
-    fn remote_name(object: &HyperparameterTuningJob) -> String {
-        match object
-            .spec
-            .hyper_parameter_tuning_job_name
-            .as_ref()
-            .filter(|name| !name.is_empty())
-        {
-            Some(name) => name.clone(),
-            None => derived_name(
-                &object.name_any(),
-                object.metadata.uid.as_deref().unwrap_or_default(),
-                MAX_TUNING_JOB_NAME_LEN,
-            ),
+    fn spec_name(object: &HyperparameterTuningJob) -> Option<&str> {
+        object.spec.hyper_parameter_tuning_job_name.as_deref()
+    }
+
+    fn status_fields(status: &mut HyperparameterTuningJobStatus) -> StatusFields<'_> {
+        StatusFields {
+            status: &mut status.hyper_parameter_tuning_job_status,
+            sagemaker_name: &mut status.sage_maker_hyper_parameter_tuning_job_name,
         }
-    }
-
-    fn recorded_status(object: &HyperparameterTuningJob) -> Option<String> {
-        object
-            .status
-            .as_ref()
-            .and_then(|status| status.hyper_parameter_tuning_job_status.clone())
-    }
-
-    fn recorded_conditions(object: &HyperparameterTuningJob) -> Vec<Condition> {
-        object
-            .status
-            .as_ref()
-            .and_then(|status| status.common.conditions.clone())
-            .unwrap_or_default()
     }
 
     async fn create(
@@ -254,15 +220,11 @@ impl Adapter for TuningJobAdapter {
         remote.arn.clone()
     }
 
-    fn phase(remote: &TuningJobDescription) -> Phase {
-        phase_of(&remote.status)
-    }
-
     /// A running tuning job's counters move as its training jobs end, which need not move its
     /// LastModifiedTime: one Describe per running tuning job every 30 s keeps them current (its
     /// training jobs' own statuses come from their poller).
     fn look_again_after(remote: &TuningJobDescription) -> Option<std::time::Duration> {
-        (phase_of(&remote.status) == Phase::InProgress).then_some(COUNTERS_LOOK_AGAIN)
+        (Phase::of_job_status(&remote.status) == Phase::InProgress).then_some(COUNTERS_LOOK_AGAIN)
     }
 
     fn status_text(remote: &TuningJobDescription) -> String {
@@ -273,12 +235,12 @@ impl Adapter for TuningJobAdapter {
         remote.last_modified
     }
 
-    fn status_fields(
+    fn status_from(
         _object: &HyperparameterTuningJob,
         remote: &TuningJobDescription,
         _location: &ApiLocation,
-    ) -> Map<String, Value> {
-        status_fields(remote)
+    ) -> HyperparameterTuningJobStatus {
+        status_from(remote)
     }
 
     /// Creates a TrainingJob object for every training job the tuning job launched that has
@@ -431,7 +393,7 @@ mod tests {
                 ..Default::default()
             }),
         };
-        let fields = status_fields(&remote);
+        let fields = serde_json::to_value(status_from(&remote)).unwrap();
         assert_eq!(
             fields["trainingJobStatusCounters"],
             json!({"completed": 3, "inProgress": 0, "retryableError": 1, "nonRetryableError": 2, "stopped": 1, "totalError": 3})
@@ -447,7 +409,7 @@ mod tests {
             json!({"type": "Minimize", "metricName": "validation:error", "value": "0.25"})
         );
         assert_eq!(best["creationTime"], "2026-11-29T01:02:03Z");
-        assert!(!fields.contains_key("additional"));
+        assert_eq!(fields.get("additional"), None);
     }
 
     #[test]

@@ -20,6 +20,8 @@
 //! 4. with `OPERATOR_BENCH_SCALE_TO` (e.g. 10000): that many objects in all, then one more window
 //!    and the RSS.
 //!
+//! `OPERATOR_BENCH_OPERATOR_ARGS` adds operator flags (to compare settings).
+//!
 //! The emulator runs in real time (`--time-scale 1.0`) and without request limits; the operator
 //! runs with `OPERATOR_BENCH_CALLS_PER_SECOND` (1000) as its client-side rate limit, so what
 //! bounds creation is the apiserver and SageMaker, not the default limit meant for a shared
@@ -359,6 +361,12 @@ async fn main() {
             "--sagemaker-call-burst",
             rate.as_str(),
         ])
+        // More operator flags to compare settings, e.g. "--max-concurrent-reconciles 16".
+        .args(
+            std::env::var("OPERATOR_BENCH_OPERATOR_ARGS")
+                .unwrap_or_default()
+                .split_whitespace(),
+        )
         .env("KUBECONFIG", cluster.kubeconfig_path())
         .env("RUST_LOG", "warn");
     for (key, value) in emulator.sdk_env() {

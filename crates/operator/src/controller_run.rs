@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 pub struct ControllerShared {
     pub client: kube::Client,
     pub clients: Arc<sagemaker_k8s_aws::SageMakerClients>,
-    pub recorder: kube::runtime::events::Recorder,
+    pub recorder: crate::events::EventRecorder,
     /// How often a resource in transition is looked at when nothing else triggers it (the
     /// hosting kinds; the job engine relies on the poller's safety re-list instead).
     pub in_progress_requeue: std::time::Duration,

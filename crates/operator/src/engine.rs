@@ -16,11 +16,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::events::EventRecorder;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::Api;
 use kube::core::object::HasStatus;
 use kube::runtime::controller::Action;
-use kube::runtime::events::{EventType, Recorder};
+use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{
     CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, FINALIZER, HasCommonStatus,
@@ -188,7 +189,7 @@ pub struct Context<A: Adapter> {
     pub adapter: A,
     pub client: kube::Client,
     pub clients: Arc<SageMakerClients>,
-    pub recorder: Recorder,
+    pub recorder: EventRecorder,
     pub registry: Arc<crate::status_poller::Registry<A::Object>>,
     pub polling: crate::status_poller::PollerSettings,
     pub backoff: Arc<crate::error_backoff::ErrorBackoff>,
@@ -386,9 +387,7 @@ async fn reconcile<A: Adapter>(
     if result.is_err() {
         // What a failed reconcile observed may not be in the status: the retry looks again.
         ctx.registry
-            .unobserve(&kube::runtime::reflector::ObjectRef::from_obj(
-                object.as_ref(),
-            ));
+            .unobserve(&crate::status_poller::key_of(object.as_ref()));
     }
     result
 }
@@ -420,7 +419,7 @@ async fn reconcile_object<A: Adapter>(
                 .await;
         }
     };
-    let object_ref = kube::runtime::reflector::ObjectRef::from_obj(object);
+    let object_ref = crate::status_poller::key_of(object);
     let (observed, listed) = ctx.registry.observation(&object_ref);
     if !crate::status_poller::must_describe(
         observed.as_ref(),
@@ -916,7 +915,7 @@ async fn finalize<A: Adapter>(
             ctx.registry.register(
                 &sagemaker.location,
                 remote_name,
-                kube::runtime::reflector::ObjectRef::from_obj(object),
+                crate::status_poller::key_of(object),
             );
             show_stopping::<A>(&status).await;
             Ok(Action::requeue(STOPPING_REQUEUE))

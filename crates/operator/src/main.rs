@@ -300,7 +300,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         .await
         .observed_by(Arc::new(metrics::GlobalCallObserver)),
     );
-    let recorder = events::recorder(client.clone());
+    let recorder = events::EventRecorder::new(client.clone());
     let shared = controller_run::ControllerShared {
         client: client.clone(),
         clients,

@@ -13,8 +13,9 @@
 
 use std::sync::Mutex;
 
+use crate::events::EventRecorder;
 use kube::core::object::HasStatus;
-use kube::runtime::events::{EventType, Recorder};
+use kube::runtime::events::EventType;
 use sagemaker_k8s_api::HasCommonStatus;
 use sagemaker_k8s_aws::SageMakerError;
 use serde::Serialize;
@@ -175,7 +176,7 @@ impl<S: Serialize + Clone + Default> KnownStatus<S> {
 /// retries. (A [`StatusWriter`] of its own: for callers that have written nothing yet.)
 pub async fn record_retryable_error<K>(
     client: &kube::Client,
-    recorder: &Recorder,
+    recorder: &EventRecorder,
     kind: &str,
     object: &K,
     error: &SageMakerError,
@@ -197,7 +198,7 @@ where
     /// announces nothing; a status that cannot be written is logged, never fatal.
     pub async fn record_retryable_error(
         &self,
-        recorder: &Recorder,
+        recorder: &EventRecorder,
         kind: &str,
         error: &SageMakerError,
     ) {

@@ -72,6 +72,18 @@ pub fn must_describe(
     }
 }
 
+/// The registry's key for an object: its name and namespace only. `ObjectRef::from_obj` also
+/// copies the uid and resourceVersion, which equality ignores and the registry would keep twice
+/// per object for nothing.
+pub fn key_of<K: kube::Resource<DynamicType = ()>>(object: &K) -> ObjectRef<K> {
+    let meta = object.meta();
+    let key = ObjectRef::new(meta.name.as_deref().unwrap_or_default());
+    match meta.namespace.as_deref() {
+        Some(namespace) => key.within(namespace),
+        None => key,
+    }
+}
+
 /// SageMaker name → object per location, and what the operator knows of each object's
 /// resource; filled by reconciles and read by the poller.
 pub struct Registry<K: kube::Resource<DynamicType = ()>> {

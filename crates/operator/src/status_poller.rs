@@ -313,8 +313,11 @@ struct PollerState {
 /// spin).
 const POLLER_RESTART_DELAY: Duration = Duration::from_secs(1);
 
-/// The overlap re-reads changes that share the watermark's second.
-const WATERMARK_OVERLAP: jiff::SignedDuration = jiff::SignedDuration::from_secs(2);
+/// The overlap re-reads changes that share the watermark's second (SageMaker's times have
+/// sub-second precision; a second covers a List that lags a moment behind a Describe). Each
+/// round of a creation burst re-reads it, so it is kept short: at 100 resources a page, one
+/// second of a 150-per-second burst is two pages.
+const WATERMARK_OVERLAP: jiff::SignedDuration = jiff::SignedDuration::from_secs(1);
 
 /// Polls and sends the objects whose SageMaker resource changed. The polling task is
 /// supervised: if it dies (a panic), it is logged, counted in
@@ -577,7 +580,7 @@ mod tests {
         assert_eq!(
             burst,
             Watermark {
-                after: at(7),
+                after: at(8),
                 newest: Some(at(9))
             }
         );
@@ -600,7 +603,7 @@ mod tests {
         assert_eq!(
             later,
             Watermark {
-                after: at(18),
+                after: at(19),
                 newest: Some(at(20))
             }
         );

@@ -34,6 +34,23 @@ pub fn failed_for_missing_dependency(conditions: &[Condition]) -> bool {
         .any(|c| c.type_ == FAILED && c.status == "True" && c.reason == DEPENDENCY_NOT_FOUND)
 }
 
+/// Marks a status as failed in a way retrying will not fix: `Failed` true and `Ready` false for
+/// `reason`, the message in `additional`, for the current generation. The same for every kind;
+/// each decides for itself when that is worth an Event.
+pub fn mark_failed(
+    common: &mut sagemaker_k8s_api::CommonStatus,
+    reason: &str,
+    message: String,
+    generation: Option<i64>,
+) {
+    let mut conditions = common.conditions.take().unwrap_or_default();
+    set_condition(&mut conditions, FAILED, true, reason, &message, generation);
+    set_condition(&mut conditions, READY, false, reason, &message, generation);
+    common.conditions = Some(conditions);
+    common.additional = Some(message);
+    common.observed_generation = generation;
+}
+
 /// Removes the condition of `type_` (conditions that are only shown while true).
 pub fn remove_condition(conditions: &mut Vec<Condition>, type_: &str) {
     conditions.retain(|condition| condition.type_ != type_);

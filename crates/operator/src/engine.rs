@@ -34,8 +34,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::conditions::{
-    DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, SPEC_OUT_OF_SYNC,
-    set_condition,
+    DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, SPEC_OUT_OF_SYNC, mark_failed,
 };
 use crate::digest::json_hash;
 use crate::events::publish_event;
@@ -351,22 +350,20 @@ impl<A: Adapter> Context<A> {
     ) -> Result<Action, EngineError> {
         let object = status.object();
         let mut desired = status.recorded();
-        let recorded_conditions = desired.common().conditions.clone().unwrap_or_default();
-        let mut conditions = recorded_conditions.clone();
-        let generation = object.meta().generation;
-        set_condition(&mut conditions, FAILED, true, reason, &message, generation);
-        set_condition(&mut conditions, READY, false, reason, &message, generation);
-        if conditions != recorded_conditions {
-            self.event(object, EventType::Warning, reason, message.clone())
+        let recorded_conditions = desired.common().conditions.clone();
+        mark_failed(
+            desired.common_mut(),
+            reason,
+            message.clone(),
+            object.meta().generation,
+        );
+        if desired.common().conditions != recorded_conditions {
+            self.event(object, EventType::Warning, reason, message)
                 .await;
         }
         // STATUS shows Failed (as users of the original expect), while the missing
         // lastCheckTime still tells the engine the resource was never observed as ours.
         *A::status_fields(&mut desired).status = Some("Failed".into());
-        let common = desired.common_mut();
-        common.additional = Some(message);
-        common.observed_generation = generation;
-        common.conditions = Some(conditions);
         status.write(desired).await?;
         Ok(Action::await_change())
     }
@@ -601,19 +598,12 @@ async fn reconcile_object<A: Adapter>(
             ),
         )
         .await;
-    } else if previous.as_deref() != Some(status_text.as_str()) {
-        let type_ = if phase == Phase::Failed {
-            EventType::Warning
-        } else {
-            EventType::Normal
-        };
-        let mut note = format!(
-            "SageMaker status {} → {status_text}",
-            previous.as_deref().unwrap_or("none")
-        );
-        if !reason_message.is_empty() && phase == Phase::Failed {
-            note.push_str(&format!(": {reason_message}"));
-        }
+    } else if let Some((type_, note)) = crate::events::status_change(
+        previous.as_deref(),
+        &status_text,
+        phase == Phase::Failed,
+        &reason_message,
+    ) {
         ctx.event(object, type_, &status_text, note).await;
     }
     if spec_changed && !was_out_of_sync {

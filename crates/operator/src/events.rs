@@ -49,3 +49,63 @@ pub async fn publish_event<K: ManagedObject>(
         tracing::warn!(kind, object = %object.name_any(), %error, "could not publish event");
     }
 }
+
+/// The Event for a SageMaker status transition: Warning when it is a failure, with the reason
+/// appended; `None` when the status did not change. Every kind announces transitions this way.
+pub fn status_change(
+    previous: Option<&str>,
+    current: &str,
+    failed: bool,
+    failure_message: &str,
+) -> Option<(EventType, String)> {
+    if previous == Some(current) {
+        return None;
+    }
+    let mut note = format!(
+        "SageMaker status {} → {current}",
+        previous.unwrap_or("none")
+    );
+    if failed && !failure_message.is_empty() {
+        note.push_str(&format!(": {failure_message}"));
+    }
+    let type_ = if failed {
+        EventType::Warning
+    } else {
+        EventType::Normal
+    };
+    Some((type_, note))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_transition_is_announced_once_and_a_failure_says_why() {
+        assert_eq!(
+            status_change(Some("InProgress"), "InProgress", false, ""),
+            None
+        );
+        assert_eq!(
+            status_change(None, "InProgress", false, "ignored"),
+            Some((
+                EventType::Normal,
+                "SageMaker status none → InProgress".into()
+            ))
+        );
+        assert_eq!(
+            status_change(Some("InProgress"), "Failed", true, "out of memory"),
+            Some((
+                EventType::Warning,
+                "SageMaker status InProgress → Failed: out of memory".into()
+            ))
+        );
+        assert_eq!(
+            status_change(Some("InProgress"), "Failed", true, ""),
+            Some((
+                EventType::Warning,
+                "SageMaker status InProgress → Failed".into()
+            ))
+        );
+    }
+}

@@ -12,7 +12,7 @@ use sagemaker_k8s_aws::hosting::{EndpointDescription, HostingSpecError, VariantD
 
 use super::desired::endpoint_url;
 use super::{DeploymentContext, DeploymentStatus, KIND, RECONCILING_ENDPOINT, Reconciliation};
-use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
+use crate::conditions::{FAILED, READY, RETRYING, mark_failed, remove_condition, set_condition};
 use crate::events::publish_event;
 use crate::hosting::HostingError;
 
@@ -26,11 +26,7 @@ pub(super) async fn report_failure(
     message: String,
 ) -> Result<Action, HostingError> {
     let object = status.object();
-    let generation = object.meta().generation;
     let mut failed = status.recorded();
-    let mut conditions = failed.common.conditions.clone().unwrap_or_default();
-    set_condition(&mut conditions, FAILED, true, reason, &message, generation);
-    set_condition(&mut conditions, READY, false, reason, &message, generation);
     if failed.common.additional.as_deref() != Some(message.as_str()) {
         publish_event(
             &ctx.shared.recorder,
@@ -42,9 +38,12 @@ pub(super) async fn report_failure(
         )
         .await;
     }
-    failed.common.additional = Some(message);
-    failed.common.observed_generation = generation;
-    failed.common.conditions = Some(conditions);
+    mark_failed(
+        &mut failed.common,
+        reason,
+        message,
+        object.meta().generation,
+    );
     status.write(failed).await?;
     Ok(Action::await_change())
 }
@@ -210,19 +209,12 @@ impl Reconciliation<'_> {
         status.common.conditions = Some(conditions);
         let unchanged = !self.status.would_change(&status);
         let previous = self.recorded_status();
-        if previous.as_deref() != Some(status_text.as_str()) {
-            let type_ = if status_text == "Failed" {
-                EventType::Warning
-            } else {
-                EventType::Normal
-            };
-            let mut note = format!(
-                "SageMaker status {} → {status_text}",
-                previous.as_deref().unwrap_or("none")
-            );
-            if status_text == "Failed" && !failed_message.is_empty() {
-                note.push_str(&format!(": {failed_message}"));
-            }
+        if let Some((type_, note)) = crate::events::status_change(
+            previous.as_deref(),
+            &status_text,
+            status_text == "Failed",
+            &failed_message,
+        ) {
             self.event(type_, &status_text, note).await;
         }
         if unchanged {

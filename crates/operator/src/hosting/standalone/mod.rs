@@ -28,7 +28,7 @@ use serde_json::json;
 use super::{HostingContext, HostingError};
 use crate::conditions::{
     DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, ENDPOINT_NOT_ALLOWED, FAILED, READY, RETRYING,
-    failed_for_missing_dependency, remove_condition, set_condition,
+    failed_for_missing_dependency, mark_failed, remove_condition, set_condition,
 };
 use crate::digest::json_hash;
 use crate::events::publish_event;
@@ -464,16 +464,15 @@ async fn report_failure<S: StandaloneKind>(
     message: String,
 ) -> Result<Action, HostingError> {
     let object = status.object();
-    let generation = object.meta().generation;
     let mut failed = status.recorded();
-    let mut conditions = failed.common().conditions.clone().unwrap_or_default();
-    set_condition(&mut conditions, FAILED, true, reason, &message, generation);
-    set_condition(&mut conditions, READY, false, reason, &message, generation);
     let fields = S::status_fields(&mut failed);
     *fields.status = Some(FAILED_STATUS.to_string());
-    fields.common.additional = Some(message.clone());
-    fields.common.observed_generation = generation;
-    fields.common.conditions = Some(conditions);
+    mark_failed(
+        fields.common,
+        reason,
+        message.clone(),
+        object.meta().generation,
+    );
     if status.would_change(&failed) {
         publish_event(
             &ctx.recorder,

@@ -1,7 +1,7 @@
-//! Drives one kind's kube-runtime `Controller` until shutdown. Every kind — the job engine's and
-//! the hosting controllers — goes through here, so each reports the same metrics: reconciles
-//! and reconcile errors per kind, and objects per kind and status (read from the controller's
-//! own cache at scrape time).
+//! Drives one kind's kube-runtime `Controller` until shutdown, for the engine (`engine::run`):
+//! every kind reports the same metrics — reconciles and reconcile errors per kind (and per error
+//! category), and objects per kind and status (read from the controller's own cache at scrape
+//! time).
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -114,8 +114,7 @@ pub async fn drive<K, Ctx, ReconcileFut>(
     ctx: Arc<Ctx>,
 ) where
     K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
-    ReconcileFut: TryFuture<Ok = Action> + Send + 'static,
-    ReconcileFut::Error: std::error::Error + Send + 'static,
+    ReconcileFut: TryFuture<Ok = Action, Error = crate::engine::EngineError> + Send + 'static,
 {
     crate::metrics::global().track_kind(kind, controller.store(), status_of);
     controller
@@ -130,7 +129,10 @@ pub async fn drive<K, Ctx, ReconcileFut>(
                         backoff.succeeded(kind, object.namespace.as_deref().unwrap_or_default(), &object.name);
                     }
                     // The error policy has logged it and chosen the retry delay.
-                    Err(ControllerError::ReconcilerFailed(..)) => crate::metrics::global().reconciled(kind, false),
+                    Err(ControllerError::ReconcilerFailed(error, _)) => {
+                        crate::metrics::global().reconciled(kind, false);
+                        crate::metrics::global().reconcile_failed(kind, error.category().as_str());
+                    }
                     Err(error) => {
                         crate::metrics::global().watch_error(kind);
                         tracing::warn!(kind, %error, "watching or queueing objects failed; retrying");

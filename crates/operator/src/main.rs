@@ -26,6 +26,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
+use engine::job::Jobs;
+use engine::{Engine, Strategy};
+use hosting::standalone::{EndpointConfigKind, ModelKind};
 use sagemaker_k8s_aws::SageMakerClients;
 use sagemaker_k8s_aws::clients::ClientSettings;
 
@@ -315,15 +318,24 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         backoff: Default::default(),
         max_concurrent_reconciles: args.max_concurrent_reconciles,
     };
-    let training = engine::Context::new(adapters::training_job::TrainingJobAdapter, &shared);
-    let transform = engine::Context::new(adapters::transform_job::TransformJobAdapter, &shared);
-    let tuning = engine::Context::new(adapters::tuning_job::TuningJobAdapter, &shared);
-    let processing = engine::Context::new(adapters::processing_job::ProcessingJobAdapter, &shared);
-    let hosting_deployments = Arc::new(hosting::deployment::DeploymentContext {
-        shared: shared.clone(),
-        registry: Default::default(),
-    });
-    let standalone = Arc::new(shared);
+    // One engine per kind; each kind plugs in as a strategy (see engine/mod.rs).
+    let training = Engine::new(Jobs(adapters::training_job::TrainingJobAdapter), &shared);
+    let transform = Engine::new(Jobs(adapters::transform_job::TransformJobAdapter), &shared);
+    let tuning = Engine::new(Jobs(adapters::tuning_job::TuningJobAdapter), &shared);
+    let processing = Engine::new(
+        Jobs(adapters::processing_job::ProcessingJobAdapter),
+        &shared,
+    );
+    let deployments = Engine::new(hosting::deployment::Deployments, &shared);
+    let models = Engine::new(
+        hosting::standalone::Standalone::<ModelKind>::default(),
+        &shared,
+    );
+    let endpoint_configs = Engine::new(
+        hosting::standalone::Standalone::<EndpointConfigKind>::default(),
+        &shared,
+    );
+    let autoscaling = Engine::new(hosting::autoscaling::Autoscaling, &shared);
     // Without the CRDs every watch would fail quietly: say so in one line, stay not ready, and
     // look again until they are installed.
     let mut told = false;
@@ -373,42 +385,16 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     metrics::global().set_leader(true);
     let controllers = async {
         // Supervised: a controller whose loop ends while the process runs on makes /healthz fail.
+        let namespace = &args.namespace;
         tokio::join!(
-            health.supervise("TrainingJob", engine::run(training, args.namespace.clone())),
-            health.supervise(
-                "BatchTransformJob",
-                engine::run(transform, args.namespace.clone())
-            ),
-            health.supervise(
-                "HyperparameterTuningJob",
-                engine::run(tuning, args.namespace.clone())
-            ),
-            health.supervise(
-                "ProcessingJob",
-                engine::run(processing, args.namespace.clone())
-            ),
-            health.supervise(
-                "HostingDeployment",
-                hosting::deployment::run(hosting_deployments, args.namespace.clone())
-            ),
-            health.supervise(
-                "Model",
-                hosting::standalone::run::<hosting::standalone::ModelKind>(
-                    standalone.clone(),
-                    args.namespace.clone()
-                )
-            ),
-            health.supervise(
-                "EndpointConfig",
-                hosting::standalone::run::<hosting::standalone::EndpointConfigKind>(
-                    standalone.clone(),
-                    args.namespace.clone()
-                )
-            ),
-            health.supervise(
-                "HostingAutoscalingPolicy",
-                hosting::autoscaling::run(standalone, args.namespace.clone())
-            ),
+            supervised(&health, training, namespace),
+            supervised(&health, transform, namespace),
+            supervised(&health, tuning, namespace),
+            supervised(&health, processing, namespace),
+            supervised(&health, deployments, namespace),
+            supervised(&health, models, namespace),
+            supervised(&health, endpoint_configs, namespace),
+            supervised(&health, autoscaling, namespace),
         );
     };
     match leadership {
@@ -440,4 +426,16 @@ async fn shutdown_signal() {
         _ = terminate.recv() => {}
         _ = tokio::signal::ctrl_c() => {}
     }
+}
+
+/// One kind's controller, supervised: a controller whose loop ends while the process runs on
+/// makes /healthz fail.
+async fn supervised<S: Strategy>(
+    health: &health::Health,
+    engine: Arc<Engine<S>>,
+    namespace: &Option<String>,
+) {
+    health
+        .supervise(S::KIND, engine::run(engine, namespace.clone()))
+        .await
 }

@@ -171,31 +171,15 @@ impl<S: Serialize + Clone + Default> KnownStatus<S> {
     }
 }
 
-/// Records a SageMaker failure that a later retry may get past: in `additional`, as the
-/// `Retrying` condition and as a Warning Event. The caller returns the error so the controller
-/// retries. (A [`StatusWriter`] of its own: for callers that have written nothing yet.)
-pub async fn record_retryable_error<K>(
-    client: &kube::Client,
-    recorder: &EventRecorder,
-    kind: &str,
-    object: &K,
-    error: &SageMakerError,
-) where
-    K: ManagedObject + HasStatus,
-    K::Status: HasCommonStatus + Serialize + Clone + Default,
-{
-    StatusWriter::new(client, object)
-        .record_retryable_error(recorder, kind, error)
-        .await;
-}
-
 impl<K> StatusWriter<'_, K>
 where
     K: ManagedObject + HasStatus,
     K::Status: HasCommonStatus + Serialize + Clone + Default,
 {
-    /// [`record_retryable_error`] through this writer. The same failure again writes and
-    /// announces nothing; a status that cannot be written is logged, never fatal.
+    /// Records a SageMaker failure that a later retry may get past: in `additional`, as the
+    /// `Retrying` condition and as a Warning Event (the caller returns the error so the
+    /// controller retries). The same failure again writes and announces nothing; a status that
+    /// cannot be written is logged, never fatal.
     pub async fn record_retryable_error(
         &self,
         recorder: &EventRecorder,

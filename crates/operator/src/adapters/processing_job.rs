@@ -5,7 +5,7 @@ use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::processing_job::ProcessingJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use crate::engine::{Adapter, StatusFields};
+use crate::engine::job::{Adapter, StatusFields};
 use crate::status_poller::ListModified;
 
 pub struct ProcessingJobAdapter;
@@ -126,7 +126,7 @@ impl Adapter for ProcessingJobAdapter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Phase;
+    use crate::engine::job::Phase;
 
     #[test]
     fn status_mapping_of_every_ending() {

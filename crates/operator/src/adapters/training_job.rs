@@ -12,7 +12,7 @@ use sagemaker_k8s_aws::training_job::TrainingJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
 use crate::adapters::kube_time;
-use crate::engine::{Adapter, Phase, StatusFields};
+use crate::engine::job::{Adapter, Phase, StatusFields};
 use crate::naming::{MAX_NAME_LEN, derived_name};
 use crate::status_poller::ListModified;
 

@@ -7,7 +7,7 @@ use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::transform_job::TransformJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use crate::engine::{Adapter, StatusFields};
+use crate::engine::job::{Adapter, StatusFields};
 use crate::status_poller::ListModified;
 
 pub struct TransformJobAdapter;

@@ -21,7 +21,8 @@ use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::json;
 
 use crate::adapters::kube_time;
-use crate::engine::{Adapter, EngineError, Phase, StatusFields};
+use crate::engine::EngineError;
+use crate::engine::job::{Adapter, Phase, StatusFields};
 use crate::naming::MAX_TUNING_JOB_NAME_LEN;
 use crate::status_poller::ListModified;
 use crate::takeover;

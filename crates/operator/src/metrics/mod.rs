@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | `sagemaker_operator_reconciles_total` | `kind` | finished reconciles (successful or not) |
 //! | `sagemaker_operator_reconcile_errors_total` | `kind` | reconciles that returned an error (and are retried) |
+//! | `sagemaker_operator_reconcile_errors_by_category_total` | `kind`, `category` | the same, by what failed (`throttled`, `quota_exceeded`, `transient`, `rejected`, `not_found`, `resource_in_use`, `sagemaker_other`, `kubernetes`, `invalid_object`) |
 //! | `sagemaker_operator_sagemaker_calls_total` | `operation`, `outcome` | HTTP attempts at the SageMaker API |
 //! | `sagemaker_operator_objects` | `kind`, `status` | objects the controllers see, by their SageMaker status |
 //! | `sagemaker_operator_leader` | | 1 while this process runs the controllers |
@@ -39,6 +40,12 @@ struct CallLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CategoryLabels {
+    kind: String,
+    category: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ObjectLabels {
     kind: String,
     status: String,
@@ -51,6 +58,7 @@ pub struct Metrics {
     registry: Registry,
     reconciles: Family<KindLabels, Counter>,
     reconcile_errors: Family<KindLabels, Counter>,
+    reconcile_error_categories: Family<CategoryLabels, Counter>,
     sagemaker_calls: Family<CallLabels, Counter>,
     objects: Family<ObjectLabels, Gauge>,
     watch_errors: Family<KindLabels, Counter>,
@@ -72,6 +80,7 @@ impl Metrics {
         let mut registry = Registry::with_prefix("sagemaker_operator");
         let reconciles = Family::<KindLabels, Counter>::default();
         let reconcile_errors = Family::<KindLabels, Counter>::default();
+        let reconcile_error_categories = Family::<CategoryLabels, Counter>::default();
         let sagemaker_calls = Family::<CallLabels, Counter>::default();
         let objects = Family::<ObjectLabels, Gauge>::default();
         let leader = Gauge::default();
@@ -98,6 +107,11 @@ impl Metrics {
             reconcile_errors.clone(),
         );
         registry.register(
+            "reconcile_errors_by_category",
+            "Reconciles per kind that returned an error, by the error's category",
+            reconcile_error_categories.clone(),
+        );
+        registry.register(
             "sagemaker_calls",
             "HTTP attempts at the SageMaker API per operation and outcome (success, throttled, client_error, server_error, timeout, network_error)",
             sagemaker_calls.clone(),
@@ -112,6 +126,7 @@ impl Metrics {
             registry,
             reconciles,
             reconcile_errors,
+            reconcile_error_categories,
             sagemaker_calls,
             objects,
             watch_errors,
@@ -133,6 +148,16 @@ impl Metrics {
     }
 
     /// The watch or work queue of `kind` reported an error.
+    /// A reconcile of `kind` failed with an error of `category` (`EngineError::category`).
+    pub fn reconcile_failed(&self, kind: &str, category: &'static str) {
+        self.reconcile_error_categories
+            .get_or_create(&CategoryLabels {
+                kind: kind.to_string(),
+                category: category.to_string(),
+            })
+            .inc();
+    }
+
     pub fn watch_error(&self, kind: &str) {
         self.watch_errors
             .get_or_create(&KindLabels {
@@ -235,6 +260,7 @@ mod tests {
         let metrics = Metrics::new();
         metrics.reconciled("TrainingJob", true);
         metrics.reconciled("TrainingJob", false);
+        metrics.reconcile_failed("TrainingJob", "throttled");
         metrics.sagemaker_call("CreateTrainingJob", CallOutcome::Throttled);
         metrics.set_leader(true);
         metrics.poller_restarted("TrainingJob");
@@ -250,6 +276,10 @@ mod tests {
         );
         assert!(
             text.contains("sagemaker_operator_reconcile_errors_total{kind=\"TrainingJob\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("sagemaker_operator_reconcile_errors_by_category_total{kind=\"TrainingJob\",category=\"throttled\"} 1"),
             "{text}"
         );
         assert!(

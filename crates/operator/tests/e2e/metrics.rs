@@ -221,6 +221,55 @@ async fn scrapes_need_a_token_allowed_to_get_metrics_and_count_what_happened() {
     }
 }
 
+/// A reconcile that fails is counted by what failed: four throttled creates are more than the
+/// SDK's attempts, so one reconcile fails as `throttled`, and the retry creates the job.
+#[tokio::test]
+async fn failed_reconciles_are_counted_by_category() {
+    let mut harness = Harness::start("metrics-category").await;
+    grant_metrics_reader(harness.cluster).await;
+    let address = metrics_address(&mut harness.operator).await;
+    emulator_control(
+        &harness.emulator,
+        "POST",
+        "/_emulator/faults",
+        r#"{"operation": "CreateTrainingJob", "kind": "throttling", "count": 4}"#,
+    )
+    .await;
+    harness
+        .apply(&training_job_manifest(
+            "throttled",
+            &[("emulator:outcome", "Completed")],
+            "",
+        ))
+        .await;
+    harness
+        .wait_for_training_job("throttled", "Completed", |job| {
+            status_of(job) == Some("Completed")
+        })
+        .await;
+    let scraper = harness.cluster.token_for(TestUser::MetricsScraper);
+    let (code, body) = scrape(&address, Some(scraper)).await;
+    assert_eq!(code, 200, "{body}");
+    let series = |category: &str| {
+        sample(
+            &body,
+            &format!(
+                r#"sagemaker_operator_reconcile_errors_by_category_total{{kind="TrainingJob",category="{category}"}}"#
+            ),
+        )
+    };
+    assert_eq!(series("throttled"), Some(1.0), "{body}");
+    assert_eq!(series("transient"), None, "{body}");
+    assert_eq!(
+        sample(
+            &body,
+            r#"sagemaker_operator_reconcile_errors_total{kind="TrainingJob"}"#
+        ),
+        Some(1.0),
+        "{body}"
+    );
+}
+
 #[tokio::test]
 async fn metrics_bind_address_zero_serves_no_metrics() {
     let cluster = sagemaker_k8s_testenv::control_plane().await;

@@ -15,7 +15,6 @@
 mod plan;
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
@@ -32,15 +31,18 @@ use sagemaker_k8s_aws::SageMakerError;
 use sagemaker_k8s_aws::autoscaling::{AutoscalingHandle, resource_id};
 use serde_json::json;
 
-use super::{HostingContext, HostingError};
+use super::HostingError;
 use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
+use crate::controller_run::ControllerShared;
 use crate::digest::json_hash;
+use crate::engine::{Run, Strategy, Wake};
 use crate::events::publish_event;
-use crate::finalizer::{add_finalizer, has_finalizer, remove_finalizer};
 use crate::naming::derived_name;
 use crate::object_patch::patch_metadata;
-use crate::status_patch::{StatusWriter, record_retryable_error};
+use crate::status_patch::StatusWriter;
+use crate::status_poller::NotPolled;
 use plan::plan_targets;
+use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 
 const KIND: &str = "HostingAutoscalingPolicy";
 type PolicyStatus<'a> = StatusWriter<'a, HostingAutoscalingPolicy>;
@@ -101,32 +103,51 @@ fn policy_name(object: &HostingAutoscalingPolicy) -> String {
     }
 }
 
-/// Runs the controller until shutdown.
-pub async fn run(ctx: Arc<HostingContext>, namespace: Option<String>) {
-    let api: Api<HostingAutoscalingPolicy> = match &namespace {
-        Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
-        None => Api::all(ctx.client.clone()),
-    };
-    let controller =
-        crate::controller_run::trimmed_cache_controller(api, ctx.max_concurrent_reconciles);
-    crate::controller_run::drive(
-        KIND,
-        ctx.backoff.clone(),
-        controller,
-        recorded_status,
-        reconcile,
-        error_policy,
-        ctx,
-    )
-    .await;
-}
+/// The HostingAutoscalingPolicy strategy of the engine.
+pub struct Autoscaling;
 
-fn error_policy(
-    object: Arc<HostingAutoscalingPolicy>,
-    error: &HostingError,
-    ctx: Arc<HostingContext>,
-) -> Action {
-    crate::controller_run::retry_after_error(KIND, &ctx.backoff, object.as_ref(), error)
+type PolicyRun<'a> = Run<'a, Autoscaling>;
+
+impl Strategy for Autoscaling {
+    type Object = HostingAutoscalingPolicy;
+    type Status = HostingAutoscalingPolicyStatus;
+    type Handle = AutoscalingHandle;
+    type Lister = NotPolled;
+    const KIND: &'static str = KIND;
+    const WAKE: Wake = Wake::OnEveryChange;
+    // Nothing changes in Application Auto Scaling on its own; endpoints not InService yet are
+    // looked at again on a timer (`ENDPOINT_WAIT`).
+    const POLLED: bool = false;
+    const FAILED_STATE: Option<&'static str> = Some(ERROR);
+    const INITIAL_STATE: Option<&'static str> = Some(CREATING);
+
+    fn state(status: &mut HostingAutoscalingPolicyStatus) -> &mut Option<String> {
+        &mut status.hosting_autoscaling_policy_status
+    }
+
+    fn locate(
+        shared: &ControllerShared,
+        object: &HostingAutoscalingPolicy,
+    ) -> Result<AutoscalingHandle, EndpointRefused> {
+        let location = shared.clients.locate_autoscaling(
+            &object.spec.region,
+            object.spec.application_autoscaling_endpoint.as_deref(),
+        )?;
+        Ok(shared.clients.autoscaling(&location))
+    }
+
+    /// Every target that may have been registered is recorded before it is.
+    fn may_have_created(object: &HostingAutoscalingPolicy) -> bool {
+        !recorded_targets(object).is_empty()
+    }
+
+    async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
+        reconcile(run).await
+    }
+
+    async fn finalize(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
+        finalize(run).await
+    }
 }
 
 /// Why the targets cannot be applied yet (an endpoint that is not InService), or the resolved
@@ -140,7 +161,7 @@ enum Resolution {
 /// every endpoint is InService, as Application Auto Scaling requires.
 async fn resolve(
     object: &HostingAutoscalingPolicy,
-    ctx: &HostingContext,
+    ctx: &ControllerShared,
     check_endpoints: bool,
 ) -> Result<Resolution, HostingError> {
     let namespace = object.namespace().unwrap_or_default();
@@ -194,40 +215,14 @@ async fn resolve(
     Ok(Resolution::Ready(ids))
 }
 
-async fn reconcile(
-    object: Arc<HostingAutoscalingPolicy>,
-    ctx: Arc<HostingContext>,
-) -> Result<Action, HostingError> {
-    let object = object.as_ref();
-    let status = StatusWriter::new(&ctx.client, object);
-    let autoscaling = match ctx.clients.locate_autoscaling(
-        &object.spec.region,
-        object.spec.application_autoscaling_endpoint.as_deref(),
-    ) {
-        Ok(location) => ctx.clients.autoscaling(&location),
-        Err(refused) => {
-            if object.meta().deletion_timestamp.is_some() && recorded_targets(object).is_empty() {
-                remove_finalizer(&ctx.client, object).await?;
-                return Ok(Action::await_change());
-            }
-            return report_error(&ctx, &status, "EndpointNotAllowed", refused.to_string()).await;
-        }
-    };
-    if object.meta().deletion_timestamp.is_some() {
-        return finalize(&status, &ctx, &autoscaling).await;
-    }
-    if !has_finalizer(object) {
-        add_finalizer(&ctx.client, object, json!({})).await?;
-        if recorded_status(object).is_none() {
-            status.write(with_state(&status, CREATING)).await?;
-        }
-        return Ok(Action::await_change());
-    }
+async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
+    let (object, ctx, status, autoscaling) =
+        (run.object, &run.engine.shared, &run.status, &run.handle);
     let name = policy_name(object);
     let recorded = recorded_targets(object);
     // Resolve without looking at the endpoints first: an unchanged policy needs no call.
-    let Resolution::Ready(desired) = resolve(object, &ctx, false).await? else {
-        return wait(&status, "waiting for the endpoints' names").await;
+    let Resolution::Ready(desired) = resolve(object, ctx, false).await? else {
+        return wait(status, "waiting for the endpoints' names").await;
     };
     let spec_value = serde_json::to_value(&object.spec).expect("specs serialize to JSON");
     let current_hash =
@@ -240,15 +235,15 @@ async fn reconcile(
     if plan.up_to_date && recorded_status(object).as_deref() == Some(CREATED) {
         return Ok(Action::await_change());
     }
-    if let Resolution::Waiting(why) = resolve(object, &ctx, true).await? {
-        return wait(&status, &why).await;
+    if let Resolution::Waiting(why) = resolve(object, ctx, true).await? {
+        return wait(status, &why).await;
     }
     let applying = if recorded_status(object).as_deref() == Some(CREATED) {
         UPDATING
     } else {
         CREATING
     };
-    status.write(with_state(&status, applying)).await?;
+    status.write(with_state(status, applying)).await?;
     // Record every target that may be registered before registering it.
     let may_exist: BTreeSet<String> = recorded.union(&desired).cloned().collect();
     if may_exist != recorded {
@@ -279,20 +274,19 @@ async fn reconcile(
                 policy_arn: Some(arn),
             }),
             Err(SageMakerError::Validation(message)) => {
-                return report_error(
-                    &ctx,
-                    &status,
-                    "Rejected",
-                    format!("Application Auto Scaling rejected {id}: {message}"),
-                )
-                .await;
+                return run
+                    .report_failure(
+                        "Rejected",
+                        format!("Application Auto Scaling rejected {id}: {message}"),
+                    )
+                    .await;
             }
-            Err(error) => return Err(retryable(&ctx, object, error).await),
+            Err(error) => return Err(run.retryable(error).await),
         }
     }
     for id in &plan.remove {
-        if let Err(error) = remove_target(&autoscaling, &name, previous_name.as_deref(), id).await {
-            return Err(retryable(&ctx, object, error).await);
+        if let Err(error) = remove_target(autoscaling, &name, previous_name.as_deref(), id).await {
+            return Err(run.retryable(error).await);
         }
         tracing::info!(kind = KIND, object = %object.name_any(), resource_id = %id, "scalable target deregistered");
     }
@@ -319,7 +313,7 @@ async fn reconcile(
         )
         .await;
     }
-    let mut created = with_state(&status, CREATED);
+    let mut created = with_state(status, CREATED);
     created.policy_name = Some(name);
     created.policies = Some(policies);
     created.common.additional = None;
@@ -372,57 +366,10 @@ async fn wait(status: &PolicyStatus<'_>, why: &str) -> Result<Action, HostingErr
     Ok(Action::requeue(ENDPOINT_WAIT))
 }
 
-async fn retryable(
-    ctx: &HostingContext,
-    object: &HostingAutoscalingPolicy,
-    error: SageMakerError,
-) -> HostingError {
-    record_retryable_error(&ctx.client, &ctx.recorder, KIND, object, &error).await;
-    error.into()
-}
-
-/// A failure that only a spec change fixes: status `Error`, the reason, a Warning Event.
-async fn report_error(
-    ctx: &HostingContext,
-    status: &PolicyStatus<'_>,
-    reason: &str,
-    message: String,
-) -> Result<Action, HostingError> {
-    let object = status.object();
-    let generation = object.meta().generation;
-    let mut failed = with_state(status, ERROR);
-    let mut conditions = conditions_of(&failed);
-    set_condition(&mut conditions, FAILED, true, reason, &message, generation);
-    set_condition(&mut conditions, READY, false, reason, &message, generation);
-    failed.common.additional = Some(message.clone());
-    failed.common.observed_generation = generation;
-    failed.common.conditions = Some(conditions);
-    if status.would_change(&failed) {
-        publish_event(
-            &ctx.recorder,
-            KIND,
-            object,
-            EventType::Warning,
-            reason,
-            message,
-        )
-        .await;
-        status.write(failed).await?;
-    }
-    Ok(Action::await_change())
-}
-
 /// Deletion: every target this object may have registered is deregistered (its policy first),
 /// then the object goes. A failed call keeps the finalizer; the error policy retries.
-async fn finalize(
-    status: &PolicyStatus<'_>,
-    ctx: &HostingContext,
-    autoscaling: &AutoscalingHandle,
-) -> Result<Action, HostingError> {
-    let object = status.object();
-    if !has_finalizer(object) {
-        return Ok(Action::await_change());
-    }
+async fn finalize(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
+    let (object, status, autoscaling) = (run.object, &run.status, &run.handle);
     // Only informative: the deletion goes on whether or not it is shown.
     let _ = status.write(with_state(status, DELETING)).await;
     let name = object
@@ -440,19 +387,11 @@ async fn finalize(
     );
     for id in &targets {
         if let Err(error) = remove_target(autoscaling, &name, None, id).await {
-            return Err(retryable(ctx, object, error).await);
+            return Err(run.retryable(error).await);
         }
     }
     tracing::info!(kind = KIND, object = %object.name_any(), targets = targets.len(), "scaling policies deleted and targets deregistered, releasing object");
-    publish_event(
-        &ctx.recorder,
-        KIND,
-        object,
-        EventType::Normal,
-        "Deleted",
-        format!("Deregistered {} scalable target(s)", targets.len()),
-    )
-    .await;
-    remove_finalizer(&ctx.client, object).await?;
-    Ok(Action::await_change())
+    let note = format!("Deregistered {} scalable target(s)", targets.len());
+    run.event(EventType::Normal, "Deleted", note).await;
+    run.release().await
 }

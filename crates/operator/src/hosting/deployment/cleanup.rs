@@ -12,7 +12,6 @@ use super::decide::accepts_delete;
 use super::record::HostingState;
 use super::status::with_endpoint_status;
 use super::{ENDPOINT_DELETION_POLL, KIND, Reconciliation};
-use crate::finalizer::{has_finalizer, remove_finalizer};
 use crate::hosting::HostingError;
 use crate::naming::uid_hex;
 
@@ -79,9 +78,6 @@ impl Reconciliation<'_> {
     /// Deletion: the endpoint (waiting through Deleting), then configs and models, then the
     /// finalizer. Any failed call keeps the finalizer, so nothing is left in SageMaker.
     pub(super) async fn finalize(&self) -> Result<Action, HostingError> {
-        if !has_finalizer(self.object) {
-            return Ok(Action::await_change());
-        }
         let location = self.sagemaker.location.clone();
         match self.sagemaker.describe_endpoint(&self.endpoint_name).await {
             Ok(remote) => {
@@ -139,7 +135,6 @@ impl Reconciliation<'_> {
             .registry
             .forget(&self.sagemaker.location, &self.endpoint_name);
         tracing::info!(kind = KIND, endpoint = %self.endpoint_name, "SageMaker resources deleted, releasing object");
-        remove_finalizer(self.client(), self.object).await?;
-        Ok(Action::await_change())
+        self.run.release().await
     }
 }

@@ -31,34 +31,32 @@ mod record;
 mod rollout;
 mod status;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use kube::Resource;
-use kube::api::Api;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::runtime::reflector::ObjectRef;
 use sagemaker_k8s_api::{
-    HOSTING_STATE_ANNOTATION, HostingDeployment, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+    HOSTING_STATE_ANNOTATION, HostingDeployment, HostingDeploymentStatus,
+    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
 };
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use sagemaker_k8s_aws::hosting::validate_hosting_spec;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::json;
 
-use super::{HostingContext, HostingError};
-use crate::conditions::ENDPOINT_NOT_ALLOWED;
+use super::HostingError;
+use crate::controller_run::ControllerShared;
+use crate::engine::{Engine, Run, Strategy, Wake};
 use crate::events::publish_event;
-use crate::finalizer::{add_finalizer, has_finalizer, remove_finalizer};
 use crate::object_patch::patch_metadata;
-use crate::status_patch::{StatusWriter, record_retryable_error};
-use crate::status_poller::{ListModified, Registry};
+use crate::status_patch::StatusWriter;
+use crate::status_poller::ListModified;
 use crate::takeover;
 use decide::{Decision, decide};
 use desired::{desired_deployment, endpoint_name};
 use record::{Deployment, HostingState};
-use status::{report_failure, with_endpoint_status};
+use status::with_endpoint_status;
 
 const KIND: &str = "HostingDeployment";
 type DeploymentStatus<'a> = StatusWriter<'a, HostingDeployment>;
@@ -81,40 +79,53 @@ impl ListModified for EndpointLister {
     }
 }
 
-/// The HostingDeployment controller's state.
-pub struct DeploymentContext {
-    pub shared: HostingContext,
-    pub registry: Arc<Registry<HostingDeployment>>,
-}
+/// The HostingDeployment strategy of the engine.
+pub struct Deployments;
 
-/// Runs the HostingDeployment controller until shutdown.
-pub async fn run(ctx: Arc<DeploymentContext>, namespace: Option<String>) {
-    let api: Api<HostingDeployment> = match &namespace {
-        Some(namespace) => Api::namespaced(ctx.shared.client.clone(), namespace),
-        None => Api::all(ctx.shared.client.clone()),
-    };
-    let changed = crate::status_poller::spawn::<HostingDeployment, EndpointLister>(
-        ctx.registry.clone(),
-        ctx.shared.clients.clone(),
-        ctx.shared.polling.clone(),
-        KIND,
-    );
-    let changed = futures::stream::unfold(changed, |mut receiver| async move {
-        receiver.recv().await.map(|object| (object, receiver))
-    });
-    let controller =
-        crate::controller_run::trimmed_cache_controller(api, ctx.shared.max_concurrent_reconciles)
-            .reconcile_on(changed);
-    crate::controller_run::drive(
-        KIND,
-        ctx.shared.backoff.clone(),
-        controller,
-        endpoint_status_of,
-        reconcile,
-        error_policy,
-        ctx,
-    )
-    .await;
+type DeploymentRun<'a> = Run<'a, Deployments>;
+
+impl Strategy for Deployments {
+    type Object = HostingDeployment;
+    type Status = HostingDeploymentStatus;
+    type Handle = SageMakerHandle;
+    type Lister = EndpointLister;
+    const KIND: &'static str = KIND;
+    // The operator's own state annotation and status writes are what later steps read.
+    const WAKE: Wake = Wake::OnEveryChange;
+    const POLLED: bool = true;
+    // STATUS is the endpoint's status: a spec that cannot be deployed does not stop a running
+    // endpoint from serving (the Failed condition and `additional` say what went wrong).
+    const FAILED_STATE: Option<&'static str> = None;
+
+    fn state(status: &mut HostingDeploymentStatus) -> &mut Option<String> {
+        &mut status.endpoint_status
+    }
+
+    fn locate(
+        shared: &ControllerShared,
+        object: &HostingDeployment,
+    ) -> Result<SageMakerHandle, EndpointRefused> {
+        let location = shared.clients.locate(
+            &object.spec.region,
+            object.spec.sage_maker_endpoint.as_deref(),
+        )?;
+        Ok(shared.clients.handle(&location))
+    }
+
+    fn may_have_created(object: &HostingDeployment) -> bool {
+        !matches!(
+            endpoint_status_of(object).as_deref(),
+            None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER)
+        )
+    }
+
+    async fn reconcile(run: &DeploymentRun<'_>) -> Result<Action, HostingError> {
+        reconcile(run).await
+    }
+
+    async fn finalize(run: &DeploymentRun<'_>) -> Result<Action, HostingError> {
+        Reconciliation::new(run).finalize().await
+    }
 }
 
 fn endpoint_status_of(object: &HostingDeployment) -> Option<String> {
@@ -122,14 +133,6 @@ fn endpoint_status_of(object: &HostingDeployment) -> Option<String> {
         .status
         .as_ref()
         .and_then(|status| status.endpoint_status.clone())
-}
-
-fn error_policy(
-    object: Arc<HostingDeployment>,
-    error: &HostingError,
-    ctx: Arc<DeploymentContext>,
-) -> Action {
-    crate::controller_run::retry_after_error(KIND, &ctx.shared.backoff, object.as_ref(), error)
 }
 
 /// Why a step that creates or updates something stopped.
@@ -159,7 +162,8 @@ impl From<kube::Error> for StepError {
 
 /// One reconcile of one object.
 struct Reconciliation<'a> {
-    ctx: &'a DeploymentContext,
+    run: &'a DeploymentRun<'a>,
+    ctx: &'a Engine<Deployments>,
     object: &'a HostingDeployment,
     status: &'a DeploymentStatus<'a>,
     sagemaker: SageMakerHandle,
@@ -170,60 +174,34 @@ struct Reconciliation<'a> {
     state: HostingState,
 }
 
-async fn reconcile(
-    object: Arc<HostingDeployment>,
-    ctx: Arc<DeploymentContext>,
-) -> Result<Action, HostingError> {
-    let object = object.as_ref();
-    let status = StatusWriter::new(&ctx.shared.client, object);
-    let uid = object
-        .meta()
-        .uid
-        .clone()
-        .ok_or(HostingError::MissingMetadata("uid"))?;
-    let location = match ctx.shared.clients.locate(
-        &object.spec.region,
-        object.spec.sage_maker_endpoint.as_deref(),
-    ) {
-        Ok(location) => location,
-        Err(refused) => return refuse_endpoint(&status, &ctx, refused).await,
-    };
-    let state = HostingState::read(object);
-    let mut run = Reconciliation {
-        ctx: &ctx,
-        object,
-        status: &status,
-        sagemaker: ctx.shared.clients.handle(&location),
-        desired: desired_deployment(object, &uid),
-        endpoint_name: endpoint_name(object),
-        uid,
-        recorded: state.clone(),
-        state,
-    };
-    if object.meta().deletion_timestamp.is_some() {
-        return run.finalize().await;
-    }
-    if !has_finalizer(object) {
-        add_finalizer(&ctx.shared.client, object, json!({})).await?;
-        if object
-            .status
-            .as_ref()
-            .and_then(|status| status.endpoint_status.as_ref())
-            .is_none()
-        {
-            // The endpoint's name appears in the status once the endpoint exists.
-            status
-                .write(with_endpoint_status(
-                    &status,
-                    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
-                ))
-                .await?;
+impl<'a> Reconciliation<'a> {
+    fn new(run: &'a DeploymentRun<'a>) -> Self {
+        let state = HostingState::read(run.object);
+        Reconciliation {
+            run,
+            ctx: run.engine,
+            object: run.object,
+            status: &run.status,
+            sagemaker: run.handle.clone(),
+            desired: desired_deployment(run.object, &run.uid),
+            endpoint_name: endpoint_name(run.object),
+            uid: run.uid.clone(),
+            recorded: state.clone(),
+            state,
         }
-        // The patch produces a watch event that brings the updated object back.
-        return Ok(Action::await_change());
     }
-    ctx.registry
-        .register(&location, &run.endpoint_name, ObjectRef::from_obj(object));
+}
+
+async fn reconcile(run: &DeploymentRun<'_>) -> Result<Action, HostingError> {
+    let object = run.object;
+    let ctx = run.engine;
+    let mut run = Reconciliation::new(run);
+    tracing::Span::current().record("sagemaker_name", run.endpoint_name.as_str());
+    ctx.registry.register(
+        &run.sagemaker.location,
+        &run.endpoint_name,
+        ObjectRef::from_obj(object),
+    );
     if let Err(error) = validate_hosting_spec(&object.spec) {
         return run.report_invalid_spec(error).await;
     }
@@ -270,28 +248,6 @@ async fn reconcile(
     }
 }
 
-/// `spec.sageMakerEndpoint` is refused by the operator's endpoint policy: nothing is sent there.
-/// A deleted object that never had an endpoint there is let go; one that had (the policy changed
-/// since) keeps its finalizer, so the endpoint is not orphaned, and the status says why.
-async fn refuse_endpoint(
-    status: &DeploymentStatus<'_>,
-    ctx: &DeploymentContext,
-    refused: EndpointRefused,
-) -> Result<Action, HostingError> {
-    let object = status.object();
-    let never_observed = matches!(
-        endpoint_status_of(object).as_deref(),
-        None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER)
-    );
-    if object.meta().deletion_timestamp.is_some() && never_observed {
-        if has_finalizer(object) {
-            remove_finalizer(&ctx.shared.client, object).await?;
-        }
-        return Ok(Action::await_change());
-    }
-    report_failure(ctx, status, ENDPOINT_NOT_ALLOWED, refused.to_string()).await
-}
-
 impl Reconciliation<'_> {
     fn client(&self) -> &kube::Client {
         &self.ctx.shared.client
@@ -315,15 +271,7 @@ impl Reconciliation<'_> {
     }
 
     async fn retryable(&self, error: SageMakerError) -> HostingError {
-        record_retryable_error(
-            self.client(),
-            &self.ctx.shared.recorder,
-            KIND,
-            self.object,
-            &error,
-        )
-        .await;
-        error.into()
+        self.run.retryable(error).await
     }
 
     /// Writes the state annotation if it changed.
@@ -361,6 +309,7 @@ impl Reconciliation<'_> {
 
     fn shallow_clone(&self) -> Self {
         Reconciliation {
+            run: self.run,
             ctx: self.ctx,
             object: self.object,
             status: self.status,

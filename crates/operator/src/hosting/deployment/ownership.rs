@@ -11,13 +11,15 @@ use sagemaker_k8s_aws::hosting::EndpointDescription;
 use super::record::Deployment;
 use super::status::with_endpoint_status;
 use super::{KIND, Reconciliation};
+use crate::engine::ownership::{self, Ownership};
 use crate::hosting::HostingError;
 use crate::takeover;
 
 impl Reconciliation<'_> {
     /// Whether the resource at `arn` carries this object's ownership tag.
     pub(super) async fn owns(&self, arn: &str) -> Result<bool, HostingError> {
-        Ok(self.sagemaker.owner_uid_of(arn).await?.as_deref() == Some(self.uid.as_str()))
+        let (owner, _) = ownership::check(&self.sagemaker, arn, &self.uid, false).await?;
+        Ok(owner == Ownership::Ours)
     }
 
     /// Follows an endpoint the original operator deployed for this object. Its status named the
@@ -29,9 +31,11 @@ impl Reconciliation<'_> {
         &mut self,
         remote: &EndpointDescription,
     ) -> Result<Option<Action>, HostingError> {
-        let owner = self.sagemaker.owner_uid_of(&remote.arn).await?;
-        if owner.as_deref() != Some(self.uid.as_str()) {
-            if owner.is_some() || !self.recorded_by_original_operator() {
+        let original = self.recorded_by_original_operator();
+        let (owner, _) =
+            ownership::check(&self.sagemaker, &remote.arn, &self.uid, original).await?;
+        if owner != Ownership::Ours {
+            if owner == Ownership::Foreign {
                 // Back to "never observed", so that every later reconcile checks ownership too
                 // instead of taking the original's InService for one of ours.
                 let mut reset =
@@ -40,7 +44,7 @@ impl Reconciliation<'_> {
                 self.status.write(reset).await?;
                 return self.report_foreign_endpoint().await.map(Some);
             }
-            self.sagemaker.add_owner_tag(&remote.arn, &self.uid).await?;
+            ownership::take_over(&self.sagemaker, &remote.arn, &self.uid).await?;
         }
         // What the original deployed, by its status: the config that runs and its models. When
         // it was mid-update (another config runs), the ordinary rules adopt what runs and deploy
@@ -76,10 +80,9 @@ impl Reconciliation<'_> {
     /// Ours by the tag, or untagged and recorded for this object by the original operator (an
     /// object deleted before this operator took it over).
     pub(super) async fn owns_or_original_recorded(&self, arn: &str) -> Result<bool, HostingError> {
-        Ok(match self.sagemaker.owner_uid_of(arn).await? {
-            Some(owner) => owner == self.uid,
-            None => self.recorded_by_original_operator(),
-        })
+        let original = self.recorded_by_original_operator();
+        let (owner, _) = ownership::check(&self.sagemaker, arn, &self.uid, original).await?;
+        Ok(owner != Ownership::Foreign)
     }
 
     /// Whether the original operator's status names this object's endpoint

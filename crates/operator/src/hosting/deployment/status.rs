@@ -5,48 +5,14 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::Resource;
 use kube::runtime::controller::Action;
-use kube::runtime::events::EventType;
 use sagemaker_k8s_api::HostingDeploymentStatus;
 use sagemaker_k8s_api::hosting_deployment::{DeployedImage, ProductionVariantSummary};
 use sagemaker_k8s_aws::hosting::{EndpointDescription, HostingSpecError, VariantDescription};
 
 use super::desired::endpoint_url;
-use super::{DeploymentContext, DeploymentStatus, KIND, RECONCILING_ENDPOINT, Reconciliation};
-use crate::conditions::{FAILED, READY, RETRYING, mark_failed, remove_condition, set_condition};
-use crate::events::publish_event;
+use super::{DeploymentStatus, RECONCILING_ENDPOINT, Reconciliation};
+use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
 use crate::hosting::HostingError;
-
-/// Records a failure that retrying the same spec will not fix (an endpoint the policy refuses,
-/// an invalid spec, a name someone else's endpoint has): `Failed`, not `Ready`, the message in
-/// `additional`, and a Warning Event when the message is new.
-pub(super) async fn report_failure(
-    ctx: &DeploymentContext,
-    status: &DeploymentStatus<'_>,
-    reason: &str,
-    message: String,
-) -> Result<Action, HostingError> {
-    let object = status.object();
-    let mut failed = status.recorded();
-    if failed.common.additional.as_deref() != Some(message.as_str()) {
-        publish_event(
-            &ctx.shared.recorder,
-            KIND,
-            object,
-            EventType::Warning,
-            reason,
-            message.clone(),
-        )
-        .await;
-    }
-    mark_failed(
-        &mut failed.common,
-        reason,
-        message,
-        object.meta().generation,
-    );
-    status.write(failed).await?;
-    Ok(Action::await_change())
-}
 
 /// The recorded status with another endpoint status, other fields unchanged.
 pub(super) fn with_endpoint_status(
@@ -86,7 +52,9 @@ impl Reconciliation<'_> {
         &self,
         error: HostingSpecError,
     ) -> Result<Action, HostingError> {
-        report_failure(self.ctx, self.status, "InvalidSpec", error.to_string()).await
+        self.run
+            .report_failure("InvalidSpec", error.to_string())
+            .await
     }
 
     pub(super) fn foreign_message(&self) -> String {
@@ -98,7 +66,9 @@ impl Reconciliation<'_> {
 
     pub(super) async fn report_foreign_endpoint(&self) -> Result<Action, HostingError> {
         let message = self.foreign_message();
-        report_failure(self.ctx, self.status, "NameOwnedByAnotherResource", message).await
+        self.run
+            .report_failure("NameOwnedByAnotherResource", message)
+            .await
     }
 
     /// Maps the described endpoint and the deployment record to the status; writes only real

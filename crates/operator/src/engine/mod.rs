@@ -1,0 +1,354 @@
+//! The one reconcile engine, shared by every kind.
+//!
+//! The engine owns what every kind does the same way: the controller and its triggers (the
+//! watch, the status poller), the error policy and its backoff, the span every log line of a
+//! reconcile carries, the object's UID, where its resources live (region, endpoint, and the
+//! endpoint policy's refusal), the finalizer, the one failure reporter (status, conditions,
+//! Event), retryable errors, and the ownership rule ([`ownership`]). A kind plugs in as a
+//! [`Strategy`]: what it decides and calls between "the object is ready to reconcile" and
+//! "done".
+//!
+//! The strategies:
+//! - [`job`]: one object mirrors one SageMaker job (TrainingJob, BatchTransformJob,
+//!   HyperparameterTuningJob, ProcessingJob); each job kind is a thin [`job::Adapter`], and the
+//!   decisions are a pure function (`job/decide.rs`) from what SageMaker said and what the object
+//!   recorded to the next step, table-tested.
+//! - `hosting::deployment`: a composite (models → endpoint config → endpoint, updates in place);
+//!   its decisions are `hosting/deployment/decide.rs`.
+//! - `hosting::standalone`: Model and EndpointConfig (create, replace on spec change, delete);
+//!   `hosting/standalone/decide.rs`.
+//! - `hosting::autoscaling`: a composite (scalable targets → policies); `plan.rs`.
+
+mod decide;
+mod error;
+pub mod job;
+pub mod ownership;
+#[cfg(test)]
+pub mod scripted;
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kube::api::Api;
+use kube::core::object::HasStatus;
+use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
+use kube::{Resource, ResourceExt};
+use sagemaker_k8s_api::{HasCommonStatus, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER};
+use sagemaker_k8s_aws::SageMakerError;
+use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::conditions::{ENDPOINT_NOT_ALLOWED, mark_failed};
+use crate::controller_run::ControllerShared;
+use crate::events::publish_event;
+use crate::finalizer::{add_finalizer, has_finalizer, remove_finalizer};
+use crate::object_patch::ManagedObject;
+use crate::status_patch::StatusWriter;
+use crate::status_poller::{ListModified, Registry};
+pub use decide::{RefusedLocation, on_refused_location};
+pub use error::{EngineError, ErrorCategory};
+
+/// How the watch wakes a kind's objects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wake {
+    /// Only a new object or a new generation (a spec edit; a delete bumps it too): the
+    /// operator's own status and metadata writes do not, and SageMaker's changes come from the
+    /// status poller.
+    OnNewGeneration,
+    /// Every change of the object (the kind reads what other writers put on it).
+    OnEveryChange,
+}
+
+/// What one kind contributes to the engine.
+pub trait Strategy: Sized + Send + Sync + 'static {
+    type Object: ManagedObject + HasStatus<Status = Self::Status>;
+    /// The kind's status (the api crate's struct): what the strategy builds and the engine
+    /// compares and writes.
+    type Status: HasCommonStatus + Serialize + Clone + Default + Debug + Send + Sync;
+    /// The client the kind's calls go through, for the object's region and endpoint.
+    type Handle: Send + Sync;
+    /// Lists the kind's SageMaker resources changed after a time, for the status poller
+    /// (read only when [`POLLED`](Self::POLLED)).
+    type Lister: ListModified;
+
+    /// Kind name for logs, events and metrics.
+    const KIND: &'static str;
+    const WAKE: Wake;
+    /// Whether SageMaker changes the kind's resources on its own (a job ends, an endpoint
+    /// becomes InService), so a status poller follows them.
+    const POLLED: bool;
+    /// The status value a failure the operator cannot get past shows (`None`: the status keeps
+    /// what SageMaker reports, as a HostingDeployment's endpoint status does).
+    const FAILED_STATE: Option<&'static str> = Some("Failed");
+    /// The status value written with the finalizer, before anything is sent (`None`: the
+    /// strategy adds the finalizer itself, in its own first patch).
+    const INITIAL_STATE: Option<&'static str> = Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER);
+
+    /// The status field that shows the resource's state (the STATUS column of `kubectl get`).
+    fn state(status: &mut Self::Status) -> &mut Option<String>;
+    /// The recorded state; also what metrics count objects by.
+    fn recorded_state(object: &Self::Object) -> Option<String> {
+        let mut status = object.status()?.clone();
+        Self::state(&mut status).take()
+    }
+    /// The client for the object's location, unless the operator's endpoint policy refuses it.
+    fn locate(
+        shared: &ControllerShared,
+        object: &Self::Object,
+    ) -> Result<Self::Handle, EndpointRefused>;
+    /// Whether something may exist at the object's location because of it. A deleted object
+    /// whose location is refused (the policy changed) may only go when nothing can.
+    fn may_have_created(object: &Self::Object) -> bool;
+
+    /// Brings SageMaker to the object's spec and the status to SageMaker's.
+    fn reconcile(run: &Run<'_, Self>) -> impl Future<Output = Result<Action, EngineError>> + Send;
+    /// The object is being deleted: stop or delete what it owns; [`Run::release`] lets it go.
+    fn finalize(run: &Run<'_, Self>) -> impl Future<Output = Result<Action, EngineError>> + Send;
+}
+
+/// Shared state of one kind's controller.
+pub struct Engine<S: Strategy> {
+    pub strategy: S,
+    pub shared: ControllerShared,
+    /// Names the status poller follows, and what each Describe showed.
+    pub registry: Arc<Registry<S::Object>>,
+}
+
+impl<S: Strategy> Engine<S> {
+    pub fn new(strategy: S, shared: &ControllerShared) -> Arc<Self> {
+        Arc::new(Engine {
+            strategy,
+            shared: shared.clone(),
+            registry: Default::default(),
+        })
+    }
+}
+
+/// Runs one kind's controller until shutdown.
+pub async fn run<S: Strategy>(engine: Arc<Engine<S>>, namespace: Option<String>) {
+    let shared = &engine.shared;
+    let api: Api<S::Object> = match &namespace {
+        Some(namespace) => Api::namespaced(shared.client.clone(), namespace),
+        None => Api::all(shared.client.clone()),
+    };
+    let mut controller = match S::WAKE {
+        Wake::OnNewGeneration => crate::controller_run::generation_driven_controller(
+            api,
+            shared.max_concurrent_reconciles,
+        ),
+        Wake::OnEveryChange => {
+            crate::controller_run::trimmed_cache_controller(api, shared.max_concurrent_reconciles)
+        }
+    };
+    if S::POLLED {
+        let changed = crate::status_poller::spawn::<S::Object, S::Lister>(
+            engine.registry.clone(),
+            shared.clients.clone(),
+            shared.polling.clone(),
+            S::KIND,
+        );
+        let changed = futures::stream::unfold(changed, |mut receiver| async move {
+            receiver.recv().await.map(|object| (object, receiver))
+        });
+        controller = controller.reconcile_on(changed);
+    }
+    crate::controller_run::drive(
+        S::KIND,
+        engine.shared.backoff.clone(),
+        controller,
+        S::recorded_state,
+        reconcile::<S>,
+        error_policy::<S>,
+        engine,
+    )
+    .await;
+}
+
+/// The error policy of every kind: log the failure and retry after the object's backoff.
+fn error_policy<S: Strategy>(
+    object: Arc<S::Object>,
+    error: &EngineError,
+    engine: Arc<Engine<S>>,
+) -> Action {
+    crate::controller_run::retry_after_error(
+        S::KIND,
+        &engine.shared.backoff,
+        object.as_ref(),
+        error,
+    )
+}
+
+/// One reconcile, inside a span naming the object, so every log line of it (the SDK's and
+/// kube's included) says which object it is about. Strategies record the SageMaker name in it.
+async fn reconcile<S: Strategy>(
+    object: Arc<S::Object>,
+    engine: Arc<Engine<S>>,
+) -> Result<Action, EngineError> {
+    use tracing::Instrument as _;
+    let span = tracing::info_span!("reconcile", kind = S::KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), sagemaker_name = tracing::field::Empty);
+    let result = reconcile_object(object.as_ref(), &engine)
+        .instrument(span)
+        .await;
+    if result.is_err() {
+        // What a failed reconcile observed may not be in the status: the retry looks again.
+        engine
+            .registry
+            .unobserve(&crate::status_poller::key_of(object.as_ref()));
+    }
+    result
+}
+
+async fn reconcile_object<S: Strategy>(
+    object: &S::Object,
+    engine: &Engine<S>,
+) -> Result<Action, EngineError> {
+    let uid = object
+        .meta()
+        .uid
+        .clone()
+        .ok_or(EngineError::MissingMetadata("uid"))?;
+    let deleting = object.meta().deletion_timestamp.is_some();
+    if deleting && !has_finalizer(object) {
+        return Ok(Action::await_change());
+    }
+    let status = StatusWriter::new(&engine.shared.client, object);
+    let handle = match S::locate(&engine.shared, object) {
+        Ok(handle) => handle,
+        Err(refused) => {
+            let run = Run {
+                engine,
+                object,
+                uid,
+                handle: (),
+                status,
+            };
+            return match on_refused_location(deleting, S::may_have_created(object)) {
+                RefusedLocation::Release => run.release().await,
+                RefusedLocation::Report => {
+                    run.report_failure(ENDPOINT_NOT_ALLOWED, refused.to_string())
+                        .await
+                }
+                RefusedLocation::ReportAndKeep(after) => {
+                    // The policy changed after this object's resource was created: releasing
+                    // the object would orphan the resource, so say what blocks the delete.
+                    run.report_failure(
+                        ENDPOINT_NOT_ALLOWED,
+                        format!("cannot stop or delete the SageMaker resource: {refused}"),
+                    )
+                    .await?;
+                    Ok(Action::requeue(after))
+                }
+            };
+        }
+    };
+    let run = Run {
+        engine,
+        object,
+        uid,
+        handle,
+        status,
+    };
+    if deleting {
+        return S::finalize(&run).await;
+    }
+    if let Some(initial) = S::INITIAL_STATE
+        && !has_finalizer(object)
+    {
+        add_finalizer(&engine.shared.client, object, json!({})).await?;
+        let mut first = run.status.recorded();
+        let state = S::state(&mut first);
+        if state.is_none() {
+            *state = Some(initial.to_string());
+            run.status.write(first).await?;
+        }
+        // The patch produces a watch event that brings the updated object back.
+        return Ok(Action::await_change());
+    }
+    S::reconcile(&run).await
+}
+
+/// One reconcile of one object: what every strategy reads and the steps they share.
+pub struct Run<'a, S: Strategy, H = <S as Strategy>::Handle> {
+    pub engine: &'a Engine<S>,
+    pub object: &'a S::Object,
+    pub uid: String,
+    /// The client for the object's location.
+    pub handle: H,
+    /// The object's status during this reconcile.
+    pub status: StatusWriter<'a, S::Object>,
+}
+
+impl<S: Strategy, H> Run<'_, S, H> {
+    pub fn client(&self) -> &kube::Client {
+        &self.engine.shared.client
+    }
+
+    pub async fn event(&self, type_: EventType, reason: &str, note: String) {
+        publish_event(
+            &self.engine.shared.recorder,
+            S::KIND,
+            self.object,
+            type_,
+            reason,
+            note,
+        )
+        .await;
+    }
+
+    /// The one failure reporter: a failure retrying will not fix (the spec was refused, the
+    /// name is someone else's, the endpoint is not allowed). The kind's state shows
+    /// [`Strategy::FAILED_STATE`], `Failed` is true and `Ready` false with `reason`, the message
+    /// is in `additional`, and a Warning Event tells it once. A spec change brings the next try.
+    pub async fn report_failure(
+        &self,
+        reason: &str,
+        message: String,
+    ) -> Result<Action, EngineError> {
+        let mut failed = self.status.recorded();
+        if let Some(state) = S::FAILED_STATE {
+            *S::state(&mut failed) = Some(state.to_string());
+        }
+        mark_failed(
+            failed.common_mut(),
+            reason,
+            message.clone(),
+            self.object.meta().generation,
+        );
+        if self.status.would_change(&failed) {
+            self.event(EventType::Warning, reason, message).await;
+            self.status.write(failed).await?;
+        }
+        Ok(Action::await_change())
+    }
+
+    /// Records a SageMaker failure a retry may get past (the `Retrying` condition, `additional`,
+    /// a Warning Event) and returns it for the error policy. A new object whose first call
+    /// failed shows `SynchronizingK8sJobWithSageMaker`, as the original operator's did.
+    pub async fn retryable(&self, error: SageMakerError) -> EngineError {
+        let mut synchronizing = self.status.recorded();
+        let state = S::state(&mut synchronizing);
+        if state.is_none() {
+            *state = Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER.into());
+            if let Err(patch_error) = self.status.write(synchronizing).await {
+                tracing::warn!(kind = S::KIND, %patch_error, "could not record the status");
+            }
+        }
+        self.status
+            .record_retryable_error(&self.engine.shared.recorder, S::KIND, &error)
+            .await;
+        error.into()
+    }
+
+    /// Lets a deleted object go: SageMaker's side is gone, terminal, or never was.
+    pub async fn release(&self) -> Result<Action, EngineError> {
+        remove_finalizer(self.client(), self.object).await?;
+        Ok(Action::await_change())
+    }
+}
+
+/// How soon a deleted object whose resources are still going looks again.
+pub const RELEASE_POLL: Duration = Duration::from_secs(2);

@@ -1,0 +1,301 @@
+//! Model and EndpointConfig decisions as call sequences against scripted SageMaker answers.
+
+use super::*;
+use ErrorCategory::*;
+use Step::*;
+
+#[derive(Debug, Clone, Copy)]
+enum Reply {
+    Ok(Answer),
+    Err(ErrorCategory),
+    /// The create could not be built: a spec field this operator cannot send.
+    Unsupported,
+}
+use Reply::{Err, Ok};
+
+fn call_of(step: Step) -> Option<Call> {
+    match step {
+        Describe => Some(Call::Describe),
+        CheckOwnership => Some(Call::ListTags),
+        TakeOver => Some(Call::TakeOver),
+        Replace | Delete => Some(Call::Delete),
+        Create => Some(Call::Create),
+        _ => None,
+    }
+}
+
+fn run(record: Record, replies: &[Reply]) -> Vec<Step> {
+    crate::engine::scripted::run_script(
+        Facts::new(record),
+        replies,
+        next_step,
+        call_of,
+        |facts, call, reply| match reply {
+            Ok(answer) => facts.answered(*answer),
+            Err(category) => facts.call_failed(call, *category),
+            Reply::Unsupported => facts.unsupported = true,
+        },
+    )
+}
+
+/// First reconcile after the finalizer: status SynchronizingK8sJobWithSageMaker.
+const NEW: Record = Record {
+    deleting: false,
+    refused_this_spec: false,
+    created_from_current_spec: false,
+    takeover_candidate: false,
+    never_observed: true,
+};
+/// `Created`, and the spec is the one it was created from.
+const CREATED: Record = Record {
+    created_from_current_spec: true,
+    never_observed: false,
+    ..NEW
+};
+/// `Created` from an earlier spec: the spec was edited.
+const EDITED: Record = Record {
+    created_from_current_spec: false,
+    ..CREATED
+};
+/// The original operator's object (its status, no hash of ours).
+const ORIGINAL: Record = Record {
+    takeover_candidate: true,
+    never_observed: false,
+    ..NEW
+};
+/// Failed for this spec (SageMaker rejected it).
+const REFUSED: Record = Record {
+    refused_this_spec: true,
+    created_from_current_spec: true,
+    ..NEW
+};
+const fn deleting(record: Record) -> Record {
+    Record {
+        deleting: true,
+        ..record
+    }
+}
+
+#[test]
+fn every_lifecycle_as_a_call_sequence() {
+    let exists = Ok(Answer::Exists);
+    let table: &[(&str, Record, &[Reply], &[Step])] = &[
+        (
+            "new: looked up, created, described, shown Created",
+            NEW,
+            &[Err(NotFound), Ok(Answer::Created), exists],
+            &[Describe, Create, Describe, Mirror],
+        ),
+        (
+            "created from this spec: one Describe",
+            CREATED,
+            &[exists],
+            &[Describe, Mirror],
+        ),
+        (
+            "the spec changed: replaced under the same name",
+            EDITED,
+            &[exists, Ok(Answer::Deleted), Ok(Answer::Created), exists],
+            &[Describe, Replace, Create, Describe, Mirror],
+        ),
+        (
+            "the spec changed and the old one is already gone",
+            EDITED,
+            &[exists, Err(NotFound), Ok(Answer::Created), exists],
+            &[Describe, Replace, Create, Describe, Mirror],
+        ),
+        (
+            "refused for this spec: nothing is called until the spec changes",
+            REFUSED,
+            &[],
+            &[AwaitSpecChange],
+        ),
+        (
+            "the original operator's untagged resource: tagged and followed, never replaced",
+            ORIGINAL,
+            &[
+                exists,
+                Ok(Answer::Owner(Ownership::TakeOver)),
+                Ok(Answer::TakenOver),
+            ],
+            &[Describe, CheckOwnership, TakeOver, Mirror],
+        ),
+        (
+            "tagged by an earlier takeover that did not get to record the spec",
+            ORIGINAL,
+            &[
+                exists,
+                Ok(Answer::Owner(Ownership::Ours)),
+                Ok(Answer::TakenOver),
+            ],
+            &[Describe, CheckOwnership, TakeOver, Mirror],
+        ),
+        (
+            "the original operator's status, but nothing proves the resource is this object's",
+            ORIGINAL,
+            &[exists, Ok(Answer::Owner(Ownership::Foreign))],
+            &[Describe, CheckOwnership, RefuseForeign],
+        ),
+        (
+            "a name someone else's resource has",
+            NEW,
+            &[exists, Ok(Answer::Owner(Ownership::Foreign))],
+            &[Describe, CheckOwnership, RefuseForeign],
+        ),
+        (
+            "SageMaker rejects the create",
+            NEW,
+            &[Err(NotFound), Err(Rejected)],
+            &[Describe, Create, ReportRejected],
+        ),
+        (
+            "an endpoint config whose model does not exist yet",
+            NEW,
+            &[Err(NotFound), Err(NotFound)],
+            &[Describe, Create, ReportMissingDependency],
+        ),
+        (
+            "a spec field this operator cannot send",
+            NEW,
+            &[Err(NotFound), Reply::Unsupported],
+            &[Describe, Create, ReportUnsupported],
+        ),
+    ];
+    for (case, record, replies, expected) in table {
+        assert_eq!(&run(*record, replies), expected, "{case}");
+    }
+}
+
+#[test]
+fn crash_windows_adopt_and_never_create_twice() {
+    let exists = Ok(Answer::Exists);
+    let table: &[(&str, Record, &[Reply], &[Step])] = &[
+        (
+            "crashed after the create, before the status: its tag proves it ours",
+            Record {
+                created_from_current_spec: true,
+                ..NEW
+            },
+            &[exists, Ok(Answer::Owner(Ownership::Ours))],
+            &[Describe, CheckOwnership, Mirror],
+        ),
+        (
+            "created between our Describe and our create (a second reconcile): adopted by its tag",
+            NEW,
+            &[
+                Err(NotFound),
+                Err(ResourceInUse),
+                exists,
+                Ok(Answer::Owner(Ownership::Ours)),
+            ],
+            &[Describe, Create, Describe, CheckOwnership, Mirror],
+        ),
+        (
+            "an accepted create not visible yet: retried",
+            NEW,
+            &[Err(NotFound), Ok(Answer::Created), Err(NotFound)],
+            &[Describe, Create, Describe, Retry],
+        ),
+    ];
+    for (case, record, replies, expected) in table {
+        assert_eq!(&run(*record, replies), expected, "{case}");
+    }
+}
+
+#[test]
+fn deletion_deletes_only_this_objects_resource() {
+    let exists = Ok(Answer::Exists);
+    let table: &[(&str, Record, &[Reply], &[Step])] = &[
+        (
+            "ours: deleted, then released",
+            deleting(CREATED),
+            &[
+                exists,
+                Ok(Answer::Owner(Ownership::Ours)),
+                Ok(Answer::Deleted),
+            ],
+            &[Describe, CheckOwnership, Delete, Release],
+        ),
+        (
+            "the original operator's, untagged: deleted too",
+            deleting(ORIGINAL),
+            &[
+                exists,
+                Ok(Answer::Owner(Ownership::TakeOver)),
+                Ok(Answer::Deleted),
+            ],
+            &[Describe, CheckOwnership, Delete, Release],
+        ),
+        (
+            "someone else's: never deleted",
+            deleting(NEW),
+            &[exists, Ok(Answer::Owner(Ownership::Foreign))],
+            &[Describe, CheckOwnership, Release],
+        ),
+        (
+            "not found during delete",
+            deleting(CREATED),
+            &[Err(NotFound)],
+            &[Describe, Release],
+        ),
+        (
+            "gone between the Describe and the delete",
+            deleting(CREATED),
+            &[exists, Ok(Answer::Owner(Ownership::Ours)), Err(NotFound)],
+            &[Describe, CheckOwnership, Delete, Release],
+        ),
+        (
+            "throttled delete: retried, the finalizer stays",
+            deleting(CREATED),
+            &[exists, Ok(Answer::Owner(Ownership::Ours)), Err(Throttled)],
+            &[Describe, CheckOwnership, Delete, Retry],
+        ),
+    ];
+    for (case, record, replies, expected) in table {
+        assert_eq!(&run(*record, replies), expected, "{case}");
+    }
+}
+
+#[test]
+fn a_retryable_failure_on_any_call_retries() {
+    let exists = Ok(Answer::Exists);
+    let situations: &[(&str, Record, &[Reply])] = &[
+        ("describe", CREATED, &[]),
+        ("tag check", NEW, &[exists]),
+        (
+            "takeover",
+            ORIGINAL,
+            &[exists, Ok(Answer::Owner(Ownership::TakeOver))],
+        ),
+        ("replace", EDITED, &[exists]),
+        ("create", NEW, &[Err(NotFound)]),
+        ("describe on delete", deleting(CREATED), &[]),
+        (
+            "delete",
+            deleting(CREATED),
+            &[exists, Ok(Answer::Owner(Ownership::Ours))],
+        ),
+    ];
+    for (situation, record, before) in situations {
+        for category in [
+            Throttled,
+            QuotaExceeded,
+            Transient,
+            SageMakerOther,
+            Kubernetes,
+        ] {
+            let mut facts = Facts::new(*record);
+            for reply in *before {
+                let call = call_of(next_step(&facts)).unwrap();
+                match reply {
+                    Ok(answer) => facts.answered(*answer),
+                    Err(category) => facts.call_failed(call, *category),
+                    Reply::Unsupported => unreachable!(),
+                }
+            }
+            let call = call_of(next_step(&facts)).expect("a call");
+            facts.call_failed(call, category);
+            assert_eq!(next_step(&facts), Retry, "{situation}: {category:?}");
+        }
+    }
+}

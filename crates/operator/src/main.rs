@@ -2,7 +2,7 @@
 
 mod adapters;
 mod conditions;
-mod controller_run;
+
 mod digest;
 mod engine;
 mod error_backoff;
@@ -304,7 +304,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         .observed_by(Arc::new(metrics::GlobalCallObserver)),
     );
     let recorder = events::EventRecorder::new(client.clone());
-    let shared = controller_run::ControllerShared {
+    let shared = engine::controller::ControllerShared {
         client: client.clone(),
         clients,
         recorder,

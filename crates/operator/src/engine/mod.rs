@@ -19,6 +19,7 @@
 //!   `hosting/standalone/decide.rs`.
 //! - `hosting::autoscaling`: a composite (scalable targets → policies); `plan.rs`.
 
+pub mod controller;
 mod decide;
 mod error;
 pub mod job;
@@ -43,12 +44,12 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::conditions::{ENDPOINT_NOT_ALLOWED, mark_failed};
-use crate::controller_run::ControllerShared;
 use crate::events::publish_event;
 use crate::finalizer::{add_finalizer, has_finalizer, remove_finalizer};
 use crate::object_patch::ManagedObject;
 use crate::status_patch::StatusWriter;
 use crate::status_poller::{ListModified, Registry};
+use controller::ControllerShared;
 pub use decide::{RefusedLocation, on_refused_location};
 pub use error::{EngineError, ErrorCategory};
 
@@ -136,12 +137,11 @@ pub async fn run<S: Strategy>(engine: Arc<Engine<S>>, namespace: Option<String>)
         None => Api::all(shared.client.clone()),
     };
     let mut controller = match S::WAKE {
-        Wake::OnNewGeneration => crate::controller_run::generation_driven_controller(
-            api,
-            shared.max_concurrent_reconciles,
-        ),
+        Wake::OnNewGeneration => {
+            controller::generation_driven_controller(api, shared.max_concurrent_reconciles)
+        }
         Wake::OnEveryChange => {
-            crate::controller_run::trimmed_cache_controller(api, shared.max_concurrent_reconciles)
+            controller::trimmed_cache_controller(api, shared.max_concurrent_reconciles)
         }
     };
     if S::POLLED {
@@ -156,7 +156,7 @@ pub async fn run<S: Strategy>(engine: Arc<Engine<S>>, namespace: Option<String>)
         });
         controller = controller.reconcile_on(changed);
     }
-    crate::controller_run::drive(
+    controller::drive(
         S::KIND,
         engine.shared.backoff.clone(),
         controller,
@@ -174,12 +174,7 @@ fn error_policy<S: Strategy>(
     error: &EngineError,
     engine: Arc<Engine<S>>,
 ) -> Action {
-    crate::controller_run::retry_after_error(
-        S::KIND,
-        &engine.shared.backoff,
-        object.as_ref(),
-        error,
-    )
+    controller::retry_after_error(S::KIND, &engine.shared.backoff, object.as_ref(), error)
 }
 
 /// One reconcile, inside a span naming the object, so every log line of it (the SDK's and

@@ -30,8 +30,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{EngineError, Run, Strategy, Wake};
-use crate::controller_run::ControllerShared;
 use crate::digest::json_hash;
+use crate::engine::controller::ControllerShared;
 use crate::finalizer::has_finalizer;
 use crate::object_patch::{ManagedObject, patch_object};
 use crate::takeover;

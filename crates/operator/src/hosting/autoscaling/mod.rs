@@ -33,8 +33,8 @@ use serde_json::json;
 
 use super::HostingError;
 use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
-use crate::controller_run::ControllerShared;
 use crate::digest::json_hash;
+use crate::engine::controller::ControllerShared;
 use crate::engine::{Run, Strategy, Wake};
 use crate::events::publish_event;
 use crate::naming::derived_name;

@@ -46,7 +46,7 @@ use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::json;
 
 use super::HostingError;
-use crate::controller_run::ControllerShared;
+use crate::engine::controller::ControllerShared;
 use crate::engine::{Engine, Run, Strategy, Wake};
 use crate::events::publish_event;
 use crate::object_patch::patch_metadata;

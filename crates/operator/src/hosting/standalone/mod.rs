@@ -25,8 +25,8 @@ use sagemaker_k8s_aws::hosting::ResourceDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
 use super::HostingError;
-use crate::controller_run::ControllerShared;
 use crate::digest::json_hash;
+use crate::engine::controller::ControllerShared;
 use crate::engine::{Run, Strategy, Wake};
 use crate::events::publish_event;
 use crate::naming::object_or_derived_name;

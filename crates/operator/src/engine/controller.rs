@@ -114,7 +114,7 @@ pub async fn drive<K, Ctx, ReconcileFut>(
     ctx: Arc<Ctx>,
 ) where
     K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
-    ReconcileFut: TryFuture<Ok = Action, Error = crate::engine::EngineError> + Send + 'static,
+    ReconcileFut: TryFuture<Ok = Action, Error = super::error::EngineError> + Send + 'static,
 {
     crate::metrics::global().track_kind(kind, controller.store(), status_of);
     controller

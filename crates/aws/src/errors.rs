@@ -39,19 +39,6 @@ impl SageMakerError {
             Self::Throttled(_) | Self::Transient(_) | Self::QuotaExceeded(_)
         )
     }
-
-    /// A short CamelCase name of the class, for condition reasons and logs.
-    pub fn class(&self) -> &'static str {
-        match self {
-            Self::NotFound(_) => "NotFound",
-            Self::ResourceInUse(_) => "ResourceInUse",
-            Self::Validation(_) => "ValidationError",
-            Self::Throttled(_) => "Throttled",
-            Self::QuotaExceeded(_) => "ResourceLimitExceeded",
-            Self::Transient(_) => "TransientError",
-            Self::Other(_) => "SageMakerError",
-        }
-    }
 }
 
 /// Message starts that mean "the resource does not exist". "Could not find endpoint" is a
@@ -304,6 +291,5 @@ mod tests {
             "{error:?}"
         );
         assert!(error.is_retryable());
-        assert_eq!(error.class(), "ResourceLimitExceeded");
     }
 }

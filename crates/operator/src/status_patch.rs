@@ -194,7 +194,7 @@ where
             conditions,
             crate::conditions::RETRYING,
             true,
-            error.class(),
+            crate::engine::ErrorCategory::of(error).reason(),
             &message,
             self.object.meta().generation,
         );

@@ -67,6 +67,22 @@ impl ErrorCategory {
         )
     }
 
+    /// The reason of the `Retrying` condition (CamelCase; SageMaker's own code where it has
+    /// one, e.g. `ResourceLimitExceeded`).
+    pub fn reason(self) -> &'static str {
+        match self {
+            ErrorCategory::Throttled => "Throttled",
+            ErrorCategory::QuotaExceeded => "ResourceLimitExceeded",
+            ErrorCategory::Transient => "TransientError",
+            ErrorCategory::NotFound => "NotFound",
+            ErrorCategory::ResourceInUse => "ResourceInUse",
+            ErrorCategory::Rejected => "ValidationError",
+            ErrorCategory::SageMakerOther => "SageMakerError",
+            ErrorCategory::Kubernetes => "KubernetesError",
+            ErrorCategory::InvalidObject => "InvalidObject",
+        }
+    }
+
     /// The metric label (`sagemaker_operator_reconcile_errors_by_category_total`).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -322,3 +322,28 @@ impl Reconciliation<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A step SageMaker refused is not sent again for the same spec (the status says why); every
+    /// other failure is retried with backoff.
+    #[test]
+    fn which_failed_steps_are_retried() {
+        let table = [
+            (SageMakerError::Validation("x".into()), false),
+            (SageMakerError::NotFound("x".into()), false),
+            (SageMakerError::Throttled("x".into()), true),
+            (SageMakerError::QuotaExceeded("x".into()), true),
+            (SageMakerError::Transient("x".into()), true),
+            (SageMakerError::ResourceInUse("x".into()), true),
+            (SageMakerError::Other("x".into()), true),
+        ];
+        for (error, retried) in table {
+            let text = error.to_string();
+            let step = StepError::from(error);
+            assert_eq!(matches!(step, StepError::Retry(_)), retried, "{text}");
+        }
+    }
+}

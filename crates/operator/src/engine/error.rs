@@ -24,6 +24,20 @@ impl EngineError {
     }
 }
 
+/// What SageMaker said, for a status message: a rejection's or a "not found"'s own words, any
+/// other failure as it displays.
+pub fn sagemaker_message(error: Option<&SageMakerError>) -> String {
+    match error {
+        Some(
+            SageMakerError::Validation(message)
+            | SageMakerError::NotFound(message)
+            | SageMakerError::Other(message),
+        ) => message.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
 /// The classes of failure the engine tells apart. SageMaker's answers are classified by the
 /// aws crate ([`SageMakerError`]); this is the operator's view of them: which are retried
 /// (throttling, a used-up quota, a 5xx or timeout), which are answers the decision cores act

@@ -51,7 +51,7 @@ use crate::status_patch::StatusWriter;
 use crate::status_poller::{ListModified, Registry};
 use controller::ControllerShared;
 pub use decide::{RefusedLocation, on_refused_location};
-pub use error::{EngineError, ErrorCategory};
+pub use error::{EngineError, ErrorCategory, sagemaker_message};
 
 /// How the watch wakes a kind's objects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -336,6 +336,16 @@ impl<S: Strategy, H> Run<'_, S, H> {
             .record_retryable_error(&self.engine.shared.recorder, S::KIND, &error)
             .await;
         error.into()
+    }
+
+    /// A decision core's `Retry` step: [`retryable`](Self::retryable) with the last call's
+    /// failure. Without one, the resource `name` was created but is not visible yet, which is
+    /// transient.
+    pub async fn retry_last(&self, last_error: Option<SageMakerError>, name: &str) -> EngineError {
+        let error = last_error.unwrap_or_else(|| {
+            SageMakerError::Transient(format!("{} {name} is not visible yet", S::KIND))
+        });
+        self.retryable(error).await
     }
 
     /// Lets a deleted object go: SageMaker's side is gone, terminal, or never was.

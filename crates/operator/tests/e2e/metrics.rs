@@ -90,32 +90,35 @@ pub async fn grant_metrics_reader(cluster: &ControlPlane) {
         .expect_success();
 }
 
-#[tokio::test]
-async fn scrapes_need_a_token_allowed_to_get_metrics_and_count_what_happened() {
-    let mut harness = Harness::start("metrics").await;
+/// A harness whose metrics the `metrics-scraper` user may read, and one training job taken to
+/// Completed while the emulator injects `fault`. Returns the harness and the metrics address.
+async fn job_completed_under_fault(test: &str, job: &str, fault: &str) -> (Harness, String) {
+    let mut harness = Harness::start(test).await;
     grant_metrics_reader(harness.cluster).await;
     let address = metrics_address(&mut harness.operator).await;
-
-    // Two throttled Describes before the job exists: retried by the SDK, counted per attempt.
-    emulator_control(
-        &harness.emulator,
-        "POST",
-        "/_emulator/faults",
-        r#"{"operation": "DescribeTrainingJob", "kind": "throttling", "count": 2}"#,
-    )
-    .await;
+    emulator_control(&harness.emulator, "POST", "/_emulator/faults", fault).await;
     harness
         .apply(&training_job_manifest(
-            "scraped",
+            job,
             &[("emulator:outcome", "Completed")],
             "",
         ))
         .await;
     harness
-        .wait_for_training_job("scraped", "Completed", |job| {
-            status_of(job) == Some("Completed")
-        })
+        .wait_for_training_job(job, "Completed", |job| status_of(job) == Some("Completed"))
         .await;
+    (harness, address)
+}
+
+#[tokio::test]
+async fn scrapes_need_a_token_allowed_to_get_metrics_and_count_what_happened() {
+    // Two throttled Describes before the job exists: retried by the SDK, counted per attempt.
+    let (harness, address) = job_completed_under_fault(
+        "metrics",
+        "scraped",
+        r#"{"operation": "DescribeTrainingJob", "kind": "throttling", "count": 2}"#,
+    )
+    .await;
 
     let (code, body) = scrape(&address, None).await;
     assert_eq!(code, 401, "no token: {body}");
@@ -225,28 +228,12 @@ async fn scrapes_need_a_token_allowed_to_get_metrics_and_count_what_happened() {
 /// SDK's attempts, so one reconcile fails as `throttled`, and the retry creates the job.
 #[tokio::test]
 async fn failed_reconciles_are_counted_by_category() {
-    let mut harness = Harness::start("metrics-category").await;
-    grant_metrics_reader(harness.cluster).await;
-    let address = metrics_address(&mut harness.operator).await;
-    emulator_control(
-        &harness.emulator,
-        "POST",
-        "/_emulator/faults",
+    let (harness, address) = job_completed_under_fault(
+        "metrics-category",
+        "throttled",
         r#"{"operation": "CreateTrainingJob", "kind": "throttling", "count": 4}"#,
     )
     .await;
-    harness
-        .apply(&training_job_manifest(
-            "throttled",
-            &[("emulator:outcome", "Completed")],
-            "",
-        ))
-        .await;
-    harness
-        .wait_for_training_job("throttled", "Completed", |job| {
-            status_of(job) == Some("Completed")
-        })
-        .await;
     let scraper = harness.cluster.token_for(TestUser::MetricsScraper);
     let (code, body) = scrape(&address, Some(scraper)).await;
     assert_eq!(code, 200, "{body}");

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, SPEC_OUT_OF_SYNC};
 use crate::engine::ownership;
-use crate::engine::{EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy};
+use crate::engine::{EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy, sagemaker_message};
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;
 use crate::status_poller::{Observation, key_of, must_describe};
@@ -225,7 +225,7 @@ impl<'r, 'a, A: Adapter> Steps<'r, 'a, A> {
                     release_creating_name(run).await?;
                     let message = format!(
                         "SageMaker rejected the request: {}",
-                        message_of(self.last_error.as_ref())
+                        sagemaker_message(self.last_error.as_ref())
                     );
                     return run
                         .report_failure("CreateRejected", message)
@@ -239,7 +239,7 @@ impl<'r, 'a, A: Adapter> Steps<'r, 'a, A> {
                     let message = format!(
                         "SageMaker could not find what the spec names (retrying every {} s): {}",
                         DEPENDENCY_RETRY.as_secs(),
-                        message_of(self.last_error.as_ref())
+                        sagemaker_message(self.last_error.as_ref())
                     );
                     run.report_failure(DEPENDENCY_NOT_FOUND, message).await?;
                     return Ok(Done::Action(Action::requeue(DEPENDENCY_RETRY)));
@@ -285,14 +285,7 @@ impl<'r, 'a, A: Adapter> Steps<'r, 'a, A> {
                     return run.release().await.map(Done::Action);
                 }
                 Step::Retry => {
-                    let error = self.last_error.take().unwrap_or_else(|| {
-                        SageMakerError::Transient(format!(
-                            "{} {} is not visible yet",
-                            A::KIND,
-                            self.name
-                        ))
-                    });
-                    return Err(run.retryable(error).await);
+                    return Err(run.retry_last(self.last_error.take(), &self.name).await);
                 }
             }
         }
@@ -320,18 +313,6 @@ impl<'r, 'a, A: Adapter> Steps<'r, 'a, A> {
         );
         run.report_failure("NameOwnedByAnotherResource", message)
             .await
-    }
-}
-
-fn message_of(error: Option<&SageMakerError>) -> String {
-    match error {
-        Some(
-            SageMakerError::Validation(message)
-            | SageMakerError::NotFound(message)
-            | SageMakerError::Other(message),
-        ) => message.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
     }
 }
 

@@ -21,8 +21,8 @@ use crate::conditions::{
     DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, FAILED, READY, RETRYING, failed_for_missing_dependency,
     remove_condition, set_condition,
 };
-use crate::engine::ErrorCategory;
 use crate::engine::ownership::{self, Ownership};
+use crate::engine::{ErrorCategory, sagemaker_message};
 use crate::hosting::HostingError;
 use crate::object_patch::patch_metadata;
 use crate::takeover;
@@ -221,7 +221,7 @@ impl<'r, 'a, S: StandaloneKind> Steps<'r, 'a, S> {
                 Step::ReportRejected => {
                     let message = format!(
                         "SageMaker rejected the request: {}",
-                        message_of(self.last_error.as_ref())
+                        sagemaker_message(self.last_error.as_ref())
                     );
                     return run.report_failure("CreateRejected", message).await;
                 }
@@ -229,30 +229,17 @@ impl<'r, 'a, S: StandaloneKind> Steps<'r, 'a, S> {
                     let message = format!(
                         "SageMaker could not find what the spec names (retrying every {} s): {}",
                         DEPENDENCY_RETRY.as_secs(),
-                        message_of(self.last_error.as_ref())
+                        sagemaker_message(self.last_error.as_ref())
                     );
                     run.report_failure(DEPENDENCY_NOT_FOUND, message).await?;
                     return Ok(Action::requeue(DEPENDENCY_RETRY));
                 }
                 Step::Release => return run.release().await,
                 Step::Retry => {
-                    let error = self.last_error.take().unwrap_or_else(|| {
-                        SageMakerError::Transient(format!("{} {name} is not visible yet", S::KIND))
-                    });
-                    return Err(run.retryable(error).await);
+                    return Err(run.retry_last(self.last_error.take(), &name).await);
                 }
             }
         }
-    }
-}
-
-fn message_of(error: Option<&SageMakerError>) -> String {
-    match error {
-        Some(SageMakerError::Validation(message) | SageMakerError::NotFound(message)) => {
-            message.clone()
-        }
-        Some(other) => other.to_string(),
-        None => String::new(),
     }
 }
 

@@ -83,12 +83,6 @@ pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
     fn stopping(status: &mut Self::Status) {
         *Self::status_fields(status).status = Some("Stopping".into());
     }
-    /// The SageMaker status currently recorded in the object's status, if any; also what
-    /// metrics count objects by.
-    fn recorded_status(object: &Self::Object) -> Option<String> {
-        let mut status = object.status()?.clone();
-        Self::status_fields(&mut status).status.take()
-    }
 
     fn create(
         &self,

@@ -69,7 +69,7 @@ pub(super) async fn reconcile<A: Adapter>(run: &JobRun<'_, A>) -> Result<Action,
         deleting: false,
         observe_only: A::is_observe_only(run.object),
         never_observed,
-        has_status: A::recorded_status(run.object).is_some(),
+        has_status: Jobs::<A>::recorded_state(run.object).is_some(),
         original_status: !A::is_observe_only(run.object)
             && takeover::status_written_by_original_operator(run.object.status()),
     });
@@ -98,7 +98,7 @@ pub(super) async fn finalize<A: Adapter>(run: &JobRun<'_, A>) -> Result<Action, 
         deleting: true,
         observe_only: A::is_observe_only(run.object),
         never_observed: !has_observed_remote::<A>(run.object),
-        has_status: A::recorded_status(run.object).is_some(),
+        has_status: Jobs::<A>::recorded_state(run.object).is_some(),
         original_status: takeover::status_written_by_original_operator(run.object.status()),
     });
     match Steps::<A>::new(run, remote_name, facts)

@@ -67,13 +67,6 @@ fn recorded_targets(object: &HostingAutoscalingPolicy) -> BTreeSet<String> {
         .collect()
 }
 
-fn recorded_status(object: &HostingAutoscalingPolicy) -> Option<String> {
-    object
-        .status
-        .as_ref()
-        .and_then(|status| status.hosting_autoscaling_policy_status.clone())
-}
-
 fn conditions_of(status: &HostingAutoscalingPolicyStatus) -> Vec<Condition> {
     status.common.conditions.clone().unwrap_or_default()
 }
@@ -232,13 +225,13 @@ async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
         .get(APPLIED_SPEC_HASH_ANNOTATION)
         .map(String::as_str);
     let plan = plan_targets(&desired, &recorded, applied_hash, &current_hash);
-    if plan.up_to_date && recorded_status(object).as_deref() == Some(CREATED) {
+    if plan.up_to_date && Autoscaling::recorded_state(object).as_deref() == Some(CREATED) {
         return Ok(Action::await_change());
     }
     if let Resolution::Waiting(why) = resolve(object, ctx, true).await? {
         return wait(status, &why).await;
     }
-    let applying = if recorded_status(object).as_deref() == Some(CREATED) {
+    let applying = if Autoscaling::recorded_state(object).as_deref() == Some(CREATED) {
         UPDATING
     } else {
         CREATING
@@ -302,7 +295,7 @@ async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
     remove_condition(&mut conditions, FAILED);
     let message = format!("policy {name} on {} scalable target(s)", policies.len());
     set_condition(&mut conditions, READY, true, CREATED, &message, generation);
-    if recorded_status(object).as_deref() != Some(CREATED) {
+    if Autoscaling::recorded_state(object).as_deref() != Some(CREATED) {
         publish_event(
             &ctx.recorder,
             KIND,
@@ -343,7 +336,7 @@ async fn remove_target(
 
 async fn wait(status: &PolicyStatus<'_>, why: &str) -> Result<Action, HostingError> {
     let object = status.object();
-    let state = if recorded_status(object).as_deref() == Some(CREATED) {
+    let state = if Autoscaling::recorded_state(object).as_deref() == Some(CREATED) {
         UPDATING
     } else {
         CREATING

@@ -48,7 +48,6 @@ use serde_json::json;
 use super::HostingError;
 use crate::engine::controller::ControllerShared;
 use crate::engine::{Engine, Run, Strategy, Wake};
-use crate::events::publish_event;
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;
 use crate::status_poller::ListModified;
@@ -114,7 +113,7 @@ impl Strategy for Deployments {
 
     fn may_have_created(object: &HostingDeployment) -> bool {
         !matches!(
-            endpoint_status_of(object).as_deref(),
+            Deployments::recorded_state(object).as_deref(),
             None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER)
         )
     }
@@ -126,13 +125,6 @@ impl Strategy for Deployments {
     async fn finalize(run: &DeploymentRun<'_>) -> Result<Action, HostingError> {
         Reconciliation::new(run).finalize().await
     }
-}
-
-fn endpoint_status_of(object: &HostingDeployment) -> Option<String> {
-    object
-        .status
-        .as_ref()
-        .and_then(|status| status.endpoint_status.clone())
 }
 
 /// Why a step that creates or updates something stopped.
@@ -259,15 +251,7 @@ impl Reconciliation<'_> {
     }
 
     async fn event(&self, type_: EventType, reason: &str, note: String) {
-        publish_event(
-            &self.ctx.shared.recorder,
-            KIND,
-            self.object,
-            type_,
-            reason,
-            note,
-        )
-        .await;
+        self.run.event(type_, reason, note).await;
     }
 
     async fn retryable(&self, error: SageMakerError) -> HostingError {

@@ -78,12 +78,6 @@ pub struct StatusFields<'a> {
     pub common: &'a mut CommonStatus,
 }
 
-/// The recorded status value (`Created`, …); also what metrics count objects by.
-fn recorded_status<S: StandaloneKind>(object: &S::Object) -> Option<String> {
-    let mut status = object.status()?.clone();
-    S::status_fields(&mut status).status.take()
-}
-
 /// The SageMaker name the status records, if any.
 fn recorded_name<S: StandaloneKind>(object: &S::Object) -> Option<String> {
     let mut status = object.status()?.clone();
@@ -142,7 +136,7 @@ impl<S: StandaloneKind> Strategy for Standalone<S> {
     }
 
     fn may_have_created(object: &S::Object) -> bool {
-        recorded_status::<S>(object).as_deref() == Some(CREATED)
+        Standalone::<S>::recorded_state(object).as_deref() == Some(CREATED)
     }
 
     async fn reconcile(run: &StandaloneRun<'_, S>) -> Result<Action, HostingError> {

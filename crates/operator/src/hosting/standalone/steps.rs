@@ -14,15 +14,15 @@ use serde_json::json;
 
 use super::decide::{Answer, Call, Facts, Record, Remote, Step, next_step};
 use super::{
-    CREATED, CreateError, FAILED_STATUS, StandaloneKind, StandaloneRun, recorded_conditions,
-    recorded_name, recorded_status, sagemaker_name, spec_hash, write_status,
+    CREATED, CreateError, FAILED_STATUS, Standalone, StandaloneKind, StandaloneRun,
+    recorded_conditions, recorded_name, sagemaker_name, spec_hash, write_status,
 };
 use crate::conditions::{
     DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, FAILED, READY, RETRYING, failed_for_missing_dependency,
     remove_condition, set_condition,
 };
 use crate::engine::ownership::{self, Ownership};
-use crate::engine::{ErrorCategory, sagemaker_message};
+use crate::engine::{ErrorCategory, Strategy, sagemaker_message};
 use crate::hosting::HostingError;
 use crate::object_patch::patch_metadata;
 use crate::takeover;
@@ -33,7 +33,7 @@ pub(super) async fn reconcile<S: StandaloneKind>(
     let object = run.object;
     let current_hash = spec_hash::<S>(object);
     let created_hash = object.annotations().get(CREATED_SPEC_HASH_ANNOTATION);
-    let recorded = recorded_status::<S>(object);
+    let recorded = Standalone::<S>::recorded_state(object);
     let created_from_current_spec = created_hash == Some(&current_hash);
     let record = Record {
         deleting: false,

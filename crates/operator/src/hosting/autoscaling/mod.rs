@@ -224,8 +224,9 @@ async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
         .annotations()
         .get(APPLIED_SPEC_HASH_ANNOTATION)
         .map(String::as_str);
-    let plan = plan_targets(&desired, &recorded, applied_hash, &current_hash);
-    if plan.up_to_date && Autoscaling::recorded_state(object).as_deref() == Some(CREATED) {
+    let shown = Autoscaling::recorded_state(object).as_deref() == Some(CREATED);
+    let plan = plan_targets(&desired, &recorded, applied_hash, &current_hash, shown);
+    if plan.up_to_date {
         return Ok(Action::await_change());
     }
     if let Resolution::Waiting(why) = resolve(object, ctx, true).await? {

@@ -12,18 +12,24 @@ pub struct TargetPlan {
     pub apply: Vec<String>,
     /// Deregister these (the spec no longer names them).
     pub remove: Vec<String>,
-    /// Nothing changed since the last full apply.
+    /// Nothing changed since the last full apply, and the status shows it: no call at all.
     pub up_to_date: bool,
 }
 
+/// `shown`: the status shows the last apply (`Created`, with its policies). The annotations
+/// are written before that status, so a reconcile can read them without it (a watch event of
+/// the annotation patch, or a crash in between); then every target is applied again: the puts
+/// are idempotent, and only they return the policy ARNs the status lists.
 pub fn plan_targets(
     desired: &BTreeSet<String>,
     recorded: &BTreeSet<String>,
     applied_hash: Option<&str>,
     current_hash: &str,
+    shown: bool,
 ) -> TargetPlan {
     let remove: Vec<String> = recorded.difference(desired).cloned().collect();
-    let up_to_date = applied_hash == Some(current_hash) && remove.is_empty() && desired == recorded;
+    let up_to_date =
+        shown && applied_hash == Some(current_hash) && remove.is_empty() && desired == recorded;
     TargetPlan {
         apply: if up_to_date {
             Vec::new()
@@ -45,36 +51,58 @@ mod tests {
 
     #[test]
     fn what_a_reconcile_sends() {
-        // (desired, recorded, applied hash, current hash) → (apply, remove, up to date)
+        // (desired, recorded, applied hash, status shows it) → (apply, remove, up to date)
         type Row<'a> = (
             &'a [&'a str],
             &'a [&'a str],
             Option<&'a str>,
+            bool,
             &'a [&'a str],
             &'a [&'a str],
             bool,
         );
-        let table: [Row; 6] = [
+        let table: [Row; 7] = [
             // First apply: register everything.
-            (&["a", "b"], &[], None, &["a", "b"], &[], false),
+            (&["a", "b"], &[], None, false, &["a", "b"], &[], false),
             // Nothing changed: no call at all.
-            (&["a", "b"], &["a", "b"], Some("h"), &[], &[], true),
+            (&["a", "b"], &["a", "b"], Some("h"), true, &[], &[], true),
+            // Applied, but the status does not show it yet (read before the status write, or a
+            // crash in between): applied again, so the status lists every policy.
+            (
+                &["a", "b"],
+                &["a", "b"],
+                Some("h"),
+                false,
+                &["a", "b"],
+                &[],
+                false,
+            ),
             // The spec changed (capacities, policy): apply to every target again.
             (
                 &["a", "b"],
                 &["a", "b"],
                 Some("old"),
+                true,
                 &["a", "b"],
                 &[],
                 false,
             ),
             // A resource id was dropped: it is deregistered, the rest re-applied.
-            (&["a"], &["a", "b"], Some("old"), &["a"], &["b"], false),
+            (
+                &["a"],
+                &["a", "b"],
+                Some("old"),
+                true,
+                &["a"],
+                &["b"],
+                false,
+            ),
             // Crash after recording a target but before the hash: applied again, none lost.
             (
                 &["a", "b"],
                 &["a", "b", "c"],
                 Some("h"),
+                true,
                 &["a", "b"],
                 &["c"],
                 false,
@@ -84,13 +112,14 @@ mod tests {
                 &["a", "b", "c"],
                 &["a", "b"],
                 Some("old"),
+                true,
                 &["a", "b", "c"],
                 &[],
                 false,
             ),
         ];
-        for (desired, recorded, applied, apply, remove, up_to_date) in table {
-            let plan = plan_targets(&set(desired), &set(recorded), applied, "h");
+        for (desired, recorded, applied, shown, apply, remove, up_to_date) in table {
+            let plan = plan_targets(&set(desired), &set(recorded), applied, "h", shown);
             assert_eq!(
                 plan,
                 TargetPlan {
@@ -98,7 +127,7 @@ mod tests {
                     remove: remove.iter().map(|s| s.to_string()).collect(),
                     up_to_date
                 },
-                "desired {desired:?} recorded {recorded:?} applied {applied:?}"
+                "desired {desired:?} recorded {recorded:?} applied {applied:?} shown {shown}"
             );
         }
     }

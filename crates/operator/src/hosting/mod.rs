@@ -7,6 +7,3 @@
 pub mod autoscaling;
 pub mod deployment;
 pub mod standalone;
-
-/// Why a hosting reconcile did not finish: the engine's one error type.
-pub type HostingError = crate::engine::EngineError;

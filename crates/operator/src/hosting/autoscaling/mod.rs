@@ -31,12 +31,11 @@ use sagemaker_k8s_aws::SageMakerError;
 use sagemaker_k8s_aws::autoscaling::{AutoscalingHandle, resource_id};
 use serde_json::json;
 
-use super::HostingError;
 use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
 use crate::digest::json_hash;
+use crate::engine::EngineError;
 use crate::engine::controller::ControllerShared;
 use crate::engine::{Run, Strategy, Wake};
-use crate::events::publish_event;
 use crate::naming::derived_name;
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;
@@ -134,11 +133,11 @@ impl Strategy for Autoscaling {
         !recorded_targets(object).is_empty()
     }
 
-    async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
+    async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
         reconcile(run).await
     }
 
-    async fn finalize(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
+    async fn finalize(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
         finalize(run).await
     }
 }
@@ -156,7 +155,7 @@ async fn resolve(
     object: &HostingAutoscalingPolicy,
     ctx: &ControllerShared,
     check_endpoints: bool,
-) -> Result<Resolution, HostingError> {
+) -> Result<Resolution, EngineError> {
     let namespace = object.namespace().unwrap_or_default();
     let deployments: Api<HostingDeployment> = Api::namespaced(ctx.client.clone(), &namespace);
     let location = match ctx.clients.locate(
@@ -208,7 +207,7 @@ async fn resolve(
     Ok(Resolution::Ready(ids))
 }
 
-async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
+async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
     let (object, ctx, status, autoscaling) =
         (run.object, &run.engine.shared, &run.status, &run.handle);
     let name = policy_name(object);
@@ -232,11 +231,7 @@ async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
     if let Resolution::Waiting(why) = resolve(object, ctx, true).await? {
         return wait(status, &why).await;
     }
-    let applying = if Autoscaling::recorded_state(object).as_deref() == Some(CREATED) {
-        UPDATING
-    } else {
-        CREATING
-    };
+    let applying = if shown { UPDATING } else { CREATING };
     status.write(with_state(status, applying)).await?;
     // Record every target that may be registered before registering it.
     let may_exist: BTreeSet<String> = recorded.union(&desired).cloned().collect();
@@ -296,16 +291,9 @@ async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
     remove_condition(&mut conditions, FAILED);
     let message = format!("policy {name} on {} scalable target(s)", policies.len());
     set_condition(&mut conditions, READY, true, CREATED, &message, generation);
-    if Autoscaling::recorded_state(object).as_deref() != Some(CREATED) {
-        publish_event(
-            &ctx.recorder,
-            KIND,
-            object,
-            EventType::Normal,
-            CREATED,
-            format!("Applied {message}"),
-        )
-        .await;
+    if !shown {
+        run.event(EventType::Normal, CREATED, format!("Applied {message}"))
+            .await;
     }
     let mut created = with_state(status, CREATED);
     created.policy_name = Some(name);
@@ -335,7 +323,7 @@ async fn remove_target(
     autoscaling.deregister_scalable_target(id).await
 }
 
-async fn wait(status: &PolicyStatus<'_>, why: &str) -> Result<Action, HostingError> {
+async fn wait(status: &PolicyStatus<'_>, why: &str) -> Result<Action, EngineError> {
     let object = status.object();
     let state = if Autoscaling::recorded_state(object).as_deref() == Some(CREATED) {
         UPDATING
@@ -362,7 +350,7 @@ async fn wait(status: &PolicyStatus<'_>, why: &str) -> Result<Action, HostingErr
 
 /// Deletion: every target this object may have registered is deregistered (its policy first),
 /// then the object goes. A failed call keeps the finalizer; the error policy retries.
-async fn finalize(run: &PolicyRun<'_>) -> Result<Action, HostingError> {
+async fn finalize(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
     let (object, status, autoscaling) = (run.object, &run.status, &run.handle);
     // Only informative: the deletion goes on whether or not it is shown.
     let _ = status.write(with_state(status, DELETING)).await;

@@ -12,7 +12,7 @@ use super::decide::accepts_delete;
 use super::record::HostingState;
 use super::status::with_endpoint_status;
 use super::{ENDPOINT_DELETION_POLL, KIND, Reconciliation};
-use crate::hosting::HostingError;
+use crate::engine::EngineError;
 use crate::naming::uid_hex;
 
 impl Reconciliation<'_> {
@@ -22,7 +22,7 @@ impl Reconciliation<'_> {
     pub(super) async fn delete_unused(
         &self,
         remote: Option<&EndpointDescription>,
-    ) -> Result<(), HostingError> {
+    ) -> Result<(), EngineError> {
         let mut keep_configs: Vec<String> = Vec::new();
         if let Some(remote) = remote {
             keep_configs.push(remote.config_name.clone());
@@ -32,7 +32,7 @@ impl Reconciliation<'_> {
         }
         let mut keep_models: Vec<String> = Vec::new();
         for config in &keep_configs {
-            match self.sagemaker.describe_endpoint_config(config).await {
+            match self.sagemaker().describe_endpoint_config(config).await {
                 Ok(described) => keep_models.extend(described.model_names),
                 Err(SageMakerError::NotFound(_)) => {}
                 Err(error) => return Err(error.into()),
@@ -47,14 +47,14 @@ impl Reconciliation<'_> {
                     .map(|pair| pair.value.clone()),
             );
         }
-        let fragment = uid_hex(&self.uid);
+        let fragment = uid_hex(&self.run.uid);
         for config in self
-            .sagemaker
+            .sagemaker()
             .endpoint_config_names_containing(&fragment)
             .await?
         {
             if !keep_configs.contains(&config) {
-                match self.sagemaker.delete_endpoint_config(&config).await {
+                match self.sagemaker().delete_endpoint_config(&config).await {
                     Ok(()) | Err(SageMakerError::NotFound(_)) => {
                         tracing::info!(kind = KIND, endpoint_config = %config, "endpoint config deleted")
                     }
@@ -62,9 +62,9 @@ impl Reconciliation<'_> {
                 }
             }
         }
-        for model in self.sagemaker.model_names_containing(&fragment).await? {
+        for model in self.sagemaker().model_names_containing(&fragment).await? {
             if !keep_models.contains(&model) {
-                match self.sagemaker.delete_model(&model).await {
+                match self.sagemaker().delete_model(&model).await {
                     Ok(()) | Err(SageMakerError::NotFound(_)) => {
                         tracing::info!(kind = KIND, model = %model, "model deleted")
                     }
@@ -77,14 +77,18 @@ impl Reconciliation<'_> {
 
     /// Deletion: the endpoint (waiting through Deleting), then configs and models, then the
     /// finalizer. Any failed call keeps the finalizer, so nothing is left in SageMaker.
-    pub(super) async fn finalize(&self) -> Result<Action, HostingError> {
-        let location = self.sagemaker.location.clone();
-        match self.sagemaker.describe_endpoint(&self.endpoint_name).await {
+    pub(super) async fn finalize(&self) -> Result<Action, EngineError> {
+        let location = self.sagemaker().location.clone();
+        match self
+            .sagemaker()
+            .describe_endpoint(&self.endpoint_name)
+            .await
+        {
             Ok(remote) => {
-                self.ctx.registry.register(
+                self.run.engine.registry.register(
                     &location,
                     &self.endpoint_name,
-                    ObjectRef::from_obj(self.object),
+                    ObjectRef::from_obj(self.run.object),
                 );
                 let settled = accepts_delete(&remote.status);
                 if settled && !self.owns_or_original_recorded(&remote.arn).await? {
@@ -92,7 +96,7 @@ impl Reconciliation<'_> {
                     return self.finish_deletion().await;
                 }
                 if settled {
-                    match self.sagemaker.delete_endpoint(&self.endpoint_name).await {
+                    match self.sagemaker().delete_endpoint(&self.endpoint_name).await {
                         Ok(()) | Err(SageMakerError::NotFound(_)) => {}
                         // Left InService since described: try again shortly.
                         Err(SageMakerError::Validation(message))
@@ -107,14 +111,16 @@ impl Reconciliation<'_> {
                     .await;
                     // Only informative: the deletion goes on whether or not it is shown.
                     let _ = self
+                        .run
                         .status
-                        .write(with_endpoint_status(self.status, "Deleting"))
+                        .write(with_endpoint_status(&self.run.status, "Deleting"))
                         .await;
                 } else {
                     // Deleting, or Creating/Updating/…, which SageMaker lets finish before a delete.
                     let _ = self
+                        .run
                         .status
-                        .write(with_endpoint_status(self.status, &remote.status))
+                        .write(with_endpoint_status(&self.run.status, &remote.status))
                         .await;
                 }
                 Ok(Action::requeue(ENDPOINT_DELETION_POLL))
@@ -124,16 +130,17 @@ impl Reconciliation<'_> {
         }
     }
 
-    async fn finish_deletion(&self) -> Result<Action, HostingError> {
+    async fn finish_deletion(&self) -> Result<Action, EngineError> {
         // No endpoint and nothing in flight: every config and model of this object goes.
         let nothing = Reconciliation {
             state: HostingState::default(),
             ..self.shallow_clone()
         };
         nothing.delete_unused(None).await?;
-        self.ctx
+        self.run
+            .engine
             .registry
-            .forget(&self.sagemaker.location, &self.endpoint_name);
+            .forget(&self.sagemaker().location, &self.endpoint_name);
         tracing::info!(kind = KIND, endpoint = %self.endpoint_name, "SageMaker resources deleted, releasing object");
         self.run.release().await
     }

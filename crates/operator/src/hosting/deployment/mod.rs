@@ -45,9 +45,9 @@ use sagemaker_k8s_aws::hosting::validate_hosting_spec;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::json;
 
-use super::HostingError;
+use crate::engine::EngineError;
 use crate::engine::controller::ControllerShared;
-use crate::engine::{Engine, Run, Strategy, Wake};
+use crate::engine::{Run, Strategy, Wake};
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;
 use crate::status_poller::ListModified;
@@ -118,11 +118,11 @@ impl Strategy for Deployments {
         )
     }
 
-    async fn reconcile(run: &DeploymentRun<'_>) -> Result<Action, HostingError> {
+    async fn reconcile(run: &DeploymentRun<'_>) -> Result<Action, EngineError> {
         reconcile(run).await
     }
 
-    async fn finalize(run: &DeploymentRun<'_>) -> Result<Action, HostingError> {
+    async fn finalize(run: &DeploymentRun<'_>) -> Result<Action, EngineError> {
         Reconciliation::new(run).finalize().await
     }
 }
@@ -132,7 +132,7 @@ enum StepError {
     /// SageMaker refused the request; the same spec will not be sent again.
     Rejected(String),
     /// Worth retrying.
-    Retry(HostingError),
+    Retry(EngineError),
 }
 
 impl From<SageMakerError> for StepError {
@@ -155,11 +155,6 @@ impl From<kube::Error> for StepError {
 /// One reconcile of one object.
 struct Reconciliation<'a> {
     run: &'a DeploymentRun<'a>,
-    ctx: &'a Engine<Deployments>,
-    object: &'a HostingDeployment,
-    status: &'a DeploymentStatus<'a>,
-    sagemaker: SageMakerHandle,
-    uid: String,
     endpoint_name: String,
     desired: Deployment,
     recorded: HostingState,
@@ -171,33 +166,28 @@ impl<'a> Reconciliation<'a> {
         let state = HostingState::read(run.object);
         Reconciliation {
             run,
-            ctx: run.engine,
-            object: run.object,
-            status: &run.status,
-            sagemaker: run.handle.clone(),
             desired: desired_deployment(run.object, &run.uid),
             endpoint_name: endpoint_name(run.object),
-            uid: run.uid.clone(),
             recorded: state.clone(),
             state,
         }
     }
 }
 
-async fn reconcile(run: &DeploymentRun<'_>) -> Result<Action, HostingError> {
+async fn reconcile(run: &DeploymentRun<'_>) -> Result<Action, EngineError> {
     let object = run.object;
     let ctx = run.engine;
     let mut run = Reconciliation::new(run);
     tracing::Span::current().record("sagemaker_name", run.endpoint_name.as_str());
     ctx.registry.register(
-        &run.sagemaker.location,
+        &run.sagemaker().location,
         &run.endpoint_name,
         ObjectRef::from_obj(object),
     );
     if let Err(error) = validate_hosting_spec(&object.spec) {
         return run.report_invalid_spec(error).await;
     }
-    let remote = match run.sagemaker.describe_endpoint(&run.endpoint_name).await {
+    let remote = match run.sagemaker().describe_endpoint(&run.endpoint_name).await {
         Ok(remote) => Some(remote),
         Err(SageMakerError::NotFound(_)) => None,
         Err(error) => return Err(run.retryable(error).await),
@@ -241,20 +231,25 @@ async fn reconcile(run: &DeploymentRun<'_>) -> Result<Action, HostingError> {
 }
 
 impl Reconciliation<'_> {
+    /// The SageMaker client for the object's location.
+    fn sagemaker(&self) -> &SageMakerHandle {
+        &self.run.handle
+    }
+
     fn client(&self) -> &kube::Client {
-        &self.ctx.shared.client
+        &self.run.engine.shared.client
     }
 
     /// The endpoint status as last written (by this reconcile, or before it).
     fn recorded_status(&self) -> Option<String> {
-        self.status.recorded().endpoint_status
+        self.run.status.recorded().endpoint_status
     }
 
     async fn event(&self, type_: EventType, reason: &str, note: String) {
         self.run.event(type_, reason, note).await;
     }
 
-    async fn retryable(&self, error: SageMakerError) -> HostingError {
+    async fn retryable(&self, error: SageMakerError) -> EngineError {
         self.run.retryable(error).await
     }
 
@@ -266,7 +261,7 @@ impl Reconciliation<'_> {
         let text = serde_json::to_string(&self.state).expect("state serializes");
         patch_metadata(
             self.client(),
-            self.object,
+            self.run.object,
             json!({ "annotations": { HOSTING_STATE_ANNOTATION: text } }),
         )
         .await
@@ -285,8 +280,9 @@ impl Reconciliation<'_> {
             ),
         )
         .await;
-        self.status
-            .write(with_endpoint_status(self.status, RECONCILING_ENDPOINT))
+        self.run
+            .status
+            .write(with_endpoint_status(&self.run.status, RECONCILING_ENDPOINT))
             .await
             .map(|_| ())
     }
@@ -294,11 +290,6 @@ impl Reconciliation<'_> {
     fn shallow_clone(&self) -> Self {
         Reconciliation {
             run: self.run,
-            ctx: self.ctx,
-            object: self.object,
-            status: self.status,
-            sagemaker: self.sagemaker.clone(),
-            uid: self.uid.clone(),
             endpoint_name: self.endpoint_name.clone(),
             desired: self.desired.clone(),
             recorded: self.recorded.clone(),

@@ -11,14 +11,14 @@ use sagemaker_k8s_aws::hosting::EndpointDescription;
 use super::record::Deployment;
 use super::status::with_endpoint_status;
 use super::{KIND, Reconciliation};
+use crate::engine::EngineError;
 use crate::engine::ownership::{self, Ownership};
-use crate::hosting::HostingError;
 use crate::takeover;
 
 impl Reconciliation<'_> {
     /// Whether the resource at `arn` carries this object's ownership tag.
-    pub(super) async fn owns(&self, arn: &str) -> Result<bool, HostingError> {
-        let (owner, _) = ownership::check(&self.sagemaker, arn, &self.uid, false).await?;
+    pub(super) async fn owns(&self, arn: &str) -> Result<bool, EngineError> {
+        let (owner, _) = ownership::check(self.sagemaker(), arn, &self.run.uid, false).await?;
         Ok(owner == Ownership::Ours)
     }
 
@@ -30,26 +30,26 @@ impl Reconciliation<'_> {
     pub(super) async fn take_over(
         &mut self,
         remote: &EndpointDescription,
-    ) -> Result<Option<Action>, HostingError> {
+    ) -> Result<Option<Action>, EngineError> {
         let original = self.recorded_by_original_operator();
         let (owner, _) =
-            ownership::check(&self.sagemaker, &remote.arn, &self.uid, original).await?;
+            ownership::check(self.sagemaker(), &remote.arn, &self.run.uid, original).await?;
         if owner != Ownership::Ours {
             if owner == Ownership::Foreign {
                 // Back to "never observed", so that every later reconcile checks ownership too
                 // instead of taking the original's InService for one of ours.
                 let mut reset =
-                    with_endpoint_status(self.status, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER);
+                    with_endpoint_status(&self.run.status, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER);
                 reset.common.last_check_time = None;
-                self.status.write(reset).await?;
+                self.run.status.write(reset).await?;
                 return self.report_foreign_endpoint().await.map(Some);
             }
-            ownership::take_over(&self.sagemaker, &remote.arn, &self.uid).await?;
+            ownership::take_over(self.sagemaker(), &remote.arn, &self.run.uid).await?;
         }
         // What the original deployed, by its status: the config that runs and its models. When
         // it was mid-update (another config runs), the ordinary rules adopt what runs and deploy
         // the spec.
-        let original = self.object.status.as_ref();
+        let original = self.run.object.status.as_ref();
         if original.and_then(|status| status.endpoint_config_name.as_deref())
             == Some(remote.config_name.as_str())
         {
@@ -64,7 +64,7 @@ impl Reconciliation<'_> {
         }
         self.save_state().await?;
         self.recorded = self.state.clone();
-        tracing::info!(kind = KIND, object = %self.object.name_any(), endpoint = %self.endpoint_name, "took over from the original operator");
+        tracing::info!(kind = KIND, object = %self.run.object.name_any(), endpoint = %self.endpoint_name, "took over from the original operator");
         self.event(
             EventType::Normal,
             "TakenOver",
@@ -79,17 +79,18 @@ impl Reconciliation<'_> {
 
     /// Ours by the tag, or untagged and recorded for this object by the original operator (an
     /// object deleted before this operator took it over).
-    pub(super) async fn owns_or_original_recorded(&self, arn: &str) -> Result<bool, HostingError> {
+    pub(super) async fn owns_or_original_recorded(&self, arn: &str) -> Result<bool, EngineError> {
         let original = self.recorded_by_original_operator();
-        let (owner, _) = ownership::check(&self.sagemaker, arn, &self.uid, original).await?;
+        let (owner, _) = ownership::check(self.sagemaker(), arn, &self.run.uid, original).await?;
         Ok(owner != Ownership::Foreign)
     }
 
     /// Whether the original operator's status names this object's endpoint
     /// ([`takeover::recorded_by_original_operator`]).
     fn recorded_by_original_operator(&self) -> bool {
-        let original = self.object.status.as_ref();
+        let original = self.run.object.status.as_ref();
         let spec_name = self
+            .run
             .object
             .spec
             .endpoint_name
@@ -100,7 +101,7 @@ impl Reconciliation<'_> {
                 original.and_then(|status| status.endpoint_name.as_deref()),
                 spec_name,
                 &self.endpoint_name,
-                &self.uid,
+                &self.run.uid,
             )
     }
 }

@@ -17,11 +17,11 @@ use super::decide::{
 use super::desired::{capacities, retained_capacities};
 use super::record::{Deployment, FailedDeployment, InFlight};
 use super::{AFTER_ACTION, KIND, RECONCILING_ENDPOINT, Reconciliation, StepError};
-use crate::hosting::HostingError;
+use crate::engine::EngineError;
 
 impl Reconciliation<'_> {
     /// No endpoint: create it from the spec.
-    pub(super) async fn create(&mut self) -> Result<Action, HostingError> {
+    pub(super) async fn create(&mut self) -> Result<Action, EngineError> {
         self.mark_reconciling().await?;
         let created = self.create_endpoint().await;
         // Whatever happened, the endpoint that was deployed before (if any) is gone.
@@ -43,14 +43,14 @@ impl Reconciliation<'_> {
 
     async fn create_endpoint(&self) -> Result<(), StepError> {
         self.ensure_models_and_config().await?;
-        let tags = self.object.spec.tags.as_deref().unwrap_or_default();
+        let tags = self.run.object.spec.tags.as_deref().unwrap_or_default();
         match self
-            .sagemaker
+            .sagemaker()
             .create_endpoint(
                 &self.endpoint_name,
                 &self.desired.endpoint_config_name,
                 tags,
-                &self.uid,
+                &self.run.uid,
             )
             .await
         {
@@ -71,7 +71,7 @@ impl Reconciliation<'_> {
             }
             Err(SageMakerError::ResourceInUse(_)) => {
                 let remote = self
-                    .sagemaker
+                    .sagemaker()
                     .describe_endpoint(&self.endpoint_name)
                     .await?;
                 if self.owns(&remote.arn).await.map_err(StepError::Retry)? {
@@ -89,12 +89,13 @@ impl Reconciliation<'_> {
     async fn ensure_models_and_config(&self) -> Result<(), StepError> {
         let mut model_names = BTreeMap::new();
         for (index, pair) in self.desired.model_names.iter().enumerate() {
-            let request = hosting_model_request(&self.object.spec, index, &pair.value, &self.uid)
-                .map_err(|error| StepError::Rejected(error.to_string()))?;
-            match self.sagemaker.create_model(request).await {
+            let request =
+                hosting_model_request(&self.run.object.spec, index, &pair.value, &self.run.uid)
+                    .map_err(|error| StepError::Rejected(error.to_string()))?;
+            match self.sagemaker().create_model(request).await {
                 Ok(_) => tracing::info!(kind = KIND, model = %pair.value, "model created"),
                 Err(SageMakerError::ResourceInUse(_)) => {
-                    let existing = self.sagemaker.describe_model(&pair.value).await?;
+                    let existing = self.sagemaker().describe_model(&pair.value).await?;
                     if !self.owns(&existing.arn).await.map_err(StepError::Retry)? {
                         return Err(StepError::Rejected(format!(
                             "model {} already exists in SageMaker and was not created for this object",
@@ -107,14 +108,18 @@ impl Reconciliation<'_> {
             model_names.insert(pair.name.clone(), pair.value.clone());
         }
         let config = &self.desired.endpoint_config_name;
-        let request =
-            hosting_endpoint_config_request(&self.object.spec, config, &model_names, &self.uid);
-        match self.sagemaker.create_endpoint_config(request).await {
+        let request = hosting_endpoint_config_request(
+            &self.run.object.spec,
+            config,
+            &model_names,
+            &self.run.uid,
+        );
+        match self.sagemaker().create_endpoint_config(request).await {
             Ok(_) => {
                 tracing::info!(kind = KIND, endpoint_config = %config, "endpoint config created")
             }
             Err(SageMakerError::ResourceInUse(_)) => {
-                let existing = self.sagemaker.describe_endpoint_config(config).await?;
+                let existing = self.sagemaker().describe_endpoint_config(config).await?;
                 if !self.owns(&existing.arn).await.map_err(StepError::Retry)? {
                     return Err(StepError::Rejected(format!(
                         "endpoint config {config} already exists in SageMaker and was not created for this object"
@@ -132,7 +137,7 @@ impl Reconciliation<'_> {
         &mut self,
         remote: &EndpointDescription,
         decision: InService,
-    ) -> Result<Action, HostingError> {
+    ) -> Result<Action, EngineError> {
         let InService {
             state,
             settled,
@@ -210,8 +215,9 @@ impl Reconciliation<'_> {
             other => other.into(),
         };
         if update == Update::WeightsAndCapacities {
-            let capacities = retained_capacities(&self.object.spec, capacities(self.object));
-            self.sagemaker
+            let capacities =
+                retained_capacities(&self.run.object.spec, capacities(self.run.object));
+            self.sagemaker()
                 .update_endpoint_weights_and_capacities(&self.endpoint_name, &capacities)
                 .await
                 .map_err(in_progress)?;
@@ -231,14 +237,14 @@ impl Reconciliation<'_> {
             ));
         }
         self.ensure_models_and_config().await?;
-        let spec = &self.object.spec;
+        let spec = &self.run.object.spec;
         let excluded: Vec<_> = spec
             .exclude_retained_variant_properties
             .iter()
             .flatten()
             .map(|property| property.variant_property_type)
             .collect();
-        self.sagemaker
+        self.sagemaker()
             .update_endpoint(
                 &self.endpoint_name,
                 &self.desired.endpoint_config_name,
@@ -265,7 +271,7 @@ impl Reconciliation<'_> {
         &mut self,
         remote: &EndpointDescription,
         decision: Failed,
-    ) -> Result<Action, HostingError> {
+    ) -> Result<Action, EngineError> {
         self.state = decision.state;
         if !decision.recreate {
             self.save_state().await?;
@@ -274,7 +280,7 @@ impl Reconciliation<'_> {
         }
         // A failed endpoint can only be deleted: make room for the corrected spec.
         self.mark_reconciling().await?;
-        match self.sagemaker.delete_endpoint(&self.endpoint_name).await {
+        match self.sagemaker().delete_endpoint(&self.endpoint_name).await {
             Ok(()) | Err(SageMakerError::NotFound(_)) => {}
             Err(error) => {
                 self.save_state().await?;
@@ -300,7 +306,7 @@ impl Reconciliation<'_> {
         reason: &str,
         message: String,
         remote: Option<&EndpointDescription>,
-    ) -> Result<Action, HostingError> {
+    ) -> Result<Action, EngineError> {
         self.event(
             EventType::Warning,
             reason,

@@ -12,7 +12,7 @@ use sagemaker_k8s_aws::hosting::{EndpointDescription, HostingSpecError, VariantD
 use super::desired::endpoint_url;
 use super::{DeploymentStatus, RECONCILING_ENDPOINT, Reconciliation};
 use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
-use crate::hosting::HostingError;
+use crate::engine::EngineError;
 
 /// The recorded status with another endpoint status, other fields unchanged.
 pub(super) fn with_endpoint_status(
@@ -51,7 +51,7 @@ impl Reconciliation<'_> {
     pub(super) async fn report_invalid_spec(
         &self,
         error: HostingSpecError,
-    ) -> Result<Action, HostingError> {
+    ) -> Result<Action, EngineError> {
         self.run
             .report_failure("InvalidSpec", error.to_string())
             .await
@@ -64,7 +64,7 @@ impl Reconciliation<'_> {
         )
     }
 
-    pub(super) async fn report_foreign_endpoint(&self) -> Result<Action, HostingError> {
+    pub(super) async fn report_foreign_endpoint(&self) -> Result<Action, EngineError> {
         let message = self.foreign_message();
         self.run
             .report_failure("NameOwnedByAnotherResource", message)
@@ -78,12 +78,12 @@ impl Reconciliation<'_> {
         remote: Option<&EndpointDescription>,
         endpoint_status: Option<&str>,
     ) -> Result<(), kube::Error> {
-        let generation = self.object.meta().generation;
+        let generation = self.run.object.meta().generation;
         let status_text = endpoint_status
             .map(str::to_string)
             .or_else(|| remote.map(|remote| remote.status.clone()))
             .unwrap_or_else(|| RECONCILING_ENDPOINT.to_string());
-        let mut status = self.status.recorded();
+        let mut status = self.run.status.recorded();
         status.endpoint_status = Some(status_text.clone());
         // Once the endpoint exists (and from then on, while it is deleted and recreated).
         let endpoint_known = remote.is_some() || status.endpoint_arn.is_some();
@@ -93,7 +93,10 @@ impl Reconciliation<'_> {
         if let Some(remote) = remote {
             status.endpoint_arn = Some(remote.arn.clone());
             status.endpoint_config_name = Some(remote.config_name.clone());
-            status.endpoint_url = Some(endpoint_url(&self.sagemaker.location.region, &remote.name));
+            status.endpoint_url = Some(endpoint_url(
+                &self.sagemaker().location.region,
+                &remote.name,
+            ));
             status.creation_time = remote.creation_time.map(Time);
             status.last_modified_time = remote.last_modified_time.map(Time);
             status.failure_reason = remote.failure_reason.clone();
@@ -177,7 +180,7 @@ impl Reconciliation<'_> {
         );
         status.common.observed_generation = generation;
         status.common.conditions = Some(conditions);
-        let unchanged = !self.status.would_change(&status);
+        let unchanged = !self.run.status.would_change(&status);
         let previous = self.recorded_status();
         if let Some((type_, note)) = crate::events::status_change(
             previous.as_deref(),
@@ -190,7 +193,8 @@ impl Reconciliation<'_> {
         if unchanged {
             return Ok(());
         }
-        self.status
+        self.run
+            .status
             .write_stamped(status, |status| {
                 status.common.last_check_time = Some(Time(k8s_openapi::jiff::Timestamp::now()));
             })

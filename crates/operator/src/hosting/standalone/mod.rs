@@ -18,20 +18,17 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::ResourceExt;
 use kube::core::object::HasStatus;
 use kube::runtime::controller::Action;
-use kube::runtime::events::EventType;
 use sagemaker_k8s_api::{CommonStatus, HasCommonStatus, SageMakerSpec};
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use sagemaker_k8s_aws::hosting::ResourceDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use super::HostingError;
 use crate::digest::json_hash;
+use crate::engine::EngineError;
 use crate::engine::controller::ControllerShared;
 use crate::engine::{Run, Strategy, Wake};
-use crate::events::publish_event;
 use crate::naming::object_or_derived_name;
 use crate::object_patch::ManagedObject;
-use crate::status_patch::StatusWriter;
 use crate::status_poller::NotPolled;
 
 /// Status value once the resource exists in SageMaker.
@@ -139,11 +136,11 @@ impl<S: StandaloneKind> Strategy for Standalone<S> {
         Standalone::<S>::recorded_state(object).as_deref() == Some(CREATED)
     }
 
-    async fn reconcile(run: &StandaloneRun<'_, S>) -> Result<Action, HostingError> {
+    async fn reconcile(run: &StandaloneRun<'_, S>) -> Result<Action, EngineError> {
         steps::reconcile::<S>(run).await
     }
 
-    async fn finalize(run: &StandaloneRun<'_, S>) -> Result<Action, HostingError> {
+    async fn finalize(run: &StandaloneRun<'_, S>) -> Result<Action, EngineError> {
         steps::finalize::<S>(run).await
     }
 }
@@ -160,39 +157,4 @@ fn sagemaker_name<S: StandaloneKind>(object: &S::Object, uid: &str) -> String {
 
 fn spec_hash<S: StandaloneKind>(object: &S::Object) -> String {
     json_hash(&serde_json::to_value(S::spec(object)).expect("specs serialize to JSON"))
-}
-
-/// Writes the status when it changed, with an Event for a new status value.
-async fn write_status<S: StandaloneKind>(
-    ctx: &ControllerShared,
-    status: &StatusWriter<'_, S::Object>,
-    mut desired: S::Status,
-) -> Result<(), HostingError> {
-    let previous = S::status_fields(&mut status.recorded()).status.clone();
-    let state = S::status_fields(&mut desired)
-        .status
-        .clone()
-        .unwrap_or_default();
-    let stamp = |desired: &mut S::Status| {
-        let now = Some(Time(k8s_openapi::jiff::Timestamp::now()));
-        let fields = S::status_fields(desired);
-        fields.common.last_check_time = now.clone();
-        // The original operator's name for it; scripts written for it read this one.
-        *fields.last_update_time = now;
-    };
-    let changed = status.would_change(&desired);
-    if changed && previous.as_deref() != Some(state.as_str()) && state != FAILED_STATUS {
-        let note = format!("Status {} → {state}", previous.as_deref().unwrap_or("none"));
-        publish_event(
-            &ctx.recorder,
-            S::KIND,
-            status.object(),
-            EventType::Normal,
-            &state,
-            note,
-        )
-        .await;
-    }
-    status.write_stamped(desired, stamp).await?;
-    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Carries out the decision core's steps (`decide.rs`) for Model and EndpointConfig: each step
 //! is one call, its answer goes back into the facts, and the core says what comes next.
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::core::object::HasStatus;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
@@ -15,21 +16,21 @@ use serde_json::json;
 use super::decide::{Answer, Call, Facts, Record, Remote, Step, next_step};
 use super::{
     CREATED, CreateError, FAILED_STATUS, Standalone, StandaloneKind, StandaloneRun,
-    recorded_conditions, recorded_name, sagemaker_name, spec_hash, write_status,
+    recorded_conditions, recorded_name, sagemaker_name, spec_hash,
 };
 use crate::conditions::{
     DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, FAILED, READY, RETRYING, failed_for_missing_dependency,
     remove_condition, set_condition,
 };
+use crate::engine::EngineError;
 use crate::engine::ownership::{self, Ownership};
 use crate::engine::{ErrorCategory, Strategy, sagemaker_message};
-use crate::hosting::HostingError;
 use crate::object_patch::patch_metadata;
 use crate::takeover;
 
 pub(super) async fn reconcile<S: StandaloneKind>(
     run: &StandaloneRun<'_, S>,
-) -> Result<Action, HostingError> {
+) -> Result<Action, EngineError> {
     let object = run.object;
     let current_hash = spec_hash::<S>(object);
     let created_hash = object.annotations().get(CREATED_SPEC_HASH_ANNOTATION);
@@ -54,7 +55,7 @@ pub(super) async fn reconcile<S: StandaloneKind>(
 /// Deletion: the resource goes (only when it is this object's), then the object.
 pub(super) async fn finalize<S: StandaloneKind>(
     run: &StandaloneRun<'_, S>,
-) -> Result<Action, HostingError> {
+) -> Result<Action, EngineError> {
     let record = Record {
         deleting: true,
         ..Record::default()
@@ -111,7 +112,7 @@ impl<'r, 'a, S: StandaloneKind> Steps<'r, 'a, S> {
             )
     }
 
-    async fn until_done(&mut self, current_hash: &str) -> Result<Action, HostingError> {
+    async fn until_done(&mut self, current_hash: &str) -> Result<Action, EngineError> {
         let run = self.run;
         let (object, sagemaker, uid) = (run.object, &run.handle, run.uid.as_str());
         let name = self.name.clone();
@@ -261,9 +262,10 @@ async fn write_created<S: StandaloneKind>(
     run: &StandaloneRun<'_, S>,
     name: &str,
     existing: ResourceDescription,
-) -> Result<(), HostingError> {
+) -> Result<(), EngineError> {
     let generation = run.object.meta().generation;
     let mut created = run.status.recorded();
+    let previous = S::status_fields(&mut created).status.clone();
     let mut conditions = created.common().conditions.clone().unwrap_or_default();
     remove_condition(&mut conditions, RETRYING);
     set_condition(
@@ -282,5 +284,21 @@ async fn write_created<S: StandaloneKind>(
     fields.common.additional = None;
     fields.common.observed_generation = generation;
     fields.common.conditions = Some(conditions);
-    write_status::<S>(&run.engine.shared, &run.status, created).await
+    if run.status.would_change(&created) && previous.as_deref() != Some(CREATED) {
+        let note = format!(
+            "Status {} → {CREATED}",
+            previous.as_deref().unwrap_or("none")
+        );
+        run.event(EventType::Normal, CREATED, note).await;
+    }
+    run.status
+        .write_stamped(created, |created| {
+            let now = Some(Time(k8s_openapi::jiff::Timestamp::now()));
+            let fields = S::status_fields(created);
+            fields.common.last_check_time = now.clone();
+            // The original operator's name for it; scripts written for it read this one.
+            *fields.last_update_time = now;
+        })
+        .await?;
+    Ok(())
 }

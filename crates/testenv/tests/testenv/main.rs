@@ -6,3 +6,4 @@ mod cleanup;
 mod control_plane;
 mod kubectl;
 mod node;
+mod tools;

@@ -42,7 +42,11 @@ fn recorded_modules(binary: &Path) -> BTreeMap<String, String> {
         .arg(binary)
         .output()
         .expect("running `go version -m` (Go is a prerequisite of the tools)");
-    assert!(output.status.success(), "go version -m {}", binary.display());
+    assert!(
+        output.status.success(),
+        "go version -m {}",
+        binary.display()
+    );
     parse_build_info(&String::from_utf8_lossy(&output.stdout))
 }
 
@@ -100,7 +104,12 @@ fn kubernetes_binaries_are_the_pinned_version_and_report_it() {
         ("k8s.io/client-go", staging.as_str()),
         ("k8s.io/component-base", staging.as_str()),
     ];
-    for binary in ["kube-apiserver", "kubelet", "kube-controller-manager", "kube-scheduler"] {
+    for binary in [
+        "kube-apiserver",
+        "kubelet",
+        "kube-controller-manager",
+        "kube-scheduler",
+    ] {
         let path = tool(binary);
         assert_recorded(binary, &recorded_modules(&path), &expected);
         let reported = run(&path, &["--version"]);

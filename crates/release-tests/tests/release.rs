@@ -874,7 +874,7 @@ fn cargo_bin_name(package_dir: &str) -> String {
 }
 
 #[test]
-fn dockerfile_builds_a_static_non_root_image_of_the_operator_binary() {
+fn dockerfile_builds_a_distroless_non_root_image_of_the_operator_binary() {
     // No container engine here, so the image cannot be built; this checks what the build relies on.
     let dockerfile = std::fs::read_to_string(repo_root().join("Dockerfile")).unwrap();
     let instructions: Vec<&str> = dockerfile
@@ -889,9 +889,21 @@ fn dockerfile_builds_a_static_non_root_image_of_the_operator_binary() {
     assert!(from.len() >= 2, "multi-stage: {from:?}");
     assert!(from[0].ends_with(" AS builder"), "{}", from[0]);
     assert!(
-        from.last().unwrap().contains("distroless/static"),
-        "small static final image: {}",
+        from.last().unwrap().contains("distroless/cc-debian12"),
+        "a small final image with the C runtime the binary links: {}",
         from.last().unwrap()
+    );
+    // The builder is the pinned toolchain on the runtime's Debian release (same glibc).
+    let toolchain = std::fs::read_to_string(repo_root().join("rust-toolchain.toml")).unwrap();
+    let channel = toolchain
+        .lines()
+        .find_map(|line| line.strip_prefix("channel = "))
+        .expect("a channel in rust-toolchain.toml")
+        .trim_matches('"');
+    assert!(
+        from[0].starts_with(&format!("FROM rust:{channel}-bookworm ")),
+        "{} builds with rust {channel} on bookworm",
+        from[0]
     );
     let final_stage = dockerfile.rsplit_once("\nFROM ").unwrap().1;
     assert!(
@@ -904,7 +916,10 @@ fn dockerfile_builds_a_static_non_root_image_of_the_operator_binary() {
         dockerfile.contains(&format!("-p {binary} --bin {binary}")),
         "builds the operator's bin"
     );
-    assert!(dockerfile.contains("musl"), "a static musl build");
+    assert!(
+        dockerfile.contains("cargo build --locked --release"),
+        "a locked release build"
+    );
     assert!(final_stage.contains(&format!("COPY --from=builder /{binary} /{binary}")));
     assert!(final_stage.contains(&format!("ENTRYPOINT [\"/{binary}\"]")));
     // The Deployment runs the same path.
@@ -1311,25 +1326,32 @@ fn dockerfile_json_instruction(dockerfile: &str, instruction: &str) -> serde_jso
         .unwrap_or_else(|error| panic!("{instruction} in exec form: {error}"))
 }
 
-/// Whether an ELF file names a program interpreter (is dynamically linked).
-fn elf_has_interpreter(bytes: &[u8]) -> bool {
-    assert_eq!(&bytes[..4], b"\x7fELF", "an ELF file");
-    assert_eq!(bytes[4], 2, "64-bit ELF");
-    let word = |at: usize, len: usize| -> u64 {
-        let mut value = 0u64;
-        for (index, byte) in bytes[at..at + len].iter().enumerate() {
-            value |= u64::from(*byte) << (8 * index);
-        }
-        value
+/// The loader an ELF file names (`readelf -l`: its program interpreter) and the shared libraries
+/// it asks for (`readelf -d`: NEEDED).
+fn elf_dependencies(path: &Path) -> (Option<String>, Vec<String>) {
+    let readelf = |flag: &str| {
+        let output = Command::new("readelf")
+            .args([flag, "-W"])
+            .arg(path)
+            .output()
+            .expect("readelf (binutils)");
+        assert!(output.status.success(), "readelf {flag} {}", path.display());
+        String::from_utf8_lossy(&output.stdout).into_owned()
     };
-    let (phoff, phentsize, phnum) = (
-        word(0x20, 8) as usize,
-        word(0x36, 2) as usize,
-        word(0x38, 2) as usize,
-    );
-    (0..phnum).any(
-        |index| word(phoff + index * phentsize, 4) == 3, /* PT_INTERP */
-    )
+    let bracketed = |line: &str, marker: &str| {
+        line.split_once(marker)
+            .and_then(|(_, rest)| rest.split_once(']'))
+            .map(|(value, _)| value.trim().to_owned())
+    };
+    let loader = readelf("-l")
+        .lines()
+        .find_map(|line| bracketed(line, "Requesting program interpreter:"));
+    let needed = readelf("-d")
+        .lines()
+        .filter(|line| line.contains("(NEEDED)"))
+        .filter_map(|line| bracketed(line, "Shared library: ["))
+        .collect();
+    (loader, needed)
 }
 
 #[test]
@@ -1456,9 +1478,41 @@ fn the_locally_built_image_has_the_dockerfiles_entrypoint_user_ports_and_files()
         "0/0",
         "the binary belongs to root: user 65532 cannot change it"
     );
+    // The C runtime it links is in the image: its loader, and every library it or a library
+    // needs, found in the image's library directory; and the image's loader runs it with them.
+    let (loader, mut wanted) = elf_dependencies(&binary_path);
+    let loader = loader.expect("a dynamically linked binary names its loader");
     assert!(
-        !elf_has_interpreter(&std::fs::read(&binary_path).unwrap()),
-        "a static binary"
+        rootfs.join(loader.trim_start_matches('/')).is_file(),
+        "{loader} in the image"
+    );
+    let library_dir = rootfs.join("lib/x86_64-linux-gnu");
+    let mut runtime = vec![loader.trim_start_matches('/').to_owned()];
+    while let Some(library) = wanted.pop() {
+        let path = library_dir.join(&library);
+        let relative = path.strip_prefix(&rootfs).unwrap().display().to_string();
+        if runtime.contains(&relative) || library.starts_with("ld-linux") {
+            continue;
+        }
+        assert!(
+            path.is_file(),
+            "{library}, which the operator needs, is not in the image"
+        );
+        wanted.extend(elf_dependencies(&path).1);
+        runtime.push(relative);
+    }
+    let ran = Command::new(rootfs.join(loader.trim_start_matches('/')))
+        .arg("--inhibit-cache")
+        .arg("--library-path")
+        .arg(&library_dir)
+        .arg(&binary_path)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(
+        ran.status.success(),
+        "the image's loader runs the binary with the image's libraries: {}",
+        String::from_utf8_lossy(&ran.stderr)
     );
     let passwd = std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap();
     assert!(
@@ -1512,16 +1566,19 @@ fn the_locally_built_image_has_the_dockerfiles_entrypoint_user_ports_and_files()
         }
     }
     files.sort();
-    assert_eq!(
-        files,
-        [
-            "etc/group",
-            "etc/nsswitch.conf",
-            "etc/passwd",
-            "etc/ssl/certs/ca-certificates.crt",
-            binary.as_str()
-        ]
-    );
+    let mut expected: Vec<String> = [
+        "etc/group",
+        "etc/nsswitch.conf",
+        "etc/passwd",
+        "etc/ssl/certs/ca-certificates.crt",
+        binary.as_str(),
+    ]
+    .iter()
+    .map(|file| file.to_string())
+    .chain(runtime)
+    .collect();
+    expected.sort();
+    assert_eq!(files, expected);
     eprintln!(
         "image {name}: archive {:.1} MB",
         std::fs::metadata(&archive).unwrap().len() as f64 / 1e6

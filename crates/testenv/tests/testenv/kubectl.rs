@@ -3,17 +3,21 @@ use sagemaker_k8s_testenv::{TestUser, control_plane};
 #[tokio::test]
 async fn kubectl_talks_to_the_control_plane() {
     let control_plane = control_plane().await;
-    // `kubectl version` itself fails on these builds: scripts/tools builds without the version
-    // ldflags, so the client calls itself v0.0.0-master and cannot parse that. Ask the server.
+    // Client and server are built from one pin (tools/kubernetes) and both say so.
     let version = control_plane
-        .kubectl(&["get", "--raw", "/version"])
+        .kubectl(&["version", "-o", "json"])
         .await
         .expect_success();
     let version: serde_json::Value =
-        serde_json::from_str(&version.stdout).expect("/version is JSON");
+        serde_json::from_str(&version.stdout).expect("kubectl version -o json is JSON");
+    let server = &version["serverVersion"];
     assert_eq!(
-        (version["major"].as_str(), version["minor"].as_str()),
+        (server["major"].as_str(), server["minor"].as_str()),
         (Some("1"), Some("36")),
+        "{version}"
+    );
+    assert_eq!(
+        server["gitVersion"], version["clientVersion"]["gitVersion"],
         "{version}"
     );
 
@@ -133,10 +137,9 @@ async fn helm_installs_a_chart() {
     std::fs::create_dir(chart.path().join("templates")).unwrap();
     std::fs::write(
         chart.path().join("Chart.yaml"),
-        // No `kubeVersion:` constraint yet: scripts/tools builds kube-apiserver without the
-        // version ldflags, so the server's gitVersion is `v0.0.0-master+$Format:%H$` and helm
-        // rejects any constraint. Major/minor are right (checked below).
-        "apiVersion: v2\nname: testenv-probe\nversion: 0.1.0\n",
+        // helm checks the constraint against the server's gitVersion, which scripts/tools
+        // stamps with the version the apiserver was built from.
+        "apiVersion: v2\nname: testenv-probe\nversion: 0.1.0\nkubeVersion: \">= 1.36.0-0\"\n",
     )
     .unwrap();
     std::fs::write(chart.path().join("values.yaml"), "greeting: hello\n").unwrap();

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, ListParams, PatchParams, PostParams};
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::hyperparameter_tuning_job::{
     FinalHyperParameterTuningJobObjectiveMetric, HyperParameterTrainingJobSummary,
@@ -23,7 +23,9 @@ use serde_json::json;
 use crate::adapters::kube_time;
 use crate::engine::EngineError;
 use crate::engine::job::{Adapter, Phase, StatusFields};
+use crate::finalizer::remove_operations;
 use crate::naming::MAX_TUNING_JOB_NAME_LEN;
+use crate::object_patch::{json_patch_of, map_operations};
 use crate::status_poller::ListModified;
 use crate::takeover;
 
@@ -125,22 +127,33 @@ async fn adopt_original_child(
     tuning_job_name: &str,
     owner: &OwnerReference,
 ) -> Result<(), kube::Error> {
-    let mut owners = child.owner_references().to_vec();
-    owners.push(owner.clone());
-    let finalizers: Vec<&String> = child
-        .finalizers()
-        .iter()
-        .filter(|f| f.as_str() != ORIGINAL_TUNING_CHILD_FINALIZER)
-        .collect();
-    let patch = json!({ "metadata": {
-        "labels": { SPAWNED_BY_TUNING_JOB_LABEL: tuning_job_name },
-        "ownerReferences": owners,
-        "finalizers": finalizers,
-    }});
+    // A JSON Patch under tests of what it changes, so a concurrent edit of the child's
+    // finalizers or owners by anyone else fails the patch (and the adoption is retried) rather
+    // than being overwritten.
+    let mut operations = map_operations(
+        "/metadata/labels",
+        child.labels(),
+        &[(SPAWNED_BY_TUNING_JOB_LABEL, tuning_job_name.to_owned())],
+    );
+    let owners = child.owner_references();
+    if owners.is_empty() {
+        operations
+            .push(json!({ "op": "test", "path": "/metadata/ownerReferences", "value": null }));
+        operations
+            .push(json!({ "op": "add", "path": "/metadata/ownerReferences", "value": [owner] }));
+    } else {
+        operations
+            .push(json!({ "op": "test", "path": "/metadata/ownerReferences", "value": owners }));
+        operations
+            .push(json!({ "op": "add", "path": "/metadata/ownerReferences/-", "value": owner }));
+    }
+    operations.extend(
+        remove_operations(child.finalizers(), ORIGINAL_TUNING_CHILD_FINALIZER).unwrap_or_default(),
+    );
     api.patch(
         &child.name_any(),
         &PatchParams::default(),
-        &Patch::Merge(patch),
+        &json_patch_of(operations),
     )
     .await?;
     tracing::info!(tuning_job = %tuning_job_name, training_job = %child.name_any(), "adopted the original operator's spawned training job");

@@ -453,3 +453,101 @@ async fn debugger_rule_evaluations_are_mirrored_until_they_finish() {
         "{rules:?}"
     );
 }
+
+/// `kubectl delete --cascade=foreground` of a running job with another controller's finalizer
+/// on it: the operator stops the job and removes only its own finalizer; the other controller's
+/// and the garbage collector's `foregroundDeletion` stay (no garbage collector runs here, so the
+/// test removes them itself, as their owners would), and then the object goes.
+#[tokio::test]
+async fn foreground_deletion_keeps_every_other_finalizer() {
+    use kube::api::{Patch, PatchParams};
+    let harness = Harness::start("tj-foreground").await;
+    harness
+        .apply(&training_job_manifest(
+            "foreground",
+            &[("emulator:duration-seconds", "100000")],
+            "",
+        ))
+        .await;
+    let job = harness
+        .wait_for_training_job("foreground", "InProgress", |job| {
+            status_of(job) == Some("InProgress")
+        })
+        .await;
+    let sagemaker_name = job.status.unwrap().sage_maker_training_job_name.unwrap();
+    // Another controller's finalizer, appended without reading the list (as a JSON Patch).
+    const OTHER: &str = "example.com/other-controller";
+    let api = harness.training_jobs();
+    let append = serde_json::json!([
+        { "op": "add", "path": "/metadata/finalizers/-", "value": OTHER }
+    ]);
+    api.patch(
+        "foreground",
+        &PatchParams::default(),
+        &Patch::<()>::Json(serde_json::from_value(append).unwrap()),
+    )
+    .await
+    .unwrap();
+    harness
+        .cluster
+        .kubectl(&[
+            "delete",
+            "trainingjob",
+            "foreground",
+            "-n",
+            &harness.namespace,
+            "--cascade=foreground",
+            "--wait=false",
+        ])
+        .await
+        .expect_success();
+
+    let left = wait_until(
+        Duration::from_secs(60),
+        "the operator's finalizer gone, the others kept",
+        || {
+            let api = api.clone();
+            async move {
+                let finalizers = api.get("foreground").await.ok()?.metadata.finalizers?;
+                (!finalizers.iter().any(|f| f == sagemaker_k8s_api::FINALIZER))
+                    .then_some(finalizers)
+            }
+        },
+    )
+    .await;
+    let mut left = left;
+    left.sort();
+    assert_eq!(left, ["example.com/other-controller", "foregroundDeletion"]);
+    let described = harness
+        .sagemaker
+        .describe_training_job()
+        .training_job_name(&sagemaker_name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.training_job_status().unwrap().as_str(),
+        "Stopped",
+        "the operator's finalizer goes only once the job is terminal"
+    );
+
+    // Their owners let go: the object goes.
+    api.patch(
+        "foreground",
+        &PatchParams::default(),
+        &Patch::Merge(serde_json::json!({ "metadata": { "finalizers": null } })),
+    )
+    .await
+    .unwrap();
+    wait_until(Duration::from_secs(30), "object gone", || {
+        let api = api.clone();
+        async move {
+            api.get_opt("foreground")
+                .await
+                .ok()?
+                .is_none()
+                .then_some(())
+        }
+    })
+    .await;
+}

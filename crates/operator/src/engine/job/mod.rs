@@ -32,8 +32,8 @@ use serde_json::{Value, json};
 use super::{EngineError, Run, Strategy, Wake};
 use crate::digest::json_hash;
 use crate::engine::controller::ControllerShared;
-use crate::finalizer::has_finalizer;
-use crate::object_patch::{ManagedObject, patch_object};
+use crate::finalizer::{add_operations, has_finalizer};
+use crate::object_patch::{ManagedObject, map_operations, patch_json, pointer_token};
 use crate::takeover;
 
 pub use decide::Phase;
@@ -313,27 +313,33 @@ async fn prepare<A: Adapter>(
             object: None,
         });
     }
-    let mut finalizers: Vec<String> = object.finalizers().to_vec();
-    if !finalizers.iter().any(|f| f == FINALIZER) {
-        finalizers.push(FINALIZER.to_string());
-    }
-    let mut patch = json!({ "metadata": { "finalizers": finalizers } });
+    // A JSON Patch, so the finalizer is added under a test of the list it was read with (see
+    // crate::finalizer): another controller's concurrent entry makes it fail, never vanish.
+    let mut operations = add_operations(object.finalizers(), FINALIZER).unwrap_or_default();
+    let mut annotations = Vec::new();
     if never_observed {
-        patch["metadata"]["annotations"] = json!({
-            CREATED_SPEC_HASH_ANNOTATION: spec_hash,
-            CREATING_NAME_ANNOTATION: remote_name,
-        });
+        annotations.push((CREATED_SPEC_HASH_ANNOTATION, spec_hash.clone()));
+        annotations.push((CREATING_NAME_ANNOTATION, remote_name.to_owned()));
     } else if !object
         .annotations()
         .contains_key(CREATED_SPEC_HASH_ANNOTATION)
     {
-        patch["metadata"]["annotations"] = json!({ CREATED_SPEC_HASH_ANNOTATION: spec_hash });
+        annotations.push((CREATED_SPEC_HASH_ANNOTATION, spec_hash.clone()));
     }
+    operations.extend(map_operations(
+        "/metadata/annotations",
+        object.annotations(),
+        &annotations,
+    ));
     if let Some(field) = name_to_fill {
-        patch["spec"] = json!({ field: remote_name });
+        operations.push(json!({
+            "op": "add",
+            "path": format!("/spec/{}", pointer_token(field)),
+            "value": remote_name,
+        }));
     }
     // Carry on with the object as the apiserver now has it: no wake-up is waited for.
-    let patched = patch_object(client, object, patch).await?;
+    let patched = patch_json(client, object, operations).await?;
     Ok(Prepared {
         spec_hash,
         object: Some(patched),

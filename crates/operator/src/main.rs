@@ -2,6 +2,7 @@
 
 mod adapters;
 mod conditions;
+mod corrupt_record;
 
 mod digest;
 mod engine;
@@ -11,6 +12,7 @@ mod finalizer;
 mod health;
 mod heap_trim;
 mod hosting;
+mod http_server;
 mod leader_election;
 mod metrics;
 mod naming;
@@ -154,6 +156,9 @@ struct RunArgs {
     /// Seconds one SageMaker call may take, its retries included.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     sagemaker_operation_timeout_seconds: u64,
+    /// For the operator's own tests: every reconcile of NAMESPACE/NAME panics.
+    #[arg(long, hide = true, value_name = "NAMESPACE/NAME")]
+    inject_panic_for: Option<String>,
 }
 
 /// A calls-per-second rate: a number greater than 0.
@@ -317,6 +322,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         ),
         backoff: Default::default(),
         max_concurrent_reconciles: args.max_concurrent_reconciles,
+        inject_panic_for: args.inject_panic_for.clone(),
     };
     // One engine per kind; each kind plugs in as a strategy (see engine/mod.rs).
     let training = Engine::new(Jobs(adapters::training_job::TrainingJobAdapter), &shared);

@@ -28,6 +28,9 @@ pub struct ControllerShared {
     pub backoff: Arc<crate::error_backoff::ErrorBackoff>,
     /// Most reconciles one controller runs at once (0: no limit).
     pub max_concurrent_reconciles: u16,
+    /// `NAMESPACE/NAME` of an object whose reconciles panic (the hidden test flag
+    /// `--inject-panic-for`); None in production.
+    pub inject_panic_for: Option<String>,
 }
 
 /// kubectl's copy of the last applied manifest: a second copy of the spec in every object.

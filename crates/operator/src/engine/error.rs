@@ -12,6 +12,10 @@ pub enum EngineError {
     Kube(#[from] kube::Error),
     #[error("object has no {0}")]
     MissingMetadata(&'static str),
+    /// A bug: the reconcile panicked. Caught (see `engine::panics`), so it costs one object a
+    /// backed-off retry instead of stopping its whole kind.
+    #[error("the operator panicked reconciling this object: {0}")]
+    Panicked(String),
 }
 
 impl EngineError {
@@ -20,6 +24,7 @@ impl EngineError {
             EngineError::SageMaker(error) => ErrorCategory::of(error),
             EngineError::Kube(_) => ErrorCategory::Kubernetes,
             EngineError::MissingMetadata(_) => ErrorCategory::InvalidObject,
+            EngineError::Panicked(_) => ErrorCategory::Panic,
         }
     }
 }
@@ -54,6 +59,8 @@ pub enum ErrorCategory {
     SageMakerOther,
     Kubernetes,
     InvalidObject,
+    /// A bug in the operator; retried after backoff in case it depended on a passing state.
+    Panic,
 }
 
 impl ErrorCategory {
@@ -78,6 +85,7 @@ impl ErrorCategory {
                 | ErrorCategory::Transient
                 | ErrorCategory::SageMakerOther
                 | ErrorCategory::Kubernetes
+                | ErrorCategory::Panic
         )
     }
 
@@ -94,6 +102,7 @@ impl ErrorCategory {
             ErrorCategory::SageMakerOther => "SageMakerError",
             ErrorCategory::Kubernetes => "KubernetesError",
             ErrorCategory::InvalidObject => "InvalidObject",
+            ErrorCategory::Panic => "ReconcilePanicked",
         }
     }
 
@@ -109,6 +118,7 @@ impl ErrorCategory {
             ErrorCategory::SageMakerOther => "sagemaker_other",
             ErrorCategory::Kubernetes => "kubernetes",
             ErrorCategory::InvalidObject => "invalid_object",
+            ErrorCategory::Panic => "panic",
         }
     }
 }
@@ -144,6 +154,11 @@ mod tests {
         assert_eq!(
             EngineError::MissingMetadata("uid").category(),
             ErrorCategory::InvalidObject
+        );
+        let panicked = EngineError::Panicked("index out of bounds".into()).category();
+        assert_eq!(
+            (panicked.as_str(), panicked.is_retryable()),
+            ("panic", true)
         );
     }
 }

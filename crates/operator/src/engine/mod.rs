@@ -24,6 +24,7 @@ mod decide;
 mod error;
 pub mod job;
 pub mod ownership;
+mod panics;
 #[cfg(test)]
 pub mod scripted;
 
@@ -37,15 +38,15 @@ use kube::core::object::HasStatus;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
-use sagemaker_k8s_api::{HasCommonStatus, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER};
+use sagemaker_k8s_api::{FINALIZER, HasCommonStatus, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER};
 use sagemaker_k8s_aws::SageMakerError;
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use serde::Serialize;
-use serde_json::json;
+use tokio_stream::wrappers::UnboundedReceiverStream;
 
 use crate::conditions::{ENDPOINT_NOT_ALLOWED, mark_failed};
 use crate::events::publish_event;
-use crate::finalizer::{add_finalizer, has_finalizer, remove_finalizer};
+use crate::finalizer::{Edit, add_finalizer, has_finalizer, remove_finalizer};
 use crate::object_patch::ManagedObject;
 use crate::status_patch::StatusWriter;
 use crate::status_poller::{ListModified, Registry};
@@ -151,10 +152,7 @@ pub async fn run<S: Strategy>(engine: Arc<Engine<S>>, namespace: Option<String>)
             shared.polling.clone(),
             S::KIND,
         );
-        let changed = futures::stream::unfold(changed, |mut receiver| async move {
-            receiver.recv().await.map(|object| (object, receiver))
-        });
-        controller = controller.reconcile_on(changed);
+        controller = controller.reconcile_on(UnboundedReceiverStream::new(changed));
     }
     controller::drive(
         S::KIND,
@@ -185,9 +183,14 @@ async fn reconcile<S: Strategy>(
 ) -> Result<Action, EngineError> {
     use tracing::Instrument as _;
     let span = tracing::info_span!("reconcile", kind = S::KIND, namespace = %object.namespace().unwrap_or_default(), object = %object.name_any(), sagemaker_name = tracing::field::Empty);
-    let result = reconcile_object(object.as_ref(), &engine)
-        .instrument(span)
+    let result = panics::caught(reconcile_object(object.as_ref(), &engine))
+        .instrument(span.clone())
         .await;
+    if let Err(EngineError::Panicked(message)) = &result {
+        report_panic(object.as_ref(), &engine, message)
+            .instrument(span)
+            .await;
+    }
     if result.is_err() {
         // What a failed reconcile observed may not be in the status: the retry looks again.
         engine
@@ -197,10 +200,48 @@ async fn reconcile<S: Strategy>(
     result
 }
 
+/// Tells the object's users that the operator hit a bug on it: the `Failed` condition (the
+/// kind's state is SageMaker's and stays as it was) and a Warning Event. The error policy then
+/// retries after the object's backoff.
+async fn report_panic<S: Strategy>(object: &S::Object, engine: &Engine<S>, message: &str) {
+    tracing::error!(kind = S::KIND, %message, "reconcile panicked; retrying after backoff");
+    let status = StatusWriter::new(&engine.shared.client, object);
+    let mut failed = status.recorded();
+    let reason = ErrorCategory::Panic.reason();
+    let note = format!(
+        "the operator panicked reconciling this object (a bug; please report it): {message}"
+    );
+    mark_failed(
+        failed.common_mut(),
+        reason,
+        note.clone(),
+        object.meta().generation,
+    );
+    if status.would_change(&failed) {
+        publish_event(
+            &engine.shared.recorder,
+            S::KIND,
+            object,
+            EventType::Warning,
+            reason,
+            note,
+        )
+        .await;
+        if let Err(error) = status.write(failed).await {
+            tracing::warn!(kind = S::KIND, %error, "could not record the panic in the status");
+        }
+    }
+}
+
 async fn reconcile_object<S: Strategy>(
     object: &S::Object,
     engine: &Engine<S>,
 ) -> Result<Action, EngineError> {
+    panics::inject(
+        engine.shared.inject_panic_for.as_deref(),
+        &object.namespace().unwrap_or_default(),
+        &object.name_any(),
+    );
     let uid = object
         .meta()
         .uid
@@ -253,7 +294,9 @@ async fn reconcile_object<S: Strategy>(
     if let Some(initial) = S::INITIAL_STATE
         && !has_finalizer(object)
     {
-        add_finalizer(&engine.shared.client, object, json!({})).await?;
+        if add_finalizer(&engine.shared.client, object).await? == Edit::ListChanged {
+            return Ok(Action::await_change());
+        }
         let mut first = run.status.recorded();
         let state = S::state(&mut first);
         if state.is_none() {
@@ -350,7 +393,7 @@ impl<S: Strategy, H> Run<'_, S, H> {
 
     /// Lets a deleted object go: SageMaker's side is gone, terminal, or never was.
     pub async fn release(&self) -> Result<Action, EngineError> {
-        remove_finalizer(self.client(), self.object).await?;
+        remove_finalizer(self.client(), self.object, FINALIZER).await?;
         Ok(Action::await_change())
     }
 }

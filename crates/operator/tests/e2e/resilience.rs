@@ -6,7 +6,10 @@ use std::time::Duration;
 use kube::api::{DeleteParams, ListParams};
 use sagemaker_k8s_testenv::wait_until;
 
-use crate::harness::{Harness, emulator_control, spawn_operator, status_of, training_job_manifest};
+use crate::harness::{
+    Harness, condition_is, emulator_control, spawn_operator, spawn_operator_with, status_of,
+    training_job_manifest,
+};
 
 #[tokio::test]
 async fn throttling_storm_neither_leaks_nor_duplicates() {
@@ -150,4 +153,84 @@ async fn sigkill_mid_flight_with_100_objects_creates_each_job_once() {
         })
         .collect();
     assert_eq!(recorded, names.into_iter().collect::<HashSet<_>>());
+}
+
+/// A panic while reconciling one object is that object's error: reported on it (the `Failed`
+/// condition and a Warning Event), retried after backoff, counted; the kind's other objects go
+/// on, including ones created after the panic.
+#[tokio::test]
+async fn a_panic_reconciling_one_object_stops_only_that_object() {
+    let harness = Harness::start("tj-panic").await;
+    drop(harness.operator);
+    let target = format!("{}/broken", harness.namespace);
+    let operator = spawn_operator_with(
+        harness.cluster,
+        &harness.emulator,
+        &harness.namespace,
+        &["--inject-panic-for", &target],
+        &format!("operator-panic-{}", harness.namespace),
+    );
+    let harness = Harness {
+        operator,
+        ..harness
+    };
+    let completed = [("emulator:outcome", "Completed")];
+    harness
+        .apply(&training_job_manifest("broken", &completed, ""))
+        .await;
+    let broken = harness
+        .wait_for_training_job("broken", "the Failed condition of a panic", |job| {
+            condition_is(job, "Failed", "True")
+        })
+        .await;
+    let failed = broken
+        .status
+        .as_ref()
+        .and_then(|status| status.common.conditions.as_ref())
+        .and_then(|conditions| conditions.iter().find(|c| c.type_ == "Failed"))
+        .cloned()
+        .unwrap();
+    assert_eq!(failed.reason, "ReconcilePanicked", "{failed:?}");
+    assert!(
+        failed.message.contains("injected by --inject-panic-for"),
+        "{failed:?}"
+    );
+
+    // The kind goes on: an object created after the panic is created and completes.
+    harness
+        .apply(&training_job_manifest("healthy", &completed, ""))
+        .await;
+    harness
+        .wait_for_training_job("healthy", "Completed beside the panicking object", |job| {
+            status_of(job) == Some("Completed")
+        })
+        .await;
+    assert!(
+        harness.sagemaker_training_jobs("broken").await.is_empty(),
+        "the panicking object created nothing"
+    );
+
+    let events: kube::Api<k8s_openapi::api::core::v1::Event> =
+        kube::Api::namespaced(harness.cluster.client(), &harness.namespace);
+    wait_until(Duration::from_secs(30), "a ReconcilePanicked Event", || {
+        let events = events.clone();
+        async move {
+            let listed = events
+                .list(&ListParams::default().fields("involvedObject.name=broken"))
+                .await
+                .ok()?;
+            listed
+                .items
+                .iter()
+                .any(|event| event.reason.as_deref() == Some("ReconcilePanicked"))
+                .then_some(())
+        }
+    })
+    .await;
+    // Backed off, not a hot loop: the operator log shows a few retries, not hundreds.
+    let log = harness.operator.log_contents();
+    let panics = log
+        .matches("reconcile panicked; retrying after backoff")
+        .count();
+    assert!((1..50).contains(&panics), "{panics} panics logged");
 }

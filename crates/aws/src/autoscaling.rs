@@ -237,6 +237,29 @@ impl AutoscalingHandle {
         }
     }
 
+    /// The scalable targets (resource ids) that carry a policy named `policy_name`: how a
+    /// deletion finds what an object registered when its own record of that is unreadable.
+    pub async fn resource_ids_with_policy(
+        &self,
+        policy_name: &str,
+    ) -> Result<Vec<String>, SageMakerError> {
+        self.throttle("DescribeScalingPolicies").await;
+        let mut policies = self
+            .client
+            .describe_scaling_policies()
+            .service_namespace(sdk::ServiceNamespace::Sagemaker)
+            .policy_names(policy_name)
+            .into_paginator()
+            .items()
+            .send();
+        let mut ids = Vec::new();
+        while let Some(policy) = policies.next().await {
+            let policy = policy.map_err(|error| classify(&error))?;
+            ids.push(policy.resource_id().to_string());
+        }
+        Ok(ids)
+    }
+
     /// Deregisters one target (its remaining policies go with it); a target that is gone
     /// already is fine.
     pub async fn deregister_scalable_target(

@@ -418,3 +418,143 @@ spec:
     emulator_control(&harness.emulator, "PUT", "/_emulator/load", &body).await;
     wait_for_instances(&harness, &endpoint, 2).await;
 }
+
+/// The operator's record annotations (the policy's registered targets, the deployment's
+/// deployed state) unreadable: each object says so (`Failed`, reason `CorruptRecord`, naming
+/// the annotation) instead of reading "nothing was created", and deleting both still leaves no
+/// scalable target, policy, endpoint, endpoint config or model behind.
+#[tokio::test]
+async fn corrupt_records_are_reported_and_deletion_still_leaves_nothing() {
+    let harness = Harness::start("hap-corrupt").await;
+    let scaling = autoscaling_client(&harness).await;
+    let endpoint = hosting_deployment(&harness, "hd-c", "").await;
+    let policy = AUTOSCALING_SAMPLE
+        .replace("name: xgboost-autoscaling\n", "name: corrupt\n")
+        .replace("endpointName: host-xgboost", "endpointName: hd-c");
+    harness.apply(&policy).await;
+    wait_for_policy(&harness, "corrupt", "Created", |p| {
+        policy_status(p) == Some("Created")
+    })
+    .await;
+    assert_eq!(registered(&scaling).await.0.len(), 1);
+
+    // The policy's record is cut short, and its spec now names another endpoint: the target it
+    // registered is neither recorded nor in the spec any more.
+    let targets_annotation = sagemaker_k8s_api::AUTOSCALING_TARGETS_ANNOTATION;
+    policies(&harness)
+        .patch(
+            "corrupt",
+            &PatchParams::default(),
+            &Patch::Merge(json!({
+                "metadata": { "annotations": { targets_annotation: "[\"endpoint/" } },
+                "spec": { "resourceId": [{ "endpointName": "elsewhere", "variantName": "all-traffic" }] },
+            })),
+        )
+        .await
+        .unwrap();
+    let failed = wait_for_policy(&harness, "corrupt", "Failed: CorruptRecord", |p| {
+        failed_condition(p.status.as_ref().map(|s| &s.common)).is_some()
+    })
+    .await;
+    let message = failed_condition(failed.status.as_ref().map(|s| &s.common)).unwrap();
+    assert!(message.contains(targets_annotation), "{message}");
+
+    let state_annotation = sagemaker_k8s_api::HOSTING_STATE_ANNOTATION;
+    deployments(&harness)
+        .patch(
+            "hd-c",
+            &PatchParams::default(),
+            &Patch::Merge(
+                json!({ "metadata": { "annotations": { state_annotation: "{\"deployed\":" } } }),
+            ),
+        )
+        .await
+        .unwrap();
+    let api = deployments(&harness);
+    let deployment = wait_until(
+        Duration::from_secs(60),
+        "hd-c Failed: CorruptRecord",
+        || {
+            let api = api.clone();
+            async move {
+                api.get("hd-c")
+                    .await
+                    .ok()
+                    .filter(|d| failed_condition(d.status.as_ref().map(|s| &s.common)).is_some())
+            }
+        },
+    )
+    .await;
+    let message = failed_condition(deployment.status.as_ref().map(|s| &s.common)).unwrap();
+    assert!(message.contains(state_annotation), "{message}");
+    assert_eq!(
+        deployment.status.unwrap().endpoint_status.as_deref(),
+        Some("InService"),
+        "the endpoint serves on: its status is SageMaker's"
+    );
+
+    policies(&harness)
+        .delete("corrupt", &DeleteParams::default())
+        .await
+        .unwrap();
+    deployments(&harness)
+        .delete("hd-c", &DeleteParams::default())
+        .await
+        .unwrap();
+    let (policies_api, deployments_api) = (policies(&harness), deployments(&harness));
+    wait_until(Duration::from_secs(90), "both objects gone", || {
+        let (policies_api, deployments_api) = (policies_api.clone(), deployments_api.clone());
+        async move {
+            (policies_api.get_opt("corrupt").await.ok()?.is_none()
+                && deployments_api.get_opt("hd-c").await.ok()?.is_none())
+            .then_some(())
+        }
+    })
+    .await;
+    assert_eq!(
+        registered(&scaling).await,
+        (Vec::new(), Vec::new()),
+        "nothing left in Application Auto Scaling"
+    );
+    let endpoints = harness
+        .sagemaker
+        .list_endpoints()
+        .name_contains(&endpoint)
+        .send()
+        .await
+        .unwrap();
+    assert!(endpoints.endpoints().is_empty(), "{endpoints:?}");
+    let uid = deployment.metadata.uid.unwrap().replace('-', "");
+    let configs = harness
+        .sagemaker
+        .list_endpoint_configs()
+        .send()
+        .await
+        .unwrap();
+    let models = harness.sagemaker.list_models().send().await.unwrap();
+    let left: Vec<&str> = configs
+        .endpoint_configs()
+        .iter()
+        .filter_map(|config| config.endpoint_config_name())
+        .chain(
+            models
+                .models()
+                .iter()
+                .filter_map(|model| model.model_name()),
+        )
+        .filter(|name| name.contains(&uid[..8]))
+        .collect();
+    assert!(left.is_empty(), "left in SageMaker: {left:?}");
+}
+
+/// The `Failed` condition's message when it is true with reason `CorruptRecord`.
+fn failed_condition(common: Option<&sagemaker_k8s_api::CommonStatus>) -> Option<String> {
+    common
+        .and_then(|common| common.conditions.as_ref())
+        .and_then(|conditions| {
+            conditions
+                .iter()
+                .find(|c| c.type_ == "Failed" && c.status == "True" && c.reason == "CorruptRecord")
+        })
+        .map(|condition| condition.message.clone())
+}

@@ -32,6 +32,7 @@ use sagemaker_k8s_aws::autoscaling::{AutoscalingHandle, resource_id};
 use serde_json::json;
 
 use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
+use crate::corrupt_record::{CORRUPT_RECORD, CorruptRecord, read_record};
 use crate::digest::json_hash;
 use crate::engine::EngineError;
 use crate::engine::controller::ControllerShared;
@@ -56,14 +57,11 @@ pub const UPDATING: &str = "Updating";
 pub const DELETING: &str = "Deleting";
 pub const ERROR: &str = "Error";
 
-fn recorded_targets(object: &HostingAutoscalingPolicy) -> BTreeSet<String> {
-    object
-        .annotations()
-        .get(AUTOSCALING_TARGETS_ANNOTATION)
-        .and_then(|text| serde_json::from_str::<Vec<String>>(text).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .collect()
+/// The targets this object may have registered, as its annotation records them.
+fn recorded_targets(object: &HostingAutoscalingPolicy) -> Result<BTreeSet<String>, CorruptRecord> {
+    let recorded: Option<Vec<String>> =
+        read_record(object.annotations(), AUTOSCALING_TARGETS_ANNOTATION)?;
+    Ok(recorded.unwrap_or_default().into_iter().collect())
 }
 
 fn conditions_of(status: &HostingAutoscalingPolicyStatus) -> Vec<Condition> {
@@ -130,7 +128,8 @@ impl Strategy for Autoscaling {
 
     /// Every target that may have been registered is recorded before it is.
     fn may_have_created(object: &HostingAutoscalingPolicy) -> bool {
-        !recorded_targets(object).is_empty()
+        // An unreadable record may name targets: assume it does.
+        !recorded_targets(object).is_ok_and(|targets| targets.is_empty())
     }
 
     async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
@@ -211,7 +210,14 @@ async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
     let (object, ctx, status, autoscaling) =
         (run.object, &run.engine.shared, &run.status, &run.handle);
     let name = policy_name(object);
-    let recorded = recorded_targets(object);
+    let recorded = match recorded_targets(object) {
+        Ok(recorded) => recorded,
+        Err(corrupt) => {
+            return run
+                .report_failure(CORRUPT_RECORD, corrupt.to_string())
+                .await;
+        }
+    };
     // Resolve without looking at the endpoints first: an unchanged policy needs no call.
     let Resolution::Ready(desired) = resolve(object, ctx, false).await? else {
         return wait(status, "waiting for the endpoints' names").await;
@@ -348,6 +354,31 @@ async fn wait(status: &PolicyStatus<'_>, why: &str) -> Result<Action, EngineErro
     Ok(Action::requeue(ENDPOINT_WAIT))
 }
 
+/// What this object may have registered when its record is unreadable: the targets its spec
+/// names, and every target that carries its policy (under the name it has, and the one the
+/// status shows), found in Application Auto Scaling.
+async fn targets_found_without_record(
+    run: &PolicyRun<'_>,
+    name: &str,
+) -> Result<BTreeSet<String>, EngineError> {
+    let (object, autoscaling) = (run.object, &run.handle);
+    let mut targets = match resolve(object, &run.engine.shared, false).await? {
+        Resolution::Ready(ids) => ids,
+        Resolution::Waiting(_) => BTreeSet::new(),
+    };
+    let shown_name = object
+        .status
+        .as_ref()
+        .and_then(|status| status.policy_name.clone());
+    for policy in std::iter::once(name.to_owned()).chain(shown_name) {
+        match autoscaling.resource_ids_with_policy(&policy).await {
+            Ok(ids) => targets.extend(ids),
+            Err(error) => return Err(run.retryable(error).await),
+        }
+    }
+    Ok(targets)
+}
+
 /// Deletion: every target this object may have registered is deregistered (its policy first),
 /// then the object goes. A failed call keeps the finalizer; the error policy retries.
 async fn finalize(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
@@ -359,7 +390,13 @@ async fn finalize(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
         .as_ref()
         .and_then(|status| status.policy_name.clone())
         .unwrap_or_else(|| policy_name(object));
-    let mut targets = recorded_targets(object);
+    let mut targets = match recorded_targets(object) {
+        Ok(targets) => targets,
+        Err(corrupt) => {
+            tracing::warn!(kind = KIND, object = %object.name_any(), %corrupt, "looking the targets up instead");
+            targets_found_without_record(run, &name).await?
+        }
+    };
     targets.extend(
         object
             .status

@@ -45,6 +45,7 @@ use sagemaker_k8s_aws::hosting::validate_hosting_spec;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::json;
 
+use crate::corrupt_record::CORRUPT_RECORD;
 use crate::engine::EngineError;
 use crate::engine::controller::ControllerShared;
 use crate::engine::{Run, Strategy, Wake};
@@ -123,7 +124,13 @@ impl Strategy for Deployments {
     }
 
     async fn finalize(run: &DeploymentRun<'_>) -> Result<Action, EngineError> {
-        Reconciliation::new(run).finalize().await
+        // Deletion finds the endpoint by its deterministic name and the configs and models by
+        // the object's UID in theirs, never by the record: an unreadable one loses nothing here.
+        let state = HostingState::read(run.object).unwrap_or_else(|corrupt| {
+            tracing::warn!(kind = KIND, %corrupt, "deleting by names instead");
+            HostingState::default()
+        });
+        Reconciliation::new(run, state).finalize().await
     }
 }
 
@@ -162,8 +169,7 @@ struct Reconciliation<'a> {
 }
 
 impl<'a> Reconciliation<'a> {
-    fn new(run: &'a DeploymentRun<'a>) -> Self {
-        let state = HostingState::read(run.object);
+    fn new(run: &'a DeploymentRun<'a>, state: HostingState) -> Self {
         Reconciliation {
             run,
             desired: desired_deployment(run.object, &run.uid),
@@ -177,7 +183,15 @@ impl<'a> Reconciliation<'a> {
 async fn reconcile(run: &DeploymentRun<'_>) -> Result<Action, EngineError> {
     let object = run.object;
     let ctx = run.engine;
-    let mut run = Reconciliation::new(run);
+    let state = match HostingState::read(object) {
+        Ok(state) => state,
+        Err(corrupt) => {
+            return run
+                .report_failure(CORRUPT_RECORD, corrupt.to_string())
+                .await;
+        }
+    };
+    let mut run = Reconciliation::new(run, state);
     tracing::Span::current().record("sagemaker_name", run.endpoint_name.as_str());
     ctx.registry.register(
         &run.sagemaker().location,

@@ -6,6 +6,8 @@ use kube::ResourceExt;
 use sagemaker_k8s_api::{HOSTING_STATE_ANNOTATION, HostingDeployment, KeyValuePair};
 use serde::{Deserialize, Serialize};
 
+use crate::corrupt_record::{CorruptRecord, read_record};
+
 /// One spec generation as deployed (or being deployed) to SageMaker.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
@@ -67,12 +69,9 @@ pub struct HostingState {
 }
 
 impl HostingState {
-    pub(super) fn read(object: &HostingDeployment) -> HostingState {
-        object
-            .annotations()
-            .get(HOSTING_STATE_ANNOTATION)
-            .and_then(|text| serde_json::from_str(text).ok())
-            .unwrap_or_default()
+    /// The record in the object's annotation (none: nothing was deployed yet).
+    pub(super) fn read(object: &HostingDeployment) -> Result<HostingState, CorruptRecord> {
+        Ok(read_record(object.annotations(), HOSTING_STATE_ANNOTATION)?.unwrap_or_default())
     }
 
     pub(super) fn failed_for(&self, spec_hash: &str) -> Option<&FailedDeployment> {

@@ -14,8 +14,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::convert::Infallible;
+
+use hyper::body::Incoming;
+use hyper::{Request, StatusCode};
 use tokio::net::TcpListener;
+
+use crate::http_server::{plain, serve_connection};
 
 /// How often the heartbeat task runs.
 const HEARTBEAT: Duration = Duration::from_secs(1);
@@ -135,38 +140,33 @@ pub async fn serve(address: SocketAddr, health: Health) -> std::io::Result<Socke
     });
     tokio::spawn(async move {
         loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                continue;
+            let (stream, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!(%error, "probe listener could not accept a connection");
+                    continue;
+                }
             };
             let health = health.clone();
-            tokio::spawn(async move {
-                let mut buffer = [0u8; 1024];
-                let Ok(read) = stream.read(&mut buffer).await else {
-                    return;
-                };
-                let request = String::from_utf8_lossy(&buffer[..read]);
-                let path = request.split_whitespace().nth(1).unwrap_or("/");
-                let (code, body) = respond(&health, path);
-                let response = format!(
-                    "HTTP/1.1 {code}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(response.as_bytes()).await;
-            });
+            let handler = move |request: Request<Incoming>| {
+                let (status, body) = respond(&health, request.uri().path());
+                std::future::ready(Ok::<_, Infallible>(plain(status, &body)))
+            };
+            tokio::spawn(serve_connection(stream, peer, "probes", handler));
         }
     });
     Ok(bound)
 }
 
-fn respond(health: &Health, path: &str) -> (&'static str, String) {
+fn respond(health: &Health, path: &str) -> (StatusCode, String) {
     match path {
         "/healthz" => match health.liveness() {
-            Ok(()) => ("200 OK", "ok".into()),
-            Err(reason) => ("500 Internal Server Error", reason),
+            Ok(()) => (StatusCode::OK, "ok".into()),
+            Err(reason) => (StatusCode::INTERNAL_SERVER_ERROR, reason),
         },
-        "/readyz" if health.is_ready() => ("200 OK", "ok".into()),
-        "/readyz" => ("503 Service Unavailable", "not ready".into()),
-        _ => ("404 Not Found", "not found".into()),
+        "/readyz" if health.is_ready() => (StatusCode::OK, "ok".into()),
+        "/readyz" => (StatusCode::SERVICE_UNAVAILABLE, "not ready".into()),
+        _ => (StatusCode::NOT_FOUND, "not found".into()),
     }
 }
 
@@ -287,21 +287,27 @@ mod tests {
     #[test]
     fn readiness_follows_start_up_and_shutdown() {
         let health = Health::default();
-        assert_eq!(respond(&health, "/readyz").0, "503 Service Unavailable");
+        assert_eq!(
+            respond(&health, "/readyz").0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
         health.set_ready();
-        assert_eq!(respond(&health, "/readyz").0, "200 OK");
+        assert_eq!(respond(&health, "/readyz").0, StatusCode::OK);
         health.set_shutting_down();
-        assert_eq!(respond(&health, "/readyz").0, "503 Service Unavailable");
+        assert_eq!(
+            respond(&health, "/readyz").0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
     }
 
     #[tokio::test]
     async fn liveness_fails_when_a_controller_stops_unless_shutting_down() {
         let health = Health::default();
         health.beat();
-        assert_eq!(respond(&health, "/healthz").0, "200 OK");
+        assert_eq!(respond(&health, "/healthz").0, StatusCode::OK);
         health.supervise("TrainingJob", async {}).await;
         let (code, body) = respond(&health, "/healthz");
-        assert_eq!(code, "500 Internal Server Error");
+        assert_eq!(code, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(body, "controllers stopped: TrainingJob");
 
         let stopping = Health::default();
@@ -310,7 +316,7 @@ mod tests {
         stopping.supervise("Model", async {}).await;
         assert_eq!(
             respond(&stopping, "/healthz").0,
-            "200 OK",
+            StatusCode::OK,
             "an ending during shutdown is expected"
         );
     }
@@ -340,7 +346,10 @@ mod tests {
             reason.starts_with("runtime stalled: no heartbeat for 3"),
             "{reason}"
         );
-        assert_eq!(respond(&health, "/healthz").0, "500 Internal Server Error");
+        assert_eq!(
+            respond(&health, "/healthz").0,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 
     #[tokio::test]
@@ -349,14 +358,15 @@ mod tests {
         let address = serve("127.0.0.1:0".parse().unwrap(), health.clone())
             .await
             .unwrap();
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
         stream
-            .write_all(b"GET /healthz HTTP/1.1\r\n\r\n")
+            .write_all(b"GET /healthz HTTP/1.1\r\nhost: probe\r\nconnection: close\r\n\r\n")
             .await
             .unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).await.unwrap();
         assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
-        assert!(response.ends_with("ok"));
+        assert!(response.ends_with("\r\n\r\nok\n"), "{response}");
     }
 }

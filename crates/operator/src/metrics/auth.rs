@@ -9,9 +9,11 @@
 //! answers, so neither the apiserver nor the operator's memory pays for made-up tokens.
 
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use k8s_openapi::api::authentication::v1::{TokenReview, TokenReviewSpec};
 use k8s_openapi::api::authorization::v1::{
     NonResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
@@ -26,8 +28,8 @@ const METRICS_VERB: &str = "get";
 /// The most answers the cache holds; past it expired ones go first, then the oldest.
 pub const MAX_CACHED: usize = 1024;
 /// Reviews of tokens not in the cache, per second, and the burst allowed above that rate.
-pub const REVIEWS_PER_SECOND: f64 = 5.0;
-pub const REVIEW_BURST: f64 = 20.0;
+pub const REVIEWS_PER_SECOND: u32 = 5;
+pub const REVIEW_BURST: u32 = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -40,32 +42,18 @@ pub enum Decision {
     TooManyReviews,
 }
 
-/// A token bucket that never waits: a review either fits the budget now or is refused.
-struct ReviewBudget {
-    tokens: f64,
-    refilled: Instant,
-}
-
-impl ReviewBudget {
-    fn try_take(&mut self, per_second: f64, burst: f64) -> bool {
-        let now = Instant::now();
-        self.tokens =
-            (self.tokens + now.duration_since(self.refilled).as_secs_f64() * per_second).min(burst);
-        self.refilled = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
+/// The review budget: [`REVIEWS_PER_SECOND`], bursts of [`REVIEW_BURST`]. Checked, never waited
+/// on: a review either fits the budget now or the scrape is refused.
+fn review_quota() -> Quota {
+    Quota::per_second(NonZeroU32::new(REVIEWS_PER_SECOND).expect("a positive rate"))
+        .allow_burst(NonZeroU32::new(REVIEW_BURST).expect("a positive burst"))
 }
 
 pub struct ScrapeAuthorizer {
     client: kube::Client,
     ttl: Duration,
     cache: Mutex<HashMap<[u8; 32], (Decision, Instant)>>,
-    budget: Mutex<ReviewBudget>,
+    budget: DefaultDirectRateLimiter,
 }
 
 impl ScrapeAuthorizer {
@@ -74,10 +62,7 @@ impl ScrapeAuthorizer {
             client,
             ttl,
             cache: Mutex::new(HashMap::new()),
-            budget: Mutex::new(ReviewBudget {
-                tokens: REVIEW_BURST,
-                refilled: Instant::now(),
-            }),
+            budget: RateLimiter::direct(review_quota()),
         }
     }
 
@@ -93,12 +78,7 @@ impl ScrapeAuthorizer {
         {
             return Ok(*decision);
         }
-        if !self
-            .budget
-            .lock()
-            .expect("review budget lock poisoned")
-            .try_take(REVIEWS_PER_SECOND, REVIEW_BURST)
-        {
+        if self.budget.check().is_err() {
             tracing::debug!("metrics scrape refused: too many tokens to review");
             return Ok(Decision::TooManyReviews);
         }
@@ -208,21 +188,15 @@ mod tests {
 
     #[test]
     fn the_review_budget_allows_a_burst_then_the_rate() {
-        let mut budget = ReviewBudget {
-            tokens: REVIEW_BURST,
-            refilled: Instant::now(),
-        };
-        let allowed = (0..100)
-            .filter(|_| budget.try_take(REVIEWS_PER_SECOND, REVIEW_BURST))
-            .count();
+        let clock = governor::clock::FakeRelativeClock::default();
+        let budget = RateLimiter::direct_with_clock(review_quota(), clock.clone());
+        let allowed = (0..100).filter(|_| budget.check().is_ok()).count();
         assert_eq!(
             allowed, REVIEW_BURST as usize,
             "a burst, then nothing until the bucket refills"
         );
-        budget.refilled -= Duration::from_secs(1);
-        let allowed = (0..100)
-            .filter(|_| budget.try_take(REVIEWS_PER_SECOND, REVIEW_BURST))
-            .count();
+        clock.advance(Duration::from_secs(1));
+        let allowed = (0..100).filter(|_| budget.check().is_ok()).count();
         assert_eq!(
             allowed, REVIEWS_PER_SECOND as usize,
             "one second refills the rate"

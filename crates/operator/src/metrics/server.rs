@@ -9,13 +9,12 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::auth::{Decision, METRICS_PATH, ScrapeAuthorizer};
+use crate::http_server::{plain, serve_connection};
 
 const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -48,13 +47,8 @@ pub async fn serve(
                         return;
                     }
                 };
-                let service = service_fn(move |request| respond(request, authorizer.clone()));
-                if let Err(error) = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-                {
-                    tracing::debug!(%peer, %error, "metrics connection ended with an error");
-                }
+                let handler = move |request| respond(request, authorizer.clone());
+                serve_connection(stream, peer, "metrics", handler).await;
             });
         }
     });
@@ -119,14 +113,6 @@ fn unauthorized(message: &str) -> Response<Full<Bytes>> {
         hyper::header::HeaderValue::from_static("Bearer"),
     );
     response
-}
-
-fn plain(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
-    Response::builder()
-        .status(status)
-        .header(CONTENT_TYPE, "text/plain; charset=utf-8")
-        .body(Full::new(Bytes::from(format!("{message}\n"))))
-        .expect("a valid response")
 }
 
 #[cfg(test)]

@@ -230,7 +230,6 @@ mod tests {
                 additional: reason.map(str::to_string),
                 ..Default::default()
             },
-            ..Default::default()
         }
     }
 

@@ -28,9 +28,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
-use engine::job::Jobs;
+use engine::single::Single;
 use engine::{Engine, Strategy};
-use hosting::standalone::{EndpointConfigKind, ModelKind};
 use sagemaker_k8s_aws::SageMakerClients;
 use sagemaker_k8s_aws::clients::ClientSettings;
 
@@ -267,121 +266,25 @@ fn init_logging(format: LogFormat) {
 
 async fn run(args: RunArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
-    let health = health::Health::default();
-    let health_address = health::serve(args.health_probe_bind_address, health.clone())
-        .await
-        .context("binding the health probe address")?;
-    // Controllers ending after this are expected, not a reason for the liveness probe to fail.
-    let on_signal = health.clone();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        on_signal.set_shutting_down();
-    });
-    tracing::info!(%health_address, "health probes listening");
+    let health = serve_probes(args.health_probe_bind_address).await?;
     heap_trim::spawn();
 
     let client = kube::Client::try_default()
         .await
         .context("building the Kubernetes client")?;
     if let MetricsAddress::Bind(address) = args.metrics_bind_address {
-        let tls = metrics::tls::server_config(args.metrics_cert_dir.as_deref(), &[])
-            .context("preparing the metrics TLS certificate")?;
-        let authorizer = Arc::new(metrics::auth::ScrapeAuthorizer::new(
-            client.clone(),
-            SCRAPE_REVIEW_CACHE,
-        ));
-        let metrics_address = metrics::server::serve(address, tls, authorizer)
-            .await
-            .context("binding the metrics address")?;
-        tracing::info!(%metrics_address, "metrics listening (HTTPS, bearer token required)");
+        serve_metrics(address, args.metrics_cert_dir.as_deref(), &client).await?;
     }
-    let clients = Arc::new(
-        SageMakerClients::load(ClientSettings {
-            allowed_endpoints: args.allowed_sagemaker_endpoints.clone(),
-            calls_per_second_per_region: args.sagemaker_calls_per_second,
-            burst_per_region: args.sagemaker_call_burst,
-            operation_limits: args.sagemaker_operation_rates.clone(),
-            attempt_timeout: Duration::from_secs(args.sagemaker_attempt_timeout_seconds),
-            operation_timeout: Duration::from_secs(args.sagemaker_operation_timeout_seconds),
-            ..ClientSettings::from_env()
-        })
-        .await
-        .observed_by(Arc::new(metrics::GlobalCallObserver)),
-    );
-    let recorder = events::EventRecorder::new(client.clone());
-    let shared = engine::controller::ControllerShared {
-        client: client.clone(),
-        clients,
-        recorder,
-        in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
-        polling: status_poller::PollerSettings::new(
-            Duration::from_millis(args.status_poll_interval_ms),
-            Duration::from_millis(args.status_poll_max_interval_ms),
-            Duration::from_secs(args.in_progress_requeue_seconds),
-            args.status_poll_lists_per_second,
-        ),
-        backoff: Default::default(),
-        max_concurrent_reconciles: args.max_concurrent_reconciles,
-        inject_panic_for: args.inject_panic_for.clone(),
-    };
-    // One engine per kind; each kind plugs in as a strategy (see engine/mod.rs).
-    let training = Engine::new(Jobs(adapters::training_job::TrainingJobAdapter), &shared);
-    let transform = Engine::new(Jobs(adapters::transform_job::TransformJobAdapter), &shared);
-    let tuning = Engine::new(Jobs(adapters::tuning_job::TuningJobAdapter), &shared);
-    let processing = Engine::new(
-        Jobs(adapters::processing_job::ProcessingJobAdapter),
-        &shared,
-    );
-    let deployments = Engine::new(hosting::deployment::Deployments, &shared);
-    let models = Engine::new(
-        hosting::standalone::Standalone::<ModelKind>::default(),
-        &shared,
-    );
-    let endpoint_configs = Engine::new(
-        hosting::standalone::Standalone::<EndpointConfigKind>::default(),
-        &shared,
-    );
-    let autoscaling = Engine::new(hosting::autoscaling::Autoscaling, &shared);
-    // Without the CRDs every watch would fail quietly: say so in one line, stay not ready, and
-    // look again until they are installed.
-    let mut told = false;
-    loop {
-        match health::missing_crds(&client, args.namespace.as_deref()).await {
-            Ok(missing) if missing.is_empty() => break,
-            Ok(missing) if !told => {
-                tracing::error!(missing = %missing.join(","), "CustomResourceDefinitions not installed: {}; install them (kubectl apply -f release/rolebased/namespaced/crd.yaml) and the operator starts", missing.join(", "));
-                told = true;
-            }
-            Ok(_) => {}
-            Err(error) => {
-                tracing::warn!(error = %format!("{error:#}"), "could not check for the CustomResourceDefinitions")
-            }
-        }
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_secs(5)) => {}
-            () = shutdown_signal() => return Ok(()),
-        }
-    }
-    if told {
-        tracing::info!("CustomResourceDefinitions installed");
+    let shared = controller_shared(&args, client.clone()).await;
+    if !crds_installed(&client, args.namespace.as_deref()).await {
+        return Ok(());
     }
     // A standby replica is ready too: it serves probes and metrics and takes over when needed.
     health.set_ready();
     let leadership = if args.leader_elect {
-        let settings = leader_election::ElectionSettings {
-            namespace: args
-                .leader_election_namespace
-                .clone()
-                .unwrap_or_else(|| client.default_namespace().to_string()),
-            identity: leader_election::default_identity(),
-            lease_duration: Duration::from_secs(args.leader_election_lease_duration_seconds),
-        };
-        tokio::select! {
-            leadership = leader_election::acquire(client.clone(), settings) => Some(leadership?),
-            () = shutdown_signal() => {
-                tracing::info!("stopping before becoming leader");
-                return Ok(());
-            }
+        match lead(&args, &client).await? {
+            Some(leadership) => Some(leadership),
+            None => return Ok(()),
         }
     } else {
         None
@@ -389,20 +292,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
 
     tracing::info!(namespace = ?args.namespace, "starting controllers");
     metrics::global().set_leader(true);
-    let controllers = async {
-        // Supervised: a controller whose loop ends while the process runs on makes /healthz fail.
-        let namespace = &args.namespace;
-        tokio::join!(
-            supervised(&health, training, namespace),
-            supervised(&health, transform, namespace),
-            supervised(&health, tuning, namespace),
-            supervised(&health, processing, namespace),
-            supervised(&health, deployments, namespace),
-            supervised(&health, models, namespace),
-            supervised(&health, endpoint_configs, namespace),
-            supervised(&health, autoscaling, namespace),
-        );
-    };
+    let controllers = run_controllers(&shared, &health, &args.namespace);
     match leadership {
         None => controllers.await,
         Some(mut leadership) => {
@@ -424,6 +314,146 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The health probes, served from the start (by standbys too); a shutdown signal marks the
+/// process as shutting down, so controllers ending after it do not fail the liveness probe.
+async fn serve_probes(address: SocketAddr) -> anyhow::Result<health::Health> {
+    let health = health::Health::default();
+    let health_address = health::serve(address, health.clone())
+        .await
+        .context("binding the health probe address")?;
+    let on_signal = health.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        on_signal.set_shutting_down();
+    });
+    tracing::info!(%health_address, "health probes listening");
+    Ok(health)
+}
+
+/// Metrics over HTTPS, every scrape authenticated and authorized by the apiserver.
+async fn serve_metrics(
+    address: SocketAddr,
+    cert_dir: Option<&std::path::Path>,
+    client: &kube::Client,
+) -> anyhow::Result<()> {
+    let tls = metrics::tls::server_config(cert_dir, &[])
+        .context("preparing the metrics TLS certificate")?;
+    let authorizer = Arc::new(metrics::auth::ScrapeAuthorizer::new(
+        client.clone(),
+        SCRAPE_REVIEW_CACHE,
+    ));
+    let metrics_address = metrics::server::serve(address, tls, authorizer)
+        .await
+        .context("binding the metrics address")?;
+    tracing::info!(%metrics_address, "metrics listening (HTTPS, bearer token required)");
+    Ok(())
+}
+
+/// What every kind's controller shares: the clients, the Event recorder, timing and backoff.
+async fn controller_shared(
+    args: &RunArgs,
+    client: kube::Client,
+) -> engine::controller::ControllerShared {
+    let clients = Arc::new(
+        SageMakerClients::load(ClientSettings {
+            allowed_endpoints: args.allowed_sagemaker_endpoints.clone(),
+            calls_per_second_per_region: args.sagemaker_calls_per_second,
+            burst_per_region: args.sagemaker_call_burst,
+            operation_limits: args.sagemaker_operation_rates.clone(),
+            attempt_timeout: Duration::from_secs(args.sagemaker_attempt_timeout_seconds),
+            operation_timeout: Duration::from_secs(args.sagemaker_operation_timeout_seconds),
+            ..ClientSettings::from_env()
+        })
+        .await
+        .observed_by(Arc::new(metrics::GlobalCallObserver)),
+    );
+    engine::controller::ControllerShared {
+        recorder: events::EventRecorder::new(client.clone()),
+        client,
+        clients,
+        in_progress_requeue: Duration::from_secs(args.in_progress_requeue_seconds),
+        polling: status_poller::PollerSettings::new(
+            Duration::from_millis(args.status_poll_interval_ms),
+            Duration::from_millis(args.status_poll_max_interval_ms),
+            Duration::from_secs(args.in_progress_requeue_seconds),
+            args.status_poll_lists_per_second,
+        ),
+        backoff: Default::default(),
+        max_concurrent_reconciles: args.max_concurrent_reconciles,
+        inject_panic_for: args.inject_panic_for.clone(),
+    }
+}
+
+/// Waits until the CRDs are installed: without them every watch would fail quietly, so say so
+/// in one line, stay not ready, and look again. `false`: the process was told to stop first.
+async fn crds_installed(client: &kube::Client, namespace: Option<&str>) -> bool {
+    let mut told = false;
+    loop {
+        match health::missing_crds(client, namespace).await {
+            Ok(missing) if missing.is_empty() => break,
+            Ok(missing) if !told => {
+                tracing::error!(missing = %missing.join(","), "CustomResourceDefinitions not installed: {}; install them (kubectl apply -f release/rolebased/namespaced/crd.yaml) and the operator starts", missing.join(", "));
+                told = true;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(error = %format!("{error:#}"), "could not check for the CustomResourceDefinitions")
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(5)) => {}
+            () = shutdown_signal() => return false,
+        }
+    }
+    if told {
+        tracing::info!("CustomResourceDefinitions installed");
+    }
+    true
+}
+
+/// Waits to hold the leader Lease. `None`: the process was told to stop first.
+async fn lead(
+    args: &RunArgs,
+    client: &kube::Client,
+) -> anyhow::Result<Option<leader_election::Leadership>> {
+    let settings = leader_election::ElectionSettings {
+        namespace: args
+            .leader_election_namespace
+            .clone()
+            .unwrap_or_else(|| client.default_namespace().to_string()),
+        identity: leader_election::default_identity(),
+        lease_duration: Duration::from_secs(args.leader_election_lease_duration_seconds),
+    };
+    tokio::select! {
+        leadership = leader_election::acquire(client.clone(), settings) => Ok(Some(leadership?)),
+        () = shutdown_signal() => {
+            tracing::info!("stopping before becoming leader");
+            Ok(None)
+        }
+    }
+}
+
+/// One engine per kind (each kind plugs in as a strategy, see engine/mod.rs), all supervised:
+/// a controller whose loop ends while the process runs on makes /healthz fail.
+async fn run_controllers(
+    shared: &engine::controller::ControllerShared,
+    health: &health::Health,
+    namespace: &Option<String>,
+) {
+    use adapters::*;
+    let (h, s, n) = (health, shared, namespace);
+    tokio::join!(
+        supervised(h, Single(training_job::TrainingJobAdapter), s, n),
+        supervised(h, Single(transform_job::TransformJobAdapter), s, n),
+        supervised(h, Single(tuning_job::TuningJobAdapter), s, n),
+        supervised(h, Single(processing_job::ProcessingJobAdapter), s, n),
+        supervised(h, hosting::deployment::Deployments, s, n),
+        supervised(h, Single(model::ModelAdapter), s, n),
+        supervised(h, Single(endpoint_config::EndpointConfigAdapter), s, n),
+        supervised(h, hosting::autoscaling::Autoscaling, s, n),
+    );
+}
+
 /// SIGTERM (what the kubelet sends) or Ctrl-C.
 async fn shutdown_signal() {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -438,9 +468,11 @@ async fn shutdown_signal() {
 /// makes /healthz fail.
 async fn supervised<S: Strategy>(
     health: &health::Health,
-    engine: Arc<Engine<S>>,
+    strategy: S,
+    shared: &engine::controller::ControllerShared,
     namespace: &Option<String>,
 ) {
+    let engine = Engine::new(strategy, shared);
     health
         .supervise(S::KIND, engine::run(engine, namespace.clone()))
         .await

@@ -177,13 +177,14 @@ where
     K::Status: HasCommonStatus + Serialize + Clone + Default,
 {
     /// Records a SageMaker failure that a later retry may get past: in `additional`, as the
-    /// `Retrying` condition and as a Warning Event (the caller returns the error so the
-    /// controller retries). The same failure again writes and announces nothing; a status that
-    /// cannot be written is logged, never fatal.
+    /// `Retrying` condition (with `reason`, the failure's class) and as a Warning Event (the
+    /// caller returns the error so the controller retries). The same failure again writes and
+    /// announces nothing; a status that cannot be written is logged, never fatal.
     pub async fn record_retryable_error(
         &self,
         recorder: &EventRecorder,
         kind: &str,
+        reason: &str,
         error: &SageMakerError,
     ) {
         let message = format!("SageMaker call failed, retrying with backoff: {error}");
@@ -194,7 +195,7 @@ where
             conditions,
             crate::conditions::RETRYING,
             true,
-            crate::engine::ErrorCategory::of(error).reason(),
+            reason,
             &message,
             self.object.meta().generation,
         );

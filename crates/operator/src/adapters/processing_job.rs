@@ -5,7 +5,7 @@ use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::processing_job::ProcessingJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use crate::engine::job::{Adapter, StatusFields};
+use crate::engine::single::{CreateError, Kind, Lifecycle, States, StatusFields};
 use crate::status_poller::ListModified;
 
 pub struct ProcessingJobAdapter;
@@ -42,13 +42,16 @@ impl ListModified for ProcessingJobAdapter {
     }
 }
 
-impl Adapter for ProcessingJobAdapter {
+impl Kind for ProcessingJobAdapter {
     type Object = ProcessingJob;
     type Spec = ProcessingJobSpec;
     type Status = ProcessingJobStatus;
     type Remote = ProcessingJobDescription;
+    type Lister = Self;
 
     const KIND: &'static str = "ProcessingJob";
+    const STATES: States = States::SageMaker;
+    const LIFECYCLE: Lifecycle = super::JOB;
     const SPEC_NAME_FIELD: Option<&'static str> = Some("processingJobName");
 
     fn spec(object: &ProcessingJob) -> &ProcessingJobSpec {
@@ -63,6 +66,7 @@ impl Adapter for ProcessingJobAdapter {
         StatusFields {
             status: &mut status.processing_job_status,
             sagemaker_name: &mut status.sage_maker_processing_job_name,
+            last_update_time: None,
         }
     }
 
@@ -72,10 +76,11 @@ impl Adapter for ProcessingJobAdapter {
         object: &ProcessingJob,
         remote_name: &str,
         owner_uid: &str,
-    ) -> Result<(), SageMakerError> {
+    ) -> Result<(), CreateError> {
         sagemaker
             .create_processing_job(&object.spec, remote_name, owner_uid)
             .await
+            .map_err(CreateError::from)
     }
 
     async fn describe(
@@ -86,7 +91,7 @@ impl Adapter for ProcessingJobAdapter {
         sagemaker.describe_processing_job(remote_name).await
     }
 
-    async fn stop(
+    async fn stop_or_delete(
         &self,
         sagemaker: &SageMakerHandle,
         remote_name: &str,
@@ -126,7 +131,7 @@ impl Adapter for ProcessingJobAdapter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::job::Phase;
+    use crate::engine::single::Phase;
 
     #[test]
     fn status_mapping_of_every_ending() {

@@ -12,7 +12,7 @@ use sagemaker_k8s_aws::training_job::TrainingJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
 use crate::adapters::kube_time;
-use crate::engine::job::{Adapter, Phase, StatusFields};
+use crate::engine::single::{CreateError, Kind, Lifecycle, Phase, States, StatusFields};
 use crate::naming::{MAX_NAME_LEN, derived_name};
 use crate::status_poller::ListModified;
 
@@ -76,13 +76,16 @@ impl ListModified for TrainingJobAdapter {
     }
 }
 
-impl Adapter for TrainingJobAdapter {
+impl Kind for TrainingJobAdapter {
     type Object = TrainingJob;
     type Spec = TrainingJobSpec;
     type Status = TrainingJobStatus;
     type Remote = TrainingJobDescription;
+    type Lister = Self;
 
     const KIND: &'static str = "TrainingJob";
+    const STATES: States = States::SageMaker;
+    const LIFECYCLE: Lifecycle = super::JOB;
     const SPEC_NAME_FIELD: Option<&'static str> = Some("trainingJobName");
 
     fn spec(object: &TrainingJob) -> &TrainingJobSpec {
@@ -110,6 +113,7 @@ impl Adapter for TrainingJobAdapter {
         StatusFields {
             status: &mut status.training_job_status,
             sagemaker_name: &mut status.sage_maker_training_job_name,
+            last_update_time: None,
         }
     }
 
@@ -125,11 +129,12 @@ impl Adapter for TrainingJobAdapter {
         object: &TrainingJob,
         remote_name: &str,
         owner_uid: &str,
-    ) -> Result<(), SageMakerError> {
+    ) -> Result<(), CreateError> {
         sagemaker
             .create_training_job(&object.spec, remote_name, owner_uid)
             .await
             .map(|_arn| ())
+            .map_err(CreateError::from)
     }
 
     async fn describe(
@@ -140,7 +145,7 @@ impl Adapter for TrainingJobAdapter {
         sagemaker.describe_training_job(remote_name).await
     }
 
-    async fn stop(
+    async fn stop_or_delete(
         &self,
         sagemaker: &SageMakerHandle,
         remote_name: &str,

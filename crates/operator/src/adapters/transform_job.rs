@@ -7,7 +7,7 @@ use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::transform_job::TransformJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use crate::engine::job::{Adapter, StatusFields};
+use crate::engine::single::{CreateError, Kind, Lifecycle, States, StatusFields};
 use crate::status_poller::ListModified;
 
 pub struct TransformJobAdapter;
@@ -21,13 +21,16 @@ impl ListModified for TransformJobAdapter {
     }
 }
 
-impl Adapter for TransformJobAdapter {
+impl Kind for TransformJobAdapter {
     type Object = BatchTransformJob;
     type Spec = BatchTransformJobSpec;
     type Status = BatchTransformJobStatus;
     type Remote = TransformJobDescription;
+    type Lister = Self;
 
     const KIND: &'static str = "BatchTransformJob";
+    const STATES: States = States::SageMaker;
+    const LIFECYCLE: Lifecycle = super::JOB;
     const SPEC_NAME_FIELD: Option<&'static str> = Some("transformJobName");
 
     fn spec(object: &BatchTransformJob) -> &BatchTransformJobSpec {
@@ -42,6 +45,7 @@ impl Adapter for TransformJobAdapter {
         StatusFields {
             status: &mut status.transform_job_status,
             sagemaker_name: &mut status.sage_maker_transform_job_name,
+            last_update_time: None,
         }
     }
 
@@ -51,10 +55,11 @@ impl Adapter for TransformJobAdapter {
         object: &BatchTransformJob,
         remote_name: &str,
         owner_uid: &str,
-    ) -> Result<(), SageMakerError> {
+    ) -> Result<(), CreateError> {
         sagemaker
             .create_transform_job(&object.spec, remote_name, owner_uid)
             .await
+            .map_err(CreateError::from)
     }
 
     async fn describe(
@@ -65,7 +70,7 @@ impl Adapter for TransformJobAdapter {
         sagemaker.describe_transform_job(remote_name).await
     }
 
-    async fn stop(
+    async fn stop_or_delete(
         &self,
         sagemaker: &SageMakerHandle,
         remote_name: &str,

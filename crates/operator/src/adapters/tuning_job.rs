@@ -22,7 +22,7 @@ use serde_json::json;
 
 use crate::adapters::kube_time;
 use crate::engine::EngineError;
-use crate::engine::job::{Adapter, Phase, StatusFields};
+use crate::engine::single::{CreateError, Kind, Lifecycle, Phase, States, StatusFields};
 use crate::finalizer::remove_operations;
 use crate::naming::MAX_TUNING_JOB_NAME_LEN;
 use crate::object_patch::{json_patch_of, map_operations};
@@ -177,13 +177,16 @@ impl ListModified for TuningJobAdapter {
     }
 }
 
-impl Adapter for TuningJobAdapter {
+impl Kind for TuningJobAdapter {
     type Object = HyperparameterTuningJob;
     type Spec = HyperparameterTuningJobSpec;
     type Status = HyperparameterTuningJobStatus;
     type Remote = TuningJobDescription;
+    type Lister = Self;
 
     const KIND: &'static str = "HyperparameterTuningJob";
+    const STATES: States = States::SageMaker;
+    const LIFECYCLE: Lifecycle = super::JOB;
     const SPEC_NAME_FIELD: Option<&'static str> = Some("hyperParameterTuningJobName");
     const MAX_NAME_LEN: usize = MAX_TUNING_JOB_NAME_LEN;
 
@@ -199,6 +202,7 @@ impl Adapter for TuningJobAdapter {
         StatusFields {
             status: &mut status.hyper_parameter_tuning_job_status,
             sagemaker_name: &mut status.sage_maker_hyper_parameter_tuning_job_name,
+            last_update_time: None,
         }
     }
 
@@ -208,10 +212,11 @@ impl Adapter for TuningJobAdapter {
         object: &HyperparameterTuningJob,
         remote_name: &str,
         owner_uid: &str,
-    ) -> Result<(), SageMakerError> {
+    ) -> Result<(), CreateError> {
         sagemaker
             .create_tuning_job(&object.spec, remote_name, owner_uid)
             .await
+            .map_err(CreateError::from)
     }
 
     async fn describe(
@@ -222,7 +227,7 @@ impl Adapter for TuningJobAdapter {
         sagemaker.describe_tuning_job(remote_name).await
     }
 
-    async fn stop(
+    async fn stop_or_delete(
         &self,
         sagemaker: &SageMakerHandle,
         remote_name: &str,

@@ -9,24 +9,24 @@
 //! "done".
 //!
 //! The strategies:
-//! - [`job`]: one object mirrors one SageMaker job (TrainingJob, BatchTransformJob,
-//!   HyperparameterTuningJob, ProcessingJob); each job kind is a thin [`job::Adapter`], and the
-//!   decisions are a pure function (`job/decide.rs`) from what SageMaker said and what the object
-//!   recorded to the next step, table-tested.
+//! - [`single`]: one object mirrors one SageMaker resource (every job kind, and every kind
+//!   that is one resource); each kind is a thin [`single::Kind`] (its configuration and hooks,
+//!   in `crate::adapters`), and the decisions are one pure function (`single/decide.rs`) from
+//!   what SageMaker said and what the object recorded to the next step, table-tested.
 //! - `hosting::deployment`: a composite (models → endpoint config → endpoint, updates in place);
 //!   its decisions are `hosting/deployment/decide.rs`.
-//! - `hosting::standalone`: Model and EndpointConfig (create, replace on spec change, delete);
-//!   `hosting/standalone/decide.rs`.
 //! - `hosting::autoscaling`: a composite (scalable targets → policies); `plan.rs`.
+//!
+//! The engine names no kind: the kinds name it.
 
 pub mod controller;
 mod decide;
 mod error;
-pub mod job;
 pub mod ownership;
 mod panics;
 #[cfg(test)]
 pub mod scripted;
+pub mod single;
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -376,7 +376,12 @@ impl<S: Strategy, H> Run<'_, S, H> {
             }
         }
         self.status
-            .record_retryable_error(&self.engine.shared.recorder, S::KIND, &error)
+            .record_retryable_error(
+                &self.engine.shared.recorder,
+                S::KIND,
+                ErrorCategory::of(&error).reason(),
+                &error,
+            )
             .await;
         error.into()
     }

@@ -1,9 +1,8 @@
-//! Real-time inference kinds, as strategies of the engine (`crate::engine`): their SageMaker
-//! resources are updated in place rather than run once. `deployment` is HostingDeployment (a
-//! composite: models → endpoint config → endpoint, updates, clean-up), `standalone` the Model
-//! and EndpointConfig kinds (create, replace on spec change, delete), `autoscaling`
-//! HostingAutoscalingPolicy (a composite: scalable targets → scaling policies).
+//! Real-time inference kinds that are more than one SageMaker resource, as strategies of the
+//! engine (`crate::engine`): `deployment` is HostingDeployment (a composite: models → endpoint
+//! config → endpoint, updates in place, clean-up), `autoscaling` HostingAutoscalingPolicy (a
+//! composite: scalable targets → scaling policies). Model and EndpointConfig are one resource
+//! each: single-resource kinds (`crate::adapters`).
 
 pub mod autoscaling;
 pub mod deployment;
-pub mod standalone;

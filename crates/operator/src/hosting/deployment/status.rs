@@ -2,7 +2,7 @@
 //! record says about the spec, mapped to `HostingDeploymentStatus`, and the failures that wait
 //! for a spec change.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::Resource;
 use kube::runtime::controller::Action;
 use sagemaker_k8s_api::HostingDeploymentStatus;
@@ -88,96 +88,18 @@ impl Reconciliation<'_> {
         // Once the endpoint exists (and from then on, while it is deleted and recreated).
         let endpoint_known = remote.is_some() || status.endpoint_arn.is_some();
         status.endpoint_name = endpoint_known.then(|| self.endpoint_name.clone());
-        let failed_spec = self.state.failed_for(&self.desired.spec_hash);
-        let mut model_names = None;
+        status.model_names = None;
         if let Some(remote) = remote {
-            status.endpoint_arn = Some(remote.arn.clone());
-            status.endpoint_config_name = Some(remote.config_name.clone());
-            status.endpoint_url = Some(endpoint_url(
-                &self.sagemaker().location.region,
-                &remote.name,
-            ));
-            status.creation_time = remote.creation_time.map(Time);
-            status.last_modified_time = remote.last_modified_time.map(Time);
-            status.failure_reason = remote.failure_reason.clone();
-            status.production_variants = (!remote.variants.is_empty())
-                .then(|| remote.variants.iter().map(variant_summary).collect());
-            // The models behind the config the endpoint runs (or is being created with).
-            model_names = self
-                .state
-                .deployed
-                .iter()
-                .chain(
-                    self.state
-                        .in_flight
-                        .as_ref()
-                        .map(|in_flight| &in_flight.deployment),
-                )
-                .find(|deployment| {
-                    deployment.endpoint_config_name == remote.config_name
-                        && !deployment.model_names.is_empty()
-                })
-                .map(|deployment| deployment.model_names.clone());
+            self.show_endpoint(&mut status, remote);
         }
-        status.model_names = model_names;
-        let additional = failed_spec.map(|failed| match &self.state.deployed {
-            Some(deployed) if remote.is_some() => format!(
-                "Generation {} could not be deployed: {}. The endpoint stays on endpoint config {}; correct the spec to retry.",
-                failed.generation, failed.reason, deployed.endpoint_config_name
-            ),
-            _ => format!("Generation {} could not be deployed: {}. Correct the spec to retry.", failed.generation, failed.reason),
-        });
+        let additional = self.undeployed_note(remote.is_some());
         status.common.additional = additional.clone();
-        let deployed_current = status_text == "InService"
-            && self.state.in_flight.is_none()
-            && self
-                .state
-                .deployed
-                .as_ref()
-                .is_some_and(|deployed| deployed.spec_hash == self.desired.spec_hash);
-        let failed = status_text == "Failed" || failed_spec.is_some();
-        let mut conditions = status.common.conditions.clone().unwrap_or_default();
-        remove_condition(&mut conditions, RETRYING);
-        let (ready_reason, ready_message) = if deployed_current {
-            (
-                "InService".to_string(),
-                format!(
-                    "Endpoint {} serves generation {}",
-                    self.endpoint_name,
-                    generation.unwrap_or_default()
-                ),
-            )
-        } else if failed_spec.is_some() {
-            (
-                "UpdateFailed".to_string(),
-                additional.clone().unwrap_or_default(),
-            )
-        } else {
-            (
-                status_text.clone(),
-                format!("SageMaker status {status_text}"),
-            )
-        };
-        set_condition(
-            &mut conditions,
-            READY,
-            deployed_current,
-            &ready_reason,
-            &ready_message,
-            generation,
-        );
         let failed_message = additional
             .clone()
             .or_else(|| remote.and_then(|remote| remote.failure_reason.clone()))
             .unwrap_or_default();
-        set_condition(
-            &mut conditions,
-            FAILED,
-            failed,
-            if failed { "Failed" } else { &status_text },
-            if failed { &failed_message } else { "" },
-            generation,
-        );
+        let mut conditions = status.common.conditions.clone().unwrap_or_default();
+        self.set_conditions(&mut conditions, &status_text, additional, &failed_message);
         status.common.observed_generation = generation;
         status.common.conditions = Some(conditions);
         let unchanged = !self.run.status.would_change(&status);
@@ -200,5 +122,108 @@ impl Reconciliation<'_> {
             })
             .await
             .map(|_| ())
+    }
+
+    /// What the described endpoint shows in the status: its names, URL, times, variants, and
+    /// the models behind the config it runs.
+    fn show_endpoint(&self, status: &mut HostingDeploymentStatus, remote: &EndpointDescription) {
+        status.endpoint_arn = Some(remote.arn.clone());
+        status.endpoint_config_name = Some(remote.config_name.clone());
+        status.endpoint_url = Some(endpoint_url(
+            &self.sagemaker().location.region,
+            &remote.name,
+        ));
+        status.creation_time = remote.creation_time.map(Time);
+        status.last_modified_time = remote.last_modified_time.map(Time);
+        status.failure_reason = remote.failure_reason.clone();
+        status.production_variants = (!remote.variants.is_empty())
+            .then(|| remote.variants.iter().map(variant_summary).collect());
+        // The models behind the config the endpoint runs (or is being created with).
+        status.model_names = self
+            .state
+            .deployed
+            .iter()
+            .chain(
+                self.state
+                    .in_flight
+                    .as_ref()
+                    .map(|in_flight| &in_flight.deployment),
+            )
+            .find(|deployment| {
+                deployment.endpoint_config_name == remote.config_name
+                    && !deployment.model_names.is_empty()
+            })
+            .map(|deployment| deployment.model_names.clone());
+    }
+
+    /// Why the current spec is not deployed, when it failed (`endpoint_exists`: the endpoint
+    /// stays on what it runs).
+    fn undeployed_note(&self, endpoint_exists: bool) -> Option<String> {
+        let failed = self.state.failed_for(&self.desired.spec_hash)?;
+        Some(match &self.state.deployed {
+            Some(deployed) if endpoint_exists => format!(
+                "Generation {} could not be deployed: {}. The endpoint stays on endpoint config {}; correct the spec to retry.",
+                failed.generation, failed.reason, deployed.endpoint_config_name
+            ),
+            _ => format!(
+                "Generation {} could not be deployed: {}. Correct the spec to retry.",
+                failed.generation, failed.reason
+            ),
+        })
+    }
+
+    /// `Ready` (the current spec is deployed and in service) and `Failed` (the endpoint failed
+    /// or the current spec could not be deployed); `Retrying` goes, as this reconcile got an
+    /// answer.
+    fn set_conditions(
+        &self,
+        conditions: &mut Vec<Condition>,
+        status_text: &str,
+        undeployed: Option<String>,
+        failed_message: &str,
+    ) {
+        let generation = self.run.object.meta().generation;
+        let deployed_current = status_text == "InService"
+            && self.state.in_flight.is_none()
+            && self
+                .state
+                .deployed
+                .as_ref()
+                .is_some_and(|deployed| deployed.spec_hash == self.desired.spec_hash);
+        let failed = status_text == "Failed" || undeployed.is_some();
+        remove_condition(conditions, RETRYING);
+        let (ready_reason, ready_message) = if deployed_current {
+            (
+                "InService".to_string(),
+                format!(
+                    "Endpoint {} serves generation {}",
+                    self.endpoint_name,
+                    generation.unwrap_or_default()
+                ),
+            )
+        } else if let Some(undeployed) = undeployed {
+            ("UpdateFailed".to_string(), undeployed)
+        } else {
+            (
+                status_text.to_string(),
+                format!("SageMaker status {status_text}"),
+            )
+        };
+        set_condition(
+            conditions,
+            READY,
+            deployed_current,
+            &ready_reason,
+            &ready_message,
+            generation,
+        );
+        set_condition(
+            conditions,
+            FAILED,
+            failed,
+            if failed { "Failed" } else { status_text },
+            if failed { failed_message } else { "" },
+            generation,
+        );
     }
 }

@@ -1,14 +1,18 @@
-//! The job strategy: "a Kubernetes object mirrors one SageMaker job" (TrainingJob,
-//! BatchTransformJob, HyperparameterTuningJob, ProcessingJob).
+//! The single-resource strategy: "a Kubernetes object mirrors one SageMaker resource". Every
+//! kind whose SageMaker side is one resource runs through it (the job kinds, Model,
+//! EndpointConfig, and the kinds generated from SageMaker's API model): one decision core, one
+//! executor, and per kind a [`Kind`] — its configuration (what its status shows, what a delete
+//! and a spec change do, how it is named) and its hooks (create, describe, stop or delete, the
+//! status a Describe makes).
 //!
 //! For every object: one metadata patch before anything exists in SageMaker (the finalizer, the
 //! spec's empty name filled in, the name and spec hash the create is sent under) → the steps of
 //! the decision core (`decide.rs`: create exactly once, adopt only with the ownership tag, take
-//! over the original operator's jobs, stop on delete and wait until terminal) carried out by
-//! `steps.rs` → the status mapped from the Describe (`status_map.rs`). Each kind plugs in
-//! through [`Adapter`] (`crates/operator/src/adapters/`).
+//! over the original operator's resources, stop or delete on delete, replace on a spec change)
+//! carried out by `steps.rs` → the status mapped from the Describe (`mirror.rs`).
 
 mod decide;
+mod mirror;
 mod status_map;
 mod steps;
 
@@ -16,12 +20,13 @@ use std::fmt::Debug;
 use std::future::Future;
 use std::time::Duration;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::core::object::HasStatus;
 use kube::runtime::controller::Action;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{
     CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, FINALIZER, HasCommonStatus,
-    SageMakerSpec,
+    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER, SageMakerSpec,
 };
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
@@ -30,42 +35,67 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{EngineError, Run, Strategy, Wake};
+use crate::conditions::failed_for_missing_dependency;
 use crate::digest::json_hash;
 use crate::engine::controller::ControllerShared;
 use crate::finalizer::{add_operations, has_finalizer};
 use crate::object_patch::{ManagedObject, map_operations, patch_json, pointer_token};
+use crate::status_poller::ListModified;
 use crate::takeover;
 
-pub use decide::Phase;
-pub use status_map::{NameRecord, resolve_remote_name};
+pub use decide::{Lifecycle, OnDelete, OnSpecChange, Phase};
+pub use status_map::{CREATED, NameRecord, resolve_remote_name};
 
 /// While a resource is stopped on delete, how often it is looked at until it is terminal.
 const STOPPING_REQUEUE: Duration = Duration::from_secs(2);
 
-/// What one job kind contributes: its SageMaker calls and its status. The job strategy owns
-/// every decision.
-pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
+/// The status value a failure the operator cannot get past shows.
+const FAILED_STATE: &str = "Failed";
+
+/// What a kind's status shows, and so how its objects are woken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum States {
+    /// SageMaker moves the resource through states of its own (a job runs and ends): the status
+    /// shows them, a status poller follows them (the kind lists what changed), and the watch
+    /// wakes an object only for a new generation.
+    SageMaker,
+    /// The resource has no states in SageMaker, it exists or not: the status shows
+    /// [`CREATED`] once it exists, nothing is polled, and every change of the object wakes it.
+    Created,
+}
+
+/// What one kind contributes: its configuration, its SageMaker calls and its status. The
+/// strategy owns every decision.
+pub trait Kind: Send + Sync + 'static {
     type Object: ManagedObject + HasStatus<Status = Self::Status>;
     /// The kind's status (the api crate's struct): what the engine builds, compares and writes.
     type Status: HasCommonStatus + Serialize + Clone + Default + Debug + Send + Sync;
     type Spec: SageMakerSpec + Serialize + Send + Sync;
-    /// What the adapter reads from SageMaker's Describe call.
+    /// What the kind reads from SageMaker's Describe call.
     type Remote: Send + Sync + Debug;
+    /// Lists the kind's resources changed after a time, for the status poller
+    /// ([`States::SageMaker`]; else [`NotPolled`](crate::status_poller::NotPolled)).
+    type Lister: ListModified;
 
     /// Kind name for logs, events and metrics.
     const KIND: &'static str;
+    const STATES: States;
+    /// What a delete and a spec change do to the resource.
+    const LIFECYCLE: Lifecycle;
     /// Name of the spec field that names the SageMaker resource (e.g. `trainingJobName`). When
     /// the user leaves it empty the engine writes the derived name there, as the original
-    /// operator did (`kubectl describe` shows it in the spec).
+    /// operator did (`kubectl describe` shows it in the spec), and the name a create is sent
+    /// under is pinned until the resource is observed. `None`: the object's name names it.
     const SPEC_NAME_FIELD: Option<&'static str> = None;
-
     /// Longest name SageMaker allows for the kind: a derived name is cut to it.
     const MAX_NAME_LEN: usize = crate::naming::MAX_NAME_LEN;
 
     fn spec(object: &Self::Object) -> &Self::Spec;
     /// The SageMaker name the spec asks for (the field [`SPEC_NAME_FIELD`](Self::SPEC_NAME_FIELD)
     /// names), if any.
-    fn spec_name(object: &Self::Object) -> Option<&str>;
+    fn spec_name(_object: &Self::Object) -> Option<&str> {
+        None
+    }
     /// The SageMaker name: the spec's explicit name or one derived from name and UID.
     fn remote_name(object: &Self::Object) -> String {
         match Self::spec_name(object).filter(|name| !name.is_empty()) {
@@ -90,30 +120,36 @@ pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
         object: &Self::Object,
         remote_name: &str,
         owner_uid: &str,
-    ) -> impl Future<Output = Result<(), SageMakerError>> + Send;
+    ) -> impl Future<Output = Result<(), CreateError>> + Send;
     fn describe(
         &self,
         sagemaker: &SageMakerHandle,
         remote_name: &str,
     ) -> impl Future<Output = Result<Self::Remote, SageMakerError>> + Send;
-    fn stop(
+    /// Stops the resource ([`OnDelete::Stop`]) or deletes it ([`OnDelete::Delete`], also
+    /// before a replacement), as [`LIFECYCLE`](Self::LIFECYCLE) says.
+    fn stop_or_delete(
         &self,
         sagemaker: &SageMakerHandle,
         remote_name: &str,
     ) -> impl Future<Output = Result<(), SageMakerError>> + Send;
     /// ARN of the described resource (for ListTags).
     fn arn(remote: &Self::Remote) -> String;
+    /// Where the resource is in its life (a resource without states: it exists).
     fn phase(remote: &Self::Remote) -> Phase {
-        Phase::of_job_status(&Self::status_text(remote))
+        match Self::STATES {
+            States::SageMaker => Phase::of_job_status(&Self::status_text(remote)),
+            States::Created => Phase::Succeeded,
+        }
     }
-    /// SageMaker's status text (e.g. `InProgress`).
+    /// SageMaker's status text (e.g. `InProgress`; [`CREATED`] for a resource without states).
     fn status_text(remote: &Self::Remote) -> String;
     /// SageMaker's LastModifiedTime of the described resource (`None` when the kind's Describe
     /// has none): a change the poller lists later than this is one the status does not show yet.
     fn last_modified(remote: &Self::Remote) -> Option<jiff::Timestamp>;
     /// The status SageMaker's description shows: the kind's own fields, and in `additional`
-    /// what SageMaker says went wrong. The engine adds the rest of the common tail
-    /// (conditions, observedGeneration, lastCheckTime).
+    /// what SageMaker says went wrong. The engine adds the rest (the state of a resource without
+    /// states, conditions, observedGeneration, lastCheckTime).
     fn status_from(
         object: &Self::Object,
         remote: &Self::Remote,
@@ -153,48 +189,69 @@ pub trait Adapter: crate::status_poller::ListModified + Send + Sync + 'static {
     }
 }
 
-/// The fields of a job's status that mean the same in every kind under different names
-/// (`trainingJobStatus` / `transformJobStatus`, `sageMakerTrainingJobName` / …).
+/// The fields of a status that mean the same in every kind under different names
+/// (`trainingJobStatus` / `status`, `sageMakerTrainingJobName` / `sageMakerModelName`, …).
 pub struct StatusFields<'a> {
-    /// SageMaker's status; before SageMaker answered `SynchronizingK8sJobWithSageMaker`, or
-    /// `Failed` when the operator cannot go on.
+    /// SageMaker's status (or [`CREATED`]); before SageMaker answered
+    /// `SynchronizingK8sJobWithSageMaker`, or `Failed` when the operator cannot go on.
     pub status: &'a mut Option<String>,
     /// The SageMaker name, once the resource was observed.
     pub sagemaker_name: &'a mut Option<String>,
+    /// The original operator's name for `lastCheckTime`, where the kind's status has it (kept
+    /// for scripts written for that operator).
+    pub last_update_time: Option<&'a mut Option<Time>>,
+}
+
+/// Why a create was not sent or not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// A spec field this operator cannot send (named in the message).
+    #[error("{0}")]
+    Unsupported(String),
+    #[error(transparent)]
+    SageMaker(#[from] SageMakerError),
 }
 
 /// The SageMaker name the object's status records, if any.
-fn recorded_name<A: Adapter>(object: &A::Object) -> Option<String> {
+fn recorded_name<K: Kind>(object: &K::Object) -> Option<String> {
     let mut status = object.status()?.clone();
-    A::status_fields(&mut status).sagemaker_name.take()
+    K::status_fields(&mut status).sagemaker_name.take()
 }
 
-/// The job strategy for one kind: the engine's [`Strategy`] around the kind's [`Adapter`].
-pub struct Jobs<A>(pub A);
+/// The single-resource strategy for one kind: the engine's [`Strategy`] around its [`Kind`].
+pub struct Single<K>(pub K);
 
-/// One reconcile of a job object.
-type JobRun<'a, A> = Run<'a, Jobs<A>>;
+/// One reconcile of a single-resource object.
+type SingleRun<'a, K> = Run<'a, Single<K>>;
 
-impl<A: Adapter> Strategy for Jobs<A> {
-    type Object = A::Object;
-    type Status = A::Status;
+impl<K: Kind> Strategy for Single<K> {
+    type Object = K::Object;
+    type Status = K::Status;
     type Handle = SageMakerHandle;
-    type Lister = A;
-    const KIND: &'static str = A::KIND;
-    const WAKE: Wake = Wake::OnNewGeneration;
-    const POLLED: bool = true;
-    // The finalizer goes on in the same patch as the pinned name (see `prepare`).
-    const INITIAL_STATE: Option<&'static str> = None;
+    type Lister = K::Lister;
+    const KIND: &'static str = K::KIND;
+    const WAKE: Wake = match K::STATES {
+        States::SageMaker => Wake::OnNewGeneration,
+        // Nothing else wakes it: not polled.
+        States::Created => Wake::OnEveryChange,
+    };
+    const POLLED: bool = matches!(K::STATES, States::SageMaker);
+    const FAILED_STATE: Option<&'static str> = Some(FAILED_STATE);
+    const INITIAL_STATE: Option<&'static str> = match K::STATES {
+        // The finalizer goes on in the same patch as the pinned name (see `prepare`).
+        States::SageMaker => None,
+        States::Created => Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER),
+    };
 
-    fn state(status: &mut A::Status) -> &mut Option<String> {
-        A::status_fields(status).status
+    fn state(status: &mut K::Status) -> &mut Option<String> {
+        K::status_fields(status).status
     }
 
     fn locate(
         shared: &ControllerShared,
-        object: &A::Object,
+        object: &K::Object,
     ) -> Result<SageMakerHandle, EndpointRefused> {
-        let spec = A::spec(object);
+        let spec = K::spec(object);
         let location = shared
             .clients
             .locate(spec.region(), spec.sage_maker_endpoint())?;
@@ -203,15 +260,18 @@ impl<A: Adapter> Strategy for Jobs<A> {
 
     /// Nothing exists before a Describe showed it ours (a refused create leaves nothing), and
     /// an observe-only object never creates.
-    fn may_have_created(object: &A::Object) -> bool {
-        !A::is_observe_only(object) && has_observed_remote::<A>(object)
+    fn may_have_created(object: &K::Object) -> bool {
+        match K::STATES {
+            States::SageMaker => !K::is_observe_only(object) && has_observed_remote::<K>(object),
+            States::Created => Self::recorded_state(object).as_deref() == Some(CREATED),
+        }
     }
 
-    async fn reconcile(run: &JobRun<'_, A>) -> Result<Action, EngineError> {
+    async fn reconcile(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
         steps::reconcile(run).await
     }
 
-    async fn finalize(run: &JobRun<'_, A>) -> Result<Action, EngineError> {
+    async fn finalize(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
         steps::finalize(run).await
     }
 }
@@ -219,11 +279,14 @@ impl<A: Adapter> Strategy for Jobs<A> {
 /// Hash of the spec a resource is (to be) created from. `name_to_fill` is the spec name field
 /// and the SageMaker name when the engine is about to write that name into the spec, so the hash
 /// already covers the spec as it will read after the write.
-fn spec_hash<S: Serialize>(spec: &S, name_to_fill: Option<(&str, &str)>) -> String {
+fn spec_hash<K: Kind>(spec: &K::Spec, name_to_fill: Option<(&str, &str)>) -> String {
     let mut spec = serde_json::to_value(spec).expect("specs serialize to JSON");
     if let Value::Object(map) = &mut spec {
-        // Tags do not change the job itself; only the request fields count.
-        map.remove("tags");
+        if K::LIFECYCLE.on_spec_change == OnSpecChange::Report {
+            // Tags do not change a job itself: only the request fields count for whether the
+            // spec is still the one created. (A replaced resource is created again with them.)
+            map.remove("tags");
+        }
         if let Some((field, name)) = name_to_fill {
             map.insert(field.to_string(), json!(name));
         }
@@ -232,17 +295,17 @@ fn spec_hash<S: Serialize>(spec: &S, name_to_fill: Option<(&str, &str)>) -> Stri
 }
 
 /// The spec name field when it is empty and the engine should fill it in.
-fn spec_name_to_fill<A: Adapter>(object: &A::Object) -> Option<&'static str> {
-    let field = A::SPEC_NAME_FIELD?;
-    A::spec_name(object)
+fn spec_name_to_fill<K: Kind>(object: &K::Object) -> Option<&'static str> {
+    let field = K::SPEC_NAME_FIELD?;
+    K::spec_name(object)
         .is_none_or(str::is_empty)
         .then_some(field)
 }
 
 /// The SageMaker name this object maps to ([`resolve_remote_name`]).
-fn remote_name_of<A: Adapter>(object: &A::Object) -> String {
-    let wanted = A::remote_name(object);
-    let recorded = recorded_name::<A>(object);
+fn remote_name_of<K: Kind>(object: &K::Object) -> String {
+    let wanted = K::remote_name(object);
+    let recorded = recorded_name::<K>(object);
     resolve_remote_name(NameRecord {
         recorded: recorded.as_deref(),
         creating: object
@@ -257,7 +320,7 @@ fn remote_name_of<A: Adapter>(object: &A::Object) -> String {
 /// Whether this object has ever observed its SageMaker resource (a successful status mapping
 /// writes `lastCheckTime`). Until then an existing resource of that name must prove by its
 /// ownership tag that it was created for this object.
-fn has_observed_remote<A: Adapter>(object: &A::Object) -> bool {
+fn has_observed_remote<K: Kind>(object: &K::Object) -> bool {
     object
         .status()
         .is_some_and(|status| status.common().last_check_time.is_some())
@@ -265,20 +328,69 @@ fn has_observed_remote<A: Adapter>(object: &A::Object) -> bool {
 
 /// Whether the original operator's status records prove `name` is this object's resource
 /// (see [`takeover`]).
-fn recorded_by_original_operator<A: Adapter>(object: &A::Object, name: &str, uid: &str) -> bool {
+fn recorded_by_original_operator<K: Kind>(object: &K::Object, name: &str, uid: &str) -> bool {
     // The spec's name proves nothing once this operator wrote it there (from the status, which
     // it writes together with the created-spec-hash annotation): only a name the user chose does.
     let filled_by_us = object
         .annotations()
         .contains_key(CREATED_SPEC_HASH_ANNOTATION);
-    let spec_name = A::spec_name(object).filter(|_| !filled_by_us);
+    let spec_name = K::spec_name(object).filter(|_| !filled_by_us);
     takeover::recorded_by_original_operator(
         object.status(),
-        recorded_name::<A>(object).as_deref(),
+        recorded_name::<K>(object).as_deref(),
         spec_name,
         name,
         uid,
     )
+}
+
+/// What the decision core reads of the object, before any call. `observed`: the resource was
+/// observed (`lastCheckTime`, or the registry saw it before the possibly lagging watch cache
+/// shows it; read for [`States::SageMaker`]); `spec_hash`: the current spec's.
+fn record_of<K: Kind>(
+    object: &K::Object,
+    deleting: bool,
+    observed: bool,
+    spec_hash: &str,
+) -> decide::Record {
+    let state = Single::<K>::recorded_state(object);
+    let created_hash = object.annotations().get(CREATED_SPEC_HASH_ANNOTATION);
+    let created_from_current_spec = created_hash.is_some_and(|hash| hash == spec_hash);
+    let observe_only = K::is_observe_only(object);
+    let original = !observe_only && takeover::status_written_by_original_operator(object.status());
+    let (never_observed, original_status, refused_this_spec) = match K::STATES {
+        // A job's `Failed` is also SageMaker's word for a job that ran and failed, and a job is
+        // woken only by a new spec anyway: nothing is refused by its state.
+        States::SageMaker => (!observed, original, false),
+        States::Created => (
+            // Only `Created` (or the original operator's word for it) was observed.
+            matches!(
+                state.as_deref(),
+                None | Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER) | Some(FAILED_STATE)
+            ),
+            // Once this operator recorded a spec, the resource is its own.
+            original && created_hash.is_none(),
+            // Woken by its own status writes: a refused spec waits for the next one.
+            state.as_deref() == Some(FAILED_STATE)
+                && created_from_current_spec
+                && !failed_for_missing_dependency(
+                    &object
+                        .status()
+                        .and_then(|status| status.common().conditions.clone())
+                        .unwrap_or_default(),
+                ),
+        ),
+    };
+    decide::Record {
+        lifecycle: K::LIFECYCLE,
+        deleting,
+        observe_only,
+        never_observed,
+        has_status: state.is_some(),
+        original_status,
+        refused_this_spec,
+        created_from_current_spec,
+    }
 }
 
 /// What the first patch of a reconcile wrote: the hash of the spec (as it reads after the
@@ -291,20 +403,20 @@ struct Prepared<K> {
 /// The finalizer, the SageMaker name in the spec, and the hash of the spec about to be created
 /// from — all in one patch, before anything exists in SageMaker. `never_observed`: the create
 /// may be sent in this reconcile, so its name is pinned (see `CREATING_NAME_ANNOTATION`).
-async fn prepare<A: Adapter>(
+async fn prepare<K: Kind>(
     client: &kube::Client,
-    object: &A::Object,
+    object: &K::Object,
     remote_name: &str,
     never_observed: bool,
-) -> Result<Prepared<A::Object>, kube::Error> {
-    let observe_only = A::is_observe_only(object);
+) -> Result<Prepared<K::Object>, kube::Error> {
+    let observe_only = K::is_observe_only(object);
     let name_to_fill = if observe_only {
         None
     } else {
-        spec_name_to_fill::<A>(object)
+        spec_name_to_fill::<K>(object)
     };
-    let spec_hash = spec_hash(
-        A::spec(object),
+    let spec_hash = spec_hash::<K>(
+        K::spec(object),
         name_to_fill.map(|field| (field, remote_name)),
     );
     if observe_only || (has_finalizer(object) && name_to_fill.is_none()) {

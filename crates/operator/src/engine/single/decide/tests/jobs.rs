@@ -1,51 +1,23 @@
-//! The job decision core as tables: each case is what the object recorded, SageMaker's answers
-//! in order, and the steps the core takes — the call sequence a reconcile makes.
+//! Jobs: stopped on delete, a spec change reported (never carried out).
 
 use super::*;
 use ErrorCategory::*;
 
 use Phase::*;
-
-/// A scripted SageMaker answer to the next call.
-#[derive(Debug, Clone, Copy)]
-enum Reply {
-    Ok(Answer),
-    Err(ErrorCategory),
-}
 use Reply::{Err, Ok};
 
-fn call_of(step: Step) -> Option<Call> {
-    match step {
-        Step::Describe => Some(Call::Describe),
-        Step::Create => Some(Call::Create),
-        Step::CheckOwnership => Some(Call::ListTags),
-        Step::TakeOver => Some(Call::AddTags),
-        Step::Stop => Some(Call::Stop),
-        _ => None,
-    }
-}
-
-/// Runs the decision core as the strategy does: every step that calls SageMaker takes the next
-/// reply; the first step that makes no call ends the reconcile. Returns the steps.
-fn run(record: Record, replies: &[Reply]) -> Vec<Step> {
-    crate::engine::scripted::run_script(
-        JobFacts::new(record),
-        replies,
-        next_step,
-        call_of,
-        |facts, call, reply| match reply {
-            Ok(answer) => facts.answered(*answer),
-            Err(category) => facts.call_failed(call, *category),
-        },
-    )
-}
-
 const NEW: Record = Record {
+    lifecycle: Lifecycle {
+        on_delete: OnDelete::Stop,
+        on_spec_change: OnSpecChange::Report,
+    },
     deleting: false,
     observe_only: false,
     never_observed: true,
     has_status: false,
     original_status: false,
+    refused_this_spec: false,
+    created_from_current_spec: true,
 };
 /// A create was refused before, or its first call failed (status Synchronizing).
 const TRIED_BEFORE: Record = Record {
@@ -329,13 +301,10 @@ fn every_error_class_on_every_call() {
     ];
     for (situation, record, before, failing) in situations {
         for category in categories {
-            let mut facts = JobFacts::new(*record);
+            let mut facts = Facts::new(*record);
             for reply in *before {
                 let step = next_step(&facts);
-                match reply {
-                    Ok(answer) => facts.answered(*answer),
-                    Err(category) => facts.call_failed(call_of(step).unwrap(), *category),
-                }
+                apply(&mut facts, call_of(step).unwrap(), reply);
             }
             assert_eq!(next_step(&facts), *failing, "{situation}");
             facts.call_failed(call_of(*failing).unwrap(), category);

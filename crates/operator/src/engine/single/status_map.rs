@@ -1,4 +1,4 @@
-//! The job strategy's mappings that need no I/O: which SageMaker name an object maps to, and
+//! The single-resource mappings that need no I/O: which SageMaker name an object maps to, and
 //! what status a Describe makes of the recorded one. Table-tested here.
 
 use sagemaker_k8s_api::HasCommonStatus;
@@ -117,6 +117,40 @@ pub(super) fn observed_status<S: HasCommonStatus>(
     mapped
 }
 
+/// The status value of a resource without states of its own, once it exists.
+pub const CREATED: &str = "Created";
+
+/// The status to record for a resource without states of its own that exists: the kind's
+/// mapping (`mapped`) shown [`CREATED`] (`state` borrows where its status keeps that), Ready,
+/// not Failed (Retrying and the operator's message gone), observedGeneration, and the recorded
+/// check times, which the write moves only together with a real change.
+pub(super) fn created_status<S: HasCommonStatus>(
+    recorded: &S,
+    mut mapped: S,
+    ready_message: &str,
+    generation: Option<i64>,
+    state: impl Fn(&mut S) -> &mut Option<String>,
+) -> S {
+    let mut conditions = recorded.common().conditions.clone().unwrap_or_default();
+    remove_condition(&mut conditions, RETRYING);
+    set_condition(
+        &mut conditions,
+        READY,
+        true,
+        CREATED,
+        ready_message,
+        generation,
+    );
+    set_condition(&mut conditions, FAILED, false, CREATED, "", generation);
+    *state(&mut mapped) = Some(CREATED.to_string());
+    let common = mapped.common_mut();
+    common.additional = None;
+    common.observed_generation = generation;
+    common.conditions = Some(conditions);
+    common.last_check_time = recorded.common().last_check_time.clone();
+    mapped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,10 +192,28 @@ mod tests {
         }
     }
 
-    fn condition<'a>(
-        status: &'a sagemaker_k8s_api::TrainingJobStatus,
-        type_: &str,
-    ) -> Option<&'a Condition> {
+    /// A job kind's status, as the api crate's structs shape it.
+    #[derive(serde::Serialize, Clone, Debug, Default)]
+    #[serde(rename_all = "camelCase")]
+    struct JobStatus {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        job_status: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sage_maker_job_name: Option<String>,
+        #[serde(flatten)]
+        common: sagemaker_k8s_api::CommonStatus,
+    }
+
+    impl HasCommonStatus for JobStatus {
+        fn common(&self) -> &sagemaker_k8s_api::CommonStatus {
+            &self.common
+        }
+        fn common_mut(&mut self) -> &mut sagemaker_k8s_api::CommonStatus {
+            &mut self.common
+        }
+    }
+
+    fn condition<'a>(status: &'a JobStatus, type_: &str) -> Option<&'a Condition> {
         status
             .common
             .conditions
@@ -170,15 +222,14 @@ mod tests {
             .find(|c| c.type_ == type_)
     }
 
-    fn mapped(status: &str, reason: Option<&str>) -> sagemaker_k8s_api::TrainingJobStatus {
-        sagemaker_k8s_api::TrainingJobStatus {
-            training_job_status: Some(status.into()),
-            sage_maker_training_job_name: Some("job".into()),
+    fn mapped(status: &str, reason: Option<&str>) -> JobStatus {
+        JobStatus {
+            job_status: Some(status.into()),
+            sage_maker_job_name: Some("job".into()),
             common: sagemaker_k8s_api::CommonStatus {
                 additional: reason.map(str::to_string),
                 ..Default::default()
             },
-            ..Default::default()
         }
     }
 
@@ -216,13 +267,13 @@ mod tests {
             seen(Phase::Succeeded, "Completed"),
         );
         let patch = crate::status_patch::status_patch(Some(&recorded), &moved).unwrap();
-        assert_eq!(patch["trainingJobStatus"], "Completed");
+        assert_eq!(patch["jobStatus"], "Completed");
         assert_eq!(patch.get("lastCheckTime"), None, "stamped by the write");
     }
 
     #[test]
     fn the_common_tail_follows_what_sagemaker_reported() {
-        let failing = sagemaker_k8s_api::TrainingJobStatus {
+        let failing = JobStatus {
             common: sagemaker_k8s_api::CommonStatus {
                 additional: Some("SageMaker call failed, retrying with backoff: throttled".into()),
                 conditions: Some(vec![Condition {
@@ -270,7 +321,7 @@ mod tests {
         assert_eq!(condition(&failed, READY).unwrap().status, "False");
 
         // The spec changed after the create: said in additional, after SageMaker's reason.
-        let message = out_of_sync_message("TrainingJob");
+        let message = out_of_sync_message("SomeJob");
         for (reason, expected) in [
             (None, message.clone()),
             (

@@ -1,49 +1,27 @@
-//! Model and EndpointConfig decisions as call sequences against scripted SageMaker answers.
+//! Model and EndpointConfig decisions as call sequences against scripted SageMaker answers:
+//! deleted on delete, replaced on a spec change.
 
 use super::*;
 use ErrorCategory::*;
 use Step::*;
 
-#[derive(Debug, Clone, Copy)]
-enum Reply {
-    Ok(Answer),
-    Err(ErrorCategory),
-    /// The create could not be built: a spec field this operator cannot send.
-    Unsupported,
-}
 use Reply::{Err, Ok};
 
-fn call_of(step: Step) -> Option<Call> {
-    match step {
-        Describe => Some(Call::Describe),
-        CheckOwnership => Some(Call::ListTags),
-        TakeOver => Some(Call::TakeOver),
-        Replace | Delete => Some(Call::Delete),
-        Create => Some(Call::Create),
-        _ => None,
-    }
-}
-
-fn run(record: Record, replies: &[Reply]) -> Vec<Step> {
-    crate::engine::scripted::run_script(
-        Facts::new(record),
-        replies,
-        next_step,
-        call_of,
-        |facts, call, reply| match reply {
-            Ok(answer) => facts.answered(*answer),
-            Err(category) => facts.call_failed(call, *category),
-            Reply::Unsupported => facts.unsupported = true,
-        },
-    )
-}
+/// A resource without states of its own exists (what a Describe answers).
+const EXISTS: Answer = Answer::Described(Phase::Succeeded);
 
 /// First reconcile after the finalizer: status SynchronizingK8sJobWithSageMaker.
 const NEW: Record = Record {
+    lifecycle: Lifecycle {
+        on_delete: OnDelete::Delete,
+        on_spec_change: OnSpecChange::Replace,
+    },
     deleting: false,
+    observe_only: false,
+    has_status: true,
     refused_this_spec: false,
     created_from_current_spec: false,
-    takeover_candidate: false,
+    original_status: false,
     never_observed: true,
 };
 /// `Created`, and the spec is the one it was created from.
@@ -59,7 +37,7 @@ const EDITED: Record = Record {
 };
 /// The original operator's object (its status, no hash of ours).
 const ORIGINAL: Record = Record {
-    takeover_candidate: true,
+    original_status: true,
     never_observed: false,
     ..NEW
 };
@@ -78,7 +56,7 @@ const fn deleting(record: Record) -> Record {
 
 #[test]
 fn every_lifecycle_as_a_call_sequence() {
-    let exists = Ok(Answer::Exists);
+    let exists = Ok(EXISTS);
     let table: &[(&str, Record, &[Reply], &[Step])] = &[
         (
             "new: looked up, created, described, shown Created",
@@ -168,7 +146,7 @@ fn every_lifecycle_as_a_call_sequence() {
 
 #[test]
 fn crash_windows_adopt_and_never_create_twice() {
-    let exists = Ok(Answer::Exists);
+    let exists = Ok(EXISTS);
     let table: &[(&str, Record, &[Reply], &[Step])] = &[
         (
             "crashed after the create, before the status: its tag proves it ours",
@@ -204,7 +182,7 @@ fn crash_windows_adopt_and_never_create_twice() {
 
 #[test]
 fn deletion_deletes_only_this_objects_resource() {
-    let exists = Ok(Answer::Exists);
+    let exists = Ok(EXISTS);
     let table: &[(&str, Record, &[Reply], &[Step])] = &[
         (
             "ours: deleted, then released",
@@ -258,7 +236,7 @@ fn deletion_deletes_only_this_objects_resource() {
 
 #[test]
 fn a_retryable_failure_on_any_call_retries() {
-    let exists = Ok(Answer::Exists);
+    let exists = Ok(EXISTS);
     let situations: &[(&str, Record, &[Reply])] = &[
         ("describe", CREATED, &[]),
         ("tag check", NEW, &[exists]),
@@ -287,11 +265,7 @@ fn a_retryable_failure_on_any_call_retries() {
             let mut facts = Facts::new(*record);
             for reply in *before {
                 let call = call_of(next_step(&facts)).unwrap();
-                match reply {
-                    Ok(answer) => facts.answered(*answer),
-                    Err(category) => facts.call_failed(call, *category),
-                    Reply::Unsupported => unreachable!(),
-                }
+                apply(&mut facts, call, reply);
             }
             let call = call_of(next_step(&facts)).expect("a call");
             facts.call_failed(call, category);

@@ -1,0 +1,84 @@
+//! Model ↔ SageMaker model: named after the object (so a BatchTransformJob or an endpoint
+//! configuration can refer to it by that name), replaced on a spec change, deleted on delete.
+
+use sagemaker_k8s_api::{Model, ModelSpec, ModelStatus};
+use sagemaker_k8s_aws::clients::ApiLocation;
+use sagemaker_k8s_aws::hosting::{ResourceDescription, model_request};
+use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
+
+use crate::engine::single::{CREATED, CreateError, Kind, Lifecycle, States, StatusFields};
+use crate::status_poller::NotPolled;
+
+pub struct ModelAdapter;
+
+impl Kind for ModelAdapter {
+    type Object = Model;
+    type Spec = ModelSpec;
+    type Status = ModelStatus;
+    type Remote = ResourceDescription;
+    type Lister = NotPolled;
+    const KIND: &'static str = "Model";
+    const STATES: States = States::Created;
+    const LIFECYCLE: Lifecycle = super::REPLACED;
+
+    fn spec(object: &Model) -> &ModelSpec {
+        &object.spec
+    }
+    fn remote_name(object: &Model) -> String {
+        super::object_name(object)
+    }
+    fn status_fields(status: &mut ModelStatus) -> StatusFields<'_> {
+        StatusFields {
+            status: &mut status.status,
+            sagemaker_name: &mut status.sage_maker_model_name,
+            last_update_time: Some(&mut status.last_update_time),
+        }
+    }
+    async fn create(
+        &self,
+        sagemaker: &SageMakerHandle,
+        object: &Model,
+        name: &str,
+        owner_uid: &str,
+    ) -> Result<(), CreateError> {
+        sagemaker
+            .create_model(model_request(&object.spec, name, owner_uid))
+            .await
+            .map(|_| ())
+            .map_err(CreateError::from)
+    }
+    async fn describe(
+        &self,
+        sagemaker: &SageMakerHandle,
+        name: &str,
+    ) -> Result<ResourceDescription, SageMakerError> {
+        sagemaker.describe_model(name).await
+    }
+    async fn stop_or_delete(
+        &self,
+        sagemaker: &SageMakerHandle,
+        name: &str,
+    ) -> Result<(), SageMakerError> {
+        sagemaker.delete_model(name).await
+    }
+    fn arn(remote: &ResourceDescription) -> String {
+        remote.arn.clone()
+    }
+    fn status_text(_remote: &ResourceDescription) -> String {
+        CREATED.to_string()
+    }
+    fn last_modified(_remote: &ResourceDescription) -> Option<jiff::Timestamp> {
+        None
+    }
+    fn status_from(
+        _object: &Model,
+        remote: &ResourceDescription,
+        _location: &ApiLocation,
+    ) -> ModelStatus {
+        ModelStatus {
+            sage_maker_model_name: Some(remote.name.clone()),
+            model_arn: Some(remote.arn.clone()),
+            ..Default::default()
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! The decision core of every single-resource kind: given what the object recorded and what
+//! SageMaker has said so far in this reconcile ([`Facts`]), [`next_step`] says what to do next —
+//! describe, create, check ownership, take over, mirror the status, refuse, report, stop or
+//! delete, replace, wait, release or retry. No I/O: `steps.rs` carries each step out (one
+//! SageMaker or Kubernetes call), records the answer in the facts ([`Facts::answered`],
+//! [`Facts::call_failed`]), and asks again, until a step ends the reconcile.
+//!
+//! Where kinds truly differ, the record's [`Lifecycle`] says how: a delete stops a job or
+//! deletes a resource ([`OnDelete`]), a spec change is reported or replaces the resource
+//! ([`OnSpecChange`]). The tables in `decide/tests/` run whole call sequences against scripted
+//! SageMaker answers: every lifecycle, every error class on every call, the crash windows
+//! (created but not recorded, accepted but not visible yet), deletion (never stop or delete
+//! someone else's resource, throttling keeps the finalizer, not found during delete).
+
+use crate::engine::ErrorCategory;
+use crate::engine::ownership::Ownership;
+
+/// Where a SageMaker resource is in its life, as far as the decisions go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Running; a delete must stop it.
+    InProgress,
+    /// Being stopped; a delete waits.
+    Stopping,
+    /// Finished successfully, or (a resource without states of its own) exists.
+    Succeeded,
+    /// Finished unsuccessfully (Failed, Stopped).
+    Failed,
+}
+
+impl Phase {
+    /// The phase of a SageMaker job's status (`InProgress`, `Completed`, `Failed`, `Stopping`,
+    /// `Stopped`): the same words for every job kind.
+    pub fn of_job_status(status: &str) -> Self {
+        match status {
+            "Completed" => Self::Succeeded,
+            "Failed" | "Stopped" => Self::Failed,
+            "Stopping" => Self::Stopping,
+            _ => Self::InProgress,
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed)
+    }
+}
+
+/// What deleting the object does to its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDelete {
+    /// Stop it while it runs and wait until it is terminal (a job: SageMaker keeps its record).
+    Stop,
+    /// Delete it.
+    Delete,
+}
+
+/// What a spec change does to an existing resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnSpecChange {
+    /// Nothing: SageMaker cannot change it, so the status says the spec is out of sync (jobs).
+    Report,
+    /// Delete it and create the current spec under the same name (SageMaker cannot change it,
+    /// and nothing runs on it that a replacement would interrupt).
+    Replace,
+}
+
+/// How a kind's resource lives, where kinds differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub on_delete: OnDelete,
+    pub on_spec_change: OnSpecChange,
+}
+
+/// The SageMaker calls a single-resource kind makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    Describe,
+    Create,
+    /// ListTags: whose the resource is.
+    ListTags,
+    /// AddTags: taking over the original operator's resource (and recording the spec).
+    AddTags,
+    Stop,
+    /// Delete, on delete or to replace.
+    Delete,
+}
+
+/// What this reconcile knows of the SageMaker resource so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remote {
+    /// Not asked yet.
+    Unknown,
+    /// Describe: it does not exist.
+    Absent,
+    /// The create was accepted (what SageMaker made of it is not described yet).
+    Created,
+    /// The create said the name is in use.
+    NameInUse,
+    /// Described; `ownership` once its tag was read.
+    Described {
+        phase: Phase,
+        ownership: Option<Ownership>,
+    },
+    /// This reconcile deleted it (to replace it, or on delete).
+    Deleted,
+}
+
+/// What the object records, before any call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record {
+    pub lifecycle: Lifecycle,
+    /// The object is being deleted (it has the finalizer: the engine releases others).
+    pub deleting: bool,
+    /// It only mirrors a resource something else created (a tuning job's training jobs).
+    pub observe_only: bool,
+    /// The object never observed its resource: a resource of its name must prove by its tag
+    /// that it was created for this object.
+    pub never_observed: bool,
+    /// The object has a status (a create was refused or failed before, or the first status
+    /// was written).
+    pub has_status: bool,
+    /// The status was written by the original operator and its resource is not taken over yet:
+    /// taken over (if its records prove it this object's), not created again.
+    pub original_status: bool,
+    /// The status is `Failed` for the current spec (not for a missing dependency, which is
+    /// retried): only a spec change brings the next try.
+    pub refused_this_spec: bool,
+    /// The created-spec hash is the current spec's: what exists was created from it.
+    pub created_from_current_spec: bool,
+}
+
+/// What decides the next step: the object's record, and SageMaker's answers so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    pub record: Record,
+    pub remote: Remote,
+    /// This reconcile's create was accepted.
+    pub created: bool,
+    /// The create said the name is in use: what exists must prove it is this object's.
+    pub name_in_use: bool,
+    /// This reconcile sent the stop.
+    pub stop_sent: bool,
+    /// The spec names something this operator cannot send (found when building the create).
+    pub unsupported: bool,
+    /// The last call failed in a way that is not an answer (see [`Facts::call_failed`]).
+    pub failed: Option<(Call, ErrorCategory)>,
+}
+
+/// A successful call's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Described(Phase),
+    Created,
+    Owner(Ownership),
+    /// Tagged (if it was untagged) and, for a replaced kind, recorded as created from the
+    /// current spec.
+    TakenOver,
+    StopSent,
+    Deleted,
+}
+
+impl Facts {
+    /// The facts before any call.
+    pub fn new(record: Record) -> Self {
+        Facts {
+            record,
+            remote: Remote::Unknown,
+            created: false,
+            name_in_use: false,
+            stop_sent: false,
+            unsupported: false,
+            failed: None,
+        }
+    }
+
+    /// A call succeeded with `answer`.
+    pub fn answered(&mut self, answer: Answer) {
+        self.failed = None;
+        match answer {
+            Answer::Described(phase) => {
+                self.remote = Remote::Described {
+                    phase,
+                    ownership: None,
+                }
+            }
+            Answer::Created => {
+                self.created = true;
+                self.remote = Remote::Created;
+            }
+            Answer::Owner(ownership) => {
+                if let Remote::Described { phase, .. } = self.remote {
+                    self.remote = Remote::Described {
+                        phase,
+                        ownership: Some(ownership),
+                    }
+                }
+            }
+            // Tagged: the tag proves it from now on.
+            Answer::TakenOver => {
+                self.record.original_status = false;
+                self.record.created_from_current_spec = true;
+                self.answered(Answer::Owner(Ownership::Ours));
+            }
+            Answer::StopSent => self.stop_sent = true,
+            Answer::Deleted => self.remote = Remote::Deleted,
+        }
+    }
+
+    /// A call failed. Some failures are answers: a Describe's "not found" says the resource
+    /// does not exist (a delete's, that it is gone), a create's "in use" that the name is
+    /// taken. The rest are failures [`next_step`] decides on.
+    pub fn call_failed(&mut self, call: Call, category: ErrorCategory) {
+        match (call, category) {
+            (Call::Describe, ErrorCategory::NotFound) => self.remote = Remote::Absent,
+            (Call::Delete, ErrorCategory::NotFound) => self.remote = Remote::Deleted,
+            (Call::Create, ErrorCategory::ResourceInUse) => {
+                self.name_in_use = true;
+                self.remote = Remote::NameInUse;
+            }
+            _ => self.failed = Some((call, category)),
+        }
+    }
+}
+
+/// What to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// This spec was refused; the status says why (ends the reconcile).
+    AwaitSpecChange,
+    Describe,
+    /// Create under the pinned name, tagged with the object's UID.
+    Create,
+    /// Read the resource's ownership tag.
+    CheckOwnership,
+    /// Tag the original operator's resource as this object's (if untagged); a replaced kind
+    /// also records the current spec as the one it was created from, so it is not replaced.
+    TakeOver,
+    /// Map the described resource to the status (ends the reconcile).
+    Mirror,
+    /// The resource is someone else's: report the name clash (ends the reconcile).
+    RefuseForeign,
+    /// Created from another spec: delete it, to create the current spec under the same name.
+    Replace,
+    /// The spec names something this operator cannot send: report it.
+    ReportUnsupported,
+    /// SageMaker rejected the create: report it; a spec change brings the next try.
+    ReportRejected,
+    /// The create named something SageMaker does not have (yet): report, try again later.
+    ReportMissingDependency,
+    /// An observe-only object's resource does not exist.
+    ReportNotFound,
+    Stop,
+    /// The resource is stopping: show it and look again soon.
+    ShowStopping,
+    /// Deletion: delete this object's resource.
+    Delete,
+    /// Let the deleted object go.
+    Release,
+    /// Record the failure and let the error policy retry (backoff); a deleted object keeps
+    /// its finalizer, so nothing is let go.
+    Retry,
+}
+
+/// The decision core: what to do next, given the facts.
+pub fn next_step(facts: &Facts) -> Step {
+    if facts.unsupported {
+        return Step::ReportUnsupported;
+    }
+    if let Some((call, category)) = facts.failed {
+        return match (call, category) {
+            _ if category.is_retryable() => Step::Retry,
+            (Call::Create, ErrorCategory::Rejected) => Step::ReportRejected,
+            // Something the create names (a model, often applied together) is not there yet.
+            (Call::Create, ErrorCategory::NotFound) => Step::ReportMissingDependency,
+            // The job ended between the Describe and the stop: SageMaker refuses to stop it,
+            // and the next look finds it terminal.
+            (Call::Stop, ErrorCategory::Rejected) => Step::ShowStopping,
+            // An answer no call of this kind should give (a Describe rejected, a tag call not
+            // found): retried with backoff, and shown.
+            _ => Step::Retry,
+        };
+    }
+    let record = &facts.record;
+    if record.deleting {
+        return on_delete(facts);
+    }
+    match facts.remote {
+        Remote::Unknown if record.refused_this_spec => Step::AwaitSpecChange,
+        Remote::Unknown if record.observe_only => Step::Describe,
+        Remote::Absent if record.observe_only => Step::ReportNotFound,
+        // A new object is created at once: a Describe first would only say "not found", and
+        // SageMaker refusing the name proves it exists. An object with any status (a create
+        // refused or failed before, a crash after it) or the original operator's is looked up
+        // first.
+        Remote::Unknown
+            if record.never_observed && !record.original_status && !record.has_status =>
+        {
+            Step::Create
+        }
+        Remote::Unknown | Remote::Created | Remote::NameInUse => Step::Describe,
+        // Not (yet) visible after an accepted create: look again later rather than create twice.
+        Remote::Absent if facts.created => Step::Retry,
+        Remote::Absent | Remote::Deleted => Step::Create,
+        Remote::Described { ownership, .. } => on_described(facts, ownership),
+    }
+}
+
+/// A live object whose resource was described: whose is it, and does it match the spec?
+fn on_described(facts: &Facts, ownership: Option<Ownership>) -> Step {
+    let record = &facts.record;
+    if facts.created {
+        return Step::Mirror;
+    }
+    let must_prove = !record.observe_only
+        && (record.never_observed || record.original_status || facts.name_in_use);
+    let replaced = record.lifecycle.on_spec_change == OnSpecChange::Replace;
+    match ownership {
+        None if must_prove => Step::CheckOwnership,
+        Some(Ownership::Foreign) => Step::RefuseForeign,
+        Some(Ownership::TakeOver) => Step::TakeOver,
+        // Tagged by an earlier takeover that did not get to record the spec: recorded now,
+        // or the resource would be replaced.
+        Some(Ownership::Ours) if record.original_status && replaced => Step::TakeOver,
+        // In use by our own create from before a crash: it was created from this spec (the
+        // hash is recorded before every create).
+        _ if !replaced || record.created_from_current_spec || facts.name_in_use => Step::Mirror,
+        _ => Step::Replace,
+    }
+}
+
+/// Deletion: stop what runs, or delete what exists — only when it is this object's — then let
+/// the object go.
+fn on_delete(facts: &Facts) -> Step {
+    if facts.record.observe_only {
+        // Something else created it and ends it.
+        return Step::Release;
+    }
+    match facts.remote {
+        Remote::Unknown | Remote::Created | Remote::NameInUse => Step::Describe,
+        // Never created, already gone, or deleted now.
+        Remote::Absent | Remote::Deleted => Step::Release,
+        Remote::Described { phase, ownership } => match facts.record.lifecycle.on_delete {
+            OnDelete::Stop => match (phase, ownership) {
+                (Phase::InProgress, None) => Step::CheckOwnership,
+                // A name clash reported earlier: never stop someone else's job.
+                (Phase::InProgress, Some(Ownership::Foreign)) => Step::Release,
+                (Phase::InProgress, Some(_)) if facts.stop_sent => Step::ShowStopping,
+                (Phase::InProgress, Some(_)) => Step::Stop,
+                (Phase::Stopping, _) => Step::ShowStopping,
+                (Phase::Succeeded | Phase::Failed, _) => Step::Release,
+            },
+            OnDelete::Delete => match ownership {
+                None => Step::CheckOwnership,
+                // Never delete someone else's resource (a name clash reported earlier).
+                Some(Ownership::Foreign) => Step::Release,
+                Some(_) => Step::Delete,
+            },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

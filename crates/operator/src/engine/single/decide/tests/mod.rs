@@ -1,0 +1,46 @@
+//! The decision core as tables: each case is what the object recorded, SageMaker's answers in
+//! order, and the steps the core takes — the call sequence a reconcile makes. `jobs.rs`: a
+//! resource stopped on delete whose spec changes are reported (the job kinds); `replaced.rs`:
+//! a resource deleted on delete and replaced on a spec change (Model, EndpointConfig).
+
+mod jobs;
+mod replaced;
+
+use super::*;
+
+/// A scripted SageMaker answer to the next call.
+#[derive(Debug, Clone, Copy)]
+enum Reply {
+    Ok(Answer),
+    Err(ErrorCategory),
+    /// The create could not be built: a spec field this operator cannot send.
+    Unsupported,
+}
+
+/// The call a step makes, if any.
+fn call_of(step: Step) -> Option<Call> {
+    match step {
+        Step::Describe => Some(Call::Describe),
+        Step::Create => Some(Call::Create),
+        Step::CheckOwnership => Some(Call::ListTags),
+        Step::TakeOver => Some(Call::AddTags),
+        Step::Stop => Some(Call::Stop),
+        Step::Replace | Step::Delete => Some(Call::Delete),
+        _ => None,
+    }
+}
+
+/// Records a reply in the facts, as the executor does with a call's outcome.
+fn apply(facts: &mut Facts, call: Call, reply: &Reply) {
+    match reply {
+        Reply::Ok(answer) => facts.answered(*answer),
+        Reply::Err(category) => facts.call_failed(call, *category),
+        Reply::Unsupported => facts.unsupported = true,
+    }
+}
+
+/// Runs the decision core as the executor does: every step that calls SageMaker takes the next
+/// reply; the first step that makes no call ends the reconcile. Returns the steps.
+fn run(record: Record, replies: &[Reply]) -> Vec<Step> {
+    crate::engine::scripted::run_script(Facts::new(record), replies, next_step, call_of, apply)
+}

@@ -1,0 +1,215 @@
+//! The status a Describe makes: the kind's mapping with the common tail (`status_map.rs`), one
+//! Event per change, the write of what changed, and when to look again.
+
+use std::time::Instant;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
+use kube::{Resource, ResourceExt};
+use sagemaker_k8s_api::{CREATED_SPEC_HASH_ANNOTATION, HasCommonStatus};
+
+use super::status_map::{CREATED, Observed, created_status, observed_status, out_of_sync_message};
+use super::{Kind, OnSpecChange, Phase, Single, SingleRun, States};
+use crate::conditions::SPEC_OUT_OF_SYNC;
+use crate::engine::{EngineError, Strategy};
+use crate::status_poller::{Observation, key_of};
+
+/// Maps the described resource to the status and conditions, with an Event per change, and
+/// decides when to look again.
+pub(super) async fn mirror<K: Kind>(
+    run: &SingleRun<'_, K>,
+    remote_name: &str,
+    remote: K::Remote,
+    created_now: bool,
+    current_hash: &str,
+    covered: Option<jiff::Timestamp>,
+) -> Result<Action, EngineError> {
+    let object = run.object;
+    let mut recorded = run.status.recorded();
+    let previous = K::status_fields(&mut recorded).status.clone();
+    let desired = match K::STATES {
+        States::SageMaker => {
+            let mapped = with_states::<K>(run, &remote, current_hash);
+            announce_states::<K>(run, remote_name, &remote, created_now, previous, &mapped).await;
+            if let Some((type_, reason, note)) = mapped.spec_event {
+                run.event(type_, reason, note).await;
+            }
+            mapped.desired
+        }
+        States::Created => {
+            let desired = created::<K>(run, remote_name, &remote);
+            if run.status.would_change(&desired) && previous.as_deref() != Some(CREATED) {
+                let note = format!(
+                    "Status {} → {CREATED}",
+                    previous.as_deref().unwrap_or("none")
+                );
+                run.event(EventType::Normal, CREATED, note).await;
+            }
+            desired
+        }
+    };
+    // Only real changes are written, the check times with them: a write that changes nothing
+    // costs the apiserver a write and every watcher an event, N times over.
+    run.status
+        .write_stamped(desired, |desired| {
+            let now = Some(Time(k8s_openapi::jiff::Timestamp::now()));
+            if let Some(last_update_time) = K::status_fields(desired).last_update_time {
+                // The original operator's name for it; scripts written for it read this one.
+                *last_update_time = now.clone();
+            }
+            desired.common_mut().last_check_time = now;
+        })
+        .await?;
+    if !K::is_observe_only(object) {
+        run.engine
+            .strategy
+            .0
+            .after_observe(run.client(), &run.handle, object, &remote)
+            .await?;
+    }
+    if K::STATES == States::Created {
+        // Nothing changes it but the object.
+        return Ok(Action::await_change());
+    }
+    Ok(look_again::<K>(run, remote_name, &remote, covered))
+}
+
+/// What a Describe of a resource with states makes of the status.
+struct WithStates<S> {
+    desired: S,
+    /// What SageMaker says went wrong, if anything.
+    failure_reason: String,
+    /// The Event when the spec stopped or started again to match the resource.
+    spec_event: Option<(EventType, &'static str, String)>,
+}
+
+/// The status of a resource with states: the kind's mapping, the conditions, and whether the
+/// spec still is the one it was created from (a spec change that is not carried out is shown).
+fn with_states<K: Kind>(
+    run: &SingleRun<'_, K>,
+    remote: &K::Remote,
+    current_hash: &str,
+) -> WithStates<K::Status> {
+    let object = run.object;
+    let spec_changed = !K::is_observe_only(object)
+        && K::LIFECYCLE.on_spec_change == OnSpecChange::Report
+        && object
+            .annotations()
+            .get(CREATED_SPEC_HASH_ANNOTATION)
+            .is_some_and(|created| created != current_hash);
+    let out_of_sync_message = out_of_sync_message(K::KIND);
+    let recorded = run.status.recorded();
+    let was_out_of_sync = recorded
+        .common()
+        .conditions
+        .iter()
+        .flatten()
+        .any(|c| c.type_ == SPEC_OUT_OF_SYNC && c.status == "True");
+    let status_text = K::status_text(remote);
+    let mapped = K::status_from(object, remote, &run.handle.location);
+    let failure_reason = mapped.common().additional.clone().unwrap_or_default();
+    let desired = observed_status(
+        &recorded,
+        mapped,
+        Observed {
+            phase: K::phase(remote),
+            status_text: &status_text,
+            generation: object.meta().generation,
+            spec_changed: spec_changed.then_some(out_of_sync_message.as_str()),
+        },
+    );
+    let spec_event = if spec_changed && !was_out_of_sync {
+        Some((
+            EventType::Warning,
+            "SpecChangedAfterCreation",
+            out_of_sync_message,
+        ))
+    } else if !spec_changed && was_out_of_sync {
+        let note = "The spec matches the SageMaker job again".to_string();
+        Some((EventType::Normal, "SpecMatchesSageMaker", note))
+    } else {
+        None
+    };
+    WithStates {
+        desired,
+        failure_reason,
+        spec_event,
+    }
+}
+
+/// One Event for a new resource with states (not "Created" and then "none → InProgress"), or
+/// one per change of its state.
+async fn announce_states<K: Kind>(
+    run: &SingleRun<'_, K>,
+    remote_name: &str,
+    remote: &K::Remote,
+    created_now: bool,
+    previous: Option<String>,
+    mapped: &WithStates<K::Status>,
+) {
+    let status_text = K::status_text(remote);
+    if created_now {
+        let note = format!(
+            "Created {} {remote_name} in SageMaker (status {status_text})",
+            K::KIND
+        );
+        run.event(EventType::Normal, "Created", note).await;
+    } else if let Some((type_, note)) = crate::events::status_change(
+        previous.as_deref(),
+        &status_text,
+        K::phase(remote) == Phase::Failed,
+        &mapped.failure_reason,
+    ) {
+        run.event(type_, &status_text, note).await;
+    }
+}
+
+/// The status of a resource without states that exists: [`CREATED`], its name and ARN, Ready.
+fn created<K: Kind>(run: &SingleRun<'_, K>, name: &str, remote: &K::Remote) -> K::Status {
+    let mut recorded = run.status.recorded();
+    let mut desired = created_status(
+        &recorded,
+        K::status_from(run.object, remote, &run.handle.location),
+        &format!("{} {name} exists in SageMaker", K::KIND),
+        run.object.meta().generation,
+        <Single<K> as Strategy>::state,
+    );
+    if let (Some(recorded), Some(desired)) = (
+        K::status_fields(&mut recorded).last_update_time,
+        K::status_fields(&mut desired).last_update_time,
+    ) {
+        // Moved only together with a real change, as lastCheckTime.
+        desired.clone_from(recorded);
+    }
+    desired
+}
+
+/// A terminal resource is settled (unless the kind looks again); otherwise the poller wakes the
+/// object when SageMaker reports a change.
+fn look_again<K: Kind>(
+    run: &SingleRun<'_, K>,
+    remote_name: &str,
+    remote: &K::Remote,
+    covered: Option<jiff::Timestamp>,
+) -> Action {
+    let registry = &run.engine.registry;
+    let look_again = K::look_again_after(remote);
+    if K::phase(remote).is_terminal() && look_again.is_none() {
+        registry.forget(&run.handle.location, remote_name);
+        return Action::await_change();
+    }
+    registry.record(
+        key_of(run.object),
+        Observation {
+            generation: run.object.meta().generation,
+            modified: K::last_modified(remote),
+            look_again_at: look_again.map(|after| Instant::now() + after),
+        },
+        covered,
+    );
+    match look_again {
+        Some(after) => Action::requeue(after),
+        None => Action::await_change(),
+    }
+}

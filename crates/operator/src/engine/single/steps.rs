@@ -1,0 +1,457 @@
+//! Carries out the decision core's steps (`decide.rs`): each step is one call, its answer goes
+//! back into the facts, and the core says what comes next, until a step ends the reconcile.
+
+use std::time::Instant;
+
+use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
+use kube::{Resource, ResourceExt};
+use sagemaker_k8s_api::{CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, HasCommonStatus};
+use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
+use serde_json::{Value, json};
+
+use super::decide::{Answer, Call, Facts, OnSpecChange, Step, next_step};
+use super::mirror::mirror;
+use super::{
+    CreateError, Kind, STOPPING_REQUEUE, SingleRun, States, has_observed_remote, prepare,
+    record_of, recorded_by_original_operator, remote_name_of,
+};
+use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY};
+use crate::engine::ownership::{self, Ownership};
+use crate::engine::{EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy, sagemaker_message};
+use crate::object_patch::patch_metadata;
+use crate::status_patch::StatusWriter;
+use crate::status_poller::{key_of, must_describe};
+use crate::takeover;
+
+/// One reconcile of a live object.
+pub(super) async fn reconcile<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
+    let object = run.object;
+    let registry = &run.engine.registry;
+    let polled = <super::Single<K> as Strategy>::POLLED;
+    let remote_name = remote_name_of::<K>(object);
+    tracing::Span::current().record("sagemaker_name", remote_name.as_str());
+    let key = key_of(object);
+    let (observed, listed) = registry.observation(&key);
+    if polled
+        && !must_describe(
+            observed.as_ref(),
+            listed,
+            object.meta().generation,
+            Instant::now(),
+        )
+    {
+        // Nothing happened since the last look that the status does not show already (this
+        // wake-up is the operator's own write, or a change it has seen): no call, no write.
+        return Ok(Action::await_change());
+    }
+    // The registry knows of an observation before the (possibly lagging) watch cache shows it.
+    let observed = has_observed_remote::<K>(object) || observed.is_some();
+    let prepared = prepare::<K>(run.client(), object, &remote_name, !observed).await?;
+    let patched_run;
+    let run = match &prepared.object {
+        Some(patched) => {
+            patched_run = Run {
+                engine: run.engine,
+                object: patched,
+                uid: run.uid.clone(),
+                handle: run.handle.clone(),
+                status: StatusWriter::new(run.client(), patched),
+            };
+            &patched_run
+        }
+        None => run,
+    };
+    let covered = if polled {
+        // The poller follows the name from before the first call, so no change is missed
+        // between the create and the first status write.
+        registry.register(&run.handle.location, &remote_name, key.clone());
+        registry.take_listed(&key)
+    } else {
+        None
+    };
+    let record = record_of::<K>(run.object, false, observed, &prepared.spec_hash);
+    let mut steps = Steps::new(run, remote_name, Facts::new(record));
+    let (remote, created) = match steps.until_done(&prepared.spec_hash).await? {
+        Done::Mirror(remote, created) => (remote, created),
+        Done::Action(action) => return Ok(action),
+    };
+    mirror(
+        run,
+        &steps.name,
+        remote,
+        created,
+        &prepared.spec_hash,
+        covered,
+    )
+    .await
+}
+
+/// Deletion: stop what runs and wait through Stopping, or delete what exists, then let the
+/// object go. Any failed call keeps the finalizer (the error policy retries), so throttling
+/// cannot leak a running job or an existing resource.
+pub(super) async fn finalize<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
+    let remote_name = remote_name_of::<K>(run.object);
+    tracing::Span::current().record("sagemaker_name", remote_name.as_str());
+    let observed = has_observed_remote::<K>(run.object);
+    let record = record_of::<K>(run.object, true, observed, "");
+    match Steps::new(run, remote_name, Facts::new(record))
+        .until_done("")
+        .await?
+    {
+        Done::Action(action) => Ok(action),
+        Done::Mirror(..) => unreachable!("a deleted object's status is not mapped"),
+    }
+}
+
+/// How the steps ended.
+enum Done<R> {
+    /// The resource is this object's and described: map it; `bool`: created in this reconcile.
+    Mirror(R, bool),
+    /// The reconcile ends with this action.
+    Action(Action),
+}
+
+/// The state of one run of steps: the facts the core decides on, and what the calls returned.
+struct Steps<'r, 'a, K: Kind> {
+    run: &'r SingleRun<'a, K>,
+    name: String,
+    facts: Facts,
+    remote: Option<K::Remote>,
+    last_error: Option<SageMakerError>,
+    /// Why the create could not be built.
+    unsupported: String,
+}
+
+impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
+    fn new(run: &'r SingleRun<'a, K>, name: String, facts: Facts) -> Self {
+        Steps {
+            run,
+            name,
+            facts,
+            remote: None,
+            last_error: None,
+            unsupported: String::new(),
+        }
+    }
+
+    fn sagemaker(&self) -> &SageMakerHandle {
+        &self.run.handle
+    }
+
+    fn failed(&mut self, call: Call, error: SageMakerError) {
+        self.facts.call_failed(call, ErrorCategory::of(&error));
+        self.last_error = Some(error);
+    }
+
+    fn described(&self) -> &K::Remote {
+        self.remote.as_ref().expect(
+            "the decision core checks ownership, takes over, stops or mirrors only what it described",
+        )
+    }
+
+    /// The object's resource is not followed any longer.
+    fn forget(&self) {
+        self.run
+            .engine
+            .registry
+            .forget(&self.sagemaker().location, &self.name);
+    }
+
+    /// Carries out steps until one ends the reconcile. The calls are here; what the kinds do
+    /// differently is in their [`Kind`] hooks and configuration.
+    async fn until_done(&mut self, spec_hash: &str) -> Result<Done<K::Remote>, EngineError> {
+        loop {
+            let step = next_step(&self.facts);
+            tracing::debug!(?step, facts = ?self.facts, "next step");
+            match step {
+                Step::Describe => self.describe().await,
+                Step::Create => self.create(spec_hash).await?,
+                Step::CheckOwnership => self.check_ownership().await,
+                Step::TakeOver => self.take_over(spec_hash).await?,
+                Step::Stop | Step::Delete | Step::Replace => self.stop_or_delete(step).await,
+                Step::Mirror => {
+                    let remote = self.remote.take().expect("described");
+                    return Ok(Done::Mirror(remote, self.facts.created));
+                }
+                Step::AwaitSpecChange => return Ok(Done::Action(Action::await_change())),
+                Step::ShowStopping => return self.show_stopping().await.map(Done::Action),
+                Step::Release => return self.release().await.map(Done::Action),
+                Step::Retry => {
+                    let error = self.last_error.take();
+                    return Err(self.run.retry_last(error, &self.name).await);
+                }
+                Step::RefuseForeign
+                | Step::ReportUnsupported
+                | Step::ReportRejected
+                | Step::ReportMissingDependency
+                | Step::ReportNotFound => return self.report(step).await.map(Done::Action),
+            }
+        }
+    }
+
+    async fn describe(&mut self) {
+        let kind = &self.run.engine.strategy.0;
+        match kind.describe(self.sagemaker(), &self.name).await {
+            Ok(remote) => {
+                self.facts.answered(Answer::Described(K::phase(&remote)));
+                self.remote = Some(remote);
+            }
+            Err(error) => self.failed(Call::Describe, error),
+        }
+    }
+
+    async fn create(&mut self, spec_hash: &str) -> Result<(), EngineError> {
+        let run = self.run;
+        pin_create(run, &self.name, spec_hash).await?;
+        let kind = &run.engine.strategy.0;
+        match kind
+            .create(self.sagemaker(), run.object, &self.name, &run.uid)
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(kind = K::KIND, "created in SageMaker");
+                if K::STATES == States::Created {
+                    // A resource with states announces its creation with the state it is in.
+                    let note = format!("Created {} {} in SageMaker", K::KIND, self.name);
+                    run.event(EventType::Normal, "Created", note).await;
+                }
+                self.facts.answered(Answer::Created);
+            }
+            Err(CreateError::Unsupported(message)) => {
+                self.unsupported = message;
+                self.facts.unsupported = true;
+            }
+            Err(CreateError::SageMaker(error)) => self.failed(Call::Create, error),
+        }
+        Ok(())
+    }
+
+    async fn check_ownership(&mut self) {
+        let run = self.run;
+        let arn = K::arn(self.described());
+        let original = recorded_by_original_operator::<K>(run.object, &self.name, &run.uid);
+        match ownership::check(self.sagemaker(), &arn, &run.uid, original).await {
+            Ok((ownership, _)) => self.facts.answered(Answer::Owner(ownership)),
+            Err(error) => self.failed(Call::ListTags, error),
+        }
+    }
+
+    /// Tags the original operator's resource (unless an earlier takeover did); a replaced kind
+    /// records the current spec as the one it was created from, so it is not replaced.
+    async fn take_over(&mut self, spec_hash: &str) -> Result<(), EngineError> {
+        let run = self.run;
+        let untagged = matches!(
+            self.facts.remote,
+            super::decide::Remote::Described {
+                ownership: Some(Ownership::TakeOver),
+                ..
+            }
+        );
+        if untagged {
+            let arn = K::arn(self.described());
+            if let Err(error) = ownership::take_over(self.sagemaker(), &arn, &run.uid).await {
+                self.failed(Call::AddTags, error);
+                return Ok(());
+            }
+        }
+        if K::LIFECYCLE.on_spec_change == OnSpecChange::Replace {
+            record_created_spec(run, spec_hash).await?;
+        }
+        tracing::info!(kind = K::KIND, "took over from the original operator");
+        let note = format!(
+            "Following {} {}, which the original operator created",
+            K::KIND,
+            self.name
+        );
+        run.event(EventType::Normal, "TakenOver", note).await;
+        self.facts.answered(Answer::TakenOver);
+        Ok(())
+    }
+
+    /// Stop (on delete), Delete (on delete) or Replace (delete, to create the current spec).
+    async fn stop_or_delete(&mut self, step: Step) {
+        let run = self.run;
+        let kind = &run.engine.strategy.0;
+        let (call, answer) = match step {
+            Step::Stop => (Call::Stop, Answer::StopSent),
+            _ => (Call::Delete, Answer::Deleted),
+        };
+        if let Err(error) = kind.stop_or_delete(self.sagemaker(), &self.name).await {
+            self.failed(call, error);
+            return;
+        }
+        let (reason, note) = match step {
+            Step::Stop => (
+                "Stopping",
+                format!("Stopping {} {} in SageMaker", K::KIND, self.name),
+            ),
+            Step::Replace => {
+                tracing::info!(kind = K::KIND, "spec changed, deleted to replace");
+                let note = format!(
+                    "The spec changed: replacing {} {} in SageMaker",
+                    K::KIND,
+                    self.name
+                );
+                ("Replacing", note)
+            }
+            _ => {
+                tracing::info!(kind = K::KIND, "deleted in SageMaker");
+                (
+                    "Deleted",
+                    format!("Deleted {} {} in SageMaker", K::KIND, self.name),
+                )
+            }
+        };
+        run.event(EventType::Normal, reason, note).await;
+        self.facts.answered(answer);
+    }
+
+    async fn show_stopping(&self) -> Result<Action, EngineError> {
+        let run = self.run;
+        // The poller follows it until it is terminal.
+        run.engine
+            .registry
+            .register(&self.sagemaker().location, &self.name, key_of(run.object));
+        // Best effort: the delete goes on whether or not it is shown.
+        let mut stopping = run.status.recorded();
+        K::stopping(&mut stopping);
+        let _ = run.status.write(stopping).await;
+        Ok(Action::requeue(STOPPING_REQUEUE))
+    }
+
+    async fn release(&self) -> Result<Action, EngineError> {
+        let run = self.run;
+        self.forget();
+        tracing::info!(
+            kind = K::KIND,
+            "nothing of this object is left in SageMaker, releasing it"
+        );
+        if !run
+            .engine
+            .strategy
+            .0
+            .before_release(run.client(), run.object)
+            .await?
+        {
+            return Ok(Action::requeue(RELEASE_POLL));
+        }
+        run.release().await
+    }
+
+    /// The failures retrying will not fix (until the spec changes, or what it names exists).
+    async fn report(&mut self, step: Step) -> Result<Action, EngineError> {
+        let run = self.run;
+        self.forget();
+        let last_error = sagemaker_message(self.last_error.as_ref());
+        match step {
+            Step::RefuseForeign => self.refuse_foreign().await,
+            Step::ReportUnsupported => {
+                let message = std::mem::take(&mut self.unsupported);
+                run.report_failure("UnsupportedSpec", message).await
+            }
+            Step::ReportRejected => {
+                // SageMaker refused to create under the pinned name, so nothing exists under
+                // it: the spec's name may be edited again.
+                release_creating_name(run).await?;
+                let message = format!("SageMaker rejected the request: {last_error}");
+                run.report_failure("CreateRejected", message).await
+            }
+            Step::ReportMissingDependency => {
+                // Possibly applied together with this object and not created yet: heals once
+                // it exists.
+                let message = format!(
+                    "SageMaker could not find what the spec names (retrying every {} s): {last_error}",
+                    DEPENDENCY_RETRY.as_secs(),
+                );
+                run.report_failure(DEPENDENCY_NOT_FOUND, message).await?;
+                Ok(Action::requeue(DEPENDENCY_RETRY))
+            }
+            _ => {
+                let message = format!("{} {} does not exist in SageMaker", K::KIND, self.name);
+                run.report_failure("NotFoundInSageMaker", message).await
+            }
+        }
+    }
+
+    /// The name is someone else's resource: report it, and free the name for an edit.
+    async fn refuse_foreign(&self) -> Result<Action, EngineError> {
+        let run = self.run;
+        let mut recorded = run.status.recorded();
+        if K::STATES == States::SageMaker
+            && takeover::status_written_by_original_operator(Some(&recorded))
+        {
+            // The original's lastCheckTime would make the next reconcile take the resource for
+            // an observed one of ours; without it the refusal stands.
+            recorded.common_mut().last_check_time = None;
+            run.status.write(recorded).await?;
+        }
+        release_creating_name(run).await?;
+        let rename = match K::SPEC_NAME_FIELD {
+            Some(field) => format!("set another name in the spec ({field})"),
+            None => "rename the object".to_string(),
+        };
+        let message = format!(
+            "{} {} already exists in SageMaker and was not created for this object; {rename}",
+            K::KIND,
+            self.name,
+        );
+        run.report_failure("NameOwnedByAnotherResource", message)
+            .await
+    }
+}
+
+/// Before the create: the spec it is sent from, and the name it is sent under when the spec
+/// names it, unless already recorded. From here on the name is fixed until SageMaker answers,
+/// and a crash before the status is written adopts the result instead of replacing it.
+async fn pin_create<K: Kind>(
+    run: &SingleRun<'_, K>,
+    name: &str,
+    spec_hash: &str,
+) -> Result<(), kube::Error> {
+    let annotations = run.object.annotations();
+    let recorded = |key: &str| annotations.get(key).map(String::as_str);
+    let pins_name = K::SPEC_NAME_FIELD.is_some();
+    if recorded(CREATED_SPEC_HASH_ANNOTATION) == Some(spec_hash)
+        && (!pins_name || recorded(CREATING_NAME_ANNOTATION) == Some(name))
+    {
+        return Ok(());
+    }
+    let patch = if pins_name {
+        json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: spec_hash, CREATING_NAME_ANNOTATION: name } })
+    } else {
+        json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: spec_hash } })
+    };
+    patch_metadata(run.client(), run.object, patch).await
+}
+
+/// Records the spec the resource is (to be) created from.
+async fn record_created_spec<K: Kind>(
+    run: &SingleRun<'_, K>,
+    spec_hash: &str,
+) -> Result<(), kube::Error> {
+    patch_metadata(
+        run.client(),
+        run.object,
+        json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: spec_hash } }),
+    )
+    .await
+}
+
+/// Nothing exists under the pinned name (SageMaker refused it, or it is someone else's): the
+/// spec's name may be edited again, to get past a name clash.
+async fn release_creating_name<K: Kind>(run: &SingleRun<'_, K>) -> Result<(), kube::Error> {
+    if !run
+        .object
+        .annotations()
+        .contains_key(CREATING_NAME_ANNOTATION)
+    {
+        return Ok(());
+    }
+    patch_metadata(
+        run.client(),
+        run.object,
+        json!({ "annotations": { CREATING_NAME_ANNOTATION: Value::Null } }),
+    )
+    .await
+}

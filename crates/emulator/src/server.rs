@@ -326,7 +326,7 @@ async fn handle(
                 .and_then(|value| value.to_str().ok())
                 .and_then(|header| sigv4::parse_authorization(header).ok())
                 .map(|auth| auth.access_key);
-            match crate::sts::handle(&app, action, &params, auth_key.as_deref()) {
+            match crate::sts::handle(&app.issued, action, &params, auth_key.as_deref()) {
                 Ok(xml) => wire::xml_ok(xml),
                 Err(error) => wire::xml_error(&error),
             }

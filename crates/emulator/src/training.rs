@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::rules::RuledJob;
 use crate::validate::{Violations, member_path};
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
@@ -605,7 +606,13 @@ pub fn describe_training(
             out.insert("FinalMetricDataList".into(), Value::Array(metrics));
         }
     }
-    crate::rules::add_rule_statuses(&mut out, job, settings, shown, now);
+    let ruled = RuledJob {
+        name: &job.name,
+        created: job.created,
+        plan: &job.plan,
+        rule_outcomes: &job.rule_outcomes,
+    };
+    crate::rules::add_rule_statuses(&mut out, &ruled, settings, shown, now);
     out
 }
 

@@ -2,14 +2,17 @@
 //! Stopped; one log stream per instance in /aws/sagemaker/ProcessingJobs, named like a training
 //! job's (`<job>/algo-<i>-<epoch seconds>`).
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
+use crate::logs::{LogProducer, Production};
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    ListFilter, LogProducer, LogSource, Step, World, descending, echoed_request,
-    is_terminal_status, paginate, reserved_tags, str_member, time_value, validate_list_request,
-    visible,
+    Kind, ListFilter, Service, Step, World, descending, echoed_request, is_terminal_status,
+    paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
+    validate_list_request, visible,
 };
 
 pub const PROCESSING_STATUSES: &[&str] =
@@ -29,6 +32,42 @@ pub struct ProcessingJob {
     pub failure_reason: Option<String>,
     pub exit_message: Option<String>,
     pub instance_count: u32,
+}
+
+const LOG_GROUP: &str = "/aws/sagemaker/ProcessingJobs";
+
+/// The processing jobs of one region, by name.
+pub type ProcessingJobs = HashMap<String, ProcessingJob>;
+
+pub fn kind() -> Kind {
+    let mut kind = Kind::new::<ProcessingJobs>("processing job");
+    kind.resources = Some(|world| {
+        vec![(
+            "processingJobs",
+            sorted_names(world.processing_jobs().keys()),
+        )]
+    });
+    kind.owns_arn = Some(|world, arn| world.processing_jobs().values().any(|job| job.arn == arn));
+    kind.operation(
+        Service::SageMaker,
+        "CreateProcessingJob",
+        |world, body, now| world.create_processing_job(body, now),
+    )
+    .operation(
+        Service::SageMaker,
+        "DescribeProcessingJob",
+        |world, body, now| world.describe_processing_job(&body, now),
+    )
+    .operation(
+        Service::SageMaker,
+        "StopProcessingJob",
+        |world, body, now| world.stop_processing_job(&body, now),
+    )
+    .operation(
+        Service::SageMaker,
+        "ListProcessingJobs",
+        |world, body, now| world.list_processing_jobs(&body, now),
+    )
 }
 
 fn validate_inputs(body: &Value, violations: &mut Violations) {
@@ -223,6 +262,14 @@ fn validate_request(body: &Value, violations: &mut Violations) {
 }
 
 impl World {
+    pub fn processing_jobs(&self) -> &ProcessingJobs {
+        self.state()
+    }
+
+    pub fn processing_jobs_mut(&mut self) -> &mut ProcessingJobs {
+        self.state_mut()
+    }
+
     pub fn create_processing_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
         let mut violations = Violations::new();
         let name = violations.resource_name(&body, "ProcessingJobName", "processingJobName");
@@ -230,7 +277,7 @@ impl World {
         violations.finish()?;
         let name = name.unwrap_or_default();
         let reserved = reserved_tags(body.get("Tags"), &["Completed", "Failed"])?;
-        if let Some(existing) = self.processing_jobs.get(&name) {
+        if let Some(existing) = self.processing_jobs().get(&name) {
             return Err(ApiError::new(
                 ErrorCode::ResourceInUse,
                 format!(
@@ -299,7 +346,7 @@ impl World {
             .clamp(1, 100) as u32;
         self.store_tags(&arn, body.get("Tags"));
         tracing::debug!(job = %name, failed, "processing job created");
-        self.processing_jobs.insert(
+        self.processing_jobs_mut().insert(
             name.clone(),
             ProcessingJob {
                 name: name.clone(),
@@ -312,11 +359,14 @@ impl World {
                 instance_count,
             },
         );
-        self.log_producers.push(LogProducer {
-            source: LogSource::Processing,
-            job: name,
-            written_until: now,
-        });
+        self.state_mut::<crate::logs::LogStore>()
+            .producers
+            .push(LogProducer {
+                group: LOG_GROUP,
+                job: name,
+                written_until: now,
+                produce: produce_logs,
+            });
         Ok(json!({ "ProcessingJobArn": arn }))
     }
 
@@ -325,7 +375,7 @@ impl World {
         let name = violations.resource_name(body, "ProcessingJobName", "processingJobName");
         violations.finish()?;
         let name = name.unwrap_or_default();
-        self.processing_jobs.get(&name).ok_or_else(|| {
+        self.processing_jobs().get(&name).ok_or_else(|| {
             ApiError::validation(format!("Could not find requested job with name {name}"))
         })
     }
@@ -362,7 +412,10 @@ impl World {
     pub fn stop_processing_job(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
         let name = self.processing_job(body)?.name.clone();
         let delay = self.settings.real(crate::training::STOP_DELAY);
-        let job = self.processing_jobs.get_mut(&name).expect("checked above");
+        let job = self
+            .processing_jobs_mut()
+            .get_mut(&name)
+            .expect("checked above");
         let current = visible(&job.plan, now).last().expect("plan never empty");
         if is_terminal_status(current.status) || current.status == "Stopping" {
             return Err(ApiError::validation(format!(
@@ -395,7 +448,7 @@ impl World {
         )?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<(&ProcessingJob, &Step)> = self
-            .processing_jobs
+            .processing_jobs()
             .values()
             .filter_map(|job| {
                 let current = visible(&job.plan, now).last()?;
@@ -522,4 +575,27 @@ pub fn processing_log_lines(job: &ProcessingJob) -> Option<(f64, Vec<LogLine>)> 
         }
     }
     Some((start, lines))
+}
+
+/// The log lines of processing job `name` as of `now`.
+fn produce_logs(world: &World, name: &str, now: f64) -> Production {
+    let Some(job) = world.processing_jobs().get(name) else {
+        return Production::Wait { finished: true };
+    };
+    let ended = terminal_at(&job.plan).is_some_and(|end| end <= now);
+    let Some((start, lines)) = processing_log_lines(job) else {
+        // Stopped before its instances came up: it never writes a line.
+        return Production::Wait { finished: ended };
+    };
+    if start > now {
+        return Production::Wait { finished: false };
+    }
+    let created = (start * 1000.0) as i64;
+    Production::Write {
+        lines: lines
+            .into_iter()
+            .map(|(stream, timestamp, message)| (stream, created, timestamp, message))
+            .collect(),
+        finished: ended,
+    }
 }

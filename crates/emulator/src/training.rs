@@ -1,15 +1,18 @@
 //! Training jobs: validation, the lifecycle plan, Describe/List views and the log lines a job
 //! writes while it runs.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
+use crate::logs::{LogProducer, Production};
 use crate::rules::RuledJob;
 use crate::validate::{Violations, member_path};
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    ListFilter, LogProducer, LogSource, Outcome, Step, World, descending, echoed_request,
-    is_terminal_status, paginate, reserved_tags, str_member, terminal_at, time_value, unit_hash,
-    validate_list_request, visible,
+    Kind, ListFilter, Outcome, Service, Step, World, descending, echoed_request,
+    is_terminal_status, paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
+    unit_hash, validate_list_request, visible,
 };
 
 pub const TRAINING_STATUSES: &[&str] =
@@ -17,6 +20,35 @@ pub const TRAINING_STATUSES: &[&str] =
 const DEFAULT_MAX_RUNTIME: f64 = 86400.0;
 /// Emulated seconds between Stopping and Stopped (SageMaker takes tens of seconds to stop).
 pub const STOP_DELAY: f64 = 30.0;
+const LOG_GROUP: &str = "/aws/sagemaker/TrainingJobs";
+
+/// The training jobs of one region, by name.
+pub type TrainingJobs = HashMap<String, TrainingJob>;
+
+pub fn kind() -> Kind {
+    let mut kind = Kind::new::<TrainingJobs>("training job");
+    kind.resources =
+        Some(|world| vec![("trainingJobs", sorted_names(world.training_jobs().keys()))]);
+    kind.owns_arn = Some(|world, arn| world.training_jobs().values().any(|job| job.arn == arn));
+    kind.operation(
+        Service::SageMaker,
+        "CreateTrainingJob",
+        |world, body, now| world.create_training_job(body, now),
+    )
+    .operation(
+        Service::SageMaker,
+        "DescribeTrainingJob",
+        |world, body, now| world.describe_training_job(&body, now),
+    )
+    .operation(Service::SageMaker, "StopTrainingJob", |world, body, now| {
+        world.stop_training_job(&body, now)
+    })
+    .operation(
+        Service::SageMaker,
+        "ListTrainingJobs",
+        |world, body, now| world.list_training_jobs(&body, now),
+    )
+}
 
 pub struct TrainingJob {
     pub name: String,
@@ -258,6 +290,14 @@ fn validate_hyperparameters(body: &Value, member: &str, violations: &mut Violati
 }
 
 impl World {
+    pub fn training_jobs(&self) -> &TrainingJobs {
+        self.state()
+    }
+
+    pub fn training_jobs_mut(&mut self) -> &mut TrainingJobs {
+        self.state_mut()
+    }
+
     pub fn create_training_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
         let mut violations = Violations::new();
         let name = violations.resource_name(&body, "TrainingJobName", "trainingJobName");
@@ -272,7 +312,7 @@ impl World {
             body.get("Tags"),
             &["Completed", "Failed", "MaxRuntimeExceeded"],
         )?;
-        if let Some(existing) = self.training_jobs.get(&name) {
+        if let Some(existing) = self.training_jobs().get(&name) {
             return Err(ApiError::new(
                 ErrorCode::ResourceInUse,
                 format!(
@@ -400,13 +440,16 @@ impl World {
             rule_outcomes: spec.rule_outcomes,
         };
         tracing::debug!(job = %job.name, created, terminal = ?terminal_at(&job.plan), "training job created");
-        self.training_jobs.insert(spec.name.clone(), job);
+        self.training_jobs_mut().insert(spec.name.clone(), job);
         self.store_tags(&arn, tags.as_ref());
-        self.log_producers.push(LogProducer {
-            source: LogSource::Training,
-            job: spec.name,
-            written_until: created,
-        });
+        self.state_mut::<crate::logs::LogStore>()
+            .producers
+            .push(LogProducer {
+                group: LOG_GROUP,
+                job: spec.name,
+                written_until: created,
+                produce: produce_logs,
+            });
         arn
     }
 
@@ -414,7 +457,7 @@ impl World {
         let mut violations = Violations::new();
         let name = violations.resource_name(body, "TrainingJobName", "trainingJobName");
         violations.finish()?;
-        self.training_jobs
+        self.training_jobs()
             .get(name.as_deref().unwrap_or(""))
             .ok_or_else(|| ApiError::validation("Requested resource not found."))
     }
@@ -426,7 +469,11 @@ impl World {
 
     pub fn stop_training_job(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
         let name = self.training_job(body)?.name.clone();
-        let job = self.training_jobs.get_mut(&name).expect("checked above");
+        let delay = self.settings.real(STOP_DELAY);
+        let job = self
+            .training_jobs_mut()
+            .get_mut(&name)
+            .expect("checked above");
         let current = visible(&job.plan, now).last().expect("plan never empty");
         if is_terminal_status(current.status) || current.status == "Stopping" {
             return Err(ApiError::validation(format!(
@@ -434,7 +481,7 @@ impl World {
                 job.name, current.status
             )));
         }
-        stop_plan(&mut job.plan, now, self.settings.real(STOP_DELAY));
+        stop_plan(&mut job.plan, now, delay);
         tracing::debug!(job = %name, "training job stopping");
         Ok(json!({}))
     }
@@ -443,7 +490,7 @@ impl World {
         validate_list_request(body, &["Name", "CreationTime", "Status"], TRAINING_STATUSES)?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<(&TrainingJob, &Step, f64)> = self
-            .training_jobs
+            .training_jobs()
             .values()
             .filter_map(|job| {
                 let shown = visible(&job.plan, now);
@@ -723,4 +770,29 @@ pub fn stream_start(job: &TrainingJob) -> Option<f64> {
         .iter()
         .find(|step| step.secondary != "Starting")
         .map(|step| step.at)
+}
+
+/// The log lines of training job `name` as of `now`: one stream per instance, created when the
+/// job starts downloading.
+fn produce_logs(world: &World, name: &str, now: f64) -> Production {
+    let Some(job) = world.training_jobs().get(name) else {
+        return Production::Wait { finished: true };
+    };
+    let Some(start) = stream_start(job) else {
+        return Production::Wait { finished: false };
+    };
+    if start > now {
+        return Production::Wait { finished: false };
+    }
+    let mut lines = Vec::new();
+    for instance in 1..=job.instance_count {
+        let stream = format!("{}/algo-{instance}-{}", job.name, start.floor() as i64);
+        for (timestamp, message) in training_log_lines(job, instance) {
+            lines.push((stream.clone(), (start * 1000.0) as i64, timestamp, message));
+        }
+    }
+    Production::Write {
+        lines,
+        finished: terminal_at(&job.plan).is_some_and(|end| end <= now),
+    }
 }

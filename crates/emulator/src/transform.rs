@@ -1,14 +1,17 @@
 //! Batch transform jobs: the model must exist; InProgress → Completed | Failed, Stop → Stopping →
 //! Stopped; one log stream per instance in /aws/sagemaker/TransformJobs.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
+use crate::logs::{LogProducer, Production};
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    ListFilter, LogProducer, LogSource, Step, World, descending, echoed_request,
-    is_terminal_status, paginate, reserved_tags, str_member, time_value, validate_list_request,
-    visible,
+    Kind, ListFilter, Service, Step, World, descending, echoed_request, is_terminal_status,
+    paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
+    validate_list_request, visible,
 };
 
 pub const TRANSFORM_STATUSES: &[&str] =
@@ -24,7 +27,47 @@ pub struct TransformJob {
     pub instance_count: u32,
 }
 
+const LOG_GROUP: &str = "/aws/sagemaker/TransformJobs";
+
+/// The transform jobs of one region, by name.
+pub type TransformJobs = HashMap<String, TransformJob>;
+
+pub fn kind() -> Kind {
+    let mut kind = Kind::new::<TransformJobs>("transform job");
+    kind.resources =
+        Some(|world| vec![("transformJobs", sorted_names(world.transform_jobs().keys()))]);
+    kind.owns_arn = Some(|world, arn| world.transform_jobs().values().any(|job| job.arn == arn));
+    kind.operation(
+        Service::SageMaker,
+        "CreateTransformJob",
+        |world, body, now| world.create_transform_job(body, now),
+    )
+    .operation(
+        Service::SageMaker,
+        "DescribeTransformJob",
+        |world, body, now| world.describe_transform_job(&body, now),
+    )
+    .operation(
+        Service::SageMaker,
+        "StopTransformJob",
+        |world, body, now| world.stop_transform_job(&body, now),
+    )
+    .operation(
+        Service::SageMaker,
+        "ListTransformJobs",
+        |world, body, now| world.list_transform_jobs(&body, now),
+    )
+}
+
 impl World {
+    pub fn transform_jobs(&self) -> &TransformJobs {
+        self.state()
+    }
+
+    pub fn transform_jobs_mut(&mut self) -> &mut TransformJobs {
+        self.state_mut()
+    }
+
     pub fn create_transform_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
         let mut violations = Violations::new();
         let name = violations.resource_name(&body, "TransformJobName", "transformJobName");
@@ -126,7 +169,7 @@ impl World {
         violations.finish()?;
         let name = name.unwrap_or_default();
         let reserved = reserved_tags(body.get("Tags"), &["Completed", "Failed"])?;
-        if let Some(existing) = self.transform_jobs.get(&name) {
+        if let Some(existing) = self.transform_jobs().get(&name) {
             return Err(ApiError::new(
                 ErrorCode::ResourceInUse,
                 format!(
@@ -136,7 +179,7 @@ impl World {
             ));
         }
         let model = str_member(&body, "ModelName").unwrap_or("");
-        if !self.models.contains_key(model) {
+        if !self.models().contains_key(model) {
             return Err(ApiError::validation(format!(
                 "Could not find model \"{}\".",
                 self.settings.arn("model", model)
@@ -187,7 +230,7 @@ impl World {
             .unwrap_or(1)
             .clamp(1, 64) as u32;
         self.store_tags(&arn, body.get("Tags"));
-        self.transform_jobs.insert(
+        self.transform_jobs_mut().insert(
             name.clone(),
             TransformJob {
                 name: name.clone(),
@@ -199,11 +242,14 @@ impl World {
                 instance_count,
             },
         );
-        self.log_producers.push(LogProducer {
-            source: LogSource::Transform,
-            job: name,
-            written_until: now,
-        });
+        self.state_mut::<crate::logs::LogStore>()
+            .producers
+            .push(LogProducer {
+                group: LOG_GROUP,
+                job: name,
+                written_until: now,
+                produce: produce_logs,
+            });
         Ok(json!({ "TransformJobArn": arn }))
     }
 
@@ -212,7 +258,7 @@ impl World {
         let name = violations.resource_name(body, "TransformJobName", "transformJobName");
         violations.finish()?;
         let name = name.unwrap_or_default();
-        self.transform_jobs.get(&name).ok_or_else(|| {
+        self.transform_jobs().get(&name).ok_or_else(|| {
             ApiError::validation(format!("Could not find requested job with name {name}"))
         })
     }
@@ -243,7 +289,10 @@ impl World {
     pub fn stop_transform_job(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
         let name = self.transform_job(body)?.name.clone();
         let delay = self.settings.real(crate::training::STOP_DELAY);
-        let job = self.transform_jobs.get_mut(&name).expect("checked above");
+        let job = self
+            .transform_jobs_mut()
+            .get_mut(&name)
+            .expect("checked above");
         let current = visible(&job.plan, now).last().expect("plan never empty");
         if is_terminal_status(current.status) || current.status == "Stopping" {
             return Err(ApiError::validation(format!(
@@ -275,7 +324,7 @@ impl World {
         )?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<(&TransformJob, &Step)> = self
-            .transform_jobs
+            .transform_jobs()
             .values()
             .filter_map(|job| {
                 let current = visible(&job.plan, now).last()?;
@@ -381,4 +430,23 @@ pub fn transform_log_lines(job: &TransformJob) -> (f64, Vec<(String, i64, String
         }
     }
     (start, lines)
+}
+
+/// The log lines of transform job `name` as of `now`.
+fn produce_logs(world: &World, name: &str, now: f64) -> Production {
+    let Some(job) = world.transform_jobs().get(name) else {
+        return Production::Wait { finished: true };
+    };
+    let (start, lines) = transform_log_lines(job);
+    if start > now {
+        return Production::Wait { finished: false };
+    }
+    let created = (start * 1000.0) as i64;
+    Production::Write {
+        lines: lines
+            .into_iter()
+            .map(|(stream, timestamp, message)| (stream, created, timestamp, message))
+            .collect(),
+        finished: terminal_at(&job.plan).is_some_and(|end| end <= now),
+    }
 }

@@ -3,6 +3,8 @@
 //! in all. Launches are computed from the clock: a slot frees when its child reaches a terminal
 //! state, and the next child starts at that instant.
 
+use std::collections::HashMap;
+
 use rand::Rng;
 use serde_json::{Map, Value, json};
 
@@ -12,8 +14,9 @@ use crate::training::{
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    ListFilter, Outcome, World, descending, echoed_request, is_terminal_status, paginate,
-    reserved_tags, str_member, terminal_at, time_value, validate_list_request, visible,
+    Kind, ListFilter, Outcome, Service, World, descending, echoed_request, is_terminal_status,
+    paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
+    validate_list_request, visible,
 };
 
 pub const TUNING_STATUSES: &[&str] = &["Completed", "InProgress", "Failed", "Stopped", "Stopping"];
@@ -37,6 +40,51 @@ pub struct TuningJob {
     pub child_failure_reason: Option<String>,
 }
 
+/// The tuning jobs of one region.
+#[derive(Default)]
+pub struct TuningJobs {
+    jobs: HashMap<String, TuningJob>,
+    /// Tuning jobs that may still launch children; only these are advanced on each request.
+    active: Vec<String>,
+}
+
+pub fn kind() -> Kind {
+    let mut kind = Kind::new::<TuningJobs>("hyperparameter tuning job");
+    kind.advance = Some(World::advance_tuning_jobs);
+    kind.resources = Some(|world| {
+        vec![(
+            "hyperParameterTuningJobs",
+            sorted_names(world.tuning_jobs().keys()),
+        )]
+    });
+    kind.owns_arn = Some(|world, arn| world.tuning_jobs().values().any(|job| job.arn == arn));
+    kind.operation(
+        Service::SageMaker,
+        "CreateHyperParameterTuningJob",
+        |world, body, now| world.create_tuning_job(body, now),
+    )
+    .operation(
+        Service::SageMaker,
+        "DescribeHyperParameterTuningJob",
+        |world, body, now| world.describe_tuning_job(&body, now),
+    )
+    .operation(
+        Service::SageMaker,
+        "StopHyperParameterTuningJob",
+        |world, body, now| world.stop_tuning_job(&body, now),
+    )
+    .operation(
+        Service::SageMaker,
+        "ListHyperParameterTuningJobs",
+        |world, body, now| world.list_tuning_jobs(&body, now),
+    )
+    .operation(
+        Service::SageMaker,
+        "ListTrainingJobsForHyperParameterTuningJob",
+        |world, body, now| world.list_training_jobs_for_tuning_job(&body, now),
+    )
+}
+
 /// What a tuning job looks like at one instant.
 struct TuningView {
     status: &'static str,
@@ -56,6 +104,23 @@ fn tuning_missing(name: &str) -> ApiError {
 }
 
 impl World {
+    pub fn tuning_jobs(&self) -> &HashMap<String, TuningJob> {
+        &self.state::<TuningJobs>().jobs
+    }
+
+    pub fn tuning_jobs_mut(&mut self) -> &mut HashMap<String, TuningJob> {
+        &mut self.state_mut::<TuningJobs>().jobs
+    }
+
+    #[cfg(test)]
+    fn active_tuning_jobs(&self) -> &Vec<String> {
+        &self.state::<TuningJobs>().active
+    }
+
+    fn active_tuning_jobs_mut(&mut self) -> &mut Vec<String> {
+        &mut self.state_mut::<TuningJobs>().active
+    }
+
     pub fn create_tuning_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
         let mut violations = Violations::new();
         let name = violations.tuning_name(
@@ -188,7 +253,7 @@ impl World {
         let name = name.unwrap_or_default();
         let reserved = reserved_tags(body.get("Tags"), &["Completed", "Failed"])?;
         let arn = self.settings.arn("hyper-parameter-tuning-job", &name);
-        if self.tuning_jobs.contains_key(&name) {
+        if self.tuning_jobs().contains_key(&name) {
             return Err(ApiError::new(
                 ErrorCode::ResourceInUse,
                 format!("Hyperparameter tuning job \"{arn}\" already exists."),
@@ -233,8 +298,8 @@ impl World {
             request: body.to_string().into_boxed_str(),
         };
         self.store_tags(&arn, body.get("Tags"));
-        self.tuning_jobs.insert(name.clone(), job);
-        self.active_tuning_jobs.push(name);
+        self.tuning_jobs_mut().insert(name.clone(), job);
+        self.active_tuning_jobs_mut().push(name);
         self.advance_tuning_jobs(now);
         Ok(json!({ "HyperParameterTuningJobArn": arn }))
     }
@@ -242,8 +307,8 @@ impl World {
     /// Launches every child whose slot freed by `now`, at the instant it freed.
     pub fn advance_tuning_jobs(&mut self, now: f64) {
         let mut still_active = Vec::new();
-        for name in std::mem::take(&mut self.active_tuning_jobs) {
-            while let Some(tuning) = self.tuning_jobs.get(&name) {
+        for name in std::mem::take(self.active_tuning_jobs_mut()) {
+            while let Some(tuning) = self.tuning_jobs().get(&name) {
                 if tuning.stop_requested.is_some() || tuning.children.len() >= tuning.max_number {
                     break;
                 }
@@ -262,22 +327,25 @@ impl World {
                 // Children live in their tuning job's world, hence in its region.
                 self.insert_training_job(spec, free_at);
                 let ends = self
-                    .training_jobs
+                    .training_jobs()
                     .get(&child_name)
                     .and_then(|job| terminal_at(&job.plan))
                     .unwrap_or(f64::INFINITY);
-                let tuning = self.tuning_jobs.get_mut(&name).expect("present above");
+                let tuning = self
+                    .tuning_jobs_mut()
+                    .get_mut(&name)
+                    .expect("present above");
                 tuning.children.push(child_name);
                 tuning.slots[slot] = ends;
             }
-            if let Some(tuning) = self.tuning_jobs.get(&name)
+            if let Some(tuning) = self.tuning_jobs().get(&name)
                 && tuning.stop_requested.is_none()
                 && tuning.children.len() < tuning.max_number
             {
                 still_active.push(name);
             }
         }
-        self.active_tuning_jobs = still_active;
+        *self.active_tuning_jobs_mut() = still_active;
     }
 
     fn tuning_view(&self, tuning: &TuningJob, now: f64) -> TuningView {
@@ -295,7 +363,7 @@ impl World {
         for child in tuning
             .children
             .iter()
-            .filter_map(|name| self.training_jobs.get(name))
+            .filter_map(|name| self.training_jobs().get(name))
         {
             let shown = visible(&child.plan, now);
             let current = shown.last().expect("plan never empty");
@@ -341,7 +409,7 @@ impl World {
         tuning
             .children
             .iter()
-            .filter_map(|name| self.training_jobs.get(name))
+            .filter_map(|name| self.training_jobs().get(name))
             .filter(|child| {
                 visible(&child.plan, now)
                     .last()
@@ -370,7 +438,7 @@ impl World {
             )
             .unwrap_or_default();
         violations.finish()?;
-        self.tuning_jobs
+        self.tuning_jobs()
             .get(&name)
             .ok_or_else(|| tuning_missing(&name))
     }
@@ -420,17 +488,18 @@ impl World {
         let children = tuning.children.clone();
         let delay = self.settings.real(STOP_DELAY);
         for child in children {
-            if let Some(job) = self.training_jobs.get_mut(&child) {
+            if let Some(job) = self.training_jobs_mut().get_mut(&child) {
                 let current = visible(&job.plan, now).last().expect("plan never empty");
                 if !is_terminal_status(current.status) && current.status != "Stopping" {
                     stop_plan(&mut job.plan, now, delay);
                 }
             }
         }
-        if let Some(tuning) = self.tuning_jobs.get_mut(&name) {
+        if let Some(tuning) = self.tuning_jobs_mut().get_mut(&name) {
             tuning.stop_requested = Some(now);
         }
-        self.active_tuning_jobs.retain(|active| active != &name);
+        self.active_tuning_jobs_mut()
+            .retain(|active| active != &name);
         tracing::debug!(tuning = %name, "tuning job stopping with its children");
         Ok(json!({}))
     }
@@ -439,7 +508,7 @@ impl World {
         validate_list_request(body, &["Name", "Status", "CreationTime"], TUNING_STATUSES)?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<(&TuningJob, TuningView)> = self
-            .tuning_jobs
+            .tuning_jobs()
             .values()
             .map(|tuning| (tuning, self.tuning_view(tuning, now)))
             .filter(|(tuning, view)| {
@@ -516,7 +585,7 @@ impl World {
         let mut rows: Vec<&TrainingJob> = tuning
             .children
             .iter()
-            .filter_map(|name| self.training_jobs.get(name))
+            .filter_map(|name| self.training_jobs().get(name))
             .filter(|child| {
                 wanted.is_none_or(|wanted| {
                     visible(&child.plan, now)
@@ -772,16 +841,20 @@ fn number(range: &Value, member: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::Settings;
+    use crate::world::{Registry, Settings};
 
     fn world() -> World {
-        World::new(Settings {
-            region: "us-east-1".into(),
-            time_scale: 1.0,
-            default_outcome: Outcome::Completed,
-            default_duration: 10.0,
-            endpoint_duration: 5.0,
-        })
+        let kinds = vec![crate::training::kind(), kind(), crate::logs::kind()];
+        World::new(
+            Settings {
+                region: "us-east-1".into(),
+                time_scale: 1.0,
+                default_outcome: Outcome::Completed,
+                default_duration: 10.0,
+                endpoint_duration: 5.0,
+            },
+            std::sync::Arc::new(Registry::new(kinds)),
+        )
     }
 
     fn request(number: u32, parallel: u32) -> Value {
@@ -817,17 +890,17 @@ mod tests {
             watched.advance(now);
         }
         for world in [&lazy, &watched] {
-            let tuning = &world.tuning_jobs["hpo"];
+            let tuning = &world.tuning_jobs()["hpo"];
             let mut starts: Vec<f64> = tuning
                 .children
                 .iter()
-                .map(|name| world.training_jobs[name].created)
+                .map(|name| world.training_jobs()[name].created)
                 .collect();
             starts.sort_by(f64::total_cmp);
             // Two start after the 1 s launch delay, then pairs every 10 s as both slots free.
             assert_eq!(starts, vec![1001.0, 1001.0, 1011.0, 1011.0, 1021.0]);
             assert!(
-                world.active_tuning_jobs.is_empty(),
+                world.active_tuning_jobs().is_empty(),
                 "nothing left to launch"
             );
             let view = world.tuning_view(tuning, 2000.0);
@@ -847,7 +920,7 @@ mod tests {
             .stop_tuning_job(&json!({ "HyperParameterTuningJobName": "hpo" }), 5.0)
             .unwrap();
         world.advance(500.0);
-        let tuning = &world.tuning_jobs["hpo"];
+        let tuning = &world.tuning_jobs()["hpo"];
         assert_eq!(tuning.children.len(), 3);
         let view = world.tuning_view(tuning, 500.0);
         assert_eq!((view.status, view.stopped), ("Stopped", 3));

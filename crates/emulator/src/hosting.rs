@@ -216,6 +216,50 @@ fn model_image(request: &str) -> String {
         .to_string()
 }
 
+/// One member of ProductionVariants (at 0-based `index`).
+fn validate_variant(variant: &Value, index: usize, violations: &mut Violations) {
+    let member = format!("productionVariants.{}.member", index + 1);
+    if let Some(name) =
+        violations.required(variant, "VariantName", &format!("{member}.variantName"))
+    {
+        violations.length(name, &format!("{member}.variantName"), 1, 63);
+        violations.string_pattern(
+            name,
+            &format!("{member}.variantName"),
+            &NAME_RE,
+            NAME_PATTERN,
+        );
+    }
+    if let Some(model) = variant.get("ModelName") {
+        violations.length(model, &format!("{member}.modelName"), 1, 63);
+        violations.string_pattern(
+            model,
+            &format!("{member}.modelName"),
+            &NAME_RE,
+            NAME_PATTERN,
+        );
+    }
+    if let Some(count) = variant.get("InitialInstanceCount") {
+        violations.range(
+            count,
+            &format!("{member}.initialInstanceCount"),
+            Some(1),
+            None,
+        );
+    }
+    if let Some(weight) = variant.get("InitialVariantWeight") {
+        violations.range(
+            weight,
+            &format!("{member}.initialVariantWeight"),
+            Some(0),
+            None,
+        );
+    }
+    if let Some(kind) = variant.get("InstanceType") {
+        violations.instance_type(kind, &format!("{member}.instanceType"));
+    }
+}
+
 impl World {
     pub fn models(&self) -> &Models {
         self.state()
@@ -361,46 +405,7 @@ impl World {
                 );
             }
             for (index, variant) in list.iter().enumerate() {
-                let member = format!("productionVariants.{}.member", index + 1);
-                if let Some(name) =
-                    violations.required(variant, "VariantName", &format!("{member}.variantName"))
-                {
-                    violations.length(name, &format!("{member}.variantName"), 1, 63);
-                    violations.string_pattern(
-                        name,
-                        &format!("{member}.variantName"),
-                        &NAME_RE,
-                        NAME_PATTERN,
-                    );
-                }
-                if let Some(model) = variant.get("ModelName") {
-                    violations.length(model, &format!("{member}.modelName"), 1, 63);
-                    violations.string_pattern(
-                        model,
-                        &format!("{member}.modelName"),
-                        &NAME_RE,
-                        NAME_PATTERN,
-                    );
-                }
-                if let Some(count) = variant.get("InitialInstanceCount") {
-                    violations.range(
-                        count,
-                        &format!("{member}.initialInstanceCount"),
-                        Some(1),
-                        None,
-                    );
-                }
-                if let Some(weight) = variant.get("InitialVariantWeight") {
-                    violations.range(
-                        weight,
-                        &format!("{member}.initialVariantWeight"),
-                        Some(0),
-                        None,
-                    );
-                }
-                if let Some(kind) = variant.get("InstanceType") {
-                    violations.instance_type(kind, &format!("{member}.instanceType"));
-                }
+                validate_variant(variant, index, &mut violations);
             }
         }
         violations.tags(body.get("Tags"), "tags");

@@ -10,7 +10,7 @@ use crate::rules::RuledJob;
 use crate::validate::{Violations, member_path};
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    Kind, ListFilter, Outcome, Service, Step, World, descending, echoed_request,
+    Kind, ListFilter, Outcome, Service, Settings, Step, World, descending, echoed_request,
     is_terminal_status, paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
     unit_hash, validate_list_request, visible,
 };
@@ -87,12 +87,55 @@ pub struct TrainingSpec {
     pub tuning_definition_name: Option<String>,
 }
 
+/// The member path of `parts` inside the request, under `prefix` (a tuning job's definition).
+fn prefixed(prefix: &[&str], parts: &[&str]) -> String {
+    let mut all: Vec<&str> = prefix.to_vec();
+    all.extend_from_slice(parts);
+    member_path(&all)
+}
+
+/// A training job definition, alone (CreateTrainingJob) or inside a tuning job (`prefix`).
 pub fn validate_training_definition(body: &Value, violations: &mut Violations, prefix: &[&str]) {
-    let path = |parts: &[&str]| {
-        let mut all: Vec<&str> = prefix.to_vec();
-        all.extend_from_slice(parts);
-        member_path(&all)
-    };
+    let path = |parts: &[&str]| prefixed(prefix, parts);
+    validate_algorithm(body, violations, prefix);
+    violations.role_arn(body, "RoleArn", &path(&["RoleArn"]), true);
+    validate_channels(body, violations, prefix);
+    if let Some(output) =
+        violations.required(body, "OutputDataConfig", &path(&["OutputDataConfig"]))
+        && let Some(uri) = violations.required(
+            output,
+            "S3OutputPath",
+            &path(&["OutputDataConfig", "S3OutputPath"]),
+        )
+    {
+        violations.s3_uri(uri, &path(&["OutputDataConfig", "S3OutputPath"]));
+    }
+    validate_resources(body, violations, prefix);
+    if let Some(stopping) =
+        violations.required(body, "StoppingCondition", &path(&["StoppingCondition"]))
+    {
+        if let Some(max) = stopping.get("MaxRuntimeInSeconds") {
+            violations.range(
+                max,
+                &path(&["StoppingCondition", "MaxRuntimeInSeconds"]),
+                Some(1),
+                None,
+            );
+        }
+        if let Some(max) = stopping.get("MaxWaitTimeInSeconds") {
+            violations.range(
+                max,
+                &path(&["StoppingCondition", "MaxWaitTimeInSeconds"]),
+                Some(1),
+                None,
+            );
+        }
+    }
+}
+
+/// AlgorithmSpecification: an image or algorithm, the input mode, metric definitions.
+fn validate_algorithm(body: &Value, violations: &mut Violations, prefix: &[&str]) {
+    let path = |parts: &[&str]| prefixed(prefix, parts);
     if let Some(algorithm) = violations.required(
         body,
         "AlgorithmSpecification",
@@ -139,7 +182,11 @@ pub fn validate_training_definition(body: &Value, violations: &mut Violations, p
             }
         }
     }
-    violations.role_arn(body, "RoleArn", &path(&["RoleArn"]), true);
+}
+
+/// InputDataConfig: each channel's name, S3 source and modes.
+fn validate_channels(body: &Value, violations: &mut Violations, prefix: &[&str]) {
+    let path = |parts: &[&str]| prefixed(prefix, parts);
     for (index, channel) in body
         .get("InputDataConfig")
         .and_then(Value::as_array)
@@ -201,16 +248,11 @@ pub fn validate_training_definition(body: &Value, violations: &mut Violations, p
             &["Pipe", "File", "FastFile"],
         );
     }
-    if let Some(output) =
-        violations.required(body, "OutputDataConfig", &path(&["OutputDataConfig"]))
-        && let Some(uri) = violations.required(
-            output,
-            "S3OutputPath",
-            &path(&["OutputDataConfig", "S3OutputPath"]),
-        )
-    {
-        violations.s3_uri(uri, &path(&["OutputDataConfig", "S3OutputPath"]));
-    }
+}
+
+/// ResourceConfig (optional in a tuning definition that sizes with its own config).
+fn validate_resources(body: &Value, violations: &mut Violations, prefix: &[&str]) {
+    let path = |parts: &[&str]| prefixed(prefix, parts);
     // A tuning job's definition may size its instances with HyperParameterTuningResourceConfig
     // instead of ResourceConfig.
     let tuning_resources =
@@ -245,26 +287,6 @@ pub fn validate_training_definition(body: &Value, violations: &mut Violations, p
             );
         }
     }
-    if let Some(stopping) =
-        violations.required(body, "StoppingCondition", &path(&["StoppingCondition"]))
-    {
-        if let Some(max) = stopping.get("MaxRuntimeInSeconds") {
-            violations.range(
-                max,
-                &path(&["StoppingCondition", "MaxRuntimeInSeconds"]),
-                Some(1),
-                None,
-            );
-        }
-        if let Some(max) = stopping.get("MaxWaitTimeInSeconds") {
-            violations.range(
-                max,
-                &path(&["StoppingCondition", "MaxWaitTimeInSeconds"]),
-                Some(1),
-                None,
-            );
-        }
-    }
 }
 
 fn validate_hyperparameters(body: &Value, member: &str, violations: &mut Violations) {
@@ -287,6 +309,84 @@ fn validate_hyperparameters(body: &Value, member: &str, violations: &mut Violati
             violations.length(value, &format!("{}.value", member_path(&[member])), 0, 2500);
         }
     }
+}
+
+/// The lifecycle of a training job created at `created`, and its failure reason if it fails.
+fn training_plan(
+    settings: &Settings,
+    spec: &TrainingSpec,
+    created: f64,
+) -> (Vec<Step>, Option<String>) {
+    let max_runtime = spec
+        .request
+        .pointer("/StoppingCondition/MaxRuntimeInSeconds")
+        .and_then(Value::as_f64)
+        .unwrap_or(DEFAULT_MAX_RUNTIME);
+    let duration = spec.duration;
+    let at = |fraction: f64| created + settings.real(duration * fraction);
+    let mut plan = vec![
+        Step {
+            at: created,
+            status: "InProgress",
+            secondary: "Starting",
+            message: "Preparing the instances for training",
+        },
+        Step {
+            at: at(0.2),
+            status: "InProgress",
+            secondary: "Downloading",
+            message: "Downloading input data",
+        },
+        Step {
+            at: at(0.4),
+            status: "InProgress",
+            secondary: "Training",
+            message: "Training image download completed. Training in progress.",
+        },
+    ];
+    let mut failure_reason = None;
+    let runtime_exceeded = spec.outcome == Outcome::MaxRuntimeExceeded || duration > max_runtime;
+    if runtime_exceeded {
+        // The limit cuts the job off: at MaxRuntimeInSeconds, or at the requested duration when
+        // the outcome was forced by tag (so tests need not wait a day).
+        let end_emulated = if duration > max_runtime {
+            max_runtime
+        } else {
+            duration
+        };
+        let end = created + settings.real(end_emulated);
+        plan.retain(|step| step.at < end || step.secondary == "Starting");
+        plan.push(Step {
+            at: end,
+            status: "Stopped",
+            secondary: "MaxRuntimeExceeded",
+            message: "Training job stopped: MaxRuntimeInSeconds exceeded",
+        });
+    } else if spec.outcome == Outcome::Failed {
+        plan.push(Step {
+            at: at(1.0),
+            status: "Failed",
+            secondary: "Failed",
+            message: "Training job failed",
+        });
+        failure_reason = Some(spec.failure_reason.clone().unwrap_or_else(|| {
+            "AlgorithmError: the emulated algorithm exited with a non-zero code (requested by the emulator:outcome tag or --default-outcome)".to_string()
+        }));
+    } else {
+        plan.push(Step {
+            at: at(0.85),
+            status: "InProgress",
+            secondary: "Uploading",
+            message: "Uploading generated training model",
+        });
+        plan.push(Step {
+            at: at(1.0),
+            status: "Completed",
+            secondary: "Completed",
+            message: "Training job completed",
+        });
+    }
+    (plan, failure_reason)
 }
 
 impl World {
@@ -347,76 +447,8 @@ impl World {
     pub fn insert_training_job(&mut self, spec: TrainingSpec, created: f64) -> String {
         let settings = &self.settings;
         let arn = settings.arn("training-job", &spec.name);
-        let max_runtime = spec
-            .request
-            .pointer("/StoppingCondition/MaxRuntimeInSeconds")
-            .and_then(Value::as_f64)
-            .unwrap_or(DEFAULT_MAX_RUNTIME);
+        let (plan, failure_reason) = training_plan(settings, &spec, created);
         let duration = spec.duration;
-        let at = |fraction: f64| created + settings.real(duration * fraction);
-        let mut plan = vec![
-            Step {
-                at: created,
-                status: "InProgress",
-                secondary: "Starting",
-                message: "Preparing the instances for training",
-            },
-            Step {
-                at: at(0.2),
-                status: "InProgress",
-                secondary: "Downloading",
-                message: "Downloading input data",
-            },
-            Step {
-                at: at(0.4),
-                status: "InProgress",
-                secondary: "Training",
-                message: "Training image download completed. Training in progress.",
-            },
-        ];
-        let mut failure_reason = None;
-        let runtime_exceeded =
-            spec.outcome == Outcome::MaxRuntimeExceeded || duration > max_runtime;
-        if runtime_exceeded {
-            // The limit cuts the job off: at MaxRuntimeInSeconds, or at the requested duration when
-            // the outcome was forced by tag (so tests need not wait a day).
-            let end_emulated = if duration > max_runtime {
-                max_runtime
-            } else {
-                duration
-            };
-            let end = created + settings.real(end_emulated);
-            plan.retain(|step| step.at < end || step.secondary == "Starting");
-            plan.push(Step {
-                at: end,
-                status: "Stopped",
-                secondary: "MaxRuntimeExceeded",
-                message: "Training job stopped: MaxRuntimeInSeconds exceeded",
-            });
-        } else if spec.outcome == Outcome::Failed {
-            plan.push(Step {
-                at: at(1.0),
-                status: "Failed",
-                secondary: "Failed",
-                message: "Training job failed",
-            });
-            failure_reason = Some(spec.failure_reason.clone().unwrap_or_else(|| {
-                "AlgorithmError: the emulated algorithm exited with a non-zero code (requested by the emulator:outcome tag or --default-outcome)".to_string()
-            }));
-        } else {
-            plan.push(Step {
-                at: at(0.85),
-                status: "InProgress",
-                secondary: "Uploading",
-                message: "Uploading generated training model",
-            });
-            plan.push(Step {
-                at: at(1.0),
-                status: "Completed",
-                secondary: "Completed",
-                message: "Training job completed",
-            });
-        }
         let instance_count = spec
             .request
             .pointer("/ResourceConfig/InstanceCount")
@@ -573,11 +605,7 @@ pub fn metric_names(request: &Value) -> Vec<String> {
         .collect()
 }
 
-pub fn describe_training(
-    job: &TrainingJob,
-    settings: &crate::world::Settings,
-    now: f64,
-) -> Map<String, Value> {
+pub fn describe_training(job: &TrainingJob, settings: &Settings, now: f64) -> Map<String, Value> {
     let mut out = echoed_request(&job.request, &["TrainingJobName", "Tags"]);
     let shown = visible(&job.plan, now);
     let current = shown.last().expect("plan never empty");

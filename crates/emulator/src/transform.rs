@@ -9,8 +9,8 @@ use crate::logs::{LogProducer, Production};
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    Kind, ListFilter, Service, Step, World, descending, echoed_request, is_terminal_status,
-    paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
+    Kind, ListFilter, ReservedTags, Service, Settings, Step, World, descending, echoed_request,
+    is_terminal_status, paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
     validate_list_request, visible,
 };
 
@@ -59,6 +59,149 @@ pub fn kind() -> Kind {
     )
 }
 
+/// Every member of a CreateTransformJob request but its name.
+fn validate_request(body: &Value, violations: &mut Violations) {
+    if let Some(model) = violations.required(body, "ModelName", "modelName") {
+        violations.length(model, "modelName", 1, 63);
+        violations.string_pattern(
+            model,
+            "modelName",
+            &crate::validate::NAME_RE,
+            crate::validate::NAME_PATTERN,
+        );
+    }
+    if let Some(input) = violations.required(body, "TransformInput", "transformInput") {
+        if let Some(source) = violations.required(input, "DataSource", "transformInput.dataSource")
+            && let Some(s3) = violations.required(
+                source,
+                "S3DataSource",
+                "transformInput.dataSource.s3DataSource",
+            )
+        {
+            if let Some(kind) = violations.required(
+                s3,
+                "S3DataType",
+                "transformInput.dataSource.s3DataSource.s3DataType",
+            ) {
+                violations.enum_value(
+                    kind,
+                    "transformInput.dataSource.s3DataSource.s3DataType",
+                    &[
+                        "ManifestFile",
+                        "S3Prefix",
+                        "AugmentedManifestFile",
+                        "Converse",
+                    ],
+                );
+            }
+            if let Some(uri) =
+                violations.required(s3, "S3Uri", "transformInput.dataSource.s3DataSource.s3Uri")
+            {
+                violations.s3_uri(uri, "transformInput.dataSource.s3DataSource.s3Uri");
+            }
+        }
+        violations.optional_enum(
+            input,
+            "CompressionType",
+            "transformInput.compressionType",
+            &["None", "Gzip"],
+        );
+        violations.optional_enum(
+            input,
+            "SplitType",
+            "transformInput.splitType",
+            &["None", "Line", "RecordIO", "TFRecord"],
+        );
+    }
+    if let Some(output) = violations.required(body, "TransformOutput", "transformOutput") {
+        if let Some(uri) =
+            violations.required(output, "S3OutputPath", "transformOutput.s3OutputPath")
+        {
+            violations.s3_uri(uri, "transformOutput.s3OutputPath");
+        }
+        violations.optional_enum(
+            output,
+            "AssembleWith",
+            "transformOutput.assembleWith",
+            &["None", "Line"],
+        );
+    }
+    if let Some(resources) = violations.required(body, "TransformResources", "transformResources") {
+        if let Some(kind) =
+            violations.required(resources, "InstanceType", "transformResources.instanceType")
+        {
+            violations.instance_type(kind, "transformResources.instanceType");
+        }
+        if let Some(count) = violations.required(
+            resources,
+            "InstanceCount",
+            "transformResources.instanceCount",
+        ) {
+            violations.range(count, "transformResources.instanceCount", Some(1), None);
+        }
+    }
+    violations.optional_enum(
+        body,
+        "BatchStrategy",
+        "batchStrategy",
+        &["MultiRecord", "SingleRecord"],
+    );
+    if let Some(value) = body.get("MaxConcurrentTransforms") {
+        violations.range(value, "maxConcurrentTransforms", Some(0), None);
+    }
+    if let Some(value) = body.get("MaxPayloadInMB") {
+        violations.range(value, "maxPayloadInMB", Some(0), None);
+    }
+    violations.tags(body.get("Tags"), "tags");
+}
+
+/// The lifecycle of a transform job created at `now`, and its failure reason if it fails.
+fn transform_plan(
+    settings: &Settings,
+    reserved: ReservedTags,
+    now: f64,
+) -> (Vec<Step>, Option<String>) {
+    let duration = reserved.duration.unwrap_or(settings.default_duration);
+    let at = |fraction: f64| now + settings.real(duration * fraction);
+    let failed = match reserved.outcome.as_deref() {
+        Some(outcome) => outcome == "Failed",
+        None => settings.default_outcome == crate::world::Outcome::Failed,
+    };
+    let mut plan = vec![
+        Step {
+            at: now,
+            status: "InProgress",
+            secondary: "",
+            message: "",
+        },
+        // Not a status change: marks TransformStartTime and the creation of the log streams.
+        Step {
+            at: at(0.3),
+            status: "InProgress",
+            secondary: "Transforming",
+            message: "",
+        },
+    ];
+    let failure_reason = if failed {
+        plan.push(Step {
+            at: at(1.0),
+            status: "Failed",
+            secondary: "",
+            message: "",
+        });
+        Some(reserved.failure_reason.unwrap_or_else(|| "ClientError: the emulated transform failed (emulator:outcome tag or --default-outcome)".to_string()))
+    } else {
+        plan.push(Step {
+            at: at(1.0),
+            status: "Completed",
+            secondary: "",
+            message: "",
+        });
+        None
+    };
+    (plan, failure_reason)
+}
+
 impl World {
     pub fn transform_jobs(&self) -> &TransformJobs {
         self.state()
@@ -71,101 +214,7 @@ impl World {
     pub fn create_transform_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
         let mut violations = Violations::new();
         let name = violations.resource_name(&body, "TransformJobName", "transformJobName");
-        if let Some(model) = violations.required(&body, "ModelName", "modelName") {
-            violations.length(model, "modelName", 1, 63);
-            violations.string_pattern(
-                model,
-                "modelName",
-                &crate::validate::NAME_RE,
-                crate::validate::NAME_PATTERN,
-            );
-        }
-        if let Some(input) = violations.required(&body, "TransformInput", "transformInput") {
-            if let Some(source) =
-                violations.required(input, "DataSource", "transformInput.dataSource")
-                && let Some(s3) = violations.required(
-                    source,
-                    "S3DataSource",
-                    "transformInput.dataSource.s3DataSource",
-                )
-            {
-                if let Some(kind) = violations.required(
-                    s3,
-                    "S3DataType",
-                    "transformInput.dataSource.s3DataSource.s3DataType",
-                ) {
-                    violations.enum_value(
-                        kind,
-                        "transformInput.dataSource.s3DataSource.s3DataType",
-                        &[
-                            "ManifestFile",
-                            "S3Prefix",
-                            "AugmentedManifestFile",
-                            "Converse",
-                        ],
-                    );
-                }
-                if let Some(uri) =
-                    violations.required(s3, "S3Uri", "transformInput.dataSource.s3DataSource.s3Uri")
-                {
-                    violations.s3_uri(uri, "transformInput.dataSource.s3DataSource.s3Uri");
-                }
-            }
-            violations.optional_enum(
-                input,
-                "CompressionType",
-                "transformInput.compressionType",
-                &["None", "Gzip"],
-            );
-            violations.optional_enum(
-                input,
-                "SplitType",
-                "transformInput.splitType",
-                &["None", "Line", "RecordIO", "TFRecord"],
-            );
-        }
-        if let Some(output) = violations.required(&body, "TransformOutput", "transformOutput") {
-            if let Some(uri) =
-                violations.required(output, "S3OutputPath", "transformOutput.s3OutputPath")
-            {
-                violations.s3_uri(uri, "transformOutput.s3OutputPath");
-            }
-            violations.optional_enum(
-                output,
-                "AssembleWith",
-                "transformOutput.assembleWith",
-                &["None", "Line"],
-            );
-        }
-        if let Some(resources) =
-            violations.required(&body, "TransformResources", "transformResources")
-        {
-            if let Some(kind) =
-                violations.required(resources, "InstanceType", "transformResources.instanceType")
-            {
-                violations.instance_type(kind, "transformResources.instanceType");
-            }
-            if let Some(count) = violations.required(
-                resources,
-                "InstanceCount",
-                "transformResources.instanceCount",
-            ) {
-                violations.range(count, "transformResources.instanceCount", Some(1), None);
-            }
-        }
-        violations.optional_enum(
-            &body,
-            "BatchStrategy",
-            "batchStrategy",
-            &["MultiRecord", "SingleRecord"],
-        );
-        if let Some(value) = body.get("MaxConcurrentTransforms") {
-            violations.range(value, "maxConcurrentTransforms", Some(0), None);
-        }
-        if let Some(value) = body.get("MaxPayloadInMB") {
-            violations.range(value, "maxPayloadInMB", Some(0), None);
-        }
-        violations.tags(body.get("Tags"), "tags");
+        validate_request(&body, &mut violations);
         violations.finish()?;
         let name = name.unwrap_or_default();
         let reserved = reserved_tags(body.get("Tags"), &["Completed", "Failed"])?;
@@ -185,44 +234,7 @@ impl World {
                 self.settings.arn("model", model)
             )));
         }
-        let duration = reserved.duration.unwrap_or(self.settings.default_duration);
-        let at = |fraction: f64| now + self.settings.real(duration * fraction);
-        let failed = match reserved.outcome.as_deref() {
-            Some(outcome) => outcome == "Failed",
-            None => self.settings.default_outcome == crate::world::Outcome::Failed,
-        };
-        let mut plan = vec![
-            Step {
-                at: now,
-                status: "InProgress",
-                secondary: "",
-                message: "",
-            },
-            // Not a status change: marks TransformStartTime and the creation of the log streams.
-            Step {
-                at: at(0.3),
-                status: "InProgress",
-                secondary: "Transforming",
-                message: "",
-            },
-        ];
-        let failure_reason = if failed {
-            plan.push(Step {
-                at: at(1.0),
-                status: "Failed",
-                secondary: "",
-                message: "",
-            });
-            Some(reserved.failure_reason.unwrap_or_else(|| "ClientError: the emulated transform failed (emulator:outcome tag or --default-outcome)".to_string()))
-        } else {
-            plan.push(Step {
-                at: at(1.0),
-                status: "Completed",
-                secondary: "",
-                message: "",
-            });
-            None
-        };
+        let (plan, failure_reason) = transform_plan(&self.settings, reserved, now);
         let arn = self.settings.arn("transform-job", &name);
         let instance_count = body
             .pointer("/TransformResources/InstanceCount")

@@ -14,8 +14,8 @@ use crate::training::{
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    Kind, ListFilter, Outcome, Service, World, descending, echoed_request, is_terminal_status,
-    paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
+    Kind, ListFilter, Outcome, ReservedTags, Service, Settings, World, descending, echoed_request,
+    is_terminal_status, paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
     validate_list_request, visible,
 };
 
@@ -103,6 +103,176 @@ fn tuning_missing(name: &str) -> ApiError {
     )
 }
 
+/// HyperParameterTuningJobConfig: strategy, objective (unless every definition has its own),
+/// resource limits.
+fn validate_config(config: &Value, body: &Value, violations: &mut Violations) {
+    let prefix = "hyperParameterTuningJobConfig";
+    if let Some(strategy) = violations.required(config, "Strategy", &format!("{prefix}.strategy")) {
+        violations.enum_value(
+            strategy,
+            &format!("{prefix}.strategy"),
+            &["Bayesian", "Random", "Hyperband", "Grid"],
+        );
+    }
+    if let Some(objective) = config.get("HyperParameterTuningJobObjective") {
+        if let Some(kind) = violations.required(
+            objective,
+            "Type",
+            &format!("{prefix}.hyperParameterTuningJobObjective.type"),
+        ) {
+            violations.enum_value(
+                kind,
+                &format!("{prefix}.hyperParameterTuningJobObjective.type"),
+                &["Maximize", "Minimize"],
+            );
+        }
+        if let Some(metric) = violations.required(
+            objective,
+            "MetricName",
+            &format!("{prefix}.hyperParameterTuningJobObjective.metricName"),
+        ) {
+            violations.length(
+                metric,
+                &format!("{prefix}.hyperParameterTuningJobObjective.metricName"),
+                1,
+                255,
+            );
+        }
+    } else if !definitions_carry_objectives(body) {
+        violations.push(
+            &Value::Null,
+            &format!("{prefix}.hyperParameterTuningJobObjective"),
+            "Member must not be null",
+        );
+    }
+    if let Some(limits) = violations.required(
+        config,
+        "ResourceLimits",
+        &format!("{prefix}.resourceLimits"),
+    ) {
+        if let Some(number) = limits.get("MaxNumberOfTrainingJobs") {
+            violations.range(
+                number,
+                &format!("{prefix}.resourceLimits.maxNumberOfTrainingJobs"),
+                Some(1),
+                None,
+            );
+        }
+        if let Some(parallel) = violations.required(
+            limits,
+            "MaxParallelTrainingJobs",
+            &format!("{prefix}.resourceLimits.maxParallelTrainingJobs"),
+        ) {
+            violations.range(
+                parallel,
+                &format!("{prefix}.resourceLimits.maxParallelTrainingJobs"),
+                Some(1),
+                None,
+            );
+        }
+    }
+    violations.optional_enum(
+        config,
+        "TrainingJobEarlyStoppingType",
+        &format!("{prefix}.trainingJobEarlyStoppingType"),
+        &["Off", "Auto"],
+    );
+}
+
+/// TrainingJobDefinition or TrainingJobDefinitions, exactly one of them.
+fn validate_definitions(body: &Value, violations: &mut Violations) -> Result<(), ApiError> {
+    match (
+        body.get("TrainingJobDefinition"),
+        body.get("TrainingJobDefinitions"),
+    ) {
+        (Some(definition), None) => {
+            validate_training_definition(definition, violations, &["TrainingJobDefinition"])
+        }
+        (None, Some(definitions)) => {
+            let list = definitions
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if list.is_empty() || list.len() > 10 {
+                violations.push(
+                    &Value::String(format!("{} definitions", list.len())),
+                    "trainingJobDefinitions",
+                    if list.is_empty() {
+                        "Member must have length greater than or equal to 1"
+                    } else {
+                        "Member must have length less than or equal to 10"
+                    },
+                );
+            }
+            for (index, definition) in list.iter().enumerate() {
+                let position = (index + 1).to_string();
+                validate_training_definition(
+                    definition,
+                    violations,
+                    &["TrainingJobDefinitions", &position, "member"],
+                );
+            }
+        }
+        _ => {
+            // The violations found so far take precedence over this one, as SageMaker reports.
+            std::mem::take(violations).finish()?;
+            return Err(ApiError::validation(
+                "Exactly one of TrainingJobDefinition and TrainingJobDefinitions must be specified.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The tuning job a validated request creates at `now` (no child launched yet).
+fn new_tuning_job(
+    name: &str,
+    arn: &str,
+    body: &Value,
+    reserved: ReservedTags,
+    settings: &Settings,
+    now: f64,
+) -> TuningJob {
+    let config = &body["HyperParameterTuningJobConfig"];
+    // With several definitions the objective may come from each definition instead.
+    let objective = config
+        .get("HyperParameterTuningJobObjective")
+        .or_else(|| body.pointer("/TrainingJobDefinitions/0/TuningObjective"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let max_parallel = config
+        .pointer("/ResourceLimits/MaxParallelTrainingJobs")
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .clamp(1, 100) as usize;
+    let max_number = config
+        .pointer("/ResourceLimits/MaxNumberOfTrainingJobs")
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .clamp(1, 500) as usize;
+    TuningJob {
+        name: name.to_string(),
+        arn: arn.to_string(),
+        created: now,
+        max_number,
+        minimize: objective.get("Type").and_then(Value::as_str) == Some("Minimize"),
+        objective_metric: str_member(&objective, "MetricName")
+            .unwrap_or("")
+            .to_string(),
+        slots: vec![now + settings.real(LAUNCH_DELAY); max_parallel],
+        children: Vec::new(),
+        stop_requested: None,
+        child_outcome: if reserved.outcome.as_deref() == Some("Failed") {
+            Outcome::Failed
+        } else {
+            Outcome::Completed
+        },
+        child_duration: reserved.duration.unwrap_or(settings.default_duration),
+        child_failure_reason: reserved.failure_reason,
+        request: body.to_string().into_boxed_str(),
+    }
+}
+
 impl World {
     pub fn tuning_jobs(&self) -> &HashMap<String, TuningJob> {
         &self.state::<TuningJobs>().jobs
@@ -133,121 +303,9 @@ impl World {
             "HyperParameterTuningJobConfig",
             "hyperParameterTuningJobConfig",
         ) {
-            let prefix = "hyperParameterTuningJobConfig";
-            if let Some(strategy) =
-                violations.required(config, "Strategy", &format!("{prefix}.strategy"))
-            {
-                violations.enum_value(
-                    strategy,
-                    &format!("{prefix}.strategy"),
-                    &["Bayesian", "Random", "Hyperband", "Grid"],
-                );
-            }
-            if let Some(objective) = config.get("HyperParameterTuningJobObjective") {
-                if let Some(kind) = violations.required(
-                    objective,
-                    "Type",
-                    &format!("{prefix}.hyperParameterTuningJobObjective.type"),
-                ) {
-                    violations.enum_value(
-                        kind,
-                        &format!("{prefix}.hyperParameterTuningJobObjective.type"),
-                        &["Maximize", "Minimize"],
-                    );
-                }
-                if let Some(metric) = violations.required(
-                    objective,
-                    "MetricName",
-                    &format!("{prefix}.hyperParameterTuningJobObjective.metricName"),
-                ) {
-                    violations.length(
-                        metric,
-                        &format!("{prefix}.hyperParameterTuningJobObjective.metricName"),
-                        1,
-                        255,
-                    );
-                }
-            } else if !definitions_carry_objectives(&body) {
-                violations.push(
-                    &Value::Null,
-                    &format!("{prefix}.hyperParameterTuningJobObjective"),
-                    "Member must not be null",
-                );
-            }
-            if let Some(limits) = violations.required(
-                config,
-                "ResourceLimits",
-                &format!("{prefix}.resourceLimits"),
-            ) {
-                if let Some(number) = limits.get("MaxNumberOfTrainingJobs") {
-                    violations.range(
-                        number,
-                        &format!("{prefix}.resourceLimits.maxNumberOfTrainingJobs"),
-                        Some(1),
-                        None,
-                    );
-                }
-                if let Some(parallel) = violations.required(
-                    limits,
-                    "MaxParallelTrainingJobs",
-                    &format!("{prefix}.resourceLimits.maxParallelTrainingJobs"),
-                ) {
-                    violations.range(
-                        parallel,
-                        &format!("{prefix}.resourceLimits.maxParallelTrainingJobs"),
-                        Some(1),
-                        None,
-                    );
-                }
-            }
-            violations.optional_enum(
-                config,
-                "TrainingJobEarlyStoppingType",
-                &format!("{prefix}.trainingJobEarlyStoppingType"),
-                &["Off", "Auto"],
-            );
+            validate_config(config, &body, &mut violations);
         }
-        match (
-            body.get("TrainingJobDefinition"),
-            body.get("TrainingJobDefinitions"),
-        ) {
-            (Some(definition), None) => validate_training_definition(
-                definition,
-                &mut violations,
-                &["TrainingJobDefinition"],
-            ),
-            (None, Some(definitions)) => {
-                let list = definitions
-                    .as_array()
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                if list.is_empty() || list.len() > 10 {
-                    violations.push(
-                        &Value::String(format!("{} definitions", list.len())),
-                        "trainingJobDefinitions",
-                        if list.is_empty() {
-                            "Member must have length greater than or equal to 1"
-                        } else {
-                            "Member must have length less than or equal to 10"
-                        },
-                    );
-                }
-                for (index, definition) in list.iter().enumerate() {
-                    let position = (index + 1).to_string();
-                    validate_training_definition(
-                        definition,
-                        &mut violations,
-                        &["TrainingJobDefinitions", &position, "member"],
-                    );
-                }
-            }
-            _ => {
-                violations.finish()?;
-                return Err(ApiError::validation(
-                    "Exactly one of TrainingJobDefinition and TrainingJobDefinitions must be specified.",
-                ));
-            }
-        }
+        validate_definitions(&body, &mut violations)?;
         violations.tags(body.get("Tags"), "tags");
         violations.finish()?;
         let name = name.unwrap_or_default();
@@ -259,44 +317,7 @@ impl World {
                 format!("Hyperparameter tuning job \"{arn}\" already exists."),
             ));
         }
-        let config = &body["HyperParameterTuningJobConfig"];
-        // With several definitions the objective may come from each definition instead.
-        let objective = config
-            .get("HyperParameterTuningJobObjective")
-            .or_else(|| body.pointer("/TrainingJobDefinitions/0/TuningObjective"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        let max_parallel = config
-            .pointer("/ResourceLimits/MaxParallelTrainingJobs")
-            .and_then(Value::as_u64)
-            .unwrap_or(1)
-            .clamp(1, 100) as usize;
-        let max_number = config
-            .pointer("/ResourceLimits/MaxNumberOfTrainingJobs")
-            .and_then(Value::as_u64)
-            .unwrap_or(1)
-            .clamp(1, 500) as usize;
-        let job = TuningJob {
-            name: name.clone(),
-            arn: arn.clone(),
-            created: now,
-            max_number,
-            minimize: objective.get("Type").and_then(Value::as_str) == Some("Minimize"),
-            objective_metric: str_member(&objective, "MetricName")
-                .unwrap_or("")
-                .to_string(),
-            slots: vec![now + self.settings.real(LAUNCH_DELAY); max_parallel],
-            children: Vec::new(),
-            stop_requested: None,
-            child_outcome: if reserved.outcome.as_deref() == Some("Failed") {
-                Outcome::Failed
-            } else {
-                Outcome::Completed
-            },
-            child_duration: reserved.duration.unwrap_or(self.settings.default_duration),
-            child_failure_reason: reserved.failure_reason,
-            request: body.to_string().into_boxed_str(),
-        };
+        let job = new_tuning_job(&name, &arn, &body, reserved, &self.settings, now);
         self.store_tags(&arn, body.get("Tags"));
         self.tuning_jobs_mut().insert(name.clone(), job);
         self.active_tuning_jobs_mut().push(name);
@@ -681,29 +702,8 @@ fn child_summary(child: &TrainingJob, tuning: &TuningJob, now: f64) -> Map<Strin
     out
 }
 
-/// The next child of a tuning job: its name, hyperparameters sampled from the ranges, and the
-/// training request built from the tuning job's training job definition.
-fn child_spec(tuning: &TuningJob) -> TrainingSpec {
-    let mut rng = rand::rng();
-    let index = tuning.children.len() + 1;
-    let name = format!("{}-{index:03}-{:08x}", tuning.name, rng.random::<u32>());
-    let request: Value = serde_json::from_str(&tuning.request).unwrap_or(Value::Null);
-    // Several definitions take turns; each may bring its own ranges.
-    let definition = match request
-        .get("TrainingJobDefinitions")
-        .and_then(Value::as_array)
-    {
-        Some(list) if !list.is_empty() => list[(index - 1) % list.len()].clone(),
-        _ => request
-            .get("TrainingJobDefinition")
-            .cloned()
-            .unwrap_or(json!({})),
-    };
-    let ranges = definition
-        .get("HyperParameterRanges")
-        .or_else(|| request.pointer("/HyperParameterTuningJobConfig/ParameterRanges"))
-        .cloned()
-        .unwrap_or(Value::Null);
+/// One random value from each range, as SageMaker's Random strategy picks them.
+fn choose_hyperparameters(ranges: &Value, rng: &mut impl Rng) -> Vec<(String, String)> {
     let mut tuned: Vec<(String, String)> = Vec::new();
     for range in ranges
         .get("IntegerParameterRanges")
@@ -766,6 +766,12 @@ fn child_spec(tuning: &TuningJob) -> TrainingSpec {
             ));
         }
     }
+    tuned
+}
+
+/// The CreateTrainingJob request of a child: the definition's members, its static
+/// hyperparameters and the tuned ones.
+fn child_request(name: &str, definition: &Value, tuned: &[(String, String)]) -> Map<String, Value> {
     let mut child = Map::new();
     child.insert("TrainingJobName".into(), json!(name));
     for member in [
@@ -803,10 +809,38 @@ fn child_spec(tuning: &TuningJob) -> TrainingSpec {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    for (key, value) in &tuned {
+    for (key, value) in tuned {
         hyperparameters.insert(key.clone(), json!(value));
     }
     child.insert("HyperParameters".into(), Value::Object(hyperparameters));
+    child
+}
+
+/// The next child of a tuning job: its name, hyperparameters sampled from the ranges, and the
+/// training request built from the tuning job's training job definition.
+fn child_spec(tuning: &TuningJob) -> TrainingSpec {
+    let mut rng = rand::rng();
+    let index = tuning.children.len() + 1;
+    let name = format!("{}-{index:03}-{:08x}", tuning.name, rng.random::<u32>());
+    let request: Value = serde_json::from_str(&tuning.request).unwrap_or(Value::Null);
+    // Several definitions take turns; each may bring its own ranges.
+    let definition = match request
+        .get("TrainingJobDefinitions")
+        .and_then(Value::as_array)
+    {
+        Some(list) if !list.is_empty() => list[(index - 1) % list.len()].clone(),
+        _ => request
+            .get("TrainingJobDefinition")
+            .cloned()
+            .unwrap_or(json!({})),
+    };
+    let ranges = definition
+        .get("HyperParameterRanges")
+        .or_else(|| request.pointer("/HyperParameterTuningJobConfig/ParameterRanges"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let tuned = choose_hyperparameters(&ranges, &mut rng);
+    let child = child_request(&name, &definition, &tuned);
     TrainingSpec {
         name,
         request: Value::Object(child),

@@ -273,6 +273,31 @@ fn short_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// The CloudWatch alarms a target tracking policy creates: (name, ARN) of AlarmHigh, and of
+/// AlarmLow unless scale-in is disabled.
+fn tracking_alarms(
+    region: &str,
+    resource_id: &str,
+    configuration: &Value,
+) -> Vec<(String, String)> {
+    let scale_in = !configuration["DisableScaleIn"].as_bool().unwrap_or(false);
+    let mut alarms = vec!["AlarmHigh"];
+    if scale_in {
+        alarms.push("AlarmLow");
+    }
+    alarms
+        .into_iter()
+        .map(|kind| {
+            let alarm = format!(
+                "TargetTracking-{resource_id}-{kind}-{}",
+                uuid::Uuid::new_v4()
+            );
+            let alarm_arn = format!("arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:{alarm}");
+            (alarm, alarm_arn)
+        })
+        .collect()
+}
+
 impl World {
     fn scalable_targets(&self) -> &BTreeMap<String, ScalableTarget> {
         &self.state::<Scaling>().targets
@@ -511,23 +536,7 @@ impl World {
         });
         let created = existing.map_or(now, |policy| policy.created);
         let alarms = if policy_type == "TargetTrackingScaling" {
-            let scale_in = !configuration["DisableScaleIn"].as_bool().unwrap_or(false);
-            let mut alarms = vec!["AlarmHigh"];
-            if scale_in {
-                alarms.push("AlarmLow");
-            }
-            alarms
-                .into_iter()
-                .map(|kind| {
-                    let alarm = format!(
-                        "TargetTracking-{resource_id}-{kind}-{}",
-                        uuid::Uuid::new_v4()
-                    );
-                    let alarm_arn =
-                        format!("arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:{alarm}");
-                    (alarm, alarm_arn)
-                })
-                .collect()
+            tracking_alarms(&region, &resource_id, &configuration)
         } else {
             Vec::new()
         };

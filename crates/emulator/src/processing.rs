@@ -10,8 +10,8 @@ use crate::logs::{LogProducer, Production};
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    Kind, ListFilter, Service, Step, World, descending, echoed_request, is_terminal_status,
-    paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
+    Kind, ListFilter, ReservedTags, Service, Settings, Step, World, descending, echoed_request,
+    is_terminal_status, paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
     validate_list_request, visible,
 };
 
@@ -261,6 +261,60 @@ fn validate_request(body: &Value, violations: &mut Violations) {
     violations.tags(body.get("Tags"), "tags");
 }
 
+/// The lifecycle of a processing job created at `now`, with its failure reason and exit message.
+fn processing_plan(
+    settings: &Settings,
+    reserved: ReservedTags,
+    exit_message: Option<String>,
+    now: f64,
+) -> (Vec<Step>, Option<String>, Option<String>) {
+    let duration = reserved.duration.unwrap_or(settings.default_duration);
+    let at = |fraction: f64| now + settings.real(duration * fraction);
+    let failed = match reserved.outcome.as_deref() {
+        Some(outcome) => outcome == "Failed",
+        None => settings.default_outcome == crate::world::Outcome::Failed,
+    };
+    let mut plan = vec![
+        Step {
+            at: now,
+            status: "InProgress",
+            secondary: "",
+            message: "",
+        },
+        Step {
+            at: at(0.2),
+            status: "InProgress",
+            secondary: RUNNING,
+            message: "",
+        },
+    ];
+    let (failure_reason, exit_message) = if failed {
+        plan.push(Step {
+            at: at(1.0),
+            status: "Failed",
+            secondary: "",
+            message: "",
+        });
+        (
+            Some(reserved.failure_reason.unwrap_or_else(|| {
+                "AlgorithmError: See job logs for more information".to_string()
+            })),
+            Some(exit_message.unwrap_or_else(|| {
+                "the emulated processing container exited with code 1 (emulator:outcome tag or --default-outcome)".to_string()
+            })),
+        )
+    } else {
+        plan.push(Step {
+            at: at(1.0),
+            status: "Completed",
+            secondary: "",
+            message: "",
+        });
+        (None, exit_message)
+    };
+    (plan, failure_reason, exit_message)
+}
+
 impl World {
     pub fn processing_jobs(&self) -> &ProcessingJobs {
         self.state()
@@ -294,50 +348,8 @@ impl World {
             .find(|tag| str_member(tag, "Key") == Some(TAG_EXIT_MESSAGE))
             .and_then(|tag| str_member(tag, "Value"))
             .map(str::to_string);
-        let duration = reserved.duration.unwrap_or(self.settings.default_duration);
-        let at = |fraction: f64| now + self.settings.real(duration * fraction);
-        let failed = match reserved.outcome.as_deref() {
-            Some(outcome) => outcome == "Failed",
-            None => self.settings.default_outcome == crate::world::Outcome::Failed,
-        };
-        let mut plan = vec![
-            Step {
-                at: now,
-                status: "InProgress",
-                secondary: "",
-                message: "",
-            },
-            Step {
-                at: at(0.2),
-                status: "InProgress",
-                secondary: RUNNING,
-                message: "",
-            },
-        ];
-        let (failure_reason, exit_message) = if failed {
-            plan.push(Step {
-                at: at(1.0),
-                status: "Failed",
-                secondary: "",
-                message: "",
-            });
-            (
-                Some(reserved.failure_reason.unwrap_or_else(|| {
-                    "AlgorithmError: See job logs for more information".to_string()
-                })),
-                Some(exit_message.unwrap_or_else(|| {
-                    "the emulated processing container exited with code 1 (emulator:outcome tag or --default-outcome)".to_string()
-                })),
-            )
-        } else {
-            plan.push(Step {
-                at: at(1.0),
-                status: "Completed",
-                secondary: "",
-                message: "",
-            });
-            (None, exit_message)
-        };
+        let (plan, failure_reason, exit_message) =
+            processing_plan(&self.settings, reserved, exit_message, now);
         let arn = self.settings.arn("processing-job", &name);
         let instance_count = body
             .pointer("/ProcessingResources/ClusterConfig/InstanceCount")
@@ -345,6 +357,7 @@ impl World {
             .unwrap_or(1)
             .clamp(1, 100) as u32;
         self.store_tags(&arn, body.get("Tags"));
+        let failed = failure_reason.is_some();
         tracing::debug!(job = %name, failed, "processing job created");
         self.processing_jobs_mut().insert(
             name.clone(),

@@ -176,6 +176,9 @@ impl Service {
 /// One operation a kind serves: the request body in, the response body out.
 pub type Handler = fn(&mut World, Value, f64) -> Result<Value, ApiError>;
 
+/// A kind's entries in the control API's resource list: `(member, value)` pairs.
+pub type ResourceLister = fn(&World) -> Vec<(&'static str, Value)>;
+
 /// What a kind of resource (or a service such as CloudWatch Logs) tells the world about itself.
 /// The world and the server know kinds only through this: adding a kind is writing its module
 /// and listing its `Kind` once (`kinds.rs`), never editing another kind.
@@ -189,7 +192,7 @@ pub struct Kind {
     pub advance: Option<fn(&mut World, f64)>,
     /// Names of the kind's resources for the control API (`GET /_emulator/resources`), as
     /// `(member, value)` pairs.
-    pub resources: Option<fn(&World) -> Vec<(&'static str, Value)>>,
+    pub resources: Option<ResourceLister>,
     /// Whether the kind holds a resource with this ARN (the tagging operations ask).
     pub owns_arn: Option<fn(&World, &str) -> bool>,
     /// Told when any kind deletes a resource (`resource kind`, name), to let go of what hangs on

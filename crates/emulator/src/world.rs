@@ -613,3 +613,62 @@ pub fn unit_hash(text: &str) -> f64 {
     }
     (hash >> 11) as f64 / (1u64 << 53) as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Counter(u32);
+
+    fn counter_kind() -> Kind {
+        let mut kind = Kind::new::<Counter>("counter");
+        kind.advance = Some(|world, _| world.state_mut::<Counter>().0 += 1);
+        kind.resources =
+            Some(|world| vec![("counts", serde_json::json!(world.state::<Counter>().0))]);
+        kind.owns_arn = Some(|_, arn| arn == "arn:counter");
+        kind.operation(Service::SageMaker, "Count", |world, _, _| {
+            Ok(serde_json::json!({ "Count": world.state::<Counter>().0 }))
+        })
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            region: "us-east-1".into(),
+            time_scale: 1.0,
+            default_outcome: Outcome::Completed,
+            default_duration: 60.0,
+            endpoint_duration: 30.0,
+        }
+    }
+
+    #[test]
+    fn registered_operations_route_and_others_are_unknown_per_service() {
+        let mut regions = Regions::new(settings(), Arc::new(Registry::new(vec![counter_kind()])));
+        let world = regions.world("eu-west-1", 0.0);
+        let answer = world.operation(Service::SageMaker, "Count", Value::Null, 0.0);
+        assert_eq!(answer.unwrap()["Count"], 1, "advanced once on first use");
+        let unknown = world
+            .operation(Service::Logs, "Count", Value::Null, 0.0)
+            .unwrap_err();
+        assert_eq!(unknown.code, crate::wire::ErrorCode::UnknownOperation);
+        assert_eq!(
+            unknown.message,
+            "The emulator does not implement Logs_20140328.Count"
+        );
+    }
+
+    #[test]
+    fn hooks_reach_every_kind_and_regions_stay_apart() {
+        let mut regions = Regions::new(settings(), Arc::new(Registry::new(vec![counter_kind()])));
+        regions.world("us-east-1", 0.0);
+        let world = regions.world("us-east-1", 1.0);
+        assert!(world.resource_exists("arn:counter"));
+        assert!(!world.resource_exists("arn:other"));
+        assert_eq!(regions.resources("us-east-1", 2.0)["counts"], 3);
+        assert_eq!(regions.resources("us-west-2", 2.0)["counts"], 0);
+        assert_eq!(regions.names(), vec!["us-east-1".to_string()]);
+        regions.clear();
+        assert!(regions.names().is_empty());
+    }
+}

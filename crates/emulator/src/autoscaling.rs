@@ -145,35 +145,28 @@ pub fn kind() -> Kind {
             world.deregister_endpoint_targets(name);
         }
     });
-    kind.operation(
+    kind.operations(
         Service::AutoScaling,
-        "RegisterScalableTarget",
-        |world, body, now| world.register_scalable_target(&body, now),
-    )
-    .operation(
-        Service::AutoScaling,
-        "DescribeScalableTargets",
-        |world, body, _| world.describe_scalable_targets(&body),
-    )
-    .operation(
-        Service::AutoScaling,
-        "DeregisterScalableTarget",
-        |world, body, _| world.deregister_scalable_target(&body),
-    )
-    .operation(
-        Service::AutoScaling,
-        "PutScalingPolicy",
-        |world, body, now| world.put_scaling_policy(&body, now),
-    )
-    .operation(
-        Service::AutoScaling,
-        "DescribeScalingPolicies",
-        |world, body, _| world.describe_scaling_policies(&body),
-    )
-    .operation(
-        Service::AutoScaling,
-        "DeleteScalingPolicy",
-        |world, body, _| world.delete_scaling_policy(&body),
+        &[
+            ("RegisterScalableTarget", |world, body, now| {
+                world.register_scalable_target(&body, now)
+            }),
+            ("DescribeScalableTargets", |world, body, _| {
+                world.describe_scalable_targets(&body)
+            }),
+            ("DeregisterScalableTarget", |world, body, _| {
+                world.deregister_scalable_target(&body)
+            }),
+            ("PutScalingPolicy", |world, body, now| {
+                world.put_scaling_policy(&body, now)
+            }),
+            ("DescribeScalingPolicies", |world, body, _| {
+                world.describe_scaling_policies(&body)
+            }),
+            ("DeleteScalingPolicy", |world, body, _| {
+                world.delete_scaling_policy(&body)
+            }),
+        ],
     )
 }
 

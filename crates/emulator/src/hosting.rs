@@ -104,18 +104,19 @@ pub fn model_kind() -> Kind {
     let mut kind = Kind::new::<Models>("model");
     kind.resources = Some(|world| vec![("models", sorted_names(world.models().keys()))]);
     kind.owns_arn = Some(|world, arn| world.models().values().any(|model| model.arn == arn));
-    kind.operation(Service::SageMaker, "CreateModel", |world, body, now| {
-        world.create_model(body, now)
-    })
-    .operation(Service::SageMaker, "DescribeModel", |world, body, _| {
-        world.describe_model(&body)
-    })
-    .operation(Service::SageMaker, "DeleteModel", |world, body, _| {
-        world.delete_model(&body)
-    })
-    .operation(Service::SageMaker, "ListModels", |world, body, _| {
-        world.list_models(&body)
-    })
+    kind.operations(
+        Service::SageMaker,
+        &[
+            ("CreateModel", |world, body, now| {
+                world.create_model(body, now)
+            }),
+            ("DescribeModel", |world, body, _| {
+                world.describe_model(&body)
+            }),
+            ("DeleteModel", |world, body, _| world.delete_model(&body)),
+            ("ListModels", |world, body, _| world.list_models(&body)),
+        ],
+    )
 }
 
 pub fn endpoint_config_kind() -> Kind {
@@ -132,25 +133,22 @@ pub fn endpoint_config_kind() -> Kind {
             .values()
             .any(|config| config.arn == arn)
     });
-    kind.operation(
+    kind.operations(
         Service::SageMaker,
-        "CreateEndpointConfig",
-        |world, body, now| world.create_endpoint_config(body, now),
-    )
-    .operation(
-        Service::SageMaker,
-        "DescribeEndpointConfig",
-        |world, body, _| world.describe_endpoint_config(&body),
-    )
-    .operation(
-        Service::SageMaker,
-        "DeleteEndpointConfig",
-        |world, body, _| world.delete_endpoint_config(&body),
-    )
-    .operation(
-        Service::SageMaker,
-        "ListEndpointConfigs",
-        |world, body, _| world.list_endpoint_configs(&body),
+        &[
+            ("CreateEndpointConfig", |world, body, now| {
+                world.create_endpoint_config(body, now)
+            }),
+            ("DescribeEndpointConfig", |world, body, _| {
+                world.describe_endpoint_config(&body)
+            }),
+            ("DeleteEndpointConfig", |world, body, _| {
+                world.delete_endpoint_config(&body)
+            }),
+            ("ListEndpointConfigs", |world, body, _| {
+                world.list_endpoint_configs(&body)
+            }),
+        ],
     )
 }
 
@@ -165,26 +163,29 @@ pub fn endpoint_kind() -> Kind {
             .values()
             .any(|endpoint| endpoint.arn == arn)
     });
-    kind.operation(Service::SageMaker, "CreateEndpoint", |world, body, now| {
-        world.create_endpoint(body, now)
-    })
-    .operation(Service::SageMaker, "DescribeEndpoint", |world, body, _| {
-        world.describe_endpoint(&body)
-    })
-    .operation(Service::SageMaker, "UpdateEndpoint", |world, body, now| {
-        world.update_endpoint(&body, now)
-    })
-    .operation(
+    kind.operations(
         Service::SageMaker,
-        "UpdateEndpointWeightsAndCapacities",
-        |world, body, now| world.update_endpoint_weights_and_capacities(&body, now),
+        &[
+            ("CreateEndpoint", |world, body, now| {
+                world.create_endpoint(body, now)
+            }),
+            ("DescribeEndpoint", |world, body, _| {
+                world.describe_endpoint(&body)
+            }),
+            ("UpdateEndpoint", |world, body, now| {
+                world.update_endpoint(&body, now)
+            }),
+            ("UpdateEndpointWeightsAndCapacities", |world, body, now| {
+                world.update_endpoint_weights_and_capacities(&body, now)
+            }),
+            ("DeleteEndpoint", |world, body, now| {
+                world.delete_endpoint(&body, now)
+            }),
+            ("ListEndpoints", |world, body, _| {
+                world.list_endpoints(&body)
+            }),
+        ],
     )
-    .operation(Service::SageMaker, "DeleteEndpoint", |world, body, now| {
-        world.delete_endpoint(&body, now)
-    })
-    .operation(Service::SageMaker, "ListEndpoints", |world, body, _| {
-        world.list_endpoints(&body)
-    })
 }
 
 fn model_missing(world: &World, name: &str) -> ApiError {

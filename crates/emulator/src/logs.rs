@@ -74,27 +74,33 @@ pub fn kind() -> Kind {
             sorted_names(world.state::<LogStore>().groups.keys()),
         )]
     });
-    kind.operation(Service::Logs, "CreateLogGroup", |world, body, now| {
-        world.logs_operation("CreateLogGroup", &body, now)
-    })
-    .operation(Service::Logs, "CreateLogStream", |world, body, now| {
-        world.logs_operation("CreateLogStream", &body, now)
-    })
-    .operation(Service::Logs, "DescribeLogGroups", |world, body, now| {
-        world.logs_operation("DescribeLogGroups", &body, now)
-    })
-    .operation(Service::Logs, "DescribeLogStreams", |world, body, now| {
-        world.logs_operation("DescribeLogStreams", &body, now)
-    })
-    .operation(Service::Logs, "GetLogEvents", |world, body, now| {
-        world.logs_operation("GetLogEvents", &body, now)
-    })
-    .operation(Service::Logs, "FilterLogEvents", |world, body, now| {
-        world.logs_operation("FilterLogEvents", &body, now)
-    })
-    .operation(Service::Logs, "PutLogEvents", |world, body, now| {
-        world.logs_operation("PutLogEvents", &body, now)
-    })
+    // Each operation first writes the job lines its request can see (`logs_operation`).
+    kind.operations(
+        Service::Logs,
+        &[
+            ("CreateLogGroup", |world, body, now| {
+                world.logs_operation("CreateLogGroup", &body, now)
+            }),
+            ("CreateLogStream", |world, body, now| {
+                world.logs_operation("CreateLogStream", &body, now)
+            }),
+            ("DescribeLogGroups", |world, body, now| {
+                world.logs_operation("DescribeLogGroups", &body, now)
+            }),
+            ("DescribeLogStreams", |world, body, now| {
+                world.logs_operation("DescribeLogStreams", &body, now)
+            }),
+            ("GetLogEvents", |world, body, now| {
+                world.logs_operation("GetLogEvents", &body, now)
+            }),
+            ("FilterLogEvents", |world, body, now| {
+                world.logs_operation("FilterLogEvents", &body, now)
+            }),
+            ("PutLogEvents", |world, body, now| {
+                world.logs_operation("PutLogEvents", &body, now)
+            }),
+        ],
+    )
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {

@@ -48,25 +48,22 @@ pub fn kind() -> Kind {
         )]
     });
     kind.owns_arn = Some(|world, arn| world.processing_jobs().values().any(|job| job.arn == arn));
-    kind.operation(
+    kind.operations(
         Service::SageMaker,
-        "CreateProcessingJob",
-        |world, body, now| world.create_processing_job(body, now),
-    )
-    .operation(
-        Service::SageMaker,
-        "DescribeProcessingJob",
-        |world, body, now| world.describe_processing_job(&body, now),
-    )
-    .operation(
-        Service::SageMaker,
-        "StopProcessingJob",
-        |world, body, now| world.stop_processing_job(&body, now),
-    )
-    .operation(
-        Service::SageMaker,
-        "ListProcessingJobs",
-        |world, body, now| world.list_processing_jobs(&body, now),
+        &[
+            ("CreateProcessingJob", |world, body, now| {
+                world.create_processing_job(body, now)
+            }),
+            ("DescribeProcessingJob", |world, body, now| {
+                world.describe_processing_job(&body, now)
+            }),
+            ("StopProcessingJob", |world, body, now| {
+                world.stop_processing_job(&body, now)
+            }),
+            ("ListProcessingJobs", |world, body, now| {
+                world.list_processing_jobs(&body, now)
+            }),
+        ],
     )
 }
 

@@ -13,16 +13,14 @@ static SAGEMAKER_ARN_RE: std::sync::LazyLock<regex::Regex> =
 
 /// The tagging operations; their state is the world's `tags`, so the kind keeps none itself.
 pub fn kind() -> Kind {
-    Kind::new::<()>("tag")
-        .operation(Service::SageMaker, "AddTags", |world, body, _| {
-            world.add_tags(&body)
-        })
-        .operation(Service::SageMaker, "ListTags", |world, body, _| {
-            world.list_tags(&body)
-        })
-        .operation(Service::SageMaker, "DeleteTags", |world, body, _| {
-            world.delete_tags(&body)
-        })
+    Kind::new::<()>("tag").operations(
+        Service::SageMaker,
+        &[
+            ("AddTags", |world, body, _| world.add_tags(&body)),
+            ("ListTags", |world, body, _| world.list_tags(&body)),
+            ("DeleteTags", |world, body, _| world.delete_tags(&body)),
+        ],
+    )
 }
 
 impl World {

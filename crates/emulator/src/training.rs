@@ -30,23 +30,22 @@ pub fn kind() -> Kind {
     kind.resources =
         Some(|world| vec![("trainingJobs", sorted_names(world.training_jobs().keys()))]);
     kind.owns_arn = Some(|world, arn| world.training_jobs().values().any(|job| job.arn == arn));
-    kind.operation(
+    kind.operations(
         Service::SageMaker,
-        "CreateTrainingJob",
-        |world, body, now| world.create_training_job(body, now),
-    )
-    .operation(
-        Service::SageMaker,
-        "DescribeTrainingJob",
-        |world, body, now| world.describe_training_job(&body, now),
-    )
-    .operation(Service::SageMaker, "StopTrainingJob", |world, body, now| {
-        world.stop_training_job(&body, now)
-    })
-    .operation(
-        Service::SageMaker,
-        "ListTrainingJobs",
-        |world, body, now| world.list_training_jobs(&body, now),
+        &[
+            ("CreateTrainingJob", |world, body, now| {
+                world.create_training_job(body, now)
+            }),
+            ("DescribeTrainingJob", |world, body, now| {
+                world.describe_training_job(&body, now)
+            }),
+            ("StopTrainingJob", |world, body, now| {
+                world.stop_training_job(&body, now)
+            }),
+            ("ListTrainingJobs", |world, body, now| {
+                world.list_training_jobs(&body, now)
+            }),
+        ],
     )
 }
 

@@ -37,25 +37,22 @@ pub fn kind() -> Kind {
     kind.resources =
         Some(|world| vec![("transformJobs", sorted_names(world.transform_jobs().keys()))]);
     kind.owns_arn = Some(|world, arn| world.transform_jobs().values().any(|job| job.arn == arn));
-    kind.operation(
+    kind.operations(
         Service::SageMaker,
-        "CreateTransformJob",
-        |world, body, now| world.create_transform_job(body, now),
-    )
-    .operation(
-        Service::SageMaker,
-        "DescribeTransformJob",
-        |world, body, now| world.describe_transform_job(&body, now),
-    )
-    .operation(
-        Service::SageMaker,
-        "StopTransformJob",
-        |world, body, now| world.stop_transform_job(&body, now),
-    )
-    .operation(
-        Service::SageMaker,
-        "ListTransformJobs",
-        |world, body, now| world.list_transform_jobs(&body, now),
+        &[
+            ("CreateTransformJob", |world, body, now| {
+                world.create_transform_job(body, now)
+            }),
+            ("DescribeTransformJob", |world, body, now| {
+                world.describe_transform_job(&body, now)
+            }),
+            ("StopTransformJob", |world, body, now| {
+                world.stop_transform_job(&body, now)
+            }),
+            ("ListTransformJobs", |world, body, now| {
+                world.list_transform_jobs(&body, now)
+            }),
+        ],
     )
 }
 

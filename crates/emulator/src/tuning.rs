@@ -58,30 +58,26 @@ pub fn kind() -> Kind {
         )]
     });
     kind.owns_arn = Some(|world, arn| world.tuning_jobs().values().any(|job| job.arn == arn));
-    kind.operation(
+    kind.operations(
         Service::SageMaker,
-        "CreateHyperParameterTuningJob",
-        |world, body, now| world.create_tuning_job(body, now),
-    )
-    .operation(
-        Service::SageMaker,
-        "DescribeHyperParameterTuningJob",
-        |world, body, now| world.describe_tuning_job(&body, now),
-    )
-    .operation(
-        Service::SageMaker,
-        "StopHyperParameterTuningJob",
-        |world, body, now| world.stop_tuning_job(&body, now),
-    )
-    .operation(
-        Service::SageMaker,
-        "ListHyperParameterTuningJobs",
-        |world, body, now| world.list_tuning_jobs(&body, now),
-    )
-    .operation(
-        Service::SageMaker,
-        "ListTrainingJobsForHyperParameterTuningJob",
-        |world, body, now| world.list_training_jobs_for_tuning_job(&body, now),
+        &[
+            ("CreateHyperParameterTuningJob", |world, body, now| {
+                world.create_tuning_job(body, now)
+            }),
+            ("DescribeHyperParameterTuningJob", |world, body, now| {
+                world.describe_tuning_job(&body, now)
+            }),
+            ("StopHyperParameterTuningJob", |world, body, now| {
+                world.stop_tuning_job(&body, now)
+            }),
+            ("ListHyperParameterTuningJobs", |world, body, now| {
+                world.list_tuning_jobs(&body, now)
+            }),
+            (
+                "ListTrainingJobsForHyperParameterTuningJob",
+                |world, body, now| world.list_training_jobs_for_tuning_job(&body, now),
+            ),
+        ],
     )
 }
 

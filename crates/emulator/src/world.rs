@@ -215,8 +215,13 @@ impl Kind {
         }
     }
 
-    pub fn operation(mut self, service: Service, name: &'static str, handler: Handler) -> Self {
-        self.operations.push((service, name, handler));
+    /// Operations of one service at once, as a table of (name, handler).
+    pub fn operations(mut self, service: Service, table: &[(&'static str, Handler)]) -> Self {
+        self.operations.extend(
+            table
+                .iter()
+                .map(|(name, handler)| (service, *name, *handler)),
+        );
         self
     }
 }
@@ -627,9 +632,12 @@ mod tests {
         kind.resources =
             Some(|world| vec![("counts", serde_json::json!(world.state::<Counter>().0))]);
         kind.owns_arn = Some(|_, arn| arn == "arn:counter");
-        kind.operation(Service::SageMaker, "Count", |world, _, _| {
-            Ok(serde_json::json!({ "Count": world.state::<Counter>().0 }))
-        })
+        kind.operations(
+            Service::SageMaker,
+            &[("Count", |world, _, _| {
+                Ok(serde_json::json!({ "Count": world.state::<Counter>().0 }))
+            })],
+        )
     }
 
     fn settings() -> Settings {

@@ -5,14 +5,14 @@
 //! evaluated, and every request first replays the evaluation periods that have passed since
 //! (see `World::advance_scaling`), so an idle target costs nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value, json};
 
 use crate::hosting::{Pending, PendingKind, VariantState};
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
-use crate::world::{ACCOUNT_ID, World, str_member, time_value};
+use crate::world::{ACCOUNT_ID, Kind, Service, World, str_member, time_value};
 
 pub const SAGEMAKER_DIMENSION: &str = "sagemaker:variant:DesiredInstanceCount";
 /// Emulated seconds between two evaluations of a target (CloudWatch's one-minute period).
@@ -118,6 +118,58 @@ pub struct ScalingPolicy {
     pub created: f64,
 }
 
+/// Application Auto Scaling's state in one region.
+#[derive(Default)]
+pub struct Scaling {
+    /// Targets by resource ID (`endpoint/<e>/variant/<v>`).
+    targets: BTreeMap<String, ScalableTarget>,
+    policies: PolicyMap,
+    /// Load per (endpoint, variant), set through `PUT /_emulator/load`.
+    loads: HashMap<(String, String), VariantLoad>,
+}
+
+/// Application Auto Scaling, registered like a kind: its operations, the evaluation periods
+/// replayed before each request, and the targets that go with a deleted endpoint.
+pub fn kind() -> Kind {
+    let mut kind = Kind::new::<Scaling>("scalable target");
+    kind.advance = Some(World::advance_scaling);
+    kind.resources = Some(|world| {
+        let (targets, policies) = world.scaling_resources();
+        vec![
+            ("scalableTargets", json!(targets)),
+            ("scalingPolicies", json!(policies)),
+        ]
+    });
+    kind.on_deleted = Some(|world, kind, name| {
+        if kind == "endpoint" {
+            world.deregister_endpoint_targets(name);
+        }
+    });
+    kind.operations(
+        Service::AutoScaling,
+        &[
+            ("RegisterScalableTarget", |world, body, now| {
+                world.register_scalable_target(&body, now)
+            }),
+            ("DescribeScalableTargets", |world, body, _| {
+                world.describe_scalable_targets(&body)
+            }),
+            ("DeregisterScalableTarget", |world, body, _| {
+                world.deregister_scalable_target(&body)
+            }),
+            ("PutScalingPolicy", |world, body, now| {
+                world.put_scaling_policy(&body, now)
+            }),
+            ("DescribeScalingPolicies", |world, body, _| {
+                world.describe_scaling_policies(&body)
+            }),
+            ("DeleteScalingPolicy", |world, body, _| {
+                world.delete_scaling_policy(&body)
+            }),
+        ],
+    )
+}
+
 /// A variant's load, set through the control API (`PUT /_emulator/load`).
 #[derive(Debug, Clone, Copy)]
 pub struct VariantLoad {
@@ -214,31 +266,60 @@ fn short_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// The CloudWatch alarms a target tracking policy creates: (name, ARN) of AlarmHigh, and of
+/// AlarmLow unless scale-in is disabled.
+fn tracking_alarms(
+    region: &str,
+    resource_id: &str,
+    configuration: &Value,
+) -> Vec<(String, String)> {
+    let scale_in = !configuration["DisableScaleIn"].as_bool().unwrap_or(false);
+    let mut alarms = vec!["AlarmHigh"];
+    if scale_in {
+        alarms.push("AlarmLow");
+    }
+    alarms
+        .into_iter()
+        .map(|kind| {
+            let alarm = format!(
+                "TargetTracking-{resource_id}-{kind}-{}",
+                uuid::Uuid::new_v4()
+            );
+            let alarm_arn = format!("arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:{alarm}");
+            (alarm, alarm_arn)
+        })
+        .collect()
+}
+
 impl World {
-    pub fn autoscaling_operation(
-        &mut self,
-        operation: &str,
-        input: &Value,
-        now: f64,
-    ) -> Result<Value, ApiError> {
-        match operation {
-            "RegisterScalableTarget" => self.register_scalable_target(input, now),
-            "DescribeScalableTargets" => self.describe_scalable_targets(input),
-            "DeregisterScalableTarget" => self.deregister_scalable_target(input),
-            "PutScalingPolicy" => self.put_scaling_policy(input, now),
-            "DescribeScalingPolicies" => self.describe_scaling_policies(input),
-            "DeleteScalingPolicy" => self.delete_scaling_policy(input),
-            other => Err(ApiError::new(
-                ErrorCode::UnknownOperation,
-                format!("The emulator does not implement AnyScaleFrontendService.{other}"),
-            )),
-        }
+    fn scalable_targets(&self) -> &BTreeMap<String, ScalableTarget> {
+        &self.state::<Scaling>().targets
+    }
+
+    fn scalable_targets_mut(&mut self) -> &mut BTreeMap<String, ScalableTarget> {
+        &mut self.state_mut::<Scaling>().targets
+    }
+
+    fn scaling_policies(&self) -> &PolicyMap {
+        &self.state::<Scaling>().policies
+    }
+
+    fn scaling_policies_mut(&mut self) -> &mut PolicyMap {
+        &mut self.state_mut::<Scaling>().policies
+    }
+
+    fn variant_loads(&self) -> &HashMap<(String, String), VariantLoad> {
+        &self.state::<Scaling>().loads
+    }
+
+    fn variant_loads_mut(&mut self) -> &mut HashMap<(String, String), VariantLoad> {
+        &mut self.state_mut::<Scaling>().loads
     }
 
     /// The endpoint variant a target scales, if the endpoint exists and has the variant (it has
     /// none while Creating).
     fn variant_state(&self, endpoint: &str, variant: &str) -> Option<&VariantState> {
-        self.endpoints
+        self.endpoints()
             .get(endpoint)?
             .variants
             .iter()
@@ -261,7 +342,7 @@ impl World {
         violations.finish()?;
         let min = body.get("MinCapacity").and_then(Value::as_i64);
         let max = body.get("MaxCapacity").and_then(Value::as_i64);
-        if !self.endpoints.contains_key(&endpoint) {
+        if !self.endpoints().contains_key(&endpoint) {
             return Err(ApiError::validation(format!(
                 "Unable to find the SageMaker endpoint {endpoint}: resource ID {resource_id} does not exist"
             )));
@@ -284,7 +365,7 @@ impl World {
         });
         let region = self.settings.region.clone();
         let first_evaluation = now + self.settings.real(EVALUATION_PERIOD);
-        let target = match self.scalable_targets.get_mut(&resource_id) {
+        let target = match self.scalable_targets_mut().get_mut(&resource_id) {
             Some(existing) => {
                 let min = min.unwrap_or(existing.min);
                 let max = max.unwrap_or(existing.max);
@@ -331,7 +412,7 @@ impl World {
                     last_scaling: None,
                 };
                 tracing::debug!(resource = %resource_id, min, max, "scalable target registered");
-                self.scalable_targets
+                self.scalable_targets_mut()
                     .entry(resource_id.clone())
                     .or_insert(target)
             }
@@ -350,7 +431,7 @@ impl World {
         let sagemaker = str_member(body, "ServiceNamespace") == Some("sagemaker")
             && str_member(body, "ScalableDimension").is_none_or(|d| d == SAGEMAKER_DIMENSION);
         let targets: Vec<Value> = self
-            .scalable_targets
+            .scalable_targets()
             .values()
             .filter(|_| sagemaker)
             .filter(|target| {
@@ -382,11 +463,11 @@ impl World {
 
     fn deregister_scalable_target(&mut self, body: &Value) -> Result<Value, ApiError> {
         let (resource_id, _, _) = target_key(body)?;
-        if self.scalable_targets.remove(&resource_id).is_none() {
+        if self.scalable_targets_mut().remove(&resource_id).is_none() {
             return Err(target_missing(&resource_id, SAGEMAKER_DIMENSION));
         }
         // Deregistering a target deletes its policies (and their alarms).
-        self.scaling_policies
+        self.scaling_policies_mut()
             .retain(|(resource, _), _| *resource != resource_id);
         tracing::debug!(resource = %resource_id, "scalable target deregistered");
         Ok(json!({}))
@@ -406,7 +487,7 @@ impl World {
         violations.finish()?;
         let (resource_id, endpoint, variant) = target_key(body)?;
         let name = str_member(body, "PolicyName").unwrap_or("").to_string();
-        if !self.scalable_targets.contains_key(&resource_id) {
+        if !self.scalable_targets().contains_key(&resource_id) {
             return Err(target_missing(&resource_id, SAGEMAKER_DIMENSION));
         }
         if self.variant_state(&endpoint, &variant).is_none() {
@@ -420,7 +501,7 @@ impl World {
             ));
         }
         let key = (resource_id.clone(), name.clone());
-        let existing = self.scaling_policies.get(&key);
+        let existing = self.scaling_policies().get(&key);
         let policy_type = match (str_member(body, "PolicyType"), existing) {
             (Some(kind), _) => kind.to_string(),
             (None, Some(existing)) => existing.policy_type.clone(),
@@ -448,23 +529,7 @@ impl World {
         });
         let created = existing.map_or(now, |policy| policy.created);
         let alarms = if policy_type == "TargetTrackingScaling" {
-            let scale_in = !configuration["DisableScaleIn"].as_bool().unwrap_or(false);
-            let mut alarms = vec!["AlarmHigh"];
-            if scale_in {
-                alarms.push("AlarmLow");
-            }
-            alarms
-                .into_iter()
-                .map(|kind| {
-                    let alarm = format!(
-                        "TargetTracking-{resource_id}-{kind}-{}",
-                        uuid::Uuid::new_v4()
-                    );
-                    let alarm_arn =
-                        format!("arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:{alarm}");
-                    (alarm, alarm_arn)
-                })
-                .collect()
+            tracking_alarms(&region, &resource_id, &configuration)
         } else {
             Vec::new()
         };
@@ -473,7 +538,7 @@ impl World {
             .map(|(name, arn)| json!({ "AlarmName": name, "AlarmARN": arn }))
             .collect();
         tracing::debug!(resource = %resource_id, policy = %name, kind = %policy_type, "scaling policy put");
-        self.scaling_policies.insert(
+        self.scaling_policies_mut().insert(
             key,
             ScalingPolicy {
                 name,
@@ -486,10 +551,9 @@ impl World {
             },
         );
         // A new policy is evaluated one period from now.
-        if let Some(target) = self.scalable_targets.get_mut(&resource_id) {
-            target.next_evaluation = target
-                .next_evaluation
-                .min(now + self.settings.real(EVALUATION_PERIOD));
+        let next_evaluation = now + self.settings.real(EVALUATION_PERIOD);
+        if let Some(target) = self.scalable_targets_mut().get_mut(&resource_id) {
+            target.next_evaluation = target.next_evaluation.min(next_evaluation);
         }
         Ok(json!({ "PolicyARN": arn, "Alarms": response_alarms }))
     }
@@ -504,7 +568,7 @@ impl World {
         let sagemaker = str_member(body, "ServiceNamespace") == Some("sagemaker")
             && str_member(body, "ScalableDimension").is_none_or(|d| d == SAGEMAKER_DIMENSION);
         let policies: Vec<Value> = self
-            .scaling_policies
+            .scaling_policies()
             .values()
             .filter(|_| sagemaker)
             .filter(|policy| resource.is_none_or(|id| id == policy.resource_id))
@@ -552,7 +616,7 @@ impl World {
         let (resource_id, _, _) = target_key(body)?;
         let name = str_member(body, "PolicyName").unwrap_or("").to_string();
         if self
-            .scaling_policies
+            .scaling_policies_mut()
             .remove(&(resource_id.clone(), name.clone()))
             .is_none()
         {
@@ -567,18 +631,19 @@ impl World {
     /// variants' loads go with it.
     pub fn deregister_endpoint_targets(&mut self, endpoint: &str) {
         let gone: Vec<String> = self
-            .scalable_targets
+            .scalable_targets()
             .values()
             .filter(|target| target.endpoint == endpoint)
             .map(|target| target.resource_id.clone())
             .collect();
         for resource_id in &gone {
-            self.scalable_targets.remove(resource_id);
-            self.scaling_policies
+            self.scalable_targets_mut().remove(resource_id);
+            self.scaling_policies_mut()
                 .retain(|(resource, _), _| resource != resource_id);
             tracing::debug!(resource = %resource_id, "scalable target deregistered with its endpoint");
         }
-        self.variant_loads.retain(|(name, _), _| name != endpoint);
+        self.variant_loads_mut()
+            .retain(|(name, _), _| name != endpoint);
     }
 
     /// Sets a variant's load (control API). `invocations_per_instance` is measured at the
@@ -606,7 +671,7 @@ impl World {
             total: invocations_per_instance * state.current_instances.max(1) as f64,
             alarm_threshold,
         };
-        self.variant_loads
+        self.variant_loads_mut()
             .insert((endpoint.to_string(), variant.to_string()), load);
         Ok(load)
     }
@@ -617,7 +682,7 @@ impl World {
         let period = self.settings.real(EVALUATION_PERIOD);
         loop {
             let Some((resource_id, at)) = self
-                .scalable_targets
+                .scalable_targets()
                 .values()
                 .filter(|target| target.next_evaluation <= now)
                 .min_by(|a, b| a.next_evaluation.total_cmp(&b.next_evaluation))
@@ -628,7 +693,7 @@ impl World {
             self.settle_endpoints(at);
             let steady = self.evaluate_target(&resource_id, at);
             let target = self
-                .scalable_targets
+                .scalable_targets_mut()
                 .get_mut(&resource_id)
                 .expect("chosen above");
             target.next_evaluation = if steady {
@@ -645,10 +710,10 @@ impl World {
     /// One evaluation at `at`; true when the target is steady (no change wanted or possible
     /// until something external changes).
     fn evaluate_target(&mut self, resource_id: &str, at: f64) -> bool {
-        let Some(target) = self.scalable_targets.get(resource_id).cloned() else {
+        let Some(target) = self.scalable_targets().get(resource_id).cloned() else {
             return true;
         };
-        let Some(endpoint) = self.endpoints.get(&target.endpoint) else {
+        let Some(endpoint) = self.endpoints().get(&target.endpoint) else {
             return true;
         };
         if endpoint.status != "InService" {
@@ -660,7 +725,7 @@ impl World {
         };
         let current = state.current_instances;
         let load = self
-            .variant_loads
+            .variant_loads()
             .get(&(target.endpoint.clone(), target.variant.clone()))
             .copied();
         let per_instance = load.map(|load| load.total / current.max(1) as f64);
@@ -668,7 +733,7 @@ impl World {
         let mut inward: Option<i64> = None;
         let mut blocked = false;
         for policy in self
-            .scaling_policies
+            .scaling_policies()
             .values()
             .filter(|policy| policy.resource_id == resource_id)
         {
@@ -743,7 +808,8 @@ impl World {
     }
 
     fn scale_variant(&mut self, target: &ScalableTarget, desired: i64, at: f64) {
-        let Some(endpoint) = self.endpoints.get_mut(&target.endpoint) else {
+        let settings = self.settings.clone();
+        let Some(endpoint) = self.endpoints_mut().get_mut(&target.endpoint) else {
             return;
         };
         let mut variants = endpoint.variants.clone();
@@ -764,14 +830,14 @@ impl World {
         endpoint.modified = at;
         endpoint.variants = variants;
         endpoint.pending = Some(Pending {
-            at: at + self.settings.real(endpoint.transition_seconds),
+            at: at + settings.real(endpoint.transition_seconds),
             kind: PendingKind::InService {
                 config: endpoint.config.clone(),
                 variants: settled,
             },
         });
         tracing::debug!(resource = %target.resource_id, from = current, to = desired, "scaling activity");
-        if let Some(stored) = self.scalable_targets.get_mut(&target.resource_id) {
+        if let Some(stored) = self.scalable_targets_mut().get_mut(&target.resource_id) {
             if desired > current {
                 stored.last_scale_out = Some(at);
             }
@@ -781,9 +847,9 @@ impl World {
 
     /// Targets and policies of this region, for the control API's resource listing.
     pub fn scaling_resources(&self) -> (Vec<String>, Vec<Value>) {
-        let targets = self.scalable_targets.keys().cloned().collect();
+        let targets = self.scalable_targets().keys().cloned().collect();
         let policies = self
-            .scaling_policies
+            .scaling_policies()
             .values()
             .map(|policy| json!({ "resourceId": policy.resource_id, "policyName": policy.name }))
             .collect();

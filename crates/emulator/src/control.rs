@@ -2,9 +2,11 @@
 //! `/_emulator/` HTTP API that manages them.
 
 use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroU32;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use governor::{DefaultDirectRateLimiter, Quota};
 use serde::{Deserialize, Serialize};
 
 use crate::wire::{ApiError, ErrorCode};
@@ -61,10 +63,32 @@ pub struct RateLimitRule {
     pub burst: Option<u32>,
 }
 
-struct TokenBucket {
+/// The longest replenish period a rule can ask for; slower rates (`perSecond` near zero) are
+/// held at it, which for a test is the same as never refilling.
+const MAX_PERIOD: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// One rule with the limiter that enforces it: `burst` calls at once, then one per
+/// `1 / perSecond` seconds.
+struct Limit {
     rule: RateLimitRule,
-    tokens: f64,
-    refilled: Instant,
+    limiter: DefaultDirectRateLimiter,
+}
+
+impl Limit {
+    fn new(rule: RateLimitRule) -> Self {
+        let burst = NonZeroU32::new(rule.burst.unwrap_or(1)).unwrap_or(NonZeroU32::MIN);
+        let period = Duration::try_from_secs_f64(1.0 / rule.per_second)
+            .unwrap_or(MAX_PERIOD)
+            .clamp(Duration::from_nanos(1), MAX_PERIOD);
+        // `with_period` refuses only a zero period, which the clamp rules out.
+        let quota = Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst);
+        Limit {
+            rule,
+            limiter: DefaultDirectRateLimiter::direct(quota),
+        }
+    }
 }
 
 /// What the server does with one call after consulting the faults and limits.
@@ -78,7 +102,7 @@ pub enum Verdict {
 #[derive(Default)]
 pub struct Control {
     faults: Mutex<Vec<FaultRule>>,
-    limits: Mutex<Vec<TokenBucket>>,
+    limits: Mutex<Vec<Limit>>,
     calls: Mutex<HashMap<String, u64>>,
     /// Faults injected so far, per kind (what a soak test reports it survived).
     injected: Mutex<BTreeMap<FaultKind, u64>>,
@@ -172,15 +196,10 @@ impl Control {
                 "perSecond must be a positive number".into(),
             ));
         }
-        let burst = f64::from(rule.burst.unwrap_or(1).max(1));
         let mut limits = self.limits.lock().expect("limits lock");
-        limits.retain(|bucket| bucket.rule.operation != rule.operation);
-        tracing::info!(operation = %rule.operation, per_second = rule.per_second, burst, "rate limit set");
-        limits.push(TokenBucket {
-            rule,
-            tokens: burst,
-            refilled: Instant::now(),
-        });
+        limits.retain(|limit| limit.rule.operation != rule.operation);
+        tracing::info!(operation = %rule.operation, per_second = rule.per_second, burst = rule.burst.unwrap_or(1).max(1), "rate limit set");
+        limits.push(Limit::new(rule));
         Ok(())
     }
 
@@ -189,7 +208,7 @@ impl Control {
             .lock()
             .expect("limits lock")
             .iter()
-            .map(|bucket| bucket.rule.clone())
+            .map(|limit| limit.rule.clone())
             .collect()
     }
 
@@ -281,23 +300,14 @@ impl Control {
         ((!latency.is_zero()).then_some(latency), verdict)
     }
 
+    /// Every matching rule must let the call through; a rule that does uses up one of its
+    /// calls even when a later rule then throttles.
     fn take_token(&self, full_operation: &str) -> bool {
-        let mut limits = self.limits.lock().expect("limits lock");
-        let now = Instant::now();
-        for bucket in limits
-            .iter_mut()
-            .filter(|bucket| matches(&bucket.rule.operation, full_operation))
-        {
-            let burst = f64::from(bucket.rule.burst.unwrap_or(1).max(1));
-            let elapsed = now.duration_since(bucket.refilled).as_secs_f64();
-            bucket.tokens = (bucket.tokens + elapsed * bucket.rule.per_second).min(burst);
-            bucket.refilled = now;
-            if bucket.tokens < 1.0 {
-                return false;
-            }
-            bucket.tokens -= 1.0;
-        }
-        true
+        let limits = self.limits.lock().expect("limits lock");
+        limits
+            .iter()
+            .filter(|limit| matches(&limit.rule.operation, full_operation))
+            .all(|limit| limit.limiter.check().is_ok())
     }
 }
 
@@ -354,5 +364,26 @@ mod tests {
             })
             .count();
         assert_eq!(served, 3);
+    }
+
+    #[test]
+    fn rate_limit_applies_to_its_operation_only() {
+        let control = Control::default();
+        control
+            .set_rate_limit(RateLimitRule {
+                operation: "SageMaker.DescribeTrainingJob".into(),
+                per_second: 0.001,
+                burst: None,
+            })
+            .unwrap();
+        let served = |operation: &str| matches!(control.judge(operation).1, Verdict::Serve);
+        assert!(served("SageMaker.DescribeTrainingJob"));
+        assert!(
+            !served("SageMaker.DescribeTrainingJob"),
+            "burst 1 is used up"
+        );
+        assert!(served("SageMaker.ListTrainingJobs"));
+        control.clear_rate_limits();
+        assert!(served("SageMaker.DescribeTrainingJob"));
     }
 }

@@ -1,13 +1,15 @@
 //! Hosting: models, endpoint configurations, endpoints (Creating → InService | Failed, Updating,
 //! Deleting) and sagemaker-runtime InvokeEndpoint.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
 use crate::validate::{NAME_PATTERN, NAME_RE, Violations};
 use crate::wire::{self, ApiError, ErrorCode, HttpResponse};
 use crate::world::{
-    ACCOUNT_ID, ListFilter, World, descending, echoed_request, paginate, reserved_tags, str_member,
-    time_value, validate_list_request,
+    ACCOUNT_ID, Kind, ListFilter, Service, World, descending, echoed_request, paginate,
+    reserved_tags, sorted_names, str_member, time_value, validate_list_request,
 };
 
 pub const ENDPOINT_STATUSES: &[&str] = &[
@@ -94,6 +96,98 @@ pub struct Endpoint {
     pub transition_seconds: f64,
 }
 
+pub type Models = HashMap<String, Model>;
+pub type EndpointConfigs = HashMap<String, EndpointConfig>;
+pub type Endpoints = HashMap<String, Endpoint>;
+
+pub fn model_kind() -> Kind {
+    let mut kind = Kind::new::<Models>("model");
+    kind.resources = Some(|world| vec![("models", sorted_names(world.models().keys()))]);
+    kind.owns_arn = Some(|world, arn| world.models().values().any(|model| model.arn == arn));
+    kind.operations(
+        Service::SageMaker,
+        &[
+            ("CreateModel", |world, body, now| {
+                world.create_model(body, now)
+            }),
+            ("DescribeModel", |world, body, _| {
+                world.describe_model(&body)
+            }),
+            ("DeleteModel", |world, body, _| world.delete_model(&body)),
+            ("ListModels", |world, body, _| world.list_models(&body)),
+        ],
+    )
+}
+
+pub fn endpoint_config_kind() -> Kind {
+    let mut kind = Kind::new::<EndpointConfigs>("endpoint configuration");
+    kind.resources = Some(|world| {
+        vec![(
+            "endpointConfigs",
+            sorted_names(world.endpoint_configs().keys()),
+        )]
+    });
+    kind.owns_arn = Some(|world, arn| {
+        world
+            .endpoint_configs()
+            .values()
+            .any(|config| config.arn == arn)
+    });
+    kind.operations(
+        Service::SageMaker,
+        &[
+            ("CreateEndpointConfig", |world, body, now| {
+                world.create_endpoint_config(body, now)
+            }),
+            ("DescribeEndpointConfig", |world, body, _| {
+                world.describe_endpoint_config(&body)
+            }),
+            ("DeleteEndpointConfig", |world, body, _| {
+                world.delete_endpoint_config(&body)
+            }),
+            ("ListEndpointConfigs", |world, body, _| {
+                world.list_endpoint_configs(&body)
+            }),
+        ],
+    )
+}
+
+/// Endpoints; their `advance` finishes the transitions whose time has come.
+pub fn endpoint_kind() -> Kind {
+    let mut kind = Kind::new::<Endpoints>("endpoint");
+    kind.advance = Some(World::settle_endpoints);
+    kind.resources = Some(|world| vec![("endpoints", sorted_names(world.endpoints().keys()))]);
+    kind.owns_arn = Some(|world, arn| {
+        world
+            .endpoints()
+            .values()
+            .any(|endpoint| endpoint.arn == arn)
+    });
+    kind.operations(
+        Service::SageMaker,
+        &[
+            ("CreateEndpoint", |world, body, now| {
+                world.create_endpoint(body, now)
+            }),
+            ("DescribeEndpoint", |world, body, _| {
+                world.describe_endpoint(&body)
+            }),
+            ("UpdateEndpoint", |world, body, now| {
+                world.update_endpoint(&body, now)
+            }),
+            ("UpdateEndpointWeightsAndCapacities", |world, body, now| {
+                world.update_endpoint_weights_and_capacities(&body, now)
+            }),
+            ("DeleteEndpoint", |world, body, now| {
+                world.delete_endpoint(&body, now)
+            }),
+            ("ListEndpoints", |world, body, _| {
+                world.list_endpoints(&body)
+            }),
+        ],
+    )
+}
+
 fn model_missing(world: &World, name: &str) -> ApiError {
     ApiError::validation(format!(
         "Could not find model \"{}\".",
@@ -123,7 +217,75 @@ fn model_image(request: &str) -> String {
         .to_string()
 }
 
+/// One member of ProductionVariants (at 0-based `index`).
+fn validate_variant(variant: &Value, index: usize, violations: &mut Violations) {
+    let member = format!("productionVariants.{}.member", index + 1);
+    if let Some(name) =
+        violations.required(variant, "VariantName", &format!("{member}.variantName"))
+    {
+        violations.length(name, &format!("{member}.variantName"), 1, 63);
+        violations.string_pattern(
+            name,
+            &format!("{member}.variantName"),
+            &NAME_RE,
+            NAME_PATTERN,
+        );
+    }
+    if let Some(model) = variant.get("ModelName") {
+        violations.length(model, &format!("{member}.modelName"), 1, 63);
+        violations.string_pattern(
+            model,
+            &format!("{member}.modelName"),
+            &NAME_RE,
+            NAME_PATTERN,
+        );
+    }
+    if let Some(count) = variant.get("InitialInstanceCount") {
+        violations.range(
+            count,
+            &format!("{member}.initialInstanceCount"),
+            Some(1),
+            None,
+        );
+    }
+    if let Some(weight) = variant.get("InitialVariantWeight") {
+        violations.range(
+            weight,
+            &format!("{member}.initialVariantWeight"),
+            Some(0),
+            None,
+        );
+    }
+    if let Some(kind) = variant.get("InstanceType") {
+        violations.instance_type(kind, &format!("{member}.instanceType"));
+    }
+}
+
 impl World {
+    pub fn models(&self) -> &Models {
+        self.state()
+    }
+
+    fn models_mut(&mut self) -> &mut Models {
+        self.state_mut()
+    }
+
+    pub fn endpoint_configs(&self) -> &EndpointConfigs {
+        self.state()
+    }
+
+    fn endpoint_configs_mut(&mut self) -> &mut EndpointConfigs {
+        self.state_mut()
+    }
+
+    pub fn endpoints(&self) -> &Endpoints {
+        self.state()
+    }
+
+    pub fn endpoints_mut(&mut self) -> &mut Endpoints {
+        self.state_mut()
+    }
+
     // ---- models -------------------------------------------------------------------------
 
     pub fn create_model(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
@@ -156,7 +318,7 @@ impl World {
         }
         let name = name.unwrap_or_default();
         let arn = self.settings.arn("model", &name);
-        if self.models.contains_key(&name) {
+        if self.models().contains_key(&name) {
             // SageMaker answers a used hosting name with a ValidationException, not the
             // ResourceInUse of the job APIs.
             return Err(ApiError::validation(format!(
@@ -164,7 +326,7 @@ impl World {
             )));
         }
         self.store_tags(&arn, body.get("Tags"));
-        self.models.insert(
+        self.models_mut().insert(
             name.clone(),
             Model {
                 name,
@@ -186,7 +348,7 @@ impl World {
     pub fn describe_model(&self, body: &Value) -> Result<Value, ApiError> {
         let name = self.named(body, "ModelName", "modelName")?;
         let model = self
-            .models
+            .models()
             .get(&name)
             .ok_or_else(|| model_missing(self, &name))?;
         let mut out = echoed_request(&model.request, &["Tags"]);
@@ -199,7 +361,7 @@ impl World {
     pub fn delete_model(&mut self, body: &Value) -> Result<Value, ApiError> {
         let name = self.named(body, "ModelName", "modelName")?;
         let model = self
-            .models
+            .models_mut()
             .remove(&name)
             .ok_or_else(|| model_missing(self, &name))?;
         self.tags.remove(&model.arn);
@@ -210,7 +372,7 @@ impl World {
         validate_list_request(body, &["Name", "CreationTime"], &[])?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<&Model> = self
-            .models
+            .models()
             .values()
             .filter(|m| filter.accepts(&m.name, None, m.created, m.created))
             .collect();
@@ -244,46 +406,7 @@ impl World {
                 );
             }
             for (index, variant) in list.iter().enumerate() {
-                let member = format!("productionVariants.{}.member", index + 1);
-                if let Some(name) =
-                    violations.required(variant, "VariantName", &format!("{member}.variantName"))
-                {
-                    violations.length(name, &format!("{member}.variantName"), 1, 63);
-                    violations.string_pattern(
-                        name,
-                        &format!("{member}.variantName"),
-                        &NAME_RE,
-                        NAME_PATTERN,
-                    );
-                }
-                if let Some(model) = variant.get("ModelName") {
-                    violations.length(model, &format!("{member}.modelName"), 1, 63);
-                    violations.string_pattern(
-                        model,
-                        &format!("{member}.modelName"),
-                        &NAME_RE,
-                        NAME_PATTERN,
-                    );
-                }
-                if let Some(count) = variant.get("InitialInstanceCount") {
-                    violations.range(
-                        count,
-                        &format!("{member}.initialInstanceCount"),
-                        Some(1),
-                        None,
-                    );
-                }
-                if let Some(weight) = variant.get("InitialVariantWeight") {
-                    violations.range(
-                        weight,
-                        &format!("{member}.initialVariantWeight"),
-                        Some(0),
-                        None,
-                    );
-                }
-                if let Some(kind) = variant.get("InstanceType") {
-                    violations.instance_type(kind, &format!("{member}.instanceType"));
-                }
+                validate_variant(variant, index, &mut violations);
             }
         }
         violations.tags(body.get("Tags"), "tags");
@@ -291,7 +414,7 @@ impl World {
         let name = name.unwrap_or_default();
         let reserved = reserved_tags(body.get("Tags"), &["InService", "Failed"])?;
         let arn = self.settings.arn("endpoint-config", &name);
-        if self.endpoint_configs.contains_key(&name) {
+        if self.endpoint_configs().contains_key(&name) {
             // SageMaker answers a used hosting name with a ValidationException, not the
             // ResourceInUse of the job APIs.
             return Err(ApiError::validation(format!(
@@ -307,7 +430,7 @@ impl World {
             .enumerate()
         {
             let model = str_member(variant, "ModelName").unwrap_or("").to_string();
-            if !self.models.contains_key(&model) {
+            if !self.models().contains_key(&model) {
                 return Err(model_missing(self, &model));
             }
             let weight = variant
@@ -326,7 +449,7 @@ impl World {
             });
         }
         self.store_tags(&arn, body.get("Tags"));
-        self.endpoint_configs.insert(
+        self.endpoint_configs_mut().insert(
             name.clone(),
             EndpointConfig {
                 name,
@@ -344,7 +467,7 @@ impl World {
     pub fn describe_endpoint_config(&self, body: &Value) -> Result<Value, ApiError> {
         let name = self.named(body, "EndpointConfigName", "endpointConfigName")?;
         let config = self
-            .endpoint_configs
+            .endpoint_configs()
             .get(&name)
             .ok_or_else(|| config_missing(self, &name))?;
         let mut out = echoed_request(&config.request, &["Tags"]);
@@ -367,7 +490,7 @@ impl World {
     pub fn delete_endpoint_config(&mut self, body: &Value) -> Result<Value, ApiError> {
         let name = self.named(body, "EndpointConfigName", "endpointConfigName")?;
         let config = self
-            .endpoint_configs
+            .endpoint_configs_mut()
             .remove(&name)
             .ok_or_else(|| config_missing(self, &name))?;
         self.tags.remove(&config.arn);
@@ -378,7 +501,7 @@ impl World {
         validate_list_request(body, &["Name", "CreationTime"], &[])?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<&EndpointConfig> = self
-            .endpoint_configs
+            .endpoint_configs()
             .values()
             .filter(|c| filter.accepts(&c.name, None, c.created, c.created))
             .collect();
@@ -403,7 +526,7 @@ impl World {
             .iter()
             .map(|variant| {
                 let image = self
-                    .models
+                    .models()
                     .get(&variant.model)
                     .map(|m| model_image(&m.request))
                     .unwrap_or_default();
@@ -444,7 +567,7 @@ impl World {
         let (name, config_name) = (name.unwrap_or_default(), config_name.unwrap_or_default());
         let reserved = reserved_tags(body.get("Tags"), &["InService", "Failed"])?;
         let arn = self.settings.arn("endpoint", &name);
-        if self.endpoints.contains_key(&name) {
+        if self.endpoints().contains_key(&name) {
             // SageMaker answers a used hosting name with a ValidationException, not the
             // ResourceInUse of the job APIs.
             return Err(ApiError::validation(format!(
@@ -452,7 +575,7 @@ impl World {
             )));
         }
         let config = self
-            .endpoint_configs
+            .endpoint_configs()
             .get(&config_name)
             .ok_or_else(|| config_missing(self, &config_name))?;
         let duration = reserved.duration.unwrap_or(self.settings.endpoint_duration);
@@ -476,7 +599,8 @@ impl World {
             }
         };
         self.store_tags(&arn, body.get("Tags"));
-        self.endpoints.insert(
+        let ready_at = now + self.settings.real(duration);
+        self.endpoints_mut().insert(
             name.clone(),
             Endpoint {
                 name,
@@ -487,10 +611,7 @@ impl World {
                 config: config_name,
                 variants: Vec::new(),
                 failure_reason: None,
-                pending: Some(Pending {
-                    at: now + self.settings.real(duration),
-                    kind,
-                }),
+                pending: Some(Pending { at: ready_at, kind }),
                 transition_seconds: duration,
             },
         );
@@ -500,7 +621,7 @@ impl World {
     /// Finishes endpoint transitions whose time has come; deleted endpoints disappear.
     pub fn settle_endpoints(&mut self, now: f64) {
         let mut gone = Vec::new();
-        for endpoint in self.endpoints.values_mut() {
+        for endpoint in self.endpoints_mut().values_mut() {
             let Some(pending) = endpoint
                 .pending
                 .as_ref()
@@ -531,14 +652,14 @@ impl World {
             tracing::debug!(endpoint = %endpoint.name, status = endpoint.status, "endpoint transition finished");
         }
         for (name, arn) in gone {
-            self.endpoints.remove(&name);
+            self.endpoints_mut().remove(&name);
             self.tags.remove(&arn);
         }
     }
 
     fn endpoint(&self, body: &Value) -> Result<&Endpoint, ApiError> {
         let name = self.named(body, "EndpointName", "endpointName")?;
-        self.endpoints
+        self.endpoints()
             .get(&name)
             .ok_or_else(|| endpoint_missing(self, &name))
     }
@@ -595,11 +716,11 @@ impl World {
             .unwrap_or_default();
         violations.finish()?;
         let endpoint = self
-            .endpoints
+            .endpoints()
             .get(&name)
             .ok_or_else(|| endpoint_missing(self, &name))?;
         let config = self
-            .endpoint_configs
+            .endpoint_configs()
             .get(&config_name)
             .ok_or_else(|| config_missing(self, &config_name))?;
         self.require_in_service(endpoint)?;
@@ -630,7 +751,7 @@ impl World {
             }
         };
         let at = now + self.settings.real(endpoint.transition_seconds);
-        let endpoint = self.endpoints.get_mut(&name).expect("checked above");
+        let endpoint = self.endpoints_mut().get_mut(&name).expect("checked above");
         endpoint.status = "Updating";
         endpoint.modified = now;
         endpoint.pending = Some(Pending { at, kind });
@@ -677,7 +798,7 @@ impl World {
             .collect();
         let at = now + self.settings.real(endpoint.transition_seconds);
         let endpoint = self
-            .endpoints
+            .endpoints_mut()
             .get_mut(body["EndpointName"].as_str().unwrap_or(""))
             .expect("checked above");
         endpoint.status = "Updating";
@@ -705,8 +826,8 @@ impl World {
         let at = now + self.settings.real(endpoint.transition_seconds / 2.0);
         // SageMaker deregisters the Application Auto Scaling targets of the endpoint's variants
         // as part of DeleteEndpoint (it fails when the caller may not deregister them).
-        self.deregister_endpoint_targets(&name);
-        let endpoint = self.endpoints.get_mut(&name).expect("checked above");
+        self.resource_deleted("endpoint", &name);
+        let endpoint = self.endpoints_mut().get_mut(&name).expect("checked above");
         endpoint.status = "Deleting";
         endpoint.modified = now;
         endpoint.pending = Some(Pending {
@@ -720,7 +841,7 @@ impl World {
         validate_list_request(body, &["Name", "CreationTime", "Status"], ENDPOINT_STATUSES)?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<&Endpoint> = self
-            .endpoints
+            .endpoints()
             .values()
             .filter(|e| filter.accepts(&e.name, Some(e.status), e.created, e.modified))
             .collect();
@@ -757,7 +878,7 @@ impl World {
         body: &[u8],
     ) -> Result<Invocation, ApiError> {
         let endpoint = self
-            .endpoints
+            .endpoints()
             .get(name)
             .filter(|e| matches!(e.status, "InService" | "Updating"))
             .ok_or_else(|| {
@@ -872,17 +993,21 @@ fn with_token(mut response: Value, next: Option<String>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::{Outcome, Settings};
+    use crate::world::{Outcome, Registry, Settings};
 
     #[test]
     fn the_duration_tag_times_every_endpoint_transition() {
-        let mut world = World::new(Settings {
-            region: "us-east-1".into(),
-            time_scale: 1.0,
-            default_outcome: Outcome::Completed,
-            default_duration: 60.0,
-            endpoint_duration: 30.0,
-        });
+        let kinds = vec![model_kind(), endpoint_config_kind(), endpoint_kind()];
+        let mut world = World::new(
+            Settings {
+                region: "us-east-1".into(),
+                time_scale: 1.0,
+                default_outcome: Outcome::Completed,
+                default_duration: 60.0,
+                endpoint_duration: 30.0,
+            },
+            std::sync::Arc::new(Registry::new(kinds)),
+        );
         world
             .create_model(
                 json!({ "ModelName": "m", "PrimaryContainer": { "Image": "img" } }),
@@ -905,7 +1030,7 @@ mod tests {
             .unwrap();
         let status = |world: &mut World, at: f64| {
             world.advance(at);
-            world.endpoints.get("e").map(|endpoint| endpoint.status)
+            world.endpoints().get("e").map(|endpoint| endpoint.status)
         };
         assert_eq!(status(&mut world, 99.0), Some("Creating"));
         assert_eq!(status(&mut world, 100.0), Some("InService"));

@@ -5,15 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::processing::processing_log_lines;
-use crate::training::{stream_start, training_log_lines};
-use crate::transform::transform_log_lines;
 use crate::wire::{ApiError, ErrorCode};
-use crate::world::{ACCOUNT_ID, LogProducer, LogSource, World, str_member, terminal_at};
-
-pub const TRAINING_LOG_GROUP: &str = "/aws/sagemaker/TrainingJobs";
-pub const TRANSFORM_LOG_GROUP: &str = "/aws/sagemaker/TransformJobs";
-pub const PROCESSING_LOG_GROUP: &str = "/aws/sagemaker/ProcessingJobs";
+use crate::world::{ACCOUNT_ID, Kind, Service, World, sorted_names, str_member};
 
 #[derive(Debug, Clone)]
 pub struct LogEvent {
@@ -37,9 +30,77 @@ pub struct LogGroup {
     pub streams: BTreeMap<String, LogStream>,
 }
 
+/// One line a job writes: (stream, stream creation in ms, timestamp in ms, message).
+pub type JobLogLine = (String, i64, i64, String);
+
+/// What a job has to say when its producer is asked at some instant.
+pub enum Production {
+    /// Nothing to write yet (instances not up), or ever again (`finished`: the job is gone or
+    /// will never write a line).
+    Wait { finished: bool },
+    /// Every line the job writes over its whole life (the producer keeps the ones whose time has
+    /// come); `finished` once the job has ended.
+    Write {
+        lines: Vec<JobLogLine>,
+        finished: bool,
+    },
+}
+
+/// A job whose log events have not all been written yet; see `World::materialize_logs`. The
+/// job's kind supplies `produce`, so CloudWatch Logs knows no kind of job.
+#[derive(Debug, Clone)]
+pub struct LogProducer {
+    /// The log group the job writes to (`/aws/sagemaker/TrainingJobs`, …).
+    pub group: &'static str,
+    pub job: String,
+    pub written_until: f64,
+    /// The job's lines as of `now` (the world, the job's name, now).
+    pub produce: fn(&World, &str, f64) -> Production,
+}
+
+/// CloudWatch Logs of one region: the groups, and the jobs still writing into them.
 #[derive(Debug, Default)]
 pub struct LogStore {
     pub groups: BTreeMap<String, LogGroup>,
+    pub producers: Vec<LogProducer>,
+}
+
+/// CloudWatch Logs, registered like a kind: its operations, and its groups in the resource list.
+pub fn kind() -> Kind {
+    let mut kind = Kind::new::<LogStore>("log group");
+    kind.resources = Some(|world| {
+        vec![(
+            "logGroups",
+            sorted_names(world.state::<LogStore>().groups.keys()),
+        )]
+    });
+    // Each operation first writes the job lines its request can see (`logs_operation`).
+    kind.operations(
+        Service::Logs,
+        &[
+            ("CreateLogGroup", |world, body, now| {
+                world.logs_operation("CreateLogGroup", &body, now)
+            }),
+            ("CreateLogStream", |world, body, now| {
+                world.logs_operation("CreateLogStream", &body, now)
+            }),
+            ("DescribeLogGroups", |world, body, now| {
+                world.logs_operation("DescribeLogGroups", &body, now)
+            }),
+            ("DescribeLogStreams", |world, body, now| {
+                world.logs_operation("DescribeLogStreams", &body, now)
+            }),
+            ("GetLogEvents", |world, body, now| {
+                world.logs_operation("GetLogEvents", &body, now)
+            }),
+            ("FilterLogEvents", |world, body, now| {
+                world.logs_operation("FilterLogEvents", &body, now)
+            }),
+            ("PutLogEvents", |world, body, now| {
+                world.logs_operation("PutLogEvents", &body, now)
+            }),
+        ],
+    )
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -65,6 +126,30 @@ fn now_ms(now: f64) -> i64 {
 }
 
 impl LogStore {
+    /// Appends the lines whose time lies in (`written_until`, `now`], creating their streams.
+    fn write(&mut self, group: &str, lines: Vec<JobLogLine>, written_until: f64, now: f64) {
+        let from = now_ms(written_until);
+        let until = now_ms(now);
+        for (stream, created, timestamp, message) in lines {
+            let target = self.stream_mut(group, &stream, created);
+            if timestamp > from && timestamp <= until {
+                target.events.push(LogEvent {
+                    timestamp,
+                    ingestion: timestamp.max(until),
+                    message,
+                });
+            }
+        }
+        for stream in self
+            .groups
+            .get_mut(group)
+            .into_iter()
+            .flat_map(|g| g.streams.values_mut())
+        {
+            stream.events.sort_by_key(|event| event.timestamp);
+        }
+    }
+
     fn group_arn(&self, region: &str, name: &str) -> String {
         format!("arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{name}")
     }
@@ -130,108 +215,25 @@ impl World {
     /// operation, so reading logs shows exactly what a job would have written by then. Only the
     /// jobs whose streams the request can see are brought up to date.
     pub fn materialize_logs(&mut self, now: f64, scope: &LogScope) {
-        let mut producers = std::mem::take(&mut self.log_producers);
+        let mut producers = std::mem::take(&mut self.state_mut::<LogStore>().producers);
         producers.retain_mut(|producer| {
             if !scope.covers(producer) {
                 return true;
             }
-            let (group, lines, done) = match producer.source {
-                LogSource::Training => {
-                    let Some(job) = self.training_jobs.get(&producer.job) else {
-                        return false;
-                    };
-                    let Some(start) = stream_start(job) else {
-                        return true;
-                    };
-                    if start > now {
-                        return true;
-                    }
-                    let mut lines = Vec::new();
-                    for instance in 1..=job.instance_count {
-                        let stream =
-                            format!("{}/algo-{instance}-{}", job.name, start.floor() as i64);
-                        for (timestamp, message) in training_log_lines(job, instance) {
-                            lines.push((
-                                stream.clone(),
-                                (start * 1000.0) as i64,
-                                timestamp,
-                                message,
-                            ));
-                        }
-                    }
-                    (
-                        TRAINING_LOG_GROUP,
-                        lines,
-                        terminal_at(&job.plan).is_some_and(|end| end <= now),
-                    )
-                }
-                LogSource::Transform => {
-                    let Some(job) = self.transform_jobs.get(&producer.job) else {
-                        return false;
-                    };
-                    let (start, lines) = transform_log_lines(job);
-                    if start > now {
-                        return true;
-                    }
-                    let lines = lines
-                        .into_iter()
-                        .map(|(stream, timestamp, message)| {
-                            (stream, (start * 1000.0) as i64, timestamp, message)
-                        })
-                        .collect();
-                    (
-                        TRANSFORM_LOG_GROUP,
-                        lines,
-                        terminal_at(&job.plan).is_some_and(|end| end <= now),
-                    )
-                }
-                LogSource::Processing => {
-                    let Some(job) = self.processing_jobs.get(&producer.job) else {
-                        return false;
-                    };
-                    let ended = terminal_at(&job.plan).is_some_and(|end| end <= now);
-                    let Some((start, lines)) = processing_log_lines(job) else {
-                        // Stopped before its instances came up: it never writes a line.
-                        return !ended;
-                    };
-                    if start > now {
-                        return true;
-                    }
-                    let lines = lines
-                        .into_iter()
-                        .map(|(stream, timestamp, message)| {
-                            (stream, (start * 1000.0) as i64, timestamp, message)
-                        })
-                        .collect();
-                    (PROCESSING_LOG_GROUP, lines, ended)
-                }
-            };
-            let from = now_ms(producer.written_until);
-            let until = now_ms(now);
-            for (stream, created, timestamp, message) in lines {
-                let target = self.logs.stream_mut(group, &stream, created);
-                if timestamp > from && timestamp <= until {
-                    target.events.push(LogEvent {
-                        timestamp,
-                        ingestion: timestamp.max(until),
-                        message,
-                    });
+            match (producer.produce)(self, &producer.job, now) {
+                Production::Wait { finished } => !finished,
+                Production::Write { lines, finished } => {
+                    let store = self.state_mut::<LogStore>();
+                    store.write(producer.group, lines, producer.written_until, now);
+                    producer.written_until = now;
+                    !finished
                 }
             }
-            for stream in self
-                .logs
-                .groups
-                .get_mut(group)
-                .into_iter()
-                .flat_map(|g| g.streams.values_mut())
-            {
-                stream.events.sort_by_key(|event| event.timestamp);
-            }
-            producer.written_until = now;
-            !done
         });
-        producers.append(&mut self.log_producers);
-        self.log_producers = producers;
+        // Jobs created while producing (none today) keep their place after the older ones.
+        let store = self.state_mut::<LogStore>();
+        producers.append(&mut store.producers);
+        store.producers = producers;
     }
 
     pub fn logs_operation(
@@ -258,13 +260,13 @@ impl World {
 
     fn create_log_group(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
         let name = required_str(body, "logGroupName", "logGroupName")?;
-        if self.logs.groups.contains_key(name) {
+        if self.state::<LogStore>().groups.contains_key(name) {
             return Err(ApiError::new(
                 ErrorCode::LogsResourceAlreadyExists,
                 "The specified log group already exists",
             ));
         }
-        self.logs.groups.insert(
+        self.state_mut::<LogStore>().groups.insert(
             name.to_string(),
             LogGroup {
                 created: now_ms(now),
@@ -278,7 +280,7 @@ impl World {
         let group_name = required_str(body, "logGroupName", "logGroupName")?;
         let stream_name = required_str(body, "logStreamName", "logStreamName")?;
         let group = self
-            .logs
+            .state_mut::<LogStore>()
             .groups
             .get_mut(group_name)
             .ok_or_else(group_missing)?;
@@ -303,7 +305,7 @@ impl World {
         let size = limit(body, 50, 50)?;
         let start = offset_token(body, "nextToken")?;
         let matching: Vec<(&String, &LogGroup)> = self
-            .logs
+            .state::<LogStore>()
             .groups
             .iter()
             .filter(|(name, _)| name.starts_with(prefix))
@@ -313,7 +315,9 @@ impl World {
             .skip(start)
             .take(size)
             .map(|(name, group)| {
-                let arn = self.logs.group_arn(&self.settings.region, name);
+                let arn = self
+                    .state::<LogStore>()
+                    .group_arn(&self.settings.region, name);
                 let stored: usize = group
                     .streams
                     .values()
@@ -353,7 +357,11 @@ impl World {
         }
         let size = limit(body, 50, 50)?;
         let start = offset_token(body, "nextToken")?;
-        let group = self.logs.groups.get(group_name).ok_or_else(group_missing)?;
+        let group = self
+            .state::<LogStore>()
+            .groups
+            .get(group_name)
+            .ok_or_else(group_missing)?;
         let mut streams: Vec<(&String, &LogStream)> = group
             .streams
             .iter()
@@ -374,7 +382,9 @@ impl World {
         {
             streams.reverse();
         }
-        let arn = self.logs.group_arn(&self.settings.region, group_name);
+        let arn = self
+            .state::<LogStore>()
+            .group_arn(&self.settings.region, group_name);
         let page: Vec<Value> = streams
             .iter()
             .skip(start)
@@ -413,7 +423,11 @@ impl World {
         let group_name = required_str(body, "logGroupName", "logGroupName")?;
         let stream_name = required_str(body, "logStreamName", "logStreamName")?;
         let size = limit(body, 10_000, 10_000)?;
-        let group = self.logs.groups.get(group_name).ok_or_else(group_missing)?;
+        let group = self
+            .state::<LogStore>()
+            .groups
+            .get(group_name)
+            .ok_or_else(group_missing)?;
         let stream = group.streams.get(stream_name).ok_or_else(stream_missing)?;
         let start_time = body.get("startTime").and_then(Value::as_i64);
         let end_time = body.get("endTime").and_then(Value::as_i64);
@@ -479,7 +493,11 @@ impl World {
         }
         let size = limit(body, 10_000, 10_000)?;
         let start = offset_token(body, "nextToken")?;
-        let group = self.logs.groups.get(group_name).ok_or_else(group_missing)?;
+        let group = self
+            .state::<LogStore>()
+            .groups
+            .get(group_name)
+            .ok_or_else(group_missing)?;
         let start_time = body.get("startTime").and_then(Value::as_i64);
         let end_time = body.get("endTime").and_then(Value::as_i64);
         let terms = filter_terms(str_member(body, "filterPattern").unwrap_or(""));
@@ -577,7 +595,7 @@ impl World {
             ));
         }
         let group = self
-            .logs
+            .state_mut::<LogStore>()
             .groups
             .get_mut(group_name)
             .ok_or_else(group_missing)?;
@@ -661,12 +679,11 @@ impl LogScope {
     }
 
     fn covers(&self, producer: &LogProducer) -> bool {
-        let group = match producer.source {
-            LogSource::Training => TRAINING_LOG_GROUP,
-            LogSource::Transform => TRANSFORM_LOG_GROUP,
-            LogSource::Processing => PROCESSING_LOG_GROUP,
-        };
-        if self.group.as_deref().is_some_and(|wanted| wanted != group) {
+        if self
+            .group
+            .as_deref()
+            .is_some_and(|wanted| wanted != producer.group)
+        {
             return false;
         }
         // Job streams are named `<job>/…`: a stream name or prefix can only see this job's
@@ -701,11 +718,15 @@ fn filter_terms(pattern: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    const TRAINING_LOG_GROUP: &str = "/aws/sagemaker/TrainingJobs";
+    const TRANSFORM_LOG_GROUP: &str = "/aws/sagemaker/TransformJobs";
+
     fn producer(job: &str) -> LogProducer {
         LogProducer {
-            source: LogSource::Training,
+            group: TRAINING_LOG_GROUP,
             job: job.to_string(),
             written_until: 0.0,
+            produce: |_, _, _| Production::Wait { finished: false },
         }
     }
 

@@ -4,6 +4,7 @@
 mod autoscaling;
 mod control;
 mod hosting;
+mod kinds;
 mod logs;
 mod processing;
 mod rules;
@@ -186,7 +187,11 @@ async fn run(cli: Cli) -> std::io::Result<()> {
         default_duration: cli.default_duration_seconds,
         endpoint_duration: cli.endpoint_duration_seconds,
     };
-    let app = Arc::new(server::App::new(settings, cli.credentials.clone()));
+    let app = Arc::new(server::App::new(
+        settings,
+        cli.credentials.clone(),
+        kinds::registry(),
+    ));
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "http://{address}")?;

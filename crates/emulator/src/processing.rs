@@ -2,14 +2,17 @@
 //! Stopped; one log stream per instance in /aws/sagemaker/ProcessingJobs, named like a training
 //! job's (`<job>/algo-<i>-<epoch seconds>`).
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
+use crate::logs::{LogProducer, Production};
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    ListFilter, LogProducer, LogSource, Step, World, descending, echoed_request,
-    is_terminal_status, paginate, reserved_tags, str_member, time_value, validate_list_request,
-    visible,
+    Kind, ListFilter, ReservedTags, Service, Settings, Step, World, descending, echoed_request,
+    is_terminal_status, paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
+    validate_list_request, visible,
 };
 
 pub const PROCESSING_STATUSES: &[&str] =
@@ -29,6 +32,39 @@ pub struct ProcessingJob {
     pub failure_reason: Option<String>,
     pub exit_message: Option<String>,
     pub instance_count: u32,
+}
+
+const LOG_GROUP: &str = "/aws/sagemaker/ProcessingJobs";
+
+/// The processing jobs of one region, by name.
+pub type ProcessingJobs = HashMap<String, ProcessingJob>;
+
+pub fn kind() -> Kind {
+    let mut kind = Kind::new::<ProcessingJobs>("processing job");
+    kind.resources = Some(|world| {
+        vec![(
+            "processingJobs",
+            sorted_names(world.processing_jobs().keys()),
+        )]
+    });
+    kind.owns_arn = Some(|world, arn| world.processing_jobs().values().any(|job| job.arn == arn));
+    kind.operations(
+        Service::SageMaker,
+        &[
+            ("CreateProcessingJob", |world, body, now| {
+                world.create_processing_job(body, now)
+            }),
+            ("DescribeProcessingJob", |world, body, now| {
+                world.describe_processing_job(&body, now)
+            }),
+            ("StopProcessingJob", |world, body, now| {
+                world.stop_processing_job(&body, now)
+            }),
+            ("ListProcessingJobs", |world, body, now| {
+                world.list_processing_jobs(&body, now)
+            }),
+        ],
+    )
 }
 
 fn validate_inputs(body: &Value, violations: &mut Violations) {
@@ -222,7 +258,69 @@ fn validate_request(body: &Value, violations: &mut Violations) {
     violations.tags(body.get("Tags"), "tags");
 }
 
+/// The lifecycle of a processing job created at `now`, with its failure reason and exit message.
+fn processing_plan(
+    settings: &Settings,
+    reserved: ReservedTags,
+    exit_message: Option<String>,
+    now: f64,
+) -> (Vec<Step>, Option<String>, Option<String>) {
+    let duration = reserved.duration.unwrap_or(settings.default_duration);
+    let at = |fraction: f64| now + settings.real(duration * fraction);
+    let failed = match reserved.outcome.as_deref() {
+        Some(outcome) => outcome == "Failed",
+        None => settings.default_outcome == crate::world::Outcome::Failed,
+    };
+    let mut plan = vec![
+        Step {
+            at: now,
+            status: "InProgress",
+            secondary: "",
+            message: "",
+        },
+        Step {
+            at: at(0.2),
+            status: "InProgress",
+            secondary: RUNNING,
+            message: "",
+        },
+    ];
+    let (failure_reason, exit_message) = if failed {
+        plan.push(Step {
+            at: at(1.0),
+            status: "Failed",
+            secondary: "",
+            message: "",
+        });
+        (
+            Some(reserved.failure_reason.unwrap_or_else(|| {
+                "AlgorithmError: See job logs for more information".to_string()
+            })),
+            Some(exit_message.unwrap_or_else(|| {
+                "the emulated processing container exited with code 1 (emulator:outcome tag or --default-outcome)".to_string()
+            })),
+        )
+    } else {
+        plan.push(Step {
+            at: at(1.0),
+            status: "Completed",
+            secondary: "",
+            message: "",
+        });
+        (None, exit_message)
+    };
+    (plan, failure_reason, exit_message)
+}
+
 impl World {
+    pub fn processing_jobs(&self) -> &ProcessingJobs {
+        self.state()
+    }
+
+    pub fn processing_jobs_mut(&mut self) -> &mut ProcessingJobs {
+        self.state_mut()
+    }
+
     pub fn create_processing_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
         let mut violations = Violations::new();
         let name = violations.resource_name(&body, "ProcessingJobName", "processingJobName");
@@ -230,7 +328,7 @@ impl World {
         violations.finish()?;
         let name = name.unwrap_or_default();
         let reserved = reserved_tags(body.get("Tags"), &["Completed", "Failed"])?;
-        if let Some(existing) = self.processing_jobs.get(&name) {
+        if let Some(existing) = self.processing_jobs().get(&name) {
             return Err(ApiError::new(
                 ErrorCode::ResourceInUse,
                 format!(
@@ -247,50 +345,8 @@ impl World {
             .find(|tag| str_member(tag, "Key") == Some(TAG_EXIT_MESSAGE))
             .and_then(|tag| str_member(tag, "Value"))
             .map(str::to_string);
-        let duration = reserved.duration.unwrap_or(self.settings.default_duration);
-        let at = |fraction: f64| now + self.settings.real(duration * fraction);
-        let failed = match reserved.outcome.as_deref() {
-            Some(outcome) => outcome == "Failed",
-            None => self.settings.default_outcome == crate::world::Outcome::Failed,
-        };
-        let mut plan = vec![
-            Step {
-                at: now,
-                status: "InProgress",
-                secondary: "",
-                message: "",
-            },
-            Step {
-                at: at(0.2),
-                status: "InProgress",
-                secondary: RUNNING,
-                message: "",
-            },
-        ];
-        let (failure_reason, exit_message) = if failed {
-            plan.push(Step {
-                at: at(1.0),
-                status: "Failed",
-                secondary: "",
-                message: "",
-            });
-            (
-                Some(reserved.failure_reason.unwrap_or_else(|| {
-                    "AlgorithmError: See job logs for more information".to_string()
-                })),
-                Some(exit_message.unwrap_or_else(|| {
-                    "the emulated processing container exited with code 1 (emulator:outcome tag or --default-outcome)".to_string()
-                })),
-            )
-        } else {
-            plan.push(Step {
-                at: at(1.0),
-                status: "Completed",
-                secondary: "",
-                message: "",
-            });
-            (None, exit_message)
-        };
+        let (plan, failure_reason, exit_message) =
+            processing_plan(&self.settings, reserved, exit_message, now);
         let arn = self.settings.arn("processing-job", &name);
         let instance_count = body
             .pointer("/ProcessingResources/ClusterConfig/InstanceCount")
@@ -298,8 +354,9 @@ impl World {
             .unwrap_or(1)
             .clamp(1, 100) as u32;
         self.store_tags(&arn, body.get("Tags"));
+        let failed = failure_reason.is_some();
         tracing::debug!(job = %name, failed, "processing job created");
-        self.processing_jobs.insert(
+        self.processing_jobs_mut().insert(
             name.clone(),
             ProcessingJob {
                 name: name.clone(),
@@ -312,11 +369,14 @@ impl World {
                 instance_count,
             },
         );
-        self.log_producers.push(LogProducer {
-            source: LogSource::Processing,
-            job: name,
-            written_until: now,
-        });
+        self.state_mut::<crate::logs::LogStore>()
+            .producers
+            .push(LogProducer {
+                group: LOG_GROUP,
+                job: name,
+                written_until: now,
+                produce: produce_logs,
+            });
         Ok(json!({ "ProcessingJobArn": arn }))
     }
 
@@ -325,7 +385,7 @@ impl World {
         let name = violations.resource_name(body, "ProcessingJobName", "processingJobName");
         violations.finish()?;
         let name = name.unwrap_or_default();
-        self.processing_jobs.get(&name).ok_or_else(|| {
+        self.processing_jobs().get(&name).ok_or_else(|| {
             ApiError::validation(format!("Could not find requested job with name {name}"))
         })
     }
@@ -362,7 +422,10 @@ impl World {
     pub fn stop_processing_job(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
         let name = self.processing_job(body)?.name.clone();
         let delay = self.settings.real(crate::training::STOP_DELAY);
-        let job = self.processing_jobs.get_mut(&name).expect("checked above");
+        let job = self
+            .processing_jobs_mut()
+            .get_mut(&name)
+            .expect("checked above");
         let current = visible(&job.plan, now).last().expect("plan never empty");
         if is_terminal_status(current.status) || current.status == "Stopping" {
             return Err(ApiError::validation(format!(
@@ -395,7 +458,7 @@ impl World {
         )?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<(&ProcessingJob, &Step)> = self
-            .processing_jobs
+            .processing_jobs()
             .values()
             .filter_map(|job| {
                 let current = visible(&job.plan, now).last()?;
@@ -522,4 +585,27 @@ pub fn processing_log_lines(job: &ProcessingJob) -> Option<(f64, Vec<LogLine>)> 
         }
     }
     Some((start, lines))
+}
+
+/// The log lines of processing job `name` as of `now`.
+fn produce_logs(world: &World, name: &str, now: f64) -> Production {
+    let Some(job) = world.processing_jobs().get(name) else {
+        return Production::Wait { finished: true };
+    };
+    let ended = terminal_at(&job.plan).is_some_and(|end| end <= now);
+    let Some((start, lines)) = processing_log_lines(job) else {
+        // Stopped before its instances came up: it never writes a line.
+        return Production::Wait { finished: ended };
+    };
+    if start > now {
+        return Production::Wait { finished: false };
+    }
+    let created = (start * 1000.0) as i64;
+    Production::Write {
+        lines: lines
+            .into_iter()
+            .map(|(stream, timestamp, message)| (stream, created, timestamp, message))
+            .collect(),
+        finished: ended,
+    }
 }

@@ -5,7 +5,6 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::training::TrainingJob;
 use crate::validate::Violations;
 use crate::wire::ApiError;
 use crate::world::{Settings, Step, terminal_at, time_value, unit_hash};
@@ -94,7 +93,17 @@ pub fn rule_outcomes(tags: Option<&Value>) -> Result<Vec<(String, String)>, ApiE
     Ok(outcomes)
 }
 
-fn outcome_of<'a>(job: &'a TrainingJob, rule: &str) -> &'a str {
+/// What the rule statuses are computed from: the parts of a training job they depend on (rules
+/// know nothing else of training jobs).
+pub struct RuledJob<'a> {
+    pub name: &'a str,
+    pub created: f64,
+    pub plan: &'a [Step],
+    /// The outcomes `rule_outcomes` read from the job's tags.
+    pub rule_outcomes: &'a [(String, String)],
+}
+
+fn outcome_of<'a>(job: &RuledJob<'a>, rule: &str) -> &'a str {
     job.rule_outcomes
         .iter()
         .find(|(name, _)| name == rule)
@@ -123,13 +132,13 @@ fn rule_job_name(job: &str, rule: &str) -> String {
 /// the echoed request, rule configurations included).
 pub fn add_rule_statuses(
     out: &mut Map<String, Value>,
-    job: &TrainingJob,
+    job: &RuledJob<'_>,
     settings: &Settings,
     shown: &[Step],
     now: f64,
 ) {
     let current = shown.last().expect("plan never empty");
-    let ended = terminal_at(&job.plan).filter(|end| *end <= now);
+    let ended = terminal_at(job.plan).filter(|end| *end <= now);
     let stopped = current.status == "Stopped" && current.secondary != "MaxRuntimeExceeded";
     let finished_at = ended.map(|end| {
         if stopped {
@@ -146,7 +155,7 @@ pub fn add_rule_statuses(
             .iter()
             .filter_map(|rule| rule.get("RuleConfigurationName")?.as_str())
             .map(|rule| {
-                let arn = settings.arn("processing-job", &rule_job_name(&job.name, rule));
+                let arn = settings.arn("processing-job", &rule_job_name(job.name, rule));
                 let mut status = json!({
                     "RuleConfigurationName": rule,
                     "RuleEvaluationJobArn": arn,

@@ -1,78 +1,29 @@
-//! The SageMaker operation table and the tagging operations that apply to every resource.
+//! The SageMaker tagging operations, which apply to a resource of any kind (each kind tells
+//! whether it owns an ARN).
 
 use serde_json::{Value, json};
 
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
-use crate::world::{World, paginate, str_member};
+use crate::world::{Kind, Service, World, paginate, str_member};
 
 const SAGEMAKER_ARN_PATTERN: &str = "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:.+$";
 static SAGEMAKER_ARN_RE: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(SAGEMAKER_ARN_PATTERN).expect("arn pattern"));
 
+/// The tagging operations; their state is the world's `tags`, so the kind keeps none itself.
+pub fn kind() -> Kind {
+    Kind::new::<()>("tag").operations(
+        Service::SageMaker,
+        &[
+            ("AddTags", |world, body, _| world.add_tags(&body)),
+            ("ListTags", |world, body, _| world.list_tags(&body)),
+            ("DeleteTags", |world, body, _| world.delete_tags(&body)),
+        ],
+    )
+}
+
 impl World {
-    pub fn sagemaker_operation(
-        &mut self,
-        operation: &str,
-        input: Value,
-        now: f64,
-    ) -> Result<Value, ApiError> {
-        match operation {
-            "CreateTrainingJob" => self.create_training_job(input, now),
-            "DescribeTrainingJob" => self.describe_training_job(&input, now),
-            "StopTrainingJob" => self.stop_training_job(&input, now),
-            "ListTrainingJobs" => self.list_training_jobs(&input, now),
-            "CreateHyperParameterTuningJob" => self.create_tuning_job(input, now),
-            "DescribeHyperParameterTuningJob" => self.describe_tuning_job(&input, now),
-            "StopHyperParameterTuningJob" => self.stop_tuning_job(&input, now),
-            "ListHyperParameterTuningJobs" => self.list_tuning_jobs(&input, now),
-            "ListTrainingJobsForHyperParameterTuningJob" => {
-                self.list_training_jobs_for_tuning_job(&input, now)
-            }
-            "CreateTransformJob" => self.create_transform_job(input, now),
-            "DescribeTransformJob" => self.describe_transform_job(&input, now),
-            "StopTransformJob" => self.stop_transform_job(&input, now),
-            "ListTransformJobs" => self.list_transform_jobs(&input, now),
-            "CreateProcessingJob" => self.create_processing_job(input, now),
-            "DescribeProcessingJob" => self.describe_processing_job(&input, now),
-            "StopProcessingJob" => self.stop_processing_job(&input, now),
-            "ListProcessingJobs" => self.list_processing_jobs(&input, now),
-            "CreateModel" => self.create_model(input, now),
-            "DescribeModel" => self.describe_model(&input),
-            "DeleteModel" => self.delete_model(&input),
-            "ListModels" => self.list_models(&input),
-            "CreateEndpointConfig" => self.create_endpoint_config(input, now),
-            "DescribeEndpointConfig" => self.describe_endpoint_config(&input),
-            "DeleteEndpointConfig" => self.delete_endpoint_config(&input),
-            "ListEndpointConfigs" => self.list_endpoint_configs(&input),
-            "CreateEndpoint" => self.create_endpoint(input, now),
-            "DescribeEndpoint" => self.describe_endpoint(&input),
-            "UpdateEndpoint" => self.update_endpoint(&input, now),
-            "UpdateEndpointWeightsAndCapacities" => {
-                self.update_endpoint_weights_and_capacities(&input, now)
-            }
-            "DeleteEndpoint" => self.delete_endpoint(&input, now),
-            "ListEndpoints" => self.list_endpoints(&input),
-            "AddTags" => self.add_tags(&input),
-            "ListTags" => self.list_tags(&input),
-            "DeleteTags" => self.delete_tags(&input),
-            other => Err(ApiError::new(
-                ErrorCode::UnknownOperation,
-                format!("The emulator does not implement SageMaker.{other}"),
-            )),
-        }
-    }
-
-    fn resource_exists(&self, arn: &str) -> bool {
-        self.training_jobs.values().any(|r| r.arn == arn)
-            || self.tuning_jobs.values().any(|r| r.arn == arn)
-            || self.transform_jobs.values().any(|r| r.arn == arn)
-            || self.processing_jobs.values().any(|r| r.arn == arn)
-            || self.models.values().any(|r| r.arn == arn)
-            || self.endpoint_configs.values().any(|r| r.arn == arn)
-            || self.endpoints.values().any(|r| r.arn == arn)
-    }
-
     fn tagged_resource(&self, body: &Value) -> Result<String, ApiError> {
         let mut violations = Violations::new();
         if let Some(arn) = violations.required(body, "ResourceArn", "resourceArn") {

@@ -18,7 +18,7 @@ use crate::control::{Control, FaultRule, RateLimitRule, Verdict};
 use crate::sigv4::{self, SignedRequest};
 use crate::sts::IssuedCredentials;
 use crate::wire::{self, ApiError, ErrorCode, HttpResponse};
-use crate::world::{Regions, Settings, now, parse_object};
+use crate::world::{Regions, Registry, Service, Settings, now, parse_object};
 
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
@@ -34,9 +34,14 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(settings: Settings, credentials: Option<(String, String)>) -> Self {
+    /// `registry` lists the kinds every region serves.
+    pub fn new(
+        settings: Settings,
+        credentials: Option<(String, String)>,
+        registry: Registry,
+    ) -> Self {
         App {
-            regions: Mutex::new(Regions::new(settings.clone())),
+            regions: Mutex::new(Regions::new(settings.clone(), Arc::new(registry))),
             control: Control::default(),
             settings,
             credentials,
@@ -71,9 +76,8 @@ pub struct DroppedConnection;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Call {
-    SageMaker(String),
-    Logs(String),
-    AutoScaling(String),
+    /// A JSON 1.1 operation of one of the services the registered kinds serve.
+    Json(Service, String),
     Runtime(String),
     Sts(String),
 }
@@ -81,9 +85,7 @@ enum Call {
 impl Call {
     fn full_name(&self) -> String {
         match self {
-            Call::SageMaker(op) => format!("SageMaker.{op}"),
-            Call::Logs(op) => format!("Logs_20140328.{op}"),
-            Call::AutoScaling(op) => format!("AnyScaleFrontendService.{op}"),
+            Call::Json(service, op) => format!("{}.{op}", service.target_prefix()),
             Call::Runtime(_) => "SageMakerRuntime.InvokeEndpoint".to_string(),
             Call::Sts(action) => format!("STS.{action}"),
         }
@@ -91,7 +93,7 @@ impl Call {
 
     fn error_response(&self, error: &ApiError) -> HttpResponse {
         match self {
-            Call::SageMaker(_) | Call::Logs(_) | Call::AutoScaling(_) => wire::json_error(error),
+            Call::Json(..) => wire::json_error(error),
             Call::Runtime(_) => wire::rest_json_error(error),
             Call::Sts(_) => wire::xml_error(error),
         }
@@ -147,14 +149,8 @@ fn classify(
         .and_then(|value| value.to_str().ok())
     {
         let (service, operation) = target.split_once('.')?;
-        return match service {
-            "SageMaker" => Some((Call::SageMaker(operation.to_string()), Vec::new())),
-            "Logs_20140328" => Some((Call::Logs(operation.to_string()), Vec::new())),
-            "AnyScaleFrontendService" => {
-                Some((Call::AutoScaling(operation.to_string()), Vec::new()))
-            }
-            _ => None,
-        };
+        let service = Service::from_target_prefix(service)?;
+        return Some((Call::Json(service, operation.to_string()), Vec::new()));
     }
     if let Some(rest) = path.strip_prefix("/endpoints/")
         && let Some(name) = rest.strip_suffix("/invocations")
@@ -192,11 +188,10 @@ async fn handle(
         }
     };
     let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
     if let Some(control_path) = path.strip_prefix("/_emulator/") {
-        let query = parts.uri.query().unwrap_or("");
         return Ok(control_api(&app, &parts.method, control_path, query, &body));
     }
-    let query = parts.uri.query().unwrap_or("");
     let Some((call, params)) = classify(&parts.method, path, &parts.headers, query, &body) else {
         tracing::debug!(method = %parts.method, path, "unroutable request");
         return Ok(wire::json_error(&ApiError::new(
@@ -206,39 +201,20 @@ async fn handle(
     };
     let full_name = call.full_name();
     app.control.count_call(&full_name);
-
-    // AssumeRoleWithWebIdentity is the one call AWS serves unsigned: the web identity token is
-    // the credential.
-    let unsigned_allowed = call == Call::Sts("AssumeRoleWithWebIdentity".to_string());
-    // The region the client signed for picks the world (and so the ARNs), as each AWS region is
-    // its own service; `--region` serves requests whose scope names none.
-    let mut region = app.settings.region.clone();
-    if !unsigned_allowed {
-        let signed = SignedRequest {
-            method: parts.method.as_str(),
-            path,
-            query,
-            headers: &parts.headers,
-            body: &body,
-        };
-        let lookup = |key: &str| app.secret_for(key);
-        let verifier: Option<sigv4::SecretLookup<'_>> = if app.credentials.is_some() {
-            Some(&lookup)
-        } else {
-            None
-        };
-        match sigv4::check(&signed, verifier) {
-            Ok(auth) => {
-                if !auth.region.is_empty() {
-                    region = auth.region;
-                }
-            }
-            Err(error) => {
-                tracing::info!(operation = %full_name, code = error.code.wire_name(), "request rejected by authentication");
-                return Ok(call.error_response(&error));
-            }
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        path,
+        query,
+        headers: &parts.headers,
+        body: &body,
+    };
+    let region = match authenticate(&app, &call, &signed) {
+        Ok(region) => region,
+        Err(error) => {
+            tracing::info!(operation = %full_name, code = error.code.wire_name(), "request rejected by authentication");
+            return Ok(call.error_response(&error));
         }
-    }
+    };
 
     let (latency, verdict) = app.control.judge(&full_name);
     if let Some(latency) = latency {
@@ -249,61 +225,58 @@ async fn handle(
         Verdict::Fail(error) => return Ok(call.error_response(&error)),
         Verdict::Drop => return Err(DroppedConnection),
     }
+    Ok(serve_call(&app, &call, &params, &signed, &region))
+}
 
-    let response = match &call {
-        Call::SageMaker(operation) => match parse_object(&body) {
-            Ok(input) => {
-                let result = {
-                    let mut regions = app.lock_regions();
-                    let now = now();
-                    let world = regions.world(&region, now);
-                    world.sagemaker_operation(operation, input, now)
-                };
-                match result {
-                    Ok(output) => wire::json_ok(&output),
-                    Err(error) => {
-                        tracing::debug!(operation = %full_name, code = error.code.wire_name(), message = %error.message, "operation failed");
-                        wire::json_error(&error)
-                    }
+/// Checks the request's signature and answers the region it was signed for: the region picks
+/// the world (and so the ARNs), as each AWS region is its own service; `--region` serves
+/// requests whose scope names none.
+fn authenticate(app: &App, call: &Call, signed: &SignedRequest<'_>) -> Result<String, ApiError> {
+    // AssumeRoleWithWebIdentity is the one call AWS serves unsigned: the web identity token is
+    // the credential.
+    if *call == Call::Sts("AssumeRoleWithWebIdentity".to_string()) {
+        return Ok(app.settings.region.clone());
+    }
+    let lookup = |key: &str| app.secret_for(key);
+    let verifier: Option<sigv4::SecretLookup<'_>> = if app.credentials.is_some() {
+        Some(&lookup)
+    } else {
+        None
+    };
+    let auth = sigv4::check(signed, verifier)?;
+    Ok(if auth.region.is_empty() {
+        app.settings.region.clone()
+    } else {
+        auth.region
+    })
+}
+
+/// Serves an authenticated call that no fault stopped.
+fn serve_call(
+    app: &App,
+    call: &Call,
+    params: &[(String, String)],
+    request: &SignedRequest<'_>,
+    region: &str,
+) -> HttpResponse {
+    match call {
+        Call::Json(service, operation) => {
+            let result = parse_object(request.body).and_then(|input| {
+                let mut regions = app.lock_regions();
+                let now = now();
+                let world = regions.world(region, now);
+                world.operation(*service, operation, input, now)
+            });
+            match result {
+                Ok(output) => wire::json_ok(&output),
+                Err(error) => {
+                    tracing::debug!(operation = %call.full_name(), code = error.code.wire_name(), message = %error.message, "operation failed");
+                    wire::json_error(&error)
                 }
             }
-            Err(error) => wire::json_error(&error),
-        },
-        Call::Logs(operation) => match parse_object(&body) {
-            Ok(input) => {
-                let result = {
-                    let mut regions = app.lock_regions();
-                    let now = now();
-                    let world = regions.world(&region, now);
-                    world.logs_operation(operation, &input, now)
-                };
-                match result {
-                    Ok(output) => wire::json_ok(&output),
-                    Err(error) => wire::json_error(&error),
-                }
-            }
-            Err(error) => wire::json_error(&error),
-        },
-        Call::AutoScaling(operation) => match parse_object(&body) {
-            Ok(input) => {
-                let result = {
-                    let mut regions = app.lock_regions();
-                    let now = now();
-                    let world = regions.world(&region, now);
-                    world.autoscaling_operation(operation, &input, now)
-                };
-                match result {
-                    Ok(output) => wire::json_ok(&output),
-                    Err(error) => {
-                        tracing::debug!(operation = %full_name, code = error.code.wire_name(), message = %error.message, "operation failed");
-                        wire::json_error(&error)
-                    }
-                }
-            }
-            Err(error) => wire::json_error(&error),
-        },
+        }
         Call::Runtime(endpoint) => {
-            let content_type = parts
+            let content_type = request
                 .headers
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
@@ -311,8 +284,8 @@ async fn handle(
             let result = {
                 let mut regions = app.lock_regions();
                 let now = now();
-                let world = regions.world(&region, now);
-                world.invoke_endpoint(endpoint, content_type, &body)
+                let world = regions.world(region, now);
+                world.invoke_endpoint(endpoint, content_type, request.body)
             };
             match result {
                 Ok(invocation) => invocation.into_response(),
@@ -320,19 +293,18 @@ async fn handle(
             }
         }
         Call::Sts(action) => {
-            let auth_key = parts
+            let auth_key = request
                 .headers
                 .get("authorization")
                 .and_then(|value| value.to_str().ok())
                 .and_then(|header| sigv4::parse_authorization(header).ok())
                 .map(|auth| auth.access_key);
-            match crate::sts::handle(&app, action, &params, auth_key.as_deref()) {
+            match crate::sts::handle(&app.issued, action, params, auth_key.as_deref()) {
                 Ok(xml) => wire::xml_ok(xml),
                 Err(error) => wire::xml_error(&error),
             }
         }
-    };
-    Ok(response)
+    }
 }
 
 /// `PUT /_emulator/load`: a variant's traffic, which scaling policies react to.
@@ -365,61 +337,8 @@ fn control_error(message: impl std::fmt::Display) -> HttpResponse {
 fn control_api(app: &App, method: &Method, path: &str, query: &str, body: &Bytes) -> HttpResponse {
     let path = path.trim_end_matches('/');
     match (method, path) {
-        (&Method::PUT, "load") | (&Method::POST, "load") => {
-            match serde_json::from_slice::<LoadRequest>(body) {
-                Ok(request) => {
-                    let region = request
-                        .region
-                        .clone()
-                        .unwrap_or_else(|| app.settings.region.clone());
-                    let mut regions = app.lock_regions();
-                    let now = now();
-                    let world = regions.world(&region, now);
-                    match world.set_load(
-                        &request.endpoint_name,
-                        &request.variant_name,
-                        request.invocations_per_instance,
-                        request.alarm_threshold.unwrap_or(0.0),
-                    ) {
-                        Ok(load) => control_json(
-                            StatusCode::OK,
-                            json!({
-                                "region": region,
-                                "endpointName": request.endpoint_name,
-                                "variantName": request.variant_name,
-                                "totalInvocations": load.total,
-                                "alarmThreshold": load.alarm_threshold,
-                            }),
-                        ),
-                        Err(error) => control_error(error),
-                    }
-                }
-                Err(error) => control_error(error),
-            }
-        }
-        (&Method::GET, "resources") => {
-            let wanted = form_params(query)
-                .into_iter()
-                .find(|(key, _)| key == "region")
-                .map(|(_, value)| value);
-            let mut regions = app.lock_regions();
-            let now = now();
-            match wanted {
-                Some(region) => {
-                    let mut resources = regions.resources(&region, now);
-                    resources["region"] = json!(region);
-                    control_json(StatusCode::OK, resources)
-                }
-                None => {
-                    let mut all = serde_json::Map::new();
-                    for region in regions.names() {
-                        let resources = regions.resources(&region, now);
-                        all.insert(region, resources);
-                    }
-                    control_json(StatusCode::OK, json!({ "regions": all }))
-                }
-            }
-        }
+        (&Method::PUT, "load") | (&Method::POST, "load") => set_load(app, body),
+        (&Method::GET, "resources") => list_resources(app, query),
         (&Method::GET, "health") => control_json(StatusCode::OK, json!({ "status": "ok" })),
         (&Method::POST, "faults") => match serde_json::from_slice::<FaultRule>(body) {
             Ok(rule) => match app.control.add_fault(rule) {
@@ -464,7 +383,7 @@ fn control_api(app: &App, method: &Method, path: &str, query: &str, body: &Bytes
             control_json(StatusCode::OK, json!({}))
         }
         (&Method::POST, "reset") => {
-            *app.lock_regions() = Regions::new(app.settings.clone());
+            app.lock_regions().clear();
             app.control.reset();
             app.issued.lock().unwrap_or_else(|p| p.into_inner()).clear();
             tracing::info!("emulator reset");
@@ -474,5 +393,63 @@ fn control_api(app: &App, method: &Method, path: &str, query: &str, body: &Bytes
             StatusCode::NOT_FOUND,
             json!({ "error": format!("no control endpoint {method} /_emulator/{path}") }),
         ),
+    }
+}
+
+/// `PUT /_emulator/load`.
+fn set_load(app: &App, body: &Bytes) -> HttpResponse {
+    let request = match serde_json::from_slice::<LoadRequest>(body) {
+        Ok(request) => request,
+        Err(error) => return control_error(error),
+    };
+    let region = request
+        .region
+        .clone()
+        .unwrap_or_else(|| app.settings.region.clone());
+    let mut regions = app.lock_regions();
+    let now = now();
+    let world = regions.world(&region, now);
+    match world.set_load(
+        &request.endpoint_name,
+        &request.variant_name,
+        request.invocations_per_instance,
+        request.alarm_threshold.unwrap_or(0.0),
+    ) {
+        Ok(load) => control_json(
+            StatusCode::OK,
+            json!({
+                "region": region,
+                "endpointName": request.endpoint_name,
+                "variantName": request.variant_name,
+                "totalInvocations": load.total,
+                "alarmThreshold": load.alarm_threshold,
+            }),
+        ),
+        Err(error) => control_error(error),
+    }
+}
+
+/// `GET /_emulator/resources[?region=R]`: one region's resources, or every region's.
+fn list_resources(app: &App, query: &str) -> HttpResponse {
+    let wanted = form_params(query)
+        .into_iter()
+        .find(|(key, _)| key == "region")
+        .map(|(_, value)| value);
+    let mut regions = app.lock_regions();
+    let now = now();
+    match wanted {
+        Some(region) => {
+            let mut resources = regions.resources(&region, now);
+            resources["region"] = json!(region);
+            control_json(StatusCode::OK, resources)
+        }
+        None => {
+            let mut all = serde_json::Map::new();
+            for region in regions.names() {
+                let resources = regions.resources(&region, now);
+                all.insert(region, resources);
+            }
+            control_json(StatusCode::OK, json!({ "regions": all }))
+        }
     }
 }

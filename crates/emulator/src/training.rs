@@ -1,14 +1,18 @@
 //! Training jobs: validation, the lifecycle plan, Describe/List views and the log lines a job
 //! writes while it runs.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
+use crate::logs::{LogProducer, Production};
+use crate::rules::RuledJob;
 use crate::validate::{Violations, member_path};
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    ListFilter, LogProducer, LogSource, Outcome, Step, World, descending, echoed_request,
-    is_terminal_status, paginate, reserved_tags, str_member, terminal_at, time_value, unit_hash,
-    validate_list_request, visible,
+    Kind, ListFilter, Outcome, Service, Settings, Step, World, descending, echoed_request,
+    is_terminal_status, paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
+    unit_hash, validate_list_request, visible,
 };
 
 pub const TRAINING_STATUSES: &[&str] =
@@ -16,6 +20,34 @@ pub const TRAINING_STATUSES: &[&str] =
 const DEFAULT_MAX_RUNTIME: f64 = 86400.0;
 /// Emulated seconds between Stopping and Stopped (SageMaker takes tens of seconds to stop).
 pub const STOP_DELAY: f64 = 30.0;
+const LOG_GROUP: &str = "/aws/sagemaker/TrainingJobs";
+
+/// The training jobs of one region, by name.
+pub type TrainingJobs = HashMap<String, TrainingJob>;
+
+pub fn kind() -> Kind {
+    let mut kind = Kind::new::<TrainingJobs>("training job");
+    kind.resources =
+        Some(|world| vec![("trainingJobs", sorted_names(world.training_jobs().keys()))]);
+    kind.owns_arn = Some(|world, arn| world.training_jobs().values().any(|job| job.arn == arn));
+    kind.operations(
+        Service::SageMaker,
+        &[
+            ("CreateTrainingJob", |world, body, now| {
+                world.create_training_job(body, now)
+            }),
+            ("DescribeTrainingJob", |world, body, now| {
+                world.describe_training_job(&body, now)
+            }),
+            ("StopTrainingJob", |world, body, now| {
+                world.stop_training_job(&body, now)
+            }),
+            ("ListTrainingJobs", |world, body, now| {
+                world.list_training_jobs(&body, now)
+            }),
+        ],
+    )
+}
 
 pub struct TrainingJob {
     pub name: String,
@@ -54,12 +86,55 @@ pub struct TrainingSpec {
     pub tuning_definition_name: Option<String>,
 }
 
+/// The member path of `parts` inside the request, under `prefix` (a tuning job's definition).
+fn prefixed(prefix: &[&str], parts: &[&str]) -> String {
+    let mut all: Vec<&str> = prefix.to_vec();
+    all.extend_from_slice(parts);
+    member_path(&all)
+}
+
+/// A training job definition, alone (CreateTrainingJob) or inside a tuning job (`prefix`).
 pub fn validate_training_definition(body: &Value, violations: &mut Violations, prefix: &[&str]) {
-    let path = |parts: &[&str]| {
-        let mut all: Vec<&str> = prefix.to_vec();
-        all.extend_from_slice(parts);
-        member_path(&all)
-    };
+    let path = |parts: &[&str]| prefixed(prefix, parts);
+    validate_algorithm(body, violations, prefix);
+    violations.role_arn(body, "RoleArn", &path(&["RoleArn"]), true);
+    validate_channels(body, violations, prefix);
+    if let Some(output) =
+        violations.required(body, "OutputDataConfig", &path(&["OutputDataConfig"]))
+        && let Some(uri) = violations.required(
+            output,
+            "S3OutputPath",
+            &path(&["OutputDataConfig", "S3OutputPath"]),
+        )
+    {
+        violations.s3_uri(uri, &path(&["OutputDataConfig", "S3OutputPath"]));
+    }
+    validate_resources(body, violations, prefix);
+    if let Some(stopping) =
+        violations.required(body, "StoppingCondition", &path(&["StoppingCondition"]))
+    {
+        if let Some(max) = stopping.get("MaxRuntimeInSeconds") {
+            violations.range(
+                max,
+                &path(&["StoppingCondition", "MaxRuntimeInSeconds"]),
+                Some(1),
+                None,
+            );
+        }
+        if let Some(max) = stopping.get("MaxWaitTimeInSeconds") {
+            violations.range(
+                max,
+                &path(&["StoppingCondition", "MaxWaitTimeInSeconds"]),
+                Some(1),
+                None,
+            );
+        }
+    }
+}
+
+/// AlgorithmSpecification: an image or algorithm, the input mode, metric definitions.
+fn validate_algorithm(body: &Value, violations: &mut Violations, prefix: &[&str]) {
+    let path = |parts: &[&str]| prefixed(prefix, parts);
     if let Some(algorithm) = violations.required(
         body,
         "AlgorithmSpecification",
@@ -106,7 +181,11 @@ pub fn validate_training_definition(body: &Value, violations: &mut Violations, p
             }
         }
     }
-    violations.role_arn(body, "RoleArn", &path(&["RoleArn"]), true);
+}
+
+/// InputDataConfig: each channel's name, S3 source and modes.
+fn validate_channels(body: &Value, violations: &mut Violations, prefix: &[&str]) {
+    let path = |parts: &[&str]| prefixed(prefix, parts);
     for (index, channel) in body
         .get("InputDataConfig")
         .and_then(Value::as_array)
@@ -168,16 +247,11 @@ pub fn validate_training_definition(body: &Value, violations: &mut Violations, p
             &["Pipe", "File", "FastFile"],
         );
     }
-    if let Some(output) =
-        violations.required(body, "OutputDataConfig", &path(&["OutputDataConfig"]))
-        && let Some(uri) = violations.required(
-            output,
-            "S3OutputPath",
-            &path(&["OutputDataConfig", "S3OutputPath"]),
-        )
-    {
-        violations.s3_uri(uri, &path(&["OutputDataConfig", "S3OutputPath"]));
-    }
+}
+
+/// ResourceConfig (optional in a tuning definition that sizes with its own config).
+fn validate_resources(body: &Value, violations: &mut Violations, prefix: &[&str]) {
+    let path = |parts: &[&str]| prefixed(prefix, parts);
     // A tuning job's definition may size its instances with HyperParameterTuningResourceConfig
     // instead of ResourceConfig.
     let tuning_resources =
@@ -212,26 +286,6 @@ pub fn validate_training_definition(body: &Value, violations: &mut Violations, p
             );
         }
     }
-    if let Some(stopping) =
-        violations.required(body, "StoppingCondition", &path(&["StoppingCondition"]))
-    {
-        if let Some(max) = stopping.get("MaxRuntimeInSeconds") {
-            violations.range(
-                max,
-                &path(&["StoppingCondition", "MaxRuntimeInSeconds"]),
-                Some(1),
-                None,
-            );
-        }
-        if let Some(max) = stopping.get("MaxWaitTimeInSeconds") {
-            violations.range(
-                max,
-                &path(&["StoppingCondition", "MaxWaitTimeInSeconds"]),
-                Some(1),
-                None,
-            );
-        }
-    }
 }
 
 fn validate_hyperparameters(body: &Value, member: &str, violations: &mut Violations) {
@@ -256,7 +310,93 @@ fn validate_hyperparameters(body: &Value, member: &str, violations: &mut Violati
     }
 }
 
+/// The lifecycle of a training job created at `created`, and its failure reason if it fails.
+fn training_plan(
+    settings: &Settings,
+    spec: &TrainingSpec,
+    created: f64,
+) -> (Vec<Step>, Option<String>) {
+    let max_runtime = spec
+        .request
+        .pointer("/StoppingCondition/MaxRuntimeInSeconds")
+        .and_then(Value::as_f64)
+        .unwrap_or(DEFAULT_MAX_RUNTIME);
+    let duration = spec.duration;
+    let at = |fraction: f64| created + settings.real(duration * fraction);
+    let mut plan = vec![
+        Step {
+            at: created,
+            status: "InProgress",
+            secondary: "Starting",
+            message: "Preparing the instances for training",
+        },
+        Step {
+            at: at(0.2),
+            status: "InProgress",
+            secondary: "Downloading",
+            message: "Downloading input data",
+        },
+        Step {
+            at: at(0.4),
+            status: "InProgress",
+            secondary: "Training",
+            message: "Training image download completed. Training in progress.",
+        },
+    ];
+    let mut failure_reason = None;
+    let runtime_exceeded = spec.outcome == Outcome::MaxRuntimeExceeded || duration > max_runtime;
+    if runtime_exceeded {
+        // The limit cuts the job off: at MaxRuntimeInSeconds, or at the requested duration when
+        // the outcome was forced by tag (so tests need not wait a day).
+        let end_emulated = if duration > max_runtime {
+            max_runtime
+        } else {
+            duration
+        };
+        let end = created + settings.real(end_emulated);
+        plan.retain(|step| step.at < end || step.secondary == "Starting");
+        plan.push(Step {
+            at: end,
+            status: "Stopped",
+            secondary: "MaxRuntimeExceeded",
+            message: "Training job stopped: MaxRuntimeInSeconds exceeded",
+        });
+    } else if spec.outcome == Outcome::Failed {
+        plan.push(Step {
+            at: at(1.0),
+            status: "Failed",
+            secondary: "Failed",
+            message: "Training job failed",
+        });
+        failure_reason = Some(spec.failure_reason.clone().unwrap_or_else(|| {
+            "AlgorithmError: the emulated algorithm exited with a non-zero code (requested by the emulator:outcome tag or --default-outcome)".to_string()
+        }));
+    } else {
+        plan.push(Step {
+            at: at(0.85),
+            status: "InProgress",
+            secondary: "Uploading",
+            message: "Uploading generated training model",
+        });
+        plan.push(Step {
+            at: at(1.0),
+            status: "Completed",
+            secondary: "Completed",
+            message: "Training job completed",
+        });
+    }
+    (plan, failure_reason)
+}
+
 impl World {
+    pub fn training_jobs(&self) -> &TrainingJobs {
+        self.state()
+    }
+
+    pub fn training_jobs_mut(&mut self) -> &mut TrainingJobs {
+        self.state_mut()
+    }
+
     pub fn create_training_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
         let mut violations = Violations::new();
         let name = violations.resource_name(&body, "TrainingJobName", "trainingJobName");
@@ -271,7 +411,7 @@ impl World {
             body.get("Tags"),
             &["Completed", "Failed", "MaxRuntimeExceeded"],
         )?;
-        if let Some(existing) = self.training_jobs.get(&name) {
+        if let Some(existing) = self.training_jobs().get(&name) {
             return Err(ApiError::new(
                 ErrorCode::ResourceInUse,
                 format!(
@@ -306,76 +446,8 @@ impl World {
     pub fn insert_training_job(&mut self, spec: TrainingSpec, created: f64) -> String {
         let settings = &self.settings;
         let arn = settings.arn("training-job", &spec.name);
-        let max_runtime = spec
-            .request
-            .pointer("/StoppingCondition/MaxRuntimeInSeconds")
-            .and_then(Value::as_f64)
-            .unwrap_or(DEFAULT_MAX_RUNTIME);
+        let (plan, failure_reason) = training_plan(settings, &spec, created);
         let duration = spec.duration;
-        let at = |fraction: f64| created + settings.real(duration * fraction);
-        let mut plan = vec![
-            Step {
-                at: created,
-                status: "InProgress",
-                secondary: "Starting",
-                message: "Preparing the instances for training",
-            },
-            Step {
-                at: at(0.2),
-                status: "InProgress",
-                secondary: "Downloading",
-                message: "Downloading input data",
-            },
-            Step {
-                at: at(0.4),
-                status: "InProgress",
-                secondary: "Training",
-                message: "Training image download completed. Training in progress.",
-            },
-        ];
-        let mut failure_reason = None;
-        let runtime_exceeded =
-            spec.outcome == Outcome::MaxRuntimeExceeded || duration > max_runtime;
-        if runtime_exceeded {
-            // The limit cuts the job off: at MaxRuntimeInSeconds, or at the requested duration when
-            // the outcome was forced by tag (so tests need not wait a day).
-            let end_emulated = if duration > max_runtime {
-                max_runtime
-            } else {
-                duration
-            };
-            let end = created + settings.real(end_emulated);
-            plan.retain(|step| step.at < end || step.secondary == "Starting");
-            plan.push(Step {
-                at: end,
-                status: "Stopped",
-                secondary: "MaxRuntimeExceeded",
-                message: "Training job stopped: MaxRuntimeInSeconds exceeded",
-            });
-        } else if spec.outcome == Outcome::Failed {
-            plan.push(Step {
-                at: at(1.0),
-                status: "Failed",
-                secondary: "Failed",
-                message: "Training job failed",
-            });
-            failure_reason = Some(spec.failure_reason.clone().unwrap_or_else(|| {
-                "AlgorithmError: the emulated algorithm exited with a non-zero code (requested by the emulator:outcome tag or --default-outcome)".to_string()
-            }));
-        } else {
-            plan.push(Step {
-                at: at(0.85),
-                status: "InProgress",
-                secondary: "Uploading",
-                message: "Uploading generated training model",
-            });
-            plan.push(Step {
-                at: at(1.0),
-                status: "Completed",
-                secondary: "Completed",
-                message: "Training job completed",
-            });
-        }
         let instance_count = spec
             .request
             .pointer("/ResourceConfig/InstanceCount")
@@ -399,13 +471,16 @@ impl World {
             rule_outcomes: spec.rule_outcomes,
         };
         tracing::debug!(job = %job.name, created, terminal = ?terminal_at(&job.plan), "training job created");
-        self.training_jobs.insert(spec.name.clone(), job);
+        self.training_jobs_mut().insert(spec.name.clone(), job);
         self.store_tags(&arn, tags.as_ref());
-        self.log_producers.push(LogProducer {
-            source: LogSource::Training,
-            job: spec.name,
-            written_until: created,
-        });
+        self.state_mut::<crate::logs::LogStore>()
+            .producers
+            .push(LogProducer {
+                group: LOG_GROUP,
+                job: spec.name,
+                written_until: created,
+                produce: produce_logs,
+            });
         arn
     }
 
@@ -413,7 +488,7 @@ impl World {
         let mut violations = Violations::new();
         let name = violations.resource_name(body, "TrainingJobName", "trainingJobName");
         violations.finish()?;
-        self.training_jobs
+        self.training_jobs()
             .get(name.as_deref().unwrap_or(""))
             .ok_or_else(|| ApiError::validation("Requested resource not found."))
     }
@@ -425,7 +500,11 @@ impl World {
 
     pub fn stop_training_job(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
         let name = self.training_job(body)?.name.clone();
-        let job = self.training_jobs.get_mut(&name).expect("checked above");
+        let delay = self.settings.real(STOP_DELAY);
+        let job = self
+            .training_jobs_mut()
+            .get_mut(&name)
+            .expect("checked above");
         let current = visible(&job.plan, now).last().expect("plan never empty");
         if is_terminal_status(current.status) || current.status == "Stopping" {
             return Err(ApiError::validation(format!(
@@ -433,7 +512,7 @@ impl World {
                 job.name, current.status
             )));
         }
-        stop_plan(&mut job.plan, now, self.settings.real(STOP_DELAY));
+        stop_plan(&mut job.plan, now, delay);
         tracing::debug!(job = %name, "training job stopping");
         Ok(json!({}))
     }
@@ -442,7 +521,7 @@ impl World {
         validate_list_request(body, &["Name", "CreationTime", "Status"], TRAINING_STATUSES)?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<(&TrainingJob, &Step, f64)> = self
-            .training_jobs
+            .training_jobs()
             .values()
             .filter_map(|job| {
                 let shown = visible(&job.plan, now);
@@ -525,11 +604,7 @@ pub fn metric_names(request: &Value) -> Vec<String> {
         .collect()
 }
 
-pub fn describe_training(
-    job: &TrainingJob,
-    settings: &crate::world::Settings,
-    now: f64,
-) -> Map<String, Value> {
+pub fn describe_training(job: &TrainingJob, settings: &Settings, now: f64) -> Map<String, Value> {
     let mut out = echoed_request(&job.request, &["TrainingJobName", "Tags"]);
     let shown = visible(&job.plan, now);
     let current = shown.last().expect("plan never empty");
@@ -605,7 +680,13 @@ pub fn describe_training(
             out.insert("FinalMetricDataList".into(), Value::Array(metrics));
         }
     }
-    crate::rules::add_rule_statuses(&mut out, job, settings, shown, now);
+    let ruled = RuledJob {
+        name: &job.name,
+        created: job.created,
+        plan: &job.plan,
+        rule_outcomes: &job.rule_outcomes,
+    };
+    crate::rules::add_rule_statuses(&mut out, &ruled, settings, shown, now);
     out
 }
 
@@ -716,4 +797,29 @@ pub fn stream_start(job: &TrainingJob) -> Option<f64> {
         .iter()
         .find(|step| step.secondary != "Starting")
         .map(|step| step.at)
+}
+
+/// The log lines of training job `name` as of `now`: one stream per instance, created when the
+/// job starts downloading.
+fn produce_logs(world: &World, name: &str, now: f64) -> Production {
+    let Some(job) = world.training_jobs().get(name) else {
+        return Production::Wait { finished: true };
+    };
+    let Some(start) = stream_start(job) else {
+        return Production::Wait { finished: false };
+    };
+    if start > now {
+        return Production::Wait { finished: false };
+    }
+    let mut lines = Vec::new();
+    for instance in 1..=job.instance_count {
+        let stream = format!("{}/algo-{instance}-{}", job.name, start.floor() as i64);
+        for (timestamp, message) in training_log_lines(job, instance) {
+            lines.push((stream.clone(), (start * 1000.0) as i64, timestamp, message));
+        }
+    }
+    Production::Write {
+        lines,
+        finished: terminal_at(&job.plan).is_some_and(|end| end <= now),
+    }
 }

@@ -1,14 +1,17 @@
 //! Batch transform jobs: the model must exist; InProgress → Completed | Failed, Stop → Stopping →
 //! Stopped; one log stream per instance in /aws/sagemaker/TransformJobs.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
+use crate::logs::{LogProducer, Production};
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    ListFilter, LogProducer, LogSource, Step, World, descending, echoed_request,
-    is_terminal_status, paginate, reserved_tags, str_member, time_value, validate_list_request,
-    visible,
+    Kind, ListFilter, ReservedTags, Service, Settings, Step, World, descending, echoed_request,
+    is_terminal_status, paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
+    validate_list_request, visible,
 };
 
 pub const TRANSFORM_STATUSES: &[&str] =
@@ -24,109 +27,195 @@ pub struct TransformJob {
     pub instance_count: u32,
 }
 
-impl World {
-    pub fn create_transform_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        let name = violations.resource_name(&body, "TransformJobName", "transformJobName");
-        if let Some(model) = violations.required(&body, "ModelName", "modelName") {
-            violations.length(model, "modelName", 1, 63);
-            violations.string_pattern(
-                model,
-                "modelName",
-                &crate::validate::NAME_RE,
-                crate::validate::NAME_PATTERN,
-            );
-        }
-        if let Some(input) = violations.required(&body, "TransformInput", "transformInput") {
-            if let Some(source) =
-                violations.required(input, "DataSource", "transformInput.dataSource")
-                && let Some(s3) = violations.required(
-                    source,
-                    "S3DataSource",
-                    "transformInput.dataSource.s3DataSource",
-                )
-            {
-                if let Some(kind) = violations.required(
-                    s3,
-                    "S3DataType",
-                    "transformInput.dataSource.s3DataSource.s3DataType",
-                ) {
-                    violations.enum_value(
-                        kind,
-                        "transformInput.dataSource.s3DataSource.s3DataType",
-                        &[
-                            "ManifestFile",
-                            "S3Prefix",
-                            "AugmentedManifestFile",
-                            "Converse",
-                        ],
-                    );
-                }
-                if let Some(uri) =
-                    violations.required(s3, "S3Uri", "transformInput.dataSource.s3DataSource.s3Uri")
-                {
-                    violations.s3_uri(uri, "transformInput.dataSource.s3DataSource.s3Uri");
-                }
-            }
-            violations.optional_enum(
-                input,
-                "CompressionType",
-                "transformInput.compressionType",
-                &["None", "Gzip"],
-            );
-            violations.optional_enum(
-                input,
-                "SplitType",
-                "transformInput.splitType",
-                &["None", "Line", "RecordIO", "TFRecord"],
-            );
-        }
-        if let Some(output) = violations.required(&body, "TransformOutput", "transformOutput") {
-            if let Some(uri) =
-                violations.required(output, "S3OutputPath", "transformOutput.s3OutputPath")
-            {
-                violations.s3_uri(uri, "transformOutput.s3OutputPath");
-            }
-            violations.optional_enum(
-                output,
-                "AssembleWith",
-                "transformOutput.assembleWith",
-                &["None", "Line"],
-            );
-        }
-        if let Some(resources) =
-            violations.required(&body, "TransformResources", "transformResources")
+const LOG_GROUP: &str = "/aws/sagemaker/TransformJobs";
+
+/// The transform jobs of one region, by name.
+pub type TransformJobs = HashMap<String, TransformJob>;
+
+pub fn kind() -> Kind {
+    let mut kind = Kind::new::<TransformJobs>("transform job");
+    kind.resources =
+        Some(|world| vec![("transformJobs", sorted_names(world.transform_jobs().keys()))]);
+    kind.owns_arn = Some(|world, arn| world.transform_jobs().values().any(|job| job.arn == arn));
+    kind.operations(
+        Service::SageMaker,
+        &[
+            ("CreateTransformJob", |world, body, now| {
+                world.create_transform_job(body, now)
+            }),
+            ("DescribeTransformJob", |world, body, now| {
+                world.describe_transform_job(&body, now)
+            }),
+            ("StopTransformJob", |world, body, now| {
+                world.stop_transform_job(&body, now)
+            }),
+            ("ListTransformJobs", |world, body, now| {
+                world.list_transform_jobs(&body, now)
+            }),
+        ],
+    )
+}
+
+/// Every member of a CreateTransformJob request but its name.
+fn validate_request(body: &Value, violations: &mut Violations) {
+    if let Some(model) = violations.required(body, "ModelName", "modelName") {
+        violations.length(model, "modelName", 1, 63);
+        violations.string_pattern(
+            model,
+            "modelName",
+            &crate::validate::NAME_RE,
+            crate::validate::NAME_PATTERN,
+        );
+    }
+    if let Some(input) = violations.required(body, "TransformInput", "transformInput") {
+        if let Some(source) = violations.required(input, "DataSource", "transformInput.dataSource")
+            && let Some(s3) = violations.required(
+                source,
+                "S3DataSource",
+                "transformInput.dataSource.s3DataSource",
+            )
         {
-            if let Some(kind) =
-                violations.required(resources, "InstanceType", "transformResources.instanceType")
-            {
-                violations.instance_type(kind, "transformResources.instanceType");
-            }
-            if let Some(count) = violations.required(
-                resources,
-                "InstanceCount",
-                "transformResources.instanceCount",
+            if let Some(kind) = violations.required(
+                s3,
+                "S3DataType",
+                "transformInput.dataSource.s3DataSource.s3DataType",
             ) {
-                violations.range(count, "transformResources.instanceCount", Some(1), None);
+                violations.enum_value(
+                    kind,
+                    "transformInput.dataSource.s3DataSource.s3DataType",
+                    &[
+                        "ManifestFile",
+                        "S3Prefix",
+                        "AugmentedManifestFile",
+                        "Converse",
+                    ],
+                );
+            }
+            if let Some(uri) =
+                violations.required(s3, "S3Uri", "transformInput.dataSource.s3DataSource.s3Uri")
+            {
+                violations.s3_uri(uri, "transformInput.dataSource.s3DataSource.s3Uri");
             }
         }
         violations.optional_enum(
-            &body,
-            "BatchStrategy",
-            "batchStrategy",
-            &["MultiRecord", "SingleRecord"],
+            input,
+            "CompressionType",
+            "transformInput.compressionType",
+            &["None", "Gzip"],
         );
-        if let Some(value) = body.get("MaxConcurrentTransforms") {
-            violations.range(value, "maxConcurrentTransforms", Some(0), None);
+        violations.optional_enum(
+            input,
+            "SplitType",
+            "transformInput.splitType",
+            &["None", "Line", "RecordIO", "TFRecord"],
+        );
+    }
+    if let Some(output) = violations.required(body, "TransformOutput", "transformOutput") {
+        if let Some(uri) =
+            violations.required(output, "S3OutputPath", "transformOutput.s3OutputPath")
+        {
+            violations.s3_uri(uri, "transformOutput.s3OutputPath");
         }
-        if let Some(value) = body.get("MaxPayloadInMB") {
-            violations.range(value, "maxPayloadInMB", Some(0), None);
+        violations.optional_enum(
+            output,
+            "AssembleWith",
+            "transformOutput.assembleWith",
+            &["None", "Line"],
+        );
+    }
+    if let Some(resources) = violations.required(body, "TransformResources", "transformResources") {
+        if let Some(kind) =
+            violations.required(resources, "InstanceType", "transformResources.instanceType")
+        {
+            violations.instance_type(kind, "transformResources.instanceType");
         }
-        violations.tags(body.get("Tags"), "tags");
+        if let Some(count) = violations.required(
+            resources,
+            "InstanceCount",
+            "transformResources.instanceCount",
+        ) {
+            violations.range(count, "transformResources.instanceCount", Some(1), None);
+        }
+    }
+    violations.optional_enum(
+        body,
+        "BatchStrategy",
+        "batchStrategy",
+        &["MultiRecord", "SingleRecord"],
+    );
+    if let Some(value) = body.get("MaxConcurrentTransforms") {
+        violations.range(value, "maxConcurrentTransforms", Some(0), None);
+    }
+    if let Some(value) = body.get("MaxPayloadInMB") {
+        violations.range(value, "maxPayloadInMB", Some(0), None);
+    }
+    violations.tags(body.get("Tags"), "tags");
+}
+
+/// The lifecycle of a transform job created at `now`, and its failure reason if it fails.
+fn transform_plan(
+    settings: &Settings,
+    reserved: ReservedTags,
+    now: f64,
+) -> (Vec<Step>, Option<String>) {
+    let duration = reserved.duration.unwrap_or(settings.default_duration);
+    let at = |fraction: f64| now + settings.real(duration * fraction);
+    let failed = match reserved.outcome.as_deref() {
+        Some(outcome) => outcome == "Failed",
+        None => settings.default_outcome == crate::world::Outcome::Failed,
+    };
+    let mut plan = vec![
+        Step {
+            at: now,
+            status: "InProgress",
+            secondary: "",
+            message: "",
+        },
+        // Not a status change: marks TransformStartTime and the creation of the log streams.
+        Step {
+            at: at(0.3),
+            status: "InProgress",
+            secondary: "Transforming",
+            message: "",
+        },
+    ];
+    let failure_reason = if failed {
+        plan.push(Step {
+            at: at(1.0),
+            status: "Failed",
+            secondary: "",
+            message: "",
+        });
+        Some(reserved.failure_reason.unwrap_or_else(|| "ClientError: the emulated transform failed (emulator:outcome tag or --default-outcome)".to_string()))
+    } else {
+        plan.push(Step {
+            at: at(1.0),
+            status: "Completed",
+            secondary: "",
+            message: "",
+        });
+        None
+    };
+    (plan, failure_reason)
+}
+
+impl World {
+    pub fn transform_jobs(&self) -> &TransformJobs {
+        self.state()
+    }
+
+    pub fn transform_jobs_mut(&mut self) -> &mut TransformJobs {
+        self.state_mut()
+    }
+
+    pub fn create_transform_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
+        let mut violations = Violations::new();
+        let name = violations.resource_name(&body, "TransformJobName", "transformJobName");
+        validate_request(&body, &mut violations);
         violations.finish()?;
         let name = name.unwrap_or_default();
         let reserved = reserved_tags(body.get("Tags"), &["Completed", "Failed"])?;
-        if let Some(existing) = self.transform_jobs.get(&name) {
+        if let Some(existing) = self.transform_jobs().get(&name) {
             return Err(ApiError::new(
                 ErrorCode::ResourceInUse,
                 format!(
@@ -136,50 +225,13 @@ impl World {
             ));
         }
         let model = str_member(&body, "ModelName").unwrap_or("");
-        if !self.models.contains_key(model) {
+        if !self.models().contains_key(model) {
             return Err(ApiError::validation(format!(
                 "Could not find model \"{}\".",
                 self.settings.arn("model", model)
             )));
         }
-        let duration = reserved.duration.unwrap_or(self.settings.default_duration);
-        let at = |fraction: f64| now + self.settings.real(duration * fraction);
-        let failed = match reserved.outcome.as_deref() {
-            Some(outcome) => outcome == "Failed",
-            None => self.settings.default_outcome == crate::world::Outcome::Failed,
-        };
-        let mut plan = vec![
-            Step {
-                at: now,
-                status: "InProgress",
-                secondary: "",
-                message: "",
-            },
-            // Not a status change: marks TransformStartTime and the creation of the log streams.
-            Step {
-                at: at(0.3),
-                status: "InProgress",
-                secondary: "Transforming",
-                message: "",
-            },
-        ];
-        let failure_reason = if failed {
-            plan.push(Step {
-                at: at(1.0),
-                status: "Failed",
-                secondary: "",
-                message: "",
-            });
-            Some(reserved.failure_reason.unwrap_or_else(|| "ClientError: the emulated transform failed (emulator:outcome tag or --default-outcome)".to_string()))
-        } else {
-            plan.push(Step {
-                at: at(1.0),
-                status: "Completed",
-                secondary: "",
-                message: "",
-            });
-            None
-        };
+        let (plan, failure_reason) = transform_plan(&self.settings, reserved, now);
         let arn = self.settings.arn("transform-job", &name);
         let instance_count = body
             .pointer("/TransformResources/InstanceCount")
@@ -187,7 +239,7 @@ impl World {
             .unwrap_or(1)
             .clamp(1, 64) as u32;
         self.store_tags(&arn, body.get("Tags"));
-        self.transform_jobs.insert(
+        self.transform_jobs_mut().insert(
             name.clone(),
             TransformJob {
                 name: name.clone(),
@@ -199,11 +251,14 @@ impl World {
                 instance_count,
             },
         );
-        self.log_producers.push(LogProducer {
-            source: LogSource::Transform,
-            job: name,
-            written_until: now,
-        });
+        self.state_mut::<crate::logs::LogStore>()
+            .producers
+            .push(LogProducer {
+                group: LOG_GROUP,
+                job: name,
+                written_until: now,
+                produce: produce_logs,
+            });
         Ok(json!({ "TransformJobArn": arn }))
     }
 
@@ -212,7 +267,7 @@ impl World {
         let name = violations.resource_name(body, "TransformJobName", "transformJobName");
         violations.finish()?;
         let name = name.unwrap_or_default();
-        self.transform_jobs.get(&name).ok_or_else(|| {
+        self.transform_jobs().get(&name).ok_or_else(|| {
             ApiError::validation(format!("Could not find requested job with name {name}"))
         })
     }
@@ -243,7 +298,10 @@ impl World {
     pub fn stop_transform_job(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
         let name = self.transform_job(body)?.name.clone();
         let delay = self.settings.real(crate::training::STOP_DELAY);
-        let job = self.transform_jobs.get_mut(&name).expect("checked above");
+        let job = self
+            .transform_jobs_mut()
+            .get_mut(&name)
+            .expect("checked above");
         let current = visible(&job.plan, now).last().expect("plan never empty");
         if is_terminal_status(current.status) || current.status == "Stopping" {
             return Err(ApiError::validation(format!(
@@ -275,7 +333,7 @@ impl World {
         )?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<(&TransformJob, &Step)> = self
-            .transform_jobs
+            .transform_jobs()
             .values()
             .filter_map(|job| {
                 let current = visible(&job.plan, now).last()?;
@@ -381,4 +439,23 @@ pub fn transform_log_lines(job: &TransformJob) -> (f64, Vec<(String, i64, String
         }
     }
     (start, lines)
+}
+
+/// The log lines of transform job `name` as of `now`.
+fn produce_logs(world: &World, name: &str, now: f64) -> Production {
+    let Some(job) = world.transform_jobs().get(name) else {
+        return Production::Wait { finished: true };
+    };
+    let (start, lines) = transform_log_lines(job);
+    if start > now {
+        return Production::Wait { finished: false };
+    }
+    let created = (start * 1000.0) as i64;
+    Production::Write {
+        lines: lines
+            .into_iter()
+            .map(|(stream, timestamp, message)| (stream, created, timestamp, message))
+            .collect(),
+        finished: terminal_at(&job.plan).is_some_and(|end| end <= now),
+    }
 }

@@ -3,6 +3,8 @@
 //! in all. Launches are computed from the clock: a slot frees when its child reaches a terminal
 //! state, and the next child starts at that instant.
 
+use std::collections::HashMap;
+
 use rand::Rng;
 use serde_json::{Map, Value, json};
 
@@ -12,8 +14,9 @@ use crate::training::{
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
-    ListFilter, Outcome, World, descending, echoed_request, is_terminal_status, paginate,
-    reserved_tags, str_member, terminal_at, time_value, validate_list_request, visible,
+    Kind, ListFilter, Outcome, ReservedTags, Service, Settings, World, descending, echoed_request,
+    is_terminal_status, paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
+    validate_list_request, visible,
 };
 
 pub const TUNING_STATUSES: &[&str] = &["Completed", "InProgress", "Failed", "Stopped", "Stopping"];
@@ -37,6 +40,47 @@ pub struct TuningJob {
     pub child_failure_reason: Option<String>,
 }
 
+/// The tuning jobs of one region.
+#[derive(Default)]
+pub struct TuningJobs {
+    jobs: HashMap<String, TuningJob>,
+    /// Tuning jobs that may still launch children; only these are advanced on each request.
+    active: Vec<String>,
+}
+
+pub fn kind() -> Kind {
+    let mut kind = Kind::new::<TuningJobs>("hyperparameter tuning job");
+    kind.advance = Some(World::advance_tuning_jobs);
+    kind.resources = Some(|world| {
+        vec![(
+            "hyperParameterTuningJobs",
+            sorted_names(world.tuning_jobs().keys()),
+        )]
+    });
+    kind.owns_arn = Some(|world, arn| world.tuning_jobs().values().any(|job| job.arn == arn));
+    kind.operations(
+        Service::SageMaker,
+        &[
+            ("CreateHyperParameterTuningJob", |world, body, now| {
+                world.create_tuning_job(body, now)
+            }),
+            ("DescribeHyperParameterTuningJob", |world, body, now| {
+                world.describe_tuning_job(&body, now)
+            }),
+            ("StopHyperParameterTuningJob", |world, body, now| {
+                world.stop_tuning_job(&body, now)
+            }),
+            ("ListHyperParameterTuningJobs", |world, body, now| {
+                world.list_tuning_jobs(&body, now)
+            }),
+            (
+                "ListTrainingJobsForHyperParameterTuningJob",
+                |world, body, now| world.list_training_jobs_for_tuning_job(&body, now),
+            ),
+        ],
+    )
+}
+
 /// What a tuning job looks like at one instant.
 struct TuningView {
     status: &'static str,
@@ -55,7 +99,194 @@ fn tuning_missing(name: &str) -> ApiError {
     )
 }
 
+/// HyperParameterTuningJobConfig: strategy, objective (unless every definition has its own),
+/// resource limits.
+fn validate_config(config: &Value, body: &Value, violations: &mut Violations) {
+    let prefix = "hyperParameterTuningJobConfig";
+    if let Some(strategy) = violations.required(config, "Strategy", &format!("{prefix}.strategy")) {
+        violations.enum_value(
+            strategy,
+            &format!("{prefix}.strategy"),
+            &["Bayesian", "Random", "Hyperband", "Grid"],
+        );
+    }
+    if let Some(objective) = config.get("HyperParameterTuningJobObjective") {
+        if let Some(kind) = violations.required(
+            objective,
+            "Type",
+            &format!("{prefix}.hyperParameterTuningJobObjective.type"),
+        ) {
+            violations.enum_value(
+                kind,
+                &format!("{prefix}.hyperParameterTuningJobObjective.type"),
+                &["Maximize", "Minimize"],
+            );
+        }
+        if let Some(metric) = violations.required(
+            objective,
+            "MetricName",
+            &format!("{prefix}.hyperParameterTuningJobObjective.metricName"),
+        ) {
+            violations.length(
+                metric,
+                &format!("{prefix}.hyperParameterTuningJobObjective.metricName"),
+                1,
+                255,
+            );
+        }
+    } else if !definitions_carry_objectives(body) {
+        violations.push(
+            &Value::Null,
+            &format!("{prefix}.hyperParameterTuningJobObjective"),
+            "Member must not be null",
+        );
+    }
+    if let Some(limits) = violations.required(
+        config,
+        "ResourceLimits",
+        &format!("{prefix}.resourceLimits"),
+    ) {
+        if let Some(number) = limits.get("MaxNumberOfTrainingJobs") {
+            violations.range(
+                number,
+                &format!("{prefix}.resourceLimits.maxNumberOfTrainingJobs"),
+                Some(1),
+                None,
+            );
+        }
+        if let Some(parallel) = violations.required(
+            limits,
+            "MaxParallelTrainingJobs",
+            &format!("{prefix}.resourceLimits.maxParallelTrainingJobs"),
+        ) {
+            violations.range(
+                parallel,
+                &format!("{prefix}.resourceLimits.maxParallelTrainingJobs"),
+                Some(1),
+                None,
+            );
+        }
+    }
+    violations.optional_enum(
+        config,
+        "TrainingJobEarlyStoppingType",
+        &format!("{prefix}.trainingJobEarlyStoppingType"),
+        &["Off", "Auto"],
+    );
+}
+
+/// TrainingJobDefinition or TrainingJobDefinitions, exactly one of them.
+fn validate_definitions(body: &Value, violations: &mut Violations) -> Result<(), ApiError> {
+    match (
+        body.get("TrainingJobDefinition"),
+        body.get("TrainingJobDefinitions"),
+    ) {
+        (Some(definition), None) => {
+            validate_training_definition(definition, violations, &["TrainingJobDefinition"])
+        }
+        (None, Some(definitions)) => {
+            let list = definitions
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if list.is_empty() || list.len() > 10 {
+                violations.push(
+                    &Value::String(format!("{} definitions", list.len())),
+                    "trainingJobDefinitions",
+                    if list.is_empty() {
+                        "Member must have length greater than or equal to 1"
+                    } else {
+                        "Member must have length less than or equal to 10"
+                    },
+                );
+            }
+            for (index, definition) in list.iter().enumerate() {
+                let position = (index + 1).to_string();
+                validate_training_definition(
+                    definition,
+                    violations,
+                    &["TrainingJobDefinitions", &position, "member"],
+                );
+            }
+        }
+        _ => {
+            // The violations found so far take precedence over this one, as SageMaker reports.
+            std::mem::take(violations).finish()?;
+            return Err(ApiError::validation(
+                "Exactly one of TrainingJobDefinition and TrainingJobDefinitions must be specified.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The tuning job a validated request creates at `now` (no child launched yet).
+fn new_tuning_job(
+    name: &str,
+    arn: &str,
+    body: &Value,
+    reserved: ReservedTags,
+    settings: &Settings,
+    now: f64,
+) -> TuningJob {
+    let config = &body["HyperParameterTuningJobConfig"];
+    // With several definitions the objective may come from each definition instead.
+    let objective = config
+        .get("HyperParameterTuningJobObjective")
+        .or_else(|| body.pointer("/TrainingJobDefinitions/0/TuningObjective"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let max_parallel = config
+        .pointer("/ResourceLimits/MaxParallelTrainingJobs")
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .clamp(1, 100) as usize;
+    let max_number = config
+        .pointer("/ResourceLimits/MaxNumberOfTrainingJobs")
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .clamp(1, 500) as usize;
+    TuningJob {
+        name: name.to_string(),
+        arn: arn.to_string(),
+        created: now,
+        max_number,
+        minimize: objective.get("Type").and_then(Value::as_str) == Some("Minimize"),
+        objective_metric: str_member(&objective, "MetricName")
+            .unwrap_or("")
+            .to_string(),
+        slots: vec![now + settings.real(LAUNCH_DELAY); max_parallel],
+        children: Vec::new(),
+        stop_requested: None,
+        child_outcome: if reserved.outcome.as_deref() == Some("Failed") {
+            Outcome::Failed
+        } else {
+            Outcome::Completed
+        },
+        child_duration: reserved.duration.unwrap_or(settings.default_duration),
+        child_failure_reason: reserved.failure_reason,
+        request: body.to_string().into_boxed_str(),
+    }
+}
+
 impl World {
+    pub fn tuning_jobs(&self) -> &HashMap<String, TuningJob> {
+        &self.state::<TuningJobs>().jobs
+    }
+
+    pub fn tuning_jobs_mut(&mut self) -> &mut HashMap<String, TuningJob> {
+        &mut self.state_mut::<TuningJobs>().jobs
+    }
+
+    #[cfg(test)]
+    fn active_tuning_jobs(&self) -> &Vec<String> {
+        &self.state::<TuningJobs>().active
+    }
+
+    fn active_tuning_jobs_mut(&mut self) -> &mut Vec<String> {
+        &mut self.state_mut::<TuningJobs>().active
+    }
+
     pub fn create_tuning_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
         let mut violations = Violations::new();
         let name = violations.tuning_name(
@@ -68,173 +299,24 @@ impl World {
             "HyperParameterTuningJobConfig",
             "hyperParameterTuningJobConfig",
         ) {
-            let prefix = "hyperParameterTuningJobConfig";
-            if let Some(strategy) =
-                violations.required(config, "Strategy", &format!("{prefix}.strategy"))
-            {
-                violations.enum_value(
-                    strategy,
-                    &format!("{prefix}.strategy"),
-                    &["Bayesian", "Random", "Hyperband", "Grid"],
-                );
-            }
-            if let Some(objective) = config.get("HyperParameterTuningJobObjective") {
-                if let Some(kind) = violations.required(
-                    objective,
-                    "Type",
-                    &format!("{prefix}.hyperParameterTuningJobObjective.type"),
-                ) {
-                    violations.enum_value(
-                        kind,
-                        &format!("{prefix}.hyperParameterTuningJobObjective.type"),
-                        &["Maximize", "Minimize"],
-                    );
-                }
-                if let Some(metric) = violations.required(
-                    objective,
-                    "MetricName",
-                    &format!("{prefix}.hyperParameterTuningJobObjective.metricName"),
-                ) {
-                    violations.length(
-                        metric,
-                        &format!("{prefix}.hyperParameterTuningJobObjective.metricName"),
-                        1,
-                        255,
-                    );
-                }
-            } else if !definitions_carry_objectives(&body) {
-                violations.push(
-                    &Value::Null,
-                    &format!("{prefix}.hyperParameterTuningJobObjective"),
-                    "Member must not be null",
-                );
-            }
-            if let Some(limits) = violations.required(
-                config,
-                "ResourceLimits",
-                &format!("{prefix}.resourceLimits"),
-            ) {
-                if let Some(number) = limits.get("MaxNumberOfTrainingJobs") {
-                    violations.range(
-                        number,
-                        &format!("{prefix}.resourceLimits.maxNumberOfTrainingJobs"),
-                        Some(1),
-                        None,
-                    );
-                }
-                if let Some(parallel) = violations.required(
-                    limits,
-                    "MaxParallelTrainingJobs",
-                    &format!("{prefix}.resourceLimits.maxParallelTrainingJobs"),
-                ) {
-                    violations.range(
-                        parallel,
-                        &format!("{prefix}.resourceLimits.maxParallelTrainingJobs"),
-                        Some(1),
-                        None,
-                    );
-                }
-            }
-            violations.optional_enum(
-                config,
-                "TrainingJobEarlyStoppingType",
-                &format!("{prefix}.trainingJobEarlyStoppingType"),
-                &["Off", "Auto"],
-            );
+            validate_config(config, &body, &mut violations);
         }
-        match (
-            body.get("TrainingJobDefinition"),
-            body.get("TrainingJobDefinitions"),
-        ) {
-            (Some(definition), None) => validate_training_definition(
-                definition,
-                &mut violations,
-                &["TrainingJobDefinition"],
-            ),
-            (None, Some(definitions)) => {
-                let list = definitions
-                    .as_array()
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                if list.is_empty() || list.len() > 10 {
-                    violations.push(
-                        &Value::String(format!("{} definitions", list.len())),
-                        "trainingJobDefinitions",
-                        if list.is_empty() {
-                            "Member must have length greater than or equal to 1"
-                        } else {
-                            "Member must have length less than or equal to 10"
-                        },
-                    );
-                }
-                for (index, definition) in list.iter().enumerate() {
-                    let position = (index + 1).to_string();
-                    validate_training_definition(
-                        definition,
-                        &mut violations,
-                        &["TrainingJobDefinitions", &position, "member"],
-                    );
-                }
-            }
-            _ => {
-                violations.finish()?;
-                return Err(ApiError::validation(
-                    "Exactly one of TrainingJobDefinition and TrainingJobDefinitions must be specified.",
-                ));
-            }
-        }
+        validate_definitions(&body, &mut violations)?;
         violations.tags(body.get("Tags"), "tags");
         violations.finish()?;
         let name = name.unwrap_or_default();
         let reserved = reserved_tags(body.get("Tags"), &["Completed", "Failed"])?;
         let arn = self.settings.arn("hyper-parameter-tuning-job", &name);
-        if self.tuning_jobs.contains_key(&name) {
+        if self.tuning_jobs().contains_key(&name) {
             return Err(ApiError::new(
                 ErrorCode::ResourceInUse,
                 format!("Hyperparameter tuning job \"{arn}\" already exists."),
             ));
         }
-        let config = &body["HyperParameterTuningJobConfig"];
-        // With several definitions the objective may come from each definition instead.
-        let objective = config
-            .get("HyperParameterTuningJobObjective")
-            .or_else(|| body.pointer("/TrainingJobDefinitions/0/TuningObjective"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        let max_parallel = config
-            .pointer("/ResourceLimits/MaxParallelTrainingJobs")
-            .and_then(Value::as_u64)
-            .unwrap_or(1)
-            .clamp(1, 100) as usize;
-        let max_number = config
-            .pointer("/ResourceLimits/MaxNumberOfTrainingJobs")
-            .and_then(Value::as_u64)
-            .unwrap_or(1)
-            .clamp(1, 500) as usize;
-        let job = TuningJob {
-            name: name.clone(),
-            arn: arn.clone(),
-            created: now,
-            max_number,
-            minimize: objective.get("Type").and_then(Value::as_str) == Some("Minimize"),
-            objective_metric: str_member(&objective, "MetricName")
-                .unwrap_or("")
-                .to_string(),
-            slots: vec![now + self.settings.real(LAUNCH_DELAY); max_parallel],
-            children: Vec::new(),
-            stop_requested: None,
-            child_outcome: if reserved.outcome.as_deref() == Some("Failed") {
-                Outcome::Failed
-            } else {
-                Outcome::Completed
-            },
-            child_duration: reserved.duration.unwrap_or(self.settings.default_duration),
-            child_failure_reason: reserved.failure_reason,
-            request: body.to_string().into_boxed_str(),
-        };
+        let job = new_tuning_job(&name, &arn, &body, reserved, &self.settings, now);
         self.store_tags(&arn, body.get("Tags"));
-        self.tuning_jobs.insert(name.clone(), job);
-        self.active_tuning_jobs.push(name);
+        self.tuning_jobs_mut().insert(name.clone(), job);
+        self.active_tuning_jobs_mut().push(name);
         self.advance_tuning_jobs(now);
         Ok(json!({ "HyperParameterTuningJobArn": arn }))
     }
@@ -242,8 +324,8 @@ impl World {
     /// Launches every child whose slot freed by `now`, at the instant it freed.
     pub fn advance_tuning_jobs(&mut self, now: f64) {
         let mut still_active = Vec::new();
-        for name in std::mem::take(&mut self.active_tuning_jobs) {
-            while let Some(tuning) = self.tuning_jobs.get(&name) {
+        for name in std::mem::take(self.active_tuning_jobs_mut()) {
+            while let Some(tuning) = self.tuning_jobs().get(&name) {
                 if tuning.stop_requested.is_some() || tuning.children.len() >= tuning.max_number {
                     break;
                 }
@@ -262,22 +344,25 @@ impl World {
                 // Children live in their tuning job's world, hence in its region.
                 self.insert_training_job(spec, free_at);
                 let ends = self
-                    .training_jobs
+                    .training_jobs()
                     .get(&child_name)
                     .and_then(|job| terminal_at(&job.plan))
                     .unwrap_or(f64::INFINITY);
-                let tuning = self.tuning_jobs.get_mut(&name).expect("present above");
+                let tuning = self
+                    .tuning_jobs_mut()
+                    .get_mut(&name)
+                    .expect("present above");
                 tuning.children.push(child_name);
                 tuning.slots[slot] = ends;
             }
-            if let Some(tuning) = self.tuning_jobs.get(&name)
+            if let Some(tuning) = self.tuning_jobs().get(&name)
                 && tuning.stop_requested.is_none()
                 && tuning.children.len() < tuning.max_number
             {
                 still_active.push(name);
             }
         }
-        self.active_tuning_jobs = still_active;
+        *self.active_tuning_jobs_mut() = still_active;
     }
 
     fn tuning_view(&self, tuning: &TuningJob, now: f64) -> TuningView {
@@ -295,7 +380,7 @@ impl World {
         for child in tuning
             .children
             .iter()
-            .filter_map(|name| self.training_jobs.get(name))
+            .filter_map(|name| self.training_jobs().get(name))
         {
             let shown = visible(&child.plan, now);
             let current = shown.last().expect("plan never empty");
@@ -341,7 +426,7 @@ impl World {
         tuning
             .children
             .iter()
-            .filter_map(|name| self.training_jobs.get(name))
+            .filter_map(|name| self.training_jobs().get(name))
             .filter(|child| {
                 visible(&child.plan, now)
                     .last()
@@ -370,7 +455,7 @@ impl World {
             )
             .unwrap_or_default();
         violations.finish()?;
-        self.tuning_jobs
+        self.tuning_jobs()
             .get(&name)
             .ok_or_else(|| tuning_missing(&name))
     }
@@ -420,17 +505,18 @@ impl World {
         let children = tuning.children.clone();
         let delay = self.settings.real(STOP_DELAY);
         for child in children {
-            if let Some(job) = self.training_jobs.get_mut(&child) {
+            if let Some(job) = self.training_jobs_mut().get_mut(&child) {
                 let current = visible(&job.plan, now).last().expect("plan never empty");
                 if !is_terminal_status(current.status) && current.status != "Stopping" {
                     stop_plan(&mut job.plan, now, delay);
                 }
             }
         }
-        if let Some(tuning) = self.tuning_jobs.get_mut(&name) {
+        if let Some(tuning) = self.tuning_jobs_mut().get_mut(&name) {
             tuning.stop_requested = Some(now);
         }
-        self.active_tuning_jobs.retain(|active| active != &name);
+        self.active_tuning_jobs_mut()
+            .retain(|active| active != &name);
         tracing::debug!(tuning = %name, "tuning job stopping with its children");
         Ok(json!({}))
     }
@@ -439,7 +525,7 @@ impl World {
         validate_list_request(body, &["Name", "Status", "CreationTime"], TUNING_STATUSES)?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<(&TuningJob, TuningView)> = self
-            .tuning_jobs
+            .tuning_jobs()
             .values()
             .map(|tuning| (tuning, self.tuning_view(tuning, now)))
             .filter(|(tuning, view)| {
@@ -516,7 +602,7 @@ impl World {
         let mut rows: Vec<&TrainingJob> = tuning
             .children
             .iter()
-            .filter_map(|name| self.training_jobs.get(name))
+            .filter_map(|name| self.training_jobs().get(name))
             .filter(|child| {
                 wanted.is_none_or(|wanted| {
                     visible(&child.plan, now)
@@ -612,29 +698,8 @@ fn child_summary(child: &TrainingJob, tuning: &TuningJob, now: f64) -> Map<Strin
     out
 }
 
-/// The next child of a tuning job: its name, hyperparameters sampled from the ranges, and the
-/// training request built from the tuning job's training job definition.
-fn child_spec(tuning: &TuningJob) -> TrainingSpec {
-    let mut rng = rand::rng();
-    let index = tuning.children.len() + 1;
-    let name = format!("{}-{index:03}-{:08x}", tuning.name, rng.random::<u32>());
-    let request: Value = serde_json::from_str(&tuning.request).unwrap_or(Value::Null);
-    // Several definitions take turns; each may bring its own ranges.
-    let definition = match request
-        .get("TrainingJobDefinitions")
-        .and_then(Value::as_array)
-    {
-        Some(list) if !list.is_empty() => list[(index - 1) % list.len()].clone(),
-        _ => request
-            .get("TrainingJobDefinition")
-            .cloned()
-            .unwrap_or(json!({})),
-    };
-    let ranges = definition
-        .get("HyperParameterRanges")
-        .or_else(|| request.pointer("/HyperParameterTuningJobConfig/ParameterRanges"))
-        .cloned()
-        .unwrap_or(Value::Null);
+/// One random value from each range, as SageMaker's Random strategy picks them.
+fn choose_hyperparameters(ranges: &Value, rng: &mut impl Rng) -> Vec<(String, String)> {
     let mut tuned: Vec<(String, String)> = Vec::new();
     for range in ranges
         .get("IntegerParameterRanges")
@@ -697,6 +762,12 @@ fn child_spec(tuning: &TuningJob) -> TrainingSpec {
             ));
         }
     }
+    tuned
+}
+
+/// The CreateTrainingJob request of a child: the definition's members, its static
+/// hyperparameters and the tuned ones.
+fn child_request(name: &str, definition: &Value, tuned: &[(String, String)]) -> Map<String, Value> {
     let mut child = Map::new();
     child.insert("TrainingJobName".into(), json!(name));
     for member in [
@@ -734,10 +805,38 @@ fn child_spec(tuning: &TuningJob) -> TrainingSpec {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    for (key, value) in &tuned {
+    for (key, value) in tuned {
         hyperparameters.insert(key.clone(), json!(value));
     }
     child.insert("HyperParameters".into(), Value::Object(hyperparameters));
+    child
+}
+
+/// The next child of a tuning job: its name, hyperparameters sampled from the ranges, and the
+/// training request built from the tuning job's training job definition.
+fn child_spec(tuning: &TuningJob) -> TrainingSpec {
+    let mut rng = rand::rng();
+    let index = tuning.children.len() + 1;
+    let name = format!("{}-{index:03}-{:08x}", tuning.name, rng.random::<u32>());
+    let request: Value = serde_json::from_str(&tuning.request).unwrap_or(Value::Null);
+    // Several definitions take turns; each may bring its own ranges.
+    let definition = match request
+        .get("TrainingJobDefinitions")
+        .and_then(Value::as_array)
+    {
+        Some(list) if !list.is_empty() => list[(index - 1) % list.len()].clone(),
+        _ => request
+            .get("TrainingJobDefinition")
+            .cloned()
+            .unwrap_or(json!({})),
+    };
+    let ranges = definition
+        .get("HyperParameterRanges")
+        .or_else(|| request.pointer("/HyperParameterTuningJobConfig/ParameterRanges"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let tuned = choose_hyperparameters(&ranges, &mut rng);
+    let child = child_request(&name, &definition, &tuned);
     TrainingSpec {
         name,
         request: Value::Object(child),
@@ -772,16 +871,20 @@ fn number(range: &Value, member: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::Settings;
+    use crate::world::{Registry, Settings};
 
     fn world() -> World {
-        World::new(Settings {
-            region: "us-east-1".into(),
-            time_scale: 1.0,
-            default_outcome: Outcome::Completed,
-            default_duration: 10.0,
-            endpoint_duration: 5.0,
-        })
+        let kinds = vec![crate::training::kind(), kind(), crate::logs::kind()];
+        World::new(
+            Settings {
+                region: "us-east-1".into(),
+                time_scale: 1.0,
+                default_outcome: Outcome::Completed,
+                default_duration: 10.0,
+                endpoint_duration: 5.0,
+            },
+            std::sync::Arc::new(Registry::new(kinds)),
+        )
     }
 
     fn request(number: u32, parallel: u32) -> Value {
@@ -817,17 +920,17 @@ mod tests {
             watched.advance(now);
         }
         for world in [&lazy, &watched] {
-            let tuning = &world.tuning_jobs["hpo"];
+            let tuning = &world.tuning_jobs()["hpo"];
             let mut starts: Vec<f64> = tuning
                 .children
                 .iter()
-                .map(|name| world.training_jobs[name].created)
+                .map(|name| world.training_jobs()[name].created)
                 .collect();
             starts.sort_by(f64::total_cmp);
             // Two start after the 1 s launch delay, then pairs every 10 s as both slots free.
             assert_eq!(starts, vec![1001.0, 1001.0, 1011.0, 1011.0, 1021.0]);
             assert!(
-                world.active_tuning_jobs.is_empty(),
+                world.active_tuning_jobs().is_empty(),
                 "nothing left to launch"
             );
             let view = world.tuning_view(tuning, 2000.0);
@@ -847,7 +950,7 @@ mod tests {
             .stop_tuning_job(&json!({ "HyperParameterTuningJobName": "hpo" }), 5.0)
             .unwrap();
         world.advance(500.0);
-        let tuning = &world.tuning_jobs["hpo"];
+        let tuning = &world.tuning_jobs()["hpo"];
         assert_eq!(tuning.children.len(), 3);
         let view = world.tuning_view(tuning, 500.0);
         assert_eq!((view.status, view.stopped), ("Stopped", 3));

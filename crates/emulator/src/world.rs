@@ -3,18 +3,13 @@
 //! carries its schedule of timed transitions (its "plan") and every read shows the transitions
 //! whose time has come, so thousands of jobs cost nothing while idle.
 
+use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
-use crate::autoscaling::{PolicyMap, ScalableTarget, VariantLoad};
-use crate::hosting::{Endpoint, EndpointConfig, Model};
-use crate::logs::LogStore;
-use crate::processing::ProcessingJob;
-use crate::training::TrainingJob;
-use crate::transform::TransformJob;
-use crate::tuning::TuningJob;
 use crate::wire::ApiError;
 
 /// The fixed fake account every ARN is issued in.
@@ -153,20 +148,109 @@ pub fn reserved_tags(
     Ok(reserved)
 }
 
-/// Which job a log producer writes for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogSource {
-    Training,
-    Transform,
-    Processing,
+/// The services whose operations kinds register (JSON 1.1, told apart by `X-Amz-Target`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    SageMaker,
+    Logs,
+    AutoScaling,
 }
 
-/// A job whose log events have not all been written yet; see `World::materialize_logs`.
-#[derive(Debug, Clone)]
-pub struct LogProducer {
-    pub source: LogSource,
-    pub job: String,
-    pub written_until: f64,
+impl Service {
+    /// The `X-Amz-Target` prefix, which is also how operations are named in faults and counts.
+    pub fn target_prefix(self) -> &'static str {
+        match self {
+            Service::SageMaker => "SageMaker",
+            Service::Logs => "Logs_20140328",
+            Service::AutoScaling => "AnyScaleFrontendService",
+        }
+    }
+
+    pub fn from_target_prefix(prefix: &str) -> Option<Service> {
+        [Service::SageMaker, Service::Logs, Service::AutoScaling]
+            .into_iter()
+            .find(|service| service.target_prefix() == prefix)
+    }
+}
+
+/// One operation a kind serves: the request body in, the response body out.
+pub type Handler = fn(&mut World, Value, f64) -> Result<Value, ApiError>;
+
+/// A kind's entries in the control API's resource list: `(member, value)` pairs.
+pub type ResourceLister = fn(&World) -> Vec<(&'static str, Value)>;
+
+/// What a kind of resource (or a service such as CloudWatch Logs) tells the world about itself.
+/// The world and the server know kinds only through this: adding a kind is writing its module
+/// and listing its `Kind` once (`kinds.rs`), never editing another kind.
+pub struct Kind {
+    pub name: &'static str,
+    /// The state this kind keeps per region, created with each world.
+    new_state: fn() -> Box<dyn Any + Send>,
+    state_type: TypeId,
+    pub operations: Vec<(Service, &'static str, Handler)>,
+    /// Brings the kind's clock-driven processes up to `now` before each request.
+    pub advance: Option<fn(&mut World, f64)>,
+    /// Names of the kind's resources for the control API (`GET /_emulator/resources`), as
+    /// `(member, value)` pairs.
+    pub resources: Option<ResourceLister>,
+    /// Whether the kind holds a resource with this ARN (the tagging operations ask).
+    pub owns_arn: Option<fn(&World, &str) -> bool>,
+    /// Told when any kind deletes a resource (`resource kind`, name), to let go of what hangs on
+    /// it (scalable targets on an endpoint, for example).
+    pub on_deleted: Option<fn(&mut World, &str, &str)>,
+}
+
+impl Kind {
+    /// A kind whose per-region state is `S` (a fresh `S::default()` in every world).
+    pub fn new<S: Default + Any + Send>(name: &'static str) -> Self {
+        Kind {
+            name,
+            new_state: || Box::new(S::default()),
+            state_type: TypeId::of::<S>(),
+            operations: Vec::new(),
+            advance: None,
+            resources: None,
+            owns_arn: None,
+            on_deleted: None,
+        }
+    }
+
+    /// Operations of one service at once, as a table of (name, handler).
+    pub fn operations(mut self, service: Service, table: &[(&'static str, Handler)]) -> Self {
+        self.operations.extend(
+            table
+                .iter()
+                .map(|(name, handler)| (service, *name, *handler)),
+        );
+        self
+    }
+}
+
+/// Every kind the emulator serves, in the order their `advance` hooks run.
+pub struct Registry {
+    kinds: Vec<Kind>,
+    operations: HashMap<(Service, &'static str), Handler>,
+}
+
+impl Registry {
+    pub fn new(kinds: Vec<Kind>) -> Self {
+        let mut operations = HashMap::new();
+        for kind in &kinds {
+            for (service, name, handler) in &kind.operations {
+                let earlier = operations.insert((*service, *name), *handler);
+                debug_assert!(
+                    earlier.is_none(),
+                    "{name} registered twice (again by {})",
+                    kind.name
+                );
+            }
+        }
+        Registry { kinds, operations }
+    }
+
+    pub fn handler(&self, service: Service, operation: &str) -> Option<Handler> {
+        self.operations.get(&(service, operation)).copied()
+    }
 }
 
 /// One region's resources. SageMaker and CloudWatch Logs keep every region apart: a name may be
@@ -174,76 +258,100 @@ pub struct LogProducer {
 pub struct World {
     /// `settings.region` is this world's region, the one its ARNs name.
     pub settings: Settings,
-    pub training_jobs: HashMap<String, TrainingJob>,
-    pub tuning_jobs: HashMap<String, TuningJob>,
-    /// Tuning jobs that may still launch children; only these are advanced on each request.
-    pub active_tuning_jobs: Vec<String>,
-    pub transform_jobs: HashMap<String, TransformJob>,
-    pub processing_jobs: HashMap<String, ProcessingJob>,
-    pub models: HashMap<String, Model>,
-    pub endpoint_configs: HashMap<String, EndpointConfig>,
-    pub endpoints: HashMap<String, Endpoint>,
     /// Tags by resource ARN, for resources that have any.
     pub tags: HashMap<String, Vec<(String, String)>>,
-    pub logs: LogStore,
-    pub log_producers: Vec<LogProducer>,
-    /// Application Auto Scaling targets by resource ID (`endpoint/<e>/variant/<v>`).
-    pub scalable_targets: BTreeMap<String, ScalableTarget>,
-    pub scaling_policies: PolicyMap,
-    /// Load per (endpoint, variant), set through `PUT /_emulator/load`.
-    pub variant_loads: HashMap<(String, String), VariantLoad>,
+    registry: Arc<Registry>,
+    /// Each kind's state, by its type.
+    states: HashMap<TypeId, Box<dyn Any + Send>>,
 }
 
 impl World {
-    pub fn new(settings: Settings) -> Self {
+    pub fn new(settings: Settings, registry: Arc<Registry>) -> Self {
+        let states = registry
+            .kinds
+            .iter()
+            .map(|kind| (kind.state_type, (kind.new_state)()))
+            .collect();
         World {
             settings,
-            training_jobs: HashMap::new(),
-            tuning_jobs: HashMap::new(),
-            active_tuning_jobs: Vec::new(),
-            transform_jobs: HashMap::new(),
-            processing_jobs: HashMap::new(),
-            models: HashMap::new(),
-            endpoint_configs: HashMap::new(),
-            endpoints: HashMap::new(),
             tags: HashMap::new(),
-            logs: LogStore::default(),
-            log_producers: Vec::new(),
-            scalable_targets: BTreeMap::new(),
-            scaling_policies: PolicyMap::new(),
-            variant_loads: HashMap::new(),
+            registry,
+            states,
+        }
+    }
+
+    /// The state of the kind that keeps an `S`. Every registered kind's state exists from the
+    /// world's creation, so only a kind missing from the registry can make this fail.
+    pub fn state<S: Any>(&self) -> &S {
+        self.states
+            .get(&TypeId::of::<S>())
+            .and_then(|state| state.downcast_ref())
+            .unwrap_or_else(|| panic!("{} is not registered", std::any::type_name::<S>()))
+    }
+
+    pub fn state_mut<S: Any>(&mut self) -> &mut S {
+        self.states
+            .get_mut(&TypeId::of::<S>())
+            .and_then(|state| state.downcast_mut())
+            .unwrap_or_else(|| panic!("{} is not registered", std::any::type_name::<S>()))
+    }
+
+    /// Serves one registered operation.
+    pub fn operation(
+        &mut self,
+        service: Service,
+        operation: &str,
+        input: Value,
+        now: f64,
+    ) -> Result<Value, ApiError> {
+        match self.registry.handler(service, operation) {
+            Some(handler) => handler(self, input, now),
+            None => Err(ApiError::new(
+                crate::wire::ErrorCode::UnknownOperation,
+                format!(
+                    "The emulator does not implement {}.{operation}",
+                    service.target_prefix()
+                ),
+            )),
         }
     }
 
     /// Brings every clock-driven process up to `now`: tuning jobs launch the children whose slot
     /// has freed, scaling policies act on their variants, endpoints finish transitions, deleted
-    /// endpoints disappear.
+    /// endpoints disappear (each kind's `advance`, in registration order).
     pub fn advance(&mut self, now: f64) {
-        self.advance_tuning_jobs(now);
-        self.advance_scaling(now);
-        self.settle_endpoints(now);
+        let registry = self.registry.clone();
+        for advance in registry.kinds.iter().filter_map(|kind| kind.advance) {
+            advance(self, now);
+        }
+    }
+
+    /// Tells every kind that a resource is gone.
+    pub fn resource_deleted(&mut self, kind: &str, name: &str) {
+        let registry = self.registry.clone();
+        for on_deleted in registry.kinds.iter().filter_map(|kind| kind.on_deleted) {
+            on_deleted(self, kind, name);
+        }
+    }
+
+    /// Whether any kind holds a resource with this ARN.
+    pub fn resource_exists(&self, arn: &str) -> bool {
+        self.registry
+            .kinds
+            .iter()
+            .filter_map(|kind| kind.owns_arn)
+            .any(|owns| owns(self, arn))
     }
 
     /// Every resource of this region by name (for the control API's leak checks), sorted.
     pub fn resources(&self) -> Value {
-        fn names<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<&'a str> {
-            let mut names: Vec<&str> = keys.map(String::as_str).collect();
-            names.sort_unstable();
-            names
+        let mut all = Map::new();
+        for resources in self.registry.kinds.iter().filter_map(|kind| kind.resources) {
+            for (member, value) in resources(self) {
+                all.insert(member.to_string(), value);
+            }
         }
-        let (scalable_targets, scaling_policies) = self.scaling_resources();
-        serde_json::json!({
-            "trainingJobs": names(self.training_jobs.keys()),
-            "hyperParameterTuningJobs": names(self.tuning_jobs.keys()),
-            "transformJobs": names(self.transform_jobs.keys()),
-            "processingJobs": names(self.processing_jobs.keys()),
-            "models": names(self.models.keys()),
-            "endpointConfigs": names(self.endpoint_configs.keys()),
-            "endpoints": names(self.endpoints.keys()),
-            "logGroups": names(self.logs.groups.keys()),
-            "scalableTargets": scalable_targets,
-            "scalingPolicies": scaling_policies,
-        })
+        Value::Object(all)
     }
 
     pub fn store_tags(&mut self, arn: &str, tags: Option<&Value>) {
@@ -267,17 +375,26 @@ impl World {
     }
 }
 
+/// Sorted names of a kind's resources, as `World::resources` lists them.
+pub fn sorted_names<'a>(keys: impl Iterator<Item = &'a String>) -> Value {
+    let mut names: Vec<&str> = keys.map(String::as_str).collect();
+    names.sort_unstable();
+    serde_json::json!(names)
+}
+
 /// The worlds of every region a request has named so far, created on first use.
 pub struct Regions {
     /// The command-line settings; each world gets a copy with its own region.
     settings: Settings,
+    registry: Arc<Registry>,
     worlds: BTreeMap<String, World>,
 }
 
 impl Regions {
-    pub fn new(settings: Settings) -> Self {
+    pub fn new(settings: Settings, registry: Arc<Registry>) -> Self {
         Regions {
             settings,
+            registry,
             worlds: BTreeMap::new(),
         }
     }
@@ -290,7 +407,8 @@ impl Regions {
             tracing::debug!(region, "first request for this region");
             let mut settings = self.settings.clone();
             settings.region = region.to_string();
-            self.worlds.insert(region.to_string(), World::new(settings));
+            let world = World::new(settings, self.registry.clone());
+            self.worlds.insert(region.to_string(), world);
         }
         let world = self.worlds.get_mut(region).expect("inserted above");
         world.advance(now);
@@ -305,13 +423,18 @@ impl Regions {
                 world.advance(now);
                 world.resources()
             }
-            None => World::new(self.settings.clone()).resources(),
+            None => World::new(self.settings.clone(), self.registry.clone()).resources(),
         }
     }
 
     /// The regions requests have used so far, sorted.
     pub fn names(&self) -> Vec<String> {
         self.worlds.keys().cloned().collect()
+    }
+
+    /// Forgets every region (the control API's reset).
+    pub fn clear(&mut self) {
+        self.worlds.clear();
     }
 }
 
@@ -494,4 +617,66 @@ pub fn unit_hash(text: &str) -> f64 {
         hash = hash.wrapping_mul(0x100000001b3);
     }
     (hash >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Counter(u32);
+
+    fn counter_kind() -> Kind {
+        let mut kind = Kind::new::<Counter>("counter");
+        kind.advance = Some(|world, _| world.state_mut::<Counter>().0 += 1);
+        kind.resources =
+            Some(|world| vec![("counts", serde_json::json!(world.state::<Counter>().0))]);
+        kind.owns_arn = Some(|_, arn| arn == "arn:counter");
+        kind.operations(
+            Service::SageMaker,
+            &[("Count", |world, _, _| {
+                Ok(serde_json::json!({ "Count": world.state::<Counter>().0 }))
+            })],
+        )
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            region: "us-east-1".into(),
+            time_scale: 1.0,
+            default_outcome: Outcome::Completed,
+            default_duration: 60.0,
+            endpoint_duration: 30.0,
+        }
+    }
+
+    #[test]
+    fn registered_operations_route_and_others_are_unknown_per_service() {
+        let mut regions = Regions::new(settings(), Arc::new(Registry::new(vec![counter_kind()])));
+        let world = regions.world("eu-west-1", 0.0);
+        let answer = world.operation(Service::SageMaker, "Count", Value::Null, 0.0);
+        assert_eq!(answer.unwrap()["Count"], 1, "advanced once on first use");
+        let unknown = world
+            .operation(Service::Logs, "Count", Value::Null, 0.0)
+            .unwrap_err();
+        assert_eq!(unknown.code, crate::wire::ErrorCode::UnknownOperation);
+        assert_eq!(
+            unknown.message,
+            "The emulator does not implement Logs_20140328.Count"
+        );
+    }
+
+    #[test]
+    fn hooks_reach_every_kind_and_regions_stay_apart() {
+        let mut regions = Regions::new(settings(), Arc::new(Registry::new(vec![counter_kind()])));
+        regions.world("us-east-1", 0.0);
+        let world = regions.world("us-east-1", 1.0);
+        assert!(world.resource_exists("arn:counter"));
+        assert!(!world.resource_exists("arn:other"));
+        assert_eq!(regions.resources("us-east-1", 2.0)["counts"], 3);
+        assert_eq!(regions.resources("us-west-2", 2.0)["counts"], 0);
+        assert_eq!(regions.names(), vec!["us-east-1".to_string()]);
+        regions.clear();
+        assert!(regions.names().is_empty());
+    }
 }

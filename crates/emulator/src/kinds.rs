@@ -1,0 +1,23 @@
+//! The one list of every kind the emulator serves. A new kind is a module with a `kind()` (its
+//! state, operations and hooks) added here; no other kind's module changes.
+
+use crate::world::Registry;
+use crate::{autoscaling, hosting, logs, processing, sagemaker, training, transform, tuning};
+
+/// Every kind, in the order their `advance` hooks run before each request: tuning jobs launch
+/// children first, then scaling replays its evaluation periods (settling endpoints up to each
+/// evaluation instant itself), and only then are endpoints settled up to now.
+pub fn registry() -> Registry {
+    Registry::new(vec![
+        training::kind(),
+        tuning::kind(),
+        transform::kind(),
+        processing::kind(),
+        hosting::model_kind(),
+        hosting::endpoint_config_kind(),
+        autoscaling::kind(),
+        hosting::endpoint_kind(),
+        logs::kind(),
+        sagemaker::kind(),
+    ])
+}

@@ -58,7 +58,7 @@ const JOB_CHARTS: [(&str, &str, &str, &str); 6] = [
     ),
 ];
 
-const SAMPLES: [&str; 11] = [
+const SAMPLES: [&str; 12] = [
     "xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-hpo.yaml",
     "xgboost-mnist-batchtransform.yaml",
@@ -70,6 +70,7 @@ const SAMPLES: [&str; 11] = [
     "xgboost-mnist-hostingautoscalingpolicy.yaml",
     "xgboost-inline-container-hostingdeployment.yaml",
     "xgboost-inline-pipeline-hostingdeployment.yaml",
+    "xgboost-mnist-endpointconfig.yaml",
 ];
 
 fn path(relative: &str) -> String {
@@ -1238,6 +1239,18 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
             "Completed",
         ),
         ("model", "xgboost-mnist-model", ".status.status", "Created"),
+        (
+            "model",
+            "xgboost-mnist-serving-model",
+            ".status.status",
+            "Created",
+        ),
+        (
+            "endpointconfig",
+            "xgboost-mnist-endpointconfig",
+            ".status.status",
+            "Created",
+        ),
         (
             "processingjob",
             "xgboost-mnist-preprocessing",

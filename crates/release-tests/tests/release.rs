@@ -1119,6 +1119,46 @@ fn the_committed_krew_manifest_was_written_by_the_release_script_for_this_versio
     }
 }
 
+/// Every value the installer chart's templates read is in its values.yaml and in the EKS guide's
+/// table of values.
+#[test]
+fn every_installer_chart_value_is_in_values_yaml_and_the_install_guide() {
+    let templates = repo_root().join("deploy/charts/installer/templates");
+    let mut used = std::collections::BTreeSet::new();
+    let mut dirs = vec![templates];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in text.match_indices(".Values.") {
+                let name: String = text[at + ".Values.".len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
+                    .collect();
+                used.insert(name.trim_end_matches('.').to_owned());
+            }
+        }
+    }
+    assert!(used.len() > 20, "{used:?}");
+    let values: serde_json::Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(repo_root().join("deploy/charts/installer/values.yaml")).unwrap(),
+    )
+    .unwrap();
+    let guide = std::fs::read_to_string(repo_root().join("docs/install-eks.md")).unwrap();
+    for name in &used {
+        let pointer = format!("/{}", name.replace('.', "/"));
+        assert!(values.pointer(&pointer).is_some(), "{name} is not in values.yaml");
+        assert!(
+            guide.contains(&format!("| `{name}`")) || guide.contains(&format!(", `{name}`")),
+            "docs/install-eks.md's table of values leaves out {name}"
+        );
+    }
+}
+
 #[test]
 fn the_license_cargo_names_is_at_the_root() {
     let workspace = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();

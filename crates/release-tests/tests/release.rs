@@ -1159,6 +1159,37 @@ fn every_installer_chart_value_is_in_values_yaml_and_the_install_guide() {
     }
 }
 
+/// Every kind (one CRD file each) has a sample, and docs/uninstall.md deletes its objects before
+/// the operator goes (an object left behind cannot lose its finalizer).
+#[test]
+fn every_kind_has_a_sample_and_a_line_in_the_uninstall_guide() {
+    let uninstall = std::fs::read_to_string(repo_root().join("docs/uninstall.md")).unwrap();
+    let samples: Vec<String> = SAMPLES
+        .iter()
+        .map(|sample| std::fs::read_to_string(repo_root().join("samples").join(sample)).unwrap())
+        .collect();
+    let mut kinds = 0;
+    for entry in std::fs::read_dir(repo_root().join("deploy/crds")).unwrap() {
+        let crd: serde_json::Value =
+            serde_saphyr::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap())
+                .unwrap();
+        let name = crd["metadata"]["name"].as_str().unwrap();
+        let kind = crd["spec"]["names"]["kind"].as_str().unwrap();
+        assert!(
+            uninstall.contains(&format!("kubectl delete --all --all-namespaces {name}\n")),
+            "docs/uninstall.md does not delete the {kind} objects"
+        );
+        assert!(
+            samples
+                .iter()
+                .any(|sample| sample.lines().any(|line| line == format!("kind: {kind}"))),
+            "no sample of {kind}"
+        );
+        kinds += 1;
+    }
+    assert_eq!(kinds, 8);
+}
+
 #[test]
 fn the_license_cargo_names_is_at_the_root() {
     let workspace = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();

@@ -1187,7 +1187,7 @@ fn every_kind_has_a_sample_and_a_line_in_the_uninstall_guide() {
         );
         kinds += 1;
     }
-    assert_eq!(kinds, 8);
+    assert!(kinds >= 8, "{kinds} CRDs in deploy/crds");
 }
 
 #[test]

@@ -58,7 +58,7 @@ const JOB_CHARTS: [(&str, &str, &str, &str); 6] = [
     ),
 ];
 
-const SAMPLES: [&str; 11] = [
+const SAMPLES: [&str; 12] = [
     "xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-hpo.yaml",
     "xgboost-mnist-batchtransform.yaml",
@@ -70,6 +70,7 @@ const SAMPLES: [&str; 11] = [
     "xgboost-mnist-hostingautoscalingpolicy.yaml",
     "xgboost-inline-container-hostingdeployment.yaml",
     "xgboost-inline-pipeline-hostingdeployment.yaml",
+    "xgboost-mnist-endpointconfig.yaml",
 ];
 
 fn path(relative: &str) -> String {
@@ -961,6 +962,291 @@ fn krew_manifest_installs_the_smlogs_binary() {
     }
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+/// `scripts/release-smlogs` with `args`; panics with its stderr when it fails.
+fn release_smlogs(args: &[&std::ffi::OsStr]) -> String {
+    let output = Command::new(repo_root().join("scripts/release-smlogs"))
+        .args(args)
+        .output()
+        .expect("running scripts/release-smlogs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success(),
+        "release-smlogs {args:?}:\n{stderr}"
+    );
+    stderr
+}
+
+/// The linux/amd64 platform of a krew manifest: (its sha256, the binary's sha256 recorded in the
+/// comment the release script writes beside it).
+fn krew_linux_amd64(manifest_text: &str) -> (String, Option<String>) {
+    let manifest: serde_json::Value = serde_saphyr::from_str(manifest_text).expect("valid YAML");
+    let platform = manifest["spec"]["platforms"]
+        .as_array()
+        .expect("platforms")
+        .iter()
+        .find(|platform| {
+            platform["selector"]["matchLabels"]
+                == serde_json::json!({"os": "linux", "arch": "amd64"})
+        })
+        .expect("a linux/amd64 platform")
+        .clone();
+    let binary = manifest_text
+        .lines()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("# kubectl-smlogs in the archive: sha256 ")
+        })
+        .map(str::to_owned);
+    (platform["sha256"].as_str().unwrap().to_owned(), binary)
+}
+
+/// The manifest without the lines the release script writes (checksums): what it must leave alone.
+fn without_checksums(manifest_text: &str) -> Vec<&str> {
+    manifest_text
+        .lines()
+        .filter(|line| {
+            let line = line.trim();
+            !line.starts_with("sha256: ") && !line.starts_with("# kubectl-smlogs in the archive: ")
+        })
+        .collect()
+}
+
+#[test]
+fn krew_checksums_are_those_of_the_archives_the_release_script_builds() {
+    let dir = own_tempdir("krew");
+    let committed = std::fs::read_to_string(repo_root().join("plugins/krew/smlogs.yaml")).unwrap();
+    let manifest = dir.join("smlogs.yaml");
+    std::fs::write(&manifest, &committed).unwrap();
+    // The script packages whatever bytes it is given, so a small stand-in keeps this test fast
+    // (gzip -9 of the 110 MB debug build takes a minute); the committed manifest's own archive is
+    // checked against the release build in the next test when it is at hand.
+    let binary = dir.join("stand-in").join("kubectl-smlogs");
+    std::fs::create_dir_all(binary.parent().unwrap()).unwrap();
+    std::fs::write(&binary, b"#!/bin/sh\necho a stand-in for kubectl-smlogs\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let first = dir.join("first");
+    release_smlogs(&[
+        "--binary".as_ref(),
+        binary.as_os_str(),
+        "--out".as_ref(),
+        first.as_os_str(),
+        "--manifest".as_ref(),
+        manifest.as_os_str(),
+    ]);
+    let archive = std::fs::read(first.join("kubectl-smlogs-linux-amd64.tar.gz")).unwrap();
+    let written = std::fs::read_to_string(&manifest).unwrap();
+    let binary_bytes = std::fs::read(&binary).unwrap();
+    assert_eq!(
+        krew_linux_amd64(&written),
+        (sha256_hex(&archive), Some(sha256_hex(&binary_bytes)))
+    );
+    assert_eq!(without_checksums(&written), without_checksums(&committed));
+
+    // The archive holds exactly what the manifest's `files` install: the binary and LICENSE.
+    let unpacked = dir.join("unpacked");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    let tar = Command::new("tar")
+        .arg("-xzf")
+        .arg(first.join("kubectl-smlogs-linux-amd64.tar.gz"))
+        .arg("-C")
+        .arg(&unpacked)
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let mut names: Vec<String> = std::fs::read_dir(&unpacked)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["LICENSE", "kubectl-smlogs"]);
+    // krew runs the binary as extracted: it must stay executable.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(unpacked.join("kubectl-smlogs"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o111, 0o111, "{mode:o}");
+    }
+    assert!(std::fs::read(unpacked.join("kubectl-smlogs")).unwrap() == binary_bytes);
+    assert_eq!(
+        std::fs::read_to_string(unpacked.join("LICENSE")).unwrap(),
+        std::fs::read_to_string(repo_root().join("LICENSE")).unwrap()
+    );
+
+    // The same binary gives the same archive, byte for byte, and --check accepts the manifest.
+    let second = dir.join("second");
+    release_smlogs(&[
+        "--check".as_ref(),
+        "--binary".as_ref(),
+        binary.as_os_str(),
+        "--out".as_ref(),
+        second.as_os_str(),
+        "--manifest".as_ref(),
+        manifest.as_os_str(),
+    ]);
+    assert!(std::fs::read(second.join("kubectl-smlogs-linux-amd64.tar.gz")).unwrap() == archive);
+    // A different binary does not pass --check.
+    let other = Command::new(repo_root().join("scripts/release-smlogs"))
+        .arg("--check")
+        .arg("--binary")
+        .arg(repo_root().join("LICENSE"))
+        .arg("--out")
+        .arg(&second)
+        .arg("--manifest")
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    assert!(!other.status.success(), "--check accepted another binary");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_committed_krew_manifest_was_written_by_the_release_script_for_this_version() {
+    let committed = std::fs::read_to_string(repo_root().join("plugins/krew/smlogs.yaml")).unwrap();
+    let manifest: serde_json::Value = serde_saphyr::from_str(&committed).expect("valid YAML");
+    let workspace = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    let version = workspace
+        .split("[workspace.package]")
+        .nth(1)
+        .and_then(|package| {
+            package
+                .lines()
+                .find_map(|line| line.strip_prefix("version = "))
+        })
+        .expect("a workspace version")
+        .trim_matches('"');
+    assert_eq!(manifest["spec"]["version"], format!("v{version}").as_str());
+    for platform in manifest["spec"]["platforms"].as_array().unwrap() {
+        let uri = platform["uri"].as_str().unwrap();
+        assert!(uri.contains(&format!("/download/v{version}/")), "{uri}");
+        let sha = platform["sha256"].as_str().unwrap();
+        assert!(
+            sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()) && sha != "0".repeat(64),
+            "{uri}: sha256 {sha:?} is not a checksum (run scripts/release-smlogs)"
+        );
+    }
+    let (_, binary_sha) = krew_linux_amd64(&committed);
+    let binary_sha = binary_sha.expect("the binary's sha256 the release script records");
+    // The release build the manifest was made from, when it is at hand (scripts/release-smlogs
+    // builds it into target/release): the script then reproduces the committed checksum.
+    let release = workspace_target_dir()
+        .parent()
+        .unwrap()
+        .join("release/kubectl-smlogs");
+    match std::fs::read(&release) {
+        Ok(bytes) if sha256_hex(&bytes) == binary_sha => {
+            let out = own_tempdir("krew-release");
+            release_smlogs(&[
+                "--check".as_ref(),
+                "--binary".as_ref(),
+                release.as_os_str(),
+                "--out".as_ref(),
+                out.as_os_str(),
+            ]);
+            let _ = std::fs::remove_dir_all(out);
+        }
+        _ => eprintln!(
+            "{} is not the binary plugins/krew/smlogs.yaml records (sha256 {binary_sha}); \
+             the packaging itself is checked by krew_checksums_are_those_of_the_archives_the_release_script_builds",
+            release.display()
+        ),
+    }
+}
+
+/// Every value the installer chart's templates read is in its values.yaml and in the EKS guide's
+/// table of values.
+#[test]
+fn every_installer_chart_value_is_in_values_yaml_and_the_install_guide() {
+    let templates = repo_root().join("deploy/charts/installer/templates");
+    let mut used = std::collections::BTreeSet::new();
+    let mut dirs = vec![templates];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in text.match_indices(".Values.") {
+                let name: String = text[at + ".Values.".len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
+                    .collect();
+                used.insert(name.trim_end_matches('.').to_owned());
+            }
+        }
+    }
+    assert!(used.len() > 20, "{used:?}");
+    let values: serde_json::Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(repo_root().join("deploy/charts/installer/values.yaml")).unwrap(),
+    )
+    .unwrap();
+    let guide = std::fs::read_to_string(repo_root().join("docs/install-eks.md")).unwrap();
+    for name in &used {
+        let pointer = format!("/{}", name.replace('.', "/"));
+        assert!(
+            values.pointer(&pointer).is_some(),
+            "{name} is not in values.yaml"
+        );
+        assert!(
+            guide.contains(&format!("| `{name}`")) || guide.contains(&format!(", `{name}`")),
+            "docs/install-eks.md's table of values leaves out {name}"
+        );
+    }
+}
+
+/// Every kind (one CRD file each) has a sample, and docs/uninstall.md deletes its objects before
+/// the operator goes (an object left behind cannot lose its finalizer).
+#[test]
+fn every_kind_has_a_sample_and_a_line_in_the_uninstall_guide() {
+    let uninstall = std::fs::read_to_string(repo_root().join("docs/uninstall.md")).unwrap();
+    let samples: Vec<String> = SAMPLES
+        .iter()
+        .map(|sample| std::fs::read_to_string(repo_root().join("samples").join(sample)).unwrap())
+        .collect();
+    let mut kinds = 0;
+    for entry in std::fs::read_dir(repo_root().join("deploy/crds")).unwrap() {
+        let crd: serde_json::Value =
+            serde_saphyr::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap())
+                .unwrap();
+        let name = crd["metadata"]["name"].as_str().unwrap();
+        let kind = crd["spec"]["names"]["kind"].as_str().unwrap();
+        assert!(
+            uninstall.contains(&format!("kubectl delete --all --all-namespaces {name}\n")),
+            "docs/uninstall.md does not delete the {kind} objects"
+        );
+        assert!(
+            samples
+                .iter()
+                .any(|sample| sample.lines().any(|line| line == format!("kind: {kind}"))),
+            "no sample of {kind}"
+        );
+        kinds += 1;
+    }
+    assert!(kinds >= 8, "{kinds} CRDs in deploy/crds");
+}
+
+#[test]
+fn the_license_cargo_names_is_at_the_root() {
+    let workspace = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    assert!(workspace.contains("\nlicense = \"Apache-2.0\"\n"));
+    let license = std::fs::read_to_string(repo_root().join("LICENSE")).unwrap();
+    assert!(
+        license.contains("Apache License\n                           Version 2.0, January 2004")
+    );
+    assert!(license.contains("END OF TERMS AND CONDITIONS"));
+}
+
 /// Stops the sandbox however the test ends: its processes run in their own sessions, outside the
 /// test environment's child-process clean-up.
 struct SandboxGuard {
@@ -1072,6 +1358,18 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
             "Completed",
         ),
         ("model", "xgboost-mnist-model", ".status.status", "Created"),
+        (
+            "model",
+            "xgboost-mnist-serving-model",
+            ".status.status",
+            "Created",
+        ),
+        (
+            "endpointconfig",
+            "xgboost-mnist-endpointconfig",
+            ".status.status",
+            "Created",
+        ),
         (
             "processingjob",
             "xgboost-mnist-preprocessing",

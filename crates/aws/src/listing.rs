@@ -1,0 +1,87 @@
+//! Paginated List calls: read through the SDK's paginators, every page waiting its turn under
+//! the region's rate limit, and the "modified after" listings the status poller reads.
+
+use aws_sdk_sagemaker::config::http::HttpResponse;
+use aws_sdk_sagemaker::error::{ProvideErrorMetadata, SdkError};
+
+use crate::clients::SageMakerHandle;
+use crate::convert::timestamp;
+use crate::errors::{SageMakerError, classify};
+
+impl SageMakerHandle {
+    /// Reads a List call's pages from its SDK paginator (`next_page` is the paginator's
+    /// `next`), each page after its turn under the region's rate limit of `operation`, while
+    /// `read` returns true (it sees every page; false = enough, or no further page).
+    pub(crate) async fn read_pages<P, E>(
+        &self,
+        operation: &str,
+        mut next_page: impl AsyncFnMut() -> Option<Result<P, SdkError<E, HttpResponse>>>,
+        mut read: impl FnMut(&P) -> bool,
+    ) -> Result<(), SageMakerError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        loop {
+            self.throttle(operation).await;
+            match next_page().await {
+                None => return Ok(()),
+                Some(page) => {
+                    if !read(&page.map_err(classify)?) {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `after` as the SDK's timestamp, for `LastModifiedTimeAfter` filters.
+pub(crate) fn sdk_time(after: jiff::Timestamp) -> aws_smithy_types::DateTime {
+    aws_smithy_types::DateTime::from_nanos(after.as_nanosecond())
+        .expect("a jiff timestamp is within the SDK's range")
+}
+
+/// A list summary's (name, last modified) pair; SageMaker leaves LastModifiedTime unset on
+/// resources never modified, so creation time stands in, and `after` when both are missing.
+pub(crate) fn modified_entry(
+    name: Option<&str>,
+    last_modified: Option<&aws_smithy_types::DateTime>,
+    created: Option<&aws_smithy_types::DateTime>,
+    after: jiff::Timestamp,
+) -> (String, jiff::Timestamp) {
+    let modified = timestamp(last_modified.or(created)).unwrap_or(after);
+    (name.unwrap_or_default().to_string(), modified)
+}
+
+/// `SageMakerHandle::$method(after)`: names and last-modified times of the resources `$list`
+/// returns with `LastModifiedTimeAfter = after` (all pages). The List operations differ only in
+/// their SDK types, which share no trait, hence a macro rather than a generic function.
+macro_rules! modified_after_listing {
+    ($(#[$doc:meta])* $method:ident, $operation:literal, $list:ident, $summaries:ident, $name:ident) => {
+        $(#[$doc])*
+        pub async fn $method(&self, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, crate::errors::SageMakerError> {
+            let mut pages = self
+                .client
+                .$list()
+                .last_modified_time_after(crate::listing::sdk_time(after))
+                .max_results(100)
+                .into_paginator()
+                .send();
+            let mut entries = Vec::new();
+            self.read_pages($operation, async || pages.next().await, |page| {
+                entries.extend(page.$summaries().iter().map(|summary| {
+                    crate::listing::modified_entry(
+                        summary.$name(),
+                        summary.last_modified_time(),
+                        summary.creation_time(),
+                        after,
+                    )
+                }));
+                page.next_token().is_some()
+            })
+            .await?;
+            Ok(entries)
+        }
+    };
+}
+pub(crate) use modified_after_listing;

@@ -917,7 +917,7 @@ impl SageMakerHandle {
         &self,
         fragment: &str,
     ) -> Result<Vec<String>, SageMakerError> {
-        let mut pages = self
+        let pages = self
             .client
             .list_models()
             .name_contains(fragment)
@@ -925,15 +925,14 @@ impl SageMakerHandle {
             .into_paginator()
             .send();
         let mut names = Vec::new();
-        self.read_pages("ListModels", async || pages.next().await, |page| {
+        crate::listing::read_pages!(self, "ListModels", pages, |page| {
             names.extend(
                 page.models()
                     .iter()
                     .filter_map(|item| item.model_name().map(str::to_string)),
             );
             page.next_token().is_some()
-        })
-        .await?;
+        })?;
         Ok(names)
     }
 
@@ -942,7 +941,7 @@ impl SageMakerHandle {
         &self,
         fragment: &str,
     ) -> Result<Vec<String>, SageMakerError> {
-        let mut pages = self
+        let pages = self
             .client
             .list_endpoint_configs()
             .name_contains(fragment)
@@ -950,15 +949,14 @@ impl SageMakerHandle {
             .into_paginator()
             .send();
         let mut names = Vec::new();
-        self.read_pages("ListEndpointConfigs", async || pages.next().await, |page| {
+        crate::listing::read_pages!(self, "ListEndpointConfigs", pages, |page| {
             names.extend(
                 page.endpoint_configs()
                     .iter()
                     .filter_map(|item| item.endpoint_config_name().map(str::to_string)),
             );
             page.next_token().is_some()
-        })
-        .await?;
+        })?;
         Ok(names)
     }
 }

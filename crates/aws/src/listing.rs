@@ -1,39 +1,32 @@
 //! Paginated List calls: read through the SDK's paginators, every page waiting its turn under
 //! the region's rate limit, and the "modified after" listings the status poller reads.
 
-use aws_sdk_sagemaker::config::http::HttpResponse;
-use aws_sdk_sagemaker::error::{ProvideErrorMetadata, SdkError};
-
-use crate::clients::SageMakerHandle;
 use crate::convert::timestamp;
-use crate::errors::{SageMakerError, classify};
 
-impl SageMakerHandle {
-    /// Reads a List call's pages from its SDK paginator (`next_page` is the paginator's
-    /// `next`), each page after its turn under the region's rate limit of `operation`, while
-    /// `read` returns true (it sees every page; false = enough, or no further page).
-    pub(crate) async fn read_pages<P, E>(
-        &self,
-        operation: &str,
-        mut next_page: impl AsyncFnMut() -> Option<Result<P, SdkError<E, HttpResponse>>>,
-        mut read: impl FnMut(&P) -> bool,
-    ) -> Result<(), SageMakerError>
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
+/// Reads a List call's pages from its SDK paginator (`$pages`, the paginator's stream), each
+/// page after its turn under the region's rate limit of `$operation`, while `$body` (which sees
+/// each page as `$page`) is true: false = enough, or no further page. Evaluates to
+/// `Result<(), SageMakerError>`. A macro because the paginators' stream type is not nameable
+/// from here and an async closure over it would not be `Send`.
+macro_rules! read_pages {
+    ($handle:expr, $operation:expr, $pages:expr, |$page:ident| $body:expr) => {{
+        let mut pages = $pages;
         loop {
-            self.throttle(operation).await;
-            match next_page().await {
-                None => return Ok(()),
-                Some(page) => {
-                    if !read(&page.map_err(classify)?) {
-                        return Ok(());
+            $handle.throttle($operation).await;
+            match pages.next().await {
+                None => break Ok(()),
+                Some(Err(error)) => break Err(crate::errors::classify(error)),
+                Some(Ok($page)) => {
+                    let $page = &$page;
+                    if !$body {
+                        break Ok(());
                     }
                 }
             }
         }
-    }
+    }};
 }
+pub(crate) use read_pages;
 
 /// `after` as the SDK's timestamp, for `LastModifiedTimeAfter` filters.
 pub(crate) fn sdk_time(after: jiff::Timestamp) -> aws_smithy_types::DateTime {
@@ -60,7 +53,7 @@ macro_rules! modified_after_listing {
     ($(#[$doc:meta])* $method:ident, $operation:literal, $list:ident, $summaries:ident, $name:ident) => {
         $(#[$doc])*
         pub async fn $method(&self, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, crate::errors::SageMakerError> {
-            let mut pages = self
+            let pages = self
                 .client
                 .$list()
                 .last_modified_time_after(crate::listing::sdk_time(after))
@@ -68,18 +61,19 @@ macro_rules! modified_after_listing {
                 .into_paginator()
                 .send();
             let mut entries = Vec::new();
-            self.read_pages($operation, async || pages.next().await, |page| {
-                entries.extend(page.$summaries().iter().map(|summary| {
-                    crate::listing::modified_entry(
-                        summary.$name(),
-                        summary.last_modified_time(),
-                        summary.creation_time(),
-                        after,
-                    )
-                }));
-                page.next_token().is_some()
-            })
-            .await?;
+            let read: Result<(), crate::errors::SageMakerError> =
+                crate::listing::read_pages!(self, $operation, pages, |page| {
+                    entries.extend(page.$summaries().iter().map(|summary| {
+                        crate::listing::modified_entry(
+                            summary.$name(),
+                            summary.last_modified_time(),
+                            summary.creation_time(),
+                            after,
+                        )
+                    }));
+                    page.next_token().is_some()
+                });
+            read?;
             Ok(entries)
         }
     };

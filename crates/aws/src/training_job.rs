@@ -385,14 +385,14 @@ impl SageMakerHandle {
 
     /// The value of the ownership tag on a resource, if any.
     pub async fn owner_uid_of(&self, arn: &str) -> Result<Option<String>, SageMakerError> {
-        let mut pages = self
+        let pages = self
             .client
             .list_tags()
             .resource_arn(arn)
             .into_paginator()
             .send();
         let mut owner = None;
-        self.read_pages("ListTags", async || pages.next().await, |page| {
+        crate::listing::read_pages!(self, "ListTags", pages, |page| {
             owner = page
                 .tags()
                 .iter()
@@ -400,8 +400,7 @@ impl SageMakerHandle {
                 .map(|tag| tag.value().map(str::to_string));
             // Found (with or without a value): no need to read further pages.
             owner.is_none() && page.next_token().is_some()
-        })
-        .await?;
+        })?;
         Ok(owner.flatten())
     }
 

@@ -439,7 +439,7 @@ impl SageMakerHandle {
         &self,
         job_name: &str,
     ) -> Result<Vec<TrainingJobSummary>, SageMakerError> {
-        let mut pages = self
+        let pages = self
             .client
             .list_training_jobs_for_hyper_parameter_tuning_job()
             .hyper_parameter_tuning_job_name(job_name)
@@ -447,15 +447,11 @@ impl SageMakerHandle {
             .into_paginator()
             .send();
         let mut summaries = Vec::new();
-        self.read_pages(
-            "ListTrainingJobsForHyperParameterTuningJob",
-            async || pages.next().await,
-            |page| {
+        crate::listing::read_pages!(self, "ListTrainingJobsForHyperParameterTuningJob", pages, |page| {
                 summaries.extend(page.training_job_summaries().iter().map(summary));
                 page.next_token().is_some()
-            },
-        )
-        .await?;
+            }
+        )?;
         Ok(summaries)
     }
 

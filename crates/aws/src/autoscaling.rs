@@ -11,8 +11,8 @@ use sagemaker_k8s_api::hosting_autoscaling_policy::{
     PolicyType, StepScalingPolicyConfiguration, TargetTrackingScalingPolicyConfiguration,
 };
 
-use crate::location::ApiLocation;
 use crate::errors::{ErrorKind, SageMakerError, classify};
+use crate::location::ApiLocation;
 use crate::wire_name;
 
 /// Environment variable naming the Application Auto Scaling endpoint for objects without
@@ -37,8 +37,11 @@ fn target_tracking(
     config: &TargetTrackingScalingPolicyConfiguration,
 ) -> Result<sdk::TargetTrackingScalingPolicyConfiguration, SageMakerError> {
     let unbuildable = |error: aws_smithy_types::error::operation::BuildError| {
-        SageMakerError::new(ErrorKind::Other, format!("PutScalingPolicy request: {error}"))
-            .with_source(error)
+        SageMakerError::new(
+            ErrorKind::Other,
+            format!("PutScalingPolicy request: {error}"),
+        )
+        .with_source(error)
     };
     let predefined = config
         .predefined_metric_specification
@@ -108,8 +111,11 @@ fn step_scaling(
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| {
-            SageMakerError::new(ErrorKind::Other, format!("PutScalingPolicy request: {error}"))
-                .with_source(error)
+            SageMakerError::new(
+                ErrorKind::Other,
+                format!("PutScalingPolicy request: {error}"),
+            )
+            .with_source(error)
         })?;
     Ok(sdk::StepScalingPolicyConfiguration::builder()
         .set_adjustment_type(
@@ -154,7 +160,8 @@ pub fn put_policy_request(
                 .step_scaling_policy_configuration
                 .as_ref()
                 .ok_or_else(|| {
-                    SageMakerError::new(ErrorKind::Validation, 
+                    SageMakerError::new(
+                        ErrorKind::Validation,
                         "spec.stepScalingPolicyConfiguration is required for StepScaling",
                     )
                 })?;
@@ -212,10 +219,7 @@ impl AutoscalingHandle {
     ) -> Result<String, SageMakerError> {
         let request = put_policy_request(spec, policy_name, resource_id)?;
         self.throttle("PutScalingPolicy").await;
-        let output = request
-            .send_with(&self.client)
-            .await
-            .map_err(classify)?;
+        let output = request.send_with(&self.client).await.map_err(classify)?;
         Ok(output.policy_arn().to_string())
     }
 
@@ -236,7 +240,11 @@ impl AutoscalingHandle {
             .send()
             .await;
         match result.map_err(classify) {
-            Ok(_) | Err(SageMakerError { kind: ErrorKind::NotFound, .. }) => Ok(()),
+            Ok(_)
+            | Err(SageMakerError {
+                kind: ErrorKind::NotFound,
+                ..
+            }) => Ok(()),
             Err(error) => Err(error),
         }
     }
@@ -257,7 +265,11 @@ impl AutoscalingHandle {
             .send()
             .await;
         match result.map_err(classify) {
-            Ok(_) | Err(SageMakerError { kind: ErrorKind::NotFound, .. }) => Ok(()),
+            Ok(_)
+            | Err(SageMakerError {
+                kind: ErrorKind::NotFound,
+                ..
+            }) => Ok(()),
             Err(error) => Err(error),
         }
     }

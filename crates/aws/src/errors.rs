@@ -96,7 +96,9 @@ impl SageMakerError {
             (None, _) => self.message.clone(),
         };
         if self.kind == ErrorKind::Credentials {
-            return format!("AWS credentials are missing or were refused ({said}); {CREDENTIALS_HELP}");
+            return format!(
+                "AWS credentials are missing or were refused ({said}); {CREDENTIALS_HELP}"
+            );
         }
         said
     }
@@ -227,7 +229,11 @@ where
             } else {
                 ErrorKind::Other
             };
-            (kind, None, format!("unreadable response with HTTP {status}"))
+            (
+                kind,
+                None,
+                format!("unreadable response with HTTP {status}"),
+            )
         }
         _ => (ErrorKind::Other, None, causes(&error)),
     };

@@ -200,10 +200,7 @@ impl SageMakerHandle {
     ) -> Result<(), SageMakerError> {
         let request = create_request(spec, job_name, owner_uid);
         self.throttle("CreateProcessingJob").await;
-        request
-            .send_with(&self.client)
-            .await
-            .map_err(classify)?;
+        request.send_with(&self.client).await.map_err(classify)?;
         Ok(())
     }
 

@@ -13,8 +13,8 @@ use crate::clients::SageMakerHandle;
 use crate::convert::{experiment_config, key_value_map, tags_with_owner, timestamp, vpc_config};
 use crate::errors::{ErrorKind, SageMakerError, classify};
 use crate::training_definition::{
-    checkpoint_config, input_data_config, metric_definitions, output_data_config,
-    resource_config, retry_strategy, stopping_condition,
+    checkpoint_config, input_data_config, metric_definitions, output_data_config, resource_config,
+    retry_strategy, stopping_condition,
 };
 use crate::{OWNER_UID_TAG, wire_name};
 
@@ -139,8 +139,11 @@ fn algorithm_specification(algorithm: &AlgorithmSpecification) -> sdk::Algorithm
 }
 
 fn unbuildable(error: aws_smithy_types::error::operation::BuildError) -> SageMakerError {
-    SageMakerError::new(ErrorKind::Other, format!("CreateTrainingJob request: {error}"))
-        .with_source(error)
+    SageMakerError::new(
+        ErrorKind::Other,
+        format!("CreateTrainingJob request: {error}"),
+    )
+    .with_source(error)
 }
 
 fn mlflow_config(spec: &TrainingJobSpec) -> Result<Option<sdk::MlflowConfig>, SageMakerError> {
@@ -277,10 +280,7 @@ impl SageMakerHandle {
     ) -> Result<String, SageMakerError> {
         let request = create_request(spec, job_name, owner_uid)?;
         self.throttle("CreateTrainingJob").await;
-        let output = request
-            .send_with(&self.client)
-            .await
-            .map_err(classify)?;
+        let output = request.send_with(&self.client).await.map_err(classify)?;
         Ok(output.training_job_arn().unwrap_or_default().to_string())
     }
 

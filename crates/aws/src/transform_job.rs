@@ -17,8 +17,7 @@ fn transform_input(input: &TransformInput) -> sdk::TransformInput {
                 .s3_data_source(
                     sdk::TransformS3DataSource::builder()
                         .s3_data_type(sdk::S3DataType::from(
-                            wire_name(&input.data_source.s3_data_source.s3_data_type)
-                                .as_str(),
+                            wire_name(&input.data_source.s3_data_source.s3_data_type).as_str(),
                         ))
                         .s3_uri(&input.data_source.s3_data_source.s3_uri)
                         .build(),
@@ -139,10 +138,7 @@ impl SageMakerHandle {
     ) -> Result<(), SageMakerError> {
         let request = create_request(spec, job_name, owner_uid);
         self.throttle("CreateTransformJob").await;
-        request
-            .send_with(&self.client)
-            .await
-            .map_err(classify)?;
+        request.send_with(&self.client).await.map_err(classify)?;
         Ok(())
     }
 

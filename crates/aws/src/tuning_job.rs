@@ -14,8 +14,8 @@ use crate::clients::SageMakerHandle;
 use crate::convert::{key_value_map, tags_with_owner, timestamp, vpc_config};
 use crate::errors::{SageMakerError, classify};
 use crate::training_definition::{
-    checkpoint_config, input_data_config, metric_definitions, output_data_config,
-    resource_config, retry_strategy, stopping_condition,
+    checkpoint_config, input_data_config, metric_definitions, output_data_config, resource_config,
+    retry_strategy, stopping_condition,
 };
 use crate::wire_name;
 
@@ -376,10 +376,7 @@ impl SageMakerHandle {
     ) -> Result<(), SageMakerError> {
         let request = create_request(spec, job_name, owner_uid);
         self.throttle("CreateHyperParameterTuningJob").await;
-        request
-            .send_with(&self.client)
-            .await
-            .map_err(classify)?;
+        request.send_with(&self.client).await.map_err(classify)?;
         Ok(())
     }
 
@@ -447,7 +444,11 @@ impl SageMakerHandle {
             .into_paginator()
             .send();
         let mut summaries = Vec::new();
-        crate::listing::read_pages!(self, "ListTrainingJobsForHyperParameterTuningJob", pages, |page| {
+        crate::listing::read_pages!(
+            self,
+            "ListTrainingJobsForHyperParameterTuningJob",
+            pages,
+            |page| {
                 summaries.extend(page.training_job_summaries().iter().map(summary));
                 page.next_token().is_some()
             }

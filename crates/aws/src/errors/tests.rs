@@ -10,31 +10,109 @@ use aws_smithy_types::body::SdkBody;
 fn answers_are_classified_by_code_message_and_status() {
     use ErrorKind::*;
     let table: &[(Option<&str>, Option<&str>, u16, ErrorKind)] = &[
-        (Some("ValidationException"), Some("Requested resource not found: TrainingJob x"), 400, NotFound),
-        (Some("ValidationException"), Some("1 validation error detected"), 400, Validation),
-        (Some("ResourceNotFound"), Some("Amazon SageMaker can't find a tuning job"), 400, NotFound),
-        (Some("ThrottlingException"), Some("Rate exceeded"), 400, Throttled),
-        (Some("ResourceInUse"), Some("Training job x already exists"), 400, ResourceInUse),
+        (
+            Some("ValidationException"),
+            Some("Requested resource not found: TrainingJob x"),
+            400,
+            NotFound,
+        ),
+        (
+            Some("ValidationException"),
+            Some("1 validation error detected"),
+            400,
+            Validation,
+        ),
+        (
+            Some("ResourceNotFound"),
+            Some("Amazon SageMaker can't find a tuning job"),
+            400,
+            NotFound,
+        ),
+        (
+            Some("ThrottlingException"),
+            Some("Rate exceeded"),
+            400,
+            Throttled,
+        ),
+        (
+            Some("ResourceInUse"),
+            Some("Training job x already exists"),
+            400,
+            ResourceInUse,
+        ),
         (Some("InternalFailure"), None, 500, Transient),
         (None, None, 503, Transient),
         (Some("AccessDeniedException"), None, 403, Other),
         (Some("SomethingNew"), Some("never seen"), 400, Other),
         // A taken hosting name is a ValidationException with its own words.
-        (Some("ValidationException"), Some("Cannot create already existing model \"arn:aws:sagemaker:us-west-2:123456789012:model/m\"."), 400, ResourceInUse),
-        (Some("ValidationException"), Some("Cannot create already existing endpoint configuration \"arn:aws:sagemaker:us-west-2:123456789012:endpoint-config/c\"."), 400, ResourceInUse),
-        (Some("ValidationException"), Some("Cannot create already existing endpoint \"arn:aws:sagemaker:us-west-2:123456789012:endpoint/e\"."), 400, ResourceInUse),
+        (
+            Some("ValidationException"),
+            Some(
+                "Cannot create already existing model \"arn:aws:sagemaker:us-west-2:123456789012:model/m\".",
+            ),
+            400,
+            ResourceInUse,
+        ),
+        (
+            Some("ValidationException"),
+            Some(
+                "Cannot create already existing endpoint configuration \"arn:aws:sagemaker:us-west-2:123456789012:endpoint-config/c\".",
+            ),
+            400,
+            ResourceInUse,
+        ),
+        (
+            Some("ValidationException"),
+            Some(
+                "Cannot create already existing endpoint \"arn:aws:sagemaker:us-west-2:123456789012:endpoint/e\".",
+            ),
+            400,
+            ResourceInUse,
+        ),
         // Application Auto Scaling.
-        (Some("ObjectNotFoundException"), Some("No scalable target registered"), 400, NotFound),
+        (
+            Some("ObjectNotFoundException"),
+            Some("No scalable target registered"),
+            400,
+            NotFound,
+        ),
         (Some("ConcurrentUpdateException"), None, 400, Throttled),
         (Some("FailedResourceAccessException"), None, 400, Transient),
         (Some("LimitExceededException"), None, 400, QuotaExceeded),
-        (Some("ValidationException"), Some("Minimum capacity cannot be greater"), 400, Validation),
+        (
+            Some("ValidationException"),
+            Some("Minimum capacity cannot be greater"),
+            400,
+            Validation,
+        ),
         // A used-up quota is not a rejection of the request.
-        (Some("ResourceLimitExceeded"), Some("The account-level service limit 'ml.p3.2xlarge for training job usage' is 0 Instances"), 400, QuotaExceeded),
+        (
+            Some("ResourceLimitExceeded"),
+            Some(
+                "The account-level service limit 'ml.p3.2xlarge for training job usage' is 0 Instances",
+            ),
+            400,
+            QuotaExceeded,
+        ),
         // Credentials AWS refuses.
-        (Some("UnrecognizedClientException"), Some("The security token included in the request is invalid."), 400, Credentials),
-        (Some("InvalidSignatureException"), Some("The request signature we calculated does not match"), 403, Credentials),
-        (Some("ExpiredTokenException"), Some("The security token included in the request is expired"), 400, Credentials),
+        (
+            Some("UnrecognizedClientException"),
+            Some("The security token included in the request is invalid."),
+            400,
+            Credentials,
+        ),
+        (
+            Some("InvalidSignatureException"),
+            Some("The request signature we calculated does not match"),
+            403,
+            Credentials,
+        ),
+        (
+            Some("ExpiredTokenException"),
+            Some("The security token included in the request is expired"),
+            400,
+            Credentials,
+        ),
         (Some("ExpiredToken"), None, 400, Credentials),
         (Some("InvalidClientTokenId"), None, 403, Credentials),
     ];
@@ -72,7 +150,9 @@ fn service_error(
     raw.headers_mut()
         .insert("x-amzn-requestid", "11111111-2222-3333-4444-555555555555");
     SdkError::service_error(
-        DescribeTrainingJobError::generic(ErrorMetadata::builder().code(code).message(message).build()),
+        DescribeTrainingJobError::generic(
+            ErrorMetadata::builder().code(code).message(message).build(),
+        ),
         raw,
     )
 }
@@ -81,11 +161,18 @@ fn service_error(
 /// request ID.
 #[test]
 fn a_service_error_keeps_the_sdk_error_and_shows_code_message_and_request_id() {
-    let error = classify(service_error("ValidationException", "1 validation error detected", 400));
+    let error = classify(service_error(
+        "ValidationException",
+        "1 validation error detected",
+        400,
+    ));
     assert_eq!(error.kind, ErrorKind::Validation);
     assert_eq!(error.code(), Some("ValidationException"));
     assert_eq!(error.message(), "1 validation error detected");
-    assert_eq!(error.request_id(), Some("11111111-2222-3333-4444-555555555555"));
+    assert_eq!(
+        error.request_id(),
+        Some("11111111-2222-3333-4444-555555555555")
+    );
     assert_eq!(
         error.to_string(),
         "ValidationException: 1 validation error detected (request ID 11111111-2222-3333-4444-555555555555)"
@@ -111,7 +198,9 @@ fn missing_credentials_are_one_short_configuration_message() {
     let text = error.to_string();
     assert_eq!(
         text,
-        format!("AWS credentials are missing or were refused (no credentials found); {CREDENTIALS_HELP}")
+        format!(
+            "AWS credentials are missing or were refused (no credentials found); {CREDENTIALS_HELP}"
+        )
     );
     for needle in [
         "eks.amazonaws.com/role-arn",

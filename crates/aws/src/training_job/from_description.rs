@@ -207,9 +207,9 @@ fn insert_switches_and_extras(spec: &mut Map<String, Value>, output: &DescribeTr
     insert(
         spec,
         "vpcConfig",
-        output.vpc_config().map(|vpc| {
-            json!({"securityGroupIds": vpc.security_group_ids(), "subnets": vpc.subnets()})
-        }),
+        output.vpc_config().map(
+            |vpc| json!({"securityGroupIds": vpc.security_group_ids(), "subnets": vpc.subnets()}),
+        ),
     );
     insert(
         spec,

@@ -38,8 +38,8 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{HasCommonStatus, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER};
-use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
+use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 use serde::Serialize;
 use serde_json::json;
 

@@ -176,8 +176,16 @@ fn assert_short_configuration_message(message: &str) {
     ] {
         assert!(message.contains(needle), "{needle} missing: {message}");
     }
-    for debug_text in ["CredentialsNotLoaded", "DispatchFailure", "ConnectorError", "{"] {
-        assert!(!message.contains(debug_text), "debug text {debug_text:?}: {message}");
+    for debug_text in [
+        "CredentialsNotLoaded",
+        "DispatchFailure",
+        "ConnectorError",
+        "{",
+    ] {
+        assert!(
+            !message.contains(debug_text),
+            "debug text {debug_text:?}: {message}"
+        );
     }
     assert!(message.len() < 500, "not short: {message}");
 }
@@ -228,7 +236,9 @@ async fn without_credentials_the_object_says_what_to_set_and_is_retried() {
 
     let notes = event_notes(&harness).await;
     assert!(
-        notes.iter().any(|note| note.contains("eks.amazonaws.com/role-arn")),
+        notes
+            .iter()
+            .any(|note| note.contains("eks.amazonaws.com/role-arn")),
         "a Warning Event says what to set: {notes:?}"
     );
     for note in &notes {
@@ -269,5 +279,10 @@ async fn refused_credentials_say_what_to_set_with_sagemakers_code() {
         message.contains("UnrecognizedClientException") && message.contains("(request ID "),
         "SageMaker's code and request ID: {message}"
     );
-    assert!(harness.sagemaker_training_jobs("refused-credentials").await.is_empty());
+    assert!(
+        harness
+            .sagemaker_training_jobs("refused-credentials")
+            .await
+            .is_empty()
+    );
 }

@@ -27,8 +27,8 @@ use sagemaker_k8s_api::{
     APPLIED_SPEC_HASH_ANNOTATION, AUTOSCALING_TARGETS_ANNOTATION, HostingAutoscalingPolicy,
     HostingAutoscalingPolicyStatus, HostingDeployment,
 };
-use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 use sagemaker_k8s_aws::autoscaling::{AutoscalingHandle, resource_id};
+use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 use serde_json::json;
 
 use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};

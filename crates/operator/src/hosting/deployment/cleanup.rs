@@ -5,8 +5,8 @@
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::runtime::reflector::ObjectRef;
-use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 use sagemaker_k8s_aws::hosting::EndpointDescription;
+use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 
 use super::decide::accepts_delete;
 use super::record::HostingState;
@@ -35,9 +35,9 @@ impl Reconciliation<'_> {
             match self.sagemaker().describe_endpoint_config(config).await {
                 Ok(described) => keep_models.extend(described.model_names),
                 Err(SageMakerError {
-                kind: ErrorKind::NotFound,
-                ..
-            }) => {}
+                    kind: ErrorKind::NotFound,
+                    ..
+                }) => {}
                 Err(error) => return Err(error.into()),
             }
         }
@@ -58,10 +58,11 @@ impl Reconciliation<'_> {
         {
             if !keep_configs.contains(&config) {
                 match self.sagemaker().delete_endpoint_config(&config).await {
-                    Ok(()) | Err(SageMakerError {
-                kind: ErrorKind::NotFound,
-                ..
-            }) => {
+                    Ok(())
+                    | Err(SageMakerError {
+                        kind: ErrorKind::NotFound,
+                        ..
+                    }) => {
                         tracing::info!(kind = KIND, endpoint_config = %config, "endpoint config deleted")
                     }
                     Err(error) => return Err(error.into()),
@@ -71,10 +72,11 @@ impl Reconciliation<'_> {
         for model in self.sagemaker().model_names_containing(&fragment).await? {
             if !keep_models.contains(&model) {
                 match self.sagemaker().delete_model(&model).await {
-                    Ok(()) | Err(SageMakerError {
-                kind: ErrorKind::NotFound,
-                ..
-            }) => {
+                    Ok(())
+                    | Err(SageMakerError {
+                        kind: ErrorKind::NotFound,
+                        ..
+                    }) => {
                         tracing::info!(kind = KIND, model = %model, "model deleted")
                     }
                     Err(error) => return Err(error.into()),
@@ -106,10 +108,11 @@ impl Reconciliation<'_> {
                 }
                 if settled {
                     match self.sagemaker().delete_endpoint(&self.endpoint_name).await {
-                        Ok(()) | Err(SageMakerError {
-                kind: ErrorKind::NotFound,
-                ..
-            }) => {}
+                        Ok(())
+                        | Err(SageMakerError {
+                            kind: ErrorKind::NotFound,
+                            ..
+                        }) => {}
                         // Left InService since described: try again shortly.
                         Err(error) if left_in_service(&error) => {}
                         Err(error) => return Err(self.retryable(error).await),

@@ -45,8 +45,8 @@ use sagemaker_k8s_aws::hosting::validate_hosting_spec;
 use sagemaker_k8s_aws::{ErrorKind, SageMakerError, SageMakerHandle};
 use serde_json::json;
 
-use crate::engine::{EngineError, ErrorCategory, sagemaker_message};
 use crate::engine::controller::ControllerShared;
+use crate::engine::{EngineError, ErrorCategory, sagemaker_message};
 use crate::engine::{Run, Strategy, Wake};
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;

@@ -6,19 +6,17 @@ use std::collections::BTreeMap;
 
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
-use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 use sagemaker_k8s_aws::hosting::{
     EndpointDescription, hosting_endpoint_config_request, hosting_model_request,
 };
+use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 
 use super::decide::{
     Failed, InService, Settlement, Update, in_flight_with_new_config, in_flight_with_new_weights,
 };
 use super::desired::{capacities, retained_capacities};
 use super::record::{Deployment, FailedDeployment, InFlight};
-use super::{
-    AFTER_ACTION, KIND, RECONCILING_ENDPOINT, Reconciliation, StepError, left_in_service,
-};
+use super::{AFTER_ACTION, KIND, RECONCILING_ENDPOINT, Reconciliation, StepError, left_in_service};
 use crate::engine::EngineError;
 
 impl Reconciliation<'_> {
@@ -100,9 +98,9 @@ impl Reconciliation<'_> {
             match self.sagemaker().create_model(request).await {
                 Ok(_) => tracing::info!(kind = KIND, model = %pair.value, "model created"),
                 Err(SageMakerError {
-                kind: ErrorKind::ResourceInUse,
-                ..
-            }) => {
+                    kind: ErrorKind::ResourceInUse,
+                    ..
+                }) => {
                     let existing = self.sagemaker().describe_model(&pair.value).await?;
                     if !self.owns(&existing.arn).await.map_err(StepError::Retry)? {
                         return Err(StepError::Rejected(format!(

@@ -6,7 +6,7 @@ use std::error::Error as StdError;
 
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_sagemaker::config::http::HttpResponse;
-use aws_sdk_sagemaker::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sagemaker::error::{ErrorMetadata, ProvideErrorMetadata, SdkError};
 use aws_sdk_sagemaker::operation::RequestId;
 
 /// The SDK error (or any other cause) kept behind a [`SageMakerError`].
@@ -272,22 +272,34 @@ fn causes(error: &(dyn StdError + 'static)) -> String {
     said.join(": ")
 }
 
-/// Why the credentials are not there, briefly: the provider's own words and its innermost
-/// cause (for a refused AssumeRoleWithWebIdentity, STS's code and message).
+/// Why the credentials are not there, briefly: the provider's own words and the service's
+/// code and message when one refused (STS's AssumeRoleWithWebIdentity), else the innermost
+/// cause (never the ErrorMetadata's debug-shaped Display).
 fn credentials_cause(error: &CredentialsError) -> String {
     match error {
         CredentialsError::CredentialsNotLoaded(_) => "no credentials found".into(),
         CredentialsError::ProviderTimedOut(_) => error.to_string(),
         _ => {
-            let innermost = chain(error)
-                .last()
-                .map(|cause| cause.to_string())
-                .unwrap_or_default();
+            let refusal = chain(error)
+                .find_map(|cause| cause.downcast_ref::<ErrorMetadata>())
+                .map(|meta| {
+                    [meta.code(), meta.message()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(": ")
+                });
+            let cause = refusal.unwrap_or_else(|| {
+                chain(error)
+                    .last()
+                    .map(|cause| cause.to_string())
+                    .unwrap_or_default()
+            });
             let outer = error.to_string();
-            if innermost.is_empty() || innermost == outer {
+            if cause.is_empty() || cause == outer {
                 outer
             } else {
-                format!("{outer}: {innermost}")
+                format!("{outer}: {cause}")
             }
         }
     }

@@ -1,5 +1,4 @@
 use super::*;
-use aws_sdk_sagemaker::error::ErrorMetadata;
 use aws_sdk_sagemaker::operation::describe_training_job::DescribeTrainingJobError;
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::http::StatusCode;
@@ -258,4 +257,27 @@ fn an_unreachable_service_is_transient_and_says_why_in_words() {
     assert_eq!(error.kind, ErrorKind::Transient);
     assert!(error.to_string().contains("Connection refused"), "{error}");
     assert!(!error.to_string().contains('{'), "{error}");
+}
+
+/// STS's refusal of an unmodelled code reaches the provider's error as ErrorMetadata, whose
+/// Display is debug-shaped: the message shows its code and message instead.
+#[test]
+fn a_refusal_by_sts_shows_its_code_and_message_not_debug_text() {
+    let meta = ErrorMetadata::builder()
+        .code("AccessDenied")
+        .message("Not authorized to perform sts:AssumeRoleWithWebIdentity")
+        .build();
+    let refused = CredentialsError::provider_error(meta);
+    let error = classify::<DescribeTrainingJobError>(SdkError::dispatch_failure(
+        ConnectorError::other(Box::new(refused), None),
+    ));
+    assert_eq!(error.kind, ErrorKind::Credentials);
+    let text = error.to_string();
+    assert!(
+        text.starts_with(
+            "AWS credentials are missing or were refused (an error occurred while loading credentials: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity); set "
+        ),
+        "{text}"
+    );
+    assert!(!text.contains('{'), "{text}");
 }

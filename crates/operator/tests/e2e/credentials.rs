@@ -286,3 +286,46 @@ async fn refused_credentials_say_what_to_set_with_sagemakers_code() {
             .is_empty()
     );
 }
+
+/// A web identity token STS refuses (here: not a JWT, InvalidIdentityToken) is the same
+/// category and message, with STS's words and no debug text.
+#[tokio::test]
+async fn a_web_identity_token_sts_refuses_says_what_to_set() {
+    let token_file = run_dir().join(format!("refused-{}-web-identity-token", std::process::id()));
+    std::fs::write(&token_file, "not-a-jwt").unwrap();
+    let harness = harness_with_credentials(
+        "refused-token",
+        &[
+            (
+                "AWS_ROLE_ARN",
+                "arn:aws:iam::123456789012:role/sagemaker-k8s-operator",
+            ),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", token_file.to_str().unwrap()),
+        ],
+    )
+    .await;
+    harness
+        .apply(&training_job_manifest(
+            "refused-token",
+            &[("emulator:outcome", "Completed")],
+            "",
+        ))
+        .await;
+    let job = harness
+        .wait_for_training_job("refused-token", "Retrying for credentials", |job| {
+            retrying(job).is_some_and(|(reason, _)| reason == "CredentialsUnavailable")
+        })
+        .await;
+    let (_, message) = retrying(&job).unwrap();
+    assert_short_configuration_message(&message);
+    assert!(
+        message.contains("InvalidIdentityToken"),
+        "STS's code: {message}"
+    );
+    assert!(
+        harness
+            .sagemaker_training_jobs("refused-token")
+            .await
+            .is_empty()
+    );
+}

@@ -11,8 +11,8 @@ use sagemaker_k8s_api::hosting_autoscaling_policy::{
     PolicyType, StepScalingPolicyConfiguration, TargetTrackingScalingPolicyConfiguration,
 };
 
-use crate::clients::ApiLocation;
-use crate::errors::{SageMakerError, classify};
+use crate::errors::{ErrorKind, SageMakerError, classify};
+use crate::location::ApiLocation;
 use crate::wire_name;
 
 /// Environment variable naming the Application Auto Scaling endpoint for objects without
@@ -37,7 +37,11 @@ fn target_tracking(
     config: &TargetTrackingScalingPolicyConfiguration,
 ) -> Result<sdk::TargetTrackingScalingPolicyConfiguration, SageMakerError> {
     let unbuildable = |error: aws_smithy_types::error::operation::BuildError| {
-        SageMakerError::Other(format!("PutScalingPolicy request: {error}"))
+        SageMakerError::new(
+            ErrorKind::Other,
+            format!("PutScalingPolicy request: {error}"),
+        )
+        .with_source(error)
     };
     let predefined = config
         .predefined_metric_specification
@@ -106,7 +110,13 @@ fn step_scaling(
                 .build()
         })
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| SageMakerError::Other(format!("PutScalingPolicy request: {error}")))?;
+        .map_err(|error| {
+            SageMakerError::new(
+                ErrorKind::Other,
+                format!("PutScalingPolicy request: {error}"),
+            )
+            .with_source(error)
+        })?;
     Ok(sdk::StepScalingPolicyConfiguration::builder()
         .set_adjustment_type(
             config
@@ -140,7 +150,7 @@ pub fn put_policy_request(
     match policy_type {
         PolicyType::TargetTrackingScaling => {
             let config = spec.target_tracking_scaling_policy_configuration.as_ref().ok_or_else(|| {
-                SageMakerError::Validation("spec.targetTrackingScalingPolicyConfiguration is required for TargetTrackingScaling".into())
+                SageMakerError::new(ErrorKind::Validation, "spec.targetTrackingScalingPolicyConfiguration is required for TargetTrackingScaling")
             })?;
             request =
                 request.target_tracking_scaling_policy_configuration(target_tracking(config)?);
@@ -150,8 +160,9 @@ pub fn put_policy_request(
                 .step_scaling_policy_configuration
                 .as_ref()
                 .ok_or_else(|| {
-                    SageMakerError::Validation(
-                        "spec.stepScalingPolicyConfiguration is required for StepScaling".into(),
+                    SageMakerError::new(
+                        ErrorKind::Validation,
+                        "spec.stepScalingPolicyConfiguration is required for StepScaling",
                     )
                 })?;
             request = request.step_scaling_policy_configuration(step_scaling(config)?);
@@ -195,7 +206,7 @@ impl AutoscalingHandle {
         register_target_request(spec, resource_id)
             .send_with(&self.client)
             .await
-            .map_err(|error| classify(&error))?;
+            .map_err(classify)?;
         Ok(())
     }
 
@@ -208,10 +219,7 @@ impl AutoscalingHandle {
     ) -> Result<String, SageMakerError> {
         let request = put_policy_request(spec, policy_name, resource_id)?;
         self.throttle("PutScalingPolicy").await;
-        let output = request
-            .send_with(&self.client)
-            .await
-            .map_err(|error| classify(&error))?;
+        let output = request.send_with(&self.client).await.map_err(classify)?;
         Ok(output.policy_arn().to_string())
     }
 
@@ -231,8 +239,12 @@ impl AutoscalingHandle {
             .scalable_dimension(sdk::ScalableDimension::SageMakerVariantDesiredInstanceCount)
             .send()
             .await;
-        match result.map_err(|error| classify(&error)) {
-            Ok(_) | Err(SageMakerError::NotFound(_)) => Ok(()),
+        match result.map_err(classify) {
+            Ok(_)
+            | Err(SageMakerError {
+                kind: ErrorKind::NotFound,
+                ..
+            }) => Ok(()),
             Err(error) => Err(error),
         }
     }
@@ -243,20 +255,22 @@ impl AutoscalingHandle {
         &self,
         policy_name: &str,
     ) -> Result<Vec<String>, SageMakerError> {
-        self.throttle("DescribeScalingPolicies").await;
-        let mut policies = self
+        let pages = self
             .client
             .describe_scaling_policies()
             .service_namespace(sdk::ServiceNamespace::Sagemaker)
             .policy_names(policy_name)
             .into_paginator()
-            .items()
             .send();
         let mut ids = Vec::new();
-        while let Some(policy) = policies.next().await {
-            let policy = policy.map_err(|error| classify(&error))?;
-            ids.push(policy.resource_id().to_string());
-        }
+        crate::listing::read_pages!(self, "DescribeScalingPolicies", pages, |page| {
+            ids.extend(
+                page.scaling_policies()
+                    .iter()
+                    .map(|policy| policy.resource_id().to_string()),
+            );
+            page.next_token().is_some()
+        })?;
         Ok(ids)
     }
 
@@ -275,8 +289,12 @@ impl AutoscalingHandle {
             .scalable_dimension(sdk::ScalableDimension::SageMakerVariantDesiredInstanceCount)
             .send()
             .await;
-        match result.map_err(|error| classify(&error)) {
-            Ok(_) | Err(SageMakerError::NotFound(_)) => Ok(()),
+        match result.map_err(classify) {
+            Ok(_)
+            | Err(SageMakerError {
+                kind: ErrorKind::NotFound,
+                ..
+            }) => Ok(()),
             Err(error) => Err(error),
         }
     }

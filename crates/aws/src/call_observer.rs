@@ -10,7 +10,7 @@ use aws_sdk_sagemaker::error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_types::config_bag::ConfigBag;
 
-use crate::errors::{SageMakerError, classify_parts};
+use crate::errors::{ErrorKind, classify_parts};
 
 /// How one attempt at a SageMaker call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,8 +49,8 @@ impl CallOutcome {
             return Self::Success;
         }
         match classify_parts(error_code, None, Some(http_status)) {
-            SageMakerError::Throttled(_) => Self::Throttled,
-            SageMakerError::Transient(_) => Self::ServerError,
+            ErrorKind::Throttled => Self::Throttled,
+            ErrorKind::Transient => Self::ServerError,
             _ if http_status == 429 => Self::Throttled,
             _ => Self::ClientError,
         }

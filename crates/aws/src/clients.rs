@@ -12,22 +12,14 @@ use aws_sdk_sagemaker::config::Region;
 use aws_sdk_sagemaker::config::retry::RetryConfig;
 use aws_sdk_sagemaker::config::timeout::TimeoutConfig;
 
-use crate::SageMakerError;
 use crate::autoscaling::AutoscalingHandle;
 use crate::call_observer::{CallObserver, ObservingInterceptor};
 use crate::endpoint_policy::{AllowedEndpoint, EndpointPolicy, EndpointRefused};
+pub use crate::location::ApiLocation;
 use crate::rate_limit::{OperationLimit, RegionLimits};
 
 /// Environment variable naming the SageMaker endpoint for objects without `sageMakerEndpoint`.
 pub const DEFAULT_ENDPOINT_ENV: &str = "AWS_DEFAULT_SAGEMAKER_ENDPOINT";
-
-/// Where a SageMaker API lives: the key of the client cache.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ApiLocation {
-    pub region: String,
-    /// `None` = the AWS default endpoint of the region.
-    pub endpoint: Option<String>,
-}
 
 /// A client for one location plus the rate limit of its region.
 #[derive(Clone, Debug)]
@@ -43,47 +35,6 @@ impl SageMakerHandle {
     pub async fn throttle(&self, operation: &str) {
         self.limiter.acquire(operation).await;
     }
-
-    /// Drains a paginated List call: `fetch_page(next_token)` sends one request and returns that
-    /// page's items and the next token. Every page waits its turn under the region's rate limit.
-    pub(crate) async fn all_pages<T, Fut>(
-        &self,
-        operation: &str,
-        mut fetch_page: impl FnMut(Option<String>) -> Fut,
-    ) -> Result<Vec<T>, SageMakerError>
-    where
-        Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), SageMakerError>>,
-    {
-        let mut items = Vec::new();
-        let mut next_token = None;
-        loop {
-            self.throttle(operation).await;
-            let (page, next) = fetch_page(next_token).await?;
-            items.extend(page);
-            match next {
-                Some(token) => next_token = Some(token),
-                None => return Ok(items),
-            }
-        }
-    }
-}
-
-/// `after` as the SDK's timestamp, for `LastModifiedTimeAfter` filters.
-pub(crate) fn sdk_time(after: jiff::Timestamp) -> aws_smithy_types::DateTime {
-    aws_smithy_types::DateTime::from_nanos(after.as_nanosecond())
-        .expect("a jiff timestamp is within the SDK's range")
-}
-
-/// A list summary's (name, last modified) pair; SageMaker leaves LastModifiedTime unset on
-/// resources never modified, so creation time stands in, and `after` when both are missing.
-pub(crate) fn modified_entry(
-    name: Option<&str>,
-    last_modified: Option<&aws_smithy_types::DateTime>,
-    created: Option<&aws_smithy_types::DateTime>,
-    after: jiff::Timestamp,
-) -> (String, jiff::Timestamp) {
-    let modified = crate::training_job::timestamp(last_modified.or(created)).unwrap_or(after);
-    (name.unwrap_or_default().to_string(), modified)
 }
 
 /// Settings of the client cache.
@@ -303,33 +254,3 @@ impl SageMakerClients {
         handle
     }
 }
-
-/// `SageMakerHandle::$method(after)`: names and last-modified times of the resources `$list`
-/// returns with `LastModifiedTimeAfter = after` (all pages). The List operations differ only in
-/// their SDK types, which share no trait, hence a macro rather than a generic function.
-macro_rules! modified_after_listing {
-    ($(#[$doc:meta])* $method:ident, $operation:literal, $list:ident, $summaries:ident, $name:ident) => {
-        $(#[$doc])*
-        pub async fn $method(&self, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, crate::SageMakerError> {
-            let client = &self.client;
-            self.all_pages($operation, |next_token| async move {
-                let page = client
-                    .$list()
-                    .last_modified_time_after(crate::clients::sdk_time(after))
-                    .max_results(100)
-                    .set_next_token(next_token)
-                    .send()
-                    .await
-                    .map_err(|error| crate::errors::classify(&error))?;
-                let entries = page
-                    .$summaries()
-                    .iter()
-                    .map(|summary| crate::clients::modified_entry(summary.$name(), summary.last_modified_time(), summary.creation_time(), after))
-                    .collect();
-                Ok((entries, page.next_token().map(str::to_string)))
-            })
-            .await
-        }
-    };
-}
-pub(crate) use modified_after_listing;

@@ -1,43 +1,113 @@
-//! Classification of SageMaker failures into what the reconcile engine decides on.
+//! SageMaker (and Application Auto Scaling) failures, classified by what they mean. What the
+//! operator does about each kind (retry with backoff, or report) is decided in one place, the
+//! operator's `ErrorCategory`; this module only tells the kinds apart and keeps the SDK's error.
 
+use std::error::Error as StdError;
+
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_sagemaker::config::http::HttpResponse;
-use aws_sdk_sagemaker::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sagemaker::error::{ErrorMetadata, ProvideErrorMetadata, SdkError};
+use aws_sdk_sagemaker::operation::RequestId;
 
-/// A failed SageMaker call, classified by what the caller should do about it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SageMakerError {
+/// The SDK error (or any other cause) kept behind a [`SageMakerError`].
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// What a failed call means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
     /// The named resource does not exist (per the "not found" message table of the API).
-    #[error("not found: {0}")]
-    NotFound(String),
+    NotFound,
     /// A create found the name already taken.
-    #[error("resource in use: {0}")]
-    ResourceInUse(String),
-    /// SageMaker rejected the request; retrying the same request will not help.
-    #[error("validation error: {0}")]
-    Validation(String),
-    /// Rate limited; retry later with backoff.
-    #[error("throttled: {0}")]
-    Throttled(String),
+    ResourceInUse,
+    /// SageMaker rejected the request; the same request will be rejected again.
+    Validation,
+    /// Rate limited.
+    Throttled,
     /// An account quota is used up (`ResourceLimitExceeded`: too many instances of a type, jobs
     /// or endpoints). Not the request's fault: it succeeds once other work ends or the quota
-    /// is raised, so it is retried with backoff and reported, not treated as a rejection.
-    #[error("quota exceeded: {0}")]
-    QuotaExceeded(String),
-    /// 5xx, timeout or connection failure; retry later with backoff.
-    #[error("transient failure: {0}")]
-    Transient(String),
-    /// Anything else (for example a request the SDK could not build).
-    #[error("{0}")]
-    Other(String),
+    /// is raised.
+    QuotaExceeded,
+    /// 5xx, timeout or connection failure.
+    Transient,
+    /// No credentials, or credentials AWS refused (expired, unknown, badly signed, a role that
+    /// may not be assumed): a configuration of the operator's pod, which can appear later.
+    Credentials,
+    /// Anything else (an unknown code, a request the SDK could not build, an answer that does
+    /// not fit the spec).
+    Other,
 }
 
+/// A failed SageMaker call: its [`ErrorKind`], SageMaker's code, message and request ID, and
+/// the SDK's error as the source.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.text())]
+pub struct SageMakerError {
+    pub kind: ErrorKind,
+    code: Option<String>,
+    message: String,
+    request_id: Option<String>,
+    #[source]
+    source: Option<BoxError>,
+}
+
+/// What users are told to set when credentials are missing or refused.
+pub const CREDENTIALS_HELP: &str = "set the eks.amazonaws.com/role-arn annotation on the operator's service account, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE in its environment";
+
+/// How the request ID ends a message: `… (request ID 0123-…)`.
+pub const REQUEST_ID_LABEL: &str = " (request ID ";
+
 impl SageMakerError {
-    /// Worth retrying the same call later.
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Self::Throttled(_) | Self::Transient(_) | Self::QuotaExceeded(_)
-        )
+    /// A failure found without a SageMaker answer (a request that cannot be built, a resource
+    /// not visible yet).
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            code: None,
+            message: message.into(),
+            request_id: None,
+            source: None,
+        }
+    }
+
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// SageMaker's error code (`ValidationException`, …), when it answered.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// SageMaker's own words (or what went wrong, when it did not answer).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// `code: message`, without the request ID (which differs on every call).
+    pub fn summary(&self) -> String {
+        let said = match (&self.code, self.message.is_empty()) {
+            (Some(code), false) => format!("{code}: {}", self.message),
+            (Some(code), true) => code.clone(),
+            (None, _) => self.message.clone(),
+        };
+        if self.kind == ErrorKind::Credentials {
+            return format!(
+                "AWS credentials are missing or were refused ({said}); {CREDENTIALS_HELP}"
+            );
+        }
+        said
+    }
+
+    fn text(&self) -> String {
+        match &self.request_id {
+            Some(id) => format!("{}{REQUEST_ID_LABEL}{id})", self.summary()),
+            None => self.summary(),
+        }
     }
 }
 
@@ -63,18 +133,13 @@ pub fn not_found_subject(message: &str) -> Option<&'static str> {
         .copied()
 }
 
-/// Classifies an error from its service code, message and HTTP status.
+/// The kind of an answer, from its service code, message and HTTP status.
 pub fn classify_parts(
     code: Option<&str>,
     message: Option<&str>,
     http_status: Option<u16>,
-) -> SageMakerError {
-    let text = message.unwrap_or_default().to_string();
-    let described = match code {
-        Some(code) if !text.is_empty() => format!("{code}: {text}"),
-        Some(code) => code.to_string(),
-        None => text.clone(),
-    };
+) -> ErrorKind {
+    let text = message.unwrap_or_default();
     match code {
         // Application Auto Scaling's "someone else is changing this target": try again shortly.
         Some(
@@ -83,31 +148,35 @@ pub fn classify_parts(
             | "TooManyRequestsException"
             | "RequestLimitExceeded"
             | "ConcurrentUpdateException",
-        ) => {
-            return SageMakerError::Throttled(described);
-        }
+        ) => return ErrorKind::Throttled,
         Some("ResourceNotFound" | "ResourceNotFoundException" | "ObjectNotFoundException") => {
-            return SageMakerError::NotFound(described);
+            return ErrorKind::NotFound;
         }
         // Application Auto Scaling cannot reach the SageMaker resource (an endpoint not in
         // service, or being updated): it may be reachable later.
-        Some("FailedResourceAccessException") => return SageMakerError::Transient(described),
-        Some("LimitExceededException") => return SageMakerError::QuotaExceeded(described),
-        Some("ResourceInUse" | "ResourceInUseException") => {
-            return SageMakerError::ResourceInUse(described);
-        }
-        Some("ResourceLimitExceeded" | "ResourceLimitExceededException") => {
-            return SageMakerError::QuotaExceeded(described);
-        }
+        Some("FailedResourceAccessException") => return ErrorKind::Transient,
+        Some(
+            "LimitExceededException" | "ResourceLimitExceeded" | "ResourceLimitExceededException",
+        ) => return ErrorKind::QuotaExceeded,
+        Some("ResourceInUse" | "ResourceInUseException") => return ErrorKind::ResourceInUse,
+        // The signature's key is unknown, the signature does not match, or the session token
+        // expired: the credentials, not the request.
+        Some(
+            "UnrecognizedClientException"
+            | "InvalidSignatureException"
+            | "ExpiredTokenException"
+            | "ExpiredToken"
+            | "InvalidClientTokenId",
+        ) => return ErrorKind::Credentials,
         _ => {}
     }
-    if not_found_subject(&text).is_some() {
-        return SageMakerError::NotFound(described);
+    if not_found_subject(text).is_some() {
+        return ErrorKind::NotFound;
     }
     // CreateModel, CreateEndpointConfig and CreateEndpoint answer a taken name with a
     // ValidationException, not ResourceInUse: "Cannot create already existing model …".
     if text.starts_with("Cannot create already existing") {
-        return SageMakerError::ResourceInUse(described);
+        return ErrorKind::ResourceInUse;
     }
     if matches!(http_status, Some(status) if status >= 500)
         || matches!(
@@ -115,181 +184,126 @@ pub fn classify_parts(
             Some("InternalFailure" | "ServiceUnavailable" | "InternalServerError")
         )
     {
-        return SageMakerError::Transient(described);
+        return ErrorKind::Transient;
     }
     match code {
         Some("ValidationException" | "InvalidParameterException" | "SerializationException") => {
-            SageMakerError::Validation(described)
+            ErrorKind::Validation
         }
-        _ => SageMakerError::Other(described),
+        _ => ErrorKind::Other,
     }
 }
 
-/// Classifies any SDK operation error.
-pub fn classify<E>(error: &SdkError<E, HttpResponse>) -> SageMakerError
+/// Classifies any SDK operation error, keeping it as the source.
+pub fn classify<E>(error: SdkError<E, HttpResponse>) -> SageMakerError
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
-    match error {
-        SdkError::ServiceError(context) => classify_parts(
-            context.err().code(),
-            context.err().message(),
-            Some(context.raw().status().as_u16()),
-        ),
-        SdkError::TimeoutError(_) => SageMakerError::Transient("request timed out".into()),
-        SdkError::DispatchFailure(failure) => {
-            SageMakerError::Transient(format!("dispatch failure: {failure:?}"))
+    let request_id = error.request_id().map(str::to_string);
+    let (kind, code, message) = match &error {
+        SdkError::ServiceError(context) => {
+            let code = context.err().code();
+            let message = context.err().message();
+            let kind = classify_parts(code, message, Some(context.raw().status().as_u16()));
+            (
+                kind,
+                code.map(str::to_string),
+                message.unwrap_or_default().to_string(),
+            )
         }
+        _ if credentials_error(&error).is_some() => (
+            ErrorKind::Credentials,
+            None,
+            credentials_cause(credentials_error(&error).expect("checked above")),
+        ),
+        SdkError::TimeoutError(_) => (ErrorKind::Transient, None, "request timed out".into()),
+        SdkError::DispatchFailure(_) => (
+            ErrorKind::Transient,
+            None,
+            format!("could not send the request: {}", causes(&error)),
+        ),
         SdkError::ResponseError(context) => {
             let status = context.raw().status().as_u16();
-            if status >= 500 || status == 429 {
-                SageMakerError::Transient(format!("unreadable response with HTTP {status}"))
+            let kind = if status >= 500 || status == 429 {
+                ErrorKind::Transient
             } else {
-                SageMakerError::Other(format!("unreadable response with HTTP {status}"))
+                ErrorKind::Other
+            };
+            (
+                kind,
+                None,
+                format!("unreadable response with HTTP {status}"),
+            )
+        }
+        _ => (ErrorKind::Other, None, causes(&error)),
+    };
+    SageMakerError {
+        kind,
+        code,
+        message,
+        request_id,
+        source: Some(Box::new(error)),
+    }
+}
+
+/// The credential providers' error in an error's source chain: the SDK reports a call that
+/// found no credentials (or whose provider was refused, e.g. STS's AssumeRoleWithWebIdentity)
+/// as a dispatch failure caused by it.
+fn credentials_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a CredentialsError> {
+    chain(error).find_map(|cause| cause.downcast_ref::<CredentialsError>())
+}
+
+/// The error and its sources, outermost first.
+fn chain<'a>(
+    error: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(error), |&cause| cause.source())
+}
+
+/// What each cause in the chain says, in one line, without repeats (never the debug dump).
+fn causes(error: &(dyn StdError + 'static)) -> String {
+    let mut said: Vec<String> = Vec::new();
+    for cause in chain(error) {
+        let text = cause.to_string();
+        if !text.is_empty() && !said.contains(&text) {
+            said.push(text);
+        }
+    }
+    said.join(": ")
+}
+
+/// Why the credentials are not there, briefly: the provider's own words and the service's
+/// code and message when one refused (STS's AssumeRoleWithWebIdentity), else the innermost
+/// cause (never the ErrorMetadata's debug-shaped Display).
+fn credentials_cause(error: &CredentialsError) -> String {
+    match error {
+        CredentialsError::CredentialsNotLoaded(_) => "no credentials found".into(),
+        CredentialsError::ProviderTimedOut(_) => error.to_string(),
+        _ => {
+            let refusal = chain(error)
+                .find_map(|cause| cause.downcast_ref::<ErrorMetadata>())
+                .map(|meta| {
+                    [meta.code(), meta.message()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(": ")
+                });
+            let cause = refusal.unwrap_or_else(|| {
+                chain(error)
+                    .last()
+                    .map(|cause| cause.to_string())
+                    .unwrap_or_default()
+            });
+            let outer = error.to_string();
+            if cause.is_empty() || cause == outer {
+                outer
+            } else {
+                format!("{outer}: {cause}")
             }
         }
-        other => SageMakerError::Other(format!("{other:?}")),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn missing_training_job_is_not_found() {
-        let error = classify_parts(
-            Some("ValidationException"),
-            Some("Requested resource not found: TrainingJob x"),
-            Some(400),
-        );
-        assert!(matches!(error, SageMakerError::NotFound(_)), "{error:?}");
-    }
-
-    #[test]
-    fn other_validation_errors_stay_validation() {
-        let error = classify_parts(
-            Some("ValidationException"),
-            Some("1 validation error detected"),
-            Some(400),
-        );
-        assert_eq!(
-            error,
-            SageMakerError::Validation("ValidationException: 1 validation error detected".into())
-        );
-    }
-
-    #[test]
-    fn endpoint_and_endpoint_configuration_are_told_apart_by_full_text() {
-        assert_eq!(
-            not_found_subject("Could not find endpoint configuration \"c\"."),
-            Some("Could not find endpoint configuration")
-        );
-        assert_eq!(
-            not_found_subject("Could not find endpoint \"e\"."),
-            Some("Could not find endpoint")
-        );
-        assert_eq!(
-            not_found_subject("Cannot update in-progress endpoint"),
-            None
-        );
-    }
-
-    #[test]
-    fn tuning_job_not_found_code() {
-        let error = classify_parts(
-            Some("ResourceNotFound"),
-            Some("Amazon SageMaker can't find a tuning job"),
-            Some(400),
-        );
-        assert!(matches!(error, SageMakerError::NotFound(_)));
-    }
-
-    #[test]
-    fn throttling_in_use_and_server_errors() {
-        assert!(matches!(
-            classify_parts(
-                Some("ThrottlingException"),
-                Some("Rate exceeded"),
-                Some(400)
-            ),
-            SageMakerError::Throttled(_)
-        ));
-        assert!(matches!(
-            classify_parts(
-                Some("ResourceInUse"),
-                Some("Training job x already exists"),
-                Some(400)
-            ),
-            SageMakerError::ResourceInUse(_)
-        ));
-        let transient = classify_parts(Some("InternalFailure"), None, Some(500));
-        assert!(transient.is_retryable());
-        assert!(matches!(
-            classify_parts(None, None, Some(503)),
-            SageMakerError::Transient(_)
-        ));
-        assert!(!classify_parts(Some("AccessDenied"), None, Some(403)).is_retryable());
-    }
-
-    #[test]
-    fn a_taken_hosting_name_is_in_use_not_a_rejection() {
-        for message in [
-            "Cannot create already existing model \"arn:aws:sagemaker:us-west-2:123456789012:model/m\".",
-            "Cannot create already existing endpoint configuration \"arn:aws:sagemaker:us-west-2:123456789012:endpoint-config/c\".",
-            "Cannot create already existing endpoint \"arn:aws:sagemaker:us-west-2:123456789012:endpoint/e\".",
-        ] {
-            assert!(
-                matches!(
-                    classify_parts(Some("ValidationException"), Some(message), Some(400)),
-                    SageMakerError::ResourceInUse(_)
-                ),
-                "{message}"
-            );
-        }
-    }
-
-    #[test]
-    fn application_auto_scaling_codes() {
-        assert!(matches!(
-            classify_parts(
-                Some("ObjectNotFoundException"),
-                Some("No scalable target registered"),
-                Some(400)
-            ),
-            SageMakerError::NotFound(_)
-        ));
-        assert!(classify_parts(Some("ConcurrentUpdateException"), None, Some(400)).is_retryable());
-        assert!(
-            classify_parts(Some("FailedResourceAccessException"), None, Some(400)).is_retryable()
-        );
-        assert!(matches!(
-            classify_parts(Some("LimitExceededException"), None, Some(400)),
-            SageMakerError::QuotaExceeded(_)
-        ));
-        assert!(matches!(
-            classify_parts(
-                Some("ValidationException"),
-                Some("Minimum capacity cannot be greater"),
-                Some(400)
-            ),
-            SageMakerError::Validation(_)
-        ));
-    }
-
-    #[test]
-    fn a_used_up_quota_is_retried_not_rejected() {
-        let error = classify_parts(
-            Some("ResourceLimitExceeded"),
-            Some(
-                "The account-level service limit 'ml.p3.2xlarge for training job usage' is 0 Instances",
-            ),
-            Some(400),
-        );
-        assert!(
-            matches!(error, SageMakerError::QuotaExceeded(_)),
-            "{error:?}"
-        );
-        assert!(error.is_retryable());
-    }
-}
+mod tests;

@@ -14,9 +14,10 @@ use sagemaker_k8s_api::endpoint_config::{
 use sagemaker_k8s_api::hosting_deployment::{ModelContainer, VariantPropertyType};
 use sagemaker_k8s_api::{EndpointConfigSpec, HostingDeploymentSpec, ModelSpec};
 
+use crate::clients::SageMakerHandle;
+use crate::convert::{key_value_map, tags_with_owner, timestamp, vpc_config};
 use crate::errors::{SageMakerError, classify};
-use crate::training_job::{key_value_map, tags_with_owner, timestamp, vpc_config};
-use crate::{SageMakerHandle, wire_name};
+use crate::wire_name;
 
 /// A spec the CRD schema admits but SageMaker could never serve: a reference to something the
 /// spec does not define, or a field this operator does not send yet. Each names the field.
@@ -686,9 +687,9 @@ fn ok_or_classify<T, E>(
     >,
 ) -> Result<T, SageMakerError>
 where
-    E: aws_sdk_sagemaker::error::ProvideErrorMetadata + std::error::Error + 'static,
+    E: aws_sdk_sagemaker::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    result.map_err(|error| classify(&error))
+    result.map_err(classify)
 }
 
 /// Calls on models, endpoint configurations and endpoints.
@@ -906,7 +907,7 @@ impl SageMakerHandle {
         Ok(())
     }
 
-    crate::clients::modified_after_listing!(
+    crate::listing::modified_after_listing!(
         /// Names and last-modified times of endpoints modified after `after` (all pages).
         endpoints_modified_after, "ListEndpoints", list_endpoints, endpoints, endpoint_name
     );
@@ -916,25 +917,23 @@ impl SageMakerHandle {
         &self,
         fragment: &str,
     ) -> Result<Vec<String>, SageMakerError> {
-        let client = &self.client;
-        self.all_pages("ListModels", |next_token| async move {
-            let page = ok_or_classify(
-                client
-                    .list_models()
-                    .name_contains(fragment)
-                    .max_results(100)
-                    .set_next_token(next_token)
-                    .send()
-                    .await,
-            )?;
-            let names = page
-                .models()
-                .iter()
-                .filter_map(|item| item.model_name().map(str::to_string))
-                .collect();
-            Ok((names, page.next_token().map(str::to_string)))
-        })
-        .await
+        let pages = self
+            .client
+            .list_models()
+            .name_contains(fragment)
+            .max_results(100)
+            .into_paginator()
+            .send();
+        let mut names = Vec::new();
+        crate::listing::read_pages!(self, "ListModels", pages, |page| {
+            names.extend(
+                page.models()
+                    .iter()
+                    .filter_map(|item| item.model_name().map(str::to_string)),
+            );
+            page.next_token().is_some()
+        })?;
+        Ok(names)
     }
 
     /// Names of the endpoint configurations whose name contains `fragment` (all pages).
@@ -942,25 +941,23 @@ impl SageMakerHandle {
         &self,
         fragment: &str,
     ) -> Result<Vec<String>, SageMakerError> {
-        let client = &self.client;
-        self.all_pages("ListEndpointConfigs", |next_token| async move {
-            let page = ok_or_classify(
-                client
-                    .list_endpoint_configs()
-                    .name_contains(fragment)
-                    .max_results(100)
-                    .set_next_token(next_token)
-                    .send()
-                    .await,
-            )?;
-            let names = page
-                .endpoint_configs()
-                .iter()
-                .filter_map(|item| item.endpoint_config_name().map(str::to_string))
-                .collect();
-            Ok((names, page.next_token().map(str::to_string)))
-        })
-        .await
+        let pages = self
+            .client
+            .list_endpoint_configs()
+            .name_contains(fragment)
+            .max_results(100)
+            .into_paginator()
+            .send();
+        let mut names = Vec::new();
+        crate::listing::read_pages!(self, "ListEndpointConfigs", pages, |page| {
+            names.extend(
+                page.endpoint_configs()
+                    .iter()
+                    .filter_map(|item| item.endpoint_config_name().map(str::to_string)),
+            );
+            page.next_token().is_some()
+        })?;
+        Ok(names)
     }
 }
 

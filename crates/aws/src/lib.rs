@@ -5,20 +5,24 @@
 pub mod autoscaling;
 pub mod call_observer;
 pub mod clients;
+pub mod convert;
 pub mod endpoint_policy;
 pub mod errors;
 pub mod hosting;
+mod listing;
+pub mod location;
 pub mod processing_job;
 pub mod rate_limit;
 #[cfg(test)]
 mod request_coverage;
+mod training_definition;
 pub mod training_job;
 pub mod transform_job;
 pub mod tuning_job;
 
 pub use call_observer::{CallObserver, CallOutcome};
 pub use clients::{SageMakerClients, SageMakerHandle};
-pub use errors::SageMakerError;
+pub use errors::{ErrorKind, SageMakerError};
 
 /// Tag the operator puts on everything it creates: the UID of the Kubernetes object the resource
 /// was created for. A `ResourceInUse` on create is adopted only when this tag matches.

@@ -5,9 +5,10 @@ use aws_sdk_sagemaker::types as sdk;
 use sagemaker_k8s_api::ProcessingJobSpec;
 use sagemaker_k8s_api::processing_job::{DatasetDefinition, ProcessingInput, ProcessingOutput};
 
+use crate::clients::SageMakerHandle;
+use crate::convert::{experiment_config, key_value_map, tags_with_owner, timestamp, vpc_config};
 use crate::errors::{SageMakerError, classify};
-use crate::training_job::{experiment_config, key_value_map, tags_with_owner, vpc_config};
-use crate::{SageMakerHandle, wire_name};
+use crate::wire_name;
 
 fn processing_input(input: &ProcessingInput) -> sdk::ProcessingInput {
     sdk::ProcessingInput::builder()
@@ -199,10 +200,7 @@ impl SageMakerHandle {
     ) -> Result<(), SageMakerError> {
         let request = create_request(spec, job_name, owner_uid);
         self.throttle("CreateProcessingJob").await;
-        request
-            .send_with(&self.client)
-            .await
-            .map_err(|error| classify(&error))?;
+        request.send_with(&self.client).await.map_err(classify)?;
         Ok(())
     }
 
@@ -217,11 +215,11 @@ impl SageMakerHandle {
             .processing_job_name(job_name)
             .send()
             .await
-            .map_err(|error| classify(&error))?;
+            .map_err(classify)?;
         Ok(ProcessingJobDescription {
             name: output.processing_job_name().unwrap_or(job_name).to_string(),
             arn: output.processing_job_arn().unwrap_or_default().to_string(),
-            last_modified: crate::training_job::timestamp(output.last_modified_time()),
+            last_modified: timestamp(output.last_modified_time()),
             status: output
                 .processing_job_status()
                 .map(|status| status.as_str().to_string())
@@ -238,11 +236,11 @@ impl SageMakerHandle {
             .processing_job_name(job_name)
             .send()
             .await
-            .map_err(|error| classify(&error))?;
+            .map_err(classify)?;
         Ok(())
     }
 
-    crate::clients::modified_after_listing!(
+    crate::listing::modified_after_listing!(
         /// Names and last-modified times of processing jobs modified after `after` (all pages).
         processing_jobs_modified_after, "ListProcessingJobs", list_processing_jobs, processing_job_summaries, processing_job_name
     );

@@ -4,53 +4,30 @@
 //! too.
 
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
-use tokio::sync::Mutex;
-use tokio::time::Instant;
+use governor::{DefaultDirectRateLimiter, Quota};
 
-/// A token bucket: `per_second` calls on average, bursts up to `burst`.
+/// `per_second` calls on average, bursts up to `burst` (GCRA, governor's).
 #[derive(Debug)]
-pub struct RateLimiter {
-    per_second: f64,
-    burst: f64,
-    state: Mutex<BucketState>,
-}
-
-#[derive(Debug)]
-struct BucketState {
-    tokens: f64,
-    refilled_at: Instant,
-}
+pub struct RateLimiter(DefaultDirectRateLimiter);
 
 impl RateLimiter {
     pub fn new(per_second: f64, burst: u32) -> Self {
-        assert!(per_second > 0.0, "a rate limit must allow some calls");
-        Self {
-            per_second,
-            burst: f64::from(burst.max(1)),
-            state: Mutex::new(BucketState {
-                tokens: f64::from(burst.max(1)),
-                refilled_at: Instant::now(),
-            }),
-        }
+        assert!(
+            per_second > 0.0 && per_second.is_finite(),
+            "a rate limit must allow some calls"
+        );
+        let quota = Quota::with_period(Duration::from_secs_f64(1.0 / per_second))
+            .expect("a positive rate has a positive period")
+            .allow_burst(NonZeroU32::new(burst.max(1)).expect("at least 1"));
+        Self(DefaultDirectRateLimiter::direct(quota))
     }
 
-    /// Waits until one call is allowed. Waiters queue on the mutex, so they are served in order.
+    /// Waits until one call is allowed.
     pub async fn acquire(&self) {
-        let mut state = self.state.lock().await;
-        loop {
-            let now = Instant::now();
-            let elapsed = now.duration_since(state.refilled_at).as_secs_f64();
-            state.tokens = (state.tokens + elapsed * self.per_second).min(self.burst);
-            state.refilled_at = now;
-            if state.tokens >= 1.0 {
-                state.tokens -= 1.0;
-                return;
-            }
-            let missing = 1.0 - state.tokens;
-            tokio::time::sleep(Duration::from_secs_f64(missing / self.per_second)).await;
-        }
+        self.0.until_ready().await;
     }
 }
 
@@ -162,6 +139,8 @@ mod tests {
             );
         }
     }
+
+    use std::time::Instant;
 
     #[tokio::test]
     async fn a_limited_operation_waits_for_its_own_bucket_others_do_not() {

@@ -3,223 +3,23 @@
 use aws_sdk_sagemaker::operation::create_training_job::builders::CreateTrainingJobInputBuilder;
 use aws_sdk_sagemaker::types as sdk;
 use sagemaker_k8s_api::TrainingJobSpec;
-use sagemaker_k8s_api::common::{
-    Channel, CheckpointConfig, ExperimentConfig, KeyValuePair, MetricDefinition, OutputDataConfig,
-    ResourceConfig, RetryStrategy, StoppingCondition, Tag, VpcConfig,
-};
+use sagemaker_k8s_api::common::KeyValuePair;
 use sagemaker_k8s_api::training_job::{
-    DebugHookConfig, ProfilerConfig, RuleConfiguration, TensorBoardOutputConfig,
+    AlgorithmSpecification, DebugHookConfig, ProfilerConfig, RuleConfiguration,
+    TensorBoardOutputConfig,
 };
 
-use crate::errors::{SageMakerError, classify};
-use crate::{OWNER_UID_TAG, SageMakerHandle, wire_name};
+use crate::clients::SageMakerHandle;
+use crate::convert::{experiment_config, key_value_map, tags_with_owner, timestamp, vpc_config};
+use crate::errors::{ErrorKind, SageMakerError, classify};
+use crate::training_definition::{
+    checkpoint_config, input_data_config, metric_definitions, output_data_config, resource_config,
+    retry_strategy, stopping_condition,
+};
+use crate::{OWNER_UID_TAG, wire_name};
 
-pub(crate) fn key_value_map(
-    pairs: &Option<Vec<KeyValuePair>>,
-) -> Option<std::collections::HashMap<String, String>> {
-    pairs.as_ref().map(|pairs| {
-        pairs
-            .iter()
-            .map(|pair| (pair.name.clone(), pair.value.clone()))
-            .collect()
-    })
-}
-
-/// The spec's tags plus the ownership tag (which replaces a user tag of the same key).
-pub fn tags_with_owner(tags: &[Tag], owner_uid: &str) -> Vec<sdk::Tag> {
-    tags.iter()
-        .filter(|tag| tag.key != OWNER_UID_TAG)
-        .map(|tag| (tag.key.as_str(), tag.value.as_str()))
-        .chain(std::iter::once((OWNER_UID_TAG, owner_uid)))
-        .map(|(key, value)| sdk::Tag::builder().key(key).value(value).build())
-        .collect()
-}
-
-pub(crate) fn vpc_config(vpc: &VpcConfig) -> sdk::VpcConfig {
-    sdk::VpcConfig::builder()
-        .set_security_group_ids(Some(vpc.security_group_ids.clone()))
-        .set_subnets(Some(vpc.subnets.clone()))
-        .build()
-}
-
-pub(crate) fn channel(channel: &Channel) -> sdk::Channel {
-    let source = &channel.data_source;
-    let s3 = source.s3_data_source.as_ref().map(|s3| {
-        sdk::S3DataSource::builder()
-            .s3_data_type(sdk::S3DataType::from(wire_name(&s3.s3_data_type).as_str()))
-            .s3_uri(&s3.s3_uri)
-            .set_s3_data_distribution_type(
-                s3.s3_data_distribution_type
-                    .map(|kind| sdk::S3DataDistribution::from(wire_name(&kind).as_str())),
-            )
-            .set_attribute_names(s3.attribute_names.clone())
-            .set_instance_group_names(s3.instance_group_names.clone())
-            .set_model_access_config(s3.model_access_config.as_ref().map(|access| {
-                sdk::ModelAccessConfig::builder()
-                    .accept_eula(access.accept_eula)
-                    .build()
-            }))
-            .set_hub_access_config(s3.hub_access_config.as_ref().map(|hub| {
-                sdk::HubAccessConfig::builder()
-                    .hub_content_arn(&hub.hub_content_arn)
-                    .build()
-            }))
-            .build()
-    });
-    let file_system = source.file_system_data_source.as_ref().map(|fs| {
-        sdk::FileSystemDataSource::builder()
-            .file_system_id(&fs.file_system_id)
-            .file_system_access_mode(sdk::FileSystemAccessMode::from(
-                wire_name(&fs.file_system_access_mode).as_str(),
-            ))
-            .file_system_type(sdk::FileSystemType::from(
-                wire_name(&fs.file_system_type).as_str(),
-            ))
-            .directory_path(&fs.directory_path)
-            .build()
-    });
-    let dataset = source
-        .dataset_source
-        .as_ref()
-        // DatasetSource's builder is fallible only in signature: its one member is optional.
-        .and_then(|dataset| {
-            sdk::DatasetSource::builder()
-                .set_dataset_arn(dataset.dataset_arn.clone())
-                .build()
-                .ok()
-        });
-    sdk::Channel::builder()
-        .channel_name(&channel.channel_name)
-        .data_source(
-            sdk::DataSource::builder()
-                .set_s3_data_source(s3)
-                .set_file_system_data_source(file_system)
-                .set_dataset_source(dataset)
-                .build(),
-        )
-        .set_content_type(channel.content_type.clone())
-        .set_compression_type(
-            channel
-                .compression_type
-                .map(|kind| sdk::CompressionType::from(wire_name(&kind).as_str())),
-        )
-        .set_record_wrapper_type(
-            channel
-                .record_wrapper_type
-                .map(|kind| sdk::RecordWrapper::from(wire_name(&kind).as_str())),
-        )
-        .set_input_mode(
-            channel
-                .input_mode
-                .map(|mode| sdk::TrainingInputMode::from(wire_name(&mode).as_str())),
-        )
-        .set_shuffle_config(
-            channel
-                .shuffle_config
-                .as_ref()
-                .map(|shuffle| sdk::ShuffleConfig::builder().seed(shuffle.seed).build()),
-        )
-        .build()
-}
-
-pub(crate) fn output_data_config(output: &OutputDataConfig) -> sdk::OutputDataConfig {
-    sdk::OutputDataConfig::builder()
-        .set_kms_key_id(output.kms_key_id.clone())
-        .s3_output_path(&output.s3_output_path)
-        .set_compression_type(
-            output
-                .compression_type
-                .map(|kind| sdk::OutputCompressionType::from(wire_name(&kind).as_str())),
-        )
-        .build()
-}
-
-pub(crate) fn resource_config(resources: &ResourceConfig) -> sdk::ResourceConfig {
-    let groups = resources.instance_groups.as_ref().map(|groups| {
-        groups
-            .iter()
-            .map(|group| {
-                sdk::InstanceGroup::builder()
-                    .instance_type(sdk::TrainingInstanceType::from(
-                        group.instance_type.as_str(),
-                    ))
-                    .instance_count(group.instance_count)
-                    .instance_group_name(&group.instance_group_name)
-                    .build()
-            })
-            .collect::<Vec<_>>()
-    });
-    sdk::ResourceConfig::builder()
-        .set_instance_type(
-            resources
-                .instance_type
-                .as_deref()
-                .map(sdk::TrainingInstanceType::from),
-        )
-        .set_instance_count(resources.instance_count)
-        .volume_size_in_gb(resources.volume_size_in_gb)
-        .set_volume_kms_key_id(resources.volume_kms_key_id.clone())
-        .set_keep_alive_period_in_seconds(resources.keep_alive_period_in_seconds)
-        .set_instance_groups(groups)
-        .set_training_plan_arn(resources.training_plan_arn.clone())
-        .build()
-}
-
-pub(crate) fn stopping_condition(condition: &StoppingCondition) -> sdk::StoppingCondition {
-    sdk::StoppingCondition::builder()
-        .set_max_runtime_in_seconds(condition.max_runtime_in_seconds.map(clamp_i32))
-        .set_max_wait_time_in_seconds(condition.max_wait_time_in_seconds.map(clamp_i32))
-        .set_max_pending_time_in_seconds(condition.max_pending_time_in_seconds.map(clamp_i32))
-        .build()
-}
-
-fn clamp_i32(value: i64) -> i32 {
-    value.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
-}
-
-pub(crate) fn checkpoint_config(checkpoint: &CheckpointConfig) -> sdk::CheckpointConfig {
-    sdk::CheckpointConfig::builder()
-        .s3_uri(&checkpoint.s3_uri)
-        .set_local_path(checkpoint.local_path.clone())
-        .build()
-}
-
-pub(crate) fn experiment_config(experiment: &ExperimentConfig) -> sdk::ExperimentConfig {
-    sdk::ExperimentConfig::builder()
-        .set_experiment_name(experiment.experiment_name.clone())
-        .set_trial_name(experiment.trial_name.clone())
-        .set_trial_component_display_name(experiment.trial_component_display_name.clone())
-        .set_run_name(experiment.run_name.clone())
-        .build()
-}
-
-pub(crate) fn metric_definitions(
-    definitions: &Option<Vec<MetricDefinition>>,
-) -> Option<Vec<sdk::MetricDefinition>> {
-    definitions.as_ref().map(|definitions| {
-        definitions
-            .iter()
-            .map(|metric| {
-                sdk::MetricDefinition::builder()
-                    .name(&metric.name)
-                    .regex(&metric.regex)
-                    .build()
-            })
-            .collect()
-    })
-}
-
-pub(crate) fn input_data_config(channels: &Option<Vec<Channel>>) -> Option<Vec<sdk::Channel>> {
-    channels
-        .as_ref()
-        .map(|channels| channels.iter().map(channel).collect())
-}
-
-pub(crate) fn retry_strategy(retry: &RetryStrategy) -> sdk::RetryStrategy {
-    sdk::RetryStrategy::builder()
-        .maximum_retry_attempts(retry.maximum_retry_attempts)
-        .build()
-}
+mod from_description;
+pub use from_description::spec_from_description;
 
 /// `base` then `overrides` as one list (a later entry of the same name wins in the map).
 fn merged_parameters(
@@ -307,14 +107,7 @@ fn profiler_config(config: &ProfilerConfig) -> sdk::ProfilerConfig {
         .build()
 }
 
-/// The CreateTrainingJob request for a spec under the given SageMaker name, tagged with the
-/// owning object's UID.
-pub fn create_request(
-    spec: &TrainingJobSpec,
-    job_name: &str,
-    owner_uid: &str,
-) -> Result<CreateTrainingJobInputBuilder, SageMakerError> {
-    let algorithm = &spec.algorithm_specification;
+fn algorithm_specification(algorithm: &AlgorithmSpecification) -> sdk::AlgorithmSpecification {
     let image_config = algorithm.training_image_config.as_ref().map(|config| {
         sdk::TrainingImageConfig::builder()
             .training_repository_access_mode(sdk::TrainingRepositoryAccessMode::from(
@@ -331,7 +124,7 @@ pub fn create_request(
             )
             .build()
     });
-    let algorithm_specification = sdk::AlgorithmSpecification::builder()
+    sdk::AlgorithmSpecification::builder()
         .set_training_image(algorithm.training_image.clone())
         .set_algorithm_name(algorithm.algorithm_name.clone())
         .training_input_mode(sdk::TrainingInputMode::from(
@@ -342,12 +135,19 @@ pub fn create_request(
         .set_container_entrypoint(algorithm.container_entrypoint.clone())
         .set_container_arguments(algorithm.container_arguments.clone())
         .set_training_image_config(image_config)
-        .build();
-    let unbuildable = |error: aws_smithy_types::error::operation::BuildError| {
-        SageMakerError::Other(format!("CreateTrainingJob request: {error}"))
-    };
-    let mlflow_config = spec
-        .mlflow_config
+        .build()
+}
+
+fn unbuildable(error: aws_smithy_types::error::operation::BuildError) -> SageMakerError {
+    SageMakerError::new(
+        ErrorKind::Other,
+        format!("CreateTrainingJob request: {error}"),
+    )
+    .with_source(error)
+}
+
+fn mlflow_config(spec: &TrainingJobSpec) -> Result<Option<sdk::MlflowConfig>, SageMakerError> {
+    spec.mlflow_config
         .as_ref()
         .map(|config| {
             sdk::MlflowConfig::builder()
@@ -357,9 +157,13 @@ pub fn create_request(
                 .build()
         })
         .transpose()
-        .map_err(unbuildable)?;
-    let model_package_config = spec
-        .model_package_config
+        .map_err(unbuildable)
+}
+
+fn model_package_config(
+    spec: &TrainingJobSpec,
+) -> Result<Option<sdk::ModelPackageConfig>, SageMakerError> {
+    spec.model_package_config
         .as_ref()
         .map(|config| {
             sdk::ModelPackageConfig::builder()
@@ -368,11 +172,22 @@ pub fn create_request(
                 .build()
         })
         .transpose()
-        .map_err(unbuildable)?;
+        .map_err(unbuildable)
+}
+
+/// The CreateTrainingJob request for a spec under the given SageMaker name, tagged with the
+/// owning object's UID.
+pub fn create_request(
+    spec: &TrainingJobSpec,
+    job_name: &str,
+    owner_uid: &str,
+) -> Result<CreateTrainingJobInputBuilder, SageMakerError> {
+    let mlflow_config = mlflow_config(spec)?;
+    let model_package_config = model_package_config(spec)?;
     let request =
         aws_sdk_sagemaker::operation::create_training_job::CreateTrainingJobInput::builder()
             .training_job_name(job_name)
-            .algorithm_specification(algorithm_specification)
+            .algorithm_specification(algorithm_specification(&spec.algorithm_specification))
             .set_hyper_parameters(key_value_map(&spec.hyper_parameters))
             .set_input_data_config(input_data_config(&spec.input_data_config))
             .output_data_config(output_data_config(&spec.output_data_config))
@@ -455,182 +270,6 @@ pub struct RuleEvaluationStatus {
     pub last_modified_time: Option<jiff::Timestamp>,
 }
 
-/// Rewrites a DescribeTrainingJob answer into the spec's camelCase shape and parses it: the API
-/// types read exactly what users write, so this checks the result against the same rules.
-/// Covers what `kubectl get/describe` shows of a job; members the operator never sends (and so
-/// cannot have sent for a child) are left out.
-pub fn spec_from_description(
-    output: &aws_sdk_sagemaker::operation::describe_training_job::DescribeTrainingJobOutput,
-    region: &str,
-    sage_maker_endpoint: Option<&str>,
-) -> Result<TrainingJobSpec, SageMakerError> {
-    use serde_json::{Map, Value, json};
-    fn insert<T: serde::Serialize>(map: &mut Map<String, Value>, key: &str, value: Option<T>) {
-        if let Some(value) = value {
-            map.insert(key.into(), json!(value));
-        }
-    }
-    let mut spec = Map::new();
-    insert(&mut spec, "trainingJobName", output.training_job_name());
-    insert(&mut spec, "region", Some(region));
-    insert(&mut spec, "sageMakerEndpoint", sage_maker_endpoint);
-    insert(&mut spec, "roleArn", output.role_arn());
-    if let Some(algorithm) = output.algorithm_specification() {
-        let mut map = Map::new();
-        insert(&mut map, "trainingImage", algorithm.training_image());
-        insert(&mut map, "algorithmName", algorithm.algorithm_name());
-        insert(
-            &mut map,
-            "trainingInputMode",
-            algorithm.training_input_mode().map(|mode| mode.as_str()),
-        );
-        let metrics: Vec<Value> = algorithm
-            .metric_definitions()
-            .iter()
-            .map(|metric| json!({"name": metric.name(), "regex": metric.regex()}))
-            .collect();
-        if !metrics.is_empty() {
-            map.insert("metricDefinitions".into(), Value::Array(metrics));
-        }
-        spec.insert("algorithmSpecification".into(), Value::Object(map));
-    }
-    if let Some(hyperparameters) = output.hyper_parameters() {
-        let mut pairs: Vec<(&String, &String)> = hyperparameters.iter().collect();
-        // A map has no order; sorted pairs keep the object stable across reads.
-        pairs.sort();
-        spec.insert(
-            "hyperParameters".into(),
-            json!(
-                pairs
-                    .iter()
-                    .map(|(name, value)| json!({"name": name, "value": value}))
-                    .collect::<Vec<_>>()
-            ),
-        );
-    }
-    let channels: Vec<Value> = output
-        .input_data_config()
-        .iter()
-        .map(|channel| {
-            let mut map = Map::new();
-            insert(&mut map, "channelName", channel.channel_name());
-            let mut source = Map::new();
-            if let Some(s3) = channel.data_source().and_then(|source| source.s3_data_source()) {
-                let mut s3_map = Map::new();
-                insert(&mut s3_map, "s3DataType", s3.s3_data_type().map(|kind| kind.as_str()));
-                insert(&mut s3_map, "s3Uri", s3.s3_uri());
-                insert(&mut s3_map, "s3DataDistributionType", s3.s3_data_distribution_type().map(|kind| kind.as_str()));
-                source.insert("s3DataSource".into(), Value::Object(s3_map));
-            }
-            if let Some(fs) = channel.data_source().and_then(|source| source.file_system_data_source()) {
-                source.insert(
-                    "fileSystemDataSource".into(),
-                    json!({
-                        "fileSystemId": fs.file_system_id(),
-                        "fileSystemAccessMode": fs.file_system_access_mode().map(|mode| mode.as_str()),
-                        "fileSystemType": fs.file_system_type().map(|kind| kind.as_str()),
-                        "directoryPath": fs.directory_path(),
-                    }),
-                );
-            }
-            map.insert("dataSource".into(), Value::Object(source));
-            insert(&mut map, "contentType", channel.content_type());
-            insert(&mut map, "compressionType", channel.compression_type().map(|kind| kind.as_str()));
-            insert(&mut map, "recordWrapperType", channel.record_wrapper_type().map(|kind| kind.as_str()));
-            insert(&mut map, "inputMode", channel.input_mode().map(|mode| mode.as_str()));
-            Value::Object(map)
-        })
-        .collect();
-    if !channels.is_empty() {
-        spec.insert("inputDataConfig".into(), Value::Array(channels));
-    }
-    if let Some(output_config) = output.output_data_config() {
-        let mut map = Map::new();
-        insert(&mut map, "s3OutputPath", output_config.s3_output_path());
-        insert(&mut map, "kmsKeyId", output_config.kms_key_id());
-        insert(
-            &mut map,
-            "compressionType",
-            output_config.compression_type().map(|kind| kind.as_str()),
-        );
-        spec.insert("outputDataConfig".into(), Value::Object(map));
-    }
-    if let Some(resources) = output.resource_config() {
-        let mut map = Map::new();
-        insert(
-            &mut map,
-            "instanceType",
-            resources.instance_type().map(|kind| kind.as_str()),
-        );
-        insert(&mut map, "instanceCount", resources.instance_count());
-        insert(&mut map, "volumeSizeInGB", resources.volume_size_in_gb());
-        insert(&mut map, "volumeKmsKeyId", resources.volume_kms_key_id());
-        spec.insert("resourceConfig".into(), Value::Object(map));
-    }
-    if let Some(stopping) = output.stopping_condition() {
-        let mut map = Map::new();
-        insert(
-            &mut map,
-            "maxRuntimeInSeconds",
-            stopping.max_runtime_in_seconds(),
-        );
-        insert(
-            &mut map,
-            "maxWaitTimeInSeconds",
-            stopping.max_wait_time_in_seconds(),
-        );
-        insert(
-            &mut map,
-            "maxPendingTimeInSeconds",
-            stopping.max_pending_time_in_seconds(),
-        );
-        spec.insert("stoppingCondition".into(), Value::Object(map));
-    }
-    if let Some(vpc) = output.vpc_config() {
-        spec.insert(
-            "vpcConfig".into(),
-            json!({"securityGroupIds": vpc.security_group_ids(), "subnets": vpc.subnets()}),
-        );
-    }
-    insert(
-        &mut spec,
-        "enableNetworkIsolation",
-        output.enable_network_isolation(),
-    );
-    insert(
-        &mut spec,
-        "enableInterContainerTrafficEncryption",
-        output.enable_inter_container_traffic_encryption(),
-    );
-    insert(
-        &mut spec,
-        "enableManagedSpotTraining",
-        output.enable_managed_spot_training(),
-    );
-    if let Some(checkpoint) = output.checkpoint_config() {
-        let mut map = Map::new();
-        insert(&mut map, "s3Uri", checkpoint.s3_uri());
-        insert(&mut map, "localPath", checkpoint.local_path());
-        spec.insert("checkpointConfig".into(), Value::Object(map));
-    }
-    if let Some(retry) = output.retry_strategy() {
-        spec.insert(
-            "retryStrategy".into(),
-            json!({"maximumRetryAttempts": retry.maximum_retry_attempts()}),
-        );
-    }
-    let job_name = output.training_job_name().unwrap_or_default();
-    serde_json::from_value(Value::Object(spec)).map_err(|error| {
-        SageMakerError::Other(format!(
-            "DescribeTrainingJob of {job_name} does not fit a TrainingJob spec: {error}"
-        ))
-    })
-}
-
-pub(crate) fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<jiff::Timestamp> {
-    value.and_then(|time| jiff::Timestamp::new(time.secs(), time.subsec_nanos() as i32).ok())
-}
-
 /// Calls on training jobs.
 impl SageMakerHandle {
     pub async fn create_training_job(
@@ -641,10 +280,7 @@ impl SageMakerHandle {
     ) -> Result<String, SageMakerError> {
         let request = create_request(spec, job_name, owner_uid)?;
         self.throttle("CreateTrainingJob").await;
-        let output = request
-            .send_with(&self.client)
-            .await
-            .map_err(|error| classify(&error))?;
+        let output = request.send_with(&self.client).await.map_err(classify)?;
         Ok(output.training_job_arn().unwrap_or_default().to_string())
     }
 
@@ -663,7 +299,7 @@ impl SageMakerHandle {
             .training_job_name(job_name)
             .send()
             .await
-            .map_err(|error| classify(&error))
+            .map_err(classify)
     }
 
     pub async fn describe_training_job(
@@ -724,7 +360,7 @@ impl SageMakerHandle {
             .training_job_name(job_name)
             .send()
             .await
-            .map_err(|error| classify(&error))?;
+            .map_err(classify)?;
         Ok(())
     }
 
@@ -743,38 +379,32 @@ impl SageMakerHandle {
             )
             .send()
             .await
-            .map_err(|error| classify(&error))?;
+            .map_err(classify)?;
         Ok(())
     }
 
     /// The value of the ownership tag on a resource, if any.
     pub async fn owner_uid_of(&self, arn: &str) -> Result<Option<String>, SageMakerError> {
-        let mut next_token = None;
-        loop {
-            self.throttle("ListTags").await;
-            let page = self
-                .client
-                .list_tags()
-                .resource_arn(arn)
-                .set_next_token(next_token)
-                .send()
-                .await
-                .map_err(|error| classify(&error))?;
-            if let Some(tag) = page
+        let pages = self
+            .client
+            .list_tags()
+            .resource_arn(arn)
+            .into_paginator()
+            .send();
+        let mut owner = None;
+        crate::listing::read_pages!(self, "ListTags", pages, |page| {
+            owner = page
                 .tags()
                 .iter()
                 .find(|tag| tag.key() == Some(OWNER_UID_TAG))
-            {
-                return Ok(tag.value().map(str::to_string));
-            }
-            match page.next_token() {
-                Some(token) => next_token = Some(token.to_string()),
-                None => return Ok(None),
-            }
-        }
+                .map(|tag| tag.value().map(str::to_string));
+            // Found (with or without a value): no need to read further pages.
+            owner.is_none() && page.next_token().is_some()
+        })?;
+        Ok(owner.flatten())
     }
 
-    crate::clients::modified_after_listing!(
+    crate::listing::modified_after_listing!(
         /// Names and last-modified times of training jobs modified after `after` (all pages).
         training_jobs_modified_after, "ListTrainingJobs", list_training_jobs, training_job_summaries, training_job_name
     );
@@ -783,6 +413,7 @@ impl SageMakerHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::training_definition::channel;
 
     fn example_spec() -> TrainingJobSpec {
         serde_json::from_value(serde_json::json!({

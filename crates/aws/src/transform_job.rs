@@ -3,10 +3,53 @@
 use aws_sdk_sagemaker::operation::create_transform_job::builders::CreateTransformJobInputBuilder;
 use aws_sdk_sagemaker::types as sdk;
 use sagemaker_k8s_api::BatchTransformJobSpec;
+use sagemaker_k8s_api::batch_transform_job::{TransformInput, TransformOutput};
 
+use crate::clients::SageMakerHandle;
+use crate::convert::{experiment_config, key_value_map, tags_with_owner};
 use crate::errors::{SageMakerError, classify};
-use crate::training_job::{experiment_config, key_value_map, tags_with_owner};
-use crate::{SageMakerHandle, wire_name};
+use crate::wire_name;
+
+fn transform_input(input: &TransformInput) -> sdk::TransformInput {
+    sdk::TransformInput::builder()
+        .data_source(
+            sdk::TransformDataSource::builder()
+                .s3_data_source(
+                    sdk::TransformS3DataSource::builder()
+                        .s3_data_type(sdk::S3DataType::from(
+                            wire_name(&input.data_source.s3_data_source.s3_data_type).as_str(),
+                        ))
+                        .s3_uri(&input.data_source.s3_data_source.s3_uri)
+                        .build(),
+                )
+                .build(),
+        )
+        .set_content_type(input.content_type.clone())
+        .set_compression_type(
+            input
+                .compression_type
+                .map(|kind| sdk::CompressionType::from(wire_name(&kind).as_str())),
+        )
+        .set_split_type(
+            input
+                .split_type
+                .map(|kind| sdk::SplitType::from(wire_name(&kind).as_str())),
+        )
+        .build()
+}
+
+fn transform_output(output: &TransformOutput) -> sdk::TransformOutput {
+    sdk::TransformOutput::builder()
+        .s3_output_path(&output.s3_output_path)
+        .set_accept(output.accept.clone())
+        .set_assemble_with(
+            output
+                .assemble_with
+                .map(|kind| sdk::AssemblyType::from(wire_name(&kind).as_str())),
+        )
+        .set_kms_key_id(output.kms_key_id.clone())
+        .build()
+}
 
 /// The CreateTransformJob request for a spec under the given name, tagged with the owner UID.
 pub fn create_request(
@@ -33,46 +76,8 @@ pub fn create_request(
                 .map(|strategy| sdk::BatchStrategy::from(wire_name(&strategy).as_str())),
         )
         .set_environment(key_value_map(&spec.environment))
-        .transform_input(
-            sdk::TransformInput::builder()
-                .data_source(
-                    sdk::TransformDataSource::builder()
-                        .s3_data_source(
-                            sdk::TransformS3DataSource::builder()
-                                .s3_data_type(sdk::S3DataType::from(
-                                    wire_name(&input.data_source.s3_data_source.s3_data_type)
-                                        .as_str(),
-                                ))
-                                .s3_uri(&input.data_source.s3_data_source.s3_uri)
-                                .build(),
-                        )
-                        .build(),
-                )
-                .set_content_type(input.content_type.clone())
-                .set_compression_type(
-                    input
-                        .compression_type
-                        .map(|kind| sdk::CompressionType::from(wire_name(&kind).as_str())),
-                )
-                .set_split_type(
-                    input
-                        .split_type
-                        .map(|kind| sdk::SplitType::from(wire_name(&kind).as_str())),
-                )
-                .build(),
-        )
-        .transform_output(
-            sdk::TransformOutput::builder()
-                .s3_output_path(&output.s3_output_path)
-                .set_accept(output.accept.clone())
-                .set_assemble_with(
-                    output
-                        .assemble_with
-                        .map(|kind| sdk::AssemblyType::from(wire_name(&kind).as_str())),
-                )
-                .set_kms_key_id(output.kms_key_id.clone())
-                .build(),
-        )
+        .transform_input(transform_input(input))
+        .transform_output(transform_output(output))
         .set_data_capture_config(spec.data_capture_config.as_ref().map(|capture| {
             sdk::BatchDataCaptureConfig::builder()
                 .destination_s3_uri(&capture.destination_s3_uri)
@@ -133,10 +138,7 @@ impl SageMakerHandle {
     ) -> Result<(), SageMakerError> {
         let request = create_request(spec, job_name, owner_uid);
         self.throttle("CreateTransformJob").await;
-        request
-            .send_with(&self.client)
-            .await
-            .map_err(|error| classify(&error))?;
+        request.send_with(&self.client).await.map_err(classify)?;
         Ok(())
     }
 
@@ -151,7 +153,7 @@ impl SageMakerHandle {
             .transform_job_name(job_name)
             .send()
             .await
-            .map_err(|error| classify(&error))?;
+            .map_err(classify)?;
         Ok(TransformJobDescription {
             name: output.transform_job_name().unwrap_or(job_name).to_string(),
             arn: output.transform_job_arn().unwrap_or_default().to_string(),
@@ -170,11 +172,11 @@ impl SageMakerHandle {
             .transform_job_name(job_name)
             .send()
             .await
-            .map_err(|error| classify(&error))?;
+            .map_err(classify)?;
         Ok(())
     }
 
-    crate::clients::modified_after_listing!(
+    crate::listing::modified_after_listing!(
         /// Names and last-modified times of transform jobs modified after `after` (all pages).
         transform_jobs_modified_after, "ListTransformJobs", list_transform_jobs, transform_job_summaries, transform_job_name
     );

@@ -10,12 +10,14 @@ use sagemaker_k8s_api::hyperparameter_tuning_job::{
     HyperParameterTuningResourceConfig, ParameterRanges,
 };
 
+use crate::clients::SageMakerHandle;
+use crate::convert::{key_value_map, tags_with_owner, timestamp, vpc_config};
 use crate::errors::{SageMakerError, classify};
-use crate::training_job::{
-    checkpoint_config, input_data_config, key_value_map, metric_definitions, output_data_config,
-    resource_config, retry_strategy, stopping_condition, tags_with_owner, timestamp, vpc_config,
+use crate::training_definition::{
+    checkpoint_config, input_data_config, metric_definitions, output_data_config, resource_config,
+    retry_strategy, stopping_condition,
 };
-use crate::{SageMakerHandle, wire_name};
+use crate::wire_name;
 
 fn objective(
     objective: &HyperParameterTuningJobObjective,
@@ -374,10 +376,7 @@ impl SageMakerHandle {
     ) -> Result<(), SageMakerError> {
         let request = create_request(spec, job_name, owner_uid);
         self.throttle("CreateHyperParameterTuningJob").await;
-        request
-            .send_with(&self.client)
-            .await
-            .map_err(|error| classify(&error))?;
+        request.send_with(&self.client).await.map_err(classify)?;
         Ok(())
     }
 
@@ -392,7 +391,7 @@ impl SageMakerHandle {
             .hyper_parameter_tuning_job_name(job_name)
             .send()
             .await
-            .map_err(|error| classify(&error))?;
+            .map_err(classify)?;
         let counters = output.training_job_status_counters();
         let count = |value: Option<i32>| i64::from(value.unwrap_or(0));
         Ok(TuningJobDescription {
@@ -400,7 +399,7 @@ impl SageMakerHandle {
                 .hyper_parameter_tuning_job_name()
                 .unwrap_or(job_name)
                 .to_string(),
-            last_modified: crate::training_job::timestamp(output.last_modified_time()),
+            last_modified: timestamp(output.last_modified_time()),
             arn: output
                 .hyper_parameter_tuning_job_arn()
                 .unwrap_or_default()
@@ -428,7 +427,7 @@ impl SageMakerHandle {
             .hyper_parameter_tuning_job_name(job_name)
             .send()
             .await
-            .map_err(|error| classify(&error))?;
+            .map_err(classify)?;
         Ok(())
     }
 
@@ -437,28 +436,27 @@ impl SageMakerHandle {
         &self,
         job_name: &str,
     ) -> Result<Vec<TrainingJobSummary>, SageMakerError> {
-        let client = &self.client;
-        self.all_pages(
+        let pages = self
+            .client
+            .list_training_jobs_for_hyper_parameter_tuning_job()
+            .hyper_parameter_tuning_job_name(job_name)
+            .max_results(100)
+            .into_paginator()
+            .send();
+        let mut summaries = Vec::new();
+        crate::listing::read_pages!(
+            self,
             "ListTrainingJobsForHyperParameterTuningJob",
-            |next_token| async move {
-                let page = client
-                    .list_training_jobs_for_hyper_parameter_tuning_job()
-                    .hyper_parameter_tuning_job_name(job_name)
-                    .max_results(100)
-                    .set_next_token(next_token)
-                    .send()
-                    .await
-                    .map_err(|error| classify(&error))?;
-                Ok((
-                    page.training_job_summaries().iter().map(summary).collect(),
-                    page.next_token().map(str::to_string),
-                ))
-            },
-        )
-        .await
+            pages,
+            |page| {
+                summaries.extend(page.training_job_summaries().iter().map(summary));
+                page.next_token().is_some()
+            }
+        )?;
+        Ok(summaries)
     }
 
-    crate::clients::modified_after_listing!(
+    crate::listing::modified_after_listing!(
         /// Names and last-modified times of tuning jobs modified after `after` (all pages).
         tuning_jobs_modified_after, "ListHyperParameterTuningJobs", list_hyper_parameter_tuning_jobs, hyper_parameter_tuning_job_summaries, hyper_parameter_tuning_job_name
     );

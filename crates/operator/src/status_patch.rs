@@ -17,7 +17,6 @@ use crate::events::EventRecorder;
 use kube::core::object::HasStatus;
 use kube::runtime::events::EventType;
 use sagemaker_k8s_api::HasCommonStatus;
-use sagemaker_k8s_aws::SageMakerError;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -185,9 +184,8 @@ where
         recorder: &EventRecorder,
         kind: &str,
         reason: &str,
-        error: &SageMakerError,
+        message: String,
     ) {
-        let message = format!("SageMaker call failed, retrying with backoff: {error}");
         let mut desired = self.recorded();
         let common = desired.common_mut();
         let conditions = common.conditions.get_or_insert_with(Vec::new);

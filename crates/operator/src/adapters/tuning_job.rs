@@ -17,7 +17,7 @@ use sagemaker_k8s_api::{
 };
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::tuning_job::{StatusCounters, TrainingJobSummary, TuningJobDescription};
-use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
+use sagemaker_k8s_aws::{ErrorKind, SageMakerError, SageMakerHandle};
 use serde_json::json;
 
 use crate::adapters::kube_time;
@@ -314,8 +314,13 @@ impl Kind for TuningJobAdapter {
             {
                 Ok(spec) => spec,
                 // A describe that does not fit the spec's rules cannot get better by retrying.
-                Err(SageMakerError::Other(message)) => {
-                    tracing::warn!(tuning_job = %remote.name, training_job = %summary.name, %message, "cannot mirror training job");
+                Err(
+                    error @ SageMakerError {
+                        kind: ErrorKind::Other,
+                        ..
+                    },
+                ) => {
+                    tracing::warn!(tuning_job = %remote.name, training_job = %summary.name, %error, "cannot mirror training job");
                     continue;
                 }
                 Err(error) => return Err(error.into()),

@@ -39,12 +39,12 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{FINALIZER, HasCommonStatus, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER};
-use sagemaker_k8s_aws::SageMakerError;
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
+use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 use serde::Serialize;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 
-use crate::conditions::{ENDPOINT_NOT_ALLOWED, mark_failed};
+use crate::conditions::{ENDPOINT_NOT_ALLOWED, FAILED, RETRYING, mark_failed};
 use crate::events::publish_event;
 use crate::finalizer::{Edit, add_finalizer, has_finalizer, remove_finalizer};
 use crate::object_patch::ManagedObject;
@@ -53,6 +53,7 @@ use crate::status_poller::{ListModified, Registry};
 use controller::ControllerShared;
 pub use decide::{RefusedLocation, on_refused_location};
 pub use error::{EngineError, ErrorCategory, sagemaker_message};
+use error::{message_to_record, retrying_message};
 
 /// How the watch wakes a kind's objects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -346,6 +347,8 @@ impl<S: Strategy, H> Run<'_, S, H> {
         reason: &str,
         message: String,
     ) -> Result<Action, EngineError> {
+        let message =
+            message_to_record(self.recorded_condition_message(FAILED).as_deref(), message);
         let mut failed = self.status.recorded();
         if let Some(state) = S::FAILED_STATE {
             *S::state(&mut failed) = Some(state.to_string());
@@ -375,12 +378,16 @@ impl<S: Strategy, H> Run<'_, S, H> {
                 tracing::warn!(kind = S::KIND, %patch_error, "could not record the status");
             }
         }
+        let message = message_to_record(
+            self.recorded_condition_message(RETRYING).as_deref(),
+            retrying_message(&error),
+        );
         self.status
             .record_retryable_error(
                 &self.engine.shared.recorder,
                 S::KIND,
                 ErrorCategory::of(&error).reason(),
-                &error,
+                message,
             )
             .await;
         error.into()
@@ -391,9 +398,24 @@ impl<S: Strategy, H> Run<'_, S, H> {
     /// transient.
     pub async fn retry_last(&self, last_error: Option<SageMakerError>, name: &str) -> EngineError {
         let error = last_error.unwrap_or_else(|| {
-            SageMakerError::Transient(format!("{} {name} is not visible yet", S::KIND))
+            SageMakerError::new(
+                ErrorKind::Transient,
+                format!("{} {name} is not visible yet", S::KIND),
+            )
         });
         self.retryable(error).await
+    }
+
+    /// The message of the object's condition `type_` as last written.
+    fn recorded_condition_message(&self, type_: &str) -> Option<String> {
+        self.status
+            .recorded()
+            .common()
+            .conditions
+            .iter()
+            .flatten()
+            .find(|condition| condition.type_ == type_)
+            .map(|condition| condition.message.clone())
     }
 
     /// Lets a deleted object go: SageMaker's side is gone, terminal, or never was.

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `sagemaker_operator_reconciles_total` | `kind` | finished reconciles (successful or not) |
 //! | `sagemaker_operator_reconcile_errors_total` | `kind` | reconciles that returned an error (and are retried) |
-//! | `sagemaker_operator_reconcile_errors_by_category_total` | `kind`, `category` | the same, by what failed (`throttled`, `quota_exceeded`, `transient`, `rejected`, `not_found`, `resource_in_use`, `sagemaker_other`, `kubernetes`, `invalid_object`) |
+//! | `sagemaker_operator_reconcile_errors_by_category_total` | `kind`, `category` | the same, by what failed (`throttled`, `quota_exceeded`, `transient`, `credentials`, `rejected`, `not_found`, `resource_in_use`, `sagemaker_other`, `kubernetes`, `invalid_object`) |
 //! | `sagemaker_operator_sagemaker_calls_total` | `operation`, `outcome` | HTTP attempts at the SageMaker API |
 //! | `sagemaker_operator_objects` | `kind`, `status` | objects the controllers see, by their SageMaker status |
 //! | `sagemaker_operator_leader` | | 1 while this process runs the controllers |

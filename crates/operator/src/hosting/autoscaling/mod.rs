@@ -27,8 +27,8 @@ use sagemaker_k8s_api::{
     APPLIED_SPEC_HASH_ANNOTATION, AUTOSCALING_TARGETS_ANNOTATION, HostingAutoscalingPolicy,
     HostingAutoscalingPolicyStatus, HostingDeployment,
 };
-use sagemaker_k8s_aws::SageMakerError;
 use sagemaker_k8s_aws::autoscaling::{AutoscalingHandle, resource_id};
+use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 use serde_json::json;
 
 use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
@@ -36,7 +36,7 @@ use crate::corrupt_record::{CORRUPT_RECORD, CorruptRecord, read_record};
 use crate::digest::json_hash;
 use crate::engine::EngineError;
 use crate::engine::controller::ControllerShared;
-use crate::engine::{Run, Strategy, Wake};
+use crate::engine::{Run, Strategy, Wake, sagemaker_message};
 use crate::naming::derived_name;
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;
@@ -193,7 +193,10 @@ async fn resolve(
                         remote.status
                     )));
                 }
-                Err(SageMakerError::NotFound(_)) => {
+                Err(SageMakerError {
+                    kind: ErrorKind::NotFound,
+                    ..
+                }) => {
                     return Ok(Resolution::Waiting(format!(
                         "waiting for endpoint {endpoint}, which does not exist"
                     )));
@@ -268,11 +271,19 @@ async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
                 resource_id: id.clone(),
                 policy_arn: Some(arn),
             }),
-            Err(SageMakerError::Validation(message)) => {
+            Err(
+                error @ SageMakerError {
+                    kind: ErrorKind::Validation,
+                    ..
+                },
+            ) => {
                 return run
                     .report_failure(
                         "Rejected",
-                        format!("Application Auto Scaling rejected {id}: {message}"),
+                        format!(
+                            "Application Auto Scaling rejected {id}: {}",
+                            sagemaker_message(Some(&error))
+                        ),
                     )
                     .await;
             }

@@ -5,13 +5,13 @@
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::runtime::reflector::ObjectRef;
-use sagemaker_k8s_aws::SageMakerError;
 use sagemaker_k8s_aws::hosting::EndpointDescription;
+use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 
 use super::decide::accepts_delete;
 use super::record::HostingState;
 use super::status::with_endpoint_status;
-use super::{ENDPOINT_DELETION_POLL, KIND, Reconciliation};
+use super::{ENDPOINT_DELETION_POLL, KIND, Reconciliation, left_in_service};
 use crate::engine::EngineError;
 use crate::naming::uid_hex;
 
@@ -34,7 +34,10 @@ impl Reconciliation<'_> {
         for config in &keep_configs {
             match self.sagemaker().describe_endpoint_config(config).await {
                 Ok(described) => keep_models.extend(described.model_names),
-                Err(SageMakerError::NotFound(_)) => {}
+                Err(SageMakerError {
+                    kind: ErrorKind::NotFound,
+                    ..
+                }) => {}
                 Err(error) => return Err(error.into()),
             }
         }
@@ -55,7 +58,11 @@ impl Reconciliation<'_> {
         {
             if !keep_configs.contains(&config) {
                 match self.sagemaker().delete_endpoint_config(&config).await {
-                    Ok(()) | Err(SageMakerError::NotFound(_)) => {
+                    Ok(())
+                    | Err(SageMakerError {
+                        kind: ErrorKind::NotFound,
+                        ..
+                    }) => {
                         tracing::info!(kind = KIND, endpoint_config = %config, "endpoint config deleted")
                     }
                     Err(error) => return Err(error.into()),
@@ -65,7 +72,11 @@ impl Reconciliation<'_> {
         for model in self.sagemaker().model_names_containing(&fragment).await? {
             if !keep_models.contains(&model) {
                 match self.sagemaker().delete_model(&model).await {
-                    Ok(()) | Err(SageMakerError::NotFound(_)) => {
+                    Ok(())
+                    | Err(SageMakerError {
+                        kind: ErrorKind::NotFound,
+                        ..
+                    }) => {
                         tracing::info!(kind = KIND, model = %model, "model deleted")
                     }
                     Err(error) => return Err(error.into()),
@@ -97,10 +108,13 @@ impl Reconciliation<'_> {
                 }
                 if settled {
                     match self.sagemaker().delete_endpoint(&self.endpoint_name).await {
-                        Ok(()) | Err(SageMakerError::NotFound(_)) => {}
+                        Ok(())
+                        | Err(SageMakerError {
+                            kind: ErrorKind::NotFound,
+                            ..
+                        }) => {}
                         // Left InService since described: try again shortly.
-                        Err(SageMakerError::Validation(message))
-                            if message.contains("in-progress") => {}
+                        Err(error) if left_in_service(&error) => {}
                         Err(error) => return Err(self.retryable(error).await),
                     }
                     self.event(
@@ -125,7 +139,10 @@ impl Reconciliation<'_> {
                 }
                 Ok(Action::requeue(ENDPOINT_DELETION_POLL))
             }
-            Err(SageMakerError::NotFound(_)) => self.finish_deletion().await,
+            Err(SageMakerError {
+                kind: ErrorKind::NotFound,
+                ..
+            }) => self.finish_deletion().await,
             Err(error) => Err(self.retryable(error).await),
         }
     }

@@ -42,12 +42,12 @@ use sagemaker_k8s_api::{
 };
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use sagemaker_k8s_aws::hosting::validate_hosting_spec;
-use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
+use sagemaker_k8s_aws::{ErrorKind, SageMakerError, SageMakerHandle};
 use serde_json::json;
 
 use crate::corrupt_record::CORRUPT_RECORD;
-use crate::engine::EngineError;
 use crate::engine::controller::ControllerShared;
+use crate::engine::{EngineError, ErrorCategory, sagemaker_message};
 use crate::engine::{Run, Strategy, Wake};
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;
@@ -142,15 +142,22 @@ enum StepError {
     Retry(EngineError),
 }
 
+/// The one retry rule ([`ErrorCategory::is_retryable`]): what a retry may get past is retried;
+/// any other answer to a create or update is SageMaker refusing this spec.
 impl From<SageMakerError> for StepError {
     fn from(error: SageMakerError) -> Self {
-        match error {
-            SageMakerError::Validation(message) | SageMakerError::NotFound(message) => {
-                StepError::Rejected(message)
-            }
-            other => StepError::Retry(other.into()),
+        if ErrorCategory::of(&error).is_retryable() {
+            StepError::Retry(error.into())
+        } else {
+            StepError::Rejected(sagemaker_message(Some(&error)))
         }
     }
+}
+
+/// SageMaker refused a change because the endpoint is no longer InService ("Cannot update
+/// in-progress endpoint"): a later look finds it settled.
+fn left_in_service(error: &SageMakerError) -> bool {
+    error.kind == ErrorKind::Validation && error.message().contains("in-progress")
 }
 
 impl From<kube::Error> for StepError {
@@ -203,7 +210,10 @@ async fn reconcile(run: &DeploymentRun<'_>) -> Result<Action, EngineError> {
     }
     let remote = match run.sagemaker().describe_endpoint(&run.endpoint_name).await {
         Ok(remote) => Some(remote),
-        Err(SageMakerError::NotFound(_)) => None,
+        Err(SageMakerError {
+            kind: ErrorKind::NotFound,
+            ..
+        }) => None,
         Err(error) => return Err(run.retryable(error).await),
     };
     if let Some(remote) = &remote {
@@ -316,23 +326,26 @@ impl Reconciliation<'_> {
 mod tests {
     use super::*;
 
-    /// A step SageMaker refused is not sent again for the same spec (the status says why); every
-    /// other failure is retried with backoff.
+    /// A step SageMaker refused is not sent again for the same spec (the status says why); what
+    /// the one retry rule retries is retried with backoff.
     #[test]
     fn which_failed_steps_are_retried() {
         let table = [
-            (SageMakerError::Validation("x".into()), false),
-            (SageMakerError::NotFound("x".into()), false),
-            (SageMakerError::Throttled("x".into()), true),
-            (SageMakerError::QuotaExceeded("x".into()), true),
-            (SageMakerError::Transient("x".into()), true),
-            (SageMakerError::ResourceInUse("x".into()), true),
-            (SageMakerError::Other("x".into()), true),
+            (ErrorKind::Validation, false),
+            (ErrorKind::NotFound, false),
+            (ErrorKind::ResourceInUse, false),
+            (ErrorKind::Throttled, true),
+            (ErrorKind::QuotaExceeded, true),
+            (ErrorKind::Transient, true),
+            (ErrorKind::Credentials, true),
+            (ErrorKind::Other, true),
         ];
-        for (error, retried) in table {
-            let text = error.to_string();
-            let step = StepError::from(error);
-            assert_eq!(matches!(step, StepError::Retry(_)), retried, "{text}");
+        for (kind, retried) in table {
+            let step = StepError::from(SageMakerError::new(kind, "x"));
+            assert_eq!(matches!(step, StepError::Retry(_)), retried, "{kind:?}");
+            if let StepError::Rejected(message) = step {
+                assert_eq!(message, "x");
+            }
         }
     }
 }

@@ -6,17 +6,17 @@ use std::collections::BTreeMap;
 
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
-use sagemaker_k8s_aws::SageMakerError;
 use sagemaker_k8s_aws::hosting::{
     EndpointDescription, hosting_endpoint_config_request, hosting_model_request,
 };
+use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 
 use super::decide::{
     Failed, InService, Settlement, Update, in_flight_with_new_config, in_flight_with_new_weights,
 };
 use super::desired::{capacities, retained_capacities};
 use super::record::{Deployment, FailedDeployment, InFlight};
-use super::{AFTER_ACTION, KIND, RECONCILING_ENDPOINT, Reconciliation, StepError};
+use super::{AFTER_ACTION, KIND, RECONCILING_ENDPOINT, Reconciliation, StepError, left_in_service};
 use crate::engine::EngineError;
 
 impl Reconciliation<'_> {
@@ -69,7 +69,10 @@ impl Reconciliation<'_> {
                 .await;
                 Ok(())
             }
-            Err(SageMakerError::ResourceInUse(_)) => {
+            Err(SageMakerError {
+                kind: ErrorKind::ResourceInUse,
+                ..
+            }) => {
                 let remote = self
                     .sagemaker()
                     .describe_endpoint(&self.endpoint_name)
@@ -94,7 +97,10 @@ impl Reconciliation<'_> {
                     .map_err(|error| StepError::Rejected(error.to_string()))?;
             match self.sagemaker().create_model(request).await {
                 Ok(_) => tracing::info!(kind = KIND, model = %pair.value, "model created"),
-                Err(SageMakerError::ResourceInUse(_)) => {
+                Err(SageMakerError {
+                    kind: ErrorKind::ResourceInUse,
+                    ..
+                }) => {
                     let existing = self.sagemaker().describe_model(&pair.value).await?;
                     if !self.owns(&existing.arn).await.map_err(StepError::Retry)? {
                         return Err(StepError::Rejected(format!(
@@ -118,7 +124,10 @@ impl Reconciliation<'_> {
             Ok(_) => {
                 tracing::info!(kind = KIND, endpoint_config = %config, "endpoint config created")
             }
-            Err(SageMakerError::ResourceInUse(_)) => {
+            Err(SageMakerError {
+                kind: ErrorKind::ResourceInUse,
+                ..
+            }) => {
                 let existing = self.sagemaker().describe_endpoint_config(config).await?;
                 if !self.owns(&existing.arn).await.map_err(StepError::Retry)? {
                     return Err(StepError::Rejected(format!(
@@ -207,12 +216,13 @@ impl Reconciliation<'_> {
         update: Update,
         deployed: &Deployment,
     ) -> Result<InFlight, StepError> {
-        let in_progress = |error: SageMakerError| match error {
-            // The endpoint left InService since it was described: look again later.
-            SageMakerError::Validation(message) if message.contains("in-progress") => {
-                StepError::Retry(SageMakerError::Validation(message).into())
+        let in_progress = |error: SageMakerError| {
+            if left_in_service(&error) {
+                // The endpoint left InService since it was described: look again later.
+                StepError::Retry(error.into())
+            } else {
+                error.into()
             }
-            other => other.into(),
         };
         if update == Update::WeightsAndCapacities {
             let capacities =
@@ -281,7 +291,11 @@ impl Reconciliation<'_> {
         // A failed endpoint can only be deleted: make room for the corrected spec.
         self.mark_reconciling().await?;
         match self.sagemaker().delete_endpoint(&self.endpoint_name).await {
-            Ok(()) | Err(SageMakerError::NotFound(_)) => {}
+            Ok(())
+            | Err(SageMakerError {
+                kind: ErrorKind::NotFound,
+                ..
+            }) => {}
             Err(error) => {
                 self.save_state().await?;
                 return Err(self.retryable(error).await);

@@ -183,22 +183,27 @@ async fn max_runtime_exceeded_is_mirrored() {
     assert!(condition_is(&job, "Failed", "True"));
 }
 
-#[tokio::test]
-async fn delete_while_in_progress_stops_the_job_first() {
-    let harness = Harness::start("tj-delete").await;
+/// Applies a job that runs for a day and waits until it is InProgress; its SageMaker name.
+async fn start_long_running_job(harness: &Harness, name: &str) -> String {
     harness
         .apply(&training_job_manifest(
-            "long-running",
+            name,
             &[("emulator:duration-seconds", "100000")],
             "",
         ))
         .await;
     let job = harness
-        .wait_for_training_job("long-running", "InProgress", |job| {
+        .wait_for_training_job(name, "InProgress", |job| {
             status_of(job) == Some("InProgress")
         })
         .await;
-    let sagemaker_name = job.status.unwrap().sage_maker_training_job_name.unwrap();
+    job.status.unwrap().sage_maker_training_job_name.unwrap()
+}
+
+#[tokio::test]
+async fn delete_while_in_progress_stops_the_job_first() {
+    let harness = Harness::start("tj-delete").await;
+    let sagemaker_name = start_long_running_job(&harness, "long-running").await;
     harness
         .training_jobs()
         .delete("long-running", &DeleteParams::default())
@@ -462,19 +467,7 @@ async fn debugger_rule_evaluations_are_mirrored_until_they_finish() {
 async fn foreground_deletion_keeps_every_other_finalizer() {
     use kube::api::{Patch, PatchParams};
     let harness = Harness::start("tj-foreground").await;
-    harness
-        .apply(&training_job_manifest(
-            "foreground",
-            &[("emulator:duration-seconds", "100000")],
-            "",
-        ))
-        .await;
-    let job = harness
-        .wait_for_training_job("foreground", "InProgress", |job| {
-            status_of(job) == Some("InProgress")
-        })
-        .await;
-    let sagemaker_name = job.status.unwrap().sage_maker_training_job_name.unwrap();
+    let sagemaker_name = start_long_running_job(&harness, "foreground").await;
     // Another controller's finalizer, appended without reading the list (as a JSON Patch).
     const OTHER: &str = "example.com/other-controller";
     let api = harness.training_jobs();

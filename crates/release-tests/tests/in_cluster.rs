@@ -1415,7 +1415,13 @@ async fn missing_crds_and_a_missing_role_annotation_are_said_in_one_line() {
     )
     .await;
     assert!(!said.contains('\n'), "one line: {said}");
-    assert!(said.contains("CredentialsNotLoaded"), "{said}");
+    // One short configuration message naming what to set, not the SDK's debug text.
+    assert!(
+        said.contains("AWS credentials are missing or were refused")
+            && said.contains("eks.amazonaws.com/role-arn"),
+        "{said}"
+    );
+    assert!(!said.contains("CredentialsNotLoaded"), "{said}");
     eprintln!("without a role: {said}");
     // Without credentials the operator cannot stop the job in SageMaker, so its finalizer stays:
     // remove it as docs/troubleshooting.md says (the emulator's job is left, as it would be).

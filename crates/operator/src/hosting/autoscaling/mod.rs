@@ -302,7 +302,19 @@ async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
         json!({ "annotations": { AUTOSCALING_TARGETS_ANNOTATION: serde_json::to_string(&desired).expect("a list"), APPLIED_SPEC_HASH_ANNOTATION: current_hash } }),
     )
     .await?;
-    let generation = object.meta().generation;
+    show_created(run, name, policies, shown).await
+}
+
+/// The status after an apply: `Created` and `Ready` with the policy's name and ARNs (and the
+/// `Created` Event the first time).
+async fn show_created(
+    run: &PolicyRun<'_>,
+    name: String,
+    policies: Vec<AppliedPolicy>,
+    shown: bool,
+) -> Result<Action, EngineError> {
+    let status = &run.status;
+    let generation = run.object.meta().generation;
     let mut conditions = conditions_of(&status.recorded());
     remove_condition(&mut conditions, RETRYING);
     remove_condition(&mut conditions, FAILED);

@@ -206,31 +206,21 @@ async fn reconcile<S: Strategy>(
 /// retries after the object's backoff.
 async fn report_panic<S: Strategy>(object: &S::Object, engine: &Engine<S>, message: &str) {
     tracing::error!(kind = S::KIND, %message, "reconcile panicked; retrying after backoff");
-    let status = StatusWriter::new(&engine.shared.client, object);
-    let mut failed = status.recorded();
-    let reason = ErrorCategory::Panic.reason();
+    let run = Run {
+        engine,
+        object,
+        uid: object.meta().uid.clone().unwrap_or_default(),
+        handle: (),
+        status: StatusWriter::new(&engine.shared.client, object),
+    };
     let note = format!(
         "the operator panicked reconciling this object (a bug; please report it): {message}"
     );
-    mark_failed(
-        failed.common_mut(),
-        reason,
-        note.clone(),
-        object.meta().generation,
-    );
-    if status.would_change(&failed) {
-        publish_event(
-            &engine.shared.recorder,
-            S::KIND,
-            object,
-            EventType::Warning,
-            reason,
-            note,
-        )
+    let shown = run
+        .show_failed(run.status.recorded(), ErrorCategory::Panic.reason(), note)
         .await;
-        if let Err(error) = status.write(failed).await {
-            tracing::warn!(kind = S::KIND, %error, "could not record the panic in the status");
-        }
+    if let Err(error) = shown {
+        tracing::warn!(kind = S::KIND, %error, "could not record the panic in the status");
     }
 }
 
@@ -353,6 +343,18 @@ impl<S: Strategy, H> Run<'_, S, H> {
         if let Some(state) = S::FAILED_STATE {
             *S::state(&mut failed) = Some(state.to_string());
         }
+        self.show_failed(failed, reason, message).await?;
+        Ok(Action::await_change())
+    }
+
+    /// `failed` with the `Failed` condition (`reason`, `message`) written, and one Warning Event
+    /// when that changes the status.
+    async fn show_failed(
+        &self,
+        mut failed: S::Status,
+        reason: &str,
+        message: String,
+    ) -> Result<(), EngineError> {
         mark_failed(
             failed.common_mut(),
             reason,
@@ -363,7 +365,7 @@ impl<S: Strategy, H> Run<'_, S, H> {
             self.event(EventType::Warning, reason, message).await;
             self.status.write(failed).await?;
         }
-        Ok(Action::await_change())
+        Ok(())
     }
 
     /// Records a SageMaker failure a retry may get past (the `Retrying` condition, `additional`,

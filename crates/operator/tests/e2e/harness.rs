@@ -94,6 +94,22 @@ impl Harness {
             .unwrap_or(0)
     }
 
+    /// The status SageMaker's DescribeTrainingJob gives for the job `name`.
+    pub async fn sagemaker_training_job_status(&self, name: &str) -> String {
+        let described = self
+            .sagemaker
+            .describe_training_job()
+            .training_job_name(name)
+            .send()
+            .await
+            .expect("DescribeTrainingJob");
+        described
+            .training_job_status()
+            .expect("a training job status")
+            .as_str()
+            .to_owned()
+    }
+
     /// SageMaker training jobs whose name contains `fragment`.
     pub async fn sagemaker_training_jobs(&self, fragment: &str) -> Vec<String> {
         let mut names = Vec::new();

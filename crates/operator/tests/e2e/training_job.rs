@@ -221,15 +221,8 @@ async fn delete_while_in_progress_stops_the_job_first() {
         }
     })
     .await;
-    let described = harness
-        .sagemaker
-        .describe_training_job()
-        .training_job_name(&sagemaker_name)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        described.training_job_status().unwrap().as_str(),
+        harness.sagemaker_training_job_status(&sagemaker_name).await,
         "Stopped",
         "the finalizer is released only once the job is terminal"
     );
@@ -495,7 +488,7 @@ async fn foreground_deletion_keeps_every_other_finalizer() {
         .await
         .expect_success();
 
-    let left = wait_until(
+    let mut left = wait_until(
         Duration::from_secs(60),
         "the operator's finalizer gone, the others kept",
         || {
@@ -508,18 +501,10 @@ async fn foreground_deletion_keeps_every_other_finalizer() {
         },
     )
     .await;
-    let mut left = left;
     left.sort();
     assert_eq!(left, ["example.com/other-controller", "foregroundDeletion"]);
-    let described = harness
-        .sagemaker
-        .describe_training_job()
-        .training_job_name(&sagemaker_name)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        described.training_job_status().unwrap().as_str(),
+        harness.sagemaker_training_job_status(&sagemaker_name).await,
         "Stopped",
         "the operator's finalizer goes only once the job is terminal"
     );

@@ -884,7 +884,18 @@ state = "{state}"
         "podLogsDir": dir.join("pod-logs"),
         "volumePluginDir": dir.join("volume-plugins"),
         // A busy test machine must not evict the pods under test, nor delete imported images.
-        "evictionHard": {"memory.available": "1Mi", "nodefs.available": "1%", "imagefs.available": "1%", "nodefs.inodesFree": "1%"},
+        // Disk signals are off ("0%" means ignored): on a large shared disk even 1% is gigabytes,
+        // and a cold CI run fell below it, so the node reported DiskPressure and evicted every
+        // operator pod. Unnamed signals get no default (mergeDefaultEvictionSettings is false).
+        "evictionHard": {
+            "memory.available": "1Mi",
+            "nodefs.available": "0%",
+            "nodefs.inodesFree": "0%",
+            "imagefs.available": "0%",
+            "imagefs.inodesFree": "0%",
+            "containerfs.available": "0%",
+            "containerfs.inodesFree": "0%",
+        },
         "imageGCHighThresholdPercent": 100,
         "imageGCLowThresholdPercent": 99,
         "makeIPTablesUtilChains": false,

@@ -27,7 +27,10 @@ use kube::CustomResourceExt;
 
 pub use batch_transform_job::{BatchTransformJob, BatchTransformJobSpec, BatchTransformJobStatus};
 pub use common::{KeyValuePair, Tag, VpcConfig};
-pub use endpoint_config::{EndpointConfig, EndpointConfigSpec, EndpointConfigStatus};
+pub use endpoint_config::{
+    EndpointConfig, EndpointConfigProductionVariant, EndpointConfigSpec, EndpointConfigStatus,
+    ModelRef,
+};
 pub use hosting_autoscaling_policy::{
     HostingAutoscalingPolicy, HostingAutoscalingPolicySpec, HostingAutoscalingPolicyStatus,
 };

@@ -40,6 +40,16 @@ const NOT_IN_THE_CREATE_REQUEST: &[(&str, &str, &str)] = &[
         "names the endpoint in CreateEndpoint, not the model or configuration",
     ),
     (
+        "EndpointConfig",
+        "productionVariants[].modelRef",
+        "names a Model object; its SageMaker name is sent as ModelName (hosting.rs tests)",
+    ),
+    (
+        "EndpointConfig",
+        "shadowProductionVariants[].modelRef",
+        "names a Model object; its SageMaker name is sent as ModelName (hosting.rs tests)",
+    ),
+    (
         "HostingAutoscalingPolicy",
         "applicationAutoscalingEndpoint",
         "where the requests are sent, not a member of them",
@@ -299,11 +309,17 @@ fn every_model_field_reaches_create_model() {
 #[test]
 fn every_endpoint_config_field_reaches_create_endpoint_config() {
     let spec = full_spec("EndpointConfig");
-    let typed: sagemaker_k8s_api::EndpointConfigSpec = parse("EndpointConfig", &spec);
-    let request = crate::hosting::endpoint_config_request(&typed, "config", "uid")
-        .expect("request builds")
-        .build()
-        .expect("input builds");
+    let mut typed: sagemaker_k8s_api::EndpointConfigSpec = parse("EndpointConfig", &spec);
+    // modelRef and modelName are alternatives (admission allows one); modelName is covered.
+    let variants = typed.production_variants.iter_mut();
+    variants
+        .chain(typed.shadow_production_variants.iter_mut().flatten())
+        .for_each(|variant| variant.model_ref = None);
+    let request =
+        crate::hosting::endpoint_config_request(&typed, "config", "uid", &BTreeMap::new())
+            .expect("request builds")
+            .build()
+            .expect("input builds");
     assert_all_reach_sagemaker("EndpointConfig", &spec, &[format!("{request:?}")]);
 }
 

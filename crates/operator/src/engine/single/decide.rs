@@ -187,6 +187,9 @@ pub struct Facts {
     pub stop_sent: bool,
     /// The spec names something this operator cannot send (found when building the create).
     pub unsupported: bool,
+    /// An object the spec refers to is missing or not ready: nothing is created, replaced or
+    /// updated from the spec until it is (read before the first step).
+    pub waiting: bool,
     /// The last call failed in a way that is not an answer (see [`Facts::call_failed`]).
     pub failed: Option<(Call, ErrorCategory)>,
 }
@@ -216,6 +219,7 @@ impl Facts {
             name_in_use: false,
             stop_sent: false,
             unsupported: false,
+            waiting: false,
             failed: None,
         }
     }
@@ -290,6 +294,9 @@ pub enum Step {
     Mirror,
     /// The resource is someone else's: report the name clash (ends the reconcile).
     RefuseForeign,
+    /// An object the spec refers to is missing or not ready: show which and why, and wait for
+    /// the watch on it (ends the reconcile; no SageMaker call to create or update).
+    AwaitReferences,
     /// Created from another spec: delete it, to create the current spec under the same name.
     Replace,
     /// Created from another spec and steady: update it in place.
@@ -350,6 +357,11 @@ pub fn next_step(facts: &Facts) -> Step {
     match facts.remote {
         Remote::Unknown if record.refused_this_spec => Step::AwaitSpecChange,
         Remote::Unknown if record.observe_only => Step::Describe,
+        // Nothing of it can exist yet (or a crash left one that is adopted once the reference
+        // is ready): no call at all until then.
+        Remote::Unknown if facts.waiting && record.never_observed && !record.original_status => {
+            Step::AwaitReferences
+        }
         Remote::Absent if record.observe_only => Step::ReportNotFound,
         // A new object is created at once: a Describe first would only say "not found", and
         // SageMaker refusing the name proves it exists. An object with any status (a create
@@ -363,6 +375,7 @@ pub fn next_step(facts: &Facts) -> Step {
         Remote::Unknown | Remote::Created | Remote::NameInUse | Remote::Updated => Step::Describe,
         // Not (yet) visible after an accepted create: look again later rather than create twice.
         Remote::Absent if facts.created => Step::Retry,
+        Remote::Absent | Remote::Deleted if facts.waiting => Step::AwaitReferences,
         Remote::Absent | Remote::Deleted => Step::Create,
         Remote::Described { phase, ownership } => on_described(facts, phase, ownership),
     }
@@ -388,7 +401,7 @@ fn on_described(facts: &Facts, phase: Phase, ownership: Option<Ownership>) -> St
         // Updated in place once steady; while it moves, followed until it settles (the poller
         // wakes the object).
         _ if record.lifecycle.on_spec_change == OnSpecChange::Update && spec_changed => {
-            if phase.is_terminal() {
+            if phase.is_terminal() && !facts.waiting {
                 Step::Update
             } else {
                 Step::Mirror
@@ -397,6 +410,8 @@ fn on_described(facts: &Facts, phase: Phase, ownership: Option<Ownership>) -> St
         // In use by our own create from before a crash: it was created from this spec (the
         // hash is recorded before every create).
         _ if !replaced || record.created_from_current_spec || facts.name_in_use => Step::Mirror,
+        // Not deleted before its replacement can be created.
+        _ if facts.waiting => Step::Mirror,
         _ => Step::Replace,
     }
 }

@@ -13,7 +13,6 @@
 
 mod decide;
 mod mirror;
-pub mod references;
 mod status_map;
 mod steps;
 
@@ -44,8 +43,9 @@ use crate::object_patch::{ManagedObject, map_operations, patch_json, pointer_tok
 use crate::status_poller::ListModified;
 use crate::takeover;
 
+pub use crate::engine::references::Resolved;
+use crate::engine::references::{Recorded, Referable, Reference, Target};
 pub use decide::{Lifecycle, OnDelete, OnSpecChange, Phase, StateWords};
-pub use references::Resolved;
 pub use status_map::{CREATED, NameRecord, resolve_remote_name};
 
 /// While a resource is stopped on delete, how often it is looked at until it is terminal.
@@ -94,6 +94,17 @@ pub trait Kind: Send + Sync + 'static {
     /// The kind's own words for its resource's states ([`States::SageMaker`]), which the
     /// default [`phase`](Self::phase) reads; `None`: a job's (`InProgress`, `Completed`, …).
     const STATE_WORDS: Option<StateWords> = None;
+    /// The kinds this kind's objects may refer to ([`references`](Self::references)); the
+    /// engine watches them and wakes the objects that refer to one when it changes.
+    const REFERENCED: &'static [&'static Target] = &[];
+
+    /// The other objects of its namespace this object's spec names (a spec field, the kind, the
+    /// object's name). The engine resolves them to their SageMaker names before a create or an
+    /// update and hands those to [`create`](Self::create) and [`update`](Self::update); while
+    /// one is missing or not ready, the object waits.
+    fn references(_object: &Self::Object) -> Vec<Reference> {
+        Vec::new()
+    }
 
     fn spec(object: &Self::Object) -> &Self::Spec;
     /// The SageMaker name the spec asks for (the field [`SPEC_NAME_FIELD`](Self::SPEC_NAME_FIELD)
@@ -295,12 +306,37 @@ impl<K: Kind> Strategy for Single<K> {
         }
     }
 
+    fn referenced() -> &'static [&'static Target] {
+        K::REFERENCED
+    }
+
+    fn refers_to(object: &K::Object, target: &Target, name: &str) -> bool {
+        K::references(object)
+            .iter()
+            .any(|reference| reference.target.kind == target.kind && reference.name == name)
+    }
+
     async fn reconcile(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
         steps::reconcile(run).await
     }
 
     async fn finalize(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
         steps::finalize(run).await
+    }
+}
+
+/// Other objects refer to a single-resource object by what its status records: its SageMaker
+/// name and state.
+impl<K: Kind> Referable for Single<K> {
+    type Object = K::Object;
+    const KIND: &'static str = K::KIND;
+
+    fn recorded(object: &K::Object) -> Recorded {
+        Recorded {
+            sagemaker_name: recorded_name::<K>(object),
+            state: Self::recorded_state(object),
+            deleting: object.meta().deletion_timestamp.is_some(),
+        }
     }
 }
 

@@ -6,7 +6,10 @@ use std::time::Instant;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
-use sagemaker_k8s_api::{CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, HasCommonStatus};
+use sagemaker_k8s_api::{
+    CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, HasCommonStatus,
+    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+};
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::{Value, json};
 
@@ -16,8 +19,13 @@ use super::{
     CreateError, Kind, Resolved, STOPPING_REQUEUE, SingleRun, States, has_observed_remote, prepare,
     record_of, recorded_by_original_operator, remote_name_of,
 };
-use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, UPDATE_REJECTED};
+use crate::conditions::{
+    DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, READY, UPDATE_REJECTED, set_condition,
+};
 use crate::engine::ownership::{self, Ownership};
+use crate::engine::references::{
+    Resolution, WAITING_FOR_REFERENCE, Waiting, resolve, show_references,
+};
 use crate::engine::{EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy, sagemaker_message};
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;
@@ -75,19 +83,39 @@ pub(super) async fn reconcile<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action,
     };
     let record = record_of::<K>(run.object, false, observed, &prepared.spec_hash);
     let mut steps = Steps::new(run, remote_name, Facts::new(record));
-    let (remote, created) = match steps.until_done(&prepared.spec_hash).await? {
+    let references = K::references(run.object);
+    let resolution = if references.is_empty() {
+        None
+    } else {
+        let namespace = run.object.namespace().unwrap_or_default();
+        let resolution = resolve(run.client(), &namespace, &references).await?;
+        steps.facts.waiting = resolution.waiting.is_some();
+        steps.resolved = resolution.resolved.clone();
+        Some(resolution)
+    };
+    let (remote, created) = match steps
+        .until_done(&prepared.spec_hash, resolution.as_ref())
+        .await?
+    {
         Done::Mirror(remote, created) => (remote, created),
         Done::Action(action) => return Ok(action),
     };
-    mirror(
+    let action = mirror(
         run,
         &steps.name,
         remote,
         created,
         &prepared.spec_hash,
         covered,
+        resolution.as_ref(),
     )
-    .await
+    .await?;
+    if steps.facts.waiting {
+        // The watch on the referenced object wakes it again: that wake-up must look, not be
+        // taken for one the status already shows.
+        registry.unobserve(&key);
+    }
+    Ok(action)
 }
 
 /// Deletion: stop what runs and wait through Stopping, or delete what exists, then let the
@@ -99,7 +127,7 @@ pub(super) async fn finalize<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action, 
     let observed = has_observed_remote::<K>(run.object);
     let record = record_of::<K>(run.object, true, observed, "");
     match Steps::new(run, remote_name, Facts::new(record))
-        .until_done("")
+        .until_done("", None)
         .await?
     {
         Done::Action(action) => Ok(action),
@@ -166,7 +194,11 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
 
     /// Carries out steps until one ends the reconcile. The calls are here; what the kinds do
     /// differently is in their [`Kind`] hooks and configuration.
-    async fn until_done(&mut self, spec_hash: &str) -> Result<Done<K::Remote>, EngineError> {
+    async fn until_done(
+        &mut self,
+        spec_hash: &str,
+        references: Option<&Resolution>,
+    ) -> Result<Done<K::Remote>, EngineError> {
         loop {
             let step = next_step(&self.facts);
             tracing::debug!(?step, facts = ?self.facts, "next step");
@@ -189,6 +221,11 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
                     return Ok(Done::Mirror(remote, self.facts.created));
                 }
                 Step::AwaitSpecChange => return Ok(Done::Action(Action::await_change())),
+                Step::AwaitReferences => {
+                    let waiting = references.and_then(|references| references.waiting.as_ref());
+                    let waiting = waiting.expect("the core waits only for a reference not ready");
+                    return self.await_references(waiting).await.map(Done::Action);
+                }
                 Step::ShowStopping => return self.show_stopping().await.map(Done::Action),
                 Step::Release => return self.release().await.map(Done::Action),
                 Step::Retry => {
@@ -391,6 +428,40 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
         K::stopping(&mut stopping);
         let _ = run.status.write(stopping).await;
         Ok(Action::requeue(STOPPING_REQUEUE))
+    }
+
+    /// A referenced object is missing or not ready: the status says which and why (one Event),
+    /// and the watch on it wakes this object when that changes. Nothing is sent to SageMaker.
+    async fn await_references(&self, waiting: &Waiting) -> Result<Action, EngineError> {
+        let run = self.run;
+        let generation = run.object.meta().generation;
+        let mut status = run.status.recorded();
+        let state = K::status_fields(&mut status).status;
+        if state.is_none() {
+            *state = Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER.into());
+        }
+        let common = status.common_mut();
+        let mut conditions = common.conditions.take().unwrap_or_default();
+        let news = show_references(&mut conditions, Some(waiting), generation);
+        let message = waiting.message();
+        set_condition(
+            &mut conditions,
+            READY,
+            false,
+            waiting.reason(),
+            &message,
+            generation,
+        );
+        common.conditions = Some(conditions);
+        common.additional = Some(message);
+        if run.status.would_change(&status) {
+            if let Some(note) = news {
+                run.event(EventType::Normal, WAITING_FOR_REFERENCE, note)
+                    .await;
+            }
+            run.status.write(status).await?;
+        }
+        Ok(Action::await_change())
     }
 
     /// SageMaker deletes the resource in the background: shown, and looked at again until

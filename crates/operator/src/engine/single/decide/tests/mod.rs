@@ -48,3 +48,12 @@ fn apply(facts: &mut Facts, call: Call, reply: &Reply) {
 fn run(record: Record, replies: &[Reply]) -> Vec<Step> {
     crate::engine::scripted::run_script(Facts::new(record), replies, next_step, call_of, apply)
 }
+
+/// [`run`] for an object one of whose referenced objects is missing or not ready.
+fn run_waiting(record: Record, replies: &[Reply]) -> Vec<Step> {
+    let facts = Facts {
+        waiting: true,
+        ..Facts::new(record)
+    };
+    crate::engine::scripted::run_script(facts, replies, next_step, call_of, apply)
+}

@@ -295,3 +295,47 @@ fn a_retryable_failure_on_any_call_retries() {
         }
     }
 }
+
+#[test]
+fn a_reference_not_ready_holds_back_create_and_update() {
+    let steady = Ok(Answer::Described(Succeeded));
+    let table: &[(&str, Record, &[Reply], &[Step])] = &[
+        (
+            "new, its EndpointConfig missing or not Created: no SageMaker call at all",
+            NEW,
+            &[],
+            &[AwaitReferences],
+        ),
+        (
+            "the spec names a config not ready yet: the endpoint keeps the one it has",
+            EDITED,
+            &[steady],
+            &[Describe, Mirror],
+        ),
+        (
+            "the referenced object went: the endpoint keeps serving, followed as before",
+            OBSERVED,
+            &[steady],
+            &[Describe, Mirror],
+        ),
+        (
+            "gone from SageMaker while the reference is missing: created once it is back",
+            OBSERVED,
+            &[Err(NotFound)],
+            &[Describe, AwaitReferences],
+        ),
+        (
+            "deleted: deleted in SageMaker and waited for, whatever it refers to",
+            deleting(OBSERVED),
+            &[
+                steady,
+                Ok(Answer::Owner(Ownership::Ours)),
+                Ok(Answer::Deleted),
+            ],
+            &[Describe, CheckOwnership, Delete, ShowDeleting],
+        ),
+    ];
+    for (case, record, replies, expected) in table {
+        assert_eq!(&run_waiting(*record, replies), expected, "{case}");
+    }
+}

@@ -142,3 +142,27 @@ async fn an_autoscaling_policy_needs_the_configuration_of_its_type_and_a_sound_r
         assert_names(&output.stderr, message);
     }
 }
+
+#[tokio::test]
+async fn an_endpoint_config_variant_names_its_model_by_model_name_or_model_ref_not_both() {
+    let control_plane = control_plane_with_crds().await;
+    let namespace = control_plane.create_namespace("invalid-model-ref").await;
+    let by_ref = crate::ENDPOINT_CONFIG_MANIFEST.replace(
+        "      modelName: xgboost-model\n",
+        "      modelRef:\n        name: xgboost-model\n",
+    );
+    assert_ne!(by_ref, crate::ENDPOINT_CONFIG_MANIFEST, "the edit applies");
+    crate::apply_ok(control_plane, &namespace, &by_ref).await;
+    let both = crate::ENDPOINT_CONFIG_MANIFEST
+        .replace(
+            "      modelName: xgboost-model\n",
+            "      modelName: xgboost-model\n      modelRef:\n        name: xgboost-model\n",
+        )
+        .replace("name: xgboost-config", "name: xgboost-config-both");
+    let output = control_plane
+        .kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &both)
+        .await;
+    assert!(!output.status.success(), "the apiserver accepted:\n{both}");
+    assert_names(&output.stderr, "spec.productionVariants[0]");
+    assert_names(&output.stderr, "by modelName or modelRef, not both");
+}

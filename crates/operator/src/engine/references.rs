@@ -222,8 +222,9 @@ pub async fn resolve(
 }
 
 /// Shows in `conditions` whether every referenced object is ready (`ReferencesReady`), for the
-/// object's `generation`. Returns the message when this newly says the object waits (worth
-/// one Event), `None` otherwise.
+/// object's `generation`. Returns the message when this newly says the object waits, or waits
+/// for another reason (worth one Event; a Model going from no status to Synchronizing is the
+/// same wait), `None` otherwise.
 pub fn show_references(
     conditions: &mut Vec<Condition>,
     waiting: Option<&Waiting>,
@@ -232,7 +233,7 @@ pub fn show_references(
     let recorded = conditions
         .iter()
         .find(|condition| condition.type_ == REFERENCES_READY)
-        .map(|condition| (condition.status.clone(), condition.message.clone()));
+        .map(|condition| (condition.status.clone(), condition.reason.clone()));
     match waiting {
         None => {
             let message = "Every object the spec refers to is ready";
@@ -256,7 +257,7 @@ pub fn show_references(
                 &message,
                 generation,
             );
-            let already = recorded == Some(("False".to_string(), message.clone()));
+            let already = recorded == Some(("False".to_string(), waiting.reason().to_string()));
             (!already).then_some(message)
         }
     }
@@ -299,7 +300,14 @@ mod tests {
     fn a_referenced_object_is_used_only_once_ready() {
         const CREATED: &[&str] = &["Created"];
         const IN_SERVICE: &[&str] = &["InService"];
-        let table: &[(&str, &[&str], Found, Result<&str, Unready>)] = &[
+        /// A case, the target's ready states, what the apiserver had, the judgement.
+        type Case = (
+            &'static str,
+            &'static [&'static str],
+            Found,
+            Result<&'static str, Unready>,
+        );
+        let table: &[Case] = &[
             (
                 "a Model Created: its SageMaker name",
                 CREATED,
@@ -435,12 +443,22 @@ mod tests {
             show_references(&mut conditions, Some(&waiting), Some(1)),
             None
         );
-        // Another reason is news.
-        let not_ready = Waiting {
-            why: Unready::NotReady(Some("Creating".into())),
+        // Another reason is news; another state of the same reason is not.
+        let not_ready = |state: Option<&str>| Waiting {
+            why: Unready::NotReady(state.map(str::to_string)),
             ..waiting.clone()
         };
-        assert!(show_references(&mut conditions, Some(&not_ready), Some(1)).is_some());
+        assert!(show_references(&mut conditions, Some(&not_ready(None)), Some(1)).is_some());
+        let creating = not_ready(Some("Creating"));
+        assert_eq!(
+            show_references(&mut conditions, Some(&creating), Some(1)),
+            None
+        );
+        assert_eq!(
+            conditions[0].message,
+            creating.message(),
+            "the condition says the latest"
+        );
         // Ready: true, nothing to announce.
         assert_eq!(show_references(&mut conditions, None, Some(2)), None);
         assert_eq!(conditions.len(), 1);

@@ -10,6 +10,7 @@ mod leader_election;
 mod metrics;
 mod original_operator;
 mod processing_job;
+mod references;
 mod resilience;
 mod takeover;
 mod training_job;

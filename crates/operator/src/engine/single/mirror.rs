@@ -10,9 +10,9 @@ use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{CREATED_SPEC_HASH_ANNOTATION, HasCommonStatus};
 
 use super::status_map::{CREATED, Observed, created_status, observed_status, out_of_sync_message};
-use super::{Kind, OnSpecChange, Phase, Single, SingleRun, States};
+use super::{Kind, OnSpecChange, Phase, Single, SingleRun, States, announce_waiting};
 use crate::conditions::SPEC_OUT_OF_SYNC;
-use crate::engine::references::{Resolution, WAITING_FOR_REFERENCE, show_references};
+use crate::engine::references::{Resolution, show_references};
 use crate::engine::{EngineError, Strategy};
 use crate::status_poller::{Observation, key_of};
 
@@ -62,9 +62,8 @@ pub(super) async fn mirror<K: Kind>(
             object.meta().generation,
         );
         common.conditions = Some(conditions);
-        if let Some(note) = news {
-            run.event(EventType::Normal, WAITING_FOR_REFERENCE, note)
-                .await;
+        if let (Some(note), Some(waiting)) = (news, references.waiting.as_ref()) {
+            announce_waiting(run, waiting, note).await;
         }
     }
     // Only real changes are written, the check times with them: a write that changes nothing

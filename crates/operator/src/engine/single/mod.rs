@@ -21,8 +21,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::Api;
 use kube::core::object::HasStatus;
 use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{
     CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, FINALIZER, HasCommonStatus,
@@ -44,7 +46,9 @@ use crate::status_poller::ListModified;
 use crate::takeover;
 
 pub use crate::engine::references::Resolved;
-use crate::engine::references::{Recorded, Referable, Reference, Target};
+use crate::engine::references::{
+    REFERENCES_READY, Recorded, Referable, Reference, Target, WAITING_FOR_REFERENCE, Waiting,
+};
 pub use decide::{Lifecycle, OnDelete, OnSpecChange, Phase, StateWords};
 pub use status_map::{CREATED, NameRecord, resolve_remote_name};
 
@@ -322,6 +326,35 @@ impl<K: Kind> Strategy for Single<K> {
 
     async fn finalize(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
         steps::finalize(run).await
+    }
+}
+
+/// Announces a wait for a referenced object (one Event per wait) unless the apiserver's copy of
+/// the object already shows that wait: the cache a reconcile reads may not have the operator's
+/// last status write yet, and a second Event would only say the same again.
+async fn announce_waiting<K: Kind>(run: &SingleRun<'_, K>, waiting: &Waiting, note: String) {
+    let object = run.object;
+    let api: Api<K::Object> = Api::namespaced(
+        run.client().clone(),
+        &object.namespace().unwrap_or_default(),
+    );
+    let shown = match api.get_opt(&object.name_any()).await {
+        Ok(Some(fresh)) => fresh
+            .status()
+            .and_then(|status| status.common().conditions.clone())
+            .unwrap_or_default()
+            .iter()
+            .any(|condition| {
+                condition.type_ == REFERENCES_READY
+                    && condition.status == "False"
+                    && condition.reason == waiting.reason()
+            }),
+        // Cannot tell: better said twice than not at all.
+        _ => false,
+    };
+    if !shown {
+        run.event(EventType::Normal, WAITING_FOR_REFERENCE, note)
+            .await;
     }
 }
 

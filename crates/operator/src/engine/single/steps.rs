@@ -16,16 +16,14 @@ use serde_json::{Value, json};
 use super::decide::{Answer, Call, Facts, OnSpecChange, Step, next_step};
 use super::mirror::mirror;
 use super::{
-    CreateError, Kind, Resolved, STOPPING_REQUEUE, SingleRun, States, has_observed_remote, prepare,
-    record_of, recorded_by_original_operator, remote_name_of,
+    CreateError, Kind, Resolved, STOPPING_REQUEUE, SingleRun, States, announce_waiting,
+    has_observed_remote, prepare, record_of, recorded_by_original_operator, remote_name_of,
 };
 use crate::conditions::{
     DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, READY, UPDATE_REJECTED, set_condition,
 };
 use crate::engine::ownership::{self, Ownership};
-use crate::engine::references::{
-    Resolution, WAITING_FOR_REFERENCE, Waiting, resolve, show_references,
-};
+use crate::engine::references::{Resolution, Waiting, resolve, show_references};
 use crate::engine::{EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy, sagemaker_message};
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;
@@ -456,8 +454,7 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
         common.additional = Some(message);
         if run.status.would_change(&status) {
             if let Some(note) = news {
-                run.event(EventType::Normal, WAITING_FOR_REFERENCE, note)
-                    .await;
+                announce_waiting(run, waiting, note).await;
             }
             run.status.write(status).await?;
         }

@@ -57,3 +57,27 @@ fn run_waiting(record: Record, replies: &[Reply]) -> Vec<Step> {
     };
     crate::engine::scripted::run_script(facts, replies, next_step, call_of, apply)
 }
+
+/// In each situation (a record and the replies before it), every failure a retry may get past
+/// on the next call retries.
+fn every_retryable_failure_retries(situations: &[(&str, Record, &[Reply])]) {
+    use ErrorCategory::*;
+    for (situation, record, before) in situations {
+        for category in [
+            Throttled,
+            QuotaExceeded,
+            Transient,
+            SageMakerOther,
+            Kubernetes,
+        ] {
+            let mut facts = Facts::new(*record);
+            for reply in *before {
+                let call = call_of(next_step(&facts)).unwrap();
+                apply(&mut facts, call, reply);
+            }
+            let call = call_of(next_step(&facts)).expect("a call");
+            facts.call_failed(call, category);
+            assert_eq!(next_step(&facts), Step::Retry, "{situation}: {category:?}");
+        }
+    }
+}

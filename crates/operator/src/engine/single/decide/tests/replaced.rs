@@ -254,24 +254,7 @@ fn a_retryable_failure_on_any_call_retries() {
             &[exists, Ok(Answer::Owner(Ownership::Ours))],
         ),
     ];
-    for (situation, record, before) in situations {
-        for category in [
-            Throttled,
-            QuotaExceeded,
-            Transient,
-            SageMakerOther,
-            Kubernetes,
-        ] {
-            let mut facts = Facts::new(*record);
-            for reply in *before {
-                let call = call_of(next_step(&facts)).unwrap();
-                apply(&mut facts, call, reply);
-            }
-            let call = call_of(next_step(&facts)).expect("a call");
-            facts.call_failed(call, category);
-            assert_eq!(next_step(&facts), Retry, "{situation}: {category:?}");
-        }
-    }
+    every_retryable_failure_retries(situations);
 }
 
 #[test]

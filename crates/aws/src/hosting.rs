@@ -810,6 +810,23 @@ impl SageMakerHandle {
         Ok(output.endpoint_arn().unwrap_or_default().to_string())
     }
 
+    /// The status of an inference component (`InService`, `Creating`, …): all a scaling policy
+    /// needs to know of it.
+    pub async fn inference_component_status(&self, name: &str) -> Result<String, SageMakerError> {
+        self.throttle("DescribeInferenceComponent").await;
+        let output = ok_or_classify(
+            self.client
+                .describe_inference_component()
+                .inference_component_name(name)
+                .send()
+                .await,
+        )?;
+        Ok(output
+            .inference_component_status()
+            .map(|status| status.as_str().to_string())
+            .unwrap_or_default())
+    }
+
     pub async fn describe_endpoint(
         &self,
         name: &str,

@@ -429,22 +429,34 @@ fn every_autoscaling_policy_field_reaches_register_scalable_target_or_put_scalin
     let requests = |spec: &Value| -> Vec<String> {
         let typed: sagemaker_k8s_api::HostingAutoscalingPolicySpec =
             parse("HostingAutoscalingPolicy", spec);
-        let id = crate::autoscaling::resource_id(
-            &typed.resource_id[0].endpoint_name,
-            &typed.resource_id[0].variant_name,
-        );
-        let register = crate::autoscaling::register_target_request(&typed, &id)
+        // A target is an endpoint variant or an inference component: both shapes' names must
+        // reach a request.
+        let target = &typed.resource_id[0];
+        let mut ids = Vec::new();
+        if let (Some(endpoint), Some(variant)) = (&target.endpoint_name, &target.variant_name) {
+            ids.push(crate::autoscaling::resource_id(endpoint, variant));
+        }
+        if let Some(component) = &target.inference_component_name {
+            ids.push(crate::autoscaling::inference_component_resource_id(
+                component,
+            ));
+        }
+        let mut requests = Vec::new();
+        for id in ids {
+            let register = crate::autoscaling::register_target_request(&typed, &id)
+                .build()
+                .expect("input builds");
+            let put = crate::autoscaling::put_policy_request(
+                &typed,
+                typed.policy_name.as_deref().expect("generated"),
+                &id,
+            )
+            .expect("request builds")
             .build()
             .expect("input builds");
-        let put = crate::autoscaling::put_policy_request(
-            &typed,
-            typed.policy_name.as_deref().expect("generated"),
-            &id,
-        )
-        .expect("request builds")
-        .build()
-        .expect("input builds");
-        vec![format!("{register:?}"), format!("{put:?}")]
+            requests.extend([format!("{register:?}"), format!("{put:?}")]);
+        }
+        requests
     };
     // Target tracking: every field but the step-scaling configuration.
     let mut tracking = generated.clone();

@@ -1,4 +1,132 @@
-//! The generator of the model-driven kinds (issue 23): reads `api-models/` and the kinds'
-//! configuration, writes the generated sources. Work in progress.
+//! `sagemaker-k8s-codegen`: writes the model-driven kinds (issue 23) from AWS's SageMaker API
+//! model (`api-models/`) and their configuration (`crates/codegen/kinds.yaml`): the CRD types
+//! in `crates/api/src/generated/` and the SDK requests, statuses and calls in
+//! `crates/aws/src/generated/`. `--check` fails when the checked-in files are stale.
+//! docs/dev/GENERATOR.md says how it works and how to add a kind.
 
-fn main() {}
+mod config;
+mod docs;
+mod emit_api;
+mod emit_aws;
+mod model;
+mod output;
+mod plan;
+mod re2;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use heck::ToSnakeCase;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    #[error("cannot read {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Config { path: PathBuf, message: String },
+    #[error("the API model, {what}: {message}")]
+    Model { what: String, message: String },
+    #[error("rustfmt failed on {file}: {message}")]
+    Rustfmt { file: String, message: String },
+    #[error("the generated files are stale (run `cargo run -p sagemaker-k8s-codegen`):\n  {0}")]
+    Stale(String),
+}
+
+/// Writes the model-driven kinds from AWS's SageMaker API model and crates/codegen/kinds.yaml.
+#[derive(Parser, Debug)]
+#[command(name = "sagemaker-k8s-codegen", version)]
+struct Args {
+    /// Compare instead of writing: exit non-zero when a generated file differs, is missing or
+    /// is left over.
+    #[arg(long)]
+    check: bool,
+    /// Workspace root (default: the one this crate is in).
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))]
+    workspace: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let mut message = error.to_string();
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            eprintln!("sagemaker-k8s-codegen: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Every generated file: path relative to the workspace → formatted source.
+pub fn generate(workspace: &std::path::Path) -> Result<BTreeMap<PathBuf, String>, GenError> {
+    let model = model::Model::load(&workspace.join("api-models/sagemaker/service-2.json.gz"))?;
+    let config = config::load(&workspace.join("crates/codegen/kinds.yaml"))?;
+    let plan = plan::plan(&model, &config)?;
+    let mut lists = BTreeMap::new();
+    for kind in &config.kinds {
+        lists.insert(kind.kind.clone(), list_members(&model, kind)?);
+    }
+    let mut files = BTreeMap::new();
+    for (name, source) in emit_api::files(&plan) {
+        files.insert(PathBuf::from("crates/api/src/generated").join(name), source);
+    }
+    for (name, source) in emit_aws::files(&plan, &lists)? {
+        files.insert(PathBuf::from("crates/aws/src/generated").join(name), source);
+    }
+    for (path, source) in files.iter_mut() {
+        *source = output::rustfmt(workspace, &path.display().to_string(), source)?;
+    }
+    Ok(files)
+}
+
+/// The List output's summaries member and the summaries' name member, as SDK getters.
+fn list_members(
+    model: &model::Model,
+    kind: &config::KindConfig,
+) -> Result<(String, String), GenError> {
+    let output = model.operation_shape(&kind.operations.list, "output")?;
+    let summaries = model
+        .members(&output)?
+        .into_iter()
+        .find(|(_, shape, _)| model.type_of(shape).is_ok_and(|t| t == "list"))
+        .ok_or_else(|| GenError::Model {
+            what: output.clone(),
+            message: "no list of summaries".into(),
+        })?;
+    Ok((
+        summaries.0.to_snake_case(),
+        kind.name_member.to_snake_case(),
+    ))
+}
+
+fn run(args: &Args) -> Result<(), GenError> {
+    let files = generate(&args.workspace)?;
+    if args.check {
+        let problems = output::stale(&args.workspace, &files);
+        if !problems.is_empty() {
+            return Err(GenError::Stale(problems.join("\n  ")));
+        }
+        println!("generated files are current ({} files)", files.len());
+        return Ok(());
+    }
+    output::write(&args.workspace, &files)?;
+    println!("wrote {} files", files.len());
+    Ok(())
+}

@@ -40,11 +40,6 @@ impl Model {
         Ok(Self { json })
     }
 
-    #[cfg(test)]
-    pub fn from_json(json: Value) -> Self {
-        Self { json }
-    }
-
     pub fn shape(&self, name: &str) -> Result<&Value, GenError> {
         self.json["shapes"]
             .get(name)

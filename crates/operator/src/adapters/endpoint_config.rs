@@ -6,7 +6,9 @@ use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::hosting::{ResourceDescription, endpoint_config_request};
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use crate::engine::single::{CREATED, CreateError, Kind, Lifecycle, States, StatusFields};
+use crate::engine::single::{
+    CREATED, CreateError, Kind, Lifecycle, Resolved, States, StatusFields,
+};
 use crate::status_poller::NotPolled;
 
 pub struct EndpointConfigAdapter;
@@ -40,6 +42,7 @@ impl Kind for EndpointConfigAdapter {
         object: &EndpointConfig,
         name: &str,
         owner_uid: &str,
+        _references: &Resolved,
     ) -> Result<(), CreateError> {
         let request = endpoint_config_request(&object.spec, name, owner_uid)
             .map_err(|error| CreateError::Unsupported(error.to_string()))?;

@@ -27,6 +27,18 @@ pub const REPLACED: Lifecycle = Lifecycle {
     on_spec_change: OnSpecChange::Replace,
 };
 
+/// A resource SageMaker updates in place and deletes in the background (an endpoint, an
+/// inference component): updated once steady on a spec change, deleted on delete and waited
+/// for until it is gone.
+#[allow(
+    dead_code,
+    reason = "the lifecycle of the kinds generated from SageMaker's API model"
+)]
+pub const UPDATED: Lifecycle = Lifecycle {
+    on_delete: OnDelete::DeleteAndAwait,
+    on_spec_change: OnSpecChange::Update,
+};
+
 /// A time SageMaker reported, in whole seconds: what a Kubernetes `Time` keeps on the wire, so
 /// a status read back compares equal to the one mapped again.
 pub fn kube_time(timestamp: Option<jiff::Timestamp>) -> Option<Time> {

@@ -6,7 +6,9 @@ use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::hosting::{ResourceDescription, model_request};
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use crate::engine::single::{CREATED, CreateError, Kind, Lifecycle, States, StatusFields};
+use crate::engine::single::{
+    CREATED, CreateError, Kind, Lifecycle, Resolved, States, StatusFields,
+};
 use crate::status_poller::NotPolled;
 
 pub struct ModelAdapter;
@@ -40,6 +42,7 @@ impl Kind for ModelAdapter {
         object: &Model,
         name: &str,
         owner_uid: &str,
+        _references: &Resolved,
     ) -> Result<(), CreateError> {
         sagemaker
             .create_model(model_request(&object.spec, name, owner_uid))

@@ -13,6 +13,7 @@
 
 mod decide;
 mod mirror;
+pub mod references;
 mod status_map;
 mod steps;
 
@@ -43,7 +44,8 @@ use crate::object_patch::{ManagedObject, map_operations, patch_json, pointer_tok
 use crate::status_poller::ListModified;
 use crate::takeover;
 
-pub use decide::{Lifecycle, OnDelete, OnSpecChange, Phase};
+pub use decide::{Lifecycle, OnDelete, OnSpecChange, Phase, StateWords};
+pub use references::Resolved;
 pub use status_map::{CREATED, NameRecord, resolve_remote_name};
 
 /// While a resource is stopped on delete, how often it is looked at until it is terminal.
@@ -89,6 +91,9 @@ pub trait Kind: Send + Sync + 'static {
     const SPEC_NAME_FIELD: Option<&'static str> = None;
     /// Longest name SageMaker allows for the kind: a derived name is cut to it.
     const MAX_NAME_LEN: usize = crate::naming::MAX_NAME_LEN;
+    /// The kind's own words for its resource's states ([`States::SageMaker`]), which the
+    /// default [`phase`](Self::phase) reads; `None`: a job's (`InProgress`, `Completed`, …).
+    const STATE_WORDS: Option<StateWords> = None;
 
     fn spec(object: &Self::Object) -> &Self::Spec;
     /// The SageMaker name the spec asks for (the field [`SPEC_NAME_FIELD`](Self::SPEC_NAME_FIELD)
@@ -114,13 +119,33 @@ pub trait Kind: Send + Sync + 'static {
         *Self::status_fields(status).status = Some("Stopping".into());
     }
 
+    /// Creates the resource; `references` holds the SageMaker names the object's references
+    /// resolved to.
     fn create(
         &self,
         sagemaker: &SageMakerHandle,
         object: &Self::Object,
         remote_name: &str,
         owner_uid: &str,
+        references: &Resolved,
     ) -> impl Future<Output = Result<(), CreateError>> + Send;
+    /// Updates the steady resource `remote` to the object's spec ([`OnSpecChange::Update`]
+    /// only: the decision core sends no update to a kind with another lifecycle).
+    fn update(
+        &self,
+        _sagemaker: &SageMakerHandle,
+        _object: &Self::Object,
+        _remote_name: &str,
+        _remote: &Self::Remote,
+        _references: &Resolved,
+    ) -> impl Future<Output = Result<(), CreateError>> + Send {
+        async {
+            Err(CreateError::Unsupported(format!(
+                "{} cannot be updated in place",
+                Self::KIND
+            )))
+        }
+    }
     fn describe(
         &self,
         sagemaker: &SageMakerHandle,
@@ -138,7 +163,10 @@ pub trait Kind: Send + Sync + 'static {
     /// Where the resource is in its life (a resource without states: it exists).
     fn phase(remote: &Self::Remote) -> Phase {
         match Self::STATES {
-            States::SageMaker => Phase::of_job_status(&Self::status_text(remote)),
+            States::SageMaker => match Self::STATE_WORDS {
+                Some(words) => words.phase(&Self::status_text(remote)),
+                None => Phase::of_job_status(&Self::status_text(remote)),
+            },
             States::Created => Phase::Succeeded,
         }
     }
@@ -282,9 +310,10 @@ impl<K: Kind> Strategy for Single<K> {
 fn spec_hash<K: Kind>(spec: &K::Spec, name_to_fill: Option<(&str, &str)>) -> String {
     let mut spec = serde_json::to_value(spec).expect("specs serialize to JSON");
     if let Value::Object(map) = &mut spec {
-        if K::LIFECYCLE.on_spec_change == OnSpecChange::Report {
-            // Tags do not change a job itself: only the request fields count for whether the
-            // spec is still the one created. (A replaced resource is created again with them.)
+        if K::LIFECYCLE.on_spec_change != OnSpecChange::Replace {
+            // Tags do not change a job or what an update sends: only the request fields count
+            // for whether the spec is still the one created. (A replaced resource is created
+            // again with them.)
             map.remove("tags");
         }
         if let Some((field, name)) = name_to_fill {

@@ -13,16 +13,19 @@ use serde_json::{Value, json};
 use super::decide::{Answer, Call, Facts, OnSpecChange, Step, next_step};
 use super::mirror::mirror;
 use super::{
-    CreateError, Kind, STOPPING_REQUEUE, SingleRun, States, has_observed_remote, prepare,
+    CreateError, Kind, Resolved, STOPPING_REQUEUE, SingleRun, States, has_observed_remote, prepare,
     record_of, recorded_by_original_operator, remote_name_of,
 };
-use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY};
+use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, UPDATE_REJECTED};
 use crate::engine::ownership::{self, Ownership};
 use crate::engine::{EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy, sagemaker_message};
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;
 use crate::status_poller::{key_of, must_describe};
 use crate::takeover;
+
+/// The status of a resource SageMaker is deleting in the background.
+const DELETING: &str = "Deleting";
 
 /// One reconcile of a live object.
 pub(super) async fn reconcile<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
@@ -121,6 +124,8 @@ struct Steps<'r, 'a, K: Kind> {
     last_error: Option<SageMakerError>,
     /// Why the create could not be built.
     unsupported: String,
+    /// The SageMaker names the object's references resolved to.
+    resolved: Resolved,
 }
 
 impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
@@ -132,6 +137,7 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
             remote: None,
             last_error: None,
             unsupported: String::new(),
+            resolved: Resolved::default(),
         }
     }
 
@@ -170,6 +176,14 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
                 Step::CheckOwnership => self.check_ownership().await,
                 Step::TakeOver => self.take_over(spec_hash).await?,
                 Step::Stop | Step::Delete | Step::Replace => self.stop_or_delete(step).await,
+                Step::Update => self.update(spec_hash).await?,
+                Step::ReportUpdateRejected => {
+                    return self
+                        .report_update_rejected(spec_hash)
+                        .await
+                        .map(Done::Action);
+                }
+                Step::ShowDeleting => return self.show_deleting().await.map(Done::Action),
                 Step::Mirror => {
                     let remote = self.remote.take().expect("described");
                     return Ok(Done::Mirror(remote, self.facts.created));
@@ -206,7 +220,13 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
         pin_create(run, &self.name, spec_hash).await?;
         let kind = &run.engine.strategy.0;
         match kind
-            .create(self.sagemaker(), run.object, &self.name, &run.uid)
+            .create(
+                self.sagemaker(),
+                run.object,
+                &self.name,
+                &run.uid,
+                &self.resolved,
+            )
             .await
         {
             Ok(()) => {
@@ -225,6 +245,59 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
             Err(CreateError::SageMaker(error)) => self.failed(Call::Create, error),
         }
         Ok(())
+    }
+
+    /// Updates the steady resource in place, and records the spec it was sent from (after the
+    /// call: a retryable failure must not mark the spec as applied).
+    async fn update(&mut self, spec_hash: &str) -> Result<(), EngineError> {
+        let run = self.run;
+        let kind = &run.engine.strategy.0;
+        let remote = self
+            .remote
+            .as_ref()
+            .expect("the core updates only what it described");
+        let result = kind
+            .update(
+                self.sagemaker(),
+                run.object,
+                &self.name,
+                remote,
+                &self.resolved,
+            )
+            .await;
+        match result {
+            Ok(()) => {
+                record_created_spec(run, spec_hash).await?;
+                tracing::info!(kind = K::KIND, "spec changed, updating in SageMaker");
+                let note = format!(
+                    "The spec changed: updating {} {} in SageMaker",
+                    K::KIND,
+                    self.name
+                );
+                run.event(EventType::Normal, "Updating", note).await;
+                self.facts.answered(Answer::Updated);
+            }
+            Err(CreateError::Unsupported(message)) => {
+                self.unsupported = message;
+                self.facts.unsupported = true;
+            }
+            Err(CreateError::SageMaker(error)) => self.failed(Call::Update, error),
+        }
+        Ok(())
+    }
+
+    /// SageMaker refused the update: the spec is recorded as tried (so it is not sent again
+    /// until it changes), the status keeps SageMaker's state and says why in `Failed`.
+    async fn report_update_rejected(&mut self, spec_hash: &str) -> Result<Action, EngineError> {
+        let run = self.run;
+        record_created_spec(run, spec_hash).await?;
+        let message = format!(
+            "SageMaker rejected the update (applied again when the spec changes): {}",
+            sagemaker_message(self.last_error.as_ref())
+        );
+        run.show_failed(run.status.recorded(), UPDATE_REJECTED, message)
+            .await?;
+        Ok(Action::await_change())
     }
 
     async fn check_ownership(&mut self) {
@@ -317,6 +390,20 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
         let mut stopping = run.status.recorded();
         K::stopping(&mut stopping);
         let _ = run.status.write(stopping).await;
+        Ok(Action::requeue(STOPPING_REQUEUE))
+    }
+
+    /// SageMaker deletes the resource in the background: shown, and looked at again until
+    /// Describe says it is gone.
+    async fn show_deleting(&self) -> Result<Action, EngineError> {
+        let run = self.run;
+        run.engine
+            .registry
+            .register(&self.sagemaker().location, &self.name, key_of(run.object));
+        // Best effort: the delete goes on whether or not it is shown.
+        let mut deleting = run.status.recorded();
+        *K::status_fields(&mut deleting).status = Some(DELETING.into());
+        let _ = run.status.write(deleting).await;
         Ok(Action::requeue(STOPPING_REQUEUE))
     }
 

@@ -1,10 +1,13 @@
 //! The decision core as tables: each case is what the object recorded, SageMaker's answers in
 //! order, and the steps the core takes — the call sequence a reconcile makes. `jobs.rs`: a
 //! resource stopped on delete whose spec changes are reported (the job kinds); `replaced.rs`:
-//! a resource deleted on delete and replaced on a spec change (Model, EndpointConfig).
+//! a resource deleted on delete and replaced on a spec change (Model, EndpointConfig);
+//! `updated.rs`: a resource with states of its own, updated in place on a spec change and
+//! deleted in the background (Endpoint, InferenceComponent).
 
 mod jobs;
 mod replaced;
+mod updated;
 
 use super::*;
 
@@ -26,6 +29,7 @@ fn call_of(step: Step) -> Option<Call> {
         Step::TakeOver => Some(Call::AddTags),
         Step::Stop => Some(Call::Stop),
         Step::Replace | Step::Delete => Some(Call::Delete),
+        Step::Update => Some(Call::Update),
         _ => None,
     }
 }

@@ -63,6 +63,7 @@ pub struct States {
     pub member: String,
     pub steady: Vec<String>,
     pub failed: Vec<String>,
+    pub deleting: Vec<String>,
     pub transitional: Vec<String>,
 }
 

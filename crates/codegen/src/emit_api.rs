@@ -90,6 +90,8 @@ pub struct ObjectRef {
 /// One object a spec refers to.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Reference<'a> {
+    /// The reference field's path in the spec (`endpointRef`, `specifications[1].modelRef`).
+    pub field: String,
     /// The kind of the object (`Endpoint`, `Model`, …).
     pub kind: &'static str,
     /// Its name in the referring object's namespace.
@@ -122,6 +124,8 @@ pub struct KindInfo {
     pub steady: &'static [&'static str],
     /// The resource failed.
     pub failed: &'static [&'static str],
+    /// Being deleted.
+    pub deleting: &'static [&'static str],
     /// Something is going on; the operator waits through them.
     pub transitional: &'static [&'static str],
 }
@@ -315,21 +319,24 @@ fn innermost(ty: &Ty) -> &Ty {
 /// `collect_references`: every object the structure's reference fields name, nested ones too.
 fn references_impl(plan: &Plan, name: &str, fields: &[Field]) -> String {
     let mut out = format!(
-        "impl {name} {{\n    /// Every object this names through its reference fields (nested ones too).\n    pub fn collect_references<'a>(&'a self, out: &mut Vec<super::Reference<'a>>) {{\n"
+        "impl {name} {{\n    /// Every object this names through its reference fields (nested ones too).\n    pub fn collect_references<'a>(&'a self, prefix: &str, out: &mut Vec<super::Reference<'a>>) {{\n"
     );
     for field in fields {
         let access = format!("self.{}", field.rust);
         let body = match (&field.ty, innermost(&field.ty)) {
             (Ty::ObjectRef, _) => format!(
-                "out.push(super::Reference {{ kind: {:?}, name: &value.name }});",
+                "out.push(super::Reference {{ field: format!(\"{{prefix}}{}\"), kind: {:?}, name: &value.name }});",
+                field.json,
                 field.references.as_deref().unwrap_or_default()
             ),
-            (Ty::Struct(_), Ty::Struct(inner)) if has_refs(plan, inner) => {
-                "value.collect_references(out);".to_string()
-            }
-            (Ty::List(_), Ty::Struct(inner)) if has_refs(plan, inner) => {
-                "for item in value { item.collect_references(out); }".to_string()
-            }
+            (Ty::Struct(_), Ty::Struct(inner)) if has_refs(plan, inner) => format!(
+                "value.collect_references(&format!(\"{{prefix}}{}.\"), out);",
+                field.json
+            ),
+            (Ty::List(_), Ty::Struct(inner)) if has_refs(plan, inner) => format!(
+                "for (index, item) in value.iter().enumerate() {{ item.collect_references(&format!(\"{{prefix}}{}[{{index}}].\"), out); }}",
+                field.json
+            ),
             _ => continue,
         };
         if field.optional {
@@ -423,7 +430,7 @@ fn info_const(kind: &KindPlan) -> String {
     let name_field = heck::ToLowerCamelCase::to_lower_camel_case(kind.name_member.as_str());
     let updates: Vec<String> = kind.updates.iter().map(|u| u.operation.clone()).collect();
     format!(
-        "/// What the configuration says about the kind's SageMaker side.\npub const INFO: super::KindInfo = super::KindInfo {{ kind: {:?}, name_field: {name_field:?}, create: {:?}, describe: {:?}, delete: {:?}, list: {:?}, updates: &[{}], steady: &[{}], failed: &[{}], transitional: &[{}] }};\n\n",
+        "/// What the configuration says about the kind's SageMaker side.\npub const INFO: super::KindInfo = super::KindInfo {{ kind: {:?}, name_field: {name_field:?}, create: {:?}, describe: {:?}, delete: {:?}, list: {:?}, updates: &[{}], steady: &[{}], failed: &[{}], deleting: &[{}], transitional: &[{}] }};\n\n",
         kind.config_kind,
         kind.create,
         kind.describe,
@@ -432,6 +439,7 @@ fn info_const(kind: &KindPlan) -> String {
         list(&updates),
         list(&kind.steady),
         list(&kind.failed),
+        list(&kind.deleting),
         list(&kind.transitional)
     )
 }
@@ -448,6 +456,7 @@ fn status_source(kind: &KindPlan) -> String {
         kind.steady
             .iter()
             .chain(&kind.transitional)
+            .chain(&kind.deleting)
             .chain(&kind.failed)
             .map(|s| format!("`{s}`"))
             .collect::<Vec<_>>()

@@ -334,7 +334,7 @@ fn references_check(plan: &Plan, kind: &KindPlan) -> String {
             || matches!(innermost(&f.ty), Ty::Struct(name) if has_refs(plan, name))
     });
     if refs {
-        "    let mut references = Vec::new();\n    value.collect_references(&mut references);\n    super::check_resolved(&references, refs)?;\n".into()
+        "    let mut references = Vec::new();\n    value.collect_references(\"\", &mut references);\n    super::check_resolved(&references, refs)?;\n".into()
     } else {
         "    let _ = refs;\n".into()
     }

@@ -81,6 +81,7 @@ pub struct KindPlan {
     pub updates: Vec<UpdatePlan>,
     pub steady: Vec<String>,
     pub failed: Vec<String>,
+    pub deleting: Vec<String>,
     pub transitional: Vec<String>,
     pub columns: Vec<(String, String, String, String)>,
     pub references: Vec<Reference>,
@@ -162,6 +163,7 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         updates,
         steady: kind.states.steady.clone(),
         failed: kind.states.failed.clone(),
+        deleting: kind.states.deleting.clone(),
         transitional: kind.states.transitional.clone(),
         columns: kind
             .columns

@@ -450,6 +450,13 @@ async fn run_controllers(
         supervised(h, hosting::deployment::Deployments, s, n),
         supervised(h, Single(model::ModelAdapter), s, n),
         supervised(h, Single(endpoint_config::EndpointConfigAdapter), s, n),
+        supervised(h, Single(endpoint::EndpointAdapter), s, n),
+        supervised(
+            h,
+            Single(inference_component::InferenceComponentAdapter),
+            s,
+            n
+        ),
         supervised(h, hosting::autoscaling::Autoscaling, s, n),
     );
 }

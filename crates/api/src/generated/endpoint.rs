@@ -22,13 +22,8 @@ pub const INFO: super::KindInfo = super::KindInfo {
     updates: &["UpdateEndpoint"],
     steady: &["InService", "OutOfService", "UpdateRollbackFailed"],
     failed: &["Failed"],
-    transitional: &[
-        "Creating",
-        "Updating",
-        "SystemUpdating",
-        "RollingBack",
-        "Deleting",
-    ],
+    deleting: &["Deleting"],
+    transitional: &["Creating", "Updating", "SystemUpdating", "RollingBack"],
 };
 
 /// Desired state of an Endpoint: the CreateEndpoint request SageMaker receives, plus the region and endpoint to send it to.
@@ -110,9 +105,10 @@ fn endpoint_spec_rules(schema: &mut schemars::Schema) {
 
 impl EndpointSpec {
     /// Every object this names through its reference fields (nested ones too).
-    pub fn collect_references<'a>(&'a self, out: &mut Vec<super::Reference<'a>>) {
+    pub fn collect_references<'a>(&'a self, prefix: &str, out: &mut Vec<super::Reference<'a>>) {
         if let Some(value) = &self.endpoint_config_ref {
             out.push(super::Reference {
+                field: format!("{prefix}endpointConfigRef"),
                 kind: "EndpointConfig",
                 name: &value.name,
             });

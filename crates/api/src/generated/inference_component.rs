@@ -25,7 +25,8 @@ pub const INFO: super::KindInfo = super::KindInfo {
     ],
     steady: &["InService"],
     failed: &["Failed"],
-    transitional: &["Creating", "Updating", "Deleting"],
+    deleting: &["Deleting"],
+    transitional: &["Creating", "Updating"],
 };
 
 /// Desired state of an InferenceComponent: the CreateInferenceComponent request SageMaker receives, plus the region and endpoint to send it to.
@@ -136,19 +137,20 @@ fn inference_component_spec_rules(schema: &mut schemars::Schema) {
 
 impl InferenceComponentSpec {
     /// Every object this names through its reference fields (nested ones too).
-    pub fn collect_references<'a>(&'a self, out: &mut Vec<super::Reference<'a>>) {
+    pub fn collect_references<'a>(&'a self, prefix: &str, out: &mut Vec<super::Reference<'a>>) {
         if let Some(value) = &self.endpoint_ref {
             out.push(super::Reference {
+                field: format!("{prefix}endpointRef"),
                 kind: "Endpoint",
                 name: &value.name,
             });
         }
         if let Some(value) = &self.specification {
-            value.collect_references(out);
+            value.collect_references(&format!("{prefix}specification."), out);
         }
         if let Some(value) = &self.specifications {
-            for item in value {
-                item.collect_references(out);
+            for (index, item) in value.iter().enumerate() {
+                item.collect_references(&format!("{prefix}specifications[{index}]."), out);
             }
         }
     }

@@ -26,6 +26,8 @@ pub struct ObjectRef {
 /// One object a spec refers to.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Reference<'a> {
+    /// The reference field's path in the spec (`endpointRef`, `specifications[1].modelRef`).
+    pub field: String,
     /// The kind of the object (`Endpoint`, `Model`, …).
     pub kind: &'static str,
     /// Its name in the referring object's namespace.
@@ -58,6 +60,8 @@ pub struct KindInfo {
     pub steady: &'static [&'static str],
     /// The resource failed.
     pub failed: &'static [&'static str],
+    /// Being deleted.
+    pub deleting: &'static [&'static str],
     /// Something is going on; the operator waits through them.
     pub transitional: &'static [&'static str],
 }

@@ -292,9 +292,10 @@ fn inference_component_specification_rules(schema: &mut schemars::Schema) {
 
 impl InferenceComponentSpecification {
     /// Every object this names through its reference fields (nested ones too).
-    pub fn collect_references<'a>(&'a self, out: &mut Vec<super::Reference<'a>>) {
+    pub fn collect_references<'a>(&'a self, prefix: &str, out: &mut Vec<super::Reference<'a>>) {
         if let Some(value) = &self.model_ref {
             out.push(super::Reference {
+                field: format!("{prefix}modelRef"),
                 kind: "Model",
                 name: &value.name,
             });

@@ -22,7 +22,7 @@ pub fn create_request(
     UnresolvedReference,
 > {
     let mut references = Vec::new();
-    value.collect_references(&mut references);
+    value.collect_references("", &mut references);
     super::check_resolved(&references, refs)?;
     Ok(
         aws_sdk_sagemaker::operation::create_endpoint::CreateEndpointInput::builder()
@@ -54,7 +54,7 @@ pub fn update_endpoint_request(
     UnresolvedReference,
 > {
     let mut references = Vec::new();
-    value.collect_references(&mut references);
+    value.collect_references("", &mut references);
     super::check_resolved(&references, refs)?;
     Ok(
         aws_sdk_sagemaker::operation::update_endpoint::UpdateEndpointInput::builder()

@@ -121,10 +121,13 @@ fn to_sdk(plan: &Plan, ty: &Ty, v: &str) -> Result<String, GenError> {
         Ty::Str(None) => format!("{v}.clone()"),
         Ty::Str(Some(sdk_enum)) => format!("sdk::{sdk_enum}::from({v}.as_str())"),
         Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 | Ty::Bool => format!("*{v}"),
-        Ty::List(item) => format!(
-            "{v}.iter().map(|item| {}).collect::<Vec<_>>()",
-            to_sdk(plan, item, "item")?
-        ),
+        Ty::List(item) => match function_of(plan, item) {
+            Some(function) => format!("{v}.iter().map({function}).collect::<Vec<_>>()"),
+            None => format!(
+                "{v}.iter().map(|item| {}).collect::<Vec<_>>()",
+                to_sdk(plan, item, "item")?
+            ),
+        },
         Ty::Map(item) => format!(
             "{v}.iter().map(|(key, item)| (key.clone(), {})).collect::<std::collections::HashMap<_, _>>()",
             to_sdk(plan, item, "item")?
@@ -141,6 +144,16 @@ fn to_sdk(plan: &Plan, ty: &Ty, v: &str) -> Result<String, GenError> {
             });
         }
     })
+}
+
+/// The conversion of a structure without references, as a function to map with.
+fn function_of(plan: &Plan, ty: &Ty) -> Option<String> {
+    match ty {
+        Ty::Struct(name) if !has_refs(plan, name) => {
+            Some(format!("super::shapes::{}", to_sdk_fn(name)))
+        }
+        _ => None,
+    }
 }
 
 fn has_refs(plan: &Plan, structure: &str) -> bool {
@@ -183,10 +196,15 @@ fn setter(
             reference.rust,
             reference.references.as_deref().unwrap_or_default()
         ),
-        None if field.optional => format!(
-            "{access}.as_ref().map(|value| {})",
-            to_sdk(plan, &field.ty, "value")?
-        ),
+        None if field.optional => match (&field.ty, function_of(plan, &field.ty)) {
+            (Ty::Str(None), _) => format!("{access}.clone()"),
+            (Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 | Ty::Bool, _) => access.clone(),
+            (_, Some(function)) => format!("{access}.as_ref().map({function})"),
+            _ => format!(
+                "{access}.as_ref().map(|value| {})",
+                to_sdk(plan, &field.ty, "value")?
+            ),
+        },
         None => format!(
             "Some({{ let value = &{access}; {} }})",
             to_sdk(plan, &field.ty, "value")?

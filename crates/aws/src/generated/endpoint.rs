@@ -31,7 +31,7 @@ pub fn create_request(
                 value
                     .deployment_config
                     .as_ref()
-                    .map(|value| super::shapes::to_sdk_deployment_config(value)),
+                    .map(super::shapes::to_sdk_deployment_config),
             )
             .set_endpoint_config_name(match &value.endpoint_config_ref {
                 Some(reference) => refs.get("EndpointConfig", &reference.name),
@@ -63,7 +63,7 @@ pub fn update_endpoint_request(
                 value
                     .deployment_config
                     .as_ref()
-                    .map(|value| super::shapes::to_sdk_deployment_config(value)),
+                    .map(super::shapes::to_sdk_deployment_config),
             )
             .set_endpoint_config_name(match &value.endpoint_config_ref {
                 Some(reference) => refs.get("EndpointConfig", &reference.name),

@@ -19,11 +19,11 @@ pub fn create_request(value: &InferenceComponentSpec, sagemaker_name: &str, owne
     Ok(aws_sdk_sagemaker::operation::create_inference_component::CreateInferenceComponentInput::builder()
         .inference_component_name(sagemaker_name)
         .set_endpoint_name(match &value.endpoint_ref { Some(reference) => refs.get("Endpoint", &reference.name), None => value.endpoint_name.clone() })
-        .set_runtime_config(value.runtime_config.as_ref().map(|value| super::shapes::to_sdk_inference_component_runtime_config(value)))
+        .set_runtime_config(value.runtime_config.as_ref().map(super::shapes::to_sdk_inference_component_runtime_config))
         .set_specification(value.specification.as_ref().map(|value| super::shapes::to_sdk_inference_component_specification(value, refs)))
         .set_specifications(value.specifications.as_ref().map(|value| value.iter().map(|item| super::shapes::to_sdk_inference_component_specification(item, refs)).collect::<Vec<_>>()))
         .set_tags(Some(crate::convert::tags_with_owner(value.tags.as_deref().unwrap_or_default(), owner_uid)))
-        .set_variant_name(value.variant_name.as_ref().map(|value| value.clone()))
+        .set_variant_name(value.variant_name.clone())
     )
 }
 
@@ -34,7 +34,7 @@ pub fn update_inference_component_request(value: &InferenceComponentSpec, sagema
     super::check_resolved(&references, refs)?;
     Ok(aws_sdk_sagemaker::operation::update_inference_component::UpdateInferenceComponentInput::builder()
         .inference_component_name(sagemaker_name)
-        .set_runtime_config(value.runtime_config.as_ref().map(|value| super::shapes::to_sdk_inference_component_runtime_config(value)))
+        .set_runtime_config(value.runtime_config.as_ref().map(super::shapes::to_sdk_inference_component_runtime_config))
         .set_specification(value.specification.as_ref().map(|value| super::shapes::to_sdk_inference_component_specification(value, refs)))
         .set_specifications(value.specifications.as_ref().map(|value| value.iter().map(|item| super::shapes::to_sdk_inference_component_specification(item, refs)).collect::<Vec<_>>()))
     )
@@ -47,7 +47,7 @@ pub fn update_inference_component_runtime_config_request(value: &InferenceCompon
     super::check_resolved(&references, refs)?;
     Ok(aws_sdk_sagemaker::operation::update_inference_component_runtime_config::UpdateInferenceComponentRuntimeConfigInput::builder()
         .inference_component_name(sagemaker_name)
-        .set_desired_runtime_config(value.runtime_config.as_ref().map(|value| super::shapes::to_sdk_inference_component_runtime_config(value)))
+        .set_desired_runtime_config(value.runtime_config.as_ref().map(super::shapes::to_sdk_inference_component_runtime_config))
     )
 }
 

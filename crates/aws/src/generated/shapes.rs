@@ -11,7 +11,7 @@ use super::ResolvedReferences;
 
 pub(super) fn to_sdk_alarm(value: &api::Alarm) -> sdk::Alarm {
     sdk::Alarm::builder()
-        .set_alarm_name(value.alarm_name.as_ref().map(|value| value.clone()))
+        .set_alarm_name(value.alarm_name.clone())
         .build()
 }
 
@@ -22,7 +22,7 @@ pub(super) fn to_sdk_auto_rollback_config(
         .set_alarms(value.alarms.as_ref().map(|value| {
             value
                 .iter()
-                .map(|item| super::shapes::to_sdk_alarm(item))
+                .map(super::shapes::to_sdk_alarm)
                 .collect::<Vec<_>>()
         }))
         .build()
@@ -32,18 +32,8 @@ pub(super) fn to_sdk_blue_green_update_policy(
     value: &api::BlueGreenUpdatePolicy,
 ) -> sdk::BlueGreenUpdatePolicy {
     sdk::BlueGreenUpdatePolicy::builder()
-        .set_maximum_execution_timeout_in_seconds(
-            value
-                .maximum_execution_timeout_in_seconds
-                .as_ref()
-                .map(|value| *value),
-        )
-        .set_termination_wait_in_seconds(
-            value
-                .termination_wait_in_seconds
-                .as_ref()
-                .map(|value| *value),
-        )
+        .set_maximum_execution_timeout_in_seconds(value.maximum_execution_timeout_in_seconds)
+        .set_termination_wait_in_seconds(value.termination_wait_in_seconds)
         .set_traffic_routing_configuration(Some({
             let value = &value.traffic_routing_configuration;
             super::shapes::to_sdk_traffic_routing_config(value)
@@ -71,7 +61,7 @@ pub(super) fn to_sdk_container_metrics_config(
         .set_metrics_endpoints(value.metrics_endpoints.as_ref().map(|value| {
             value
                 .iter()
-                .map(|item| super::shapes::to_sdk_metrics_endpoint(item))
+                .map(super::shapes::to_sdk_metrics_endpoint)
                 .collect::<Vec<_>>()
         }))
         .build()
@@ -83,19 +73,19 @@ pub(super) fn to_sdk_deployment_config(value: &api::DeploymentConfig) -> sdk::De
             value
                 .auto_rollback_configuration
                 .as_ref()
-                .map(|value| super::shapes::to_sdk_auto_rollback_config(value)),
+                .map(super::shapes::to_sdk_auto_rollback_config),
         )
         .set_blue_green_update_policy(
             value
                 .blue_green_update_policy
                 .as_ref()
-                .map(|value| super::shapes::to_sdk_blue_green_update_policy(value)),
+                .map(super::shapes::to_sdk_blue_green_update_policy),
         )
         .set_rolling_update_policy(
             value
                 .rolling_update_policy
                 .as_ref()
-                .map(|value| super::shapes::to_sdk_rolling_update_policy(value)),
+                .map(super::shapes::to_sdk_rolling_update_policy),
         )
         .build()
 }
@@ -108,7 +98,7 @@ pub(super) fn to_sdk_inference_component_availability_zone_balance(
             let value = &value.enforcement_mode;
             sdk::AvailabilityZoneBalanceEnforcementMode::from(value.as_str())
         }))
-        .set_max_imbalance(value.max_imbalance.as_ref().map(|value| *value))
+        .set_max_imbalance(value.max_imbalance)
         .build()
 }
 
@@ -116,29 +106,14 @@ pub(super) fn to_sdk_inference_component_compute_resource_requirements(
     value: &api::InferenceComponentComputeResourceRequirements,
 ) -> sdk::InferenceComponentComputeResourceRequirements {
     sdk::InferenceComponentComputeResourceRequirements::builder()
-        .set_accelerator_partition_type(
-            value
-                .accelerator_partition_type
-                .as_ref()
-                .map(|value| value.clone()),
-        )
-        .set_max_memory_required_in_mb(value.max_memory_required_in_mb.as_ref().map(|value| *value))
+        .set_accelerator_partition_type(value.accelerator_partition_type.clone())
+        .set_max_memory_required_in_mb(value.max_memory_required_in_mb)
         .set_min_memory_required_in_mb(Some({
             let value = &value.min_memory_required_in_mb;
             *value
         }))
-        .set_number_of_accelerator_devices_required(
-            value
-                .number_of_accelerator_devices_required
-                .as_ref()
-                .map(|value| *value),
-        )
-        .set_number_of_cpu_cores_required(
-            value
-                .number_of_cpu_cores_required
-                .as_ref()
-                .map(|value| *value),
-        )
+        .set_number_of_accelerator_devices_required(value.number_of_accelerator_devices_required)
+        .set_number_of_cpu_cores_required(value.number_of_cpu_cores_required)
         .build()
 }
 
@@ -146,12 +121,12 @@ pub(super) fn to_sdk_inference_component_container_specification(
     value: &api::InferenceComponentContainerSpecification,
 ) -> sdk::InferenceComponentContainerSpecification {
     sdk::InferenceComponentContainerSpecification::builder()
-        .set_artifact_url(value.artifact_url.as_ref().map(|value| value.clone()))
+        .set_artifact_url(value.artifact_url.clone())
         .set_container_metrics_config(
             value
                 .container_metrics_config
                 .as_ref()
-                .map(|value| super::shapes::to_sdk_container_metrics_config(value)),
+                .map(super::shapes::to_sdk_container_metrics_config),
         )
         .set_environment(value.environment.as_ref().map(|value| {
             value
@@ -159,7 +134,7 @@ pub(super) fn to_sdk_inference_component_container_specification(
                 .map(|(key, item)| (key.clone(), item.clone()))
                 .collect::<std::collections::HashMap<_, _>>()
         }))
-        .set_image(value.image.as_ref().map(|value| value.clone()))
+        .set_image(value.image.clone())
         .build()
 }
 
@@ -189,9 +164,12 @@ pub(super) fn to_sdk_inference_component_scheduling_config(
     value: &api::InferenceComponentSchedulingConfig,
 ) -> sdk::InferenceComponentSchedulingConfig {
     sdk::InferenceComponentSchedulingConfig::builder()
-        .set_availability_zone_balance(value.availability_zone_balance.as_ref().map(|value| {
-            super::shapes::to_sdk_inference_component_availability_zone_balance(value)
-        }))
+        .set_availability_zone_balance(
+            value
+                .availability_zone_balance
+                .as_ref()
+                .map(super::shapes::to_sdk_inference_component_availability_zone_balance),
+        )
         .set_placement_strategy(Some({
             let value = &value.placement_strategy;
             sdk::InferenceComponentPlacementStrategy::from(value.as_str())
@@ -204,25 +182,24 @@ pub(super) fn to_sdk_inference_component_specification(
     refs: &ResolvedReferences,
 ) -> sdk::InferenceComponentSpecification {
     sdk::InferenceComponentSpecification::builder()
-        .set_base_inference_component_name(
+        .set_base_inference_component_name(value.base_inference_component_name.clone())
+        .set_compute_resource_requirements(
             value
-                .base_inference_component_name
+                .compute_resource_requirements
                 .as_ref()
-                .map(|value| value.clone()),
+                .map(super::shapes::to_sdk_inference_component_compute_resource_requirements),
         )
-        .set_compute_resource_requirements(value.compute_resource_requirements.as_ref().map(
-            |value| super::shapes::to_sdk_inference_component_compute_resource_requirements(value),
-        ))
         .set_container(
-            value.container.as_ref().map(|value| {
-                super::shapes::to_sdk_inference_component_container_specification(value)
-            }),
+            value
+                .container
+                .as_ref()
+                .map(super::shapes::to_sdk_inference_component_container_specification),
         )
         .set_data_cache_config(
             value
                 .data_cache_config
                 .as_ref()
-                .map(|value| super::shapes::to_sdk_inference_component_data_cache_config(value)),
+                .map(super::shapes::to_sdk_inference_component_data_cache_config),
         )
         .set_instance_type(
             value
@@ -238,13 +215,13 @@ pub(super) fn to_sdk_inference_component_specification(
             value
                 .scheduling_config
                 .as_ref()
-                .map(|value| super::shapes::to_sdk_inference_component_scheduling_config(value)),
+                .map(super::shapes::to_sdk_inference_component_scheduling_config),
         )
         .set_startup_parameters(
             value
                 .startup_parameters
                 .as_ref()
-                .map(|value| super::shapes::to_sdk_inference_component_startup_parameters(value)),
+                .map(super::shapes::to_sdk_inference_component_startup_parameters),
         )
         .build()
 }
@@ -254,28 +231,15 @@ pub(super) fn to_sdk_inference_component_startup_parameters(
 ) -> sdk::InferenceComponentStartupParameters {
     sdk::InferenceComponentStartupParameters::builder()
         .set_container_startup_health_check_timeout_in_seconds(
-            value
-                .container_startup_health_check_timeout_in_seconds
-                .as_ref()
-                .map(|value| *value),
+            value.container_startup_health_check_timeout_in_seconds,
         )
-        .set_model_data_download_timeout_in_seconds(
-            value
-                .model_data_download_timeout_in_seconds
-                .as_ref()
-                .map(|value| *value),
-        )
+        .set_model_data_download_timeout_in_seconds(value.model_data_download_timeout_in_seconds)
         .build()
 }
 
 pub(super) fn to_sdk_metrics_endpoint(value: &api::MetricsEndpoint) -> sdk::MetricsEndpoint {
     sdk::MetricsEndpoint::builder()
-        .set_metric_publish_frequency_in_seconds(
-            value
-                .metric_publish_frequency_in_seconds
-                .as_ref()
-                .map(|value| *value),
-        )
+        .set_metric_publish_frequency_in_seconds(value.metric_publish_frequency_in_seconds)
         .set_metrics_endpoint_path(Some({
             let value = &value.metrics_endpoint_path;
             value.clone()
@@ -291,17 +255,12 @@ pub(super) fn to_sdk_rolling_update_policy(
             let value = &value.maximum_batch_size;
             super::shapes::to_sdk_capacity_size(value)
         }))
-        .set_maximum_execution_timeout_in_seconds(
-            value
-                .maximum_execution_timeout_in_seconds
-                .as_ref()
-                .map(|value| *value),
-        )
+        .set_maximum_execution_timeout_in_seconds(value.maximum_execution_timeout_in_seconds)
         .set_rollback_maximum_batch_size(
             value
                 .rollback_maximum_batch_size
                 .as_ref()
-                .map(|value| super::shapes::to_sdk_capacity_size(value)),
+                .map(super::shapes::to_sdk_capacity_size),
         )
         .set_wait_interval_in_seconds(Some({
             let value = &value.wait_interval_in_seconds;
@@ -318,13 +277,13 @@ pub(super) fn to_sdk_traffic_routing_config(
             value
                 .canary_size
                 .as_ref()
-                .map(|value| super::shapes::to_sdk_capacity_size(value)),
+                .map(super::shapes::to_sdk_capacity_size),
         )
         .set_linear_step_size(
             value
                 .linear_step_size
                 .as_ref()
-                .map(|value| super::shapes::to_sdk_capacity_size(value)),
+                .map(super::shapes::to_sdk_capacity_size),
         )
         .set_type(Some({
             let value = &value.r#type;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::GenError;
+use crate::error::GenError;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use heck::ToSnakeCase;
 
-use crate::GenError;
 use crate::emit_api::HEADER;
+use crate::error::GenError;
 use crate::plan::{Field, KindPlan, Plan, Structure, Ty};
 
 /// The SDK's Rust name of a member (`Type` → `r#type`).

@@ -8,6 +8,7 @@ mod config;
 mod docs;
 mod emit_api;
 mod emit_aws;
+mod error;
 mod model;
 mod output;
 mod plan;
@@ -20,29 +21,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use heck::ToSnakeCase;
 
-#[derive(Debug, thiserror::Error)]
-pub enum GenError {
-    #[error("cannot read {path}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot write {path}")]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}: {message}")]
-    Config { path: PathBuf, message: String },
-    #[error("the API model, {what}: {message}")]
-    Model { what: String, message: String },
-    #[error("rustfmt failed on {file}: {message}")]
-    Rustfmt { file: String, message: String },
-    #[error("the generated files are stale (run `cargo run -p sagemaker-k8s-codegen`):\n  {0}")]
-    Stale(String),
-}
+pub use error::GenError;
 
 /// Writes the model-driven kinds from AWS's SageMaker API model and crates/codegen/kinds.yaml.
 #[derive(Parser, Debug)]

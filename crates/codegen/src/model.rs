@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::GenError;
+use crate::error::GenError;
 
 pub struct Model {
     json: Value,
@@ -67,7 +67,7 @@ impl Model {
             .to_string())
     }
 
-    /// A structure's members in the model's order: (member name, shape name, documentation).
+    /// A structure's members in name order (so the output does not depend on the model's order): (member name, shape name, documentation).
     pub fn members(&self, structure: &str) -> Result<Vec<(String, String, String)>, GenError> {
         let shape = self.shape(structure)?;
         let members = shape["members"]

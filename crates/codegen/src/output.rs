@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::GenError;
+use crate::error::GenError;
 
 /// The directories the generator owns: every `.rs` file in them is generated.
 const GENERATED_DIRS: &[&str] = &["crates/api/src/generated", "crates/aws/src/generated"];

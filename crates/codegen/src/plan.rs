@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use heck::{ToLowerCamelCase, ToSnakeCase};
 
-use crate::GenError;
 use crate::config::{Config, KindConfig, Reference};
 use crate::docs::plain_paragraphs;
+use crate::error::GenError;
 use crate::model::{Constraints, Model};
 use crate::re2;
 
@@ -538,4 +538,167 @@ fn plan_update(
         members,
         name_member: kind.name_member.to_snake_case(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned() -> Plan {
+        let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let model = Model::load(&workspace.join("api-models/sagemaker/service-2.json.gz"))
+            .expect("the model");
+        let config =
+            crate::config::load(&workspace.join("crates/codegen/kinds.yaml")).expect("config");
+        plan(&model, &config).expect("a plan")
+    }
+
+    fn field<'a>(structure: &'a Structure, json: &str) -> &'a Field {
+        structure
+            .fields
+            .iter()
+            .find(|f| f.json == json)
+            .unwrap_or_else(|| panic!("{} has no {json}", structure.name))
+    }
+
+    #[test]
+    fn spec_fields_their_types_and_whether_they_are_required() {
+        let plan = planned();
+        let endpoint = &plan.kinds[0].spec;
+        let component = &plan.kinds[1].spec;
+        let specification = &plan.structures["InferenceComponentSpecification"];
+        let requirements = &plan.structures["InferenceComponentComputeResourceRequirements"];
+        let rows: &[(&Structure, &str, Ty, bool)] = &[
+            // The name member: derived when empty.
+            (endpoint, "endpointName", Ty::Str(None), true),
+            // A required member with a reference: one of the two.
+            (endpoint, "endpointConfigName", Ty::Str(None), true),
+            (endpoint, "endpointConfigRef", Ty::ObjectRef, true),
+            (
+                endpoint,
+                "deploymentConfig",
+                Ty::Struct("DeploymentConfig".into()),
+                true,
+            ),
+            (endpoint, "tags", Ty::Tags, true),
+            (component, "endpointRef", Ty::ObjectRef, true),
+            (
+                component,
+                "specifications",
+                Ty::List(Box::new(Ty::Struct(
+                    "InferenceComponentSpecification".into(),
+                ))),
+                true,
+            ),
+            (specification, "modelRef", Ty::ObjectRef, true),
+            (
+                specification,
+                "instanceType",
+                Ty::Str(Some("ProductionVariantInstanceType".into())),
+                true,
+            ),
+            (requirements, "minMemoryRequiredInMb", Ty::I32, false),
+            (requirements, "numberOfCpuCoresRequired", Ty::F32, true),
+        ];
+        for (structure, json, ty, optional) in rows {
+            let found = field(structure, json);
+            assert_eq!(
+                (&found.ty, found.optional),
+                (ty, *optional),
+                "{}.{json}",
+                structure.name
+            );
+        }
+    }
+
+    #[test]
+    fn constraints_from_the_model() {
+        let plan = planned();
+        let endpoint = &plan.kinds[0].spec;
+        let traffic = &plan.structures["TrafficRoutingConfig"];
+        let requirements = &plan.structures["InferenceComponentComputeResourceRequirements"];
+        let alarm = &plan.structures["Alarm"];
+        let name = &field(endpoint, "endpointName").constraints;
+        assert_eq!(name.max, Some(63.0));
+        assert_eq!(name.min, None, "a minimum length of 0 says nothing");
+        assert_eq!(
+            name.pattern.as_deref(),
+            Some("^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$")
+        );
+        let wait = &field(traffic, "waitIntervalInSeconds").constraints;
+        assert_eq!((wait.min, wait.max), (Some(0.0), Some(3600.0)));
+        let kind = &field(traffic, "type").constraints;
+        assert_eq!(
+            kind.enum_values.as_deref(),
+            Some(&["ALL_AT_ONCE".to_string(), "CANARY".into(), "LINEAR".into()][..])
+        );
+        assert_eq!(
+            field(requirements, "numberOfCpuCoresRequired")
+                .constraints
+                .min,
+            Some(0.25)
+        );
+        // RE2 cannot take the alarm name's lookahead: no pattern, the lengths stay.
+        let alarm_name = &field(alarm, "alarmName").constraints;
+        assert_eq!(
+            (alarm_name.pattern.as_deref(), alarm_name.max),
+            (None, Some(255.0))
+        );
+    }
+
+    #[test]
+    fn rules_of_references_and_immutable_members() {
+        let plan = planned();
+        let rules: Vec<&str> = plan.kinds[1]
+            .spec
+            .rules
+            .iter()
+            .map(|(rule, _)| rule.as_str())
+            .collect();
+        for wanted in [
+            "has(self.endpointRef) != has(self.endpointName)",
+            "!has(oldSelf.inferenceComponentName) || (has(self.inferenceComponentName) && self.inferenceComponentName == oldSelf.inferenceComponentName)",
+            "has(self.endpointRef) == has(oldSelf.endpointRef) && (!has(self.endpointRef) || self.endpointRef == oldSelf.endpointRef)",
+        ] {
+            assert!(rules.contains(&wanted), "{wanted} in {rules:#?}");
+        }
+        let nested = &plan.structures["InferenceComponentSpecification"].rules;
+        assert_eq!(nested[0].0, "!(has(self.modelRef) && has(self.modelName))");
+    }
+
+    #[test]
+    fn updates_send_the_members_they_share_with_the_spec() {
+        let plan = planned();
+        let sent = |kind: usize, update: usize| -> Vec<(String, String)> {
+            plan.kinds[kind].updates[update]
+                .members
+                .iter()
+                .map(|(member, field)| (member.clone(), field.json.clone()))
+                .collect()
+        };
+        let pairs = |rows: &[(&str, &str)]| -> Vec<(String, String)> {
+            rows.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            sent(0, 0),
+            pairs(&[
+                ("deployment_config", "deploymentConfig"),
+                ("endpoint_config_name", "endpointConfigName")
+            ])
+        );
+        assert_eq!(
+            sent(1, 0),
+            pairs(&[
+                ("runtime_config", "runtimeConfig"),
+                ("specification", "specification"),
+                ("specifications", "specifications")
+            ])
+        );
+        assert_eq!(
+            sent(1, 1),
+            pairs(&[("desired_runtime_config", "runtimeConfig")])
+        );
+    }
 }

@@ -137,4 +137,62 @@ mod tests {
             assert_eq!(words.phase(state), phase, "{state}");
         }
     }
+
+    /// DescribeEndpoint → status: SageMaker's status, name, ARN, times, the configuration the
+    /// endpoint serves, and the failure reason in `additional`.
+    #[test]
+    fn status_from_a_described_endpoint() {
+        use aws_sdk_sagemaker::operation::describe_endpoint::DescribeEndpointOutput;
+        use aws_sdk_sagemaker::types::EndpointStatus as SdkStatus;
+        let output = DescribeEndpointOutput::builder()
+            .endpoint_name("e-1")
+            .endpoint_arn("arn:aws:sagemaker:us-west-2:123456789012:endpoint/e-1")
+            .endpoint_config_name("config-a")
+            .endpoint_status(SdkStatus::UpdateRollbackFailed)
+            .failure_reason("the new configuration failed")
+            .creation_time(aws_sdk_sagemaker::primitives::DateTime::from_secs(
+                1_700_000_000,
+            ))
+            .last_modified_time(aws_sdk_sagemaker::primitives::DateTime::from_secs(
+                1_700_000_100,
+            ))
+            .build();
+        let described = remote::described(&output, "e-1");
+        assert_eq!(described.state, "UpdateRollbackFailed");
+        assert_eq!(
+            described.last_modified,
+            Some(jiff::Timestamp::from_second(1_700_000_100).unwrap())
+        );
+        let location = ApiLocation {
+            region: "us-west-2".into(),
+            endpoint: None,
+        };
+        let object = Endpoint::new(
+            "e",
+            serde_json::from_value(serde_json::json!({
+                "region": "us-west-2", "endpointConfigName": "config-b"
+            }))
+            .unwrap(),
+        );
+        let status = EndpointAdapter::status_from(&object, &described, &location);
+        assert_eq!(status.status.as_deref(), Some("UpdateRollbackFailed"));
+        assert_eq!(status.sage_maker_name.as_deref(), Some("e-1"));
+        assert_eq!(
+            status.endpoint_config_name.as_deref(),
+            Some("config-a"),
+            "the configuration still served, not the spec's"
+        );
+        assert_eq!(
+            status.endpoint_arn.as_deref(),
+            Some("arn:aws:sagemaker:us-west-2:123456789012:endpoint/e-1")
+        );
+        assert_eq!(
+            status.common.additional.as_deref(),
+            Some("the new configuration failed")
+        );
+        assert_eq!(
+            status.creation_time.map(|t| t.0.as_second()),
+            Some(1_700_000_000)
+        );
+    }
 }

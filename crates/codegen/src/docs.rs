@@ -58,6 +58,16 @@ fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `word` after its indefinite article: "an Endpoint", "a Model".
+pub fn with_article(word: &str) -> String {
+    let article = if word.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {word}")
+}
+
 /// The text as doc-comment lines (`///`), paragraphs separated by an empty comment line.
 pub fn doc_comment(paragraphs: &[String], indent: &str) -> String {
     let mut out = String::new();
@@ -104,6 +114,13 @@ mod tests {
         for (html, expected) in cases {
             assert_eq!(plain_paragraphs(html), *expected, "{html}");
         }
+    }
+
+    #[test]
+    fn articles() {
+        assert_eq!(with_article("Endpoint"), "an Endpoint");
+        assert_eq!(with_article("InferenceComponent"), "an InferenceComponent");
+        assert_eq!(with_article("Model"), "a Model");
     }
 
     #[test]

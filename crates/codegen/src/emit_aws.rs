@@ -320,9 +320,10 @@ fn kind_file(plan: &Plan, kind: &KindPlan, list: &(String, String)) -> Result<St
 
 fn create_fn(plan: &Plan, kind: &KindPlan) -> Result<String, GenError> {
     let k = &kind.config_kind;
+    let a_k = crate::docs::with_article(k);
     let op = kind.create.to_snake_case();
     let mut out = format!(
-        "/// {} for a {k} object: every spec member, the name SageMaker gets, the spec's tags plus the ownership tag, references resolved.\npub fn create_request(value: &{k}Spec, sagemaker_name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Result<aws_sdk_sagemaker::operation::{op}::builders::{}InputBuilder, UnresolvedReference> {{\n",
+        "/// {} for {a_k} object: every spec member, the name SageMaker gets, the spec's tags plus the ownership tag, references resolved.\npub fn create_request(value: &{k}Spec, sagemaker_name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Result<aws_sdk_sagemaker::operation::{op}::builders::{}InputBuilder, UnresolvedReference> {{\n",
         kind.create, kind.create
     );
     out.push_str(&references_check(plan, kind));
@@ -364,9 +365,10 @@ fn update_fn(
     update: &crate::plan::UpdatePlan,
 ) -> Result<String, GenError> {
     let k = &kind.config_kind;
+    let a_k = crate::docs::with_article(k);
     let op = update.operation.to_snake_case();
     let mut out = format!(
-        "/// {} from a {k} spec: the members it shares with the spec.\npub fn {op}_request(value: &{k}Spec, sagemaker_name: &str, refs: &ResolvedReferences) -> Result<aws_sdk_sagemaker::operation::{op}::builders::{}InputBuilder, UnresolvedReference> {{\n",
+        "/// {} from {a_k} spec: the members it shares with the spec.\npub fn {op}_request(value: &{k}Spec, sagemaker_name: &str, refs: &ResolvedReferences) -> Result<aws_sdk_sagemaker::operation::{op}::builders::{}InputBuilder, UnresolvedReference> {{\n",
         update.operation, update.operation
     );
     out.push_str(&references_check(plan, kind));

@@ -114,14 +114,10 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
     let create_input = model.operation_shape(&kind.operations.create, "input")?;
     let mut spec = structure(model, kind, &create_input, plan, true)?;
     spec.name = format!("{}Spec", kind.kind);
-    let article = if kind.kind.starts_with(['A', 'E', 'I', 'O', 'U']) {
-        "an"
-    } else {
-        "a"
-    };
     spec.doc = vec![format!(
-        "Desired state of {article} {}: the {} request SageMaker receives, plus the region and endpoint to send it to.",
-        kind.kind, kind.operations.create
+        "Desired state of {}: the {} request SageMaker receives, plus the region and endpoint to send it to.",
+        crate::docs::with_article(&kind.kind),
+        kind.operations.create
     )];
     for field in &mut spec.fields {
         if field.member == kind.name_member && field.references.is_none() {

@@ -128,7 +128,7 @@ impl crate::SageMakerSpec for EndpointSpec {
     }
 }
 
-/// Observed state of a Endpoint, written by the operator.
+/// Observed state of an Endpoint, written by the operator.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[schemars(transform = KindWording { additional: None, last_check_time: "When the operator last read the endpoint from SageMaker." })]
 pub struct EndpointStatus {

@@ -168,7 +168,7 @@ impl crate::SageMakerSpec for InferenceComponentSpec {
     }
 }
 
-/// Observed state of a InferenceComponent, written by the operator.
+/// Observed state of an InferenceComponent, written by the operator.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[schemars(transform = KindWording { additional: None, last_check_time: "When the operator last read the inference component from SageMaker." })]
 pub struct InferenceComponentStatus {

@@ -11,7 +11,7 @@ use super::{Described, ResolvedReferences, UnresolvedReference};
 use crate::clients::SageMakerHandle;
 use crate::errors::{SageMakerError, classify};
 
-/// CreateEndpoint for a Endpoint object: every spec member, the name SageMaker gets, the spec's tags plus the ownership tag, references resolved.
+/// CreateEndpoint for an Endpoint object: every spec member, the name SageMaker gets, the spec's tags plus the ownership tag, references resolved.
 pub fn create_request(
     value: &EndpointSpec,
     sagemaker_name: &str,
@@ -44,7 +44,7 @@ pub fn create_request(
     )
 }
 
-/// UpdateEndpoint from a Endpoint spec: the members it shares with the spec.
+/// UpdateEndpoint from an Endpoint spec: the members it shares with the spec.
 pub fn update_endpoint_request(
     value: &EndpointSpec,
     sagemaker_name: &str,

@@ -11,7 +11,7 @@ use super::{Described, ResolvedReferences, UnresolvedReference};
 use crate::clients::SageMakerHandle;
 use crate::errors::{SageMakerError, classify};
 
-/// CreateInferenceComponent for a InferenceComponent object: every spec member, the name SageMaker gets, the spec's tags plus the ownership tag, references resolved.
+/// CreateInferenceComponent for an InferenceComponent object: every spec member, the name SageMaker gets, the spec's tags plus the ownership tag, references resolved.
 pub fn create_request(value: &InferenceComponentSpec, sagemaker_name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Result<aws_sdk_sagemaker::operation::create_inference_component::builders::CreateInferenceComponentInputBuilder, UnresolvedReference>{
     let mut references = Vec::new();
     value.collect_references("", &mut references);
@@ -27,7 +27,7 @@ pub fn create_request(value: &InferenceComponentSpec, sagemaker_name: &str, owne
     )
 }
 
-/// UpdateInferenceComponent from a InferenceComponent spec: the members it shares with the spec.
+/// UpdateInferenceComponent from an InferenceComponent spec: the members it shares with the spec.
 pub fn update_inference_component_request(value: &InferenceComponentSpec, sagemaker_name: &str, refs: &ResolvedReferences) -> Result<aws_sdk_sagemaker::operation::update_inference_component::builders::UpdateInferenceComponentInputBuilder, UnresolvedReference>{
     let mut references = Vec::new();
     value.collect_references("", &mut references);
@@ -40,7 +40,7 @@ pub fn update_inference_component_request(value: &InferenceComponentSpec, sagema
     )
 }
 
-/// UpdateInferenceComponentRuntimeConfig from a InferenceComponent spec: the members it shares with the spec.
+/// UpdateInferenceComponentRuntimeConfig from an InferenceComponent spec: the members it shares with the spec.
 pub fn update_inference_component_runtime_config_request(value: &InferenceComponentSpec, sagemaker_name: &str, refs: &ResolvedReferences) -> Result<aws_sdk_sagemaker::operation::update_inference_component_runtime_config::builders::UpdateInferenceComponentRuntimeConfigInputBuilder, UnresolvedReference>{
     let mut references = Vec::new();
     value.collect_references("", &mut references);

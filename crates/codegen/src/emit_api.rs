@@ -109,6 +109,19 @@ pub struct ReferenceField {
     pub references: &'static str,
 }
 
+/// A generated kind's spec, for code that handles every generated kind alike.
+pub trait GeneratedSpec {
+    /// The SageMaker name the spec asks for (its name member), if any.
+    fn sagemaker_name(&self) -> Option<&str>;
+    /// Every object the spec refers to, with the reference field's path.
+    fn references(&self) -> Vec<Reference<'_>>;
+}
+
+/// A generated kind's status: where it keeps SageMaker's status and the SageMaker name.
+pub trait GeneratedStatus {
+    fn state_and_name(&mut self) -> (&mut Option<String>, &mut Option<String>);
+}
+
 /// What the configuration says about a generated kind's SageMaker side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KindInfo {
@@ -393,18 +406,40 @@ fn kind_file(plan: &Plan, kind: &KindPlan) -> String {
         &kind.spec.rules,
         true,
     ));
-    if contains_references(plan, &kind.spec.fields) {
-        out.push_str(&references_impl(
-            plan,
-            &format!("{k}Spec"),
-            &kind.spec.fields,
-        ));
-    }
+    out.push_str(&generated_spec_impl(plan, kind));
     let _ = writeln!(
         out,
         "impl crate::SageMakerSpec for {k}Spec {{\n    fn region(&self) -> &str {{ &self.region }}\n    fn sage_maker_endpoint(&self) -> Option<&str> {{ self.sage_maker_endpoint.as_deref() }}\n    fn tags(&self) -> &[crate::common::Tag] {{ self.tags.as_deref().unwrap_or_default() }}\n}}\n"
     );
     out.push_str(&status_source(kind));
+    out
+}
+
+/// `collect_references` where the spec has references, and `GeneratedSpec`.
+fn generated_spec_impl(plan: &Plan, kind: &KindPlan) -> String {
+    let k = &kind.config_kind;
+    let mut out = String::new();
+    let references = if contains_references(plan, &kind.spec.fields) {
+        out.push_str(&references_impl(
+            plan,
+            &format!("{k}Spec"),
+            &kind.spec.fields,
+        ));
+        "let mut out = Vec::new();\n        self.collect_references(\"\", &mut out);\n        out"
+    } else {
+        "Vec::new()"
+    };
+    let name = kind
+        .spec
+        .fields
+        .iter()
+        .find(|f| f.member == kind.name_member && f.references.is_none())
+        .map(|f| f.rust.clone())
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "impl super::GeneratedSpec for {k}Spec {{\n    fn sagemaker_name(&self) -> Option<&str> {{ self.{name}.as_deref() }}\n    fn references(&self) -> Vec<super::Reference<'_>> {{\n        {references}\n    }}\n}}\n"
+    );
     out
 }
 
@@ -473,7 +508,7 @@ fn status_source(kind: &KindPlan) -> String {
     out.push_str("    /// What the operator reports about its own work on the object.\n    #[serde(flatten)]\n    pub common: CommonStatus,\n}\n\n");
     let _ = writeln!(
         out,
-        "impl crate::status::HasCommonStatus for {k}Status {{\n    fn common(&self) -> &CommonStatus {{ &self.common }}\n    fn common_mut(&mut self) -> &mut CommonStatus {{ &mut self.common }}\n}}"
+        "impl crate::status::HasCommonStatus for {k}Status {{\n    fn common(&self) -> &CommonStatus {{ &self.common }}\n    fn common_mut(&mut self) -> &mut CommonStatus {{ &mut self.common }}\n}}\n\nimpl super::GeneratedStatus for {k}Status {{\n    fn state_and_name(&mut self) -> (&mut Option<String>, &mut Option<String>) {{\n        (&mut self.status, &mut self.sage_maker_name)\n    }}\n}}"
     );
     out
 }

@@ -88,6 +88,42 @@ fn check_resolved(
     }
 }
 
+/// Why a create was not sent or not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error(transparent)]
+    Unresolved(#[from] UnresolvedReference),
+    #[error(transparent)]
+    SageMaker(#[from] crate::errors::SageMakerError),
+}
+
+/// A generated kind's SageMaker calls, for one adapter over every generated kind.
+pub trait GeneratedCalls: Send + Sync + 'static {
+    type Spec: Send + Sync;
+    type Status: Send + Sync;
+    /// Sends the Create request built from the spec under `name`.
+    fn create(
+        handle: &crate::SageMakerHandle,
+        spec: &Self::Spec,
+        name: &str,
+        owner_uid: &str,
+        refs: &ResolvedReferences,
+    ) -> impl Future<Output = Result<(), CallError>> + Send;
+    fn describe(
+        handle: &crate::SageMakerHandle,
+        name: &str,
+    ) -> impl Future<Output = Result<Described<Self::Status>, crate::errors::SageMakerError>> + Send;
+    fn delete(
+        handle: &crate::SageMakerHandle,
+        name: &str,
+    ) -> impl Future<Output = Result<(), crate::errors::SageMakerError>> + Send;
+    /// The List call with `LastModifiedTimeAfter`, for the status poller.
+    fn modified_after(
+        handle: &crate::SageMakerHandle,
+        after: jiff::Timestamp,
+    ) -> impl Future<Output = Result<Vec<(String, jiff::Timestamp)>, crate::errors::SageMakerError>> + Send;
+}
+
 /// What a Describe call said about a resource: what the engine decides on, and the kind's
 /// status built from it.
 #[derive(Debug, Clone, PartialEq)]
@@ -445,6 +481,10 @@ fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
             s = update.operation.to_snake_case()
         );
     }
+    let _ = write!(
+        out,
+        "/// The kind's calls, for the operator's generic adapter.\npub struct Calls;\n\nimpl super::GeneratedCalls for Calls {{\n    type Spec = {k}Spec;\n    type Status = {k}Status;\n    async fn create(handle: &SageMakerHandle, spec: &{k}Spec, name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Result<(), super::CallError> {{\n        create(handle, create_request(spec, name, owner_uid, refs)?).await?;\n        Ok(())\n    }}\n    async fn describe(handle: &SageMakerHandle, name: &str) -> Result<Described<{k}Status>, SageMakerError> {{\n        describe(handle, name).await\n    }}\n    async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {{\n        delete(handle, name).await\n    }}\n    async fn modified_after(handle: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {{\n        handle.{snake}_modified_after(after).await\n    }}\n}}\n\n"
+    );
     let _ = write!(
         out,
         "impl SageMakerHandle {{\n    crate::listing::modified_after_listing!(\n        /// {list} with `LastModifiedTimeAfter`: names and last-modified times (all pages).\n        {snake}_modified_after, {list:?}, {l}, {summaries}, {name}\n    );\n}}\n",

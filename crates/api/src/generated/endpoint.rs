@@ -116,6 +116,17 @@ impl EndpointSpec {
     }
 }
 
+impl super::GeneratedSpec for EndpointSpec {
+    fn sagemaker_name(&self) -> Option<&str> {
+        self.endpoint_name.as_deref()
+    }
+    fn references(&self) -> Vec<super::Reference<'_>> {
+        let mut out = Vec::new();
+        self.collect_references("", &mut out);
+        out
+    }
+}
+
 impl crate::SageMakerSpec for EndpointSpec {
     fn region(&self) -> &str {
         &self.region
@@ -167,5 +178,11 @@ impl crate::status::HasCommonStatus for EndpointStatus {
     }
     fn common_mut(&mut self) -> &mut CommonStatus {
         &mut self.common
+    }
+}
+
+impl super::GeneratedStatus for EndpointStatus {
+    fn state_and_name(&mut self) -> (&mut Option<String>, &mut Option<String>) {
+        (&mut self.status, &mut self.sage_maker_name)
     }
 }

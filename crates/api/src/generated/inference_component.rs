@@ -156,6 +156,17 @@ impl InferenceComponentSpec {
     }
 }
 
+impl super::GeneratedSpec for InferenceComponentSpec {
+    fn sagemaker_name(&self) -> Option<&str> {
+        self.inference_component_name.as_deref()
+    }
+    fn references(&self) -> Vec<super::Reference<'_>> {
+        let mut out = Vec::new();
+        self.collect_references("", &mut out);
+        out
+    }
+}
+
 impl crate::SageMakerSpec for InferenceComponentSpec {
     fn region(&self) -> &str {
         &self.region
@@ -216,5 +227,11 @@ impl crate::status::HasCommonStatus for InferenceComponentStatus {
     }
     fn common_mut(&mut self) -> &mut CommonStatus {
         &mut self.common
+    }
+}
+
+impl super::GeneratedStatus for InferenceComponentStatus {
+    fn state_and_name(&mut self) -> (&mut Option<String>, &mut Option<String>) {
+        (&mut self.status, &mut self.sage_maker_name)
     }
 }

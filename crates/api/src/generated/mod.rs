@@ -45,6 +45,19 @@ pub struct ReferenceField {
     pub references: &'static str,
 }
 
+/// A generated kind's spec, for code that handles every generated kind alike.
+pub trait GeneratedSpec {
+    /// The SageMaker name the spec asks for (its name member), if any.
+    fn sagemaker_name(&self) -> Option<&str>;
+    /// Every object the spec refers to, with the reference field's path.
+    fn references(&self) -> Vec<Reference<'_>>;
+}
+
+/// A generated kind's status: where it keeps SageMaker's status and the SageMaker name.
+pub trait GeneratedStatus {
+    fn state_and_name(&mut self) -> (&mut Option<String>, &mut Option<String>);
+}
+
 /// What the configuration says about a generated kind's SageMaker side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KindInfo {

@@ -153,6 +153,39 @@ pub async fn update_inference_component_runtime_config(
     Ok(())
 }
 
+/// The kind's calls, for the operator's generic adapter.
+pub struct Calls;
+
+impl super::GeneratedCalls for Calls {
+    type Spec = InferenceComponentSpec;
+    type Status = InferenceComponentStatus;
+    async fn create(
+        handle: &SageMakerHandle,
+        spec: &InferenceComponentSpec,
+        name: &str,
+        owner_uid: &str,
+        refs: &ResolvedReferences,
+    ) -> Result<(), super::CallError> {
+        create(handle, create_request(spec, name, owner_uid, refs)?).await?;
+        Ok(())
+    }
+    async fn describe(
+        handle: &SageMakerHandle,
+        name: &str,
+    ) -> Result<Described<InferenceComponentStatus>, SageMakerError> {
+        describe(handle, name).await
+    }
+    async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
+        delete(handle, name).await
+    }
+    async fn modified_after(
+        handle: &SageMakerHandle,
+        after: jiff::Timestamp,
+    ) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
+        handle.inference_component_modified_after(after).await
+    }
+}
+
 impl SageMakerHandle {
     crate::listing::modified_after_listing!(
         /// ListInferenceComponents with `LastModifiedTimeAfter`: names and last-modified times (all pages).

@@ -48,6 +48,42 @@ fn check_resolved(
     }
 }
 
+/// Why a create was not sent or not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error(transparent)]
+    Unresolved(#[from] UnresolvedReference),
+    #[error(transparent)]
+    SageMaker(#[from] crate::errors::SageMakerError),
+}
+
+/// A generated kind's SageMaker calls, for one adapter over every generated kind.
+pub trait GeneratedCalls: Send + Sync + 'static {
+    type Spec: Send + Sync;
+    type Status: Send + Sync;
+    /// Sends the Create request built from the spec under `name`.
+    fn create(
+        handle: &crate::SageMakerHandle,
+        spec: &Self::Spec,
+        name: &str,
+        owner_uid: &str,
+        refs: &ResolvedReferences,
+    ) -> impl Future<Output = Result<(), CallError>> + Send;
+    fn describe(
+        handle: &crate::SageMakerHandle,
+        name: &str,
+    ) -> impl Future<Output = Result<Described<Self::Status>, crate::errors::SageMakerError>> + Send;
+    fn delete(
+        handle: &crate::SageMakerHandle,
+        name: &str,
+    ) -> impl Future<Output = Result<(), crate::errors::SageMakerError>> + Send;
+    /// The List call with `LastModifiedTimeAfter`, for the status poller.
+    fn modified_after(
+        handle: &crate::SageMakerHandle,
+        after: jiff::Timestamp,
+    ) -> impl Future<Output = Result<Vec<(String, jiff::Timestamp)>, crate::errors::SageMakerError>> + Send;
+}
+
 /// What a Describe call said about a resource: what the engine decides on, and the kind's
 /// status built from it.
 #[derive(Debug, Clone, PartialEq)]

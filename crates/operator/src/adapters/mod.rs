@@ -4,6 +4,7 @@
 
 pub mod endpoint;
 pub mod endpoint_config;
+pub mod generated;
 pub mod inference_component;
 pub mod model;
 pub mod processing_job;
@@ -13,7 +14,7 @@ pub mod tuning_job;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
-use crate::engine::single::{CreateError, Lifecycle, OnDelete, OnSpecChange, Resolved, StateWords};
+use crate::engine::single::{Lifecycle, OnDelete, OnSpecChange};
 
 /// A SageMaker job: stopped on delete (SageMaker keeps its record), and immutable, so a spec
 /// change is reported, not carried out.
@@ -36,45 +37,6 @@ pub const UPDATED: Lifecycle = Lifecycle {
     on_delete: OnDelete::DeleteAndAwait,
     on_spec_change: OnSpecChange::Update,
 };
-
-/// A generated kind's state words, from its configuration (crates/codegen/kinds.yaml).
-pub const fn state_words(info: &sagemaker_k8s_api::generated::KindInfo) -> StateWords {
-    StateWords {
-        steady: info.steady,
-        failed: info.failed,
-        deleting: info.deleting,
-    }
-}
-
-/// The engine's resolved references (by spec field) as a generated request takes them (by
-/// referenced kind and object name).
-fn generated_references(
-    found: &[sagemaker_k8s_api::generated::Reference<'_>],
-    resolved: &Resolved,
-) -> sagemaker_k8s_aws::generated::ResolvedReferences {
-    let mut references = sagemaker_k8s_aws::generated::ResolvedReferences::default();
-    for reference in found {
-        if let Some(sagemaker_name) = resolved.get(&reference.field) {
-            references.insert(reference.kind, reference.name, sagemaker_name);
-        }
-    }
-    references
-}
-
-/// A reference the engine has not resolved: nothing is sent; the message names the object.
-fn unresolved(error: sagemaker_k8s_aws::generated::UnresolvedReference) -> CreateError {
-    CreateError::Unsupported(error.to_string())
-}
-
-/// A generated kind's status from its Describe, with SageMaker's failure reason in
-/// `additional`.
-fn with_failure_reason<S: Clone + sagemaker_k8s_api::HasCommonStatus>(
-    remote: &sagemaker_k8s_aws::generated::Described<S>,
-) -> S {
-    let mut status = remote.status.clone();
-    status.common_mut().additional = remote.failure_reason.clone();
-    status
-}
 
 /// A time SageMaker reported, in whole seconds: what a Kubernetes `Time` keeps on the wire, so
 /// a status read back compares equal to the one mapped again.

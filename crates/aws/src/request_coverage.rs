@@ -478,6 +478,78 @@ fn every_autoscaling_policy_field_reaches_register_scalable_target_or_put_scalin
     assert_all_reach_sagemaker("HostingAutoscalingPolicy", &checked, &requests(&step));
 }
 
+/// A full spec of a generated kind as the CRD admits it: of a reference and the member it
+/// stands for only the reference (which every request must carry, resolved), and the
+/// references resolved to their own names, so the resolved name is found in the request.
+fn generated_kind_spec(kind: &str) -> (Value, crate::generated::ResolvedReferences) {
+    fn walk(value: &mut Value, kind: &str, resolved: &mut crate::generated::ResolvedReferences) {
+        match value {
+            Value::Object(map) => {
+                for reference in sagemaker_k8s_api::generated::REFERENCES
+                    .iter()
+                    .filter(|reference| reference.kind == kind)
+                {
+                    if let Some(name) = map
+                        .get(reference.field)
+                        .and_then(|r| r.get("name"))
+                        .and_then(Value::as_str)
+                    {
+                        resolved.insert(reference.references, name, name);
+                        map.remove(reference.member);
+                    }
+                }
+                map.values_mut()
+                    .for_each(|child| walk(child, kind, resolved));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| walk(item, kind, resolved)),
+            _ => {}
+        }
+    }
+    let mut spec = full_spec(kind);
+    let mut resolved = crate::generated::ResolvedReferences::default();
+    walk(&mut spec, kind, &mut resolved);
+    (spec, resolved)
+}
+
+#[test]
+fn every_endpoint_field_reaches_create_endpoint() {
+    let (spec, refs) = generated_kind_spec("Endpoint");
+    let typed: sagemaker_k8s_api::EndpointSpec = parse("Endpoint", &spec);
+    let name = typed.endpoint_name.clone().expect("generated");
+    let request = crate::generated::endpoint::create_request(&typed, &name, "uid", &refs)
+        .expect("references resolved")
+        .build()
+        .expect("input builds");
+    assert_all_reach_sagemaker("Endpoint", &spec, &[format!("{request:?}")]);
+}
+
+#[test]
+fn every_inference_component_field_reaches_create_inference_component() {
+    let (spec, refs) = generated_kind_spec("InferenceComponent");
+    let typed: sagemaker_k8s_api::InferenceComponentSpec = parse("InferenceComponent", &spec);
+    let name = typed.inference_component_name.clone().expect("generated");
+    let request =
+        crate::generated::inference_component::create_request(&typed, &name, "uid", &refs)
+            .expect("references resolved")
+            .build()
+            .expect("input builds");
+    assert_all_reach_sagemaker("InferenceComponent", &spec, &[format!("{request:?}")]);
+}
+
+#[test]
+fn an_unresolved_reference_is_no_request() {
+    let (spec, _) = generated_kind_spec("Endpoint");
+    let typed: sagemaker_k8s_api::EndpointSpec = parse("Endpoint", &spec);
+    let error = crate::generated::endpoint::create_request(
+        &typed,
+        "endpoint",
+        "uid",
+        &crate::generated::ResolvedReferences::default(),
+    )
+    .expect_err("the config reference is not resolved");
+    assert_eq!(error.kind, "EndpointConfig");
+}
+
 #[test]
 fn member_names_in_snake_case() {
     assert_eq!(snake_case("volumeSizeInGB"), "volume_size_in_gb");

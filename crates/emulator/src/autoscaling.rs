@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value, json};
 
-use crate::hosting::{Pending, PendingKind, VariantState};
+use crate::hosting::VariantState;
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{ACCOUNT_ID, Kind, Service, World, str_member, time_value};
@@ -716,9 +716,9 @@ impl World {
         let Some(endpoint) = self.endpoints().get(&target.endpoint) else {
             return true;
         };
-        if endpoint.status != "InService" {
+        if endpoint.status() != "InService" {
             // Scaling waits for the endpoint; Updating ends by itself.
-            return endpoint.pending.is_none();
+            return !endpoint.life.in_transition();
         }
         let Some(state) = self.variant_state(&target.endpoint, &target.variant) else {
             return true;
@@ -826,16 +826,9 @@ impl World {
                 ..v.clone()
             })
             .collect();
-        endpoint.status = "Updating";
-        endpoint.modified = at;
         endpoint.variants = variants;
-        endpoint.pending = Some(Pending {
-            at: at + settings.real(endpoint.transition_seconds),
-            kind: PendingKind::InService {
-                config: endpoint.config.clone(),
-                variants: settled,
-            },
-        });
+        let done = at + settings.real(endpoint.transition_seconds);
+        endpoint.begin_update(at, done, settled);
         tracing::debug!(resource = %target.resource_id, from = current, to = desired, "scaling activity");
         if let Some(stored) = self.scalable_targets_mut().get_mut(&target.resource_id) {
             if desired > current {

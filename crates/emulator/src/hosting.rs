@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::lifecycle::{self, ENDPOINT, End, InProgress, Life, Settled};
 use crate::validate::{NAME_PATTERN, NAME_RE, Violations};
 use crate::wire::{self, ApiError, ErrorCode, HttpResponse};
 use crate::world::{
@@ -60,40 +61,46 @@ pub struct VariantState {
     pub desired_instances: i64,
 }
 
-/// A transition in flight: what the endpoint becomes at `at`.
+/// What a finished Creating or Updating applies to an endpoint.
 #[derive(Debug, Clone)]
-pub struct Pending {
-    pub at: f64,
-    pub kind: PendingKind,
-}
-
-#[derive(Debug, Clone)]
-pub enum PendingKind {
-    /// Creating or Updating ends InService on this config with these variants.
-    InService {
-        config: String,
-        variants: Vec<VariantState>,
-    },
-    /// Creating ends Failed; an update that fails rolls back to InService on the old config.
-    Fail {
-        reason: String,
-        rollback: bool,
-    },
-    Delete,
+pub struct Deployment {
+    pub config: String,
+    pub variants: Vec<VariantState>,
 }
 
 pub struct Endpoint {
     pub name: String,
     pub arn: String,
     pub created: f64,
-    pub modified: f64,
-    pub status: &'static str,
+    /// Status, failure reason, last modification and the transition in flight (a row of the
+    /// lifecycle table).
+    pub life: Life<Deployment>,
     pub config: String,
     pub variants: Vec<VariantState>,
-    pub failure_reason: Option<String>,
-    pub pending: Option<Pending>,
     /// Emulated seconds each transition takes (the `emulator:duration-seconds` tag at creation).
     pub transition_seconds: f64,
+    /// The DeploymentConfig of the last UpdateEndpoint (Describe's LastDeploymentConfig).
+    pub last_deployment_config: Option<Value>,
+    /// The config an UpdateEndpoint in flight deploys, since when (PendingDeploymentSummary).
+    pub updating_to: Option<(String, f64)>,
+}
+
+impl Endpoint {
+    pub fn status(&self) -> &'static str {
+        self.life.status
+    }
+
+    /// Starts an update that the emulator itself makes (scaling): Updating until `at`, then
+    /// InService with `variants` on the same config.
+    pub fn begin_update(&mut self, now: f64, at: f64, variants: Vec<VariantState>) {
+        let config = self.config.clone();
+        self.life.begin(
+            ENDPOINT.updating,
+            now,
+            at,
+            End::Ready(Deployment { config, variants }),
+        );
+    }
 }
 
 pub type Models = HashMap<String, Model>;
@@ -205,6 +212,10 @@ fn endpoint_missing(world: &World, name: &str) -> ApiError {
         "Could not find endpoint \"{}\".",
         world.settings.arn("endpoint", name)
     ))
+}
+
+fn in_progress(arn: &str) -> ApiError {
+    ApiError::validation(format!("Cannot update in-progress endpoint \"{arn}\"."))
 }
 
 fn model_image(request: &str) -> String {
@@ -588,15 +599,12 @@ impl World {
             let reason = reserved.failure_reason.or_else(|| config.failure_reason.clone()).unwrap_or_else(|| {
                 "The primary container for production variant did not pass the ping health check (emulated failure).".to_string()
             });
-            PendingKind::Fail {
-                reason,
-                rollback: false,
-            }
+            End::Fail(reason)
         } else {
-            PendingKind::InService {
+            End::Ready(Deployment {
                 config: config_name.clone(),
                 variants: self.deployed_variants(config, None),
-            }
+            })
         };
         self.store_tags(&arn, body.get("Tags"));
         let ready_at = now + self.settings.real(duration);
@@ -606,13 +614,12 @@ impl World {
                 name,
                 arn: arn.clone(),
                 created: now,
-                modified: now,
-                status: "Creating",
+                life: Life::creating(&ENDPOINT, now, ready_at, kind),
                 config: config_name,
                 variants: Vec::new(),
-                failure_reason: None,
-                pending: Some(Pending { at: ready_at, kind }),
                 transition_seconds: duration,
+                last_deployment_config: None,
+                updating_to: None,
             },
         );
         Ok(json!({ "EndpointArn": arn }))
@@ -622,34 +629,27 @@ impl World {
     pub fn settle_endpoints(&mut self, now: f64) {
         let mut gone = Vec::new();
         for endpoint in self.endpoints_mut().values_mut() {
-            let Some(pending) = endpoint
-                .pending
-                .as_ref()
-                .filter(|pending| pending.at <= now)
-            else {
-                continue;
-            };
-            let pending = pending.clone();
-            endpoint.pending = None;
-            endpoint.modified = pending.at;
-            match pending.kind {
-                PendingKind::InService { config, variants } => {
-                    endpoint.status = "InService";
-                    endpoint.config = config;
-                    endpoint.variants = variants;
-                    endpoint.failure_reason = None;
+            let settled = endpoint.life.settle(now);
+            if settled.is_some() {
+                endpoint.updating_to = None;
+            }
+            match settled {
+                None => continue,
+                Some(Settled::Ready(deployment)) => {
+                    endpoint.config = deployment.config;
+                    endpoint.variants = deployment.variants;
                 }
-                PendingKind::Fail { reason, rollback } => {
-                    endpoint.status = if rollback { "InService" } else { "Failed" };
-                    endpoint.failure_reason = Some(reason);
+                // A failed creation has no variants; a failed update keeps the last good
+                // config and variants, wanting no more than they have.
+                Some(Settled::Failed | Settled::RolledBack) => {
                     for variant in &mut endpoint.variants {
                         variant.desired_weight = variant.current_weight;
                         variant.desired_instances = variant.current_instances;
                     }
                 }
-                PendingKind::Delete => gone.push((endpoint.name.clone(), endpoint.arn.clone())),
+                Some(Settled::Gone) => gone.push((endpoint.name.clone(), endpoint.arn.clone())),
             }
-            tracing::debug!(endpoint = %endpoint.name, status = endpoint.status, "endpoint transition finished");
+            tracing::debug!(endpoint = %endpoint.name, status = endpoint.status(), "endpoint transition finished");
         }
         for (name, arn) in gone {
             self.endpoints_mut().remove(&name);
@@ -687,21 +687,30 @@ impl World {
                 .collect();
             out.insert("ProductionVariants".into(), Value::Array(variants));
         }
-        out.insert("EndpointStatus".into(), json!(endpoint.status));
-        if let Some(reason) = &endpoint.failure_reason {
+        out.insert("EndpointStatus".into(), json!(endpoint.status()));
+        if let Some(reason) = &endpoint.life.failure_reason {
             out.insert("FailureReason".into(), json!(reason));
         }
         out.insert("CreationTime".into(), time_value(endpoint.created));
-        out.insert("LastModifiedTime".into(), time_value(endpoint.modified));
+        out.insert(
+            "LastModifiedTime".into(),
+            time_value(endpoint.life.modified),
+        );
+        if let Some(config) = &endpoint.last_deployment_config {
+            out.insert("LastDeploymentConfig".into(), config.clone());
+        }
+        if let Some((config, since)) = &endpoint.updating_to {
+            out.insert(
+                "PendingDeploymentSummary".into(),
+                json!({ "EndpointConfigName": config, "StartTime": time_value(*since) }),
+            );
+        }
         Ok(Value::Object(out))
     }
 
     fn require_in_service(&self, endpoint: &Endpoint) -> Result<(), ApiError> {
-        if endpoint.status != "InService" {
-            return Err(ApiError::validation(format!(
-                "Cannot update in-progress endpoint \"{}\".",
-                endpoint.arn
-            )));
+        if !lifecycle::allows(&ENDPOINT, endpoint.status(), lifecycle::Request::Update) {
+            return Err(in_progress(&endpoint.arn));
         }
         Ok(())
     }
@@ -715,6 +724,7 @@ impl World {
             .resource_name(body, "EndpointConfigName", "endpointConfigName")
             .unwrap_or_default();
         violations.finish()?;
+        crate::deployment::check(body.get("DeploymentConfig"))?;
         let endpoint = self
             .endpoints()
             .get(&name)
@@ -739,22 +749,30 @@ impl World {
             let reason = config.failure_reason.clone().unwrap_or_else(|| {
                 "The update could not be applied; the endpoint was rolled back to its previous configuration (emulated failure).".to_string()
             });
-            PendingKind::Fail {
-                reason,
-                rollback: true,
-            }
+            End::Fail(reason)
         } else {
-            PendingKind::InService {
-                config: config_name,
+            End::Ready(Deployment {
+                config: config_name.clone(),
                 variants: self
                     .deployed_variants(config, Some((&endpoint.variants, retain, &excluded))),
-            }
+            })
         };
         let at = now + self.settings.real(endpoint.transition_seconds);
+        // The deployment config applies to this update; RetainDeploymentConfig reuses the last.
+        let deployment_config = match body.get("DeploymentConfig") {
+            Some(config) => Some(config.clone()),
+            None if body.get("RetainDeploymentConfig").and_then(Value::as_bool) == Some(true) => {
+                endpoint.last_deployment_config.clone()
+            }
+            None => None,
+        };
         let endpoint = self.endpoints_mut().get_mut(&name).expect("checked above");
-        endpoint.status = "Updating";
-        endpoint.modified = now;
-        endpoint.pending = Some(Pending { at, kind });
+        endpoint
+            .life
+            .update(now, at, kind)
+            .map_err(|InProgress| in_progress(&endpoint.arn))?;
+        endpoint.last_deployment_config = deployment_config;
+        endpoint.updating_to = Some((config_name, now));
         Ok(json!({ "EndpointArn": endpoint.arn }))
     }
 
@@ -801,39 +819,26 @@ impl World {
             .endpoints_mut()
             .get_mut(body["EndpointName"].as_str().unwrap_or(""))
             .expect("checked above");
-        endpoint.status = "Updating";
-        endpoint.modified = now;
         endpoint.variants = variants;
-        endpoint.pending = Some(Pending {
-            at,
-            kind: PendingKind::InService {
-                config: endpoint.config.clone(),
-                variants: settled,
-            },
-        });
+        endpoint.begin_update(now, at, settled);
         Ok(json!({ "EndpointArn": endpoint.arn }))
     }
 
     pub fn delete_endpoint(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
         let endpoint = self.endpoint(body)?;
-        if !matches!(endpoint.status, "InService" | "Failed" | "OutOfService") {
-            return Err(ApiError::validation(format!(
-                "Cannot update in-progress endpoint \"{}\".",
-                endpoint.arn
-            )));
+        if !lifecycle::allows(&ENDPOINT, endpoint.status(), lifecycle::Request::Delete) {
+            return Err(in_progress(&endpoint.arn));
         }
         let name = endpoint.name.clone();
-        let at = now + self.settings.real(endpoint.transition_seconds / 2.0);
+        let duration = self.settings.real(endpoint.transition_seconds);
         // SageMaker deregisters the Application Auto Scaling targets of the endpoint's variants
         // as part of DeleteEndpoint (it fails when the caller may not deregister them).
         self.resource_deleted("endpoint", &name);
         let endpoint = self.endpoints_mut().get_mut(&name).expect("checked above");
-        endpoint.status = "Deleting";
-        endpoint.modified = now;
-        endpoint.pending = Some(Pending {
-            at,
-            kind: PendingKind::Delete,
-        });
+        endpoint
+            .life
+            .delete(now, duration)
+            .map_err(|InProgress| in_progress(&endpoint.arn))?;
         Ok(json!({}))
     }
 
@@ -843,11 +848,11 @@ impl World {
         let mut rows: Vec<&Endpoint> = self
             .endpoints()
             .values()
-            .filter(|e| filter.accepts(&e.name, Some(e.status), e.created, e.modified))
+            .filter(|e| filter.accepts(&e.name, Some(e.status()), e.created, e.life.modified))
             .collect();
         match str_member(body, "SortBy").unwrap_or("CreationTime") {
             "Name" => rows.sort_by(|a, b| a.name.cmp(&b.name)),
-            "Status" => rows.sort_by(|a, b| a.status.cmp(b.status).then(a.name.cmp(&b.name))),
+            "Status" => rows.sort_by(|a, b| a.status().cmp(b.status()).then(a.name.cmp(&b.name))),
             _ => rows.sort_by(|a, b| a.created.total_cmp(&b.created).then(a.name.cmp(&b.name))),
         }
         if descending(body) {
@@ -861,8 +866,8 @@ impl World {
                     "EndpointName": e.name,
                     "EndpointArn": e.arn,
                     "CreationTime": time_value(e.created),
-                    "LastModifiedTime": time_value(e.modified),
-                    "EndpointStatus": e.status,
+                    "LastModifiedTime": time_value(e.life.modified),
+                    "EndpointStatus": e.status(),
                 })
             })
             .collect();
@@ -880,7 +885,7 @@ impl World {
         let endpoint = self
             .endpoints()
             .get(name)
-            .filter(|e| matches!(e.status, "InService" | "Updating"))
+            .filter(|e| matches!(e.status(), "InService" | "Updating"))
             .ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::RuntimeValidation,
@@ -1030,7 +1035,7 @@ mod tests {
             .unwrap();
         let status = |world: &mut World, at: f64| {
             world.advance(at);
-            world.endpoints().get("e").map(|endpoint| endpoint.status)
+            world.endpoints().get("e").map(|endpoint| endpoint.status())
         };
         assert_eq!(status(&mut world, 99.0), Some("Creating"));
         assert_eq!(status(&mut world, 100.0), Some("InService"));

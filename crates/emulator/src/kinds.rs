@@ -2,7 +2,10 @@
 //! state, operations and hooks) added here; no other kind's module changes.
 
 use crate::world::Registry;
-use crate::{autoscaling, hosting, logs, processing, sagemaker, training, transform, tuning};
+use crate::{
+    autoscaling, hosting, inference_component, logs, processing, sagemaker, training, transform,
+    tuning,
+};
 
 /// Every kind, in the order their `advance` hooks run before each request: tuning jobs launch
 /// children first, then scaling replays its evaluation periods (settling endpoints up to each
@@ -17,6 +20,7 @@ pub fn registry() -> Registry {
         hosting::endpoint_config_kind(),
         autoscaling::kind(),
         hosting::endpoint_kind(),
+        inference_component::kind(),
         logs::kind(),
         sagemaker::kind(),
     ])

@@ -3,8 +3,11 @@
 
 mod autoscaling;
 mod control;
+mod deployment;
 mod hosting;
+mod inference_component;
 mod kinds;
+mod lifecycle;
 mod logs;
 mod processing;
 mod rules;

@@ -6,6 +6,7 @@ mod defaults;
 mod faults;
 mod harness;
 mod hosting;
+mod inference_components;
 mod logs;
 mod processing;
 mod protocol;

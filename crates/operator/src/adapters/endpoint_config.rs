@@ -18,10 +18,6 @@ pub struct EndpointConfigAdapter;
 
 /// EndpointConfig objects as others refer to them (an Endpoint's `endpointConfigRef`): usable
 /// once `Created`, by their SageMaker name.
-#[allow(
-    dead_code,
-    reason = "Endpoint.spec.endpointConfigRef, a generated kind, refers to it"
-)]
 pub static ENDPOINT_CONFIG: Target = Target::of::<Single<EndpointConfigAdapter>>(&[CREATED]);
 
 impl EndpointConfigAdapter {

@@ -3,9 +3,11 @@
 
 mod autoscaling;
 mod credentials;
+mod endpoint;
 mod guard_rails;
 mod harness;
 mod hosting;
+mod inference_component;
 mod leader_election;
 mod metrics;
 mod original_operator;

@@ -1,0 +1,233 @@
+//! The one table of simple lifecycles: Creating → ready (InService or Created) or Failed,
+//! Updating → ready (or back to ready with a FailureReason when an update fails), Deleting →
+//! gone. A kind with such a lifecycle costs a row here plus what is truly special about it (what
+//! a finished transition applies, carried as the payload `P`).
+
+/// The statuses of one kind's simple lifecycle, as its Describe reports them.
+#[derive(Debug, PartialEq)]
+pub struct Lifecycle {
+    /// How error messages name the kind (`Cannot update in-progress endpoint …`).
+    pub kind: &'static str,
+    pub creating: &'static str,
+    pub ready: &'static str,
+    pub updating: &'static str,
+    pub deleting: &'static str,
+    pub failed: &'static str,
+    /// Share of a transition's time that Deleting takes.
+    pub delete_share: f64,
+}
+
+/// The rows: every kind whose lifecycle is simple.
+pub const ENDPOINT: Lifecycle = Lifecycle {
+    kind: "endpoint",
+    creating: "Creating",
+    ready: "InService",
+    updating: "Updating",
+    deleting: "Deleting",
+    failed: "Failed",
+    delete_share: 0.5,
+};
+
+pub const INFERENCE_COMPONENT: Lifecycle = Lifecycle {
+    kind: "inference component",
+    creating: "Creating",
+    ready: "InService",
+    updating: "Updating",
+    deleting: "Deleting",
+    failed: "Failed",
+    delete_share: 0.5,
+};
+
+/// What a caller asks of a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    Update,
+    Delete,
+}
+
+/// Whether `request` is allowed in `status`: updates only when ready, deletes when ready or
+/// failed (SageMaker refuses both while a transition is in flight).
+pub fn allows(row: &Lifecycle, status: &str, request: Request) -> bool {
+    match request {
+        Request::Update => status == row.ready,
+        Request::Delete => status == row.ready || status == row.failed || status == "OutOfService",
+    }
+}
+
+/// How a transition in flight ends.
+#[derive(Debug, Clone)]
+pub enum End<P> {
+    /// Ready, applying `P` (the new configuration, copy count, …).
+    Ready(P),
+    /// Failed with this reason: from Creating to Failed; from Updating back to ready on what was
+    /// there before (SageMaker's rollback), keeping the reason for Describe.
+    Fail(String),
+    Gone,
+}
+
+/// A transition in flight: what the resource becomes at `at`.
+#[derive(Debug, Clone)]
+pub struct Pending<P> {
+    pub at: f64,
+    pub end: End<P>,
+}
+
+/// What `Life::settle` reports, so the kind applies its payload or forgets the resource.
+#[derive(Debug, PartialEq)]
+pub enum Settled<P> {
+    Ready(P),
+    Failed,
+    RolledBack,
+    Gone,
+}
+
+/// One resource's place in its lifecycle.
+#[derive(Debug, Clone)]
+pub struct Life<P> {
+    pub row: &'static Lifecycle,
+    pub status: &'static str,
+    pub failure_reason: Option<String>,
+    pub modified: f64,
+    pub pending: Option<Pending<P>>,
+}
+
+/// The request is not allowed in the resource's status.
+#[derive(Debug, PartialEq, Eq)]
+pub struct InProgress;
+
+impl<P> Life<P> {
+    /// Creating from `now` until `at`, ending as `end` says.
+    pub fn creating(row: &'static Lifecycle, now: f64, at: f64, end: End<P>) -> Self {
+        Life {
+            row,
+            status: row.creating,
+            failure_reason: None,
+            modified: now,
+            pending: Some(Pending { at, end }),
+        }
+    }
+
+    /// Starts an update that ends at `at`; refused unless ready.
+    pub fn update(&mut self, now: f64, at: f64, end: End<P>) -> Result<(), InProgress> {
+        if !allows(self.row, self.status, Request::Update) {
+            return Err(InProgress);
+        }
+        self.begin(self.row.updating, now, at, end);
+        Ok(())
+    }
+
+    /// Starts deleting; `duration` is the kind's transition time, of which Deleting takes the
+    /// row's share.
+    pub fn delete(&mut self, now: f64, duration: f64) -> Result<(), InProgress> {
+        if !allows(self.row, self.status, Request::Delete) {
+            return Err(InProgress);
+        }
+        let at = now + duration * self.row.delete_share;
+        self.begin(self.row.deleting, now, at, End::Gone);
+        Ok(())
+    }
+
+    /// An update that the kind starts itself (scaling), bypassing the caller's checks.
+    pub fn begin(&mut self, status: &'static str, now: f64, at: f64, end: End<P>) {
+        self.status = status;
+        self.modified = now;
+        self.pending = Some(Pending { at, end });
+    }
+
+    /// Finishes the transition in flight if its time has come.
+    pub fn settle(&mut self, now: f64) -> Option<Settled<P>> {
+        if self.pending.as_ref().is_none_or(|pending| pending.at > now) {
+            return None;
+        }
+        let pending = self.pending.take()?;
+        self.modified = pending.at;
+        Some(match pending.end {
+            End::Ready(payload) => {
+                self.status = self.row.ready;
+                self.failure_reason = None;
+                Settled::Ready(payload)
+            }
+            End::Fail(reason) => {
+                self.failure_reason = Some(reason);
+                if self.status == self.row.creating {
+                    self.status = self.row.failed;
+                    Settled::Failed
+                } else {
+                    self.status = self.row.ready;
+                    Settled::RolledBack
+                }
+            }
+            End::Gone => Settled::Gone,
+        })
+    }
+
+    /// Whether a transition is in flight.
+    pub fn in_transition(&self) -> bool {
+        self.pending.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_allowed_only_in_settled_statuses() {
+        let table = [
+            ("Creating", Request::Update, false),
+            ("Creating", Request::Delete, false),
+            ("InService", Request::Update, true),
+            ("InService", Request::Delete, true),
+            ("Updating", Request::Update, false),
+            ("Updating", Request::Delete, false),
+            ("Deleting", Request::Delete, false),
+            ("Failed", Request::Update, false),
+            ("Failed", Request::Delete, true),
+        ];
+        for row in [&ENDPOINT, &INFERENCE_COMPONENT] {
+            for (status, request, allowed) in table {
+                assert_eq!(
+                    allows(row, status, request),
+                    allowed,
+                    "{} {status} {request:?}",
+                    row.kind
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn transitions_end_as_planned_and_only_when_due() {
+        let mut life = Life::creating(&INFERENCE_COMPONENT, 0.0, 10.0, End::Ready(1));
+        assert_eq!(life.settle(9.9), None);
+        assert_eq!(life.status, "Creating");
+        assert_eq!(life.update(5.0, 6.0, End::Ready(2)), Err(InProgress));
+        assert_eq!(life.settle(10.0), Some(Settled::Ready(1)));
+        assert_eq!((life.status, life.modified), ("InService", 10.0));
+
+        life.update(20.0, 30.0, End::Fail("bad".into())).unwrap();
+        assert_eq!(life.status, "Updating");
+        assert_eq!(life.settle(30.0), Some(Settled::RolledBack));
+        assert_eq!(life.status, "InService");
+        assert_eq!(life.failure_reason.as_deref(), Some("bad"));
+
+        life.update(40.0, 50.0, End::Ready(3)).unwrap();
+        assert_eq!(life.settle(50.0), Some(Settled::Ready(3)));
+        assert_eq!(life.failure_reason, None, "a good update clears the reason");
+
+        life.delete(60.0, 30.0).unwrap();
+        assert_eq!(life.status, "Deleting");
+        assert_eq!(life.settle(74.9), None);
+        assert_eq!(life.settle(75.0), Some(Settled::Gone));
+    }
+
+    #[test]
+    fn a_failed_creation_ends_failed_and_can_only_be_deleted() {
+        let mut life: Life<()> =
+            Life::creating(&ENDPOINT, 0.0, 1.0, End::Fail("no capacity".into()));
+        assert_eq!(life.settle(1.0), Some(Settled::Failed));
+        assert_eq!(life.status, "Failed");
+        assert_eq!(life.update(2.0, 3.0, End::Ready(())), Err(InProgress));
+        assert!(life.delete(2.0, 1.0).is_ok());
+    }
+}

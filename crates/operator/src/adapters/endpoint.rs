@@ -36,6 +36,7 @@ impl GeneratedKind for EndpointKind {
         name: &str,
         _remote: &Described<EndpointStatus>,
         refs: &ResolvedReferences,
+        _recorded: &(dyn Fn(&EndpointSpec) -> bool + Sync),
     ) -> Result<(), CallError> {
         let request = remote::update_endpoint_request(spec, name, refs)?;
         remote::update_endpoint(sagemaker, request).await?;

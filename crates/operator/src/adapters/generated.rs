@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::engine::references::{Reference, Target};
 use crate::engine::single::{
-    CreateError, Kind, Lifecycle, Resolved, StateWords, States, StatusFields,
+    CreateError, Kind, Lifecycle, Resolved, StateWords, States, StatusFields, is_recorded_spec,
 };
 use crate::object_patch::ManagedObject;
 use crate::status_poller::ListModified;
@@ -39,12 +39,14 @@ pub trait GeneratedKind: Send + Sync + 'static {
 
     fn spec(object: &Self::Object) -> &Self::Spec;
     /// Sends the object's spec to the steady resource `remote` (its Update call or calls).
+    /// `recorded` tells whether a spec is the one last sent.
     fn update(
         sagemaker: &SageMakerHandle,
         spec: &Self::Spec,
         remote_name: &str,
         remote: &Described<Self::Status>,
         refs: &ResolvedReferences,
+        recorded: &(dyn Fn(&Self::Spec) -> bool + Sync),
     ) -> impl Future<Output = Result<(), CallError>> + Send;
 }
 
@@ -160,9 +162,17 @@ impl<G: GeneratedKind> Kind for Generated<G> {
         resolved: &Resolved,
     ) -> Result<(), CreateError> {
         let spec = G::spec(object);
-        G::update(sagemaker, spec, name, remote, &references(spec, resolved))
-            .await
-            .map_err(create_error)
+        let recorded = |candidate: &G::Spec| is_recorded_spec::<Self>(object, candidate);
+        G::update(
+            sagemaker,
+            spec,
+            name,
+            remote,
+            &references(spec, resolved),
+            &recorded,
+        )
+        .await
+        .map_err(create_error)
     }
     async fn describe(
         &self,

@@ -19,18 +19,20 @@ pub struct InferenceComponentKind;
 /// The call an update of an inference component makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum UpdateCall {
-    /// UpdateInferenceComponentRuntimeConfig: the number of copies.
+    /// UpdateInferenceComponentRuntimeConfig: the number of copies, and nothing else moved.
     CopyCount,
-    /// UpdateInferenceComponent: the specification.
+    /// UpdateInferenceComponent: the specification, with the copy count too.
     Specification,
 }
 
-/// A spec whose copy count differs from the one SageMaker is working towards changes the copy
-/// count; any other change is one of the specification.
-fn update_call(spec_copies: Option<i32>, desired_copies: Option<i32>) -> UpdateCall {
-    match spec_copies {
-        Some(copies) if Some(copies) != desired_copies => UpdateCall::CopyCount,
-        _ => UpdateCall::Specification,
+/// Only the copy count moved when the spec with SageMaker's desired copy count put back is the
+/// spec last sent; anything else (the specification moved, or autoscaling moved the count since)
+/// is sent with UpdateInferenceComponent, which carries the specification and the copy count.
+fn update_call(copies_moved: bool, otherwise_recorded: bool) -> UpdateCall {
+    if copies_moved && otherwise_recorded {
+        UpdateCall::CopyCount
+    } else {
+        UpdateCall::Specification
     }
 }
 
@@ -52,6 +54,7 @@ impl GeneratedKind for InferenceComponentKind {
         name: &str,
         described: &Described<InferenceComponentStatus>,
         refs: &ResolvedReferences,
+        recorded: &(dyn Fn(&InferenceComponentSpec) -> bool + Sync),
     ) -> Result<(), CallError> {
         let desired = described
             .status
@@ -59,7 +62,13 @@ impl GeneratedKind for InferenceComponentKind {
             .as_ref()
             .and_then(|runtime| runtime.desired_copy_count);
         let copies = spec.runtime_config.as_ref().map(|r| r.copy_count);
-        match update_call(copies, desired) {
+        let copies_moved = copies.is_some() && copies != desired;
+        // The spec as it was if only the copy count moved since SageMaker was last told.
+        let mut before = spec.clone();
+        if let (Some(runtime), Some(desired)) = (before.runtime_config.as_mut(), desired) {
+            runtime.copy_count = desired;
+        }
+        match update_call(copies_moved, recorded(&before)) {
             UpdateCall::CopyCount => {
                 let request =
                     remote::update_inference_component_runtime_config_request(spec, name, refs)?;
@@ -79,16 +88,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_moved_copy_count_is_a_runtime_config_update() {
-        for (spec, desired, call) in [
-            (Some(2), Some(1), UpdateCall::CopyCount),
-            (Some(0), Some(3), UpdateCall::CopyCount),
-            (Some(2), None, UpdateCall::CopyCount),
-            (Some(2), Some(2), UpdateCall::Specification),
-            (None, Some(2), UpdateCall::Specification),
-            (None, None, UpdateCall::Specification),
+    fn only_a_moved_copy_count_is_a_runtime_config_update() {
+        for (copies_moved, otherwise_recorded, call) in [
+            (true, true, UpdateCall::CopyCount),
+            // The specification moved too: one call carries both.
+            (true, false, UpdateCall::Specification),
+            (false, true, UpdateCall::Specification),
+            (false, false, UpdateCall::Specification),
         ] {
-            assert_eq!(update_call(spec, desired), call, "{spec:?} {desired:?}");
+            assert_eq!(
+                update_call(copies_moved, otherwise_recorded),
+                call,
+                "{copies_moved} {otherwise_recorded}"
+            );
         }
     }
 }

@@ -145,6 +145,45 @@ async fn inference_component_is_created_scaled_updated_and_deleted() {
         Some(2048)
     );
 
+    // Both in one edit: one UpdateInferenceComponent carries the specification and the count
+    // (the runtime-config call alone would lose the specification).
+    components
+        .patch(
+            "component",
+            &PatchParams::default(),
+            &Patch::Merge(serde_json::json!({"spec": {
+                "runtimeConfig": {"copyCount": 3},
+                "specification": {"computeResourceRequirements": {"minMemoryRequiredInMb": 4096}}
+            }})),
+        )
+        .await
+        .unwrap();
+    wait_for(&components, "component", "InService with 3 copies", |c| {
+        copies(c) == (Some("InService"), Some(3))
+    })
+    .await;
+    assert_eq!(harness.sagemaker_calls("UpdateInferenceComponent").await, 2);
+    assert_eq!(
+        harness
+            .sagemaker_calls("UpdateInferenceComponentRuntimeConfig")
+            .await,
+        1
+    );
+    let described = harness
+        .sagemaker
+        .describe_inference_component()
+        .inference_component_name(&sagemaker_name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described
+            .specification()
+            .and_then(|s| s.compute_resource_requirements())
+            .and_then(|r| r.min_memory_required_in_mb()),
+        Some(4096)
+    );
+
     components
         .delete("component", &DeleteParams::default())
         .await

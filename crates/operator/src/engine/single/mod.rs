@@ -392,6 +392,15 @@ fn spec_hash<K: Kind>(spec: &K::Spec, name_to_fill: Option<(&str, &str)>) -> Str
     json_hash(&spec)
 }
 
+/// Whether `candidate` is the spec the object's resource was last created or updated from (by
+/// the hash the object recorded): how an update hook tells which part of the spec moved.
+pub fn is_recorded_spec<K: Kind>(object: &K::Object, candidate: &K::Spec) -> bool {
+    object
+        .annotations()
+        .get(CREATED_SPEC_HASH_ANNOTATION)
+        .is_some_and(|recorded| *recorded == spec_hash::<K>(candidate, None))
+}
+
 /// The spec name field when it is empty and the engine should fill it in.
 fn spec_name_to_fill<K: Kind>(object: &K::Object) -> Option<&'static str> {
     let field = K::SPEC_NAME_FIELD?;

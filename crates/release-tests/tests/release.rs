@@ -19,7 +19,7 @@ const OPERATOR_SA: &str =
     "system:serviceaccount:sagemaker-k8s-operator-system:sagemaker-k8s-operator-default";
 
 /// (chart directory, chart name in `helm ls`, sentence of its NOTES, kind it creates)
-const JOB_CHARTS: [(&str, &str, &str, &str); 6] = [
+const JOB_CHARTS: [(&str, &str, &str, &str); 8] = [
     (
         "training-jobs",
         "sagemaker-k8s-trainingjob",
@@ -56,9 +56,21 @@ const JOB_CHARTS: [(&str, &str, &str, &str); 6] = [
         "Thanks for installing the sagemaker-k8s-hostingautoscalingpolicy.",
         "hostingautoscalingpolicy",
     ),
+    (
+        "endpoint",
+        "sagemaker-k8s-endpoint",
+        "Thanks for installing the sagemaker-k8s-endpoint.",
+        "endpoint",
+    ),
+    (
+        "inference-component",
+        "sagemaker-k8s-inferencecomponent",
+        "Thanks for installing the sagemaker-k8s-inferencecomponent.",
+        "inferencecomponent",
+    ),
 ];
 
-const SAMPLES: [&str; 12] = [
+const SAMPLES: [&str; 14] = [
     "xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-hpo.yaml",
     "xgboost-mnist-batchtransform.yaml",
@@ -71,6 +83,8 @@ const SAMPLES: [&str; 12] = [
     "xgboost-inline-container-hostingdeployment.yaml",
     "xgboost-inline-pipeline-hostingdeployment.yaml",
     "xgboost-mnist-endpointconfig.yaml",
+    "xgboost-mnist-endpoint.yaml",
+    "inference-components.yaml",
 ];
 
 fn path(relative: &str) -> String {
@@ -196,9 +210,11 @@ async fn helm_lint_passes_for_every_chart_and_mode() {
         charts,
         [
             "batch-transform-jobs",
+            "endpoint",
             "hosting-autoscaling-policy",
             "hosting-deployment",
             "hyperparameter-tuning-jobs",
+            "inference-component",
             "installer",
             "processing-jobs",
             "training-jobs"
@@ -257,7 +273,7 @@ fn generated_installers_match_the_chart_and_crds() {
             .count(),
         crd_files
     );
-    assert_eq!(crd_files, 8);
+    assert_eq!(crd_files, 10);
 }
 
 #[tokio::test]
@@ -335,9 +351,16 @@ async fn job_charts_install_with_the_guides_chart_names_and_notes() {
             .await
             .expect_success();
         assert_contains(&output, notes);
-        cp.kubectl(&["get", kind, &release, "-n", &namespace])
-            .await
-            .expect_success();
+        // Fully qualified: `endpoint` alone is the core Endpoints kind.
+        cp.kubectl(&[
+            "get",
+            &format!("{kind}.sagemaker.aws.amazon.com"),
+            &release,
+            "-n",
+            &namespace,
+        ])
+        .await
+        .expect_success();
         let list = cp.helm(&["ls", "-n", &namespace]).await.expect_success();
         assert_contains(&list, &format!("{chart_name}-0.1.0"));
     }
@@ -581,6 +604,8 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         ("create", sagemaker("trainingjobs")),
         ("delete", sagemaker("trainingjobs")),
         ("patch", sagemaker("models/status")),
+        ("watch", sagemaker("endpoints")),
+        ("patch", sagemaker("inferencecomponents/status")),
         ("update", sagemaker("hyperparametertuningjobs/finalizers")),
         ("create", "events".to_owned()),
     ] {

@@ -28,6 +28,8 @@ async fn every_crd_installs_and_becomes_established() {
         "endpointconfigs",
         "processingjobs",
         "hostingautoscalingpolicies",
+        "endpoints",
+        "inferencecomponents",
     ] {
         let expected = format!(
             "customresourcedefinition.apiextensions.k8s.io/{name}.sagemaker.aws.amazon.com"

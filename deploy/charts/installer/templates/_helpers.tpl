@@ -33,9 +33,11 @@ control-plane: controller-manager
 {{- define "sagemaker.kinds" -}}
 - batchtransformjobs
 - endpointconfigs
+- endpoints
 - hostingautoscalingpolicies
 - hostingdeployments
 - hyperparametertuningjobs
+- inferencecomponents
 - models
 - processingjobs
 - trainingjobs
@@ -57,9 +59,11 @@ control-plane: controller-manager
   resources:
     - batchtransformjobs/status
     - endpointconfigs/status
+    - endpoints/status
     - hostingautoscalingpolicies/status
     - hostingdeployments/status
     - hyperparametertuningjobs/status
+    - inferencecomponents/status
     - models/status
     - processingjobs/status
     - trainingjobs/status

@@ -1,6 +1,7 @@
 //! `sagemaker-emulator`: Amazon SageMaker, CloudWatch Logs, sagemaker-runtime and STS on one
 //! port, with lifecycles that take time, faults on demand and a control API for tests.
 
+mod api_model;
 mod autoscaling;
 mod control;
 mod deployment;
@@ -149,6 +150,9 @@ fn main() -> std::process::ExitCode {
         // Colour codes only for a terminal; test harnesses and log collectors get plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    // Reading the API models takes a moment: do it while the server starts, not on the first
+    // request (which waits for it if it comes sooner).
+    std::thread::spawn(api_model::preload);
     let runtime = match cli.worker_threads {
         Some(1) => tokio::runtime::Builder::new_current_thread()
             .enable_all()

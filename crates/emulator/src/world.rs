@@ -305,7 +305,11 @@ impl World {
         now: f64,
     ) -> Result<Value, ApiError> {
         match self.registry.handler(service, operation) {
-            Some(handler) => handler(self, input, now),
+            Some(handler) => {
+                // As AWS does, the model's constraints are checked before anything else.
+                crate::api_model::check(service, operation, &input)?;
+                handler(self, input, now)
+            }
             None => Err(ApiError::new(
                 crate::wire::ErrorCode::UnknownOperation,
                 format!(

@@ -13,6 +13,7 @@ mod logs;
 mod processing;
 mod rules;
 mod sagemaker;
+mod scaled;
 mod server;
 mod sigv4;
 mod sts;

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::control::{Control, FaultRule, RateLimitRule, Verdict};
+use crate::scaled::Scaled;
 use crate::sigv4::{self, SignedRequest};
 use crate::sts::IssuedCredentials;
 use crate::wire::{self, ApiError, ErrorCode, HttpResponse};
@@ -314,9 +315,14 @@ struct LoadRequest {
     /// The region of the endpoint (`--region` when absent).
     #[serde(default)]
     region: Option<String>,
-    endpoint_name: String,
-    variant_name: String,
-    /// Invocations per instance per minute at the variant's current instance count.
+    /// A variant (endpoint and variant names) or an inference component.
+    #[serde(default)]
+    endpoint_name: Option<String>,
+    #[serde(default)]
+    variant_name: Option<String>,
+    #[serde(default)]
+    inference_component_name: Option<String>,
+    /// Invocations per instance (per copy) per minute at the current instance (copy) count.
     invocations_per_instance: f64,
     /// Step scaling: the threshold of the alarm the step bounds are relative to (default 0).
     #[serde(default)]
@@ -406,12 +412,27 @@ fn set_load(app: &App, body: &Bytes) -> HttpResponse {
         .region
         .clone()
         .unwrap_or_else(|| app.settings.region.clone());
+    let scaled = match (
+        &request.endpoint_name,
+        &request.variant_name,
+        &request.inference_component_name,
+    ) {
+        (Some(endpoint), Some(variant), None) => Scaled::Variant {
+            endpoint: endpoint.clone(),
+            variant: variant.clone(),
+        },
+        (None, None, Some(component)) => Scaled::Component(component.clone()),
+        _ => {
+            return control_error(
+                "name either endpointName and variantName, or inferenceComponentName",
+            );
+        }
+    };
     let mut regions = app.lock_regions();
     let now = now();
     let world = regions.world(&region, now);
     match world.set_load(
-        &request.endpoint_name,
-        &request.variant_name,
+        scaled,
         request.invocations_per_instance,
         request.alarm_threshold.unwrap_or(0.0),
     ) {
@@ -421,6 +442,7 @@ fn set_load(app: &App, body: &Bytes) -> HttpResponse {
                 "region": region,
                 "endpointName": request.endpoint_name,
                 "variantName": request.variant_name,
+                "inferenceComponentName": request.inference_component_name,
                 "totalInvocations": load.total,
                 "alarmThreshold": load.alarm_threshold,
             }),

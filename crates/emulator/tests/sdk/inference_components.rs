@@ -424,7 +424,8 @@ async fn inference_components_list_with_filters_sort_and_pages() {
         .await
         .unwrap();
     assert!(elsewhere.inference_components().is_empty());
-    wait_component(&client, "a-ic", InferenceComponentStatus::InService).await;
+    // Created last, so InService last.
+    wait_component(&client, "c-other", InferenceComponentStatus::InService).await;
     let serving = client
         .list_inference_components()
         .status_equals(InferenceComponentStatus::InService)
@@ -598,4 +599,142 @@ async fn update_endpoint_with_deployment_config_reports_it_and_rolls_back() {
     })
     .await;
     assert_eq!(plain.last_deployment_config(), None);
+}
+
+#[tokio::test]
+async fn inference_component_copies_scale_under_load_and_targets_go_with_it() {
+    use aws_sdk_applicationautoscaling::types::{
+        MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
+        TargetTrackingScalingPolicyConfiguration,
+    };
+    let emulator = Emulator::start();
+    let client = emulator.sagemaker().await;
+    let scaling = emulator.autoscaling_in("us-east-1").await;
+    serving_endpoint(&client).await;
+    let dimension = ScalableDimension::SageMakerInferenceComponentDesiredCopyCount;
+    let register = || {
+        scaling
+            .register_scalable_target()
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_id("inference-component/ic")
+            .scalable_dimension(dimension.clone())
+            .min_capacity(1)
+            .max_capacity(4)
+    };
+    let (code, message) = crate::autoscaling::code_of(register().send().await);
+    assert_eq!(code, "ValidationException");
+    assert_eq!(
+        message,
+        "Unable to find the SageMaker inference component ic: resource ID inference-component/ic does not exist"
+    );
+    client
+        .create_inference_component()
+        .inference_component_name("ic")
+        .endpoint_name("e")
+        .specification(specification("m1"))
+        .runtime_config(copies(1))
+        .send()
+        .await
+        .unwrap();
+    wait_component(&client, "ic", InferenceComponentStatus::InService).await;
+    register().send().await.unwrap();
+    let policy = |metric: MetricType| {
+        scaling
+            .put_scaling_policy()
+            .policy_name("copies")
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_id("inference-component/ic")
+            .scalable_dimension(dimension.clone())
+            .policy_type(PolicyType::TargetTrackingScaling)
+            .target_tracking_scaling_policy_configuration(
+                TargetTrackingScalingPolicyConfiguration::builder()
+                    .target_value(100.0)
+                    .predefined_metric_specification(
+                        PredefinedMetricSpecification::builder()
+                            .predefined_metric_type(metric)
+                            .build()
+                            .unwrap(),
+                    )
+                    .scale_out_cooldown(0)
+                    .build()
+                    .unwrap(),
+            )
+    };
+    let (code, message) = crate::autoscaling::code_of(
+        policy(MetricType::SageMakerVariantInvocationsPerInstance)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationException");
+    assert_eq!(
+        message,
+        "Scalable dimension sagemaker:inference-component:DesiredCopyCount only supports the following predefined metric types: SageMakerInferenceComponentInvocationsPerCopy, SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution"
+    );
+    policy(MetricType::SageMakerInferenceComponentInvocationsPerCopy)
+        .send()
+        .await
+        .unwrap();
+    emulator.control(
+        "PUT",
+        "load",
+        serde_json::json!({ "inferenceComponentName": "ic", "invocationsPerInstance": 350 }),
+    );
+    let updating = eventually("scale-out starts", DEADLINE, || async {
+        let component = client
+            .describe_inference_component()
+            .inference_component_name("ic")
+            .send()
+            .await
+            .unwrap();
+        (component.inference_component_status() == Some(&InferenceComponentStatus::Updating))
+            .then_some(component)
+    })
+    .await;
+    assert_eq!(copy_counts(&updating), (Some(4), Some(1)));
+    let scaled = wait_component(&client, "ic", InferenceComponentStatus::InService).await;
+    assert_eq!(
+        copy_counts(&scaled),
+        (Some(4), Some(4)),
+        "350/100 → 4 copies"
+    );
+    let targets = scaling
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .scalable_dimension(dimension.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(targets.scalable_targets().len(), 1);
+    assert_eq!(
+        targets.scalable_targets()[0].scalable_dimension(),
+        &dimension
+    );
+
+    client
+        .delete_inference_component()
+        .inference_component_name("ic")
+        .send()
+        .await
+        .unwrap();
+    eventually(
+        "targets deregistered with the component",
+        DEADLINE,
+        || async {
+            let targets = scaling
+                .describe_scalable_targets()
+                .service_namespace(ServiceNamespace::Sagemaker)
+                .send()
+                .await
+                .unwrap();
+            targets.scalable_targets().is_empty().then_some(())
+        },
+    )
+    .await;
+    let policies = scaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .send()
+        .await
+        .unwrap();
+    assert!(policies.scaling_policies().is_empty());
 }

@@ -2,6 +2,7 @@
 //! port, with lifecycles that take time, faults on demand and a control API for tests.
 
 mod api_model;
+mod async_inference;
 mod autoscaling;
 mod control;
 mod deployment;
@@ -11,6 +12,7 @@ mod kinds;
 mod lifecycle;
 mod logs;
 mod processing;
+mod production_variants;
 mod rules;
 mod sagemaker;
 mod scaled;

@@ -80,6 +80,8 @@ enum Call {
     /// A JSON 1.1 operation of one of the services the registered kinds serve.
     Json(Service, String),
     Runtime(String),
+    /// InvokeEndpointAsync on an endpoint.
+    RuntimeAsync(String),
     Sts(String),
 }
 
@@ -88,6 +90,7 @@ impl Call {
         match self {
             Call::Json(service, op) => format!("{}.{op}", service.target_prefix()),
             Call::Runtime(_) => "SageMakerRuntime.InvokeEndpoint".to_string(),
+            Call::RuntimeAsync(_) => "SageMakerRuntime.InvokeEndpointAsync".to_string(),
             Call::Sts(action) => format!("STS.{action}"),
         }
     }
@@ -95,7 +98,7 @@ impl Call {
     fn error_response(&self, error: &ApiError) -> HttpResponse {
         match self {
             Call::Json(..) => wire::json_error(error),
-            Call::Runtime(_) => wire::rest_json_error(error),
+            Call::Runtime(_) | Call::RuntimeAsync(_) => wire::rest_json_error(error),
             Call::Sts(_) => wire::xml_error(error),
         }
     }
@@ -152,6 +155,15 @@ fn classify(
         let (service, operation) = target.split_once('.')?;
         let service = Service::from_target_prefix(service)?;
         return Some((Call::Json(service, operation.to_string()), Vec::new()));
+    }
+    if let Some(rest) = path.strip_prefix("/endpoints/")
+        && let Some(name) = rest.strip_suffix("/async-invocations")
+        && method == Method::POST
+    {
+        return Some((
+            Call::RuntimeAsync(sigv4::percent_decode(name, false)),
+            Vec::new(),
+        ));
     }
     if let Some(rest) = path.strip_prefix("/endpoints/")
         && let Some(name) = rest.strip_suffix("/invocations")
@@ -293,6 +305,32 @@ fn serve_call(
                 Err(error) => wire::rest_json_error(&error),
             }
         }
+        Call::RuntimeAsync(endpoint) => {
+            let header = |name: &str| {
+                request
+                    .headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let input = header("x-amzn-sagemaker-inputlocation");
+            let inference_id = header("x-amzn-sagemaker-inference-id");
+            let result = {
+                let mut regions = app.lock_regions();
+                let now = now();
+                let world = regions.world(region, now);
+                world.invoke_endpoint_async(
+                    endpoint,
+                    input.as_deref(),
+                    inference_id.as_deref(),
+                    now,
+                )
+            };
+            match result {
+                Ok(invocation) => invocation.into_response(),
+                Err(error) => wire::rest_json_error(&error),
+            }
+        }
         Call::Sts(action) => {
             let auth_key = request
                 .headers
@@ -345,6 +383,7 @@ fn control_api(app: &App, method: &Method, path: &str, query: &str, body: &Bytes
     match (method, path) {
         (&Method::PUT, "load") | (&Method::POST, "load") => set_load(app, body),
         (&Method::GET, "resources") => list_resources(app, query),
+        (&Method::GET, "objects") => list_objects(app, query),
         (&Method::GET, "health") => control_json(StatusCode::OK, json!({ "status": "ok" })),
         (&Method::POST, "faults") => match serde_json::from_slice::<FaultRule>(body) {
             Ok(rule) => match app.control.add_fault(rule) {
@@ -449,6 +488,22 @@ fn set_load(app: &App, body: &Bytes) -> HttpResponse {
         ),
         Err(error) => control_error(error),
     }
+}
+
+/// `GET /_emulator/objects[?region=R]`: the S3 objects asynchronous inferences wrote.
+fn list_objects(app: &App, query: &str) -> HttpResponse {
+    let region = form_params(query)
+        .into_iter()
+        .find(|(key, _)| key == "region")
+        .map(|(_, value)| value)
+        .unwrap_or_else(|| app.settings.region.clone());
+    let mut regions = app.lock_regions();
+    let now = now();
+    let objects = regions.world(&region, now).output_objects(now);
+    control_json(
+        StatusCode::OK,
+        json!({ "region": region, "objects": objects }),
+    )
 }
 
 /// `GET /_emulator/resources[?region=R]`: one region's resources, or every region's.

@@ -3,6 +3,7 @@
 
 mod autoscaling;
 mod defaults;
+mod endpoint_configs;
 mod faults;
 mod harness;
 mod hosting;

@@ -16,6 +16,7 @@ mod rules;
 mod training;
 mod transform;
 mod tuning;
+mod validation;
 
 use aws_sdk_sagemaker::Client;
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;

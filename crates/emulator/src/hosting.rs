@@ -7,24 +7,11 @@ use serde_json::{Map, Value, json};
 
 use crate::lifecycle::{self, ENDPOINT, End, InProgress, Life, Settled};
 use crate::production_variants;
-use crate::validate::Violations;
 use crate::wire::{self, ApiError, ErrorCode, HttpResponse};
 use crate::world::{
     ACCOUNT_ID, Kind, ListFilter, Service, World, descending, echoed_request, paginate,
-    reserved_tags, sorted_names, str_member, time_value, validate_list_request,
+    reserved_tags, sorted_names, str_member, time_value,
 };
-
-pub const ENDPOINT_STATUSES: &[&str] = &[
-    "OutOfService",
-    "Creating",
-    "Updating",
-    "SystemUpdating",
-    "RollingBack",
-    "InService",
-    "Deleting",
-    "Failed",
-    "UpdateRollbackFailed",
-];
 
 pub struct Model {
     pub name: String,
@@ -229,6 +216,11 @@ fn endpoint_missing(world: &World, name: &str) -> ApiError {
     ))
 }
 
+/// A name member of a request (the model has checked it is there and well-formed).
+fn named(body: &Value, member: &str) -> String {
+    str_member(body, member).unwrap_or_default().to_string()
+}
+
 fn in_progress(arn: &str) -> ApiError {
     ApiError::validation(format!("Cannot update in-progress endpoint \"{arn}\"."))
 }
@@ -271,25 +263,7 @@ impl World {
     // ---- models -------------------------------------------------------------------------
 
     pub fn create_model(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        let name = violations.resource_name(&body, "ModelName", "modelName");
-        if let Some(container) = body.get("PrimaryContainer") {
-            if let Some(image) = container.get("Image") {
-                violations.image(image, "primaryContainer.image");
-            }
-            if let Some(url) = container.get("ModelDataUrl") {
-                violations.s3_uri(url, "primaryContainer.modelDataUrl");
-            }
-            violations.optional_enum(
-                container,
-                "Mode",
-                "primaryContainer.mode",
-                &["SingleModel", "MultiModel"],
-            );
-        }
-        violations.role_arn(&body, "ExecutionRoleArn", "executionRoleArn", false);
-        violations.tags(body.get("Tags"), "tags");
-        violations.finish()?;
+        // The model checked each member; what is left are the rules between them.
         if body.get("PrimaryContainer").is_none()
             && body.get("Containers").is_none()
             && body.get("InferenceExecutionConfig").is_none()
@@ -298,7 +272,9 @@ impl World {
                 "Either PrimaryContainer or Containers must be specified.",
             ));
         }
-        let name = name.unwrap_or_default();
+        let name = str_member(&body, "ModelName")
+            .unwrap_or_default()
+            .to_string();
         let arn = self.settings.arn("model", &name);
         if self.models().contains_key(&name) {
             // SageMaker answers a used hosting name with a ValidationException, not the
@@ -320,15 +296,8 @@ impl World {
         Ok(json!({ "ModelArn": arn }))
     }
 
-    fn named(&self, body: &Value, member: &str, path: &str) -> Result<String, ApiError> {
-        let mut violations = Violations::new();
-        let name = violations.resource_name(body, member, path);
-        violations.finish()?;
-        Ok(name.unwrap_or_default())
-    }
-
     pub fn describe_model(&self, body: &Value) -> Result<Value, ApiError> {
-        let name = self.named(body, "ModelName", "modelName")?;
+        let name = named(body, "ModelName");
         let model = self
             .models()
             .get(&name)
@@ -341,7 +310,7 @@ impl World {
     }
 
     pub fn delete_model(&mut self, body: &Value) -> Result<Value, ApiError> {
-        let name = self.named(body, "ModelName", "modelName")?;
+        let name = named(body, "ModelName");
         let model = self
             .models_mut()
             .remove(&name)
@@ -351,7 +320,6 @@ impl World {
     }
 
     pub fn list_models(&self, body: &Value) -> Result<Value, ApiError> {
-        validate_list_request(body, &["Name", "CreationTime"], &[])?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<&Model> = self
             .models()
@@ -455,7 +423,7 @@ impl World {
     }
 
     pub fn describe_endpoint_config(&self, body: &Value) -> Result<Value, ApiError> {
-        let name = self.named(body, "EndpointConfigName", "endpointConfigName")?;
+        let name = named(body, "EndpointConfigName");
         let config = self
             .endpoint_configs()
             .get(&name)
@@ -478,7 +446,7 @@ impl World {
     }
 
     pub fn delete_endpoint_config(&mut self, body: &Value) -> Result<Value, ApiError> {
-        let name = self.named(body, "EndpointConfigName", "endpointConfigName")?;
+        let name = named(body, "EndpointConfigName");
         let config = self
             .endpoint_configs_mut()
             .remove(&name)
@@ -488,7 +456,6 @@ impl World {
     }
 
     pub fn list_endpoint_configs(&self, body: &Value) -> Result<Value, ApiError> {
-        validate_list_request(body, &["Name", "CreationTime"], &[])?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<&EndpointConfig> = self
             .endpoint_configs()
@@ -563,13 +530,10 @@ impl World {
     }
 
     pub fn create_endpoint(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        let name = violations.resource_name(&body, "EndpointName", "endpointName");
-        let config_name =
-            violations.resource_name(&body, "EndpointConfigName", "endpointConfigName");
-        violations.tags(body.get("Tags"), "tags");
-        violations.finish()?;
-        let (name, config_name) = (name.unwrap_or_default(), config_name.unwrap_or_default());
+        let (name, config_name) = (
+            named(&body, "EndpointName"),
+            named(&body, "EndpointConfigName"),
+        );
         let reserved = reserved_tags(body.get("Tags"), &["InService", "Failed"])?;
         let arn = self.settings.arn("endpoint", &name);
         if self.endpoints().contains_key(&name) {
@@ -653,7 +617,7 @@ impl World {
     }
 
     fn endpoint(&self, body: &Value) -> Result<&Endpoint, ApiError> {
-        let name = self.named(body, "EndpointName", "endpointName")?;
+        let name = named(body, "EndpointName");
         self.endpoints()
             .get(&name)
             .ok_or_else(|| endpoint_missing(self, &name))
@@ -712,14 +676,10 @@ impl World {
     }
 
     pub fn update_endpoint(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        let name = violations
-            .resource_name(body, "EndpointName", "endpointName")
-            .unwrap_or_default();
-        let config_name = violations
-            .resource_name(body, "EndpointConfigName", "endpointConfigName")
-            .unwrap_or_default();
-        violations.finish()?;
+        let (name, config_name) = (
+            named(body, "EndpointName"),
+            named(body, "EndpointConfigName"),
+        );
         crate::deployment::check(body.get("DeploymentConfig"))?;
         let endpoint = self
             .endpoints()
@@ -835,7 +795,6 @@ impl World {
     }
 
     pub fn list_endpoints(&self, body: &Value) -> Result<Value, ApiError> {
-        validate_list_request(body, &["Name", "CreationTime", "Status"], ENDPOINT_STATUSES)?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<&Endpoint> = self
             .endpoints()

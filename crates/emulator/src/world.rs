@@ -581,25 +581,6 @@ pub fn descending(body: &Value) -> bool {
     str_member(body, "SortOrder") != Some("Ascending")
 }
 
-pub fn validate_list_request(
-    body: &Value,
-    sort_by: &[&str],
-    statuses: &[&str],
-) -> Result<(), ApiError> {
-    let mut violations = crate::validate::Violations::new();
-    violations.optional_enum(body, "SortBy", "sortBy", sort_by);
-    violations.optional_enum(body, "SortOrder", "sortOrder", &["Ascending", "Descending"]);
-    violations.optional_enum(body, "StatusEquals", "statusEquals", statuses);
-    if let Some(value) = body.get("NameContains") {
-        violations.length(value, "nameContains", 0, 63);
-        static NAME_CONTAINS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-            regex::Regex::new(r"^[a-zA-Z0-9\-]+$").expect("name contains pattern")
-        });
-        violations.string_pattern(value, "nameContains", &NAME_CONTAINS, "[a-zA-Z0-9\\-]+");
-    }
-    violations.finish()
-}
-
 /// The request members echoed back by a Describe call, minus the ones Describe never returns.
 pub fn echoed_request(raw: &str, dropped: &[&str]) -> Map<String, Value> {
     let mut map = match serde_json::from_str::<Value>(raw) {

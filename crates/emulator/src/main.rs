@@ -153,9 +153,9 @@ fn main() -> std::process::ExitCode {
         // Colour codes only for a terminal; test harnesses and log collectors get plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    // Reading the API models takes a moment: do it while the server starts, not on the first
-    // request (which waits for it if it comes sooner).
-    std::thread::spawn(api_model::preload);
+    // Reading the API models takes a moment: done before the URL is announced, so no request
+    // waits for it (a first request that did would see its jobs' clocks already running).
+    api_model::preload();
     let runtime = match cli.worker_threads {
         Some(1) => tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -305,32 +305,7 @@ fn serve_call(
                 Err(error) => wire::rest_json_error(&error),
             }
         }
-        Call::RuntimeAsync(endpoint) => {
-            let header = |name: &str| {
-                request
-                    .headers
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let input = header("x-amzn-sagemaker-inputlocation");
-            let inference_id = header("x-amzn-sagemaker-inference-id");
-            let result = {
-                let mut regions = app.lock_regions();
-                let now = now();
-                let world = regions.world(region, now);
-                world.invoke_endpoint_async(
-                    endpoint,
-                    input.as_deref(),
-                    inference_id.as_deref(),
-                    now,
-                )
-            };
-            match result {
-                Ok(invocation) => invocation.into_response(),
-                Err(error) => wire::rest_json_error(&error),
-            }
-        }
+        Call::RuntimeAsync(endpoint) => invoke_async(app, endpoint, request, region),
         Call::Sts(action) => {
             let auth_key = request
                 .headers
@@ -343,6 +318,34 @@ fn serve_call(
                 Err(error) => wire::xml_error(&error),
             }
         }
+    }
+}
+
+/// InvokeEndpointAsync: the input location and optional inference id come as headers.
+fn invoke_async(
+    app: &App,
+    endpoint: &str,
+    request: &SignedRequest<'_>,
+    region: &str,
+) -> HttpResponse {
+    let header = |name: &str| {
+        request
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let input = header("x-amzn-sagemaker-inputlocation");
+    let inference_id = header("x-amzn-sagemaker-inference-id");
+    let result = {
+        let mut regions = app.lock_regions();
+        let now = now();
+        let world = regions.world(region, now);
+        world.invoke_endpoint_async(endpoint, input.as_deref(), inference_id.as_deref(), now)
+    };
+    match result {
+        Ok(invocation) => invocation.into_response(),
+        Err(error) => wire::rest_json_error(&error),
     }
 }
 

@@ -611,10 +611,10 @@ impl World {
             self.settle_endpoints(at);
             self.settle_inference_components(at);
             let steady = self.evaluate_target(&resource_id, at);
-            let target = self
-                .scalable_targets_mut()
-                .get_mut(&resource_id)
-                .expect("chosen above");
+            // Settling may have deleted what the target scales, and the target with it.
+            let Some(target) = self.scalable_targets_mut().get_mut(&resource_id) else {
+                continue;
+            };
             target.next_evaluation = if steady {
                 // Nothing can change without a new load, policy or range (each of which moves
                 // the next evaluation forward again): skip straight to the period after `now`.

@@ -384,6 +384,8 @@ impl World {
                 component.arn
             ))
         })?;
+        // As for endpoints, the component's scalable targets go with the request.
+        self.resource_deleted("inference component", &name);
         Ok(json!({}))
     }
 
@@ -454,7 +456,6 @@ impl World {
         for (name, arn) in gone {
             self.inference_components_mut().remove(&name);
             self.tags.remove(&arn);
-            self.resource_deleted("inference component", &name);
         }
     }
 }

@@ -32,6 +32,10 @@ fn copies(count: i32) -> InferenceComponentRuntimeConfig {
         .build()
 }
 
+/// Emulated seconds per transition of the endpoint and components whose intermediate states a
+/// test looks at: 1 s real, long enough to see them on a loaded machine.
+const OBSERVABLE: &str = "100";
+
 /// A model `m1`, and an endpoint `e` InService on config `c1` with variant `AllTraffic`.
 async fn serving_endpoint(client: &Client) {
     create_model(client, "m1").await;
@@ -40,6 +44,7 @@ async fn serving_endpoint(client: &Client) {
         .create_endpoint()
         .endpoint_name("e")
         .endpoint_config_name("c1")
+        .tags(tag("emulator:duration-seconds", OBSERVABLE))
         .send()
         .await
         .unwrap();
@@ -83,6 +88,7 @@ async fn inference_component_creates_scales_updates_and_deletes() {
         .specification(specification("m1"))
         .runtime_config(copies(2))
         .tags(tag("team", "search"))
+        .tags(tag("emulator:duration-seconds", OBSERVABLE))
         .send()
         .await
         .unwrap()
@@ -121,7 +127,7 @@ async fn inference_component_creates_scales_updates_and_deletes() {
         Some(1024)
     );
     let tags = client.list_tags().resource_arn(&arn).send().await.unwrap();
-    assert_eq!(tags.tags().len(), 1);
+    assert_eq!(tags.tags().len(), 2);
 
     // The copy count alone.
     client
@@ -268,6 +274,7 @@ async fn inference_component_errors_name_what_is_missing() {
         message,
         "The variant name(s) [Other] is/are not present in the endpoint \"arn:aws:sagemaker:us-east-1:123456789012:endpoint/e\"."
     );
+    // Long enough to be still Creating below, however slow the machine.
     let create = || {
         client
             .create_inference_component()
@@ -275,6 +282,7 @@ async fn inference_component_errors_name_what_is_missing() {
             .endpoint_name("e")
             .specification(specification("m1"))
             .runtime_config(copies(1))
+            .tags(tag("emulator:duration-seconds", "100000"))
     };
     create().send().await.unwrap();
     let (code, message) = error_of(create().send().await);

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::hosting::{format_number, prediction};
 use crate::production_variants::async_output_location;
 use crate::wire::{self, ApiError, ErrorCode, HttpResponse};
-use crate::world::{ACCOUNT_ID, Kind, World};
+use crate::world::{Kind, World};
 
 /// Emulated seconds from the invocation to its output object.
 const INFERENCE_SECONDS: f64 = 5.0;
@@ -69,16 +69,7 @@ impl World {
                 "1 validation error detected: Value null at 'inputLocation' failed to satisfy constraint: Member must not be null",
             ));
         };
-        let endpoint = self
-            .endpoints()
-            .get(name)
-            .filter(|e| matches!(e.status(), "InService" | "Updating"))
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::RuntimeValidation,
-                    format!("Endpoint {name} of account {ACCOUNT_ID} not found."),
-                )
-            })?;
+        let endpoint = self.serving_endpoint(name)?;
         let inference_id = inference_id
             .map(str::to_string)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());

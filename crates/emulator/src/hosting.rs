@@ -758,14 +758,7 @@ impl World {
                 variant.desired_instances = count;
             }
         }
-        let settled: Vec<VariantState> = variants
-            .iter()
-            .map(|v| VariantState {
-                current_weight: v.desired_weight,
-                current_instances: v.desired_instances,
-                ..v.clone()
-            })
-            .collect();
+        let settled = settled(&variants);
         let at = now + self.settings.real(endpoint.transition_seconds);
         let endpoint = self
             .endpoints_mut()
@@ -827,14 +820,9 @@ impl World {
 
     // ---- sagemaker-runtime --------------------------------------------------------------
 
-    pub fn invoke_endpoint(
-        &mut self,
-        name: &str,
-        content_type: &str,
-        body: &[u8],
-    ) -> Result<Invocation, ApiError> {
-        let endpoint = self
-            .endpoints()
+    /// The endpoint a runtime call reaches: one that serves (an updating endpoint keeps serving).
+    pub fn serving_endpoint(&self, name: &str) -> Result<&Endpoint, ApiError> {
+        self.endpoints()
             .get(name)
             .filter(|e| matches!(e.status(), "InService" | "Updating"))
             .ok_or_else(|| {
@@ -842,7 +830,16 @@ impl World {
                     ErrorCode::RuntimeValidation,
                     format!("Endpoint {name} of account {ACCOUNT_ID} not found."),
                 )
-            })?;
+            })
+    }
+
+    pub fn invoke_endpoint(
+        &mut self,
+        name: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<Invocation, ApiError> {
+        let endpoint = self.serving_endpoint(name)?;
         let variant = endpoint
             .variants
             .first()
@@ -926,6 +923,18 @@ impl Invocation {
         }
         response
     }
+}
+
+/// The variants as they will be when an update in flight is done: desired is current.
+pub fn settled(variants: &[VariantState]) -> Vec<VariantState> {
+    variants
+        .iter()
+        .map(|v| VariantState {
+            current_weight: v.desired_weight,
+            current_instances: v.desired_instances,
+            ..v.clone()
+        })
+        .collect()
 }
 
 /// A deployed variant as DescribeEndpoint reports it.

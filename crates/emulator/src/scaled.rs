@@ -1,7 +1,7 @@
 //! What an Application Auto Scaling target scales: an endpoint variant's instance count, or an
 //! inference component's copy count. Scaling knows resources only through this.
 
-use crate::hosting::VariantState;
+use crate::hosting::settled;
 use crate::inference_component::Deployment;
 use crate::lifecycle::{End, INFERENCE_COMPONENT};
 use crate::world::World;
@@ -125,14 +125,7 @@ impl World {
                     return;
                 };
                 state.desired_instances = desired;
-                let settled: Vec<VariantState> = variants
-                    .iter()
-                    .map(|v| VariantState {
-                        current_weight: v.desired_weight,
-                        current_instances: v.desired_instances,
-                        ..v.clone()
-                    })
-                    .collect();
+                let settled = settled(&variants);
                 endpoint.variants = variants;
                 let done = at + endpoint.transition_seconds * time_scale;
                 endpoint.begin_update(at, done, settled);

@@ -14,46 +14,54 @@ use serde_json::{Number, Value};
 
 use crate::validate::{Violations, member_path};
 use crate::wire::{ApiError, ErrorCode};
-use crate::world::Service;
 
-static SAGEMAKER: &[u8] = include_bytes!(concat!(
+static SAGEMAKER_MODEL: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../api-models/sagemaker/service-2.json.gz"
 ));
-static AUTOSCALING: &[u8] = include_bytes!(concat!(
+static AUTOSCALING_MODEL: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../api-models/application-autoscaling/service-2.json.gz"
 ));
-static LOGS: &[u8] = include_bytes!(concat!(
+static LOGS_MODEL: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../api-models/logs/service-2.json.gz"
 ));
 
 static MODELS: [LazyLock<Model>; 3] = [
-    LazyLock::new(|| Model::load(SAGEMAKER)),
-    LazyLock::new(|| Model::load(AUTOSCALING)),
-    LazyLock::new(|| Model::load(LOGS)),
+    LazyLock::new(|| Model::load(SAGEMAKER_MODEL)),
+    LazyLock::new(|| Model::load(AUTOSCALING_MODEL)),
+    LazyLock::new(|| Model::load(LOGS_MODEL)),
 ];
 
-fn model(service: Service) -> &'static Model {
+/// The services whose models are embedded, by their JSON 1.1 target prefix (`X-Amz-Target`),
+/// the name the rest of the emulator knows them by.
+pub const SAGEMAKER: &str = "SageMaker";
+pub const AUTOSCALING: &str = "AnyScaleFrontendService";
+pub const LOGS: &str = "Logs_20140328";
+
+fn model(service: &str) -> Option<&'static Model> {
     match service {
-        Service::SageMaker => &MODELS[0],
-        Service::AutoScaling => &MODELS[1],
-        Service::Logs => &MODELS[2],
+        SAGEMAKER => Some(&MODELS[0]),
+        AUTOSCALING => Some(&MODELS[1]),
+        LOGS => Some(&MODELS[2]),
+        _ => None,
     }
 }
 
 /// Reads every model now, so the first request does not pay for it.
 pub fn preload() {
-    for service in [Service::SageMaker, Service::AutoScaling, Service::Logs] {
+    for service in [SAGEMAKER, AUTOSCALING, LOGS] {
         let _ = model(service);
     }
 }
 
-/// Checks an operation's input against its service's model. Operations the model does not know
-/// pass (the router answers them).
-pub fn check(service: Service, operation: &str, input: &Value) -> Result<(), ApiError> {
-    let model = model(service);
+/// Checks an operation's input against its service's model (`service` by its target prefix).
+/// Services and operations without a model pass (the router answers them).
+pub fn check(service: &str, operation: &str, input: &Value) -> Result<(), ApiError> {
+    let Some(model) = model(service) else {
+        return Ok(());
+    };
     let Some(shape) = model.operations.get(operation) else {
         return Ok(());
     };
@@ -66,7 +74,7 @@ pub fn check(service: Service, operation: &str, input: &Value) -> Result<(), Api
     );
     violations.finish().map_err(|mut error| {
         // CloudWatch Logs answers constraint violations with its own code.
-        if service == Service::Logs {
+        if service == LOGS {
             error.code = ErrorCode::LogsInvalidParameter;
         }
         error
@@ -646,7 +654,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn message(service: Service, operation: &str, input: Value) -> Option<String> {
+    fn message(service: &str, operation: &str, input: Value) -> Option<String> {
         check(service, operation, &input).err().map(|e| e.message)
     }
 
@@ -657,6 +665,7 @@ mod tests {
     fn every_model_pattern_is_checked_but_these() {
         let skipped = |service| {
             let mut list: Vec<&str> = model(service)
+                .expect("an embedded model")
                 .shapes
                 .values()
                 .filter_map(|shape| match &shape.kind {
@@ -675,7 +684,7 @@ mod tests {
             list
         };
         assert_eq!(
-            skipped(Service::SageMaker),
+            skipped(SAGEMAKER),
             vec![
                 "(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*/)?([a-zA-Z0-9]([a-zA-Z0-9\\-]){0,62})(?<!-)",
                 "(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)",
@@ -683,8 +692,8 @@ mod tests {
                 "/(?!.*\\.\\.)[a-zA-Z0-9/_.\\-]+",
             ]
         );
-        assert_eq!(skipped(Service::AutoScaling), Vec::<&str>::new());
-        assert_eq!(skipped(Service::Logs), Vec::<&str>::new());
+        assert_eq!(skipped(AUTOSCALING), Vec::<&str>::new());
+        assert_eq!(skipped(LOGS), Vec::<&str>::new());
     }
 
     #[test]
@@ -738,7 +747,7 @@ mod tests {
         ];
         for (operation, input, expected) in table {
             assert_eq!(
-                message(Service::SageMaker, operation, input).as_deref(),
+                message(SAGEMAKER, operation, input).as_deref(),
                 Some(expected),
                 "{operation}"
             );
@@ -749,7 +758,7 @@ mod tests {
     fn lists_maps_and_logs_codes() {
         let too_long = "x".repeat(64);
         let failed = message(
-            Service::SageMaker,
+            SAGEMAKER,
             "CreateEndpointConfig",
             json!({
                 "EndpointConfigName": "c",
@@ -762,7 +771,7 @@ mod tests {
             "{failed}"
         );
         let empty_list = message(
-            Service::SageMaker,
+            SAGEMAKER,
             "CreateEndpointConfig",
             json!({ "EndpointConfigName": "c", "ProductionVariants": [] }),
         );
@@ -773,16 +782,13 @@ mod tests {
             )
         );
         let error = check(
-            Service::Logs,
+            LOGS,
             "CreateLogGroup",
             &json!({ "logGroupName": "bad name!" }),
         )
         .unwrap_err();
         assert_eq!(error.code, ErrorCode::LogsInvalidParameter);
         assert!(error.message.starts_with("1 validation error detected: Value 'bad name!' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: "), "{}", error.message);
-        assert_eq!(
-            message(Service::SageMaker, "NoSuchOperation", json!({})),
-            None
-        );
+        assert_eq!(message(SAGEMAKER, "NoSuchOperation", json!({})), None);
     }
 }

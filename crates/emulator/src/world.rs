@@ -307,7 +307,7 @@ impl World {
         match self.registry.handler(service, operation) {
             Some(handler) => {
                 // As AWS does, the model's constraints are checked before anything else.
-                crate::api_model::check(service, operation, &input)?;
+                crate::api_model::check(service.target_prefix(), operation, &input)?;
                 handler(self, input, now)
             }
             None => Err(ApiError::new(
@@ -632,6 +632,20 @@ mod tests {
             default_outcome: Outcome::Completed,
             default_duration: 60.0,
             endpoint_duration: 30.0,
+        }
+    }
+
+    #[test]
+    fn every_service_is_checked_against_its_api_model() {
+        // A prefix the model table does not know would silently turn the check off.
+        for (service, operation) in [
+            (Service::SageMaker, "DescribeEndpoint"),
+            (Service::Logs, "CreateLogGroup"),
+            (Service::AutoScaling, "DeleteScalingPolicy"),
+        ] {
+            let refused =
+                crate::api_model::check(service.target_prefix(), operation, &serde_json::json!({}));
+            assert!(refused.is_err(), "{service:?} {operation}");
         }
     }
 

@@ -773,7 +773,7 @@ pub struct ProductionVariantCapacityReservationConfig {
 }
 
 /// One CEL rule for `x-kubernetes-validations`.
-fn validation_rule(rule: &str, message: &str) -> serde_json::Value {
+pub(crate) fn validation_rule(rule: &str, message: &str) -> serde_json::Value {
     serde_json::json!({ "rule": rule, "message": message })
 }
 
@@ -784,7 +784,7 @@ fn unchanged_optional_field(field: &str) -> String {
     )
 }
 
-fn append_rules(schema: &mut schemars::Schema, rules: Vec<serde_json::Value>) {
+pub(crate) fn append_rules(schema: &mut schemars::Schema, rules: Vec<serde_json::Value>) {
     let object = schema.ensure_object();
     let existing = object
         .entry("x-kubernetes-validations")

@@ -42,7 +42,7 @@ use crate::common::{
 pub struct EndpointConfigSpec {
     /// The models an endpoint serves, each on its own instances, 1 to 10.
     #[schemars(length(min = 1, max = 10))]
-    pub production_variants: Vec<ProductionVariant>,
+    pub production_variants: Vec<EndpointConfigProductionVariant>,
     /// Captures requests and responses of the endpoint to S3.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_capture_config: Option<DataCaptureConfig>,
@@ -63,7 +63,7 @@ pub struct EndpointConfigSpec {
     /// Variants that receive a copy of the live traffic without answering it, 1 to 10.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 10))]
-    pub shadow_production_variants: Option<Vec<ProductionVariant>>,
+    pub shadow_production_variants: Option<Vec<EndpointConfigProductionVariant>>,
     /// ARN of the IAM role SageMaker assumes for the endpoint (needed for inference
     /// components), 20 to 2048 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,6 +88,34 @@ pub struct EndpointConfigSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(pattern(ENDPOINT_URL_PATTERN))]
     pub sage_maker_endpoint: Option<String>,
+}
+
+/// One model served by an endpoint on a set of instances, with its share of the traffic. It
+/// names its model by `modelName` or `modelRef`, not both (a variant of an endpoint that hosts
+/// inference components names none).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [{
+    "rule": "!(has(self.modelName) && has(self.modelRef))",
+    "message": "a production variant names its model by modelName or modelRef, not both",
+}]))]
+pub struct EndpointConfigProductionVariant {
+    #[serde(flatten)]
+    pub variant: ProductionVariant,
+    /// A Model object of this namespace whose SageMaker model the variant serves, instead of
+    /// `modelName`. The endpoint configuration is created once that Model is `Created`, with
+    /// its SageMaker name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_ref: Option<ModelRef>,
+}
+
+/// A Model object in the namespace of the object that names it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelRef {
+    /// Name of the Model object.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
 }
 
 /// Which side of an invocation is captured: `Input`, `Output` or `InputAndOutput`.

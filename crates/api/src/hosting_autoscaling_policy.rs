@@ -1,5 +1,6 @@
-//! `HostingAutoscalingPolicy`: Application Auto Scaling of SageMaker endpoint variants — the
-//! scalable targets (RegisterScalableTarget) and one scaling policy on each (PutScalingPolicy).
+//! `HostingAutoscalingPolicy`: Application Auto Scaling of SageMaker endpoint variants or
+//! inference components — the scalable targets (RegisterScalableTarget) and one scaling policy on
+//! each (PutScalingPolicy).
 
 use kube::CustomResource;
 use schemars::JsonSchema;
@@ -9,8 +10,10 @@ use crate::status::{CommonStatus, KindWording};
 
 use crate::common::{ENDPOINT_URL_PATTERN, KeyValuePair, NAME_PATTERN};
 
-/// The only scalable dimension of a SageMaker variant the operator manages.
+/// The scalable dimension of a SageMaker endpoint variant.
 pub const DESIRED_INSTANCE_COUNT: &str = "sagemaker:variant:DesiredInstanceCount";
+/// The scalable dimension of a SageMaker inference component.
+pub const DESIRED_COPY_COUNT: &str = "sagemaker:inference-component:DesiredCopyCount";
 
 /// Desired state of a HostingAutoscalingPolicy: which endpoint variants scale, within which
 /// capacity, by which policy.
@@ -51,6 +54,18 @@ pub const DESIRED_INSTANCE_COUNT: &str = "sagemaker:variant:DesiredInstanceCount
         "message": "policyType TargetTrackingScaling (the default) needs targetTrackingScalingPolicyConfiguration"
     },
     {
+        "rule": "self.resourceId.all(r, has(r.inferenceComponentName)) || self.resourceId.all(r, !has(r.inferenceComponentName))",
+        "message": "spec.resourceId mixes endpoint variants and inference components: one policy scales one kind of target"
+    },
+    {
+        "rule": "!has(self.scalableDimension) || (self.scalableDimension == 'sagemaker:inference-component:DesiredCopyCount') == self.resourceId.all(r, has(r.inferenceComponentName))",
+        "message": "spec.scalableDimension must be sagemaker:inference-component:DesiredCopyCount for inference components and sagemaker:variant:DesiredInstanceCount for endpoint variants"
+    },
+    {
+        "rule": "!has(self.minCapacity) || self.minCapacity >= 1 || self.resourceId.all(r, has(r.inferenceComponentName))",
+        "message": "spec.minCapacity 0 is for inference components only (they scale to zero copies); endpoint variants keep at least 1 instance"
+    },
+    {
         "rule": "!has(self.minCapacity) || !has(self.maxCapacity) || self.minCapacity <= self.maxCapacity",
         "message": "minCapacity must not be greater than maxCapacity"
     },
@@ -60,22 +75,28 @@ pub const DESIRED_INSTANCE_COUNT: &str = "sagemaker:variant:DesiredInstanceCount
     }
 ]))]
 pub struct HostingAutoscalingPolicySpec {
-    /// The endpoint variants that scale, 1 to 20. `endpointName` is the SageMaker endpoint, or
-    /// the name of a HostingDeployment in the same namespace (its endpoint is meant).
+    /// What scales, 1 to 20: endpoint variants (`endpointName` is the SageMaker endpoint, or the
+    /// name of a HostingDeployment in the same namespace, whose endpoint is meant) or inference
+    /// components (`inferenceComponentName`), not both.
     #[serde(rename = "resourceId")]
     #[schemars(length(min = 1, max = 20))]
     pub resource_id: Vec<AutoscalingResource>,
-    /// Fewest instances each variant scales in to, at least 1.
+    /// Fewest instances each variant scales in to, at least 1; or fewest copies of each
+    /// inference component, at least 0.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 0))]
     pub min_capacity: Option<i32>,
-    /// Most instances each variant scales out to, at least 1.
+    /// Most instances (or inference component copies) each target scales out to, at least 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub max_capacity: Option<i32>,
-    /// What scales: `sagemaker:variant:DesiredInstanceCount` (the default and only value).
+    /// What scales: `sagemaker:variant:DesiredInstanceCount` for endpoint variants,
+    /// `sagemaker:inference-component:DesiredCopyCount` for inference components; by default the
+    /// one that fits `resourceId`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(pattern(r"^sagemaker:variant:DesiredInstanceCount$"))]
+    #[schemars(pattern(
+        r"^sagemaker:(variant:DesiredInstanceCount|inference-component:DesiredCopyCount)$"
+    ))]
     pub scalable_dimension: Option<String>,
     /// The Application Auto Scaling service namespace: `sagemaker` (the default and only value).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,18 +137,30 @@ pub struct HostingAutoscalingPolicySpec {
     pub application_autoscaling_endpoint: Option<String>,
 }
 
-/// One scaling endpoint variant.
+/// One scaling target: an endpoint variant (`endpointName` and `variantName`) or an inference
+/// component (`inferenceComponentName`).
 #[derive(
     Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema,
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [{
+    "rule": "has(self.inferenceComponentName) ? !has(self.endpointName) && !has(self.variantName) : has(self.endpointName) && has(self.variantName)",
+    "message": "each resourceId names an endpoint variant (endpointName and variantName) or an inference component (inferenceComponentName)"
+}]))]
 pub struct AutoscalingResource {
     /// The SageMaker endpoint, or a HostingDeployment's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 63), pattern(NAME_PATTERN))]
-    pub endpoint_name: String,
+    pub endpoint_name: Option<String>,
     /// The production variant of that endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 63), pattern(NAME_PATTERN))]
-    pub variant_name: String,
+    pub variant_name: Option<String>,
+    /// A SageMaker inference component (instead of an endpoint variant), or the name of an
+    /// InferenceComponent object in the same namespace (its inference component is meant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 63), pattern(NAME_PATTERN))]
+    pub inference_component_name: Option<String>,
 }
 
 /// The kind of scaling policy.

@@ -10,10 +10,14 @@
 // kube's `printcolumn(...)` attributes each repeat `type_ = "string"`, which clippy takes for a
 // duplicated attribute.
 #![allow(clippy::duplicated_attributes)]
+// The generated kinds' enums (300 instance types) nest deeper in `serde_json::json!` than the
+// default limit.
+#![recursion_limit = "1024"]
 
 pub mod batch_transform_job;
 pub mod common;
 pub mod endpoint_config;
+pub mod generated;
 pub mod hosting_autoscaling_policy;
 pub mod hosting_deployment;
 pub mod hyperparameter_tuning_job;
@@ -27,7 +31,14 @@ use kube::CustomResourceExt;
 
 pub use batch_transform_job::{BatchTransformJob, BatchTransformJobSpec, BatchTransformJobStatus};
 pub use common::{KeyValuePair, Tag, VpcConfig};
-pub use endpoint_config::{EndpointConfig, EndpointConfigSpec, EndpointConfigStatus};
+pub use endpoint_config::{
+    EndpointConfig, EndpointConfigProductionVariant, EndpointConfigSpec, EndpointConfigStatus,
+    ModelRef,
+};
+pub use generated::{
+    Endpoint, EndpointSpec, EndpointStatus, InferenceComponent, InferenceComponentSpec,
+    InferenceComponentStatus,
+};
 pub use hosting_autoscaling_policy::{
     HostingAutoscalingPolicy, HostingAutoscalingPolicySpec, HostingAutoscalingPolicyStatus,
 };
@@ -150,6 +161,7 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
         ProcessingJob::crd(),
         HostingAutoscalingPolicy::crd(),
     ];
+    crds.extend(generated::crds());
     for crd in &mut crds {
         unwrap_description_lines(crd);
     }

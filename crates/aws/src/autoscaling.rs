@@ -1,6 +1,8 @@
-//! Application Auto Scaling for SageMaker endpoint variants: scalable targets
-//! (`endpoint/<endpoint>/variant/<variant>`, dimension `sagemaker:variant:DesiredInstanceCount`)
-//! and the scaling policy on each, built from a HostingAutoscalingPolicy spec.
+//! Application Auto Scaling for SageMaker endpoint variants and inference components: scalable
+//! targets (`endpoint/<endpoint>/variant/<variant>`, dimension
+//! `sagemaker:variant:DesiredInstanceCount`; `inference-component/<name>`, dimension
+//! `sagemaker:inference-component:DesiredCopyCount`) and the scaling policy on each, built from a
+//! HostingAutoscalingPolicy spec.
 
 use std::sync::Arc;
 
@@ -22,6 +24,23 @@ pub const DEFAULT_AUTOSCALING_ENDPOINT_ENV: &str = "AWS_DEFAULT_AUTOSCALING_ENDP
 /// The Application Auto Scaling resource id of an endpoint variant.
 pub fn resource_id(endpoint_name: &str, variant_name: &str) -> String {
     format!("endpoint/{endpoint_name}/variant/{variant_name}")
+}
+
+/// The Application Auto Scaling resource id of an inference component.
+pub fn inference_component_resource_id(name: &str) -> String {
+    format!("{INFERENCE_COMPONENT_PREFIX}{name}")
+}
+
+const INFERENCE_COMPONENT_PREFIX: &str = "inference-component/";
+
+/// What scales on a target, told by its resource id: a target registered under one dimension
+/// is deregistered under the same one, even after the spec moved on.
+pub fn scalable_dimension(resource_id: &str) -> sdk::ScalableDimension {
+    if resource_id.starts_with(INFERENCE_COMPONENT_PREFIX) {
+        sdk::ScalableDimension::SageMakerInferenceComponentDesiredCopyCount
+    } else {
+        sdk::ScalableDimension::SageMakerVariantDesiredInstanceCount
+    }
 }
 
 /// A client of one (region, endpoint), sharing the region's client-side rate limit with the
@@ -145,7 +164,7 @@ pub fn put_policy_request(
         .policy_name(policy_name)
         .service_namespace(sdk::ServiceNamespace::Sagemaker)
         .resource_id(resource_id)
-        .scalable_dimension(sdk::ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .scalable_dimension(scalable_dimension(resource_id))
         .policy_type(sdk::PolicyType::from(wire_name(&policy_type).as_str()));
     match policy_type {
         PolicyType::TargetTrackingScaling => {
@@ -179,7 +198,7 @@ pub fn register_target_request(
     aws_sdk_applicationautoscaling::operation::register_scalable_target::RegisterScalableTargetInput::builder()
         .service_namespace(sdk::ServiceNamespace::Sagemaker)
         .resource_id(resource_id)
-        .scalable_dimension(sdk::ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .scalable_dimension(scalable_dimension(resource_id))
         .set_min_capacity(spec.min_capacity)
         .set_max_capacity(spec.max_capacity)
         .set_suspended_state(spec.suspended_state.as_ref().map(|state| {
@@ -196,7 +215,8 @@ impl AutoscalingHandle {
         self.limiter.acquire(operation).await;
     }
 
-    /// Registers (or updates the capacity range of) one variant as a scalable target.
+    /// Registers (or updates the capacity range of) one variant or inference component as a
+    /// scalable target.
     pub async fn register_scalable_target(
         &self,
         spec: &HostingAutoscalingPolicySpec,
@@ -236,7 +256,7 @@ impl AutoscalingHandle {
             .policy_name(policy_name)
             .service_namespace(sdk::ServiceNamespace::Sagemaker)
             .resource_id(resource_id)
-            .scalable_dimension(sdk::ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .scalable_dimension(scalable_dimension(resource_id))
             .send()
             .await;
         match result.map_err(classify) {
@@ -286,7 +306,7 @@ impl AutoscalingHandle {
             .deregister_scalable_target()
             .service_namespace(sdk::ServiceNamespace::Sagemaker)
             .resource_id(resource_id)
-            .scalable_dimension(sdk::ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .scalable_dimension(scalable_dimension(resource_id))
             .send()
             .await;
         match result.map_err(classify) {
@@ -358,6 +378,45 @@ mod tests {
         );
         assert_eq!(
             register.scalable_dimension().unwrap().as_str(),
+            "sagemaker:variant:DesiredInstanceCount"
+        );
+    }
+
+    #[test]
+    fn inference_components_scale_their_copy_count() {
+        let spec = spec(serde_json::json!({
+            "region": "us-west-2",
+            "resourceId": [{"inferenceComponentName": "ic"}],
+            "minCapacity": 0,
+            "maxCapacity": 3,
+            "targetTrackingScalingPolicyConfiguration": {"targetValue": 5.0,
+                "predefinedMetricSpecification": {"predefinedMetricType": "SageMakerInferenceComponentInvocationsPerCopy"}}
+        }));
+        let id = inference_component_resource_id("ic");
+        assert_eq!(id, "inference-component/ic");
+        let register = register_target_request(&spec, &id).build().unwrap();
+        assert_eq!(
+            (
+                register.resource_id(),
+                register.scalable_dimension().unwrap().as_str(),
+                register.min_capacity()
+            ),
+            (
+                Some("inference-component/ic"),
+                "sagemaker:inference-component:DesiredCopyCount",
+                Some(0)
+            )
+        );
+        let put = put_policy_request(&spec, "p", &id)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(
+            put.scalable_dimension().unwrap().as_str(),
+            "sagemaker:inference-component:DesiredCopyCount"
+        );
+        assert_eq!(
+            scalable_dimension(&resource_id("e", "v")).as_str(),
             "sagemaker:variant:DesiredInstanceCount"
         );
     }

@@ -121,6 +121,8 @@ const NOT_FOUND_MESSAGES: &[&str] = &[
     "Could not find endpoint configuration",
     "Could not find endpoint",
     "Could not find model",
+    // DescribeInferenceComponent and DeleteInferenceComponent of a missing component.
+    "Could not find inference component",
 ];
 
 /// Which kind of resource a "not found" message is about: the longest matching phrase wins, so

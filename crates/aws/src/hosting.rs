@@ -12,7 +12,9 @@ use sagemaker_k8s_api::endpoint_config::{
     AsyncInferenceConfig, ClarifyExplainerConfig, DataCaptureConfig, ExplainerConfig,
 };
 use sagemaker_k8s_api::hosting_deployment::{ModelContainer, VariantPropertyType};
-use sagemaker_k8s_api::{EndpointConfigSpec, HostingDeploymentSpec, ModelSpec};
+use sagemaker_k8s_api::{
+    EndpointConfigProductionVariant, EndpointConfigSpec, HostingDeploymentSpec, ModelSpec,
+};
 
 use crate::clients::SageMakerHandle;
 use crate::convert::{key_value_map, tags_with_owner, timestamp, vpc_config};
@@ -70,6 +72,8 @@ pub enum HostingSpecError {
     MissingModel { index: usize, variant: String },
     #[error("{0} is not supported by this operator yet; remove it")]
     Unsupported(&'static str),
+    #[error("{field}: Model {model:?} has no SageMaker name yet")]
+    UnresolvedModelRef { field: String, model: String },
 }
 
 // ---- request building ---------------------------------------------------------------------
@@ -577,25 +581,46 @@ pub fn model_request(
         )))
 }
 
-/// CreateEndpointConfig for an EndpointConfig object (variants name SageMaker models directly).
+/// The CreateEndpointConfig request of an EndpointConfig spec. `models` gives the SageMaker name
+/// of each Model object a variant's `modelRef` names (by object name).
 pub fn endpoint_config_request(
     spec: &EndpointConfigSpec,
     sagemaker_name: &str,
     owner_uid: &str,
+    models: &BTreeMap<String, String>,
 ) -> Result<CreateEndpointConfigInputBuilder, HostingSpecError> {
-    let variants = |variants: &[ProductionVariant]| -> Vec<sdk::ProductionVariant> {
+    let variants = |list: &str, variants: &[EndpointConfigProductionVariant]| {
         variants
             .iter()
-            .map(|variant| production_variant(variant, variant.model_name.as_deref()))
-            .collect()
+            .enumerate()
+            .map(|(index, variant)| {
+                let model = match &variant.model_ref {
+                    Some(model_ref) => Some(models.get(&model_ref.name).ok_or_else(|| {
+                        HostingSpecError::UnresolvedModelRef {
+                            field: format!("spec.{list}[{index}].modelRef"),
+                            model: model_ref.name.clone(),
+                        }
+                    })?),
+                    None => variant.variant.model_name.as_ref(),
+                };
+                Ok(production_variant(
+                    &variant.variant,
+                    model.map(String::as_str),
+                ))
+            })
+            .collect::<Result<Vec<_>, HostingSpecError>>()
     };
+    let production = variants("productionVariants", &spec.production_variants)?;
+    let shadow = spec
+        .shadow_production_variants
+        .as_deref()
+        .map(|shadow| variants("shadowProductionVariants", shadow))
+        .transpose()?;
     Ok(
         aws_sdk_sagemaker::operation::create_endpoint_config::CreateEndpointConfigInput::builder()
             .endpoint_config_name(sagemaker_name)
-            .set_production_variants(Some(variants(&spec.production_variants)))
-            .set_shadow_production_variants(
-                spec.shadow_production_variants.as_deref().map(variants),
-            )
+            .set_production_variants(Some(production))
+            .set_shadow_production_variants(shadow)
             .set_data_capture_config(spec.data_capture_config.as_ref().map(data_capture_config))
             .set_kms_key_id(spec.kms_key_id.clone())
             .set_metrics_config(spec.metrics_config.as_ref().map(|metrics| {
@@ -783,6 +808,23 @@ impl SageMakerHandle {
                 .await,
         )?;
         Ok(output.endpoint_arn().unwrap_or_default().to_string())
+    }
+
+    /// The status of an inference component (`InService`, `Creating`, …): all a scaling policy
+    /// needs to know of it.
+    pub async fn inference_component_status(&self, name: &str) -> Result<String, SageMakerError> {
+        self.throttle("DescribeInferenceComponent").await;
+        let output = ok_or_classify(
+            self.client
+                .describe_inference_component()
+                .inference_component_name(name)
+                .send()
+                .await,
+        )?;
+        Ok(output
+            .inference_component_status()
+            .map(|status| status.as_str().to_string())
+            .unwrap_or_default())
     }
 
     pub async fn describe_endpoint(
@@ -1031,6 +1073,41 @@ mod tests {
         assert_eq!(variants[1].model_name(), Some("pipeline-1-uid"));
         assert_eq!(variants[1].initial_instance_count(), Some(2));
         assert_eq!(variants[1].instance_type().unwrap().as_str(), "ml.c5.large");
+    }
+
+    #[test]
+    fn an_endpoint_config_model_ref_is_sent_as_the_models_sagemaker_name() {
+        let spec: EndpointConfigSpec = serde_json::from_value(serde_json::json!({
+            "region": "us-west-2",
+            "productionVariants": [
+                {"variantName": "by-ref", "modelRef": {"name": "xgb"}},
+                {"variantName": "by-name", "modelName": "direct"},
+                {"variantName": "inference-components"},
+            ],
+            "shadowProductionVariants": [{"variantName": "shadow", "modelRef": {"name": "xgb"}}],
+        }))
+        .unwrap();
+        let models = BTreeMap::from([("xgb".to_string(), "xgb-in-sagemaker".to_string())]);
+        let request = endpoint_config_request(&spec, "cfg", "uid", &models)
+            .unwrap()
+            .build()
+            .unwrap();
+        let names: Vec<_> = request
+            .production_variants()
+            .iter()
+            .map(|variant| variant.model_name())
+            .collect();
+        assert_eq!(names, [Some("xgb-in-sagemaker"), Some("direct"), None]);
+        assert_eq!(
+            request.shadow_production_variants()[0].model_name(),
+            Some("xgb-in-sagemaker")
+        );
+        // Not resolved (the engine resolves before it creates): refused, never sent without it.
+        let error = endpoint_config_request(&spec, "cfg", "uid", &BTreeMap::new()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "spec.productionVariants[0].modelRef: Model \"xgb\" has no SageMaker name yet"
+        );
     }
 
     /// The original operator's released shape: containers defined in place in the model.

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod convert;
 pub mod endpoint_policy;
 pub mod errors;
+pub mod generated;
 pub mod hosting;
 mod listing;
 pub mod location;

@@ -40,6 +40,16 @@ const NOT_IN_THE_CREATE_REQUEST: &[(&str, &str, &str)] = &[
         "names the endpoint in CreateEndpoint, not the model or configuration",
     ),
     (
+        "EndpointConfig",
+        "productionVariants[].modelRef",
+        "names a Model object; its SageMaker name is sent as ModelName (hosting.rs tests)",
+    ),
+    (
+        "EndpointConfig",
+        "shadowProductionVariants[].modelRef",
+        "names a Model object; its SageMaker name is sent as ModelName (hosting.rs tests)",
+    ),
+    (
         "HostingAutoscalingPolicy",
         "applicationAutoscalingEndpoint",
         "where the requests are sent, not a member of them",
@@ -299,11 +309,17 @@ fn every_model_field_reaches_create_model() {
 #[test]
 fn every_endpoint_config_field_reaches_create_endpoint_config() {
     let spec = full_spec("EndpointConfig");
-    let typed: sagemaker_k8s_api::EndpointConfigSpec = parse("EndpointConfig", &spec);
-    let request = crate::hosting::endpoint_config_request(&typed, "config", "uid")
-        .expect("request builds")
-        .build()
-        .expect("input builds");
+    let mut typed: sagemaker_k8s_api::EndpointConfigSpec = parse("EndpointConfig", &spec);
+    // modelRef and modelName are alternatives (admission allows one); modelName is covered.
+    let variants = typed.production_variants.iter_mut();
+    variants
+        .chain(typed.shadow_production_variants.iter_mut().flatten())
+        .for_each(|variant| variant.model_ref = None);
+    let request =
+        crate::hosting::endpoint_config_request(&typed, "config", "uid", &BTreeMap::new())
+            .expect("request builds")
+            .build()
+            .expect("input builds");
     assert_all_reach_sagemaker("EndpointConfig", &spec, &[format!("{request:?}")]);
 }
 
@@ -413,22 +429,34 @@ fn every_autoscaling_policy_field_reaches_register_scalable_target_or_put_scalin
     let requests = |spec: &Value| -> Vec<String> {
         let typed: sagemaker_k8s_api::HostingAutoscalingPolicySpec =
             parse("HostingAutoscalingPolicy", spec);
-        let id = crate::autoscaling::resource_id(
-            &typed.resource_id[0].endpoint_name,
-            &typed.resource_id[0].variant_name,
-        );
-        let register = crate::autoscaling::register_target_request(&typed, &id)
+        // A target is an endpoint variant or an inference component: both shapes' names must
+        // reach a request.
+        let target = &typed.resource_id[0];
+        let mut ids = Vec::new();
+        if let (Some(endpoint), Some(variant)) = (&target.endpoint_name, &target.variant_name) {
+            ids.push(crate::autoscaling::resource_id(endpoint, variant));
+        }
+        if let Some(component) = &target.inference_component_name {
+            ids.push(crate::autoscaling::inference_component_resource_id(
+                component,
+            ));
+        }
+        let mut requests = Vec::new();
+        for id in ids {
+            let register = crate::autoscaling::register_target_request(&typed, &id)
+                .build()
+                .expect("input builds");
+            let put = crate::autoscaling::put_policy_request(
+                &typed,
+                typed.policy_name.as_deref().expect("generated"),
+                &id,
+            )
+            .expect("request builds")
             .build()
             .expect("input builds");
-        let put = crate::autoscaling::put_policy_request(
-            &typed,
-            typed.policy_name.as_deref().expect("generated"),
-            &id,
-        )
-        .expect("request builds")
-        .build()
-        .expect("input builds");
-        vec![format!("{register:?}"), format!("{put:?}")]
+            requests.extend([format!("{register:?}"), format!("{put:?}")]);
+        }
+        requests
     };
     // Target tracking: every field but the step-scaling configuration.
     let mut tracking = generated.clone();
@@ -448,6 +476,78 @@ fn every_autoscaling_policy_field_reaches_register_scalable_target_or_put_scalin
         .expect("a spec")
         .remove("targetTrackingScalingPolicyConfiguration");
     assert_all_reach_sagemaker("HostingAutoscalingPolicy", &checked, &requests(&step));
+}
+
+/// A full spec of a generated kind as the CRD admits it: of a reference and the member it
+/// stands for only the reference (which every request must carry, resolved), and the
+/// references resolved to their own names, so the resolved name is found in the request.
+fn generated_kind_spec(kind: &str) -> (Value, crate::generated::ResolvedReferences) {
+    fn walk(value: &mut Value, kind: &str, resolved: &mut crate::generated::ResolvedReferences) {
+        match value {
+            Value::Object(map) => {
+                for reference in sagemaker_k8s_api::generated::REFERENCES
+                    .iter()
+                    .filter(|reference| reference.kind == kind)
+                {
+                    if let Some(name) = map
+                        .get(reference.field)
+                        .and_then(|r| r.get("name"))
+                        .and_then(Value::as_str)
+                    {
+                        resolved.insert(reference.references, name, name);
+                        map.remove(reference.member);
+                    }
+                }
+                map.values_mut()
+                    .for_each(|child| walk(child, kind, resolved));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| walk(item, kind, resolved)),
+            _ => {}
+        }
+    }
+    let mut spec = full_spec(kind);
+    let mut resolved = crate::generated::ResolvedReferences::default();
+    walk(&mut spec, kind, &mut resolved);
+    (spec, resolved)
+}
+
+#[test]
+fn every_endpoint_field_reaches_create_endpoint() {
+    let (spec, refs) = generated_kind_spec("Endpoint");
+    let typed: sagemaker_k8s_api::EndpointSpec = parse("Endpoint", &spec);
+    let name = typed.endpoint_name.clone().expect("generated");
+    let request = crate::generated::endpoint::create_request(&typed, &name, "uid", &refs)
+        .expect("references resolved")
+        .build()
+        .expect("input builds");
+    assert_all_reach_sagemaker("Endpoint", &spec, &[format!("{request:?}")]);
+}
+
+#[test]
+fn every_inference_component_field_reaches_create_inference_component() {
+    let (spec, refs) = generated_kind_spec("InferenceComponent");
+    let typed: sagemaker_k8s_api::InferenceComponentSpec = parse("InferenceComponent", &spec);
+    let name = typed.inference_component_name.clone().expect("generated");
+    let request =
+        crate::generated::inference_component::create_request(&typed, &name, "uid", &refs)
+            .expect("references resolved")
+            .build()
+            .expect("input builds");
+    assert_all_reach_sagemaker("InferenceComponent", &spec, &[format!("{request:?}")]);
+}
+
+#[test]
+fn an_unresolved_reference_is_no_request() {
+    let (spec, _) = generated_kind_spec("Endpoint");
+    let typed: sagemaker_k8s_api::EndpointSpec = parse("Endpoint", &spec);
+    let error = crate::generated::endpoint::create_request(
+        &typed,
+        "endpoint",
+        "uid",
+        &crate::generated::ResolvedReferences::default(),
+    )
+    .expect_err("the config reference is not resolved");
+    assert_eq!(error.kind, "EndpointConfig");
 }
 
 #[test]

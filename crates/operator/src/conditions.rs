@@ -22,6 +22,10 @@ pub const RETRYING: &str = "Retrying";
 pub const DEPENDENCY_NOT_FOUND: &str = "DependencyNotFound";
 pub const DEPENDENCY_RETRY: std::time::Duration = std::time::Duration::from_secs(15);
 
+/// Reason of a `Failed` condition set because SageMaker refused an update in place: the spec is
+/// not sent again until it changes; the resource keeps its state.
+pub const UPDATE_REJECTED: &str = "UpdateRejected";
+
 /// Reason of a `Failed` condition set because `spec.sageMakerEndpoint` names an endpoint the
 /// operator refuses to send signed requests to (see `sagemaker_k8s_aws::endpoint_policy`).
 pub const ENDPOINT_NOT_ALLOWED: &str = "EndpointNotAllowed";

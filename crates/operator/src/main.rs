@@ -450,6 +450,20 @@ async fn run_controllers(
         supervised(h, hosting::deployment::Deployments, s, n),
         supervised(h, Single(model::ModelAdapter), s, n),
         supervised(h, Single(endpoint_config::EndpointConfigAdapter), s, n),
+        supervised(
+            h,
+            Single(generated::Generated(endpoint::EndpointKind)),
+            s,
+            n
+        ),
+        supervised(
+            h,
+            Single(generated::Generated(
+                inference_component::InferenceComponentKind
+            )),
+            s,
+            n
+        ),
         supervised(h, hosting::autoscaling::Autoscaling, s, n),
     );
 }

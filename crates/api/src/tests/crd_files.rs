@@ -65,9 +65,11 @@ fn crd_file_names_follow_group_and_plural() {
         [
             "sagemaker.aws.amazon.com_batchtransformjobs.yaml",
             "sagemaker.aws.amazon.com_endpointconfigs.yaml",
+            "sagemaker.aws.amazon.com_endpoints.yaml",
             "sagemaker.aws.amazon.com_hostingautoscalingpolicies.yaml",
             "sagemaker.aws.amazon.com_hostingdeployments.yaml",
             "sagemaker.aws.amazon.com_hyperparametertuningjobs.yaml",
+            "sagemaker.aws.amazon.com_inferencecomponents.yaml",
             "sagemaker.aws.amazon.com_models.yaml",
             "sagemaker.aws.amazon.com_processingjobs.yaml",
             "sagemaker.aws.amazon.com_trainingjobs.yaml",

@@ -129,6 +129,23 @@ async fn an_autoscaling_policy_needs_the_configuration_of_its_type_and_a_sound_r
             "exactly one of predefinedMetricSpecification and customizedMetricSpecification",
         ),
         (sample.replace("    - endpointName: host-xgboost\n      variantName: all-traffic\n", ""), "spec.resourceId"),
+        // Inference components as targets: never mixed with variants, with their own dimension.
+        (
+            sample.replace("      variantName: all-traffic\n", "      variantName: all-traffic\n    - inferenceComponentName: ic-a\n"),
+            "spec.resourceId mixes endpoint variants and inference components",
+        ),
+        (
+            sample.replace("    - endpointName: host-xgboost\n      variantName: all-traffic\n", "    - endpointName: host-xgboost\n      inferenceComponentName: ic-a\n"),
+            "each resourceId names an endpoint variant (endpointName and variantName) or an inference component",
+        ),
+        (
+            sample.replace("minCapacity: 1", "minCapacity: 0"),
+            "spec.minCapacity 0 is for inference components only",
+        ),
+        (
+            sample.replace("maxCapacity: 3", "maxCapacity: 3\n  scalableDimension: sagemaker:inference-component:DesiredCopyCount"),
+            "spec.scalableDimension must be sagemaker:inference-component:DesiredCopyCount for inference components",
+        ),
     ];
     for (manifest, message) in cases {
         assert_ne!(manifest, sample, "the edit applies for {message}");
@@ -141,4 +158,54 @@ async fn an_autoscaling_policy_needs_the_configuration_of_its_type_and_a_sound_r
         );
         assert_names(&output.stderr, message);
     }
+}
+
+#[tokio::test]
+async fn an_endpoint_config_variant_names_its_model_by_model_name_or_model_ref_not_both() {
+    let control_plane = control_plane_with_crds().await;
+    let namespace = control_plane.create_namespace("invalid-model-ref").await;
+    let by_ref = crate::ENDPOINT_CONFIG_MANIFEST.replace(
+        "      modelName: xgboost-model\n",
+        "      modelRef:\n        name: xgboost-model\n",
+    );
+    assert_ne!(by_ref, crate::ENDPOINT_CONFIG_MANIFEST, "the edit applies");
+    crate::apply_ok(control_plane, &namespace, &by_ref).await;
+    let both = crate::ENDPOINT_CONFIG_MANIFEST
+        .replace(
+            "      modelName: xgboost-model\n",
+            "      modelName: xgboost-model\n      modelRef:\n        name: xgboost-model\n",
+        )
+        .replace("name: xgboost-config", "name: xgboost-config-both");
+    let output = control_plane
+        .kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &both)
+        .await;
+    assert!(!output.status.success(), "the apiserver accepted:\n{both}");
+    assert_names(&output.stderr, "spec.productionVariants[0]");
+    assert_names(&output.stderr, "by modelName or modelRef, not both");
+}
+
+#[tokio::test]
+async fn an_autoscaling_policy_scales_inference_components_down_to_zero_copies() {
+    let control_plane = control_plane_with_crds().await;
+    let namespace = control_plane
+        .create_namespace("component-autoscaling")
+        .await;
+    let manifest = crate::AUTOSCALING_POLICY_MANIFEST
+        .replace(
+            "    - endpointName: host-xgboost\n      variantName: all-traffic\n",
+            "    - inferenceComponentName: ic-a\n    - inferenceComponentName: ic-b\n",
+        )
+        .replace("minCapacity: 1", "minCapacity: 0")
+        .replace(
+            "SageMakerVariantInvocationsPerInstance",
+            "SageMakerInferenceComponentInvocationsPerCopy",
+        );
+    let output = control_plane
+        .kubectl_stdin(&["apply", "-n", &namespace, "-f", "-"], &manifest)
+        .await;
+    assert!(
+        output.status.success(),
+        "the apiserver refused:\n{manifest}\n{}",
+        output.stderr
+    );
 }

@@ -135,6 +135,10 @@ fn endpoint_and_endpoint_configuration_are_told_apart_by_full_text() {
         Some("Could not find endpoint")
     );
     assert_eq!(
+        not_found_subject("Could not find inference component \"arn:aws:sagemaker:x\"."),
+        Some("Could not find inference component")
+    );
+    assert_eq!(
         not_found_subject("Cannot update in-progress endpoint"),
         None
     );

@@ -1,15 +1,37 @@
 //! EndpointConfig ↔ SageMaker endpoint configuration: named after the object (so an endpoint
 //! can refer to it by that name), replaced on a spec change, deleted on delete.
 
+use std::collections::BTreeMap;
+
 use sagemaker_k8s_api::{EndpointConfig, EndpointConfigSpec, EndpointConfigStatus};
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::hosting::{ResourceDescription, endpoint_config_request};
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use crate::engine::single::{CREATED, CreateError, Kind, Lifecycle, States, StatusFields};
+use crate::engine::references::{Reference, Target};
+use crate::engine::single::{
+    CREATED, CreateError, Kind, Lifecycle, Resolved, Single, States, StatusFields,
+};
 use crate::status_poller::NotPolled;
 
 pub struct EndpointConfigAdapter;
+
+/// EndpointConfig objects as others refer to them (an Endpoint's `endpointConfigRef`): usable
+/// once `Created`, by their SageMaker name.
+pub static ENDPOINT_CONFIG: Target = Target::of::<Single<EndpointConfigAdapter>>(&[CREATED]);
+
+impl EndpointConfigAdapter {
+    /// The SageMaker model name each referenced Model object resolved to, by object name.
+    fn model_names(object: &EndpointConfig, resolved: &Resolved) -> BTreeMap<String, String> {
+        Self::references(object)
+            .into_iter()
+            .filter_map(|reference| {
+                let name = resolved.get(&reference.field)?.to_string();
+                Some((reference.name, name))
+            })
+            .collect()
+    }
+}
 
 impl Kind for EndpointConfigAdapter {
     type Object = EndpointConfig;
@@ -20,12 +42,40 @@ impl Kind for EndpointConfigAdapter {
     const KIND: &'static str = "EndpointConfig";
     const STATES: States = States::Created;
     const LIFECYCLE: Lifecycle = super::REPLACED;
+    const REFERENCED: &'static [&'static Target] = &[&super::model::MODEL];
 
     fn spec(object: &EndpointConfig) -> &EndpointConfigSpec {
         &object.spec
     }
     fn remote_name(object: &EndpointConfig) -> String {
         super::object_name(object)
+    }
+    /// Each variant's (and shadow variant's) `modelRef`.
+    fn references(object: &EndpointConfig) -> Vec<Reference> {
+        let spec = &object.spec;
+        let lists = [
+            ("productionVariants", Some(&spec.production_variants)),
+            (
+                "shadowProductionVariants",
+                spec.shadow_production_variants.as_ref(),
+            ),
+        ];
+        lists
+            .into_iter()
+            .filter_map(|(list, variants)| Some((list, variants?)))
+            .flat_map(|(list, variants)| {
+                variants
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(index, variant)| {
+                        Some(Reference {
+                            field: format!("{list}[{index}].modelRef"),
+                            target: &super::model::MODEL,
+                            name: variant.model_ref.as_ref()?.name.clone(),
+                        })
+                    })
+            })
+            .collect()
     }
     fn status_fields(status: &mut EndpointConfigStatus) -> StatusFields<'_> {
         StatusFields {
@@ -40,8 +90,10 @@ impl Kind for EndpointConfigAdapter {
         object: &EndpointConfig,
         name: &str,
         owner_uid: &str,
+        references: &Resolved,
     ) -> Result<(), CreateError> {
-        let request = endpoint_config_request(&object.spec, name, owner_uid)
+        let models = Self::model_names(object, references);
+        let request = endpoint_config_request(&object.spec, name, owner_uid, &models)
             .map_err(|error| CreateError::Unsupported(error.to_string()))?;
         sagemaker
             .create_endpoint_config(request)

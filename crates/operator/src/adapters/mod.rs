@@ -2,7 +2,10 @@
 //! and stop or delete its SageMaker resource, and how SageMaker's answer maps to the object's
 //! status. Decisions live in the engine (`engine::single`).
 
+pub mod endpoint;
 pub mod endpoint_config;
+pub mod generated;
+pub mod inference_component;
 pub mod model;
 pub mod processing_job;
 pub mod training_job;
@@ -25,6 +28,14 @@ pub const JOB: Lifecycle = Lifecycle {
 pub const REPLACED: Lifecycle = Lifecycle {
     on_delete: OnDelete::Delete,
     on_spec_change: OnSpecChange::Replace,
+};
+
+/// A resource SageMaker updates in place and deletes in the background (an endpoint, an
+/// inference component): updated once steady on a spec change, deleted on delete and waited
+/// for until it is gone.
+pub const UPDATED: Lifecycle = Lifecycle {
+    on_delete: OnDelete::DeleteAndAwait,
+    on_spec_change: OnSpecChange::Update,
 };
 
 /// A time SageMaker reported, in whole seconds: what a Kubernetes `Time` keeps on the wire, so

@@ -6,10 +6,17 @@ use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::hosting::{ResourceDescription, model_request};
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use crate::engine::single::{CREATED, CreateError, Kind, Lifecycle, States, StatusFields};
+use crate::engine::references::Target;
+use crate::engine::single::{
+    CREATED, CreateError, Kind, Lifecycle, Resolved, Single, States, StatusFields,
+};
 use crate::status_poller::NotPolled;
 
 pub struct ModelAdapter;
+
+/// Model objects as others refer to them (an EndpointConfig variant's `modelRef`): usable once
+/// `Created`, by their SageMaker name.
+pub static MODEL: Target = Target::of::<Single<ModelAdapter>>(&[CREATED]);
 
 impl Kind for ModelAdapter {
     type Object = Model;
@@ -40,6 +47,7 @@ impl Kind for ModelAdapter {
         object: &Model,
         name: &str,
         owner_uid: &str,
+        _references: &Resolved,
     ) -> Result<(), CreateError> {
         sagemaker
             .create_model(model_request(&object.spec, name, owner_uid))

@@ -5,7 +5,7 @@ use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::processing_job::ProcessingJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use crate::engine::single::{CreateError, Kind, Lifecycle, States, StatusFields};
+use crate::engine::single::{CreateError, Kind, Lifecycle, Resolved, States, StatusFields};
 use crate::status_poller::ListModified;
 
 pub struct ProcessingJobAdapter;
@@ -76,6 +76,7 @@ impl Kind for ProcessingJobAdapter {
         object: &ProcessingJob,
         remote_name: &str,
         owner_uid: &str,
+        _references: &Resolved,
     ) -> Result<(), CreateError> {
         sagemaker
             .create_processing_job(&object.spec, remote_name, owner_uid)

@@ -12,7 +12,7 @@ use sagemaker_k8s_aws::training_job::TrainingJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
 use crate::adapters::kube_time;
-use crate::engine::single::{CreateError, Kind, Lifecycle, Phase, States, StatusFields};
+use crate::engine::single::{CreateError, Kind, Lifecycle, Phase, Resolved, States, StatusFields};
 use crate::naming::{MAX_NAME_LEN, derived_name};
 use crate::status_poller::ListModified;
 
@@ -129,6 +129,7 @@ impl Kind for TrainingJobAdapter {
         object: &TrainingJob,
         remote_name: &str,
         owner_uid: &str,
+        _references: &Resolved,
     ) -> Result<(), CreateError> {
         sagemaker
             .create_training_job(&object.spec, remote_name, owner_uid)

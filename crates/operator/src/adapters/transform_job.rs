@@ -7,7 +7,7 @@ use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::transform_job::TransformJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use crate::engine::single::{CreateError, Kind, Lifecycle, States, StatusFields};
+use crate::engine::single::{CreateError, Kind, Lifecycle, Resolved, States, StatusFields};
 use crate::status_poller::ListModified;
 
 pub struct TransformJobAdapter;
@@ -55,6 +55,7 @@ impl Kind for TransformJobAdapter {
         object: &BatchTransformJob,
         remote_name: &str,
         owner_uid: &str,
+        _references: &Resolved,
     ) -> Result<(), CreateError> {
         sagemaker
             .create_transform_job(&object.spec, remote_name, owner_uid)

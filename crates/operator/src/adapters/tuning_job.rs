@@ -22,7 +22,7 @@ use serde_json::json;
 
 use crate::adapters::kube_time;
 use crate::engine::EngineError;
-use crate::engine::single::{CreateError, Kind, Lifecycle, Phase, States, StatusFields};
+use crate::engine::single::{CreateError, Kind, Lifecycle, Phase, Resolved, States, StatusFields};
 use crate::finalizer::remove_operations;
 use crate::naming::MAX_TUNING_JOB_NAME_LEN;
 use crate::object_patch::{json_patch_of, map_operations};
@@ -212,6 +212,7 @@ impl Kind for TuningJobAdapter {
         object: &HyperparameterTuningJob,
         remote_name: &str,
         owner_uid: &str,
+        _references: &Resolved,
     ) -> Result<(), CreateError> {
         sagemaker
             .create_tuning_job(&object.spec, remote_name, owner_uid)

@@ -88,6 +88,33 @@ where
         })
 }
 
+/// Wakes the objects of `controller` that refer to an object of `target`'s kind whenever one
+/// appears, changes or goes (see `engine::references`): found through the controller's own
+/// cache, so a referring object waits without polling.
+pub fn watch_referenced<K>(
+    controller: Controller<K>,
+    client: &kube::Client,
+    namespace: Option<&str>,
+    target: &'static super::references::Target,
+    refers_to: fn(&K, &super::references::Target, &str) -> bool,
+) -> Controller<K>
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
+{
+    let resource = (target.api_resource)();
+    let api: Api<kube::api::DynamicObject> = match namespace {
+        Some(namespace) => Api::namespaced_with(client.clone(), namespace, &resource),
+        None => Api::all_with(client.clone(), &resource),
+    };
+    let store = controller.store();
+    controller.watches_with(
+        api,
+        resource,
+        watcher::Config::default().any_semantic(),
+        move |referenced| super::references::referrers(&store, target, &referenced, refers_to),
+    )
+}
+
 /// The error policy of every controller: log the failure and retry the object after its
 /// exponential, jittered backoff (reset by its next successful reconcile, see [`drive`]).
 pub fn retry_after_error<K: Resource<DynamicType = ()>>(

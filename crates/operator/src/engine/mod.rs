@@ -24,6 +24,7 @@ mod decide;
 mod error;
 pub mod ownership;
 mod panics;
+pub mod references;
 #[cfg(test)]
 pub mod scripted;
 pub mod single;
@@ -54,6 +55,7 @@ use controller::ControllerShared;
 pub use decide::{RefusedLocation, on_refused_location};
 pub use error::{EngineError, ErrorCategory, sagemaker_message};
 use error::{message_to_record, retrying_message};
+use references::Target;
 
 /// How the watch wakes a kind's objects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +105,15 @@ pub trait Strategy: Sized + Send + Sync + 'static {
         shared: &ControllerShared,
         object: &Self::Object,
     ) -> Result<Self::Handle, EndpointRefused>;
+    /// The kinds this kind's objects may refer to ([`references`]): a change of one of their
+    /// objects wakes the objects that refer to it.
+    fn referenced() -> &'static [&'static Target] {
+        &[]
+    }
+    /// Whether `object` refers to the object `name` of `target`'s kind (in its namespace).
+    fn refers_to(_object: &Self::Object, _target: &Target, _name: &str) -> bool {
+        false
+    }
     /// Whether something may exist at the object's location because of it. A deleted object
     /// whose location is refused (the policy changed) may only go when nothing can.
     fn may_have_created(object: &Self::Object) -> bool;
@@ -146,6 +157,15 @@ pub async fn run<S: Strategy>(engine: Arc<Engine<S>>, namespace: Option<String>)
             controller::trimmed_cache_controller(api, shared.max_concurrent_reconciles)
         }
     };
+    for target in S::referenced() {
+        controller = controller::watch_referenced(
+            controller,
+            &shared.client,
+            namespace.as_deref(),
+            target,
+            S::refers_to,
+        );
+    }
     if S::POLLED {
         let changed = crate::status_poller::spawn::<S::Object, S::Lister>(
             engine.registry.clone(),

@@ -3,13 +3,16 @@
 
 mod autoscaling;
 mod credentials;
+mod endpoint;
 mod guard_rails;
 mod harness;
 mod hosting;
+mod inference_component;
 mod leader_election;
 mod metrics;
 mod original_operator;
 mod processing_job;
+mod references;
 mod resilience;
 mod takeover;
 mod training_job;

@@ -852,12 +852,17 @@ spec:
     );
     let spec: sagemaker_k8s_api::EndpointConfigSpec =
         serde_json::from_value(config["spec"].clone()).unwrap();
-    sagemaker_k8s_aws::hosting::endpoint_config_request(&spec, &config_name, "ignored")
-        .unwrap()
-        .set_tags(None)
-        .send_with(&harness.sagemaker)
-        .await
-        .unwrap();
+    sagemaker_k8s_aws::hosting::endpoint_config_request(
+        &spec,
+        &config_name,
+        "ignored",
+        &Default::default(),
+    )
+    .unwrap()
+    .set_tags(None)
+    .send_with(&harness.sagemaker)
+    .await
+    .unwrap();
     as_the_original_left_it(&harness, "endpointconfig", "orig-config", &[FINALIZER], |_| {
         json!({ "status": "Created", "sageMakerEndpointConfigName": config_name, "lastUpdateTime": now() })
     })

@@ -5,9 +5,10 @@
 //! SageMaker or Kubernetes call), records the answer in the facts ([`Facts::answered`],
 //! [`Facts::call_failed`]), and asks again, until a step ends the reconcile.
 //!
-//! Where kinds truly differ, the record's [`Lifecycle`] says how: a delete stops a job or
-//! deletes a resource ([`OnDelete`]), a spec change is reported or replaces the resource
-//! ([`OnSpecChange`]). The tables in `decide/tests/` run whole call sequences against scripted
+//! Where kinds truly differ, the record's [`Lifecycle`] says how: a delete stops a job, deletes a
+//! resource, or deletes it and waits through its `Deleting` state ([`OnDelete`]); a spec change
+//! is reported, replaces the resource, or updates it in place once it is steady
+//! ([`OnSpecChange`]). A kind with states of its own names them in a [`StateWords`] table. The tables in `decide/tests/` run whole call sequences against scripted
 //! SageMaker answers: every lifecycle, every error class on every call, the crash windows
 //! (created but not recorded, accepted but not visible yet), deletion (never stop or delete
 //! someone else's resource, throttling keeps the finalizer, not found during delete).
@@ -24,8 +25,10 @@ pub enum Phase {
     Stopping,
     /// Finished successfully, or (a resource without states of its own) exists.
     Succeeded,
-    /// Finished unsuccessfully (Failed, Stopped).
+    /// Finished unsuccessfully (Failed, Stopped), or (a resource that lives on) failed.
     Failed,
+    /// Being deleted by SageMaker; a delete waits until Describe says it is gone.
+    Deleting,
 }
 
 impl Phase {
@@ -40,8 +43,39 @@ impl Phase {
         }
     }
 
+    /// Terminal for a job; for a resource that lives on (an endpoint), steady: nothing moves
+    /// until someone asks, so an update may be sent.
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Succeeded | Self::Failed)
+    }
+}
+
+/// A kind's own words for the states of its resource (an endpoint's `Creating`, `InService`,
+/// …), so the engine needs no kind's vocabulary. A word in no list is taken as transitional:
+/// looked at again rather than acted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateWords {
+    /// Steady and healthy: ready, and an update may be sent.
+    pub steady: &'static [&'static str],
+    /// Failed: shown as such; steady for the decisions (an update may be sent, and is SageMaker's
+    /// to refuse).
+    pub failed: &'static [&'static str],
+    /// Being deleted.
+    pub deleting: &'static [&'static str],
+}
+
+impl StateWords {
+    /// The phase of a status word.
+    pub fn phase(&self, status: &str) -> Phase {
+        if self.steady.contains(&status) {
+            Phase::Succeeded
+        } else if self.failed.contains(&status) {
+            Phase::Failed
+        } else if self.deleting.contains(&status) {
+            Phase::Deleting
+        } else {
+            Phase::InProgress
+        }
     }
 }
 
@@ -52,6 +86,9 @@ pub enum OnDelete {
     Stop,
     /// Delete it.
     Delete,
+    /// Delete it, then wait through its `Deleting` state until Describe says it is gone (an
+    /// endpoint, an inference component: SageMaker deletes them in the background).
+    DeleteAndAwait,
 }
 
 /// What a spec change does to an existing resource.
@@ -62,6 +99,10 @@ pub enum OnSpecChange {
     /// Delete it and create the current spec under the same name (SageMaker cannot change it,
     /// and nothing runs on it that a replacement would interrupt).
     Replace,
+    /// Update it in place once it is steady (not transitional), then follow it through its
+    /// transitional states. An update SageMaker refuses is shown and waits for the next spec
+    /// change; one that ends failed is shown by the state SageMaker reports.
+    Update,
 }
 
 /// How a kind's resource lives, where kinds differ.
@@ -83,6 +124,8 @@ pub enum Call {
     Stop,
     /// Delete, on delete or to replace.
     Delete,
+    /// Update in place.
+    Update,
 }
 
 /// What this reconcile knows of the SageMaker resource so far.
@@ -103,6 +146,8 @@ pub enum Remote {
     },
     /// This reconcile deleted it (to replace it, or on delete).
     Deleted,
+    /// This reconcile's update was accepted (what SageMaker made of it is not described yet).
+    Updated,
 }
 
 /// What the object records, before any call.
@@ -142,6 +187,9 @@ pub struct Facts {
     pub stop_sent: bool,
     /// The spec names something this operator cannot send (found when building the create).
     pub unsupported: bool,
+    /// An object the spec refers to is missing or not ready: nothing is created, replaced or
+    /// updated from the spec until it is (read before the first step).
+    pub waiting: bool,
     /// The last call failed in a way that is not an answer (see [`Facts::call_failed`]).
     pub failed: Option<(Call, ErrorCategory)>,
 }
@@ -157,6 +205,8 @@ pub enum Answer {
     TakenOver,
     StopSent,
     Deleted,
+    /// The update was accepted, and the current spec recorded as the one it was sent from.
+    Updated,
 }
 
 impl Facts {
@@ -169,6 +219,7 @@ impl Facts {
             name_in_use: false,
             stop_sent: false,
             unsupported: false,
+            waiting: false,
             failed: None,
         }
     }
@@ -203,6 +254,10 @@ impl Facts {
             }
             Answer::StopSent => self.stop_sent = true,
             Answer::Deleted => self.remote = Remote::Deleted,
+            Answer::Updated => {
+                self.record.created_from_current_spec = true;
+                self.remote = Remote::Updated;
+            }
         }
     }
 
@@ -239,8 +294,16 @@ pub enum Step {
     Mirror,
     /// The resource is someone else's: report the name clash (ends the reconcile).
     RefuseForeign,
+    /// An object the spec refers to is missing or not ready: show which and why, and wait for
+    /// the watch on it (ends the reconcile; no SageMaker call to create or update).
+    AwaitReferences,
     /// Created from another spec: delete it, to create the current spec under the same name.
     Replace,
+    /// Created from another spec and steady: update it in place.
+    Update,
+    /// SageMaker refused the update (or what it names): record the spec as tried, show why,
+    /// and wait for the next spec change (ends the reconcile).
+    ReportUpdateRejected,
     /// The spec names something this operator cannot send: report it.
     ReportUnsupported,
     /// SageMaker rejected the create: report it; a spec change brings the next try.
@@ -252,6 +315,8 @@ pub enum Step {
     Stop,
     /// The resource is stopping: show it and look again soon.
     ShowStopping,
+    /// Deletion: SageMaker is deleting the resource; show it and look again soon.
+    ShowDeleting,
     /// Deletion: delete this object's resource.
     Delete,
     /// Let the deleted object go.
@@ -275,6 +340,11 @@ pub fn next_step(facts: &Facts) -> Step {
             // The job ended between the Describe and the stop: SageMaker refuses to stop it,
             // and the next look finds it terminal.
             (Call::Stop, ErrorCategory::Rejected) => Step::ShowStopping,
+            // Refused (a bad value, a state SageMaker will not update from) or naming what
+            // SageMaker does not have: trying the same spec again would fail again.
+            (Call::Update, ErrorCategory::Rejected | ErrorCategory::NotFound) => {
+                Step::ReportUpdateRejected
+            }
             // An answer no call of this kind should give (a Describe rejected, a tag call not
             // found): retried with backoff, and shown.
             _ => Step::Retry,
@@ -287,6 +357,11 @@ pub fn next_step(facts: &Facts) -> Step {
     match facts.remote {
         Remote::Unknown if record.refused_this_spec => Step::AwaitSpecChange,
         Remote::Unknown if record.observe_only => Step::Describe,
+        // Nothing of it can exist yet (or a crash left one that is adopted once the reference
+        // is ready): no call at all until then.
+        Remote::Unknown if facts.waiting && record.never_observed && !record.original_status => {
+            Step::AwaitReferences
+        }
         Remote::Absent if record.observe_only => Step::ReportNotFound,
         // A new object is created at once: a Describe first would only say "not found", and
         // SageMaker refusing the name proves it exists. An object with any status (a create
@@ -297,16 +372,17 @@ pub fn next_step(facts: &Facts) -> Step {
         {
             Step::Create
         }
-        Remote::Unknown | Remote::Created | Remote::NameInUse => Step::Describe,
+        Remote::Unknown | Remote::Created | Remote::NameInUse | Remote::Updated => Step::Describe,
         // Not (yet) visible after an accepted create: look again later rather than create twice.
         Remote::Absent if facts.created => Step::Retry,
+        Remote::Absent | Remote::Deleted if facts.waiting => Step::AwaitReferences,
         Remote::Absent | Remote::Deleted => Step::Create,
-        Remote::Described { ownership, .. } => on_described(facts, ownership),
+        Remote::Described { phase, ownership } => on_described(facts, phase, ownership),
     }
 }
 
 /// A live object whose resource was described: whose is it, and does it match the spec?
-fn on_described(facts: &Facts, ownership: Option<Ownership>) -> Step {
+fn on_described(facts: &Facts, phase: Phase, ownership: Option<Ownership>) -> Step {
     let record = &facts.record;
     if facts.created {
         return Step::Mirror;
@@ -314,6 +390,7 @@ fn on_described(facts: &Facts, ownership: Option<Ownership>) -> Step {
     let must_prove = !record.observe_only
         && (record.never_observed || record.original_status || facts.name_in_use);
     let replaced = record.lifecycle.on_spec_change == OnSpecChange::Replace;
+    let spec_changed = !record.created_from_current_spec && !facts.name_in_use;
     match ownership {
         None if must_prove => Step::CheckOwnership,
         Some(Ownership::Foreign) => Step::RefuseForeign,
@@ -321,9 +398,20 @@ fn on_described(facts: &Facts, ownership: Option<Ownership>) -> Step {
         // Tagged by an earlier takeover that did not get to record the spec: recorded now,
         // or the resource would be replaced.
         Some(Ownership::Ours) if record.original_status && replaced => Step::TakeOver,
+        // Updated in place once steady; while it moves, followed until it settles (the poller
+        // wakes the object).
+        _ if record.lifecycle.on_spec_change == OnSpecChange::Update && spec_changed => {
+            if phase.is_terminal() && !facts.waiting {
+                Step::Update
+            } else {
+                Step::Mirror
+            }
+        }
         // In use by our own create from before a crash: it was created from this spec (the
         // hash is recorded before every create).
         _ if !replaced || record.created_from_current_spec || facts.name_in_use => Step::Mirror,
+        // Not deleted before its replacement can be created.
+        _ if facts.waiting => Step::Mirror,
         _ => Step::Replace,
     }
 }
@@ -335,8 +423,15 @@ fn on_delete(facts: &Facts) -> Step {
         // Something else created it and ends it.
         return Step::Release;
     }
+    let awaits = facts.record.lifecycle.on_delete == OnDelete::DeleteAndAwait;
     match facts.remote {
-        Remote::Unknown | Remote::Created | Remote::NameInUse => Step::Describe,
+        Remote::Unknown | Remote::Created | Remote::NameInUse | Remote::Updated => Step::Describe,
+        // SageMaker deletes it in the background: gone only once Describe says so.
+        Remote::Deleted if awaits => Step::ShowDeleting,
+        Remote::Described {
+            phase: Phase::Deleting,
+            ..
+        } if awaits => Step::ShowDeleting,
         // Never created, already gone, or deleted now.
         Remote::Absent | Remote::Deleted => Step::Release,
         Remote::Described { phase, ownership } => match facts.record.lifecycle.on_delete {
@@ -346,10 +441,10 @@ fn on_delete(facts: &Facts) -> Step {
                 (Phase::InProgress, Some(Ownership::Foreign)) => Step::Release,
                 (Phase::InProgress, Some(_)) if facts.stop_sent => Step::ShowStopping,
                 (Phase::InProgress, Some(_)) => Step::Stop,
-                (Phase::Stopping, _) => Step::ShowStopping,
+                (Phase::Stopping | Phase::Deleting, _) => Step::ShowStopping,
                 (Phase::Succeeded | Phase::Failed, _) => Step::Release,
             },
-            OnDelete::Delete => match ownership {
+            OnDelete::Delete | OnDelete::DeleteAndAwait => match ownership {
                 None => Step::CheckOwnership,
                 // Never delete someone else's resource (a name clash reported earlier).
                 Some(Ownership::Foreign) => Step::Release,

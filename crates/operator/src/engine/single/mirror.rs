@@ -10,8 +10,9 @@ use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{CREATED_SPEC_HASH_ANNOTATION, HasCommonStatus};
 
 use super::status_map::{CREATED, Observed, created_status, observed_status, out_of_sync_message};
-use super::{Kind, OnSpecChange, Phase, Single, SingleRun, States};
+use super::{Kind, OnSpecChange, Phase, Single, SingleRun, States, announce_waiting};
 use crate::conditions::SPEC_OUT_OF_SYNC;
+use crate::engine::references::{Resolution, show_references};
 use crate::engine::{EngineError, Strategy};
 use crate::status_poller::{Observation, key_of};
 
@@ -24,11 +25,12 @@ pub(super) async fn mirror<K: Kind>(
     created_now: bool,
     current_hash: &str,
     covered: Option<jiff::Timestamp>,
+    references: Option<&Resolution>,
 ) -> Result<Action, EngineError> {
     let object = run.object;
     let mut recorded = run.status.recorded();
     let previous = K::status_fields(&mut recorded).status.clone();
-    let desired = match K::STATES {
+    let mut desired = match K::STATES {
         States::SageMaker => {
             let mapped = with_states::<K>(run, &remote, current_hash);
             announce_states::<K>(run, remote_name, &remote, created_now, previous, &mapped).await;
@@ -49,6 +51,21 @@ pub(super) async fn mirror<K: Kind>(
             desired
         }
     };
+    if let Some(references) = references {
+        // The resource stays as it is; what it refers to shows whether the next create or
+        // update can go ahead.
+        let common = desired.common_mut();
+        let mut conditions = common.conditions.take().unwrap_or_default();
+        let news = show_references(
+            &mut conditions,
+            references.waiting.as_ref(),
+            object.meta().generation,
+        );
+        common.conditions = Some(conditions);
+        if let (Some(note), Some(waiting)) = (news, references.waiting.as_ref()) {
+            announce_waiting(run, waiting, note).await;
+        }
+    }
     // Only real changes are written, the check times with them: a write that changes nothing
     // costs the apiserver a write and every watcher an event, N times over.
     run.status

@@ -21,8 +21,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::Api;
 use kube::core::object::HasStatus;
 use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{
     CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, FINALIZER, HasCommonStatus,
@@ -43,7 +45,11 @@ use crate::object_patch::{ManagedObject, map_operations, patch_json, pointer_tok
 use crate::status_poller::ListModified;
 use crate::takeover;
 
-pub use decide::{Lifecycle, OnDelete, OnSpecChange, Phase};
+pub use crate::engine::references::Resolved;
+use crate::engine::references::{
+    REFERENCES_READY, Recorded, Referable, Reference, Target, WAITING_FOR_REFERENCE, Waiting,
+};
+pub use decide::{Lifecycle, OnDelete, OnSpecChange, Phase, StateWords};
 pub use status_map::{CREATED, NameRecord, resolve_remote_name};
 
 /// While a resource is stopped on delete, how often it is looked at until it is terminal.
@@ -89,6 +95,20 @@ pub trait Kind: Send + Sync + 'static {
     const SPEC_NAME_FIELD: Option<&'static str> = None;
     /// Longest name SageMaker allows for the kind: a derived name is cut to it.
     const MAX_NAME_LEN: usize = crate::naming::MAX_NAME_LEN;
+    /// The kind's own words for its resource's states ([`States::SageMaker`]), which the
+    /// default [`phase`](Self::phase) reads; `None`: a job's (`InProgress`, `Completed`, …).
+    const STATE_WORDS: Option<StateWords> = None;
+    /// The kinds this kind's objects may refer to ([`references`](Self::references)); the
+    /// engine watches them and wakes the objects that refer to one when it changes.
+    const REFERENCED: &'static [&'static Target] = &[];
+
+    /// The other objects of its namespace this object's spec names (a spec field, the kind, the
+    /// object's name). The engine resolves them to their SageMaker names before a create or an
+    /// update and hands those to [`create`](Self::create) and [`update`](Self::update); while
+    /// one is missing or not ready, the object waits.
+    fn references(_object: &Self::Object) -> Vec<Reference> {
+        Vec::new()
+    }
 
     fn spec(object: &Self::Object) -> &Self::Spec;
     /// The SageMaker name the spec asks for (the field [`SPEC_NAME_FIELD`](Self::SPEC_NAME_FIELD)
@@ -114,13 +134,33 @@ pub trait Kind: Send + Sync + 'static {
         *Self::status_fields(status).status = Some("Stopping".into());
     }
 
+    /// Creates the resource; `references` holds the SageMaker names the object's references
+    /// resolved to.
     fn create(
         &self,
         sagemaker: &SageMakerHandle,
         object: &Self::Object,
         remote_name: &str,
         owner_uid: &str,
+        references: &Resolved,
     ) -> impl Future<Output = Result<(), CreateError>> + Send;
+    /// Updates the steady resource `remote` to the object's spec ([`OnSpecChange::Update`]
+    /// only: the decision core sends no update to a kind with another lifecycle).
+    fn update(
+        &self,
+        _sagemaker: &SageMakerHandle,
+        _object: &Self::Object,
+        _remote_name: &str,
+        _remote: &Self::Remote,
+        _references: &Resolved,
+    ) -> impl Future<Output = Result<(), CreateError>> + Send {
+        async {
+            Err(CreateError::Unsupported(format!(
+                "{} cannot be updated in place",
+                Self::KIND
+            )))
+        }
+    }
     fn describe(
         &self,
         sagemaker: &SageMakerHandle,
@@ -138,7 +178,10 @@ pub trait Kind: Send + Sync + 'static {
     /// Where the resource is in its life (a resource without states: it exists).
     fn phase(remote: &Self::Remote) -> Phase {
         match Self::STATES {
-            States::SageMaker => Phase::of_job_status(&Self::status_text(remote)),
+            States::SageMaker => match Self::STATE_WORDS {
+                Some(words) => words.phase(&Self::status_text(remote)),
+                None => Phase::of_job_status(&Self::status_text(remote)),
+            },
             States::Created => Phase::Succeeded,
         }
     }
@@ -267,6 +310,16 @@ impl<K: Kind> Strategy for Single<K> {
         }
     }
 
+    fn referenced() -> &'static [&'static Target] {
+        K::REFERENCED
+    }
+
+    fn refers_to(object: &K::Object, target: &Target, name: &str) -> bool {
+        K::references(object)
+            .iter()
+            .any(|reference| reference.target.kind == target.kind && reference.name == name)
+    }
+
     async fn reconcile(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
         steps::reconcile(run).await
     }
@@ -276,15 +329,60 @@ impl<K: Kind> Strategy for Single<K> {
     }
 }
 
+/// Announces a wait for a referenced object (one Event per wait) unless the apiserver's copy of
+/// the object already shows that wait: the cache a reconcile reads may not have the operator's
+/// last status write yet, and a second Event would only say the same again.
+async fn announce_waiting<K: Kind>(run: &SingleRun<'_, K>, waiting: &Waiting, note: String) {
+    let object = run.object;
+    let api: Api<K::Object> = Api::namespaced(
+        run.client().clone(),
+        &object.namespace().unwrap_or_default(),
+    );
+    let shown = match api.get_opt(&object.name_any()).await {
+        Ok(Some(fresh)) => fresh
+            .status()
+            .and_then(|status| status.common().conditions.clone())
+            .unwrap_or_default()
+            .iter()
+            .any(|condition| {
+                condition.type_ == REFERENCES_READY
+                    && condition.status == "False"
+                    && condition.reason == waiting.reason()
+            }),
+        // Cannot tell: better said twice than not at all.
+        _ => false,
+    };
+    if !shown {
+        run.event(EventType::Normal, WAITING_FOR_REFERENCE, note)
+            .await;
+    }
+}
+
+/// Other objects refer to a single-resource object by what its status records: its SageMaker
+/// name and state.
+impl<K: Kind> Referable for Single<K> {
+    type Object = K::Object;
+    const KIND: &'static str = K::KIND;
+
+    fn recorded(object: &K::Object) -> Recorded {
+        Recorded {
+            sagemaker_name: recorded_name::<K>(object),
+            state: Self::recorded_state(object),
+            deleting: object.meta().deletion_timestamp.is_some(),
+        }
+    }
+}
+
 /// Hash of the spec a resource is (to be) created from. `name_to_fill` is the spec name field
 /// and the SageMaker name when the engine is about to write that name into the spec, so the hash
 /// already covers the spec as it will read after the write.
 fn spec_hash<K: Kind>(spec: &K::Spec, name_to_fill: Option<(&str, &str)>) -> String {
     let mut spec = serde_json::to_value(spec).expect("specs serialize to JSON");
     if let Value::Object(map) = &mut spec {
-        if K::LIFECYCLE.on_spec_change == OnSpecChange::Report {
-            // Tags do not change a job itself: only the request fields count for whether the
-            // spec is still the one created. (A replaced resource is created again with them.)
+        if K::LIFECYCLE.on_spec_change != OnSpecChange::Replace {
+            // Tags do not change a job or what an update sends: only the request fields count
+            // for whether the spec is still the one created. (A replaced resource is created
+            // again with them.)
             map.remove("tags");
         }
         if let Some((field, name)) = name_to_fill {

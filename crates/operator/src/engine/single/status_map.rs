@@ -6,7 +6,7 @@ use sagemaker_k8s_api::HasCommonStatus;
 use super::decide::Phase;
 
 use crate::conditions::{
-    FAILED, READY, RETRYING, SPEC_OUT_OF_SYNC, remove_condition, set_condition,
+    FAILED, READY, RETRYING, SPEC_OUT_OF_SYNC, UPDATE_REJECTED, remove_condition, set_condition,
 };
 
 /// What decides which SageMaker name an object maps to.
@@ -53,7 +53,9 @@ pub(super) fn out_of_sync_message(kind: &str) -> String {
 /// The status to record after a Describe: the adapter's mapping (`mapped`) with the common
 /// tail: conditions (Ready, Failed, SpecOutOfSync; Retrying gone), observedGeneration, and the
 /// recorded lastCheckTime, which the write moves only together with a real change. Without
-/// anything to say, `additional` is cleared (an earlier operator message goes).
+/// anything to say, `additional` is cleared (an earlier operator message goes). An update
+/// SageMaker refused stays shown (`Failed`, reason `UpdateRejected`) while the spec is the one
+/// refused (same generation): the resource keeps running what it had.
 pub(super) fn observed_status<S: HasCommonStatus>(
     recorded: &S,
     mut mapped: S,
@@ -67,6 +69,15 @@ pub(super) fn observed_status<S: HasCommonStatus>(
     } = observed;
     let mut conditions = recorded.common().conditions.clone().unwrap_or_default();
     remove_condition(&mut conditions, RETRYING);
+    let rejected_update = conditions
+        .iter()
+        .find(|c| {
+            c.type_ == FAILED
+                && c.status == "True"
+                && c.reason == UPDATE_REJECTED
+                && c.observed_generation == generation
+        })
+        .map(|c| c.message.clone());
     let common = mapped.common_mut();
     set_condition(
         &mut conditions,
@@ -87,6 +98,20 @@ pub(super) fn observed_status<S: HasCommonStatus>(
         },
         generation,
     );
+    if let Some(message) = rejected_update.filter(|_| phase != Phase::Failed) {
+        set_condition(
+            &mut conditions,
+            FAILED,
+            true,
+            UPDATE_REJECTED,
+            &message,
+            generation,
+        );
+        common.additional = Some(match common.additional.take() {
+            Some(reason) => format!("{reason}; {message}"),
+            None => message,
+        });
+    }
     match spec_changed {
         Some(message) => {
             set_condition(
@@ -340,5 +365,53 @@ mod tests {
             assert_eq!(edited.common.additional.as_deref(), Some(expected.as_str()));
             assert_eq!(condition(&edited, SPEC_OUT_OF_SYNC).unwrap().status, "True");
         }
+    }
+
+    #[test]
+    fn a_refused_update_stays_shown_until_the_spec_changes() {
+        let refused = "SageMaker rejected the update: ValidationException: bad config";
+        let mut recorded = observed_status(
+            &Default::default(),
+            mapped("InService", None),
+            seen(Phase::Succeeded, "InService"),
+        );
+        crate::conditions::mark_failed(
+            &mut recorded.common,
+            UPDATE_REJECTED,
+            refused.into(),
+            Some(1),
+        );
+        // The endpoint still serves its last good config: InService, Ready, and the refusal.
+        let again = observed_status(
+            &recorded,
+            mapped("InService", None),
+            seen(Phase::Succeeded, "InService"),
+        );
+        let failed = condition(&again, FAILED).unwrap();
+        assert_eq!(
+            (failed.status.as_str(), failed.reason.as_str()),
+            ("True", UPDATE_REJECTED)
+        );
+        assert_eq!(failed.message, refused);
+        assert_eq!(again.common.additional.as_deref(), Some(refused));
+        assert_eq!(condition(&again, READY).unwrap().status, "True");
+        // A new spec (generation 2): the refusal of the old one goes.
+        let edited = observed_status(
+            &recorded,
+            mapped("Updating", None),
+            Observed {
+                generation: Some(2),
+                ..seen(Phase::InProgress, "Updating")
+            },
+        );
+        assert_eq!(condition(&edited, FAILED), None);
+        assert_eq!(edited.common.additional, None);
+        // SageMaker's own failure wins over the refusal.
+        let failed_now = observed_status(
+            &recorded,
+            mapped("Failed", Some("boom")),
+            seen(Phase::Failed, "Failed"),
+        );
+        assert_eq!(condition(&failed_now, FAILED).unwrap().message, "boom");
     }
 }

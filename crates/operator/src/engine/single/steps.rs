@@ -6,23 +6,32 @@ use std::time::Instant;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
-use sagemaker_k8s_api::{CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, HasCommonStatus};
+use sagemaker_k8s_api::{
+    CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, HasCommonStatus,
+    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+};
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::{Value, json};
 
 use super::decide::{Answer, Call, Facts, OnSpecChange, Step, next_step};
 use super::mirror::mirror;
 use super::{
-    CreateError, Kind, STOPPING_REQUEUE, SingleRun, States, has_observed_remote, prepare,
-    record_of, recorded_by_original_operator, remote_name_of,
+    CreateError, Kind, Resolved, STOPPING_REQUEUE, SingleRun, States, announce_waiting,
+    has_observed_remote, prepare, record_of, recorded_by_original_operator, remote_name_of,
 };
-use crate::conditions::{DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY};
+use crate::conditions::{
+    DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, READY, UPDATE_REJECTED, set_condition,
+};
 use crate::engine::ownership::{self, Ownership};
+use crate::engine::references::{Resolution, Waiting, resolve, show_references};
 use crate::engine::{EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy, sagemaker_message};
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;
 use crate::status_poller::{key_of, must_describe};
 use crate::takeover;
+
+/// The status of a resource SageMaker is deleting in the background.
+const DELETING: &str = "Deleting";
 
 /// One reconcile of a live object.
 pub(super) async fn reconcile<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
@@ -72,19 +81,39 @@ pub(super) async fn reconcile<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action,
     };
     let record = record_of::<K>(run.object, false, observed, &prepared.spec_hash);
     let mut steps = Steps::new(run, remote_name, Facts::new(record));
-    let (remote, created) = match steps.until_done(&prepared.spec_hash).await? {
+    let references = K::references(run.object);
+    let resolution = if references.is_empty() {
+        None
+    } else {
+        let namespace = run.object.namespace().unwrap_or_default();
+        let resolution = resolve(run.client(), &namespace, &references).await?;
+        steps.facts.waiting = resolution.waiting.is_some();
+        steps.resolved = resolution.resolved.clone();
+        Some(resolution)
+    };
+    let (remote, created) = match steps
+        .until_done(&prepared.spec_hash, resolution.as_ref())
+        .await?
+    {
         Done::Mirror(remote, created) => (remote, created),
         Done::Action(action) => return Ok(action),
     };
-    mirror(
+    let action = mirror(
         run,
         &steps.name,
         remote,
         created,
         &prepared.spec_hash,
         covered,
+        resolution.as_ref(),
     )
-    .await
+    .await?;
+    if steps.facts.waiting {
+        // The watch on the referenced object wakes it again: that wake-up must look, not be
+        // taken for one the status already shows.
+        registry.unobserve(&key);
+    }
+    Ok(action)
 }
 
 /// Deletion: stop what runs and wait through Stopping, or delete what exists, then let the
@@ -96,7 +125,7 @@ pub(super) async fn finalize<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action, 
     let observed = has_observed_remote::<K>(run.object);
     let record = record_of::<K>(run.object, true, observed, "");
     match Steps::new(run, remote_name, Facts::new(record))
-        .until_done("")
+        .until_done("", None)
         .await?
     {
         Done::Action(action) => Ok(action),
@@ -121,6 +150,8 @@ struct Steps<'r, 'a, K: Kind> {
     last_error: Option<SageMakerError>,
     /// Why the create could not be built.
     unsupported: String,
+    /// The SageMaker names the object's references resolved to.
+    resolved: Resolved,
 }
 
 impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
@@ -132,6 +163,7 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
             remote: None,
             last_error: None,
             unsupported: String::new(),
+            resolved: Resolved::default(),
         }
     }
 
@@ -160,7 +192,11 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
 
     /// Carries out steps until one ends the reconcile. The calls are here; what the kinds do
     /// differently is in their [`Kind`] hooks and configuration.
-    async fn until_done(&mut self, spec_hash: &str) -> Result<Done<K::Remote>, EngineError> {
+    async fn until_done(
+        &mut self,
+        spec_hash: &str,
+        references: Option<&Resolution>,
+    ) -> Result<Done<K::Remote>, EngineError> {
         loop {
             let step = next_step(&self.facts);
             tracing::debug!(?step, facts = ?self.facts, "next step");
@@ -170,11 +206,24 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
                 Step::CheckOwnership => self.check_ownership().await,
                 Step::TakeOver => self.take_over(spec_hash).await?,
                 Step::Stop | Step::Delete | Step::Replace => self.stop_or_delete(step).await,
+                Step::Update => self.update(spec_hash).await?,
+                Step::ReportUpdateRejected => {
+                    return self
+                        .report_update_rejected(spec_hash)
+                        .await
+                        .map(Done::Action);
+                }
+                Step::ShowDeleting => return self.show_deleting().await.map(Done::Action),
                 Step::Mirror => {
                     let remote = self.remote.take().expect("described");
                     return Ok(Done::Mirror(remote, self.facts.created));
                 }
                 Step::AwaitSpecChange => return Ok(Done::Action(Action::await_change())),
+                Step::AwaitReferences => {
+                    let waiting = references.and_then(|references| references.waiting.as_ref());
+                    let waiting = waiting.expect("the core waits only for a reference not ready");
+                    return self.await_references(waiting).await.map(Done::Action);
+                }
                 Step::ShowStopping => return self.show_stopping().await.map(Done::Action),
                 Step::Release => return self.release().await.map(Done::Action),
                 Step::Retry => {
@@ -206,7 +255,13 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
         pin_create(run, &self.name, spec_hash).await?;
         let kind = &run.engine.strategy.0;
         match kind
-            .create(self.sagemaker(), run.object, &self.name, &run.uid)
+            .create(
+                self.sagemaker(),
+                run.object,
+                &self.name,
+                &run.uid,
+                &self.resolved,
+            )
             .await
         {
             Ok(()) => {
@@ -225,6 +280,59 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
             Err(CreateError::SageMaker(error)) => self.failed(Call::Create, error),
         }
         Ok(())
+    }
+
+    /// Updates the steady resource in place, and records the spec it was sent from (after the
+    /// call: a retryable failure must not mark the spec as applied).
+    async fn update(&mut self, spec_hash: &str) -> Result<(), EngineError> {
+        let run = self.run;
+        let kind = &run.engine.strategy.0;
+        let remote = self
+            .remote
+            .as_ref()
+            .expect("the core updates only what it described");
+        let result = kind
+            .update(
+                self.sagemaker(),
+                run.object,
+                &self.name,
+                remote,
+                &self.resolved,
+            )
+            .await;
+        match result {
+            Ok(()) => {
+                record_created_spec(run, spec_hash).await?;
+                tracing::info!(kind = K::KIND, "spec changed, updating in SageMaker");
+                let note = format!(
+                    "The spec changed: updating {} {} in SageMaker",
+                    K::KIND,
+                    self.name
+                );
+                run.event(EventType::Normal, "Updating", note).await;
+                self.facts.answered(Answer::Updated);
+            }
+            Err(CreateError::Unsupported(message)) => {
+                self.unsupported = message;
+                self.facts.unsupported = true;
+            }
+            Err(CreateError::SageMaker(error)) => self.failed(Call::Update, error),
+        }
+        Ok(())
+    }
+
+    /// SageMaker refused the update: the spec is recorded as tried (so it is not sent again
+    /// until it changes), the status keeps SageMaker's state and says why in `Failed`.
+    async fn report_update_rejected(&mut self, spec_hash: &str) -> Result<Action, EngineError> {
+        let run = self.run;
+        record_created_spec(run, spec_hash).await?;
+        let message = format!(
+            "SageMaker rejected the update (applied again when the spec changes): {}",
+            sagemaker_message(self.last_error.as_ref())
+        );
+        run.show_failed(run.status.recorded(), UPDATE_REJECTED, message)
+            .await?;
+        Ok(Action::await_change())
     }
 
     async fn check_ownership(&mut self) {
@@ -317,6 +425,53 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
         let mut stopping = run.status.recorded();
         K::stopping(&mut stopping);
         let _ = run.status.write(stopping).await;
+        Ok(Action::requeue(STOPPING_REQUEUE))
+    }
+
+    /// A referenced object is missing or not ready: the status says which and why (one Event),
+    /// and the watch on it wakes this object when that changes. Nothing is sent to SageMaker.
+    async fn await_references(&self, waiting: &Waiting) -> Result<Action, EngineError> {
+        let run = self.run;
+        let generation = run.object.meta().generation;
+        let mut status = run.status.recorded();
+        let state = K::status_fields(&mut status).status;
+        if state.is_none() {
+            *state = Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER.into());
+        }
+        let common = status.common_mut();
+        let mut conditions = common.conditions.take().unwrap_or_default();
+        let news = show_references(&mut conditions, Some(waiting), generation);
+        let message = waiting.message();
+        set_condition(
+            &mut conditions,
+            READY,
+            false,
+            waiting.reason(),
+            &message,
+            generation,
+        );
+        common.conditions = Some(conditions);
+        common.additional = Some(message);
+        if run.status.would_change(&status) {
+            if let Some(note) = news {
+                announce_waiting(run, waiting, note).await;
+            }
+            run.status.write(status).await?;
+        }
+        Ok(Action::await_change())
+    }
+
+    /// SageMaker deletes the resource in the background: shown, and looked at again until
+    /// Describe says it is gone.
+    async fn show_deleting(&self) -> Result<Action, EngineError> {
+        let run = self.run;
+        run.engine
+            .registry
+            .register(&self.sagemaker().location, &self.name, key_of(run.object));
+        // Best effort: the delete goes on whether or not it is shown.
+        let mut deleting = run.status.recorded();
+        *K::status_fields(&mut deleting).status = Some(DELETING.into());
+        let _ = run.status.write(deleting).await;
         Ok(Action::requeue(STOPPING_REQUEUE))
     }
 

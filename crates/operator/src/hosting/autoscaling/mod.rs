@@ -22,12 +22,14 @@ use kube::api::Api;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
-use sagemaker_k8s_api::hosting_autoscaling_policy::AppliedPolicy;
+use sagemaker_k8s_api::hosting_autoscaling_policy::{AppliedPolicy, AutoscalingResource};
 use sagemaker_k8s_api::{
     APPLIED_SPEC_HASH_ANNOTATION, AUTOSCALING_TARGETS_ANNOTATION, HostingAutoscalingPolicy,
     HostingAutoscalingPolicyStatus, HostingDeployment,
 };
-use sagemaker_k8s_aws::autoscaling::{AutoscalingHandle, resource_id};
+use sagemaker_k8s_aws::autoscaling::{
+    AutoscalingHandle, inference_component_resource_id, resource_id,
+};
 use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 use serde_json::json;
 
@@ -148,12 +150,13 @@ enum Resolution {
     Waiting(String),
 }
 
-/// Resolves each `endpointName` (a HostingDeployment's name means its endpoint) and checks that
-/// every endpoint is InService, as Application Auto Scaling requires.
+/// Resolves each target to its resource id (a HostingDeployment's name means its endpoint) and,
+/// with `check_ready`, checks that every endpoint and inference component is InService, as
+/// Application Auto Scaling requires.
 async fn resolve(
     object: &HostingAutoscalingPolicy,
     ctx: &ControllerShared,
-    check_endpoints: bool,
+    check_ready: bool,
 ) -> Result<Resolution, EngineError> {
     let namespace = object.namespace().unwrap_or_default();
     let deployments: Api<HostingDeployment> = Api::namespaced(ctx.client.clone(), &namespace);
@@ -168,45 +171,104 @@ async fn resolve(
     let mut ids = BTreeSet::new();
     let mut checked = BTreeSet::new();
     for resource in &object.spec.resource_id {
-        let endpoint = match deployments.get_opt(&resource.endpoint_name).await? {
-            Some(deployment) => match deployment
-                .status
-                .as_ref()
-                .and_then(|status| status.endpoint_name.clone())
-            {
-                Some(endpoint) => endpoint,
-                None => {
-                    return Ok(Resolution::Waiting(format!(
-                        "waiting for HostingDeployment {} to create its endpoint",
-                        resource.endpoint_name
-                    )));
-                }
-            },
-            None => resource.endpoint_name.clone(),
+        let target = match target_of(resource, &deployments).await? {
+            Ok(target) => target,
+            Err(why) => return Ok(Resolution::Waiting(why)),
         };
-        if check_endpoints && checked.insert(endpoint.clone()) {
-            match sagemaker.describe_endpoint(&endpoint).await {
-                Ok(remote) if remote.status == "InService" => {}
-                Ok(remote) => {
-                    return Ok(Resolution::Waiting(format!(
-                        "waiting for endpoint {endpoint} to be InService (it is {})",
-                        remote.status
-                    )));
-                }
-                Err(SageMakerError {
-                    kind: ErrorKind::NotFound,
-                    ..
-                }) => {
-                    return Ok(Resolution::Waiting(format!(
-                        "waiting for endpoint {endpoint}, which does not exist"
-                    )));
-                }
-                Err(error) => return Err(error.into()),
+        if check_ready && checked.insert(target.checked_name()) {
+            let status = match &target {
+                Target::Variant { endpoint, .. } => sagemaker
+                    .describe_endpoint(endpoint)
+                    .await
+                    .map(|remote| remote.status),
+                Target::Component(name) => sagemaker.inference_component_status(name).await,
+            };
+            if let Some(why) = not_ready(&target, status)? {
+                return Ok(Resolution::Waiting(why));
             }
         }
-        ids.insert(resource_id(&endpoint, &resource.variant_name));
+        ids.insert(target.resource_id());
     }
     Ok(Resolution::Ready(ids))
+}
+
+/// One scalable target, by its SageMaker names.
+enum Target {
+    Variant { endpoint: String, variant: String },
+    Component(String),
+}
+
+impl Target {
+    fn resource_id(&self) -> String {
+        match self {
+            Self::Variant { endpoint, variant } => resource_id(endpoint, variant),
+            Self::Component(name) => inference_component_resource_id(name),
+        }
+    }
+
+    /// What is looked at to see that the target is ready (each once per reconcile).
+    fn checked_name(&self) -> String {
+        match self {
+            Self::Variant { endpoint, .. } => format!("endpoint {endpoint}"),
+            Self::Component(name) => format!("inference component {name}"),
+        }
+    }
+}
+
+/// The SageMaker names of one `resourceId` entry, or why they are not known yet.
+async fn target_of(
+    resource: &AutoscalingResource,
+    deployments: &Api<HostingDeployment>,
+) -> Result<Result<Target, String>, EngineError> {
+    if let Some(component) = &resource.inference_component_name {
+        return Ok(Ok(Target::Component(component.clone())));
+    }
+    // The schema admits no other shape: an entry names a component or an endpoint variant.
+    let (Some(endpoint_name), Some(variant)) = (&resource.endpoint_name, &resource.variant_name)
+    else {
+        return Ok(Err(
+            "a resourceId entry names neither an inference component nor an endpoint variant"
+                .to_string(),
+        ));
+    };
+    let endpoint = match deployments.get_opt(endpoint_name).await? {
+        Some(deployment) => match deployment
+            .status
+            .as_ref()
+            .and_then(|status| status.endpoint_name.clone())
+        {
+            Some(endpoint) => endpoint,
+            None => {
+                return Ok(Err(format!(
+                    "waiting for HostingDeployment {endpoint_name} to create its endpoint"
+                )));
+            }
+        },
+        None => endpoint_name.clone(),
+    };
+    Ok(Ok(Target::Variant {
+        endpoint,
+        variant: variant.clone(),
+    }))
+}
+
+/// Why a target is not ready to scale, from its SageMaker status (`None`: it is InService).
+fn not_ready(
+    target: &Target,
+    status: Result<String, SageMakerError>,
+) -> Result<Option<String>, EngineError> {
+    let what = target.checked_name();
+    match status {
+        Ok(status) if status == "InService" => Ok(None),
+        Ok(status) => Ok(Some(format!(
+            "waiting for {what} to be InService (it is {status})"
+        ))),
+        Err(SageMakerError {
+            kind: ErrorKind::NotFound,
+            ..
+        }) => Ok(Some(format!("waiting for {what}, which does not exist"))),
+        Err(error) => Err(error.into()),
+    }
 }
 
 async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, EngineError> {

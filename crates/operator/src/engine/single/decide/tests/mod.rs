@@ -1,10 +1,13 @@
 //! The decision core as tables: each case is what the object recorded, SageMaker's answers in
 //! order, and the steps the core takes — the call sequence a reconcile makes. `jobs.rs`: a
 //! resource stopped on delete whose spec changes are reported (the job kinds); `replaced.rs`:
-//! a resource deleted on delete and replaced on a spec change (Model, EndpointConfig).
+//! a resource deleted on delete and replaced on a spec change (Model, EndpointConfig);
+//! `updated.rs`: a resource with states of its own, updated in place on a spec change and
+//! deleted in the background (Endpoint, InferenceComponent).
 
 mod jobs;
 mod replaced;
+mod updated;
 
 use super::*;
 
@@ -26,6 +29,7 @@ fn call_of(step: Step) -> Option<Call> {
         Step::TakeOver => Some(Call::AddTags),
         Step::Stop => Some(Call::Stop),
         Step::Replace | Step::Delete => Some(Call::Delete),
+        Step::Update => Some(Call::Update),
         _ => None,
     }
 }
@@ -43,4 +47,37 @@ fn apply(facts: &mut Facts, call: Call, reply: &Reply) {
 /// reply; the first step that makes no call ends the reconcile. Returns the steps.
 fn run(record: Record, replies: &[Reply]) -> Vec<Step> {
     crate::engine::scripted::run_script(Facts::new(record), replies, next_step, call_of, apply)
+}
+
+/// [`run`] for an object one of whose referenced objects is missing or not ready.
+fn run_waiting(record: Record, replies: &[Reply]) -> Vec<Step> {
+    let facts = Facts {
+        waiting: true,
+        ..Facts::new(record)
+    };
+    crate::engine::scripted::run_script(facts, replies, next_step, call_of, apply)
+}
+
+/// In each situation (a record and the replies before it), every failure a retry may get past
+/// on the next call retries.
+fn every_retryable_failure_retries(situations: &[(&str, Record, &[Reply])]) {
+    use ErrorCategory::*;
+    for (situation, record, before) in situations {
+        for category in [
+            Throttled,
+            QuotaExceeded,
+            Transient,
+            SageMakerOther,
+            Kubernetes,
+        ] {
+            let mut facts = Facts::new(*record);
+            for reply in *before {
+                let call = call_of(next_step(&facts)).unwrap();
+                apply(&mut facts, call, reply);
+            }
+            let call = call_of(next_step(&facts)).expect("a call");
+            facts.call_failed(call, category);
+            assert_eq!(next_step(&facts), Step::Retry, "{situation}: {category:?}");
+        }
+    }
 }

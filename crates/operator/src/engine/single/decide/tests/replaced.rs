@@ -254,22 +254,65 @@ fn a_retryable_failure_on_any_call_retries() {
             &[exists, Ok(Answer::Owner(Ownership::Ours))],
         ),
     ];
-    for (situation, record, before) in situations {
-        for category in [
-            Throttled,
-            QuotaExceeded,
-            Transient,
-            SageMakerOther,
-            Kubernetes,
-        ] {
-            let mut facts = Facts::new(*record);
-            for reply in *before {
-                let call = call_of(next_step(&facts)).unwrap();
-                apply(&mut facts, call, reply);
-            }
-            let call = call_of(next_step(&facts)).expect("a call");
-            facts.call_failed(call, category);
-            assert_eq!(next_step(&facts), Retry, "{situation}: {category:?}");
-        }
+    every_retryable_failure_retries(situations);
+}
+
+#[test]
+fn a_reference_not_ready_holds_back_create_and_replace_never_delete() {
+    let exists = Ok(EXISTS);
+    let table: &[(&str, Record, &[Reply], &[Step])] = &[
+        (
+            "new, its Model missing or not Created: no SageMaker call at all",
+            NEW,
+            &[],
+            &[AwaitReferences],
+        ),
+        (
+            "created, and the Model is deleted later: the configuration stays as it is",
+            CREATED,
+            &[exists],
+            &[Describe, Mirror],
+        ),
+        (
+            "edited while the Model is not ready: not deleted before it can be created again",
+            EDITED,
+            &[exists],
+            &[Describe, Mirror],
+        ),
+        (
+            "gone from SageMaker while the Model is missing: created once it is back",
+            CREATED,
+            &[Err(NotFound)],
+            &[Describe, AwaitReferences],
+        ),
+        (
+            "refused for this spec: the refusal stands",
+            REFUSED,
+            &[],
+            &[AwaitSpecChange],
+        ),
+        (
+            "the original operator's resource: taken over (nothing is created)",
+            ORIGINAL,
+            &[
+                exists,
+                Ok(Answer::Owner(Ownership::TakeOver)),
+                Ok(Answer::TakenOver),
+            ],
+            &[Describe, CheckOwnership, TakeOver, Mirror],
+        ),
+        (
+            "deleted: deleted in SageMaker whatever it refers to",
+            deleting(CREATED),
+            &[
+                exists,
+                Ok(Answer::Owner(Ownership::Ours)),
+                Ok(Answer::Deleted),
+            ],
+            &[Describe, CheckOwnership, Delete, Release],
+        ),
+    ];
+    for (case, record, replies, expected) in table {
+        assert_eq!(&run_waiting(*record, replies), expected, "{case}");
     }
 }

@@ -1,0 +1,104 @@
+//! `kinds.yaml`: what the API model cannot say about each kind (see the file's header).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::GenError;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub kinds: Vec<KindConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindConfig {
+    pub kind: String,
+    pub plural: String,
+    pub doc: String,
+    pub operations: Operations,
+    pub name_member: String,
+    #[serde(default)]
+    pub immutable: Vec<String>,
+    pub states: States,
+    pub arn_member: String,
+    #[serde(default)]
+    pub status: Vec<String>,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    #[serde(default)]
+    pub renames: BTreeMap<String, String>,
+    #[serde(default)]
+    pub not_in_sdk: Vec<String>,
+    #[serde(default)]
+    pub columns: Vec<Column>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operations {
+    pub create: String,
+    pub describe: String,
+    pub delete: String,
+    pub list: String,
+    #[serde(default)]
+    pub updates: Vec<Update>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Update {
+    pub operation: String,
+    /// Update member -> spec (Create) member, where the names differ.
+    #[serde(default)]
+    pub from: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct States {
+    pub member: String,
+    pub steady: Vec<String>,
+    pub failed: Vec<String>,
+    pub deleting: Vec<String>,
+    pub transitional: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    pub field: String,
+    pub member: String,
+    /// The structure holding the member; `None`: the Create request.
+    #[serde(default)]
+    pub shape: Option<String>,
+    pub kind: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Column {
+    pub name: String,
+    pub path: String,
+    pub description: String,
+    #[serde(default = "string_type", rename = "type")]
+    pub type_: String,
+}
+
+fn string_type() -> String {
+    "string".into()
+}
+
+pub fn load(path: &Path) -> Result<Config, GenError> {
+    let text = std::fs::read_to_string(path).map_err(|source| GenError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_saphyr::from_str(&text).map_err(|error| GenError::Config {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    })
+}

@@ -1,0 +1,700 @@
+//! From the model and the configuration to what gets written: the structures (spec shapes shared
+//! between kinds, status shapes), their fields with types and constraints, the kinds with their
+//! references, immutable members, updates and status members. Pure: no I/O, no text emission.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::{ToLowerCamelCase, ToSnakeCase};
+
+use crate::config::{Config, KindConfig, Reference};
+use crate::docs::plain_paragraphs;
+use crate::error::GenError;
+use crate::model::{Constraints, Model};
+use crate::re2;
+
+/// A field's type, in both the CRD and the SDK.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ty {
+    /// A string; `Some(shape)` when the model gives it an enum (the SDK's enum type).
+    Str(Option<String>),
+    I32,
+    I64,
+    F32,
+    F64,
+    Bool,
+    Time,
+    List(Box<Ty>),
+    Map(Box<Ty>),
+    Struct(String),
+    /// The spec's tags (the API crate's `Tag`, plus the ownership tag in requests).
+    Tags,
+    /// `{name}` of an object in the same namespace, standing for a member.
+    ObjectRef,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// AWS member name (`EndpointConfigName`); for a reference field, the member it fills.
+    pub member: String,
+    pub json: String,
+    pub rust: String,
+    pub ty: Ty,
+    pub optional: bool,
+    pub doc: Vec<String>,
+    pub constraints: Constraints,
+    /// For a reference field: the kind it names.
+    pub references: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Structure {
+    pub name: String,
+    pub doc: Vec<String>,
+    pub fields: Vec<Field>,
+    /// CEL rules (rule, message) on the structure.
+    pub rules: Vec<(String, String)>,
+}
+
+#[derive(Debug)]
+pub struct UpdatePlan {
+    pub operation: String,
+    /// (update member's Rust name in the SDK, the spec field it takes its value from)
+    pub members: Vec<(String, Field)>,
+    /// The update member carrying the resource's name.
+    pub name_member: String,
+}
+
+#[derive(Debug)]
+pub struct KindPlan {
+    pub config_kind: String,
+    pub plural: String,
+    pub doc: String,
+    pub create: String,
+    pub describe: String,
+    pub delete: String,
+    pub list: String,
+    pub name_member: String,
+    pub spec: Structure,
+    pub status_fields: Vec<Field>,
+    pub state_member: String,
+    pub arn_member: String,
+    pub updates: Vec<UpdatePlan>,
+    pub steady: Vec<String>,
+    pub failed: Vec<String>,
+    pub deleting: Vec<String>,
+    pub transitional: Vec<String>,
+    pub columns: Vec<(String, String, String, String)>,
+    pub references: Vec<Reference>,
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub kinds: Vec<KindPlan>,
+    /// Spec structures by shape name, each emitted once and shared between kinds.
+    pub structures: BTreeMap<String, Structure>,
+    /// Status structures by shape name (every field optional, no constraints).
+    pub status_structures: BTreeMap<String, Structure>,
+    /// (shape, pattern, why) of the model patterns RE2 cannot compile.
+    pub dropped_patterns: BTreeSet<(String, String, String)>,
+}
+
+/// The names a kind's spec may not use for members: what every spec adds.
+const RESERVED: &[&str] = &["region", "sageMakerEndpoint"];
+
+pub fn plan(model: &Model, config: &Config) -> Result<Plan, GenError> {
+    let mut plan = Plan::default();
+    for kind in &config.kinds {
+        let kind_plan = plan_kind(model, kind, &mut plan)?;
+        plan.kinds.push(kind_plan);
+    }
+    Ok(plan)
+}
+
+fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPlan, GenError> {
+    let create_input = model.operation_shape(&kind.operations.create, "input")?;
+    let mut spec = structure(model, kind, &create_input, plan, true)?;
+    spec.name = format!("{}Spec", kind.kind);
+    spec.doc = vec![format!(
+        "Desired state of {}: the {} request SageMaker receives, plus the region and endpoint to send it to.",
+        crate::docs::with_article(&kind.kind),
+        kind.operations.create
+    )];
+    for field in &mut spec.fields {
+        if field.member == kind.name_member && field.references.is_none() {
+            field.optional = true;
+        }
+    }
+    if let Some(clash) = spec
+        .fields
+        .iter()
+        .find(|f| RESERVED.contains(&f.json.as_str()))
+    {
+        return Err(config_error(
+            kind,
+            format!("member {} clashes", clash.member),
+        ));
+    }
+    spec.rules.extend(immutable_rules(kind, &spec)?);
+    let describe_output = model.operation_shape(&kind.operations.describe, "output")?;
+    let status_fields = status_fields(model, kind, &describe_output, plan)?;
+    let updates = kind
+        .operations
+        .updates
+        .iter()
+        .map(|update| plan_update(model, kind, update, &spec))
+        .collect::<Result<_, _>>()?;
+    Ok(KindPlan {
+        config_kind: kind.kind.clone(),
+        plural: kind.plural.clone(),
+        doc: kind.doc.clone(),
+        create: kind.operations.create.clone(),
+        describe: kind.operations.describe.clone(),
+        delete: kind.operations.delete.clone(),
+        list: kind.operations.list.clone(),
+        name_member: kind.name_member.clone(),
+        spec,
+        status_fields,
+        state_member: kind.states.member.clone(),
+        arn_member: kind.arn_member.clone(),
+        updates,
+        steady: kind.states.steady.clone(),
+        failed: kind.states.failed.clone(),
+        deleting: kind.states.deleting.clone(),
+        transitional: kind.states.transitional.clone(),
+        columns: kind
+            .columns
+            .iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    c.type_.clone(),
+                    c.path.clone(),
+                    c.description.clone(),
+                )
+            })
+            .collect(),
+        references: kind.references.clone(),
+    })
+}
+
+fn config_error(kind: &KindConfig, message: String) -> GenError {
+    GenError::Config {
+        path: "kinds.yaml".into(),
+        message: format!("{}: {message}", kind.kind),
+    }
+}
+
+pub fn json_name(kind: &KindConfig, member: &str) -> String {
+    kind.renames
+        .get(member)
+        .cloned()
+        .unwrap_or_else(|| member.to_lower_camel_case())
+}
+
+/// Rust field name of a JSON name (`sageMakerEndpoint` → `sage_maker_endpoint`).
+pub fn rust_name(json: &str) -> String {
+    let snake = json.to_snake_case();
+    match snake.as_str() {
+        "type" => "r#type".into(),
+        _ => snake,
+    }
+}
+
+/// A spec structure (the Create request at the top, `top == true`), its nested structures
+/// recorded in `plan.structures`.
+fn structure(
+    model: &Model,
+    kind: &KindConfig,
+    shape: &str,
+    plan: &mut Plan,
+    top: bool,
+) -> Result<Structure, GenError> {
+    let required = model.required(shape)?;
+    let mut fields = Vec::new();
+    let mut rules = Vec::new();
+    for (member, member_shape, member_doc) in model.members(shape)? {
+        if kind.not_in_sdk.contains(&format!("{shape}.{member}")) {
+            continue;
+        }
+        let doc = if member_doc.is_empty() {
+            model.documentation(&member_shape)?
+        } else {
+            member_doc
+        };
+        let ty = if top && member == "Tags" {
+            Ty::Tags
+        } else {
+            field_type(model, kind, &member_shape, plan, false)?
+        };
+        let json = json_name(kind, &member);
+        let constraints = field_constraints(model, &member_shape, &ty, plan)?;
+        let reference = kind
+            .references
+            .iter()
+            .find(|r| r.member == member && r.shape.as_deref().map_or(top, |s| s == shape));
+        let is_required = required.contains(&member);
+        if let Some(reference) = reference {
+            rules.push(exclusive_rule(&reference.field, &json, is_required));
+            fields.push(reference_field(reference, &member));
+        }
+        fields.push(Field {
+            member: member.clone(),
+            rust: rust_name(&json),
+            json,
+            ty,
+            optional: !is_required || reference.is_some(),
+            doc: plain_paragraphs(&doc),
+            constraints,
+            references: None,
+        });
+    }
+    Ok(Structure {
+        name: shape.to_string(),
+        doc: plain_paragraphs(&model.documentation(shape)?),
+        fields,
+        rules,
+    })
+}
+
+fn reference_field(reference: &Reference, member: &str) -> Field {
+    Field {
+        member: member.to_string(),
+        json: reference.field.clone(),
+        rust: rust_name(&reference.field),
+        ty: Ty::ObjectRef,
+        optional: true,
+        doc: vec![format!(
+            "The {} object of this namespace whose SageMaker name fills `{}` (instead of giving that name).",
+            reference.kind,
+            member.to_lower_camel_case()
+        )],
+        constraints: Constraints::default(),
+        references: Some(reference.kind.clone()),
+    }
+}
+
+/// The CEL rule of a reference and the member it stands for.
+fn exclusive_rule(reference: &str, member: &str, required: bool) -> (String, String) {
+    if required {
+        (
+            format!("has(self.{reference}) != has(self.{member})"),
+            format!("exactly one of {reference} and {member} must be set"),
+        )
+    } else {
+        (
+            format!("!(has(self.{reference}) && has(self.{member}))"),
+            format!("at most one of {reference} and {member} may be set"),
+        )
+    }
+}
+
+/// Transition rules of the immutable members (and the references standing for them).
+fn immutable_rules(kind: &KindConfig, spec: &Structure) -> Result<Vec<(String, String)>, GenError> {
+    let mut rules = Vec::new();
+    for member in &kind.immutable {
+        let fields: Vec<&Field> = spec.fields.iter().filter(|f| &f.member == member).collect();
+        if fields.is_empty() {
+            return Err(config_error(
+                kind,
+                format!("immutable {member} is not in the spec"),
+            ));
+        }
+        for field in fields {
+            let json = &field.json;
+            let rule = if field.member == kind.name_member {
+                // The operator writes the derived name into an empty name field: once set, the
+                // name stays.
+                rules.push((
+                    format!("!has(oldSelf.{json}) || (has(self.{json}) && self.{json} == oldSelf.{json})"),
+                    format!("spec.{json} cannot be changed or removed once set: the resource keeps its name. Delete this object and create a new one."),
+                ));
+                continue;
+            } else if field.optional {
+                format!(
+                    "has(self.{json}) == has(oldSelf.{json}) && (!has(self.{json}) || self.{json} == oldSelf.{json})"
+                )
+            } else {
+                format!("self.{json} == oldSelf.{json}")
+            };
+            rules.push((
+                rule,
+                format!(
+                    "spec.{json} cannot be set, changed or removed after creation: delete this object and create a new one."
+                ),
+            ));
+        }
+    }
+    Ok(rules)
+}
+
+fn field_type(
+    model: &Model,
+    kind: &KindConfig,
+    shape: &str,
+    plan: &mut Plan,
+    status: bool,
+) -> Result<Ty, GenError> {
+    Ok(match model.type_of(shape)?.as_str() {
+        "string" => Ty::Str(
+            model
+                .constraints(shape)?
+                .enum_values
+                .map(|_| shape.to_string()),
+        ),
+        "integer" => Ty::I32,
+        "long" => Ty::I64,
+        "float" => Ty::F32,
+        "double" => Ty::F64,
+        "boolean" => Ty::Bool,
+        "timestamp" => Ty::Time,
+        "list" => Ty::List(Box::new(field_type(
+            model,
+            kind,
+            &model.element(shape)?,
+            plan,
+            status,
+        )?)),
+        "map" => Ty::Map(Box::new(field_type(
+            model,
+            kind,
+            &model.element(shape)?,
+            plan,
+            status,
+        )?)),
+        "structure" if status => {
+            if !plan.status_structures.contains_key(shape) {
+                let structure = status_structure(model, kind, shape, plan)?;
+                plan.status_structures.insert(shape.to_string(), structure);
+            }
+            Ty::Struct(shape.to_string())
+        }
+        "structure" => {
+            if !plan.structures.contains_key(shape) {
+                let structure = structure(model, kind, shape, plan, false)?;
+                plan.structures.insert(shape.to_string(), structure);
+            }
+            Ty::Struct(shape.to_string())
+        }
+        other => {
+            return Err(GenError::Model {
+                what: shape.into(),
+                message: format!("type {other} is not supported"),
+            });
+        }
+    })
+}
+
+/// The constraints a field's schema gets: the member shape's own, a pattern only when RE2
+/// takes it (recorded as dropped otherwise); list lengths are item counts.
+fn field_constraints(
+    model: &Model,
+    shape: &str,
+    ty: &Ty,
+    plan: &mut Plan,
+) -> Result<Constraints, GenError> {
+    let mut constraints = model.constraints(shape)?;
+    if matches!(
+        ty,
+        Ty::Map(_) | Ty::Struct(_) | Ty::Tags | Ty::Bool | Ty::Time
+    ) {
+        return Ok(Constraints::default());
+    }
+    if let Some(pattern) = constraints.pattern.take() {
+        match re2::unsupported(&pattern) {
+            None => constraints.pattern = Some(re2::anchored(&pattern)),
+            Some(why) => {
+                plan.dropped_patterns
+                    .insert((shape.to_string(), pattern, why.to_string()));
+            }
+        }
+    }
+    // An enum says everything a pattern or length would.
+    if constraints.enum_values.is_some() {
+        constraints.pattern = None;
+        constraints.min = None;
+        constraints.max = None;
+    }
+    // A minimum length of 0 says nothing.
+    if matches!(ty, Ty::Str(_) | Ty::List(_)) && constraints.min == Some(0.0) {
+        constraints.min = None;
+    }
+    Ok(constraints)
+}
+
+fn status_structure(
+    model: &Model,
+    kind: &KindConfig,
+    shape: &str,
+    plan: &mut Plan,
+) -> Result<Structure, GenError> {
+    let mut fields = Vec::new();
+    for (member, member_shape, member_doc) in model.members(shape)? {
+        let doc = if member_doc.is_empty() {
+            model.documentation(&member_shape)?
+        } else {
+            member_doc
+        };
+        let json = json_name(kind, &member);
+        fields.push(Field {
+            member,
+            rust: rust_name(&json),
+            json,
+            ty: field_type(model, kind, &member_shape, plan, true)?,
+            optional: true,
+            doc: plain_paragraphs(&doc),
+            constraints: Constraints::default(),
+            references: None,
+        });
+    }
+    Ok(Structure {
+        name: shape.to_string(),
+        doc: plain_paragraphs(&model.documentation(shape)?),
+        fields,
+        rules: Vec::new(),
+    })
+}
+
+/// The Describe members mirrored into the status: the configured ones, plus the failure
+/// reason and times when the output has them.
+fn status_fields(
+    model: &Model,
+    kind: &KindConfig,
+    output: &str,
+    plan: &mut Plan,
+) -> Result<Vec<Field>, GenError> {
+    let members = model.members(output)?;
+    let wanted: Vec<&str> = ["FailureReason", "CreationTime", "LastModifiedTime"]
+        .into_iter()
+        .chain(kind.status.iter().map(String::as_str))
+        .chain([kind.arn_member.as_str(), kind.states.member.as_str()])
+        .collect();
+    for name in &wanted {
+        if !members.iter().any(|(member, _, _)| member == name) {
+            return Err(config_error(kind, format!("{output} has no member {name}")));
+        }
+    }
+    let mut fields = Vec::new();
+    for (member, member_shape, member_doc) in members {
+        if !wanted.contains(&member.as_str()) || member == kind.states.member {
+            continue;
+        }
+        let doc = if member_doc.is_empty() {
+            model.documentation(&member_shape)?
+        } else {
+            member_doc
+        };
+        let json = json_name(kind, &member);
+        fields.push(Field {
+            member,
+            rust: rust_name(&json),
+            json,
+            ty: field_type(model, kind, &member_shape, plan, true)?,
+            optional: true,
+            doc: plain_paragraphs(&doc),
+            constraints: Constraints::default(),
+            references: None,
+        });
+    }
+    Ok(fields)
+}
+
+fn plan_update(
+    model: &Model,
+    kind: &KindConfig,
+    update: &crate::config::Update,
+    spec: &Structure,
+) -> Result<UpdatePlan, GenError> {
+    let input = model.operation_shape(&update.operation, "input")?;
+    let mut members = Vec::new();
+    for (member, _, _) in model.members(&input)? {
+        if member == kind.name_member {
+            continue;
+        }
+        let from = update.from.get(&member).unwrap_or(&member);
+        if let Some(field) = spec
+            .fields
+            .iter()
+            .find(|f| &f.member == from && f.references.is_none())
+        {
+            members.push((member.to_snake_case(), field.clone()));
+        }
+    }
+    if !model
+        .members(&input)?
+        .iter()
+        .any(|(m, _, _)| *m == kind.name_member)
+    {
+        return Err(config_error(
+            kind,
+            format!("{} has no {}", update.operation, kind.name_member),
+        ));
+    }
+    Ok(UpdatePlan {
+        operation: update.operation.clone(),
+        members,
+        name_member: kind.name_member.to_snake_case(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned() -> Plan {
+        let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let model = Model::load(&workspace.join("api-models/sagemaker/service-2.json.gz"))
+            .expect("the model");
+        let config =
+            crate::config::load(&workspace.join("crates/codegen/kinds.yaml")).expect("config");
+        plan(&model, &config).expect("a plan")
+    }
+
+    fn field<'a>(structure: &'a Structure, json: &str) -> &'a Field {
+        structure
+            .fields
+            .iter()
+            .find(|f| f.json == json)
+            .unwrap_or_else(|| panic!("{} has no {json}", structure.name))
+    }
+
+    #[test]
+    fn spec_fields_their_types_and_whether_they_are_required() {
+        let plan = planned();
+        let endpoint = &plan.kinds[0].spec;
+        let component = &plan.kinds[1].spec;
+        let specification = &plan.structures["InferenceComponentSpecification"];
+        let requirements = &plan.structures["InferenceComponentComputeResourceRequirements"];
+        let rows: &[(&Structure, &str, Ty, bool)] = &[
+            // The name member: derived when empty.
+            (endpoint, "endpointName", Ty::Str(None), true),
+            // A required member with a reference: one of the two.
+            (endpoint, "endpointConfigName", Ty::Str(None), true),
+            (endpoint, "endpointConfigRef", Ty::ObjectRef, true),
+            (
+                endpoint,
+                "deploymentConfig",
+                Ty::Struct("DeploymentConfig".into()),
+                true,
+            ),
+            (endpoint, "tags", Ty::Tags, true),
+            (component, "endpointRef", Ty::ObjectRef, true),
+            (
+                component,
+                "specifications",
+                Ty::List(Box::new(Ty::Struct(
+                    "InferenceComponentSpecification".into(),
+                ))),
+                true,
+            ),
+            (specification, "modelRef", Ty::ObjectRef, true),
+            (
+                specification,
+                "instanceType",
+                Ty::Str(Some("ProductionVariantInstanceType".into())),
+                true,
+            ),
+            (requirements, "minMemoryRequiredInMb", Ty::I32, false),
+            (requirements, "numberOfCpuCoresRequired", Ty::F32, true),
+        ];
+        for (structure, json, ty, optional) in rows {
+            let found = field(structure, json);
+            assert_eq!(
+                (&found.ty, found.optional),
+                (ty, *optional),
+                "{}.{json}",
+                structure.name
+            );
+        }
+    }
+
+    #[test]
+    fn constraints_from_the_model() {
+        let plan = planned();
+        let endpoint = &plan.kinds[0].spec;
+        let traffic = &plan.structures["TrafficRoutingConfig"];
+        let requirements = &plan.structures["InferenceComponentComputeResourceRequirements"];
+        let alarm = &plan.structures["Alarm"];
+        let name = &field(endpoint, "endpointName").constraints;
+        assert_eq!(name.max, Some(63.0));
+        assert_eq!(name.min, None, "a minimum length of 0 says nothing");
+        assert_eq!(
+            name.pattern.as_deref(),
+            Some("^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$")
+        );
+        let wait = &field(traffic, "waitIntervalInSeconds").constraints;
+        assert_eq!((wait.min, wait.max), (Some(0.0), Some(3600.0)));
+        let kind = &field(traffic, "type").constraints;
+        assert_eq!(
+            kind.enum_values.as_deref(),
+            Some(&["ALL_AT_ONCE".to_string(), "CANARY".into(), "LINEAR".into()][..])
+        );
+        assert_eq!(
+            field(requirements, "numberOfCpuCoresRequired")
+                .constraints
+                .min,
+            Some(0.25)
+        );
+        // RE2 cannot take the alarm name's lookahead: no pattern, the lengths stay.
+        let alarm_name = &field(alarm, "alarmName").constraints;
+        assert_eq!(
+            (alarm_name.pattern.as_deref(), alarm_name.max),
+            (None, Some(255.0))
+        );
+    }
+
+    #[test]
+    fn rules_of_references_and_immutable_members() {
+        let plan = planned();
+        let rules: Vec<&str> = plan.kinds[1]
+            .spec
+            .rules
+            .iter()
+            .map(|(rule, _)| rule.as_str())
+            .collect();
+        for wanted in [
+            "has(self.endpointRef) != has(self.endpointName)",
+            "!has(oldSelf.inferenceComponentName) || (has(self.inferenceComponentName) && self.inferenceComponentName == oldSelf.inferenceComponentName)",
+            "has(self.endpointRef) == has(oldSelf.endpointRef) && (!has(self.endpointRef) || self.endpointRef == oldSelf.endpointRef)",
+        ] {
+            assert!(rules.contains(&wanted), "{wanted} in {rules:#?}");
+        }
+        let nested = &plan.structures["InferenceComponentSpecification"].rules;
+        assert_eq!(nested[0].0, "!(has(self.modelRef) && has(self.modelName))");
+    }
+
+    #[test]
+    fn updates_send_the_members_they_share_with_the_spec() {
+        let plan = planned();
+        let sent = |kind: usize, update: usize| -> Vec<(String, String)> {
+            plan.kinds[kind].updates[update]
+                .members
+                .iter()
+                .map(|(member, field)| (member.clone(), field.json.clone()))
+                .collect()
+        };
+        let pairs = |rows: &[(&str, &str)]| -> Vec<(String, String)> {
+            rows.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            sent(0, 0),
+            pairs(&[
+                ("deployment_config", "deploymentConfig"),
+                ("endpoint_config_name", "endpointConfigName")
+            ])
+        );
+        assert_eq!(
+            sent(1, 0),
+            pairs(&[
+                ("runtime_config", "runtimeConfig"),
+                ("specification", "specification"),
+                ("specifications", "specifications")
+            ])
+        );
+        assert_eq!(
+            sent(1, 1),
+            pairs(&[("desired_runtime_config", "runtimeConfig")])
+        );
+    }
+}

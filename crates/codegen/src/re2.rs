@@ -1,0 +1,72 @@
+//! AWS's patterns are Java regular expressions; the apiserver checks CRD patterns with Go's
+//! RE2, which has no lookaround, backreferences, possessive quantifiers or atomic groups. A
+//! pattern RE2 cannot compile would make the whole CRD invalid, so such patterns are dropped
+//! from the schema (the emulator, like SageMaker, still checks them) and listed
+//! (`DROPPED_PATTERNS` in the generated module, and a test here).
+
+/// Why RE2 cannot take `pattern`, or `None` when it can.
+pub fn unsupported(pattern: &str) -> Option<&'static str> {
+    let constructs: &[(&str, &str)] = &[
+        ("(?=", "lookahead"),
+        ("(?!", "negative lookahead"),
+        ("(?<=", "lookbehind"),
+        ("(?<!", "negative lookbehind"),
+        ("(?>", "atomic group"),
+        ("*+", "possessive quantifier"),
+        ("++", "possessive quantifier"),
+        ("?+", "possessive quantifier"),
+        ("\\Z", "\\Z"),
+        ("\\G", "\\G"),
+        ("\\h", "\\h"),
+        ("&&", "class intersection"),
+        ("\\p{java", "Java character class"),
+        ("\\p{Is", "Java Unicode property"),
+    ];
+    let unescaped = pattern.replace("\\\\", "");
+    if let Some((_, why)) = constructs
+        .iter()
+        .find(|(needle, _)| unescaped.contains(needle))
+    {
+        return Some(why);
+    }
+    if (1..=9).any(|digit| unescaped.contains(&format!("\\{digit}"))) {
+        return Some("backreference");
+    }
+    None
+}
+
+/// The pattern anchored: AWS matches the whole value, the apiserver any part of it.
+pub fn anchored(pattern: &str) -> String {
+    format!("^(?:{pattern})$")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_only_constructs_are_found() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", None),
+            ("([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)", None),
+            ("(?!\\s*$).+", Some("negative lookahead")),
+            (
+                "/(?!.*\\.\\.)[a-zA-Z0-9/_.\\-]+",
+                Some("negative lookahead"),
+            ),
+            ("(?<=a)b", Some("lookbehind")),
+            ("(a)\\1", Some("backreference")),
+            ("a\\\\1", None),
+            ("[a-z&&[^b]]", Some("class intersection")),
+            ("[\\S\\s]*", None),
+        ];
+        for (pattern, expected) in cases {
+            assert_eq!(unsupported(pattern), *expected, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn patterns_match_whole_values() {
+        assert_eq!(anchored("a|b"), "^(?:a|b)$");
+    }
+}

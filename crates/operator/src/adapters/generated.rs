@@ -1,0 +1,200 @@
+//! One adapter for every kind generated from SageMaker's API model (docs/dev/GENERATOR.md): the
+//! generated code gives its spec, status and calls, the kind gives its object type and its
+//! update hook ([`GeneratedKind`]), and [`Generated`] is its `engine::single::Kind`.
+
+use std::future::Future;
+
+use kube::core::object::HasStatus;
+use sagemaker_k8s_api::generated::{GeneratedSpec, GeneratedStatus, KindInfo};
+use sagemaker_k8s_api::{HasCommonStatus, SageMakerSpec};
+use sagemaker_k8s_aws::clients::ApiLocation;
+use sagemaker_k8s_aws::generated::{CallError, Described, GeneratedCalls, ResolvedReferences};
+use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
+use serde::Serialize;
+
+use crate::engine::references::{Reference, Target};
+use crate::engine::single::{
+    CreateError, Kind, Lifecycle, Resolved, StateWords, States, StatusFields,
+};
+use crate::object_patch::ManagedObject;
+use crate::status_poller::ListModified;
+
+/// What a generated kind adds to its generated code: its object, and how a spec change is sent.
+pub trait GeneratedKind: Send + Sync + 'static {
+    type Object: ManagedObject + HasStatus<Status = Self::Status>;
+    type Spec: GeneratedSpec + SageMakerSpec + Serialize + Send + Sync;
+    type Status: GeneratedStatus
+        + HasCommonStatus
+        + Serialize
+        + Clone
+        + Default
+        + std::fmt::Debug
+        + Send
+        + Sync;
+    type Calls: GeneratedCalls<Spec = Self::Spec, Status = Self::Status>;
+    /// The configuration's word on the kind (crates/codegen/kinds.yaml).
+    const INFO: KindInfo;
+    /// The kinds its references name (the `kind` of each generated reference field).
+    const REFERENCED: &'static [&'static Target] = &[];
+
+    fn spec(object: &Self::Object) -> &Self::Spec;
+    /// Sends the object's spec to the steady resource `remote` (its Update call or calls).
+    fn update(
+        sagemaker: &SageMakerHandle,
+        spec: &Self::Spec,
+        remote_name: &str,
+        remote: &Described<Self::Status>,
+        refs: &ResolvedReferences,
+    ) -> impl Future<Output = Result<(), CallError>> + Send;
+}
+
+/// The `engine::single::Kind` of a generated kind.
+pub struct Generated<G>(pub G);
+
+/// The engine's resolved references (by spec field) as a generated request takes them (by
+/// referenced kind and object name).
+fn references(spec: &impl GeneratedSpec, resolved: &Resolved) -> ResolvedReferences {
+    let mut references = ResolvedReferences::default();
+    for reference in spec.references() {
+        if let Some(sagemaker_name) = resolved.get(&reference.field) {
+            references.insert(reference.kind, reference.name, sagemaker_name);
+        }
+    }
+    references
+}
+
+/// A reference not resolved yet is no request (the message names the object); SageMaker's
+/// answer is SageMaker's.
+fn create_error(error: CallError) -> CreateError {
+    match error {
+        CallError::Unresolved(unresolved) => CreateError::Unsupported(unresolved.to_string()),
+        CallError::SageMaker(error) => CreateError::SageMaker(error),
+    }
+}
+
+impl<G: GeneratedKind> ListModified for Generated<G> {
+    async fn list_modified_after(
+        sagemaker: &SageMakerHandle,
+        after: jiff::Timestamp,
+    ) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
+        G::Calls::modified_after(sagemaker, after).await
+    }
+}
+
+impl<G: GeneratedKind> Kind for Generated<G> {
+    type Object = G::Object;
+    type Spec = G::Spec;
+    type Status = G::Status;
+    type Remote = Described<G::Status>;
+    type Lister = Self;
+
+    const KIND: &'static str = G::INFO.kind;
+    const STATES: States = States::SageMaker;
+    // SageMaker updates these resources in place and deletes them in the background.
+    const LIFECYCLE: Lifecycle = super::UPDATED;
+    const SPEC_NAME_FIELD: Option<&'static str> = Some(G::INFO.name_field);
+    const STATE_WORDS: Option<StateWords> = Some(StateWords {
+        steady: G::INFO.steady,
+        failed: G::INFO.failed,
+        deleting: G::INFO.deleting,
+    });
+
+    const REFERENCED: &'static [&'static Target] = G::REFERENCED;
+
+    fn spec(object: &G::Object) -> &G::Spec {
+        G::spec(object)
+    }
+    /// The generated reference fields, each with the target of its kind.
+    fn references(object: &G::Object) -> Vec<Reference> {
+        G::spec(object)
+            .references()
+            .into_iter()
+            .filter_map(|reference| {
+                let target = G::REFERENCED
+                    .iter()
+                    .find(|target| target.kind == reference.kind)?;
+                Some(Reference {
+                    field: reference.field,
+                    target,
+                    name: reference.name.to_string(),
+                })
+            })
+            .collect()
+    }
+    fn spec_name(object: &G::Object) -> Option<&str> {
+        G::spec(object).sagemaker_name()
+    }
+    fn status_fields(status: &mut G::Status) -> StatusFields<'_> {
+        let (status, sagemaker_name) = status.state_and_name();
+        StatusFields {
+            status,
+            sagemaker_name,
+            last_update_time: None,
+        }
+    }
+    async fn create(
+        &self,
+        sagemaker: &SageMakerHandle,
+        object: &G::Object,
+        name: &str,
+        owner_uid: &str,
+        resolved: &Resolved,
+    ) -> Result<(), CreateError> {
+        let spec = G::spec(object);
+        G::Calls::create(
+            sagemaker,
+            spec,
+            name,
+            owner_uid,
+            &references(spec, resolved),
+        )
+        .await
+        .map_err(create_error)
+    }
+    async fn update(
+        &self,
+        sagemaker: &SageMakerHandle,
+        object: &G::Object,
+        name: &str,
+        remote: &Described<G::Status>,
+        resolved: &Resolved,
+    ) -> Result<(), CreateError> {
+        let spec = G::spec(object);
+        G::update(sagemaker, spec, name, remote, &references(spec, resolved))
+            .await
+            .map_err(create_error)
+    }
+    async fn describe(
+        &self,
+        sagemaker: &SageMakerHandle,
+        name: &str,
+    ) -> Result<Described<G::Status>, SageMakerError> {
+        G::Calls::describe(sagemaker, name).await
+    }
+    async fn stop_or_delete(
+        &self,
+        sagemaker: &SageMakerHandle,
+        name: &str,
+    ) -> Result<(), SageMakerError> {
+        G::Calls::delete(sagemaker, name).await
+    }
+    fn arn(remote: &Described<G::Status>) -> String {
+        remote.arn.clone()
+    }
+    fn status_text(remote: &Described<G::Status>) -> String {
+        remote.state.clone()
+    }
+    fn last_modified(remote: &Described<G::Status>) -> Option<jiff::Timestamp> {
+        remote.last_modified
+    }
+    /// SageMaker's side of the status, with its failure reason in `additional`.
+    fn status_from(
+        _object: &G::Object,
+        remote: &Described<G::Status>,
+        _location: &ApiLocation,
+    ) -> G::Status {
+        let mut status = remote.status.clone();
+        status.common_mut().additional = remote.failure_reason.clone();
+        status
+    }
+}

@@ -1,5 +1,6 @@
-//! Application Auto Scaling (`AnyScaleFrontendService.*`) for SageMaker endpoint variants:
-//! scalable targets, target-tracking and step scaling policies, and the scaling they cause.
+//! Application Auto Scaling (`AnyScaleFrontendService.*`) for SageMaker endpoint variants and
+//! inference components (`scaled.rs`): scalable targets, target-tracking and step scaling
+//! policies, and the scaling they cause.
 //!
 //! Scaling is evaluated lazily like every other lifecycle: each target remembers when it was last
 //! evaluated, and every request first replays the evaluation periods that have passed since
@@ -9,67 +10,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value, json};
 
-use crate::hosting::VariantState;
+use crate::scaled::Scaled;
 use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{ACCOUNT_ID, Kind, Service, World, str_member, time_value};
 
-pub const SAGEMAKER_DIMENSION: &str = "sagemaker:variant:DesiredInstanceCount";
 /// Emulated seconds between two evaluations of a target (CloudWatch's one-minute period).
 pub const EVALUATION_PERIOD: f64 = 60.0;
 /// Cooldown when a policy does not set one (Application Auto Scaling's default for SageMaker).
 const DEFAULT_COOLDOWN: f64 = 300.0;
-
-const NAMESPACES: &[&str] = &[
-    "ecs",
-    "elasticmapreduce",
-    "ec2",
-    "appstream",
-    "dynamodb",
-    "rds",
-    "sagemaker",
-    "custom-resource",
-    "comprehend",
-    "lambda",
-    "cassandra",
-    "kafka",
-    "elasticache",
-    "neptune",
-    "workspaces",
-];
-
-const DIMENSIONS: &[&str] = &[
-    "ecs:service:DesiredCount",
-    "ec2:spot-fleet-request:TargetCapacity",
-    "elasticmapreduce:instancegroup:InstanceCount",
-    "appstream:fleet:DesiredCapacity",
-    "dynamodb:table:ReadCapacityUnits",
-    "dynamodb:table:WriteCapacityUnits",
-    "dynamodb:index:ReadCapacityUnits",
-    "dynamodb:index:WriteCapacityUnits",
-    "rds:cluster:ReadReplicaCount",
-    "sagemaker:variant:DesiredInstanceCount",
-    "custom-resource:ResourceType:Property",
-    "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
-    "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
-    "lambda:function:ProvisionedConcurrency",
-    "cassandra:table:ReadCapacityUnits",
-    "cassandra:table:WriteCapacityUnits",
-    "kafka:broker-storage:VolumeSize",
-    "elasticache:cache-cluster:Nodes",
-    "elasticache:replication-group:NodeGroups",
-    "elasticache:replication-group:Replicas",
-    "neptune:cluster:ReadReplicaCount",
-    "sagemaker:variant:DesiredProvisionedConcurrency",
-    "sagemaker:inference-component:DesiredCopyCount",
-    "workspaces:workspacespool:DesiredUserSessions",
-];
-
-/// Predefined metrics Application Auto Scaling accepts for a variant's instance count.
-const VARIANT_METRICS: &[&str] = &[
-    "SageMakerVariantInvocationsPerInstance",
-    "SageMakerVariantConcurrentRequestsPerModelHighResolution",
-];
 
 #[derive(Debug, Clone, Default)]
 pub struct Suspended {
@@ -91,8 +40,7 @@ impl Suspended {
 #[derive(Debug, Clone)]
 pub struct ScalableTarget {
     pub resource_id: String,
-    pub endpoint: String,
-    pub variant: String,
+    pub scaled: Scaled,
     pub min: i64,
     pub max: i64,
     pub arn: String,
@@ -109,6 +57,7 @@ pub struct ScalableTarget {
 pub struct ScalingPolicy {
     pub name: String,
     pub resource_id: String,
+    pub dimension: &'static str,
     pub arn: String,
     pub policy_type: String,
     /// The configuration member as sent (`TargetTrackingScalingPolicyConfiguration` or
@@ -121,11 +70,11 @@ pub struct ScalingPolicy {
 /// Application Auto Scaling's state in one region.
 #[derive(Default)]
 pub struct Scaling {
-    /// Targets by resource ID (`endpoint/<e>/variant/<v>`).
+    /// Targets by resource ID (`endpoint/<e>/variant/<v>`, `inference-component/<c>`).
     targets: BTreeMap<String, ScalableTarget>,
     policies: PolicyMap,
-    /// Load per (endpoint, variant), set through `PUT /_emulator/load`.
-    loads: HashMap<(String, String), VariantLoad>,
+    /// Load per variant or inference component, set through `PUT /_emulator/load`.
+    loads: HashMap<Scaled, VariantLoad>,
 }
 
 /// Application Auto Scaling, registered like a kind: its operations, the evaluation periods
@@ -141,8 +90,8 @@ pub fn kind() -> Kind {
         ]
     });
     kind.on_deleted = Some(|world, kind, name| {
-        if kind == "endpoint" {
-            world.deregister_endpoint_targets(name);
+        if kind == "endpoint" || kind == "inference component" {
+            world.deregister_targets_of(kind, name);
         }
     });
     kind.operations(
@@ -170,11 +119,13 @@ pub fn kind() -> Kind {
     )
 }
 
-/// A variant's load, set through the control API (`PUT /_emulator/load`).
+/// A variant's (or inference component's) load, set through the control API
+/// (`PUT /_emulator/load`).
 #[derive(Debug, Clone, Copy)]
 pub struct VariantLoad {
-    /// Invocations per minute over the whole variant; the per-instance metric is this divided by
-    /// the current instance count, so adding instances lowers it as real traffic would.
+    /// Invocations per minute over the whole variant; the per-instance (per-copy) metric is this
+    /// divided by the current instance (copy) count, so adding capacity lowers it as real traffic
+    /// would.
     pub total: f64,
     /// The threshold of the alarm that step scaling policies hang on: step bounds are relative
     /// to it, as in CloudWatch.
@@ -191,49 +142,40 @@ fn target_missing(resource_id: &str, dimension: &str) -> ApiError {
     ))
 }
 
-/// The three members every call names a target by; only SageMaker variants are emulated.
-fn target_key(body: &Value) -> Result<(String, String, String), ApiError> {
-    let mut violations = Violations::new();
-    if let Some(namespace) = violations.required(body, "ServiceNamespace", "serviceNamespace") {
-        violations.enum_value(namespace, "serviceNamespace", NAMESPACES);
-    }
-    if let Some(resource) = violations.required(body, "ResourceId", "resourceId") {
-        violations.length(resource, "resourceId", 1, 1600);
-    }
-    if let Some(dimension) = violations.required(body, "ScalableDimension", "scalableDimension") {
-        violations.enum_value(dimension, "scalableDimension", DIMENSIONS);
-    }
-    violations.finish()?;
+/// The three members every call names a target by; only SageMaker variants and inference
+/// components are emulated.
+fn target_key(body: &Value) -> Result<(String, Scaled), ApiError> {
     let resource_id = str_member(body, "ResourceId").unwrap_or("").to_string();
-    let dimension = str_member(body, "ScalableDimension")
-        .unwrap_or("")
-        .to_string();
-    let (endpoint, variant) = parse_variant_resource(&resource_id).ok_or_else(unsupported)?;
-    if str_member(body, "ServiceNamespace") != Some("sagemaker") || dimension != SAGEMAKER_DIMENSION
-    {
+    let dimension = str_member(body, "ScalableDimension").unwrap_or("");
+    if str_member(body, "ServiceNamespace") != Some("sagemaker") {
         return Err(unsupported());
     }
-    Ok((resource_id, endpoint, variant))
+    let scaled = Scaled::parse(&resource_id, dimension).ok_or_else(unsupported)?;
+    Ok((resource_id, scaled))
 }
 
 fn unsupported() -> ApiError {
     ApiError::validation("Unsupported service namespace, resource type or scalable dimension")
 }
 
-/// `endpoint/<endpoint>/variant/<variant>`.
-pub fn parse_variant_resource(resource_id: &str) -> Option<(String, String)> {
-    let rest = resource_id.strip_prefix("endpoint/")?;
-    let (endpoint, variant) = rest.split_once("/variant/")?;
-    (!endpoint.is_empty() && !variant.is_empty() && !variant.contains('/'))
-        .then(|| (endpoint.to_string(), variant.to_string()))
+/// Whether a Describe call's optional dimension filter admits `dimension`.
+fn dimension_wanted(body: &Value, dimension: &str) -> bool {
+    str_member(body, "ServiceNamespace") == Some("sagemaker")
+        && str_member(body, "ScalableDimension").is_none_or(|d| d == dimension)
 }
 
-fn optional_namespace(body: &Value) -> Result<(), ApiError> {
+/// Limits AWS enforces that its model does not state: capacities are not negative, pages hold
+/// 1–50 items.
+fn unstated_limits(body: &Value) -> Result<(), ApiError> {
     let mut violations = Violations::new();
-    if let Some(namespace) = violations.required(body, "ServiceNamespace", "serviceNamespace") {
-        violations.enum_value(namespace, "serviceNamespace", NAMESPACES);
+    for (member, path) in [
+        ("MinCapacity", "minCapacity"),
+        ("MaxCapacity", "maxCapacity"),
+    ] {
+        if let Some(value) = body.get(member) {
+            violations.range(value, path, Some(0), None);
+        }
     }
-    violations.optional_enum(body, "ScalableDimension", "scalableDimension", DIMENSIONS);
     if let Some(max) = body.get("MaxResults") {
         violations.range(max, "maxResults", Some(1), Some(50));
     }
@@ -308,50 +250,20 @@ impl World {
         &mut self.state_mut::<Scaling>().policies
     }
 
-    fn variant_loads(&self) -> &HashMap<(String, String), VariantLoad> {
+    fn variant_loads(&self) -> &HashMap<Scaled, VariantLoad> {
         &self.state::<Scaling>().loads
     }
 
-    fn variant_loads_mut(&mut self) -> &mut HashMap<(String, String), VariantLoad> {
+    fn variant_loads_mut(&mut self) -> &mut HashMap<Scaled, VariantLoad> {
         &mut self.state_mut::<Scaling>().loads
     }
 
-    /// The endpoint variant a target scales, if the endpoint exists and has the variant (it has
-    /// none while Creating).
-    fn variant_state(&self, endpoint: &str, variant: &str) -> Option<&VariantState> {
-        self.endpoints()
-            .get(endpoint)?
-            .variants
-            .iter()
-            .find(|state| state.name == variant)
-    }
-
     fn register_scalable_target(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
-        let (resource_id, endpoint, variant) = target_key(body)?;
-        let mut violations = Violations::new();
-        for member in ["MinCapacity", "MaxCapacity"] {
-            if let Some(value) = body.get(member) {
-                let path = if member == "MinCapacity" {
-                    "minCapacity"
-                } else {
-                    "maxCapacity"
-                };
-                violations.range(value, path, Some(0), None);
-            }
-        }
-        violations.finish()?;
+        let (resource_id, scaled) = target_key(body)?;
+        unstated_limits(body)?;
         let min = body.get("MinCapacity").and_then(Value::as_i64);
         let max = body.get("MaxCapacity").and_then(Value::as_i64);
-        if !self.endpoints().contains_key(&endpoint) {
-            return Err(ApiError::validation(format!(
-                "Unable to find the SageMaker endpoint {endpoint}: resource ID {resource_id} does not exist"
-            )));
-        }
-        if self.variant_state(&endpoint, &variant).is_none() {
-            return Err(ApiError::validation(format!(
-                "The SageMaker endpoint {endpoint} has no deployed variant {variant}: resource ID {resource_id} does not exist"
-            )));
-        }
+        self.check_scalable(&scaled, &resource_id)?;
         let suspended = body.get("SuspendedState").map(|state| Suspended {
             scale_in: state["DynamicScalingInSuspended"]
                 .as_bool()
@@ -394,8 +306,7 @@ impl World {
                 }
                 let target = ScalableTarget {
                     resource_id: resource_id.clone(),
-                    endpoint,
-                    variant,
+                    scaled,
                     min,
                     max,
                     arn: format!(
@@ -423,17 +334,15 @@ impl World {
     }
 
     fn describe_scalable_targets(&self, body: &Value) -> Result<Value, ApiError> {
-        optional_namespace(body)?;
+        unstated_limits(body)?;
         let wanted: Option<Vec<&str>> = body
             .get("ResourceIds")
             .and_then(Value::as_array)
             .map(|ids| ids.iter().filter_map(Value::as_str).collect());
-        let sagemaker = str_member(body, "ServiceNamespace") == Some("sagemaker")
-            && str_member(body, "ScalableDimension").is_none_or(|d| d == SAGEMAKER_DIMENSION);
         let targets: Vec<Value> = self
             .scalable_targets()
             .values()
-            .filter(|_| sagemaker)
+            .filter(|target| dimension_wanted(body, target.scaled.dimension()))
             .filter(|target| {
                 wanted
                     .as_ref()
@@ -443,7 +352,7 @@ impl World {
                 json!({
                     "ServiceNamespace": "sagemaker",
                     "ResourceId": target.resource_id,
-                    "ScalableDimension": SAGEMAKER_DIMENSION,
+                    "ScalableDimension": target.scaled.dimension(),
                     "MinCapacity": target.min,
                     "MaxCapacity": target.max,
                     "RoleARN": target.role_arn,
@@ -462,9 +371,9 @@ impl World {
     }
 
     fn deregister_scalable_target(&mut self, body: &Value) -> Result<Value, ApiError> {
-        let (resource_id, _, _) = target_key(body)?;
+        let (resource_id, scaled) = target_key(body)?;
         if self.scalable_targets_mut().remove(&resource_id).is_none() {
-            return Err(target_missing(&resource_id, SAGEMAKER_DIMENSION));
+            return Err(target_missing(&resource_id, scaled.dimension()));
         }
         // Deregistering a target deletes its policies (and their alarms).
         self.scaling_policies_mut()
@@ -474,29 +383,19 @@ impl World {
     }
 
     fn put_scaling_policy(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        if let Some(name) = violations.required(body, "PolicyName", "policyName") {
-            violations.length(name, "policyName", 1, 256);
-        }
-        violations.optional_enum(
-            body,
-            "PolicyType",
-            "policyType",
-            &["StepScaling", "TargetTrackingScaling", "PredictiveScaling"],
-        );
-        violations.finish()?;
-        let (resource_id, endpoint, variant) = target_key(body)?;
+        let (resource_id, scaled) = target_key(body)?;
         let name = str_member(body, "PolicyName").unwrap_or("").to_string();
         if !self.scalable_targets().contains_key(&resource_id) {
-            return Err(target_missing(&resource_id, SAGEMAKER_DIMENSION));
+            return Err(target_missing(&resource_id, scaled.dimension()));
         }
-        if self.variant_state(&endpoint, &variant).is_none() {
-            // Registered, but the variant has gone since (an update deployed a config without
-            // it): the service cannot reach the resource.
+        if self.capacity(&scaled).is_none() {
+            // Registered, but the resource has gone since (an update deployed a config without
+            // the variant): the service cannot reach it.
             return Err(ApiError::new(
                 ErrorCode::FailedResourceAccess,
                 format!(
-                    "Failed to access variant {variant} of the SageMaker endpoint {endpoint} (resource ID {resource_id}): it is not deployed"
+                    "Failed to access {} (resource ID {resource_id}): it is not deployed",
+                    scaled.describe()
                 ),
             ));
         }
@@ -512,7 +411,7 @@ impl World {
             }
         };
         let configuration = match policy_type.as_str() {
-            "TargetTrackingScaling" => validate_target_tracking(body)?,
+            "TargetTrackingScaling" => validate_target_tracking(body, &scaled)?,
             "StepScaling" => validate_step_scaling(body)?,
             _ => {
                 return Err(ApiError::validation(
@@ -543,6 +442,7 @@ impl World {
             ScalingPolicy {
                 name,
                 resource_id: resource_id.clone(),
+                dimension: scaled.dimension(),
                 arn: arn.clone(),
                 policy_type,
                 configuration,
@@ -559,18 +459,16 @@ impl World {
     }
 
     fn describe_scaling_policies(&self, body: &Value) -> Result<Value, ApiError> {
-        optional_namespace(body)?;
+        unstated_limits(body)?;
         let names: Option<Vec<&str>> = body
             .get("PolicyNames")
             .and_then(Value::as_array)
             .map(|names| names.iter().filter_map(Value::as_str).collect());
         let resource = str_member(body, "ResourceId");
-        let sagemaker = str_member(body, "ServiceNamespace") == Some("sagemaker")
-            && str_member(body, "ScalableDimension").is_none_or(|d| d == SAGEMAKER_DIMENSION);
         let policies: Vec<Value> = self
             .scaling_policies()
             .values()
-            .filter(|_| sagemaker)
+            .filter(|policy| dimension_wanted(body, policy.dimension))
             .filter(|policy| resource.is_none_or(|id| id == policy.resource_id))
             .filter(|policy| {
                 names
@@ -583,7 +481,7 @@ impl World {
                 out.insert("PolicyName".into(), json!(policy.name));
                 out.insert("ServiceNamespace".into(), json!("sagemaker"));
                 out.insert("ResourceId".into(), json!(policy.resource_id));
-                out.insert("ScalableDimension".into(), json!(SAGEMAKER_DIMENSION));
+                out.insert("ScalableDimension".into(), json!(policy.dimension));
                 out.insert("PolicyType".into(), json!(policy.policy_type));
                 let member = if policy.policy_type == "TargetTrackingScaling" {
                     "TargetTrackingScalingPolicyConfiguration"
@@ -610,10 +508,7 @@ impl World {
     }
 
     fn delete_scaling_policy(&mut self, body: &Value) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        violations.required(body, "PolicyName", "policyName");
-        violations.finish()?;
-        let (resource_id, _, _) = target_key(body)?;
+        let (resource_id, scaled) = target_key(body)?;
         let name = str_member(body, "PolicyName").unwrap_or("").to_string();
         if self
             .scaling_policies_mut()
@@ -621,37 +516,61 @@ impl World {
             .is_none()
         {
             return Err(object_not_found(format!(
-                "No scaling policy found for service namespace: sagemaker, resource ID: {resource_id}, scalable dimension: {SAGEMAKER_DIMENSION}, policy name: {name}"
+                "No scaling policy found for service namespace: sagemaker, resource ID: {resource_id}, scalable dimension: {}, policy name: {name}",
+                scaled.dimension()
             )));
         }
         Ok(json!({}))
     }
 
-    /// DeleteEndpoint's clean-up: the targets of the endpoint's variants, their policies and the
-    /// variants' loads go with it.
-    pub fn deregister_endpoint_targets(&mut self, endpoint: &str) {
+    /// DeleteEndpoint's (DeleteInferenceComponent's) clean-up: the targets of the endpoint's
+    /// variants (of the component), their policies and loads go with it.
+    pub fn deregister_targets_of(&mut self, kind: &str, name: &str) {
+        let goes = |scaled: &Scaled| match scaled {
+            Scaled::Component(component) => kind == "inference component" && component == name,
+            variant => kind == "endpoint" && variant.on_endpoint(name),
+        };
         let gone: Vec<String> = self
             .scalable_targets()
             .values()
-            .filter(|target| target.endpoint == endpoint)
+            .filter(|target| goes(&target.scaled))
             .map(|target| target.resource_id.clone())
             .collect();
         for resource_id in &gone {
             self.scalable_targets_mut().remove(resource_id);
             self.scaling_policies_mut()
                 .retain(|(resource, _), _| resource != resource_id);
-            tracing::debug!(resource = %resource_id, "scalable target deregistered with its endpoint");
+            tracing::debug!(resource = %resource_id, %kind, "scalable target deregistered with its resource");
         }
-        self.variant_loads_mut()
-            .retain(|(name, _), _| name != endpoint);
+        self.variant_loads_mut().retain(|scaled, _| !goes(scaled));
     }
 
-    /// Sets a variant's load (control API). `invocations_per_instance` is measured at the
-    /// variant's current instance count.
+    /// What a target names must exist to be registered.
+    fn check_scalable(&self, scaled: &Scaled, resource_id: &str) -> Result<(), ApiError> {
+        if self.capacity(scaled).is_some() {
+            return Ok(());
+        }
+        let message = match scaled {
+            Scaled::Variant { endpoint, .. } if !self.endpoints().contains_key(endpoint) => {
+                format!(
+                    "Unable to find the SageMaker endpoint {endpoint}: resource ID {resource_id} does not exist"
+                )
+            }
+            Scaled::Variant { endpoint, variant } => format!(
+                "The SageMaker endpoint {endpoint} has no deployed variant {variant}: resource ID {resource_id} does not exist"
+            ),
+            Scaled::Component(name) => format!(
+                "Unable to find the SageMaker inference component {name}: resource ID {resource_id} does not exist"
+            ),
+        };
+        Err(ApiError::validation(message))
+    }
+
+    /// Sets a variant's (inference component's) load (control API). `invocations_per_instance`
+    /// is measured at the current instance (copy) count.
     pub fn set_load(
         &mut self,
-        endpoint: &str,
-        variant: &str,
+        scaled: Scaled,
         invocations_per_instance: f64,
         alarm_threshold: f64,
     ) -> Result<VariantLoad, String> {
@@ -664,15 +583,14 @@ impl World {
                     .into(),
             );
         }
-        let state = self
-            .variant_state(endpoint, variant)
-            .ok_or_else(|| format!("endpoint {endpoint} has no deployed variant {variant}"))?;
+        let capacity = self
+            .capacity(&scaled)
+            .ok_or_else(|| format!("no deployed {}", scaled.describe()))?;
         let load = VariantLoad {
-            total: invocations_per_instance * state.current_instances.max(1) as f64,
+            total: invocations_per_instance * capacity.current.max(1) as f64,
             alarm_threshold,
         };
-        self.variant_loads_mut()
-            .insert((endpoint.to_string(), variant.to_string()), load);
+        self.variant_loads_mut().insert(scaled, load);
         Ok(load)
     }
 
@@ -691,11 +609,12 @@ impl World {
                 return;
             };
             self.settle_endpoints(at);
+            self.settle_inference_components(at);
             let steady = self.evaluate_target(&resource_id, at);
-            let target = self
-                .scalable_targets_mut()
-                .get_mut(&resource_id)
-                .expect("chosen above");
+            // Settling may have deleted what the target scales, and the target with it.
+            let Some(target) = self.scalable_targets_mut().get_mut(&resource_id) else {
+                continue;
+            };
             target.next_evaluation = if steady {
                 // Nothing can change without a new load, policy or range (each of which moves
                 // the next evaluation forward again): skip straight to the period after `now`.
@@ -713,21 +632,15 @@ impl World {
         let Some(target) = self.scalable_targets().get(resource_id).cloned() else {
             return true;
         };
-        let Some(endpoint) = self.endpoints().get(&target.endpoint) else {
+        let Some(capacity) = self.capacity(&target.scaled) else {
             return true;
         };
-        if endpoint.status() != "InService" {
-            // Scaling waits for the endpoint; Updating ends by itself.
-            return !endpoint.life.in_transition();
+        if !capacity.ready {
+            // Scaling waits for the resource; Updating ends by itself.
+            return !capacity.in_transition;
         }
-        let Some(state) = self.variant_state(&target.endpoint, &target.variant) else {
-            return true;
-        };
-        let current = state.current_instances;
-        let load = self
-            .variant_loads()
-            .get(&(target.endpoint.clone(), target.variant.clone()))
-            .copied();
+        let current = capacity.current;
+        let load = self.variant_loads().get(&target.scaled).copied();
         let per_instance = load.map(|load| load.total / current.max(1) as f64);
         let mut out: Option<i64> = None;
         let mut inward: Option<i64> = None;
@@ -803,32 +716,12 @@ impl World {
         if desired == current {
             return !blocked;
         }
-        self.scale_variant(&target, desired, at);
+        self.scale(&target, current, desired, at);
         false
     }
 
-    fn scale_variant(&mut self, target: &ScalableTarget, desired: i64, at: f64) {
-        let settings = self.settings.clone();
-        let Some(endpoint) = self.endpoints_mut().get_mut(&target.endpoint) else {
-            return;
-        };
-        let mut variants = endpoint.variants.clone();
-        let Some(variant) = variants.iter_mut().find(|v| v.name == target.variant) else {
-            return;
-        };
-        let current = variant.current_instances;
-        variant.desired_instances = desired;
-        let settled: Vec<VariantState> = variants
-            .iter()
-            .map(|v| VariantState {
-                current_weight: v.desired_weight,
-                current_instances: v.desired_instances,
-                ..v.clone()
-            })
-            .collect();
-        endpoint.variants = variants;
-        let done = at + settings.real(endpoint.transition_seconds);
-        endpoint.begin_update(at, done, settled);
+    fn scale(&mut self, target: &ScalableTarget, current: i64, desired: i64, at: f64) {
+        self.set_capacity(&target.scaled, desired, at);
         tracing::debug!(resource = %target.resource_id, from = current, to = desired, "scaling activity");
         if let Some(stored) = self.scalable_targets_mut().get_mut(&target.resource_id) {
             if desired > current {
@@ -882,7 +775,7 @@ fn step_capacity(config: &Value, current: i64, breach: f64) -> Option<i64> {
     Some(wanted)
 }
 
-fn validate_target_tracking(body: &Value) -> Result<Value, ApiError> {
+fn validate_target_tracking(body: &Value, scaled: &Scaled) -> Result<Value, ApiError> {
     let path = "targetTrackingScalingPolicyConfiguration";
     let mut violations = Violations::new();
     let config = violations.required(body, "TargetTrackingScalingPolicyConfiguration", path);
@@ -958,10 +851,11 @@ fn validate_target_tracking(body: &Value) -> Result<Value, ApiError> {
         }
         (Some(predefined), None) => {
             let kind = str_member(predefined, "PredefinedMetricType").unwrap_or("");
-            if !VARIANT_METRICS.contains(&kind) {
+            if !scaled.metrics().contains(&kind) {
                 return Err(ApiError::validation(format!(
-                    "Scalable dimension {SAGEMAKER_DIMENSION} only supports the following predefined metric types: {}",
-                    VARIANT_METRICS.join(", ")
+                    "Scalable dimension {} only supports the following predefined metric types: {}",
+                    scaled.dimension(),
+                    scaled.metrics().join(", ")
                 )));
             }
         }
@@ -1097,22 +991,5 @@ mod tests {
         assert_eq!(step_capacity(&small, 3, 10.0), Some(5));
         let exact = steps("ExactCapacity", 7, None);
         assert_eq!(step_capacity(&exact, 3, 10.0), Some(7));
-    }
-
-    #[test]
-    fn only_variant_resource_ids_parse() {
-        assert_eq!(
-            parse_variant_resource("endpoint/e/variant/v"),
-            Some(("e".to_string(), "v".to_string()))
-        );
-        for bad in [
-            "endpoint/e",
-            "endpoint//variant/v",
-            "endpoint/e/variant/",
-            "table/t",
-            "endpoint/e/variant/v/x",
-        ] {
-            assert_eq!(parse_variant_resource(bad), None, "{bad}");
-        }
     }
 }

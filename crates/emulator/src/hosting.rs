@@ -6,24 +6,12 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use crate::lifecycle::{self, ENDPOINT, End, InProgress, Life, Settled};
-use crate::validate::{NAME_PATTERN, NAME_RE, Violations};
+use crate::production_variants;
 use crate::wire::{self, ApiError, ErrorCode, HttpResponse};
 use crate::world::{
     ACCOUNT_ID, Kind, ListFilter, Service, World, descending, echoed_request, paginate,
-    reserved_tags, sorted_names, str_member, time_value, validate_list_request,
+    reserved_tags, sorted_names, str_member, time_value,
 };
-
-pub const ENDPOINT_STATUSES: &[&str] = &[
-    "OutOfService",
-    "Creating",
-    "Updating",
-    "SystemUpdating",
-    "RollingBack",
-    "InService",
-    "Deleting",
-    "Failed",
-    "UpdateRollbackFailed",
-];
 
 pub struct Model {
     pub name: String,
@@ -38,6 +26,8 @@ pub struct EndpointConfig {
     pub request: Box<str>,
     pub created: f64,
     pub variants: Vec<VariantSpec>,
+    pub shadows: Vec<VariantSpec>,
+    pub async_config: Option<Value>,
     /// `emulator:outcome=Failed` on a config makes endpoints created or updated with it fail.
     pub fails: bool,
     pub failure_reason: Option<String>,
@@ -49,6 +39,10 @@ pub struct VariantSpec {
     pub model: String,
     pub weight: f64,
     pub instance_count: i64,
+    /// Serverless variants report serverless configs instead of instance counts.
+    pub serverless: bool,
+    /// What DescribeEndpoint adds to the variant's summary (`production_variants`).
+    pub extras: Map<String, Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +53,8 @@ pub struct VariantState {
     pub desired_weight: f64,
     pub current_instances: i64,
     pub desired_instances: i64,
+    pub serverless: bool,
+    pub extras: Map<String, Value>,
 }
 
 /// What a finished Creating or Updating applies to an endpoint.
@@ -66,6 +62,8 @@ pub struct VariantState {
 pub struct Deployment {
     pub config: String,
     pub variants: Vec<VariantState>,
+    pub shadows: Vec<VariantState>,
+    pub async_config: Option<Value>,
 }
 
 pub struct Endpoint {
@@ -77,6 +75,9 @@ pub struct Endpoint {
     pub life: Life<Deployment>,
     pub config: String,
     pub variants: Vec<VariantState>,
+    pub shadows: Vec<VariantState>,
+    /// The AsyncInferenceConfig of the deployed config (InvokeEndpointAsync needs one).
+    pub async_config: Option<Value>,
     /// Emulated seconds each transition takes (the `emulator:duration-seconds` tag at creation).
     pub transition_seconds: f64,
     /// The DeploymentConfig of the last UpdateEndpoint (Describe's LastDeploymentConfig).
@@ -93,13 +94,14 @@ impl Endpoint {
     /// Starts an update that the emulator itself makes (scaling): Updating until `at`, then
     /// InService with `variants` on the same config.
     pub fn begin_update(&mut self, now: f64, at: f64, variants: Vec<VariantState>) {
-        let config = self.config.clone();
-        self.life.begin(
-            ENDPOINT.updating,
-            now,
-            at,
-            End::Ready(Deployment { config, variants }),
-        );
+        let deployment = Deployment {
+            config: self.config.clone(),
+            variants,
+            shadows: self.shadows.clone(),
+            async_config: self.async_config.clone(),
+        };
+        self.life
+            .begin(ENDPOINT.updating, now, at, End::Ready(deployment));
     }
 }
 
@@ -214,6 +216,11 @@ fn endpoint_missing(world: &World, name: &str) -> ApiError {
     ))
 }
 
+/// A name member of a request (the model has checked it is there and well-formed).
+fn named(body: &Value, member: &str) -> String {
+    str_member(body, member).unwrap_or_default().to_string()
+}
+
 fn in_progress(arn: &str) -> ApiError {
     ApiError::validation(format!("Cannot update in-progress endpoint \"{arn}\"."))
 }
@@ -226,50 +233,6 @@ fn model_image(request: &str) -> String {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string()
-}
-
-/// One member of ProductionVariants (at 0-based `index`).
-fn validate_variant(variant: &Value, index: usize, violations: &mut Violations) {
-    let member = format!("productionVariants.{}.member", index + 1);
-    if let Some(name) =
-        violations.required(variant, "VariantName", &format!("{member}.variantName"))
-    {
-        violations.length(name, &format!("{member}.variantName"), 1, 63);
-        violations.string_pattern(
-            name,
-            &format!("{member}.variantName"),
-            &NAME_RE,
-            NAME_PATTERN,
-        );
-    }
-    if let Some(model) = variant.get("ModelName") {
-        violations.length(model, &format!("{member}.modelName"), 1, 63);
-        violations.string_pattern(
-            model,
-            &format!("{member}.modelName"),
-            &NAME_RE,
-            NAME_PATTERN,
-        );
-    }
-    if let Some(count) = variant.get("InitialInstanceCount") {
-        violations.range(
-            count,
-            &format!("{member}.initialInstanceCount"),
-            Some(1),
-            None,
-        );
-    }
-    if let Some(weight) = variant.get("InitialVariantWeight") {
-        violations.range(
-            weight,
-            &format!("{member}.initialVariantWeight"),
-            Some(0),
-            None,
-        );
-    }
-    if let Some(kind) = variant.get("InstanceType") {
-        violations.instance_type(kind, &format!("{member}.instanceType"));
-    }
 }
 
 impl World {
@@ -300,25 +263,7 @@ impl World {
     // ---- models -------------------------------------------------------------------------
 
     pub fn create_model(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        let name = violations.resource_name(&body, "ModelName", "modelName");
-        if let Some(container) = body.get("PrimaryContainer") {
-            if let Some(image) = container.get("Image") {
-                violations.image(image, "primaryContainer.image");
-            }
-            if let Some(url) = container.get("ModelDataUrl") {
-                violations.s3_uri(url, "primaryContainer.modelDataUrl");
-            }
-            violations.optional_enum(
-                container,
-                "Mode",
-                "primaryContainer.mode",
-                &["SingleModel", "MultiModel"],
-            );
-        }
-        violations.role_arn(&body, "ExecutionRoleArn", "executionRoleArn", false);
-        violations.tags(body.get("Tags"), "tags");
-        violations.finish()?;
+        // The model checked each member; what is left are the rules between them.
         if body.get("PrimaryContainer").is_none()
             && body.get("Containers").is_none()
             && body.get("InferenceExecutionConfig").is_none()
@@ -327,7 +272,9 @@ impl World {
                 "Either PrimaryContainer or Containers must be specified.",
             ));
         }
-        let name = name.unwrap_or_default();
+        let name = str_member(&body, "ModelName")
+            .unwrap_or_default()
+            .to_string();
         let arn = self.settings.arn("model", &name);
         if self.models().contains_key(&name) {
             // SageMaker answers a used hosting name with a ValidationException, not the
@@ -349,15 +296,8 @@ impl World {
         Ok(json!({ "ModelArn": arn }))
     }
 
-    fn named(&self, body: &Value, member: &str, path: &str) -> Result<String, ApiError> {
-        let mut violations = Violations::new();
-        let name = violations.resource_name(body, member, path);
-        violations.finish()?;
-        Ok(name.unwrap_or_default())
-    }
-
     pub fn describe_model(&self, body: &Value) -> Result<Value, ApiError> {
-        let name = self.named(body, "ModelName", "modelName")?;
+        let name = named(body, "ModelName");
         let model = self
             .models()
             .get(&name)
@@ -370,7 +310,7 @@ impl World {
     }
 
     pub fn delete_model(&mut self, body: &Value) -> Result<Value, ApiError> {
-        let name = self.named(body, "ModelName", "modelName")?;
+        let name = named(body, "ModelName");
         let model = self
             .models_mut()
             .remove(&name)
@@ -380,7 +320,6 @@ impl World {
     }
 
     pub fn list_models(&self, body: &Value) -> Result<Value, ApiError> {
-        validate_list_request(body, &["Name", "CreationTime"], &[])?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<&Model> = self
             .models()
@@ -399,30 +338,13 @@ impl World {
     // ---- endpoint configurations -------------------------------------------------------
 
     pub fn create_endpoint_config(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        let name = violations.resource_name(&body, "EndpointConfigName", "endpointConfigName");
-        if let Some(variants) =
-            violations.required(&body, "ProductionVariants", "productionVariants")
-        {
-            let list = variants.as_array().cloned().unwrap_or_default();
-            if list.is_empty() || list.len() > 10 {
-                violations.push(
-                    &Value::String(format!("{} variants", list.len())),
-                    "productionVariants",
-                    if list.is_empty() {
-                        "Member must have length greater than or equal to 1"
-                    } else {
-                        "Member must have length less than or equal to 10"
-                    },
-                );
-            }
-            for (index, variant) in list.iter().enumerate() {
-                validate_variant(variant, index, &mut violations);
-            }
+        // The model checked each member; what is left are the rules between them.
+        if let Some(reason) = production_variants::refusal(&body) {
+            return Err(ApiError::validation(reason));
         }
-        violations.tags(body.get("Tags"), "tags");
-        violations.finish()?;
-        let name = name.unwrap_or_default();
+        let name = str_member(&body, "EndpointConfigName")
+            .unwrap_or_default()
+            .to_string();
         let reserved = reserved_tags(body.get("Tags"), &["InService", "Failed"])?;
         let arn = self.settings.arn("endpoint-config", &name);
         if self.endpoint_configs().contains_key(&name) {
@@ -432,33 +354,9 @@ impl World {
                 "Cannot create already existing endpoint configuration \"{arn}\"."
             )));
         }
-        let mut variants = Vec::new();
         let mut stored = body.clone();
-        for (index, variant) in body["ProductionVariants"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let model = str_member(variant, "ModelName").unwrap_or("").to_string();
-            if !self.models().contains_key(&model) {
-                return Err(model_missing(self, &model));
-            }
-            let weight = variant
-                .get("InitialVariantWeight")
-                .and_then(Value::as_f64)
-                .unwrap_or(1.0);
-            stored["ProductionVariants"][index]["InitialVariantWeight"] = json!(weight);
-            variants.push(VariantSpec {
-                name: str_member(variant, "VariantName").unwrap_or("").to_string(),
-                model,
-                weight,
-                instance_count: variant
-                    .get("InitialInstanceCount")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(1),
-            });
-        }
+        let variants = self.variant_specs(&mut stored, "ProductionVariants")?;
+        let shadows = self.variant_specs(&mut stored, "ShadowProductionVariants")?;
         self.store_tags(&arn, body.get("Tags"));
         self.endpoint_configs_mut().insert(
             name.clone(),
@@ -468,6 +366,8 @@ impl World {
                 request: stored.to_string().into_boxed_str(),
                 created: now,
                 variants,
+                shadows,
+                async_config: body.get("AsyncInferenceConfig").cloned(),
                 fails: reserved.outcome.as_deref() == Some("Failed"),
                 failure_reason: reserved.failure_reason,
             },
@@ -475,8 +375,55 @@ impl World {
         Ok(json!({ "EndpointConfigArn": arn }))
     }
 
+    /// The variants of one list of a CreateEndpointConfig request (their models must exist);
+    /// the stored request gets the default weight filled in.
+    fn variant_specs(
+        &self,
+        stored: &mut Value,
+        member: &str,
+    ) -> Result<Vec<VariantSpec>, ApiError> {
+        let mut specs = Vec::new();
+        let list = stored
+            .get_mut(member)
+            .and_then(Value::as_array_mut)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        for variant in &list {
+            let model = str_member(variant, "ModelName").unwrap_or("").to_string();
+            if !self.models().contains_key(&model) {
+                return Err(model_missing(self, &model));
+            }
+            specs.push(VariantSpec {
+                name: str_member(variant, "VariantName").unwrap_or("").to_string(),
+                model,
+                weight: variant
+                    .get("InitialVariantWeight")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(1.0),
+                instance_count: variant
+                    .get("InitialInstanceCount")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1),
+                serverless: variant.get("ServerlessConfig").is_some(),
+                extras: production_variants::summary_extras(variant),
+            });
+        }
+        if !list.is_empty() {
+            let filled = list
+                .into_iter()
+                .zip(&specs)
+                .map(|(mut variant, spec)| {
+                    variant["InitialVariantWeight"] = json!(spec.weight);
+                    variant
+                })
+                .collect();
+            stored[member] = Value::Array(filled);
+        }
+        Ok(specs)
+    }
+
     pub fn describe_endpoint_config(&self, body: &Value) -> Result<Value, ApiError> {
-        let name = self.named(body, "EndpointConfigName", "endpointConfigName")?;
+        let name = named(body, "EndpointConfigName");
         let config = self
             .endpoint_configs()
             .get(&name)
@@ -499,7 +446,7 @@ impl World {
     }
 
     pub fn delete_endpoint_config(&mut self, body: &Value) -> Result<Value, ApiError> {
-        let name = self.named(body, "EndpointConfigName", "endpointConfigName")?;
+        let name = named(body, "EndpointConfigName");
         let config = self
             .endpoint_configs_mut()
             .remove(&name)
@@ -509,7 +456,6 @@ impl World {
     }
 
     pub fn list_endpoint_configs(&self, body: &Value) -> Result<Value, ApiError> {
-        validate_list_request(body, &["Name", "CreationTime"], &[])?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<&EndpointConfig> = self
             .endpoint_configs()
@@ -527,13 +473,26 @@ impl World {
 
     // ---- endpoints ------------------------------------------------------------------------
 
-    fn deployed_variants(
+    /// What an endpoint becomes on `config` (with the retained properties of `previous`).
+    fn deployment(
         &self,
         config: &EndpointConfig,
         previous: Option<(&[VariantState], bool, &[String])>,
+    ) -> Deployment {
+        Deployment {
+            config: config.name.clone(),
+            variants: self.deployed_variants(&config.variants, previous),
+            shadows: self.deployed_variants(&config.shadows, None),
+            async_config: config.async_config.clone(),
+        }
+    }
+
+    fn deployed_variants(
+        &self,
+        specs: &[VariantSpec],
+        previous: Option<(&[VariantState], bool, &[String])>,
     ) -> Vec<VariantState> {
-        config
-            .variants
+        specs
             .iter()
             .map(|variant| {
                 let image = self
@@ -548,6 +507,8 @@ impl World {
                     desired_weight: variant.weight,
                     current_instances: variant.instance_count,
                     desired_instances: variant.instance_count,
+                    serverless: variant.serverless,
+                    extras: variant.extras.clone(),
                 };
                 // RetainAllVariantProperties keeps the weights and instance counts a variant of the
                 // same name has now, except the properties listed for exclusion.
@@ -569,13 +530,10 @@ impl World {
     }
 
     pub fn create_endpoint(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        let name = violations.resource_name(&body, "EndpointName", "endpointName");
-        let config_name =
-            violations.resource_name(&body, "EndpointConfigName", "endpointConfigName");
-        violations.tags(body.get("Tags"), "tags");
-        violations.finish()?;
-        let (name, config_name) = (name.unwrap_or_default(), config_name.unwrap_or_default());
+        let (name, config_name) = (
+            named(&body, "EndpointName"),
+            named(&body, "EndpointConfigName"),
+        );
         let reserved = reserved_tags(body.get("Tags"), &["InService", "Failed"])?;
         let arn = self.settings.arn("endpoint", &name);
         if self.endpoints().contains_key(&name) {
@@ -601,10 +559,7 @@ impl World {
             });
             End::Fail(reason)
         } else {
-            End::Ready(Deployment {
-                config: config_name.clone(),
-                variants: self.deployed_variants(config, None),
-            })
+            End::Ready(self.deployment(config, None))
         };
         self.store_tags(&arn, body.get("Tags"));
         let ready_at = now + self.settings.real(duration);
@@ -617,6 +572,8 @@ impl World {
                 life: Life::creating(&ENDPOINT, now, ready_at, kind),
                 config: config_name,
                 variants: Vec::new(),
+                shadows: Vec::new(),
+                async_config: None,
                 transition_seconds: duration,
                 last_deployment_config: None,
                 updating_to: None,
@@ -638,6 +595,8 @@ impl World {
                 Some(Settled::Ready(deployment)) => {
                     endpoint.config = deployment.config;
                     endpoint.variants = deployment.variants;
+                    endpoint.shadows = deployment.shadows;
+                    endpoint.async_config = deployment.async_config;
                 }
                 // A failed creation has no variants; a failed update keeps the last good
                 // config and variants, wanting no more than they have.
@@ -658,7 +617,7 @@ impl World {
     }
 
     fn endpoint(&self, body: &Value) -> Result<&Endpoint, ApiError> {
-        let name = self.named(body, "EndpointName", "endpointName")?;
+        let name = named(body, "EndpointName");
         self.endpoints()
             .get(&name)
             .ok_or_else(|| endpoint_missing(self, &name))
@@ -670,22 +629,23 @@ impl World {
         out.insert("EndpointName".into(), json!(endpoint.name));
         out.insert("EndpointArn".into(), json!(endpoint.arn));
         out.insert("EndpointConfigName".into(), json!(endpoint.config));
-        if !endpoint.variants.is_empty() {
-            let variants: Vec<Value> = endpoint
-                .variants
-                .iter()
-                .map(|variant| {
-                    json!({
-                        "VariantName": variant.name,
-                        "DeployedImages": [{ "SpecifiedImage": variant.image, "ResolvedImage": variant.image, "ResolutionTime": time_value(endpoint.created) }],
-                        "CurrentWeight": variant.current_weight,
-                        "DesiredWeight": variant.desired_weight,
-                        "CurrentInstanceCount": variant.current_instances,
-                        "DesiredInstanceCount": variant.desired_instances,
-                    })
-                })
-                .collect();
-            out.insert("ProductionVariants".into(), Value::Array(variants));
+        for (member, variants) in [
+            ("ProductionVariants", &endpoint.variants),
+            ("ShadowProductionVariants", &endpoint.shadows),
+        ] {
+            if !variants.is_empty() {
+                let summaries = variants
+                    .iter()
+                    .map(|variant| variant_summary(variant, endpoint.created))
+                    .collect();
+                out.insert(member.into(), Value::Array(summaries));
+            }
+        }
+        if let Some(config) = &endpoint.async_config {
+            out.insert(
+                "AsyncInferenceConfig".into(),
+                production_variants::async_summary(config),
+            );
         }
         out.insert("EndpointStatus".into(), json!(endpoint.status()));
         if let Some(reason) = &endpoint.life.failure_reason {
@@ -716,14 +676,10 @@ impl World {
     }
 
     pub fn update_endpoint(&mut self, body: &Value, now: f64) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        let name = violations
-            .resource_name(body, "EndpointName", "endpointName")
-            .unwrap_or_default();
-        let config_name = violations
-            .resource_name(body, "EndpointConfigName", "endpointConfigName")
-            .unwrap_or_default();
-        violations.finish()?;
+        let (name, config_name) = (
+            named(body, "EndpointName"),
+            named(body, "EndpointConfigName"),
+        );
         crate::deployment::check(body.get("DeploymentConfig"))?;
         let endpoint = self
             .endpoints()
@@ -751,11 +707,7 @@ impl World {
             });
             End::Fail(reason)
         } else {
-            End::Ready(Deployment {
-                config: config_name.clone(),
-                variants: self
-                    .deployed_variants(config, Some((&endpoint.variants, retain, &excluded))),
-            })
+            End::Ready(self.deployment(config, Some((&endpoint.variants, retain, &excluded))))
         };
         let at = now + self.settings.real(endpoint.transition_seconds);
         // The deployment config applies to this update; RetainDeploymentConfig reuses the last.
@@ -806,14 +758,7 @@ impl World {
                 variant.desired_instances = count;
             }
         }
-        let settled: Vec<VariantState> = variants
-            .iter()
-            .map(|v| VariantState {
-                current_weight: v.desired_weight,
-                current_instances: v.desired_instances,
-                ..v.clone()
-            })
-            .collect();
+        let settled = settled(&variants);
         let at = now + self.settings.real(endpoint.transition_seconds);
         let endpoint = self
             .endpoints_mut()
@@ -843,7 +788,6 @@ impl World {
     }
 
     pub fn list_endpoints(&self, body: &Value) -> Result<Value, ApiError> {
-        validate_list_request(body, &["Name", "CreationTime", "Status"], ENDPOINT_STATUSES)?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<&Endpoint> = self
             .endpoints()
@@ -876,14 +820,9 @@ impl World {
 
     // ---- sagemaker-runtime --------------------------------------------------------------
 
-    pub fn invoke_endpoint(
-        &mut self,
-        name: &str,
-        content_type: &str,
-        body: &[u8],
-    ) -> Result<Invocation, ApiError> {
-        let endpoint = self
-            .endpoints()
+    /// The endpoint a runtime call reaches: one that serves (an updating endpoint keeps serving).
+    pub fn serving_endpoint(&self, name: &str) -> Result<&Endpoint, ApiError> {
+        self.endpoints()
             .get(name)
             .filter(|e| matches!(e.status(), "InService" | "Updating"))
             .ok_or_else(|| {
@@ -891,7 +830,16 @@ impl World {
                     ErrorCode::RuntimeValidation,
                     format!("Endpoint {name} of account {ACCOUNT_ID} not found."),
                 )
-            })?;
+            })
+    }
+
+    pub fn invoke_endpoint(
+        &mut self,
+        name: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<Invocation, ApiError> {
+        let endpoint = self.serving_endpoint(name)?;
         let variant = endpoint
             .variants
             .first()
@@ -950,7 +898,7 @@ pub fn prediction(line: &str) -> f64 {
     (raw * 1e11).round() / 1e11
 }
 
-fn format_number(value: f64) -> String {
+pub fn format_number(value: f64) -> String {
     let text = format!("{value:.11}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -975,6 +923,36 @@ impl Invocation {
         }
         response
     }
+}
+
+/// The variants as they will be when an update in flight is done: desired is current.
+pub fn settled(variants: &[VariantState]) -> Vec<VariantState> {
+    variants
+        .iter()
+        .map(|v| VariantState {
+            current_weight: v.desired_weight,
+            current_instances: v.desired_instances,
+            ..v.clone()
+        })
+        .collect()
+}
+
+/// A deployed variant as DescribeEndpoint reports it.
+fn variant_summary(variant: &VariantState, created: f64) -> Value {
+    let mut summary = json!({
+        "VariantName": variant.name,
+        "DeployedImages": [{ "SpecifiedImage": variant.image, "ResolvedImage": variant.image, "ResolutionTime": time_value(created) }],
+        "CurrentWeight": variant.current_weight,
+        "DesiredWeight": variant.desired_weight,
+    });
+    if !variant.serverless {
+        summary["CurrentInstanceCount"] = json!(variant.current_instances);
+        summary["DesiredInstanceCount"] = json!(variant.desired_instances);
+    }
+    if let Value::Object(map) = &mut summary {
+        map.extend(variant.extras.clone());
+    }
+    summary
 }
 
 fn sort_named<T>(rows: &mut [&T], body: &Value, key: impl Fn(&T) -> (&String, f64)) {

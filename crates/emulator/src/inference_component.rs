@@ -7,17 +7,11 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use crate::lifecycle::{End, INFERENCE_COMPONENT, InProgress, Life, Settled};
-use crate::validate::Violations;
 use crate::wire::ApiError;
 use crate::world::{
     Kind, ListFilter, Service, TAG_FAILURE_REASON, TAG_OUTCOME, World, descending, paginate,
-    reserved_tags, sorted_names, str_member, time_value, validate_list_request,
+    reserved_tags, sorted_names, str_member, time_value,
 };
-
-pub const STATUSES: &[&str] = &["InService", "Creating", "Updating", "Failed", "Deleting"];
-const NAME_PATTERN: &str = "^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?$";
-static NAME_RE: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(NAME_PATTERN).expect("component name pattern"));
 
 /// What a finished Creating or Updating applies.
 #[derive(Debug, Clone)]
@@ -86,14 +80,6 @@ pub fn kind() -> Kind {
     )
 }
 
-fn component_name(violations: &mut Violations, body: &Value) -> Option<String> {
-    let path = "inferenceComponentName";
-    let value = violations.required(body, "InferenceComponentName", path)?;
-    violations.length(value, path, 0, 63);
-    violations.string_pattern(value, path, &NAME_RE, NAME_PATTERN);
-    value.as_str().map(str::to_string)
-}
-
 /// The members of a request that make up the specification Describe echoes.
 fn specification_of(body: &Value) -> Map<String, Value> {
     ["Specification", "Specifications"]
@@ -137,13 +123,10 @@ impl World {
     }
 
     fn component(&self, body: &Value) -> Result<&InferenceComponent, ApiError> {
-        let mut violations = Violations::new();
-        let name = component_name(&mut violations, body);
-        violations.finish()?;
-        let name = name.unwrap_or_default();
+        let name = str_member(body, "InferenceComponentName").unwrap_or_default();
         self.inference_components()
-            .get(&name)
-            .ok_or_else(|| self.component_missing(&name))
+            .get(name)
+            .ok_or_else(|| self.component_missing(name))
     }
 
     /// The failure a deployment of these models ends in: a model tagged `emulator:outcome=Failed`
@@ -224,12 +207,9 @@ impl World {
         body: &Value,
         now: f64,
     ) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        let name = component_name(&mut violations, body);
-        violations.resource_name(body, "EndpointName", "endpointName");
-        violations.tags(body.get("Tags"), "tags");
-        violations.finish()?;
-        let name = name.unwrap_or_default();
+        let name = str_member(body, "InferenceComponentName")
+            .unwrap_or_default()
+            .to_string();
         let reserved = reserved_tags(body.get("Tags"), &["InService", "Failed"])?;
         let arn = self.settings.arn("inference-component", &name);
         if self.inference_components().contains_key(&name) {
@@ -377,15 +357,6 @@ impl World {
         body: &Value,
         now: f64,
     ) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        if let Some(config) =
-            violations.required(body, "DesiredRuntimeConfig", "desiredRuntimeConfig")
-            && let Some(count) =
-                violations.required(config, "CopyCount", "desiredRuntimeConfig.copyCount")
-        {
-            violations.range(count, "desiredRuntimeConfig.copyCount", Some(0), None);
-        }
-        violations.finish()?;
         let component = self.component(body)?;
         let name = component.name.clone();
         let deployment = Deployment {
@@ -413,11 +384,12 @@ impl World {
                 component.arn
             ))
         })?;
+        // As for endpoints, the component's scalable targets go with the request.
+        self.resource_deleted("inference component", &name);
         Ok(json!({}))
     }
 
     pub fn list_inference_components(&self, body: &Value) -> Result<Value, ApiError> {
-        validate_list_request(body, &["Name", "CreationTime", "Status"], STATUSES)?;
         let filter = ListFilter::from_request(body);
         let endpoint = str_member(body, "EndpointNameEquals");
         let variant = str_member(body, "VariantNameEquals");
@@ -484,7 +456,6 @@ impl World {
         for (name, arn) in gone {
             self.inference_components_mut().remove(&name);
             self.tags.remove(&arn);
-            self.resource_deleted("inference component", &name);
         }
     }
 }

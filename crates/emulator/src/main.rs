@@ -1,6 +1,8 @@
 //! `sagemaker-emulator`: Amazon SageMaker, CloudWatch Logs, sagemaker-runtime and STS on one
 //! port, with lifecycles that take time, faults on demand and a control API for tests.
 
+mod api_model;
+mod async_inference;
 mod autoscaling;
 mod control;
 mod deployment;
@@ -10,8 +12,10 @@ mod kinds;
 mod lifecycle;
 mod logs;
 mod processing;
+mod production_variants;
 mod rules;
 mod sagemaker;
+mod scaled;
 mod server;
 mod sigv4;
 mod sts;
@@ -149,6 +153,9 @@ fn main() -> std::process::ExitCode {
         // Colour codes only for a terminal; test harnesses and log collectors get plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    // Reading the API models takes a moment: done before the URL is announced, so no request
+    // waits for it (a first request that did would see its jobs' clocks already running).
+    api_model::preload();
     let runtime = match cli.worker_threads {
         Some(1) => tokio::runtime::Builder::new_current_thread()
             .enable_all()

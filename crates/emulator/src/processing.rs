@@ -12,11 +12,9 @@ use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
     Kind, ListFilter, ReservedTags, Service, Settings, Step, World, descending, echoed_request,
     is_terminal_status, paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
-    validate_list_request, visible,
+    visible,
 };
 
-pub const PROCESSING_STATUSES: &[&str] =
-    &["InProgress", "Completed", "Failed", "Stopping", "Stopped"];
 /// The reserved tag that sets `ExitMessage` (the container's last words) of a finished job.
 pub const TAG_EXIT_MESSAGE: &str = "emulator:exit-message";
 /// Marks the step at which the instances are up: ProcessingStartTime, and the log streams.
@@ -451,11 +449,6 @@ impl World {
     }
 
     pub fn list_processing_jobs(&self, body: &Value, now: f64) -> Result<Value, ApiError> {
-        validate_list_request(
-            body,
-            &["Name", "CreationTime", "Status"],
-            PROCESSING_STATUSES,
-        )?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<(&ProcessingJob, &Step)> = self
             .processing_jobs()

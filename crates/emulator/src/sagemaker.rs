@@ -3,13 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{Kind, Service, World, paginate, str_member};
-
-const SAGEMAKER_ARN_PATTERN: &str = "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:.+$";
-static SAGEMAKER_ARN_RE: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(SAGEMAKER_ARN_PATTERN).expect("arn pattern"));
 
 /// The tagging operations; their state is the world's `tags`, so the kind keeps none itself.
 pub fn kind() -> Kind {
@@ -25,12 +20,6 @@ pub fn kind() -> Kind {
 
 impl World {
     fn tagged_resource(&self, body: &Value) -> Result<String, ApiError> {
-        let mut violations = Violations::new();
-        if let Some(arn) = violations.required(body, "ResourceArn", "resourceArn") {
-            violations.length(arn, "resourceArn", 0, 256);
-            violations.string_pattern(arn, "resourceArn", &SAGEMAKER_ARN_RE, SAGEMAKER_ARN_PATTERN);
-        }
-        violations.finish()?;
         let arn = str_member(body, "ResourceArn").unwrap_or("").to_string();
         if !self.resource_exists(&arn) {
             return Err(ApiError::validation(format!(
@@ -42,10 +31,6 @@ impl World {
 
     fn add_tags(&mut self, body: &Value) -> Result<Value, ApiError> {
         let arn = self.tagged_resource(body)?;
-        let mut violations = Violations::new();
-        violations.required(body, "Tags", "tags");
-        violations.tags(body.get("Tags"), "tags");
-        violations.finish()?;
         let mut tags = self.tags.get(&arn).cloned().unwrap_or_default();
         for tag in body["Tags"].as_array().into_iter().flatten() {
             let key = str_member(tag, "Key").unwrap_or("").to_string();
@@ -85,9 +70,6 @@ impl World {
 
     fn delete_tags(&mut self, body: &Value) -> Result<Value, ApiError> {
         let arn = self.tagged_resource(body)?;
-        let mut violations = Violations::new();
-        violations.required(body, "TagKeys", "tagKeys");
-        violations.finish()?;
         let keys: Vec<&str> = body["TagKeys"]
             .as_array()
             .into_iter()

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::control::{Control, FaultRule, RateLimitRule, Verdict};
+use crate::scaled::Scaled;
 use crate::sigv4::{self, SignedRequest};
 use crate::sts::IssuedCredentials;
 use crate::wire::{self, ApiError, ErrorCode, HttpResponse};
@@ -79,6 +80,8 @@ enum Call {
     /// A JSON 1.1 operation of one of the services the registered kinds serve.
     Json(Service, String),
     Runtime(String),
+    /// InvokeEndpointAsync on an endpoint.
+    RuntimeAsync(String),
     Sts(String),
 }
 
@@ -87,6 +90,7 @@ impl Call {
         match self {
             Call::Json(service, op) => format!("{}.{op}", service.target_prefix()),
             Call::Runtime(_) => "SageMakerRuntime.InvokeEndpoint".to_string(),
+            Call::RuntimeAsync(_) => "SageMakerRuntime.InvokeEndpointAsync".to_string(),
             Call::Sts(action) => format!("STS.{action}"),
         }
     }
@@ -94,7 +98,7 @@ impl Call {
     fn error_response(&self, error: &ApiError) -> HttpResponse {
         match self {
             Call::Json(..) => wire::json_error(error),
-            Call::Runtime(_) => wire::rest_json_error(error),
+            Call::Runtime(_) | Call::RuntimeAsync(_) => wire::rest_json_error(error),
             Call::Sts(_) => wire::xml_error(error),
         }
     }
@@ -151,6 +155,15 @@ fn classify(
         let (service, operation) = target.split_once('.')?;
         let service = Service::from_target_prefix(service)?;
         return Some((Call::Json(service, operation.to_string()), Vec::new()));
+    }
+    if let Some(rest) = path.strip_prefix("/endpoints/")
+        && let Some(name) = rest.strip_suffix("/async-invocations")
+        && method == Method::POST
+    {
+        return Some((
+            Call::RuntimeAsync(sigv4::percent_decode(name, false)),
+            Vec::new(),
+        ));
     }
     if let Some(rest) = path.strip_prefix("/endpoints/")
         && let Some(name) = rest.strip_suffix("/invocations")
@@ -292,6 +305,7 @@ fn serve_call(
                 Err(error) => wire::rest_json_error(&error),
             }
         }
+        Call::RuntimeAsync(endpoint) => invoke_async(app, endpoint, request, region),
         Call::Sts(action) => {
             let auth_key = request
                 .headers
@@ -307,6 +321,34 @@ fn serve_call(
     }
 }
 
+/// InvokeEndpointAsync: the input location and optional inference id come as headers.
+fn invoke_async(
+    app: &App,
+    endpoint: &str,
+    request: &SignedRequest<'_>,
+    region: &str,
+) -> HttpResponse {
+    let header = |name: &str| {
+        request
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let input = header("x-amzn-sagemaker-inputlocation");
+    let inference_id = header("x-amzn-sagemaker-inference-id");
+    let result = {
+        let mut regions = app.lock_regions();
+        let now = now();
+        let world = regions.world(region, now);
+        world.invoke_endpoint_async(endpoint, input.as_deref(), inference_id.as_deref(), now)
+    };
+    match result {
+        Ok(invocation) => invocation.into_response(),
+        Err(error) => wire::rest_json_error(&error),
+    }
+}
+
 /// `PUT /_emulator/load`: a variant's traffic, which scaling policies react to.
 #[derive(Debug, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -314,9 +356,14 @@ struct LoadRequest {
     /// The region of the endpoint (`--region` when absent).
     #[serde(default)]
     region: Option<String>,
-    endpoint_name: String,
-    variant_name: String,
-    /// Invocations per instance per minute at the variant's current instance count.
+    /// A variant (endpoint and variant names) or an inference component.
+    #[serde(default)]
+    endpoint_name: Option<String>,
+    #[serde(default)]
+    variant_name: Option<String>,
+    #[serde(default)]
+    inference_component_name: Option<String>,
+    /// Invocations per instance (per copy) per minute at the current instance (copy) count.
     invocations_per_instance: f64,
     /// Step scaling: the threshold of the alarm the step bounds are relative to (default 0).
     #[serde(default)]
@@ -339,6 +386,7 @@ fn control_api(app: &App, method: &Method, path: &str, query: &str, body: &Bytes
     match (method, path) {
         (&Method::PUT, "load") | (&Method::POST, "load") => set_load(app, body),
         (&Method::GET, "resources") => list_resources(app, query),
+        (&Method::GET, "objects") => list_objects(app, query),
         (&Method::GET, "health") => control_json(StatusCode::OK, json!({ "status": "ok" })),
         (&Method::POST, "faults") => match serde_json::from_slice::<FaultRule>(body) {
             Ok(rule) => match app.control.add_fault(rule) {
@@ -406,12 +454,27 @@ fn set_load(app: &App, body: &Bytes) -> HttpResponse {
         .region
         .clone()
         .unwrap_or_else(|| app.settings.region.clone());
+    let scaled = match (
+        &request.endpoint_name,
+        &request.variant_name,
+        &request.inference_component_name,
+    ) {
+        (Some(endpoint), Some(variant), None) => Scaled::Variant {
+            endpoint: endpoint.clone(),
+            variant: variant.clone(),
+        },
+        (None, None, Some(component)) => Scaled::Component(component.clone()),
+        _ => {
+            return control_error(
+                "name either endpointName and variantName, or inferenceComponentName",
+            );
+        }
+    };
     let mut regions = app.lock_regions();
     let now = now();
     let world = regions.world(&region, now);
     match world.set_load(
-        &request.endpoint_name,
-        &request.variant_name,
+        scaled,
         request.invocations_per_instance,
         request.alarm_threshold.unwrap_or(0.0),
     ) {
@@ -421,12 +484,29 @@ fn set_load(app: &App, body: &Bytes) -> HttpResponse {
                 "region": region,
                 "endpointName": request.endpoint_name,
                 "variantName": request.variant_name,
+                "inferenceComponentName": request.inference_component_name,
                 "totalInvocations": load.total,
                 "alarmThreshold": load.alarm_threshold,
             }),
         ),
         Err(error) => control_error(error),
     }
+}
+
+/// `GET /_emulator/objects[?region=R]`: the S3 objects asynchronous inferences wrote.
+fn list_objects(app: &App, query: &str) -> HttpResponse {
+    let region = form_params(query)
+        .into_iter()
+        .find(|(key, _)| key == "region")
+        .map(|(_, value)| value)
+        .unwrap_or_else(|| app.settings.region.clone());
+    let mut regions = app.lock_regions();
+    let now = now();
+    let objects = regions.world(&region, now).output_objects(now);
+    control_json(
+        StatusCode::OK,
+        json!({ "region": region, "objects": objects }),
+    )
 }
 
 /// `GET /_emulator/resources[?region=R]`: one region's resources, or every region's.

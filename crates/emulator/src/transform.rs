@@ -6,16 +6,12 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use crate::logs::{LogProducer, Production};
-use crate::validate::Violations;
 use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
     Kind, ListFilter, ReservedTags, Service, Settings, Step, World, descending, echoed_request,
     is_terminal_status, paginate, reserved_tags, sorted_names, str_member, terminal_at, time_value,
-    validate_list_request, visible,
+    visible,
 };
-
-pub const TRANSFORM_STATUSES: &[&str] =
-    &["InProgress", "Completed", "Failed", "Stopping", "Stopped"];
 
 pub struct TransformJob {
     pub name: String,
@@ -54,102 +50,6 @@ pub fn kind() -> Kind {
             }),
         ],
     )
-}
-
-/// Every member of a CreateTransformJob request but its name.
-fn validate_request(body: &Value, violations: &mut Violations) {
-    if let Some(model) = violations.required(body, "ModelName", "modelName") {
-        violations.length(model, "modelName", 1, 63);
-        violations.string_pattern(
-            model,
-            "modelName",
-            &crate::validate::NAME_RE,
-            crate::validate::NAME_PATTERN,
-        );
-    }
-    if let Some(input) = violations.required(body, "TransformInput", "transformInput") {
-        if let Some(source) = violations.required(input, "DataSource", "transformInput.dataSource")
-            && let Some(s3) = violations.required(
-                source,
-                "S3DataSource",
-                "transformInput.dataSource.s3DataSource",
-            )
-        {
-            if let Some(kind) = violations.required(
-                s3,
-                "S3DataType",
-                "transformInput.dataSource.s3DataSource.s3DataType",
-            ) {
-                violations.enum_value(
-                    kind,
-                    "transformInput.dataSource.s3DataSource.s3DataType",
-                    &[
-                        "ManifestFile",
-                        "S3Prefix",
-                        "AugmentedManifestFile",
-                        "Converse",
-                    ],
-                );
-            }
-            if let Some(uri) =
-                violations.required(s3, "S3Uri", "transformInput.dataSource.s3DataSource.s3Uri")
-            {
-                violations.s3_uri(uri, "transformInput.dataSource.s3DataSource.s3Uri");
-            }
-        }
-        violations.optional_enum(
-            input,
-            "CompressionType",
-            "transformInput.compressionType",
-            &["None", "Gzip"],
-        );
-        violations.optional_enum(
-            input,
-            "SplitType",
-            "transformInput.splitType",
-            &["None", "Line", "RecordIO", "TFRecord"],
-        );
-    }
-    if let Some(output) = violations.required(body, "TransformOutput", "transformOutput") {
-        if let Some(uri) =
-            violations.required(output, "S3OutputPath", "transformOutput.s3OutputPath")
-        {
-            violations.s3_uri(uri, "transformOutput.s3OutputPath");
-        }
-        violations.optional_enum(
-            output,
-            "AssembleWith",
-            "transformOutput.assembleWith",
-            &["None", "Line"],
-        );
-    }
-    if let Some(resources) = violations.required(body, "TransformResources", "transformResources") {
-        if let Some(kind) =
-            violations.required(resources, "InstanceType", "transformResources.instanceType")
-        {
-            violations.instance_type(kind, "transformResources.instanceType");
-        }
-        if let Some(count) = violations.required(
-            resources,
-            "InstanceCount",
-            "transformResources.instanceCount",
-        ) {
-            violations.range(count, "transformResources.instanceCount", Some(1), None);
-        }
-    }
-    violations.optional_enum(
-        body,
-        "BatchStrategy",
-        "batchStrategy",
-        &["MultiRecord", "SingleRecord"],
-    );
-    if let Some(value) = body.get("MaxConcurrentTransforms") {
-        violations.range(value, "maxConcurrentTransforms", Some(0), None);
-    }
-    if let Some(value) = body.get("MaxPayloadInMB") {
-        violations.range(value, "maxPayloadInMB", Some(0), None);
-    }
-    violations.tags(body.get("Tags"), "tags");
 }
 
 /// The lifecycle of a transform job created at `now`, and its failure reason if it fails.
@@ -209,11 +109,10 @@ impl World {
     }
 
     pub fn create_transform_job(&mut self, body: Value, now: f64) -> Result<Value, ApiError> {
-        let mut violations = Violations::new();
-        let name = violations.resource_name(&body, "TransformJobName", "transformJobName");
-        validate_request(&body, &mut violations);
-        violations.finish()?;
-        let name = name.unwrap_or_default();
+        // The model checked every member.
+        let name = str_member(&body, "TransformJobName")
+            .unwrap_or_default()
+            .to_string();
         let reserved = reserved_tags(body.get("Tags"), &["Completed", "Failed"])?;
         if let Some(existing) = self.transform_jobs().get(&name) {
             return Err(ApiError::new(
@@ -263,11 +162,8 @@ impl World {
     }
 
     fn transform_job(&self, body: &Value) -> Result<&TransformJob, ApiError> {
-        let mut violations = Violations::new();
-        let name = violations.resource_name(body, "TransformJobName", "transformJobName");
-        violations.finish()?;
-        let name = name.unwrap_or_default();
-        self.transform_jobs().get(&name).ok_or_else(|| {
+        let name = str_member(body, "TransformJobName").unwrap_or_default();
+        self.transform_jobs().get(name).ok_or_else(|| {
             ApiError::validation(format!("Could not find requested job with name {name}"))
         })
     }
@@ -326,11 +222,6 @@ impl World {
     }
 
     pub fn list_transform_jobs(&self, body: &Value, now: f64) -> Result<Value, ApiError> {
-        validate_list_request(
-            body,
-            &["Name", "CreationTime", "Status"],
-            TRANSFORM_STATUSES,
-        )?;
         let filter = ListFilter::from_request(body);
         let mut rows: Vec<(&TransformJob, &Step)> = self
             .transform_jobs()

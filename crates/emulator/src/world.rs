@@ -305,7 +305,11 @@ impl World {
         now: f64,
     ) -> Result<Value, ApiError> {
         match self.registry.handler(service, operation) {
-            Some(handler) => handler(self, input, now),
+            Some(handler) => {
+                // As AWS does, the model's constraints are checked before anything else.
+                crate::api_model::check(service.target_prefix(), operation, &input)?;
+                handler(self, input, now)
+            }
             None => Err(ApiError::new(
                 crate::wire::ErrorCode::UnknownOperation,
                 format!(
@@ -577,25 +581,6 @@ pub fn descending(body: &Value) -> bool {
     str_member(body, "SortOrder") != Some("Ascending")
 }
 
-pub fn validate_list_request(
-    body: &Value,
-    sort_by: &[&str],
-    statuses: &[&str],
-) -> Result<(), ApiError> {
-    let mut violations = crate::validate::Violations::new();
-    violations.optional_enum(body, "SortBy", "sortBy", sort_by);
-    violations.optional_enum(body, "SortOrder", "sortOrder", &["Ascending", "Descending"]);
-    violations.optional_enum(body, "StatusEquals", "statusEquals", statuses);
-    if let Some(value) = body.get("NameContains") {
-        violations.length(value, "nameContains", 0, 63);
-        static NAME_CONTAINS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-            regex::Regex::new(r"^[a-zA-Z0-9\-]+$").expect("name contains pattern")
-        });
-        violations.string_pattern(value, "nameContains", &NAME_CONTAINS, "[a-zA-Z0-9\\-]+");
-    }
-    violations.finish()
-}
-
 /// The request members echoed back by a Describe call, minus the ones Describe never returns.
 pub fn echoed_request(raw: &str, dropped: &[&str]) -> Map<String, Value> {
     let mut map = match serde_json::from_str::<Value>(raw) {
@@ -647,6 +632,20 @@ mod tests {
             default_outcome: Outcome::Completed,
             default_duration: 60.0,
             endpoint_duration: 30.0,
+        }
+    }
+
+    #[test]
+    fn every_service_is_checked_against_its_api_model() {
+        // A prefix the model table does not know would silently turn the check off.
+        for (service, operation) in [
+            (Service::SageMaker, "DescribeEndpoint"),
+            (Service::Logs, "CreateLogGroup"),
+            (Service::AutoScaling, "DeleteScalingPolicy"),
+        ] {
+            let refused =
+                crate::api_model::check(service.target_prefix(), operation, &serde_json::json!({}));
+            assert!(refused.is_err(), "{service:?} {operation}");
         }
     }
 

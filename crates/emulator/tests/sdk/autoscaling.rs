@@ -103,7 +103,7 @@ async fn watch_until_count(
     seen
 }
 
-fn code_of<E: ProvideErrorMetadata, R>(
+pub fn code_of<E: ProvideErrorMetadata, R>(
     result: Result<
         R,
         aws_sdk_applicationautoscaling::error::SdkError<

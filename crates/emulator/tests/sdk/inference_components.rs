@@ -32,6 +32,10 @@ fn copies(count: i32) -> InferenceComponentRuntimeConfig {
         .build()
 }
 
+/// Emulated seconds per transition of the endpoint and components whose intermediate states a
+/// test looks at: 1 s real, long enough to see them on a loaded machine.
+const OBSERVABLE: &str = "100";
+
 /// A model `m1`, and an endpoint `e` InService on config `c1` with variant `AllTraffic`.
 async fn serving_endpoint(client: &Client) {
     create_model(client, "m1").await;
@@ -40,6 +44,7 @@ async fn serving_endpoint(client: &Client) {
         .create_endpoint()
         .endpoint_name("e")
         .endpoint_config_name("c1")
+        .tags(tag("emulator:duration-seconds", OBSERVABLE))
         .send()
         .await
         .unwrap();
@@ -83,6 +88,7 @@ async fn inference_component_creates_scales_updates_and_deletes() {
         .specification(specification("m1"))
         .runtime_config(copies(2))
         .tags(tag("team", "search"))
+        .tags(tag("emulator:duration-seconds", OBSERVABLE))
         .send()
         .await
         .unwrap()
@@ -121,7 +127,7 @@ async fn inference_component_creates_scales_updates_and_deletes() {
         Some(1024)
     );
     let tags = client.list_tags().resource_arn(&arn).send().await.unwrap();
-    assert_eq!(tags.tags().len(), 1);
+    assert_eq!(tags.tags().len(), 2);
 
     // The copy count alone.
     client
@@ -268,6 +274,7 @@ async fn inference_component_errors_name_what_is_missing() {
         message,
         "The variant name(s) [Other] is/are not present in the endpoint \"arn:aws:sagemaker:us-east-1:123456789012:endpoint/e\"."
     );
+    // Long enough to be still Creating below, however slow the machine.
     let create = || {
         client
             .create_inference_component()
@@ -275,6 +282,7 @@ async fn inference_component_errors_name_what_is_missing() {
             .endpoint_name("e")
             .specification(specification("m1"))
             .runtime_config(copies(1))
+            .tags(tag("emulator:duration-seconds", "100000"))
     };
     create().send().await.unwrap();
     let (code, message) = error_of(create().send().await);
@@ -424,7 +432,8 @@ async fn inference_components_list_with_filters_sort_and_pages() {
         .await
         .unwrap();
     assert!(elsewhere.inference_components().is_empty());
-    wait_component(&client, "a-ic", InferenceComponentStatus::InService).await;
+    // Created last, so InService last.
+    wait_component(&client, "c-other", InferenceComponentStatus::InService).await;
     let serving = client
         .list_inference_components()
         .status_equals(InferenceComponentStatus::InService)
@@ -598,4 +607,142 @@ async fn update_endpoint_with_deployment_config_reports_it_and_rolls_back() {
     })
     .await;
     assert_eq!(plain.last_deployment_config(), None);
+}
+
+#[tokio::test]
+async fn inference_component_copies_scale_under_load_and_targets_go_with_it() {
+    use aws_sdk_applicationautoscaling::types::{
+        MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
+        TargetTrackingScalingPolicyConfiguration,
+    };
+    let emulator = Emulator::start();
+    let client = emulator.sagemaker().await;
+    let scaling = emulator.autoscaling_in("us-east-1").await;
+    serving_endpoint(&client).await;
+    let dimension = ScalableDimension::SageMakerInferenceComponentDesiredCopyCount;
+    let register = || {
+        scaling
+            .register_scalable_target()
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_id("inference-component/ic")
+            .scalable_dimension(dimension.clone())
+            .min_capacity(1)
+            .max_capacity(4)
+    };
+    let (code, message) = crate::autoscaling::code_of(register().send().await);
+    assert_eq!(code, "ValidationException");
+    assert_eq!(
+        message,
+        "Unable to find the SageMaker inference component ic: resource ID inference-component/ic does not exist"
+    );
+    client
+        .create_inference_component()
+        .inference_component_name("ic")
+        .endpoint_name("e")
+        .specification(specification("m1"))
+        .runtime_config(copies(1))
+        .send()
+        .await
+        .unwrap();
+    wait_component(&client, "ic", InferenceComponentStatus::InService).await;
+    register().send().await.unwrap();
+    let policy = |metric: MetricType| {
+        scaling
+            .put_scaling_policy()
+            .policy_name("copies")
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_id("inference-component/ic")
+            .scalable_dimension(dimension.clone())
+            .policy_type(PolicyType::TargetTrackingScaling)
+            .target_tracking_scaling_policy_configuration(
+                TargetTrackingScalingPolicyConfiguration::builder()
+                    .target_value(100.0)
+                    .predefined_metric_specification(
+                        PredefinedMetricSpecification::builder()
+                            .predefined_metric_type(metric)
+                            .build()
+                            .unwrap(),
+                    )
+                    .scale_out_cooldown(0)
+                    .build()
+                    .unwrap(),
+            )
+    };
+    let (code, message) = crate::autoscaling::code_of(
+        policy(MetricType::SageMakerVariantInvocationsPerInstance)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationException");
+    assert_eq!(
+        message,
+        "Scalable dimension sagemaker:inference-component:DesiredCopyCount only supports the following predefined metric types: SageMakerInferenceComponentInvocationsPerCopy, SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution"
+    );
+    policy(MetricType::SageMakerInferenceComponentInvocationsPerCopy)
+        .send()
+        .await
+        .unwrap();
+    emulator.control(
+        "PUT",
+        "load",
+        serde_json::json!({ "inferenceComponentName": "ic", "invocationsPerInstance": 350 }),
+    );
+    let updating = eventually("scale-out starts", DEADLINE, || async {
+        let component = client
+            .describe_inference_component()
+            .inference_component_name("ic")
+            .send()
+            .await
+            .unwrap();
+        (component.inference_component_status() == Some(&InferenceComponentStatus::Updating))
+            .then_some(component)
+    })
+    .await;
+    assert_eq!(copy_counts(&updating), (Some(4), Some(1)));
+    let scaled = wait_component(&client, "ic", InferenceComponentStatus::InService).await;
+    assert_eq!(
+        copy_counts(&scaled),
+        (Some(4), Some(4)),
+        "350/100 → 4 copies"
+    );
+    let targets = scaling
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .scalable_dimension(dimension.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(targets.scalable_targets().len(), 1);
+    assert_eq!(
+        targets.scalable_targets()[0].scalable_dimension(),
+        &dimension
+    );
+
+    client
+        .delete_inference_component()
+        .inference_component_name("ic")
+        .send()
+        .await
+        .unwrap();
+    eventually(
+        "targets deregistered with the component",
+        DEADLINE,
+        || async {
+            let targets = scaling
+                .describe_scalable_targets()
+                .service_namespace(ServiceNamespace::Sagemaker)
+                .send()
+                .await
+                .unwrap();
+            targets.scalable_targets().is_empty().then_some(())
+        },
+    )
+    .await;
+    let policies = scaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .send()
+        .await
+        .unwrap();
+    assert!(policies.scaling_policies().is_empty());
 }

@@ -3,6 +3,7 @@
 
 mod autoscaling;
 mod defaults;
+mod endpoint_configs;
 mod faults;
 mod harness;
 mod hosting;
@@ -15,6 +16,7 @@ mod rules;
 mod training;
 mod transform;
 mod tuning;
+mod validation;
 
 use aws_sdk_sagemaker::Client;
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;

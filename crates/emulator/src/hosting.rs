@@ -389,8 +389,10 @@ impl World {
             .map(std::mem::take)
             .unwrap_or_default();
         for variant in &list {
+            // A variant without a model hosts inference components (`refusal` checked that the
+            // configuration has the role they need).
             let model = str_member(variant, "ModelName").unwrap_or("").to_string();
-            if !self.models().contains_key(&model) {
+            if !model.is_empty() && !self.models().contains_key(&model) {
                 return Err(model_missing(self, &model));
             }
             specs.push(VariantSpec {

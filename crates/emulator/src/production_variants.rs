@@ -20,6 +20,17 @@ pub fn refusal(config: &Value) -> Option<String> {
                 .to_string(),
         );
     }
+    if config.get("ExecutionRoleArn").is_none()
+        && variants
+            .iter()
+            .chain(shadows.iter())
+            .any(|variant| variant.get("ModelName").is_none())
+    {
+        return Some(
+            "ModelName is required for every production variant unless the endpoint configuration has an ExecutionRoleArn: a configuration without models hosts inference components."
+                .to_string(),
+        );
+    }
     let mut names: Vec<&str> = variants
         .iter()
         .chain(shadows.iter())
@@ -154,6 +165,8 @@ mod tests {
         managed["ManagedInstanceScaling"] =
             json!({ "Status": "ENABLED", "MinInstanceCount": 3, "MaxInstanceCount": 2 });
         let async_output = json!({ "OutputConfig": { "S3OutputPath": "s3://b/out" } });
+        let mut without_model = instance("v");
+        without_model.as_object_mut().unwrap().remove("ModelName");
         let table: Vec<(Value, Option<&str>)> = vec![
             (
                 json!({ "ProductionVariants": [instance("a"), instance("b")] }),
@@ -202,6 +215,15 @@ mod tests {
             (
                 json!({ "ProductionVariants": [serverless("v", 5, None)], "AsyncInferenceConfig": async_output }),
                 Some("AsyncInferenceConfig is not supported"),
+            ),
+            // Inference components: variants without a model, the role on the configuration.
+            (
+                json!({ "ProductionVariants": [without_model.clone()], "ExecutionRoleArn": "arn:aws:iam::123456789012:role/r" }),
+                None,
+            ),
+            (
+                json!({ "ProductionVariants": [without_model] }),
+                Some("ModelName is required for every production variant unless"),
             ),
         ];
         for (config, expected) in table {

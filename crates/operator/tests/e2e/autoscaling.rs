@@ -558,3 +558,83 @@ fn failed_condition(common: Option<&sagemaker_k8s_api::CommonStatus>) -> Option<
         })
         .map(|condition| condition.message.clone())
 }
+
+/// Inference components scale by their copy count: a policy naming an InferenceComponent object
+/// registers its SageMaker component (`inference-component/<name>`, DesiredCopyCount, down to 0
+/// copies) once it is InService, and deleting the policy deregisters it.
+#[tokio::test]
+async fn a_policy_scales_an_inference_component_named_by_its_object() {
+    use crate::inference_component::{component_manifest, copies, serving_endpoint};
+    use sagemaker_k8s_api::InferenceComponent;
+
+    let harness = Harness::start("autoscaling-ic").await;
+    serving_endpoint(&harness).await;
+    harness.apply(&component_manifest("scaled", "")).await;
+    let components: Api<InferenceComponent> =
+        Api::namespaced(harness.cluster.client(), &harness.namespace);
+    let component = crate::endpoint::wait_for(&components, "scaled", "InService", |c| {
+        copies(c).0 == Some("InService")
+    })
+    .await;
+    let sagemaker_name = component
+        .status
+        .and_then(|status| status.sage_maker_name)
+        .expect("the component's SageMaker name");
+
+    let manifest = AUTOSCALING_SAMPLE
+        .replace("name: xgboost-autoscaling\n", "name: copies\n")
+        .replace(
+            "    - endpointName: host-xgboost\n      variantName: all-traffic\n",
+            "    - inferenceComponentName: scaled\n",
+        )
+        .replace("minCapacity: 1", "minCapacity: 0")
+        .replace(
+            "SageMakerVariantInvocationsPerInstance",
+            "SageMakerInferenceComponentInvocationsPerCopy",
+        );
+    harness.apply(&manifest).await;
+    wait_for_policy(&harness, "copies", "Created", |p| {
+        policy_status(p) == Some("Created")
+    })
+    .await;
+    let scaling = autoscaling_client(&harness).await;
+    let id = format!("inference-component/{sagemaker_name}");
+    let (targets, policies) = registered(&scaling).await;
+    assert_eq!(targets, [id.clone()]);
+    assert_eq!(policies.len(), 1);
+    assert_eq!(policies[0].0, id);
+    let described = scaling
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_ids(&id)
+        .send()
+        .await
+        .expect("DescribeScalableTargets");
+    let target = &described.scalable_targets()[0];
+    assert_eq!(
+        (
+            target.scalable_dimension().as_str(),
+            target.min_capacity(),
+            target.max_capacity()
+        ),
+        ("sagemaker:inference-component:DesiredCopyCount", 0, 3)
+    );
+
+    policies_api_delete(&harness, "copies").await;
+    let (targets, policies) = registered(&scaling).await;
+    assert!(
+        targets.is_empty() && policies.is_empty(),
+        "left behind: {targets:?} {policies:?}"
+    );
+}
+
+/// Deletes a policy object and waits until it is gone (its finalizer released).
+async fn policies_api_delete(harness: &Harness, name: &str) {
+    let api = policies(harness);
+    api.delete(name, &DeleteParams::default()).await.unwrap();
+    wait_until(Duration::from_secs(90), &format!("{name} deleted"), || {
+        let api = api.clone();
+        async move { api.get_opt(name).await.unwrap().is_none().then_some(()) }
+    })
+    .await;
+}

@@ -13,7 +13,7 @@ use sagemaker_k8s_testenv::wait_until;
 use crate::endpoint::{configs_created, endpoint_manifest, endpoint_status, wait_for};
 use crate::harness::Harness;
 
-fn component_manifest(name: &str, extra: &str) -> String {
+pub fn component_manifest(name: &str, extra: &str) -> String {
     format!(
         "apiVersion: sagemaker.aws.amazon.com/v1
 kind: InferenceComponent
@@ -34,7 +34,7 @@ spec:
     )
 }
 
-fn copies(component: &InferenceComponent) -> (Option<&str>, Option<i32>) {
+pub fn copies(component: &InferenceComponent) -> (Option<&str>, Option<i32>) {
     let status = component.status.as_ref();
     (
         status.and_then(|s| s.status.as_deref()),
@@ -44,7 +44,7 @@ fn copies(component: &InferenceComponent) -> (Option<&str>, Option<i32>) {
     )
 }
 
-async fn serving_endpoint(harness: &Harness) {
+pub async fn serving_endpoint(harness: &Harness) {
     configs_created(harness).await;
     harness
         .apply(&endpoint_manifest(

@@ -25,7 +25,7 @@ use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::hosting_autoscaling_policy::{AppliedPolicy, AutoscalingResource};
 use sagemaker_k8s_api::{
     APPLIED_SPEC_HASH_ANNOTATION, AUTOSCALING_TARGETS_ANNOTATION, HostingAutoscalingPolicy,
-    HostingAutoscalingPolicyStatus, HostingDeployment,
+    HostingAutoscalingPolicyStatus, HostingDeployment, InferenceComponent,
 };
 use sagemaker_k8s_aws::autoscaling::{
     AutoscalingHandle, inference_component_resource_id, resource_id,
@@ -159,7 +159,10 @@ async fn resolve(
     check_ready: bool,
 ) -> Result<Resolution, EngineError> {
     let namespace = object.namespace().unwrap_or_default();
-    let deployments: Api<HostingDeployment> = Api::namespaced(ctx.client.clone(), &namespace);
+    let objects = Objects {
+        deployments: Api::namespaced(ctx.client.clone(), &namespace),
+        components: Api::namespaced(ctx.client.clone(), &namespace),
+    };
     let location = match ctx.clients.locate(
         &object.spec.region,
         object.spec.sage_maker_endpoint.as_deref(),
@@ -171,7 +174,7 @@ async fn resolve(
     let mut ids = BTreeSet::new();
     let mut checked = BTreeSet::new();
     for resource in &object.spec.resource_id {
-        let target = match target_of(resource, &deployments).await? {
+        let target = match target_of(resource, &objects).await? {
             Ok(target) => target,
             Err(why) => return Ok(Resolution::Waiting(why)),
         };
@@ -215,13 +218,32 @@ impl Target {
     }
 }
 
-/// The SageMaker names of one `resourceId` entry, or why they are not known yet.
+/// The objects of the policy's namespace a `resourceId` entry may name.
+struct Objects {
+    deployments: Api<HostingDeployment>,
+    components: Api<InferenceComponent>,
+}
+
+/// The SageMaker names of one `resourceId` entry, or why they are not known yet. An
+/// `inferenceComponentName` that names an InferenceComponent object means its component, as an
+/// `endpointName` that names a HostingDeployment means its endpoint.
 async fn target_of(
     resource: &AutoscalingResource,
-    deployments: &Api<HostingDeployment>,
+    objects: &Objects,
 ) -> Result<Result<Target, String>, EngineError> {
     if let Some(component) = &resource.inference_component_name {
-        return Ok(Ok(Target::Component(component.clone())));
+        let name = match objects.components.get_opt(component).await? {
+            Some(object) => match object.status.and_then(|status| status.sage_maker_name) {
+                Some(name) => name,
+                None => {
+                    return Ok(Err(format!(
+                        "waiting for InferenceComponent {component} to create its inference component"
+                    )));
+                }
+            },
+            None => component.clone(),
+        };
+        return Ok(Ok(Target::Component(name)));
     }
     // The schema admits no other shape: an entry names a component or an endpoint variant.
     let (Some(endpoint_name), Some(variant)) = (&resource.endpoint_name, &resource.variant_name)
@@ -231,7 +253,7 @@ async fn target_of(
                 .to_string(),
         ));
     };
-    let endpoint = match deployments.get_opt(endpoint_name).await? {
+    let endpoint = match objects.deployments.get_opt(endpoint_name).await? {
         Some(deployment) => match deployment
             .status
             .as_ref()

@@ -1,14 +1,16 @@
 //! References between objects (an EndpointConfig variant's `modelRef`) against the emulator:
 //! a referring object waits for a missing Model without calling SageMaker, goes on by itself
 //! (the watch on Models wakes it) once the Model is Created, and sends the Model's SageMaker
-//! name; deleting a referenced Model leaves the configuration in SageMaker and says so.
+//! name; deleting a referenced Model leaves the configuration in SageMaker and says so; a chain
+//! of references (InferenceComponent → Endpoint → EndpointConfig → Model) applied at once comes
+//! up in dependency order.
 
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Event;
 use kube::Api;
 use kube::api::{DeleteParams, ListParams};
-use sagemaker_k8s_api::{EndpointConfig, Model};
+use sagemaker_k8s_api::{Endpoint, EndpointConfig, InferenceComponent, Model};
 use sagemaker_k8s_testenv::wait_until;
 
 use crate::harness::Harness;
@@ -279,4 +281,152 @@ async fn deleting_a_referenced_model_keeps_the_configuration_and_says_the_refere
         },
     )
     .await;
+}
+
+/// Model ← EndpointConfig ← Endpoint ← InferenceComponent, each naming the next by reference,
+/// applied in one manifest with the last one first and no SageMaker names given: every object
+/// waits for what it names and goes on by the watches, and each SageMaker request carries the
+/// SageMaker name the referenced object got (derived from its name and UID).
+#[tokio::test]
+async fn a_chain_of_references_applied_at_once_comes_up_in_dependency_order() {
+    let harness = Harness::start("refs-chain").await;
+    harness
+        .apply(
+            "apiVersion: sagemaker.aws.amazon.com/v1
+kind: InferenceComponent
+metadata:
+  name: chain-ic
+spec:
+  region: us-west-2
+  endpointRef:
+    name: chain-endpoint
+  variantName: AllTraffic
+  specification:
+    modelRef:
+      name: chain.model
+    computeResourceRequirements:
+      minMemoryRequiredInMb: 1024
+      numberOfCpuCoresRequired: 1
+  runtimeConfig:
+    copyCount: 2
+---
+apiVersion: sagemaker.aws.amazon.com/v1
+kind: Endpoint
+metadata:
+  name: chain-endpoint
+spec:
+  region: us-west-2
+  endpointConfigRef:
+    name: chain-config
+---
+apiVersion: sagemaker.aws.amazon.com/v1
+kind: EndpointConfig
+metadata:
+  name: chain-config
+spec:
+  region: us-west-2
+  executionRoleArn: arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole
+  productionVariants:
+    - variantName: AllTraffic
+      initialInstanceCount: 1
+      instanceType: ml.c5.large
+---
+apiVersion: sagemaker.aws.amazon.com/v1
+kind: Model
+metadata:
+  name: chain.model
+spec:
+  region: us-west-2
+  executionRoleArn: arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole
+  primaryContainer:
+    image: 433757028032.dkr.ecr.us-west-2.amazonaws.com/xgboost:1
+    modelDataUrl: s3://my-bucket/model.tar.gz
+",
+        )
+        .await;
+    let client = harness.cluster.client();
+    let components: Api<InferenceComponent> = Api::namespaced(client.clone(), &harness.namespace);
+    let component = wait_until(
+        Duration::from_secs(120),
+        "chain-ic InService with 2 copies",
+        || {
+            let components = components.clone();
+            async move {
+                components
+                    .get_opt("chain-ic")
+                    .await
+                    .ok()
+                    .flatten()
+                    .filter(|c| {
+                        let status = c.status.as_ref();
+                        status.and_then(|s| s.status.as_deref()) == Some("InService")
+                            && status
+                                .and_then(|s| s.runtime_config.as_ref())
+                                .and_then(|r| r.current_copy_count)
+                                == Some(2)
+                    })
+            }
+        },
+    )
+    .await;
+    let endpoints: Api<Endpoint> = Api::namespaced(client.clone(), &harness.namespace);
+    let endpoint = endpoints.get("chain-endpoint").await.unwrap();
+    let endpoint_name = endpoint
+        .status
+        .as_ref()
+        .and_then(|s| s.sage_maker_name.clone())
+        .expect("the endpoint's SageMaker name");
+    let models: Api<Model> = Api::namespaced(client, &harness.namespace);
+    let model_name = models
+        .get("chain.model")
+        .await
+        .unwrap()
+        .status
+        .and_then(|s| s.sage_maker_model_name)
+        .expect("the model's SageMaker name");
+    assert_ne!(
+        model_name, "chain.model",
+        "a derived name: '.' is not allowed"
+    );
+    let described = harness
+        .sagemaker
+        .describe_inference_component()
+        .inference_component_name(
+            component
+                .status
+                .as_ref()
+                .and_then(|s| s.sage_maker_name.as_deref())
+                .expect("the component's SageMaker name"),
+        )
+        .send()
+        .await
+        .expect("the component exists in SageMaker");
+    assert_eq!(described.endpoint_name(), Some(endpoint_name.as_str()));
+    assert_eq!(
+        described
+            .specification()
+            .and_then(|specification| specification.model_name()),
+        Some(model_name.as_str())
+    );
+    let endpoint_described = harness
+        .sagemaker
+        .describe_endpoint()
+        .endpoint_name(&endpoint_name)
+        .send()
+        .await
+        .expect("the endpoint exists in SageMaker");
+    assert_eq!(
+        endpoint_described.endpoint_config_name(),
+        endpoint
+            .status
+            .as_ref()
+            .and_then(|s| s.endpoint_config_name.as_deref())
+    );
+    // Each waiting object announced its wait; the last in the chain waited for the others.
+    assert!(
+        !events(&harness, "chain-ic", "WaitingForReference")
+            .await
+            .is_empty(),
+        "chain-ic waited for its endpoint and model"
+    );
 }

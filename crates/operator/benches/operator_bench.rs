@@ -18,7 +18,11 @@
 //! 3. status lag: `OPERATOR_BENCH_LAG_JOBS` (100) short jobs end in SageMaker while the others
 //!    run; the lag from SageMaker's end time to the object showing Completed (p50, p99, max);
 //! 4. with `OPERATOR_BENCH_SCALE_TO` (e.g. 10000): that many objects in all, then two more
-//!    windows (the first one's safety re-list still lists that creation burst) and the RSS.
+//!    windows (the first one's safety re-list still lists that creation burst) and the RSS;
+//! 5. `OPERATOR_BENCH_COMPONENTS` (200) InferenceComponents on `OPERATOR_BENCH_COMPONENT_ENDPOINTS`
+//!    (20) Endpoints, all named by reference (Endpoint → EndpointConfig, component → Endpoint
+//!    and Model): seconds until all are InService, the calls that took, then two idle windows
+//!    with them (their calls beside the jobs' of step 2).
 //!
 //! `OPERATOR_BENCH_OPERATOR_ARGS` adds operator flags (to compare settings).
 //!
@@ -34,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use kube::runtime::watcher;
-use sagemaker_k8s_api::TrainingJob;
+use sagemaker_k8s_api::{InferenceComponent, TrainingJob};
 use sagemaker_k8s_testenv::{ChildProcess, Emulator, control_plane, wait_until, workspace_binary};
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -274,6 +278,110 @@ async fn seconds_until_settled(emulator: &Emulator, since: Instant, limit: Durat
     f64::NAN
 }
 
+/// A Model, an endpoint configuration without models (it hosts inference components),
+/// `endpoints` Endpoints on it and `components` InferenceComponents spread over them, each
+/// naming what it needs by reference. Emulated transitions take 2 s.
+fn component_manifests(endpoints: usize, components: usize) -> String {
+    let role = "arn:aws:iam::123456789012:role/bench";
+    let fast = "[{key: \"emulator:duration-seconds\", value: \"2\"}]";
+    let mut out = format!(
+        "---\napiVersion: sagemaker.aws.amazon.com/v1\nkind: Model\nmetadata:\n  name: bench-model\nspec:\n  region: us-west-2\n  executionRoleArn: {role}\n  primaryContainer:\n    image: img:1\n---\napiVersion: sagemaker.aws.amazon.com/v1\nkind: EndpointConfig\nmetadata:\n  name: bench-components\nspec:\n  region: us-west-2\n  executionRoleArn: {role}\n  productionVariants:\n    - variantName: AllTraffic\n      instanceType: ml.g5.2xlarge\n      initialInstanceCount: 1\n"
+    );
+    for i in 0..endpoints {
+        write!(out, "---\napiVersion: sagemaker.aws.amazon.com/v1\nkind: Endpoint\nmetadata:\n  name: bench-endpoint-{i}\nspec:\n  region: us-west-2\n  endpointConfigRef: {{name: bench-components}}\n  tags: {fast}\n").unwrap();
+    }
+    for i in 0..components {
+        let endpoint = i % endpoints.max(1);
+        write!(out, "---\napiVersion: sagemaker.aws.amazon.com/v1\nkind: InferenceComponent\nmetadata:\n  name: bench-component-{i}\nspec:\n  region: us-west-2\n  endpointRef: {{name: bench-endpoint-{endpoint}}}\n  variantName: AllTraffic\n  specification:\n    modelRef: {{name: bench-model}}\n    computeResourceRequirements: {{minMemoryRequiredInMb: 1024, numberOfCpuCoresRequired: 1}}\n  runtimeConfig: {{copyCount: 1}}\n  tags: {fast}\n").unwrap();
+    }
+    out
+}
+
+/// What step 5 measured.
+struct ComponentsRun {
+    components: usize,
+    endpoints: usize,
+    in_service_after: f64,
+    calls: Calls,
+    windows: Vec<Window>,
+}
+
+/// Step 5: the components come up, then two idle windows.
+async fn components_phase(
+    cluster: &sagemaker_k8s_testenv::ControlPlane,
+    namespace: &str,
+    emulator: &Emulator,
+    (pid, ticks, window): (u32, f64, Duration),
+    (components, endpoints): (usize, usize),
+) -> ComponentsRun {
+    let before = calls(emulator).await;
+    let start = Instant::now();
+    cluster
+        .kubectl_stdin(
+            &["apply", "-n", namespace, "-f", "-"],
+            &component_manifests(endpoints, components),
+        )
+        .await
+        .expect_success();
+    let api: kube::Api<InferenceComponent> = kube::Api::namespaced(cluster.client(), namespace);
+    wait_until(
+        Duration::from_secs(1800),
+        "all inference components InService",
+        || {
+            let api = api.clone();
+            async move {
+                let listed = api.list(&Default::default()).await.ok()?;
+                let ready = listed
+                    .items
+                    .iter()
+                    .filter(|c| {
+                        c.status.as_ref().and_then(|s| s.status.as_deref()) == Some("InService")
+                    })
+                    .count();
+                eprintln!("bench: {ready} of {components} inference components InService");
+                (ready >= components).then_some(())
+            }
+        },
+    )
+    .await;
+    let in_service_after = start.elapsed().as_secs_f64();
+    seconds_until_settled(emulator, Instant::now(), Duration::from_secs(600)).await;
+    let calls = delta(&before, &calls(emulator).await);
+    let mut windows = Vec::new();
+    for _ in 0..2 {
+        windows.push(measure_window(emulator, pid, ticks, window).await);
+    }
+    ComponentsRun {
+        components,
+        endpoints,
+        in_service_after,
+        calls,
+        windows,
+    }
+}
+
+fn components_rows(report: &mut String, run: &ComponentsRun) {
+    let (components, endpoints) = (run.components, run.endpoints);
+    writeln!(
+        report,
+        "| seconds until {components} InferenceComponents on {endpoints} Endpoints are InService | {:.1} |",
+        run.in_service_after
+    )
+    .unwrap();
+    writeln!(
+        report,
+        "| SageMaker calls to bring them up (with the Model, EndpointConfig and Endpoints) | {} in all: {} |",
+        total(&run.calls),
+        by_operation(&run.calls)
+    )
+    .unwrap();
+    window_rows(
+        report,
+        &format!("idle with {components} components too"),
+        &run.windows,
+    );
+}
+
 struct Window {
     seconds: f64,
     calls: Calls,
@@ -320,6 +428,8 @@ async fn main() {
     let scale_to = env_number("OPERATOR_BENCH_SCALE_TO", 0);
     let window = Duration::from_secs(env_number("OPERATOR_BENCH_WINDOW_SECONDS", 60) as u64);
     let calls_per_second = env_number("OPERATOR_BENCH_CALLS_PER_SECOND", 1000);
+    let components = env_number("OPERATOR_BENCH_COMPONENTS", 200);
+    let component_endpoints = env_number("OPERATOR_BENCH_COMPONENT_ENDPOINTS", 20);
     let ticks = clock_ticks_per_second();
     let binary = workspace_binary("sagemaker-k8s-operator");
     let profile = binary
@@ -525,6 +635,22 @@ async fn main() {
         scaled = Some((created, windows));
     }
 
+    // 5. Inference components.
+    let components_run = if components > 0 {
+        Some(
+            components_phase(
+                cluster,
+                &namespace,
+                &emulator,
+                (pid, ticks, window),
+                (components, component_endpoints),
+            )
+            .await,
+        )
+    } else {
+        None
+    };
+
     let mut report = String::new();
     writeln!(
         report,
@@ -589,6 +715,9 @@ async fn main() {
         )
         .unwrap();
         window_rows(&mut report, &format!("{scale_to} objects"), &windows);
+    }
+    if let Some(run) = &components_run {
+        components_rows(&mut report, run);
     }
     println!("{report}");
 }

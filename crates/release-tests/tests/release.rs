@@ -1402,6 +1402,24 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
             "Completed",
         ),
         (
+            "endpoints.sagemaker.aws.amazon.com",
+            "xgboost-mnist-endpoint",
+            ".status.status",
+            "InService",
+        ),
+        (
+            "endpoints.sagemaker.aws.amazon.com",
+            "ic-endpoint",
+            ".status.status",
+            "InService",
+        ),
+        (
+            "inferencecomponent",
+            "ic-model-b",
+            ".status.runtimeConfig.currentCopyCount",
+            "2",
+        ),
+        (
             "hostingautoscalingpolicy",
             "xgboost-autoscaling",
             ".status.hostingAutoscalingPolicyStatus",

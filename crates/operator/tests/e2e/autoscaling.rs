@@ -600,7 +600,7 @@ async fn a_policy_scales_an_inference_component_named_by_its_object() {
     let scaling = autoscaling_client(&harness).await;
     let id = format!("inference-component/{sagemaker_name}");
     let (targets, policies) = registered(&scaling).await;
-    assert_eq!(targets, [id.clone()]);
+    assert_eq!(targets, std::slice::from_ref(&id));
     assert_eq!(policies.len(), 1);
     assert_eq!(policies[0].0, id);
     let described = scaling

@@ -268,6 +268,95 @@ async fn someone_elses_endpoint_is_refused_and_one_with_our_tag_is_taken_over() 
     );
 }
 
+/// An update SageMaker rolls back (the new configuration cannot be deployed) is shown with
+/// SageMaker's FailureReason while the status keeps the configuration still served, and is not
+/// sent again for the same spec.
+#[tokio::test]
+async fn a_failed_update_shows_the_reason_keeps_the_last_good_config_and_is_not_retried() {
+    let harness = Harness::start("endpoint-rollback").await;
+    configs_created(&harness).await;
+    harness
+        .apply(
+            "apiVersion: sagemaker.aws.amazon.com/v1
+kind: EndpointConfig
+metadata:
+  name: config-bad
+spec:
+  region: us-west-2
+  productionVariants:
+    - variantName: AllTraffic
+      modelName: ep-model
+      initialInstanceCount: 1
+      instanceType: ml.c5.large
+  tags:
+    - key: emulator:outcome
+      value: Failed
+    - key: emulator:failure-reason
+      value: The new variant failed its health check.
+",
+        )
+        .await;
+    let configs: Api<EndpointConfig> =
+        Api::namespaced(harness.cluster.client(), &harness.namespace);
+    wait_for(&configs, "config-bad", "Created", |c| {
+        c.status.as_ref().and_then(|s| s.status.as_deref()) == Some("Created")
+    })
+    .await;
+    harness
+        .apply(&endpoint_manifest(
+            "rollback",
+            "endpointConfigRef: {name: config-a}",
+        ))
+        .await;
+    let endpoints: Api<Endpoint> = Api::namespaced(harness.cluster.client(), &harness.namespace);
+    wait_for(&endpoints, "rollback", "InService", |e| {
+        endpoint_status(e).0 == Some("InService")
+    })
+    .await;
+    endpoints
+        .patch(
+            "rollback",
+            &PatchParams::default(),
+            &Patch::Merge(
+                serde_json::json!({"spec": {"endpointConfigRef": {"name": "config-bad"}}}),
+            ),
+        )
+        .await
+        .unwrap();
+    let failed = wait_for(
+        &endpoints,
+        "rollback",
+        "back InService with a failure reason",
+        |e| {
+            let status = e.status.as_ref();
+            endpoint_status(e).0 == Some("InService")
+                && status.and_then(|s| s.failure_reason.as_deref()).is_some()
+                && status.and_then(|s| s.common.observed_generation) == e.metadata.generation
+        },
+    )
+    .await;
+    let status = failed.status.unwrap();
+    assert_eq!(
+        status.endpoint_config_name.as_deref(),
+        Some("config-a"),
+        "the configuration still served"
+    );
+    assert!(
+        status
+            .failure_reason
+            .as_deref()
+            .is_some_and(|reason| reason.contains("health check")),
+        "SageMaker's reason: {:?}",
+        status.failure_reason
+    );
+    assert_eq!(
+        status.common.additional, status.failure_reason,
+        "the reason is in additional too"
+    );
+    // The operator saw the rollback (the status above) and sends nothing more for this spec.
+    assert_eq!(harness.sagemaker_calls("UpdateEndpoint").await, 1);
+}
+
 #[tokio::test]
 async fn bad_endpoint_specs_are_refused_at_admission_naming_the_field() {
     let harness = Harness::start("endpoint-admission").await;

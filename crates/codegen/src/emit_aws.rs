@@ -43,6 +43,43 @@ fn module(plan: &Plan) -> String {
     }
     out.push_str("mod shapes;\n");
     out.push_str(MODULE_PRELUDE);
+    out.push_str(&request_texts_dispatch(plan));
+    out
+}
+
+/// `request_texts(kind, spec, …)`: every request of any generated kind from a spec given as
+/// JSON, so the request-coverage test covers each generated kind without a test of its own.
+fn request_texts_dispatch(plan: &Plan) -> String {
+    let mut out = String::from(
+        "\n/// The Create and Update requests of the generated kind `kind` built from `spec` (JSON, as the\n/// CRD admits it), as debug text; `None` for a kind that is not generated. For the request\n/// coverage test: it covers every generated kind by this one function.\npub fn request_texts(kind: &str, spec: serde_json::Value, sagemaker_name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Option<Result<Vec<String>, String>> {\n    match kind {\n",
+    );
+    for kind in &plan.kinds {
+        let _ = writeln!(
+            out,
+            "        {:?} => Some(serde_json::from_value(spec).map_err(|error| error.to_string()).and_then(|spec| {}::request_texts(&spec, sagemaker_name, owner_uid, refs).map_err(|error| error.to_string()))),",
+            kind.config_kind,
+            kind.config_kind.to_snake_case()
+        );
+    }
+    out.push_str("        _ => None,\n    }\n}\n");
+    out
+}
+
+/// The kind's `request_texts`: its Create and each Update request, built, as debug text.
+fn request_texts_fn(kind: &KindPlan) -> String {
+    let k = &kind.config_kind;
+    let mut out = format!(
+        "/// The Create and Update requests of {} spec, built, as debug text (the request coverage test).\npub fn request_texts(value: &{k}Spec, sagemaker_name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Result<Vec<String>, UnresolvedReference> {{\n    Ok(vec![\n        format!(\"{{:?}}\", create_request(value, sagemaker_name, owner_uid, refs)?.build()),\n",
+        crate::docs::with_article(k)
+    );
+    for update in &kind.updates {
+        let _ = writeln!(
+            out,
+            "        format!(\"{{:?}}\", {}_request(value, sagemaker_name, refs)?.build()),",
+            update.operation.to_snake_case()
+        );
+    }
+    out.push_str("    ])\n}\n\n");
     out
 }
 
@@ -349,6 +386,7 @@ fn kind_file(plan: &Plan, kind: &KindPlan, list: &(String, String)) -> Result<St
     for update in &kind.updates {
         out.push_str(&update_fn(plan, kind, update)?);
     }
+    out.push_str(&request_texts_fn(kind));
     out.push_str(&describe_fn(kind)?);
     out.push_str(&calls(kind, &snake, list));
     Ok(out)

@@ -72,6 +72,25 @@ pub fn update_endpoint_request(
     )
 }
 
+/// The Create and Update requests of an Endpoint spec, built, as debug text (the request coverage test).
+pub fn request_texts(
+    value: &EndpointSpec,
+    sagemaker_name: &str,
+    owner_uid: &str,
+    refs: &ResolvedReferences,
+) -> Result<Vec<String>, UnresolvedReference> {
+    Ok(vec![
+        format!(
+            "{:?}",
+            create_request(value, sagemaker_name, owner_uid, refs)?.build()
+        ),
+        format!(
+            "{:?}",
+            update_endpoint_request(value, sagemaker_name, refs)?.build()
+        ),
+    ])
+}
+
 /// The Endpoint status SageMaker's DescribeEndpoint answer shows.
 pub fn described(
     output: &aws_sdk_sagemaker::operation::describe_endpoint::DescribeEndpointOutput,

@@ -51,6 +51,29 @@ pub fn update_inference_component_runtime_config_request(value: &InferenceCompon
     )
 }
 
+/// The Create and Update requests of an InferenceComponent spec, built, as debug text (the request coverage test).
+pub fn request_texts(
+    value: &InferenceComponentSpec,
+    sagemaker_name: &str,
+    owner_uid: &str,
+    refs: &ResolvedReferences,
+) -> Result<Vec<String>, UnresolvedReference> {
+    Ok(vec![
+        format!(
+            "{:?}",
+            create_request(value, sagemaker_name, owner_uid, refs)?.build()
+        ),
+        format!(
+            "{:?}",
+            update_inference_component_request(value, sagemaker_name, refs)?.build()
+        ),
+        format!(
+            "{:?}",
+            update_inference_component_runtime_config_request(value, sagemaker_name, refs)?.build()
+        ),
+    ])
+}
+
 /// The InferenceComponent status SageMaker's DescribeInferenceComponent answer shows.
 pub fn described(
     output: &aws_sdk_sagemaker::operation::describe_inference_component::DescribeInferenceComponentOutput,

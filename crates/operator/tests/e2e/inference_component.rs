@@ -212,6 +212,102 @@ async fn inference_component_is_created_scaled_updated_and_deleted() {
     );
 }
 
+/// Someone else's component of the asked name is never touched; the window between a create
+/// and its record (the component exists with this object's tag, the status knows nothing) ends
+/// with the operator following that one component, not creating a second.
+#[tokio::test]
+async fn someone_elses_component_is_refused_and_one_with_our_tag_is_taken_over() {
+    let mut harness = Harness::start("ic-owner").await;
+    serving_endpoint(&harness).await;
+    let create = |name: &str, tag: Option<&str>| {
+        let mut request = harness
+            .sagemaker
+            .create_inference_component()
+            .inference_component_name(name)
+            .endpoint_name("ic-host")
+            .variant_name("AllTraffic")
+            .specification(
+                aws_sdk_sagemaker::types::InferenceComponentSpecification::builder()
+                    .model_name("ep-model")
+                    .compute_resource_requirements(
+                        aws_sdk_sagemaker::types::InferenceComponentComputeResourceRequirements::builder()
+                            .min_memory_required_in_mb(1024)
+                            .number_of_cpu_cores_required(1.0)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .runtime_config(
+                aws_sdk_sagemaker::types::InferenceComponentRuntimeConfig::builder()
+                    .copy_count(1)
+                    .build(),
+            );
+        if let Some(uid) = tag {
+            request = request.tags(
+                aws_sdk_sagemaker::types::Tag::builder()
+                    .key("sagemaker.aws.amazon.com/owner-uid")
+                    .value(uid)
+                    .build(),
+            );
+        }
+        request
+    };
+    create("theirs", None).send().await.unwrap();
+    harness
+        .apply(&component_manifest(
+            "theirs",
+            "  inferenceComponentName: theirs\n",
+        ))
+        .await;
+    let components: Api<InferenceComponent> =
+        Api::namespaced(harness.cluster.client(), &harness.namespace);
+    wait_for(&components, "theirs", "reported as someone else's", |c| {
+        copies(c).0 == Some("Failed")
+    })
+    .await;
+
+    harness.operator.terminate().await;
+    harness
+        .apply(&component_manifest(
+            "ours",
+            "  inferenceComponentName: ours\n",
+        ))
+        .await;
+    let uid = components.get("ours").await.unwrap().metadata.uid.unwrap();
+    let arn = create("ours", Some(&uid))
+        .send()
+        .await
+        .unwrap()
+        .inference_component_arn
+        .unwrap();
+    harness.operator =
+        crate::harness::spawn_operator(harness.cluster, &harness.emulator, &harness.namespace);
+    let ours = wait_for(&components, "ours", "InService", |c| {
+        copies(c).0 == Some("InService")
+    })
+    .await;
+    assert_eq!(
+        ours.status.unwrap().inference_component_arn,
+        Some(arn),
+        "the tagged component is followed"
+    );
+    // Exactly one component per name: the operator's creates under these names were refused.
+    let mut listed: Vec<String> = harness
+        .sagemaker
+        .list_inference_components()
+        .send()
+        .await
+        .unwrap()
+        .inference_components()
+        .iter()
+        .filter_map(|summary| summary.inference_component_name().map(str::to_string))
+        .collect();
+    listed.sort();
+    assert_eq!(listed, ["ours", "theirs"]);
+    let theirs = components.get("theirs").await.unwrap();
+    assert_eq!(copies(&theirs).0, Some("Failed"), "theirs stays theirs");
+}
+
 #[tokio::test]
 async fn bad_inference_component_specs_are_refused_at_admission_naming_the_field() {
     let harness = Harness::start("ic-admission").await;

@@ -132,6 +132,9 @@ pub struct KindInfo {
     pub describe: &'static str,
     pub delete: &'static str,
     pub list: &'static str,
+    /// Whether the List finds changes by `LastModifiedTimeAfter` (the status poller's way);
+    /// otherwise the operator Describes a transitional resource again on its own.
+    pub listed_by_modification: bool,
     pub updates: &'static [&'static str],
     /// Settled states: nothing is going on.
     pub steady: &'static [&'static str],
@@ -465,12 +468,13 @@ fn info_const(kind: &KindPlan) -> String {
     let name_field = heck::ToLowerCamelCase::to_lower_camel_case(kind.name_member.as_str());
     let updates: Vec<String> = kind.updates.iter().map(|u| u.operation.clone()).collect();
     format!(
-        "/// What the configuration says about the kind's SageMaker side.\npub const INFO: super::KindInfo = super::KindInfo {{ kind: {:?}, name_field: {name_field:?}, create: {:?}, describe: {:?}, delete: {:?}, list: {:?}, updates: &[{}], steady: &[{}], failed: &[{}], deleting: &[{}], transitional: &[{}] }};\n\n",
+        "/// What the configuration says about the kind's SageMaker side.\npub const INFO: super::KindInfo = super::KindInfo {{ kind: {:?}, name_field: {name_field:?}, create: {:?}, describe: {:?}, delete: {:?}, list: {:?}, listed_by_modification: {}, updates: &[{}], steady: &[{}], failed: &[{}], deleting: &[{}], transitional: &[{}] }};\n\n",
         kind.config_kind,
         kind.create,
         kind.describe,
         kind.delete,
         kind.list,
+        kind.listed_by_modification,
         list(&updates),
         list(&kind.steady),
         list(&kind.failed),

@@ -481,9 +481,19 @@ fn describe_fn(kind: &KindPlan) -> Result<String, GenError> {
     }
     let _ = write!(
         out,
-        "        ..Default::default()\n    }};\n    Described {{\n        name: output.{}.clone().unwrap_or_else(|| name.to_string()),\n        arn: output.{}.clone().unwrap_or_default(),\n        state,\n        failure_reason: output.failure_reason.clone(),\n        last_modified: crate::convert::timestamp(output.last_modified_time.as_ref()),\n        status,\n    }}\n}}\n\n",
+        "        ..Default::default()\n    }};\n    Described {{\n        name: output.{}.clone().unwrap_or_else(|| name.to_string()),\n        arn: output.{}.clone().unwrap_or_default(),\n        state,\n        failure_reason: {},\n        last_modified: {},\n        status,\n    }}\n}}\n\n",
         sdk_field(&kind.name_member),
-        sdk_field(&kind.arn_member)
+        sdk_field(&kind.arn_member),
+        if kind.has_failure_reason {
+            "output.failure_reason.clone()"
+        } else {
+            "None"
+        },
+        if kind.has_last_modified {
+            "crate::convert::timestamp(output.last_modified_time.as_ref())"
+        } else {
+            "None"
+        }
     );
     Ok(out)
 }
@@ -521,8 +531,16 @@ fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
     }
     let _ = write!(
         out,
-        "/// The kind's calls, for the operator's generic adapter.\npub struct Calls;\n\nimpl super::GeneratedCalls for Calls {{\n    type Spec = {k}Spec;\n    type Status = {k}Status;\n    async fn create(handle: &SageMakerHandle, spec: &{k}Spec, name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Result<(), super::CallError> {{\n        create(handle, create_request(spec, name, owner_uid, refs)?).await?;\n        Ok(())\n    }}\n    async fn describe(handle: &SageMakerHandle, name: &str) -> Result<Described<{k}Status>, SageMakerError> {{\n        describe(handle, name).await\n    }}\n    async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {{\n        delete(handle, name).await\n    }}\n    async fn modified_after(handle: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {{\n        handle.{snake}_modified_after(after).await\n    }}\n}}\n\n"
+        "/// The kind's calls, for the operator's generic adapter.\npub struct Calls;\n\nimpl super::GeneratedCalls for Calls {{\n    type Spec = {k}Spec;\n    type Status = {k}Status;\n    async fn create(handle: &SageMakerHandle, spec: &{k}Spec, name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Result<(), super::CallError> {{\n        create(handle, create_request(spec, name, owner_uid, refs)?).await?;\n        Ok(())\n    }}\n    async fn describe(handle: &SageMakerHandle, name: &str) -> Result<Described<{k}Status>, SageMakerError> {{\n        describe(handle, name).await\n    }}\n    async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {{\n        delete(handle, name).await\n    }}\n    async fn modified_after(handle: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {{\n        {modified_after}\n    }}\n}}\n\n",
+        modified_after = if kind.listed_by_modification {
+            format!("handle.{snake}_modified_after(after).await")
+        } else {
+            "// The List has no LastModifiedTimeAfter: the operator looks again itself.\n        let _ = (handle, after);\n        Ok(Vec::new())".to_string()
+        }
     );
+    if !kind.listed_by_modification {
+        return out;
+    }
     let _ = write!(
         out,
         "impl SageMakerHandle {{\n    crate::listing::modified_after_listing!(\n        /// {list} with `LastModifiedTimeAfter`: names and last-modified times (all pages).\n        {snake}_modified_after, {list:?}, {l}, {summaries}, {name}\n    );\n}}\n",

@@ -73,6 +73,12 @@ pub struct KindPlan {
     pub describe: String,
     pub delete: String,
     pub list: String,
+    /// The List takes `LastModifiedTimeAfter`, so the status poller can find changes by it;
+    /// otherwise the operator looks at a transitional resource again itself.
+    pub listed_by_modification: bool,
+    /// The Describe output has `FailureReason` / `LastModifiedTime`.
+    pub has_failure_reason: bool,
+    pub has_last_modified: bool,
     pub name_member: String,
     pub spec: Structure,
     pub status_fields: Vec<Field>,
@@ -151,6 +157,12 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         describe: kind.operations.describe.clone(),
         delete: kind.operations.delete.clone(),
         list: kind.operations.list.clone(),
+        listed_by_modification: model
+            .members(&model.operation_shape(&kind.operations.list, "input")?)?
+            .iter()
+            .any(|(member, _, _)| member == "LastModifiedTimeAfter"),
+        has_failure_reason: has_member(model, &describe_output, "FailureReason")?,
+        has_last_modified: has_member(model, &describe_output, "LastModifiedTime")?,
         name_member: kind.name_member.clone(),
         spec,
         status_fields,
@@ -454,6 +466,13 @@ fn status_structure(
     })
 }
 
+fn has_member(model: &Model, shape: &str, member: &str) -> Result<bool, GenError> {
+    Ok(model
+        .members(shape)?
+        .iter()
+        .any(|(name, _, _)| name == member))
+}
+
 /// The Describe members mirrored into the status: the configured ones, plus the failure
 /// reason and times when the output has them.
 fn status_fields(
@@ -463,12 +482,13 @@ fn status_fields(
     plan: &mut Plan,
 ) -> Result<Vec<Field>, GenError> {
     let members = model.members(output)?;
-    let wanted: Vec<&str> = ["FailureReason", "CreationTime", "LastModifiedTime"]
+    let optional = ["FailureReason", "CreationTime", "LastModifiedTime"];
+    let wanted: Vec<&str> = optional
         .into_iter()
         .chain(kind.status.iter().map(String::as_str))
         .chain([kind.arn_member.as_str(), kind.states.member.as_str()])
         .collect();
-    for name in &wanted {
+    for name in wanted.iter().filter(|name| !optional.contains(name)) {
         if !members.iter().any(|(member, _, _)| member == name) {
             return Err(config_error(kind, format!("{output} has no member {name}")));
         }

@@ -19,6 +19,7 @@ pub const INFO: super::KindInfo = super::KindInfo {
     describe: "DescribeEndpoint",
     delete: "DeleteEndpoint",
     list: "ListEndpoints",
+    listed_by_modification: true,
     updates: &["UpdateEndpoint"],
     steady: &["InService", "OutOfService", "UpdateRollbackFailed"],
     failed: &["Failed"],

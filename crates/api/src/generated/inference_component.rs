@@ -19,6 +19,7 @@ pub const INFO: super::KindInfo = super::KindInfo {
     describe: "DescribeInferenceComponent",
     delete: "DeleteInferenceComponent",
     list: "ListInferenceComponents",
+    listed_by_modification: true,
     updates: &[
         "UpdateInferenceComponent",
         "UpdateInferenceComponentRuntimeConfig",

@@ -53,6 +53,10 @@ pub trait GeneratedKind: Send + Sync + 'static {
 /// The `engine::single::Kind` of a generated kind.
 pub struct Generated<G>(pub G);
 
+/// How soon a kind whose List cannot find changes by modification time (a model package group)
+/// Describes a resource in a transitional state again: the status poller cannot wake it.
+const LOOK_AGAIN_UNLISTED: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The engine's resolved references (by spec field) as a generated request takes them (by
 /// referenced kind and object name).
 fn references(spec: &impl GeneratedSpec, resolved: &Resolved) -> ResolvedReferences {
@@ -196,6 +200,10 @@ impl<G: GeneratedKind> Kind for Generated<G> {
     }
     fn last_modified(remote: &Described<G::Status>) -> Option<jiff::Timestamp> {
         remote.last_modified
+    }
+    fn look_again_after(remote: &Described<G::Status>) -> Option<std::time::Duration> {
+        let transitional = G::INFO.transitional.contains(&remote.state.as_str());
+        (!G::INFO.listed_by_modification && transitional).then_some(LOOK_AGAIN_UNLISTED)
     }
     /// SageMaker's side of the status, with its failure reason in `additional`.
     fn status_from(

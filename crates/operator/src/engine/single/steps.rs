@@ -51,8 +51,13 @@ pub(super) async fn reconcile<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action,
         )
     {
         // Nothing happened since the last look that the status does not show already (this
-        // wake-up is the operator's own write, or a change it has seen): no call, no write.
-        return Ok(Action::await_change());
+        // wake-up is the operator's own write, or a change it has seen): no call, no write. A
+        // look-again time still ahead is kept: this wake-up took the place of its requeue.
+        let again = observed
+            .as_ref()
+            .and_then(|observed| observed.look_again_at)
+            .map(|at| at.saturating_duration_since(Instant::now()));
+        return Ok(again.map_or_else(Action::await_change, Action::requeue));
     }
     // The registry knows of an observation before the (possibly lagging) watch cache shows it.
     let observed = has_observed_remote::<K>(object) || observed.is_some();

@@ -37,7 +37,7 @@ pub use endpoint_config::{
 };
 pub use generated::{
     Endpoint, EndpointSpec, EndpointStatus, InferenceComponent, InferenceComponentSpec,
-    InferenceComponentStatus,
+    InferenceComponentStatus, ModelPackageGroup, ModelPackageGroupSpec, ModelPackageGroupStatus,
 };
 pub use hosting_autoscaling_policy::{
     HostingAutoscalingPolicy, HostingAutoscalingPolicySpec, HostingAutoscalingPolicyStatus,

@@ -180,6 +180,15 @@ pub fn classify_parts(
     if text.starts_with("Cannot create already existing") {
         return ErrorKind::ResourceInUse;
     }
+    // CreateModelPackageGroup answers a taken name with "Model Package Group already exists:
+    // <arn>", DescribeModelPackageGroup a missing group with "ModelPackageGroup <arn> does not
+    // exist." (both ValidationException).
+    if text.starts_with("Model Package Group already exists") {
+        return ErrorKind::ResourceInUse;
+    }
+    if text.starts_with("ModelPackageGroup ") && text.contains(" does not exist") {
+        return ErrorKind::NotFound;
+    }
     if matches!(http_status, Some(status) if status >= 500)
         || matches!(
             code,

@@ -464,6 +464,14 @@ async fn run_controllers(
             s,
             n
         ),
+        supervised(
+            h,
+            Single(generated::Generated(
+                model_package_group::ModelPackageGroupKind
+            )),
+            s,
+            n
+        ),
         supervised(h, hosting::autoscaling::Autoscaling, s, n),
     );
 }

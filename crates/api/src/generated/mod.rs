@@ -5,12 +5,14 @@
 
 pub mod endpoint;
 pub mod inference_component;
+pub mod model_package_group;
 pub mod shapes;
 
 pub use endpoint::{Endpoint, EndpointSpec, EndpointStatus};
 pub use inference_component::{
     InferenceComponent, InferenceComponentSpec, InferenceComponentStatus,
 };
+pub use model_package_group::{ModelPackageGroup, ModelPackageGroupSpec, ModelPackageGroupStatus};
 
 /// `{name: …}`: an object of the same namespace, standing for the SageMaker name it has.
 #[derive(
@@ -68,6 +70,9 @@ pub struct KindInfo {
     pub describe: &'static str,
     pub delete: &'static str,
     pub list: &'static str,
+    /// Whether the List finds changes by `LastModifiedTimeAfter` (the status poller's way);
+    /// otherwise the operator Describes a transitional resource again on its own.
+    pub listed_by_modification: bool,
     pub updates: &'static [&'static str],
     /// Settled states: nothing is going on.
     pub steady: &'static [&'static str],
@@ -102,7 +107,11 @@ pub fn kube_time(seconds: i64) -> Option<Time> {
 }
 
 /// Every generated kind.
-pub const KINDS: &[KindInfo] = &[endpoint::INFO, inference_component::INFO];
+pub const KINDS: &[KindInfo] = &[
+    endpoint::INFO,
+    inference_component::INFO,
+    model_package_group::INFO,
+];
 
 /// The reference fields of every generated kind.
 pub const REFERENCES: &[ReferenceField] = &[
@@ -144,5 +153,9 @@ pub fn crds()
 -> Vec<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition>
 {
     use kube::CustomResourceExt as _;
-    vec![Endpoint::crd(), InferenceComponent::crd()]
+    vec![
+        Endpoint::crd(),
+        InferenceComponent::crd(),
+        ModelPackageGroup::crd(),
+    ]
 }

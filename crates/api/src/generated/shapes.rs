@@ -322,6 +322,15 @@ pub struct InferenceComponentStartupParameters {
     pub model_data_download_timeout_in_seconds: Option<i32>,
 }
 
+/// The managed configuration of a model package group.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ManagedConfiguration {
+    /// The storage type of the model package.
+    #[serde(rename = "managedStorageType", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["Restricted", null]))]
+    pub managed_storage_type: Option<String>,
+}
+
 /// Specifies a metrics endpoint for a container, including the path where the container exposes Prometheus-formatted metrics and the frequency at which to publish them to Amazon CloudWatch.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct MetricsEndpoint {

@@ -30,6 +30,7 @@ async fn every_crd_installs_and_becomes_established() {
         "hostingautoscalingpolicies",
         "endpoints",
         "inferencecomponents",
+        "modelpackagegroups",
     ] {
         let expected = format!(
             "customresourcedefinition.apiextensions.k8s.io/{name}.sagemaker.aws.amazon.com"

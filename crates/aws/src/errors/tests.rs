@@ -68,6 +68,23 @@ fn answers_are_classified_by_code_message_and_status() {
             400,
             ResourceInUse,
         ),
+        // The model registry's groups.
+        (
+            Some("ValidationException"),
+            Some(
+                "Model Package Group already exists: arn:aws:sagemaker:us-west-2:123456789012:model-package-group/g",
+            ),
+            400,
+            ResourceInUse,
+        ),
+        (
+            Some("ValidationException"),
+            Some(
+                "ModelPackageGroup arn:aws:sagemaker:us-west-2:123456789012:model-package-group/g does not exist.",
+            ),
+            400,
+            NotFound,
+        ),
         // Application Auto Scaling.
         (
             Some("ObjectNotFoundException"),

@@ -5,6 +5,7 @@
 
 pub mod endpoint;
 pub mod inference_component;
+pub mod model_package_group;
 mod shapes;
 
 use std::collections::BTreeMap;
@@ -126,6 +127,14 @@ pub fn request_texts(
                 .map_err(|error| error.to_string())
                 .and_then(|spec| {
                     inference_component::request_texts(&spec, sagemaker_name, owner_uid, refs)
+                        .map_err(|error| error.to_string())
+                }),
+        ),
+        "ModelPackageGroup" => Some(
+            serde_json::from_value(spec)
+                .map_err(|error| error.to_string())
+                .and_then(|spec| {
+                    model_package_group::request_texts(&spec, sagemaker_name, owner_uid, refs)
                         .map_err(|error| error.to_string())
                 }),
         ),

@@ -237,6 +237,19 @@ pub(super) fn to_sdk_inference_component_startup_parameters(
         .build()
 }
 
+pub(super) fn to_sdk_managed_configuration(
+    value: &api::ManagedConfiguration,
+) -> sdk::ManagedConfiguration {
+    sdk::ManagedConfiguration::builder()
+        .set_managed_storage_type(
+            value
+                .managed_storage_type
+                .as_ref()
+                .map(|value| sdk::ManagedStorageType::from(value.as_str())),
+        )
+        .build()
+}
+
 pub(super) fn to_sdk_metrics_endpoint(value: &api::MetricsEndpoint) -> sdk::MetricsEndpoint {
     sdk::MetricsEndpoint::builder()
         .set_metric_publish_frequency_in_seconds(value.metric_publish_frequency_in_seconds)

@@ -39,6 +39,7 @@ control-plane: controller-manager
 - hyperparametertuningjobs
 - inferencecomponents
 - models
+- modelpackagegroups
 - processingjobs
 - trainingjobs
 {{- end -}}
@@ -65,6 +66,7 @@ control-plane: controller-manager
     - hyperparametertuningjobs/status
     - inferencecomponents/status
     - models/status
+    - modelpackagegroups/status
     - processingjobs/status
     - trainingjobs/status
   verbs: ["patch"]

@@ -38,6 +38,18 @@ pub const INFERENCE_COMPONENT: Lifecycle = Lifecycle {
     delete_share: 0.5,
 };
 
+/// A model package group: SageMaker reports Pending while it sets the group up, Completed
+/// when it is ready, and has no update of a group.
+pub const MODEL_PACKAGE_GROUP: Lifecycle = Lifecycle {
+    kind: "model package group",
+    creating: "Pending",
+    ready: "Completed",
+    updating: "InProgress",
+    deleting: "Deleting",
+    failed: "Failed",
+    delete_share: 0.5,
+};
+
 /// What a caller asks of a resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Request {

@@ -9,6 +9,7 @@ mod harness;
 mod hosting;
 mod inference_components;
 mod logs;
+mod model_registry;
 mod processing;
 mod protocol;
 mod regions;

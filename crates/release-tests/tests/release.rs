@@ -19,7 +19,7 @@ const OPERATOR_SA: &str =
     "system:serviceaccount:sagemaker-k8s-operator-system:sagemaker-k8s-operator-default";
 
 /// (chart directory, chart name in `helm ls`, sentence of its NOTES, kind it creates)
-const JOB_CHARTS: [(&str, &str, &str, &str); 8] = [
+const JOB_CHARTS: [(&str, &str, &str, &str); 9] = [
     (
         "training-jobs",
         "sagemaker-k8s-trainingjob",
@@ -68,9 +68,15 @@ const JOB_CHARTS: [(&str, &str, &str, &str); 8] = [
         "Thanks for installing the sagemaker-k8s-inferencecomponent.",
         "inferencecomponent",
     ),
+    (
+        "model-package-group",
+        "sagemaker-k8s-modelpackagegroup",
+        "Thanks for installing the sagemaker-k8s-modelpackagegroup.",
+        "modelpackagegroup",
+    ),
 ];
 
-const SAMPLES: [&str; 14] = [
+const SAMPLES: [&str; 15] = [
     "xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-hpo.yaml",
     "xgboost-mnist-batchtransform.yaml",
@@ -85,6 +91,7 @@ const SAMPLES: [&str; 14] = [
     "xgboost-mnist-endpointconfig.yaml",
     "xgboost-mnist-endpoint.yaml",
     "inference-components.yaml",
+    "model-package-group.yaml",
 ];
 
 fn path(relative: &str) -> String {
@@ -216,6 +223,7 @@ async fn helm_lint_passes_for_every_chart_and_mode() {
             "hyperparameter-tuning-jobs",
             "inference-component",
             "installer",
+            "model-package-group",
             "processing-jobs",
             "training-jobs"
         ]
@@ -606,6 +614,7 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         ("patch", sagemaker("models/status")),
         ("watch", sagemaker("endpoints")),
         ("patch", sagemaker("inferencecomponents/status")),
+        ("patch", sagemaker("modelpackagegroups/status")),
         ("update", sagemaker("hyperparametertuningjobs/finalizers")),
         ("create", "events".to_owned()),
     ] {
@@ -1424,6 +1433,12 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
             "xgboost-autoscaling",
             ".status.hostingAutoscalingPolicyStatus",
             "Created",
+        ),
+        (
+            "modelpackagegroup",
+            "xgboost-mnist-models",
+            ".status.status",
+            "Completed",
         ),
         (
             "batchtransformjob",

@@ -281,7 +281,7 @@ fn generated_installers_match_the_chart_and_crds() {
             .count(),
         crd_files
     );
-    assert_eq!(crd_files, 10);
+    assert_eq!(crd_files, 11);
 }
 
 #[tokio::test]

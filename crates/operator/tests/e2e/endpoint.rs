@@ -382,19 +382,9 @@ async fn bad_endpoint_specs_are_refused_at_admission_naming_the_field() {
             "exactly one of endpointConfigRef and endpointConfigName",
         ),
     ] {
-        let output = harness
-            .cluster
-            .kubectl_stdin(
-                &["apply", "-n", &harness.namespace, "-f", "-"],
-                &endpoint_manifest("refused", spec),
-            )
+        harness
+            .assert_refused(&endpoint_manifest("refused", spec), field)
             .await;
-        let output = output.expect_failure();
-        assert!(
-            output.stderr.contains(field),
-            "the refusal names {field}: {}",
-            output.stderr
-        );
     }
     // The name cannot change once set.
     harness
@@ -403,20 +393,13 @@ async fn bad_endpoint_specs_are_refused_at_admission_naming_the_field() {
             "endpointConfigName: config-a\n  endpointName: first",
         ))
         .await;
-    let output = harness
-        .cluster
-        .kubectl_stdin(
-            &["apply", "-n", &harness.namespace, "-f", "-"],
+    harness
+        .assert_refused(
             &endpoint_manifest(
                 "named",
                 "endpointConfigName: config-a\n  endpointName: second",
             ),
+            "spec.endpointName",
         )
         .await;
-    let output = output.expect_failure();
-    assert!(
-        output.stderr.contains("spec.endpointName"),
-        "{}",
-        output.stderr
-    );
 }

@@ -56,6 +56,21 @@ impl Harness {
             .expect_success();
     }
 
+    /// Applies a manifest the apiserver must refuse, and checks the refusal names `field` (the
+    /// field path, or the words of the rule that refused it).
+    pub async fn assert_refused(&self, manifest: &str, field: &str) {
+        let output = self
+            .cluster
+            .kubectl_stdin(&["apply", "-n", &self.namespace, "-f", "-"], manifest)
+            .await
+            .expect_failure();
+        assert!(
+            output.stderr.contains(field),
+            "the refusal names {field}: {}",
+            output.stderr
+        );
+    }
+
     /// Waits until the object's status satisfies `check`, returning the object.
     pub async fn wait_for_training_job(
         &self,

@@ -343,15 +343,6 @@ async fn bad_inference_component_specs_are_refused_at_admission_naming_the_field
         ),
     ];
     for (manifest, field) in cases {
-        let output = harness
-            .cluster
-            .kubectl_stdin(&["apply", "-n", &harness.namespace, "-f", "-"], &manifest)
-            .await;
-        let output = output.expect_failure();
-        assert!(
-            output.stderr.contains(field),
-            "the refusal names {field}: {}",
-            output.stderr
-        );
+        harness.assert_refused(&manifest, field).await;
     }
 }

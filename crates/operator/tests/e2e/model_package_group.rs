@@ -12,8 +12,6 @@ use sagemaker_k8s_testenv::wait_until;
 use crate::endpoint::wait_for;
 use crate::harness::Harness;
 
-const OWNER_TAG: &str = "sagemaker.aws.amazon.com/owner-uid";
-
 fn group_manifest(name: &str, spec: &str) -> String {
     format!(
         "apiVersion: sagemaker.aws.amazon.com/v1
@@ -90,12 +88,23 @@ async fn model_package_group_is_created_followed_to_completed_and_deleted() {
             .iter()
             .any(|t| t.key() == Some("team") && t.value() == Some("ml"))
     );
-    assert!(
-        tags.tags().iter().any(|t| {
-            t.key() == Some(OWNER_TAG) && t.value() == created.metadata.uid.as_deref()
-        })
-    );
+    assert!(tags.tags().iter().any(|t| {
+        t.key() == Some(sagemaker_k8s_aws::OWNER_UID_TAG)
+            && t.value() == created.metadata.uid.as_deref()
+    }));
     assert_eq!(harness.sagemaker_calls("CreateModelPackageGroup").await, 1);
+    // The columns, under the short name.
+    let listed = harness
+        .cluster
+        .kubectl(&["get", "mpg", "-n", &harness.namespace])
+        .await
+        .expect_success();
+    let row = listed.stdout.lines().find(|line| line.starts_with("churn"));
+    assert!(
+        row.is_some_and(|row| row.contains("Completed") && row.contains(&sagemaker_name)),
+        "{}",
+        listed.stdout
+    );
 
     api.delete("churn", &DeleteParams::default()).await.unwrap();
     wait_until(std::time::Duration::from_secs(90), "churn deleted", || {
@@ -145,7 +154,7 @@ async fn someone_elses_group_is_refused_and_one_with_our_tag_is_taken_over() {
         .model_package_group_name("ours")
         .tags(
             aws_sdk_sagemaker::types::Tag::builder()
-                .key(OWNER_TAG)
+                .key(sagemaker_k8s_aws::OWNER_UID_TAG)
                 .value(&uid)
                 .build(),
         )
@@ -188,19 +197,9 @@ async fn bad_group_specs_and_edits_are_refused_at_admission_naming_the_field() {
             "spec.managedConfiguration.managedStorageType",
         ),
     ] {
-        let output = harness
-            .cluster
-            .kubectl_stdin(
-                &["apply", "-n", &harness.namespace, "-f", "-"],
-                &group_manifest("refused", spec),
-            )
+        harness
+            .assert_refused(&group_manifest("refused", spec), field)
             .await;
-        let output = output.expect_failure();
-        assert!(
-            output.stderr.contains(field),
-            "the refusal names {field}: {}",
-            output.stderr
-        );
     }
     // Nothing of a group can change in SageMaker: an edit is refused, not silently ignored.
     harness
@@ -209,17 +208,10 @@ async fn bad_group_specs_and_edits_are_refused_at_admission_naming_the_field() {
             "modelPackageGroupDescription: first",
         ))
         .await;
-    let output = harness
-        .cluster
-        .kubectl_stdin(
-            &["apply", "-n", &harness.namespace, "-f", "-"],
+    harness
+        .assert_refused(
             &group_manifest("fixed", "modelPackageGroupDescription: second"),
+            "spec.modelPackageGroupDescription",
         )
         .await;
-    let output = output.expect_failure();
-    assert!(
-        output.stderr.contains("spec.modelPackageGroupDescription"),
-        "{}",
-        output.stderr
-    );
 }

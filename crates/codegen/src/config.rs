@@ -35,6 +35,8 @@ pub struct KindConfig {
     pub not_in_sdk: Vec<String>,
     #[serde(default)]
     pub columns: Vec<Column>,
+    #[serde(default)]
+    pub short_names: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

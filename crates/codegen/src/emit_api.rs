@@ -386,6 +386,9 @@ fn kind_file(plan: &Plan, kind: &KindPlan) -> String {
         "#[kube(group = \"sagemaker.aws.amazon.com\", version = \"v1\", kind = {k:?}, plural = {:?}, namespaced, status = \"{k}Status\", category = \"sagemaker\", doc = {:?}",
         kind.plural, kind.doc
     );
+    for short_name in &kind.short_names {
+        let _ = write!(out, ", shortname = {short_name:?}");
+    }
     for (name, type_, path, description) in &kind.columns {
         let _ = write!(
             out,

@@ -90,6 +90,7 @@ pub struct KindPlan {
     pub deleting: Vec<String>,
     pub transitional: Vec<String>,
     pub columns: Vec<(String, String, String, String)>,
+    pub short_names: Vec<String>,
     pub references: Vec<Reference>,
 }
 
@@ -173,6 +174,7 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         failed: kind.states.failed.clone(),
         deleting: kind.states.deleting.clone(),
         transitional: kind.states.transitional.clone(),
+        short_names: kind.short_names.clone(),
         columns: kind
             .columns
             .iter()

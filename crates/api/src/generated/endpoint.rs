@@ -38,6 +38,7 @@ pub const INFO: super::KindInfo = super::KindInfo {
     status = "EndpointStatus",
     category = "sagemaker",
     doc = "A SageMaker endpoint managed from Kubernetes, serving the endpoint configuration it names: the operator creates it, switches it to another configuration with UpdateEndpoint, and deletes it with the object.",
+    shortname = "smendpoint",
     printcolumn(
         name = "STATUS",
         type_ = "string",

@@ -41,6 +41,7 @@ pub const INFO: super::KindInfo = super::KindInfo {
     status = "InferenceComponentStatus",
     category = "sagemaker",
     doc = "A SageMaker inference component managed from Kubernetes: a model or container hosted on an existing endpoint with the compute resources and number of copies it asks for. The operator creates it, updates its specification and copy count, and deletes it with the object.",
+    shortname = "ic",
     printcolumn(
         name = "STATUS",
         type_ = "string",

@@ -38,6 +38,7 @@ pub const INFO: super::KindInfo = super::KindInfo {
     status = "ModelPackageGroupStatus",
     category = "sagemaker",
     doc = "A SageMaker model package group managed from Kubernetes: the place in the model registry where the versions of one model are kept. The operator creates it and deletes it with the object.",
+    shortname = "mpg",
     printcolumn(
         name = "STATUS",
         type_ = "string",

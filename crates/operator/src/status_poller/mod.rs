@@ -85,6 +85,15 @@ pub fn must_describe(
     }
 }
 
+/// When a wake-up that found nothing new (see [`must_describe`]) must still come back: the
+/// look-again time still ahead, because this wake-up (the operator's own status write) took the
+/// place of the requeue that was scheduled for it. `None`: only a change wakes the object.
+pub fn look_again_in(observed: Option<&Observation>, now: Instant) -> Option<Duration> {
+    observed?
+        .look_again_at
+        .map(|at| at.saturating_duration_since(now))
+}
+
 /// The registry's key for an object: its name and namespace only. `ObjectRef::from_obj` also
 /// copies the uid and resourceVersion, which equality ignores and the registry would keep twice
 /// per object for nothing.

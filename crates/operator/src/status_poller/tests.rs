@@ -9,6 +9,35 @@ fn at(seconds: i64) -> jiff::Timestamp {
 }
 
 #[test]
+fn a_wake_up_that_finds_nothing_new_keeps_the_look_again_time() {
+    let now = Instant::now();
+    let seen = |look_again_at| Observation {
+        generation: Some(1),
+        modified: None,
+        look_again_at,
+    };
+    let in_5s = now + Duration::from_secs(5);
+    // (case, what the last Describe saw, when to come back)
+    let table: [(&str, Option<Observation>, Option<Duration>); 4] = [
+        ("never observed", None, None),
+        ("settled: only a change wakes it", Some(seen(None)), None),
+        (
+            "a look-again time ahead (a group still Pending, Debugger rules running)",
+            Some(seen(Some(in_5s))),
+            Some(Duration::from_secs(5)),
+        ),
+        (
+            "a look-again time passed (must_describe describes it; never negative)",
+            Some(seen(Some(now))),
+            Some(Duration::ZERO),
+        ),
+    ];
+    for (case, observed, expected) in table {
+        assert_eq!(look_again_in(observed.as_ref(), now), expected, "{case}");
+    }
+}
+
+#[test]
 fn when_a_reconcile_describes_and_when_the_status_is_still_the_truth() {
     let now = Instant::now();
     let seen = |generation, modified, look_again_at| Observation {

@@ -27,7 +27,7 @@ use crate::engine::references::{Resolution, Waiting, resolve, show_references};
 use crate::engine::{EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy, sagemaker_message};
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;
-use crate::status_poller::{key_of, must_describe};
+use crate::status_poller::{key_of, look_again_in, must_describe};
 use crate::takeover;
 
 /// The status of a resource SageMaker is deleting in the background.
@@ -53,10 +53,7 @@ pub(super) async fn reconcile<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action,
         // Nothing happened since the last look that the status does not show already (this
         // wake-up is the operator's own write, or a change it has seen): no call, no write. A
         // look-again time still ahead is kept: this wake-up took the place of its requeue.
-        let again = observed
-            .as_ref()
-            .and_then(|observed| observed.look_again_at)
-            .map(|at| at.saturating_duration_since(Instant::now()));
+        let again = look_again_in(observed.as_ref(), Instant::now());
         return Ok(again.map_or_else(Action::await_change, Action::requeue));
     }
     // The registry knows of an observation before the (possibly lagging) watch cache shows it.

@@ -125,6 +125,14 @@ const NOT_FOUND_MESSAGES: &[&str] = &[
     "Could not find inference component",
 ];
 
+/// How Creates answer a taken name with a ValidationException instead of ResourceInUse.
+const TAKEN_NAME_MESSAGES: &[&str] = &[
+    // CreateModel, CreateEndpointConfig, CreateEndpoint: "Cannot create already existing model …".
+    "Cannot create already existing",
+    // CreateModelPackageGroup: "Model Package Group already exists: <arn>".
+    "Model Package Group already exists",
+];
+
 /// Which kind of resource a "not found" message is about: the longest matching phrase wins, so
 /// a missing endpoint configuration is never reported as a missing endpoint.
 pub fn not_found_subject(message: &str) -> Option<&'static str> {
@@ -175,17 +183,14 @@ pub fn classify_parts(
     if not_found_subject(text).is_some() {
         return ErrorKind::NotFound;
     }
-    // CreateModel, CreateEndpointConfig and CreateEndpoint answer a taken name with a
-    // ValidationException, not ResourceInUse: "Cannot create already existing model …".
-    if text.starts_with("Cannot create already existing") {
+    if TAKEN_NAME_MESSAGES
+        .iter()
+        .any(|phrase| text.starts_with(phrase))
+    {
         return ErrorKind::ResourceInUse;
     }
-    // CreateModelPackageGroup answers a taken name with "Model Package Group already exists:
-    // <arn>", DescribeModelPackageGroup a missing group with "ModelPackageGroup <arn> does not
-    // exist." (both ValidationException).
-    if text.starts_with("Model Package Group already exists") {
-        return ErrorKind::ResourceInUse;
-    }
+    // DescribeModelPackageGroup answers a missing group with "ModelPackageGroup <arn> does not
+    // exist." (a ValidationException).
     if text.starts_with("ModelPackageGroup ") && text.contains(" does not exist") {
         return ErrorKind::NotFound;
     }

@@ -535,7 +535,7 @@ fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
         modified_after = if kind.listed_by_modification {
             format!("handle.{snake}_modified_after(after).await")
         } else {
-            "// The List has no LastModifiedTimeAfter: the operator looks again itself.\n        let _ = (handle, after);\n        Ok(Vec::new())".to_string()
+            "// The List has no LastModifiedTimeAfter: no poller runs for the kind, which is\n        // Described again while transitional.\n        let _ = (handle, after);\n        Ok(Vec::new())".to_string()
         }
     );
     if !kind.listed_by_modification {

@@ -158,10 +158,11 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         describe: kind.operations.describe.clone(),
         delete: kind.operations.delete.clone(),
         list: kind.operations.list.clone(),
-        listed_by_modification: model
-            .members(&model.operation_shape(&kind.operations.list, "input")?)?
-            .iter()
-            .any(|(member, _, _)| member == "LastModifiedTimeAfter"),
+        listed_by_modification: has_member(
+            model,
+            &model.operation_shape(&kind.operations.list, "input")?,
+            "LastModifiedTimeAfter",
+        )?,
         has_failure_reason: has_member(model, &describe_output, "FailureReason")?,
         has_last_modified: has_member(model, &describe_output, "LastModifiedTime")?,
         name_member: kind.name_member.clone(),

@@ -136,7 +136,8 @@ impl super::GeneratedCalls for Calls {
         handle: &SageMakerHandle,
         after: jiff::Timestamp,
     ) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {
-        // The List has no LastModifiedTimeAfter: the operator looks again itself.
+        // The List has no LastModifiedTimeAfter: no poller runs for the kind, which is
+        // Described again while transitional.
         let _ = (handle, after);
         Ok(Vec::new())
     }

@@ -79,6 +79,9 @@ fn create_error(error: CallError) -> CreateError {
 }
 
 impl<G: GeneratedKind> ListModified for Generated<G> {
+    // A kind whose List has no LastModifiedTimeAfter (a model package group) gets no poller:
+    // it is Described again while transitional (`look_again_after`).
+    const LISTS: bool = G::INFO.listed_by_modification;
     async fn list_modified_after(
         sagemaker: &SageMakerHandle,
         after: jiff::Timestamp,

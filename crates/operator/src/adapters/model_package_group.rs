@@ -92,6 +92,15 @@ mod tests {
         }
     }
 
+    /// ListModelPackageGroups cannot filter by modification time: no status poller runs for
+    /// groups (it would only take List budget from the kinds that can), while endpoints have one.
+    #[test]
+    fn groups_get_no_status_poller() {
+        use crate::status_poller::ListModified;
+        const { assert!(!<Adapter as ListModified>::LISTS) };
+        const { assert!(<Generated<crate::adapters::endpoint::EndpointKind> as ListModified>::LISTS) };
+    }
+
     /// DescribeModelPackageGroup has neither a failure reason nor a modification time.
     #[test]
     fn status_from_a_described_group() {

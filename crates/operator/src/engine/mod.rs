@@ -166,7 +166,7 @@ pub async fn run<S: Strategy>(engine: Arc<Engine<S>>, namespace: Option<String>)
             S::refers_to,
         );
     }
-    if S::POLLED {
+    if S::POLLED && <S::Lister as ListModified>::LISTS {
         let changed = crate::status_poller::spawn::<S::Object, S::Lister>(
             engine.registry.clone(),
             shared.clients.clone(),

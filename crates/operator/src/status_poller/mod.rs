@@ -26,6 +26,9 @@ use tokio::sync::mpsc;
 
 /// How the poller lists one kind's recently modified resources.
 pub trait ListModified: Send + Sync + 'static {
+    /// Whether SageMaker's List can find the kind's changes by modification time at all; when
+    /// not, no poller runs for the kind (it would only take List budget from the others).
+    const LISTS: bool = true;
     fn list_modified_after(
         sagemaker: &SageMakerHandle,
         after: jiff::Timestamp,
@@ -37,6 +40,7 @@ pub trait ListModified: Send + Sync + 'static {
 pub struct NotPolled;
 
 impl ListModified for NotPolled {
+    const LISTS: bool = false;
     async fn list_modified_after(
         _sagemaker: &SageMakerHandle,
         _after: jiff::Timestamp,

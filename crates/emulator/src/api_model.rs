@@ -88,7 +88,7 @@ fn without_reserved_tag_values(input: &Value) -> std::borrow::Cow<'_, Value> {
     let reserved = |tag: &Value| {
         tag.get("Key")
             .and_then(Value::as_str)
-            .is_some_and(|key| key.starts_with("emulator:"))
+            .is_some_and(crate::world::is_reserved_tag)
     };
     let Some(tags) = input.get("Tags").and_then(Value::as_array) else {
         return std::borrow::Cow::Borrowed(input);

@@ -3,8 +3,8 @@
 
 use crate::world::Registry;
 use crate::{
-    async_inference, autoscaling, hosting, inference_component, logs, model_registry, processing,
-    sagemaker, training, transform, tuning,
+    async_inference, autoscaling, hosting, inference_component, logs, model_package,
+    model_registry, processing, sagemaker, training, transform, tuning,
 };
 
 /// Every kind, in the order their `advance` hooks run before each request: tuning jobs launch
@@ -22,6 +22,7 @@ pub fn registry() -> Registry {
         hosting::endpoint_kind(),
         inference_component::kind(),
         model_registry::kind(),
+        model_package::kind(),
         async_inference::kind(),
         logs::kind(),
         sagemaker::kind(),

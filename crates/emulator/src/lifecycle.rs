@@ -1,7 +1,13 @@
-//! The one table of simple lifecycles: Creating → ready (InService or Created) or Failed,
-//! Updating → ready (or back to ready with a FailureReason when an update fails), Deleting →
-//! gone. A kind with such a lifecycle costs a row here plus what is truly special about it (what
-//! a finished transition applies, carried as the payload `P`).
+//! The one table of simple lifecycles: Creating (through a midway status, for kinds that have
+//! one) → ready (InService or Created) or Failed, Updating → ready (or back to ready with a
+//! FailureReason when an update fails), Deleting → gone. A kind with such a lifecycle costs a
+//! row here plus what is truly special about it (what a finished transition applies, carried as
+//! the payload `P`).
+
+use std::any::Any;
+use std::collections::HashMap;
+
+use crate::world::World;
 
 /// The statuses of one kind's simple lifecycle, as its Describe reports them.
 #[derive(Debug, PartialEq)]
@@ -15,6 +21,16 @@ pub struct Lifecycle {
     pub failed: &'static str,
     /// Share of a transition's time that Deleting takes.
     pub delete_share: f64,
+    /// A status Creating passes through on its way to ready, if the kind reports one.
+    pub midway: Option<Midway>,
+}
+
+/// A status shown once `share` of a creation's time has passed (a model package is Pending,
+/// then InProgress while SageMaker validates it, then Completed).
+#[derive(Debug, PartialEq)]
+pub struct Midway {
+    pub status: &'static str,
+    pub share: f64,
 }
 
 /// The rows: every kind whose lifecycle is simple.
@@ -26,6 +42,7 @@ pub const ENDPOINT: Lifecycle = Lifecycle {
     deleting: "Deleting",
     failed: "Failed",
     delete_share: 0.5,
+    midway: None,
 };
 
 pub const INFERENCE_COMPONENT: Lifecycle = Lifecycle {
@@ -36,6 +53,7 @@ pub const INFERENCE_COMPONENT: Lifecycle = Lifecycle {
     deleting: "Deleting",
     failed: "Failed",
     delete_share: 0.5,
+    midway: None,
 };
 
 /// A model package group: SageMaker reports Pending while it sets the group up, Completed
@@ -48,6 +66,24 @@ pub const MODEL_PACKAGE_GROUP: Lifecycle = Lifecycle {
     deleting: "Deleting",
     failed: "Failed",
     delete_share: 0.5,
+    midway: None,
+};
+
+/// A model package (a version in a group, or an unversioned package): Pending, then InProgress
+/// while SageMaker validates it and scans its images, then Completed. UpdateModelPackage applies
+/// at once, so `updating` is never shown.
+pub const MODEL_PACKAGE: Lifecycle = Lifecycle {
+    kind: "model package",
+    creating: "Pending",
+    ready: "Completed",
+    updating: "InProgress",
+    deleting: "Deleting",
+    failed: "Failed",
+    delete_share: 0.5,
+    midway: Some(Midway {
+        status: "InProgress",
+        share: 0.5,
+    }),
 };
 
 /// What a caller asks of a resource.
@@ -82,6 +118,11 @@ pub enum End<P> {
 pub struct Pending<P> {
     pub at: f64,
     pub end: End<P>,
+    /// Whether the transition creates the resource: a failure then ends Failed instead of
+    /// rolling back.
+    pub creation: bool,
+    /// The row's midway status and the instant it is shown, until it has been.
+    pub midway: Option<(f64, &'static str)>,
 }
 
 /// What `Life::settle` reports, so the kind applies its payload or forgets the resource.
@@ -110,12 +151,21 @@ pub struct InProgress;
 impl<P> Life<P> {
     /// Creating from `now` until `at`, ending as `end` says.
     pub fn creating(row: &'static Lifecycle, now: f64, at: f64, end: End<P>) -> Self {
+        let midway = row
+            .midway
+            .as_ref()
+            .map(|midway| (now + (at - now) * midway.share, midway.status));
         Life {
             row,
             status: row.creating,
             failure_reason: None,
             modified: now,
-            pending: Some(Pending { at, end }),
+            pending: Some(Pending {
+                at,
+                end,
+                creation: true,
+                midway,
+            }),
         }
     }
 
@@ -143,11 +193,30 @@ impl<P> Life<P> {
     pub fn begin(&mut self, status: &'static str, now: f64, at: f64, end: End<P>) {
         self.status = status;
         self.modified = now;
-        self.pending = Some(Pending { at, end });
+        self.pending = Some(Pending {
+            at,
+            end,
+            creation: false,
+            midway: None,
+        });
     }
 
-    /// Finishes the transition in flight if its time has come.
+    /// Shows the midway status of a creation once its instant has come.
+    fn reach_midway(&mut self, now: f64) {
+        if let Some(pending) = self.pending.as_mut()
+            && let Some((at, status)) = pending.midway
+            && at <= now
+        {
+            self.status = status;
+            self.modified = at;
+            pending.midway = None;
+        }
+    }
+
+    /// Finishes the transition in flight if its time has come (passing its midway status, if
+    /// any, on the way).
     pub fn settle(&mut self, now: f64) -> Option<Settled<P>> {
+        self.reach_midway(now);
         if self.pending.as_ref().is_none_or(|pending| pending.at > now) {
             return None;
         }
@@ -161,7 +230,7 @@ impl<P> Life<P> {
             }
             End::Fail(reason) => {
                 self.failure_reason = Some(reason);
-                if self.status == self.row.creating {
+                if pending.creation {
                     self.status = self.row.failed;
                     Settled::Failed
                 } else {
@@ -176,6 +245,32 @@ impl<P> Life<P> {
     /// Whether a transition is in flight.
     pub fn in_transition(&self) -> bool {
         self.pending.is_some()
+    }
+}
+
+impl World {
+    /// Settles every resource of a kind whose finished transitions apply nothing (kept as a map
+    /// of `R` by key; `parts` gives a resource's life and ARN): those whose deletion finished are
+    /// forgotten, with their tags.
+    pub fn settle_lives<R: Any + Send>(
+        &mut self,
+        now: f64,
+        parts: fn(&mut R) -> (&mut Life<()>, &str),
+    ) {
+        let mut gone = Vec::new();
+        for (key, resource) in self.state_mut::<HashMap<String, R>>().iter_mut() {
+            let (life, arn) = parts(resource);
+            match life.settle(now) {
+                None => continue,
+                Some(Settled::Gone) => gone.push((key.clone(), arn.to_string())),
+                Some(_) => {}
+            }
+            tracing::debug!(resource = %arn, status = life.status, kind = life.row.kind, "transition finished");
+        }
+        for (key, arn) in gone {
+            self.state_mut::<HashMap<String, R>>().remove(&key);
+            self.tags.remove(&arn);
+        }
     }
 }
 
@@ -241,5 +336,30 @@ mod tests {
         assert_eq!(life.status, "Failed");
         assert_eq!(life.update(2.0, 3.0, End::Ready(())), Err(InProgress));
         assert!(life.delete(2.0, 1.0).is_ok());
+    }
+
+    #[test]
+    fn a_model_package_passes_in_progress_on_its_way_to_completed_or_failed() {
+        let mut life = Life::creating(&MODEL_PACKAGE, 0.0, 2.0, End::Ready(()));
+        assert_eq!(life.settle(0.9), None);
+        assert_eq!(life.status, "Pending");
+        assert_eq!(
+            life.settle(1.0),
+            None,
+            "midway is not a finished transition"
+        );
+        assert_eq!((life.status, life.modified), ("InProgress", 1.0));
+        assert!(!allows(&MODEL_PACKAGE, life.status, Request::Delete));
+        assert_eq!(life.settle(2.0), Some(Settled::Ready(())));
+        assert_eq!((life.status, life.modified), ("Completed", 2.0));
+
+        // A failure seen only after the midway instant still ends the creation Failed.
+        let mut failing: Life<()> =
+            Life::creating(&MODEL_PACKAGE, 0.0, 2.0, End::Fail("bad image".into()));
+        assert_eq!(failing.settle(5.0), Some(Settled::Failed));
+        assert_eq!(failing.status, "Failed");
+        assert_eq!(failing.failure_reason.as_deref(), Some("bad image"));
+        assert!(failing.delete(6.0, 2.0).is_ok());
+        assert_eq!(failing.status, "Deleting");
     }
 }

@@ -11,6 +11,7 @@ mod inference_component;
 mod kinds;
 mod lifecycle;
 mod logs;
+mod model_package;
 mod model_registry;
 mod processing;
 mod production_variants;

@@ -1,14 +1,15 @@
 //! The model registry's groups: a model package group is Pending for a moment, then Completed,
 //! and is deleted in the background. Its lifecycle is a row of the lifecycle table; what is
 //! special is only its wording (SageMaker answers a taken or missing group in words of its own)
-//! and that its List filters by creation time only.
+//! and that its List filters by creation time only. A group numbers the versions registered in
+//! it (`model_package.rs`) and cannot be deleted while it holds any.
 
 use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::lifecycle::{End, InProgress, Life, MODEL_PACKAGE_GROUP, Settled};
-use crate::wire::ApiError;
+use crate::lifecycle::{End, InProgress, Life, MODEL_PACKAGE_GROUP};
+use crate::wire::{ApiError, ErrorCode};
 use crate::world::{
     Kind, ListFilter, Service, World, descending, paginate, reserved_tags, sorted_names,
     str_member, time_value,
@@ -26,13 +27,19 @@ pub struct ModelPackageGroup {
     pub created: f64,
     pub life: Life<()>,
     pub transition_seconds: f64,
+    /// Versions registered in the group so far: the next one is this plus one ("incremented
+    /// with each new model package added", says the developer guide; a deleted version's
+    /// number is not given again).
+    pub versions: i64,
 }
 
 pub type ModelPackageGroups = HashMap<String, ModelPackageGroup>;
 
 pub fn kind() -> Kind {
     let mut kind = Kind::new::<ModelPackageGroups>("model package group");
-    kind.advance = Some(World::settle_model_package_groups);
+    kind.advance = Some(|world, now| {
+        world.settle_lives::<ModelPackageGroup>(now, |group| (&mut group.life, &group.arn))
+    });
     kind.resources = Some(|world| {
         vec![(
             "modelPackageGroups",
@@ -69,12 +76,12 @@ impl World {
         self.state()
     }
 
-    fn model_package_groups_mut(&mut self) -> &mut ModelPackageGroups {
+    pub fn model_package_groups_mut(&mut self) -> &mut ModelPackageGroups {
         self.state_mut()
     }
 
     /// The group a request names (by name or ARN, as SageMaker accepts both).
-    fn model_package_group(&self, body: &Value) -> Result<&ModelPackageGroup, ApiError> {
+    pub fn model_package_group(&self, body: &Value) -> Result<&ModelPackageGroup, ApiError> {
         let named = str_member(body, "ModelPackageGroupName").unwrap_or_default();
         let name = named.rsplit('/').next().unwrap_or(named);
         self.model_package_groups().get(name).ok_or_else(|| {
@@ -120,6 +127,7 @@ impl World {
                 created: now,
                 life: Life::creating(&MODEL_PACKAGE_GROUP, now, at, end),
                 transition_seconds: duration,
+                versions: 0,
             },
         );
         Ok(json!({ "ModelPackageGroupArn": arn }))
@@ -138,6 +146,17 @@ impl World {
         now: f64,
     ) -> Result<Value, ApiError> {
         let name = self.model_package_group(body)?.name.clone();
+        // DeleteModelPackageGroup's one documented error is ConflictException; SageMaker's
+        // wording for a group that still holds versions is not documented, so this is ours.
+        if self.group_has_packages(&name) {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "Cannot delete model package group \"{}\": it still contains model packages. Delete them first.",
+                    self.model_package_groups()[&name].arn
+                ),
+            ));
+        }
         let duration = self
             .settings
             .real(self.model_package_groups()[&name].transition_seconds);
@@ -180,22 +199,6 @@ impl World {
             response["NextToken"] = json!(next);
         }
         Ok(response)
-    }
-
-    pub fn settle_model_package_groups(&mut self, now: f64) {
-        let mut gone = Vec::new();
-        for group in self.model_package_groups_mut().values_mut() {
-            match group.life.settle(now) {
-                None => continue,
-                Some(Settled::Gone) => gone.push((group.name.clone(), group.arn.clone())),
-                Some(_) => {}
-            }
-            tracing::debug!(group = %group.name, status = group.life.status, "model package group transition finished");
-        }
-        for (name, arn) in gone {
-            self.model_package_groups_mut().remove(&name);
-            self.tags.remove(&arn);
-        }
     }
 }
 

@@ -17,6 +17,9 @@ pub enum ErrorCode {
     ResourceInUse,
     ResourceNotFound,
     ResourceLimitExceeded,
+    /// SageMaker's answer to a change that conflicts with the resource's state (a model package
+    /// group that still holds packages, a model package in transition).
+    Conflict,
     // shared by all JSON services
     Throttling,
     InternalFailure,
@@ -51,6 +54,7 @@ impl ErrorCode {
             ErrorCode::ResourceInUse => "ResourceInUse",
             ErrorCode::ResourceNotFound => "ResourceNotFound",
             ErrorCode::ResourceLimitExceeded => "ResourceLimitExceeded",
+            ErrorCode::Conflict => "ConflictException",
             ErrorCode::Throttling => "ThrottlingException",
             ErrorCode::InternalFailure => "InternalFailure",
             ErrorCode::ServiceUnavailable => "ServiceUnavailable",
@@ -82,6 +86,7 @@ impl ErrorCode {
             ErrorCode::ResourceInUse,
             ErrorCode::ResourceNotFound,
             ErrorCode::ResourceLimitExceeded,
+            ErrorCode::Conflict,
             ErrorCode::Throttling,
             ErrorCode::InternalFailure,
             ErrorCode::ServiceUnavailable,

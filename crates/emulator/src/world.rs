@@ -113,6 +113,12 @@ pub const TAG_OUTCOME: &str = "emulator:outcome";
 pub const TAG_DURATION: &str = "emulator:duration-seconds";
 pub const TAG_FAILURE_REASON: &str = "emulator:failure-reason";
 
+/// Whether a tag key is one of the emulator's reserved tags: its control channel, not data AWS
+/// would ever see.
+pub fn is_reserved_tag(key: &str) -> bool {
+    key.starts_with("emulator:")
+}
+
 pub fn reserved_tags(
     tags: Option<&Value>,
     allowed_outcomes: &[&str],

@@ -9,6 +9,7 @@ mod harness;
 mod hosting;
 mod inference_components;
 mod logs;
+mod model_packages;
 mod model_registry;
 mod processing;
 mod protocol;

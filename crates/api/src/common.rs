@@ -568,8 +568,11 @@ pub struct AdditionalModelDataSource {
 #[serde(rename_all = "camelCase")]
 // SageMaker rejects a container with neither; say so at admission, naming the fields.
 #[schemars(extend("x-kubernetes-validations" = [{
-    "rule": "has(self.image) || has(self.modelPackageName)",
-    "message": "a container needs image or modelPackageName",
+    "rule": "has(self.image) || has(self.modelPackageName) || has(self.modelPackageRef)",
+    "message": "a container needs image, modelPackageName or modelPackageRef",
+}, {
+    "rule": "!(has(self.modelPackageRef) && has(self.modelPackageName))",
+    "message": "at most one of modelPackageRef and modelPackageName may be set",
 }]))]
 pub struct ContainerDefinition {
     /// DNS host name of the container in an inference pipeline; in a HostingDeployment the name
@@ -608,6 +611,11 @@ pub struct ContainerDefinition {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 176))]
     pub model_package_name: Option<String>,
+    /// The ModelPackage object of this namespace whose version to deploy (its ARN is sent as
+    /// the model package name), instead of `modelPackageName`: approving another version is
+    /// an edit of this reference. The model waits until the version is registered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_package_ref: Option<ModelPackageRef>,
     /// Inference specification of the model package to use, 1 to 63 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 63))]
@@ -615,6 +623,15 @@ pub struct ContainerDefinition {
     /// Settings of a multi-model container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_model_config: Option<MultiModelConfig>,
+}
+
+/// A ModelPackage object in the namespace of the object that names it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelPackageRef {
+    /// Name of the ModelPackage object.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
 }
 
 /// Elastic Inference accelerator attached to each instance of a production variant.

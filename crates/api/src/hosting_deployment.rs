@@ -60,6 +60,11 @@ pub struct HostingDeploymentSpec {
     /// place.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 150))]
+    // The deployment does not resolve references to ModelPackage objects (a Model does).
+    #[schemars(extend("x-kubernetes-validations" = [{
+        "rule": "self.all(c, !has(c.modelPackageRef))",
+        "message": "containers[].modelPackageRef is for Model objects: a HostingDeployment names a model package by modelPackageName (the ModelPackage object's status.modelPackageArn)",
+    }]))]
     pub containers: Option<Vec<ContainerDefinition>>,
     /// KMS key that encrypts the storage volumes of the endpoint's instances, at most 2048
     /// characters.
@@ -236,6 +241,13 @@ impl JsonSchema for ModelContainer {
         let object = schema.ensure_object();
         object.remove("type");
         object.remove("x-kubernetes-validations");
+        // A deployment does not resolve references to ModelPackage objects (a Model does).
+        if let Some(properties) = object
+            .get_mut("properties")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            properties.remove("modelPackageRef");
+        }
         object.insert(
             "description".into(),
             "A container of the model: either a string, the `containerHostname` of an entry of the spec's `containers` (up to 63 alphanumerics or hyphens), or a container definition in place with the fields below, which needs `image` or `modelPackageName`.".into(),

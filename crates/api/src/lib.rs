@@ -37,7 +37,8 @@ pub use endpoint_config::{
 };
 pub use generated::{
     Endpoint, EndpointSpec, EndpointStatus, InferenceComponent, InferenceComponentSpec,
-    InferenceComponentStatus, ModelPackageGroup, ModelPackageGroupSpec, ModelPackageGroupStatus,
+    InferenceComponentStatus, ModelPackage, ModelPackageGroup, ModelPackageGroupSpec,
+    ModelPackageGroupStatus, ModelPackageSpec, ModelPackageStatus,
 };
 pub use hosting_autoscaling_policy::{
     HostingAutoscalingPolicy, HostingAutoscalingPolicySpec, HostingAutoscalingPolicyStatus,

@@ -189,9 +189,13 @@ pub fn classify_parts(
     {
         return ErrorKind::ResourceInUse;
     }
-    // DescribeModelPackageGroup answers a missing group with "ModelPackageGroup <arn> does not
-    // exist." (a ValidationException).
-    if text.starts_with("ModelPackageGroup ") && text.contains(" does not exist") {
+    // The model registry answers a missing group or package with "ModelPackageGroup <arn> does
+    // not exist." / "ModelPackage <arn> does not exist." (a ValidationException).
+    if ["ModelPackageGroup ", "ModelPackage "]
+        .iter()
+        .any(|subject| text.starts_with(subject))
+        && text.contains(" does not exist")
+    {
         return ErrorKind::NotFound;
     }
     if matches!(http_status, Some(status) if status >= 500)

@@ -107,7 +107,15 @@ fn s3_model_data_source(source: &ModelS3DataSource) -> sdk::S3ModelDataSource {
 }
 
 /// One container of a CreateModel request.
-pub fn container_definition(container: &ContainerDefinition) -> sdk::ContainerDefinition {
+/// `packages`: the ARN of each ModelPackage object a `modelPackageRef` names (by object name).
+pub fn container_definition(
+    container: &ContainerDefinition,
+    packages: &BTreeMap<String, String>,
+) -> sdk::ContainerDefinition {
+    let package = container.model_package_name.clone().or_else(|| {
+        let reference = container.model_package_ref.as_ref()?;
+        packages.get(&reference.name).cloned()
+    });
     sdk::ContainerDefinition::builder()
         .set_container_hostname(container.container_hostname.clone())
         .set_image(container.image.clone())
@@ -150,7 +158,7 @@ pub fn container_definition(container: &ContainerDefinition) -> sdk::ContainerDe
             },
         ))
         .set_environment(key_value_map(&container.environment))
-        .set_model_package_name(container.model_package_name.clone())
+        .set_model_package_name(package)
         .set_inference_specification_name(container.inference_specification_name.clone())
         .set_multi_model_config(container.multi_model_config.as_ref().map(|config| {
             sdk::MultiModelConfig::builder()
@@ -512,9 +520,12 @@ pub fn hosting_model_request(
             owner_uid,
         )));
     Ok(match containers.as_slice() {
-        [single] => request.primary_container(container_definition(single)),
+        [single] => request.primary_container(container_definition(single, &BTreeMap::new())),
         several => request.set_containers(Some(
-            several.iter().map(|c| container_definition(c)).collect(),
+            several
+                .iter()
+                .map(|c| container_definition(c, &BTreeMap::new()))
+                .collect(),
         )),
     })
 }
@@ -551,19 +562,22 @@ pub fn hosting_endpoint_config_request(
         )))
 }
 
-/// CreateModel for a Model object.
+/// CreateModel for a Model object; `packages` gives the ARN of each ModelPackage object a
+/// container's `modelPackageRef` names (by object name).
 pub fn model_request(
     spec: &ModelSpec,
     sagemaker_name: &str,
     owner_uid: &str,
+    packages: &BTreeMap<String, String>,
 ) -> CreateModelInputBuilder {
+    let container = |container| container_definition(container, packages);
     aws_sdk_sagemaker::operation::create_model::CreateModelInput::builder()
         .model_name(sagemaker_name)
-        .set_primary_container(spec.primary_container.as_ref().map(container_definition))
+        .set_primary_container(spec.primary_container.as_ref().map(container))
         .set_containers(
             spec.containers
                 .as_ref()
-                .map(|containers| containers.iter().map(container_definition).collect()),
+                .map(|containers| containers.iter().map(container).collect()),
         )
         .set_inference_execution_config(spec.inference_execution_config.as_ref().map(|config| {
             sdk::InferenceExecutionConfig::builder()
@@ -1006,6 +1020,38 @@ impl SageMakerHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A container's `modelPackageRef` is sent as the ARN its ModelPackage object resolved to;
+    /// a `modelPackageName` as written.
+    #[test]
+    fn a_model_package_reference_is_sent_as_its_arn() {
+        let spec: ModelSpec = serde_json::from_value(serde_json::json!({
+            "region": "us-west-2",
+            "executionRoleArn": "arn:aws:iam::123456789012:role/r",
+            "containers": [
+                {"modelPackageRef": {"name": "churn-v3"}},
+                {"modelPackageName": "arn:aws:sagemaker:us-west-2:123456789012:model-package/other/1"},
+            ],
+        }))
+        .expect("a spec");
+        let arn = "arn:aws:sagemaker:us-west-2:123456789012:model-package/churn/3";
+        let packages = BTreeMap::from([("churn-v3".to_string(), arn.to_string())]);
+        let request = model_request(&spec, "m", "uid", &packages)
+            .build()
+            .expect("a request");
+        let sent: Vec<Option<&str>> = request
+            .containers()
+            .iter()
+            .map(|container| container.model_package_name())
+            .collect();
+        assert_eq!(
+            sent,
+            [
+                Some(arn),
+                Some("arn:aws:sagemaker:us-west-2:123456789012:model-package/other/1")
+            ]
+        );
+    }
 
     fn spec(yaml_models: serde_json::Value) -> HostingDeploymentSpec {
         serde_json::from_value(serde_json::json!({

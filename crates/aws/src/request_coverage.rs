@@ -50,6 +50,26 @@ const NOT_IN_THE_CREATE_REQUEST: &[(&str, &str, &str)] = &[
         "names a Model object; its SageMaker name is sent as ModelName (hosting.rs tests)",
     ),
     (
+        "Model",
+        "primaryContainer.modelPackageRef",
+        "names a ModelPackage object; its ARN is sent as ModelPackageName (hosting.rs tests)",
+    ),
+    (
+        "Model",
+        "containers[].modelPackageRef",
+        "names a ModelPackage object; its ARN is sent as ModelPackageName (hosting.rs tests)",
+    ),
+    (
+        "HostingDeployment",
+        "containers[].modelPackageRef",
+        "refused at admission: a HostingDeployment names a package by modelPackageName",
+    ),
+    (
+        "ModelPackage",
+        "modelCard.modelCardContent",
+        "sensitive in the API model: the SDK prints it redacted; the generated setter sends it",
+    ),
+    (
         "HostingAutoscalingPolicy",
         "applicationAutoscalingEndpoint",
         "where the requests are sent, not a member of them",
@@ -300,7 +320,7 @@ fn every_transform_job_field_reaches_create_transform_job() {
 fn every_model_field_reaches_create_model() {
     let spec = full_spec("Model");
     let typed: sagemaker_k8s_api::ModelSpec = parse("Model", &spec);
-    let request = crate::hosting::model_request(&typed, "model", "uid")
+    let request = crate::hosting::model_request(&typed, "model", "uid", &BTreeMap::new())
         .build()
         .expect("input builds");
     assert_all_reach_sagemaker("Model", &spec, &[format!("{request:?}")]);
@@ -520,10 +540,14 @@ fn every_field_of_every_generated_kind_reaches_sagemaker() {
     assert!(kinds.len() >= 2, "the generated kinds: {kinds:?}");
     for info in kinds {
         let (spec, refs) = generated_kind_spec(info.kind);
-        let name = spec[info.name_field]
-            .as_str()
-            .unwrap_or_else(|| panic!("{}: a generated {}", info.kind, info.name_field))
-            .to_string();
+        // A kind SageMaker names is created under the object's UID (the idempotency token).
+        let name = match info.name_field {
+            Some(field) => spec[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("{}: a generated {field}", info.kind))
+                .to_string(),
+            None => "0b4ad9e2-5d3c-4f7e-9a51-2f0c8e6b7d10".to_string(),
+        };
         let requests =
             crate::generated::request_texts(info.kind, spec.clone(), &name, "uid", &refs)
                 .unwrap_or_else(|| panic!("{} has no generated requests", info.kind))

@@ -21,6 +21,16 @@ pub struct KindConfig {
     pub doc: String,
     pub operations: Operations,
     pub name_member: String,
+    /// SageMaker names the resource itself (a versioned model package's ARN): see [`Assigned`].
+    #[serde(default)]
+    pub assigned_name: Option<Assigned>,
+    /// Create members the model marks optional that the kind requires.
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// Create members the kind does not offer (SageMaker refuses them for what the kind
+    /// creates): not in the spec, never sent.
+    #[serde(default)]
+    pub left_out: Vec<String>,
     #[serde(default)]
     pub immutable: Vec<String>,
     pub states: States,
@@ -37,6 +47,18 @@ pub struct KindConfig {
     pub columns: Vec<Column>,
     #[serde(default)]
     pub short_names: Vec<String>,
+}
+
+/// A resource SageMaker names on create: the name member is not in the spec, the create is sent
+/// with the object's UID in the idempotency-token member (a create sent again after a crash
+/// answers with what the first made), and the Create answer's `output` member names the
+/// resource from then on — in Describe and Delete (by the name member, which takes it) and in
+/// the updates (by the `output` member).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Assigned {
+    pub token: String,
+    pub output: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -126,8 +126,10 @@ pub trait GeneratedStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KindInfo {
     pub kind: &'static str,
-    /// The spec field naming the SageMaker resource (derived when empty).
-    pub name_field: &'static str,
+    /// The spec field naming the SageMaker resource (derived when empty); `None`: SageMaker
+    /// names it (a versioned model package), and the create carries the object's UID as its
+    /// idempotency token.
+    pub name_field: Option<&'static str>,
     pub create: &'static str,
     pub describe: &'static str,
     pub delete: &'static str,
@@ -413,9 +415,15 @@ fn kind_file(plan: &Plan, kind: &KindPlan) -> String {
         true,
     ));
     out.push_str(&generated_spec_impl(plan, kind));
+    // A kind without tags (a model package version takes its group's) has none to show.
+    let tags = if kind.spec.fields.iter().any(|f| f.ty == Ty::Tags) {
+        "self.tags.as_deref().unwrap_or_default()"
+    } else {
+        "&[]"
+    };
     let _ = writeln!(
         out,
-        "impl crate::SageMakerSpec for {k}Spec {{\n    fn region(&self) -> &str {{ &self.region }}\n    fn sage_maker_endpoint(&self) -> Option<&str> {{ self.sage_maker_endpoint.as_deref() }}\n    fn tags(&self) -> &[crate::common::Tag] {{ self.tags.as_deref().unwrap_or_default() }}\n}}\n"
+        "impl crate::SageMakerSpec for {k}Spec {{\n    fn region(&self) -> &str {{ &self.region }}\n    fn sage_maker_endpoint(&self) -> Option<&str> {{ self.sage_maker_endpoint.as_deref() }}\n    fn tags(&self) -> &[crate::common::Tag] {{ {tags} }}\n}}\n"
     );
     out.push_str(&status_source(kind));
     out
@@ -440,11 +448,13 @@ fn generated_spec_impl(plan: &Plan, kind: &KindPlan) -> String {
         .fields
         .iter()
         .find(|f| f.member == kind.name_member && f.references.is_none())
-        .map(|f| f.rust.clone())
-        .unwrap_or_default();
+        .map_or_else(
+            || "None".to_string(),
+            |f| format!("self.{}.as_deref()", f.rust),
+        );
     let _ = writeln!(
         out,
-        "impl super::GeneratedSpec for {k}Spec {{\n    fn sagemaker_name(&self) -> Option<&str> {{ self.{name}.as_deref() }}\n    fn references(&self) -> Vec<super::Reference<'_>> {{\n        {references}\n    }}\n}}\n"
+        "impl super::GeneratedSpec for {k}Spec {{\n    fn sagemaker_name(&self) -> Option<&str> {{ {name} }}\n    fn references(&self) -> Vec<super::Reference<'_>> {{\n        {references}\n    }}\n}}\n"
     );
     out
 }
@@ -468,7 +478,12 @@ fn info_const(kind: &KindPlan) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let name_field = heck::ToLowerCamelCase::to_lower_camel_case(kind.name_member.as_str());
+    let name_field = match kind.assigned {
+        Some(_) => None,
+        None => Some(heck::ToLowerCamelCase::to_lower_camel_case(
+            kind.name_member.as_str(),
+        )),
+    };
     let updates: Vec<String> = kind.updates.iter().map(|u| u.operation.clone()).collect();
     format!(
         "/// What the configuration says about the kind's SageMaker side.\npub const INFO: super::KindInfo = super::KindInfo {{ kind: {:?}, name_field: {name_field:?}, create: {:?}, describe: {:?}, delete: {:?}, list: {:?}, listed_by_modification: {}, updates: &[{}], steady: &[{}], failed: &[{}], deleting: &[{}], transitional: &[{}] }};\n\n",

@@ -138,14 +138,15 @@ pub enum CallError {
 pub trait GeneratedCalls: Send + Sync + 'static {
     type Spec: Send + Sync;
     type Status: Send + Sync;
-    /// Sends the Create request built from the spec under `name`.
+    /// Sends the Create request built from the spec under `name`; `Some`: the name SageMaker
+    /// gave the resource instead (`name` went as the idempotency token).
     fn create(
         handle: &crate::SageMakerHandle,
         spec: &Self::Spec,
         name: &str,
         owner_uid: &str,
         refs: &ResolvedReferences,
-    ) -> impl Future<Output = Result<(), CallError>> + Send;
+    ) -> impl Future<Output = Result<Option<String>, CallError>> + Send;
     fn describe(
         handle: &crate::SageMakerHandle,
         name: &str,
@@ -196,6 +197,7 @@ fn to_sdk(plan: &Plan, ty: &Ty, v: &str) -> Result<String, GenError> {
         Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 | Ty::Bool => format!("*{v}"),
         Ty::List(item) => match function_of(plan, item) {
             Some(function) => format!("{v}.iter().map({function}).collect::<Vec<_>>()"),
+            None if **item == Ty::Str(None) => format!("{v}.clone()"),
             None => format!(
                 "{v}.iter().map(|item| {}).collect::<Vec<_>>()",
                 to_sdk(plan, item, "item")?
@@ -271,6 +273,7 @@ fn setter(
         ),
         None if field.optional => match (&field.ty, function_of(plan, &field.ty)) {
             (Ty::Str(None), _) => format!("{access}.clone()"),
+            (Ty::List(item), _) if **item == Ty::Str(None) => format!("{access}.clone()"),
             (Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 | Ty::Bool, _) => access.clone(),
             (_, Some(function)) => format!("{access}.as_ref().map({function})"),
             _ => format!(
@@ -346,6 +349,11 @@ fn from_sdk(ty: &Ty, v: &str) -> Result<String, GenError> {
             )
         }
         Ty::List(item) if matches!(**item, Ty::Str(None)) => format!("{v}.clone()"),
+        Ty::Map(item) if matches!(**item, Ty::Str(None)) => {
+            format!(
+                "{v}.as_ref().map(|map| map.iter().map(|(key, value)| (key.clone(), value.clone())).collect())"
+            )
+        }
         other => {
             return Err(GenError::Model {
                 what: format!("{other:?}"),
@@ -401,11 +409,20 @@ fn create_fn(plan: &Plan, kind: &KindPlan) -> Result<String, GenError> {
         kind.create, kind.create
     );
     out.push_str(&references_check(plan, kind));
+    if !kind.spec.fields.iter().any(|f| f.ty == Ty::Tags) {
+        // No tags, so no ownership tag: SageMaker's answer to the token proves ownership.
+        out.push_str("    let _ = owner_uid;\n");
+    }
+    // A resource SageMaker names is created under the pinned name as the idempotency token.
+    let name_member = kind
+        .assigned
+        .as_ref()
+        .map_or(&kind.name_member, |assigned| &assigned.token);
     let _ = writeln!(
         out,
         "    Ok(aws_sdk_sagemaker::operation::{op}::{}Input::builder()\n        .{}(sagemaker_name)",
         kind.create,
-        sdk_field(&kind.name_member)
+        sdk_field(name_member)
     );
     for field in &kind.spec.fields {
         if field.references.is_some() || field.member == kind.name_member {
@@ -482,7 +499,12 @@ fn describe_fn(kind: &KindPlan) -> Result<String, GenError> {
     let _ = write!(
         out,
         "        ..Default::default()\n    }};\n    Described {{\n        name: output.{}.clone().unwrap_or_else(|| name.to_string()),\n        arn: output.{}.clone().unwrap_or_default(),\n        state,\n        failure_reason: {},\n        last_modified: {},\n        status,\n    }}\n}}\n\n",
-        sdk_field(&kind.name_member),
+        // What SageMaker named (a versioned package's name is its group's): its ARN.
+        sdk_field(if kind.assigned.is_some() {
+            &kind.arn_member
+        } else {
+            &kind.name_member
+        }),
         sdk_field(&kind.arn_member),
         if kind.has_failure_reason {
             "output.failure_reason.clone()"
@@ -504,10 +526,21 @@ fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "/// {create}: the ARN of the new resource.\npub async fn create(handle: &SageMakerHandle, request: aws_sdk_sagemaker::operation::{c}::builders::{create}InputBuilder) -> Result<String, SageMakerError> {{\n    handle.throttle({create:?}).await;\n    let output = request.send_with(&handle.client).await.map_err(classify)?;\n    Ok(output.{arn}().unwrap_or_default().to_string())\n}}\n\n",
+        "/// {create}: {what}.\npub async fn create(handle: &SageMakerHandle, request: aws_sdk_sagemaker::operation::{c}::builders::{create}InputBuilder) -> Result<String, SageMakerError> {{\n    handle.throttle({create:?}).await;\n    let output = request.send_with(&handle.client).await.map_err(classify)?;\n    Ok(output.{arn}().unwrap_or_default().to_string())\n}}\n\n",
         create = kind.create,
         c = kind.create.to_snake_case(),
-        arn = sdk_field(&kind.arn_member)
+        what = match &kind.assigned {
+            Some(assigned) => format!(
+                "the {} SageMaker named the new resource by",
+                assigned.output
+            ),
+            None => "the ARN of the new resource".to_string(),
+        },
+        arn = sdk_field(
+            kind.assigned
+                .as_ref()
+                .map_or(&kind.arn_member, |assigned| &assigned.output)
+        )
     );
     let _ = write!(
         out,
@@ -531,7 +564,12 @@ fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
     }
     let _ = write!(
         out,
-        "/// The kind's calls, for the operator's generic adapter.\npub struct Calls;\n\nimpl super::GeneratedCalls for Calls {{\n    type Spec = {k}Spec;\n    type Status = {k}Status;\n    async fn create(handle: &SageMakerHandle, spec: &{k}Spec, name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Result<(), super::CallError> {{\n        create(handle, create_request(spec, name, owner_uid, refs)?).await?;\n        Ok(())\n    }}\n    async fn describe(handle: &SageMakerHandle, name: &str) -> Result<Described<{k}Status>, SageMakerError> {{\n        describe(handle, name).await\n    }}\n    async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {{\n        delete(handle, name).await\n    }}\n    async fn modified_after(handle: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {{\n        {modified_after}\n    }}\n}}\n\n",
+        "/// The kind's calls, for the operator's generic adapter.\npub struct Calls;\n\nimpl super::GeneratedCalls for Calls {{\n    type Spec = {k}Spec;\n    type Status = {k}Status;\n    async fn create(handle: &SageMakerHandle, spec: &{k}Spec, name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Result<Option<String>, super::CallError> {{\n        {create_body}\n    }}\n    async fn describe(handle: &SageMakerHandle, name: &str) -> Result<Described<{k}Status>, SageMakerError> {{\n        describe(handle, name).await\n    }}\n    async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {{\n        delete(handle, name).await\n    }}\n    async fn modified_after(handle: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {{\n        {modified_after}\n    }}\n}}\n\n",
+        create_body = if kind.assigned.is_some() {
+            "Ok(Some(create(handle, create_request(spec, name, owner_uid, refs)?).await?))"
+        } else {
+            "create(handle, create_request(spec, name, owner_uid, refs)?).await?;\n        Ok(None)"
+        },
         modified_after = if kind.listed_by_modification {
             format!("handle.{snake}_modified_after(after).await")
         } else {

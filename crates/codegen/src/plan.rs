@@ -80,6 +80,9 @@ pub struct KindPlan {
     pub has_failure_reason: bool,
     pub has_last_modified: bool,
     pub name_member: String,
+    /// SageMaker names the resource (`config::Assigned`): the token member the create carries
+    /// the pinned name in, and the Create output member with the name SageMaker gave.
+    pub assigned: Option<crate::config::Assigned>,
     pub spec: Structure,
     pub status_fields: Vec<Field>,
     pub state_member: String,
@@ -131,6 +134,14 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
             field.optional = true;
         }
     }
+    for member in &kind.required {
+        if !spec.fields.iter().any(|f| &f.member == member) {
+            return Err(config_error(
+                kind,
+                format!("required {member} is not in the spec"),
+            ));
+        }
+    }
     if let Some(clash) = spec
         .fields
         .iter()
@@ -166,6 +177,7 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         has_failure_reason: has_member(model, &describe_output, "FailureReason")?,
         has_last_modified: has_member(model, &describe_output, "LastModifiedTime")?,
         name_member: kind.name_member.clone(),
+        assigned: kind.assigned_name.clone(),
         spec,
         status_fields,
         state_member: kind.states.member.clone(),
@@ -228,7 +240,9 @@ fn structure(
     let mut fields = Vec::new();
     let mut rules = Vec::new();
     for (member, member_shape, member_doc) in model.members(shape)? {
-        if kind.not_in_sdk.contains(&format!("{shape}.{member}")) {
+        if kind.not_in_sdk.contains(&format!("{shape}.{member}"))
+            || (top && (is_assigned_member(kind, &member) || kind.left_out.contains(&member)))
+        {
             continue;
         }
         let doc = if member_doc.is_empty() {
@@ -247,7 +261,7 @@ fn structure(
             .references
             .iter()
             .find(|r| r.member == member && r.shape.as_deref().map_or(top, |s| s == shape));
-        let is_required = required.contains(&member);
+        let is_required = required.contains(&member) || (top && kind.required.contains(&member));
         if let Some(reference) = reference {
             rules.push(exclusive_rule(&reference.field, &json, is_required));
             fields.push(reference_field(reference, &member));
@@ -269,6 +283,14 @@ fn structure(
         fields,
         rules,
     })
+}
+
+/// Whether a Create member is the engine's, not the spec's: the name and idempotency token of a
+/// resource SageMaker names.
+fn is_assigned_member(kind: &KindConfig, member: &str) -> bool {
+    kind.assigned_name
+        .as_ref()
+        .is_some_and(|assigned| member == kind.name_member || member == assigned.token)
 }
 
 fn reference_field(reference: &Reference, member: &str) -> Field {
@@ -528,9 +550,16 @@ fn plan_update(
     spec: &Structure,
 ) -> Result<UpdatePlan, GenError> {
     let input = model.operation_shape(&update.operation, "input")?;
+    // An update names a resource SageMaker named by the name it gave (a model package's ARN).
+    let name_member = kind
+        .assigned_name
+        .as_ref()
+        .map_or(&kind.name_member, |assigned| &assigned.output);
     let mut members = Vec::new();
     for (member, _, _) in model.members(&input)? {
-        if member == kind.name_member {
+        // An immutable member cannot have changed: sending it again would only ask SageMaker
+        // to accept what it holds.
+        if member == *name_member || kind.immutable.contains(&member) {
             continue;
         }
         let from = update.from.get(&member).unwrap_or(&member);
@@ -545,17 +574,17 @@ fn plan_update(
     if !model
         .members(&input)?
         .iter()
-        .any(|(m, _, _)| *m == kind.name_member)
+        .any(|(m, _, _)| m == name_member)
     {
         return Err(config_error(
             kind,
-            format!("{} has no {}", update.operation, kind.name_member),
+            format!("{} has no {name_member}", update.operation),
         ));
     }
     Ok(UpdatePlan {
         operation: update.operation.clone(),
         members,
-        name_member: kind.name_member.to_snake_case(),
+        name_member: name_member.to_snake_case(),
     })
 }
 

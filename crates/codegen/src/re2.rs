@@ -1,5 +1,6 @@
 //! AWS's patterns are Java regular expressions; the apiserver checks CRD patterns with Go's
-//! RE2, which has no lookaround, backreferences, possessive quantifiers or atomic groups. A
+//! RE2, which has no lookaround, backreferences, possessive quantifiers or atomic groups, and
+//! no repeat counts over 1000. A
 //! pattern RE2 cannot compile would make the whole CRD invalid, so such patterns are dropped
 //! from the schema (the emulator, like SageMaker, still checks them) and listed
 //! (`DROPPED_PATTERNS` in the generated module, and a test here).
@@ -32,7 +33,25 @@ pub fn unsupported(pattern: &str) -> Option<&'static str> {
     if (1..=9).any(|digit| unescaped.contains(&format!("\\{digit}"))) {
         return Some("backreference");
     }
+    if largest_repeat(&unescaped) > RE2_MAX_REPEAT {
+        return Some("repeat count over 1000");
+    }
     None
+}
+
+/// The largest repeat count RE2 accepts (`{0,1024}` does not compile).
+const RE2_MAX_REPEAT: u32 = 1000;
+
+/// The largest count of the pattern's `{n}`, `{n,}` and `{m,n}` repeats (0 without any).
+fn largest_repeat(pattern: &str) -> u32 {
+    pattern
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}'))
+        .flat_map(|(counts, _)| counts.split(',').map(str::parse::<u32>))
+        .filter_map(Result::ok)
+        .max()
+        .unwrap_or(0)
 }
 
 /// The pattern anchored: AWS matches the whole value, the apiserver any part of it.
@@ -59,6 +78,10 @@ mod tests {
             ("a\\\\1", None),
             ("[a-z&&[^b]]", Some("class intersection")),
             ("[\\S\\s]*", None),
+            (".{0,1000}", None),
+            (".{0,1024}", Some("repeat count over 1000")),
+            ("[\\p{L}\\p{N}]{1024}", Some("repeat count over 1000")),
+            ("\\p{L}", None),
         ];
         for (pattern, expected) in cases {
             assert_eq!(unsupported(pattern), *expected, "{pattern}");

@@ -472,6 +472,12 @@ async fn run_controllers(
             s,
             n
         ),
+        supervised(
+            h,
+            Single(generated::Generated(model_package::ModelPackageKind)),
+            s,
+            n
+        ),
         supervised(h, hosting::autoscaling::Autoscaling, s, n),
     );
 }

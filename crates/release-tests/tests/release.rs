@@ -19,7 +19,7 @@ const OPERATOR_SA: &str =
     "system:serviceaccount:sagemaker-k8s-operator-system:sagemaker-k8s-operator-default";
 
 /// (chart directory, chart name in `helm ls`, sentence of its NOTES, kind it creates)
-const JOB_CHARTS: [(&str, &str, &str, &str); 9] = [
+const JOB_CHARTS: [(&str, &str, &str, &str); 10] = [
     (
         "training-jobs",
         "sagemaker-k8s-trainingjob",
@@ -74,9 +74,15 @@ const JOB_CHARTS: [(&str, &str, &str, &str); 9] = [
         "Thanks for installing the sagemaker-k8s-modelpackagegroup.",
         "modelpackagegroup",
     ),
+    (
+        "model-package",
+        "sagemaker-k8s-modelpackage",
+        "Thanks for installing the sagemaker-k8s-modelpackage.",
+        "modelpackage",
+    ),
 ];
 
-const SAMPLES: [&str; 15] = [
+const SAMPLES: [&str; 16] = [
     "xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-hpo.yaml",
     "xgboost-mnist-batchtransform.yaml",
@@ -92,6 +98,7 @@ const SAMPLES: [&str; 15] = [
     "xgboost-mnist-endpoint.yaml",
     "inference-components.yaml",
     "model-package-group.yaml",
+    "model-package.yaml",
 ];
 
 fn path(relative: &str) -> String {
@@ -223,6 +230,7 @@ async fn helm_lint_passes_for_every_chart_and_mode() {
             "hyperparameter-tuning-jobs",
             "inference-component",
             "installer",
+            "model-package",
             "model-package-group",
             "processing-jobs",
             "training-jobs"
@@ -281,7 +289,7 @@ fn generated_installers_match_the_chart_and_crds() {
             .count(),
         crd_files
     );
-    assert_eq!(crd_files, 11);
+    assert_eq!(crd_files, 12);
 }
 
 #[tokio::test]
@@ -615,6 +623,7 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         ("watch", sagemaker("endpoints")),
         ("patch", sagemaker("inferencecomponents/status")),
         ("patch", sagemaker("modelpackagegroups/status")),
+        ("patch", sagemaker("modelpackages/status")),
         ("update", sagemaker("hyperparametertuningjobs/finalizers")),
         ("create", "events".to_owned()),
     ] {
@@ -1439,6 +1448,12 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
             "xgboost-mnist-models",
             ".status.status",
             "Completed",
+        ),
+        (
+            "modelpackage",
+            "xgboost-mnist-v1",
+            ".status.modelPackageVersion",
+            "1",
         ),
         (
             "batchtransformjob",

@@ -14,7 +14,7 @@ use crate::status::{CommonStatus, KindWording};
 /// What the configuration says about the kind's SageMaker side.
 pub const INFO: super::KindInfo = super::KindInfo {
     kind: "Endpoint",
-    name_field: "endpointName",
+    name_field: Some("endpointName"),
     create: "CreateEndpoint",
     describe: "DescribeEndpoint",
     delete: "DeleteEndpoint",

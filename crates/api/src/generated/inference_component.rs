@@ -14,7 +14,7 @@ use crate::status::{CommonStatus, KindWording};
 /// What the configuration says about the kind's SageMaker side.
 pub const INFO: super::KindInfo = super::KindInfo {
     kind: "InferenceComponent",
-    name_field: "inferenceComponentName",
+    name_field: Some("inferenceComponentName"),
     create: "CreateInferenceComponent",
     describe: "DescribeInferenceComponent",
     delete: "DeleteInferenceComponent",

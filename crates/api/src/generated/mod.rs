@@ -5,6 +5,7 @@
 
 pub mod endpoint;
 pub mod inference_component;
+pub mod model_package;
 pub mod model_package_group;
 pub mod shapes;
 
@@ -12,6 +13,7 @@ pub use endpoint::{Endpoint, EndpointSpec, EndpointStatus};
 pub use inference_component::{
     InferenceComponent, InferenceComponentSpec, InferenceComponentStatus,
 };
+pub use model_package::{ModelPackage, ModelPackageSpec, ModelPackageStatus};
 pub use model_package_group::{ModelPackageGroup, ModelPackageGroupSpec, ModelPackageGroupStatus};
 
 /// `{name: …}`: an object of the same namespace, standing for the SageMaker name it has.
@@ -64,8 +66,10 @@ pub trait GeneratedStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KindInfo {
     pub kind: &'static str,
-    /// The spec field naming the SageMaker resource (derived when empty).
-    pub name_field: &'static str,
+    /// The spec field naming the SageMaker resource (derived when empty); `None`: SageMaker
+    /// names it (a versioned model package), and the create carries the object's UID as its
+    /// idempotency token.
+    pub name_field: Option<&'static str>,
     pub create: &'static str,
     pub describe: &'static str,
     pub delete: &'static str,
@@ -111,6 +115,7 @@ pub const KINDS: &[KindInfo] = &[
     endpoint::INFO,
     inference_component::INFO,
     model_package_group::INFO,
+    model_package::INFO,
 ];
 
 /// The reference fields of every generated kind.
@@ -136,16 +141,34 @@ pub const REFERENCES: &[ReferenceField] = &[
         member: "modelName",
         references: "Model",
     },
+    ReferenceField {
+        kind: "ModelPackage",
+        structure: "ModelPackageSpec",
+        field: "modelPackageGroupRef",
+        member: "modelPackageGroupName",
+        references: "ModelPackageGroup",
+    },
 ];
 
 /// Patterns of the model the apiserver's RE2 cannot compile, left out of the schemas (shape, pattern, why); SageMaker and the emulator still check them.
 pub const DROPPED_PATTERNS: &[(&str, &str, &str)] = &[
     ("AlarmName", "(?!\\s*$).+", "negative lookahead"),
     (
+        "ArnOrName",
+        "(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)",
+        "negative lookbehind",
+    ),
+    (
         "MetricsEndpointPath",
         "/(?!.*\\.\\.)[a-zA-Z0-9/_.\\-]+",
         "negative lookahead",
     ),
+    (
+        "ModelPackageSourceUri",
+        "[\\p{L}\\p{M}\\p{Z}\\p{N}\\p{P}]{0,1024}",
+        "repeat count over 1000",
+    ),
+    ("StageDescription", ".{0,1024}", "repeat count over 1000"),
 ];
 
 /// The CRDs of the generated kinds.
@@ -157,5 +180,6 @@ pub fn crds()
         Endpoint::crd(),
         InferenceComponent::crd(),
         ModelPackageGroup::crd(),
+        ModelPackage::crd(),
     ]
 }

@@ -14,7 +14,7 @@ use crate::status::{CommonStatus, KindWording};
 /// What the configuration says about the kind's SageMaker side.
 pub const INFO: super::KindInfo = super::KindInfo {
     kind: "ModelPackageGroup",
-    name_field: "modelPackageGroupName",
+    name_field: Some("modelPackageGroupName"),
     create: "CreateModelPackageGroup",
     describe: "DescribeModelPackageGroup",
     delete: "DeleteModelPackageGroup",

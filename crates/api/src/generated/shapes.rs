@@ -8,6 +8,86 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// A structure of additional Inference Specification. Additional Inference Specification specifies details about inference jobs that can be run with models based on this model package
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AdditionalInferenceSpecificationDefinition {
+    /// The Amazon ECR registry path of the Docker image that contains the inference code.
+    #[serde(rename = "containers")]
+    #[schemars(length(min = 1, max = 15))]
+    pub containers: Vec<super::shapes::ModelPackageContainerDefinition>,
+    /// A description of the additional Inference specification
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        length(max = 1024),
+        pattern(r#"^(?:[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}]*)$"#)
+    )]
+    pub description: Option<String>,
+    /// A unique name to identify the additional inference specification. The name must be unique within the list of your additional inference specifications for a particular model package.
+    #[serde(rename = "name")]
+    #[schemars(
+        length(min = 1, max = 63),
+        pattern(r#"^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$"#)
+    )]
+    pub name: String,
+    /// The supported MIME types for the input data.
+    #[serde(
+        rename = "supportedContentTypes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supported_content_types: Option<Vec<String>>,
+    /// A list of the instance types that are used to generate inferences in real-time.
+    #[serde(
+        rename = "supportedRealtimeInferenceInstanceTypes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supported_realtime_inference_instance_types: Option<Vec<String>>,
+    /// The supported MIME types for the output data.
+    #[serde(
+        rename = "supportedResponseMimeTypes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supported_response_mime_types: Option<Vec<String>>,
+    /// A list of the instance types on which a transformation job can be run or on which an endpoint can be deployed.
+    #[serde(
+        rename = "supportedTransformInstanceTypes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(length(min = 1))]
+    pub supported_transform_instance_types: Option<Vec<String>>,
+}
+
+/// Data sources that are available to your model in addition to the one that you specify for `ModelDataSource` when you use the `CreateModel` action.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AdditionalModelDataSource {
+    /// A custom name for this `AdditionalModelDataSource` object.
+    #[serde(rename = "channelName")]
+    #[schemars(length(min = 1, max = 64), pattern(r#"^(?:[A-Za-z0-9\.\-_]+)$"#))]
+    pub channel_name: String,
+    /// Specifies the S3 location of ML model data to deploy.
+    #[serde(rename = "s3DataSource")]
+    pub s3_data_source: super::shapes::S3ModelDataSource,
+}
+
+/// A data source used for training or inference that is in addition to the input dataset or model data.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AdditionalS3DataSource {
+    /// The type of compression used for an additional data source used in inference or training. Specify `None` if your additional data source is not compressed.
+    #[serde(rename = "compressionType", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["None", "Gzip", null]))]
+    pub compression_type: Option<String>,
+    /// The ETag associated with S3 URI.
+    #[serde(rename = "eTag", skip_serializing_if = "Option::is_none")]
+    pub e_tag: Option<String>,
+    /// The data type of the additional data source that you specify for use in inference or training.
+    #[serde(rename = "s3DataType")]
+    #[schemars(extend("enum" = ["S3Object", "S3Prefix"]))]
+    pub s3_data_type: String,
+    /// The uniform resource identifier (URI) used to identify an additional data source used in inference or training.
+    #[serde(rename = "s3Uri")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub s3_uri: String,
+}
+
 /// An Amazon CloudWatch alarm configured to monitor metrics on an endpoint.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct Alarm {
@@ -24,6 +104,37 @@ pub struct AutoRollbackConfig {
     #[serde(rename = "alarms", skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 10))]
     pub alarms: Option<Vec<super::shapes::Alarm>>,
+}
+
+/// Identifies the foundation model that was used as the starting point for model customization.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct BaseModel {
+    /// The hub content name of the base model.
+    #[serde(rename = "hubContentName", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 63), pattern(r#"^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$"#))]
+    pub hub_content_name: Option<String>,
+    /// The hub content version of the base model.
+    #[serde(rename = "hubContentVersion", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 5, max = 14), pattern(r#"^(?:\d{1,4}.\d{1,4}.\d{1,4})$"#))]
+    pub hub_content_version: Option<String>,
+    /// The recipe name of the base model.
+    #[serde(rename = "recipeName", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 255))]
+    pub recipe_name: Option<String>,
+}
+
+/// Contains bias metrics for a model.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct Bias {
+    /// The post-training bias report for a model.
+    #[serde(rename = "postTrainingReport", skip_serializing_if = "Option::is_none")]
+    pub post_training_report: Option<super::shapes::MetricsSource>,
+    /// The pre-training bias report for a model.
+    #[serde(rename = "preTrainingReport", skip_serializing_if = "Option::is_none")]
+    pub pre_training_report: Option<super::shapes::MetricsSource>,
+    /// The bias report for a model
+    #[serde(rename = "report", skip_serializing_if = "Option::is_none")]
+    pub report: Option<super::shapes::MetricsSource>,
 }
 
 /// Update policy for a blue/green deployment. If this update policy is specified, SageMaker creates a new fleet during the deployment while maintaining the old fleet. SageMaker flips traffic to the new fleet according to the specified traffic routing configuration. Only one update policy should be used in the deployment configuration. If no update policy is specified, SageMaker uses a blue/green deployment strategy with all at once traffic shifting by default.
@@ -97,6 +208,101 @@ pub struct DeploymentConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub rolling_update_policy: Option<super::shapes::RollingUpdatePolicy>,
+}
+
+/// Represents the drift check baselines that can be used when the model monitor is set using the model package.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct DriftCheckBaselines {
+    /// Represents the drift check bias baselines that can be used when the model monitor is set using the model package.
+    #[serde(rename = "bias", skip_serializing_if = "Option::is_none")]
+    pub bias: Option<super::shapes::DriftCheckBias>,
+    /// Represents the drift check explainability baselines that can be used when the model monitor is set using the model package.
+    #[serde(rename = "explainability", skip_serializing_if = "Option::is_none")]
+    pub explainability: Option<super::shapes::DriftCheckExplainability>,
+    /// Represents the drift check model data quality baselines that can be used when the model monitor is set using the model package.
+    #[serde(rename = "modelDataQuality", skip_serializing_if = "Option::is_none")]
+    pub model_data_quality: Option<super::shapes::DriftCheckModelDataQuality>,
+    /// Represents the drift check model quality baselines that can be used when the model monitor is set using the model package.
+    #[serde(rename = "modelQuality", skip_serializing_if = "Option::is_none")]
+    pub model_quality: Option<super::shapes::DriftCheckModelQuality>,
+}
+
+/// Represents the drift check bias baselines that can be used when the model monitor is set using the model package.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct DriftCheckBias {
+    /// The bias config file for a model.
+    #[serde(rename = "configFile", skip_serializing_if = "Option::is_none")]
+    pub config_file: Option<super::shapes::FileSource>,
+    /// The post-training constraints.
+    #[serde(
+        rename = "postTrainingConstraints",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub post_training_constraints: Option<super::shapes::MetricsSource>,
+    /// The pre-training constraints.
+    #[serde(
+        rename = "preTrainingConstraints",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pre_training_constraints: Option<super::shapes::MetricsSource>,
+}
+
+/// Represents the drift check explainability baselines that can be used when the model monitor is set using the model package.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct DriftCheckExplainability {
+    /// The explainability config file for the model.
+    #[serde(rename = "configFile", skip_serializing_if = "Option::is_none")]
+    pub config_file: Option<super::shapes::FileSource>,
+    /// The drift check explainability constraints.
+    #[serde(rename = "constraints", skip_serializing_if = "Option::is_none")]
+    pub constraints: Option<super::shapes::MetricsSource>,
+}
+
+/// Represents the drift check data quality baselines that can be used when the model monitor is set using the model package.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct DriftCheckModelDataQuality {
+    /// The drift check model data quality constraints.
+    #[serde(rename = "constraints", skip_serializing_if = "Option::is_none")]
+    pub constraints: Option<super::shapes::MetricsSource>,
+    /// The drift check model data quality statistics.
+    #[serde(rename = "statistics", skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<super::shapes::MetricsSource>,
+}
+
+/// Represents the drift check model quality baselines that can be used when the model monitor is set using the model package.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct DriftCheckModelQuality {
+    /// The drift check model quality constraints.
+    #[serde(rename = "constraints", skip_serializing_if = "Option::is_none")]
+    pub constraints: Option<super::shapes::MetricsSource>,
+    /// The drift check model quality statistics.
+    #[serde(rename = "statistics", skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<super::shapes::MetricsSource>,
+}
+
+/// Contains explainability metrics for a model.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct Explainability {
+    /// The explainability report for a model.
+    #[serde(rename = "report", skip_serializing_if = "Option::is_none")]
+    pub report: Option<super::shapes::MetricsSource>,
+}
+
+/// Contains details regarding the file source.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct FileSource {
+    /// The digest of the file source.
+    #[serde(rename = "contentDigest", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 72), pattern(r#"^(?:[Ss][Hh][Aa]256:[0-9a-fA-F]{64})$"#))]
+    pub content_digest: Option<String>,
+    /// The type of content stored in the file source.
+    #[serde(rename = "contentType", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 256), pattern(r#"^(?:.*)$"#))]
+    pub content_type: Option<String>,
+    /// The Amazon S3 URI for the file source.
+    #[serde(rename = "s3Uri")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub s3_uri: String,
 }
 
 /// Configuration for balancing inference component copies across Availability Zones.
@@ -322,6 +528,53 @@ pub struct InferenceComponentStartupParameters {
     pub model_data_download_timeout_in_seconds: Option<i32>,
 }
 
+/// Configuration information specifying which hub contents have accessible deployment options.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct InferenceHubAccessConfig {
+    /// The ARN of the hub content for which deployment access is allowed.
+    #[serde(rename = "hubContentArn")]
+    #[schemars(length(max = 255), pattern(r#"^(?:.*)$"#))]
+    pub hub_content_arn: String,
+}
+
+/// Defines how to perform inference generation after a training job is run.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct InferenceSpecification {
+    /// The Amazon ECR registry path of the Docker image that contains the inference code.
+    #[serde(rename = "containers")]
+    #[schemars(length(min = 1, max = 15))]
+    pub containers: Vec<super::shapes::ModelPackageContainerDefinition>,
+    /// The supported MIME types for the input data.
+    #[serde(
+        rename = "supportedContentTypes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supported_content_types: Option<Vec<String>>,
+    /// A list of the instance types that are used to generate inferences in real-time.
+    ///
+    /// This parameter is required for unversioned models, and optional for versioned models.
+    #[serde(
+        rename = "supportedRealtimeInferenceInstanceTypes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supported_realtime_inference_instance_types: Option<Vec<String>>,
+    /// The supported MIME types for the output data.
+    #[serde(
+        rename = "supportedResponseMimeTypes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supported_response_mime_types: Option<Vec<String>>,
+    /// A list of the instance types on which a transformation job can be run or on which an endpoint can be deployed.
+    ///
+    /// This parameter is required for unversioned models, and optional for versioned models.
+    #[serde(
+        rename = "supportedTransformInstanceTypes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(length(min = 1))]
+    pub supported_transform_instance_types: Option<Vec<String>>,
+}
+
 /// The managed configuration of a model package group.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct ManagedConfiguration {
@@ -329,6 +582,27 @@ pub struct ManagedConfiguration {
     #[serde(rename = "managedStorageType", skip_serializing_if = "Option::is_none")]
     #[schemars(extend("enum" = ["Restricted", null]))]
     pub managed_storage_type: Option<String>,
+}
+
+/// Metadata properties of the tracking entity, trial, or trial component.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct MetadataProperties {
+    /// The commit ID.
+    #[serde(rename = "commitId", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:.*)$"#))]
+    pub commit_id: Option<String>,
+    /// The entity this entity was generated by.
+    #[serde(rename = "generatedBy", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:.*)$"#))]
+    pub generated_by: Option<String>,
+    /// The project ID.
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:.*)$"#))]
+    pub project_id: Option<String>,
+    /// The repository.
+    #[serde(rename = "repository", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:.*)$"#))]
+    pub repository: Option<String>,
 }
 
 /// Specifies a metrics endpoint for a container, including the path where the container exposes Prometheus-formatted metrics and the frequency at which to publish them to Amazon CloudWatch.
@@ -344,6 +618,248 @@ pub struct MetricsEndpoint {
     #[serde(rename = "metricsEndpointPath")]
     #[schemars(length(max = 256))]
     pub metrics_endpoint_path: String,
+}
+
+/// Details about the metrics source.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct MetricsSource {
+    /// The hash key used for the metrics source.
+    #[serde(rename = "contentDigest", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 72), pattern(r#"^(?:[Ss][Hh][Aa]256:[0-9a-fA-F]{64})$"#))]
+    pub content_digest: Option<String>,
+    /// The metric source content type.
+    #[serde(rename = "contentType")]
+    #[schemars(length(max = 256), pattern(r#"^(?:.*)$"#))]
+    pub content_type: String,
+    /// The S3 URI for the metrics source.
+    #[serde(rename = "s3Uri")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub s3_uri: String,
+}
+
+/// The access configuration file to control access to the ML model. You can explicitly accept the model end-user license agreement (EULA) within the `ModelAccessConfig`.
+///
+/// If you are a Jumpstart user, see the End-user license agreements section for more details on accepting the EULA.
+///
+/// If you are an AutoML user, see the Optional Parameters section of Create an AutoML job to fine-tune text generation models using the API for details on How to set the EULA acceptance when fine-tuning a model using the AutoML API.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelAccessConfig {
+    /// Specifies agreement to the model end-user license agreement (EULA). The `AcceptEula` value must be explicitly defined as `True` in order to accept the EULA that this model requires. You are responsible for reviewing and complying with any applicable license terms and making sure they are acceptable for your use case before downloading or using a model.
+    #[serde(rename = "acceptEula")]
+    pub accept_eula: bool,
+}
+
+/// Data quality constraints and statistics for a model.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelDataQuality {
+    /// Data quality constraints for a model.
+    #[serde(rename = "constraints", skip_serializing_if = "Option::is_none")]
+    pub constraints: Option<super::shapes::MetricsSource>,
+    /// Data quality statistics for a model.
+    #[serde(rename = "statistics", skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<super::shapes::MetricsSource>,
+}
+
+/// Specifies the location of ML model data to deploy. If specified, you must specify one and only one of the available data sources.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelDataSource {
+    /// Specifies the S3 location of ML model data to deploy.
+    #[serde(rename = "s3DataSource", skip_serializing_if = "Option::is_none")]
+    pub s3_data_source: Option<super::shapes::S3ModelDataSource>,
+}
+
+/// Input object for the model.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelInput {
+    /// The input configuration object for the model.
+    #[serde(rename = "dataInputConfig")]
+    #[schemars(length(min = 1, max = 16384), pattern(r#"^(?:[\S\s]+)$"#))]
+    pub data_input_config: String,
+}
+
+/// A structure describing the current state of the model in its life cycle.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelLifeCycle {
+    /// The current stage in the model life cycle.
+    #[serde(rename = "stage")]
+    #[schemars(
+        length(min = 1, max = 63),
+        pattern(r#"^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$"#)
+    )]
+    pub stage: String,
+    /// Describes the stage related details.
+    #[serde(rename = "stageDescription", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024))]
+    pub stage_description: Option<String>,
+    /// The current status of a stage in model life cycle.
+    #[serde(rename = "stageStatus")]
+    #[schemars(
+        length(min = 1, max = 63),
+        pattern(r#"^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$"#)
+    )]
+    pub stage_status: String,
+}
+
+/// Contains metrics captured from a model.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelMetrics {
+    /// Metrics that measure bias in a model.
+    #[serde(rename = "bias", skip_serializing_if = "Option::is_none")]
+    pub bias: Option<super::shapes::Bias>,
+    /// Metrics that help explain a model.
+    #[serde(rename = "explainability", skip_serializing_if = "Option::is_none")]
+    pub explainability: Option<super::shapes::Explainability>,
+    /// Metrics that measure the quality of the input data for a model.
+    #[serde(rename = "modelDataQuality", skip_serializing_if = "Option::is_none")]
+    pub model_data_quality: Option<super::shapes::ModelDataQuality>,
+    /// Metrics that measure the quality of a model.
+    #[serde(rename = "modelQuality", skip_serializing_if = "Option::is_none")]
+    pub model_quality: Option<super::shapes::ModelQuality>,
+}
+
+/// Describes the Docker container for the model package.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelPackageContainerDefinition {
+    /// Data sources that are available to your model in addition to the one that you specify for `ModelDataSource` when you use the `CreateModelPackage` action.
+    #[serde(
+        rename = "additionalModelDataSources",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(length(max = 5))]
+    pub additional_model_data_sources: Option<Vec<super::shapes::AdditionalModelDataSource>>,
+    /// The additional data source that is used during inference in the Docker container for your model package.
+    #[serde(
+        rename = "additionalS3DataSource",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub additional_s3_data_source: Option<super::shapes::AdditionalS3DataSource>,
+    /// Identifies the foundation model that was used as the starting point for model customization.
+    #[serde(rename = "baseModel", skip_serializing_if = "Option::is_none")]
+    pub base_model: Option<super::shapes::BaseModel>,
+    /// The DNS host name for the Docker container.
+    #[serde(rename = "containerHostname", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 63), pattern(r#"^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$"#))]
+    pub container_hostname: Option<String>,
+    /// The environment variables to set in the Docker container. Each key and value in the `Environment` string to string map can have length of up to 1024. We support up to 16 entries in the map.
+    #[serde(rename = "environment", skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = super::map_values_described)]
+    pub environment: Option<std::collections::BTreeMap<String, String>>,
+    /// The machine learning framework of the model package container image.
+    #[serde(rename = "framework", skip_serializing_if = "Option::is_none")]
+    pub framework: Option<String>,
+    /// The framework version of the Model Package Container Image.
+    #[serde(rename = "frameworkVersion", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 3, max = 10), pattern(r#"^(?:[0-9]\.[A-Za-z0-9.-]+)$"#))]
+    pub framework_version: Option<String>,
+    /// The Amazon Elastic Container Registry (Amazon ECR) path where inference code is stored.
+    ///
+    /// If you are using your own custom algorithm instead of an algorithm provided by SageMaker, the inference code must meet SageMaker requirements. SageMaker supports both `registry/repository\[:tag\]` and `registry/repository\[@digest\]` image path formats. For more information, see Using Your Own Algorithms with Amazon SageMaker.
+    #[serde(rename = "image", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 255), pattern(r#"^(?:[\S]+)$"#))]
+    pub image: Option<String>,
+    /// An MD5 hash of the training algorithm that identifies the Docker image used for training.
+    #[serde(rename = "imageDigest", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 72), pattern(r#"^(?:[Ss][Hh][Aa]256:[0-9a-fA-F]{64})$"#))]
+    pub image_digest: Option<String>,
+    /// Specifies whether the model data is a training checkpoint.
+    #[serde(rename = "isCheckpoint", skip_serializing_if = "Option::is_none")]
+    pub is_checkpoint: Option<bool>,
+    /// The ETag associated with Model Data URL.
+    #[serde(rename = "modelDataETag", skip_serializing_if = "Option::is_none")]
+    pub model_data_e_tag: Option<String>,
+    /// Specifies the location of ML model data to deploy during endpoint creation.
+    #[serde(rename = "modelDataSource", skip_serializing_if = "Option::is_none")]
+    pub model_data_source: Option<super::shapes::ModelDataSource>,
+    /// The Amazon S3 path where the model artifacts, which result from model training, are stored. This path must point to a single `gzip` compressed tar archive (`.tar.gz` suffix).
+    ///
+    /// The model artifacts must be in an S3 bucket that is in the same region as the model package.
+    #[serde(rename = "modelDataUrl", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub model_data_url: Option<String>,
+    /// A structure with Model Input details.
+    #[serde(rename = "modelInput", skip_serializing_if = "Option::is_none")]
+    pub model_input: Option<super::shapes::ModelInput>,
+    /// The name of a pre-trained machine learning benchmarked by Amazon SageMaker Inference Recommender model that matches your model. You can find a list of benchmarked models by calling `ListModelMetadata`.
+    #[serde(rename = "nearestModelName", skip_serializing_if = "Option::is_none")]
+    pub nearest_model_name: Option<String>,
+    /// The Amazon Web Services Marketplace product ID of the model package.
+    #[serde(rename = "productId", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 256), pattern(r#"^(?:[a-zA-Z0-9](-*[a-zA-Z0-9])*)$"#))]
+    pub product_id: Option<String>,
+}
+
+/// The model card associated with the model package. Since `ModelPackageModelCard` is tied to a model package, it is a specific usage of a model card and its schema is simplified compared to the schema of `ModelCard`. The `ModelPackageModelCard` schema does not include `model_package_details`, and `model_overview` is composed of the `model_creator` and `model_artifact` properties. For more information about the model package model card schema, see Model package model card schema. For more information about the model card associated with the model package, see View the Details of a Model Version.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelPackageModelCard {
+    /// The content of the model card. The content must follow the schema described in Model Package Model Card Schema.
+    #[serde(rename = "modelCardContent", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 100000), pattern(r#"^(?:.*)$"#))]
+    pub model_card_content: Option<String>,
+    /// The approval status of the model card within your organization. Different organizations might have different criteria for model card review and approval.
+    ///
+    /// `Draft`: The model card is a work in progress.
+    ///
+    /// `PendingReview`: The model card is pending review.
+    ///
+    /// `Approved`: The model card is approved.
+    ///
+    /// `Archived`: The model card is archived. No more updates can be made to the model card content. If you try to update the model card content, you will receive the message `Model Card is in Archived state`.
+    #[serde(rename = "modelCardStatus", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["Draft", "PendingReview", "Approved", "Archived", null]))]
+    pub model_card_status: Option<String>,
+}
+
+/// An optional Key Management Service key to encrypt, decrypt, and re-encrypt model package information for regulated workloads with highly sensitive data.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelPackageSecurityConfig {
+    /// The KMS Key ID (`KMSKeyId`) used for encryption of model package information.
+    #[serde(rename = "kmsKeyId")]
+    #[schemars(length(max = 2048), pattern(r#"^(?:[a-zA-Z0-9:/_-]*)$"#))]
+    pub kms_key_id: String,
+}
+
+/// Contains data, such as the inputs and targeted instance types that are used in the process of validating the model package.
+///
+/// The data provided in the validation profile is made available to your buyers on Amazon Web Services Marketplace.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelPackageValidationProfile {
+    /// The name of the profile for the model package.
+    #[serde(rename = "profileName")]
+    #[schemars(
+        length(min = 1, max = 63),
+        pattern(r#"^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$"#)
+    )]
+    pub profile_name: String,
+    /// The `TransformJobDefinition` object that describes the transform job used for the validation of the model package.
+    #[serde(rename = "transformJobDefinition")]
+    pub transform_job_definition: super::shapes::TransformJobDefinition,
+}
+
+/// Specifies batch transform jobs that SageMaker runs to validate your model package.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelPackageValidationSpecification {
+    /// An array of `ModelPackageValidationProfile` objects, each of which specifies a batch transform job that SageMaker runs to validate your model package.
+    #[serde(rename = "validationProfiles")]
+    #[schemars(length(max = 1))]
+    pub validation_profiles: Vec<super::shapes::ModelPackageValidationProfile>,
+    /// The IAM roles to be used for the validation of the model package.
+    #[serde(rename = "validationRole")]
+    #[schemars(
+        length(min = 20, max = 2048),
+        pattern(r#"^(?:arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+)$"#)
+    )]
+    pub validation_role: String,
+}
+
+/// Model quality statistics and constraints.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelQuality {
+    /// Model quality constraints.
+    #[serde(rename = "constraints", skip_serializing_if = "Option::is_none")]
+    pub constraints: Option<super::shapes::MetricsSource>,
+    /// Model quality statistics.
+    #[serde(rename = "statistics", skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<super::shapes::MetricsSource>,
 }
 
 /// Specifies a rolling deployment strategy for updating a SageMaker endpoint.
@@ -371,6 +887,101 @@ pub struct RollingUpdatePolicy {
     pub wait_interval_in_seconds: i32,
 }
 
+/// Specifies the S3 location of ML model data to deploy.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct S3ModelDataSource {
+    /// Specifies how the ML model data is prepared.
+    ///
+    /// If you choose `Gzip` and choose `S3Object` as the value of `S3DataType`, `S3Uri` identifies an object that is a gzip-compressed TAR archive. SageMaker will attempt to decompress and untar the object during model deployment.
+    ///
+    /// If you choose `None` and chooose `S3Object` as the value of `S3DataType`, `S3Uri` identifies an object that represents an uncompressed ML model to deploy.
+    ///
+    /// If you choose None and choose `S3Prefix` as the value of `S3DataType`, `S3Uri` identifies a key name prefix, under which all objects represents the uncompressed ML model to deploy.
+    ///
+    /// If you choose None, then SageMaker will follow rules below when creating model data files under /opt/ml/model directory for use by your inference code:
+    ///
+    /// If you choose `S3Object` as the value of `S3DataType`, then SageMaker will split the key of the S3 object referenced by `S3Uri` by slash (/), and use the last part as the filename of the file holding the content of the S3 object.
+    ///
+    /// If you choose `S3Prefix` as the value of `S3DataType`, then for each S3 object under the key name pefix referenced by `S3Uri`, SageMaker will trim its key by the prefix, and use the remainder as the path (relative to `/opt/ml/model`) of the file holding the content of the S3 object. SageMaker will split the remainder by slash (/), using intermediate parts as directory names and the last part as filename of the file holding the content of the S3 object.
+    ///
+    /// Do not use any of the following as file names or directory names:
+    ///
+    /// An empty or blank string
+    ///
+    /// A string which contains null bytes
+    ///
+    /// A string longer than 255 bytes
+    ///
+    /// A single dot (`.`)
+    ///
+    /// A double dot (`..`)
+    ///
+    /// Ambiguous file names will result in model deployment failure. For example, if your uncompressed ML model consists of two S3 objects `s3://mybucket/model/weights` and `s3://mybucket/model/weights/part1` and you specify `s3://mybucket/model/` as the value of `S3Uri` and `S3Prefix` as the value of `S3DataType`, then it will result in name clash between `/opt/ml/model/weights` (a regular file) and `/opt/ml/model/weights/` (a directory).
+    ///
+    /// Do not organize the model artifacts in S3 console using folders. When you create a folder in S3 console, S3 creates a 0-byte object with a key set to the folder name you provide. They key of the 0-byte object ends with a slash (/) which violates SageMaker restrictions on model artifact file names, leading to model deployment failure.
+    #[serde(rename = "compressionType")]
+    #[schemars(extend("enum" = ["None", "Gzip"]))]
+    pub compression_type: String,
+    /// The ETag associated with S3 URI.
+    #[serde(rename = "eTag", skip_serializing_if = "Option::is_none")]
+    pub e_tag: Option<String>,
+    /// Configuration information for hub access.
+    #[serde(rename = "hubAccessConfig", skip_serializing_if = "Option::is_none")]
+    pub hub_access_config: Option<super::shapes::InferenceHubAccessConfig>,
+    /// The ETag associated with Manifest S3 URI.
+    #[serde(rename = "manifestEtag", skip_serializing_if = "Option::is_none")]
+    pub manifest_etag: Option<String>,
+    /// The Amazon S3 URI of the manifest file. The manifest file is a CSV file that stores the artifact locations.
+    #[serde(rename = "manifestS3Uri", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub manifest_s3_uri: Option<String>,
+    /// Specifies the access configuration file for the ML model. You can explicitly accept the model end-user license agreement (EULA) within the `ModelAccessConfig`. You are responsible for reviewing and complying with any applicable license terms and making sure they are acceptable for your use case before downloading or using a model.
+    #[serde(rename = "modelAccessConfig", skip_serializing_if = "Option::is_none")]
+    pub model_access_config: Option<super::shapes::ModelAccessConfig>,
+    /// Specifies the type of ML model data to deploy.
+    ///
+    /// If you choose `S3Prefix`, `S3Uri` identifies a key name prefix. SageMaker uses all objects that match the specified key name prefix as part of the ML model data to deploy. A valid key name prefix identified by `S3Uri` always ends with a forward slash (/).
+    ///
+    /// If you choose `S3Object`, `S3Uri` identifies an object that is the ML model data to deploy.
+    #[serde(rename = "s3DataType")]
+    #[schemars(extend("enum" = ["S3Prefix", "S3Object"]))]
+    pub s3_data_type: String,
+    /// Specifies the S3 path of ML model data to deploy.
+    #[serde(rename = "s3Uri")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub s3_uri: String,
+}
+
+/// Specifies an algorithm that was used to create the model package. The algorithm must be either an algorithm resource in your SageMaker account or an algorithm in Amazon Web Services Marketplace that you are subscribed to.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct SourceAlgorithm {
+    /// The name of an algorithm that was used to create the model package. The algorithm must be either an algorithm resource in your SageMaker account or an algorithm in Amazon Web Services Marketplace that you are subscribed to.
+    #[serde(rename = "algorithmName")]
+    #[schemars(length(min = 1, max = 170))]
+    pub algorithm_name: String,
+    /// The ETag associated with Model Data URL.
+    #[serde(rename = "modelDataETag", skip_serializing_if = "Option::is_none")]
+    pub model_data_e_tag: Option<String>,
+    /// Specifies the location of ML model data to deploy during endpoint creation.
+    #[serde(rename = "modelDataSource", skip_serializing_if = "Option::is_none")]
+    pub model_data_source: Option<super::shapes::ModelDataSource>,
+    /// The Amazon S3 path where the model artifacts, which result from model training, are stored. This path must point to a single `gzip` compressed tar archive (`.tar.gz` suffix).
+    ///
+    /// The model artifacts must be in an S3 bucket that is in the same Amazon Web Services region as the algorithm.
+    #[serde(rename = "modelDataUrl", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub model_data_url: Option<String>,
+}
+
+/// A list of algorithms that were used to create a model package.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct SourceAlgorithmSpecification {
+    /// A list of the algorithms that were used to create a model package.
+    #[serde(rename = "sourceAlgorithms")]
+    #[schemars(length(min = 1, max = 1))]
+    pub source_algorithms: Vec<super::shapes::SourceAlgorithm>,
+}
+
 /// Defines the traffic routing strategy during an endpoint deployment to shift traffic from the old fleet to the new fleet.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct TrafficRoutingConfig {
@@ -396,6 +1007,218 @@ pub struct TrafficRoutingConfig {
     pub wait_interval_in_seconds: i32,
 }
 
+/// Describes the location of the channel data.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TransformDataSource {
+    /// The S3 location of the data source that is associated with a channel.
+    #[serde(rename = "s3DataSource")]
+    pub s3_data_source: super::shapes::TransformS3DataSource,
+}
+
+/// Describes the input source of a transform job and the way the transform job consumes it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TransformInput {
+    /// If your transform data is compressed, specify the compression type. Amazon SageMaker automatically decompresses the data for the transform job accordingly. The default value is `None`.
+    #[serde(rename = "compressionType", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["None", "Gzip", null]))]
+    pub compression_type: Option<String>,
+    /// The multipurpose internet mail extension (MIME) type of the data. Amazon SageMaker uses the MIME type with each http call to transfer data to the transform job.
+    #[serde(rename = "contentType", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 256), pattern(r#"^(?:.*)$"#))]
+    pub content_type: Option<String>,
+    /// Describes the location of the channel data, which is, the S3 location of the input data that the model can consume.
+    #[serde(rename = "dataSource")]
+    pub data_source: super::shapes::TransformDataSource,
+    /// The method to use to split the transform job's data files into smaller batches. Splitting is necessary when the total size of each object is too large to fit in a single request. You can also use data splitting to improve performance by processing multiple concurrent mini-batches. The default value for `SplitType` is `None`, which indicates that input data files are not split, and request payloads contain the entire contents of an input object. Set the value of this parameter to `Line` to split records on a newline character boundary. `SplitType` also supports a number of record-oriented binary data formats. Currently, the supported record formats are:
+    ///
+    /// RecordIO
+    ///
+    /// TFRecord
+    ///
+    /// When splitting is enabled, the size of a mini-batch depends on the values of the `BatchStrategy` and `MaxPayloadInMB` parameters. When the value of `BatchStrategy` is `MultiRecord`, Amazon SageMaker sends the maximum number of records in each request, up to the `MaxPayloadInMB` limit. If the value of `BatchStrategy` is `SingleRecord`, Amazon SageMaker sends individual records in each request.
+    ///
+    /// Some data formats represent a record as a binary payload wrapped with extra padding bytes. When splitting is applied to a binary data format, padding is removed if the value of `BatchStrategy` is set to `SingleRecord`. Padding is not removed if the value of `BatchStrategy` is set to `MultiRecord`.
+    ///
+    /// For more information about `RecordIO`, see Create a Dataset Using RecordIO in the MXNet documentation. For more information about `TFRecord`, see Consuming TFRecord data in the TensorFlow documentation.
+    #[serde(rename = "splitType", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["None", "Line", "RecordIO", "TFRecord", null]))]
+    pub split_type: Option<String>,
+}
+
+/// Defines the input needed to run a transform job using the inference specification specified in the algorithm.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TransformJobDefinition {
+    /// A string that determines the number of records included in a single mini-batch.
+    ///
+    /// `SingleRecord` means only one record is used per mini-batch. `MultiRecord` means a mini-batch is set to contain as many records that can fit within the `MaxPayloadInMB` limit.
+    #[serde(rename = "batchStrategy", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["MultiRecord", "SingleRecord", null]))]
+    pub batch_strategy: Option<String>,
+    /// The environment variables to set in the Docker container. We support up to 16 key and values entries in the map.
+    #[serde(rename = "environment", skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = super::map_values_described)]
+    pub environment: Option<std::collections::BTreeMap<String, String>>,
+    /// The maximum number of parallel requests that can be sent to each instance in a transform job. The default value is 1.
+    #[serde(
+        rename = "maxConcurrentTransforms",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(range(min = 0))]
+    pub max_concurrent_transforms: Option<i32>,
+    /// The maximum payload size allowed, in MB. A payload is the data portion of a record (without metadata).
+    #[serde(rename = "maxPayloadInMB", skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub max_payload_in_mb: Option<i32>,
+    /// A description of the input source and the way the transform job consumes it.
+    #[serde(rename = "transformInput")]
+    pub transform_input: super::shapes::TransformInput,
+    /// Identifies the Amazon S3 location where you want Amazon SageMaker to save the results from the transform job.
+    #[serde(rename = "transformOutput")]
+    pub transform_output: super::shapes::TransformOutput,
+    /// Identifies the ML compute instances for the transform job.
+    #[serde(rename = "transformResources")]
+    pub transform_resources: super::shapes::TransformResources,
+}
+
+/// Describes the results of a transform job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TransformOutput {
+    /// The MIME type used to specify the output data. Amazon SageMaker uses the MIME type with each http call to transfer data from the transform job.
+    #[serde(rename = "accept", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 256), pattern(r#"^(?:.*)$"#))]
+    pub accept: Option<String>,
+    /// Defines how to assemble the results of the transform job as a single S3 object. Choose a format that is most convenient to you. To concatenate the results in binary format, specify `None`. To add a newline character at the end of every transformed record, specify `Line`.
+    #[serde(rename = "assembleWith", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["None", "Line", null]))]
+    pub assemble_with: Option<String>,
+    /// The Amazon Web Services Key Management Service (Amazon Web Services KMS) key that Amazon SageMaker uses to encrypt the model artifacts at rest using Amazon S3 server-side encryption. The `KmsKeyId` can be any of the following formats:
+    ///
+    /// Key ID: `1234abcd-12ab-34cd-56ef-1234567890ab`
+    ///
+    /// Key ARN: `arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`
+    ///
+    /// Alias name: `alias/ExampleAlias`
+    ///
+    /// Alias name ARN: `arn:aws:kms:us-west-2:111122223333:alias/ExampleAlias`
+    ///
+    /// If you don't provide a KMS key ID, Amazon SageMaker uses the default KMS key for Amazon S3 for your role's account. For more information, see KMS-Managed Encryption Keys in the Amazon Simple Storage Service Developer Guide.
+    ///
+    /// The KMS key policy must grant permission to the IAM role that you specify in your CreateModel request. For more information, see Using Key Policies in Amazon Web Services KMS in the Amazon Web Services Key Management Service Developer Guide.
+    #[serde(rename = "kmsKeyId", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048), pattern(r#"^(?:[a-zA-Z0-9:/_-]*)$"#))]
+    pub kms_key_id: Option<String>,
+    /// The Amazon S3 path where you want Amazon SageMaker to store the results of the transform job. For example, `s3://bucket-name/key-name-prefix`.
+    ///
+    /// For every S3 object used as input for the transform job, batch transform stores the transformed data with an .`out` suffix in a corresponding subfolder in the location in the output prefix. For example, for the input data stored at `s3://bucket-name/input-name-prefix/dataset01/data.csv`, batch transform stores the transformed data at `s3://bucket-name/output-name-prefix/input-name-prefix/data.csv.out`. Batch transform doesn't upload partially processed objects. For an input S3 object that contains multiple records, it creates an .`out` file only if the transform job succeeds on the entire file. When the input contains multiple S3 objects, the batch transform job processes the listed S3 objects and uploads only the output for successfully processed objects. If any object fails in the transform job batch transform marks the job as failed to prompt investigation.
+    #[serde(rename = "s3OutputPath")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub s3_output_path: String,
+}
+
+/// Describes the resources, including ML instance types and ML instance count, to use for transform job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TransformResources {
+    /// The number of ML compute instances to use in the transform job. The default value is `1`, and the maximum is `100`. For distributed transform jobs, specify a value greater than `1`.
+    #[serde(rename = "instanceCount")]
+    #[schemars(range(min = 1))]
+    pub instance_count: i32,
+    /// The ML compute instance type for the transform job. If you are using built-in algorithms to transform moderately sized datasets, we recommend using ml.m4.xlarge or `ml.m5.large`instance types.
+    #[serde(rename = "instanceType")]
+    #[schemars(extend("enum" = ["ml.m4.xlarge", "ml.m4.2xlarge", "ml.m4.4xlarge", "ml.m4.10xlarge", "ml.m4.16xlarge", "ml.c4.xlarge", "ml.c4.2xlarge", "ml.c4.4xlarge", "ml.c4.8xlarge", "ml.p2.xlarge", "ml.p2.8xlarge", "ml.p2.16xlarge", "ml.p3.2xlarge", "ml.p3.8xlarge", "ml.p3.16xlarge", "ml.c5.xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge", "ml.c5.9xlarge", "ml.c5.18xlarge", "ml.m5.large", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.m5.12xlarge", "ml.m5.24xlarge", "ml.m6i.large", "ml.m6i.xlarge", "ml.m6i.2xlarge", "ml.m6i.4xlarge", "ml.m6i.8xlarge", "ml.m6i.12xlarge", "ml.m6i.16xlarge", "ml.m6i.24xlarge", "ml.m6i.32xlarge", "ml.c6i.large", "ml.c6i.xlarge", "ml.c6i.2xlarge", "ml.c6i.4xlarge", "ml.c6i.8xlarge", "ml.c6i.12xlarge", "ml.c6i.16xlarge", "ml.c6i.24xlarge", "ml.c6i.32xlarge", "ml.r6i.large", "ml.r6i.xlarge", "ml.r6i.2xlarge", "ml.r6i.4xlarge", "ml.r6i.8xlarge", "ml.r6i.12xlarge", "ml.r6i.16xlarge", "ml.r6i.24xlarge", "ml.r6i.32xlarge", "ml.m7i.large", "ml.m7i.xlarge", "ml.m7i.2xlarge", "ml.m7i.4xlarge", "ml.m7i.8xlarge", "ml.m7i.12xlarge", "ml.m7i.16xlarge", "ml.m7i.24xlarge", "ml.m7i.48xlarge", "ml.c7i.large", "ml.c7i.xlarge", "ml.c7i.2xlarge", "ml.c7i.4xlarge", "ml.c7i.8xlarge", "ml.c7i.12xlarge", "ml.c7i.16xlarge", "ml.c7i.24xlarge", "ml.c7i.48xlarge", "ml.r7i.large", "ml.r7i.xlarge", "ml.r7i.2xlarge", "ml.r7i.4xlarge", "ml.r7i.8xlarge", "ml.r7i.12xlarge", "ml.r7i.16xlarge", "ml.r7i.24xlarge", "ml.r7i.48xlarge", "ml.g4dn.xlarge", "ml.g4dn.2xlarge", "ml.g4dn.4xlarge", "ml.g4dn.8xlarge", "ml.g4dn.12xlarge", "ml.g4dn.16xlarge", "ml.g5.xlarge", "ml.g5.2xlarge", "ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.12xlarge", "ml.g5.16xlarge", "ml.g5.24xlarge", "ml.g5.48xlarge", "ml.trn1.2xlarge", "ml.trn1.32xlarge", "ml.inf2.xlarge", "ml.inf2.8xlarge", "ml.inf2.24xlarge", "ml.inf2.48xlarge", "ml.g6.xlarge", "ml.g6.2xlarge", "ml.g6.4xlarge", "ml.g6.8xlarge", "ml.g6.12xlarge", "ml.g6.16xlarge", "ml.g6.24xlarge", "ml.g6.48xlarge", "ml.g6e.xlarge", "ml.g6e.2xlarge", "ml.g6e.4xlarge", "ml.g6e.8xlarge", "ml.g6e.12xlarge", "ml.g6e.16xlarge", "ml.g6e.24xlarge", "ml.g6e.48xlarge"]))]
+    pub instance_type: String,
+    /// Specifies an option from a collection of preconfigured Amazon Machine Image (AMI) images. Each image is configured by Amazon Web Services with a set of software and driver versions.
+    ///
+    /// - al2-ami-sagemaker-batch-gpu-470
+    ///
+    /// Accelerator: GPU
+    ///
+    /// NVIDIA driver version: 470
+    ///
+    /// - al2-ami-sagemaker-batch-gpu-535
+    ///
+    /// Accelerator: GPU
+    ///
+    /// NVIDIA driver version: 535
+    #[serde(
+        rename = "transformAmiVersion",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(
+        length(min = 1, max = 63),
+        pattern(r#"^(?:[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)$"#)
+    )]
+    pub transform_ami_version: Option<String>,
+    /// The Amazon Web Services Key Management Service (Amazon Web Services KMS) key that Amazon SageMaker uses to encrypt model data on the storage volume attached to the ML compute instance(s) that run the batch transform job.
+    ///
+    /// Certain Nitro-based instances include local storage, dependent on the instance type. Local storage volumes are encrypted using a hardware module on the instance. You can't request a `VolumeKmsKeyId` when using an instance type with local storage.
+    ///
+    /// For a list of instance types that support local instance storage, see Instance Store Volumes.
+    ///
+    /// For more information about local instance storage encryption, see SSD Instance Store Volumes.
+    ///
+    /// The `VolumeKmsKeyId` can be any of the following formats:
+    ///
+    /// Key ID: `1234abcd-12ab-34cd-56ef-1234567890ab`
+    ///
+    /// Key ARN: `arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`
+    ///
+    /// Alias name: `alias/ExampleAlias`
+    ///
+    /// Alias name ARN: `arn:aws:kms:us-west-2:111122223333:alias/ExampleAlias`
+    #[serde(rename = "volumeKmsKeyId", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048), pattern(r#"^(?:[a-zA-Z0-9:/_-]*)$"#))]
+    pub volume_kms_key_id: Option<String>,
+}
+
+/// Describes the S3 data source.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TransformS3DataSource {
+    /// If you choose `S3Prefix`, `S3Uri` identifies a key name prefix. Amazon SageMaker uses all objects with the specified key name prefix for batch transform.
+    ///
+    /// If you choose `ManifestFile`, `S3Uri` identifies an object that is a manifest file containing a list of object keys that you want Amazon SageMaker to use for batch transform.
+    ///
+    /// The following values are compatible: `ManifestFile`, `S3Prefix`
+    ///
+    /// The following value is not compatible: `AugmentedManifestFile`
+    #[serde(rename = "s3DataType")]
+    #[schemars(extend("enum" = ["ManifestFile", "S3Prefix", "AugmentedManifestFile", "Converse"]))]
+    pub s3_data_type: String,
+    /// Depending on the value specified for the `S3DataType`, identifies either a key name prefix or a manifest. For example:
+    ///
+    /// A key name prefix might look like this: `s3://bucketname/exampleprefix/`.
+    ///
+    /// A manifest might look like this: `s3://bucketname/example.manifest`
+    ///
+    /// The manifest is an S3 object which is a JSON file with the following format:
+    ///
+    /// `\[ {"prefix": "s3://customer_bucket/some/prefix/"},`
+    ///
+    /// `"relative/path/to/custdata-1",`
+    ///
+    /// `"relative/path/custdata-2",`
+    ///
+    /// `...`
+    ///
+    /// `"relative/path/custdata-N"`
+    ///
+    /// `\]`
+    ///
+    /// The preceding JSON matches the following `S3Uris`:
+    ///
+    /// `s3://customer_bucket/some/prefix/relative/path/to/custdata-1`
+    ///
+    /// `s3://customer_bucket/some/prefix/relative/path/custdata-2`
+    ///
+    /// `...`
+    ///
+    /// `s3://customer_bucket/some/prefix/relative/path/custdata-N`
+    ///
+    /// The complete set of `S3Uris` in this manifest constitutes the input data for the channel for this datasource. The object that each `S3Uris` points to must be readable by the IAM role that Amazon SageMaker uses to perform tasks on your behalf.
+    #[serde(rename = "s3Uri")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub s3_uri: String,
+}
+
 /// The placement status of an inference component on a specific instance type. Shows the number of inference component copies currently placed on instances of a given type.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
 pub struct InferenceComponentPlacementStatus {
@@ -419,4 +1242,29 @@ pub struct InferenceComponentRuntimeConfigSummary {
     /// The placement status of the inference component across instance types. Shows how the inference component copies are distributed across instance types.
     #[serde(rename = "placementStatus", skip_serializing_if = "Option::is_none")]
     pub placement_status: Option<Vec<super::shapes::InferenceComponentPlacementStatus>>,
+}
+
+/// Specifies the validation and image scan statuses of the model package.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct ModelPackageStatusDetails {
+    /// The status of the scan of the Docker image container for the model package.
+    #[serde(rename = "imageScanStatuses", skip_serializing_if = "Option::is_none")]
+    pub image_scan_statuses: Option<Vec<super::shapes::ModelPackageStatusItem>>,
+    /// The validation status of the model package.
+    #[serde(rename = "validationStatuses", skip_serializing_if = "Option::is_none")]
+    pub validation_statuses: Option<Vec<super::shapes::ModelPackageStatusItem>>,
+}
+
+/// Represents the overall status of a model package.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct ModelPackageStatusItem {
+    /// if the overall status is `Failed`, the reason for the failure.
+    #[serde(rename = "failureReason", skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// The name of the model package for which the overall status is being reported.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The current status.
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }

@@ -71,6 +71,7 @@ fn crd_file_names_follow_group_and_plural() {
             "sagemaker.aws.amazon.com_hyperparametertuningjobs.yaml",
             "sagemaker.aws.amazon.com_inferencecomponents.yaml",
             "sagemaker.aws.amazon.com_modelpackagegroups.yaml",
+            "sagemaker.aws.amazon.com_modelpackages.yaml",
             "sagemaker.aws.amazon.com_models.yaml",
             "sagemaker.aws.amazon.com_processingjobs.yaml",
             "sagemaker.aws.amazon.com_trainingjobs.yaml",

@@ -85,6 +85,14 @@ fn answers_are_classified_by_code_message_and_status() {
             400,
             NotFound,
         ),
+        (
+            Some("ValidationException"),
+            Some(
+                "ModelPackage arn:aws:sagemaker:us-west-2:123456789012:model-package/g/1 does not exist.",
+            ),
+            400,
+            NotFound,
+        ),
         // Application Auto Scaling.
         (
             Some("ObjectNotFoundException"),

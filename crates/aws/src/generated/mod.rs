@@ -5,6 +5,7 @@
 
 pub mod endpoint;
 pub mod inference_component;
+pub mod model_package;
 pub mod model_package_group;
 mod shapes;
 
@@ -62,14 +63,15 @@ pub enum CallError {
 pub trait GeneratedCalls: Send + Sync + 'static {
     type Spec: Send + Sync;
     type Status: Send + Sync;
-    /// Sends the Create request built from the spec under `name`.
+    /// Sends the Create request built from the spec under `name`; `Some`: the name SageMaker
+    /// gave the resource instead (`name` went as the idempotency token).
     fn create(
         handle: &crate::SageMakerHandle,
         spec: &Self::Spec,
         name: &str,
         owner_uid: &str,
         refs: &ResolvedReferences,
-    ) -> impl Future<Output = Result<(), CallError>> + Send;
+    ) -> impl Future<Output = Result<Option<String>, CallError>> + Send;
     fn describe(
         handle: &crate::SageMakerHandle,
         name: &str,
@@ -135,6 +137,14 @@ pub fn request_texts(
                 .map_err(|error| error.to_string())
                 .and_then(|spec| {
                     model_package_group::request_texts(&spec, sagemaker_name, owner_uid, refs)
+                        .map_err(|error| error.to_string())
+                }),
+        ),
+        "ModelPackage" => Some(
+            serde_json::from_value(spec)
+                .map_err(|error| error.to_string())
+                .and_then(|spec| {
+                    model_package::request_texts(&spec, sagemaker_name, owner_uid, refs)
                         .map_err(|error| error.to_string())
                 }),
         ),

@@ -119,9 +119,9 @@ impl super::GeneratedCalls for Calls {
         name: &str,
         owner_uid: &str,
         refs: &ResolvedReferences,
-    ) -> Result<(), super::CallError> {
+    ) -> Result<Option<String>, super::CallError> {
         create(handle, create_request(spec, name, owner_uid, refs)?).await?;
-        Ok(())
+        Ok(None)
     }
     async fn describe(
         handle: &SageMakerHandle,

@@ -9,6 +9,86 @@ use sagemaker_k8s_api::generated::shapes as api;
 #[allow(unused_imports)]
 use super::ResolvedReferences;
 
+pub(super) fn to_sdk_additional_inference_specification_definition(
+    value: &api::AdditionalInferenceSpecificationDefinition,
+) -> sdk::AdditionalInferenceSpecificationDefinition {
+    sdk::AdditionalInferenceSpecificationDefinition::builder()
+        .set_containers(Some({
+            let value = &value.containers;
+            value
+                .iter()
+                .map(super::shapes::to_sdk_model_package_container_definition)
+                .collect::<Vec<_>>()
+        }))
+        .set_description(value.description.clone())
+        .set_name(Some({
+            let value = &value.name;
+            value.clone()
+        }))
+        .set_supported_content_types(value.supported_content_types.clone())
+        .set_supported_realtime_inference_instance_types(
+            value
+                .supported_realtime_inference_instance_types
+                .as_ref()
+                .map(|value| {
+                    value
+                        .iter()
+                        .map(|item| sdk::ProductionVariantInstanceType::from(item.as_str()))
+                        .collect::<Vec<_>>()
+                }),
+        )
+        .set_supported_response_mime_types(value.supported_response_mime_types.clone())
+        .set_supported_transform_instance_types(
+            value
+                .supported_transform_instance_types
+                .as_ref()
+                .map(|value| {
+                    value
+                        .iter()
+                        .map(|item| sdk::TransformInstanceType::from(item.as_str()))
+                        .collect::<Vec<_>>()
+                }),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_additional_model_data_source(
+    value: &api::AdditionalModelDataSource,
+) -> sdk::AdditionalModelDataSource {
+    sdk::AdditionalModelDataSource::builder()
+        .set_channel_name(Some({
+            let value = &value.channel_name;
+            value.clone()
+        }))
+        .set_s3_data_source(Some({
+            let value = &value.s3_data_source;
+            super::shapes::to_sdk_s3_model_data_source(value)
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_additional_s3_data_source(
+    value: &api::AdditionalS3DataSource,
+) -> sdk::AdditionalS3DataSource {
+    sdk::AdditionalS3DataSource::builder()
+        .set_compression_type(
+            value
+                .compression_type
+                .as_ref()
+                .map(|value| sdk::CompressionType::from(value.as_str())),
+        )
+        .set_e_tag(value.e_tag.clone())
+        .set_s3_data_type(Some({
+            let value = &value.s3_data_type;
+            sdk::AdditionalS3DataSourceDataType::from(value.as_str())
+        }))
+        .set_s3_uri(Some({
+            let value = &value.s3_uri;
+            value.clone()
+        }))
+        .build()
+}
+
 pub(super) fn to_sdk_alarm(value: &api::Alarm) -> sdk::Alarm {
     sdk::Alarm::builder()
         .set_alarm_name(value.alarm_name.clone())
@@ -25,6 +105,37 @@ pub(super) fn to_sdk_auto_rollback_config(
                 .map(super::shapes::to_sdk_alarm)
                 .collect::<Vec<_>>()
         }))
+        .build()
+}
+
+pub(super) fn to_sdk_base_model(value: &api::BaseModel) -> sdk::BaseModel {
+    sdk::BaseModel::builder()
+        .set_hub_content_name(value.hub_content_name.clone())
+        .set_hub_content_version(value.hub_content_version.clone())
+        .set_recipe_name(value.recipe_name.clone())
+        .build()
+}
+
+pub(super) fn to_sdk_bias(value: &api::Bias) -> sdk::Bias {
+    sdk::Bias::builder()
+        .set_post_training_report(
+            value
+                .post_training_report
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .set_pre_training_report(
+            value
+                .pre_training_report
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .set_report(
+            value
+                .report
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
         .build()
 }
 
@@ -87,6 +198,139 @@ pub(super) fn to_sdk_deployment_config(value: &api::DeploymentConfig) -> sdk::De
                 .as_ref()
                 .map(super::shapes::to_sdk_rolling_update_policy),
         )
+        .build()
+}
+
+pub(super) fn to_sdk_drift_check_baselines(
+    value: &api::DriftCheckBaselines,
+) -> sdk::DriftCheckBaselines {
+    sdk::DriftCheckBaselines::builder()
+        .set_bias(
+            value
+                .bias
+                .as_ref()
+                .map(super::shapes::to_sdk_drift_check_bias),
+        )
+        .set_explainability(
+            value
+                .explainability
+                .as_ref()
+                .map(super::shapes::to_sdk_drift_check_explainability),
+        )
+        .set_model_data_quality(
+            value
+                .model_data_quality
+                .as_ref()
+                .map(super::shapes::to_sdk_drift_check_model_data_quality),
+        )
+        .set_model_quality(
+            value
+                .model_quality
+                .as_ref()
+                .map(super::shapes::to_sdk_drift_check_model_quality),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_drift_check_bias(value: &api::DriftCheckBias) -> sdk::DriftCheckBias {
+    sdk::DriftCheckBias::builder()
+        .set_config_file(
+            value
+                .config_file
+                .as_ref()
+                .map(super::shapes::to_sdk_file_source),
+        )
+        .set_post_training_constraints(
+            value
+                .post_training_constraints
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .set_pre_training_constraints(
+            value
+                .pre_training_constraints
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_drift_check_explainability(
+    value: &api::DriftCheckExplainability,
+) -> sdk::DriftCheckExplainability {
+    sdk::DriftCheckExplainability::builder()
+        .set_config_file(
+            value
+                .config_file
+                .as_ref()
+                .map(super::shapes::to_sdk_file_source),
+        )
+        .set_constraints(
+            value
+                .constraints
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_drift_check_model_data_quality(
+    value: &api::DriftCheckModelDataQuality,
+) -> sdk::DriftCheckModelDataQuality {
+    sdk::DriftCheckModelDataQuality::builder()
+        .set_constraints(
+            value
+                .constraints
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .set_statistics(
+            value
+                .statistics
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_drift_check_model_quality(
+    value: &api::DriftCheckModelQuality,
+) -> sdk::DriftCheckModelQuality {
+    sdk::DriftCheckModelQuality::builder()
+        .set_constraints(
+            value
+                .constraints
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .set_statistics(
+            value
+                .statistics
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_explainability(value: &api::Explainability) -> sdk::Explainability {
+    sdk::Explainability::builder()
+        .set_report(
+            value
+                .report
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_file_source(value: &api::FileSource) -> sdk::FileSource {
+    sdk::FileSource::builder()
+        .set_content_digest(value.content_digest.clone())
+        .set_content_type(value.content_type.clone())
+        .set_s3_uri(Some({
+            let value = &value.s3_uri;
+            value.clone()
+        }))
         .build()
 }
 
@@ -237,6 +481,55 @@ pub(super) fn to_sdk_inference_component_startup_parameters(
         .build()
 }
 
+pub(super) fn to_sdk_inference_hub_access_config(
+    value: &api::InferenceHubAccessConfig,
+) -> sdk::InferenceHubAccessConfig {
+    sdk::InferenceHubAccessConfig::builder()
+        .set_hub_content_arn(Some({
+            let value = &value.hub_content_arn;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_inference_specification(
+    value: &api::InferenceSpecification,
+) -> sdk::InferenceSpecification {
+    sdk::InferenceSpecification::builder()
+        .set_containers(Some({
+            let value = &value.containers;
+            value
+                .iter()
+                .map(super::shapes::to_sdk_model_package_container_definition)
+                .collect::<Vec<_>>()
+        }))
+        .set_supported_content_types(value.supported_content_types.clone())
+        .set_supported_realtime_inference_instance_types(
+            value
+                .supported_realtime_inference_instance_types
+                .as_ref()
+                .map(|value| {
+                    value
+                        .iter()
+                        .map(|item| sdk::ProductionVariantInstanceType::from(item.as_str()))
+                        .collect::<Vec<_>>()
+                }),
+        )
+        .set_supported_response_mime_types(value.supported_response_mime_types.clone())
+        .set_supported_transform_instance_types(
+            value
+                .supported_transform_instance_types
+                .as_ref()
+                .map(|value| {
+                    value
+                        .iter()
+                        .map(|item| sdk::TransformInstanceType::from(item.as_str()))
+                        .collect::<Vec<_>>()
+                }),
+        )
+        .build()
+}
+
 pub(super) fn to_sdk_managed_configuration(
     value: &api::ManagedConfiguration,
 ) -> sdk::ManagedConfiguration {
@@ -250,6 +543,17 @@ pub(super) fn to_sdk_managed_configuration(
         .build()
 }
 
+pub(super) fn to_sdk_metadata_properties(
+    value: &api::MetadataProperties,
+) -> sdk::MetadataProperties {
+    sdk::MetadataProperties::builder()
+        .set_commit_id(value.commit_id.clone())
+        .set_generated_by(value.generated_by.clone())
+        .set_project_id(value.project_id.clone())
+        .set_repository(value.repository.clone())
+        .build()
+}
+
 pub(super) fn to_sdk_metrics_endpoint(value: &api::MetricsEndpoint) -> sdk::MetricsEndpoint {
     sdk::MetricsEndpoint::builder()
         .set_metric_publish_frequency_in_seconds(value.metric_publish_frequency_in_seconds)
@@ -257,6 +561,234 @@ pub(super) fn to_sdk_metrics_endpoint(value: &api::MetricsEndpoint) -> sdk::Metr
             let value = &value.metrics_endpoint_path;
             value.clone()
         }))
+        .build()
+}
+
+pub(super) fn to_sdk_metrics_source(value: &api::MetricsSource) -> sdk::MetricsSource {
+    sdk::MetricsSource::builder()
+        .set_content_digest(value.content_digest.clone())
+        .set_content_type(Some({
+            let value = &value.content_type;
+            value.clone()
+        }))
+        .set_s3_uri(Some({
+            let value = &value.s3_uri;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_model_access_config(value: &api::ModelAccessConfig) -> sdk::ModelAccessConfig {
+    sdk::ModelAccessConfig::builder()
+        .set_accept_eula(Some({
+            let value = &value.accept_eula;
+            *value
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_model_data_quality(value: &api::ModelDataQuality) -> sdk::ModelDataQuality {
+    sdk::ModelDataQuality::builder()
+        .set_constraints(
+            value
+                .constraints
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .set_statistics(
+            value
+                .statistics
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_model_data_source(value: &api::ModelDataSource) -> sdk::ModelDataSource {
+    sdk::ModelDataSource::builder()
+        .set_s3_data_source(
+            value
+                .s3_data_source
+                .as_ref()
+                .map(super::shapes::to_sdk_s3_model_data_source),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_model_input(value: &api::ModelInput) -> sdk::ModelInput {
+    sdk::ModelInput::builder()
+        .set_data_input_config(Some({
+            let value = &value.data_input_config;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_model_life_cycle(value: &api::ModelLifeCycle) -> sdk::ModelLifeCycle {
+    sdk::ModelLifeCycle::builder()
+        .set_stage(Some({
+            let value = &value.stage;
+            value.clone()
+        }))
+        .set_stage_description(value.stage_description.clone())
+        .set_stage_status(Some({
+            let value = &value.stage_status;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_model_metrics(value: &api::ModelMetrics) -> sdk::ModelMetrics {
+    sdk::ModelMetrics::builder()
+        .set_bias(value.bias.as_ref().map(super::shapes::to_sdk_bias))
+        .set_explainability(
+            value
+                .explainability
+                .as_ref()
+                .map(super::shapes::to_sdk_explainability),
+        )
+        .set_model_data_quality(
+            value
+                .model_data_quality
+                .as_ref()
+                .map(super::shapes::to_sdk_model_data_quality),
+        )
+        .set_model_quality(
+            value
+                .model_quality
+                .as_ref()
+                .map(super::shapes::to_sdk_model_quality),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_model_package_container_definition(
+    value: &api::ModelPackageContainerDefinition,
+) -> sdk::ModelPackageContainerDefinition {
+    sdk::ModelPackageContainerDefinition::builder()
+        .set_additional_model_data_sources(value.additional_model_data_sources.as_ref().map(
+            |value| {
+                value
+                    .iter()
+                    .map(super::shapes::to_sdk_additional_model_data_source)
+                    .collect::<Vec<_>>()
+            },
+        ))
+        .set_additional_s3_data_source(
+            value
+                .additional_s3_data_source
+                .as_ref()
+                .map(super::shapes::to_sdk_additional_s3_data_source),
+        )
+        .set_base_model(
+            value
+                .base_model
+                .as_ref()
+                .map(super::shapes::to_sdk_base_model),
+        )
+        .set_container_hostname(value.container_hostname.clone())
+        .set_environment(value.environment.as_ref().map(|value| {
+            value
+                .iter()
+                .map(|(key, item)| (key.clone(), item.clone()))
+                .collect::<std::collections::HashMap<_, _>>()
+        }))
+        .set_framework(value.framework.clone())
+        .set_framework_version(value.framework_version.clone())
+        .set_image(value.image.clone())
+        .set_image_digest(value.image_digest.clone())
+        .set_is_checkpoint(value.is_checkpoint)
+        .set_model_data_e_tag(value.model_data_e_tag.clone())
+        .set_model_data_source(
+            value
+                .model_data_source
+                .as_ref()
+                .map(super::shapes::to_sdk_model_data_source),
+        )
+        .set_model_data_url(value.model_data_url.clone())
+        .set_model_input(
+            value
+                .model_input
+                .as_ref()
+                .map(super::shapes::to_sdk_model_input),
+        )
+        .set_nearest_model_name(value.nearest_model_name.clone())
+        .set_product_id(value.product_id.clone())
+        .build()
+}
+
+pub(super) fn to_sdk_model_package_model_card(
+    value: &api::ModelPackageModelCard,
+) -> sdk::ModelPackageModelCard {
+    sdk::ModelPackageModelCard::builder()
+        .set_model_card_content(value.model_card_content.clone())
+        .set_model_card_status(
+            value
+                .model_card_status
+                .as_ref()
+                .map(|value| sdk::ModelCardStatus::from(value.as_str())),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_model_package_security_config(
+    value: &api::ModelPackageSecurityConfig,
+) -> sdk::ModelPackageSecurityConfig {
+    sdk::ModelPackageSecurityConfig::builder()
+        .set_kms_key_id(Some({
+            let value = &value.kms_key_id;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_model_package_validation_profile(
+    value: &api::ModelPackageValidationProfile,
+) -> sdk::ModelPackageValidationProfile {
+    sdk::ModelPackageValidationProfile::builder()
+        .set_profile_name(Some({
+            let value = &value.profile_name;
+            value.clone()
+        }))
+        .set_transform_job_definition(Some({
+            let value = &value.transform_job_definition;
+            super::shapes::to_sdk_transform_job_definition(value)
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_model_package_validation_specification(
+    value: &api::ModelPackageValidationSpecification,
+) -> sdk::ModelPackageValidationSpecification {
+    sdk::ModelPackageValidationSpecification::builder()
+        .set_validation_profiles(Some({
+            let value = &value.validation_profiles;
+            value
+                .iter()
+                .map(super::shapes::to_sdk_model_package_validation_profile)
+                .collect::<Vec<_>>()
+        }))
+        .set_validation_role(Some({
+            let value = &value.validation_role;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_model_quality(value: &api::ModelQuality) -> sdk::ModelQuality {
+    sdk::ModelQuality::builder()
+        .set_constraints(
+            value
+                .constraints
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
+        .set_statistics(
+            value
+                .statistics
+                .as_ref()
+                .map(super::shapes::to_sdk_metrics_source),
+        )
         .build()
 }
 
@@ -278,6 +810,71 @@ pub(super) fn to_sdk_rolling_update_policy(
         .set_wait_interval_in_seconds(Some({
             let value = &value.wait_interval_in_seconds;
             *value
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_s3_model_data_source(
+    value: &api::S3ModelDataSource,
+) -> sdk::S3ModelDataSource {
+    sdk::S3ModelDataSource::builder()
+        .set_compression_type(Some({
+            let value = &value.compression_type;
+            sdk::ModelCompressionType::from(value.as_str())
+        }))
+        .set_e_tag(value.e_tag.clone())
+        .set_hub_access_config(
+            value
+                .hub_access_config
+                .as_ref()
+                .map(super::shapes::to_sdk_inference_hub_access_config),
+        )
+        .set_manifest_etag(value.manifest_etag.clone())
+        .set_manifest_s3_uri(value.manifest_s3_uri.clone())
+        .set_model_access_config(
+            value
+                .model_access_config
+                .as_ref()
+                .map(super::shapes::to_sdk_model_access_config),
+        )
+        .set_s3_data_type(Some({
+            let value = &value.s3_data_type;
+            sdk::S3ModelDataType::from(value.as_str())
+        }))
+        .set_s3_uri(Some({
+            let value = &value.s3_uri;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_source_algorithm(value: &api::SourceAlgorithm) -> sdk::SourceAlgorithm {
+    sdk::SourceAlgorithm::builder()
+        .set_algorithm_name(Some({
+            let value = &value.algorithm_name;
+            value.clone()
+        }))
+        .set_model_data_e_tag(value.model_data_e_tag.clone())
+        .set_model_data_source(
+            value
+                .model_data_source
+                .as_ref()
+                .map(super::shapes::to_sdk_model_data_source),
+        )
+        .set_model_data_url(value.model_data_url.clone())
+        .build()
+}
+
+pub(super) fn to_sdk_source_algorithm_specification(
+    value: &api::SourceAlgorithmSpecification,
+) -> sdk::SourceAlgorithmSpecification {
+    sdk::SourceAlgorithmSpecification::builder()
+        .set_source_algorithms(Some({
+            let value = &value.source_algorithms;
+            value
+                .iter()
+                .map(super::shapes::to_sdk_source_algorithm)
+                .collect::<Vec<_>>()
         }))
         .build()
 }
@@ -309,6 +906,121 @@ pub(super) fn to_sdk_traffic_routing_config(
         .build()
 }
 
+pub(super) fn to_sdk_transform_data_source(
+    value: &api::TransformDataSource,
+) -> sdk::TransformDataSource {
+    sdk::TransformDataSource::builder()
+        .set_s3_data_source(Some({
+            let value = &value.s3_data_source;
+            super::shapes::to_sdk_transform_s3_data_source(value)
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_transform_input(value: &api::TransformInput) -> sdk::TransformInput {
+    sdk::TransformInput::builder()
+        .set_compression_type(
+            value
+                .compression_type
+                .as_ref()
+                .map(|value| sdk::CompressionType::from(value.as_str())),
+        )
+        .set_content_type(value.content_type.clone())
+        .set_data_source(Some({
+            let value = &value.data_source;
+            super::shapes::to_sdk_transform_data_source(value)
+        }))
+        .set_split_type(
+            value
+                .split_type
+                .as_ref()
+                .map(|value| sdk::SplitType::from(value.as_str())),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_transform_job_definition(
+    value: &api::TransformJobDefinition,
+) -> sdk::TransformJobDefinition {
+    sdk::TransformJobDefinition::builder()
+        .set_batch_strategy(
+            value
+                .batch_strategy
+                .as_ref()
+                .map(|value| sdk::BatchStrategy::from(value.as_str())),
+        )
+        .set_environment(value.environment.as_ref().map(|value| {
+            value
+                .iter()
+                .map(|(key, item)| (key.clone(), item.clone()))
+                .collect::<std::collections::HashMap<_, _>>()
+        }))
+        .set_max_concurrent_transforms(value.max_concurrent_transforms)
+        .set_max_payload_in_mb(value.max_payload_in_mb)
+        .set_transform_input(Some({
+            let value = &value.transform_input;
+            super::shapes::to_sdk_transform_input(value)
+        }))
+        .set_transform_output(Some({
+            let value = &value.transform_output;
+            super::shapes::to_sdk_transform_output(value)
+        }))
+        .set_transform_resources(Some({
+            let value = &value.transform_resources;
+            super::shapes::to_sdk_transform_resources(value)
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_transform_output(value: &api::TransformOutput) -> sdk::TransformOutput {
+    sdk::TransformOutput::builder()
+        .set_accept(value.accept.clone())
+        .set_assemble_with(
+            value
+                .assemble_with
+                .as_ref()
+                .map(|value| sdk::AssemblyType::from(value.as_str())),
+        )
+        .set_kms_key_id(value.kms_key_id.clone())
+        .set_s3_output_path(Some({
+            let value = &value.s3_output_path;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_transform_resources(
+    value: &api::TransformResources,
+) -> sdk::TransformResources {
+    sdk::TransformResources::builder()
+        .set_instance_count(Some({
+            let value = &value.instance_count;
+            *value
+        }))
+        .set_instance_type(Some({
+            let value = &value.instance_type;
+            sdk::TransformInstanceType::from(value.as_str())
+        }))
+        .set_transform_ami_version(value.transform_ami_version.clone())
+        .set_volume_kms_key_id(value.volume_kms_key_id.clone())
+        .build()
+}
+
+pub(super) fn to_sdk_transform_s3_data_source(
+    value: &api::TransformS3DataSource,
+) -> sdk::TransformS3DataSource {
+    sdk::TransformS3DataSource::builder()
+        .set_s3_data_type(Some({
+            let value = &value.s3_data_type;
+            sdk::S3DataType::from(value.as_str())
+        }))
+        .set_s3_uri(Some({
+            let value = &value.s3_uri;
+            value.clone()
+        }))
+        .build()
+}
+
 pub(super) fn from_sdk_inference_component_placement_status(
     value: &sdk::InferenceComponentPlacementStatus,
 ) -> api::InferenceComponentPlacementStatus {
@@ -333,5 +1045,37 @@ pub(super) fn from_sdk_inference_component_runtime_config_summary(
                 .map(super::shapes::from_sdk_inference_component_placement_status)
                 .collect()
         }),
+    }
+}
+
+pub(super) fn from_sdk_model_package_status_details(
+    value: &sdk::ModelPackageStatusDetails,
+) -> api::ModelPackageStatusDetails {
+    api::ModelPackageStatusDetails {
+        image_scan_statuses: value.image_scan_statuses.as_ref().map(|items| {
+            items
+                .iter()
+                .map(super::shapes::from_sdk_model_package_status_item)
+                .collect()
+        }),
+        validation_statuses: value.validation_statuses.as_ref().map(|items| {
+            items
+                .iter()
+                .map(super::shapes::from_sdk_model_package_status_item)
+                .collect()
+        }),
+    }
+}
+
+pub(super) fn from_sdk_model_package_status_item(
+    value: &sdk::ModelPackageStatusItem,
+) -> api::ModelPackageStatusItem {
+    api::ModelPackageStatusItem {
+        failure_reason: value.failure_reason.clone(),
+        name: value.name.clone(),
+        status: value
+            .status
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
     }
 }

@@ -10,7 +10,7 @@ use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
 use crate::engine::references::{Reference, Target};
 use crate::engine::single::{
-    CREATED, CreateError, Kind, Lifecycle, Resolved, Single, States, StatusFields,
+    CREATED, CreateError, Created, Kind, Lifecycle, Resolved, Single, States, StatusFields,
 };
 use crate::status_poller::NotPolled;
 
@@ -91,15 +91,15 @@ impl Kind for EndpointConfigAdapter {
         name: &str,
         owner_uid: &str,
         references: &Resolved,
-    ) -> Result<(), CreateError> {
+    ) -> Result<Created, CreateError> {
         let models = Self::model_names(object, references);
         let request = endpoint_config_request(&object.spec, name, owner_uid, &models)
             .map_err(|error| CreateError::Unsupported(error.to_string()))?;
         sagemaker
             .create_endpoint_config(request)
             .await
-            .map(|_| ())
-            .map_err(CreateError::from)
+            .map_err(CreateError::from)?;
+        Ok(Created::AsSent)
     }
     async fn describe(
         &self,

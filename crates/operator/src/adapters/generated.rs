@@ -4,6 +4,7 @@
 
 use std::future::Future;
 
+use kube::Resource;
 use kube::core::object::HasStatus;
 use sagemaker_k8s_api::generated::{GeneratedSpec, GeneratedStatus, KindInfo};
 use sagemaker_k8s_api::{HasCommonStatus, SageMakerSpec};
@@ -14,7 +15,8 @@ use serde::Serialize;
 
 use crate::engine::references::{Reference, Target};
 use crate::engine::single::{
-    CreateError, Kind, Lifecycle, Resolved, StateWords, States, StatusFields, is_recorded_spec,
+    CreateError, Created, Kind, Lifecycle, Resolved, StateWords, States, StatusFields,
+    is_recorded_spec,
 };
 use crate::object_patch::ManagedObject;
 use crate::status_poller::ListModified;
@@ -101,7 +103,8 @@ impl<G: GeneratedKind> Kind for Generated<G> {
     const STATES: States = States::SageMaker;
     // SageMaker updates these resources in place and deletes them in the background.
     const LIFECYCLE: Lifecycle = super::UPDATED;
-    const SPEC_NAME_FIELD: Option<&'static str> = Some(G::INFO.name_field);
+    const SPEC_NAME_FIELD: Option<&'static str> = G::INFO.name_field;
+    const NAMED_BY_SAGEMAKER: bool = G::INFO.name_field.is_none();
     const STATE_WORDS: Option<StateWords> = Some(StateWords {
         steady: G::INFO.steady,
         failed: G::INFO.failed,
@@ -133,6 +136,15 @@ impl<G: GeneratedKind> Kind for Generated<G> {
     fn spec_name(object: &G::Object) -> Option<&str> {
         G::spec(object).sagemaker_name()
     }
+    /// A resource SageMaker names is created under the object's UID as the idempotency token
+    /// (it fits any token: 36 characters of letters, digits and hyphens); once the create
+    /// answered, the status records the name SageMaker gave.
+    fn remote_name(object: &G::Object) -> String {
+        match G::INFO.name_field {
+            Some(_) => crate::engine::single::derived_remote_name::<Self>(object),
+            None => object.meta().uid.clone().unwrap_or_default(),
+        }
+    }
     fn status_fields(status: &mut G::Status) -> StatusFields<'_> {
         let (status, sagemaker_name) = status.state_and_name();
         StatusFields {
@@ -148,9 +160,9 @@ impl<G: GeneratedKind> Kind for Generated<G> {
         name: &str,
         owner_uid: &str,
         resolved: &Resolved,
-    ) -> Result<(), CreateError> {
+    ) -> Result<Created, CreateError> {
         let spec = G::spec(object);
-        G::Calls::create(
+        let assigned = G::Calls::create(
             sagemaker,
             spec,
             name,
@@ -158,7 +170,8 @@ impl<G: GeneratedKind> Kind for Generated<G> {
             &references(spec, resolved),
         )
         .await
-        .map_err(create_error)
+        .map_err(create_error)?;
+        Ok(assigned.map_or(Created::AsSent, Created::Assigned))
     }
     async fn update(
         &self,

@@ -7,6 +7,7 @@ pub mod endpoint_config;
 pub mod generated;
 pub mod inference_component;
 pub mod model;
+pub mod model_package;
 pub mod model_package_group;
 pub mod processing_job;
 pub mod training_job;

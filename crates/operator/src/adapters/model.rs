@@ -1,14 +1,18 @@
 //! Model ↔ SageMaker model: named after the object (so a BatchTransformJob or an endpoint
-//! configuration can refer to it by that name), replaced on a spec change, deleted on delete.
+//! configuration can refer to it by that name), replaced on a spec change, deleted on delete. A
+//! container may deploy a registered version by `modelPackageRef` (the ModelPackage object's
+//! ARN): the model waits until the version is registered.
+
+use std::collections::BTreeMap;
 
 use sagemaker_k8s_api::{Model, ModelSpec, ModelStatus};
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::hosting::{ResourceDescription, model_request};
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use crate::engine::references::Target;
+use crate::engine::references::{Reference, Target};
 use crate::engine::single::{
-    CREATED, CreateError, Kind, Lifecycle, Resolved, Single, States, StatusFields,
+    CREATED, CreateError, Created, Kind, Lifecycle, Resolved, Single, States, StatusFields,
 };
 use crate::status_poller::NotPolled;
 
@@ -17,6 +21,19 @@ pub struct ModelAdapter;
 /// Model objects as others refer to them (an EndpointConfig variant's `modelRef`): usable once
 /// `Created`, by their SageMaker name.
 pub static MODEL: Target = Target::of::<Single<ModelAdapter>>(&[CREATED]);
+
+impl ModelAdapter {
+    /// The ARN each referenced ModelPackage object resolved to, by object name.
+    fn package_arns(object: &Model, resolved: &Resolved) -> BTreeMap<String, String> {
+        Self::references(object)
+            .into_iter()
+            .filter_map(|reference| {
+                let arn = resolved.get(&reference.field)?.to_string();
+                Some((reference.name, arn))
+            })
+            .collect()
+    }
+}
 
 impl Kind for ModelAdapter {
     type Object = Model;
@@ -27,12 +44,37 @@ impl Kind for ModelAdapter {
     const KIND: &'static str = "Model";
     const STATES: States = States::Created;
     const LIFECYCLE: Lifecycle = super::REPLACED;
+    const REFERENCED: &'static [&'static Target] = &[&super::model_package::MODEL_PACKAGE];
 
     fn spec(object: &Model) -> &ModelSpec {
         &object.spec
     }
     fn remote_name(object: &Model) -> String {
         super::object_name(object)
+    }
+    /// The containers' `modelPackageRef`s.
+    fn references(object: &Model) -> Vec<Reference> {
+        let spec = &object.spec;
+        let primary = spec
+            .primary_container
+            .iter()
+            .map(|container| ("primaryContainer".to_string(), container));
+        let pipeline = spec
+            .containers
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(index, container)| (format!("containers[{index}]"), container));
+        primary
+            .chain(pipeline)
+            .filter_map(|(path, container)| {
+                Some(Reference {
+                    field: format!("{path}.modelPackageRef"),
+                    target: &super::model_package::MODEL_PACKAGE,
+                    name: container.model_package_ref.as_ref()?.name.clone(),
+                })
+            })
+            .collect()
     }
     fn status_fields(status: &mut ModelStatus) -> StatusFields<'_> {
         StatusFields {
@@ -47,13 +89,14 @@ impl Kind for ModelAdapter {
         object: &Model,
         name: &str,
         owner_uid: &str,
-        _references: &Resolved,
-    ) -> Result<(), CreateError> {
+        references: &Resolved,
+    ) -> Result<Created, CreateError> {
+        let packages = Self::package_arns(object, references);
         sagemaker
-            .create_model(model_request(&object.spec, name, owner_uid))
+            .create_model(model_request(&object.spec, name, owner_uid, &packages))
             .await
-            .map(|_| ())
-            .map_err(CreateError::from)
+            .map_err(CreateError::from)?;
+        Ok(Created::AsSent)
     }
     async fn describe(
         &self,

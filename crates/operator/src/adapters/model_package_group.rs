@@ -11,9 +11,15 @@ use sagemaker_k8s_aws::generated::{
     CallError, Described, ResolvedReferences, model_package_group as remote,
 };
 
-use super::generated::GeneratedKind;
+use super::generated::{Generated, GeneratedKind};
+use crate::engine::references::Target;
+use crate::engine::single::Single;
 
 pub struct ModelPackageGroupKind;
+
+/// What a model package waits for: a group set up (`Completed`).
+pub static MODEL_PACKAGE_GROUP: Target =
+    Target::of::<Single<Generated<ModelPackageGroupKind>>>(&["Completed"]);
 
 impl GeneratedKind for ModelPackageGroupKind {
     type Object = ModelPackageGroup;
@@ -47,7 +53,6 @@ mod tests {
     use aws_sdk_sagemaker::types::ModelPackageGroupStatus as SdkStatus;
 
     use super::*;
-    use crate::adapters::generated::Generated;
     use crate::engine::single::{Kind, Phase};
 
     type Adapter = Generated<ModelPackageGroupKind>;

@@ -5,7 +5,9 @@ use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::processing_job::ProcessingJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
-use crate::engine::single::{CreateError, Kind, Lifecycle, Resolved, States, StatusFields};
+use crate::engine::single::{
+    CreateError, Created, Kind, Lifecycle, Resolved, States, StatusFields,
+};
 use crate::status_poller::ListModified;
 
 pub struct ProcessingJobAdapter;
@@ -77,11 +79,12 @@ impl Kind for ProcessingJobAdapter {
         remote_name: &str,
         owner_uid: &str,
         _references: &Resolved,
-    ) -> Result<(), CreateError> {
+    ) -> Result<Created, CreateError> {
         sagemaker
             .create_processing_job(&object.spec, remote_name, owner_uid)
             .await
-            .map_err(CreateError::from)
+            .map_err(CreateError::from)?;
+        Ok(Created::AsSent)
     }
 
     async fn describe(

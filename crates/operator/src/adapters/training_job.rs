@@ -12,7 +12,9 @@ use sagemaker_k8s_aws::training_job::TrainingJobDescription;
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 
 use crate::adapters::kube_time;
-use crate::engine::single::{CreateError, Kind, Lifecycle, Phase, Resolved, States, StatusFields};
+use crate::engine::single::{
+    CreateError, Created, Kind, Lifecycle, Phase, Resolved, States, StatusFields,
+};
 use crate::naming::{MAX_NAME_LEN, derived_name};
 use crate::status_poller::ListModified;
 
@@ -130,12 +132,12 @@ impl Kind for TrainingJobAdapter {
         remote_name: &str,
         owner_uid: &str,
         _references: &Resolved,
-    ) -> Result<(), CreateError> {
+    ) -> Result<Created, CreateError> {
         sagemaker
             .create_training_job(&object.spec, remote_name, owner_uid)
             .await
-            .map(|_arn| ())
-            .map_err(CreateError::from)
+            .map_err(CreateError::from)?;
+        Ok(Created::AsSent)
     }
 
     async fn describe(

@@ -22,7 +22,9 @@ use serde_json::json;
 
 use crate::adapters::kube_time;
 use crate::engine::EngineError;
-use crate::engine::single::{CreateError, Kind, Lifecycle, Phase, Resolved, States, StatusFields};
+use crate::engine::single::{
+    CreateError, Created, Kind, Lifecycle, Phase, Resolved, States, StatusFields,
+};
 use crate::finalizer::remove_operations;
 use crate::naming::MAX_TUNING_JOB_NAME_LEN;
 use crate::object_patch::{json_patch_of, map_operations};
@@ -213,11 +215,12 @@ impl Kind for TuningJobAdapter {
         remote_name: &str,
         owner_uid: &str,
         _references: &Resolved,
-    ) -> Result<(), CreateError> {
+    ) -> Result<Created, CreateError> {
         sagemaker
             .create_tuning_job(&object.spec, remote_name, owner_uid)
             .await
-            .map_err(CreateError::from)
+            .map_err(CreateError::from)?;
+        Ok(Created::AsSent)
     }
 
     async fn describe(

@@ -687,11 +687,16 @@ spec:
         };
         let spec: sagemaker_k8s_api::ModelSpec =
             serde_json::from_value(object["spec"].clone()).unwrap();
-        sagemaker_k8s_aws::hosting::model_request(&spec, &sagemaker_name, "ignored")
-            .set_tags(None)
-            .send_with(&harness.sagemaker)
-            .await
-            .unwrap();
+        sagemaker_k8s_aws::hosting::model_request(
+            &spec,
+            &sagemaker_name,
+            "ignored",
+            &Default::default(),
+        )
+        .set_tags(None)
+        .send_with(&harness.sagemaker)
+        .await
+        .unwrap();
         as_the_original_left_it(&harness, "model", name, &[FINALIZER], |_| {
             json!({ "status": "CreatedModel", "sageMakerModelName": sagemaker_name, "lastUpdateTime": now() })
         })
@@ -779,7 +784,7 @@ async fn batch_transform_jobs_and_endpoint_configs_are_followed_without_a_second
         "primaryContainer": {"image": "433757028032.dkr.ecr.us-west-2.amazonaws.com/xgboost:latest", "modelDataUrl": "s3://my-bucket/m.tar.gz"}
     }))
     .unwrap();
-    sagemaker_k8s_aws::hosting::model_request(&model_spec, model, "ignored")
+    sagemaker_k8s_aws::hosting::model_request(&model_spec, model, "ignored", &Default::default())
         .set_tags(None)
         .send_with(&harness.sagemaker)
         .await

@@ -40,6 +40,7 @@ control-plane: controller-manager
 - inferencecomponents
 - models
 - modelpackagegroups
+- modelpackages
 - processingjobs
 - trainingjobs
 {{- end -}}
@@ -67,6 +68,7 @@ control-plane: controller-manager
     - inferencecomponents/status
     - models/status
     - modelpackagegroups/status
+    - modelpackages/status
     - processingjobs/status
     - trainingjobs/status
   verbs: ["patch"]

@@ -93,6 +93,9 @@ pub trait Kind: Send + Sync + 'static {
     /// operator did (`kubectl describe` shows it in the spec), and the name a create is sent
     /// under is pinned until the resource is observed. `None`: the object's name names it.
     const SPEC_NAME_FIELD: Option<&'static str> = None;
+    /// SageMaker names the resource itself (a versioned model package's ARN): the create is
+    /// sent under an idempotency token, and answers with the name ([`Created::Assigned`]).
+    const NAMED_BY_SAGEMAKER: bool = false;
     /// Longest name SageMaker allows for the kind: a derived name is cut to it.
     const MAX_NAME_LEN: usize = crate::naming::MAX_NAME_LEN;
     /// The kind's own words for its resource's states ([`States::SageMaker`]), which the
@@ -116,16 +119,10 @@ pub trait Kind: Send + Sync + 'static {
     fn spec_name(_object: &Self::Object) -> Option<&str> {
         None
     }
-    /// The SageMaker name: the spec's explicit name or one derived from name and UID.
+    /// The SageMaker name a create is sent under: the spec's explicit name or one derived from
+    /// name and UID.
     fn remote_name(object: &Self::Object) -> String {
-        match Self::spec_name(object).filter(|name| !name.is_empty()) {
-            Some(name) => name.to_string(),
-            None => crate::naming::derived_name(
-                &object.name_any(),
-                object.meta().uid.as_deref().unwrap_or_default(),
-                Self::MAX_NAME_LEN,
-            ),
-        }
+        derived_remote_name::<Self>(object)
     }
     /// The status fields the engine writes under a name of the kind's, borrowed from its status.
     fn status_fields(status: &mut Self::Status) -> StatusFields<'_>;
@@ -134,8 +131,8 @@ pub trait Kind: Send + Sync + 'static {
         *Self::status_fields(status).status = Some("Stopping".into());
     }
 
-    /// Creates the resource; `references` holds the SageMaker names the object's references
-    /// resolved to.
+    /// Creates the resource under `remote_name`; `references` holds the SageMaker names the
+    /// object's references resolved to.
     fn create(
         &self,
         sagemaker: &SageMakerHandle,
@@ -143,7 +140,7 @@ pub trait Kind: Send + Sync + 'static {
         remote_name: &str,
         owner_uid: &str,
         references: &Resolved,
-    ) -> impl Future<Output = Result<(), CreateError>> + Send;
+    ) -> impl Future<Output = Result<Created, CreateError>> + Send;
     /// Updates the steady resource `remote` to the object's spec ([`OnSpecChange::Update`]
     /// only: the decision core sends no update to a kind with another lifecycle).
     fn update(
@@ -245,6 +242,16 @@ pub struct StatusFields<'a> {
     pub last_update_time: Option<&'a mut Option<Time>>,
 }
 
+/// What a create answered about the resource's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// It has the name the create was sent under.
+    AsSent,
+    /// SageMaker named it (a versioned model package's ARN); the name it was sent under was an
+    /// idempotency token, so a create sent again under it answers with this same name.
+    Assigned(String),
+}
+
 /// Why a create was not sent or not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum CreateError {
@@ -255,8 +262,20 @@ pub enum CreateError {
     SageMaker(#[from] SageMakerError),
 }
 
+/// The spec's explicit SageMaker name, or one derived from the object's name and UID.
+pub fn derived_remote_name<K: Kind + ?Sized>(object: &K::Object) -> String {
+    match K::spec_name(object).filter(|name| !name.is_empty()) {
+        Some(name) => name.to_string(),
+        None => crate::naming::derived_name(
+            &object.name_any(),
+            object.meta().uid.as_deref().unwrap_or_default(),
+            K::MAX_NAME_LEN,
+        ),
+    }
+}
+
 /// The SageMaker name the object's status records, if any.
-fn recorded_name<K: Kind>(object: &K::Object) -> Option<String> {
+pub(super) fn recorded_name<K: Kind>(object: &K::Object) -> Option<String> {
     let mut status = object.status()?.clone();
     K::status_fields(&mut status).sagemaker_name.take()
 }

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::decide::{Answer, Call, Facts, OnSpecChange, Step, next_step};
 use super::mirror::mirror;
 use super::{
-    CreateError, Kind, Resolved, STOPPING_REQUEUE, SingleRun, States, announce_waiting,
+    CreateError, Created, Kind, Resolved, STOPPING_REQUEUE, SingleRun, States, announce_waiting,
     has_observed_remote, prepare, record_of, recorded_by_original_operator, remote_name_of,
 };
 use crate::conditions::{
@@ -122,16 +122,71 @@ pub(super) async fn reconcile<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action,
 /// object go. Any failed call keeps the finalizer (the error policy retries), so throttling
 /// cannot leak a running job or an existing resource.
 pub(super) async fn finalize<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
-    let remote_name = remote_name_of::<K>(run.object);
+    let mut remote_name = remote_name_of::<K>(run.object);
+    let assigned = assigned_before_record(run, &remote_name).await?;
     tracing::Span::current().record("sagemaker_name", remote_name.as_str());
     let observed = has_observed_remote::<K>(run.object);
     let record = record_of::<K>(run.object, true, observed, "");
+    if let Some(assigned) = assigned {
+        remote_name = assigned;
+        tracing::Span::current().record("sagemaker_name", remote_name.as_str());
+    }
     match Steps::new(run, remote_name, Facts::new(record))
         .until_done("", None)
         .await?
     {
         Done::Action(action) => Ok(action),
         Done::Mirror(..) => unreachable!("a deleted object's status is not mapped"),
+    }
+}
+
+/// The name SageMaker gave a resource created for a deleted object whose status never recorded
+/// it (the operator stopped between the create and the status write): a [`Kind::NAMED_BY_SAGEMAKER`]
+/// resource is found only by that name, so the create is sent again under the pinned token —
+/// SageMaker answers it with what the first create made (or makes it now, to be deleted with
+/// the object: either way nothing is left behind). `None`: nothing can exist, or the name is
+/// known.
+async fn assigned_before_record<K: Kind>(
+    run: &SingleRun<'_, K>,
+    token: &str,
+) -> Result<Option<String>, EngineError> {
+    let object = run.object;
+    if !K::NAMED_BY_SAGEMAKER
+        || super::recorded_name::<K>(object).is_some()
+        || object
+            .annotations()
+            .get(CREATING_NAME_ANNOTATION)
+            .map(String::as_str)
+            != Some(token)
+    {
+        return Ok(None);
+    }
+    let namespace = object.namespace().unwrap_or_default();
+    let resolution = resolve(run.client(), &namespace, &K::references(object)).await?;
+    if resolution.waiting.is_some() {
+        // What it refers to is gone: a create could not have been built either.
+        return Ok(None);
+    }
+    let kind = &run.engine.strategy.0;
+    let sent = kind
+        .create(&run.handle, object, token, &run.uid, &resolution.resolved)
+        .await;
+    match sent {
+        Ok(Created::Assigned(name)) => {
+            tracing::info!(sagemaker_name = %name, "found the resource SageMaker named for this object");
+            // Recorded before the delete: once deleted, the token is free again, and a later
+            // look must find the name here instead of making another resource with it.
+            let mut status = run.status.recorded();
+            *K::status_fields(&mut status).sagemaker_name = Some(name.clone());
+            run.status.write(status).await?;
+            Ok(Some(name))
+        }
+        Ok(Created::AsSent) | Err(CreateError::Unsupported(_)) => Ok(None),
+        Err(CreateError::SageMaker(error)) if ErrorCategory::of(&error).is_retryable() => {
+            Err(EngineError::SageMaker(error))
+        }
+        // Refused: the first create was refused the same way, and made nothing.
+        Err(CreateError::SageMaker(_)) => Ok(None),
     }
 }
 
@@ -266,7 +321,13 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
             )
             .await
         {
-            Ok(()) => {
+            Ok(created) => {
+                if let Created::Assigned(name) = created {
+                    // From here on the resource is called what SageMaker called it; the status
+                    // records it with the first Describe.
+                    tracing::Span::current().record("sagemaker_name", name.as_str());
+                    self.name = name;
+                }
                 tracing::info!(kind = K::KIND, "created in SageMaker");
                 if K::STATES == States::Created {
                     // A resource with states announces its creation with the state it is in.
@@ -339,6 +400,12 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
 
     async fn check_ownership(&mut self) {
         let run = self.run;
+        if K::NAMED_BY_SAGEMAKER {
+            let token = K::remote_name(run.object);
+            let ownership = ownership::judge_assigned(&self.name, &token);
+            self.facts.answered(Answer::Owner(ownership));
+            return;
+        }
         let arn = K::arn(self.described());
         let original = recorded_by_original_operator::<K>(run.object, &self.name, &run.uid);
         match ownership::check(self.sagemaker(), &arn, &run.uid, original).await {
@@ -568,7 +635,7 @@ async fn pin_create<K: Kind>(
 ) -> Result<(), kube::Error> {
     let annotations = run.object.annotations();
     let recorded = |key: &str| annotations.get(key).map(String::as_str);
-    let pins_name = K::SPEC_NAME_FIELD.is_some();
+    let pins_name = K::SPEC_NAME_FIELD.is_some() || K::NAMED_BY_SAGEMAKER;
     if recorded(CREATED_SPEC_HASH_ANNOTATION) == Some(spec_hash)
         && (!pins_name || recorded(CREATING_NAME_ANNOTATION) == Some(name))
     {

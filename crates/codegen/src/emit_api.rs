@@ -520,9 +520,16 @@ fn status_source(kind: &KindPlan) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let name_doc = match &kind.assigned {
+        Some(assigned) => format!(
+            "What SageMaker named the {lower} by when it was created (its {}): it has no name of its own.",
+            assigned.output
+        ),
+        None => format!("Name of the {lower} in SageMaker."),
+    };
     let _ = writeln!(
         out,
-        "    /// Name of the {lower} in SageMaker.\n    #[serde(rename = \"sageMaker{k}Name\", skip_serializing_if = \"Option::is_none\")]\n    pub sage_maker_name: Option<String>,"
+        "    /// {name_doc}\n    #[serde(rename = \"sageMaker{k}Name\", skip_serializing_if = \"Option::is_none\")]\n    pub sage_maker_name: Option<String>,"
     );
     for field in &kind.status_fields {
         out.push_str(&field_source(field));

@@ -339,7 +339,7 @@ pub struct ModelPackageStatus {
     /// SageMaker's status of the model package (`Completed`, `Pending`, `InProgress`, `Deleting`, `Failed`), `SynchronizingK8sJobWithSageMaker` before SageMaker answered, or `Failed` when the operator cannot go on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// Name of the model package in SageMaker.
+    /// What SageMaker named the model package by when it was created (its ModelPackageArn): it has no name of its own.
     #[serde(
         rename = "sageMakerModelPackageName",
         skip_serializing_if = "Option::is_none"

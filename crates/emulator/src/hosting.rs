@@ -609,6 +609,8 @@ impl World {
                     }
                 }
                 Some(Settled::Gone) => gone.push((endpoint.name.clone(), endpoint.arn.clone())),
+                // Endpoints have no stop statuses, so nothing stops them.
+                Some(Settled::Stopped) => {}
             }
             tracing::debug!(endpoint = %endpoint.name, status = endpoint.status(), "endpoint transition finished");
         }

@@ -450,6 +450,8 @@ impl World {
                 // The copies that were running keep running.
                 Some(Settled::RolledBack) => component.desired_copies = component.current_copies,
                 Some(Settled::Gone) => gone.push((component.name.clone(), component.arn.clone())),
+                // Inference components have no stop statuses, so nothing stops them.
+                Some(Settled::Stopped) => {}
             }
             tracing::debug!(component = %component.name, status = component.life.status, "inference component transition finished");
         }

@@ -3,7 +3,7 @@
 
 use crate::world::Registry;
 use crate::{
-    async_inference, autoscaling, hosting, inference_component, logs, model_package,
+    async_inference, autoscaling, compilation, hosting, inference_component, logs, model_package,
     model_registry, processing, sagemaker, training, transform, tuning,
 };
 
@@ -23,6 +23,7 @@ pub fn registry() -> Registry {
         inference_component::kind(),
         model_registry::kind(),
         model_package::kind(),
+        compilation::kind(),
         async_inference::kind(),
         logs::kind(),
         sagemaker::kind(),

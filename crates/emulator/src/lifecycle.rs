@@ -1,8 +1,9 @@
 //! The one table of simple lifecycles: Creating (through a midway status, for kinds that have
 //! one) → ready (InService or Created) or Failed, Updating → ready (or back to ready with a
-//! FailureReason when an update fails), Deleting → gone. A kind with such a lifecycle costs a
-//! row here plus what is truly special about it (what a finished transition applies, carried as
-//! the payload `P`).
+//! FailureReason when an update fails), Deleting → gone, and for kinds that can be stopped while
+//! they are being created, Stopping → Stopped. A kind with such a lifecycle costs a row here plus
+//! what is truly special about it (what a finished transition applies, carried as the payload
+//! `P`).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -23,6 +24,15 @@ pub struct Lifecycle {
     pub delete_share: f64,
     /// A status Creating passes through on its way to ready, if the kind reports one.
     pub midway: Option<Midway>,
+    /// The statuses of a stop, for kinds a caller can stop while they are being created.
+    pub stop: Option<Stop>,
+}
+
+/// Stopping, then Stopped: what a stop requested during creation shows (a compilation job).
+#[derive(Debug, PartialEq)]
+pub struct Stop {
+    pub stopping: &'static str,
+    pub stopped: &'static str,
 }
 
 /// A status shown once `share` of a creation's time has passed (a model package is Pending,
@@ -43,6 +53,7 @@ pub const ENDPOINT: Lifecycle = Lifecycle {
     failed: "Failed",
     delete_share: 0.5,
     midway: None,
+    stop: None,
 };
 
 pub const INFERENCE_COMPONENT: Lifecycle = Lifecycle {
@@ -54,6 +65,7 @@ pub const INFERENCE_COMPONENT: Lifecycle = Lifecycle {
     failed: "Failed",
     delete_share: 0.5,
     midway: None,
+    stop: None,
 };
 
 /// A model package group: SageMaker reports Pending while it sets the group up, Completed
@@ -67,6 +79,7 @@ pub const MODEL_PACKAGE_GROUP: Lifecycle = Lifecycle {
     failed: "Failed",
     delete_share: 0.5,
     midway: None,
+    stop: None,
 };
 
 /// A model package (a version in a group, or an unversioned package): Pending, then InProgress
@@ -84,6 +97,29 @@ pub const MODEL_PACKAGE: Lifecycle = Lifecycle {
         status: "InProgress",
         share: 0.5,
     }),
+    stop: None,
+};
+
+/// A compilation job (SageMaker Neo), in SageMaker's own upper-case words: STARTING while its
+/// instance comes up, INPROGRESS from CompilationStartTime, then COMPLETED or FAILED; a stop
+/// while it runs shows STOPPING, then STOPPED. It has no update, and DeleteCompilationJob
+/// forgets a finished job at once, so `updating` and `deleting` are never shown.
+pub const COMPILATION_JOB: Lifecycle = Lifecycle {
+    kind: "compilation job",
+    creating: "STARTING",
+    ready: "COMPLETED",
+    updating: "INPROGRESS",
+    deleting: "DELETING",
+    failed: "FAILED",
+    delete_share: 0.0,
+    midway: Some(Midway {
+        status: "INPROGRESS",
+        share: 0.25,
+    }),
+    stop: Some(Stop {
+        stopping: "STOPPING",
+        stopped: "STOPPED",
+    }),
 };
 
 /// What a caller asks of a resource.
@@ -91,14 +127,25 @@ pub const MODEL_PACKAGE: Lifecycle = Lifecycle {
 pub enum Request {
     Update,
     Delete,
+    Stop,
 }
 
-/// Whether `request` is allowed in `status`: updates only when ready, deletes when ready or
-/// failed (SageMaker refuses both while a transition is in flight).
+/// Whether `request` is allowed in `status`: updates only when ready, deletes when ready, failed
+/// or stopped (SageMaker refuses both while a transition is in flight), stops only while the
+/// resource is being created (in its creating or midway status) and only for kinds that stop.
 pub fn allows(row: &Lifecycle, status: &str, request: Request) -> bool {
+    let stopped = row.stop.as_ref().is_some_and(|stop| status == stop.stopped);
+    let creating = status == row.creating
+        || row
+            .midway
+            .as_ref()
+            .is_some_and(|midway| status == midway.status);
     match request {
         Request::Update => status == row.ready,
-        Request::Delete => status == row.ready || status == row.failed || status == "OutOfService",
+        Request::Delete => {
+            status == row.ready || status == row.failed || status == "OutOfService" || stopped
+        }
+        Request::Stop => row.stop.is_some() && creating,
     }
 }
 
@@ -110,6 +157,8 @@ pub enum End<P> {
     /// Failed with this reason: from Creating to Failed; from Updating back to ready on what was
     /// there before (SageMaker's rollback), keeping the reason for Describe.
     Fail(String),
+    /// Stopped at a caller's request (the row's stopped status).
+    Stopped,
     Gone,
 }
 
@@ -131,6 +180,7 @@ pub enum Settled<P> {
     Ready(P),
     Failed,
     RolledBack,
+    Stopped,
     Gone,
 }
 
@@ -142,6 +192,9 @@ pub struct Life<P> {
     pub failure_reason: Option<String>,
     pub modified: f64,
     pub pending: Option<Pending<P>>,
+    /// When the row's midway status was reached, once it has been (a compilation job's
+    /// CompilationStartTime).
+    pub midway_at: Option<f64>,
 }
 
 /// The request is not allowed in the resource's status.
@@ -166,6 +219,7 @@ impl<P> Life<P> {
                 creation: true,
                 midway,
             }),
+            midway_at: None,
         }
     }
 
@@ -189,6 +243,18 @@ impl<P> Life<P> {
         Ok(())
     }
 
+    /// Stops a creation in flight: the row's stopping status now, its stopped status at `at`;
+    /// refused unless the kind stops and the resource is still being created.
+    pub fn stop(&mut self, now: f64, at: f64) -> Result<(), InProgress> {
+        match &self.row.stop {
+            Some(stop) if allows(self.row, self.status, Request::Stop) => {
+                self.begin(stop.stopping, now, at, End::Stopped);
+                Ok(())
+            }
+            _ => Err(InProgress),
+        }
+    }
+
     /// An update that the kind starts itself (scaling), bypassing the caller's checks.
     pub fn begin(&mut self, status: &'static str, now: f64, at: f64, end: End<P>) {
         self.status = status;
@@ -209,6 +275,7 @@ impl<P> Life<P> {
         {
             self.status = status;
             self.modified = at;
+            self.midway_at = Some(at);
             pending.midway = None;
         }
     }
@@ -237,6 +304,14 @@ impl<P> Life<P> {
                     self.status = self.row.ready;
                     Settled::RolledBack
                 }
+            }
+            End::Stopped => {
+                self.status = self
+                    .row
+                    .stop
+                    .as_ref()
+                    .map_or(self.row.failed, |s| s.stopped);
+                Settled::Stopped
             }
             End::Gone => Settled::Gone,
         })
@@ -361,5 +436,70 @@ mod tests {
         assert_eq!(failing.failure_reason.as_deref(), Some("bad image"));
         assert!(failing.delete(6.0, 2.0).is_ok());
         assert_eq!(failing.status, "Deleting");
+    }
+
+    #[test]
+    fn a_compilation_job_stops_only_while_running_and_deletes_only_when_finished() {
+        let table = [
+            ("STARTING", Request::Stop, true),
+            ("INPROGRESS", Request::Stop, true),
+            ("COMPLETED", Request::Stop, false),
+            ("FAILED", Request::Stop, false),
+            ("STOPPING", Request::Stop, false),
+            ("STOPPED", Request::Stop, false),
+            ("STARTING", Request::Delete, false),
+            ("INPROGRESS", Request::Delete, false),
+            ("STOPPING", Request::Delete, false),
+            ("COMPLETED", Request::Delete, true),
+            ("FAILED", Request::Delete, true),
+            ("STOPPED", Request::Delete, true),
+            ("COMPLETED", Request::Update, true),
+        ];
+        for (status, request, allowed) in table {
+            assert_eq!(
+                allows(&COMPILATION_JOB, status, request),
+                allowed,
+                "{status} {request:?}"
+            );
+        }
+        // Kinds without stop statuses are never stopped, whatever their status.
+        for row in [
+            &ENDPOINT,
+            &INFERENCE_COMPONENT,
+            &MODEL_PACKAGE_GROUP,
+            &MODEL_PACKAGE,
+        ] {
+            assert!(!allows(row, row.creating, Request::Stop), "{}", row.kind);
+            assert!(!allows(row, "STOPPED", Request::Delete), "{}", row.kind);
+        }
+    }
+
+    #[test]
+    fn a_compilation_job_starts_runs_and_completes_or_is_stopped() {
+        let mut life: Life<()> = Life::creating(&COMPILATION_JOB, 0.0, 4.0, End::Ready(()));
+        assert_eq!((life.status, life.midway_at), ("STARTING", None));
+        assert_eq!(life.settle(1.0), None);
+        assert_eq!((life.status, life.modified), ("INPROGRESS", 1.0));
+        assert_eq!(life.midway_at, Some(1.0));
+        assert_eq!(life.settle(4.0), Some(Settled::Ready(())));
+        assert_eq!((life.status, life.modified), ("COMPLETED", 4.0));
+        assert_eq!(life.stop(5.0, 6.0), Err(InProgress));
+
+        let mut stopped: Life<()> = Life::creating(&COMPILATION_JOB, 0.0, 4.0, End::Ready(()));
+        stopped.stop(0.5, 2.5).unwrap();
+        assert_eq!((stopped.status, stopped.modified), ("STOPPING", 0.5));
+        assert_eq!(stopped.stop(1.0, 3.0), Err(InProgress), "a second stop");
+        assert_eq!(stopped.settle(2.4), None);
+        assert_eq!(stopped.status, "STOPPING", "no midway after a stop");
+        assert_eq!(stopped.settle(2.5), Some(Settled::Stopped));
+        assert_eq!((stopped.status, stopped.modified), ("STOPPED", 2.5));
+        assert_eq!(stopped.midway_at, None, "stopped before it started");
+        assert!(stopped.delete(3.0, 0.0).is_ok());
+
+        let mut failing: Life<()> =
+            Life::creating(&COMPILATION_JOB, 0.0, 4.0, End::Fail("ClientError".into()));
+        assert_eq!(failing.settle(9.0), Some(Settled::Failed));
+        assert_eq!(failing.status, "FAILED");
+        assert_eq!(failing.midway_at, Some(1.0), "it ran before failing");
     }
 }

@@ -4,6 +4,7 @@
 mod api_model;
 mod async_inference;
 mod autoscaling;
+mod compilation;
 mod control;
 mod deployment;
 mod hosting;

@@ -304,8 +304,9 @@ impl World {
             .any(|package| package.group() == Some(group))
     }
 
-    /// The package a request names in `member`: by name, `group/version` or ARN.
-    fn model_package(&self, body: &Value, member: &str) -> Result<&ModelPackage, ApiError> {
+    /// The package a request names in `member`: by name, `group/version` or ARN (a compilation
+    /// job's ModelPackageVersionArn too).
+    pub fn model_package(&self, body: &Value, member: &str) -> Result<&ModelPackage, ApiError> {
         let named = str_member(body, member).unwrap_or_default();
         let arn = if named.starts_with("arn:") {
             named.to_lowercase()

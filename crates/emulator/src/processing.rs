@@ -431,19 +431,12 @@ impl World {
                 current.status
             )));
         }
-        job.plan.retain(|step| step.at <= now);
-        job.plan.push(Step {
-            at: now,
-            status: "Stopping",
-            secondary: "",
-            message: "",
-        });
-        job.plan.push(Step {
-            at: now + delay,
-            status: "Stopped",
-            secondary: "",
-            message: "",
-        });
+        crate::world::stop_steps(
+            &mut job.plan,
+            now,
+            delay,
+            ["Stopping the processing job", "Processing job stopped"],
+        );
         tracing::debug!(job = %name, "processing job stopping");
         Ok(json!({}))
     }

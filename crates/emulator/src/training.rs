@@ -570,19 +570,12 @@ impl World {
 
 /// Replaces the future of a running plan with Stopping now and Stopped after `delay`.
 pub fn stop_plan(plan: &mut Vec<Step>, now: f64, delay: f64) {
-    plan.retain(|step| step.at <= now);
-    plan.push(Step {
-        at: now,
-        status: "Stopping",
-        secondary: "Stopping",
-        message: "Stopping the training job",
-    });
-    plan.push(Step {
-        at: now + delay,
-        status: "Stopped",
-        secondary: "Stopped",
-        message: "Training job stopped",
-    });
+    crate::world::stop_steps(
+        plan,
+        now,
+        delay,
+        ["Stopping the training job", "Training job stopped"],
+    );
 }
 
 /// Final value of a metric: deterministic per job and metric, so tests can predict the best job.

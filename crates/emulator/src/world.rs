@@ -101,6 +101,24 @@ pub fn terminal_at(plan: &[Step]) -> Option<f64> {
         .map(|step| step.at)
 }
 
+/// Replaces the future of a running plan with Stopping now and Stopped after `delay` (secondary
+/// statuses of the same names), each step with its message.
+pub fn stop_steps(plan: &mut Vec<Step>, now: f64, delay: f64, messages: [&'static str; 2]) {
+    plan.retain(|step| step.at <= now);
+    plan.push(Step {
+        at: now,
+        status: "Stopping",
+        secondary: "Stopping",
+        message: messages[0],
+    });
+    plan.push(Step {
+        at: now + delay,
+        status: "Stopped",
+        secondary: "Stopped",
+        message: messages[1],
+    });
+}
+
 /// Per-resource lifecycle control from the reserved tags of a Create request.
 #[derive(Debug, Clone, Default)]
 pub struct ReservedTags {
@@ -582,6 +600,46 @@ pub fn decode_token(token: &str) -> Option<usize> {
     token.strip_prefix("emulator-page-")?.parse().ok()
 }
 
+/// What the common `SortBy` values of a List operation compare in a row: its name, creation
+/// time and status.
+pub type SortKey<'a> = (&'a str, f64, &'a str);
+
+/// Sorts List rows by `SortBy` (`Name`, `CreationTime` or `Status`, the name breaking ties) in
+/// `SortOrder`, falling back to the operation's documented defaults (`default_by`,
+/// `default_descending`) for members the request left out.
+pub fn sort_rows<T>(
+    rows: &mut [T],
+    body: &Value,
+    default_by: &str,
+    default_descending: bool,
+    key: impl Fn(&T) -> SortKey<'_>,
+) {
+    let by = str_member(body, "SortBy").unwrap_or(default_by);
+    rows.sort_by(|a, b| {
+        let ((a_name, a_created, a_status), (b_name, b_created, b_status)) = (key(a), key(b));
+        match by {
+            "Name" => a_name.cmp(b_name),
+            "Status" => a_status.cmp(b_status).then(a_name.cmp(b_name)),
+            _ => a_created.total_cmp(&b_created).then(a_name.cmp(b_name)),
+        }
+    });
+    let descending =
+        str_member(body, "SortOrder").map_or(default_descending, |order| order == "Descending");
+    if descending {
+        rows.reverse();
+    }
+}
+
+/// A List response: the page under `member`, and the token of the next page if there is one.
+pub fn list_response(member: &str, page: Vec<Value>, next: Option<String>) -> Value {
+    let mut response = Map::new();
+    response.insert(member.to_string(), Value::Array(page));
+    if let Some(next) = next {
+        response.insert("NextToken".into(), Value::String(next));
+    }
+    Value::Object(response)
+}
+
 /// Sort order member of the List operations: Descending unless told otherwise.
 pub fn descending(body: &Value) -> bool {
     str_member(body, "SortOrder") != Some("Ascending")
@@ -683,5 +741,63 @@ mod tests {
         assert_eq!(regions.names(), vec!["us-east-1".to_string()]);
         regions.clear();
         assert!(regions.names().is_empty());
+    }
+
+    #[test]
+    fn list_rows_sort_by_the_requested_field_with_the_documented_defaults() {
+        let rows = [
+            ("b", 1.0, "Completed"),
+            ("a", 2.0, "InProgress"),
+            ("c", 0.5, "Completed"),
+        ];
+        let sorted = |body: Value, by: &str, descending: bool| {
+            let mut rows = rows.to_vec();
+            sort_rows(&mut rows, &body, by, descending, |row| *row);
+            rows.iter().map(|row| row.0).collect::<Vec<_>>().join("")
+        };
+        let table = [
+            (serde_json::json!({}), "CreationTime", false, "cba"),
+            (serde_json::json!({}), "Name", true, "cba"),
+            (
+                serde_json::json!({ "SortBy": "Name" }),
+                "CreationTime",
+                false,
+                "abc",
+            ),
+            (
+                serde_json::json!({ "SortBy": "Status" }),
+                "Name",
+                false,
+                "bca",
+            ),
+            (
+                serde_json::json!({ "SortOrder": "Ascending" }),
+                "Name",
+                true,
+                "abc",
+            ),
+            (
+                serde_json::json!({ "SortBy": "CreationTime", "SortOrder": "Descending" }),
+                "Name",
+                false,
+                "abc",
+            ),
+        ];
+        for (body, by, descending, expected) in table {
+            assert_eq!(
+                sorted(body.clone(), by, descending),
+                expected,
+                "{body} {by}"
+            );
+        }
+        let response = list_response("Items", vec![Value::from(1)], Some("t".into()));
+        assert_eq!(
+            response,
+            serde_json::json!({ "Items": [1], "NextToken": "t" })
+        );
+        assert_eq!(
+            list_response("Items", vec![], None),
+            serde_json::json!({ "Items": [] })
+        );
     }
 }

@@ -157,5 +157,5 @@ def test_lists_retained_update_and_json_inference(emulator, sagemaker):
 
 def test_unknown_operation_is_refused(sagemaker):
     with pytest.raises(ClientError) as excinfo:
-        sagemaker.describe_compilation_job(CompilationJobName="p")
+        sagemaker.describe_labeling_job(LabelingJobName="p")
     assert error_code(excinfo) == "UnknownOperationException"

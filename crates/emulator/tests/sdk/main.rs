@@ -2,6 +2,7 @@
 //! One test binary on purpose: every binary links the (large) SDK.
 
 mod autoscaling;
+mod compilation;
 mod defaults;
 mod endpoint_configs;
 mod faults;

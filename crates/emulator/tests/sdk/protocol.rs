@@ -215,8 +215,8 @@ async fn unknown_operations_and_the_control_api() {
     let client = emulator.sagemaker().await;
     let (code, _) = error_of(
         client
-            .describe_compilation_job()
-            .compilation_job_name("p")
+            .describe_labeling_job()
+            .labeling_job_name("p")
             .send()
             .await,
     );

@@ -3,8 +3,8 @@
 
 use crate::world::Registry;
 use crate::{
-    async_inference, autoscaling, compilation, hosting, inference_component, logs, model_package,
-    model_registry, processing, sagemaker, training, transform, tuning,
+    async_inference, automl, autoscaling, compilation, hosting, inference_component, logs,
+    model_package, model_registry, processing, sagemaker, training, transform, tuning,
 };
 
 /// Every kind, in the order their `advance` hooks run before each request: tuning jobs launch
@@ -24,6 +24,7 @@ pub fn registry() -> Registry {
         model_registry::kind(),
         model_package::kind(),
         compilation::kind(),
+        automl::kind(),
         async_inference::kind(),
         logs::kind(),
         sagemaker::kind(),

@@ -3,6 +3,7 @@
 
 mod api_model;
 mod async_inference;
+mod automl;
 mod autoscaling;
 mod compilation;
 mod control;
@@ -94,8 +95,8 @@ struct Cli {
     )]
     default_outcome: Outcome,
 
-    /// Emulated seconds from creating a training or transform job (or each tuning child) to its
-    /// terminal state, when the `emulator:duration-seconds` tag does not say.
+    /// Emulated seconds from creating a training, transform, processing or AutoML job (or each
+    /// tuning child) to its terminal state, when the `emulator:duration-seconds` tag does not say.
     #[arg(long, default_value_t = 60.0, value_parser = non_negative_f64)]
     default_duration_seconds: f64,
 

@@ -539,23 +539,28 @@ async fn a_model_package_version_is_compiled_only_if_it_exists() {
     );
 }
 
-#[tokio::test]
-async fn list_filters_sorts_pages_and_finds_status_changes() {
-    let emulator = Emulator::start();
-    let client = emulator.sagemaker().await;
-    // Created in this order, each STARTING for a long time.
-    for name in ["neo-b", "neo-a", "other-c"] {
-        compilation_request(&client, name, &[("emulator:duration-seconds", "100000")])
+/// Jobs created in this order, each STARTING for a long time.
+async fn long_jobs(client: &Client, names: &[&str]) {
+    for name in names {
+        compilation_request(client, name, &[("emulator:duration-seconds", "100000")])
             .send()
             .await
             .unwrap();
     }
-    let names = |summaries: &[aws_sdk_sagemaker::types::CompilationJobSummary]| {
-        summaries
-            .iter()
-            .map(|s| s.compilation_job_name().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
+}
+
+fn names(summaries: &[aws_sdk_sagemaker::types::CompilationJobSummary]) -> Vec<String> {
+    summaries
+        .iter()
+        .map(|s| s.compilation_job_name().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn list_filters_sorts_and_pages() {
+    let emulator = Emulator::start();
+    let client = emulator.sagemaker().await;
+    long_jobs(&client, &["neo-b", "neo-a", "other-c"]).await;
     let default = client.list_compilation_jobs().send().await.unwrap();
     assert_eq!(
         names(default.compilation_job_summaries()),
@@ -583,9 +588,31 @@ async fn list_filters_sorts_pages_and_finds_status_changes() {
         names(containing.compilation_job_summaries()),
         ["neo-b", "neo-a"]
     );
+    let first = client
+        .list_compilation_jobs()
+        .max_results(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(names(first.compilation_job_summaries()), ["neo-b", "neo-a"]);
+    let second = client
+        .list_compilation_jobs()
+        .max_results(2)
+        .next_token(first.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(names(second.compilation_job_summaries()), ["other-c"]);
+    assert!(second.next_token().is_none());
+}
 
+#[tokio::test]
+async fn list_finds_the_jobs_whose_status_changed_after_an_instant() {
+    let emulator = Emulator::start();
+    let client = emulator.sagemaker().await;
+    long_jobs(&client, &["neo-b", "neo-a", "other-c"]).await;
     // A job whose status changed after T is listed with LastModifiedTimeAfter = T; the others
-    // (unchanged since their creation, before T) are not.
+    // (unchanged since their creation, at or before T) are not.
     let t = describe(&client, "other-c")
         .await
         .last_modified_time()
@@ -638,23 +665,6 @@ async fn list_filters_sorts_pages_and_finds_status_changes() {
         .await
         .unwrap();
     assert!(created_after.compilation_job_summaries().is_empty());
-
-    let first = client
-        .list_compilation_jobs()
-        .max_results(2)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(names(first.compilation_job_summaries()), ["neo-b", "neo-a"]);
-    let second = client
-        .list_compilation_jobs()
-        .max_results(2)
-        .next_token(first.next_token().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(names(second.compilation_job_summaries()), ["other-c"]);
-    assert!(second.next_token().is_none());
 }
 
 #[tokio::test]

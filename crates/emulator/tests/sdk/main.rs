@@ -1,6 +1,7 @@
 //! Conformance of the emulator through the real AWS SDK for Rust, with only the endpoint changed.
 //! One test binary on purpose: every binary links the (large) SDK.
 
+mod automl;
 mod autoscaling;
 mod compilation;
 mod defaults;

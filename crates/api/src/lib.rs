@@ -36,9 +36,10 @@ pub use endpoint_config::{
     ModelRef,
 };
 pub use generated::{
-    Endpoint, EndpointSpec, EndpointStatus, InferenceComponent, InferenceComponentSpec,
-    InferenceComponentStatus, ModelPackage, ModelPackageGroup, ModelPackageGroupSpec,
-    ModelPackageGroupStatus, ModelPackageSpec, ModelPackageStatus,
+    CompilationJob, CompilationJobSpec, CompilationJobStatus, Endpoint, EndpointSpec,
+    EndpointStatus, InferenceComponent, InferenceComponentSpec, InferenceComponentStatus,
+    ModelPackage, ModelPackageGroup, ModelPackageGroupSpec, ModelPackageGroupStatus,
+    ModelPackageSpec, ModelPackageStatus,
 };
 pub use hosting_autoscaling_policy::{
     HostingAutoscalingPolicy, HostingAutoscalingPolicySpec, HostingAutoscalingPolicyStatus,

@@ -19,6 +19,10 @@ pub struct KindConfig {
     pub kind: String,
     pub plural: String,
     pub doc: String,
+    /// `updated` (the default: updated in place, deleted on delete) or `job` (stopped on
+    /// delete, every member fixed at creation, no updates).
+    #[serde(default)]
+    pub lifecycle: Lifecycle,
     pub operations: Operations,
     pub name_member: String,
     /// SageMaker names the resource itself (a versioned model package's ARN): see [`Assigned`].
@@ -61,12 +65,28 @@ pub struct Assigned {
     pub output: String,
 }
 
+/// How a kind's resource lives.
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Lifecycle {
+    /// Updated in place (its `updates`), deleted on delete.
+    #[default]
+    Updated,
+    /// A job: runs once as created (every member immutable), stopped on delete (`stop`);
+    /// SageMaker keeps its record.
+    Job,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Operations {
     pub create: String,
     pub describe: String,
-    pub delete: String,
+    /// What ends the resource on delete: `delete` (updated kinds) or `stop` (jobs).
+    #[serde(default)]
+    pub delete: Option<String>,
+    #[serde(default)]
+    pub stop: Option<String>,
     pub list: String,
     #[serde(default)]
     pub updates: Vec<Update>,
@@ -88,6 +108,9 @@ pub struct States {
     pub steady: Vec<String>,
     pub failed: Vec<String>,
     pub deleting: Vec<String>,
+    /// A job's words for "being stopped".
+    #[serde(default)]
+    pub stopping: Vec<String>,
     pub transitional: Vec<String>,
 }
 

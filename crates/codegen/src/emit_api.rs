@@ -132,7 +132,10 @@ pub struct KindInfo {
     pub name_field: Option<&'static str>,
     pub create: &'static str,
     pub describe: &'static str,
+    /// What ends the resource when its object is deleted: the Delete call, or a job's Stop.
     pub delete: &'static str,
+    /// A job: stopped on delete (SageMaker keeps its record), every field fixed at creation.
+    pub job: bool,
     pub list: &'static str,
     /// Whether the List finds changes by `LastModifiedTimeAfter` (the status poller's way);
     /// otherwise the operator Describes a transitional resource again on its own.
@@ -144,6 +147,8 @@ pub struct KindInfo {
     pub failed: &'static [&'static str],
     /// Being deleted.
     pub deleting: &'static [&'static str],
+    /// A job being stopped.
+    pub stopping: &'static [&'static str],
     /// Something is going on; the operator waits through them.
     pub transitional: &'static [&'static str],
 }
@@ -486,17 +491,19 @@ fn info_const(kind: &KindPlan) -> String {
     };
     let updates: Vec<String> = kind.updates.iter().map(|u| u.operation.clone()).collect();
     format!(
-        "/// What the configuration says about the kind's SageMaker side.\npub const INFO: super::KindInfo = super::KindInfo {{ kind: {:?}, name_field: {name_field:?}, create: {:?}, describe: {:?}, delete: {:?}, list: {:?}, listed_by_modification: {}, updates: &[{}], steady: &[{}], failed: &[{}], deleting: &[{}], transitional: &[{}] }};\n\n",
+        "/// What the configuration says about the kind's SageMaker side.\npub const INFO: super::KindInfo = super::KindInfo {{ kind: {:?}, name_field: {name_field:?}, create: {:?}, describe: {:?}, delete: {:?}, job: {}, list: {:?}, listed_by_modification: {}, updates: &[{}], steady: &[{}], failed: &[{}], deleting: &[{}], stopping: &[{}], transitional: &[{}] }};\n\n",
         kind.config_kind,
         kind.create,
         kind.describe,
         kind.delete,
+        kind.job,
         kind.list,
         kind.listed_by_modification,
         list(&updates),
         list(&kind.steady),
         list(&kind.failed),
         list(&kind.deleting),
+        list(&kind.stopping),
         list(&kind.transitional)
     )
 }
@@ -515,6 +522,7 @@ fn status_source(kind: &KindPlan) -> String {
             .iter()
             .chain(&kind.transitional)
             .chain(&kind.deleting)
+            .chain(&kind.stopping)
             .chain(&kind.failed)
             .map(|s| format!("`{s}`"))
             .collect::<Vec<_>>()

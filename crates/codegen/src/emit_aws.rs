@@ -151,7 +151,8 @@ pub trait GeneratedCalls: Send + Sync + 'static {
         handle: &crate::SageMakerHandle,
         name: &str,
     ) -> impl Future<Output = Result<Described<Self::Status>, crate::errors::SageMakerError>> + Send;
-    fn delete(
+    /// Deletes the resource, or stops the job.
+    fn stop_or_delete(
         handle: &crate::SageMakerHandle,
         name: &str,
     ) -> impl Future<Output = Result<(), crate::errors::SageMakerError>> + Send;
@@ -550,7 +551,7 @@ fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
     );
     let _ = write!(
         out,
-        "/// {delete}.\npub async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {{\n    handle.throttle({delete:?}).await;\n    handle.client.{d}().{name_setter}(name).send().await.map_err(classify)?;\n    Ok(())\n}}\n\n",
+        "/// {delete}: what ends the resource when its object is deleted.\npub async fn stop_or_delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {{\n    handle.throttle({delete:?}).await;\n    handle.client.{d}().{name_setter}(name).send().await.map_err(classify)?;\n    Ok(())\n}}\n\n",
         delete = kind.delete,
         d = kind.delete.to_snake_case()
     );
@@ -564,7 +565,7 @@ fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
     }
     let _ = write!(
         out,
-        "/// The kind's calls, for the operator's generic adapter.\npub struct Calls;\n\nimpl super::GeneratedCalls for Calls {{\n    type Spec = {k}Spec;\n    type Status = {k}Status;\n    async fn create(handle: &SageMakerHandle, spec: &{k}Spec, name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Result<Option<String>, super::CallError> {{\n        {create_body}\n    }}\n    async fn describe(handle: &SageMakerHandle, name: &str) -> Result<Described<{k}Status>, SageMakerError> {{\n        describe(handle, name).await\n    }}\n    async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {{\n        delete(handle, name).await\n    }}\n    async fn modified_after(handle: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {{\n        {modified_after}\n    }}\n}}\n\n",
+        "/// The kind's calls, for the operator's generic adapter.\npub struct Calls;\n\nimpl super::GeneratedCalls for Calls {{\n    type Spec = {k}Spec;\n    type Status = {k}Status;\n    async fn create(handle: &SageMakerHandle, spec: &{k}Spec, name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Result<Option<String>, super::CallError> {{\n        {create_body}\n    }}\n    async fn describe(handle: &SageMakerHandle, name: &str) -> Result<Described<{k}Status>, SageMakerError> {{\n        describe(handle, name).await\n    }}\n    async fn stop_or_delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {{\n        stop_or_delete(handle, name).await\n    }}\n    async fn modified_after(handle: &SageMakerHandle, after: jiff::Timestamp) -> Result<Vec<(String, jiff::Timestamp)>, SageMakerError> {{\n        {modified_after}\n    }}\n}}\n\n",
         create_body = if kind.assigned.is_some() {
             "Ok(Some(create(handle, create_request(spec, name, owner_uid, refs)?).await?))"
         } else {

@@ -170,9 +170,6 @@ mod tests {
                 // A model package's group, by name or ARN: the name part may not end in `-`.
                 ("ArnOrName", "negative lookbehind"),
                 ("MetricsEndpointPath", "negative lookahead"),
-                // Up to 1024 characters of a class: maxLength keeps the length.
-                ("ModelPackageSourceUri", "repeat count over 1000"),
-                ("StageDescription", "repeat count over 1000"),
             ]
         );
     }

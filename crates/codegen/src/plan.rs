@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use heck::{ToLowerCamelCase, ToSnakeCase};
 
-use crate::config::{Config, KindConfig, Reference};
+use crate::config::{Config, KindConfig, Lifecycle, Reference};
 use crate::docs::plain_paragraphs;
 use crate::error::GenError;
 use crate::model::{Constraints, Model};
@@ -91,7 +91,10 @@ pub struct KindPlan {
     pub steady: Vec<String>,
     pub failed: Vec<String>,
     pub deleting: Vec<String>,
+    pub stopping: Vec<String>,
     pub transitional: Vec<String>,
+    /// A job (`config::Lifecycle::Job`): stopped on delete, fixed at creation.
+    pub job: bool,
     pub columns: Vec<(String, String, String, String)>,
     pub short_names: Vec<String>,
     pub references: Vec<Reference>,
@@ -152,7 +155,8 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
             format!("member {} clashes", clash.member),
         ));
     }
-    spec.rules.extend(immutable_rules(kind, &spec)?);
+    let immutable = immutable_members(kind, &spec);
+    spec.rules.extend(immutable_rules(kind, &immutable, &spec)?);
     let describe_output = model.operation_shape(&kind.operations.describe, "output")?;
     let status_fields = status_fields(model, kind, &describe_output, plan)?;
     let updates = kind
@@ -167,7 +171,7 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         doc: kind.doc.clone(),
         create: kind.operations.create.clone(),
         describe: kind.operations.describe.clone(),
-        delete: kind.operations.delete.clone(),
+        delete: ending_operation(kind)?,
         list: kind.operations.list.clone(),
         listed_by_modification: has_member(
             model,
@@ -186,6 +190,8 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         steady: kind.states.steady.clone(),
         failed: kind.states.failed.clone(),
         deleting: kind.states.deleting.clone(),
+        stopping: kind.states.stopping.clone(),
+        job: kind.lifecycle == Lifecycle::Job,
         transitional: kind.states.transitional.clone(),
         short_names: kind.short_names.clone(),
         columns: kind
@@ -202,6 +208,33 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
             .collect(),
         references: kind.references.clone(),
     })
+}
+
+/// The operation that ends the resource on delete: a job's stop, or the delete.
+fn ending_operation(kind: &KindConfig) -> Result<String, GenError> {
+    let operations = &kind.operations;
+    match (kind.lifecycle, &operations.delete, &operations.stop) {
+        (Lifecycle::Updated, Some(delete), None) => Ok(delete.clone()),
+        (Lifecycle::Job, _, Some(stop)) if operations.updates.is_empty() => Ok(stop.clone()),
+        (Lifecycle::Job, _, _) => Err(config_error(
+            kind,
+            "a job needs operations.stop and has no updates".into(),
+        )),
+        (Lifecycle::Updated, _, _) => Err(config_error(
+            kind,
+            "operations.delete, and no stop (that is lifecycle: job)".into(),
+        )),
+    }
+}
+
+/// The members fixed at creation: a job's every spec member, else the configuration's list.
+fn immutable_members(kind: &KindConfig, spec: &Structure) -> Vec<String> {
+    if kind.lifecycle != Lifecycle::Job {
+        return kind.immutable.clone();
+    }
+    let mut members: Vec<String> = spec.fields.iter().map(|f| f.member.clone()).collect();
+    members.dedup();
+    members
 }
 
 fn config_error(kind: &KindConfig, message: String) -> GenError {
@@ -326,9 +359,13 @@ fn exclusive_rule(reference: &str, member: &str, required: bool) -> (String, Str
 }
 
 /// Transition rules of the immutable members (and the references standing for them).
-fn immutable_rules(kind: &KindConfig, spec: &Structure) -> Result<Vec<(String, String)>, GenError> {
+fn immutable_rules(
+    kind: &KindConfig,
+    immutable: &[String],
+    spec: &Structure,
+) -> Result<Vec<(String, String)>, GenError> {
     let mut rules = Vec::new();
-    for member in &kind.immutable {
+    for member in immutable {
         let fields: Vec<&Field> = spec.fields.iter().filter(|f| &f.member == member).collect();
         if fields.is_empty() {
             return Err(config_error(
@@ -437,6 +474,7 @@ fn field_constraints(
         return Ok(Constraints::default());
     }
     if let Some(pattern) = constraints.pattern.take() {
+        let pattern = re2::widen_repeats(&pattern);
         match re2::unsupported(&pattern) {
             None => constraints.pattern = Some(re2::anchored(&pattern)),
             Some(why) => {

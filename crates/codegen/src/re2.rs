@@ -1,6 +1,7 @@
 //! AWS's patterns are Java regular expressions; the apiserver checks CRD patterns with Go's
 //! RE2, which has no lookaround, backreferences, possessive quantifiers or atomic groups, and
-//! no repeat counts over 1000. A
+//! no repeat counts over 1000 (an upper bound over it is widened, `maxLength` keeping the
+//! length). A
 //! pattern RE2 cannot compile would make the whole CRD invalid, so such patterns are dropped
 //! from the schema (the emulator, like SageMaker, still checks them) and listed
 //! (`DROPPED_PATTERNS` in the generated module, and a test here).
@@ -41,6 +42,36 @@ pub fn unsupported(pattern: &str) -> Option<&'static str> {
 
 /// The largest repeat count RE2 accepts (`{0,1024}` does not compile).
 const RE2_MAX_REPEAT: u32 = 1000;
+
+/// `{m,n}` with `n` over RE2's limit becomes `{m,}`: only longer values than the pattern allows
+/// would pass, and the member's `maxLength` (AWS gives one with such patterns) refuses those.
+/// An exact count over the limit stays, for [`unsupported`] to find.
+pub fn widen_repeats(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        let (before, from_brace) = rest.split_at(open);
+        out.push_str(before);
+        let widened = from_brace[1..].split_once('}').and_then(|(counts, after)| {
+            let (low, high) = counts.split_once(',')?;
+            let low_ok = low.chars().all(|c| c.is_ascii_digit());
+            let high: u32 = high.parse().ok()?;
+            (low_ok && high > RE2_MAX_REPEAT).then(|| (format!("{{{low},}}"), after))
+        });
+        match widened {
+            Some((repeat, after)) => {
+                out.push_str(&repeat);
+                rest = after;
+            }
+            None => {
+                out.push('{');
+                rest = &from_brace[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
 
 /// The largest count of the pattern's `{n}`, `{n,}` and `{m,n}` repeats (0 without any).
 fn largest_repeat(pattern: &str) -> u32 {
@@ -86,6 +117,22 @@ mod tests {
         for (pattern, expected) in cases {
             assert_eq!(unsupported(pattern), *expected, "{pattern}");
         }
+    }
+
+    #[test]
+    fn repeats_over_the_limit_are_widened_to_unbounded() {
+        let cases = [
+            (".{0,1024}", ".{0,}"),
+            ("[\\S]{1,2048}", "[\\S]{1,}"),
+            ("a{0,1000}", "a{0,1000}"),
+            ("a{2048}", "a{2048}"),
+            ("x{1,2}y{0,4096}z", "x{1,2}y{0,}z"),
+            ("{oops}", "{oops}"),
+        ];
+        for (pattern, widened) in cases {
+            assert_eq!(widen_repeats(pattern), widened, "{pattern}");
+        }
+        assert_eq!(unsupported(&widen_repeats(".{0,1024}")), None);
     }
 
     #[test]

@@ -478,6 +478,12 @@ async fn run_controllers(
             s,
             n
         ),
+        supervised(
+            h,
+            Single(generated::Generated(compilation_job::CompilationJobKind)),
+            s,
+            n
+        ),
         supervised(h, hosting::autoscaling::Autoscaling, s, n),
     );
 }

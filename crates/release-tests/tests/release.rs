@@ -19,7 +19,7 @@ const OPERATOR_SA: &str =
     "system:serviceaccount:sagemaker-k8s-operator-system:sagemaker-k8s-operator-default";
 
 /// (chart directory, chart name in `helm ls`, sentence of its NOTES, kind it creates)
-const JOB_CHARTS: [(&str, &str, &str, &str); 10] = [
+const JOB_CHARTS: [(&str, &str, &str, &str); 11] = [
     (
         "training-jobs",
         "sagemaker-k8s-trainingjob",
@@ -80,9 +80,15 @@ const JOB_CHARTS: [(&str, &str, &str, &str); 10] = [
         "Thanks for installing the sagemaker-k8s-modelpackage.",
         "modelpackage",
     ),
+    (
+        "compilation-job",
+        "sagemaker-k8s-compilationjob",
+        "Thanks for installing the sagemaker-k8s-compilationjob.",
+        "compilationjob",
+    ),
 ];
 
-const SAMPLES: [&str; 16] = [
+const SAMPLES: [&str; 17] = [
     "xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-hpo.yaml",
     "xgboost-mnist-batchtransform.yaml",
@@ -99,6 +105,7 @@ const SAMPLES: [&str; 16] = [
     "inference-components.yaml",
     "model-package-group.yaml",
     "model-package.yaml",
+    "xgboost-mnist-compilationjob.yaml",
 ];
 
 fn path(relative: &str) -> String {
@@ -224,6 +231,7 @@ async fn helm_lint_passes_for_every_chart_and_mode() {
         charts,
         [
             "batch-transform-jobs",
+            "compilation-job",
             "endpoint",
             "hosting-autoscaling-policy",
             "hosting-deployment",
@@ -289,7 +297,7 @@ fn generated_installers_match_the_chart_and_crds() {
             .count(),
         crd_files
     );
-    assert_eq!(crd_files, 12);
+    assert_eq!(crd_files, 13);
 }
 
 #[tokio::test]
@@ -624,6 +632,7 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         ("patch", sagemaker("inferencecomponents/status")),
         ("patch", sagemaker("modelpackagegroups/status")),
         ("patch", sagemaker("modelpackages/status")),
+        ("patch", sagemaker("compilationjobs/status")),
         ("update", sagemaker("hyperparametertuningjobs/finalizers")),
         ("create", "events".to_owned()),
     ] {
@@ -1454,6 +1463,12 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
             "xgboost-mnist-v1",
             ".status.modelPackageVersion",
             "1",
+        ),
+        (
+            "compilationjob",
+            "xgboost-mnist-neo",
+            ".status.status",
+            "COMPLETED",
         ),
         (
             "batchtransformjob",

@@ -61,7 +61,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Each kind: canonical subcommand name (as the guide lists it), what users may type instead
 /// (compared ignoring case), whether the guide lists it.
-const KINDS: [(JobKind, &str, &[&str], bool); 4] = [
+const KINDS: [(JobKind, &str, &[&str], bool); 5] = [
     (
         JobKind::BatchTransformJob,
         "BatchTransformJob",
@@ -80,6 +80,12 @@ const KINDS: [(JobKind, &str, &[&str], bool); 4] = [
         JobKind::ProcessingJob,
         "ProcessingJob",
         &["processingjobs", "processing"],
+        false,
+    ),
+    (
+        JobKind::CompilationJob,
+        "CompilationJob",
+        &["compilationjobs", "compilation"],
         false,
     ),
 ];

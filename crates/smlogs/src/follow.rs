@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::error::SmlogsError;
-use crate::job_lookup::JobSummary;
+use crate::job_lookup::{JobSummary, Streams};
 use crate::log_merge::StreamSet;
 use crate::log_source::{LogEvent, LogSource, ReadPosition};
 
@@ -16,8 +16,7 @@ pub trait StatusSource {
 #[derive(Clone, Debug)]
 pub struct ReadOptions {
     pub follow: bool,
-    /// Streams read are those whose name starts with this (`<job>/` plus `--log-search-prefix`).
-    pub stream_prefix: String,
+    pub streams: Streams,
     pub start_ms: Option<i64>,
     pub tail: Option<u32>,
     pub poll_interval: Duration,
@@ -54,7 +53,8 @@ pub async fn stream_job_logs(
         // writing, so the read that follows sees every event.
         let terminal = summary.is_terminal();
         let round = async {
-            let names = source.stream_names(group, &options.stream_prefix).await?;
+            let mut names = source.stream_names(group, options.streams.prefix()).await?;
+            names.retain(|name| options.streams.keeps(name));
             let position = match tail_pending {
                 Some(count) => ReadPosition::Newest {
                     count: count as i32,
@@ -165,7 +165,7 @@ mod tests {
     fn options(follow: bool) -> ReadOptions {
         ReadOptions {
             follow,
-            stream_prefix: "j/".into(),
+            streams: Streams::Prefixed("j/".into()),
             start_ms: None,
             tail: None,
             poll_interval: Duration::from_millis(1),

@@ -6,7 +6,9 @@ use std::path::Path;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
-use sagemaker_k8s_api::{BatchTransformJob, HyperparameterTuningJob, ProcessingJob, TrainingJob};
+use sagemaker_k8s_api::{
+    BatchTransformJob, CompilationJob, HyperparameterTuningJob, ProcessingJob, TrainingJob,
+};
 use serde_json::Value;
 
 use crate::error::SmlogsError;
@@ -17,6 +19,7 @@ pub enum JobKind {
     BatchTransformJob,
     HyperparameterTuningJob,
     ProcessingJob,
+    CompilationJob,
 }
 
 impl JobKind {
@@ -26,6 +29,16 @@ impl JobKind {
             JobKind::BatchTransformJob => "BatchTransformJob",
             JobKind::HyperparameterTuningJob => "HyperparameterTuningJob",
             JobKind::ProcessingJob => "ProcessingJob",
+            JobKind::CompilationJob => "CompilationJob",
+        }
+    }
+
+    /// The job's streams: one per instance (`<job>/<instance>`, which `search` narrows), or a
+    /// compilation job's one stream named after it (`search` does not apply).
+    pub fn streams(self, job: &str, search: Option<&str>) -> Streams {
+        match self {
+            JobKind::CompilationJob => Streams::Named(job.to_owned()),
+            _ => Streams::Prefixed(format!("{job}/{}", search.unwrap_or(""))),
         }
     }
 
@@ -37,6 +50,7 @@ impl JobKind {
             JobKind::BatchTransformJob => ApiResource::erase::<BatchTransformJob>(&()),
             JobKind::HyperparameterTuningJob => ApiResource::erase::<HyperparameterTuningJob>(&()),
             JobKind::ProcessingJob => ApiResource::erase::<ProcessingJob>(&()),
+            JobKind::CompilationJob => ApiResource::erase::<CompilationJob>(&()),
         }
     }
 
@@ -48,6 +62,34 @@ impl JobKind {
             }
             JobKind::BatchTransformJob => "/aws/sagemaker/TransformJobs",
             JobKind::ProcessingJob => "/aws/sagemaker/ProcessingJobs",
+            JobKind::CompilationJob => "/aws/sagemaker/CompilationJobs",
+        }
+    }
+}
+
+/// Which streams of the log group are the job's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Streams {
+    /// Those whose name starts with this: `<job>/` (one stream per instance, as training jobs
+    /// write) plus `--log-search-prefix`.
+    Prefixed(String),
+    /// The one stream named exactly this (a compilation job writes one, named after it).
+    Named(String),
+}
+
+impl Streams {
+    pub fn prefix(&self) -> &str {
+        match self {
+            Streams::Prefixed(prefix) | Streams::Named(prefix) => prefix,
+        }
+    }
+
+    /// Whether a stream listed by the prefix is one of the job's (another job's name may
+    /// start with this job's).
+    pub fn keeps(&self, stream: &str) -> bool {
+        match self {
+            Streams::Prefixed(_) => true,
+            Streams::Named(name) => stream == name,
         }
     }
 }
@@ -75,6 +117,10 @@ impl JobSummary {
                 "\"{}\" has SageMaker ProcessingJobName \"{}\" in region \"{}\" and status \"{}\"",
                 self.object_name, self.sagemaker_name, self.region, self.status
             ),
+            JobKind::CompilationJob => format!(
+                "\"{}\" has SageMaker CompilationJobName \"{}\" in region \"{}\" and status \"{}\"",
+                self.object_name, self.sagemaker_name, self.region, self.status
+            ),
             _ => format!(
                 "\"{}\" has SageMaker TrainingJobName \"{}\" in region \"{}\", status \"{}\" and secondary status \"{}\"",
                 self.object_name,
@@ -88,7 +134,11 @@ impl JobSummary {
 
     /// Whether SageMaker will write no more logs for this job.
     pub fn is_terminal(&self) -> bool {
-        matches!(self.status.as_str(), "Completed" | "Failed" | "Stopped")
+        // A compilation job's words are SageMaker's capitals.
+        matches!(
+            self.status.as_str(),
+            "Completed" | "Failed" | "Stopped" | "COMPLETED" | "FAILED" | "STOPPED"
+        )
     }
 }
 
@@ -114,6 +164,7 @@ pub fn summarize(
             "/status/sageMakerProcessingJobName",
             "/status/processingJobStatus",
         ),
+        JobKind::CompilationJob => ("/status/sageMakerCompilationJobName", "/status/status"),
         _ => (
             "/status/sageMakerTrainingJobName",
             "/status/trainingJobStatus",

@@ -138,11 +138,9 @@ pub async fn run(invocation: Invocation) -> Result<(), SmlogsError> {
     };
     let options = ReadOptions {
         follow: args.follow,
-        stream_prefix: format!(
-            "{}/{}",
-            summary.sagemaker_name,
-            args.log_search_prefix.as_deref().unwrap_or("")
-        ),
+        streams: summary
+            .kind
+            .streams(&summary.sagemaker_name, args.log_search_prefix.as_deref()),
         start_ms,
         tail: args.tail,
         poll_interval: args.poll_interval,

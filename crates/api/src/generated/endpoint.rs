@@ -18,12 +18,14 @@ pub const INFO: super::KindInfo = super::KindInfo {
     create: "CreateEndpoint",
     describe: "DescribeEndpoint",
     delete: "DeleteEndpoint",
+    job: false,
     list: "ListEndpoints",
     listed_by_modification: true,
     updates: &["UpdateEndpoint"],
     steady: &["InService", "OutOfService", "UpdateRollbackFailed"],
     failed: &["Failed"],
     deleting: &["Deleting"],
+    stopping: &[],
     transitional: &["Creating", "Updating", "SystemUpdating", "RollingBack"],
 };
 

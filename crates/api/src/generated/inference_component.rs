@@ -18,6 +18,7 @@ pub const INFO: super::KindInfo = super::KindInfo {
     create: "CreateInferenceComponent",
     describe: "DescribeInferenceComponent",
     delete: "DeleteInferenceComponent",
+    job: false,
     list: "ListInferenceComponents",
     listed_by_modification: true,
     updates: &[
@@ -27,6 +28,7 @@ pub const INFO: super::KindInfo = super::KindInfo {
     steady: &["InService"],
     failed: &["Failed"],
     deleting: &["Deleting"],
+    stopping: &[],
     transitional: &["Creating", "Updating"],
 };
 

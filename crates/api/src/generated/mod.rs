@@ -3,12 +3,14 @@
 
 //! The model-driven kinds, written by `sagemaker-k8s-codegen` (docs/dev/GENERATOR.md).
 
+pub mod compilation_job;
 pub mod endpoint;
 pub mod inference_component;
 pub mod model_package;
 pub mod model_package_group;
 pub mod shapes;
 
+pub use compilation_job::{CompilationJob, CompilationJobSpec, CompilationJobStatus};
 pub use endpoint::{Endpoint, EndpointSpec, EndpointStatus};
 pub use inference_component::{
     InferenceComponent, InferenceComponentSpec, InferenceComponentStatus,
@@ -72,7 +74,10 @@ pub struct KindInfo {
     pub name_field: Option<&'static str>,
     pub create: &'static str,
     pub describe: &'static str,
+    /// What ends the resource when its object is deleted: the Delete call, or a job's Stop.
     pub delete: &'static str,
+    /// A job: stopped on delete (SageMaker keeps its record), every field fixed at creation.
+    pub job: bool,
     pub list: &'static str,
     /// Whether the List finds changes by `LastModifiedTimeAfter` (the status poller's way);
     /// otherwise the operator Describes a transitional resource again on its own.
@@ -84,6 +89,8 @@ pub struct KindInfo {
     pub failed: &'static [&'static str],
     /// Being deleted.
     pub deleting: &'static [&'static str],
+    /// A job being stopped.
+    pub stopping: &'static [&'static str],
     /// Something is going on; the operator waits through them.
     pub transitional: &'static [&'static str],
 }
@@ -116,6 +123,7 @@ pub const KINDS: &[KindInfo] = &[
     inference_component::INFO,
     model_package_group::INFO,
     model_package::INFO,
+    compilation_job::INFO,
 ];
 
 /// The reference fields of every generated kind.
@@ -148,6 +156,13 @@ pub const REFERENCES: &[ReferenceField] = &[
         member: "modelPackageGroupName",
         references: "ModelPackageGroup",
     },
+    ReferenceField {
+        kind: "CompilationJob",
+        structure: "CompilationJobSpec",
+        field: "modelPackageRef",
+        member: "modelPackageVersionArn",
+        references: "ModelPackage",
+    },
 ];
 
 /// Patterns of the model the apiserver's RE2 cannot compile, left out of the schemas (shape, pattern, why); SageMaker and the emulator still check them.
@@ -163,12 +178,6 @@ pub const DROPPED_PATTERNS: &[(&str, &str, &str)] = &[
         "/(?!.*\\.\\.)[a-zA-Z0-9/_.\\-]+",
         "negative lookahead",
     ),
-    (
-        "ModelPackageSourceUri",
-        "[\\p{L}\\p{M}\\p{Z}\\p{N}\\p{P}]{0,1024}",
-        "repeat count over 1000",
-    ),
-    ("StageDescription", ".{0,1024}", "repeat count over 1000"),
 ];
 
 /// The CRDs of the generated kinds.
@@ -181,5 +190,6 @@ pub fn crds()
         InferenceComponent::crd(),
         ModelPackageGroup::crd(),
         ModelPackage::crd(),
+        CompilationJob::crd(),
     ]
 }

@@ -18,12 +18,14 @@ pub const INFO: super::KindInfo = super::KindInfo {
     create: "CreateModelPackage",
     describe: "DescribeModelPackage",
     delete: "DeleteModelPackage",
+    job: false,
     list: "ListModelPackages",
     listed_by_modification: false,
     updates: &["UpdateModelPackage"],
     steady: &["Completed"],
     failed: &["Failed"],
     deleting: &["Deleting"],
+    stopping: &[],
     transitional: &["Pending", "InProgress"],
 };
 
@@ -191,7 +193,10 @@ pub struct ModelPackageSpec {
     pub source_algorithm_specification: Option<super::shapes::SourceAlgorithmSpecification>,
     /// The URI of the source for the model package. If you want to clone a model package, set it to the model package Amazon Resource Name (ARN). If you want to register a model, set it to the model ARN.
     #[serde(rename = "sourceUri", skip_serializing_if = "Option::is_none")]
-    #[schemars(length(max = 1024))]
+    #[schemars(
+        length(max = 1024),
+        pattern(r#"^(?:[\p{L}\p{M}\p{Z}\p{N}\p{P}]{0,})$"#)
+    )]
     pub source_uri: Option<String>,
     /// The machine learning task your model package accomplishes. Common machine learning tasks include object detection and image classification. The following tasks are supported by Inference Recommender: `"IMAGE_CLASSIFICATION"` | `"OBJECT_DETECTION"` | `"TEXT_GENERATION"` |`"IMAGE_SEGMENTATION"` | `"FILL_MASK"` | `"CLASSIFICATION"` | `"REGRESSION"` | `"OTHER"`.
     ///

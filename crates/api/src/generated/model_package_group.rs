@@ -18,12 +18,14 @@ pub const INFO: super::KindInfo = super::KindInfo {
     create: "CreateModelPackageGroup",
     describe: "DescribeModelPackageGroup",
     delete: "DeleteModelPackageGroup",
+    job: false,
     list: "ListModelPackageGroups",
     listed_by_modification: false,
     updates: &[],
     steady: &["Completed"],
     failed: &["Failed", "DeleteFailed"],
     deleting: &["Deleting"],
+    stopping: &[],
     transitional: &["Pending", "InProgress"],
 };
 

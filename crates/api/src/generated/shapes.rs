@@ -575,6 +575,143 @@ pub struct InferenceSpecification {
     pub supported_transform_instance_types: Option<Vec<String>>,
 }
 
+/// Contains information about the location of input model artifacts, the name and shape of the expected data inputs, and the framework in which the model was trained.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct InputConfig {
+    /// Specifies the name and shape of the expected data inputs for your trained model with a JSON dictionary form. The data inputs are `Framework` specific.
+    ///
+    /// `TensorFlow`: You must specify the name and shape (NHWC format) of the expected data inputs using a dictionary format for your trained model. The dictionary formats required for the console and CLI are different.
+    ///
+    /// Examples for one input:
+    ///
+    /// If using the console, `{"input":\[1,1024,1024,3\]}`
+    ///
+    /// If using the CLI, `{\\"input\\":\[1,1024,1024,3\]}`
+    ///
+    /// Examples for two inputs:
+    ///
+    /// If using the console, `{"data1": \[1,28,28,1\], "data2":\[1,28,28,1\]}`
+    ///
+    /// If using the CLI, `{\\"data1\\": \[1,28,28,1\], \\"data2\\":\[1,28,28,1\]}`
+    ///
+    /// `KERAS`: You must specify the name and shape (NCHW format) of expected data inputs using a dictionary format for your trained model. Note that while Keras model artifacts should be uploaded in NHWC (channel-last) format, `DataInputConfig` should be specified in NCHW (channel-first) format. The dictionary formats required for the console and CLI are different.
+    ///
+    /// Examples for one input:
+    ///
+    /// If using the console, `{"input_1":\[1,3,224,224\]}`
+    ///
+    /// If using the CLI, `{\\"input_1\\":\[1,3,224,224\]}`
+    ///
+    /// Examples for two inputs:
+    ///
+    /// If using the console, `{"input_1": \[1,3,224,224\], "input_2":\[1,3,224,224\]} `
+    ///
+    /// If using the CLI, `{\\"input_1\\": \[1,3,224,224\], \\"input_2\\":\[1,3,224,224\]}`
+    ///
+    /// `MXNET/ONNX/DARKNET`: You must specify the name and shape (NCHW format) of the expected data inputs in order using a dictionary format for your trained model. The dictionary formats required for the console and CLI are different.
+    ///
+    /// Examples for one input:
+    ///
+    /// If using the console, `{"data":\[1,3,1024,1024\]}`
+    ///
+    /// If using the CLI, `{\\"data\\":\[1,3,1024,1024\]}`
+    ///
+    /// Examples for two inputs:
+    ///
+    /// If using the console, `{"var1": \[1,1,28,28\], "var2":\[1,1,28,28\]} `
+    ///
+    /// If using the CLI, `{\\"var1\\": \[1,1,28,28\], \\"var2\\":\[1,1,28,28\]}`
+    ///
+    /// `PyTorch`: You can either specify the name and shape (NCHW format) of expected data inputs in order using a dictionary format for your trained model or you can specify the shape only using a list format. The dictionary formats required for the console and CLI are different. The list formats for the console and CLI are the same.
+    ///
+    /// Examples for one input in dictionary format:
+    ///
+    /// If using the console, `{"input0":\[1,3,224,224\]}`
+    ///
+    /// If using the CLI, `{\\"input0\\":\[1,3,224,224\]}`
+    ///
+    /// Example for one input in list format: `\[\[1,3,224,224\]\]`
+    ///
+    /// Examples for two inputs in dictionary format:
+    ///
+    /// If using the console, `{"input0":\[1,3,224,224\], "input1":\[1,3,224,224\]}`
+    ///
+    /// If using the CLI, `{\\"input0\\":\[1,3,224,224\], \\"input1\\":\[1,3,224,224\]} `
+    ///
+    /// Example for two inputs in list format: `\[\[1,3,224,224\], \[1,3,224,224\]\]`
+    ///
+    /// `XGBOOST`: input data name and shape are not needed.
+    ///
+    /// `DataInputConfig` supports the following parameters for `CoreML` `TargetDevice` (ML Model format):
+    ///
+    /// `shape`: Input shape, for example `{"input_1": {"shape": \[1,224,224,3\]}}`. In addition to static input shapes, CoreML converter supports Flexible input shapes:
+    ///
+    /// Range Dimension. You can use the Range Dimension feature if you know the input shape will be within some specific interval in that dimension, for example: `{"input_1": {"shape": \["1..10", 224, 224, 3\]}}`
+    ///
+    /// Enumerated shapes. Sometimes, the models are trained to work only on a select set of inputs. You can enumerate all supported input shapes, for example: `{"input_1": {"shape": \[\[1, 224, 224, 3\], \[1, 160, 160, 3\]\]}}`
+    ///
+    /// `default_shape`: Default input shape. You can set a default shape during conversion for both Range Dimension and Enumerated Shapes. For example `{"input_1": {"shape": \["1..10", 224, 224, 3\], "default_shape": \[1, 224, 224, 3\]}}`
+    ///
+    /// `type`: Input type. Allowed values: `Image` and `Tensor`. By default, the converter generates an ML Model with inputs of type Tensor (MultiArray). User can set input type to be Image. Image input type requires additional input parameters such as `bias` and `scale`.
+    ///
+    /// `bias`: If the input type is an Image, you need to provide the bias vector.
+    ///
+    /// `scale`: If the input type is an Image, you need to provide a scale factor.
+    ///
+    /// CoreML `ClassifierConfig` parameters can be specified using OutputConfig `CompilerOptions`. CoreML converter supports Tensorflow and PyTorch models. CoreML conversion examples:
+    ///
+    /// Tensor type input:
+    ///
+    /// `"DataInputConfig": {"input_1": {"shape": \[\[1,224,224,3\], \[1,160,160,3\]\], "default_shape": \[1,224,224,3\]}}`
+    ///
+    /// Tensor type input without input name (PyTorch):
+    ///
+    /// `"DataInputConfig": \[{"shape": \[\[1,3,224,224\], \[1,3,160,160\]\], "default_shape": \[1,3,224,224\]}\]`
+    ///
+    /// Image type input:
+    ///
+    /// `"DataInputConfig": {"input_1": {"shape": \[\[1,224,224,3\], \[1,160,160,3\]\], "default_shape": \[1,224,224,3\], "type": "Image", "bias": \[-1,-1,-1\], "scale": 0.007843137255}}`
+    ///
+    /// `"CompilerOptions": {"class_labels": "imagenet_labels_1000.txt"}`
+    ///
+    /// Image type input without input name (PyTorch):
+    ///
+    /// `"DataInputConfig": \[{"shape": \[\[1,3,224,224\], \[1,3,160,160\]\], "default_shape": \[1,3,224,224\], "type": "Image", "bias": \[-1,-1,-1\], "scale": 0.007843137255}\]`
+    ///
+    /// `"CompilerOptions": {"class_labels": "imagenet_labels_1000.txt"}`
+    ///
+    /// Depending on the model format, `DataInputConfig` requires the following parameters for `ml_eia2` OutputConfig:TargetDevice.
+    ///
+    /// For TensorFlow models saved in the SavedModel format, specify the input names from `signature_def_key` and the input model shapes for `DataInputConfig`. Specify the `signature_def_key` in `OutputConfig:CompilerOptions` if the model does not use TensorFlow's default signature def key. For example:
+    ///
+    /// `"DataInputConfig": {"inputs": \[1, 224, 224, 3\]}`
+    ///
+    /// `"CompilerOptions": {"signature_def_key": "serving_custom"}`
+    ///
+    /// For TensorFlow models saved as a frozen graph, specify the input tensor names and shapes in `DataInputConfig` and the output tensor names for `output_names` in `OutputConfig:CompilerOptions` . For example:
+    ///
+    /// `"DataInputConfig": {"input_tensor:0": \[1, 224, 224, 3\]}`
+    ///
+    /// `"CompilerOptions": {"output_names": \["output_tensor:0"\]}`
+    #[serde(rename = "dataInputConfig", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 16384), pattern(r#"^(?:[\S\s]+)$"#))]
+    pub data_input_config: Option<String>,
+    /// Identifies the framework in which the model was trained. For example: TENSORFLOW.
+    #[serde(rename = "framework")]
+    #[schemars(extend("enum" = ["TENSORFLOW", "KERAS", "MXNET", "ONNX", "PYTORCH", "XGBOOST", "TFLITE", "DARKNET", "SKLEARN"]))]
+    pub framework: String,
+    /// Specifies the framework version to use. This API field is only supported for the MXNet, PyTorch, TensorFlow and TensorFlow Lite frameworks.
+    ///
+    /// For information about framework versions supported for cloud targets and edge devices, see Cloud Supported Instance Types and Frameworks and Edge Supported Frameworks.
+    #[serde(rename = "frameworkVersion", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 3, max = 10), pattern(r#"^(?:[0-9]\.[A-Za-z0-9.]+)$"#))]
+    pub framework_version: Option<String>,
+    /// The S3 path where the model artifacts, which result from model training, are stored. This path must point to a single gzip compressed tar archive (.tar.gz suffix).
+    #[serde(rename = "s3Uri")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub s3_uri: String,
+}
+
 /// The managed configuration of a model package group.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct ManagedConfiguration {
@@ -689,7 +826,7 @@ pub struct ModelLifeCycle {
     pub stage: String,
     /// Describes the stage related details.
     #[serde(rename = "stageDescription", skip_serializing_if = "Option::is_none")]
-    #[schemars(length(max = 1024))]
+    #[schemars(length(max = 1024), pattern(r#"^(?:.{0,})$"#))]
     pub stage_description: Option<String>,
     /// The current status of a stage in model life cycle.
     #[serde(rename = "stageStatus")]
@@ -862,6 +999,135 @@ pub struct ModelQuality {
     pub statistics: Option<super::shapes::MetricsSource>,
 }
 
+/// The VpcConfig configuration object that specifies the VPC that you want the compilation jobs to connect to. For more information on controlling access to your Amazon S3 buckets used for compilation job, see Give Amazon SageMaker AI Compilation Jobs Access to Resources in Your Amazon VPC.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct NeoVpcConfig {
+    /// The VPC security group IDs. IDs have the form of `sg-xxxxxxxx`. Specify the security groups for the VPC that is specified in the `Subnets` field.
+    #[serde(rename = "securityGroupIds")]
+    #[schemars(length(min = 1, max = 5))]
+    pub security_group_ids: Vec<String>,
+    /// The ID of the subnets in the VPC that you want to connect the compilation job to for accessing the model in Amazon S3.
+    #[serde(rename = "subnets")]
+    #[schemars(length(min = 1, max = 16))]
+    pub subnets: Vec<String>,
+}
+
+/// Contains information about the output location for the compiled model and the target device that the model runs on. `TargetDevice` and `TargetPlatform` are mutually exclusive, so you need to choose one between the two to specify your target device or platform. If you cannot find your device you want to use from the `TargetDevice` list, use `TargetPlatform` to describe the platform of your edge device and `CompilerOptions` if there are specific settings that are required or recommended to use for particular TargetPlatform.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct OutputConfig {
+    /// Specifies additional parameters for compiler options in JSON format. The compiler options are `TargetPlatform` specific. It is required for NVIDIA accelerators and highly recommended for CPU compilations. For any other cases, it is optional to specify `CompilerOptions.`
+    ///
+    /// `DTYPE`: Specifies the data type for the input. When compiling for `ml_*` (except for `ml_inf`) instances using PyTorch framework, provide the data type (dtype) of the model's input. `"float32"` is used if `"DTYPE"` is not specified. Options for data type are:
+    ///
+    /// float32: Use either `"float"` or `"float32"`.
+    ///
+    /// int64: Use either `"int64"` or `"long"`.
+    ///
+    /// For example, `{"dtype" : "float32"}`.
+    ///
+    /// `CPU`: Compilation for CPU supports the following compiler options.
+    ///
+    /// `mcpu`: CPU micro-architecture. For example, `{'mcpu': 'skylake-avx512'}`
+    ///
+    /// `mattr`: CPU flags. For example, `{'mattr': \['+neon', '+vfpv4'\]}`
+    ///
+    /// `ARM`: Details of ARM CPU compilations.
+    ///
+    /// `NEON`: NEON is an implementation of the Advanced SIMD extension used in ARMv7 processors.
+    ///
+    /// For example, add `{'mattr': \['+neon'\]}` to the compiler options if compiling for ARM 32-bit platform with the NEON support.
+    ///
+    /// `NVIDIA`: Compilation for NVIDIA GPU supports the following compiler options.
+    ///
+    /// `gpu_code`: Specifies the targeted architecture.
+    ///
+    /// `trt-ver`: Specifies the TensorRT versions in x.y.z. format.
+    ///
+    /// `cuda-ver`: Specifies the CUDA version in x.y format.
+    ///
+    /// For example, `{'gpu-code': 'sm_72', 'trt-ver': '6.0.1', 'cuda-ver': '10.1'}`
+    ///
+    /// `ANDROID`: Compilation for the Android OS supports the following compiler options:
+    ///
+    /// `ANDROID_PLATFORM`: Specifies the Android API levels. Available levels range from 21 to 29. For example, `{'ANDROID_PLATFORM': 28}`.
+    ///
+    /// `mattr`: Add `{'mattr': \['+neon'\]}` to compiler options if compiling for ARM 32-bit platform with NEON support.
+    ///
+    /// `INFERENTIA`: Compilation for target ml_inf1 uses compiler options passed in as a JSON string. For example, `"CompilerOptions": "\\"--verbose 1 --num-neuroncores 2 -O2\\""`.
+    ///
+    /// For information about supported compiler options, see Neuron Compiler CLI Reference Guide.
+    ///
+    /// `CoreML`: Compilation for the CoreML OutputConfig `TargetDevice` supports the following compiler options:
+    ///
+    /// `class_labels`: Specifies the classification labels file name inside input tar.gz file. For example, `{"class_labels": "imagenet_labels_1000.txt"}`. Labels inside the txt file should be separated by newlines.
+    #[serde(rename = "compilerOptions", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 3, max = 1024), pattern(r#"^(?:.*)$"#))]
+    pub compiler_options: Option<String>,
+    /// The Amazon Web Services Key Management Service key (Amazon Web Services KMS) that Amazon SageMaker AI uses to encrypt your output models with Amazon S3 server-side encryption after compilation job. If you don't provide a KMS key ID, Amazon SageMaker AI uses the default KMS key for Amazon S3 for your role's account. For more information, see KMS-Managed Encryption Keys in the Amazon Simple Storage Service Developer Guide.
+    ///
+    /// The KmsKeyId can be any of the following formats:
+    ///
+    /// Key ID: `1234abcd-12ab-34cd-56ef-1234567890ab`
+    ///
+    /// Key ARN: `arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`
+    ///
+    /// Alias name: `alias/ExampleAlias`
+    ///
+    /// Alias name ARN: `arn:aws:kms:us-west-2:111122223333:alias/ExampleAlias`
+    #[serde(rename = "kmsKeyId", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048), pattern(r#"^(?:[a-zA-Z0-9:/_-]*)$"#))]
+    pub kms_key_id: Option<String>,
+    /// Identifies the S3 bucket where you want Amazon SageMaker AI to store the model artifacts. For example, `s3://bucket-name/key-name-prefix`.
+    #[serde(rename = "s3OutputLocation")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub s3_output_location: String,
+    /// Identifies the target device or the machine learning instance that you want to run your model on after the compilation has completed. Alternatively, you can specify OS, architecture, and accelerator using TargetPlatform fields. It can be used instead of `TargetPlatform`.
+    ///
+    /// Currently `ml_trn1` is available only in US East (N. Virginia) Region, and `ml_inf2` is available only in US East (Ohio) Region.
+    #[serde(rename = "targetDevice", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["lambda", "ml_m4", "ml_m5", "ml_m6g", "ml_c4", "ml_c5", "ml_c6g", "ml_p2", "ml_p3", "ml_g4dn", "ml_inf1", "ml_inf2", "ml_trn1", "ml_eia2", "jetson_tx1", "jetson_tx2", "jetson_nano", "jetson_xavier", "rasp3b", "rasp4b", "imx8qm", "deeplens", "rk3399", "rk3288", "aisage", "sbe_c", "qcs605", "qcs603", "sitara_am57x", "amba_cv2", "amba_cv22", "amba_cv25", "x86_win32", "x86_win64", "coreml", "jacinto_tda4vm", "imx8mplus", null]))]
+    pub target_device: Option<String>,
+    /// Contains information about a target platform that you want your model to run on, such as OS, architecture, and accelerators. It is an alternative of `TargetDevice`.
+    ///
+    /// The following examples show how to configure the `TargetPlatform` and `CompilerOptions` JSON strings for popular target platforms:
+    ///
+    /// Raspberry Pi 3 Model B+
+    ///
+    /// `"TargetPlatform": {"Os": "LINUX", "Arch": "ARM_EABIHF"},`
+    ///
+    /// ` "CompilerOptions": {'mattr': \['+neon'\]}`
+    ///
+    /// Jetson TX2
+    ///
+    /// `"TargetPlatform": {"Os": "LINUX", "Arch": "ARM64", "Accelerator": "NVIDIA"},`
+    ///
+    /// ` "CompilerOptions": {'gpu-code': 'sm_62', 'trt-ver': '6.0.1', 'cuda-ver': '10.0'}`
+    ///
+    /// EC2 m5.2xlarge instance OS
+    ///
+    /// `"TargetPlatform": {"Os": "LINUX", "Arch": "X86_64", "Accelerator": "NVIDIA"},`
+    ///
+    /// ` "CompilerOptions": {'mcpu': 'skylake-avx512'}`
+    ///
+    /// RK3399
+    ///
+    /// `"TargetPlatform": {"Os": "LINUX", "Arch": "ARM64", "Accelerator": "MALI"}`
+    ///
+    /// ARMv7 phone (CPU)
+    ///
+    /// `"TargetPlatform": {"Os": "ANDROID", "Arch": "ARM_EABI"},`
+    ///
+    /// ` "CompilerOptions": {'ANDROID_PLATFORM': 25, 'mattr': \['+neon'\]}`
+    ///
+    /// ARMv8 phone (CPU)
+    ///
+    /// `"TargetPlatform": {"Os": "ANDROID", "Arch": "ARM64"},`
+    ///
+    /// ` "CompilerOptions": {'ANDROID_PLATFORM': 29}`
+    #[serde(rename = "targetPlatform", skip_serializing_if = "Option::is_none")]
+    pub target_platform: Option<super::shapes::TargetPlatform>,
+}
+
 /// Specifies a rolling deployment strategy for updating a SageMaker endpoint.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct RollingUpdatePolicy {
@@ -980,6 +1246,95 @@ pub struct SourceAlgorithmSpecification {
     #[serde(rename = "sourceAlgorithms")]
     #[schemars(length(min = 1, max = 1))]
     pub source_algorithms: Vec<super::shapes::SourceAlgorithm>,
+}
+
+/// Specifies a limit to how long a job can run. When the job reaches the time limit, SageMaker ends the job. Use this API to cap costs.
+///
+/// To stop a training job, SageMaker sends the algorithm the `SIGTERM` signal, which delays job termination for 120 seconds. Algorithms can use this 120-second window to save the model artifacts, so the results of training are not lost.
+///
+/// The training algorithms provided by SageMaker automatically save the intermediate results of a model training job when possible. This attempt to save artifacts is only a best effort case as model might not be in a state from which it can be saved. For example, if training has just started, the model might not be ready to save. When saved, this intermediate data is a valid model artifact. You can use it to create a model with `CreateModel`.
+///
+/// The Neural Topic Model (NTM) currently does not support saving intermediate model artifacts. When training NTMs, make sure that the maximum runtime is sufficient for the training job to complete.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct StoppingCondition {
+    /// The maximum length of time, in seconds, that a training or compilation job can be pending before it is stopped.
+    ///
+    /// When working with training jobs that use capacity from training plans, not all `Pending` job states count against the `MaxPendingTimeInSeconds` limit. The following scenarios do not increment the `MaxPendingTimeInSeconds` counter:
+    ///
+    /// The plan is in a `Scheduled` state: Jobs queued (in `Pending` status) before a plan's start date (waiting for scheduled start time)
+    ///
+    /// Between capacity reservations: Jobs temporarily back to `Pending` status between two capacity reservation periods
+    ///
+    /// `MaxPendingTimeInSeconds` only increments when jobs are actively waiting for capacity in an `Active` plan.
+    ///
+    /// `MaxPendingTimeInSeconds` takes effect only for jobs that request accelerated computing instance types, such as instances in the `ml.p`, `ml.g`, and `ml.trn` families. It has no effect on jobs that request CPU-only instance types.
+    ///
+    /// If the job specifies `InstancePreferences`, `MaxPendingTimeInSeconds` bounds the total time SageMaker spends working through your list of instance types. It is not applied per instance type preference, and takes effect only when the list includes at least one accelerated computing instance type.
+    #[serde(
+        rename = "maxPendingTimeInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(range(min = 1800, max = 2419200))]
+    pub max_pending_time_in_seconds: Option<i32>,
+    /// The maximum length of time, in seconds, that a training or compilation job can run before it is stopped.
+    ///
+    /// For compilation jobs, if the job does not complete during this time, a `TimeOut` error is generated. We recommend starting with 900 seconds and increasing as necessary based on your model.
+    ///
+    /// For all other jobs, if the job does not complete during this time, SageMaker ends the job. When `RetryStrategy` is specified in the job request, `MaxRuntimeInSeconds` specifies the maximum time for all of the attempts in total, not each individual attempt. The default value is 1 day. The maximum value is 28 days.
+    ///
+    /// The maximum time that a `TrainingJob` can run in total, including any time spent publishing metrics or archiving and uploading models after it has been stopped, is 30 days.
+    #[serde(
+        rename = "maxRuntimeInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(range(min = 1))]
+    pub max_runtime_in_seconds: Option<i32>,
+    /// The maximum length of time, in seconds, that a managed Spot training job has to complete. It is the amount of time spent waiting for Spot capacity plus the amount of time the job can run. It must be equal to or greater than `MaxRuntimeInSeconds`. If the job does not complete during this time, SageMaker ends the job.
+    ///
+    /// When `RetryStrategy` is specified in the job request, `MaxWaitTimeInSeconds` specifies the maximum time for all of the attempts in total, not each individual attempt.
+    #[serde(
+        rename = "maxWaitTimeInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(range(min = 1))]
+    pub max_wait_time_in_seconds: Option<i32>,
+}
+
+/// Contains information about a target platform that you want your model to run on, such as OS, architecture, and accelerators. It is an alternative of `TargetDevice`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TargetPlatform {
+    /// Specifies a target platform accelerator (optional).
+    ///
+    /// `NVIDIA`: Nvidia graphics processing unit. It also requires `gpu-code`, `trt-ver`, `cuda-ver` compiler options
+    ///
+    /// `MALI`: ARM Mali graphics processor
+    ///
+    /// `INTEL_GRAPHICS`: Integrated Intel graphics
+    #[serde(rename = "accelerator", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["INTEL_GRAPHICS", "MALI", "NVIDIA", "NNA", null]))]
+    pub accelerator: Option<String>,
+    /// Specifies a target platform architecture.
+    ///
+    /// `X86_64`: 64-bit version of the x86 instruction set.
+    ///
+    /// `X86`: 32-bit version of the x86 instruction set.
+    ///
+    /// `ARM64`: ARMv8 64-bit CPU.
+    ///
+    /// `ARM_EABIHF`: ARMv7 32-bit, Hard Float.
+    ///
+    /// `ARM_EABI`: ARMv7 32-bit, Soft Float. Used by Android 32-bit ARM platform.
+    #[serde(rename = "arch")]
+    #[schemars(extend("enum" = ["X86_64", "X86", "ARM64", "ARM_EABI", "ARM_EABIHF"]))]
+    pub arch: String,
+    /// Specifies a target platform OS.
+    ///
+    /// `LINUX`: Linux-based operating systems.
+    ///
+    /// `ANDROID`: Android operating systems. Android API level can be specified using the `ANDROID_PLATFORM` compiler option. For example, `"CompilerOptions": {'ANDROID_PLATFORM': 28}`
+    #[serde(rename = "os")]
+    #[schemars(extend("enum" = ["ANDROID", "LINUX"]))]
+    pub os: String,
 }
 
 /// Defines the traffic routing strategy during an endpoint deployment to shift traffic from the old fleet to the new fleet.
@@ -1219,6 +1574,17 @@ pub struct TransformS3DataSource {
     pub s3_uri: String,
 }
 
+/// Information that SageMaker Neo automatically derived about the model.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct DerivedInformation {
+    /// The data input configuration that SageMaker Neo automatically derived for the model. When SageMaker Neo derives this information, you don't need to specify the data input configuration when you create a compilation job.
+    #[serde(
+        rename = "derivedDataInputConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub derived_data_input_config: Option<String>,
+}
+
 /// The placement status of an inference component on a specific instance type. Shows the number of inference component copies currently placed on instances of a given type.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
 pub struct InferenceComponentPlacementStatus {
@@ -1242,6 +1608,24 @@ pub struct InferenceComponentRuntimeConfigSummary {
     /// The placement status of the inference component across instance types. Shows how the inference component copies are distributed across instance types.
     #[serde(rename = "placementStatus", skip_serializing_if = "Option::is_none")]
     pub placement_status: Option<Vec<super::shapes::InferenceComponentPlacementStatus>>,
+}
+
+/// Provides information about the location that is configured for storing model artifacts.
+///
+/// Model artifacts are outputs that result from training a model. They typically consist of trained parameters, a model definition that describes how to compute inferences, and other metadata. A SageMaker container stores your trained model artifacts in the `/opt/ml/model` directory. After training has completed, by default, these artifacts are uploaded to your Amazon S3 bucket as compressed files.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct ModelArtifacts {
+    /// The path of the S3 object that contains the model artifacts. For example, `s3://bucket-name/keynameprefix/model.tar.gz`.
+    #[serde(rename = "s3ModelArtifacts", skip_serializing_if = "Option::is_none")]
+    pub s3_model_artifacts: Option<String>,
+}
+
+/// Provides information to verify the integrity of stored model artifacts.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct ModelDigests {
+    /// Provides a hash value that uniquely identifies the stored model artifacts.
+    #[serde(rename = "artifactDigest", skip_serializing_if = "Option::is_none")]
+    pub artifact_digest: Option<String>,
 }
 
 /// Specifies the validation and image scan statuses of the model package.

@@ -64,6 +64,7 @@ fn crd_file_names_follow_group_and_plural() {
         names,
         [
             "sagemaker.aws.amazon.com_batchtransformjobs.yaml",
+            "sagemaker.aws.amazon.com_compilationjobs.yaml",
             "sagemaker.aws.amazon.com_endpointconfigs.yaml",
             "sagemaker.aws.amazon.com_endpoints.yaml",
             "sagemaker.aws.amazon.com_hostingautoscalingpolicies.yaml",

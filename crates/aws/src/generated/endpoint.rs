@@ -150,8 +150,8 @@ pub async fn describe(
     Ok(described(&output, name))
 }
 
-/// DeleteEndpoint.
-pub async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
+/// DeleteEndpoint: what ends the resource when its object is deleted.
+pub async fn stop_or_delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
     handle.throttle("DeleteEndpoint").await;
     handle
         .client
@@ -195,8 +195,8 @@ impl super::GeneratedCalls for Calls {
     ) -> Result<Described<EndpointStatus>, SageMakerError> {
         describe(handle, name).await
     }
-    async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
-        delete(handle, name).await
+    async fn stop_or_delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
+        stop_or_delete(handle, name).await
     }
     async fn modified_after(
         handle: &SageMakerHandle,

@@ -141,8 +141,8 @@ pub async fn describe(
     Ok(described(&output, name))
 }
 
-/// DeleteInferenceComponent.
-pub async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
+/// DeleteInferenceComponent: what ends the resource when its object is deleted.
+pub async fn stop_or_delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
     handle.throttle("DeleteInferenceComponent").await;
     handle
         .client
@@ -198,8 +198,8 @@ impl super::GeneratedCalls for Calls {
     ) -> Result<Described<InferenceComponentStatus>, SageMakerError> {
         describe(handle, name).await
     }
-    async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
-        delete(handle, name).await
+    async fn stop_or_delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
+        stop_or_delete(handle, name).await
     }
     async fn modified_after(
         handle: &SageMakerHandle,

@@ -3,6 +3,7 @@
 
 //! Requests, statuses and calls of the model-driven kinds, written by `sagemaker-k8s-codegen` (docs/dev/GENERATOR.md).
 
+pub mod compilation_job;
 pub mod endpoint;
 pub mod inference_component;
 pub mod model_package;
@@ -76,7 +77,8 @@ pub trait GeneratedCalls: Send + Sync + 'static {
         handle: &crate::SageMakerHandle,
         name: &str,
     ) -> impl Future<Output = Result<Described<Self::Status>, crate::errors::SageMakerError>> + Send;
-    fn delete(
+    /// Deletes the resource, or stops the job.
+    fn stop_or_delete(
         handle: &crate::SageMakerHandle,
         name: &str,
     ) -> impl Future<Output = Result<(), crate::errors::SageMakerError>> + Send;
@@ -145,6 +147,14 @@ pub fn request_texts(
                 .map_err(|error| error.to_string())
                 .and_then(|spec| {
                     model_package::request_texts(&spec, sagemaker_name, owner_uid, refs)
+                        .map_err(|error| error.to_string())
+                }),
+        ),
+        "CompilationJob" => Some(
+            serde_json::from_value(spec)
+                .map_err(|error| error.to_string())
+                .and_then(|spec| {
+                    compilation_job::request_texts(&spec, sagemaker_name, owner_uid, refs)
                         .map_err(|error| error.to_string())
                 }),
         ),

@@ -283,8 +283,8 @@ pub async fn describe(
     Ok(described(&output, name))
 }
 
-/// DeleteModelPackage.
-pub async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
+/// DeleteModelPackage: what ends the resource when its object is deleted.
+pub async fn stop_or_delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
     handle.throttle("DeleteModelPackage").await;
     handle
         .client
@@ -329,8 +329,8 @@ impl super::GeneratedCalls for Calls {
     ) -> Result<Described<ModelPackageStatus>, SageMakerError> {
         describe(handle, name).await
     }
-    async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
-        delete(handle, name).await
+    async fn stop_or_delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
+        stop_or_delete(handle, name).await
     }
     async fn modified_after(
         handle: &SageMakerHandle,

@@ -94,8 +94,8 @@ pub async fn describe(
     Ok(described(&output, name))
 }
 
-/// DeleteModelPackageGroup.
-pub async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
+/// DeleteModelPackageGroup: what ends the resource when its object is deleted.
+pub async fn stop_or_delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
     handle.throttle("DeleteModelPackageGroup").await;
     handle
         .client
@@ -129,8 +129,8 @@ impl super::GeneratedCalls for Calls {
     ) -> Result<Described<ModelPackageGroupStatus>, SageMakerError> {
         describe(handle, name).await
     }
-    async fn delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
-        delete(handle, name).await
+    async fn stop_or_delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {
+        stop_or_delete(handle, name).await
     }
     async fn modified_after(
         handle: &SageMakerHandle,

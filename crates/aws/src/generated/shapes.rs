@@ -530,6 +530,21 @@ pub(super) fn to_sdk_inference_specification(
         .build()
 }
 
+pub(super) fn to_sdk_input_config(value: &api::InputConfig) -> sdk::InputConfig {
+    sdk::InputConfig::builder()
+        .set_data_input_config(value.data_input_config.clone())
+        .set_framework(Some({
+            let value = &value.framework;
+            sdk::Framework::from(value.as_str())
+        }))
+        .set_framework_version(value.framework_version.clone())
+        .set_s3_uri(Some({
+            let value = &value.s3_uri;
+            value.clone()
+        }))
+        .build()
+}
+
 pub(super) fn to_sdk_managed_configuration(
     value: &api::ManagedConfiguration,
 ) -> sdk::ManagedConfiguration {
@@ -792,6 +807,42 @@ pub(super) fn to_sdk_model_quality(value: &api::ModelQuality) -> sdk::ModelQuali
         .build()
 }
 
+pub(super) fn to_sdk_neo_vpc_config(value: &api::NeoVpcConfig) -> sdk::NeoVpcConfig {
+    sdk::NeoVpcConfig::builder()
+        .set_security_group_ids(Some({
+            let value = &value.security_group_ids;
+            value.clone()
+        }))
+        .set_subnets(Some({
+            let value = &value.subnets;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_output_config(value: &api::OutputConfig) -> sdk::OutputConfig {
+    sdk::OutputConfig::builder()
+        .set_compiler_options(value.compiler_options.clone())
+        .set_kms_key_id(value.kms_key_id.clone())
+        .set_s3_output_location(Some({
+            let value = &value.s3_output_location;
+            value.clone()
+        }))
+        .set_target_device(
+            value
+                .target_device
+                .as_ref()
+                .map(|value| sdk::TargetDevice::from(value.as_str())),
+        )
+        .set_target_platform(
+            value
+                .target_platform
+                .as_ref()
+                .map(super::shapes::to_sdk_target_platform),
+        )
+        .build()
+}
+
 pub(super) fn to_sdk_rolling_update_policy(
     value: &api::RollingUpdatePolicy,
 ) -> sdk::RollingUpdatePolicy {
@@ -875,6 +926,33 @@ pub(super) fn to_sdk_source_algorithm_specification(
                 .iter()
                 .map(super::shapes::to_sdk_source_algorithm)
                 .collect::<Vec<_>>()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_stopping_condition(value: &api::StoppingCondition) -> sdk::StoppingCondition {
+    sdk::StoppingCondition::builder()
+        .set_max_pending_time_in_seconds(value.max_pending_time_in_seconds)
+        .set_max_runtime_in_seconds(value.max_runtime_in_seconds)
+        .set_max_wait_time_in_seconds(value.max_wait_time_in_seconds)
+        .build()
+}
+
+pub(super) fn to_sdk_target_platform(value: &api::TargetPlatform) -> sdk::TargetPlatform {
+    sdk::TargetPlatform::builder()
+        .set_accelerator(
+            value
+                .accelerator
+                .as_ref()
+                .map(|value| sdk::TargetPlatformAccelerator::from(value.as_str())),
+        )
+        .set_arch(Some({
+            let value = &value.arch;
+            sdk::TargetPlatformArch::from(value.as_str())
+        }))
+        .set_os(Some({
+            let value = &value.os;
+            sdk::TargetPlatformOs::from(value.as_str())
         }))
         .build()
 }
@@ -1021,6 +1099,14 @@ pub(super) fn to_sdk_transform_s3_data_source(
         .build()
 }
 
+pub(super) fn from_sdk_derived_information(
+    value: &sdk::DerivedInformation,
+) -> api::DerivedInformation {
+    api::DerivedInformation {
+        derived_data_input_config: value.derived_data_input_config.clone(),
+    }
+}
+
 pub(super) fn from_sdk_inference_component_placement_status(
     value: &sdk::InferenceComponentPlacementStatus,
 ) -> api::InferenceComponentPlacementStatus {
@@ -1045,6 +1131,18 @@ pub(super) fn from_sdk_inference_component_runtime_config_summary(
                 .map(super::shapes::from_sdk_inference_component_placement_status)
                 .collect()
         }),
+    }
+}
+
+pub(super) fn from_sdk_model_artifacts(value: &sdk::ModelArtifacts) -> api::ModelArtifacts {
+    api::ModelArtifacts {
+        s3_model_artifacts: value.s3_model_artifacts.clone(),
+    }
+}
+
+pub(super) fn from_sdk_model_digests(value: &sdk::ModelDigests) -> api::ModelDigests {
+    api::ModelDigests {
+        artifact_digest: value.artifact_digest.clone(),
     }
 }
 

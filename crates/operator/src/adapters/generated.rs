@@ -41,15 +41,18 @@ pub trait GeneratedKind: Send + Sync + 'static {
 
     fn spec(object: &Self::Object) -> &Self::Spec;
     /// Sends the object's spec to the steady resource `remote` (its Update call or calls).
-    /// `recorded` tells whether a spec is the one last sent.
+    /// `recorded` tells whether a spec is the one last sent. Without an Update call (a job, a
+    /// model package group: every field fixed at admission) there is nothing to send.
     fn update(
-        sagemaker: &SageMakerHandle,
-        spec: &Self::Spec,
-        remote_name: &str,
-        remote: &Described<Self::Status>,
-        refs: &ResolvedReferences,
-        recorded: &(dyn Fn(&Self::Spec) -> bool + Sync),
-    ) -> impl Future<Output = Result<(), CallError>> + Send;
+        _sagemaker: &SageMakerHandle,
+        _spec: &Self::Spec,
+        _remote_name: &str,
+        _remote: &Described<Self::Status>,
+        _refs: &ResolvedReferences,
+        _recorded: &(dyn Fn(&Self::Spec) -> bool + Sync),
+    ) -> impl Future<Output = Result<(), CallError>> + Send {
+        async { Ok(()) }
+    }
 }
 
 /// The `engine::single::Kind` of a generated kind.
@@ -101,14 +104,20 @@ impl<G: GeneratedKind> Kind for Generated<G> {
 
     const KIND: &'static str = G::INFO.kind;
     const STATES: States = States::SageMaker;
-    // SageMaker updates these resources in place and deletes them in the background.
-    const LIFECYCLE: Lifecycle = super::UPDATED;
+    // A job is stopped on delete and runs as created; the other resources SageMaker updates
+    // in place and deletes in the background.
+    const LIFECYCLE: Lifecycle = if G::INFO.job {
+        super::JOB
+    } else {
+        super::UPDATED
+    };
     const SPEC_NAME_FIELD: Option<&'static str> = G::INFO.name_field;
     const NAMED_BY_SAGEMAKER: bool = G::INFO.name_field.is_none();
     const STATE_WORDS: Option<StateWords> = Some(StateWords {
         steady: G::INFO.steady,
         failed: G::INFO.failed,
         deleting: G::INFO.deleting,
+        stopping: G::INFO.stopping,
     });
 
     const REFERENCED: &'static [&'static Target] = G::REFERENCED;
@@ -206,7 +215,7 @@ impl<G: GeneratedKind> Kind for Generated<G> {
         sagemaker: &SageMakerHandle,
         name: &str,
     ) -> Result<(), SageMakerError> {
-        G::Calls::delete(sagemaker, name).await
+        G::Calls::stop_or_delete(sagemaker, name).await
     }
     fn arn(remote: &Described<G::Status>) -> String {
         remote.arn.clone()

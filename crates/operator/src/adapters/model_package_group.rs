@@ -6,10 +6,7 @@
 
 use sagemaker_k8s_api::generated::KindInfo;
 use sagemaker_k8s_api::{ModelPackageGroup, ModelPackageGroupSpec, ModelPackageGroupStatus};
-use sagemaker_k8s_aws::SageMakerHandle;
-use sagemaker_k8s_aws::generated::{
-    CallError, Described, ResolvedReferences, model_package_group as remote,
-};
+use sagemaker_k8s_aws::generated::model_package_group as remote;
 
 use super::generated::{Generated, GeneratedKind};
 use crate::engine::references::Target;
@@ -31,18 +28,8 @@ impl GeneratedKind for ModelPackageGroupKind {
     fn spec(object: &ModelPackageGroup) -> &ModelPackageGroupSpec {
         &object.spec
     }
-    /// Every member is immutable (CEL transition rules), so a new generation carries only
-    /// what SageMaker does not hold as a group property (tags): nothing to send.
-    async fn update(
-        _sagemaker: &SageMakerHandle,
-        _spec: &ModelPackageGroupSpec,
-        _name: &str,
-        _remote: &Described<ModelPackageGroupStatus>,
-        _refs: &ResolvedReferences,
-        _recorded: &(dyn Fn(&ModelPackageGroupSpec) -> bool + Sync),
-    ) -> Result<(), CallError> {
-        Ok(())
-    }
+    // Every member is immutable (CEL transition rules), so a new generation carries only what
+    // SageMaker does not hold as a group property (tags): the default update sends nothing.
 }
 
 #[cfg(test)]
@@ -51,6 +38,8 @@ mod tests {
 
     use aws_sdk_sagemaker::operation::describe_model_package_group::DescribeModelPackageGroupOutput;
     use aws_sdk_sagemaker::types::ModelPackageGroupStatus as SdkStatus;
+
+    use sagemaker_k8s_aws::generated::Described;
 
     use super::*;
     use crate::engine::single::{Kind, Phase};

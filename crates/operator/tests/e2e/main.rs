@@ -2,6 +2,7 @@
 //! emulator, each test with its own emulator, namespace and operator (`--namespace`).
 
 mod autoscaling;
+mod compilation_job;
 mod credentials;
 mod endpoint;
 mod guard_rails;

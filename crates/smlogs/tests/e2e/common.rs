@@ -3,12 +3,13 @@ use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::config::{BehaviorVersion, Credentials, Region};
 use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams, PostParams};
-use sagemaker_k8s_api::{BatchTransformJob, HyperparameterTuningJob, TrainingJob};
+use sagemaker_k8s_api::{BatchTransformJob, CompilationJob, HyperparameterTuningJob, TrainingJob};
 use sagemaker_k8s_testenv::{ControlPlane, TEST_REGION, control_plane};
 use serde_json::{Value, json};
 
 pub const TRAINING_GROUP: &str = "/aws/sagemaker/TrainingJobs";
 pub const TRANSFORM_GROUP: &str = "/aws/sagemaker/TransformJobs";
+pub const COMPILATION_GROUP: &str = "/aws/sagemaker/CompilationJobs";
 
 pub async fn cluster() -> &'static ControlPlane {
     let cp = control_plane().await;
@@ -22,6 +23,7 @@ pub fn resource(kind: &str) -> ApiResource {
     match kind {
         "TrainingJob" => ApiResource::erase::<TrainingJob>(&()),
         "BatchTransformJob" => ApiResource::erase::<BatchTransformJob>(&()),
+        "CompilationJob" => ApiResource::erase::<CompilationJob>(&()),
         _ => ApiResource::erase::<HyperparameterTuningJob>(&()),
     }
 }
@@ -35,6 +37,13 @@ fn minimal_spec(kind: &str) -> Value {
             "outputDataConfig": {"s3OutputPath": "s3://bucket/out/"},
             "resourceConfig": {"instanceCount": 2, "instanceType": "ml.m4.xlarge", "volumeSizeInGB": 5},
             "stoppingCondition": {"maxRuntimeInSeconds": 3600}
+        }),
+        "CompilationJob" => json!({
+            "region": TEST_REGION,
+            "roleArn": "arn:aws:iam::123456789012:role/service-role/SageMakerRole",
+            "inputConfig": {"s3Uri": "s3://bucket/model.tar.gz", "framework": "XGBOOST"},
+            "outputConfig": {"s3OutputLocation": "s3://bucket/compiled", "targetDevice": "ml_c5"},
+            "stoppingCondition": {"maxRuntimeInSeconds": 900}
         }),
         _ => json!({
             "region": TEST_REGION,

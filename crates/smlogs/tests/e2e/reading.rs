@@ -286,3 +286,40 @@ async fn transform_job_prefix_tail_json_and_hidden_stream_names() {
     .await;
     assert_eq!(stdout_lines(&since), ["b8", "a9", "b9"]);
 }
+
+/// A compilation job writes one stream, named after it, in /aws/sagemaker/CompilationJobs: that
+/// one is shown, not another job's whose name starts with this one's.
+#[tokio::test]
+async fn compilation_job_shows_its_one_stream() {
+    let emulator = Emulator::start(&[]).await;
+    let logs = logs_client(&emulator.endpoint).await;
+    let t = now_ms() - 60_000;
+    let lines: Vec<(i64, String)> = (0..5).map(|i| (t + i * 10, format!("neo{i}"))).collect();
+    seed(&logs, COMPILATION_GROUP, "neo", &lines).await;
+    seed(&logs, COMPILATION_GROUP, "neo2", &[(t, "other job".into())]).await;
+    let ns = cluster().await.create_namespace("smlogs-compilation").await;
+    create_object(
+        &ns,
+        "CompilationJob",
+        "cobj",
+        json!({"status": "COMPLETED", "sageMakerCompilationJobName": "neo"}),
+    )
+    .await;
+    let output = smlogs(&emulator.sdk_env(), &["compilationjob", "cobj", "-n", &ns]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).starts_with(&format!(
+        "\"cobj\" has SageMaker CompilationJobName \"neo\" in region \"{TEST_REGION}\" and status \"COMPLETED\""
+    )));
+    let shown: Vec<(String, String)> = stdout_lines(&output)
+        .iter()
+        .map(|line| parse_line(line))
+        .collect();
+    assert_eq!(
+        shown
+            .iter()
+            .map(|(_, message)| message.clone())
+            .collect::<Vec<_>>(),
+        (0..5).map(|i| format!("neo{i}")).collect::<Vec<_>>()
+    );
+    assert!(shown.iter().all(|(stream, _)| stream == "neo"), "{shown:?}");
+}

@@ -32,6 +32,7 @@ control-plane: controller-manager
 {{/* The kinds the operator reconciles. */}}
 {{- define "sagemaker.kinds" -}}
 - batchtransformjobs
+- compilationjobs
 - endpointconfigs
 - endpoints
 - hostingautoscalingpolicies
@@ -60,6 +61,7 @@ control-plane: controller-manager
 - apiGroups: ["sagemaker.aws.amazon.com"]
   resources:
     - batchtransformjobs/status
+    - compilationjobs/status
     - endpointconfigs/status
     - endpoints/status
     - hostingautoscalingpolicies/status

@@ -62,6 +62,8 @@ pub struct StateWords {
     pub failed: &'static [&'static str],
     /// Being deleted.
     pub deleting: &'static [&'static str],
+    /// A job being stopped (a job's steady word is its success, a stopped job failed).
+    pub stopping: &'static [&'static str],
 }
 
 impl StateWords {
@@ -73,6 +75,8 @@ impl StateWords {
             Phase::Failed
         } else if self.deleting.contains(&status) {
             Phase::Deleting
+        } else if self.stopping.contains(&status) {
+            Phase::Stopping
         } else {
             Phase::InProgress
         }

@@ -45,12 +45,14 @@ const ENDPOINT: StateWords = StateWords {
     steady: &["InService"],
     failed: &["Failed", "UpdateRollbackFailed"],
     deleting: &["Deleting"],
+    stopping: &[],
 };
 /// An inference component's words.
 const INFERENCE_COMPONENT: StateWords = StateWords {
     steady: &["InService"],
     failed: &["Failed"],
     deleting: &["Deleting"],
+    stopping: &[],
 };
 
 #[test]

@@ -136,6 +136,8 @@ pub struct KindInfo {
     pub delete: &'static str,
     /// A job: stopped on delete (SageMaker keeps its record), every field fixed at creation.
     pub job: bool,
+    /// The longest name SageMaker takes for the resource: a derived name is cut to it.
+    pub max_name_len: usize,
     pub list: &'static str,
     /// Whether the List finds changes by `LastModifiedTimeAfter` (the status poller's way);
     /// otherwise the operator Describes a transitional resource again on its own.
@@ -491,12 +493,13 @@ fn info_const(kind: &KindPlan) -> String {
     };
     let updates: Vec<String> = kind.updates.iter().map(|u| u.operation.clone()).collect();
     format!(
-        "/// What the configuration says about the kind's SageMaker side.\npub const INFO: super::KindInfo = super::KindInfo {{ kind: {:?}, name_field: {name_field:?}, create: {:?}, describe: {:?}, delete: {:?}, job: {}, list: {:?}, listed_by_modification: {}, updates: &[{}], steady: &[{}], failed: &[{}], deleting: &[{}], stopping: &[{}], transitional: &[{}] }};\n\n",
+        "/// What the configuration says about the kind's SageMaker side.\npub const INFO: super::KindInfo = super::KindInfo {{ kind: {:?}, name_field: {name_field:?}, create: {:?}, describe: {:?}, delete: {:?}, job: {}, max_name_len: {}, list: {:?}, listed_by_modification: {}, updates: &[{}], steady: &[{}], failed: &[{}], deleting: &[{}], stopping: &[{}], transitional: &[{}] }};\n\n",
         kind.config_kind,
         kind.create,
         kind.describe,
         kind.delete,
         kind.job,
+        kind.max_name_len,
         kind.list,
         kind.listed_by_modification,
         list(&updates),

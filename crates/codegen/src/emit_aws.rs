@@ -190,11 +190,17 @@ fn from_sdk_fn(name: &str) -> String {
     format!("from_sdk_{}", name.to_snake_case())
 }
 
+/// The SDK's name of a model shape or operation: smithy-rs writes acronyms as words
+/// (`AutoMLJobName` → `AutoMlJobName`), as heck does.
+fn sdk_type(name: &str) -> String {
+    heck::ToUpperCamelCase::to_upper_camel_case(name)
+}
+
 /// The SDK value of the API value `v` (an expression of type `&T`).
 fn to_sdk(plan: &Plan, ty: &Ty, v: &str) -> Result<String, GenError> {
     Ok(match ty {
         Ty::Str(None) => format!("{v}.clone()"),
-        Ty::Str(Some(sdk_enum)) => format!("sdk::{sdk_enum}::from({v}.as_str())"),
+        Ty::Str(Some(sdk_enum)) => format!("sdk::{}::from({v}.as_str())", sdk_type(sdk_enum)),
         Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 | Ty::Bool => format!("*{v}"),
         Ty::List(item) => match function_of(plan, item) {
             Some(function) => format!("{v}.iter().map({function}).collect::<Vec<_>>()"),
@@ -315,8 +321,9 @@ fn to_sdk_source(plan: &Plan, structure: &Structure) -> Result<String, GenError>
         ""
     };
     let mut out = format!(
-        "pub(super) fn {}(value: &api::{name}{refs}) -> sdk::{name} {{\n    sdk::{name}::builder()\n",
-        to_sdk_fn(name)
+        "pub(super) fn {}(value: &api::{name}{refs}) -> sdk::{sdk} {{\n    sdk::{sdk}::builder()\n",
+        to_sdk_fn(name),
+        sdk = sdk_type(name)
     );
     for field in &structure.fields {
         if field.references.is_some() {
@@ -350,11 +357,38 @@ fn from_sdk(ty: &Ty, v: &str) -> Result<String, GenError> {
             )
         }
         Ty::List(item) if matches!(**item, Ty::Str(None)) => format!("{v}.clone()"),
-        Ty::Map(item) if matches!(**item, Ty::Str(None)) => {
+        Ty::List(_) | Ty::Map(_) => {
             format!(
-                "{v}.as_ref().map(|map| map.iter().map(|(key, value)| (key.clone(), value.clone())).collect())"
+                "{v}.as_ref().map(|value| {})",
+                from_sdk_value(ty, "value", 0)?
             )
         }
+        other => {
+            return Err(GenError::Model {
+                what: format!("{other:?}"),
+                message: "is not supported in a status".into(),
+            });
+        }
+    })
+}
+
+/// The API value of the SDK value `v` (a list item or map value, not an `Option`); `depth`
+/// keeps the closures' names apart.
+fn from_sdk_value(ty: &Ty, v: &str, depth: usize) -> Result<String, GenError> {
+    let item = format!("item{depth}");
+    Ok(match ty {
+        Ty::Str(None) => format!("{v}.clone()"),
+        Ty::Str(Some(_)) => format!("{v}.as_str().to_string()"),
+        Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 | Ty::Bool => format!("*{v}"),
+        Ty::Struct(name) => format!("super::shapes::{}({v})", from_sdk_fn(name)),
+        Ty::List(inner) => format!(
+            "{v}.iter().map(|{item}| {}).collect()",
+            from_sdk_value(inner, &item, depth + 1)?
+        ),
+        Ty::Map(inner) => format!(
+            "{v}.iter().map(|(key, {item})| (key.clone(), {})).collect()",
+            from_sdk_value(inner, &item, depth + 1)?
+        ),
         other => {
             return Err(GenError::Model {
                 what: format!("{other:?}"),
@@ -367,8 +401,9 @@ fn from_sdk(ty: &Ty, v: &str) -> Result<String, GenError> {
 fn from_sdk_source(structure: &Structure) -> Result<String, GenError> {
     let name = &structure.name;
     let mut out = format!(
-        "pub(super) fn {}(value: &sdk::{name}) -> api::{name} {{\n    api::{name} {{\n",
-        from_sdk_fn(name)
+        "pub(super) fn {}(value: &sdk::{}) -> api::{name} {{\n    api::{name} {{\n",
+        from_sdk_fn(name),
+        sdk_type(name)
     );
     for field in &structure.fields {
         let _ = writeln!(
@@ -407,7 +442,8 @@ fn create_fn(plan: &Plan, kind: &KindPlan) -> Result<String, GenError> {
     let op = kind.create.to_snake_case();
     let mut out = format!(
         "/// {} for {a_k} object: every spec member, the name SageMaker gets, the spec's tags plus the ownership tag, references resolved.\npub fn create_request(value: &{k}Spec, sagemaker_name: &str, owner_uid: &str, refs: &ResolvedReferences) -> Result<aws_sdk_sagemaker::operation::{op}::builders::{}InputBuilder, UnresolvedReference> {{\n",
-        kind.create, kind.create
+        kind.create,
+        sdk_type(&kind.create)
     );
     out.push_str(&references_check(plan, kind));
     if !kind.spec.fields.iter().any(|f| f.ty == Ty::Tags) {
@@ -422,7 +458,7 @@ fn create_fn(plan: &Plan, kind: &KindPlan) -> Result<String, GenError> {
     let _ = writeln!(
         out,
         "    Ok(aws_sdk_sagemaker::operation::{op}::{}Input::builder()\n        .{}(sagemaker_name)",
-        kind.create,
+        sdk_type(&kind.create),
         sdk_field(name_member)
     );
     for field in &kind.spec.fields {
@@ -461,13 +497,15 @@ fn update_fn(
     let op = update.operation.to_snake_case();
     let mut out = format!(
         "/// {} from {a_k} spec: the members it shares with the spec.\npub fn {op}_request(value: &{k}Spec, sagemaker_name: &str, refs: &ResolvedReferences) -> Result<aws_sdk_sagemaker::operation::{op}::builders::{}InputBuilder, UnresolvedReference> {{\n",
-        update.operation, update.operation
+        update.operation,
+        sdk_type(&update.operation)
     );
     out.push_str(&references_check(plan, kind));
     let _ = writeln!(
         out,
         "    Ok(aws_sdk_sagemaker::operation::{op}::{}Input::builder()\n        .{}(sagemaker_name)",
-        update.operation, update.name_member
+        sdk_type(&update.operation),
+        update.name_member
     );
     for (member, field) in &update.members {
         let _ = writeln!(
@@ -486,7 +524,7 @@ fn describe_fn(kind: &KindPlan) -> Result<String, GenError> {
     let mut out = format!(
         "/// The {k} status SageMaker's {} answer shows.\npub fn described(output: &aws_sdk_sagemaker::operation::{op}::{}Output, name: &str) -> Described<{k}Status> {{\n    let state = output.{}.as_ref().map(|state| state.as_str().to_string()).unwrap_or_default();\n    let status = {k}Status {{\n        status: Some(state.clone()),\n        sage_maker_name: Some(name.to_string()),\n",
         kind.describe,
-        kind.describe,
+        sdk_type(&kind.describe),
         sdk_field(&kind.state_member)
     );
     for field in &kind.status_fields {
@@ -527,8 +565,9 @@ fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "/// {create}: {what}.\npub async fn create(handle: &SageMakerHandle, request: aws_sdk_sagemaker::operation::{c}::builders::{create}InputBuilder) -> Result<String, SageMakerError> {{\n    handle.throttle({create:?}).await;\n    let output = request.send_with(&handle.client).await.map_err(classify)?;\n    Ok(output.{arn}().unwrap_or_default().to_string())\n}}\n\n",
+        "/// {create}: {what}.\npub async fn create(handle: &SageMakerHandle, request: aws_sdk_sagemaker::operation::{c}::builders::{create_type}InputBuilder) -> Result<String, SageMakerError> {{\n    handle.throttle({create:?}).await;\n    let output = request.send_with(&handle.client).await.map_err(classify)?;\n    Ok(output.{arn}().unwrap_or_default().to_string())\n}}\n\n",
         create = kind.create,
+        create_type = sdk_type(&kind.create),
         c = kind.create.to_snake_case(),
         what = match &kind.assigned {
             Some(assigned) => format!(
@@ -558,8 +597,9 @@ fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
     for update in &kind.updates {
         let _ = write!(
             out,
-            "/// {u}.\npub async fn {s}(handle: &SageMakerHandle, request: aws_sdk_sagemaker::operation::{s}::builders::{u}InputBuilder) -> Result<(), SageMakerError> {{\n    handle.throttle({u:?}).await;\n    request.send_with(&handle.client).await.map_err(classify)?;\n    Ok(())\n}}\n\n",
+            "/// {u}.\npub async fn {s}(handle: &SageMakerHandle, request: aws_sdk_sagemaker::operation::{s}::builders::{u_type}InputBuilder) -> Result<(), SageMakerError> {{\n    handle.throttle({u:?}).await;\n    request.send_with(&handle.client).await.map_err(classify)?;\n    Ok(())\n}}\n\n",
             u = update.operation,
+            u_type = sdk_type(&update.operation),
             s = update.operation.to_snake_case()
         );
     }

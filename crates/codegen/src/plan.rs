@@ -95,6 +95,8 @@ pub struct KindPlan {
     pub transitional: Vec<String>,
     /// A job (`config::Lifecycle::Job`): stopped on delete, fixed at creation.
     pub job: bool,
+    /// The longest name SageMaker takes for the resource (its name member's maximum).
+    pub max_name_len: usize,
     pub columns: Vec<(String, String, String, String)>,
     pub short_names: Vec<String>,
     pub references: Vec<Reference>,
@@ -155,6 +157,12 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
             format!("member {} clashes", clash.member),
         ));
     }
+    let max_name_len = spec
+        .fields
+        .iter()
+        .find(|f| f.member == kind.name_member && f.references.is_none())
+        .and_then(|f| f.constraints.max)
+        .map_or(63, |max| max as usize);
     let immutable = immutable_members(kind, &spec);
     spec.rules.extend(immutable_rules(kind, &immutable, &spec)?);
     let describe_output = model.operation_shape(&kind.operations.describe, "output")?;
@@ -192,6 +200,7 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         deleting: kind.states.deleting.clone(),
         stopping: kind.states.stopping.clone(),
         job: kind.lifecycle == Lifecycle::Job,
+        max_name_len,
         transitional: kind.states.transitional.clone(),
         short_names: kind.short_names.clone(),
         columns: kind

@@ -19,6 +19,7 @@ pub const INFO: super::KindInfo = super::KindInfo {
     describe: "DescribeCompilationJob",
     delete: "StopCompilationJob",
     job: true,
+    max_name_len: 63,
     list: "ListCompilationJobs",
     listed_by_modification: true,
     updates: &[],

@@ -19,6 +19,7 @@ pub const INFO: super::KindInfo = super::KindInfo {
     describe: "DescribeEndpoint",
     delete: "DeleteEndpoint",
     job: false,
+    max_name_len: 63,
     list: "ListEndpoints",
     listed_by_modification: true,
     updates: &["UpdateEndpoint"],

@@ -19,6 +19,7 @@ pub const INFO: super::KindInfo = super::KindInfo {
     describe: "DescribeInferenceComponent",
     delete: "DeleteInferenceComponent",
     job: false,
+    max_name_len: 63,
     list: "ListInferenceComponents",
     listed_by_modification: true,
     updates: &[

@@ -78,6 +78,8 @@ pub struct KindInfo {
     pub delete: &'static str,
     /// A job: stopped on delete (SageMaker keeps its record), every field fixed at creation.
     pub job: bool,
+    /// The longest name SageMaker takes for the resource: a derived name is cut to it.
+    pub max_name_len: usize,
     pub list: &'static str,
     /// Whether the List finds changes by `LastModifiedTimeAfter` (the status poller's way);
     /// otherwise the operator Describes a transitional resource again on its own.

@@ -19,6 +19,7 @@ pub const INFO: super::KindInfo = super::KindInfo {
     describe: "DescribeModelPackage",
     delete: "DeleteModelPackage",
     job: false,
+    max_name_len: 63,
     list: "ListModelPackages",
     listed_by_modification: false,
     updates: &["UpdateModelPackage"],

@@ -19,6 +19,7 @@ pub const INFO: super::KindInfo = super::KindInfo {
     describe: "DescribeModelPackageGroup",
     delete: "DeleteModelPackageGroup",
     job: false,
+    max_name_len: 63,
     list: "ListModelPackageGroups",
     listed_by_modification: false,
     updates: &[],

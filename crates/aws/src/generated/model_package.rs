@@ -225,9 +225,10 @@ pub fn described(
         sage_maker_name: Some(name.to_string()),
         approval_description: output.approval_description.clone(),
         creation_time: super::time(output.creation_time.as_ref()),
-        customer_metadata_properties: output.customer_metadata_properties.as_ref().map(|map| {
-            map.iter()
-                .map(|(key, value)| (key.clone(), value.clone()))
+        customer_metadata_properties: output.customer_metadata_properties.as_ref().map(|value| {
+            value
+                .iter()
+                .map(|(key, item0)| (key.clone(), item0.clone()))
                 .collect()
         }),
         last_modified_time: super::time(output.last_modified_time.as_ref()),

@@ -113,6 +113,7 @@ impl<G: GeneratedKind> Kind for Generated<G> {
     };
     const SPEC_NAME_FIELD: Option<&'static str> = G::INFO.name_field;
     const NAMED_BY_SAGEMAKER: bool = G::INFO.name_field.is_none();
+    const MAX_NAME_LEN: usize = G::INFO.max_name_len;
     const STATE_WORDS: Option<StateWords> = Some(StateWords {
         steady: G::INFO.steady,
         failed: G::INFO.failed,

@@ -81,6 +81,12 @@ pub fn check(service: &str, operation: &str, input: &Value) -> Result<(), ApiErr
     })
 }
 
+/// Whether a tag key is one of the emulator's reserved tags: its control channel, not data AWS
+/// would ever see.
+pub fn is_reserved_tag(key: &str) -> bool {
+    key.starts_with("emulator:")
+}
+
 /// The input with the values of the emulator's reserved tags (`emulator:…`) blanked: they carry
 /// free text (failure reasons, exit messages) that AWS's tag value pattern would refuse, and they
 /// are the emulator's control channel, not data AWS would see.
@@ -88,7 +94,7 @@ fn without_reserved_tag_values(input: &Value) -> std::borrow::Cow<'_, Value> {
     let reserved = |tag: &Value| {
         tag.get("Key")
             .and_then(Value::as_str)
-            .is_some_and(crate::world::is_reserved_tag)
+            .is_some_and(is_reserved_tag)
     };
     let Some(tags) = input.get("Tags").and_then(Value::as_array) else {
         return std::borrow::Cow::Borrowed(input);

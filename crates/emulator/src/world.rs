@@ -131,11 +131,8 @@ pub const TAG_OUTCOME: &str = "emulator:outcome";
 pub const TAG_DURATION: &str = "emulator:duration-seconds";
 pub const TAG_FAILURE_REASON: &str = "emulator:failure-reason";
 
-/// Whether a tag key is one of the emulator's reserved tags: its control channel, not data AWS
-/// would ever see.
-pub fn is_reserved_tag(key: &str) -> bool {
-    key.starts_with("emulator:")
-}
+// Defined beside the request check, which blanks the reserved tags' values before checking.
+pub use crate::api_model::is_reserved_tag;
 
 pub fn reserved_tags(
     tags: Option<&Value>,

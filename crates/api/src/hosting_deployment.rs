@@ -60,11 +60,6 @@ pub struct HostingDeploymentSpec {
     /// place.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 150))]
-    // The deployment does not resolve references to ModelPackage objects (a Model does).
-    #[schemars(extend("x-kubernetes-validations" = [{
-        "rule": "self.all(c, !has(c.modelPackageRef))",
-        "message": "containers[].modelPackageRef is for Model objects: a HostingDeployment names a model package by modelPackageName (the ModelPackage object's status.modelPackageArn)",
-    }]))]
     pub containers: Option<Vec<ContainerDefinition>>,
     /// KMS key that encrypts the storage volumes of the endpoint's instances, at most 2048
     /// characters.
@@ -172,6 +167,7 @@ pub const INLINE_CONTAINER_FIELDS: &[&str] = &[
     "additionalModelDataSources",
     "environment",
     "modelPackageName",
+    "modelPackageRef",
     "inferenceSpecificationName",
     "multiModelConfig",
 ];
@@ -231,8 +227,8 @@ impl JsonSchema for ModelContainer {
     /// A structural schema cannot say "string or object" (`anyOf` may not carry types), so the
     /// node has no `type` and keeps unknown fields, which the apiserver allows. The value
     /// validations still apply by the value's type: `pattern`/`maxLength` to a hostname string,
-    /// `properties` and the `anyOf` of `required` (image or modelPackageName, as SageMaker
-    /// requires) to an inline definition; `properties` also document it for `kubectl explain`.
+    /// `properties` and the `anyOf` of `required` (image, or a model package by name or
+    /// reference, as SageMaker requires) to an inline definition; `properties` also document it for `kubectl explain`.
     /// A node without `type` cannot carry CEL rules (the apiserver cannot declare a CEL type for
     /// it), so the references between hostnames and `spec.containers` are checked by the
     /// operator, which reports them on the object.
@@ -241,23 +237,20 @@ impl JsonSchema for ModelContainer {
         let object = schema.ensure_object();
         object.remove("type");
         object.remove("x-kubernetes-validations");
-        // A deployment does not resolve references to ModelPackage objects (a Model does).
-        if let Some(properties) = object
-            .get_mut("properties")
-            .and_then(serde_json::Value::as_object_mut)
-        {
-            properties.remove("modelPackageRef");
-        }
         object.insert(
             "description".into(),
-            "A container of the model: either a string, the `containerHostname` of an entry of the spec's `containers` (up to 63 alphanumerics or hyphens), or a container definition in place with the fields below, which needs `image` or `modelPackageName`.".into(),
+            "A container of the model: either a string, the `containerHostname` of an entry of the spec's `containers` (up to 63 alphanumerics or hyphens), or a container definition in place with the fields below, which needs `image`, `modelPackageName` or `modelPackageRef`.".into(),
         );
         object.insert("x-kubernetes-preserve-unknown-fields".into(), true.into());
         object.insert("maxLength".into(), 63.into());
         object.insert("pattern".into(), NAME_PATTERN.into());
         object.insert(
             "anyOf".into(),
-            serde_json::json!([{"required": ["image"]}, {"required": ["modelPackageName"]}]),
+            serde_json::json!([
+                {"required": ["image"]},
+                {"required": ["modelPackageName"]},
+                {"required": ["modelPackageRef"]}
+            ]),
         );
         schema
     }

@@ -45,7 +45,7 @@ pub enum HostingSpecError {
         problem: String,
     },
     #[error(
-        "spec.models[{index}] ({model}): containers[{position}] needs image or modelPackageName"
+        "spec.models[{index}] ({model}): containers[{position}] needs image, modelPackageName or modelPackageRef"
     )]
     ContainerWithoutImage {
         index: usize,
@@ -441,7 +441,10 @@ pub fn hosting_model_containers(
             .collect::<Result<_, _>>()?,
     };
     for (position, container) in resolved.iter().enumerate() {
-        if container.image.is_none() && container.model_package_name.is_none() {
+        if container.image.is_none()
+            && container.model_package_name.is_none()
+            && container.model_package_ref.is_none()
+        {
             return Err(HostingSpecError::ContainerWithoutImage {
                 index,
                 model: model.name.clone(),
@@ -501,12 +504,14 @@ pub fn validate_hosting_spec(spec: &HostingDeploymentSpec) -> Result<(), Hosting
 }
 
 /// CreateModel for one model of a HostingDeployment: one container → `PrimaryContainer`,
-/// several → `Containers` (an inference pipeline).
+/// several → `Containers` (an inference pipeline). `packages`: the ARN of each ModelPackage
+/// object a container's `modelPackageRef` names (by object name).
 pub fn hosting_model_request(
     spec: &HostingDeploymentSpec,
     index: usize,
     sagemaker_name: &str,
     owner_uid: &str,
+    packages: &BTreeMap<String, String>,
 ) -> Result<CreateModelInputBuilder, HostingSpecError> {
     let model = &spec.models[index];
     let containers = hosting_model_containers(spec, index)?;
@@ -520,11 +525,11 @@ pub fn hosting_model_request(
             owner_uid,
         )));
     Ok(match containers.as_slice() {
-        [single] => request.primary_container(container_definition(single, &BTreeMap::new())),
+        [single] => request.primary_container(container_definition(single, packages)),
         several => request.set_containers(Some(
             several
                 .iter()
-                .map(|c| container_definition(c, &BTreeMap::new()))
+                .map(|c| container_definition(c, packages))
                 .collect(),
         )),
     })
@@ -1081,7 +1086,7 @@ mod tests {
     fn one_container_is_primary_several_are_a_pipeline_led_by_the_primary() {
         let spec = spec(two_models());
         validate_hosting_spec(&spec).unwrap();
-        let single = hosting_model_request(&spec, 0, "single-1-uid", "uid")
+        let single = hosting_model_request(&spec, 0, "single-1-uid", "uid", &BTreeMap::new())
             .unwrap()
             .build()
             .unwrap();
@@ -1090,7 +1095,7 @@ mod tests {
         assert_eq!(primary.environment().unwrap()["K"], "V");
         assert!(single.containers().is_empty());
         assert_eq!(single.tags().len(), 2);
-        let pipeline = hosting_model_request(&spec, 1, "pipeline-1-uid", "uid")
+        let pipeline = hosting_model_request(&spec, 1, "pipeline-1-uid", "uid", &BTreeMap::new())
             .unwrap()
             .build()
             .unwrap();
@@ -1176,11 +1181,12 @@ mod tests {
         inline.containers = None;
         validate_hosting_spec(&inline).unwrap();
         for index in 0..2 {
-            let expected = hosting_model_request(&by_hostname, index, "m-1-uid", "uid")
-                .unwrap()
-                .build()
-                .unwrap();
-            let actual = hosting_model_request(&inline, index, "m-1-uid", "uid")
+            let expected =
+                hosting_model_request(&by_hostname, index, "m-1-uid", "uid", &BTreeMap::new())
+                    .unwrap()
+                    .build()
+                    .unwrap();
+            let actual = hosting_model_request(&inline, index, "m-1-uid", "uid", &BTreeMap::new())
                 .unwrap()
                 .build()
                 .unwrap();
@@ -1199,7 +1205,7 @@ mod tests {
             "multiModelConfig": {"modelCacheSetting": "Disabled"},
             "environment": [{"name": "A", "value": "1"}]
         }]}, {"name": "pipeline", "containers": [{"modelPackageName": "arn:aws:sagemaker:us-west-2:123456789012:model-package/p/1", "inferenceSpecificationName": "spec-a"}]}]));
-        let request = hosting_model_request(&spec, 0, "single-1-uid", "uid")
+        let request = hosting_model_request(&spec, 0, "single-1-uid", "uid", &BTreeMap::new())
             .unwrap()
             .build()
             .unwrap();
@@ -1228,7 +1234,7 @@ mod tests {
             Some("Disabled")
         );
         assert_eq!(container.environment().unwrap()["A"], "1");
-        let package = hosting_model_request(&spec, 1, "pipeline-1-uid", "uid")
+        let package = hosting_model_request(&spec, 1, "pipeline-1-uid", "uid", &BTreeMap::new())
             .unwrap()
             .build()
             .unwrap();
@@ -1248,7 +1254,7 @@ mod tests {
             {"name": "pipeline", "primaryContainer": "post", "containers": [{"containerHostname": "first", "image": "a:1"}, {"containerHostname": "post", "image": "b:1"}]},
         ]));
         validate_hosting_spec(&spec).unwrap();
-        let pipeline = hosting_model_request(&spec, 1, "p", "uid")
+        let pipeline = hosting_model_request(&spec, 1, "p", "uid", &BTreeMap::new())
             .unwrap()
             .build()
             .unwrap();
@@ -1262,7 +1268,7 @@ mod tests {
             {"name": "single", "containers": ["xgboost"]},
             {"name": "pipeline", "primaryContainer": "xgboost", "containers": [{"containerHostname": "pre2", "image": "p:2"}, "xgboost"]},
         ]));
-        let pipeline = hosting_model_request(&mixed, 1, "p", "uid")
+        let pipeline = hosting_model_request(&mixed, 1, "p", "uid", &BTreeMap::new())
             .unwrap()
             .build()
             .unwrap();
@@ -1282,7 +1288,7 @@ mod tests {
         ]));
         assert_eq!(
             validate_hosting_spec(&spec).unwrap_err().to_string(),
-            "spec.models[0] (single): containers[0] needs image or modelPackageName"
+            "spec.models[0] (single): containers[0] needs image, modelPackageName or modelPackageRef"
         );
         let sixteen: Vec<_> = (0..16)
             .map(|i| serde_json::json!({"containerHostname": format!("c{i}"), "image": "a:1"}))

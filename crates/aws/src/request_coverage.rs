@@ -62,7 +62,12 @@ const NOT_IN_THE_CREATE_REQUEST: &[(&str, &str, &str)] = &[
     (
         "HostingDeployment",
         "containers[].modelPackageRef",
-        "refused at admission: a HostingDeployment names a package by modelPackageName",
+        "names a ModelPackage object; its ARN is sent as ModelPackageName (hosting.rs tests)",
+    ),
+    (
+        "HostingDeployment",
+        "models[].containers[].modelPackageRef",
+        "names a ModelPackage object; its ARN is sent as ModelPackageName (hosting.rs tests)",
     ),
     (
         "ModelPackage",
@@ -349,11 +354,16 @@ fn hosting_requests(spec: &Value) -> Vec<String> {
     let mut requests = Vec::new();
     let mut model_names = BTreeMap::new();
     for (index, model) in typed.models.iter().enumerate() {
-        let request =
-            crate::hosting::hosting_model_request(&typed, index, &format!("model-{index}"), "uid")
-                .expect("model request builds")
-                .build()
-                .expect("input builds");
+        let request = crate::hosting::hosting_model_request(
+            &typed,
+            index,
+            &format!("model-{index}"),
+            "uid",
+            &BTreeMap::new(),
+        )
+        .expect("model request builds")
+        .build()
+        .expect("input builds");
         requests.push(format!("{request:?}"));
         model_names.insert(model.name.clone(), format!("model-{index}"));
     }

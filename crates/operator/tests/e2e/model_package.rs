@@ -370,3 +370,127 @@ spec:
         "the model runs the version the reference names"
     );
 }
+
+/// A HostingDeployment serves a registered version by `modelPackageRef`: it waits (nothing
+/// created, `ReferencesReady` false) until the version is registered, then its model runs the
+/// version's ARN; pointing the reference at the next version is an edit that rolls the
+/// endpoint to it.
+#[tokio::test]
+async fn a_hosting_deployment_serves_the_version_its_reference_names() {
+    let harness = Harness::start("mp-hd").await;
+    let deployment = |package: &str| {
+        format!(
+            "apiVersion: sagemaker.aws.amazon.com/v1
+kind: HostingDeployment
+metadata:
+  name: churn-endpoint
+spec:
+  region: us-west-2
+  productionVariants:
+    - variantName: all
+      modelName: churn
+      initialInstanceCount: 1
+      instanceType: ml.c5.large
+  models:
+    - name: churn
+      executionRoleArn: arn:aws:iam::123456789012:role/r
+      containers:
+        - containerHostname: churn
+          modelPackageRef: {{name: {package}}}
+"
+        )
+    };
+    harness.apply(&deployment("churn-v1")).await;
+    let deployments: Api<sagemaker_k8s_api::HostingDeployment> =
+        Api::namespaced(harness.cluster.client(), &harness.namespace);
+    let condition_is = |d: &sagemaker_k8s_api::HostingDeployment, status: &str| {
+        d.status
+            .as_ref()
+            .and_then(|s| s.common.conditions.as_ref())
+            .is_some_and(|conditions| {
+                conditions
+                    .iter()
+                    .any(|c| c.type_ == "ReferencesReady" && c.status == status)
+            })
+    };
+    let waiting = wait_for(
+        &deployments,
+        "churn-endpoint",
+        "waiting for churn-v1",
+        |d| condition_is(d, "False"),
+    )
+    .await;
+    assert!(
+        waiting
+            .status
+            .and_then(|s| s.common.additional)
+            .is_some_and(|text| text.contains("Waiting for ModelPackage \"churn-v1\"")),
+        "the status names the package it waits for"
+    );
+    assert_eq!(harness.sagemaker_calls("CreateModel").await, 0);
+
+    harness.apply(GROUP).await;
+    let api = packages(&harness);
+    let mut arns = Vec::new();
+    for name in ["churn-v1", "churn-v2"] {
+        harness
+            .apply(&package_manifest(
+                name,
+                "modelPackageGroupName: churn
+  modelApprovalStatus: Approved",
+            ))
+            .await;
+        arns.push(
+            completed(&api, name)
+                .await
+                .status
+                .unwrap()
+                .model_package_arn
+                .unwrap(),
+        );
+    }
+    let serving = |harness: &Harness, arn: String| {
+        let sagemaker = harness.sagemaker.clone();
+        async move {
+            let models = sagemaker.list_models().send().await.unwrap();
+            for summary in models.models() {
+                let described = sagemaker
+                    .describe_model()
+                    .model_name(summary.model_name().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+                let runs = described
+                    .containers()
+                    .iter()
+                    .chain(described.primary_container())
+                    .any(|c| c.model_package_name() == Some(arn.as_str()));
+                if runs {
+                    return true;
+                }
+            }
+            false
+        }
+    };
+    wait_for(&deployments, "churn-endpoint", "InService", |d| {
+        d.status.as_ref().and_then(|s| s.endpoint_status.as_deref()) == Some("InService")
+            && condition_is(d, "True")
+    })
+    .await;
+    assert!(
+        serving(&harness, arns[0].clone()).await,
+        "v1's ARN is deployed"
+    );
+
+    // Roll to the next version: an edit of the reference.
+    harness.apply(&deployment("churn-v2")).await;
+    wait_until(Duration::from_secs(120), "the endpoint runs v2", || async {
+        let d = deployments.get("churn-endpoint").await.unwrap();
+        let settled = d.status.as_ref().and_then(|s| s.endpoint_status.as_deref())
+            == Some("InService")
+            && d.status.as_ref().and_then(|s| s.common.observed_generation)
+                == d.metadata.generation;
+        (settled && serving(&harness, arns[1].clone()).await).then_some(())
+    })
+    .await;
+}

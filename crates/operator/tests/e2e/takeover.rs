@@ -319,12 +319,18 @@ async fn a_hosting_deployment_is_followed_updated_and_deleted_without_a_redeploy
         "host-xgboost-model-original".to_string(),
         "host-xgboost-config-original".to_string(),
     );
-    sagemaker_k8s_aws::hosting::hosting_model_request(&spec, 0, &model, "ignored")
-        .unwrap()
-        .set_tags(None)
-        .send_with(&harness.sagemaker)
-        .await
-        .unwrap();
+    sagemaker_k8s_aws::hosting::hosting_model_request(
+        &spec,
+        0,
+        &model,
+        "ignored",
+        &Default::default(),
+    )
+    .unwrap()
+    .set_tags(None)
+    .send_with(&harness.sagemaker)
+    .await
+    .unwrap();
     let models = BTreeMap::from([("xgboost-model".to_string(), model.clone())]);
     sagemaker_k8s_aws::hosting::hosting_endpoint_config_request(&spec, &config, &models, "ignored")
         .set_tags(None)

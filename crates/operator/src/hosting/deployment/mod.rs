@@ -27,10 +27,12 @@ mod cleanup;
 mod decide;
 mod desired;
 mod ownership;
+mod packages;
 mod record;
 mod rollout;
 mod status;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use kube::runtime::controller::Action;
@@ -47,6 +49,7 @@ use serde_json::json;
 
 use crate::corrupt_record::CORRUPT_RECORD;
 use crate::engine::controller::ControllerShared;
+use crate::engine::references::{Resolution, Target, WAITING_FOR_REFERENCE, Waiting, resolve};
 use crate::engine::{EngineError, ErrorCategory, sagemaker_message};
 use crate::engine::{Run, Strategy, Wake};
 use crate::object_patch::patch_metadata;
@@ -112,6 +115,16 @@ impl Strategy for Deployments {
         Ok(shared.clients.handle(&location))
     }
 
+    fn referenced() -> &'static [&'static Target] {
+        packages::REFERENCED
+    }
+
+    fn refers_to(object: &HostingDeployment, target: &Target, name: &str) -> bool {
+        packages::references(object)
+            .iter()
+            .any(|reference| reference.target.kind == target.kind && reference.name == name)
+    }
+
     fn may_have_created(object: &HostingDeployment) -> bool {
         !matches!(
             Deployments::recorded_state(object).as_deref(),
@@ -173,6 +186,10 @@ struct Reconciliation<'a> {
     desired: Deployment,
     recorded: HostingState,
     state: HostingState,
+    /// The spec's `modelPackageRef`s as resolved (`None`: it has none).
+    references: Option<Resolution>,
+    /// The ARN each referenced ModelPackage object resolved to, by object name.
+    packages: BTreeMap<String, String>,
 }
 
 impl<'a> Reconciliation<'a> {
@@ -183,7 +200,53 @@ impl<'a> Reconciliation<'a> {
             endpoint_name: endpoint_name(run.object),
             recorded: state.clone(),
             state,
+            references: None,
+            packages: BTreeMap::new(),
         }
+    }
+
+    /// Resolves the spec's `modelPackageRef`s; `Some`: one waits (nothing is created or
+    /// updated until the watch on ModelPackages wakes the object).
+    async fn resolve_packages(&mut self) -> Result<Option<Waiting>, EngineError> {
+        let references = packages::references(self.run.object);
+        if references.is_empty() {
+            return Ok(None);
+        }
+        let namespace = self
+            .run
+            .object
+            .metadata
+            .namespace
+            .clone()
+            .unwrap_or_default();
+        let resolution = resolve(self.client(), &namespace, &references).await?;
+        self.packages = packages::arns(&references, &resolution.resolved);
+        let waiting = resolution.waiting.clone();
+        self.references = Some(resolution);
+        Ok(waiting)
+    }
+
+    /// Shows which package the deployment waits for (`ReferencesReady`, `additional`, one
+    /// Event per wait); the endpoint, if any, keeps what it runs.
+    async fn await_packages(&self, waiting: &Waiting) -> Result<Action, EngineError> {
+        let mut status = self.run.status.recorded();
+        let mut conditions = status.common.conditions.take().unwrap_or_default();
+        let news = packages::show(
+            &mut conditions,
+            self.references.as_ref(),
+            self.run.object.metadata.generation,
+        );
+        status.common.conditions = Some(conditions);
+        status.common.additional = Some(waiting.message());
+        if status.endpoint_status.is_none() {
+            status.endpoint_status = Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER.to_string());
+        }
+        self.run.status.write(status).await?;
+        if let Some(note) = news {
+            self.event(EventType::Normal, WAITING_FOR_REFERENCE, note)
+                .await;
+        }
+        Ok(Action::await_change())
     }
 }
 
@@ -207,6 +270,9 @@ async fn reconcile(run: &DeploymentRun<'_>) -> Result<Action, EngineError> {
     );
     if let Err(error) = validate_hosting_spec(&object.spec) {
         return run.report_invalid_spec(error).await;
+    }
+    if let Some(waiting) = run.resolve_packages().await? {
+        return run.await_packages(&waiting).await;
     }
     let remote = match run.sagemaker().describe_endpoint(&run.endpoint_name).await {
         Ok(remote) => Some(remote),
@@ -318,6 +384,8 @@ impl Reconciliation<'_> {
             desired: self.desired.clone(),
             recorded: self.recorded.clone(),
             state: self.state.clone(),
+            references: self.references.clone(),
+            packages: self.packages.clone(),
         }
     }
 }

@@ -92,9 +92,14 @@ impl Reconciliation<'_> {
     async fn ensure_models_and_config(&self) -> Result<(), StepError> {
         let mut model_names = BTreeMap::new();
         for (index, pair) in self.desired.model_names.iter().enumerate() {
-            let request =
-                hosting_model_request(&self.run.object.spec, index, &pair.value, &self.run.uid)
-                    .map_err(|error| StepError::Rejected(error.to_string()))?;
+            let request = hosting_model_request(
+                &self.run.object.spec,
+                index,
+                &pair.value,
+                &self.run.uid,
+                &self.packages,
+            )
+            .map_err(|error| StepError::Rejected(error.to_string()))?;
             match self.sagemaker().create_model(request).await {
                 Ok(_) => tracing::info!(kind = KIND, model = %pair.value, "model created"),
                 Err(SageMakerError {

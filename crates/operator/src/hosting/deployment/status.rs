@@ -100,6 +100,8 @@ impl Reconciliation<'_> {
             .unwrap_or_default();
         let mut conditions = status.common.conditions.clone().unwrap_or_default();
         self.set_conditions(&mut conditions, &status_text, additional, &failed_message);
+        // Every package the spec names resolved (a wait ends the reconcile before this).
+        let _ = super::packages::show(&mut conditions, self.references.as_ref(), generation);
         status.common.observed_generation = generation;
         status.common.conditions = Some(conditions);
         let unchanged = !self.run.status.would_change(&status);

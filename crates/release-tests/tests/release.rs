@@ -1488,6 +1488,12 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
             ".status.endpointStatus",
             "InService",
         ),
+        (
+            "hostingdeployment",
+            "xgboost-mnist-registry",
+            ".status.endpointStatus",
+            "InService",
+        ),
     ] {
         assert_eq!(kubectl_get(kind, name, path), expected, "{kind} {name}");
     }

@@ -325,10 +325,16 @@ async fn a_stopped_job_can_be_deleted_and_its_logs_stay() {
         .send()
         .await
         .unwrap();
+    // STOPPING lasts two emulated seconds: on a busy machine the next call may already find
+    // the job STOPPED. Either way it is no longer running, and a second stop is refused.
     let stopping = describe(&client, "long").await;
-    assert_eq!(
-        stopping.compilation_job_status(),
-        Some(&CompilationJobStatus::Stopping)
+    let status = stopping.compilation_job_status().expect("a status").clone();
+    assert!(
+        matches!(
+            status,
+            CompilationJobStatus::Stopping | CompilationJobStatus::Stopped
+        ),
+        "{status:?}"
     );
     assert!(stopping.last_modified_time() >= running.last_modified_time());
     let (code, message) = error_of(
@@ -339,9 +345,13 @@ async fn a_stopped_job_can_be_deleted_and_its_logs_stay() {
             .await,
     );
     assert_eq!(code, "ValidationException");
-    assert_eq!(
-        message,
-        "The compilation job long is in status STOPPING and cannot be stopped."
+    assert!(
+        [
+            "The compilation job long is in status STOPPING and cannot be stopped.",
+            "The compilation job long is in status STOPPED and cannot be stopped.",
+        ]
+        .contains(&message.as_str()),
+        "{message}"
     );
 
     let stopped = wait_status(&client, "long", CompilationJobStatus::Stopped).await;

@@ -182,9 +182,11 @@ async fn scrapes_need_a_token_allowed_to_get_metrics_and_count_what_happened() {
         ) >= 2.0,
         "{body}"
     );
-    // Finalizer, create, then status changes: several reconciles, none failed.
+    // One reconcile puts the finalizer on and creates; the poller wakes another for each status
+    // change it lists (how many depends on how the job's changes fall into its rounds): at
+    // least two, none failed.
     assert!(
-        value(r#"sagemaker_operator_reconciles_total{kind="TrainingJob"}"#) >= 3.0,
+        value(r#"sagemaker_operator_reconciles_total{kind="TrainingJob"}"#) >= 2.0,
         "{body}"
     );
     assert_eq!(

@@ -1,8 +1,6 @@
 //! EndpointConfig ↔ SageMaker endpoint configuration: named after the object (so an endpoint
 //! can refer to it by that name), replaced on a spec change, deleted on delete.
 
-use std::collections::BTreeMap;
-
 use sagemaker_k8s_api::{EndpointConfig, EndpointConfigSpec, EndpointConfigStatus};
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::hosting::{ResourceDescription, endpoint_config_request};
@@ -19,19 +17,6 @@ pub struct EndpointConfigAdapter;
 /// EndpointConfig objects as others refer to them (an Endpoint's `endpointConfigRef`): usable
 /// once `Created`, by their SageMaker name.
 pub static ENDPOINT_CONFIG: Target = Target::of::<Single<EndpointConfigAdapter>>(&[CREATED]);
-
-impl EndpointConfigAdapter {
-    /// The SageMaker model name each referenced Model object resolved to, by object name.
-    fn model_names(object: &EndpointConfig, resolved: &Resolved) -> BTreeMap<String, String> {
-        Self::references(object)
-            .into_iter()
-            .filter_map(|reference| {
-                let name = resolved.get(&reference.field)?.to_string();
-                Some((reference.name, name))
-            })
-            .collect()
-    }
-}
 
 impl Kind for EndpointConfigAdapter {
     type Object = EndpointConfig;
@@ -92,7 +77,7 @@ impl Kind for EndpointConfigAdapter {
         owner_uid: &str,
         references: &Resolved,
     ) -> Result<Created, CreateError> {
-        let models = Self::model_names(object, references);
+        let models = references.by_object_name(&Self::references(object));
         let request = endpoint_config_request(&object.spec, name, owner_uid, &models)
             .map_err(|error| CreateError::Unsupported(error.to_string()))?;
         sagemaker

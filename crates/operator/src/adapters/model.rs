@@ -3,8 +3,6 @@
 //! container may deploy a registered version by `modelPackageRef` (the ModelPackage object's
 //! ARN): the model waits until the version is registered.
 
-use std::collections::BTreeMap;
-
 use sagemaker_k8s_api::{Model, ModelSpec, ModelStatus};
 use sagemaker_k8s_aws::clients::ApiLocation;
 use sagemaker_k8s_aws::hosting::{ResourceDescription, model_request};
@@ -21,19 +19,6 @@ pub struct ModelAdapter;
 /// Model objects as others refer to them (an EndpointConfig variant's `modelRef`): usable once
 /// `Created`, by their SageMaker name.
 pub static MODEL: Target = Target::of::<Single<ModelAdapter>>(&[CREATED]);
-
-impl ModelAdapter {
-    /// The ARN each referenced ModelPackage object resolved to, by object name.
-    fn package_arns(object: &Model, resolved: &Resolved) -> BTreeMap<String, String> {
-        Self::references(object)
-            .into_iter()
-            .filter_map(|reference| {
-                let arn = resolved.get(&reference.field)?.to_string();
-                Some((reference.name, arn))
-            })
-            .collect()
-    }
-}
 
 impl Kind for ModelAdapter {
     type Object = Model;
@@ -67,13 +52,7 @@ impl Kind for ModelAdapter {
             .map(|(index, container)| (format!("containers[{index}]"), container));
         primary
             .chain(pipeline)
-            .filter_map(|(path, container)| {
-                Some(Reference {
-                    field: format!("{path}.modelPackageRef"),
-                    target: &super::model_package::MODEL_PACKAGE,
-                    name: container.model_package_ref.as_ref()?.name.clone(),
-                })
-            })
+            .filter_map(|(path, container)| super::model_package::reference_in(&path, container))
             .collect()
     }
     fn status_fields(status: &mut ModelStatus) -> StatusFields<'_> {
@@ -91,7 +70,7 @@ impl Kind for ModelAdapter {
         owner_uid: &str,
         references: &Resolved,
     ) -> Result<Created, CreateError> {
-        let packages = Self::package_arns(object, references);
+        let packages = references.by_object_name(&Self::references(object));
         sagemaker
             .create_model(model_request(&object.spec, name, owner_uid, &packages))
             .await

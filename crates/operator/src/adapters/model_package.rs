@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use sagemaker_k8s_api::common::ContainerDefinition;
 use sagemaker_k8s_api::generated::KindInfo;
 use sagemaker_k8s_api::{ModelPackage, ModelPackageSpec, ModelPackageStatus};
 use sagemaker_k8s_aws::SageMakerHandle;
@@ -17,7 +18,7 @@ use sagemaker_k8s_aws::generated::{
 };
 
 use super::generated::{Generated, GeneratedKind};
-use crate::engine::references::Target;
+use crate::engine::references::{Reference, Target};
 use crate::engine::single::Single;
 
 pub struct ModelPackageKind;
@@ -25,6 +26,16 @@ pub struct ModelPackageKind;
 /// What a deployment that names a package waits for: a registered version (`Completed`).
 pub static MODEL_PACKAGE: Target =
     Target::of::<Single<Generated<ModelPackageKind>>>(&["Completed"]);
+
+/// The reference a container at `path` makes by its `modelPackageRef`, if it has one (a
+/// Model's and a HostingDeployment's containers alike).
+pub fn reference_in(path: &str, container: &ContainerDefinition) -> Option<Reference> {
+    Some(Reference {
+        field: format!("{path}.modelPackageRef"),
+        target: &MODEL_PACKAGE,
+        name: container.model_package_ref.as_ref()?.name.clone(),
+    })
+}
 
 /// The customer metadata keys SageMaker holds that the spec no longer has: UpdateModelPackage
 /// merges the properties it is sent, so a key taken out of the spec must be named for removal.

@@ -2,8 +2,9 @@
 //! with proof. The proof is this operator's ownership tag (the object's UID, put on at create),
 //! or, for a resource the original Go operator created (it tagged nothing), that operator's
 //! records in the object's status ([`crate::takeover`]); for a resource SageMaker names itself,
-//! that its name is SageMaker's answer to the object's create ([`judge_assigned`]). Nothing is adopted, updated, stopped or
-//! deleted without it: a name clash with someone else's resource is reported, never taken.
+//! that its name is SageMaker's answer to the object's create ([`judge_assigned`]). Nothing is
+//! adopted, updated, stopped or deleted without it: a name clash with someone else's resource is
+//! reported, never taken.
 
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 

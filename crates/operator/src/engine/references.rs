@@ -45,6 +45,18 @@ impl Resolved {
     pub fn insert(&mut self, field: impl Into<String>, sagemaker_name: impl Into<String>) {
         self.0.insert(field.into(), sagemaker_name.into());
     }
+
+    /// The SageMaker name each of `references` resolved to, by the referenced object's name
+    /// (what request builders that take a spec's object names look up).
+    pub fn by_object_name(&self, references: &[Reference]) -> BTreeMap<String, String> {
+        references
+            .iter()
+            .filter_map(|reference| {
+                let name = self.get(&reference.field)?;
+                Some((reference.name.clone(), name.to_string()))
+            })
+            .collect()
+    }
 }
 
 /// A kind other objects may refer to: how its status records its SageMaker name and state.

@@ -220,7 +220,7 @@ impl<'a> Reconciliation<'a> {
             .clone()
             .unwrap_or_default();
         let resolution = resolve(self.client(), &namespace, &references).await?;
-        self.packages = packages::arns(&references, &resolution.resolved);
+        self.packages = resolution.resolved.by_object_name(&references);
         let waiting = resolution.waiting.clone();
         self.references = Some(resolution);
         Ok(waiting)

@@ -3,14 +3,12 @@
 //! registered, and its models are created with the version's ARN. Approving and deploying
 //! another version is an edit of the reference (a new spec generation, rolled out as any).
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use sagemaker_k8s_api::HostingDeployment;
 use sagemaker_k8s_api::hosting_deployment::ModelContainer;
 
-use crate::adapters::model_package::MODEL_PACKAGE;
-use crate::engine::references::{Reference, Resolution, Resolved, Target, show_references};
+use crate::adapters::model_package::{MODEL_PACKAGE, reference_in};
+use crate::engine::references::{Reference, Resolution, Target, show_references};
 
 /// The kinds a deployment refers to: the engine watches them and wakes the deployments that
 /// name one when it changes.
@@ -42,24 +40,7 @@ pub(super) fn references(object: &HostingDeployment) -> Vec<Reference> {
     });
     defined
         .chain(inline)
-        .filter_map(|(path, container)| {
-            Some(Reference {
-                field: format!("{path}.modelPackageRef"),
-                target: &MODEL_PACKAGE,
-                name: container.model_package_ref.as_ref()?.name.clone(),
-            })
-        })
-        .collect()
-}
-
-/// The ARN each referenced ModelPackage object resolved to, by object name.
-pub(super) fn arns(references: &[Reference], resolved: &Resolved) -> BTreeMap<String, String> {
-    references
-        .iter()
-        .filter_map(|reference| {
-            let arn = resolved.get(&reference.field)?;
-            Some((reference.name.clone(), arn.to_string()))
-        })
+        .filter_map(|(path, container)| reference_in(&path, container))
         .collect()
 }
 
@@ -76,7 +57,10 @@ pub(super) fn show(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::engine::references::Resolved;
 
     fn deployment(spec: serde_json::Value) -> HostingDeployment {
         serde_json::from_value(serde_json::json!({
@@ -123,7 +107,7 @@ mod tests {
         let mut resolved = Resolved::default();
         resolved.insert("containers[0].modelPackageRef", "arn:v2");
         assert_eq!(
-            arns(&references(&object), &resolved),
+            resolved.by_object_name(&references(&object)),
             BTreeMap::from([("churn-v2".to_string(), "arn:v2".to_string())]),
             "only what resolved"
         );

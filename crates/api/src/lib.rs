@@ -39,7 +39,8 @@ pub use generated::{
     CompilationJob, CompilationJobSpec, CompilationJobStatus, Endpoint, EndpointSpec,
     EndpointStatus, InferenceComponent, InferenceComponentSpec, InferenceComponentStatus,
     ModelPackage, ModelPackageGroup, ModelPackageGroupSpec, ModelPackageGroupStatus,
-    ModelPackageSpec, ModelPackageStatus,
+    ModelPackageSpec, ModelPackageStatus, Pipeline, PipelineExecution, PipelineExecutionSpec,
+    PipelineExecutionStatus, PipelineSpec, PipelineStatus,
 };
 pub use hosting_autoscaling_policy::{
     HostingAutoscalingPolicy, HostingAutoscalingPolicySpec, HostingAutoscalingPolicyStatus,

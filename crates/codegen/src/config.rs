@@ -28,6 +28,21 @@ pub struct KindConfig {
     /// SageMaker names the resource itself (a versioned model package's ARN): see [`Assigned`].
     #[serde(default)]
     pub assigned_name: Option<Assigned>,
+    /// The Create member that takes an idempotency token: the object's UID is sent in it, so a
+    /// create sent again after a crash answers with what the first made. Not in the spec.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// String members whose text is a JSON document (a pipeline definition): the spec holds
+    /// the document as an object, sent as its JSON text.
+    #[serde(default)]
+    pub json_members: Vec<String>,
+    /// Groups of Create members of which exactly one must be set (a CEL rule naming them).
+    #[serde(default)]
+    pub exactly_one: Vec<Vec<String>>,
+    /// Lists mirrored into the status from a List call of their own (a pipeline execution's
+    /// steps): see [`StatusList`].
+    #[serde(default)]
+    pub status_lists: Vec<StatusList>,
     /// Create members the model marks optional that the kind requires.
     #[serde(default)]
     pub required: Vec<String>,
@@ -54,15 +69,24 @@ pub struct KindConfig {
 }
 
 /// A resource SageMaker names on create: the name member is not in the spec, the create is sent
-/// with the object's UID in the idempotency-token member (a create sent again after a crash
-/// answers with what the first made), and the Create answer's `output` member names the
-/// resource from then on — in Describe and Delete (by the name member, which takes it) and in
-/// the updates (by the `output` member).
+/// with the object's UID in the idempotency-token member (`token`, which such a kind must have:
+/// a create sent again after a crash answers with what the first made), and the Create answer's
+/// `output` member names the resource from then on — in Describe and Delete (by the name
+/// member, which takes it) and in the updates (by the `output` member).
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Assigned {
-    pub token: String,
     pub output: String,
+}
+
+/// A status list read with a List call of its own, which takes the resource's name in the
+/// kind's name member: `operation`, its output member with the items, and the status field.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct StatusList {
+    pub operation: String,
+    pub items: String,
+    pub field: String,
 }
 
 /// How a kind's resource lives.

@@ -169,6 +169,16 @@ pub(crate) fn map_values_described(schema: &mut schemars::Schema) {
     }
 }
 
+/// A JSON document held as an object: Kubernetes keeps whatever it holds (a structural schema
+/// says so with `x-kubernetes-preserve-unknown-fields`), its text is what SageMaker is sent.
+pub(crate) fn free_form_object(schema: &mut schemars::Schema) {
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("additionalProperties");
+        object.insert("type".into(), "object".into());
+        object.insert("x-kubernetes-preserve-unknown-fields".into(), true.into());
+    }
+}
+
 /// A time SageMaker reported (seconds since the epoch), whole seconds as a Kubernetes `Time`
 /// keeps them on the wire, so a status read back compares equal to one mapped again.
 pub fn kube_time(seconds: i64) -> Option<Time> {
@@ -254,6 +264,7 @@ pub fn rust_type(ty: &Ty) -> String {
         Ty::Struct(name) => format!("super::shapes::{name}"),
         Ty::Tags => "Vec<crate::common::Tag>".into(),
         Ty::ObjectRef => "super::ObjectRef".into(),
+        Ty::Json => "serde_json::Map<String, serde_json::Value>".into(),
     }
 }
 
@@ -304,6 +315,7 @@ fn schemars_attributes(field: &Field) -> Vec<String> {
         }
         Ty::Tags if c.max.is_some() => attributes.push(format!("length({})", bounds(c, &Ty::I64))),
         Ty::Map(_) => attributes.push("transform = super::map_values_described".into()),
+        Ty::Json => attributes.push("transform = super::free_form_object".into()),
         Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 if c.min.is_some() || c.max.is_some() => {
             attributes.push(format!("range({})", bounds(c, &field.ty)));
         }
@@ -542,7 +554,11 @@ fn status_source(kind: &KindPlan) -> String {
         out,
         "    /// {name_doc}\n    #[serde(rename = \"sageMaker{k}Name\", skip_serializing_if = \"Option::is_none\")]\n    pub sage_maker_name: Option<String>,"
     );
-    for field in &kind.status_fields {
+    for field in kind
+        .status_fields
+        .iter()
+        .chain(kind.status_lists.iter().map(|list| &list.field))
+    {
         out.push_str(&field_source(field));
     }
     out.push_str("    /// What the operator reports about its own work on the object.\n    #[serde(flatten)]\n    pub common: CommonStatus,\n}\n\n");

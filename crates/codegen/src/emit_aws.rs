@@ -219,6 +219,7 @@ fn to_sdk(plan: &Plan, ty: &Ty, v: &str) -> Result<String, GenError> {
         }
         Ty::Struct(name) => format!("super::shapes::{}({v})", to_sdk_fn(name)),
         Ty::Tags => format!("crate::convert::tags_with_owner({v}, owner_uid)"),
+        Ty::Json => format!("serde_json::Value::Object({v}.clone()).to_string()"),
         Ty::Time | Ty::ObjectRef => {
             return Err(GenError::Model {
                 what: format!("{ty:?}"),
@@ -432,7 +433,7 @@ fn kind_file(plan: &Plan, kind: &KindPlan, list: &(String, String)) -> Result<St
     }
     out.push_str(&request_texts_fn(kind));
     out.push_str(&describe_fn(kind)?);
-    out.push_str(&calls(kind, &snake, list));
+    out.push_str(&calls(kind, &snake, list)?);
     Ok(out)
 }
 
@@ -446,21 +447,32 @@ fn create_fn(plan: &Plan, kind: &KindPlan) -> Result<String, GenError> {
         sdk_type(&kind.create)
     );
     out.push_str(&references_check(plan, kind));
-    if !kind.spec.fields.iter().any(|f| f.ty == Ty::Tags) {
-        // No tags, so no ownership tag: SageMaker's answer to the token proves ownership.
+    if !kind.spec.fields.iter().any(|f| f.ty == Ty::Tags) && kind.token.is_none() {
         out.push_str("    let _ = owner_uid;\n");
     }
-    // A resource SageMaker names is created under the pinned name as the idempotency token.
-    let name_member = kind
-        .assigned
-        .as_ref()
-        .map_or(&kind.name_member, |assigned| &assigned.token);
-    let _ = writeln!(
+    // A resource SageMaker names has no name to send: the token stands for it until the
+    // answer names it.
+    if kind.assigned.is_some() {
+        out.push_str("    let _ = sagemaker_name;\n");
+    }
+    let _ = write!(
         out,
-        "    Ok(aws_sdk_sagemaker::operation::{op}::{}Input::builder()\n        .{}(sagemaker_name)",
+        "    Ok(aws_sdk_sagemaker::operation::{op}::{}Input::builder()",
         sdk_type(&kind.create),
-        sdk_field(name_member)
     );
+    // The object's UID is the idempotency token: a create sent again answers with what the
+    // first made.
+    if let Some(token) = &kind.token {
+        let _ = write!(out, "\n        .{}(owner_uid)", sdk_field(token));
+    }
+    if kind.assigned.is_none() {
+        let _ = write!(
+            out,
+            "\n        .{}(sagemaker_name)",
+            sdk_field(&kind.name_member)
+        );
+    }
+    out.push('\n');
     for field in &kind.spec.fields {
         if field.references.is_some() || field.member == kind.name_member {
             continue;
@@ -559,7 +571,7 @@ fn describe_fn(kind: &KindPlan) -> Result<String, GenError> {
     Ok(out)
 }
 
-fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
+fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> Result<String, GenError> {
     let k = &kind.config_kind;
     let name_setter = sdk_field(&kind.name_member);
     let mut out = String::new();
@@ -582,12 +594,7 @@ fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
                 .map_or(&kind.arn_member, |assigned| &assigned.output)
         )
     );
-    let _ = write!(
-        out,
-        "/// {describe}, as the {k} status.\npub async fn describe(handle: &SageMakerHandle, name: &str) -> Result<Described<{k}Status>, SageMakerError> {{\n    handle.throttle({describe:?}).await;\n    let output = handle.client.{d}().{name_setter}(name).send().await.map_err(classify)?;\n    Ok(described(&output, name))\n}}\n\n",
-        describe = kind.describe,
-        d = kind.describe.to_snake_case()
-    );
+    out.push_str(&describe_call(kind)?);
     let _ = write!(
         out,
         "/// {delete}: what ends the resource when its object is deleted.\npub async fn stop_or_delete(handle: &SageMakerHandle, name: &str) -> Result<(), SageMakerError> {{\n    handle.throttle({delete:?}).await;\n    handle.client.{d}().{name_setter}(name).send().await.map_err(classify)?;\n    Ok(())\n}}\n\n",
@@ -618,7 +625,7 @@ fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
         }
     );
     if !kind.listed_by_modification {
-        return out;
+        return Ok(out);
     }
     let _ = write!(
         out,
@@ -628,5 +635,40 @@ fn calls(kind: &KindPlan, snake: &str, list: &(String, String)) -> String {
         summaries = list.0,
         name = list.1
     );
-    out
+    Ok(out)
+}
+
+/// The describe call: Describe, and each status list's List (every page).
+fn describe_call(kind: &KindPlan) -> Result<String, GenError> {
+    let k = &kind.config_kind;
+    let name_setter = sdk_field(&kind.name_member);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "/// {describe}{lists}, as the {k} status.\npub async fn describe(handle: &SageMakerHandle, name: &str) -> Result<Described<{k}Status>, SageMakerError> {{\n    handle.throttle({describe:?}).await;\n    let output = handle.client.{d}().{name_setter}(name).send().await.map_err(classify)?;\n",
+        describe = kind.describe,
+        lists = kind
+            .status_lists
+            .iter()
+            .map(|list| format!(" and {} (every page)", list.operation))
+            .collect::<String>(),
+        d = kind.describe.to_snake_case()
+    );
+    if kind.status_lists.is_empty() {
+        out.push_str("    Ok(described(&output, name))\n}\n\n");
+        return Ok(out);
+    }
+    out.push_str("    let mut described = described(&output, name);\n");
+    for list in &kind.status_lists {
+        let _ = write!(
+            out,
+            "    handle.throttle({operation:?}).await;\n    let items = handle.client.{l}().{name_setter}(name).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(classify)?;\n    described.status.{field} = {value};\n",
+            operation = list.operation,
+            l = list.operation.to_snake_case(),
+            field = list.field.rust,
+            value = from_sdk(&list.field.ty, "Some(items)")?
+        );
+    }
+    out.push_str("    Ok(described)\n}\n\n");
+    Ok(out)
 }

@@ -30,6 +30,9 @@ pub enum Ty {
     Tags,
     /// `{name}` of an object in the same namespace, standing for a member.
     ObjectRef,
+    /// A string member holding a JSON document (`config::KindConfig::json_members`): an
+    /// object in the spec, its JSON text in the request.
+    Json,
 }
 
 #[derive(Debug, Clone)]
@@ -80,9 +83,13 @@ pub struct KindPlan {
     pub has_failure_reason: bool,
     pub has_last_modified: bool,
     pub name_member: String,
-    /// SageMaker names the resource (`config::Assigned`): the token member the create carries
-    /// the pinned name in, and the Create output member with the name SageMaker gave.
+    /// SageMaker names the resource (`config::Assigned`): the Create output member with the
+    /// name SageMaker gave.
     pub assigned: Option<crate::config::Assigned>,
+    /// The Create member the object's UID goes in as the idempotency token.
+    pub token: Option<String>,
+    /// Status lists read with a List call of their own.
+    pub status_lists: Vec<StatusListPlan>,
     pub spec: Structure,
     pub status_fields: Vec<Field>,
     pub state_member: String,
@@ -100,6 +107,14 @@ pub struct KindPlan {
     pub columns: Vec<(String, String, String, String)>,
     pub short_names: Vec<String>,
     pub references: Vec<Reference>,
+}
+
+/// A status list read with a List call of its own (`config::StatusList`).
+#[derive(Debug)]
+pub struct StatusListPlan {
+    pub operation: String,
+    /// The status field, typed as a list of the items.
+    pub field: Field,
 }
 
 #[derive(Debug, Default)]
@@ -163,10 +178,22 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         .find(|f| f.member == kind.name_member && f.references.is_none())
         .and_then(|f| f.constraints.max)
         .map_or(63, |max| max as usize);
+    if kind.assigned_name.is_some() && kind.token.is_none() {
+        return Err(config_error(
+            kind,
+            "a kind SageMaker names needs a token member".into(),
+        ));
+    }
     let immutable = immutable_members(kind, &spec);
     spec.rules.extend(immutable_rules(kind, &immutable, &spec)?);
+    spec.rules.extend(exactly_one_rules(kind, &spec)?);
     let describe_output = model.operation_shape(&kind.operations.describe, "output")?;
     let status_fields = status_fields(model, kind, &describe_output, plan)?;
+    let status_lists = kind
+        .status_lists
+        .iter()
+        .map(|list| status_list(model, kind, list, plan))
+        .collect::<Result<_, _>>()?;
     let updates = kind
         .operations
         .updates
@@ -190,8 +217,10 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         has_last_modified: has_member(model, &describe_output, "LastModifiedTime")?,
         name_member: kind.name_member.clone(),
         assigned: kind.assigned_name.clone(),
+        token: kind.token.clone(),
         spec,
         status_fields,
+        status_lists,
         state_member: kind.states.member.clone(),
         arn_member: kind.arn_member.clone(),
         updates,
@@ -294,6 +323,8 @@ fn structure(
         };
         let ty = if top && member == "Tags" {
             Ty::Tags
+        } else if top && kind.json_members.contains(&member) {
+            Ty::Json
         } else {
             field_type(model, kind, &member_shape, plan, false)?
         };
@@ -327,12 +358,41 @@ fn structure(
     })
 }
 
-/// Whether a Create member is the engine's, not the spec's: the name and idempotency token of a
-/// resource SageMaker names.
+/// Whether a Create member is the engine's, not the spec's: the idempotency token, and the name
+/// of a resource SageMaker names.
 fn is_assigned_member(kind: &KindConfig, member: &str) -> bool {
-    kind.assigned_name
-        .as_ref()
-        .is_some_and(|assigned| member == kind.name_member || member == assigned.token)
+    kind.token.as_deref() == Some(member)
+        || (kind.assigned_name.is_some() && member == kind.name_member)
+}
+
+/// The CEL rules of `exactly_one`: one of each group's fields is set.
+fn exactly_one_rules(
+    kind: &KindConfig,
+    spec: &Structure,
+) -> Result<Vec<(String, String)>, GenError> {
+    let mut rules = Vec::new();
+    for group in &kind.exactly_one {
+        let mut names = Vec::new();
+        for member in group {
+            let field = spec
+                .fields
+                .iter()
+                .find(|f| &f.member == member && f.references.is_none())
+                .ok_or_else(|| {
+                    config_error(kind, format!("exactly_one {member} is not in the spec"))
+                })?;
+            names.push(field.json.clone());
+        }
+        let set: Vec<String> = names
+            .iter()
+            .map(|name| format!("has(self.{name})"))
+            .collect();
+        rules.push((
+            format!("[{}].filter(set, set).size() == 1", set.join(", ")),
+            format!("exactly one of {} must be set", names.join(", ")),
+        ));
+    }
+    Ok(rules)
 }
 
 fn reference_field(reference: &Reference, member: &str) -> Field {
@@ -478,7 +538,7 @@ fn field_constraints(
     let mut constraints = model.constraints(shape)?;
     if matches!(
         ty,
-        Ty::Map(_) | Ty::Struct(_) | Ty::Tags | Ty::Bool | Ty::Time
+        Ty::Map(_) | Ty::Struct(_) | Ty::Tags | Ty::Bool | Ty::Time | Ty::Json
     ) {
         return Ok(Constraints::default());
     }
@@ -513,6 +573,9 @@ fn status_structure(
 ) -> Result<Structure, GenError> {
     let mut fields = Vec::new();
     for (member, member_shape, member_doc) in model.members(shape)? {
+        if kind.not_in_sdk.contains(&format!("{shape}.{member}")) {
+            continue;
+        }
         let doc = if member_doc.is_empty() {
             model.documentation(&member_shape)?
         } else {
@@ -588,6 +651,50 @@ fn status_fields(
         });
     }
     Ok(fields)
+}
+
+/// A status list: the List's output member and its items' type, as a status field.
+fn status_list(
+    model: &Model,
+    kind: &KindConfig,
+    list: &crate::config::StatusList,
+    plan: &mut Plan,
+) -> Result<StatusListPlan, GenError> {
+    let input = model.operation_shape(&list.operation, "input")?;
+    if !has_member(model, &input, &kind.name_member)? {
+        return Err(config_error(
+            kind,
+            format!("{} has no {}", list.operation, kind.name_member),
+        ));
+    }
+    let output = model.operation_shape(&list.operation, "output")?;
+    let (_, shape, doc) = model
+        .members(&output)?
+        .into_iter()
+        .find(|(member, _, _)| member == &list.items)
+        .ok_or_else(|| config_error(kind, format!("{output} has no member {}", list.items)))?;
+    let ty = field_type(model, kind, &shape, plan, true)?;
+    if !matches!(ty, Ty::List(_)) {
+        return Err(config_error(kind, format!("{} is not a list", list.items)));
+    }
+    let doc = if doc.is_empty() {
+        model.documentation(&shape)?
+    } else {
+        doc
+    };
+    Ok(StatusListPlan {
+        operation: list.operation.clone(),
+        field: Field {
+            member: list.items.clone(),
+            rust: rust_name(&list.field),
+            json: list.field.clone(),
+            ty,
+            optional: true,
+            doc: plain_paragraphs(&doc),
+            constraints: Constraints::default(),
+            references: None,
+        },
+    })
 }
 
 fn plan_update(

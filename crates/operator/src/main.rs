@@ -484,6 +484,20 @@ async fn run_controllers(
             s,
             n
         ),
+        supervised(
+            h,
+            Single(generated::Generated(pipeline::PipelineKind)),
+            s,
+            n
+        ),
+        supervised(
+            h,
+            Single(generated::Generated(
+                pipeline_execution::PipelineExecutionKind
+            )),
+            s,
+            n
+        ),
         supervised(h, hosting::autoscaling::Autoscaling, s, n),
     );
 }

@@ -8,6 +8,8 @@ pub mod endpoint;
 pub mod inference_component;
 pub mod model_package;
 pub mod model_package_group;
+pub mod pipeline;
+pub mod pipeline_execution;
 pub mod shapes;
 
 pub use compilation_job::{CompilationJob, CompilationJobSpec, CompilationJobStatus};
@@ -17,6 +19,8 @@ pub use inference_component::{
 };
 pub use model_package::{ModelPackage, ModelPackageSpec, ModelPackageStatus};
 pub use model_package_group::{ModelPackageGroup, ModelPackageGroupSpec, ModelPackageGroupStatus};
+pub use pipeline::{Pipeline, PipelineSpec, PipelineStatus};
+pub use pipeline_execution::{PipelineExecution, PipelineExecutionSpec, PipelineExecutionStatus};
 
 /// `{name: …}`: an object of the same namespace, standing for the SageMaker name it has.
 #[derive(
@@ -111,6 +115,16 @@ pub(crate) fn map_values_described(schema: &mut schemars::Schema) {
     }
 }
 
+/// A JSON document held as an object: Kubernetes keeps whatever it holds (a structural schema
+/// says so with `x-kubernetes-preserve-unknown-fields`), its text is what SageMaker is sent.
+pub(crate) fn free_form_object(schema: &mut schemars::Schema) {
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("additionalProperties");
+        object.insert("type".into(), "object".into());
+        object.insert("x-kubernetes-preserve-unknown-fields".into(), true.into());
+    }
+}
+
 /// A time SageMaker reported (seconds since the epoch), whole seconds as a Kubernetes `Time`
 /// keeps them on the wire, so a status read back compares equal to one mapped again.
 pub fn kube_time(seconds: i64) -> Option<Time> {
@@ -126,6 +140,8 @@ pub const KINDS: &[KindInfo] = &[
     model_package_group::INFO,
     model_package::INFO,
     compilation_job::INFO,
+    pipeline::INFO,
+    pipeline_execution::INFO,
 ];
 
 /// The reference fields of every generated kind.
@@ -165,6 +181,13 @@ pub const REFERENCES: &[ReferenceField] = &[
         member: "modelPackageVersionArn",
         references: "ModelPackage",
     },
+    ReferenceField {
+        kind: "PipelineExecution",
+        structure: "PipelineExecutionSpec",
+        field: "pipelineRef",
+        member: "pipelineName",
+        references: "Pipeline",
+    },
 ];
 
 /// Patterns of the model the apiserver's RE2 cannot compile, left out of the schemas (shape, pattern, why); SageMaker and the emulator still check them.
@@ -193,5 +216,7 @@ pub fn crds()
         ModelPackageGroup::crd(),
         ModelPackage::crd(),
         CompilationJob::crd(),
+        Pipeline::crd(),
+        PipelineExecution::crd(),
     ]
 }

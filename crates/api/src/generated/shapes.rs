@@ -1128,6 +1128,48 @@ pub struct OutputConfig {
     pub target_platform: Option<super::shapes::TargetPlatform>,
 }
 
+/// Configuration that controls the parallelism of the pipeline. By default, the parallelism configuration specified applies to all executions of the pipeline unless overridden.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ParallelismConfiguration {
+    /// The max number of steps that can be executed in parallel.
+    #[serde(rename = "maxParallelExecutionSteps")]
+    #[schemars(range(min = 1))]
+    pub max_parallel_execution_steps: i32,
+}
+
+/// Assigns a value to a named Pipeline parameter.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct Parameter {
+    /// The name of the parameter to assign a value to. This parameter name must match a named parameter in the pipeline definition.
+    #[serde(rename = "name")]
+    #[schemars(length(min = 1, max = 256), pattern(r#"^(?:[A-Za-z0-9\-_]*)$"#))]
+    pub name: String,
+    /// The literal value for the parameter.
+    #[serde(rename = "value")]
+    #[schemars(length(max = 1024))]
+    pub value: String,
+}
+
+/// The location of the pipeline definition stored in Amazon S3.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct PipelineDefinitionS3Location {
+    /// Name of the S3 bucket.
+    #[serde(rename = "bucket")]
+    #[schemars(
+        length(min = 3, max = 63),
+        pattern(r#"^(?:[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9])$"#)
+    )]
+    pub bucket: String,
+    /// The object key (or key name) uniquely identifies the object in an S3 bucket.
+    #[serde(rename = "objectKey")]
+    #[schemars(length(min = 1, max = 1024), pattern(r#"^(?:.+)$"#))]
+    pub object_key: String,
+    /// Version Id of the pipeline definition file. If not specified, Amazon SageMaker will retrieve the latest version.
+    #[serde(rename = "versionId", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 1024), pattern(r#"^(?:.+)$"#))]
+    pub version_id: Option<String>,
+}
+
 /// Specifies a rolling deployment strategy for updating a SageMaker endpoint.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct RollingUpdatePolicy {
@@ -1216,6 +1258,38 @@ pub struct S3ModelDataSource {
     #[serde(rename = "s3Uri")]
     #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
     pub s3_uri: String,
+}
+
+/// A step selected to run in selective execution mode.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct SelectedStep {
+    /// The name of the pipeline step.
+    #[serde(rename = "stepName")]
+    #[schemars(length(max = 256))]
+    pub step_name: String,
+}
+
+/// The selective execution configuration applied to the pipeline run.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct SelectiveExecutionConfig {
+    /// A list of pipeline steps to run. All step(s) in all path(s) between two selected steps should be included.
+    #[serde(rename = "selectedSteps")]
+    #[schemars(length(min = 1, max = 50))]
+    pub selected_steps: Vec<super::shapes::SelectedStep>,
+    /// The ARN from a reference execution of the current pipeline. Used to copy input collaterals needed for the selected steps to run. The execution status of the pipeline can be either `Failed` or `Success`.
+    ///
+    /// This field is required if the steps you specify for `SelectedSteps` depend on output collaterals from any non-specified pipeline steps. For more information, see Selective Execution for Pipeline Steps.
+    #[serde(
+        rename = "sourcePipelineExecutionArn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(
+        length(max = 2048),
+        pattern(
+            r#"^(?:arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:pipeline\/.*\/execution\/.*)$"#
+        )
+    )]
+    pub source_pipeline_execution_arn: Option<String>,
 }
 
 /// Specifies an algorithm that was used to create the model package. The algorithm must be either an algorithm resource in your SageMaker account or an algorithm in Amazon Web Services Marketplace that you are subscribed to.
@@ -1574,6 +1648,170 @@ pub struct TransformS3DataSource {
     pub s3_uri: String,
 }
 
+/// The data type used to describe the relationship between different sources.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct AssociationInfo {
+    /// The Amazon Resource Name (ARN) of the `AssociationInfo` destination.
+    #[serde(rename = "destinationArn", skip_serializing_if = "Option::is_none")]
+    pub destination_arn: Option<String>,
+    /// The Amazon Resource Name (ARN) of the `AssociationInfo` source.
+    #[serde(rename = "sourceArn", skip_serializing_if = "Option::is_none")]
+    pub source_arn: Option<String>,
+}
+
+/// The query execution identifier and the result output location for the Amazon Athena query that an Athena step runs.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct AthenaStepMetadata {
+    /// The unique identifier of the Amazon Athena query execution that was run by this step execution.
+    #[serde(rename = "queryExecutionId", skip_serializing_if = "Option::is_none")]
+    pub query_execution_id: Option<String>,
+    /// The Amazon S3 location of the Amazon Athena query results. This is the effective output location reported by `GetQueryExecution` for the query. This value can be absent when the query uses Athena managed query results.
+    #[serde(rename = "s3OutputLocation", skip_serializing_if = "Option::is_none")]
+    pub s3_output_location: Option<String>,
+}
+
+/// Metadata for an AutoML job step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct AutoMLJobStepMetadata {
+    /// The Amazon Resource Name (ARN) of the AutoML job.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// The metadata of the Amazon Bedrock custom model deployment.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct BedrockCustomModelDeploymentMetadata {
+    /// The Amazon Resource Name (ARN) for the Amazon Bedrock custom model deployment.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// The metadata of the Amazon Bedrock custom model.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct BedrockCustomModelMetadata {
+    /// The Amazon Resource Name (ARN) of the Amazon Bedrock custom model.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// The metadata of the Amazon Bedrock model import.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct BedrockModelImportMetadata {
+    /// The Amazon Resource Name (ARN) of the Amazon Bedrock model import.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// The metadata of the Amazon Bedrock provisioned model throughput.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct BedrockProvisionedModelThroughputMetadata {
+    /// The Amazon Resource Name (ARN) of the Amazon Bedrock provisioned model throughput.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// Details on the cache hit of a pipeline execution step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct CacheHitResult {
+    /// The Amazon Resource Name (ARN) of the pipeline execution.
+    #[serde(
+        rename = "sourcePipelineExecutionArn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_pipeline_execution_arn: Option<String>,
+}
+
+/// Metadata about a callback step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct CallbackStepMetadata {
+    /// The pipeline generated token from the Amazon SQS queue.
+    #[serde(rename = "callbackToken", skip_serializing_if = "Option::is_none")]
+    pub callback_token: Option<String>,
+    /// A list of the output parameters of the callback step.
+    #[serde(rename = "outputParameters", skip_serializing_if = "Option::is_none")]
+    pub output_parameters: Option<Vec<super::shapes::OutputParameter>>,
+    /// The URL of the Amazon Simple Queue Service (Amazon SQS) queue used by the callback step.
+    #[serde(rename = "sqsQueueUrl", skip_serializing_if = "Option::is_none")]
+    pub sqs_queue_url: Option<String>,
+}
+
+/// The container for the metadata for the ClarifyCheck step. For more information, see the topic on ClarifyCheck step in the Amazon SageMaker Developer Guide.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct ClarifyCheckStepMetadata {
+    /// The Amazon S3 URI of baseline constraints file to be used for the drift check.
+    #[serde(
+        rename = "baselineUsedForDriftCheckConstraints",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub baseline_used_for_drift_check_constraints: Option<String>,
+    /// The Amazon S3 URI of the newly calculated baseline constraints file.
+    #[serde(
+        rename = "calculatedBaselineConstraints",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub calculated_baseline_constraints: Option<String>,
+    /// The Amazon Resource Name (ARN) of the check processing job that was run by this step's execution.
+    #[serde(rename = "checkJobArn", skip_serializing_if = "Option::is_none")]
+    pub check_job_arn: Option<String>,
+    /// The type of the Clarify Check step
+    #[serde(rename = "checkType", skip_serializing_if = "Option::is_none")]
+    pub check_type: Option<String>,
+    /// The model package group name.
+    #[serde(
+        rename = "modelPackageGroupName",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub model_package_group_name: Option<String>,
+    /// This flag indicates if a newly calculated baseline can be accessed through step properties `BaselineUsedForDriftCheckConstraints` and `BaselineUsedForDriftCheckStatistics`. If it is set to `False`, the previous baseline of the configured check type must also be available. These can be accessed through the `BaselineUsedForDriftCheckConstraints` property.
+    #[serde(
+        rename = "registerNewBaseline",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub register_new_baseline: Option<bool>,
+    /// This flag indicates if the drift check against the previous baseline will be skipped or not. If it is set to `False`, the previous baseline of the configured check type must be available.
+    #[serde(rename = "skipCheck", skip_serializing_if = "Option::is_none")]
+    pub skip_check: Option<bool>,
+    /// The Amazon S3 URI of the violation report if violations are detected.
+    #[serde(rename = "violationReport", skip_serializing_if = "Option::is_none")]
+    pub violation_report: Option<String>,
+}
+
+/// The Amazon S3 output resources associated with an upstream step that the Cleanup step could not delete.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct CleanupFailure {
+    /// The error code that identifies why the Cleanup step could not delete the output resources associated with the upstream step.
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// A message describing why the Cleanup step could not delete the output resources associated with the upstream step.
+    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// The name of the upstream step whose Amazon S3 output resources the Cleanup step could not delete.
+    #[serde(rename = "stepName", skip_serializing_if = "Option::is_none")]
+    pub step_name: Option<String>,
+}
+
+/// The cleanup outcomes for Amazon S3 output resources associated with upstream steps.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct CleanupStepMetadata {
+    /// The names of upstream steps whose Amazon S3 output resources the Cleanup step deleted successfully.
+    #[serde(rename = "cleanedSteps", skip_serializing_if = "Option::is_none")]
+    pub cleaned_steps: Option<Vec<String>>,
+    /// The upstream steps whose Amazon S3 output resources the Cleanup step could not delete.
+    #[serde(rename = "failedSteps", skip_serializing_if = "Option::is_none")]
+    pub failed_steps: Option<Vec<super::shapes::CleanupFailure>>,
+    /// The names of upstream steps that the Cleanup step skipped. The Cleanup step skips a step when the output properties needed to locate its resources are unavailable.
+    #[serde(rename = "skippedSteps", skip_serializing_if = "Option::is_none")]
+    pub skipped_steps: Option<Vec<String>>,
+}
+
+/// Metadata for a Condition step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct ConditionStepMetadata {
+    /// The outcome of the Condition step evaluation.
+    #[serde(rename = "outcome", skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+}
+
 /// Information that SageMaker Neo automatically derived about the model.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
 pub struct DerivedInformation {
@@ -1583,6 +1821,109 @@ pub struct DerivedInformation {
         skip_serializing_if = "Option::is_none"
     )]
     pub derived_data_input_config: Option<String>,
+}
+
+/// The configurations and outcomes of an Amazon EMR Serverless step execution.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct EMRServerlessStepMetadata {
+    /// The identifier of the Amazon EMR Serverless application.
+    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    /// The identifier of the Amazon EMR Serverless job run.
+    #[serde(rename = "jobRunId", skip_serializing_if = "Option::is_none")]
+    pub job_run_id: Option<String>,
+    /// The name of the Amazon EMR Serverless job run.
+    #[serde(rename = "jobRunName", skip_serializing_if = "Option::is_none")]
+    pub job_run_name: Option<String>,
+    /// The path to the log file for the Amazon EMR Serverless job run.
+    #[serde(rename = "logFilePath", skip_serializing_if = "Option::is_none")]
+    pub log_file_path: Option<String>,
+}
+
+/// The configurations and outcomes of an Amazon EMR step execution.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct EMRStepMetadata {
+    /// The identifier of the EMR cluster.
+    #[serde(rename = "clusterId", skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
+    /// The path to the log file where the cluster step's failure root cause is recorded.
+    #[serde(rename = "logFilePath", skip_serializing_if = "Option::is_none")]
+    pub log_file_path: Option<String>,
+    /// The identifier of the EMR cluster step.
+    #[serde(rename = "stepId", skip_serializing_if = "Option::is_none")]
+    pub step_id: Option<String>,
+    /// The name of the EMR cluster step.
+    #[serde(rename = "stepName", skip_serializing_if = "Option::is_none")]
+    pub step_name: Option<String>,
+}
+
+/// Metadata for an endpoint configuration step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct EndpointConfigStepMetadata {
+    /// The Amazon Resource Name (ARN) of the endpoint configuration used in the step.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// Metadata for an endpoint step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct EndpointStepMetadata {
+    /// The Amazon Resource Name (ARN) of the endpoint in the step.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// The container for the metadata for Fail step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct FailStepMetadata {
+    /// A message that you define and then is processed and rendered by the Fail step when the error occurs.
+    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+}
+
+/// The result of the selector that identifies an iteration of a ForEach step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct ForEachSelectorResult {
+    /// The index of the iteration within the ForEach step.
+    #[serde(rename = "index", skip_serializing_if = "Option::is_none")]
+    pub index: Option<i32>,
+    /// The name of the step associated with the iteration.
+    #[serde(rename = "stepName", skip_serializing_if = "Option::is_none")]
+    pub step_name: Option<String>,
+}
+
+/// The status, the iteration-step counts, and the selector information for a ForEach step execution.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct ForEachStepMetadata {
+    /// The number of iteration steps that failed.
+    #[serde(rename = "failedStepCount", skip_serializing_if = "Option::is_none")]
+    pub failed_step_count: Option<i32>,
+    /// The number of input items that the ForEach step iterates over.
+    #[serde(rename = "inputItemCount", skip_serializing_if = "Option::is_none")]
+    pub input_item_count: Option<i32>,
+    /// Identifies the body step and iteration selected within the ForEach step.
+    #[serde(rename = "selector", skip_serializing_if = "Option::is_none")]
+    pub selector: Option<super::shapes::ForEachSelectorResult>,
+    /// The status of the ForEach step execution.
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The number of iteration steps that were stopped.
+    #[serde(rename = "stoppedStepCount", skip_serializing_if = "Option::is_none")]
+    pub stopped_step_count: Option<i32>,
+    /// The number of iteration steps that completed successfully.
+    #[serde(rename = "succeededStepCount", skip_serializing_if = "Option::is_none")]
+    pub succeeded_step_count: Option<i32>,
+    /// The total number of steps generated across all iterations of the ForEach step.
+    #[serde(rename = "totalStepCount", skip_serializing_if = "Option::is_none")]
+    pub total_step_count: Option<i32>,
+}
+
+/// The metadata of the inference component.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct InferenceComponentMetadata {
+    /// The Amazon Resource Name (ARN) of the inference component.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
 }
 
 /// The placement status of an inference component on a specific instance type. Shows the number of inference component copies currently placed on instances of a given type.
@@ -1608,6 +1949,59 @@ pub struct InferenceComponentRuntimeConfigSummary {
     /// The placement status of the inference component across instance types. Shows how the inference component copies are distributed across instance types.
     #[serde(rename = "placementStatus", skip_serializing_if = "Option::is_none")]
     pub placement_status: Option<Vec<super::shapes::InferenceComponentPlacementStatus>>,
+}
+
+/// The context for an iteration of a ForEach step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct IterationContext {
+    /// The index of the iteration within the ForEach step.
+    #[serde(rename = "index", skip_serializing_if = "Option::is_none")]
+    pub index: Option<i32>,
+    /// The input item that is being processed in this iteration.
+    #[serde(rename = "item", skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// The name of the ForEach step that generated this iteration.
+    #[serde(rename = "parentStepName", skip_serializing_if = "Option::is_none")]
+    pub parent_step_name: Option<String>,
+}
+
+/// Metadata for a SageMaker job step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct JobStepMetadata {
+    /// The Amazon Resource Name (ARN) of the SageMaker job that was run by this step execution.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// Metadata for a Lambda step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct LambdaStepMetadata {
+    /// The Amazon Resource Name (ARN) of the Lambda function that was run by this step execution.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// A list of the output parameters of the Lambda step.
+    #[serde(rename = "outputParameters", skip_serializing_if = "Option::is_none")]
+    pub output_parameters: Option<Vec<super::shapes::OutputParameter>>,
+}
+
+/// The metadata that tracks relationships between ML artifacts, actions, and contexts.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct LineageMetadata {
+    /// The Amazon Resource Name (ARN) of the lineage action.
+    #[serde(rename = "actionArns", skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = super::map_values_described)]
+    pub action_arns: Option<std::collections::BTreeMap<String, String>>,
+    /// The Amazon Resource Name (ARN) of the lineage artifact.
+    #[serde(rename = "artifactArns", skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = super::map_values_described)]
+    pub artifact_arns: Option<std::collections::BTreeMap<String, String>>,
+    /// The lineage associations.
+    #[serde(rename = "associations", skip_serializing_if = "Option::is_none")]
+    pub associations: Option<Vec<super::shapes::AssociationInfo>>,
+    /// The Amazon Resource Name (ARN) of the lineage context.
+    #[serde(rename = "contextArns", skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = super::map_values_described)]
+    pub context_arns: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Provides information about the location that is configured for storing model artifacts.
@@ -1651,4 +2045,297 @@ pub struct ModelPackageStatusItem {
     /// The current status.
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+}
+
+/// Metadata for Model steps.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct ModelStepMetadata {
+    /// The Amazon Resource Name (ARN) of the created model.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// An output parameter of a pipeline step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct OutputParameter {
+    /// The name of the output parameter.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The value of the output parameter.
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// An execution of a step in a pipeline.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct PipelineExecutionStep {
+    /// The current attempt of the execution step. For more information, see Retry Policy for SageMaker Pipelines steps.
+    #[serde(rename = "attemptCount", skip_serializing_if = "Option::is_none")]
+    pub attempt_count: Option<i32>,
+    /// If this pipeline execution step was cached, details on the cache hit.
+    #[serde(rename = "cacheHitResult", skip_serializing_if = "Option::is_none")]
+    pub cache_hit_result: Option<super::shapes::CacheHitResult>,
+    /// The time that the step stopped executing.
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    /// The reason why the step failed execution. This is only returned if the step failed its execution.
+    #[serde(rename = "failureReason", skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// The context for the iteration of a ForEach step that generated this step execution.
+    #[serde(rename = "iterationContext", skip_serializing_if = "Option::is_none")]
+    pub iteration_context: Option<super::shapes::IterationContext>,
+    /// Metadata to run the pipeline step.
+    #[serde(rename = "metadata", skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<super::shapes::PipelineExecutionStepMetadata>,
+    /// The ARN from an execution of the current pipeline from which results are reused for this step.
+    #[serde(
+        rename = "selectiveExecutionResult",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub selective_execution_result: Option<super::shapes::SelectiveExecutionResult>,
+    /// The time that the step started executing.
+    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    /// The description of the step.
+    #[serde(rename = "stepDescription", skip_serializing_if = "Option::is_none")]
+    pub step_description: Option<String>,
+    /// The display name of the step.
+    #[serde(rename = "stepDisplayName", skip_serializing_if = "Option::is_none")]
+    pub step_display_name: Option<String>,
+    /// The name of the step that is executed.
+    #[serde(rename = "stepName", skip_serializing_if = "Option::is_none")]
+    pub step_name: Option<String>,
+    /// The status of the step execution.
+    #[serde(rename = "stepStatus", skip_serializing_if = "Option::is_none")]
+    pub step_status: Option<String>,
+}
+
+/// Metadata for a step execution.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct PipelineExecutionStepMetadata {
+    /// The metadata for the Athena step execution.
+    #[serde(rename = "athena", skip_serializing_if = "Option::is_none")]
+    pub athena: Option<super::shapes::AthenaStepMetadata>,
+    /// The Amazon Resource Name (ARN) of the AutoML job that was run by this step.
+    #[serde(rename = "autoMlJob", skip_serializing_if = "Option::is_none")]
+    pub auto_ml_job: Option<super::shapes::AutoMLJobStepMetadata>,
+    /// The metadata of the Amazon Bedrock custom model used in the pipeline execution step.
+    #[serde(rename = "bedrockCustomModel", skip_serializing_if = "Option::is_none")]
+    pub bedrock_custom_model: Option<super::shapes::BedrockCustomModelMetadata>,
+    /// The metadata of the Amazon Bedrock custom model deployment used in pipeline execution step.
+    #[serde(
+        rename = "bedrockCustomModelDeployment",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bedrock_custom_model_deployment:
+        Option<super::shapes::BedrockCustomModelDeploymentMetadata>,
+    /// The metadata of Amazon Bedrock model import used in pipeline execution step.
+    #[serde(rename = "bedrockModelImport", skip_serializing_if = "Option::is_none")]
+    pub bedrock_model_import: Option<super::shapes::BedrockModelImportMetadata>,
+    /// The metadata of the Amazon Bedrock provisioned model throughput used in the pipeline execution step.
+    #[serde(
+        rename = "bedrockProvisionedModelThroughput",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bedrock_provisioned_model_throughput:
+        Option<super::shapes::BedrockProvisionedModelThroughputMetadata>,
+    /// The URL of the Amazon SQS queue used by this step execution, the pipeline generated token, and a list of output parameters.
+    #[serde(rename = "callback", skip_serializing_if = "Option::is_none")]
+    pub callback: Option<super::shapes::CallbackStepMetadata>,
+    /// Container for the metadata for a Clarify check step. The configurations and outcomes of the check step execution. This includes:
+    ///
+    /// The type of the check conducted,
+    ///
+    /// The Amazon S3 URIs of baseline constraints and statistics files to be used for the drift check.
+    ///
+    /// The Amazon S3 URIs of newly calculated baseline constraints and statistics.
+    ///
+    /// The model package group name provided.
+    ///
+    /// The Amazon S3 URI of the violation report if violations detected.
+    ///
+    /// The Amazon Resource Name (ARN) of check processing job initiated by the step execution.
+    ///
+    /// The boolean flags indicating if the drift check is skipped.
+    ///
+    /// If step property `BaselineUsedForDriftCheck` is set the same as `CalculatedBaseline`.
+    #[serde(rename = "clarifyCheck", skip_serializing_if = "Option::is_none")]
+    pub clarify_check: Option<super::shapes::ClarifyCheckStepMetadata>,
+    /// The metadata for the cleanup step execution.
+    #[serde(rename = "cleanup", skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<super::shapes::CleanupStepMetadata>,
+    /// The outcome of the condition evaluation that was run by this step execution.
+    #[serde(rename = "condition", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<super::shapes::ConditionStepMetadata>,
+    /// The configurations and outcomes of an Amazon EMR step execution.
+    #[serde(rename = "emr", skip_serializing_if = "Option::is_none")]
+    pub emr: Option<super::shapes::EMRStepMetadata>,
+    /// The configurations and outcomes of an Amazon EMR Serverless step execution.
+    #[serde(rename = "emrServerless", skip_serializing_if = "Option::is_none")]
+    pub emr_serverless: Option<super::shapes::EMRServerlessStepMetadata>,
+    /// The endpoint that was invoked during this step execution.
+    #[serde(rename = "endpoint", skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<super::shapes::EndpointStepMetadata>,
+    /// The endpoint configuration used to create an endpoint during this step execution.
+    #[serde(rename = "endpointConfig", skip_serializing_if = "Option::is_none")]
+    pub endpoint_config: Option<super::shapes::EndpointConfigStepMetadata>,
+    /// The configurations and outcomes of a Fail step execution.
+    #[serde(rename = "fail", skip_serializing_if = "Option::is_none")]
+    pub fail: Option<super::shapes::FailStepMetadata>,
+    /// The metadata for the ForEach step execution.
+    #[serde(rename = "forEach", skip_serializing_if = "Option::is_none")]
+    pub for_each: Option<super::shapes::ForEachStepMetadata>,
+    /// The metadata of the inference component used in pipeline execution step.
+    #[serde(rename = "inferenceComponent", skip_serializing_if = "Option::is_none")]
+    pub inference_component: Option<super::shapes::InferenceComponentMetadata>,
+    /// The metadata for a SageMaker job used in a pipeline execution step.
+    #[serde(rename = "job", skip_serializing_if = "Option::is_none")]
+    pub job: Option<super::shapes::JobStepMetadata>,
+    /// The Amazon Resource Name (ARN) of the Lambda function that was run by this step execution and a list of output parameters.
+    #[serde(rename = "lambda", skip_serializing_if = "Option::is_none")]
+    pub lambda: Option<super::shapes::LambdaStepMetadata>,
+    /// The metadata of the lineage used in pipeline execution step.
+    #[serde(rename = "lineage", skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<super::shapes::LineageMetadata>,
+    /// The Amazon Resource Name (ARN) of the model that was created by this step execution.
+    #[serde(rename = "model", skip_serializing_if = "Option::is_none")]
+    pub model: Option<super::shapes::ModelStepMetadata>,
+    /// The Amazon Resource Name (ARN) of the processing job that was run by this step execution.
+    #[serde(rename = "processingJob", skip_serializing_if = "Option::is_none")]
+    pub processing_job: Option<super::shapes::ProcessingJobStepMetadata>,
+    /// The configurations and outcomes of the check step execution. This includes:
+    ///
+    /// The type of the check conducted.
+    ///
+    /// The Amazon S3 URIs of baseline constraints and statistics files to be used for the drift check.
+    ///
+    /// The Amazon S3 URIs of newly calculated baseline constraints and statistics.
+    ///
+    /// The model package group name provided.
+    ///
+    /// The Amazon S3 URI of the violation report if violations detected.
+    ///
+    /// The Amazon Resource Name (ARN) of check processing job initiated by the step execution.
+    ///
+    /// The Boolean flags indicating if the drift check is skipped.
+    ///
+    /// If step property `BaselineUsedForDriftCheck` is set the same as `CalculatedBaseline`.
+    #[serde(rename = "qualityCheck", skip_serializing_if = "Option::is_none")]
+    pub quality_check: Option<super::shapes::QualityCheckStepMetadata>,
+    /// The Amazon Resource Name (ARN) of the model package that the model was registered to by this step execution.
+    #[serde(rename = "registerModel", skip_serializing_if = "Option::is_none")]
+    pub register_model: Option<super::shapes::RegisterModelStepMetadata>,
+    /// The Amazon Resource Name (ARN) of the training job that was run by this step execution.
+    #[serde(rename = "trainingJob", skip_serializing_if = "Option::is_none")]
+    pub training_job: Option<super::shapes::TrainingJobStepMetadata>,
+    /// The Amazon Resource Name (ARN) of the transform job that was run by this step execution.
+    #[serde(rename = "transformJob", skip_serializing_if = "Option::is_none")]
+    pub transform_job: Option<super::shapes::TransformJobStepMetadata>,
+    /// The Amazon Resource Name (ARN) of the tuning job that was run by this step execution.
+    #[serde(rename = "tuningJob", skip_serializing_if = "Option::is_none")]
+    pub tuning_job: Option<super::shapes::TuningJobStepMetaData>,
+}
+
+/// Metadata for a processing job step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct ProcessingJobStepMetadata {
+    /// The Amazon Resource Name (ARN) of the processing job.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// Container for the metadata for a Quality check step. For more information, see the topic on QualityCheck step in the Amazon SageMaker Developer Guide.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct QualityCheckStepMetadata {
+    /// The Amazon S3 URI of the baseline constraints file used for the drift check.
+    #[serde(
+        rename = "baselineUsedForDriftCheckConstraints",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub baseline_used_for_drift_check_constraints: Option<String>,
+    /// The Amazon S3 URI of the baseline statistics file used for the drift check.
+    #[serde(
+        rename = "baselineUsedForDriftCheckStatistics",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub baseline_used_for_drift_check_statistics: Option<String>,
+    /// The Amazon S3 URI of the newly calculated baseline constraints file.
+    #[serde(
+        rename = "calculatedBaselineConstraints",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub calculated_baseline_constraints: Option<String>,
+    /// The Amazon S3 URI of the newly calculated baseline statistics file.
+    #[serde(
+        rename = "calculatedBaselineStatistics",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub calculated_baseline_statistics: Option<String>,
+    /// The Amazon Resource Name (ARN) of the Quality check processing job that was run by this step execution.
+    #[serde(rename = "checkJobArn", skip_serializing_if = "Option::is_none")]
+    pub check_job_arn: Option<String>,
+    /// The type of the Quality check step.
+    #[serde(rename = "checkType", skip_serializing_if = "Option::is_none")]
+    pub check_type: Option<String>,
+    /// The model package group name.
+    #[serde(
+        rename = "modelPackageGroupName",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub model_package_group_name: Option<String>,
+    /// This flag indicates if a newly calculated baseline can be accessed through step properties `BaselineUsedForDriftCheckConstraints` and `BaselineUsedForDriftCheckStatistics`. If it is set to `False`, the previous baseline of the configured check type must also be available. These can be accessed through the `BaselineUsedForDriftCheckConstraints` and ` BaselineUsedForDriftCheckStatistics` properties.
+    #[serde(
+        rename = "registerNewBaseline",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub register_new_baseline: Option<bool>,
+    /// This flag indicates if the drift check against the previous baseline will be skipped or not. If it is set to `False`, the previous baseline of the configured check type must be available.
+    #[serde(rename = "skipCheck", skip_serializing_if = "Option::is_none")]
+    pub skip_check: Option<bool>,
+    /// The Amazon S3 URI of violation report if violations are detected.
+    #[serde(rename = "violationReport", skip_serializing_if = "Option::is_none")]
+    pub violation_report: Option<String>,
+}
+
+/// Metadata for a register model job step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct RegisterModelStepMetadata {
+    /// The Amazon Resource Name (ARN) of the model package.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// The ARN from an execution of the current pipeline.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct SelectiveExecutionResult {
+    /// The ARN from an execution of the current pipeline.
+    #[serde(
+        rename = "sourcePipelineExecutionArn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_pipeline_execution_arn: Option<String>,
+}
+
+/// Metadata for a training job step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct TrainingJobStepMetadata {
+    /// The Amazon Resource Name (ARN) of the training job that was run by this step execution.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// Metadata for a transform job step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct TransformJobStepMetadata {
+    /// The Amazon Resource Name (ARN) of the transform job that was run by this step execution.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// Metadata for a tuning step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct TuningJobStepMetaData {
+    /// The Amazon Resource Name (ARN) of the tuning job that was run by this step execution.
+    #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
 }

@@ -74,6 +74,8 @@ fn crd_file_names_follow_group_and_plural() {
             "sagemaker.aws.amazon.com_modelpackagegroups.yaml",
             "sagemaker.aws.amazon.com_modelpackages.yaml",
             "sagemaker.aws.amazon.com_models.yaml",
+            "sagemaker.aws.amazon.com_pipelineexecutions.yaml",
+            "sagemaker.aws.amazon.com_pipelines.yaml",
             "sagemaker.aws.amazon.com_processingjobs.yaml",
             "sagemaker.aws.amazon.com_trainingjobs.yaml",
         ]

@@ -8,6 +8,8 @@ pub mod endpoint;
 pub mod inference_component;
 pub mod model_package;
 pub mod model_package_group;
+pub mod pipeline;
+pub mod pipeline_execution;
 mod shapes;
 
 use std::collections::BTreeMap;
@@ -155,6 +157,22 @@ pub fn request_texts(
                 .map_err(|error| error.to_string())
                 .and_then(|spec| {
                     compilation_job::request_texts(&spec, sagemaker_name, owner_uid, refs)
+                        .map_err(|error| error.to_string())
+                }),
+        ),
+        "Pipeline" => Some(
+            serde_json::from_value(spec)
+                .map_err(|error| error.to_string())
+                .and_then(|spec| {
+                    pipeline::request_texts(&spec, sagemaker_name, owner_uid, refs)
+                        .map_err(|error| error.to_string())
+                }),
+        ),
+        "PipelineExecution" => Some(
+            serde_json::from_value(spec)
+                .map_err(|error| error.to_string())
+                .and_then(|spec| {
+                    pipeline_execution::request_texts(&spec, sagemaker_name, owner_uid, refs)
                         .map_err(|error| error.to_string())
                 }),
         ),

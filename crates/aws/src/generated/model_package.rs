@@ -24,10 +24,10 @@ pub fn create_request(
     let mut references = Vec::new();
     value.collect_references("", &mut references);
     super::check_resolved(&references, refs)?;
-    let _ = owner_uid;
+    let _ = sagemaker_name;
     Ok(
         aws_sdk_sagemaker::operation::create_model_package::CreateModelPackageInput::builder()
-            .client_token(sagemaker_name)
+            .client_token(owner_uid)
             .set_additional_inference_specifications(
                 value
                     .additional_inference_specifications

@@ -843,6 +843,46 @@ pub(super) fn to_sdk_output_config(value: &api::OutputConfig) -> sdk::OutputConf
         .build()
 }
 
+pub(super) fn to_sdk_parallelism_configuration(
+    value: &api::ParallelismConfiguration,
+) -> sdk::ParallelismConfiguration {
+    sdk::ParallelismConfiguration::builder()
+        .set_max_parallel_execution_steps(Some({
+            let value = &value.max_parallel_execution_steps;
+            *value
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_parameter(value: &api::Parameter) -> sdk::Parameter {
+    sdk::Parameter::builder()
+        .set_name(Some({
+            let value = &value.name;
+            value.clone()
+        }))
+        .set_value(Some({
+            let value = &value.value;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_pipeline_definition_s3_location(
+    value: &api::PipelineDefinitionS3Location,
+) -> sdk::PipelineDefinitionS3Location {
+    sdk::PipelineDefinitionS3Location::builder()
+        .set_bucket(Some({
+            let value = &value.bucket;
+            value.clone()
+        }))
+        .set_object_key(Some({
+            let value = &value.object_key;
+            value.clone()
+        }))
+        .set_version_id(value.version_id.clone())
+        .build()
+}
+
 pub(super) fn to_sdk_rolling_update_policy(
     value: &api::RollingUpdatePolicy,
 ) -> sdk::RollingUpdatePolicy {
@@ -896,6 +936,30 @@ pub(super) fn to_sdk_s3_model_data_source(
             let value = &value.s3_uri;
             value.clone()
         }))
+        .build()
+}
+
+pub(super) fn to_sdk_selected_step(value: &api::SelectedStep) -> sdk::SelectedStep {
+    sdk::SelectedStep::builder()
+        .set_step_name(Some({
+            let value = &value.step_name;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_selective_execution_config(
+    value: &api::SelectiveExecutionConfig,
+) -> sdk::SelectiveExecutionConfig {
+    sdk::SelectiveExecutionConfig::builder()
+        .set_selected_steps(Some({
+            let value = &value.selected_steps;
+            value
+                .iter()
+                .map(super::shapes::to_sdk_selected_step)
+                .collect::<Vec<_>>()
+        }))
+        .set_source_pipeline_execution_arn(value.source_pipeline_execution_arn.clone())
         .build()
 }
 
@@ -1099,11 +1163,221 @@ pub(super) fn to_sdk_transform_s3_data_source(
         .build()
 }
 
+pub(super) fn from_sdk_association_info(value: &sdk::AssociationInfo) -> api::AssociationInfo {
+    api::AssociationInfo {
+        destination_arn: value.destination_arn.clone(),
+        source_arn: value.source_arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_athena_step_metadata(
+    value: &sdk::AthenaStepMetadata,
+) -> api::AthenaStepMetadata {
+    api::AthenaStepMetadata {
+        query_execution_id: value.query_execution_id.clone(),
+        s3_output_location: value.s3_output_location.clone(),
+    }
+}
+
+pub(super) fn from_sdk_auto_ml_job_step_metadata(
+    value: &sdk::AutoMlJobStepMetadata,
+) -> api::AutoMLJobStepMetadata {
+    api::AutoMLJobStepMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_bedrock_custom_model_deployment_metadata(
+    value: &sdk::BedrockCustomModelDeploymentMetadata,
+) -> api::BedrockCustomModelDeploymentMetadata {
+    api::BedrockCustomModelDeploymentMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_bedrock_custom_model_metadata(
+    value: &sdk::BedrockCustomModelMetadata,
+) -> api::BedrockCustomModelMetadata {
+    api::BedrockCustomModelMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_bedrock_model_import_metadata(
+    value: &sdk::BedrockModelImportMetadata,
+) -> api::BedrockModelImportMetadata {
+    api::BedrockModelImportMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_bedrock_provisioned_model_throughput_metadata(
+    value: &sdk::BedrockProvisionedModelThroughputMetadata,
+) -> api::BedrockProvisionedModelThroughputMetadata {
+    api::BedrockProvisionedModelThroughputMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_cache_hit_result(value: &sdk::CacheHitResult) -> api::CacheHitResult {
+    api::CacheHitResult {
+        source_pipeline_execution_arn: value.source_pipeline_execution_arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_callback_step_metadata(
+    value: &sdk::CallbackStepMetadata,
+) -> api::CallbackStepMetadata {
+    api::CallbackStepMetadata {
+        callback_token: value.callback_token.clone(),
+        output_parameters: value.output_parameters.as_ref().map(|items| {
+            items
+                .iter()
+                .map(super::shapes::from_sdk_output_parameter)
+                .collect()
+        }),
+        sqs_queue_url: value.sqs_queue_url.clone(),
+    }
+}
+
+pub(super) fn from_sdk_clarify_check_step_metadata(
+    value: &sdk::ClarifyCheckStepMetadata,
+) -> api::ClarifyCheckStepMetadata {
+    api::ClarifyCheckStepMetadata {
+        baseline_used_for_drift_check_constraints: value
+            .baseline_used_for_drift_check_constraints
+            .clone(),
+        calculated_baseline_constraints: value.calculated_baseline_constraints.clone(),
+        check_job_arn: value.check_job_arn.clone(),
+        check_type: value.check_type.clone(),
+        model_package_group_name: value.model_package_group_name.clone(),
+        register_new_baseline: value.register_new_baseline,
+        skip_check: value.skip_check,
+        violation_report: value.violation_report.clone(),
+    }
+}
+
+pub(super) fn from_sdk_cleanup_failure(value: &sdk::CleanupFailure) -> api::CleanupFailure {
+    api::CleanupFailure {
+        error_code: value
+            .error_code
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
+        error_message: value.error_message.clone(),
+        step_name: value.step_name.clone(),
+    }
+}
+
+pub(super) fn from_sdk_cleanup_step_metadata(
+    value: &sdk::CleanupStepMetadata,
+) -> api::CleanupStepMetadata {
+    api::CleanupStepMetadata {
+        cleaned_steps: value.cleaned_steps.clone(),
+        failed_steps: value.failed_steps.as_ref().map(|items| {
+            items
+                .iter()
+                .map(super::shapes::from_sdk_cleanup_failure)
+                .collect()
+        }),
+        skipped_steps: value.skipped_steps.clone(),
+    }
+}
+
+pub(super) fn from_sdk_condition_step_metadata(
+    value: &sdk::ConditionStepMetadata,
+) -> api::ConditionStepMetadata {
+    api::ConditionStepMetadata {
+        outcome: value
+            .outcome
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
+    }
+}
+
 pub(super) fn from_sdk_derived_information(
     value: &sdk::DerivedInformation,
 ) -> api::DerivedInformation {
     api::DerivedInformation {
         derived_data_input_config: value.derived_data_input_config.clone(),
+    }
+}
+
+pub(super) fn from_sdk_emr_serverless_step_metadata(
+    value: &sdk::EmrServerlessStepMetadata,
+) -> api::EMRServerlessStepMetadata {
+    api::EMRServerlessStepMetadata {
+        application_id: value.application_id.clone(),
+        job_run_id: value.job_run_id.clone(),
+        job_run_name: value.job_run_name.clone(),
+        log_file_path: value.log_file_path.clone(),
+    }
+}
+
+pub(super) fn from_sdk_emr_step_metadata(value: &sdk::EmrStepMetadata) -> api::EMRStepMetadata {
+    api::EMRStepMetadata {
+        cluster_id: value.cluster_id.clone(),
+        log_file_path: value.log_file_path.clone(),
+        step_id: value.step_id.clone(),
+        step_name: value.step_name.clone(),
+    }
+}
+
+pub(super) fn from_sdk_endpoint_config_step_metadata(
+    value: &sdk::EndpointConfigStepMetadata,
+) -> api::EndpointConfigStepMetadata {
+    api::EndpointConfigStepMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_endpoint_step_metadata(
+    value: &sdk::EndpointStepMetadata,
+) -> api::EndpointStepMetadata {
+    api::EndpointStepMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_fail_step_metadata(value: &sdk::FailStepMetadata) -> api::FailStepMetadata {
+    api::FailStepMetadata {
+        error_message: value.error_message.clone(),
+    }
+}
+
+pub(super) fn from_sdk_for_each_selector_result(
+    value: &sdk::ForEachSelectorResult,
+) -> api::ForEachSelectorResult {
+    api::ForEachSelectorResult {
+        index: value.index,
+        step_name: value.step_name.clone(),
+    }
+}
+
+pub(super) fn from_sdk_for_each_step_metadata(
+    value: &sdk::ForEachStepMetadata,
+) -> api::ForEachStepMetadata {
+    api::ForEachStepMetadata {
+        failed_step_count: value.failed_step_count,
+        input_item_count: value.input_item_count,
+        selector: value
+            .selector
+            .as_ref()
+            .map(super::shapes::from_sdk_for_each_selector_result),
+        status: value
+            .status
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
+        stopped_step_count: value.stopped_step_count,
+        succeeded_step_count: value.succeeded_step_count,
+        total_step_count: value.total_step_count,
+    }
+}
+
+pub(super) fn from_sdk_inference_component_metadata(
+    value: &sdk::InferenceComponentMetadata,
+) -> api::InferenceComponentMetadata {
+    api::InferenceComponentMetadata {
+        arn: value.arn.clone(),
     }
 }
 
@@ -1129,6 +1403,63 @@ pub(super) fn from_sdk_inference_component_runtime_config_summary(
             items
                 .iter()
                 .map(super::shapes::from_sdk_inference_component_placement_status)
+                .collect()
+        }),
+    }
+}
+
+pub(super) fn from_sdk_iteration_context(value: &sdk::IterationContext) -> api::IterationContext {
+    api::IterationContext {
+        index: value.index,
+        item: value.item.clone(),
+        parent_step_name: value.parent_step_name.clone(),
+    }
+}
+
+pub(super) fn from_sdk_job_step_metadata(value: &sdk::JobStepMetadata) -> api::JobStepMetadata {
+    api::JobStepMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_lambda_step_metadata(
+    value: &sdk::LambdaStepMetadata,
+) -> api::LambdaStepMetadata {
+    api::LambdaStepMetadata {
+        arn: value.arn.clone(),
+        output_parameters: value.output_parameters.as_ref().map(|items| {
+            items
+                .iter()
+                .map(super::shapes::from_sdk_output_parameter)
+                .collect()
+        }),
+    }
+}
+
+pub(super) fn from_sdk_lineage_metadata(value: &sdk::LineageMetadata) -> api::LineageMetadata {
+    api::LineageMetadata {
+        action_arns: value.action_arns.as_ref().map(|value| {
+            value
+                .iter()
+                .map(|(key, item0)| (key.clone(), item0.clone()))
+                .collect()
+        }),
+        artifact_arns: value.artifact_arns.as_ref().map(|value| {
+            value
+                .iter()
+                .map(|(key, item0)| (key.clone(), item0.clone()))
+                .collect()
+        }),
+        associations: value.associations.as_ref().map(|items| {
+            items
+                .iter()
+                .map(super::shapes::from_sdk_association_info)
+                .collect()
+        }),
+        context_arns: value.context_arns.as_ref().map(|value| {
+            value
+                .iter()
+                .map(|(key, item0)| (key.clone(), item0.clone()))
                 .collect()
         }),
     }
@@ -1175,5 +1506,238 @@ pub(super) fn from_sdk_model_package_status_item(
             .status
             .as_ref()
             .map(|value| value.as_str().to_string()),
+    }
+}
+
+pub(super) fn from_sdk_model_step_metadata(
+    value: &sdk::ModelStepMetadata,
+) -> api::ModelStepMetadata {
+    api::ModelStepMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_output_parameter(value: &sdk::OutputParameter) -> api::OutputParameter {
+    api::OutputParameter {
+        name: value.name.clone(),
+        value: value.value.clone(),
+    }
+}
+
+pub(super) fn from_sdk_pipeline_execution_step(
+    value: &sdk::PipelineExecutionStep,
+) -> api::PipelineExecutionStep {
+    api::PipelineExecutionStep {
+        attempt_count: value.attempt_count,
+        cache_hit_result: value
+            .cache_hit_result
+            .as_ref()
+            .map(super::shapes::from_sdk_cache_hit_result),
+        end_time: super::time(value.end_time.as_ref()),
+        failure_reason: value.failure_reason.clone(),
+        iteration_context: value
+            .iteration_context
+            .as_ref()
+            .map(super::shapes::from_sdk_iteration_context),
+        metadata: value
+            .metadata
+            .as_ref()
+            .map(super::shapes::from_sdk_pipeline_execution_step_metadata),
+        selective_execution_result: value
+            .selective_execution_result
+            .as_ref()
+            .map(super::shapes::from_sdk_selective_execution_result),
+        start_time: super::time(value.start_time.as_ref()),
+        step_description: value.step_description.clone(),
+        step_display_name: value.step_display_name.clone(),
+        step_name: value.step_name.clone(),
+        step_status: value
+            .step_status
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
+    }
+}
+
+pub(super) fn from_sdk_pipeline_execution_step_metadata(
+    value: &sdk::PipelineExecutionStepMetadata,
+) -> api::PipelineExecutionStepMetadata {
+    api::PipelineExecutionStepMetadata {
+        athena: value
+            .athena
+            .as_ref()
+            .map(super::shapes::from_sdk_athena_step_metadata),
+        auto_ml_job: value
+            .auto_ml_job
+            .as_ref()
+            .map(super::shapes::from_sdk_auto_ml_job_step_metadata),
+        bedrock_custom_model: value
+            .bedrock_custom_model
+            .as_ref()
+            .map(super::shapes::from_sdk_bedrock_custom_model_metadata),
+        bedrock_custom_model_deployment: value
+            .bedrock_custom_model_deployment
+            .as_ref()
+            .map(super::shapes::from_sdk_bedrock_custom_model_deployment_metadata),
+        bedrock_model_import: value
+            .bedrock_model_import
+            .as_ref()
+            .map(super::shapes::from_sdk_bedrock_model_import_metadata),
+        bedrock_provisioned_model_throughput: value
+            .bedrock_provisioned_model_throughput
+            .as_ref()
+            .map(super::shapes::from_sdk_bedrock_provisioned_model_throughput_metadata),
+        callback: value
+            .callback
+            .as_ref()
+            .map(super::shapes::from_sdk_callback_step_metadata),
+        clarify_check: value
+            .clarify_check
+            .as_ref()
+            .map(super::shapes::from_sdk_clarify_check_step_metadata),
+        cleanup: value
+            .cleanup
+            .as_ref()
+            .map(super::shapes::from_sdk_cleanup_step_metadata),
+        condition: value
+            .condition
+            .as_ref()
+            .map(super::shapes::from_sdk_condition_step_metadata),
+        emr: value
+            .emr
+            .as_ref()
+            .map(super::shapes::from_sdk_emr_step_metadata),
+        emr_serverless: value
+            .emr_serverless
+            .as_ref()
+            .map(super::shapes::from_sdk_emr_serverless_step_metadata),
+        endpoint: value
+            .endpoint
+            .as_ref()
+            .map(super::shapes::from_sdk_endpoint_step_metadata),
+        endpoint_config: value
+            .endpoint_config
+            .as_ref()
+            .map(super::shapes::from_sdk_endpoint_config_step_metadata),
+        fail: value
+            .fail
+            .as_ref()
+            .map(super::shapes::from_sdk_fail_step_metadata),
+        for_each: value
+            .for_each
+            .as_ref()
+            .map(super::shapes::from_sdk_for_each_step_metadata),
+        inference_component: value
+            .inference_component
+            .as_ref()
+            .map(super::shapes::from_sdk_inference_component_metadata),
+        job: value
+            .job
+            .as_ref()
+            .map(super::shapes::from_sdk_job_step_metadata),
+        lambda: value
+            .lambda
+            .as_ref()
+            .map(super::shapes::from_sdk_lambda_step_metadata),
+        lineage: value
+            .lineage
+            .as_ref()
+            .map(super::shapes::from_sdk_lineage_metadata),
+        model: value
+            .model
+            .as_ref()
+            .map(super::shapes::from_sdk_model_step_metadata),
+        processing_job: value
+            .processing_job
+            .as_ref()
+            .map(super::shapes::from_sdk_processing_job_step_metadata),
+        quality_check: value
+            .quality_check
+            .as_ref()
+            .map(super::shapes::from_sdk_quality_check_step_metadata),
+        register_model: value
+            .register_model
+            .as_ref()
+            .map(super::shapes::from_sdk_register_model_step_metadata),
+        training_job: value
+            .training_job
+            .as_ref()
+            .map(super::shapes::from_sdk_training_job_step_metadata),
+        transform_job: value
+            .transform_job
+            .as_ref()
+            .map(super::shapes::from_sdk_transform_job_step_metadata),
+        tuning_job: value
+            .tuning_job
+            .as_ref()
+            .map(super::shapes::from_sdk_tuning_job_step_meta_data),
+    }
+}
+
+pub(super) fn from_sdk_processing_job_step_metadata(
+    value: &sdk::ProcessingJobStepMetadata,
+) -> api::ProcessingJobStepMetadata {
+    api::ProcessingJobStepMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_quality_check_step_metadata(
+    value: &sdk::QualityCheckStepMetadata,
+) -> api::QualityCheckStepMetadata {
+    api::QualityCheckStepMetadata {
+        baseline_used_for_drift_check_constraints: value
+            .baseline_used_for_drift_check_constraints
+            .clone(),
+        baseline_used_for_drift_check_statistics: value
+            .baseline_used_for_drift_check_statistics
+            .clone(),
+        calculated_baseline_constraints: value.calculated_baseline_constraints.clone(),
+        calculated_baseline_statistics: value.calculated_baseline_statistics.clone(),
+        check_job_arn: value.check_job_arn.clone(),
+        check_type: value.check_type.clone(),
+        model_package_group_name: value.model_package_group_name.clone(),
+        register_new_baseline: value.register_new_baseline,
+        skip_check: value.skip_check,
+        violation_report: value.violation_report.clone(),
+    }
+}
+
+pub(super) fn from_sdk_register_model_step_metadata(
+    value: &sdk::RegisterModelStepMetadata,
+) -> api::RegisterModelStepMetadata {
+    api::RegisterModelStepMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_selective_execution_result(
+    value: &sdk::SelectiveExecutionResult,
+) -> api::SelectiveExecutionResult {
+    api::SelectiveExecutionResult {
+        source_pipeline_execution_arn: value.source_pipeline_execution_arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_training_job_step_metadata(
+    value: &sdk::TrainingJobStepMetadata,
+) -> api::TrainingJobStepMetadata {
+    api::TrainingJobStepMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_transform_job_step_metadata(
+    value: &sdk::TransformJobStepMetadata,
+) -> api::TransformJobStepMetadata {
+    api::TransformJobStepMetadata {
+        arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_tuning_job_step_meta_data(
+    value: &sdk::TuningJobStepMetaData,
+) -> api::TuningJobStepMetaData {
+    api::TuningJobStepMetaData {
+        arn: value.arn.clone(),
     }
 }

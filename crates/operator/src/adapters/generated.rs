@@ -53,6 +53,11 @@ pub trait GeneratedKind: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), CallError>> + Send {
         async { Ok(()) }
     }
+    /// What the status's `additional` says of the resource SageMaker describes: its failure
+    /// reason, where the kind knows nothing better.
+    fn additional(remote: &Described<Self::Status>) -> Option<String> {
+        remote.failure_reason.clone()
+    }
 }
 
 /// The `engine::single::Kind` of a generated kind.
@@ -231,14 +236,15 @@ impl<G: GeneratedKind> Kind for Generated<G> {
         let transitional = G::INFO.transitional.contains(&remote.state.as_str());
         (!G::INFO.listed_by_modification && transitional).then_some(LOOK_AGAIN_UNLISTED)
     }
-    /// SageMaker's side of the status, with its failure reason in `additional`.
+    /// SageMaker's side of the status, with its failure reason (or the kind's word on it) in
+    /// `additional`.
     fn status_from(
         _object: &G::Object,
         remote: &Described<G::Status>,
         _location: &ApiLocation,
     ) -> G::Status {
         let mut status = remote.status.clone();
-        status.common_mut().additional = remote.failure_reason.clone();
+        status.common_mut().additional = G::additional(remote);
         status
     }
 }

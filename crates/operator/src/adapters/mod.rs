@@ -10,6 +10,8 @@ pub mod inference_component;
 pub mod model;
 pub mod model_package;
 pub mod model_package_group;
+pub mod pipeline;
+pub mod pipeline_execution;
 pub mod processing_job;
 pub mod training_job;
 pub mod transform_job;

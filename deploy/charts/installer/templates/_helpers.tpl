@@ -42,6 +42,8 @@ control-plane: controller-manager
 - models
 - modelpackagegroups
 - modelpackages
+- pipelineexecutions
+- pipelines
 - processingjobs
 - trainingjobs
 {{- end -}}
@@ -71,6 +73,8 @@ control-plane: controller-manager
     - models/status
     - modelpackagegroups/status
     - modelpackages/status
+    - pipelineexecutions/status
+    - pipelines/status
     - processingjobs/status
     - trainingjobs/status
   verbs: ["patch"]

@@ -15,9 +15,16 @@ mod lifecycle;
 mod logs;
 mod model_package;
 mod model_registry;
+mod pipeline;
+mod pipeline_definition;
+mod pipeline_execution;
+mod pipeline_expressions;
+mod pipeline_runs;
+mod pipeline_steps;
 mod processing;
 mod production_variants;
 mod rules;
+mod s3_objects;
 mod sagemaker;
 mod scaled;
 mod server;
@@ -53,7 +60,7 @@ Protocols on the one port:
   Application Auto Scaling  JSON 1.1, X-Amz-Target: AnyScaleFrontendService.<Operation>
   sagemaker-runtime   POST /endpoints/<name>/invocations
   STS                 query protocol (Action=AssumeRoleWithWebIdentity | GetCallerIdentity)
-  control API         /_emulator/... (faults, rate-limits, calls, resources, load, reset, health)
+  control API         /_emulator/... (faults, rate-limits, calls, resources, load, objects, reset, health)
 
 Timing: every lifecycle is written in emulated seconds (a training job takes
 --default-duration-seconds, 60 by default). --time-scale converts them to real seconds:
@@ -64,7 +71,8 @@ are emulated seconds.
 Per-resource control by reserved tags on the Create request:
   emulator:outcome           Completed | Failed | MaxRuntimeExceeded (training),
                              Completed | Failed (transform, tuning, processing), InService | Failed (endpoint, endpoint config)
-  emulator:duration-seconds  emulated seconds before the terminal state
+  emulator:duration-seconds  emulated seconds before the terminal state (a pipeline's: each step's)
+  emulator:fail-step         a pipeline step that fails (its reason from emulator:failure-reason)
   emulator:failure-reason    the FailureReason reported when the outcome is Failed
   emulator:exit-message      the ExitMessage of a processing job
   emulator:rule-outcome      NoIssuesFound | IssuesFound | Error: Debugger/Profiler rule results

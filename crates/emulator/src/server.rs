@@ -387,6 +387,7 @@ fn control_api(app: &App, method: &Method, path: &str, query: &str, body: &Bytes
         (&Method::PUT, "load") | (&Method::POST, "load") => set_load(app, body),
         (&Method::GET, "resources") => list_resources(app, query),
         (&Method::GET, "objects") => list_objects(app, query),
+        (method, path) if path.starts_with("objects/") => object(app, method, path, query, body),
         (&Method::GET, "health") => control_json(StatusCode::OK, json!({ "status": "ok" })),
         (&Method::POST, "faults") => match serde_json::from_slice::<FaultRule>(body) {
             Ok(rule) => match app.control.add_fault(rule) {
@@ -493,20 +494,86 @@ fn set_load(app: &App, body: &Bytes) -> HttpResponse {
     }
 }
 
-/// `GET /_emulator/objects[?region=R]`: the S3 objects asynchronous inferences wrote.
-fn list_objects(app: &App, query: &str) -> HttpResponse {
-    let region = form_params(query)
+/// The `region` of a control request's query string, `--region` when absent.
+fn query_region(app: &App, query: &str) -> String {
+    form_params(query)
         .into_iter()
         .find(|(key, _)| key == "region")
         .map(|(_, value)| value)
-        .unwrap_or_else(|| app.settings.region.clone());
+        .unwrap_or_else(|| app.settings.region.clone())
+}
+
+/// `GET /_emulator/objects[?region=R]`: the S3 objects of a region: those asynchronous
+/// inferences wrote, then those put through the control API.
+fn list_objects(app: &App, query: &str) -> HttpResponse {
+    let region = query_region(app, query);
     let mut regions = app.lock_regions();
     let now = now();
-    let objects = regions.world(&region, now).output_objects(now);
+    let world = regions.world(&region, now);
+    let mut objects = match world.output_objects(now) {
+        Value::Array(objects) => objects,
+        _ => Vec::new(),
+    };
+    objects.extend(world.stored_objects());
     control_json(
         StatusCode::OK,
         json!({ "region": region, "objects": objects }),
     )
+}
+
+/// `PUT`, `GET` and `DELETE /_emulator/objects/<bucket>/<key>[?region=R]`: one S3 object the
+/// emulated SageMaker can read (a pipeline definition); PUT stores the request body as it is.
+fn object(app: &App, method: &Method, path: &str, query: &str, body: &Bytes) -> HttpResponse {
+    let rest = path.trim_start_matches("objects/");
+    let Some((bucket, key)) = rest
+        .split_once('/')
+        .map(|(bucket, key)| {
+            (
+                sigv4::percent_decode(bucket, false),
+                sigv4::percent_decode(key, false),
+            )
+        })
+        .filter(|(bucket, key)| !bucket.is_empty() && !key.is_empty())
+    else {
+        return control_error("name an object as /_emulator/objects/<bucket>/<key>");
+    };
+    let region = query_region(app, query);
+    let uri = format!("s3://{bucket}/{key}");
+    let mut regions = app.lock_regions();
+    let world = regions.world(&region, now());
+    match *method {
+        Method::PUT | Method::POST => match std::str::from_utf8(body) {
+            Ok(text) => {
+                world.put_object(&bucket, &key, text.to_string());
+                control_json(
+                    StatusCode::OK,
+                    json!({ "region": region, "uri": uri, "bytes": body.len() }),
+                )
+            }
+            Err(_) => control_error("an object's body must be UTF-8 text"),
+        },
+        Method::GET => match world.s3_object(&bucket, &key) {
+            Some(text) => control_json(
+                StatusCode::OK,
+                json!({ "region": region, "uri": uri, "body": text }),
+            ),
+            None => control_json(
+                StatusCode::NOT_FOUND,
+                json!({ "error": format!("no object {uri} in {region}") }),
+            ),
+        },
+        Method::DELETE => {
+            let deleted = world.delete_object(&bucket, &key);
+            control_json(
+                StatusCode::OK,
+                json!({ "region": region, "uri": uri, "deleted": deleted }),
+            )
+        }
+        _ => control_json(
+            StatusCode::NOT_FOUND,
+            json!({ "error": format!("no control endpoint {method} /_emulator/{path}") }),
+        ),
+    }
 }
 
 /// `GET /_emulator/resources[?region=R]`: one region's resources, or every region's.

@@ -13,6 +13,7 @@ mod inference_components;
 mod logs;
 mod model_packages;
 mod model_registry;
+mod pipelines;
 mod processing;
 mod protocol;
 mod regions;

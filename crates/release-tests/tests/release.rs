@@ -19,7 +19,7 @@ const OPERATOR_SA: &str =
     "system:serviceaccount:sagemaker-k8s-operator-system:sagemaker-k8s-operator-default";
 
 /// (chart directory, chart name in `helm ls`, sentence of its NOTES, kind it creates)
-const JOB_CHARTS: [(&str, &str, &str, &str); 11] = [
+const JOB_CHARTS: [(&str, &str, &str, &str); 13] = [
     (
         "training-jobs",
         "sagemaker-k8s-trainingjob",
@@ -86,9 +86,21 @@ const JOB_CHARTS: [(&str, &str, &str, &str); 11] = [
         "Thanks for installing the sagemaker-k8s-compilationjob.",
         "compilationjob",
     ),
+    (
+        "pipeline",
+        "sagemaker-k8s-pipeline",
+        "Thanks for installing the sagemaker-k8s-pipeline.",
+        "pipeline",
+    ),
+    (
+        "pipeline-execution",
+        "sagemaker-k8s-pipelineexecution",
+        "Thanks for installing the sagemaker-k8s-pipelineexecution.",
+        "pipelineexecution",
+    ),
 ];
 
-const SAMPLES: [&str; 17] = [
+const SAMPLES: [&str; 18] = [
     "xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-hpo.yaml",
     "xgboost-mnist-batchtransform.yaml",
@@ -106,6 +118,7 @@ const SAMPLES: [&str; 17] = [
     "model-package-group.yaml",
     "model-package.yaml",
     "xgboost-mnist-compilationjob.yaml",
+    "pipeline.yaml",
 ];
 
 fn path(relative: &str) -> String {
@@ -240,6 +253,8 @@ async fn helm_lint_passes_for_every_chart_and_mode() {
             "installer",
             "model-package",
             "model-package-group",
+            "pipeline",
+            "pipeline-execution",
             "processing-jobs",
             "training-jobs"
         ]
@@ -297,7 +312,7 @@ fn generated_installers_match_the_chart_and_crds() {
             .count(),
         crd_files
     );
-    assert_eq!(crd_files, 13);
+    assert_eq!(crd_files, 15);
 }
 
 #[tokio::test]
@@ -633,6 +648,8 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         ("patch", sagemaker("modelpackagegroups/status")),
         ("patch", sagemaker("modelpackages/status")),
         ("patch", sagemaker("compilationjobs/status")),
+        ("patch", sagemaker("pipelines/status")),
+        ("watch", sagemaker("pipelineexecutions")),
         ("update", sagemaker("hyperparametertuningjobs/finalizers")),
         ("create", "events".to_owned()),
     ] {
@@ -1469,6 +1486,18 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
             "xgboost-mnist-neo",
             ".status.status",
             "COMPLETED",
+        ),
+        (
+            "pipeline",
+            "xgboost-mnist-pipeline",
+            ".status.status",
+            "Active",
+        ),
+        (
+            "pipelineexecution",
+            "xgboost-mnist-run-1",
+            ".status.status",
+            "Succeeded",
         ),
         (
             "batchtransformjob",

@@ -14,6 +14,7 @@ mod metrics;
 mod model_package;
 mod model_package_group;
 mod original_operator;
+mod pipeline;
 mod processing_job;
 mod references;
 mod resilience;

@@ -197,7 +197,8 @@ mod tests {
         }))
         .expect("a spec");
         let uid = "0b4ad9e2-5d3c-4f7e-9a51-2f0c8e6b7d10";
-        let create = remote::create_request(&spec, uid, "owner", &ResolvedReferences::default())
+        // The engine passes the UID as both the pinned name and the owner.
+        let create = remote::create_request(&spec, "pinned", uid, &ResolvedReferences::default())
             .expect("built")
             .build()
             .expect("a request");

@@ -211,6 +211,10 @@ pub enum Answer {
     Deleted,
     /// The update was accepted, and the current spec recorded as the one it was sent from.
     Updated,
+    /// Nothing goes by the name: a resource SageMaker names, whose name is not known yet,
+    /// cannot be looked up by the token it was created under (a run's Describe takes only an
+    /// ARN); the create, sent again under the token, answers with what a first one made.
+    Absent,
 }
 
 impl Facts {
@@ -258,6 +262,7 @@ impl Facts {
             }
             Answer::StopSent => self.stop_sent = true,
             Answer::Deleted => self.remote = Remote::Deleted,
+            Answer::Absent => self.remote = Remote::Absent,
             Answer::Updated => {
                 self.record.created_from_current_spec = true;
                 self.remote = Remote::Updated;

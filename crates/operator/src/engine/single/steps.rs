@@ -297,6 +297,10 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
     }
 
     async fn describe(&mut self) {
+        if K::NAMED_BY_SAGEMAKER && self.name == K::remote_name(self.run.object) {
+            self.facts.answered(Answer::Absent);
+            return;
+        }
         let kind = &self.run.engine.strategy.0;
         match kind.describe(self.sagemaker(), &self.name).await {
             Ok(remote) => {

@@ -78,6 +78,18 @@ where
     .await
 }
 
+/// Waits until the object is gone (its finalizer released).
+pub async fn gone<K>(api: &Api<K>, name: &str)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    wait_until(Duration::from_secs(90), &format!("{name} deleted"), || {
+        let api = api.clone();
+        async move { api.get_opt(name).await.unwrap().is_none().then_some(()) }
+    })
+    .await;
+}
+
 pub async fn configs_created(harness: &Harness) {
     harness.apply(&model_and_configs()).await;
     let models: Api<Model> = Api::namespaced(harness.cluster.client(), &harness.namespace);

@@ -12,7 +12,7 @@ use kube::api::{DeleteParams, Patch, PatchParams};
 use sagemaker_k8s_api::{CREATING_NAME_ANNOTATION, FINALIZER, ModelPackage, ModelPackageGroup};
 use sagemaker_k8s_testenv::wait_until;
 
-use crate::endpoint::wait_for;
+use crate::endpoint::{gone, wait_for};
 use crate::harness::Harness;
 
 const GROUP: &str = "apiVersion: sagemaker.aws.amazon.com/v1
@@ -69,14 +69,6 @@ async fn versions_in(harness: &Harness, group: &str) -> Vec<String> {
         .iter()
         .filter_map(|summary| summary.model_package_arn().map(str::to_string))
         .collect()
-}
-
-async fn gone(api: &Api<ModelPackage>, name: &str) {
-    wait_until(Duration::from_secs(90), &format!("{name} deleted"), || {
-        let api = api.clone();
-        async move { api.get_opt(name).await.unwrap().is_none().then_some(()) }
-    })
-    .await;
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use sagemaker_k8s_api::{
 };
 use sagemaker_k8s_testenv::wait_until;
 
-use crate::endpoint::wait_for;
+use crate::endpoint::{gone, wait_for};
 use crate::harness::Harness;
 
 pub const GROUP: &str = "apiVersion: sagemaker.aws.amazon.com/v1
@@ -137,17 +137,6 @@ async fn runs_of(harness: &Harness, pipeline: &str) -> Vec<String> {
         .iter()
         .filter_map(|run| run.pipeline_execution_arn().map(str::to_string))
         .collect()
-}
-
-async fn gone<K>(api: &Api<K>, name: &str)
-where
-    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
-{
-    wait_until(Duration::from_secs(90), &format!("{name} deleted"), || {
-        let api = api.clone();
-        async move { api.get_opt(name).await.unwrap().is_none().then_some(()) }
-    })
-    .await;
 }
 
 #[tokio::test]

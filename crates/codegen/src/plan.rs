@@ -154,36 +154,13 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
             field.optional = true;
         }
     }
-    for member in &kind.required {
-        if !spec.fields.iter().any(|f| &f.member == member) {
-            return Err(config_error(
-                kind,
-                format!("required {member} is not in the spec"),
-            ));
-        }
-    }
-    if let Some(clash) = spec
-        .fields
-        .iter()
-        .find(|f| RESERVED.contains(&f.json.as_str()))
-    {
-        return Err(config_error(
-            kind,
-            format!("member {} clashes", clash.member),
-        ));
-    }
+    check_spec(kind, &spec)?;
     let max_name_len = spec
         .fields
         .iter()
         .find(|f| f.member == kind.name_member && f.references.is_none())
         .and_then(|f| f.constraints.max)
         .map_or(63, |max| max as usize);
-    if kind.assigned_name.is_some() && kind.token.is_none() {
-        return Err(config_error(
-            kind,
-            "a kind SageMaker names needs a token member".into(),
-        ));
-    }
     let immutable = immutable_members(kind, &spec);
     spec.rules.extend(immutable_rules(kind, &immutable, &spec)?);
     spec.rules.extend(exactly_one_rules(kind, &spec)?);
@@ -246,6 +223,36 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
             .collect(),
         references: kind.references.clone(),
     })
+}
+
+/// What the configuration asks of a kind's spec: its required members are there, no member
+/// clashes with what every spec adds, a kind SageMaker names has a token to be created under.
+fn check_spec(kind: &KindConfig, spec: &Structure) -> Result<(), GenError> {
+    for member in &kind.required {
+        if !spec.fields.iter().any(|f| &f.member == member) {
+            return Err(config_error(
+                kind,
+                format!("required {member} is not in the spec"),
+            ));
+        }
+    }
+    if let Some(clash) = spec
+        .fields
+        .iter()
+        .find(|f| RESERVED.contains(&f.json.as_str()))
+    {
+        return Err(config_error(
+            kind,
+            format!("member {} clashes", clash.member),
+        ));
+    }
+    if kind.assigned_name.is_some() && kind.token.is_none() {
+        return Err(config_error(
+            kind,
+            "a kind SageMaker names needs a token member".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The operation that ends the resource on delete: a job's stop, or the delete.
@@ -902,5 +909,44 @@ mod tests {
             sent(1, 1),
             pairs(&[("desired_runtime_config", "runtimeConfig")])
         );
+    }
+
+    fn kind<'a>(plan: &'a Plan, name: &str) -> &'a KindPlan {
+        plan.kinds
+            .iter()
+            .find(|k| k.config_kind == name)
+            .unwrap_or_else(|| panic!("no kind {name}"))
+    }
+
+    /// A pipeline: its definition an object, one of definition and S3 location, the token the
+    /// engine's; a run: named by its ARN, its steps read by a List of their own.
+    #[test]
+    fn json_documents_one_of_rules_tokens_and_status_lists() {
+        let plan = planned();
+        let pipeline = kind(&plan, "Pipeline");
+        assert_eq!(field(&pipeline.spec, "pipelineDefinition").ty, Ty::Json);
+        assert_eq!(pipeline.token.as_deref(), Some("ClientRequestToken"));
+        assert!(
+            !pipeline
+                .spec
+                .fields
+                .iter()
+                .any(|f| f.member == "ClientRequestToken"),
+            "the token is not in the spec"
+        );
+        assert!(pipeline.spec.rules.contains(&(
+            "[has(self.pipelineDefinition), has(self.pipelineDefinitionS3Location)].filter(set, set).size() == 1".to_string(),
+            "exactly one of pipelineDefinition, pipelineDefinitionS3Location must be set".to_string(),
+        )));
+        let run = kind(&plan, "PipelineExecution");
+        assert!(run.assigned.is_some() && run.job);
+        let steps = &run.status_lists[0];
+        assert_eq!(steps.operation, "ListPipelineExecutionSteps");
+        assert_eq!(steps.field.json, "steps");
+        assert_eq!(
+            steps.field.ty,
+            Ty::List(Box::new(Ty::Struct("PipelineExecutionStep".into())))
+        );
+        assert!(plan.status_structures.contains_key("PipelineExecutionStep"));
     }
 }

@@ -36,11 +36,12 @@ pub use endpoint_config::{
     ModelRef,
 };
 pub use generated::{
-    CompilationJob, CompilationJobSpec, CompilationJobStatus, Endpoint, EndpointSpec,
-    EndpointStatus, InferenceComponent, InferenceComponentSpec, InferenceComponentStatus,
-    ModelPackage, ModelPackageGroup, ModelPackageGroupSpec, ModelPackageGroupStatus,
-    ModelPackageSpec, ModelPackageStatus, Pipeline, PipelineExecution, PipelineExecutionSpec,
-    PipelineExecutionStatus, PipelineSpec, PipelineStatus,
+    AutoMLJobV2, AutoMLJobV2Spec, AutoMLJobV2Status, CompilationJob, CompilationJobSpec,
+    CompilationJobStatus, Endpoint, EndpointSpec, EndpointStatus, InferenceComponent,
+    InferenceComponentSpec, InferenceComponentStatus, ModelPackage, ModelPackageGroup,
+    ModelPackageGroupSpec, ModelPackageGroupStatus, ModelPackageSpec, ModelPackageStatus, Pipeline,
+    PipelineExecution, PipelineExecutionSpec, PipelineExecutionStatus, PipelineSpec,
+    PipelineStatus,
 };
 pub use hosting_autoscaling_policy::{
     HostingAutoscalingPolicy, HostingAutoscalingPolicySpec, HostingAutoscalingPolicyStatus,

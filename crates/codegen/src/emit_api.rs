@@ -159,13 +159,16 @@ pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 /// Describes a map's values, which `kubectl explain` shows as a field of their own.
 pub(crate) fn map_values_described(schema: &mut schemars::Schema) {
-    if let Some(values) = schema
+    // A map of maps (a time-series transformation's filling) describes the inner values too.
+    let mut values = schema
         .get_mut("additionalProperties")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        values
-            .entry("description")
+        .and_then(serde_json::Value::as_object_mut);
+    while let Some(map) = values {
+        map.entry("description")
             .or_insert_with(|| "One value of the map, under its key.".into());
+        values = map
+            .get_mut("additionalProperties")
+            .and_then(serde_json::Value::as_object_mut);
     }
 }
 
@@ -260,7 +263,7 @@ pub fn rust_type(ty: &Ty) -> String {
         Ty::Bool => "bool".into(),
         Ty::Time => "k8s_openapi::apimachinery::pkg::apis::meta::v1::Time".into(),
         Ty::List(item) => format!("Vec<{}>", rust_type(item)),
-        Ty::Map(value) => format!("std::collections::BTreeMap<String, {}>", rust_type(value)),
+        Ty::Map(value, _) => format!("std::collections::BTreeMap<String, {}>", rust_type(value)),
         Ty::Struct(name) => format!("super::shapes::{name}"),
         Ty::Tags => "Vec<crate::common::Tag>".into(),
         Ty::ObjectRef => "super::ObjectRef".into(),
@@ -314,7 +317,7 @@ fn schemars_attributes(field: &Field) -> Vec<String> {
             attributes.push(format!("length({})", bounds(c, &Ty::I64)));
         }
         Ty::Tags if c.max.is_some() => attributes.push(format!("length({})", bounds(c, &Ty::I64))),
-        Ty::Map(_) => attributes.push("transform = super::map_values_described".into()),
+        Ty::Map(..) => attributes.push("transform = super::map_values_described".into()),
         Ty::Json => attributes.push("transform = super::free_form_object".into()),
         Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 if c.min.is_some() || c.max.is_some() => {
             attributes.push(format!("range({})", bounds(c, &field.ty)));
@@ -348,7 +351,7 @@ fn contains_references(plan: &Plan, fields: &[Field]) -> bool {
 
 fn innermost(ty: &Ty) -> &Ty {
     match ty {
-        Ty::List(inner) | Ty::Map(inner) => innermost(inner),
+        Ty::List(inner) | Ty::Map(inner, _) => innermost(inner),
         other => other,
     }
 }

@@ -210,10 +210,20 @@ fn to_sdk(plan: &Plan, ty: &Ty, v: &str) -> Result<String, GenError> {
                 to_sdk(plan, item, "item")?
             ),
         },
-        Ty::Map(item) => format!(
-            "{v}.iter().map(|(key, item)| (key.clone(), {})).collect::<std::collections::HashMap<_, _>>()",
+        Ty::Map(item, key) => format!(
+            "{v}.iter().map(|(key, item)| ({}, {})).collect::<std::collections::HashMap<_, _>>()",
+            match key {
+                Some(key_enum) => format!("sdk::{}::from(key.as_str())", sdk_type(key_enum)),
+                None => "key.clone()".to_string(),
+            },
             to_sdk(plan, item, "item")?
         ),
+        Ty::Struct(name) if is_union(plan, name) => {
+            return Err(GenError::Model {
+                what: name.clone(),
+                message: "a union is supported as a structure's member only".into(),
+            });
+        }
         Ty::Struct(name) if has_refs(plan, name) => {
             format!("super::shapes::{}({v}, refs)", to_sdk_fn(name))
         }
@@ -232,7 +242,7 @@ fn to_sdk(plan: &Plan, ty: &Ty, v: &str) -> Result<String, GenError> {
 /// The conversion of a structure without references, as a function to map with.
 fn function_of(plan: &Plan, ty: &Ty) -> Option<String> {
     match ty {
-        Ty::Struct(name) if !has_refs(plan, name) => {
+        Ty::Struct(name) if !has_refs(plan, name) && !is_union(plan, name) => {
             Some(format!("super::shapes::{}", to_sdk_fn(name)))
         }
         _ => None,
@@ -251,7 +261,7 @@ fn has_refs(plan: &Plan, structure: &str) -> bool {
 
 fn innermost(ty: &Ty) -> &Ty {
     match ty {
-        Ty::List(inner) | Ty::Map(inner) => innermost(inner),
+        Ty::List(inner) | Ty::Map(inner, _) => innermost(inner),
         other => other,
     }
 }
@@ -271,6 +281,21 @@ fn setter(
     if field.ty == Ty::Tags {
         return Ok(format!(
             ".set_tags(Some(crate::convert::tags_with_owner({access}.as_deref().unwrap_or_default(), owner_uid)))"
+        ));
+    }
+    if let Ty::Struct(name) = &field.ty
+        && is_union(plan, name)
+    {
+        // The SDK's union is an enum: `None` when no member is set.
+        let function = format!("super::shapes::{}", to_sdk_fn(name));
+        let value = if field.optional {
+            format!("{access}.as_ref().and_then({function})")
+        } else {
+            format!("{function}(&{access})")
+        };
+        return Ok(format!(
+            ".set_{}({value})",
+            sdk_field(setter_member).trim_start_matches("r#")
         ));
     }
     let value = match reference {
@@ -314,7 +339,44 @@ fn shapes(plan: &Plan) -> Result<String, GenError> {
     Ok(out)
 }
 
+/// Whether a spec structure is a union (the SDK's enum).
+fn is_union(plan: &Plan, name: &str) -> bool {
+    plan.structures.get(name).is_some_and(|s| s.union)
+}
+
+/// A union's conversion: the variant of the member set (admission lets exactly one be).
+fn union_to_sdk_source(plan: &Plan, structure: &Structure) -> Result<String, GenError> {
+    let name = &structure.name;
+    let sdk = sdk_type(name);
+    let mut out = format!(
+        "pub(super) fn {}(value: &api::{name}) -> Option<sdk::{sdk}> {{
+",
+        to_sdk_fn(name)
+    );
+    for field in &structure.fields {
+        let _ = writeln!(
+            out,
+            "    if let Some(value) = &value.{} {{
+        return Some(sdk::{sdk}::{}({}));
+    }}",
+            field.rust,
+            sdk_type(&field.member),
+            to_sdk(plan, &field.ty, "value")?
+        );
+    }
+    out.push_str(
+        "    None
+}
+
+",
+    );
+    Ok(out)
+}
+
 fn to_sdk_source(plan: &Plan, structure: &Structure) -> Result<String, GenError> {
+    if structure.union {
+        return union_to_sdk_source(plan, structure);
+    }
     let name = &structure.name;
     let refs = if has_refs(plan, name) {
         ", refs: &ResolvedReferences"
@@ -358,7 +420,7 @@ fn from_sdk(ty: &Ty, v: &str) -> Result<String, GenError> {
             )
         }
         Ty::List(item) if matches!(**item, Ty::Str(None)) => format!("{v}.clone()"),
-        Ty::List(_) | Ty::Map(_) => {
+        Ty::List(_) | Ty::Map(..) => {
             format!(
                 "{v}.as_ref().map(|value| {})",
                 from_sdk_value(ty, "value", 0)?
@@ -386,8 +448,13 @@ fn from_sdk_value(ty: &Ty, v: &str, depth: usize) -> Result<String, GenError> {
             "{v}.iter().map(|{item}| {}).collect()",
             from_sdk_value(inner, &item, depth + 1)?
         ),
-        Ty::Map(inner) => format!(
-            "{v}.iter().map(|(key, {item})| (key.clone(), {})).collect()",
+        Ty::Map(inner, key) => format!(
+            "{v}.iter().map(|(key, {item})| ({}, {})).collect()",
+            if key.is_some() {
+                "key.as_str().to_string()"
+            } else {
+                "key.clone()"
+            },
             from_sdk_value(inner, &item, depth + 1)?
         ),
         other => {
@@ -399,7 +466,41 @@ fn from_sdk_value(ty: &Ty, v: &str, depth: usize) -> Result<String, GenError> {
     })
 }
 
+/// A union's status: the member of the variant SageMaker answered with set.
+fn union_from_sdk_source(structure: &Structure) -> Result<String, GenError> {
+    let name = &structure.name;
+    let sdk = sdk_type(name);
+    let mut out = format!(
+        "pub(super) fn {}(value: &sdk::{sdk}) -> api::{name} {{
+    match value {{
+",
+        from_sdk_fn(name)
+    );
+    for field in &structure.fields {
+        let _ = writeln!(
+            out,
+            "        sdk::{sdk}::{}(value) => api::{name} {{ {}: Some({}), ..Default::default() }},",
+            sdk_type(&field.member),
+            field.rust,
+            from_sdk_value(&field.ty, "value", 0)?
+        );
+    }
+    out.push_str(
+        "        _ => api::{name}::default(),
+    }
+}
+
+"
+        .replace("{name}", name)
+        .as_str(),
+    );
+    Ok(out)
+}
+
 fn from_sdk_source(structure: &Structure) -> Result<String, GenError> {
+    if structure.union {
+        return union_from_sdk_source(structure);
+    }
     let name = &structure.name;
     let mut out = format!(
         "pub(super) fn {}(value: &sdk::{}) -> api::{name} {{\n    api::{name} {{\n",

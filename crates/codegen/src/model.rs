@@ -60,6 +60,20 @@ impl Model {
             })
     }
 
+    /// Whether a structure is a union (exactly one member set; the SDK's enum).
+    pub fn is_union(&self, name: &str) -> Result<bool, GenError> {
+        Ok(self.shape(name)?["union"].as_bool().unwrap_or(false))
+    }
+
+    /// The enum shape of a map's keys, if they have one.
+    pub fn key_enum(&self, map: &str) -> Result<Option<String>, GenError> {
+        let key = self.shape(map)?["key"]["shape"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        Ok(self.constraints(&key)?.enum_values.map(|_| key))
+    }
+
     pub fn type_of(&self, name: &str) -> Result<String, GenError> {
         Ok(self.shape(name)?["type"]
             .as_str()

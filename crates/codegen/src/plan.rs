@@ -24,7 +24,9 @@ pub enum Ty {
     Bool,
     Time,
     List(Box<Ty>),
-    Map(Box<Ty>),
+    /// A map of its values' type; `Some(shape)` when its keys are an enum (the SDK's keys are
+    /// then that enum).
+    Map(Box<Ty>, Option<String>),
     Struct(String),
     /// The spec's tags (the API crate's `Tag`, plus the ownership tag in requests).
     Tags,
@@ -56,6 +58,8 @@ pub struct Structure {
     pub fields: Vec<Field>,
     /// CEL rules (rule, message) on the structure.
     pub rules: Vec<(String, String)>,
+    /// A union: exactly one member set (a CEL rule in a spec), the SDK's enum.
+    pub union: bool,
 }
 
 #[derive(Debug)]
@@ -357,11 +361,24 @@ fn structure(
             references: None,
         });
     }
+    let union = model.is_union(shape)?;
+    if union {
+        let set: Vec<String> = fields
+            .iter()
+            .map(|f| format!("has(self.{})", f.json))
+            .collect();
+        let names: Vec<&str> = fields.iter().map(|f| f.json.as_str()).collect();
+        rules.push((
+            format!("[{}].filter(set, set).size() == 1", set.join(", ")),
+            format!("exactly one of {} must be set", names.join(", ")),
+        ));
+    }
     Ok(Structure {
         name: shape.to_string(),
         doc: plain_paragraphs(&model.documentation(shape)?),
         fields,
         rules,
+        union,
     })
 }
 
@@ -504,13 +521,16 @@ fn field_type(
             plan,
             status,
         )?)),
-        "map" => Ty::Map(Box::new(field_type(
-            model,
-            kind,
-            &model.element(shape)?,
-            plan,
-            status,
-        )?)),
+        "map" => Ty::Map(
+            Box::new(field_type(
+                model,
+                kind,
+                &model.element(shape)?,
+                plan,
+                status,
+            )?),
+            model.key_enum(shape)?,
+        ),
         "structure" if status => {
             if !plan.status_structures.contains_key(shape) {
                 let structure = status_structure(model, kind, shape, plan)?;
@@ -545,7 +565,7 @@ fn field_constraints(
     let mut constraints = model.constraints(shape)?;
     if matches!(
         ty,
-        Ty::Map(_) | Ty::Struct(_) | Ty::Tags | Ty::Bool | Ty::Time | Ty::Json
+        Ty::Map(..) | Ty::Struct(_) | Ty::Tags | Ty::Bool | Ty::Time | Ty::Json
     ) {
         return Ok(Constraints::default());
     }
@@ -605,6 +625,7 @@ fn status_structure(
         doc: plain_paragraphs(&model.documentation(shape)?),
         fields,
         rules: Vec::new(),
+        union: model.is_union(shape)?,
     })
 }
 
@@ -948,5 +969,29 @@ mod tests {
             Ty::List(Box::new(Ty::Struct("PipelineExecutionStep".into())))
         );
         assert!(plan.status_structures.contains_key("PipelineExecutionStep"));
+    }
+
+    /// A union: optional members and the "exactly one" rule; a map keyed by an enum keeps its
+    /// key shape for the SDK.
+    #[test]
+    fn unions_and_maps_keyed_by_an_enum() {
+        let plan = planned();
+        let problem = &plan.structures["AutoMLProblemTypeConfig"];
+        assert!(problem.union);
+        assert!(problem.fields.iter().all(|f| f.optional));
+        assert!(
+            problem.rules[0]
+                .1
+                .starts_with("exactly one of imageClassificationJobConfig, ")
+        );
+        let transformations = &plan.structures["TimeSeriesTransformations"];
+        assert_eq!(
+            field(transformations, "filling").ty,
+            Ty::Map(
+                Box::new(Ty::Map(Box::new(Ty::Str(None)), Some("FillingType".into()))),
+                None
+            )
+        );
+        assert!(!plan.structures["TabularJobConfig"].union);
     }
 }

@@ -498,6 +498,12 @@ async fn run_controllers(
             s,
             n
         ),
+        supervised(
+            h,
+            Single(generated::Generated(automl_job::AutoMlJobKind)),
+            s,
+            n
+        ),
         supervised(h, hosting::autoscaling::Autoscaling, s, n),
     );
 }

@@ -19,7 +19,7 @@ const OPERATOR_SA: &str =
     "system:serviceaccount:sagemaker-k8s-operator-system:sagemaker-k8s-operator-default";
 
 /// (chart directory, chart name in `helm ls`, sentence of its NOTES, kind it creates)
-const JOB_CHARTS: [(&str, &str, &str, &str); 13] = [
+const JOB_CHARTS: [(&str, &str, &str, &str); 14] = [
     (
         "training-jobs",
         "sagemaker-k8s-trainingjob",
@@ -98,9 +98,15 @@ const JOB_CHARTS: [(&str, &str, &str, &str); 13] = [
         "Thanks for installing the sagemaker-k8s-pipelineexecution.",
         "pipelineexecution",
     ),
+    (
+        "automl-job",
+        "sagemaker-k8s-automljob",
+        "Thanks for installing the sagemaker-k8s-automljob.",
+        "automljobv2",
+    ),
 ];
 
-const SAMPLES: [&str; 18] = [
+const SAMPLES: [&str; 19] = [
     "xgboost-mnist-trainingjob.yaml",
     "xgboost-mnist-hpo.yaml",
     "xgboost-mnist-batchtransform.yaml",
@@ -119,6 +125,7 @@ const SAMPLES: [&str; 18] = [
     "model-package.yaml",
     "xgboost-mnist-compilationjob.yaml",
     "pipeline.yaml",
+    "automl-job.yaml",
 ];
 
 fn path(relative: &str) -> String {
@@ -243,6 +250,7 @@ async fn helm_lint_passes_for_every_chart_and_mode() {
     assert_eq!(
         charts,
         [
+            "automl-job",
             "batch-transform-jobs",
             "compilation-job",
             "endpoint",
@@ -312,7 +320,7 @@ fn generated_installers_match_the_chart_and_crds() {
             .count(),
         crd_files
     );
-    assert_eq!(crd_files, 15);
+    assert_eq!(crd_files, 16);
 }
 
 #[tokio::test]
@@ -650,6 +658,7 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         ("patch", sagemaker("compilationjobs/status")),
         ("patch", sagemaker("pipelines/status")),
         ("watch", sagemaker("pipelineexecutions")),
+        ("patch", sagemaker("automljobsv2/status")),
         ("update", sagemaker("hyperparametertuningjobs/finalizers")),
         ("create", "events".to_owned()),
     ] {
@@ -1498,6 +1507,12 @@ fn sandbox_up_runs_every_sample_to_its_final_status_and_down_stops_everything() 
             "xgboost-mnist-run-1",
             ".status.status",
             "Succeeded",
+        ),
+        (
+            "automljobv2",
+            "churn-autopilot",
+            ".status.status",
+            "Completed",
         ),
         (
             "batchtransformjob",

@@ -3,6 +3,7 @@
 
 //! The model-driven kinds, written by `sagemaker-k8s-codegen` (docs/dev/GENERATOR.md).
 
+pub mod auto_ml_job_v2;
 pub mod compilation_job;
 pub mod endpoint;
 pub mod inference_component;
@@ -12,6 +13,7 @@ pub mod pipeline;
 pub mod pipeline_execution;
 pub mod shapes;
 
+pub use auto_ml_job_v2::{AutoMLJobV2, AutoMLJobV2Spec, AutoMLJobV2Status};
 pub use compilation_job::{CompilationJob, CompilationJobSpec, CompilationJobStatus};
 pub use endpoint::{Endpoint, EndpointSpec, EndpointStatus};
 pub use inference_component::{
@@ -105,13 +107,16 @@ pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 /// Describes a map's values, which `kubectl explain` shows as a field of their own.
 pub(crate) fn map_values_described(schema: &mut schemars::Schema) {
-    if let Some(values) = schema
+    // A map of maps (a time-series transformation's filling) describes the inner values too.
+    let mut values = schema
         .get_mut("additionalProperties")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        values
-            .entry("description")
+        .and_then(serde_json::Value::as_object_mut);
+    while let Some(map) = values {
+        map.entry("description")
             .or_insert_with(|| "One value of the map, under its key.".into());
+        values = map
+            .get_mut("additionalProperties")
+            .and_then(serde_json::Value::as_object_mut);
     }
 }
 
@@ -142,6 +147,7 @@ pub const KINDS: &[KindInfo] = &[
     compilation_job::INFO,
     pipeline::INFO,
     pipeline_execution::INFO,
+    auto_ml_job_v2::INFO,
 ];
 
 /// The reference fields of every generated kind.
@@ -218,5 +224,6 @@ pub fn crds()
         CompilationJob::crd(),
         Pipeline::crd(),
         PipelineExecution::crd(),
+        AutoMLJobV2::crd(),
     ]
 }

@@ -97,6 +97,328 @@ pub struct Alarm {
     pub alarm_name: Option<String>,
 }
 
+/// The selection of algorithms trained on your dataset to generate the model candidates for an Autopilot job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AutoMLAlgorithmConfig {
+    /// The selection of algorithms trained on your dataset to generate the model candidates for an Autopilot job.
+    ///
+    /// For the tabular problem type `TabularJobConfig`:
+    ///
+    /// Selected algorithms must belong to the list corresponding to the training mode set in AutoMLJobConfig.Mode (`ENSEMBLING` or `HYPERPARAMETER_TUNING`). Choose a minimum of 1 algorithm.
+    ///
+    /// In `ENSEMBLING` mode:
+    ///
+    /// "catboost"
+    ///
+    /// "extra-trees"
+    ///
+    /// "fastai"
+    ///
+    /// "lightgbm"
+    ///
+    /// "linear-learner"
+    ///
+    /// "nn-torch"
+    ///
+    /// "randomforest"
+    ///
+    /// "xgboost"
+    ///
+    /// In `HYPERPARAMETER_TUNING` mode:
+    ///
+    /// "linear-learner"
+    ///
+    /// "mlp"
+    ///
+    /// "xgboost"
+    ///
+    /// For the time-series forecasting problem type `TimeSeriesForecastingJobConfig`:
+    ///
+    /// Choose your algorithms from this list.
+    ///
+    /// "cnn-qr"
+    ///
+    /// "deepar"
+    ///
+    /// "prophet"
+    ///
+    /// "arima"
+    ///
+    /// "npts"
+    ///
+    /// "ets"
+    #[serde(rename = "autoMLAlgorithms")]
+    #[schemars(length(max = 11))]
+    pub auto_ml_algorithms: Vec<String>,
+}
+
+/// This data type is intended for use exclusively by SageMaker Canvas and cannot be used in other contexts at the moment.
+///
+/// Specifies the compute configuration for an AutoML job V2.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AutoMLComputeConfig {
+    /// The configuration for using EMR Serverless to run the AutoML job V2.
+    ///
+    /// To allow your AutoML job V2 to automatically initiate a remote job on EMR Serverless when additional compute resources are needed to process large datasets, you need to provide an `EmrServerlessComputeConfig` object, which includes an `ExecutionRoleARN` attribute, to the `AutoMLComputeConfig` of the AutoML job V2 input request.
+    ///
+    /// By seamlessly transitioning to EMR Serverless when required, the AutoML job can handle datasets that would otherwise exceed the initially provisioned resources, without any manual intervention from you.
+    ///
+    /// EMR Serverless is available for the tabular and time series problem types. We recommend setting up this option for tabular datasets larger than 5 GB and time series datasets larger than 30 GB.
+    #[serde(
+        rename = "emrServerlessComputeConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub emr_serverless_compute_config: Option<super::shapes::EmrServerlessComputeConfig>,
+}
+
+/// The data source for the Autopilot job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AutoMLDataSource {
+    /// The Amazon S3 location of the input data.
+    #[serde(rename = "s3DataSource")]
+    pub s3_data_source: super::shapes::AutoMLS3DataSource,
+}
+
+/// This structure specifies how to split the data into train and validation datasets.
+///
+/// The validation and training datasets must contain the same headers. For jobs created by calling `CreateAutoMLJob`, the validation dataset must be less than 2 GB in size.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AutoMLDataSplitConfig {
+    /// The validation fraction (optional) is a float that specifies the portion of the training dataset to be used for validation. The default value is 0.2, and values must be greater than 0 and less than 1. We recommend setting this value to be less than 0.5.
+    #[serde(rename = "validationFraction", skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub validation_fraction: Option<f32>,
+}
+
+/// A channel is a named input source that training algorithms can consume. This channel is used for AutoML jobs V2 (jobs created by calling CreateAutoMLJobV2).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AutoMLJobChannel {
+    /// The type of channel. Defines whether the data are used for training or validation. The default value is `training`. Channels for `training` and `validation` must share the same `ContentType`
+    ///
+    /// The type of channel defaults to `training` for the time-series forecasting problem type.
+    #[serde(rename = "channelType", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["training", "validation", null]))]
+    pub channel_type: Option<String>,
+    /// The allowed compression types depend on the input format and problem type. We allow the compression type `Gzip` for `S3Prefix` inputs on tabular data only. For all other inputs, the compression type should be `None`. If no compression type is provided, we default to `None`.
+    #[serde(rename = "compressionType", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["None", "Gzip", null]))]
+    pub compression_type: Option<String>,
+    /// The content type of the data from the input source. The following are the allowed content types for different problems:
+    ///
+    /// For tabular problem types: `text/csv;header=present` or `x-application/vnd.amazon+parquet`. The default value is `text/csv;header=present`.
+    ///
+    /// For image classification: `image/png`, `image/jpeg`, or `image/*`. The default value is `image/*`.
+    ///
+    /// For text classification: `text/csv;header=present` or `x-application/vnd.amazon+parquet`. The default value is `text/csv;header=present`.
+    ///
+    /// For time-series forecasting: `text/csv;header=present` or `x-application/vnd.amazon+parquet`. The default value is `text/csv;header=present`.
+    ///
+    /// For text generation (LLMs fine-tuning): `text/csv;header=present` or `x-application/vnd.amazon+parquet`. The default value is `text/csv;header=present`.
+    #[serde(rename = "contentType", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 256), pattern(r#"^(?:.*)$"#))]
+    pub content_type: Option<String>,
+    /// The data source for an AutoML channel (Required).
+    #[serde(rename = "dataSource", skip_serializing_if = "Option::is_none")]
+    pub data_source: Option<super::shapes::AutoMLDataSource>,
+}
+
+/// How long a job is allowed to run, or how many candidates a job is allowed to generate.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AutoMLJobCompletionCriteria {
+    /// The maximum runtime, in seconds, an AutoML job has to complete.
+    ///
+    /// If an AutoML job exceeds the maximum runtime, the job is stopped automatically and its processing is ended gracefully. The AutoML job identifies the best model whose training was completed and marks it as the best-performing model. Any unfinished steps of the job, such as automatic one-click Autopilot model deployment, are not completed.
+    #[serde(
+        rename = "maxAutoMLJobRuntimeInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(range(min = 1))]
+    pub max_auto_ml_job_runtime_in_seconds: Option<i32>,
+    /// The maximum number of times a training job is allowed to run.
+    ///
+    /// For text and image classification, time-series forecasting, as well as text generation (LLMs fine-tuning) problem types, the supported value is 1. For tabular problem types, the maximum value is 750.
+    #[serde(rename = "maxCandidates", skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 750))]
+    pub max_candidates: Option<i32>,
+    /// The maximum time, in seconds, that each training job executed inside hyperparameter tuning is allowed to run as part of a hyperparameter tuning job. For more information, see the StoppingCondition used by the CreateHyperParameterTuningJob action.
+    ///
+    /// For job V2s (jobs created by calling `CreateAutoMLJobV2`), this field controls the runtime of the job candidate.
+    ///
+    /// For TextGenerationJobConfig problem types, the maximum time defaults to 72 hours (259200 seconds).
+    #[serde(
+        rename = "maxRuntimePerTrainingJobInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(range(min = 1))]
+    pub max_runtime_per_training_job_in_seconds: Option<i32>,
+}
+
+/// Specifies a metric to minimize or maximize as the objective of an AutoML job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AutoMLJobObjective {
+    /// The name of the objective metric used to measure the predictive quality of a machine learning system. During training, the model's parameters are updated iteratively to optimize its performance based on the feedback provided by the objective metric when evaluating the model on the validation dataset.
+    ///
+    /// The list of available metrics supported by Autopilot and the default metric applied when you do not specify a metric name explicitly depend on the problem type.
+    ///
+    /// For tabular problem types:
+    ///
+    /// List of available metrics:
+    ///
+    /// Regression: `MAE`, `MSE`, `R2`, `RMSE`
+    ///
+    /// Binary classification: `Accuracy`, `AUC`, `BalancedAccuracy`, `F1`, `Precision`, `Recall`
+    ///
+    /// Multiclass classification: `Accuracy`, `BalancedAccuracy`, `F1macro`, `PrecisionMacro`, `RecallMacro`
+    ///
+    /// For a description of each metric, see Autopilot metrics for classification and regression.
+    ///
+    /// Default objective metrics:
+    ///
+    /// Regression: `MSE`.
+    ///
+    /// Binary classification: `F1`.
+    ///
+    /// Multiclass classification: `Accuracy`.
+    ///
+    /// For image or text classification problem types:
+    ///
+    /// List of available metrics: `Accuracy`
+    ///
+    /// For a description of each metric, see Autopilot metrics for text and image classification.
+    ///
+    /// Default objective metrics: `Accuracy`
+    ///
+    /// For time-series forecasting problem types:
+    ///
+    /// List of available metrics: `RMSE`, `wQL`, `Average wQL`, `MASE`, `MAPE`, `WAPE`
+    ///
+    /// For a description of each metric, see Autopilot metrics for time-series forecasting.
+    ///
+    /// Default objective metrics: `AverageWeightedQuantileLoss`
+    ///
+    /// For text generation problem types (LLMs fine-tuning): Fine-tuning language models in Autopilot does not require setting the `AutoMLJobObjective` field. Autopilot fine-tunes LLMs without requiring multiple candidates to be trained and evaluated. Instead, using your dataset, Autopilot directly fine-tunes your target model to enhance a default objective metric, the cross-entropy loss. After fine-tuning a language model, you can evaluate the quality of its generated text using different metrics. For a list of the available metrics, see Metrics for fine-tuning LLMs in Autopilot.
+    #[serde(rename = "metricName")]
+    #[schemars(extend("enum" = ["Accuracy", "MSE", "F1", "F1macro", "AUC", "RMSE", "BalancedAccuracy", "R2", "Recall", "RecallMacro", "Precision", "PrecisionMacro", "MAE", "MAPE", "MASE", "WAPE", "AverageWeightedQuantileLoss"]))]
+    pub metric_name: String,
+}
+
+/// The output data configuration.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AutoMLOutputDataConfig {
+    /// The Key Management Service encryption key ID.
+    #[serde(rename = "kmsKeyId", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048), pattern(r#"^(?:[a-zA-Z0-9:/_-]*)$"#))]
+    pub kms_key_id: Option<String>,
+    /// The Amazon S3 output path. Must be 512 characters or less.
+    #[serde(rename = "s3OutputPath")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub s3_output_path: String,
+}
+
+/// A collection of settings specific to the problem type used to configure an AutoML job V2. There must be one and only one config of the following type.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(transform = auto_ml_problem_type_config_rules)]
+pub struct AutoMLProblemTypeConfig {
+    /// Settings used to configure an AutoML job V2 for the image classification problem type.
+    #[serde(
+        rename = "imageClassificationJobConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub image_classification_job_config: Option<super::shapes::ImageClassificationJobConfig>,
+    /// Settings used to configure an AutoML job V2 for the tabular problem type (regression, classification).
+    #[serde(rename = "tabularJobConfig", skip_serializing_if = "Option::is_none")]
+    pub tabular_job_config: Option<super::shapes::TabularJobConfig>,
+    /// Settings used to configure an AutoML job V2 for the text classification problem type.
+    #[serde(
+        rename = "textClassificationJobConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub text_classification_job_config: Option<super::shapes::TextClassificationJobConfig>,
+    /// Settings used to configure an AutoML job V2 for the text generation (LLMs fine-tuning) problem type.
+    ///
+    /// The text generation models that support fine-tuning in Autopilot are currently accessible exclusively in regions supported by Canvas. Refer to the documentation of Canvas for the full list of its supported Regions.
+    #[serde(
+        rename = "textGenerationJobConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub text_generation_job_config: Option<super::shapes::TextGenerationJobConfig>,
+    /// Settings used to configure an AutoML job V2 for the time-series forecasting problem type.
+    #[serde(
+        rename = "timeSeriesForecastingJobConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub time_series_forecasting_job_config: Option<super::shapes::TimeSeriesForecastingJobConfig>,
+}
+
+fn auto_ml_problem_type_config_rules(schema: &mut schemars::Schema) {
+    crate::common::append_rules(
+        schema,
+        vec![crate::common::validation_rule(
+            "[has(self.imageClassificationJobConfig), has(self.tabularJobConfig), has(self.textClassificationJobConfig), has(self.textGenerationJobConfig), has(self.timeSeriesForecastingJobConfig)].filter(set, set).size() == 1",
+            "exactly one of imageClassificationJobConfig, tabularJobConfig, textClassificationJobConfig, textGenerationJobConfig, timeSeriesForecastingJobConfig must be set",
+        )],
+    );
+}
+
+/// Describes the Amazon S3 data source.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AutoMLS3DataSource {
+    /// The data type.
+    ///
+    /// If you choose `S3Prefix`, `S3Uri` identifies a key name prefix. SageMaker AI uses all objects that match the specified key name prefix for model training.
+    ///
+    /// The `S3Prefix` should have the following format:
+    ///
+    /// `s3://DOC-EXAMPLE-BUCKET/DOC-EXAMPLE-FOLDER-OR-FILE`
+    ///
+    /// If you choose `ManifestFile`, `S3Uri` identifies an object that is a manifest file containing a list of object keys that you want SageMaker AI to use for model training.
+    ///
+    /// A `ManifestFile` should have the format shown below:
+    ///
+    /// `\[ {"prefix": "s3://DOC-EXAMPLE-BUCKET/DOC-EXAMPLE-FOLDER/DOC-EXAMPLE-PREFIX/"}, `
+    ///
+    /// `"DOC-EXAMPLE-RELATIVE-PATH/DOC-EXAMPLE-FOLDER/DATA-1",`
+    ///
+    /// `"DOC-EXAMPLE-RELATIVE-PATH/DOC-EXAMPLE-FOLDER/DATA-2",`
+    ///
+    /// `... "DOC-EXAMPLE-RELATIVE-PATH/DOC-EXAMPLE-FOLDER/DATA-N" \]`
+    ///
+    /// If you choose `AugmentedManifestFile`, `S3Uri` identifies an object that is an augmented manifest file in JSON lines format. This file contains the data you want to use for model training. `AugmentedManifestFile` is available for V2 API jobs only (for example, for jobs created by calling `CreateAutoMLJobV2`).
+    ///
+    /// Here is a minimal, single-record example of an `AugmentedManifestFile`:
+    ///
+    /// `{"source-ref": "s3://DOC-EXAMPLE-BUCKET/DOC-EXAMPLE-FOLDER/cats/cat.jpg",`
+    ///
+    /// `"label-metadata": {"class-name": "cat"` }
+    ///
+    /// For more information on `AugmentedManifestFile`, see Provide Dataset Metadata to Training Jobs with an Augmented Manifest File.
+    #[serde(rename = "s3DataType")]
+    #[schemars(extend("enum" = ["ManifestFile", "S3Prefix", "AugmentedManifestFile"]))]
+    pub s3_data_type: String,
+    /// The URL to the Amazon S3 data source. The Uri refers to the Amazon S3 prefix or ManifestFile depending on the data type.
+    #[serde(rename = "s3Uri")]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub s3_uri: String,
+}
+
+/// Security options.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct AutoMLSecurityConfig {
+    /// Whether to use traffic encryption between the container layers.
+    #[serde(
+        rename = "enableInterContainerTrafficEncryption",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_inter_container_traffic_encryption: Option<bool>,
+    /// The key used to encrypt stored data.
+    #[serde(rename = "volumeKmsKeyId", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048), pattern(r#"^(?:[a-zA-Z0-9:/_-]*)$"#))]
+    pub volume_kms_key_id: Option<String>,
+    /// The VPC configuration.
+    #[serde(rename = "vpcConfig", skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<super::shapes::VpcConfig>,
+}
+
 /// Automatic rollback configuration for handling endpoint deployment failures and recovery.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct AutoRollbackConfig {
@@ -157,6 +479,41 @@ pub struct BlueGreenUpdatePolicy {
     /// Defines the traffic routing strategy to shift traffic from the old fleet to the new fleet during an endpoint deployment.
     #[serde(rename = "trafficRoutingConfiguration")]
     pub traffic_routing_configuration: super::shapes::TrafficRoutingConfig,
+}
+
+/// Stores the configuration information for how model candidates are generated using an AutoML job V2.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct CandidateGenerationConfig {
+    /// Your Autopilot job trains a default set of algorithms on your dataset. For tabular and time-series data, you can customize the algorithm list by selecting a subset of algorithms for your problem type.
+    ///
+    /// `AlgorithmsConfig` stores the customized selection of algorithms to train on your data.
+    ///
+    /// For the tabular problem type `TabularJobConfig`, the list of available algorithms to choose from depends on the training mode set in `AutoMLJobConfig.Mode` .
+    ///
+    /// `AlgorithmsConfig` should not be set when the training mode `AutoMLJobConfig.Mode` is set to `AUTO`.
+    ///
+    /// When `AlgorithmsConfig` is provided, one `AutoMLAlgorithms` attribute must be set and one only.
+    ///
+    /// If the list of algorithms provided as values for `AutoMLAlgorithms` is empty, `CandidateGenerationConfig` uses the full set of algorithms for the given training mode.
+    ///
+    /// When `AlgorithmsConfig` is not provided, `CandidateGenerationConfig` uses the full set of algorithms for the given training mode.
+    ///
+    /// For the list of all algorithms per training mode, see AlgorithmConfig.
+    ///
+    /// For more information on each algorithm, see the Algorithm support section in the Autopilot developer guide.
+    ///
+    /// For the time-series forecasting problem type `TimeSeriesForecastingJobConfig`, choose your algorithms from the list provided in AlgorithmConfig.
+    ///
+    /// For more information on each algorithm, see the Algorithms support for time-series forecasting section in the Autopilot developer guide.
+    ///
+    /// When `AlgorithmsConfig` is provided, one `AutoMLAlgorithms` attribute must be set and one only.
+    ///
+    /// If the list of algorithms provided as values for `AutoMLAlgorithms` is empty, `CandidateGenerationConfig` uses the full set of algorithms for time-series forecasting.
+    ///
+    /// When `AlgorithmsConfig` is not provided, `CandidateGenerationConfig` uses the full set of algorithms for time-series forecasting.
+    #[serde(rename = "algorithmsConfig", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1))]
+    pub algorithms_config: Option<Vec<super::shapes::AutoMLAlgorithmConfig>>,
 }
 
 /// Specifies the type and size of the endpoint capacity to activate for a blue/green deployment, a rolling deployment, or a rollback strategy. You can specify your batches as either instance count or the overall percentage or your fleet.
@@ -280,6 +637,20 @@ pub struct DriftCheckModelQuality {
     pub statistics: Option<super::shapes::MetricsSource>,
 }
 
+/// This data type is intended for use exclusively by SageMaker Canvas and cannot be used in other contexts at the moment.
+///
+/// Specifies the compute configuration for the EMR Serverless job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct EmrServerlessComputeConfig {
+    /// The ARN of the IAM role granting the AutoML job V2 the necessary permissions access policies to list, connect to, or manage EMR Serverless jobs. For detailed information about the required permissions of this role, see "How to configure AutoML to initiate a remote job on EMR Serverless for large datasets" in Create a regression or classification job for tabular data using the AutoML API or Create an AutoML job for time-series forecasting using the API.
+    #[serde(rename = "executionRoleArn")]
+    #[schemars(
+        length(min = 20, max = 2048),
+        pattern(r#"^(?:arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+)$"#)
+    )]
+    pub execution_role_arn: String,
+}
+
 /// Contains explainability metrics for a model.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct Explainability {
@@ -303,6 +674,25 @@ pub struct FileSource {
     #[serde(rename = "s3Uri")]
     #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
     pub s3_uri: String,
+}
+
+/// Stores the holiday featurization attributes applicable to each item of time-series datasets during the training of a forecasting model. This allows the model to identify patterns associated with specific holidays.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct HolidayConfigAttributes {
+    /// The country code for the holiday calendar.
+    ///
+    /// For the list of public holiday calendars supported by AutoML job V2, see Country Codes. Use the country code corresponding to the country of your choice.
+    #[serde(rename = "countryCode", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 2, max = 2), pattern(r#"^(?:[A-Z]{2})$"#))]
+    pub country_code: Option<String>,
+}
+
+/// The collection of settings used by an AutoML job V2 for the image classification problem type.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ImageClassificationJobConfig {
+    /// How long a job is allowed to run, or how many candidates a job is allowed to generate.
+    #[serde(rename = "completionCriteria", skip_serializing_if = "Option::is_none")]
+    pub completion_criteria: Option<super::shapes::AutoMLJobCompletionCriteria>,
 }
 
 /// Configuration for balancing inference component copies across Availability Zones.
@@ -803,6 +1193,25 @@ pub struct ModelDataSource {
     /// Specifies the S3 location of ML model data to deploy.
     #[serde(rename = "s3DataSource", skip_serializing_if = "Option::is_none")]
     pub s3_data_source: Option<super::shapes::S3ModelDataSource>,
+}
+
+/// Specifies how to generate the endpoint name for an automatic one-click Autopilot model deployment.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct ModelDeployConfig {
+    /// Set to `True` to automatically generate an endpoint name for a one-click Autopilot model deployment; set to `False` otherwise. The default value is `False`.
+    ///
+    /// If you set `AutoGenerateEndpointName` to `True`, do not specify the `EndpointName`; otherwise a 400 error is thrown.
+    #[serde(
+        rename = "autoGenerateEndpointName",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auto_generate_endpoint_name: Option<bool>,
+    /// Specifies the endpoint name to use for a one-click Autopilot model deployment if the endpoint name is not generated automatically.
+    ///
+    /// Specify the `EndpointName` if and only if you set `AutoGenerateEndpointName` to `False`; otherwise a 400 error is thrown.
+    #[serde(rename = "endpointName", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 63), pattern(r#"^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$"#))]
+    pub endpoint_name: Option<String>,
 }
 
 /// Input object for the model.
@@ -1374,6 +1783,78 @@ pub struct StoppingCondition {
     pub max_wait_time_in_seconds: Option<i32>,
 }
 
+/// The collection of settings used by an AutoML job V2 for the tabular problem type.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TabularJobConfig {
+    /// The configuration information of how model candidates are generated.
+    #[serde(
+        rename = "candidateGenerationConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub candidate_generation_config: Option<super::shapes::CandidateGenerationConfig>,
+    /// How long a job is allowed to run, or how many candidates a job is allowed to generate.
+    #[serde(rename = "completionCriteria", skip_serializing_if = "Option::is_none")]
+    pub completion_criteria: Option<super::shapes::AutoMLJobCompletionCriteria>,
+    /// A URL to the Amazon S3 data source containing selected features from the input data source to run an Autopilot job V2. You can input `FeatureAttributeNames` (optional) in JSON format as shown below:
+    ///
+    /// `{ "FeatureAttributeNames":\["col1", "col2", ...\] }`.
+    ///
+    /// You can also specify the data type of the feature (optional) in the format shown below:
+    ///
+    /// `{ "FeatureDataTypes":{"col1":"numeric", "col2":"categorical" ... } }`
+    ///
+    /// These column keys may not include the target column.
+    ///
+    /// In ensembling mode, Autopilot only supports the following data types: `numeric`, `categorical`, `text`, and `datetime`. In HPO mode, Autopilot can support `numeric`, `categorical`, `text`, `datetime`, and `sequence`.
+    ///
+    /// If only `FeatureDataTypes` is provided, the column keys (`col1`, `col2`,..) should be a subset of the column names in the input data.
+    ///
+    /// If both `FeatureDataTypes` and `FeatureAttributeNames` are provided, then the column keys should be a subset of the column names provided in `FeatureAttributeNames`.
+    ///
+    /// The key name `FeatureAttributeNames` is fixed. The values listed in `\["col1", "col2", ...\]` are case sensitive and should be a list of strings containing unique values that are a subset of the column names in the input data. The list of columns provided must not include the target column.
+    #[serde(
+        rename = "featureSpecificationS3Uri",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub feature_specification_s3_uri: Option<String>,
+    /// Generates possible candidates without training the models. A model candidate is a combination of data preprocessors, algorithms, and algorithm parameter settings.
+    #[serde(
+        rename = "generateCandidateDefinitionsOnly",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub generate_candidate_definitions_only: Option<bool>,
+    /// The method that Autopilot uses to train the data. You can either specify the mode manually or let Autopilot choose for you based on the dataset size by selecting `AUTO`. In `AUTO` mode, Autopilot chooses `ENSEMBLING` for datasets smaller than 100 MB, and `HYPERPARAMETER_TUNING` for larger ones.
+    ///
+    /// The `ENSEMBLING` mode uses a multi-stack ensemble model to predict classification and regression tasks directly from your dataset. This machine learning mode combines several base models to produce an optimal predictive model. It then uses a stacking ensemble method to combine predictions from contributing members. A multi-stack ensemble model can provide better performance over a single model by combining the predictive capabilities of multiple models. See Autopilot algorithm support for a list of algorithms supported by `ENSEMBLING` mode.
+    ///
+    /// The `HYPERPARAMETER_TUNING` (HPO) mode uses the best hyperparameters to train the best version of a model. HPO automatically selects an algorithm for the type of problem you want to solve. Then HPO finds the best hyperparameters according to your objective metric. See Autopilot algorithm support for a list of algorithms supported by `HYPERPARAMETER_TUNING` mode.
+    #[serde(rename = "mode", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["AUTO", "ENSEMBLING", "HYPERPARAMETER_TUNING", null]))]
+    pub mode: Option<String>,
+    /// The type of supervised learning problem available for the model candidates of the AutoML job V2. For more information, see SageMaker Autopilot problem types.
+    ///
+    /// You must either specify the type of supervised learning problem in `ProblemType` and provide the AutoMLJobObjective metric, or none at all.
+    #[serde(rename = "problemType", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["BinaryClassification", "MulticlassClassification", "Regression", null]))]
+    pub problem_type: Option<String>,
+    /// If specified, this column name indicates which column of the dataset should be treated as sample weights for use by the objective metric during the training, evaluation, and the selection of the best model. This column is not considered as a predictive feature. For more information on Autopilot metrics, see Metrics and validation.
+    ///
+    /// Sample weights should be numeric, non-negative, with larger values indicating which rows are more important than others. Data points that have invalid or no weight value are excluded.
+    ///
+    /// Support for sample weights is available in Ensembling mode only.
+    #[serde(
+        rename = "sampleWeightAttributeName",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(length(min = 1, max = 256), pattern(r#"^(?:[a-zA-Z0-9_-]+)$"#))]
+    pub sample_weight_attribute_name: Option<String>,
+    /// The name of the target variable in supervised learning, usually represented by 'y'.
+    #[serde(rename = "targetAttributeName")]
+    #[schemars(length(min = 1))]
+    pub target_attribute_name: String,
+}
+
 /// Contains information about a target platform that you want your model to run on, such as OS, architecture, and accelerators. It is an alternative of `TargetDevice`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct TargetPlatform {
@@ -1409,6 +1890,190 @@ pub struct TargetPlatform {
     #[serde(rename = "os")]
     #[schemars(extend("enum" = ["ANDROID", "LINUX"]))]
     pub os: String,
+}
+
+/// The collection of settings used by an AutoML job V2 for the text classification problem type.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TextClassificationJobConfig {
+    /// How long a job is allowed to run, or how many candidates a job is allowed to generate.
+    #[serde(rename = "completionCriteria", skip_serializing_if = "Option::is_none")]
+    pub completion_criteria: Option<super::shapes::AutoMLJobCompletionCriteria>,
+    /// The name of the column used to provide the sentences to be classified. It should not be the same as the target column.
+    #[serde(rename = "contentColumn")]
+    #[schemars(length(min = 1, max = 256))]
+    pub content_column: String,
+    /// The name of the column used to provide the class labels. It should not be same as the content column.
+    #[serde(rename = "targetLabelColumn")]
+    #[schemars(length(min = 1, max = 256))]
+    pub target_label_column: String,
+}
+
+/// The collection of settings used by an AutoML job V2 for the text generation problem type.
+///
+/// The text generation models that support fine-tuning in Autopilot are currently accessible exclusively in regions supported by Canvas. Refer to the documentation of Canvas for the full list of its supported Regions.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TextGenerationJobConfig {
+    /// The name of the base model to fine-tune. Autopilot supports fine-tuning a variety of large language models. For information on the list of supported models, see Text generation models supporting fine-tuning in Autopilot. If no `BaseModelName` is provided, the default model used is Falcon7BInstruct.
+    #[serde(rename = "baseModelName", skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        length(min = 1, max = 256),
+        pattern(r#"^(?:[a-zA-Z0-9](-*[a-zA-Z0-9])*)$"#)
+    )]
+    pub base_model_name: Option<String>,
+    /// How long a fine-tuning job is allowed to run. For `TextGenerationJobConfig` problem types, the `MaxRuntimePerTrainingJobInSeconds` attribute of `AutoMLJobCompletionCriteria` defaults to 72h (259200s).
+    #[serde(rename = "completionCriteria", skip_serializing_if = "Option::is_none")]
+    pub completion_criteria: Option<super::shapes::AutoMLJobCompletionCriteria>,
+    /// The access configuration file to control access to the ML model. You can explicitly accept the model end-user license agreement (EULA) within the `ModelAccessConfig`.
+    ///
+    /// If you are a Jumpstart user, see the End-user license agreements section for more details on accepting the EULA.
+    ///
+    /// If you are an AutoML user, see the Optional Parameters section of Create an AutoML job to fine-tune text generation models using the API for details on How to set the EULA acceptance when fine-tuning a model using the AutoML API.
+    #[serde(rename = "modelAccessConfig", skip_serializing_if = "Option::is_none")]
+    pub model_access_config: Option<super::shapes::ModelAccessConfig>,
+    /// The hyperparameters used to configure and optimize the learning process of the base model. You can set any combination of the following hyperparameters for all base models. For more information on each supported hyperparameter, see Optimize the learning process of your text generation models with hyperparameters.
+    ///
+    /// `"epochCount"`: The number of times the model goes through the entire training dataset. Its value should be a string containing an integer value within the range of "1" to "10".
+    ///
+    /// `"batchSize"`: The number of data samples used in each iteration of training. Its value should be a string containing an integer value within the range of "1" to "64".
+    ///
+    /// `"learningRate"`: The step size at which a model's parameters are updated during training. Its value should be a string containing a floating-point value within the range of "0" to "1".
+    ///
+    /// `"learningRateWarmupSteps"`: The number of training steps during which the learning rate gradually increases before reaching its target or maximum value. Its value should be a string containing an integer value within the range of "0" to "250".
+    ///
+    /// Here is an example where all four hyperparameters are configured.
+    ///
+    /// `{ "epochCount":"5", "learningRate":"0.5", "batchSize": "32", "learningRateWarmupSteps": "10" }`
+    #[serde(
+        rename = "textGenerationHyperParameters",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(transform = super::map_values_described)]
+    pub text_generation_hyper_parameters: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// The collection of components that defines the time-series.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TimeSeriesConfig {
+    /// A set of columns names that can be grouped with the item identifier column to create a composite key for which a target value is predicted.
+    #[serde(
+        rename = "groupingAttributeNames",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(length(min = 1, max = 5))]
+    pub grouping_attribute_names: Option<Vec<String>>,
+    /// The name of the column that represents the set of item identifiers for which you want to predict the target value.
+    #[serde(rename = "itemIdentifierAttributeName")]
+    #[schemars(length(min = 1, max = 256))]
+    pub item_identifier_attribute_name: String,
+    /// The name of the column representing the target variable that you want to predict for each item in your dataset. The data type of the target variable must be numerical.
+    #[serde(rename = "targetAttributeName")]
+    #[schemars(length(min = 1))]
+    pub target_attribute_name: String,
+    /// The name of the column indicating a point in time at which the target value of a given item is recorded.
+    #[serde(rename = "timestampAttributeName")]
+    #[schemars(length(min = 1, max = 256))]
+    pub timestamp_attribute_name: String,
+}
+
+/// The collection of settings used by an AutoML job V2 for the time-series forecasting problem type.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TimeSeriesForecastingJobConfig {
+    /// Stores the configuration information for how model candidates are generated using an AutoML job V2.
+    #[serde(
+        rename = "candidateGenerationConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub candidate_generation_config: Option<super::shapes::CandidateGenerationConfig>,
+    /// How long a job is allowed to run, or how many candidates a job is allowed to generate.
+    #[serde(rename = "completionCriteria", skip_serializing_if = "Option::is_none")]
+    pub completion_criteria: Option<super::shapes::AutoMLJobCompletionCriteria>,
+    /// A URL to the Amazon S3 data source containing additional selected features that complement the target, itemID, timestamp, and grouped columns set in `TimeSeriesConfig`. When not provided, the AutoML job V2 includes all the columns from the original dataset that are not already declared in `TimeSeriesConfig`. If provided, the AutoML job V2 only considers these additional columns as a complement to the ones declared in `TimeSeriesConfig`.
+    ///
+    /// You can input `FeatureAttributeNames` (optional) in JSON format as shown below:
+    ///
+    /// `{ "FeatureAttributeNames":\["col1", "col2", ...\] }`.
+    ///
+    /// You can also specify the data type of the feature (optional) in the format shown below:
+    ///
+    /// `{ "FeatureDataTypes":{"col1":"numeric", "col2":"categorical" ... } }`
+    ///
+    /// Autopilot supports the following data types: `numeric`, `categorical`, `text`, and `datetime`.
+    ///
+    /// These column keys must not include any column set in `TimeSeriesConfig`.
+    #[serde(
+        rename = "featureSpecificationS3Uri",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(length(max = 1024), pattern(r#"^(?:(https|s3)://([^/]+)/?(.*))$"#))]
+    pub feature_specification_s3_uri: Option<String>,
+    /// The frequency of predictions in a forecast.
+    ///
+    /// Valid intervals are an integer followed by Y (Year), M (Month), W (Week), D (Day), H (Hour), and min (Minute). For example, `1D` indicates every day and `15min` indicates every 15 minutes. The value of a frequency must not overlap with the next larger frequency. For example, you must use a frequency of `1H` instead of `60min`.
+    ///
+    /// The valid values for each frequency are the following:
+    ///
+    /// Minute - 1-59
+    ///
+    /// Hour - 1-23
+    ///
+    /// Day - 1-6
+    ///
+    /// Week - 1-4
+    ///
+    /// Month - 1-11
+    ///
+    /// Year - 1
+    #[serde(rename = "forecastFrequency")]
+    #[schemars(length(min = 1, max = 5), pattern(r#"^(?:(1Y|Y|([1-9]|1[0-1])M|M|[1-4]W|W|[1-6]D|D|([1-9]|1[0-9]|2[0-3])H|H|([1-9]|[1-5][0-9])min))$"#))]
+    pub forecast_frequency: String,
+    /// The number of time-steps that the model predicts. The forecast horizon is also called the prediction length. The maximum forecast horizon is the lesser of 500 time-steps or 1/4 of the time-steps in the dataset.
+    #[serde(rename = "forecastHorizon")]
+    #[schemars(range(min = 1))]
+    pub forecast_horizon: i32,
+    /// The quantiles used to train the model for forecasts at a specified quantile. You can specify quantiles from `0.01` (p1) to `0.99` (p99), by increments of 0.01 or higher. Up to five forecast quantiles can be specified. When `ForecastQuantiles` is not provided, the AutoML job uses the quantiles p10, p50, and p90 as default.
+    #[serde(rename = "forecastQuantiles", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 5))]
+    pub forecast_quantiles: Option<Vec<String>>,
+    /// The collection of holiday featurization attributes used to incorporate national holiday information into your forecasting model.
+    #[serde(rename = "holidayConfig", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 1))]
+    pub holiday_config: Option<Vec<super::shapes::HolidayConfigAttributes>>,
+    /// The collection of components that defines the time-series.
+    #[serde(rename = "timeSeriesConfig")]
+    pub time_series_config: super::shapes::TimeSeriesConfig,
+    /// The transformations modifying specific attributes of the time-series, such as filling strategies for missing values.
+    #[serde(rename = "transformations", skip_serializing_if = "Option::is_none")]
+    pub transformations: Option<super::shapes::TimeSeriesTransformations>,
+}
+
+/// Transformations allowed on the dataset. Supported transformations are `Filling` and `Aggregation`. `Filling` specifies how to add values to missing values in the dataset. `Aggregation` defines how to aggregate data that does not align with forecast frequency.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct TimeSeriesTransformations {
+    /// A key value pair defining the aggregation method for a column, where the key is the column name and the value is the aggregation method.
+    ///
+    /// The supported aggregation methods are `sum` (default), `avg`, `first`, `min`, `max`.
+    ///
+    /// Aggregation is only supported for the target column.
+    #[serde(rename = "aggregation", skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = super::map_values_described)]
+    pub aggregation: Option<std::collections::BTreeMap<String, String>>,
+    /// A key value pair defining the filling method for a column, where the key is the column name and the value is an object which defines the filling logic. You can specify multiple filling methods for a single column.
+    ///
+    /// The supported filling methods and their corresponding options are:
+    ///
+    /// `frontfill`: `none` (Supported only for target column)
+    ///
+    /// `middlefill`: `zero`, `value`, `median`, `mean`, `min`, `max`
+    ///
+    /// `backfill`: `zero`, `value`, `median`, `mean`, `min`, `max`
+    ///
+    /// `futurefill`: `zero`, `value`, `median`, `mean`, `min`, `max`
+    ///
+    /// To set a filling method to a specific value, set the fill parameter to the chosen filling method value (for example `"backfill" : "value"`), and define the filling value in an additional parameter prefixed with "_value". For example, to set `backfill` to a value of `2`, you must include two parameters: `"backfill": "value"` and `"backfill_value":"2"`.
+    #[serde(rename = "filling", skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = super::map_values_described)]
+    pub filling:
+        Option<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>>,
 }
 
 /// Defines the traffic routing strategy during an endpoint deployment to shift traffic from the old fleet to the new fleet.
@@ -1648,6 +2313,19 @@ pub struct TransformS3DataSource {
     pub s3_uri: String,
 }
 
+/// Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC. For more information, see Give SageMaker Access to Resources in your Amazon VPC.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct VpcConfig {
+    /// The VPC security group IDs, in the form `sg-xxxxxxxx`. Specify the security groups for the VPC that is specified in the `Subnets` field.
+    #[serde(rename = "securityGroupIds")]
+    #[schemars(length(min = 1, max = 5))]
+    pub security_group_ids: Vec<String>,
+    /// The ID of the subnets in the VPC to which you want to connect your training job or model. For information about the availability of specific instance types, see Supported Instance Types and Availability Zones.
+    #[serde(rename = "subnets")]
+    #[schemars(length(min = 1, max = 16))]
+    pub subnets: Vec<String>,
+}
+
 /// The data type used to describe the relationship between different sources.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
 pub struct AssociationInfo {
@@ -1670,12 +2348,124 @@ pub struct AthenaStepMetadata {
     pub s3_output_location: Option<String>,
 }
 
+/// Information about a candidate produced by an AutoML training job, including its status, steps, and other properties.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct AutoMLCandidate {
+    /// The name of the candidate.
+    #[serde(rename = "candidateName", skip_serializing_if = "Option::is_none")]
+    pub candidate_name: Option<String>,
+    /// The properties of an AutoML candidate job.
+    #[serde(
+        rename = "candidateProperties",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub candidate_properties: Option<super::shapes::CandidateProperties>,
+    /// The candidate's status.
+    #[serde(rename = "candidateStatus", skip_serializing_if = "Option::is_none")]
+    pub candidate_status: Option<String>,
+    /// Information about the candidate's steps.
+    #[serde(rename = "candidateSteps", skip_serializing_if = "Option::is_none")]
+    pub candidate_steps: Option<Vec<super::shapes::AutoMLCandidateStep>>,
+    /// The creation time.
+    #[serde(rename = "creationTime", skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    /// The end time.
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    /// The failure reason.
+    #[serde(rename = "failureReason", skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// The best candidate result from an AutoML training job.
+    #[serde(
+        rename = "finalAutoMLJobObjectiveMetric",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub final_auto_ml_job_objective_metric: Option<super::shapes::FinalAutoMLJobObjectiveMetric>,
+    /// The mapping of all supported processing unit (CPU, GPU, etc...) to inference container definitions for the candidate. This field is populated for the AutoML jobs V2 (for example, for jobs created by calling `CreateAutoMLJobV2`) related to image or text classification problem types only.
+    #[serde(
+        rename = "inferenceContainerDefinitions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(transform = super::map_values_described)]
+    pub inference_container_definitions:
+        Option<std::collections::BTreeMap<String, Vec<super::shapes::AutoMLContainerDefinition>>>,
+    /// Information about the recommended inference container definitions.
+    #[serde(
+        rename = "inferenceContainers",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inference_containers: Option<Vec<super::shapes::AutoMLContainerDefinition>>,
+    /// The last modified time.
+    #[serde(rename = "lastModifiedTime", skip_serializing_if = "Option::is_none")]
+    pub last_modified_time: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    /// The objective's status.
+    #[serde(rename = "objectiveStatus", skip_serializing_if = "Option::is_none")]
+    pub objective_status: Option<String>,
+}
+
+/// Information about the steps for a candidate and what step it is working on.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct AutoMLCandidateStep {
+    /// The ARN for the candidate's step.
+    #[serde(rename = "candidateStepArn", skip_serializing_if = "Option::is_none")]
+    pub candidate_step_arn: Option<String>,
+    /// The name for the candidate's step.
+    #[serde(rename = "candidateStepName", skip_serializing_if = "Option::is_none")]
+    pub candidate_step_name: Option<String>,
+    /// Whether the candidate is at the transform, training, or processing step.
+    #[serde(rename = "candidateStepType", skip_serializing_if = "Option::is_none")]
+    pub candidate_step_type: Option<String>,
+}
+
+/// A list of container definitions that describe the different containers that make up an AutoML candidate. For more information, see ContainerDefinition.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct AutoMLContainerDefinition {
+    /// The environment variables to set in the container. For more information, see ContainerDefinition.
+    #[serde(rename = "environment", skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = super::map_values_described)]
+    pub environment: Option<std::collections::BTreeMap<String, String>>,
+    /// The Amazon Elastic Container Registry (Amazon ECR) path of the container. For more information, see ContainerDefinition.
+    #[serde(rename = "image", skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The location of the model artifacts. For more information, see ContainerDefinition.
+    #[serde(rename = "modelDataUrl", skip_serializing_if = "Option::is_none")]
+    pub model_data_url: Option<String>,
+}
+
+/// The artifacts that are generated during an AutoML job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct AutoMLJobArtifacts {
+    /// The URL of the notebook location.
+    #[serde(
+        rename = "candidateDefinitionNotebookLocation",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub candidate_definition_notebook_location: Option<String>,
+    /// The URL of the notebook location.
+    #[serde(
+        rename = "dataExplorationNotebookLocation",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub data_exploration_notebook_location: Option<String>,
+}
+
 /// Metadata for an AutoML job step.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
 pub struct AutoMLJobStepMetadata {
     /// The Amazon Resource Name (ARN) of the AutoML job.
     #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
+}
+
+/// The reason for a partial failure of an AutoML job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct AutoMLPartialFailureReason {
+    /// The message containing the reason for a partial failure of an AutoML job.
+    #[serde(
+        rename = "partialFailureMessage",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub partial_failure_message: Option<String>,
 }
 
 /// The metadata of the Amazon Bedrock custom model deployment.
@@ -1733,6 +2523,34 @@ pub struct CallbackStepMetadata {
     /// The URL of the Amazon Simple Queue Service (Amazon SQS) queue used by the callback step.
     #[serde(rename = "sqsQueueUrl", skip_serializing_if = "Option::is_none")]
     pub sqs_queue_url: Option<String>,
+}
+
+/// The location of artifacts for an AutoML candidate job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct CandidateArtifactLocations {
+    /// The Amazon S3 prefix to the accuracy metrics and the inference results observed over the testing window. Available only for the time-series forecasting problem type.
+    #[serde(rename = "backtestResults", skip_serializing_if = "Option::is_none")]
+    pub backtest_results: Option<String>,
+    /// The Amazon S3 prefix to the explainability artifacts generated for the AutoML candidate.
+    #[serde(rename = "explainability", skip_serializing_if = "Option::is_none")]
+    pub explainability: Option<String>,
+    /// The Amazon S3 prefix to the model insight artifacts generated for the AutoML candidate.
+    #[serde(rename = "modelInsights", skip_serializing_if = "Option::is_none")]
+    pub model_insights: Option<String>,
+}
+
+/// The properties of an AutoML candidate job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct CandidateProperties {
+    /// The Amazon S3 prefix to the artifacts generated for an AutoML candidate.
+    #[serde(
+        rename = "candidateArtifactLocations",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub candidate_artifact_locations: Option<super::shapes::CandidateArtifactLocations>,
+    /// Information about the candidate metrics for an AutoML job.
+    #[serde(rename = "candidateMetrics", skip_serializing_if = "Option::is_none")]
+    pub candidate_metrics: Option<Vec<super::shapes::MetricDatum>>,
 }
 
 /// The container for the metadata for the ClarifyCheck step. For more information, see the topic on ClarifyCheck step in the Amazon SageMaker Developer Guide.
@@ -1881,6 +2699,23 @@ pub struct FailStepMetadata {
     pub error_message: Option<String>,
 }
 
+/// The best candidate result from an AutoML training job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct FinalAutoMLJobObjectiveMetric {
+    /// The name of the metric with the best result. For a description of the possible objective metrics, see AutoMLJobObjective$MetricName.
+    #[serde(rename = "metricName", skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
+    /// The name of the standard metric. For a description of the standard metrics, see Autopilot candidate metrics.
+    #[serde(rename = "standardMetricName", skip_serializing_if = "Option::is_none")]
+    pub standard_metric_name: Option<String>,
+    /// The type of metric with the best result.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// The value of the metric with the best result.
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<f32>,
+}
+
 /// The result of the selector that identifies an iteration of a ForEach step.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
 pub struct ForEachSelectorResult {
@@ -2004,6 +2839,25 @@ pub struct LineageMetadata {
     pub context_arns: Option<std::collections::BTreeMap<String, String>>,
 }
 
+/// Information about the metric for a candidate produced by an AutoML job.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct MetricDatum {
+    /// The name of the metric.
+    #[serde(rename = "metricName", skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
+    /// The dataset split from which the AutoML job produced the metric.
+    #[serde(rename = "set", skip_serializing_if = "Option::is_none")]
+    pub set: Option<String>,
+    /// The name of the standard metric.
+    ///
+    /// For definitions of the standard metrics, see `Autopilot candidate metrics` .
+    #[serde(rename = "standardMetricName", skip_serializing_if = "Option::is_none")]
+    pub standard_metric_name: Option<String>,
+    /// The value of the metric.
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<f32>,
+}
+
 /// Provides information about the location that is configured for storing model artifacts.
 ///
 /// Model artifacts are outputs that result from training a model. They typically consist of trained parameters, a model definition that describes how to compute inferences, and other metadata. A SageMaker container stores your trained model artifacts in the `/opt/ml/model` directory. After training has completed, by default, these artifacts are uploaded to your Amazon S3 bucket as compressed files.
@@ -2012,6 +2866,16 @@ pub struct ModelArtifacts {
     /// The path of the S3 object that contains the model artifacts. For example, `s3://bucket-name/keynameprefix/model.tar.gz`.
     #[serde(rename = "s3ModelArtifacts", skip_serializing_if = "Option::is_none")]
     pub s3_model_artifacts: Option<String>,
+}
+
+/// Provides information about the endpoint of the model deployment.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+pub struct ModelDeployResult {
+    /// The name of the endpoint to which the model has been deployed.
+    ///
+    /// If model deployment fails, this field is omitted from the response.
+    #[serde(rename = "endpointName", skip_serializing_if = "Option::is_none")]
+    pub endpoint_name: Option<String>,
 }
 
 /// Provides information to verify the integrity of stored model artifacts.

@@ -63,6 +63,7 @@ fn crd_file_names_follow_group_and_plural() {
     assert_eq!(
         names,
         [
+            "sagemaker.aws.amazon.com_automljobsv2.yaml",
             "sagemaker.aws.amazon.com_batchtransformjobs.yaml",
             "sagemaker.aws.amazon.com_compilationjobs.yaml",
             "sagemaker.aws.amazon.com_endpointconfigs.yaml",

@@ -3,6 +3,7 @@
 
 //! Requests, statuses and calls of the model-driven kinds, written by `sagemaker-k8s-codegen` (docs/dev/GENERATOR.md).
 
+pub mod auto_ml_job_v2;
 pub mod compilation_job;
 pub mod endpoint;
 pub mod inference_component;
@@ -173,6 +174,14 @@ pub fn request_texts(
                 .map_err(|error| error.to_string())
                 .and_then(|spec| {
                     pipeline_execution::request_texts(&spec, sagemaker_name, owner_uid, refs)
+                        .map_err(|error| error.to_string())
+                }),
+        ),
+        "AutoMLJobV2" => Some(
+            serde_json::from_value(spec)
+                .map_err(|error| error.to_string())
+                .and_then(|spec| {
+                    auto_ml_job_v2::request_texts(&spec, sagemaker_name, owner_uid, refs)
                         .map_err(|error| error.to_string())
                 }),
         ),

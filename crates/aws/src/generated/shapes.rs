@@ -95,6 +95,172 @@ pub(super) fn to_sdk_alarm(value: &api::Alarm) -> sdk::Alarm {
         .build()
 }
 
+pub(super) fn to_sdk_auto_ml_algorithm_config(
+    value: &api::AutoMLAlgorithmConfig,
+) -> sdk::AutoMlAlgorithmConfig {
+    sdk::AutoMlAlgorithmConfig::builder()
+        .set_auto_ml_algorithms(Some({
+            let value = &value.auto_ml_algorithms;
+            value
+                .iter()
+                .map(|item| sdk::AutoMlAlgorithm::from(item.as_str()))
+                .collect::<Vec<_>>()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_auto_ml_compute_config(
+    value: &api::AutoMLComputeConfig,
+) -> sdk::AutoMlComputeConfig {
+    sdk::AutoMlComputeConfig::builder()
+        .set_emr_serverless_compute_config(
+            value
+                .emr_serverless_compute_config
+                .as_ref()
+                .map(super::shapes::to_sdk_emr_serverless_compute_config),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_auto_ml_data_source(value: &api::AutoMLDataSource) -> sdk::AutoMlDataSource {
+    sdk::AutoMlDataSource::builder()
+        .set_s3_data_source(Some({
+            let value = &value.s3_data_source;
+            super::shapes::to_sdk_auto_mls3_data_source(value)
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_auto_ml_data_split_config(
+    value: &api::AutoMLDataSplitConfig,
+) -> sdk::AutoMlDataSplitConfig {
+    sdk::AutoMlDataSplitConfig::builder()
+        .set_validation_fraction(value.validation_fraction)
+        .build()
+}
+
+pub(super) fn to_sdk_auto_ml_job_channel(value: &api::AutoMLJobChannel) -> sdk::AutoMlJobChannel {
+    sdk::AutoMlJobChannel::builder()
+        .set_channel_type(
+            value
+                .channel_type
+                .as_ref()
+                .map(|value| sdk::AutoMlChannelType::from(value.as_str())),
+        )
+        .set_compression_type(
+            value
+                .compression_type
+                .as_ref()
+                .map(|value| sdk::CompressionType::from(value.as_str())),
+        )
+        .set_content_type(value.content_type.clone())
+        .set_data_source(
+            value
+                .data_source
+                .as_ref()
+                .map(super::shapes::to_sdk_auto_ml_data_source),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_auto_ml_job_completion_criteria(
+    value: &api::AutoMLJobCompletionCriteria,
+) -> sdk::AutoMlJobCompletionCriteria {
+    sdk::AutoMlJobCompletionCriteria::builder()
+        .set_max_auto_ml_job_runtime_in_seconds(value.max_auto_ml_job_runtime_in_seconds)
+        .set_max_candidates(value.max_candidates)
+        .set_max_runtime_per_training_job_in_seconds(value.max_runtime_per_training_job_in_seconds)
+        .build()
+}
+
+pub(super) fn to_sdk_auto_ml_job_objective(
+    value: &api::AutoMLJobObjective,
+) -> sdk::AutoMlJobObjective {
+    sdk::AutoMlJobObjective::builder()
+        .set_metric_name(Some({
+            let value = &value.metric_name;
+            sdk::AutoMlMetricEnum::from(value.as_str())
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_auto_ml_output_data_config(
+    value: &api::AutoMLOutputDataConfig,
+) -> sdk::AutoMlOutputDataConfig {
+    sdk::AutoMlOutputDataConfig::builder()
+        .set_kms_key_id(value.kms_key_id.clone())
+        .set_s3_output_path(Some({
+            let value = &value.s3_output_path;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_auto_ml_problem_type_config(
+    value: &api::AutoMLProblemTypeConfig,
+) -> Option<sdk::AutoMlProblemTypeConfig> {
+    if let Some(value) = &value.image_classification_job_config {
+        return Some(sdk::AutoMlProblemTypeConfig::ImageClassificationJobConfig(
+            super::shapes::to_sdk_image_classification_job_config(value),
+        ));
+    }
+    if let Some(value) = &value.tabular_job_config {
+        return Some(sdk::AutoMlProblemTypeConfig::TabularJobConfig(
+            super::shapes::to_sdk_tabular_job_config(value),
+        ));
+    }
+    if let Some(value) = &value.text_classification_job_config {
+        return Some(sdk::AutoMlProblemTypeConfig::TextClassificationJobConfig(
+            super::shapes::to_sdk_text_classification_job_config(value),
+        ));
+    }
+    if let Some(value) = &value.text_generation_job_config {
+        return Some(sdk::AutoMlProblemTypeConfig::TextGenerationJobConfig(
+            super::shapes::to_sdk_text_generation_job_config(value),
+        ));
+    }
+    if let Some(value) = &value.time_series_forecasting_job_config {
+        return Some(
+            sdk::AutoMlProblemTypeConfig::TimeSeriesForecastingJobConfig(
+                super::shapes::to_sdk_time_series_forecasting_job_config(value),
+            ),
+        );
+    }
+    None
+}
+
+pub(super) fn to_sdk_auto_mls3_data_source(
+    value: &api::AutoMLS3DataSource,
+) -> sdk::AutoMls3DataSource {
+    sdk::AutoMls3DataSource::builder()
+        .set_s3_data_type(Some({
+            let value = &value.s3_data_type;
+            sdk::AutoMls3DataType::from(value.as_str())
+        }))
+        .set_s3_uri(Some({
+            let value = &value.s3_uri;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_auto_ml_security_config(
+    value: &api::AutoMLSecurityConfig,
+) -> sdk::AutoMlSecurityConfig {
+    sdk::AutoMlSecurityConfig::builder()
+        .set_enable_inter_container_traffic_encryption(
+            value.enable_inter_container_traffic_encryption,
+        )
+        .set_volume_kms_key_id(value.volume_kms_key_id.clone())
+        .set_vpc_config(
+            value
+                .vpc_config
+                .as_ref()
+                .map(super::shapes::to_sdk_vpc_config),
+        )
+        .build()
+}
+
 pub(super) fn to_sdk_auto_rollback_config(
     value: &api::AutoRollbackConfig,
 ) -> sdk::AutoRollbackConfig {
@@ -148,6 +314,19 @@ pub(super) fn to_sdk_blue_green_update_policy(
         .set_traffic_routing_configuration(Some({
             let value = &value.traffic_routing_configuration;
             super::shapes::to_sdk_traffic_routing_config(value)
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_candidate_generation_config(
+    value: &api::CandidateGenerationConfig,
+) -> sdk::CandidateGenerationConfig {
+    sdk::CandidateGenerationConfig::builder()
+        .set_algorithms_config(value.algorithms_config.as_ref().map(|value| {
+            value
+                .iter()
+                .map(super::shapes::to_sdk_auto_ml_algorithm_config)
+                .collect::<Vec<_>>()
         }))
         .build()
 }
@@ -312,6 +491,17 @@ pub(super) fn to_sdk_drift_check_model_quality(
         .build()
 }
 
+pub(super) fn to_sdk_emr_serverless_compute_config(
+    value: &api::EmrServerlessComputeConfig,
+) -> sdk::EmrServerlessComputeConfig {
+    sdk::EmrServerlessComputeConfig::builder()
+        .set_execution_role_arn(Some({
+            let value = &value.execution_role_arn;
+            value.clone()
+        }))
+        .build()
+}
+
 pub(super) fn to_sdk_explainability(value: &api::Explainability) -> sdk::Explainability {
     sdk::Explainability::builder()
         .set_report(
@@ -331,6 +521,27 @@ pub(super) fn to_sdk_file_source(value: &api::FileSource) -> sdk::FileSource {
             let value = &value.s3_uri;
             value.clone()
         }))
+        .build()
+}
+
+pub(super) fn to_sdk_holiday_config_attributes(
+    value: &api::HolidayConfigAttributes,
+) -> sdk::HolidayConfigAttributes {
+    sdk::HolidayConfigAttributes::builder()
+        .set_country_code(value.country_code.clone())
+        .build()
+}
+
+pub(super) fn to_sdk_image_classification_job_config(
+    value: &api::ImageClassificationJobConfig,
+) -> sdk::ImageClassificationJobConfig {
+    sdk::ImageClassificationJobConfig::builder()
+        .set_completion_criteria(
+            value
+                .completion_criteria
+                .as_ref()
+                .map(super::shapes::to_sdk_auto_ml_job_completion_criteria),
+        )
         .build()
 }
 
@@ -627,6 +838,13 @@ pub(super) fn to_sdk_model_data_source(value: &api::ModelDataSource) -> sdk::Mod
                 .as_ref()
                 .map(super::shapes::to_sdk_s3_model_data_source),
         )
+        .build()
+}
+
+pub(super) fn to_sdk_model_deploy_config(value: &api::ModelDeployConfig) -> sdk::ModelDeployConfig {
+    sdk::ModelDeployConfig::builder()
+        .set_auto_generate_endpoint_name(value.auto_generate_endpoint_name)
+        .set_endpoint_name(value.endpoint_name.clone())
         .build()
 }
 
@@ -1002,6 +1220,42 @@ pub(super) fn to_sdk_stopping_condition(value: &api::StoppingCondition) -> sdk::
         .build()
 }
 
+pub(super) fn to_sdk_tabular_job_config(value: &api::TabularJobConfig) -> sdk::TabularJobConfig {
+    sdk::TabularJobConfig::builder()
+        .set_candidate_generation_config(
+            value
+                .candidate_generation_config
+                .as_ref()
+                .map(super::shapes::to_sdk_candidate_generation_config),
+        )
+        .set_completion_criteria(
+            value
+                .completion_criteria
+                .as_ref()
+                .map(super::shapes::to_sdk_auto_ml_job_completion_criteria),
+        )
+        .set_feature_specification_s3_uri(value.feature_specification_s3_uri.clone())
+        .set_generate_candidate_definitions_only(value.generate_candidate_definitions_only)
+        .set_mode(
+            value
+                .mode
+                .as_ref()
+                .map(|value| sdk::AutoMlMode::from(value.as_str())),
+        )
+        .set_problem_type(
+            value
+                .problem_type
+                .as_ref()
+                .map(|value| sdk::ProblemType::from(value.as_str())),
+        )
+        .set_sample_weight_attribute_name(value.sample_weight_attribute_name.clone())
+        .set_target_attribute_name(Some({
+            let value = &value.target_attribute_name;
+            value.clone()
+        }))
+        .build()
+}
+
 pub(super) fn to_sdk_target_platform(value: &api::TargetPlatform) -> sdk::TargetPlatform {
     sdk::TargetPlatform::builder()
         .set_accelerator(
@@ -1017,6 +1271,149 @@ pub(super) fn to_sdk_target_platform(value: &api::TargetPlatform) -> sdk::Target
         .set_os(Some({
             let value = &value.os;
             sdk::TargetPlatformOs::from(value.as_str())
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_text_classification_job_config(
+    value: &api::TextClassificationJobConfig,
+) -> sdk::TextClassificationJobConfig {
+    sdk::TextClassificationJobConfig::builder()
+        .set_completion_criteria(
+            value
+                .completion_criteria
+                .as_ref()
+                .map(super::shapes::to_sdk_auto_ml_job_completion_criteria),
+        )
+        .set_content_column(Some({
+            let value = &value.content_column;
+            value.clone()
+        }))
+        .set_target_label_column(Some({
+            let value = &value.target_label_column;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_text_generation_job_config(
+    value: &api::TextGenerationJobConfig,
+) -> sdk::TextGenerationJobConfig {
+    sdk::TextGenerationJobConfig::builder()
+        .set_base_model_name(value.base_model_name.clone())
+        .set_completion_criteria(
+            value
+                .completion_criteria
+                .as_ref()
+                .map(super::shapes::to_sdk_auto_ml_job_completion_criteria),
+        )
+        .set_model_access_config(
+            value
+                .model_access_config
+                .as_ref()
+                .map(super::shapes::to_sdk_model_access_config),
+        )
+        .set_text_generation_hyper_parameters(value.text_generation_hyper_parameters.as_ref().map(
+            |value| {
+                value
+                    .iter()
+                    .map(|(key, item)| (key.clone(), item.clone()))
+                    .collect::<std::collections::HashMap<_, _>>()
+            },
+        ))
+        .build()
+}
+
+pub(super) fn to_sdk_time_series_config(value: &api::TimeSeriesConfig) -> sdk::TimeSeriesConfig {
+    sdk::TimeSeriesConfig::builder()
+        .set_grouping_attribute_names(value.grouping_attribute_names.clone())
+        .set_item_identifier_attribute_name(Some({
+            let value = &value.item_identifier_attribute_name;
+            value.clone()
+        }))
+        .set_target_attribute_name(Some({
+            let value = &value.target_attribute_name;
+            value.clone()
+        }))
+        .set_timestamp_attribute_name(Some({
+            let value = &value.timestamp_attribute_name;
+            value.clone()
+        }))
+        .build()
+}
+
+pub(super) fn to_sdk_time_series_forecasting_job_config(
+    value: &api::TimeSeriesForecastingJobConfig,
+) -> sdk::TimeSeriesForecastingJobConfig {
+    sdk::TimeSeriesForecastingJobConfig::builder()
+        .set_candidate_generation_config(
+            value
+                .candidate_generation_config
+                .as_ref()
+                .map(super::shapes::to_sdk_candidate_generation_config),
+        )
+        .set_completion_criteria(
+            value
+                .completion_criteria
+                .as_ref()
+                .map(super::shapes::to_sdk_auto_ml_job_completion_criteria),
+        )
+        .set_feature_specification_s3_uri(value.feature_specification_s3_uri.clone())
+        .set_forecast_frequency(Some({
+            let value = &value.forecast_frequency;
+            value.clone()
+        }))
+        .set_forecast_horizon(Some({
+            let value = &value.forecast_horizon;
+            *value
+        }))
+        .set_forecast_quantiles(value.forecast_quantiles.clone())
+        .set_holiday_config(value.holiday_config.as_ref().map(|value| {
+            value
+                .iter()
+                .map(super::shapes::to_sdk_holiday_config_attributes)
+                .collect::<Vec<_>>()
+        }))
+        .set_time_series_config(Some({
+            let value = &value.time_series_config;
+            super::shapes::to_sdk_time_series_config(value)
+        }))
+        .set_transformations(
+            value
+                .transformations
+                .as_ref()
+                .map(super::shapes::to_sdk_time_series_transformations),
+        )
+        .build()
+}
+
+pub(super) fn to_sdk_time_series_transformations(
+    value: &api::TimeSeriesTransformations,
+) -> sdk::TimeSeriesTransformations {
+    sdk::TimeSeriesTransformations::builder()
+        .set_aggregation(value.aggregation.as_ref().map(|value| {
+            value
+                .iter()
+                .map(|(key, item)| {
+                    (
+                        key.clone(),
+                        sdk::AggregationTransformationValue::from(item.as_str()),
+                    )
+                })
+                .collect::<std::collections::HashMap<_, _>>()
+        }))
+        .set_filling(value.filling.as_ref().map(|value| {
+            value
+                .iter()
+                .map(|(key, item)| {
+                    (
+                        key.clone(),
+                        item.iter()
+                            .map(|(key, item)| (sdk::FillingType::from(key.as_str()), item.clone()))
+                            .collect::<std::collections::HashMap<_, _>>(),
+                    )
+                })
+                .collect::<std::collections::HashMap<_, _>>()
         }))
         .build()
 }
@@ -1163,6 +1560,19 @@ pub(super) fn to_sdk_transform_s3_data_source(
         .build()
 }
 
+pub(super) fn to_sdk_vpc_config(value: &api::VpcConfig) -> sdk::VpcConfig {
+    sdk::VpcConfig::builder()
+        .set_security_group_ids(Some({
+            let value = &value.security_group_ids;
+            value.clone()
+        }))
+        .set_subnets(Some({
+            let value = &value.subnets;
+            value.clone()
+        }))
+        .build()
+}
+
 pub(super) fn from_sdk_association_info(value: &sdk::AssociationInfo) -> api::AssociationInfo {
     api::AssociationInfo {
         destination_arn: value.destination_arn.clone(),
@@ -1179,11 +1589,114 @@ pub(super) fn from_sdk_athena_step_metadata(
     }
 }
 
+pub(super) fn from_sdk_auto_ml_candidate(value: &sdk::AutoMlCandidate) -> api::AutoMLCandidate {
+    api::AutoMLCandidate {
+        candidate_name: value.candidate_name.clone(),
+        candidate_properties: value
+            .candidate_properties
+            .as_ref()
+            .map(super::shapes::from_sdk_candidate_properties),
+        candidate_status: value
+            .candidate_status
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
+        candidate_steps: value.candidate_steps.as_ref().map(|items| {
+            items
+                .iter()
+                .map(super::shapes::from_sdk_auto_ml_candidate_step)
+                .collect()
+        }),
+        creation_time: super::time(value.creation_time.as_ref()),
+        end_time: super::time(value.end_time.as_ref()),
+        failure_reason: value.failure_reason.clone(),
+        final_auto_ml_job_objective_metric: value
+            .final_auto_ml_job_objective_metric
+            .as_ref()
+            .map(super::shapes::from_sdk_final_auto_ml_job_objective_metric),
+        inference_container_definitions: value.inference_container_definitions.as_ref().map(
+            |value| {
+                value
+                    .iter()
+                    .map(|(key, item0)| {
+                        (
+                            key.as_str().to_string(),
+                            item0
+                                .iter()
+                                .map(|item1| {
+                                    super::shapes::from_sdk_auto_ml_container_definition(item1)
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect()
+            },
+        ),
+        inference_containers: value.inference_containers.as_ref().map(|items| {
+            items
+                .iter()
+                .map(super::shapes::from_sdk_auto_ml_container_definition)
+                .collect()
+        }),
+        last_modified_time: super::time(value.last_modified_time.as_ref()),
+        objective_status: value
+            .objective_status
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
+    }
+}
+
+pub(super) fn from_sdk_auto_ml_candidate_step(
+    value: &sdk::AutoMlCandidateStep,
+) -> api::AutoMLCandidateStep {
+    api::AutoMLCandidateStep {
+        candidate_step_arn: value.candidate_step_arn.clone(),
+        candidate_step_name: value.candidate_step_name.clone(),
+        candidate_step_type: value
+            .candidate_step_type
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
+    }
+}
+
+pub(super) fn from_sdk_auto_ml_container_definition(
+    value: &sdk::AutoMlContainerDefinition,
+) -> api::AutoMLContainerDefinition {
+    api::AutoMLContainerDefinition {
+        environment: value.environment.as_ref().map(|value| {
+            value
+                .iter()
+                .map(|(key, item0)| (key.clone(), item0.clone()))
+                .collect()
+        }),
+        image: value.image.clone(),
+        model_data_url: value.model_data_url.clone(),
+    }
+}
+
+pub(super) fn from_sdk_auto_ml_job_artifacts(
+    value: &sdk::AutoMlJobArtifacts,
+) -> api::AutoMLJobArtifacts {
+    api::AutoMLJobArtifacts {
+        candidate_definition_notebook_location: value
+            .candidate_definition_notebook_location
+            .clone(),
+        data_exploration_notebook_location: value.data_exploration_notebook_location.clone(),
+    }
+}
+
 pub(super) fn from_sdk_auto_ml_job_step_metadata(
     value: &sdk::AutoMlJobStepMetadata,
 ) -> api::AutoMLJobStepMetadata {
     api::AutoMLJobStepMetadata {
         arn: value.arn.clone(),
+    }
+}
+
+pub(super) fn from_sdk_auto_ml_partial_failure_reason(
+    value: &sdk::AutoMlPartialFailureReason,
+) -> api::AutoMLPartialFailureReason {
+    api::AutoMLPartialFailureReason {
+        partial_failure_message: value.partial_failure_message.clone(),
     }
 }
 
@@ -1237,6 +1750,33 @@ pub(super) fn from_sdk_callback_step_metadata(
                 .collect()
         }),
         sqs_queue_url: value.sqs_queue_url.clone(),
+    }
+}
+
+pub(super) fn from_sdk_candidate_artifact_locations(
+    value: &sdk::CandidateArtifactLocations,
+) -> api::CandidateArtifactLocations {
+    api::CandidateArtifactLocations {
+        backtest_results: value.backtest_results.clone(),
+        explainability: value.explainability.clone(),
+        model_insights: value.model_insights.clone(),
+    }
+}
+
+pub(super) fn from_sdk_candidate_properties(
+    value: &sdk::CandidateProperties,
+) -> api::CandidateProperties {
+    api::CandidateProperties {
+        candidate_artifact_locations: value
+            .candidate_artifact_locations
+            .as_ref()
+            .map(super::shapes::from_sdk_candidate_artifact_locations),
+        candidate_metrics: value.candidate_metrics.as_ref().map(|items| {
+            items
+                .iter()
+                .map(super::shapes::from_sdk_metric_datum)
+                .collect()
+        }),
     }
 }
 
@@ -1341,6 +1881,26 @@ pub(super) fn from_sdk_endpoint_step_metadata(
 pub(super) fn from_sdk_fail_step_metadata(value: &sdk::FailStepMetadata) -> api::FailStepMetadata {
     api::FailStepMetadata {
         error_message: value.error_message.clone(),
+    }
+}
+
+pub(super) fn from_sdk_final_auto_ml_job_objective_metric(
+    value: &sdk::FinalAutoMlJobObjectiveMetric,
+) -> api::FinalAutoMLJobObjectiveMetric {
+    api::FinalAutoMLJobObjectiveMetric {
+        metric_name: value
+            .metric_name
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
+        standard_metric_name: value
+            .standard_metric_name
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
+        r#type: value
+            .r#type
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
+        value: value.value,
     }
 }
 
@@ -1465,9 +2025,32 @@ pub(super) fn from_sdk_lineage_metadata(value: &sdk::LineageMetadata) -> api::Li
     }
 }
 
+pub(super) fn from_sdk_metric_datum(value: &sdk::MetricDatum) -> api::MetricDatum {
+    api::MetricDatum {
+        metric_name: value
+            .metric_name
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
+        set: value.set.as_ref().map(|value| value.as_str().to_string()),
+        standard_metric_name: value
+            .standard_metric_name
+            .as_ref()
+            .map(|value| value.as_str().to_string()),
+        value: value.value,
+    }
+}
+
 pub(super) fn from_sdk_model_artifacts(value: &sdk::ModelArtifacts) -> api::ModelArtifacts {
     api::ModelArtifacts {
         s3_model_artifacts: value.s3_model_artifacts.clone(),
+    }
+}
+
+pub(super) fn from_sdk_model_deploy_result(
+    value: &sdk::ModelDeployResult,
+) -> api::ModelDeployResult {
+    api::ModelDeployResult {
+        endpoint_name: value.endpoint_name.clone(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! and stop or delete its SageMaker resource, and how SageMaker's answer maps to the object's
 //! status. Decisions live in the engine (`engine::single`).
 
+pub mod automl_job;
 pub mod compilation_job;
 pub mod endpoint;
 pub mod endpoint_config;

@@ -31,6 +31,7 @@ control-plane: controller-manager
 
 {{/* The kinds the operator reconciles. */}}
 {{- define "sagemaker.kinds" -}}
+- automljobsv2
 - batchtransformjobs
 - compilationjobs
 - endpointconfigs
@@ -62,6 +63,7 @@ control-plane: controller-manager
   verbs: ["create", "delete"]
 - apiGroups: ["sagemaker.aws.amazon.com"]
   resources:
+    - automljobsv2/status
     - batchtransformjobs/status
     - compilationjobs/status
     - endpointconfigs/status

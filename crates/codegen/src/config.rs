@@ -19,6 +19,9 @@ pub struct KindConfig {
     pub kind: String,
     pub plural: String,
     pub doc: String,
+    /// What the status's descriptions call the resource (default: the kind's words, lower case).
+    #[serde(default)]
+    pub noun: Option<String>,
     /// `updated` (the default: updated in place, deleted on delete) or `job` (stopped on
     /// delete, every member fixed at creation, no updates).
     #[serde(default)]

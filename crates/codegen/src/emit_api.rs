@@ -528,7 +528,7 @@ fn info_const(kind: &KindPlan) -> String {
 
 fn status_source(kind: &KindPlan) -> String {
     let k = &kind.config_kind;
-    let lower = k.to_snake_case().replace('_', " ");
+    let lower = &kind.noun;
     let a_k = crate::docs::with_article(k);
     let mut out = format!(
         "/// Observed state of {a_k}, written by the operator.\n#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]\n#[schemars(transform = KindWording {{ additional: None, last_check_time: \"When the operator last read the {lower} from SageMaker.\" }})]\npub struct {k}Status {{\n"

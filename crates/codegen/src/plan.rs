@@ -74,6 +74,8 @@ pub struct UpdatePlan {
 #[derive(Debug)]
 pub struct KindPlan {
     pub config_kind: String,
+    /// What descriptions call the resource ("pipeline execution", "AutoML job").
+    pub noun: String,
     pub plural: String,
     pub doc: String,
     pub create: String,
@@ -183,6 +185,10 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         .collect::<Result<_, _>>()?;
     Ok(KindPlan {
         config_kind: kind.kind.clone(),
+        noun: kind
+            .noun
+            .clone()
+            .unwrap_or_else(|| kind.kind.to_snake_case().replace('_', " ")),
         plural: kind.plural.clone(),
         doc: kind.doc.clone(),
         create: kind.operations.create.clone(),

@@ -219,12 +219,12 @@ impl crate::SageMakerSpec for AutoMLJobV2Spec {
 
 /// Observed state of an AutoMLJobV2, written by the operator.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
-#[schemars(transform = KindWording { additional: None, last_check_time: "When the operator last read the auto ml job v2 from SageMaker." })]
+#[schemars(transform = KindWording { additional: None, last_check_time: "When the operator last read the AutoML job from SageMaker." })]
 pub struct AutoMLJobV2Status {
-    /// SageMaker's status of the auto ml job v2 (`Completed`, `InProgress`, `Stopping`, `Failed`, `Stopped`), `SynchronizingK8sJobWithSageMaker` before SageMaker answered, or `Failed` when the operator cannot go on.
+    /// SageMaker's status of the AutoML job (`Completed`, `InProgress`, `Stopping`, `Failed`, `Stopped`), `SynchronizingK8sJobWithSageMaker` before SageMaker answered, or `Failed` when the operator cannot go on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// Name of the auto ml job v2 in SageMaker.
+    /// Name of the AutoML job in SageMaker.
     #[serde(
         rename = "sageMakerAutoMLJobV2Name",
         skip_serializing_if = "Option::is_none"

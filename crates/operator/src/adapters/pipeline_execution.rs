@@ -19,12 +19,16 @@ use crate::engine::references::Target;
 
 pub struct PipelineExecutionKind;
 
-/// The run's failure reason, followed by each failed step's: SageMaker's own reason for a run
-/// only says that a step failed.
+/// The run's failure reason, followed by each failed step's that it does not already give:
+/// SageMaker's own reason for a run may only say that a step failed.
 fn failure_text(run: Option<&str>, steps: &[PipelineExecutionStep]) -> Option<String> {
     let failed = steps
         .iter()
         .filter(|step| step.step_status.as_deref() == Some("Failed"))
+        .filter(|step| {
+            let reason = step.failure_reason.as_deref();
+            !reason.is_some_and(|reason| run.is_some_and(|run| run.contains(reason)))
+        })
         .map(|step| {
             format!(
                 "step {} failed: {}",
@@ -121,6 +125,12 @@ mod tests {
             ),
             (Some("Stopped by user"), vec![], Some("Stopped by user")),
         ];
+        // A run's reason that already names the step's is not repeated.
+        let table = table.into_iter().chain([(
+            Some("Step failure: One or multiple steps failed. Step Train failed: no data"),
+            vec![step("Train", "Failed", Some("no data"))],
+            Some("Step failure: One or multiple steps failed. Step Train failed: no data"),
+        )]);
         for (run, steps, expected) in table {
             assert_eq!(
                 failure_text(run, &steps).as_deref(),

@@ -91,9 +91,32 @@ const NOT_IN_THE_CREATE_REQUEST: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// A value of the schema's type for every property, recursively.
+/// A value of the schema's type for every property, recursively; of a group the CRD allows
+/// only one member of (a union: "exactly one of a, b, … must be set"), the `choice`-th member
+/// (wrapping), so that runs with choices 0, 1, … cover every member.
 struct Generator {
     counter: u64,
+    choice: usize,
+}
+
+/// The members of an object's "exactly one of a, b, …" groups, from its CEL rules' messages
+/// (a reference pair, "exactly one of x and y", is the references' business).
+fn exclusive_groups(schema: &Value) -> Vec<Vec<String>> {
+    schema
+        .get("x-kubernetes-validations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|rule| {
+            let message = rule.get("message")?.as_str()?;
+            let names = message
+                .strip_prefix("exactly one of ")?
+                .strip_suffix(" must be set")?;
+            names
+                .contains(", ")
+                .then(|| names.split(", ").map(str::to_string).collect())
+        })
+        .collect()
 }
 
 impl Generator {
@@ -133,8 +156,19 @@ impl Generator {
         match kind {
             Some("object") => {
                 let mut object = Map::new();
+                let groups = exclusive_groups(schema);
+                let choice = self.choice;
+                let left_out = |name: &str| {
+                    groups.iter().any(|group| {
+                        group.iter().any(|member| member == name)
+                            && group[choice % group.len()] != name
+                    })
+                };
                 if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
                     for (name, property) in properties {
+                        if left_out(name) {
+                            continue;
+                        }
                         object.insert(
                             name.clone(),
                             self.value(property, &format!("{path}.{name}")),
@@ -171,7 +205,12 @@ fn spec_schema(kind: &str) -> Value {
 
 /// A spec of `kind` with every field filled.
 fn full_spec(kind: &str) -> Value {
-    Generator { counter: 0 }.value(&spec_schema(kind), "spec")
+    full_spec_choosing(kind, 0)
+}
+
+/// A full spec whose unions set their `choice`-th member.
+fn full_spec_choosing(kind: &str, choice: usize) -> Value {
+    Generator { counter: 0, choice }.value(&spec_schema(kind), "spec")
 }
 
 fn exempt(kind: &str, path: &str) -> Option<&'static str> {
@@ -511,7 +550,7 @@ fn every_autoscaling_policy_field_reaches_register_scalable_target_or_put_scalin
 /// A full spec of a generated kind as the CRD admits it: of a reference and the member it
 /// stands for only the reference (which every request must carry, resolved), and the
 /// references resolved to their own names, so the resolved name is found in the request.
-fn generated_kind_spec(kind: &str) -> (Value, crate::generated::ResolvedReferences) {
+fn generated_kind_spec(kind: &str, choice: usize) -> (Value, crate::generated::ResolvedReferences) {
     fn walk(value: &mut Value, kind: &str, resolved: &mut crate::generated::ResolvedReferences) {
         match value {
             Value::Object(map) => {
@@ -535,7 +574,7 @@ fn generated_kind_spec(kind: &str) -> (Value, crate::generated::ResolvedReferenc
             _ => {}
         }
     }
-    let mut spec = full_spec(kind);
+    let mut spec = full_spec_choosing(kind, choice);
     let mut resolved = crate::generated::ResolvedReferences::default();
     walk(&mut spec, kind, &mut resolved);
     (spec, resolved)
@@ -548,8 +587,13 @@ fn generated_kind_spec(kind: &str) -> (Value, crate::generated::ResolvedReferenc
 fn every_field_of_every_generated_kind_reaches_sagemaker() {
     let kinds = sagemaker_k8s_api::generated::KINDS;
     assert!(kinds.len() >= 2, "the generated kinds: {kinds:?}");
-    for info in kinds {
-        let (spec, refs) = generated_kind_spec(info.kind);
+    // A union's members one after the other (AutoMLProblemTypeConfig has five).
+    let choices = 0..5;
+    for (info, choice) in kinds
+        .iter()
+        .flat_map(|info| choices.clone().map(move |choice| (info, choice)))
+    {
+        let (spec, refs) = generated_kind_spec(info.kind, choice);
         // A kind SageMaker names is created under the object's UID (the idempotency token).
         let name = match info.name_field {
             Some(field) => spec[field]
@@ -573,7 +617,7 @@ fn every_field_of_every_generated_kind_reaches_sagemaker() {
 
 #[test]
 fn an_unresolved_reference_is_no_request() {
-    let (spec, _) = generated_kind_spec("Endpoint");
+    let (spec, _) = generated_kind_spec("Endpoint", 0);
     let typed: sagemaker_k8s_api::EndpointSpec = parse("Endpoint", &spec);
     let error = crate::generated::endpoint::create_request(
         &typed,

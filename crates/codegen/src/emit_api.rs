@@ -52,12 +52,11 @@ fn module(plan: &Plan) -> String {
                 .shape
                 .clone()
                 .unwrap_or_else(|| format!("{}Spec", kind.config_kind));
-            let member = crate::plan::rust_name(&heck::ToLowerCamelCase::to_lower_camel_case(
-                reference.member.as_str(),
-            ));
-            let member_json =
-                heck::ToLowerCamelCase::to_lower_camel_case(reference.member.as_str());
-            let _ = member;
+            let fields = match &reference.shape {
+                Some(shape) => plan.structures.get(shape).map(|s| s.fields.as_slice()),
+                None => Some(kind.spec.fields.as_slice()),
+            };
+            let member_json = member_json(fields.unwrap_or_default(), &reference.member);
             let _ = write!(
                 out,
                 "ReferenceField {{ kind: {:?}, structure: {shape:?}, field: {:?}, member: {member_json:?}, references: {:?} }},",
@@ -492,6 +491,17 @@ const LOCATION_FIELDS: &str = r#"    /// AWS region of the resource, for example
     pub sage_maker_endpoint: Option<String>,
 "#;
 
+/// The spec field (JSON name, renames applied) of a member among `fields`.
+fn member_json(fields: &[Field], member: &str) -> String {
+    fields
+        .iter()
+        .find(|f| f.member == member && f.references.is_none())
+        .map_or_else(
+            || heck::ToLowerCamelCase::to_lower_camel_case(member),
+            |f| f.json.clone(),
+        )
+}
+
 fn info_const(kind: &KindPlan) -> String {
     let list = |values: &[String]| {
         values
@@ -502,9 +512,7 @@ fn info_const(kind: &KindPlan) -> String {
     };
     let name_field = match kind.assigned {
         Some(_) => None,
-        None => Some(heck::ToLowerCamelCase::to_lower_camel_case(
-            kind.name_member.as_str(),
-        )),
+        None => Some(member_json(&kind.spec.fields, &kind.name_member)),
     };
     let updates: Vec<String> = kind.updates.iter().map(|u| u.operation.clone()).collect();
     format!(

@@ -14,7 +14,7 @@ use crate::status::{CommonStatus, KindWording};
 /// What the configuration says about the kind's SageMaker side.
 pub const INFO: super::KindInfo = super::KindInfo {
     kind: "AutoMLJobV2",
-    name_field: Some("autoMlJobName"),
+    name_field: Some("autoMLJobName"),
     create: "CreateAutoMLJobV2",
     describe: "DescribeAutoMLJobV2",
     delete: "StopAutoMLJob",

@@ -64,8 +64,13 @@ async fn a_tabular_job_completes_with_its_best_candidate_and_a_running_one_is_st
         state(j) == Some("Completed")
     })
     .await;
-    let status = done.status.unwrap();
+    let status = done.status.clone().unwrap();
     let name = status.sage_maker_name.clone().expect("the SageMaker name");
+    assert_eq!(
+        done.spec.auto_ml_job_name.as_deref(),
+        Some(name.as_str()),
+        "the derived name is written into the spec (autoMLJobName, as renamed)"
+    );
     assert!(
         name.len() <= 32,
         "AutoML job names are at most 32 characters: {name}"

@@ -369,15 +369,8 @@ fn structure(
     }
     let union = model.is_union(shape)?;
     if union {
-        let set: Vec<String> = fields
-            .iter()
-            .map(|f| format!("has(self.{})", f.json))
-            .collect();
-        let names: Vec<&str> = fields.iter().map(|f| f.json.as_str()).collect();
-        rules.push((
-            format!("[{}].filter(set, set).size() == 1", set.join(", ")),
-            format!("exactly one of {} must be set", names.join(", ")),
-        ));
+        let names: Vec<String> = fields.iter().map(|f| f.json.clone()).collect();
+        rules.push(exactly_one_rule(&names));
     }
     Ok(Structure {
         name: shape.to_string(),
@@ -413,16 +406,22 @@ fn exactly_one_rules(
                 })?;
             names.push(field.json.clone());
         }
-        let set: Vec<String> = names
-            .iter()
-            .map(|name| format!("has(self.{name})"))
-            .collect();
-        rules.push((
-            format!("[{}].filter(set, set).size() == 1", set.join(", ")),
-            format!("exactly one of {} must be set", names.join(", ")),
-        ));
+        rules.push(exactly_one_rule(&names));
     }
     Ok(rules)
+}
+
+/// The CEL rule (and its message) that exactly one of the fields `names` is set: a union's
+/// members, or an `exactly_one` group.
+fn exactly_one_rule(names: &[String]) -> (String, String) {
+    let set: Vec<String> = names
+        .iter()
+        .map(|name| format!("has(self.{name})"))
+        .collect();
+    (
+        format!("[{}].filter(set, set).size() == 1", set.join(", ")),
+        format!("exactly one of {} must be set", names.join(", ")),
+    )
 }
 
 fn reference_field(reference: &Reference, member: &str) -> Field {

@@ -485,15 +485,7 @@ fn union_from_sdk_source(structure: &Structure) -> Result<String, GenError> {
             from_sdk_value(&field.ty, "value", 0)?
         );
     }
-    out.push_str(
-        "        _ => api::{name}::default(),
-    }
-}
-
-"
-        .replace("{name}", name)
-        .as_str(),
-    );
+    let _ = write!(out, "        _ => api::{name}::default(),\n    }}\n}}\n\n");
     Ok(out)
 }
 

@@ -71,6 +71,11 @@ const NOT_IN_THE_CREATE_REQUEST: &[(&str, &str, &str)] = &[
     ),
     (
         "ModelPackage",
+        "registeredBy",
+        "names the run step that registered the version: no create is sent; the run's ARN goes to ListPipelineExecutionSteps and the step is picked from its answer (pipeline_step.rs tests)",
+    ),
+    (
+        "ModelPackage",
         "modelCard.modelCardContent",
         "sensitive in the API model: the SDK prints it redacted; the generated setter sends it",
     ),

@@ -46,6 +46,12 @@ pub struct KindConfig {
     /// steps): see [`StatusList`].
     #[serde(default)]
     pub status_lists: Vec<StatusList>,
+    /// A spec field (e.g. `registeredBy`) naming a step of a PipelineExecution object that
+    /// made the resource (a RegisterModel step's version): set, the object takes over what the
+    /// step made instead of creating it, the `required` members are not asked for, and the
+    /// `immutable` ones (the step set them) may not be set. See `docs/dev/GENERATOR.md`.
+    #[serde(default)]
+    pub registered_by: Option<String>,
     /// Create members the model marks optional that the kind requires.
     #[serde(default)]
     pub required: Vec<String>,

@@ -86,6 +86,18 @@ pub struct ObjectRef {
     pub name: String,
 }
 
+/// `{pipelineExecutionRef: {name: …}, stepName: …}`: a step of a run (a PipelineExecution object
+/// of the same namespace), standing for what that step made in SageMaker.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineStepRef {
+    /// The PipelineExecution object of this namespace whose run has the step.
+    pub pipeline_execution_ref: ObjectRef,
+    /// The step's name, as the pipeline definition gives it.
+    #[schemars(length(min = 1, max = 256), pattern(r"^[A-Za-z0-9\-_]*$"))]
+    pub step_name: String,
+}
+
 /// One object a spec refers to.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Reference<'a> {
@@ -266,6 +278,7 @@ pub fn rust_type(ty: &Ty) -> String {
         Ty::Struct(name) => format!("super::shapes::{name}"),
         Ty::Tags => "Vec<crate::common::Tag>".into(),
         Ty::ObjectRef => "super::ObjectRef".into(),
+        Ty::StepRef => "super::PipelineStepRef".into(),
         Ty::Json => "serde_json::Map<String, serde_json::Value>".into(),
     }
 }

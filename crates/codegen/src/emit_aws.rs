@@ -230,7 +230,7 @@ fn to_sdk(plan: &Plan, ty: &Ty, v: &str) -> Result<String, GenError> {
         Ty::Struct(name) => format!("super::shapes::{}({v})", to_sdk_fn(name)),
         Ty::Tags => format!("crate::convert::tags_with_owner({v}, owner_uid)"),
         Ty::Json => format!("serde_json::Value::Object({v}.clone()).to_string()"),
-        Ty::Time | Ty::ObjectRef => {
+        Ty::Time | Ty::ObjectRef | Ty::StepRef => {
             return Err(GenError::Model {
                 what: format!("{ty:?}"),
                 message: "cannot be sent in a request".into(),
@@ -567,7 +567,10 @@ fn create_fn(plan: &Plan, kind: &KindPlan) -> Result<String, GenError> {
     }
     out.push('\n');
     for field in &kind.spec.fields {
-        if field.references.is_some() || field.member == kind.name_member {
+        // A step reference is what the object takes over instead of creating (the operator
+        // reads it): it is in no request.
+        if field.references.is_some() || field.member == kind.name_member || field.ty == Ty::StepRef
+        {
             continue;
         }
         let _ = writeln!(

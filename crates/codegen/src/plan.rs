@@ -35,6 +35,9 @@ pub enum Ty {
     /// A string member holding a JSON document (`config::KindConfig::json_members`): an
     /// object in the spec, its JSON text in the request.
     Json,
+    /// `{pipelineExecutionRef: {name}, stepName}`: the pipeline run step that made the resource
+    /// (`config::KindConfig::registered_by`); in no request.
+    StepRef,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +164,15 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         }
     }
     check_spec(kind, &spec)?;
+    let noun = kind
+        .noun
+        .clone()
+        .unwrap_or_else(|| kind.kind.to_snake_case().replace('_', " "));
+    if let Some(step) = &kind.registered_by {
+        let taken = step_given_members(kind, &spec)?;
+        spec.fields.push(step_ref_field(step, &noun));
+        spec.rules.extend(registered_by_rules(step, &taken));
+    }
     let max_name_len = spec
         .fields
         .iter()
@@ -185,10 +197,7 @@ fn plan_kind(model: &Model, kind: &KindConfig, plan: &mut Plan) -> Result<KindPl
         .collect::<Result<_, _>>()?;
     Ok(KindPlan {
         config_kind: kind.kind.clone(),
-        noun: kind
-            .noun
-            .clone()
-            .unwrap_or_else(|| kind.kind.to_snake_case().replace('_', " ")),
+        noun,
         plural: kind.plural.clone(),
         doc: kind.doc.clone(),
         create: kind.operations.create.clone(),
@@ -352,8 +361,21 @@ fn structure(
             .iter()
             .find(|r| r.member == member && r.shape.as_deref().map_or(top, |s| s == shape));
         let is_required = required.contains(&member) || (top && kind.required.contains(&member));
+        // A required member a pipeline step may give instead (`registered_by`).
+        let or_step = kind.registered_by.as_deref().filter(|_| top && is_required);
+        match (reference, or_step) {
+            (Some(reference), Some(step)) => rules.push(exactly_one_rule(&[
+                step.to_string(),
+                reference.field.clone(),
+                json.clone(),
+            ])),
+            (Some(reference), None) => {
+                rules.push(exclusive_rule(&reference.field, &json, is_required));
+            }
+            (None, Some(step)) => rules.push(exactly_one_rule(&[step.to_string(), json.clone()])),
+            (None, None) => {}
+        }
         if let Some(reference) = reference {
-            rules.push(exclusive_rule(&reference.field, &json, is_required));
             fields.push(reference_field(reference, &member));
         }
         fields.push(Field {
@@ -361,7 +383,7 @@ fn structure(
             rust: rust_name(&json),
             json,
             ty,
-            optional: !is_required || reference.is_some(),
+            optional: !is_required || reference.is_some() || or_step.is_some(),
             doc: plain_paragraphs(&doc),
             constraints,
             references: None,
@@ -422,6 +444,74 @@ fn exactly_one_rule(names: &[String]) -> (String, String) {
         format!("[{}].filter(set, set).size() == 1", set.join(", ")),
         format!("exactly one of {} must be set", names.join(", ")),
     )
+}
+
+/// The spec fields a pipeline step gives when `registered_by` names it: the immutable members
+/// and the references standing for them, but not the required ones (an "exactly one" rule
+/// covers those).
+fn step_given_members(kind: &KindConfig, spec: &Structure) -> Result<Vec<String>, GenError> {
+    let mut taken = Vec::new();
+    for member in immutable_members(kind, spec) {
+        if kind.required.contains(&member) {
+            continue;
+        }
+        let fields = spec.fields.iter().filter(|f| f.member == member);
+        let before = taken.len();
+        taken.extend(fields.map(|f| f.json.clone()));
+        if taken.len() == before {
+            return Err(config_error(
+                kind,
+                format!("immutable {member} is not in the spec"),
+            ));
+        }
+    }
+    Ok(taken)
+}
+
+/// The `registered_by` field: the pipeline run step that made the resource.
+fn step_ref_field(json: &str, noun: &str) -> Field {
+    Field {
+        member: String::new(),
+        json: json.to_string(),
+        rust: rust_name(json),
+        ty: Ty::StepRef,
+        optional: true,
+        doc: vec![format!(
+            "The step of a PipelineExecution object of this namespace that made this {noun} (a RegisterModel step): once that run has succeeded, this object takes over what the step made instead of creating one, and then changes and deletes it as its own. The step gives everything fixed at creation: with this set, set only what may change."
+        )],
+        constraints: Constraints::default(),
+        references: None,
+    }
+}
+
+/// The CEL rules of a `registered_by` field `step`: the `taken` fields (the step's) are not set
+/// with it, and the step named stays the one taken over.
+fn registered_by_rules(step: &str, taken: &[String]) -> Vec<(String, String)> {
+    let mut rules = vec![(
+        format!(
+            "has(self.{step}) == has(oldSelf.{step}) && (!has(self.{step}) || self.{step} == oldSelf.{step})"
+        ),
+        format!(
+            "spec.{step} cannot be set, changed or removed after creation: delete this object and create a new one."
+        ),
+    )];
+    if !taken.is_empty() {
+        let set: Vec<String> = taken
+            .iter()
+            .map(|name| format!("has(self.{name})"))
+            .collect();
+        rules.push((
+            format!(
+                "!has(self.{step}) || ![{}].exists(set, set)",
+                set.join(", ")
+            ),
+            format!(
+                "with {step} set, the pipeline step gives {}: leave them out",
+                taken.join(", ")
+            ),
+        ));
+    }
+    rules
 }
 
 fn reference_field(reference: &Reference, member: &str) -> Field {
@@ -844,6 +934,63 @@ mod tests {
                 structure.name
             );
         }
+    }
+
+    /// `registered_by`: the step field is in the spec and in no request; the group becomes one of
+    /// three; what the step gives is refused with it; the step is fixed.
+    #[test]
+    fn a_version_registered_by_a_step_asks_for_no_group_and_refuses_what_the_step_gives() {
+        let plan = planned();
+        let package = plan
+            .kinds
+            .iter()
+            .find(|k| k.config_kind == "ModelPackage")
+            .expect("ModelPackage");
+        let step = field(&package.spec, "registeredBy");
+        assert_eq!((&step.ty, step.optional), (&Ty::StepRef, true));
+        assert!(field(&package.spec, "modelPackageGroupName").optional);
+        let rules: Vec<&str> = package.spec.rules.iter().map(|(r, _)| r.as_str()).collect();
+        let table = [
+            // One of step, group object, group name.
+            "[has(self.registeredBy), has(self.modelPackageGroupRef), has(self.modelPackageGroupName)].filter(set, set).size() == 1",
+            // The step named is fixed.
+            "has(self.registeredBy) == has(oldSelf.registeredBy) && (!has(self.registeredBy) || self.registeredBy == oldSelf.registeredBy)",
+        ];
+        for rule in table {
+            assert!(rules.contains(&rule), "{rule} in {rules:#?}");
+        }
+        let (taken, message) = package
+            .spec
+            .rules
+            .iter()
+            .find(|(rule, _)| rule.starts_with("!has(self.registeredBy) ||"))
+            .expect("the rule on what the step gives");
+        for given in [
+            "inferenceSpecification",
+            "modelMetrics",
+            "modelPackageDescription",
+        ] {
+            assert!(taken.contains(&format!("has(self.{given})")), "{taken}");
+            assert!(message.contains(given), "{message}");
+        }
+        // What may change stays allowed; the group is the "one of three" rule's.
+        for allowed in [
+            "modelApprovalStatus",
+            "customerMetadataProperties",
+            "modelPackageGroupName",
+        ] {
+            assert!(
+                !taken.contains(&format!("has(self.{allowed})")),
+                "{allowed}: {taken}"
+            );
+        }
+        // No other kind has the field.
+        let others = plan
+            .kinds
+            .iter()
+            .filter(|k| k.spec.fields.iter().any(|f| f.ty == Ty::StepRef))
+            .count();
+        assert_eq!(others, 1);
     }
 
     #[test]

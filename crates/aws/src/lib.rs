@@ -12,6 +12,7 @@ pub mod generated;
 pub mod hosting;
 mod listing;
 pub mod location;
+pub mod pipeline_step;
 pub mod processing_job;
 pub mod rate_limit;
 #[cfg(test)]

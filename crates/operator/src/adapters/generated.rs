@@ -40,6 +40,28 @@ pub trait GeneratedKind: Send + Sync + 'static {
     const REFERENCED: &'static [&'static Target] = &[];
 
     fn spec(object: &Self::Object) -> &Self::Spec;
+    /// References the generated spec does not make (the run a `registeredBy` step is in),
+    /// resolved by the engine like the generated ones.
+    fn extra_references(_object: &Self::Object) -> Vec<Reference> {
+        Vec::new()
+    }
+    /// Makes the resource (the generated Create call): the name SageMaker gave it, when it
+    /// names it. `resolved`: every reference's SageMaker name, by spec field; `refs`: the
+    /// generated ones, as the generated requests take them.
+    fn create(
+        sagemaker: &SageMakerHandle,
+        spec: &Self::Spec,
+        name: &str,
+        owner_uid: &str,
+        refs: &ResolvedReferences,
+        _resolved: &Resolved,
+    ) -> impl Future<Output = Result<Option<String>, CreateError>> + Send {
+        async move {
+            Self::Calls::create(sagemaker, spec, name, owner_uid, refs)
+                .await
+                .map_err(create_error)
+        }
+    }
     /// Sends the object's spec to the steady resource `remote` (its Update call or calls).
     /// `recorded` tells whether a spec is the one last sent. Without an Update call (a job, a
     /// model package group: every field fixed at admission) there is nothing to send.
@@ -81,7 +103,7 @@ fn references(spec: &impl GeneratedSpec, resolved: &Resolved) -> ResolvedReferen
 
 /// A reference not resolved yet is no request (the message names the object); SageMaker's
 /// answer is SageMaker's.
-fn create_error(error: CallError) -> CreateError {
+pub fn create_error(error: CallError) -> CreateError {
     match error {
         CallError::Unresolved(unresolved) => CreateError::Unsupported(unresolved.to_string()),
         CallError::SageMaker(error) => CreateError::SageMaker(error),
@@ -146,6 +168,7 @@ impl<G: GeneratedKind> Kind for Generated<G> {
                     name: reference.name.to_string(),
                 })
             })
+            .chain(G::extra_references(object))
             .collect()
     }
     fn spec_name(object: &G::Object) -> Option<&str> {
@@ -177,15 +200,8 @@ impl<G: GeneratedKind> Kind for Generated<G> {
         resolved: &Resolved,
     ) -> Result<Created, CreateError> {
         let spec = G::spec(object);
-        let assigned = G::Calls::create(
-            sagemaker,
-            spec,
-            name,
-            owner_uid,
-            &references(spec, resolved),
-        )
-        .await
-        .map_err(create_error)?;
+        let refs = references(spec, resolved);
+        let assigned = G::create(sagemaker, spec, name, owner_uid, &refs, resolved).await?;
         Ok(assigned.map_or(Created::AsSent, Created::Assigned))
     }
     async fn update(

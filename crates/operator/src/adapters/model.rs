@@ -1,7 +1,7 @@
 //! Model ↔ SageMaker model: named after the object (so a BatchTransformJob or an endpoint
 //! configuration can refer to it by that name), replaced on a spec change, deleted on delete. A
 //! container may deploy a registered version by `modelPackageRef` (the ModelPackage object's
-//! ARN): the model waits until the version is registered.
+//! ARN): the model waits until the version is registered and approved.
 
 use sagemaker_k8s_api::{Model, ModelSpec, ModelStatus};
 use sagemaker_k8s_aws::clients::ApiLocation;
@@ -29,7 +29,7 @@ impl Kind for ModelAdapter {
     const KIND: &'static str = "Model";
     const STATES: States = States::Created;
     const LIFECYCLE: Lifecycle = super::REPLACED;
-    const REFERENCED: &'static [&'static Target] = &[&super::model_package::MODEL_PACKAGE];
+    const REFERENCED: &'static [&'static Target] = &[&super::model_package::APPROVED_MODEL_PACKAGE];
 
     fn spec(object: &Model) -> &ModelSpec {
         &object.spec

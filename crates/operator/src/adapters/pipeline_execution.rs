@@ -14,10 +14,16 @@ use sagemaker_k8s_api::generated::shapes::PipelineExecutionStep;
 use sagemaker_k8s_api::{PipelineExecution, PipelineExecutionSpec, PipelineExecutionStatus};
 use sagemaker_k8s_aws::generated::{Described, pipeline_execution as remote};
 
-use super::generated::GeneratedKind;
+use super::generated::{Generated, GeneratedKind};
 use crate::engine::references::Target;
+use crate::engine::single::Single;
 
 pub struct PipelineExecutionKind;
+
+/// What an object that takes over a step's output (a ModelPackage's `registeredBy`) waits for:
+/// the run finished well (`Succeeded`), named by its ARN.
+pub static PIPELINE_EXECUTION: Target =
+    Target::of::<Single<Generated<PipelineExecutionKind>>>(&["Succeeded"]);
 
 /// The run's failure reason, followed by each failed step's that it does not already give:
 /// SageMaker's own reason for a run may only say that a step failed.
@@ -64,7 +70,6 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::adapters::generated::Generated;
     use crate::engine::single::{Kind, Phase};
 
     type Adapter = Generated<PipelineExecutionKind>;

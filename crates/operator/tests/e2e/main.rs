@@ -12,6 +12,7 @@ mod hosting;
 mod inference_component;
 mod leader_election;
 mod metrics;
+mod model_lifecycle;
 mod model_package;
 mod model_package_group;
 mod original_operator;

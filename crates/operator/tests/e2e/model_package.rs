@@ -43,11 +43,11 @@ spec:
     )
 }
 
-fn state(package: &ModelPackage) -> Option<&str> {
+pub fn state(package: &ModelPackage) -> Option<&str> {
     package.status.as_ref().and_then(|s| s.status.as_deref())
 }
 
-fn packages(harness: &Harness) -> Api<ModelPackage> {
+pub fn packages(harness: &Harness) -> Api<ModelPackage> {
     Api::namespaced(harness.cluster.client(), &harness.namespace)
 }
 
@@ -56,7 +56,7 @@ async fn completed(api: &Api<ModelPackage>, name: &str) -> ModelPackage {
 }
 
 /// The ARNs of the versions SageMaker holds in a group.
-async fn versions_in(harness: &Harness, group: &str) -> Vec<String> {
+pub async fn versions_in(harness: &Harness, group: &str) -> Vec<String> {
     let listed = harness
         .sagemaker
         .list_model_packages()

@@ -1,18 +1,19 @@
 //! A HostingDeployment's containers may name a registered model version by its ModelPackage
 //! object (`modelPackageRef`) instead of its ARN: the deployment waits until the version is
-//! registered, and its models are created with the version's ARN. Approving and deploying
-//! another version is an edit of the reference (a new spec generation, rolled out as any).
+//! registered and `Approved`, and its models are created with the version's ARN. Deploying
+//! another version is an edit of the reference (a new spec generation, rolled out as any); it
+//! waits for that version's approval.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use sagemaker_k8s_api::HostingDeployment;
 use sagemaker_k8s_api::hosting_deployment::ModelContainer;
 
-use crate::adapters::model_package::{MODEL_PACKAGE, reference_in};
+use crate::adapters::model_package::{APPROVED_MODEL_PACKAGE, reference_in};
 use crate::engine::references::{Reference, Resolution, Target, show_references};
 
 /// The kinds a deployment refers to: the engine watches them and wakes the deployments that
 /// name one when it changes.
-pub(super) const REFERENCED: &[&Target] = &[&MODEL_PACKAGE];
+pub(super) const REFERENCED: &[&Target] = &[&APPROVED_MODEL_PACKAGE];
 
 /// Every `modelPackageRef` of the spec: in `containers`, and in the models' containers defined
 /// in place.

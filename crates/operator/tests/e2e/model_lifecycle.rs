@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_sagemaker::operation::describe_model_package::DescribeModelPackageOutput;
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use sagemaker_k8s_api::{HostingDeployment, ModelPackage, PipelineExecution};
@@ -14,7 +15,7 @@ use sagemaker_k8s_testenv::wait_until;
 
 use crate::endpoint::{gone, wait_for};
 use crate::harness::Harness;
-use crate::model_package::{packages, state, versions_in};
+use crate::model_package::{deployment_manifest, packages, state, versions_in};
 use crate::pipeline::{execution_manifest, group_ready, pipeline_manifest, run_state};
 
 fn taken_over(name: &str, run: &str, step: &str, extra: &str) -> String {
@@ -31,25 +32,6 @@ spec:
 {extra}"
     )
 }
-
-const DEPLOYMENT: &str = "apiVersion: sagemaker.aws.amazon.com/v1
-kind: HostingDeployment
-metadata:
-  name: churn-endpoint
-spec:
-  region: us-west-2
-  productionVariants:
-    - variantName: all
-      modelName: churn
-      initialInstanceCount: 1
-      instanceType: ml.c5.large
-  models:
-    - name: churn
-      executionRoleArn: arn:aws:iam::123456789012:role/r
-      containers:
-        - containerHostname: churn
-          modelPackageRef: {name: churn-latest}
-";
 
 fn references_ready(deployment: &HostingDeployment) -> Option<(String, String)> {
     let status = deployment.status.as_ref()?;
@@ -85,17 +67,38 @@ async fn served_packages(harness: &Harness) -> Vec<String> {
     served
 }
 
-async fn approval_in_sagemaker(harness: &Harness, arn: &str) -> Option<String> {
-    let described = harness
-        .sagemaker
-        .describe_model_package()
-        .model_package_name(arn)
-        .send()
+/// Waits until SageMaker's description of the version `arn` satisfies `check`.
+async fn described_until(
+    harness: &Harness,
+    arn: &str,
+    what: &str,
+    check: impl Fn(&DescribeModelPackageOutput) -> bool,
+) {
+    wait_until(Duration::from_secs(90), what, || {
+        let described = harness
+            .sagemaker
+            .describe_model_package()
+            .model_package_name(arn)
+            .send();
+        let check = &check;
+        async move { described.await.ok().filter(|d| check(d)).map(|_| ()) }
+    })
+    .await;
+}
+
+/// Merges `spec` into the ModelPackage `name`.
+async fn edit(api: &Api<ModelPackage>, name: &str, spec: serde_json::Value) {
+    let patch = serde_json::json!({ "spec": spec });
+    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
         .await
-        .ok()?;
+        .unwrap();
+}
+
+fn metadata<'a>(described: &'a DescribeModelPackageOutput, key: &str) -> Option<&'a str> {
     described
-        .model_approval_status()
-        .map(|approval| approval.as_str().to_string())
+        .customer_metadata_properties()?
+        .get(key)
+        .map(String::as_str)
 }
 
 #[tokio::test]
@@ -113,7 +116,7 @@ async fn a_run_registers_a_version_approved_in_its_object_and_served() {
             "Register",
             "  customerMetadataProperties: {reviewedBy: nobody-yet}\n",
         ),
-        DEPLOYMENT.to_string(),
+        deployment_manifest("churn-latest"),
     ] {
         harness.apply(&manifest).await;
     }
@@ -153,20 +156,10 @@ async fn a_run_registers_a_version_approved_in_its_object_and_served() {
         "nothing registered besides the pipeline's version"
     );
     // The spec's metadata went to the version with UpdateModelPackage.
-    let described = harness
-        .sagemaker
-        .describe_model_package()
-        .model_package_name(&registered)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        described
-            .customer_metadata_properties()
-            .and_then(|m| m.get("reviewedBy"))
-            .map(String::as_str),
-        Some("nobody-yet")
-    );
+    described_until(&harness, &registered, "the spec's metadata sent", |d| {
+        metadata(d, "reviewedBy") == Some("nobody-yet")
+    })
+    .await;
 
     // Not approved: the deployment waits, naming the package and its approval.
     let deployments: Api<HostingDeployment> =
@@ -190,21 +183,14 @@ async fn a_run_registers_a_version_approved_in_its_object_and_served() {
     assert_eq!(harness.sagemaker_calls("CreateModel").await, 0);
 
     // Approve it: an edit of the object, sent in place; the endpoint then serves the version.
-    let approve = serde_json::json!({"spec": {"modelApprovalStatus": "Approved"}});
-    api.patch(
+    edit(
+        &api,
         "churn-latest",
-        &PatchParams::default(),
-        &Patch::Merge(&approve),
+        serde_json::json!({"modelApprovalStatus": "Approved"}),
     )
-    .await
-    .unwrap();
-    wait_until(Duration::from_secs(90), "approved in SageMaker", || {
-        let harness = &harness;
-        let registered = registered.clone();
-        async move {
-            (approval_in_sagemaker(harness, &registered).await.as_deref() == Some("Approved"))
-                .then_some(())
-        }
+    .await;
+    described_until(&harness, &registered, "approved in SageMaker", |d| {
+        d.model_approval_status().map(|a| a.as_str()) == Some("Approved")
     })
     .await;
     wait_for(&deployments, "churn-endpoint", "InService", |d| {
@@ -218,36 +204,15 @@ async fn a_run_registers_a_version_approved_in_its_object_and_served() {
         .await
         .unwrap();
     gone(&runs, "run-1").await;
-    let describe =
-        serde_json::json!({"spec": {"customerMetadataProperties": {"reviewedBy": "alice"}}});
-    api.patch(
+    edit(
+        &api,
         "churn-latest",
-        &PatchParams::default(),
-        &Patch::Merge(&describe),
+        serde_json::json!({"customerMetadataProperties": {"reviewedBy": "alice"}}),
     )
-    .await
-    .unwrap();
-    wait_until(
-        Duration::from_secs(90),
-        "the edit reaches SageMaker",
-        || {
-            let harness = &harness;
-            let registered = registered.clone();
-            async move {
-                let described = harness
-                    .sagemaker
-                    .describe_model_package()
-                    .model_package_name(&registered)
-                    .send()
-                    .await
-                    .ok()?;
-                let reviewer = described
-                    .customer_metadata_properties()
-                    .and_then(|m| m.get("reviewedBy"));
-                (reviewer.map(String::as_str) == Some("alice")).then_some(())
-            }
-        },
-    )
+    .await;
+    described_until(&harness, &registered, "the edit reaches SageMaker", |d| {
+        metadata(d, "reviewedBy") == Some("alice")
+    })
     .await;
 
     // Deleting the objects deletes what they own: the endpoint, then the version.

@@ -43,6 +43,30 @@ spec:
     )
 }
 
+/// A HostingDeployment `churn-endpoint` serving the version of the ModelPackage object `package`.
+pub fn deployment_manifest(package: &str) -> String {
+    format!(
+        "apiVersion: sagemaker.aws.amazon.com/v1
+kind: HostingDeployment
+metadata:
+  name: churn-endpoint
+spec:
+  region: us-west-2
+  productionVariants:
+    - variantName: all
+      modelName: churn
+      initialInstanceCount: 1
+      instanceType: ml.c5.large
+  models:
+    - name: churn
+      executionRoleArn: arn:aws:iam::123456789012:role/r
+      containers:
+        - containerHostname: churn
+          modelPackageRef: {{name: {package}}}
+"
+    )
+}
+
 pub fn state(package: &ModelPackage) -> Option<&str> {
     package.status.as_ref().and_then(|s| s.status.as_deref())
 }
@@ -370,29 +394,7 @@ spec:
 #[tokio::test]
 async fn a_hosting_deployment_serves_the_version_its_reference_names() {
     let harness = Harness::start("mp-hd").await;
-    let deployment = |package: &str| {
-        format!(
-            "apiVersion: sagemaker.aws.amazon.com/v1
-kind: HostingDeployment
-metadata:
-  name: churn-endpoint
-spec:
-  region: us-west-2
-  productionVariants:
-    - variantName: all
-      modelName: churn
-      initialInstanceCount: 1
-      instanceType: ml.c5.large
-  models:
-    - name: churn
-      executionRoleArn: arn:aws:iam::123456789012:role/r
-      containers:
-        - containerHostname: churn
-          modelPackageRef: {{name: {package}}}
-"
-        )
-    };
-    harness.apply(&deployment("churn-v1")).await;
+    harness.apply(&deployment_manifest("churn-v1")).await;
     let deployments: Api<sagemaker_k8s_api::HostingDeployment> =
         Api::namespaced(harness.cluster.client(), &harness.namespace);
     let condition_is = |d: &sagemaker_k8s_api::HostingDeployment, status: &str| {
@@ -475,7 +477,7 @@ spec:
     );
 
     // Roll to the next version: an edit of the reference.
-    harness.apply(&deployment("churn-v2")).await;
+    harness.apply(&deployment_manifest("churn-v2")).await;
     wait_until(Duration::from_secs(120), "the endpoint runs v2", || async {
         let d = deployments.get("churn-endpoint").await.unwrap();
         let settled = d.status.as_ref().and_then(|s| s.endpoint_status.as_deref())

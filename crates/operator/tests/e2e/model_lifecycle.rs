@@ -214,6 +214,12 @@ async fn a_run_registers_a_version_approved_in_its_object_and_served() {
         metadata(d, "reviewedBy") == Some("alice")
     })
     .await;
+    // Done with its run, the object refers to nothing: no references condition is shown.
+    wait_for(&api, "churn-latest", "no ReferencesReady", |p| {
+        let conditions = p.status.as_ref().and_then(|s| s.common.conditions.as_ref());
+        conditions.is_some_and(|c| c.iter().all(|c| c.type_ != "ReferencesReady"))
+    })
+    .await;
 
     // Deleting the objects deletes what they own: the endpoint, then the version.
     deployments

@@ -12,7 +12,7 @@ use sagemaker_k8s_api::{CREATED_SPEC_HASH_ANNOTATION, HasCommonStatus};
 use super::status_map::{CREATED, Observed, created_status, observed_status, out_of_sync_message};
 use super::{Kind, OnSpecChange, Phase, Single, SingleRun, States, announce_waiting};
 use crate::conditions::SPEC_OUT_OF_SYNC;
-use crate::engine::references::{Resolution, show_references};
+use crate::engine::references::{REFERENCES_READY, Resolution, show_references};
 use crate::engine::{EngineError, Strategy};
 use crate::status_poller::{Observation, key_of};
 
@@ -65,6 +65,10 @@ pub(super) async fn mirror<K: Kind>(
         if let (Some(note), Some(waiting)) = (news, references.waiting.as_ref()) {
             announce_waiting(run, waiting, note).await;
         }
+    } else if let Some(conditions) = desired.common_mut().conditions.as_mut() {
+        // Only a spec that refers to others shows the condition: one that no longer does (a
+        // reference replaced by a name, a taken-over version done with its run) drops it.
+        conditions.retain(|condition| condition.type_ != REFERENCES_READY);
     }
     // Only real changes are written, the check times with them: a write that changes nothing
     // costs the apiserver a write and every watcher an event, N times over.

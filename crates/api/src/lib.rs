@@ -95,6 +95,11 @@ pub const AUTOSCALING_TARGETS_ANNOTATION: &str = "sagemaker.aws.amazon.com/autos
 /// Annotation of a HostingAutoscalingPolicy: hash of the spec (and resolved targets) last
 /// applied in full.
 pub const APPLIED_SPEC_HASH_ANNOTATION: &str = "sagemaker.aws.amazon.com/applied-spec-hash";
+/// Annotation a user (or script) changes to have the operator look at the SageMaker resource
+/// now: the object is reconciled at once, its resource described and its status rewritten, and
+/// `status.reconcileRequestedAt` then echoes the value (any string; a timestamp is usual).
+pub const RECONCILE_REQUESTED_AT_ANNOTATION: &str =
+    "sagemaker.aws.amazon.com/reconcile-requested-at";
 
 /// Status value shown before the operator has brought the object and SageMaker in line.
 pub const SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER: &str = "SynchronizingK8sJobWithSageMaker";

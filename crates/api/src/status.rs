@@ -28,6 +28,11 @@ pub struct CommonStatus {
     // A map-typed list lets the operator's server-side apply own single conditions.
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
     pub conditions: Option<Vec<Condition>>,
+    /// The value of the `sagemaker.aws.amazon.com/reconcile-requested-at` annotation when this
+    /// status was written: once it shows the value a script set, the status is what SageMaker
+    /// said after that request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconcile_requested_at: Option<String>,
 }
 
 /// A kind's status type: gives generic code the fields every kind shares.

@@ -14,9 +14,10 @@
 use std::sync::Mutex;
 
 use crate::events::EventRecorder;
+use kube::ResourceExt as _;
 use kube::core::object::HasStatus;
 use kube::runtime::events::EventType;
-use sagemaker_k8s_api::HasCommonStatus;
+use sagemaker_k8s_api::{HasCommonStatus, RECONCILE_REQUESTED_AT_ANNOTATION};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -67,6 +68,26 @@ fn wire_form<S: Serialize>(status: &S) -> Value {
     serde_json::to_value(status).expect("status types serialize to JSON")
 }
 
+/// The object's `reconcile-requested-at` annotation, if it has one.
+pub fn reconcile_requested<K: ManagedObject>(object: &K) -> Option<String> {
+    object
+        .annotations()
+        .get(RECONCILE_REQUESTED_AT_ANNOTATION)
+        .cloned()
+}
+
+/// Whether the object asks for a reconcile its status has not answered yet.
+pub fn reconcile_request_unanswered<K>(object: &K) -> bool
+where
+    K: ManagedObject + HasStatus,
+    K::Status: HasCommonStatus,
+{
+    let answered = object
+        .status()
+        .and_then(|status| status.common().reconcile_requested_at.clone());
+    reconcile_requested(object).is_some_and(|requested| Some(requested) != answered)
+}
+
 /// Writes the status of one object during one reconcile, as the merge patch of what changed.
 pub struct StatusWriter<'a, K: HasStatus> {
     client: &'a kube::Client,
@@ -77,7 +98,7 @@ pub struct StatusWriter<'a, K: HasStatus> {
 impl<'a, K> StatusWriter<'a, K>
 where
     K: ManagedObject + HasStatus,
-    K::Status: Serialize + Clone + Default,
+    K::Status: HasCommonStatus + Serialize + Clone + Default,
 {
     pub fn new(client: &'a kube::Client, object: &'a K) -> Self {
         StatusWriter {
@@ -100,7 +121,18 @@ where
 
     /// Whether writing `desired` would change the recorded status.
     pub fn would_change(&self, desired: &K::Status) -> bool {
-        self.known.patch_for(desired).is_some()
+        self.known
+            .patch_for(&self.answering(desired.clone()))
+            .is_some()
+    }
+
+    /// `desired` answering the object's reconcile request: every status a reconcile writes
+    /// echoes the `reconcile-requested-at` annotation it ran with (see
+    /// [`RECONCILE_REQUESTED_AT_ANNOTATION`]), so a new value is written by the first reconcile
+    /// after it even when nothing else changed.
+    fn answering(&self, mut desired: K::Status) -> K::Status {
+        desired.common_mut().reconcile_requested_at = reconcile_requested(self.object);
+        desired
     }
 
     /// Writes `desired` if it differs from the recorded status. Returns whether it wrote.
@@ -112,9 +144,10 @@ where
     /// first (times of the last check): a stamp alone never causes a write.
     pub async fn write_stamped(
         &self,
-        mut desired: K::Status,
+        desired: K::Status,
         stamp: impl FnOnce(&mut K::Status),
     ) -> Result<bool, kube::Error> {
+        let mut desired = self.answering(desired);
         let Some(patch) = self.known.stamped_patch_for(&mut desired, stamp) else {
             return Ok(false);
         };
@@ -224,6 +257,49 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
     use sagemaker_k8s_api::{CommonStatus, ModelStatus};
     use serde_json::json;
+
+    /// A request is unanswered until the status echoes its value; no request, nothing to answer.
+    #[test]
+    fn a_reconcile_request_is_answered_by_the_status_echoing_it() {
+        // (annotation, status echo, unanswered)
+        let table = [
+            (None, None, false),
+            (None, Some("t1"), false),
+            (Some("t1"), None, true),
+            (Some("t2"), Some("t1"), true),
+            (Some("t1"), Some("t1"), false),
+        ];
+        for (requested, echoed, unanswered) in table {
+            let spec = serde_json::from_value(json!({"region": "us-west-2"})).expect("a spec");
+            let mut model = sagemaker_k8s_api::ModelPackageGroup::new("m", spec);
+            if let Some(requested) = requested {
+                model.metadata.annotations = Some(
+                    [(
+                        RECONCILE_REQUESTED_AT_ANNOTATION.to_string(),
+                        requested.to_string(),
+                    )]
+                    .into(),
+                );
+            }
+            model.status = Some(sagemaker_k8s_api::ModelPackageGroupStatus {
+                common: CommonStatus {
+                    reconcile_requested_at: echoed.map(str::to_string),
+                    ..Default::default()
+                },
+                ..Default::default()
+            });
+            assert_eq!(
+                reconcile_request_unanswered(&model),
+                unanswered,
+                "{requested:?} {echoed:?}"
+            );
+            assert_eq!(
+                reconcile_requested(&model).as_deref(),
+                requested,
+                "{requested:?}"
+            );
+        }
+    }
 
     #[test]
     fn merge_patches_carry_exactly_the_changes() {

@@ -10,7 +10,9 @@ use futures::{StreamExt, TryFuture};
 use kube::runtime::controller::{Action, Controller, Error as ControllerError};
 use kube::runtime::{WatchStreamExt, predicates, reflector, watcher};
 use kube::{Api, Resource};
+use sagemaker_k8s_api::RECONCILE_REQUESTED_AT_ANNOTATION;
 use serde::de::DeserializeOwned;
+use std::hash::{Hash as _, Hasher as _};
 
 /// What every controller shares: the Kubernetes client, the SageMaker clients, the event
 /// recorder and the timing settings from the command line.
@@ -50,9 +52,10 @@ where
     Controller::for_stream(objects, reader).with_config(config(max_concurrent_reconciles))
 }
 
-/// Like [`trimmed_cache_controller`], but woken by the watch only when an object is new or its
-/// generation moved (a spec edit; a delete bumps it too), not by status, label, annotation or
-/// finalizer writes — the operator's own writes among them, which at N objects would otherwise
+/// Like [`trimmed_cache_controller`], but woken by the watch only when an object is new, its
+/// generation moved (a spec edit; a delete bumps it too) or a reconcile was asked for (the
+/// `reconcile-requested-at` annotation), not by status, label, other annotation or finalizer
+/// writes — the operator's own writes among them, which at N objects would otherwise
 /// wake N reconciles. Its other triggers (the status poller, requeues) are unaffected.
 pub fn generation_driven_controller<K>(api: Api<K>, max_concurrent_reconciles: u16) -> Controller<K>
 where
@@ -62,8 +65,21 @@ where
     let objects = trimmed_watch(api)
         .reflect(writer)
         .applied_objects()
-        .predicate_filter(predicates::generation, Default::default());
+        .predicate_filter(generation_or_request, Default::default());
     Controller::for_stream(objects, reader).with_config(config(max_concurrent_reconciles))
+}
+
+/// What a generation-driven controller is woken by: the generation (`predicates::generation`)
+/// and the `reconcile-requested-at` annotation, a user's "look again now".
+fn generation_or_request<K: Resource>(object: &K) -> Option<u64> {
+    let requested = object
+        .meta()
+        .annotations
+        .as_ref()
+        .and_then(|annotations| annotations.get(RECONCILE_REQUESTED_AT_ANNOTATION));
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (predicates::generation(object), requested).hash(&mut hasher);
+    Some(hasher.finish())
 }
 
 fn config(max_concurrent_reconciles: u16) -> kube::runtime::controller::Config {
@@ -171,4 +187,49 @@ pub async fn drive<K, Ctx, ReconcileFut>(
             }
         })
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A generation-driven object wakes for a new generation or a new request, not for the
+    /// operator's own annotations.
+    #[test]
+    fn a_new_generation_or_reconcile_request_wakes_an_object() {
+        let object = |generation: i64, annotations: &[(&str, &str)]| {
+            let spec =
+                serde_json::from_value(serde_json::json!({"region": "us-west-2"})).expect("a spec");
+            let mut job = sagemaker_k8s_api::ModelPackageGroup::new("t", spec);
+            job.metadata.generation = Some(generation);
+            job.metadata.annotations = Some(
+                annotations
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            );
+            generation_or_request(&job)
+        };
+        let base = object(1, &[]);
+        let table = [
+            (object(2, &[]), true),
+            (
+                object(1, &[(RECONCILE_REQUESTED_AT_ANNOTATION, "t1")]),
+                true,
+            ),
+            (
+                object(1, &[("sagemaker.aws.amazon.com/sagemaker-name", "x")]),
+                false,
+            ),
+            (object(1, &[]), false),
+        ];
+        for (index, (key, wakes)) in table.into_iter().enumerate() {
+            assert_eq!(key != base, wakes, "row {index}");
+        }
+        assert_ne!(
+            object(1, &[(RECONCILE_REQUESTED_AT_ANNOTATION, "t1")]),
+            object(1, &[(RECONCILE_REQUESTED_AT_ANNOTATION, "t2")]),
+            "each new value wakes it again"
+        );
+    }
 }

@@ -18,6 +18,7 @@ mod model_package_group;
 mod original_operator;
 mod pipeline;
 mod processing_job;
+mod reconcile_now;
 mod references;
 mod resilience;
 mod takeover;

@@ -26,7 +26,7 @@ use crate::engine::ownership::{self, Ownership};
 use crate::engine::references::{Resolution, Waiting, resolve, show_references};
 use crate::engine::{EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy, sagemaker_message};
 use crate::object_patch::patch_metadata;
-use crate::status_patch::StatusWriter;
+use crate::status_patch::{StatusWriter, reconcile_request_unanswered};
 use crate::status_poller::{key_of, look_again_in, must_describe};
 use crate::takeover;
 
@@ -42,7 +42,9 @@ pub(super) async fn reconcile<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action,
     tracing::Span::current().record("sagemaker_name", remote_name.as_str());
     let key = key_of(object);
     let (observed, listed) = registry.observation(&key);
+    // A reconcile asked for (`reconcile-requested-at`) describes whatever the poller says.
     if polled
+        && !reconcile_request_unanswered(object)
         && !must_describe(
             observed.as_ref(),
             listed,

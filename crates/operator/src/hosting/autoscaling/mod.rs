@@ -41,7 +41,7 @@ use crate::engine::controller::ControllerShared;
 use crate::engine::{Run, Strategy, Wake, sagemaker_message};
 use crate::naming::derived_name;
 use crate::object_patch::patch_metadata;
-use crate::status_patch::StatusWriter;
+use crate::status_patch::{StatusWriter, reconcile_request_unanswered};
 use crate::status_poller::NotPolled;
 use plan::plan_targets;
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
@@ -318,7 +318,9 @@ async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
         .map(String::as_str);
     let shown = Autoscaling::recorded_state(object).as_deref() == Some(CREATED);
     let plan = plan_targets(&desired, &recorded, applied_hash, &current_hash, shown);
-    if plan.up_to_date {
+    // A reconcile asked for (`reconcile-requested-at`) applies the policy again: its status
+    // then says what Application Auto Scaling holds now.
+    if plan.up_to_date && !reconcile_request_unanswered(object) {
         return Ok(Action::await_change());
     }
     if let Resolution::Waiting(why) = resolve(object, ctx, true).await? {

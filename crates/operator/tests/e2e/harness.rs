@@ -100,11 +100,17 @@ impl Harness {
 
     /// The emulator's call counter for one SageMaker operation (e.g. `DescribeTrainingJob`).
     pub async fn sagemaker_calls(&self, operation: &str) -> u64 {
+        self.emulator_calls(&format!("SageMaker.{operation}")).await
+    }
+
+    /// The emulator's call counter for one operation of any service, by its wire name
+    /// (`SageMaker.DescribeEndpoint`, `AnyScaleFrontendService.PutScalingPolicy`).
+    pub async fn emulator_calls(&self, target: &str) -> u64 {
         let response = emulator_control(&self.emulator, "GET", "/_emulator/calls", "").await;
         let body = &response[response.find('{').expect("JSON body")..];
         let counts: serde_json::Value = serde_json::from_str(body.trim_end()).expect("calls JSON");
         counts
-            .get(format!("SageMaker.{operation}"))
+            .get(target)
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(0)
     }

@@ -1,22 +1,31 @@
 //! "Look again now" (`sagemaker.aws.amazon.com/reconcile-requested-at`): changing the annotation
 //! makes the operator describe the resource at once, though nothing else changed and the status
 //! poller has nothing to report, and the status echoes the value so a script can wait for it.
-//! One kind of each way objects are woken: a job and a generated kind (woken by generation,
-//! followed by the poller), Model and EndpointConfig (woken by every change).
+//! One kind of each way objects are woken and read: a job and a generated kind (woken by
+//! generation, followed by the poller), Model and EndpointConfig (woken by every change), and the
+//! composites (a HostingDeployment describes its endpoint; an autoscaling policy is applied
+//! again).
 
 use std::time::Duration;
 
 use kube::Api;
-use sagemaker_k8s_api::{Endpoint, RECONCILE_REQUESTED_AT_ANNOTATION};
+use sagemaker_k8s_api::{
+    Endpoint, HostingAutoscalingPolicy, HostingDeployment, RECONCILE_REQUESTED_AT_ANNOTATION,
+};
 use sagemaker_k8s_testenv::wait_until;
 
 use crate::endpoint::{configs_created, endpoint_manifest, endpoint_status, wait_for};
 use crate::harness::{Harness, status_of, training_job_manifest};
 
+const HOSTING_SAMPLE: &str =
+    include_str!("../../../../samples/xgboost-mnist-hostingdeployment.yaml");
+const AUTOSCALING_SAMPLE: &str =
+    include_str!("../../../../samples/xgboost-mnist-hostingautoscalingpolicy.yaml");
+
 /// Sets the annotation on `resource` (`kind/name`) to `value` and waits until the status echoes
-/// it; the kind's Describe must have been sent meanwhile.
-async fn request_reconcile(harness: &Harness, resource: &str, describe: &str, value: &str) {
-    let before = harness.sagemaker_calls(describe).await;
+/// it; the call `read` (the emulator's wire name) must have been sent meanwhile.
+async fn request_reconcile(harness: &Harness, resource: &str, read: &str, value: &str) {
+    let before = harness.emulator_calls(read).await;
     let annotation = format!("{RECONCILE_REQUESTED_AT_ANNOTATION}={value}");
     harness
         .cluster
@@ -51,8 +60,8 @@ async fn request_reconcile(harness: &Harness, resource: &str, describe: &str, va
     )
     .await;
     assert!(
-        harness.sagemaker_calls(describe).await > before,
-        "{resource}: {describe} sent for the request"
+        harness.emulator_calls(read).await > before,
+        "{resource}: {read} sent for the request"
     );
 }
 
@@ -80,21 +89,51 @@ async fn a_reconcile_request_describes_the_resource_and_is_echoed_in_the_status(
     })
     .await;
 
+    // The composite kinds: a deployment and its autoscaling policy, settled.
+    harness.apply(HOSTING_SAMPLE).await;
+    let deployments: Api<HostingDeployment> =
+        Api::namespaced(harness.cluster.client(), &harness.namespace);
+    wait_for(&deployments, "host-xgboost", "InService", |d| {
+        d.status.as_ref().and_then(|s| s.endpoint_status.as_deref()) == Some("InService")
+    })
+    .await;
+    harness.apply(AUTOSCALING_SAMPLE).await;
+    let policies: Api<HostingAutoscalingPolicy> =
+        Api::namespaced(harness.cluster.client(), &harness.namespace);
+    wait_for(&policies, "xgboost-autoscaling", "Created", |p| {
+        p.status
+            .as_ref()
+            .and_then(|s| s.hosting_autoscaling_policy_status.as_deref())
+            == Some("Created")
+    })
+    .await;
+
     let table = [
         // Settled and finished: only the request wakes it.
-        ("trainingjob/trained", "DescribeTrainingJob"),
-        ("endpoint/serving", "DescribeEndpoint"),
-        ("model/ep-model", "DescribeModel"),
-        ("endpointconfig/config-a", "DescribeEndpointConfig"),
+        ("trainingjob/trained", "SageMaker.DescribeTrainingJob"),
+        ("endpoint/serving", "SageMaker.DescribeEndpoint"),
+        ("model/ep-model", "SageMaker.DescribeModel"),
+        (
+            "endpointconfig/config-a",
+            "SageMaker.DescribeEndpointConfig",
+        ),
+        (
+            "hostingdeployment/host-xgboost",
+            "SageMaker.DescribeEndpoint",
+        ),
+        (
+            "hostingautoscalingpolicy/xgboost-autoscaling",
+            "AnyScaleFrontendService.PutScalingPolicy",
+        ),
     ];
-    for (resource, describe) in table {
-        request_reconcile(&harness, resource, describe, "2026-12-08T00:00:00Z").await;
+    for (resource, read) in table {
+        request_reconcile(&harness, resource, read, "2026-12-08T00:00:00Z").await;
     }
     // Every new value is a new request.
     request_reconcile(
         &harness,
         "trainingjob/trained",
-        "DescribeTrainingJob",
+        "SageMaker.DescribeTrainingJob",
         "2026-12-08T00:05:00Z",
     )
     .await;

@@ -317,10 +317,11 @@ async fn reconcile(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
         .get(APPLIED_SPEC_HASH_ANNOTATION)
         .map(String::as_str);
     let shown = Autoscaling::recorded_state(object).as_deref() == Some(CREATED);
-    let plan = plan_targets(&desired, &recorded, applied_hash, &current_hash, shown);
-    // A reconcile asked for (`reconcile-requested-at`) applies the policy again: its status
-    // then says what Application Auto Scaling holds now.
-    if plan.up_to_date && !reconcile_request_unanswered(object) {
+    // A reconcile asked for (`reconcile-requested-at`) and not answered yet: the status is to be
+    // rewritten from what Application Auto Scaling answers, so the policy is applied again.
+    let answered = shown && !reconcile_request_unanswered(object);
+    let plan = plan_targets(&desired, &recorded, applied_hash, &current_hash, answered);
+    if plan.up_to_date {
         return Ok(Action::await_change());
     }
     if let Resolution::Waiting(why) = resolve(object, ctx, true).await? {

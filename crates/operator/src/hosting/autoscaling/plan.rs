@@ -16,7 +16,9 @@ pub struct TargetPlan {
     pub up_to_date: bool,
 }
 
-/// `shown`: the status shows the last apply (`Created`, with its policies). The annotations
+/// `shown`: the status shows the last apply (`Created`, with its policies) and answers every
+/// reconcile request (`reconcile-requested-at`; an unanswered one applies everything again, as
+/// below). The annotations
 /// are written before that status, so a reconcile can read them without it (a watch event of
 /// the annotation patch, or a crash in between); then every target is applied again: the puts
 /// are idempotent, and only they return the policy ARNs the status lists.

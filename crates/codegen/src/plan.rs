@@ -487,14 +487,7 @@ fn step_ref_field(json: &str, noun: &str) -> Field {
 /// The CEL rules of a `registered_by` field `step`: the `taken` fields (the step's) are not set
 /// with it, and the step named stays the one taken over.
 fn registered_by_rules(step: &str, taken: &[String]) -> Vec<(String, String)> {
-    let mut rules = vec![(
-        format!(
-            "has(self.{step}) == has(oldSelf.{step}) && (!has(self.{step}) || self.{step} == oldSelf.{step})"
-        ),
-        format!(
-            "spec.{step} cannot be set, changed or removed after creation: delete this object and create a new one."
-        ),
-    )];
+    let mut rules = vec![fixed_rule(step, true)];
     if !taken.is_empty() {
         let set: Vec<String> = taken
             .iter()
@@ -563,7 +556,7 @@ fn immutable_rules(
         }
         for field in fields {
             let json = &field.json;
-            let rule = if field.member == kind.name_member {
+            if field.member == kind.name_member {
                 // The operator writes the derived name into an empty name field: once set, the
                 // name stays.
                 rules.push((
@@ -571,22 +564,29 @@ fn immutable_rules(
                     format!("spec.{json} cannot be changed or removed once set: the resource keeps its name. Delete this object and create a new one."),
                 ));
                 continue;
-            } else if field.optional {
-                format!(
-                    "has(self.{json}) == has(oldSelf.{json}) && (!has(self.{json}) || self.{json} == oldSelf.{json})"
-                )
-            } else {
-                format!("self.{json} == oldSelf.{json}")
-            };
-            rules.push((
-                rule,
-                format!(
-                    "spec.{json} cannot be set, changed or removed after creation: delete this object and create a new one."
-                ),
-            ));
+            }
+            rules.push(fixed_rule(json, field.optional));
         }
     }
     Ok(rules)
+}
+
+/// The CEL transition rule (and its message) fixing the spec field `json` at creation: an
+/// immutable member, or the `registered_by` field.
+fn fixed_rule(json: &str, optional: bool) -> (String, String) {
+    let rule = if optional {
+        format!(
+            "has(self.{json}) == has(oldSelf.{json}) && (!has(self.{json}) || self.{json} == oldSelf.{json})"
+        )
+    } else {
+        format!("self.{json} == oldSelf.{json}")
+    };
+    (
+        rule,
+        format!(
+            "spec.{json} cannot be set, changed or removed after creation: delete this object and create a new one."
+        ),
+    )
 }
 
 fn field_type(

@@ -14,7 +14,6 @@
 use std::sync::Mutex;
 
 use crate::events::EventRecorder;
-use kube::ResourceExt as _;
 use kube::core::object::HasStatus;
 use kube::runtime::events::EventType;
 use sagemaker_k8s_api::{HasCommonStatus, RECONCILE_REQUESTED_AT_ANNOTATION};
@@ -69,11 +68,13 @@ fn wire_form<S: Serialize>(status: &S) -> Value {
 }
 
 /// The object's `reconcile-requested-at` annotation, if it has one.
-pub fn reconcile_requested<K: ManagedObject>(object: &K) -> Option<String> {
+pub fn reconcile_requested<K: kube::Resource>(object: &K) -> Option<&str> {
     object
-        .annotations()
+        .meta()
+        .annotations
+        .as_ref()?
         .get(RECONCILE_REQUESTED_AT_ANNOTATION)
-        .cloned()
+        .map(String::as_str)
 }
 
 /// Whether the object asks for a reconcile its status has not answered yet.
@@ -84,7 +85,7 @@ where
 {
     let answered = object
         .status()
-        .and_then(|status| status.common().reconcile_requested_at.clone());
+        .and_then(|status| status.common().reconcile_requested_at.as_deref());
     reconcile_requested(object).is_some_and(|requested| Some(requested) != answered)
 }
 
@@ -131,7 +132,8 @@ where
     /// [`RECONCILE_REQUESTED_AT_ANNOTATION`]), so a new value is written by the first reconcile
     /// after it even when nothing else changed.
     fn answering(&self, mut desired: K::Status) -> K::Status {
-        desired.common_mut().reconcile_requested_at = reconcile_requested(self.object);
+        desired.common_mut().reconcile_requested_at =
+            reconcile_requested(self.object).map(str::to_string);
         desired
     }
 
@@ -293,11 +295,7 @@ mod tests {
                 unanswered,
                 "{requested:?} {echoed:?}"
             );
-            assert_eq!(
-                reconcile_requested(&model).as_deref(),
-                requested,
-                "{requested:?}"
-            );
+            assert_eq!(reconcile_requested(&model), requested, "{requested:?}");
         }
     }
 

@@ -10,7 +10,6 @@ use futures::{StreamExt, TryFuture};
 use kube::runtime::controller::{Action, Controller, Error as ControllerError};
 use kube::runtime::{WatchStreamExt, predicates, reflector, watcher};
 use kube::{Api, Resource};
-use sagemaker_k8s_api::RECONCILE_REQUESTED_AT_ANNOTATION;
 use serde::de::DeserializeOwned;
 use std::hash::{Hash as _, Hasher as _};
 
@@ -72,11 +71,7 @@ where
 /// What a generation-driven controller is woken by: the generation (`predicates::generation`)
 /// and the `reconcile-requested-at` annotation, a user's "look again now".
 fn generation_or_request<K: Resource>(object: &K) -> Option<u64> {
-    let requested = object
-        .meta()
-        .annotations
-        .as_ref()
-        .and_then(|annotations| annotations.get(RECONCILE_REQUESTED_AT_ANNOTATION));
+    let requested = crate::status_patch::reconcile_requested(object);
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     (predicates::generation(object), requested).hash(&mut hasher);
     Some(hasher.finish())
@@ -192,6 +187,7 @@ pub async fn drive<K, Ctx, ReconcileFut>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sagemaker_k8s_api::RECONCILE_REQUESTED_AT_ANNOTATION;
 
     /// A generation-driven object wakes for a new generation or a new request, not for the
     /// operator's own annotations.

@@ -1,12 +1,12 @@
 //! What a step of a pipeline run made in SageMaker: the model package version a RegisterModel
-//! step registered, read from ListPipelineExecutionSteps (every page, through the SDK's
-//! paginator). An object that names the step (`registeredBy`) takes that version over instead of
-//! creating one.
+//! step registered, read from ListPipelineExecutionSteps (every page, by the same generated call
+//! the PipelineExecution status reads the run's steps with). An object that names the step
+//! (`registeredBy`) takes that version over instead of creating one.
 
 use aws_sdk_sagemaker::types::{PipelineExecutionStep, StepStatus};
 
 use crate::clients::SageMakerHandle;
-use crate::errors::{SageMakerError, classify};
+use crate::errors::SageMakerError;
 
 /// Why a run's step gives no model package version (a spec error: the step named is not one
 /// that registered a version).
@@ -65,17 +65,9 @@ pub async fn registered_model_package(
     execution_arn: &str,
     step: &str,
 ) -> Result<Result<String, NotRegistered>, SageMakerError> {
-    handle.throttle("ListPipelineExecutionSteps").await;
-    let steps = handle
-        .client
-        .list_pipeline_execution_steps()
-        .pipeline_execution_arn(execution_arn)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(classify)?;
+    let steps =
+        crate::generated::pipeline_execution::list_pipeline_execution_steps(handle, execution_arn)
+            .await?;
     Ok(registered_in(&steps, step))
 }
 

@@ -8,7 +8,7 @@ use heck::ToSnakeCase;
 
 use crate::emit_api::HEADER;
 use crate::error::GenError;
-use crate::plan::{Field, KindPlan, Plan, Structure, Ty};
+use crate::plan::{Field, KindPlan, Plan, StatusListPlan, Structure, Ty};
 
 /// The SDK's Rust name of a member (`Type` → `r#type`).
 fn sdk_field(member: &str) -> String {
@@ -755,16 +755,40 @@ fn describe_call(kind: &KindPlan) -> Result<String, GenError> {
         return Ok(out);
     }
     out.push_str("    let mut described = described(&output, name);\n");
+    let mut lists = String::new();
     for list in &kind.status_lists {
+        let l = list.operation.to_snake_case();
         let _ = write!(
             out,
-            "    handle.throttle({operation:?}).await;\n    let items = handle.client.{l}().{name_setter}(name).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(classify)?;\n    described.status.{field} = {value};\n",
-            operation = list.operation,
-            l = list.operation.to_snake_case(),
+            "    let items = {l}(handle, name).await?;\n    described.status.{field} = {value};\n",
             field = list.field.rust,
             value = from_sdk(&list.field.ty, "Some(items)")?
         );
+        lists.push_str(&list_call(list, &l, &name_setter)?);
     }
     out.push_str("    Ok(described)\n}\n\n");
+    out.push_str(&lists);
     Ok(out)
+}
+
+/// A status list's List call on its own (every page, through the SDK's paginator): what
+/// `describe` reads, and what the operator's own code reads of the same list.
+fn list_call(list: &StatusListPlan, l: &str, name_setter: &str) -> Result<String, GenError> {
+    let Ty::List(item) = &list.field.ty else {
+        return Err(GenError::Model {
+            what: list.operation.clone(),
+            message: "a status list's field is a list".into(),
+        });
+    };
+    let Ty::Struct(item) = item.as_ref() else {
+        return Err(GenError::Model {
+            what: list.operation.clone(),
+            message: "a status list holds structures".into(),
+        });
+    };
+    Ok(format!(
+        "/// {operation} for the resource `name`, every page.\npub async fn {l}(handle: &SageMakerHandle, name: &str) -> Result<Vec<sdk::{item}>, SageMakerError> {{\n    handle.throttle({operation:?}).await;\n    handle.client.{l}().{name_setter}(name).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(classify)\n}}\n\n",
+        operation = list.operation,
+        item = sdk_type(item),
+    ))
 }

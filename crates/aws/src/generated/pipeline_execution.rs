@@ -104,8 +104,23 @@ pub async fn describe(
         .await
         .map_err(classify)?;
     let mut described = described(&output, name);
+    let items = list_pipeline_execution_steps(handle, name).await?;
+    described.status.steps = Some(items).as_ref().map(|items| {
+        items
+            .iter()
+            .map(super::shapes::from_sdk_pipeline_execution_step)
+            .collect()
+    });
+    Ok(described)
+}
+
+/// ListPipelineExecutionSteps for the resource `name`, every page.
+pub async fn list_pipeline_execution_steps(
+    handle: &SageMakerHandle,
+    name: &str,
+) -> Result<Vec<sdk::PipelineExecutionStep>, SageMakerError> {
     handle.throttle("ListPipelineExecutionSteps").await;
-    let items = handle
+    handle
         .client
         .list_pipeline_execution_steps()
         .pipeline_execution_arn(name)
@@ -114,14 +129,7 @@ pub async fn describe(
         .send()
         .collect::<Result<Vec<_>, _>>()
         .await
-        .map_err(classify)?;
-    described.status.steps = Some(items).as_ref().map(|items| {
-        items
-            .iter()
-            .map(super::shapes::from_sdk_pipeline_execution_step)
-            .collect()
-    });
-    Ok(described)
+        .map_err(classify)
 }
 
 /// StopPipelineExecution: what ends the resource when its object is deleted.

@@ -100,6 +100,10 @@ pub const APPLIED_SPEC_HASH_ANNOTATION: &str = "sagemaker.aws.amazon.com/applied
 /// `status.reconcileRequestedAt` then echoes the value (any string; a timestamp is usual).
 pub const RECONCILE_REQUESTED_AT_ANNOTATION: &str =
     "sagemaker.aws.amazon.com/reconcile-requested-at";
+/// Annotation saying what deleting the object does to its SageMaker resource: `delete` (stop or
+/// delete it) or `retain` (keep it, untagged, and let the object go). On the object, else on its
+/// namespace, else the operator's `--deletion-policy`.
+pub const DELETION_POLICY_ANNOTATION: &str = "sagemaker.aws.amazon.com/deletion-policy";
 
 /// Status value shown before the operator has brought the object and SageMaker in line.
 pub const SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER: &str = "SynchronizingK8sJobWithSageMaker";

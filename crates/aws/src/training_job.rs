@@ -383,6 +383,20 @@ impl SageMakerHandle {
         Ok(())
     }
 
+    /// Removes the ownership tag from a resource the operator lets go of but keeps (deletion
+    /// policy `retain`): nothing proves it an object's any more. Other tags stay.
+    pub async fn remove_owner_tag(&self, arn: &str) -> Result<(), SageMakerError> {
+        self.throttle("DeleteTags").await;
+        self.client
+            .delete_tags()
+            .resource_arn(arn)
+            .tag_keys(OWNER_UID_TAG)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     /// The value of the ownership tag on a resource, if any.
     pub async fn owner_uid_of(&self, arn: &str) -> Result<Option<String>, SageMakerError> {
         let pages = self

@@ -30,6 +30,11 @@ pub const UPDATE_REJECTED: &str = "UpdateRejected";
 /// operator refuses to send signed requests to (see `sagemaker_k8s_aws::endpoint_policy`).
 pub const ENDPOINT_NOT_ALLOWED: &str = "EndpointNotAllowed";
 
+/// Reason of a `Failed` condition set on a deleted object whose deletion-policy annotation (on
+/// it or its namespace) is neither `delete` nor `retain`: nothing is deleted or released until
+/// it is fixed.
+pub const INVALID_DELETION_POLICY: &str = "InvalidDeletionPolicy";
+
 /// Whether the recorded `Failed` condition is a missing dependency (retried) rather than a
 /// rejection that only a spec change can fix.
 pub fn failed_for_missing_dependency(conditions: &[Condition]) -> bool {

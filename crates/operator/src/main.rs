@@ -155,6 +155,11 @@ struct RunArgs {
     /// Seconds one SageMaker call may take, its retries included.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     sagemaker_operation_timeout_seconds: u64,
+    /// What deleting an object does to its SageMaker resource when neither the object nor its
+    /// namespace has the annotation sagemaker.aws.amazon.com/deletion-policy: `delete` stops or
+    /// deletes it, `retain` keeps it (without the operator's ownership tag).
+    #[arg(long, value_enum, default_value_t = engine::DeletionPolicy::Delete)]
+    deletion_policy: engine::DeletionPolicy,
     /// For the operator's own tests: every reconcile of NAMESPACE/NAME panics.
     #[arg(long, hide = true, value_name = "NAMESPACE/NAME")]
     inject_panic_for: Option<String>,
@@ -381,6 +386,7 @@ async fn controller_shared(
         backoff: Default::default(),
         max_concurrent_reconciles: args.max_concurrent_reconciles,
         inject_panic_for: args.inject_panic_for.clone(),
+        deletion_policy: args.deletion_policy,
     }
 }
 

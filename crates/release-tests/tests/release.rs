@@ -293,6 +293,30 @@ async fn helm_lint_passes_for_every_chart_and_mode() {
         "{}",
         output.stderr
     );
+    // A deletion policy the operator would refuse to start with is refused at render time.
+    let output = cp
+        .helm(&[
+            "template",
+            "x",
+            &chart("installer"),
+            "--set",
+            "deletionPolicy=keep",
+        ])
+        .await
+        .expect_failure();
+    assert!(
+        output
+            .stderr
+            .contains(r#"deletionPolicy is "keep"; allowed: delete, retain"#),
+        "{}",
+        output.stderr
+    );
+    let rendered =
+        helm_template(&["x", &chart("installer"), "--set", "deletionPolicy=retain"]).await;
+    assert!(
+        rendered.contains("- --deletion-policy=retain"),
+        "{rendered}"
+    );
 }
 
 #[test]
@@ -513,6 +537,17 @@ async fn generated_installers_apply_and_grant_least_privilege() {
         )
         .await
     );
+    // The deletion policy on the watched namespace is readable; other namespaces are not.
+    assert!(can_i(OPERATOR_SA, "get", "namespaces/default", Some("default")).await);
+    assert!(
+        !can_i(
+            OPERATOR_SA,
+            "get",
+            "namespaces/kube-public",
+            Some("kube-public")
+        )
+        .await
+    );
 
     let output = cp
         .kubectl(&["apply", "-f", &file("installer.yaml")])
@@ -619,7 +654,8 @@ async fn generated_installers_apply_and_grant_least_privilege() {
             "--leader-elect",
             "--metrics-bind-address=0.0.0.0:8443",
             "--health-probe-bind-address=0.0.0.0:8081",
-            "--log-format=json"
+            "--log-format=json",
+            "--deletion-policy=delete"
         ]),
         "the cluster-wide installer must replace the namespaced operator's args"
     );

@@ -3,6 +3,7 @@
 
 mod admission;
 mod container_references;
+mod control_annotations;
 mod install;
 mod kubectl_output;
 mod original_shapes;

@@ -29,6 +29,9 @@ pub struct ControllerShared {
     pub backoff: Arc<crate::error_backoff::ErrorBackoff>,
     /// Most reconciles one controller runs at once (0: no limit).
     pub max_concurrent_reconciles: u16,
+    /// What deleting an object does to its resource when neither it nor its namespace says
+    /// (`--deletion-policy`).
+    pub deletion_policy: crate::engine::DeletionPolicy,
     /// `NAMESPACE/NAME` of an object whose reconciles panic (the hidden test flag
     /// `--inject-panic-for`); None in production.
     pub inject_panic_for: Option<String>,

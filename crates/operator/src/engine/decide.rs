@@ -27,9 +27,104 @@ pub fn on_refused_location(deleting: bool, may_have_created: bool) -> RefusedLoc
     }
 }
 
+/// What deleting an object does to its SageMaker resource
+/// (`sagemaker.aws.amazon.com/deletion-policy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DeletionPolicy {
+    /// Stop the job or delete the resource, then let the object go.
+    #[default]
+    Delete,
+    /// Keep the resource as it is, without this operator's ownership tag, and let the object go.
+    Retain,
+}
+
+impl DeletionPolicy {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "delete" => Some(Self::Delete),
+            "retain" => Some(Self::Retain),
+            _ => None,
+        }
+    }
+}
+
+/// An annotation value that is no deletion policy, and where it was written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the annotation sagemaker.aws.amazon.com/deletion-policy on the {on} is {value:?}; allowed: \"delete\", \"retain\""
+)]
+pub struct InvalidDeletionPolicy {
+    /// "object" or "namespace".
+    pub on: &'static str,
+    pub value: String,
+}
+
+/// The deletion policy of an object: its own annotation, else its namespace's, else the
+/// operator's default. A value that is not a policy is an error, not a fallback: guessing
+/// "delete" could destroy what the user meant to keep.
+pub fn deletion_policy(
+    on_object: Option<&str>,
+    on_namespace: Option<&str>,
+    default: DeletionPolicy,
+) -> Result<DeletionPolicy, InvalidDeletionPolicy> {
+    let (on, value) = match (on_object, on_namespace) {
+        (Some(value), _) => ("object", value),
+        (None, Some(value)) => ("namespace", value),
+        (None, None) => return Ok(default),
+    };
+    DeletionPolicy::parse(value).ok_or_else(|| InvalidDeletionPolicy {
+        on,
+        value: value.to_string(),
+    })
+}
+
+/// How often a deleted object whose deletion policy is not valid looks again (an annotation
+/// edit does not wake every kind).
+pub const INVALID_POLICY_RETRY: Duration = Duration::from_secs(30);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_object_then_its_namespace_then_the_operator_decide_what_a_delete_keeps() {
+        use DeletionPolicy::*;
+        let table = [
+            // (object, namespace, operator default, policy or the value refused)
+            (None, None, Delete, Ok(Delete)),
+            (None, None, Retain, Ok(Retain)),
+            (None, Some("retain"), Delete, Ok(Retain)),
+            (None, Some("delete"), Retain, Ok(Delete)),
+            (Some("delete"), Some("retain"), Retain, Ok(Delete)),
+            (Some("retain"), Some("delete"), Delete, Ok(Retain)),
+            // Never guessed: neither deleted nor released until the value is fixed.
+            (Some("Retain"), None, Delete, Err(("object", "Retain"))),
+            (Some(""), Some("retain"), Delete, Err(("object", ""))),
+            (None, Some("keep"), Delete, Err(("namespace", "keep"))),
+            // The object's valid value wins over its namespace's invalid one.
+            (Some("retain"), Some("keep"), Delete, Ok(Retain)),
+        ];
+        for (object, namespace, default, expected) in table {
+            let expected = expected.map_err(|(on, value)| InvalidDeletionPolicy {
+                on,
+                value: value.to_string(),
+            });
+            assert_eq!(
+                deletion_policy(object, namespace, default),
+                expected,
+                "object {object:?}, namespace {namespace:?}, default {default:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_invalid_policy_names_the_annotation_and_the_allowed_values() {
+        let error = deletion_policy(Some("keep"), None, DeletionPolicy::Delete).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the annotation sagemaker.aws.amazon.com/deletion-policy on the object is \"keep\"; allowed: \"delete\", \"retain\""
+        );
+    }
 
     #[test]
     fn a_refused_location_never_orphans_what_was_created_there() {

@@ -34,25 +34,30 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
 use kube::core::object::HasStatus;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
-use sagemaker_k8s_api::{FINALIZER, HasCommonStatus, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER};
+use sagemaker_k8s_api::{
+    DELETION_POLICY_ANNOTATION, FINALIZER, HasCommonStatus, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+};
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 use serde::Serialize;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 
-use crate::conditions::{ENDPOINT_NOT_ALLOWED, FAILED, RETRYING, mark_failed};
+use crate::conditions::{
+    ENDPOINT_NOT_ALLOWED, FAILED, INVALID_DELETION_POLICY, RETRYING, mark_failed,
+};
 use crate::events::publish_event;
 use crate::finalizer::{Edit, add_finalizer, has_finalizer, remove_finalizer};
 use crate::object_patch::ManagedObject;
 use crate::status_patch::StatusWriter;
 use crate::status_poller::{ListModified, Registry};
 use controller::ControllerShared;
-pub use decide::{RefusedLocation, on_refused_location};
+pub use decide::{DeletionPolicy, RefusedLocation, on_refused_location};
 pub use error::{EngineError, ErrorCategory, sagemaker_message};
 use error::{message_to_record, retrying_message};
 use references::Target;
@@ -120,8 +125,12 @@ pub trait Strategy: Sized + Send + Sync + 'static {
 
     /// Brings SageMaker to the object's spec and the status to SageMaker's.
     fn reconcile(run: &Run<'_, Self>) -> impl Future<Output = Result<Action, EngineError>> + Send;
-    /// The object is being deleted: stop or delete what it owns; [`Run::release`] lets it go.
-    fn finalize(run: &Run<'_, Self>) -> impl Future<Output = Result<Action, EngineError>> + Send;
+    /// The object is being deleted: stop or delete what it owns (`Delete`), or keep it and
+    /// remove the ownership tag (`Retain`); [`Run::release`] lets it go.
+    fn finalize(
+        run: &Run<'_, Self>,
+        policy: DeletionPolicy,
+    ) -> impl Future<Output = Result<Action, EngineError>> + Send;
 }
 
 /// Shared state of one kind's controller.
@@ -300,7 +309,17 @@ async fn reconcile_object<S: Strategy>(
         status,
     };
     if deleting {
-        return S::finalize(&run).await;
+        return match run.deletion_policy().await? {
+            Ok(policy) => S::finalize(&run, policy).await,
+            Err(invalid) => {
+                // Neither deleted nor released until the annotation is fixed; the state stays
+                // SageMaker's (the resource is untouched).
+                let message = format!("{invalid}; the object is kept until it is fixed");
+                run.show_failed(run.status.recorded(), INVALID_DELETION_POLICY, message)
+                    .await?;
+                Ok(Action::requeue(decide::INVALID_POLICY_RETRY))
+            }
+        };
     }
     if let Some(initial) = S::INITIAL_STATE
         && !has_finalizer(object)
@@ -438,6 +457,31 @@ impl<S: Strategy, H> Run<'_, S, H> {
             .flatten()
             .find(|condition| condition.type_ == type_)
             .map(|condition| condition.message.clone())
+    }
+
+    /// The deleted object's deletion policy ([`decide::deletion_policy`]); its namespace is
+    /// read only when the object names none.
+    async fn deletion_policy(
+        &self,
+    ) -> Result<Result<DeletionPolicy, decide::InvalidDeletionPolicy>, EngineError> {
+        let on_object = self.object.annotations().get(DELETION_POLICY_ANNOTATION);
+        let on_namespace = match (on_object, self.object.namespace()) {
+            (None, Some(namespace)) => {
+                let namespaces: Api<Namespace> = Api::all(self.client().clone());
+                namespaces
+                    .get(&namespace)
+                    .await?
+                    .annotations()
+                    .get(DELETION_POLICY_ANNOTATION)
+                    .cloned()
+            }
+            _ => None,
+        };
+        Ok(decide::deletion_policy(
+            on_object.map(String::as_str),
+            on_namespace.as_deref(),
+            self.engine.shared.deletion_policy,
+        ))
     }
 
     /// Lets a deleted object go: SageMaker's side is gone, terminal, or never was.

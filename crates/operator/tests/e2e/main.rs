@@ -5,6 +5,7 @@ mod automl_job;
 mod autoscaling;
 mod compilation_job;
 mod credentials;
+mod deletion_policy;
 mod endpoint;
 mod guard_rails;
 mod harness;

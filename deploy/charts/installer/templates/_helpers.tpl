@@ -88,4 +88,18 @@ control-plane: controller-manager
 - apiGroups: ["", "events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]
+# A deleted object's namespace may set its deletion policy (an annotation): read on delete only.
+# In namespaced mode the RoleBinding grants this for the watched namespace alone.
+- apiGroups: [""]
+  resources: ["namespaces"]
+  verbs: ["get"]
+{{- end -}}
+
+{{/* --deletion-policy, refused at render time unless delete or retain. */}}
+{{- define "sagemaker.deletionPolicy" -}}
+{{- if has .Values.deletionPolicy (list "delete" "retain") -}}
+{{ .Values.deletionPolicy }}
+{{- else -}}
+{{ fail (printf "deletionPolicy is %q; allowed: delete, retain" .Values.deletionPolicy) }}
+{{- end -}}
 {{- end -}}

@@ -125,6 +125,8 @@ pub enum Call {
     ListTags,
     /// AddTags: taking over the original operator's resource (and recording the spec).
     AddTags,
+    /// DeleteTags: removing the ownership tag from a resource kept on delete.
+    DeleteTags,
     Stop,
     /// Delete, on delete or to replace.
     Delete,
@@ -160,6 +162,9 @@ pub struct Record {
     pub lifecycle: Lifecycle,
     /// The object is being deleted (it has the finalizer: the engine releases others).
     pub deleting: bool,
+    /// Deleting it keeps its resource (the deletion policy `retain`): nothing is stopped or
+    /// deleted, and the ownership tag is removed.
+    pub retain: bool,
     /// It only mirrors a resource something else created (a tuning job's training jobs).
     pub observe_only: bool,
     /// The object never observed its resource: a resource of its name must prove by its tag
@@ -189,6 +194,8 @@ pub struct Facts {
     pub name_in_use: bool,
     /// This reconcile sent the stop.
     pub stop_sent: bool,
+    /// This reconcile removed the ownership tag from a resource kept on delete.
+    pub untagged: bool,
     /// The spec names something this operator cannot send (found when building the create).
     pub unsupported: bool,
     /// An object the spec refers to is missing or not ready: nothing is created, replaced or
@@ -211,6 +218,8 @@ pub enum Answer {
     Deleted,
     /// The update was accepted, and the current spec recorded as the one it was sent from.
     Updated,
+    /// The ownership tag was removed (or the kind's resources carry none).
+    Untagged,
     /// Nothing goes by the name: a resource SageMaker names, whose name is not known yet,
     /// cannot be looked up by the token it was created under (a run's Describe takes only an
     /// ARN); the create, sent again under the token, answers with what a first one made.
@@ -226,6 +235,7 @@ impl Facts {
             created: false,
             name_in_use: false,
             stop_sent: false,
+            untagged: false,
             unsupported: false,
             waiting: false,
             failed: None,
@@ -261,6 +271,7 @@ impl Facts {
                 self.answered(Answer::Owner(Ownership::Ours));
             }
             Answer::StopSent => self.stop_sent = true,
+            Answer::Untagged => self.untagged = true,
             Answer::Deleted => self.remote = Remote::Deleted,
             Answer::Absent => self.remote = Remote::Absent,
             Answer::Updated => {
@@ -328,6 +339,11 @@ pub enum Step {
     ShowDeleting,
     /// Deletion: delete this object's resource.
     Delete,
+    /// Deletion, keeping the resource: remove the ownership tag, so that nothing proves it
+    /// this object's any more (a new object of the same name must adopt it, not find it its own).
+    Untag,
+    /// Deletion, keeping the resource: let the object go, and say what was kept (Event).
+    Keep,
     /// Let the deleted object go.
     Release,
     /// Record the failure and let the error policy retry (backoff); a deleted object keeps
@@ -432,6 +448,9 @@ fn on_delete(facts: &Facts) -> Step {
         // Something else created it and ends it.
         return Step::Release;
     }
+    if facts.record.retain {
+        return on_retained_delete(facts);
+    }
     let awaits = facts.record.lifecycle.on_delete == OnDelete::DeleteAndAwait;
     match facts.remote {
         Remote::Unknown | Remote::Created | Remote::NameInUse | Remote::Updated => Step::Describe,
@@ -459,6 +478,22 @@ fn on_delete(facts: &Facts) -> Step {
                 Some(Ownership::Foreign) => Step::Release,
                 Some(_) => Step::Delete,
             },
+        },
+    }
+}
+
+/// Deletion that keeps the resource: nothing is stopped or deleted. What is this object's loses
+/// the ownership tag; what is not, or is gone, is left as it is.
+fn on_retained_delete(facts: &Facts) -> Step {
+    match facts.remote {
+        Remote::Unknown | Remote::Created | Remote::NameInUse | Remote::Updated => Step::Describe,
+        Remote::Absent | Remote::Deleted => Step::Release,
+        Remote::Described { ownership, .. } => match ownership {
+            None => Step::CheckOwnership,
+            Some(Ownership::Foreign) => Step::Release,
+            Some(Ownership::Ours) if !facts.untagged => Step::Untag,
+            // The original operator's, never tagged: kept as it is.
+            Some(Ownership::Ours | Ownership::TakeOver) => Step::Keep,
         },
     }
 }

@@ -39,6 +39,7 @@ use serde_json::{Value, json};
 use super::{EngineError, Run, Strategy, Wake};
 use crate::conditions::failed_for_missing_dependency;
 use crate::digest::json_hash;
+use crate::engine::DeletionPolicy;
 use crate::engine::controller::ControllerShared;
 use crate::finalizer::{add_operations, has_finalizer};
 use crate::object_patch::{ManagedObject, map_operations, patch_json, pointer_token};
@@ -343,8 +344,11 @@ impl<K: Kind> Strategy for Single<K> {
         steps::reconcile(run).await
     }
 
-    async fn finalize(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
-        steps::finalize(run).await
+    async fn finalize(
+        run: &SingleRun<'_, K>,
+        policy: DeletionPolicy,
+    ) -> Result<Action, EngineError> {
+        steps::finalize(run, policy).await
     }
 }
 
@@ -510,6 +514,8 @@ fn record_of<K: Kind>(
     decide::Record {
         lifecycle: K::LIFECYCLE,
         deleting,
+        // Set by the deletion, which knows the policy.
+        retain: false,
         observe_only,
         never_observed,
         has_status: state.is_some(),

@@ -13,7 +13,7 @@ use sagemaker_k8s_api::{
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::{Value, json};
 
-use super::decide::{Answer, Call, Facts, OnSpecChange, Step, next_step};
+use super::decide::{self, Answer, Call, Facts, OnSpecChange, Step, next_step};
 use super::mirror::mirror;
 use super::{
     CreateError, Created, Kind, Resolved, STOPPING_REQUEUE, SingleRun, States, announce_waiting,
@@ -24,7 +24,9 @@ use crate::conditions::{
 };
 use crate::engine::ownership::{self, Ownership};
 use crate::engine::references::{Resolution, Waiting, resolve, show_references};
-use crate::engine::{EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy, sagemaker_message};
+use crate::engine::{
+    DeletionPolicy, EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy, sagemaker_message,
+};
 use crate::object_patch::patch_metadata;
 use crate::status_patch::{StatusWriter, reconcile_request_unanswered};
 use crate::status_poller::{key_of, look_again_in, must_describe};
@@ -123,12 +125,18 @@ pub(super) async fn reconcile<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action,
 /// Deletion: stop what runs and wait through Stopping, or delete what exists, then let the
 /// object go. Any failed call keeps the finalizer (the error policy retries), so throttling
 /// cannot leak a running job or an existing resource.
-pub(super) async fn finalize<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action, EngineError> {
+pub(super) async fn finalize<K: Kind>(
+    run: &SingleRun<'_, K>,
+    policy: DeletionPolicy,
+) -> Result<Action, EngineError> {
     let mut remote_name = remote_name_of::<K>(run.object);
     let assigned = assigned_before_record(run, &remote_name).await?;
     tracing::Span::current().record("sagemaker_name", remote_name.as_str());
     let observed = has_observed_remote::<K>(run.object);
-    let record = record_of::<K>(run.object, true, observed, "");
+    let record = decide::Record {
+        retain: policy == DeletionPolicy::Retain,
+        ..record_of::<K>(run.object, true, observed, "")
+    };
     if let Some(assigned) = assigned {
         remote_name = assigned;
         tracing::Span::current().record("sagemaker_name", remote_name.as_str());
@@ -284,7 +292,9 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
                     return self.await_references(waiting).await.map(Done::Action);
                 }
                 Step::ShowStopping => return self.show_stopping().await.map(Done::Action),
+                Step::Untag => self.untag().await,
                 Step::Release => return self.release().await.map(Done::Action),
+                Step::Keep => return self.keep().await.map(Done::Action),
                 Step::Retry => {
                     let error = self.last_error.take();
                     return Err(self.run.retry_last(error, &self.name).await);
@@ -550,13 +560,46 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
         Ok(Action::requeue(STOPPING_REQUEUE))
     }
 
+    /// Removes the ownership tag from the resource kept on delete. A resource SageMaker names
+    /// (a model package version) carries no tag: nothing to remove.
+    async fn untag(&mut self) {
+        if !K::NAMED_BY_SAGEMAKER {
+            let arn = K::arn(self.described());
+            if let Err(error) = self.sagemaker().remove_owner_tag(&arn).await {
+                self.failed(Call::DeleteTags, error);
+                return;
+            }
+        }
+        self.facts.answered(Answer::Untagged);
+    }
+
+    /// The deletion policy kept the resource: say so once, then let the object go.
+    async fn keep(&self) -> Result<Action, EngineError> {
+        tracing::info!(
+            kind = K::KIND,
+            "deletion policy retain: keeping the resource in SageMaker"
+        );
+        let note = format!(
+            "Kept {} {} in SageMaker (deletion policy retain): nothing was stopped or deleted, \
+             and it carries no ownership tag of this operator any more",
+            K::KIND,
+            self.name
+        );
+        self.run.event(EventType::Normal, "Retained", note).await;
+        self.release_object().await
+    }
+
     async fn release(&self) -> Result<Action, EngineError> {
-        let run = self.run;
-        self.forget();
         tracing::info!(
             kind = K::KIND,
             "nothing of this object is left in SageMaker, releasing it"
         );
+        self.release_object().await
+    }
+
+    async fn release_object(&self) -> Result<Action, EngineError> {
+        let run = self.run;
+        self.forget();
         if !run
             .engine
             .strategy

@@ -36,8 +36,8 @@ use serde_json::json;
 use crate::conditions::{FAILED, READY, RETRYING, remove_condition, set_condition};
 use crate::corrupt_record::{CORRUPT_RECORD, CorruptRecord, read_record};
 use crate::digest::json_hash;
-use crate::engine::EngineError;
 use crate::engine::controller::ControllerShared;
+use crate::engine::{DeletionPolicy, EngineError};
 use crate::engine::{Run, Strategy, Wake, sagemaker_message};
 use crate::naming::derived_name;
 use crate::object_patch::patch_metadata;
@@ -138,8 +138,11 @@ impl Strategy for Autoscaling {
         reconcile(run).await
     }
 
-    async fn finalize(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
-        finalize(run).await
+    async fn finalize(run: &PolicyRun<'_>, policy: DeletionPolicy) -> Result<Action, EngineError> {
+        match policy {
+            DeletionPolicy::Delete => finalize(run).await,
+            DeletionPolicy::Retain => retain(run).await,
+        }
     }
 }
 
@@ -491,6 +494,31 @@ async fn targets_found_without_record(
 
 /// Deletion: every target this object may have registered is deregistered (its policy first),
 /// then the object goes. A failed call keeps the finalizer; the error policy retries.
+/// Deletion that keeps the scaling policies and scalable targets (deletion policy `retain`):
+/// Application Auto Scaling's resources carry no ownership tag, so nothing is called; an Event
+/// says what was kept.
+async fn retain(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
+    let object = run.object;
+    let status = object.status.as_ref();
+    let name = status
+        .and_then(|status| status.policy_name.clone())
+        .unwrap_or_else(|| policy_name(object));
+    let targets = status
+        .iter()
+        .flat_map(|status| status.policies.iter().flatten())
+        .map(|policy| policy.resource_id.as_str())
+        .collect::<BTreeSet<_>>();
+    if !targets.is_empty() {
+        let targets = targets.into_iter().collect::<Vec<_>>().join(", ");
+        let note = format!(
+            "Kept scaling policy {name} on {targets} in Application Auto Scaling (deletion policy retain)"
+        );
+        run.event(EventType::Normal, "Retained", note).await;
+    }
+    tracing::info!(kind = KIND, object = %object.name_any(), "deletion policy retain: keeping the scaling policies");
+    run.release().await
+}
+
 async fn finalize(run: &PolicyRun<'_>) -> Result<Action, EngineError> {
     let (object, status, autoscaling) = (run.object, &run.status, &run.handle);
     // Only informative: the deletion goes on whether or not it is shown.

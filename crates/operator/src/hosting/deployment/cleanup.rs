@@ -15,6 +15,18 @@ use super::{ENDPOINT_DELETION_POLL, KIND, Reconciliation, left_in_service};
 use crate::engine::EngineError;
 use crate::naming::uid_hex;
 
+/// A call's answer, `None` when what it names is gone.
+fn gone_is_none<T>(result: Result<T, SageMakerError>) -> Result<Option<T>, SageMakerError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(SageMakerError {
+            kind: ErrorKind::NotFound,
+            ..
+        }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 impl Reconciliation<'_> {
     /// Deletes this object's endpoint configs and models that neither the endpoint nor an
     /// in-flight update uses. Found by the UID in their names, so resources left by a crash or
@@ -145,6 +157,69 @@ impl Reconciliation<'_> {
             }) => self.finish_deletion().await,
             Err(error) => Err(self.retryable(error).await),
         }
+    }
+
+    /// Deletion that keeps everything (deletion policy `retain`): the endpoint, if this
+    /// object's, and its configs and models lose the ownership tag and stay; an Event says
+    /// what was kept. Someone else's endpoint of the name is left as it is.
+    pub(super) async fn retain(&self) -> Result<Action, EngineError> {
+        let mut kept = Vec::new();
+        match self
+            .sagemaker()
+            .describe_endpoint(&self.endpoint_name)
+            .await
+        {
+            Ok(remote) => {
+                if self.owns_or_original_recorded(&remote.arn).await? {
+                    self.untag(&remote.arn).await?;
+                    kept.push(format!("endpoint {}", self.endpoint_name));
+                }
+            }
+            Err(SageMakerError {
+                kind: ErrorKind::NotFound,
+                ..
+            }) => {}
+            Err(error) => return Err(self.retryable(error).await),
+        }
+        // Named with the object's UID: no one else's.
+        let fragment = uid_hex(&self.run.uid);
+        let sagemaker = self.sagemaker();
+        for config in sagemaker
+            .endpoint_config_names_containing(&fragment)
+            .await?
+        {
+            if let Some(described) =
+                gone_is_none(sagemaker.describe_endpoint_config(&config).await)?
+            {
+                self.untag(&described.arn).await?;
+                kept.push(format!("endpoint config {config}"));
+            }
+        }
+        for model in sagemaker.model_names_containing(&fragment).await? {
+            if let Some(described) = gone_is_none(sagemaker.describe_model(&model).await)? {
+                self.untag(&described.arn).await?;
+                kept.push(format!("model {model}"));
+            }
+        }
+        self.run
+            .engine
+            .registry
+            .forget(&self.sagemaker().location, &self.endpoint_name);
+        tracing::info!(kind = KIND, endpoint = %self.endpoint_name, kept = kept.len(), "deletion policy retain: keeping the SageMaker resources");
+        if !kept.is_empty() {
+            let note = format!(
+                "Kept in SageMaker (deletion policy retain), without the operator's ownership tag: {}",
+                kept.join(", ")
+            );
+            self.event(EventType::Normal, "Retained", note).await;
+        }
+        self.run.release().await
+    }
+
+    /// Removes the ownership tag; a resource gone meanwhile has none to remove.
+    async fn untag(&self, arn: &str) -> Result<(), EngineError> {
+        gone_is_none(self.sagemaker().remove_owner_tag(arn).await)?;
+        Ok(())
     }
 
     async fn finish_deletion(&self) -> Result<Action, EngineError> {

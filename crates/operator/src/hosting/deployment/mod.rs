@@ -50,7 +50,7 @@ use serde_json::json;
 use crate::corrupt_record::CORRUPT_RECORD;
 use crate::engine::controller::ControllerShared;
 use crate::engine::references::{Resolution, Target, WAITING_FOR_REFERENCE, Waiting, resolve};
-use crate::engine::{EngineError, ErrorCategory, sagemaker_message};
+use crate::engine::{DeletionPolicy, EngineError, ErrorCategory, sagemaker_message};
 use crate::engine::{Run, Strategy, Wake};
 use crate::object_patch::patch_metadata;
 use crate::status_patch::StatusWriter;
@@ -136,14 +136,21 @@ impl Strategy for Deployments {
         reconcile(run).await
     }
 
-    async fn finalize(run: &DeploymentRun<'_>) -> Result<Action, EngineError> {
+    async fn finalize(
+        run: &DeploymentRun<'_>,
+        policy: DeletionPolicy,
+    ) -> Result<Action, EngineError> {
         // Deletion finds the endpoint by its deterministic name and the configs and models by
         // the object's UID in theirs, never by the record: an unreadable one loses nothing here.
         let state = HostingState::read(run.object).unwrap_or_else(|corrupt| {
             tracing::warn!(kind = KIND, %corrupt, "deleting by names instead");
             HostingState::default()
         });
-        Reconciliation::new(run, state).finalize().await
+        let reconciliation = Reconciliation::new(run, state);
+        match policy {
+            DeletionPolicy::Delete => reconciliation.finalize().await,
+            DeletionPolicy::Retain => reconciliation.retain().await,
+        }
     }
 }
 

@@ -3,10 +3,12 @@
 //! resource stopped on delete whose spec changes are reported (the job kinds); `replaced.rs`:
 //! a resource deleted on delete and replaced on a spec change (Model, EndpointConfig);
 //! `updated.rs`: a resource with states of its own, updated in place on a spec change and
-//! deleted in the background (Endpoint, InferenceComponent).
+//! deleted in the background (Endpoint, InferenceComponent); `retained.rs`: deletion that keeps
+//! the resource (the deletion policy `retain`), for every lifecycle.
 
 mod jobs;
 mod replaced;
+mod retained;
 mod updated;
 
 use super::*;
@@ -27,6 +29,7 @@ fn call_of(step: Step) -> Option<Call> {
         Step::Create => Some(Call::Create),
         Step::CheckOwnership => Some(Call::ListTags),
         Step::TakeOver => Some(Call::AddTags),
+        Step::Untag => Some(Call::DeleteTags),
         Step::Stop => Some(Call::Stop),
         Step::Replace | Step::Delete => Some(Call::Delete),
         Step::Update => Some(Call::Update),

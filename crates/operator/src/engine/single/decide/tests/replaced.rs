@@ -17,6 +17,7 @@ const NEW: Record = Record {
         on_spec_change: OnSpecChange::Replace,
     },
     deleting: false,
+    retain: false,
     observe_only: false,
     has_status: true,
     refused_this_spec: false,

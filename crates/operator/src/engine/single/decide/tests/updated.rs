@@ -15,6 +15,7 @@ const NEW: Record = Record {
         on_spec_change: OnSpecChange::Update,
     },
     deleting: false,
+    retain: false,
     observe_only: false,
     never_observed: true,
     has_status: false,

@@ -100,6 +100,10 @@ pub const APPLIED_SPEC_HASH_ANNOTATION: &str = "sagemaker.aws.amazon.com/applied
 /// `status.reconcileRequestedAt` then echoes the value (any string; a timestamp is usual).
 pub const RECONCILE_REQUESTED_AT_ANNOTATION: &str =
     "sagemaker.aws.amazon.com/reconcile-requested-at";
+/// Annotation recording the spec's tags as last applied to the SageMaker resource (a JSON object
+/// of key to value): whether a tag edit is still to be applied, and which keys the operator
+/// wrote, the only ones it removes when the spec drops them.
+pub const APPLIED_TAGS_ANNOTATION: &str = "sagemaker.aws.amazon.com/applied-tags";
 /// Annotation saying what deleting the object does to its SageMaker resource: `delete` (stop or
 /// delete it) or `retain` (keep it, untagged, and let the object go). On the object, else on its
 /// namespace, else the operator's `--deletion-policy`.

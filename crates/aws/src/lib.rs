@@ -17,6 +17,7 @@ pub mod processing_job;
 pub mod rate_limit;
 #[cfg(test)]
 mod request_coverage;
+mod tags;
 mod training_definition;
 pub mod training_job;
 pub mod transform_job;

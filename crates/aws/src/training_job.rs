@@ -16,7 +16,7 @@ use crate::training_definition::{
     checkpoint_config, input_data_config, metric_definitions, output_data_config, resource_config,
     retry_strategy, stopping_condition,
 };
-use crate::{OWNER_UID_TAG, wire_name};
+use crate::wire_name;
 
 mod from_description;
 pub use from_description::spec_from_description;
@@ -364,60 +364,6 @@ impl SageMakerHandle {
         Ok(())
     }
 
-    /// Puts the ownership tag on a resource this operator took over from the original operator
-    /// (which tagged nothing), so every later ownership check passes by the tag alone.
-    pub async fn add_owner_tag(&self, arn: &str, owner_uid: &str) -> Result<(), SageMakerError> {
-        self.throttle("AddTags").await;
-        self.client
-            .add_tags()
-            .resource_arn(arn)
-            .tags(
-                sdk::Tag::builder()
-                    .key(OWNER_UID_TAG)
-                    .value(owner_uid)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
-    }
-
-    /// Removes the ownership tag from a resource the operator lets go of but keeps (deletion
-    /// policy `retain`): nothing proves it an object's any more. Other tags stay.
-    pub async fn remove_owner_tag(&self, arn: &str) -> Result<(), SageMakerError> {
-        self.throttle("DeleteTags").await;
-        self.client
-            .delete_tags()
-            .resource_arn(arn)
-            .tag_keys(OWNER_UID_TAG)
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
-    }
-
-    /// The value of the ownership tag on a resource, if any.
-    pub async fn owner_uid_of(&self, arn: &str) -> Result<Option<String>, SageMakerError> {
-        let pages = self
-            .client
-            .list_tags()
-            .resource_arn(arn)
-            .into_paginator()
-            .send();
-        let mut owner = None;
-        crate::listing::read_pages!(self, "ListTags", pages, |page| {
-            owner = page
-                .tags()
-                .iter()
-                .find(|tag| tag.key() == Some(OWNER_UID_TAG))
-                .map(|tag| tag.value().map(str::to_string));
-            // Found (with or without a value): no need to read further pages.
-            owner.is_none() && page.next_token().is_some()
-        })?;
-        Ok(owner.flatten())
-    }
-
     crate::listing::modified_after_listing!(
         /// Names and last-modified times of training jobs modified after `after` (all pages).
         training_jobs_modified_after, "ListTrainingJobs", list_training_jobs, training_job_summaries, training_job_name
@@ -427,6 +373,7 @@ impl SageMakerHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::OWNER_UID_TAG;
     use crate::training_definition::channel;
 
     fn example_spec() -> TrainingJobSpec {

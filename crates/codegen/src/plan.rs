@@ -291,12 +291,18 @@ fn ending_operation(kind: &KindConfig) -> Result<String, GenError> {
     }
 }
 
-/// The members fixed at creation: a job's every spec member, else the configuration's list.
+/// The members fixed at creation: a job's every spec member but its tags (which the operator
+/// edits in place, AddTags / DeleteTags, for every kind), else the configuration's list.
 fn immutable_members(kind: &KindConfig, spec: &Structure) -> Vec<String> {
     if kind.lifecycle != Lifecycle::Job {
         return kind.immutable.clone();
     }
-    let mut members: Vec<String> = spec.fields.iter().map(|f| f.member.clone()).collect();
+    let mut members: Vec<String> = spec
+        .fields
+        .iter()
+        .filter(|f| f.member != "Tags")
+        .map(|f| f.member.clone())
+        .collect();
     members.dedup();
     members
 }

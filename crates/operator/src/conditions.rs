@@ -30,6 +30,10 @@ pub const UPDATE_REJECTED: &str = "UpdateRejected";
 /// operator refuses to send signed requests to (see `sagemaker_k8s_aws::endpoint_policy`).
 pub const ENDPOINT_NOT_ALLOWED: &str = "EndpointNotAllowed";
 
+/// Reason of a `Failed` condition set because SageMaker refused the spec's tags (AddTags or
+/// DeleteTags): not sent again until the spec changes; the resource keeps its state.
+pub const TAGS_REJECTED: &str = "TagsRejected";
+
 /// Reason of a `Failed` condition set on a deleted object whose deletion-policy annotation (on
 /// it or its namespace) is neither `delete` nor `retain`: nothing is deleted or released until
 /// it is fixed.

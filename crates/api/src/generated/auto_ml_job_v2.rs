@@ -188,10 +188,6 @@ fn auto_ml_job_v2_spec_rules(schema: &mut schemars::Schema) {
                 "has(self.securityConfig) == has(oldSelf.securityConfig) && (!has(self.securityConfig) || self.securityConfig == oldSelf.securityConfig)",
                 "spec.securityConfig cannot be set, changed or removed after creation: delete this object and create a new one.",
             ),
-            crate::common::validation_rule(
-                "has(self.tags) == has(oldSelf.tags) && (!has(self.tags) || self.tags == oldSelf.tags)",
-                "spec.tags cannot be set, changed or removed after creation: delete this object and create a new one.",
-            ),
         ],
     );
 }

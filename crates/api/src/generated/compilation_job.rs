@@ -167,10 +167,6 @@ fn compilation_job_spec_rules(schema: &mut schemars::Schema) {
                 "spec.stoppingCondition cannot be set, changed or removed after creation: delete this object and create a new one.",
             ),
             crate::common::validation_rule(
-                "has(self.tags) == has(oldSelf.tags) && (!has(self.tags) || self.tags == oldSelf.tags)",
-                "spec.tags cannot be set, changed or removed after creation: delete this object and create a new one.",
-            ),
-            crate::common::validation_rule(
                 "has(self.vpcConfig) == has(oldSelf.vpcConfig) && (!has(self.vpcConfig) || self.vpcConfig == oldSelf.vpcConfig)",
                 "spec.vpcConfig cannot be set, changed or removed after creation: delete this object and create a new one.",
             ),

@@ -28,6 +28,7 @@ pub mod references;
 #[cfg(test)]
 pub mod scripted;
 pub mod single;
+pub mod tags;
 
 use std::fmt::Debug;
 use std::future::Future;

@@ -22,6 +22,7 @@ mod processing_job;
 mod reconcile_now;
 mod references;
 mod resilience;
+mod tags;
 mod takeover;
 mod training_job;
 mod transform_job;

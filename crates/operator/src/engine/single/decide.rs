@@ -127,6 +127,8 @@ pub enum Call {
     AddTags,
     /// DeleteTags: removing the ownership tag from a resource kept on delete.
     DeleteTags,
+    /// ListTags, then AddTags / DeleteTags: bringing the user's tags to the spec's.
+    SyncTags,
     Stop,
     /// Delete, on delete or to replace.
     Delete,
@@ -181,6 +183,8 @@ pub struct Record {
     pub refused_this_spec: bool,
     /// The created-spec hash is the current spec's: what exists was created from it.
     pub created_from_current_spec: bool,
+    /// The spec's tags are recorded as applied (or the kind's resources take none).
+    pub tags_applied: bool,
 }
 
 /// What decides the next step: the object's record, and SageMaker's answers so far.
@@ -196,6 +200,8 @@ pub struct Facts {
     pub stop_sent: bool,
     /// This reconcile removed the ownership tag from a resource kept on delete.
     pub untagged: bool,
+    /// This reconcile brought the resource's tags to the spec's.
+    pub tags_synced: bool,
     /// The spec names something this operator cannot send (found when building the create).
     pub unsupported: bool,
     /// An object the spec refers to is missing or not ready: nothing is created, replaced or
@@ -220,6 +226,8 @@ pub enum Answer {
     Updated,
     /// The ownership tag was removed (or the kind's resources carry none).
     Untagged,
+    /// The resource's tags are the spec's, and recorded as applied.
+    TagsSynced,
     /// Nothing goes by the name: a resource SageMaker names, whose name is not known yet,
     /// cannot be looked up by the token it was created under (a run's Describe takes only an
     /// ARN); the create, sent again under the token, answers with what a first one made.
@@ -236,6 +244,7 @@ impl Facts {
             name_in_use: false,
             stop_sent: false,
             untagged: false,
+            tags_synced: false,
             unsupported: false,
             waiting: false,
             failed: None,
@@ -272,6 +281,7 @@ impl Facts {
             }
             Answer::StopSent => self.stop_sent = true,
             Answer::Untagged => self.untagged = true,
+            Answer::TagsSynced => self.tags_synced = true,
             Answer::Deleted => self.remote = Remote::Deleted,
             Answer::Absent => self.remote = Remote::Absent,
             Answer::Updated => {
@@ -328,6 +338,11 @@ pub enum Step {
     ReportUnsupported,
     /// SageMaker rejected the create: report it; a spec change brings the next try.
     ReportRejected,
+    /// The spec's tags differ from the resource's: set and remove them in place.
+    SyncTags,
+    /// SageMaker refused the tags: record them as tried, show why, and wait for the next spec
+    /// change (ends the reconcile).
+    ReportTagsRejected,
     /// The create named something SageMaker does not have (yet): report, try again later.
     ReportMissingDependency,
     /// An observe-only object's resource does not exist.
@@ -370,6 +385,7 @@ pub fn next_step(facts: &Facts) -> Step {
             (Call::Update, ErrorCategory::Rejected | ErrorCategory::NotFound) => {
                 Step::ReportUpdateRejected
             }
+            (Call::SyncTags, ErrorCategory::Rejected) => Step::ReportTagsRejected,
             // An answer no call of this kind should give (a Describe rejected, a tag call not
             // found): retried with backoff, and shown.
             _ => Step::Retry,
@@ -406,8 +422,25 @@ pub fn next_step(facts: &Facts) -> Step {
     }
 }
 
-/// A live object whose resource was described: whose is it, and does it match the spec?
+/// A live object whose resource was described: whose is it, and does it match the spec? Once
+/// it is this object's and nothing else is to be done, its tags are brought to the spec's (a
+/// created one got them with the create; an observe-only one is never changed).
 fn on_described(facts: &Facts, phase: Phase, ownership: Option<Ownership>) -> Step {
+    match on_described_spec(facts, phase, ownership) {
+        Step::Mirror
+            if !facts.record.tags_applied
+                && !facts.tags_synced
+                && !facts.created
+                && !facts.record.observe_only
+                && phase != Phase::Deleting =>
+        {
+            Step::SyncTags
+        }
+        step => step,
+    }
+}
+
+fn on_described_spec(facts: &Facts, phase: Phase, ownership: Option<Ownership>) -> Step {
     let record = &facts.record;
     if facts.created {
         return Step::Mirror;

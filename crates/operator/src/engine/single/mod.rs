@@ -39,8 +39,8 @@ use serde_json::{Value, json};
 use super::{EngineError, Run, Strategy, Wake};
 use crate::conditions::failed_for_missing_dependency;
 use crate::digest::json_hash;
-use crate::engine::DeletionPolicy;
 use crate::engine::controller::ControllerShared;
+use crate::engine::{DeletionPolicy, tags};
 use crate::finalizer::{add_operations, has_finalizer};
 use crate::object_patch::{ManagedObject, map_operations, patch_json, pointer_token};
 use crate::status_poller::ListModified;
@@ -402,17 +402,26 @@ impl<K: Kind> Referable for Single<K> {
 fn spec_hash<K: Kind>(spec: &K::Spec, name_to_fill: Option<(&str, &str)>) -> String {
     let mut spec = serde_json::to_value(spec).expect("specs serialize to JSON");
     if let Value::Object(map) = &mut spec {
-        if K::LIFECYCLE.on_spec_change != OnSpecChange::Replace {
-            // Tags do not change a job or what an update sends: only the request fields count
-            // for whether the spec is still the one created. (A replaced resource is created
-            // again with them.)
-            map.remove("tags");
-        }
+        // Tags are edited in place (`engine::tags`): only the request fields count for whether
+        // the spec is still the one created or updated from.
+        map.remove("tags");
         if let Some((field, name)) = name_to_fill {
             map.insert(field.to_string(), json!(name));
         }
     }
     json_hash(&spec)
+}
+
+/// The hash operators before in-place tag edits recorded for a replaced kind, which covered the
+/// tags: still taken as the current spec's when it matches, so an upgrade replaces nothing.
+fn legacy_spec_hash<K: Kind>(spec: &K::Spec) -> Option<String> {
+    (K::LIFECYCLE.on_spec_change == OnSpecChange::Replace)
+        .then(|| json_hash(&serde_json::to_value(spec).expect("specs serialize to JSON")))
+}
+
+/// The tags the object's spec asks for ([`tags::spec_tags`]).
+fn spec_tags<K: Kind>(object: &K::Object) -> tags::Tags {
+    tags::spec_tags(&serde_json::to_value(K::spec(object)).expect("specs serialize to JSON"))
 }
 
 /// Whether `candidate` is the spec the object's resource was last created or updated from (by
@@ -485,8 +494,12 @@ fn record_of<K: Kind>(
 ) -> decide::Record {
     let state = Single::<K>::recorded_state(object);
     let created_hash = object.annotations().get(CREATED_SPEC_HASH_ANNOTATION);
-    let created_from_current_spec = created_hash.is_some_and(|hash| hash == spec_hash);
+    let created_from_current_spec = created_hash.is_some_and(|hash| {
+        hash == spec_hash || legacy_spec_hash::<K>(K::spec(object)).is_some_and(|old| *hash == old)
+    });
     let observe_only = K::is_observe_only(object);
+    let tags_applied = K::NAMED_BY_SAGEMAKER
+        || tags::recorded(object.annotations()).as_ref() == Some(&spec_tags::<K>(object));
     let original = !observe_only && takeover::status_written_by_original_operator(object.status());
     let (never_observed, original_status, refused_this_spec) = match K::STATES {
         // A job's `Failed` is also SageMaker's word for a job that ran and failed, and a job is
@@ -516,6 +529,7 @@ fn record_of<K: Kind>(
         deleting,
         // Set by the deletion, which knows the policy.
         retain: false,
+        tags_applied,
         observe_only,
         never_observed,
         has_status: state.is_some(),
@@ -588,4 +602,61 @@ async fn prepare<K: Kind>(
         spec_hash,
         object: Some(patched),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use sagemaker_k8s_api::common::Tag;
+    use sagemaker_k8s_api::{Model, ModelSpec};
+
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::adapters::model::ModelAdapter;
+
+    fn model(tags: &[(&str, &str)], created_hash: Option<String>) -> Model {
+        let mut spec: ModelSpec = serde_json::from_value(json!({
+            "region": "us-west-2",
+            "executionRoleArn": "arn:aws:iam::123456789012:role/r",
+            "primaryContainer": {"image": "xgboost:1"},
+        }))
+        .unwrap();
+        spec.tags = Some(
+            tags.iter()
+                .map(|(key, value)| Tag {
+                    key: key.to_string(),
+                    value: value.to_string(),
+                })
+                .collect(),
+        );
+        let mut model = Model::new("m", spec);
+        if let Some(hash) = created_hash {
+            model.metadata.annotations = Some(BTreeMap::from([(
+                CREATED_SPEC_HASH_ANNOTATION.into(),
+                hash,
+            )]));
+        }
+        model
+    }
+
+    #[test]
+    fn a_tag_edit_is_no_spec_change_and_an_upgrade_replaces_nothing() {
+        let first = model(&[("team", "ml")], None);
+        let hash = spec_hash::<ModelAdapter>(&first.spec, None);
+        let retagged = model(&[("team", "risk")], Some(hash.clone()));
+        let current = spec_hash::<ModelAdapter>(&retagged.spec, None);
+        assert_eq!(current, hash, "tags are not in the spec hash");
+        let record = record_of::<ModelAdapter>(&retagged, false, true, &current);
+        assert!(record.created_from_current_spec);
+        assert!(!record.tags_applied, "the edit is still to be applied");
+
+        // An operator before in-place tags recorded the hash with the tags in it.
+        let legacy = json_hash(&serde_json::to_value(&first.spec).unwrap());
+        let upgraded = model(&[("team", "ml")], Some(legacy.clone()));
+        let record = record_of::<ModelAdapter>(&upgraded, false, true, &current);
+        assert!(record.created_from_current_spec, "not replaced on upgrade");
+        // Its first reconcile applies the tags and records the hash without them (steps.rs),
+        // so a later tag edit is no spec change either.
+        assert!(!record.tags_applied);
+    }
 }

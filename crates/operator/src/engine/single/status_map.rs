@@ -6,7 +6,8 @@ use sagemaker_k8s_api::HasCommonStatus;
 use super::decide::Phase;
 
 use crate::conditions::{
-    FAILED, READY, RETRYING, SPEC_OUT_OF_SYNC, UPDATE_REJECTED, remove_condition, set_condition,
+    FAILED, READY, RETRYING, SPEC_OUT_OF_SYNC, TAGS_REJECTED, UPDATE_REJECTED, remove_condition,
+    set_condition,
 };
 
 /// What decides which SageMaker name an object maps to.
@@ -54,8 +55,8 @@ pub(super) fn out_of_sync_message(kind: &str) -> String {
 /// tail: conditions (Ready, Failed, SpecOutOfSync; Retrying gone), observedGeneration, and the
 /// recorded lastCheckTime, which the write moves only together with a real change. Without
 /// anything to say, `additional` is cleared (an earlier operator message goes). An update
-/// SageMaker refused stays shown (`Failed`, reason `UpdateRejected`) while the spec is the one
-/// refused (same generation): the resource keeps running what it had.
+/// or tags SageMaker refused stay shown (`Failed`, reason `UpdateRejected` or `TagsRejected`)
+/// while the spec is the one refused (same generation): the resource keeps what it had.
 pub(super) fn observed_status<S: HasCommonStatus>(
     recorded: &S,
     mut mapped: S,
@@ -74,10 +75,10 @@ pub(super) fn observed_status<S: HasCommonStatus>(
         .find(|c| {
             c.type_ == FAILED
                 && c.status == "True"
-                && c.reason == UPDATE_REJECTED
+                && (c.reason == UPDATE_REJECTED || c.reason == TAGS_REJECTED)
                 && c.observed_generation == generation
         })
-        .map(|c| c.message.clone());
+        .map(|c| (c.reason.clone(), c.message.clone()));
     let common = mapped.common_mut();
     set_condition(
         &mut conditions,
@@ -98,15 +99,8 @@ pub(super) fn observed_status<S: HasCommonStatus>(
         },
         generation,
     );
-    if let Some(message) = rejected_update.filter(|_| phase != Phase::Failed) {
-        set_condition(
-            &mut conditions,
-            FAILED,
-            true,
-            UPDATE_REJECTED,
-            &message,
-            generation,
-        );
+    if let Some((reason, message)) = rejected_update.filter(|_| phase != Phase::Failed) {
+        set_condition(&mut conditions, FAILED, true, &reason, &message, generation);
         common.additional = Some(match common.additional.take() {
             Some(reason) => format!("{reason}; {message}"),
             None => message,

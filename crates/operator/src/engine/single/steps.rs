@@ -7,8 +7,8 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{
-    CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION, HasCommonStatus,
-    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+    APPLIED_TAGS_ANNOTATION, CREATED_SPEC_HASH_ANNOTATION, CREATING_NAME_ANNOTATION,
+    HasCommonStatus, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
 };
 use sagemaker_k8s_aws::{SageMakerError, SageMakerHandle};
 use serde_json::{Value, json};
@@ -20,12 +20,13 @@ use super::{
     has_observed_remote, prepare, record_of, recorded_by_original_operator, remote_name_of,
 };
 use crate::conditions::{
-    DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, READY, UPDATE_REJECTED, set_condition,
+    DEPENDENCY_NOT_FOUND, DEPENDENCY_RETRY, READY, TAGS_REJECTED, UPDATE_REJECTED, set_condition,
 };
 use crate::engine::ownership::{self, Ownership};
 use crate::engine::references::{Resolution, Waiting, resolve, show_references};
 use crate::engine::{
     DeletionPolicy, EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy, sagemaker_message,
+    tags,
 };
 use crate::object_patch::patch_metadata;
 use crate::status_patch::{StatusWriter, reconcile_request_unanswered};
@@ -293,6 +294,10 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
                 }
                 Step::ShowStopping => return self.show_stopping().await.map(Done::Action),
                 Step::Untag => self.untag().await,
+                Step::SyncTags => self.sync_tags(spec_hash).await?,
+                Step::ReportTagsRejected => {
+                    return self.report_tags_rejected().await.map(Done::Action);
+                }
                 Step::Release => return self.release().await.map(Done::Action),
                 Step::Keep => return self.keep().await.map(Done::Action),
                 Step::Retry => {
@@ -560,6 +565,66 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
         Ok(Action::requeue(STOPPING_REQUEUE))
     }
 
+    /// Brings the resource's tags to the spec's in place ([`tags::tag_changes`]), then records
+    /// them as applied — and, when the resource is the current spec's, the spec hash as this
+    /// operator computes it (one recorded before tags were left out of it must not turn the
+    /// next tag edit into a spec change).
+    async fn sync_tags(&mut self, spec_hash: &str) -> Result<(), EngineError> {
+        let run = self.run;
+        let wanted = super::spec_tags::<K>(run.object);
+        let arn = K::arn(self.described());
+        let current = match self.sagemaker().tags_of(&arn).await {
+            Ok(current) => current,
+            Err(error) => {
+                self.failed(Call::SyncTags, error);
+                return Ok(());
+            }
+        };
+        let applied = tags::recorded(run.object.annotations());
+        let changes = tags::tag_changes(&wanted, applied.as_ref(), &current);
+        let sent = async {
+            if !changes.set.is_empty() {
+                self.sagemaker().add_tags(&arn, &changes.set).await?;
+            }
+            if !changes.remove.is_empty() {
+                self.sagemaker().delete_tags(&arn, &changes.remove).await?;
+            }
+            Ok(())
+        };
+        if let Err(error) = sent.await {
+            self.failed(Call::SyncTags, error);
+            return Ok(());
+        }
+        let current_spec = self.facts.record.created_from_current_spec && !spec_hash.is_empty();
+        record_applied_tags(run, &wanted, current_spec.then_some(spec_hash)).await?;
+        if !changes.is_empty() {
+            tracing::info!(kind = K::KIND, changes = %changes.describe(), "tags updated in SageMaker");
+            let note = format!(
+                "Updated the tags of {} {} in SageMaker: {}",
+                K::KIND,
+                self.name,
+                changes.describe()
+            );
+            run.event(EventType::Normal, "TagsUpdated", note).await;
+        }
+        self.facts.answered(Answer::TagsSynced);
+        Ok(())
+    }
+
+    /// SageMaker refused the tags: recorded as tried (not sent again until the spec changes),
+    /// shown in `Failed`; the status keeps SageMaker's state.
+    async fn report_tags_rejected(&mut self) -> Result<Action, EngineError> {
+        let run = self.run;
+        record_applied_tags(run, &super::spec_tags::<K>(run.object), None).await?;
+        let message = format!(
+            "SageMaker rejected the tags in spec.tags (applied again when the spec changes): {}",
+            sagemaker_message(self.last_error.as_ref())
+        );
+        run.show_failed(run.status.recorded(), TAGS_REJECTED, message)
+            .await?;
+        Ok(Action::await_change())
+    }
+
     /// Removes the ownership tag from the resource kept on delete. A resource SageMaker names
     /// (a model package version) carries no tag: nothing to remove.
     async fn untag(&mut self) {
@@ -685,17 +750,38 @@ async fn pin_create<K: Kind>(
     let annotations = run.object.annotations();
     let recorded = |key: &str| annotations.get(key).map(String::as_str);
     let pins_name = K::SPEC_NAME_FIELD.is_some() || K::NAMED_BY_SAGEMAKER;
+    // The create sends the spec's tags: recorded as applied with it.
+    let tags = tags::applied_value(&super::spec_tags::<K>(run.object));
     if recorded(CREATED_SPEC_HASH_ANNOTATION) == Some(spec_hash)
         && (!pins_name || recorded(CREATING_NAME_ANNOTATION) == Some(name))
+        && recorded(APPLIED_TAGS_ANNOTATION) == Some(&tags)
     {
         return Ok(());
     }
     let patch = if pins_name {
-        json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: spec_hash, CREATING_NAME_ANNOTATION: name } })
+        json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: spec_hash, CREATING_NAME_ANNOTATION: name, APPLIED_TAGS_ANNOTATION: tags } })
     } else {
-        json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: spec_hash } })
+        json!({ "annotations": { CREATED_SPEC_HASH_ANNOTATION: spec_hash, APPLIED_TAGS_ANNOTATION: tags } })
     };
     patch_metadata(run.client(), run.object, patch).await
+}
+
+/// Records the spec's tags as applied to the resource, and `spec_hash` as the spec it is.
+async fn record_applied_tags<K: Kind>(
+    run: &SingleRun<'_, K>,
+    wanted: &tags::Tags,
+    spec_hash: Option<&str>,
+) -> Result<(), kube::Error> {
+    let mut annotations = json!({ APPLIED_TAGS_ANNOTATION: tags::applied_value(wanted) });
+    if let Some(hash) = spec_hash {
+        annotations[CREATED_SPEC_HASH_ANNOTATION] = json!(hash);
+    }
+    patch_metadata(
+        run.client(),
+        run.object,
+        json!({ "annotations": annotations }),
+    )
+    .await
 }
 
 /// Records the spec the resource is (to be) created from.

@@ -19,6 +19,7 @@ const NEW: Record = Record {
     original_status: false,
     refused_this_spec: false,
     created_from_current_spec: true,
+    tags_applied: true,
 };
 /// A create was refused before, or its first call failed (status Synchronizing).
 const TRIED_BEFORE: Record = Record {

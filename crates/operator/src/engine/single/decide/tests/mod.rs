@@ -4,11 +4,13 @@
 //! a resource deleted on delete and replaced on a spec change (Model, EndpointConfig);
 //! `updated.rs`: a resource with states of its own, updated in place on a spec change and
 //! deleted in the background (Endpoint, InferenceComponent); `retained.rs`: deletion that keeps
-//! the resource (the deletion policy `retain`), for every lifecycle.
+//! the resource (the deletion policy `retain`), for every lifecycle; `tagged.rs`: tags edited in
+//! place, for every lifecycle.
 
 mod jobs;
 mod replaced;
 mod retained;
+mod tagged;
 mod updated;
 
 use super::*;
@@ -30,6 +32,7 @@ fn call_of(step: Step) -> Option<Call> {
         Step::CheckOwnership => Some(Call::ListTags),
         Step::TakeOver => Some(Call::AddTags),
         Step::Untag => Some(Call::DeleteTags),
+        Step::SyncTags => Some(Call::SyncTags),
         Step::Stop => Some(Call::Stop),
         Step::Replace | Step::Delete => Some(Call::Delete),
         Step::Update => Some(Call::Update),

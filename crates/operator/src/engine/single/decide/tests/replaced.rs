@@ -24,6 +24,7 @@ const NEW: Record = Record {
     created_from_current_spec: false,
     original_status: false,
     never_observed: true,
+    tags_applied: true,
 };
 /// `Created`, and the spec is the one it was created from.
 const CREATED: Record = Record {

@@ -21,6 +21,7 @@ const fn retained(on_delete: OnDelete, on_spec_change: OnSpecChange) -> Record {
         original_status: false,
         refused_this_spec: false,
         created_from_current_spec: true,
+        tags_applied: true,
     }
 }
 

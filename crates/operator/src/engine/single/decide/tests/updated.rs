@@ -22,6 +22,7 @@ const NEW: Record = Record {
     original_status: false,
     refused_this_spec: false,
     created_from_current_spec: true,
+    tags_applied: true,
 };
 /// Observed, and the spec is the one last created or updated from (or last refused).
 const OBSERVED: Record = Record {

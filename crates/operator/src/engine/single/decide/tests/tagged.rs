@@ -1,0 +1,130 @@
+//! Tags edited in place, for every lifecycle: once the resource is this object's and nothing
+//! else is to be done, tags not yet applied are brought to the spec's; a create sends them, an
+//! observe-only object and someone else's resource are never tagged.
+
+use super::*;
+use ErrorCategory::*;
+use Phase::*;
+use Reply::{Err, Ok};
+use Step::*;
+
+/// Observed, the spec unchanged but its tags edited.
+const fn tags_edited(on_delete: OnDelete, on_spec_change: OnSpecChange) -> Record {
+    Record {
+        lifecycle: Lifecycle {
+            on_delete,
+            on_spec_change,
+        },
+        deleting: false,
+        retain: false,
+        observe_only: false,
+        never_observed: false,
+        has_status: true,
+        original_status: false,
+        refused_this_spec: false,
+        created_from_current_spec: true,
+        tags_applied: false,
+    }
+}
+
+const LIFECYCLES: [Record; 3] = [
+    tags_edited(OnDelete::Stop, OnSpecChange::Report),
+    tags_edited(OnDelete::Delete, OnSpecChange::Replace),
+    tags_edited(OnDelete::DeleteAndAwait, OnSpecChange::Update),
+];
+
+#[test]
+fn a_tag_edit_is_applied_in_place_and_never_replaces() {
+    let table: &[(&str, Record, &[Reply], &[Step])] = &[
+        (
+            "steady: the tags, then the status",
+            LIFECYCLES[0],
+            &[Ok(Answer::Described(Succeeded)), Ok(Answer::TagsSynced)],
+            &[Describe, SyncTags, Mirror],
+        ),
+        (
+            "a replaced kind is tagged, not replaced",
+            LIFECYCLES[1],
+            &[Ok(Answer::Described(Succeeded)), Ok(Answer::TagsSynced)],
+            &[Describe, SyncTags, Mirror],
+        ),
+        (
+            "in transition: tagged too (tags do not wait for a steady state)",
+            LIFECYCLES[2],
+            &[Ok(Answer::Described(InProgress)), Ok(Answer::TagsSynced)],
+            &[Describe, SyncTags, Mirror],
+        ),
+        (
+            "being deleted by SageMaker: left alone",
+            LIFECYCLES[2],
+            &[Ok(Answer::Described(Deleting))],
+            &[Describe, Mirror],
+        ),
+        (
+            "updated in place and tagged in the same reconcile",
+            Record {
+                created_from_current_spec: false,
+                ..LIFECYCLES[2]
+            },
+            &[
+                Ok(Answer::Described(Succeeded)),
+                Ok(Answer::Updated),
+                Ok(Answer::Described(InProgress)),
+                Ok(Answer::TagsSynced),
+            ],
+            &[Describe, Update, Describe, SyncTags, Mirror],
+        ),
+        (
+            "a new object: the create sends the tags",
+            Record {
+                never_observed: true,
+                has_status: false,
+                ..LIFECYCLES[1]
+            },
+            &[Ok(Answer::Created), Ok(Answer::Described(Succeeded))],
+            &[Create, Describe, Mirror],
+        ),
+        (
+            "someone else's resource of the name is refused, never tagged",
+            Record {
+                never_observed: true,
+                ..LIFECYCLES[0]
+            },
+            &[
+                Ok(Answer::Described(Succeeded)),
+                Ok(Answer::Owner(Ownership::Foreign)),
+            ],
+            &[Describe, CheckOwnership, RefuseForeign],
+        ),
+        (
+            "observe-only: mirrored, never tagged",
+            Record {
+                observe_only: true,
+                ..LIFECYCLES[0]
+            },
+            &[Ok(Answer::Described(Succeeded))],
+            &[Describe, Mirror],
+        ),
+        (
+            "SageMaker refuses the tags: shown until the spec changes",
+            LIFECYCLES[1],
+            &[Ok(Answer::Described(Succeeded)), Err(Rejected)],
+            &[Describe, SyncTags, ReportTagsRejected],
+        ),
+        (
+            "throttled: retried",
+            LIFECYCLES[1],
+            &[Ok(Answer::Described(Succeeded)), Err(Throttled)],
+            &[Describe, SyncTags, Retry],
+        ),
+        (
+            "gone between the Describe and the tags: retried, and found gone",
+            LIFECYCLES[0],
+            &[Ok(Answer::Described(Succeeded)), Err(NotFound)],
+            &[Describe, SyncTags, Retry],
+        ),
+    ];
+    for (case, record, replies, expected) in table {
+        assert_eq!(&run(*record, replies), expected, "{case}");
+    }
+}

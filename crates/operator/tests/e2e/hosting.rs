@@ -906,8 +906,13 @@ spec:
 #[tokio::test]
 async fn a_failed_endpoint_is_recreated_from_a_corrected_spec() {
     let harness = Harness::start("hd-recreate").await;
+    // The emulator fails it for its tag; the correction is a real spec change (a tag edit alone
+    // is applied in place, never redeployed).
     harness
-        .apply(&sample_with(&[("emulator:outcome", "Failed")], &[]))
+        .apply(&sample_with(
+            &[("emulator:outcome", "Failed")],
+            &[("ml.c5.large", "ml.m5.large")],
+        ))
         .await;
     let deployment = wait_for(&harness, "host-xgboost", "Failed", |d| {
         endpoint_status(d) == Some("Failed")

@@ -238,3 +238,92 @@ async fn editing_spec_tags_sets_and_removes_them_in_place_for_every_lifecycle() 
         "the same model, not a replacement"
     );
 }
+
+#[tokio::test]
+async fn a_hosting_deployments_tag_edit_retags_what_runs_without_a_new_deployment() {
+    let harness = Harness::start("hd-tags").await;
+    let sample = include_str!("../../../../samples/xgboost-mnist-hostingdeployment.yaml").replacen(
+        "spec:\n",
+        "spec:\n  tags:\n    - key: team\n      value: ml\n",
+        1,
+    );
+    harness.apply(&sample).await;
+    let deployments: Api<sagemaker_k8s_api::HostingDeployment> =
+        Api::namespaced(harness.cluster.client(), &harness.namespace);
+    let deployment = wait_for(&deployments, "host-xgboost", "InService", |d| {
+        d.status.as_ref().and_then(|s| s.endpoint_status.as_deref()) == Some("InService")
+    })
+    .await;
+    let status = deployment.status.unwrap();
+    let endpoint_arn = harness
+        .sagemaker
+        .describe_endpoint()
+        .endpoint_name(status.endpoint_name.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .endpoint_arn()
+        .unwrap()
+        .to_string();
+    let config_arn = harness
+        .sagemaker
+        .describe_endpoint_config()
+        .endpoint_config_name(status.endpoint_config_name.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .endpoint_config_arn()
+        .unwrap()
+        .to_string();
+    let model = &status.model_names.as_ref().unwrap()[0].value;
+    let model_arn = harness
+        .sagemaker
+        .describe_model()
+        .model_name(model)
+        .send()
+        .await
+        .unwrap()
+        .model_arn()
+        .unwrap()
+        .to_string();
+    let calls = [
+        "CreateEndpointConfig",
+        "CreateModel",
+        "UpdateEndpoint",
+        "UpdateEndpointWeightsAndCapacities",
+    ];
+    let mut before = Vec::new();
+    for call in calls {
+        before.push(harness.sagemaker_calls(call).await);
+    }
+    set_spec_tags(
+        &harness,
+        "hostingdeployment/host-xgboost",
+        &[("team", "risk"), ("stage", "prod")],
+    )
+    .await;
+    for (what, arn) in [
+        ("the endpoint", &endpoint_arn),
+        ("its endpoint config", &config_arn),
+        ("its model", &model_arn),
+    ] {
+        let tags = wait_for_tags(&harness, what, arn, &[("team", "risk"), ("stage", "prod")]).await;
+        assert!(
+            tags.contains_key(OWNER_TAG),
+            "{what}: the ownership tag stays"
+        );
+    }
+    for (call, before) in calls.into_iter().zip(before) {
+        assert_eq!(
+            harness.sagemaker_calls(call).await,
+            before,
+            "a tag edit sends no {call}"
+        );
+    }
+    let deployment = deployments.get("host-xgboost").await.unwrap();
+    assert_eq!(
+        deployment.status.unwrap().endpoint_config_name,
+        status.endpoint_config_name,
+        "the same deployment runs"
+    );
+}

@@ -189,6 +189,13 @@ fn failed(mut state: HostingState, desired: &Deployment, remote: &EndpointDescri
     Failed { state, recreate }
 }
 
+/// Whether the spec's tags are brought to the endpoint, its config and models now: once they are
+/// this object's and InService with nothing else to do (`update`: the update this reconcile
+/// starts), when the tags recorded as applied are not the spec's.
+pub fn tags_due(update: Option<Update>, tags_applied: bool) -> bool {
+    update.is_none() && !tags_applied
+}
+
 /// Whether the endpoint now runs what `in_flight` asked for.
 fn in_flight_succeeded(in_flight: &InFlight, remote: &EndpointDescription) -> bool {
     if !in_flight.weights_only {

@@ -44,25 +44,9 @@ pub fn endpoint_url(region: &str, endpoint: &str) -> String {
 
 /// The deployment the current spec asks for.
 pub fn desired_deployment(object: &HostingDeployment, uid: &str) -> Deployment {
+    // Tags are edited in place, not deployed.
+    let (spec_hash, shape_hash) = hashes(object, &["tags"]);
     let generation = object.metadata.generation.unwrap_or(1);
-    let mut spec = serde_json::to_value(&object.spec).expect("specs serialize to JSON");
-    if let Value::Object(map) = &mut spec {
-        // Where the endpoint lives and what it is called are not part of what it serves.
-        for field in ["region", "sageMakerEndpoint", "endpointName"] {
-            map.remove(field);
-        }
-    }
-    let spec_hash = json_hash(&spec);
-    if let Some(variants) = spec
-        .get_mut("productionVariants")
-        .and_then(Value::as_array_mut)
-    {
-        for variant in variants.iter_mut().filter_map(Value::as_object_mut) {
-            variant.remove("initialInstanceCount");
-            variant.remove("initialVariantWeight");
-        }
-    }
-    let shape_hash = json_hash(&spec);
     Deployment {
         generation,
         spec_hash,
@@ -77,6 +61,39 @@ pub fn desired_deployment(object: &HostingDeployment, uid: &str) -> Deployment {
             })
             .collect(),
     }
+}
+
+/// The spec and shape hashes operators before in-place tag edits recorded, which covered the
+/// tags. A record holding them for the current spec is brought to today's hashes
+/// ([`HostingState::upgrade_hashes`]), so an upgrade redeploys nothing.
+pub fn legacy_hashes(object: &HostingDeployment) -> (String, String) {
+    hashes(object, &[])
+}
+
+/// The spec hash and the shape hash (the same without variant weights and instance counts),
+/// without the fields `left_out`.
+fn hashes(object: &HostingDeployment, left_out: &[&str]) -> (String, String) {
+    let mut spec = serde_json::to_value(&object.spec).expect("specs serialize to JSON");
+    if let Value::Object(map) = &mut spec {
+        // Where the endpoint lives and what it is called are not part of what it serves.
+        for field in ["region", "sageMakerEndpoint", "endpointName"]
+            .iter()
+            .chain(left_out)
+        {
+            map.remove(*field);
+        }
+    }
+    let spec_hash = json_hash(&spec);
+    if let Some(variants) = spec
+        .get_mut("productionVariants")
+        .and_then(Value::as_array_mut)
+    {
+        for variant in variants.iter_mut().filter_map(Value::as_object_mut) {
+            variant.remove("initialInstanceCount");
+            variant.remove("initialVariantWeight");
+        }
+    }
+    (spec_hash, json_hash(&spec))
 }
 
 /// Every variant's weight and instance count as the spec gives them (SageMaker's defaults: 1.0

@@ -31,6 +31,7 @@ mod packages;
 mod record;
 mod rollout;
 mod status;
+mod tags;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -57,7 +58,7 @@ use crate::status_patch::StatusWriter;
 use crate::status_poller::ListModified;
 use crate::takeover;
 use decide::{Decision, decide};
-use desired::{desired_deployment, endpoint_name};
+use desired::{desired_deployment, endpoint_name, legacy_hashes};
 use record::{Deployment, HostingState};
 use status::with_endpoint_status;
 
@@ -201,12 +202,13 @@ struct Reconciliation<'a> {
 
 impl<'a> Reconciliation<'a> {
     fn new(run: &'a DeploymentRun<'a>, state: HostingState) -> Self {
+        let desired = desired_deployment(run.object, &run.uid);
         Reconciliation {
             run,
-            desired: desired_deployment(run.object, &run.uid),
             endpoint_name: endpoint_name(run.object),
             recorded: state.clone(),
-            state,
+            state: state.upgrade_hashes(&desired, &legacy_hashes(run.object)),
+            desired,
             references: None,
             packages: BTreeMap::new(),
         }

@@ -74,6 +74,37 @@ impl HostingState {
         Ok(read_record(object.annotations(), HOSTING_STATE_ANNOTATION)?.unwrap_or_default())
     }
 
+    /// The record with hashes an older operator computed for the current spec (`legacy`: its
+    /// spec and shape hashes, which covered the tags) replaced by today's (`desired`'s): what
+    /// runs the current spec must not look like another spec after an upgrade.
+    pub(super) fn upgrade_hashes(
+        mut self,
+        desired: &Deployment,
+        legacy: &(String, String),
+    ) -> Self {
+        let (spec, shape) = legacy;
+        for deployment in self.deployed.iter_mut().chain(
+            self.in_flight
+                .iter_mut()
+                .map(|in_flight| &mut in_flight.deployment),
+        ) {
+            if deployment.spec_hash == *spec {
+                deployment.spec_hash = desired.spec_hash.clone();
+            }
+            if deployment.shape_hash == *shape {
+                deployment.shape_hash = desired.shape_hash.clone();
+            }
+        }
+        if let Some(failed) = self
+            .failed
+            .as_mut()
+            .filter(|failed| failed.spec_hash == *spec)
+        {
+            failed.spec_hash = desired.spec_hash.clone();
+        }
+        self
+    }
+
     pub(super) fn failed_for(&self, spec_hash: &str) -> Option<&FailedDeployment> {
         self.failed
             .as_ref()
@@ -84,6 +115,49 @@ impl HostingState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upgrade_takes_the_current_specs_old_hashes_for_todays() {
+        let deployment = |spec: &str, shape: &str| Deployment {
+            generation: 1,
+            spec_hash: spec.into(),
+            shape_hash: shape.into(),
+            endpoint_config_name: "c".into(),
+            model_names: vec![],
+        };
+        let desired = deployment("new-spec", "new-shape");
+        let legacy = ("old-spec".to_string(), "old-shape".to_string());
+        let table = [
+            // (recorded deployed, upgraded)
+            (
+                deployment("old-spec", "old-shape"),
+                deployment("new-spec", "new-shape"),
+            ),
+            // Another spec of the same shape (weights differ): only the shape is today's.
+            (
+                deployment("other-spec", "old-shape"),
+                deployment("other-spec", "new-shape"),
+            ),
+            (
+                deployment("other-spec", "other-shape"),
+                deployment("other-spec", "other-shape"),
+            ),
+        ];
+        for (recorded, upgraded) in table {
+            let state = HostingState {
+                deployed: Some(recorded.clone()),
+                in_flight: None,
+                failed: Some(FailedDeployment {
+                    generation: 1,
+                    spec_hash: recorded.spec_hash.clone(),
+                    reason: "r".into(),
+                }),
+            };
+            let state = state.upgrade_hashes(&desired, &legacy);
+            assert_eq!(state.deployed, Some(upgraded.clone()), "{recorded:?}");
+            assert_eq!(state.failed.unwrap().spec_hash, upgraded.spec_hash);
+        }
+    }
 
     #[test]
     fn state_round_trips_through_the_annotation_text() {

@@ -13,6 +13,7 @@ use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
 
 use super::decide::{
     Failed, InService, Settlement, Update, in_flight_with_new_config, in_flight_with_new_weights,
+    tags_due,
 };
 use super::desired::{capacities, retained_capacities};
 use super::record::{Deployment, FailedDeployment, InFlight};
@@ -210,6 +211,9 @@ impl Reconciliation<'_> {
         }
         if started {
             return Ok(Action::requeue(AFTER_ACTION));
+        }
+        if tags_due(update, self.tags_applied()) {
+            self.sync_tags(remote).await?;
         }
         self.write_status(Some(remote), None).await?;
         Ok(Action::await_change())

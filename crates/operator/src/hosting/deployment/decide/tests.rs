@@ -308,3 +308,22 @@ fn which_endpoint_statuses_take_a_delete() {
         assert_eq!(accepts_delete(status), deletable, "{status}");
     }
 }
+
+#[test]
+fn tags_are_applied_in_place_once_nothing_else_is_to_do() {
+    let table = [
+        // (the update this reconcile starts, tags recorded as applied, tags now)
+        (None, false, true),
+        (None, true, false),
+        // An update first: the tags follow once it is settled.
+        (Some(Update::NewEndpointConfig), false, false),
+        (Some(Update::WeightsAndCapacities), false, false),
+    ];
+    for (update, applied, expected) in table {
+        assert_eq!(
+            tags_due(update, applied),
+            expected,
+            "{update:?}, applied {applied}"
+        );
+    }
+}

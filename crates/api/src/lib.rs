@@ -104,6 +104,10 @@ pub const RECONCILE_REQUESTED_AT_ANNOTATION: &str =
 /// of key to value): whether a tag edit is still to be applied, and which keys the operator
 /// wrote, the only ones it removes when the spec drops them.
 pub const APPLIED_TAGS_ANNOTATION: &str = "sagemaker.aws.amazon.com/applied-tags";
+/// Annotation saying whether the object takes over a SageMaker resource that exists under its
+/// name and carries no other object's ownership tag: `adopt` (it must exist) or
+/// `adopt-or-create`.
+pub const ADOPTION_POLICY_ANNOTATION: &str = "sagemaker.aws.amazon.com/adoption-policy";
 /// Annotation saying what deleting the object does to its SageMaker resource: `delete` (stop or
 /// delete it) or `retain` (keep it, untagged, and let the object go). On the object, else on its
 /// namespace, else the operator's `--deletion-policy`.

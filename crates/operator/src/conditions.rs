@@ -34,6 +34,10 @@ pub const ENDPOINT_NOT_ALLOWED: &str = "EndpointNotAllowed";
 /// DeleteTags): not sent again until the spec changes; the resource keeps its state.
 pub const TAGS_REJECTED: &str = "TagsRejected";
 
+/// Reason of a `Failed` condition set because a control annotation (docs/controls.md) has a value
+/// it does not allow, or is not supported by the object's kind: nothing is created until fixed.
+pub const INVALID_ANNOTATION: &str = "InvalidAnnotation";
+
 /// Reason of a `Failed` condition set on a deleted object whose deletion-policy annotation (on
 /// it or its namespace) is neither `delete` nor `retain`: nothing is deleted or released until
 /// it is fixed.

@@ -1,6 +1,7 @@
 //! The optional ValidatingAdmissionPolicy deploy/policies/control-annotations.yaml refuses a
-//! deletion policy other than "delete" or "retain", on any kind of the operator and on a
-//! namespace, naming the annotation and the allowed values.
+//! deletion policy other than "delete" or "retain" (on any kind of the operator and on a
+//! namespace) and an adoption policy other than "adopt" or "adopt-or-create", naming the
+//! annotation and the allowed values.
 
 use std::time::Duration;
 
@@ -59,6 +60,27 @@ async fn the_policy_refuses_a_deletion_policy_that_is_neither_delete_nor_retain(
     }
     let output = dry_run(fixture("xgboost-mnist-trainingjob.yaml")).await;
     assert!(output.status.success(), "no annotation: {output}");
+
+    // The adoption policy, on any kind.
+    let adopting = |value: &str| {
+        fixture("xgboost-mnist-trainingjob.yaml").replacen(
+            "metadata:\n",
+            &format!(
+                "metadata:\n  annotations:\n    sagemaker.aws.amazon.com/adoption-policy: \"{value}\"\n"
+            ),
+            1,
+        )
+    };
+    let output = dry_run(adopting("take")).await;
+    assert!(
+        !output.status.success()
+            && output.stderr.contains(r#"metadata.annotations[sagemaker.aws.amazon.com/adoption-policy]: "take" is not an adoption policy; allowed: "adopt""#),
+        "{output}"
+    );
+    for valid in ["adopt", "adopt-or-create"] {
+        let output = dry_run(adopting(valid)).await;
+        assert!(output.status.success(), "{valid}: {output}");
+    }
 
     // The namespace's default is checked the same way.
     let output = control_plane

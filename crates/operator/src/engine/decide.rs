@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use sagemaker_k8s_api::{ADOPTION_POLICY_ANNOTATION, DELETION_POLICY_ANNOTATION};
+
 /// What to do when the operator's endpoint policy refuses the object's location.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RefusedLocation {
@@ -48,15 +50,44 @@ impl DeletionPolicy {
     }
 }
 
-/// An annotation value that is no deletion policy, and where it was written.
+/// A control annotation's value that is not one it allows, and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "the annotation sagemaker.aws.amazon.com/deletion-policy on the {on} is {value:?}; allowed: \"delete\", \"retain\""
-)]
-pub struct InvalidDeletionPolicy {
+#[error("the annotation {annotation} on the {on} is {value:?}; allowed: {allowed}")]
+pub struct InvalidAnnotation {
+    pub annotation: &'static str,
     /// "object" or "namespace".
     pub on: &'static str,
     pub value: String,
+    /// The allowed values, quoted, for the message.
+    pub allowed: &'static str,
+}
+
+/// Whether an object takes over a resource that exists under its name
+/// (`sagemaker.aws.amazon.com/adoption-policy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Adoption {
+    /// No: a resource of its name that is not provably its own is a name clash (the default).
+    #[default]
+    Never,
+    /// Take over the existing, untagged resource of its name; refuse if there is none.
+    Adopt,
+    /// Take it over if it exists, create it if not.
+    AdoptOrCreate,
+}
+
+/// The object's adoption policy, from its annotation's value.
+pub fn adoption_policy(value: Option<&str>) -> Result<Adoption, InvalidAnnotation> {
+    match value {
+        None => Ok(Adoption::Never),
+        Some("adopt") => Ok(Adoption::Adopt),
+        Some("adopt-or-create") => Ok(Adoption::AdoptOrCreate),
+        Some(other) => Err(InvalidAnnotation {
+            annotation: ADOPTION_POLICY_ANNOTATION,
+            on: "object",
+            value: other.to_string(),
+            allowed: "\"adopt\", \"adopt-or-create\"",
+        }),
+    }
 }
 
 /// The deletion policy of an object: its own annotation, else its namespace's, else the
@@ -66,15 +97,17 @@ pub fn deletion_policy(
     on_object: Option<&str>,
     on_namespace: Option<&str>,
     default: DeletionPolicy,
-) -> Result<DeletionPolicy, InvalidDeletionPolicy> {
+) -> Result<DeletionPolicy, InvalidAnnotation> {
     let (on, value) = match (on_object, on_namespace) {
         (Some(value), _) => ("object", value),
         (None, Some(value)) => ("namespace", value),
         (None, None) => return Ok(default),
     };
-    DeletionPolicy::parse(value).ok_or_else(|| InvalidDeletionPolicy {
+    DeletionPolicy::parse(value).ok_or_else(|| InvalidAnnotation {
+        annotation: DELETION_POLICY_ANNOTATION,
         on,
         value: value.to_string(),
+        allowed: "\"delete\", \"retain\"",
     })
 }
 
@@ -105,9 +138,11 @@ mod tests {
             (Some("retain"), Some("keep"), Delete, Ok(Retain)),
         ];
         for (object, namespace, default, expected) in table {
-            let expected = expected.map_err(|(on, value)| InvalidDeletionPolicy {
+            let expected = expected.map_err(|(on, value)| InvalidAnnotation {
+                annotation: DELETION_POLICY_ANNOTATION,
                 on,
                 value: value.to_string(),
+                allowed: "\"delete\", \"retain\"",
             });
             assert_eq!(
                 deletion_policy(object, namespace, default),
@@ -115,6 +150,30 @@ mod tests {
                 "object {object:?}, namespace {namespace:?}, default {default:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_adoption_policy_is_one_of_its_words_or_refused() {
+        let table = [
+            (None, Ok(Adoption::Never)),
+            (Some("adopt"), Ok(Adoption::Adopt)),
+            (Some("adopt-or-create"), Ok(Adoption::AdoptOrCreate)),
+            (Some("Adopt"), Err("Adopt")),
+            (Some(""), Err("")),
+        ];
+        for (value, expected) in table {
+            let expected = expected.map_err(|value| InvalidAnnotation {
+                annotation: ADOPTION_POLICY_ANNOTATION,
+                on: "object",
+                value: value.to_string(),
+                allowed: "\"adopt\", \"adopt-or-create\"",
+            });
+            assert_eq!(adoption_policy(value), expected, "{value:?}");
+        }
+        assert_eq!(
+            adoption_policy(Some("take")).unwrap_err().to_string(),
+            "the annotation sagemaker.aws.amazon.com/adoption-policy on the object is \"take\"; allowed: \"adopt\", \"adopt-or-create\""
+        );
     }
 
     #[test]

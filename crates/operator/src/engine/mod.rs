@@ -42,7 +42,8 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{
-    DELETION_POLICY_ANNOTATION, FINALIZER, HasCommonStatus, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+    ADOPTION_POLICY_ANNOTATION, DELETION_POLICY_ANNOTATION, FINALIZER, HasCommonStatus,
+    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
 };
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
@@ -50,7 +51,8 @@ use serde::Serialize;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 
 use crate::conditions::{
-    ENDPOINT_NOT_ALLOWED, FAILED, INVALID_DELETION_POLICY, RETRYING, mark_failed,
+    ENDPOINT_NOT_ALLOWED, FAILED, INVALID_ANNOTATION, INVALID_DELETION_POLICY, RETRYING,
+    mark_failed,
 };
 use crate::events::publish_event;
 use crate::finalizer::{Edit, add_finalizer, has_finalizer, remove_finalizer};
@@ -58,7 +60,7 @@ use crate::object_patch::ManagedObject;
 use crate::status_patch::StatusWriter;
 use crate::status_poller::{ListModified, Registry};
 use controller::ControllerShared;
-pub use decide::{DeletionPolicy, RefusedLocation, on_refused_location};
+pub use decide::{Adoption, DeletionPolicy, RefusedLocation, on_refused_location};
 pub use error::{EngineError, ErrorCategory, sagemaker_message};
 use error::{message_to_record, retrying_message};
 use references::Target;
@@ -95,6 +97,10 @@ pub trait Strategy: Sized + Send + Sync + 'static {
     /// The status value a failure the operator cannot get past shows (`None`: the status keeps
     /// what SageMaker reports, as a HostingDeployment's endpoint status does).
     const FAILED_STATE: Option<&'static str> = Some("Failed");
+    /// Whether the kind takes over an existing resource of the object's name when asked to
+    /// (the annotation `sagemaker.aws.amazon.com/adoption-policy`); the engine refuses the
+    /// annotation on a kind that does not.
+    const ADOPTS: bool = false;
     /// The status value written with the finalizer, before anything is sent (`None`: the
     /// strategy adds the finalizer itself, in its own first patch).
     const INITIAL_STATE: Option<&'static str> = Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER);
@@ -337,7 +343,30 @@ async fn reconcile_object<S: Strategy>(
         // The patch produces a watch event that brings the updated object back.
         return Ok(Action::await_change());
     }
+    if let Some(refused) = refused_adoption::<S>(object) {
+        return run.report_failure(INVALID_ANNOTATION, refused).await;
+    }
     S::reconcile(&run).await
+}
+
+/// Why the object's adoption policy cannot be followed: not one of its words, or a kind that
+/// adopts nothing.
+fn refused_adoption<S: Strategy>(object: &S::Object) -> Option<String> {
+    let value = object.annotations().get(ADOPTION_POLICY_ANNOTATION)?;
+    match decide::adoption_policy(Some(value)) {
+        Err(invalid) => Some(invalid.to_string()),
+        Ok(_) if !S::ADOPTS => Some(format!(
+            "the annotation {ADOPTION_POLICY_ANNOTATION} is not supported for {}: remove it",
+            S::KIND
+        )),
+        Ok(_) => None,
+    }
+}
+
+/// The object's adoption policy; one [`refused_adoption`] refuses is never read.
+pub fn adoption_of(object: &impl Resource) -> Adoption {
+    let value = object.annotations().get(ADOPTION_POLICY_ANNOTATION);
+    decide::adoption_policy(value.map(String::as_str)).unwrap_or_default()
 }
 
 /// One reconcile of one object: what every strategy reads and the steps they share.
@@ -464,7 +493,7 @@ impl<S: Strategy, H> Run<'_, S, H> {
     /// read only when the object names none.
     async fn deletion_policy(
         &self,
-    ) -> Result<Result<DeletionPolicy, decide::InvalidDeletionPolicy>, EngineError> {
+    ) -> Result<Result<DeletionPolicy, decide::InvalidAnnotation>, EngineError> {
         let on_object = self.object.annotations().get(DELETION_POLICY_ANNOTATION);
         let on_namespace = match (on_object, self.object.namespace()) {
             (None, Some(namespace)) => {

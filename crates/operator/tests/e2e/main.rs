@@ -1,6 +1,7 @@
 //! End-to-end tests: the operator binary against a real kube-apiserver and the SageMaker
 //! emulator, each test with its own emulator, namespace and operator (`--namespace`).
 
+mod adoption;
 mod automl_job;
 mod autoscaling;
 mod compilation_job;

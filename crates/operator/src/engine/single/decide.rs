@@ -13,8 +13,8 @@
 //! (created but not recorded, accepted but not visible yet), deletion (never stop or delete
 //! someone else's resource, throttling keeps the finalizer, not found during delete).
 
-use crate::engine::ErrorCategory;
 use crate::engine::ownership::Ownership;
+use crate::engine::{Adoption, ErrorCategory};
 
 /// Where a SageMaker resource is in its life, as far as the decisions go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +183,8 @@ pub struct Record {
     pub refused_this_spec: bool,
     /// The created-spec hash is the current spec's: what exists was created from it.
     pub created_from_current_spec: bool,
+    /// Whether a never-observed object takes over an untagged resource of its name.
+    pub adoption: Adoption,
     /// The spec's tags are recorded as applied (or the kind's resources take none).
     pub tags_applied: bool,
 }
@@ -347,6 +349,8 @@ pub enum Step {
     ReportMissingDependency,
     /// An observe-only object's resource does not exist.
     ReportNotFound,
+    /// The adoption policy `adopt` names a resource that does not exist: nothing is created.
+    ReportNothingToAdopt,
     Stop,
     /// The resource is stopping: show it and look again soon.
     ShowStopping,
@@ -409,13 +413,20 @@ pub fn next_step(facts: &Facts) -> Step {
         // refused or failed before, a crash after it) or the original operator's is looked up
         // first.
         Remote::Unknown
-            if record.never_observed && !record.original_status && !record.has_status =>
+            if record.never_observed
+                && !record.original_status
+                && !record.has_status
+                && record.adoption == Adoption::Never =>
         {
             Step::Create
         }
         Remote::Unknown | Remote::Created | Remote::NameInUse | Remote::Updated => Step::Describe,
         // Not (yet) visible after an accepted create: look again later rather than create twice.
         Remote::Absent if facts.created => Step::Retry,
+        // Adoption takes over what exists; only adopt-or-create creates.
+        Remote::Absent if record.never_observed && record.adoption == Adoption::Adopt => {
+            Step::ReportNothingToAdopt
+        }
         Remote::Absent | Remote::Deleted if facts.waiting => Step::AwaitReferences,
         Remote::Absent | Remote::Deleted => Step::Create,
         Remote::Described { phase, ownership } => on_described(facts, phase, ownership),

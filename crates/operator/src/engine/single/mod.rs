@@ -299,6 +299,8 @@ impl<K: Kind> Strategy for Single<K> {
         States::Created => Wake::OnEveryChange,
     };
     const POLLED: bool = matches!(K::STATES, States::SageMaker);
+    // A resource SageMaker names has no name to adopt by.
+    const ADOPTS: bool = !K::NAMED_BY_SAGEMAKER;
     const FAILED_STATE: Option<&'static str> = Some(FAILED_STATE);
     const INITIAL_STATE: Option<&'static str> = match K::STATES {
         // The finalizer goes on in the same patch as the pinned name (see `prepare`).
@@ -529,6 +531,7 @@ fn record_of<K: Kind>(
         deleting,
         // Set by the deletion, which knows the policy.
         retain: false,
+        adoption: crate::engine::adoption_of(object),
         tags_applied,
         observe_only,
         never_observed,

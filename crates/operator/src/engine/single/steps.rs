@@ -25,8 +25,8 @@ use crate::conditions::{
 use crate::engine::ownership::{self, Ownership};
 use crate::engine::references::{Resolution, Waiting, resolve, show_references};
 use crate::engine::{
-    DeletionPolicy, EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy, sagemaker_message,
-    tags,
+    Adoption, DeletionPolicy, EngineError, ErrorCategory, RELEASE_POLL, Run, Strategy,
+    sagemaker_message, tags,
 };
 use crate::object_patch::patch_metadata;
 use crate::status_patch::{StatusWriter, reconcile_request_unanswered};
@@ -308,7 +308,8 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
                 | Step::ReportUnsupported
                 | Step::ReportRejected
                 | Step::ReportMissingDependency
-                | Step::ReportNotFound => return self.report(step).await.map(Done::Action),
+                | Step::ReportNotFound
+                | Step::ReportNothingToAdopt => return self.report(step).await.map(Done::Action),
             }
         }
     }
@@ -428,7 +429,10 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
             return;
         }
         let arn = K::arn(self.described());
-        let original = recorded_by_original_operator::<K>(run.object, &self.name, &run.uid);
+        // An untagged resource is proven this object's by the original operator's records, or
+        // by the user asking to adopt it.
+        let original =
+            recorded_by_original_operator::<K>(run.object, &self.name, &run.uid) || self.adopting();
         match ownership::check(self.sagemaker(), &arn, &run.uid, original).await {
             Ok((ownership, _)) => self.facts.answered(Answer::Owner(ownership)),
             Err(error) => self.failed(Call::ListTags, error),
@@ -456,15 +460,31 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
         if K::LIFECYCLE.on_spec_change == OnSpecChange::Replace {
             record_created_spec(run, spec_hash).await?;
         }
-        tracing::info!(kind = K::KIND, "took over from the original operator");
-        let note = format!(
-            "Following {} {}, which the original operator created",
-            K::KIND,
-            self.name
-        );
-        run.event(EventType::Normal, "TakenOver", note).await;
+        let (reason, note) = if self.adopting() {
+            tracing::info!(kind = K::KIND, "adopted");
+            let note = format!(
+                "Adopted {} {}, which existed in SageMaker (adoption-policy); it is managed by this object from now on",
+                K::KIND,
+                self.name
+            );
+            ("Adopted", note)
+        } else {
+            tracing::info!(kind = K::KIND, "took over from the original operator");
+            let note = format!(
+                "Following {} {}, which the original operator created",
+                K::KIND,
+                self.name
+            );
+            ("TakenOver", note)
+        };
+        run.event(EventType::Normal, reason, note).await;
         self.facts.answered(Answer::TakenOver);
         Ok(())
+    }
+
+    /// Whether this reconcile may adopt an untagged resource of the object's name.
+    fn adopting(&self) -> bool {
+        self.facts.record.never_observed && self.facts.record.adoption != Adoption::Never
     }
 
     /// Stop (on delete), Delete (on delete) or Replace (delete, to create the current spec).
@@ -704,6 +724,15 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
                 );
                 run.report_failure(DEPENDENCY_NOT_FOUND, message).await?;
                 Ok(Action::requeue(DEPENDENCY_RETRY))
+            }
+            Step::ReportNothingToAdopt => {
+                release_creating_name(run).await?;
+                let message = format!(
+                    "{} {} does not exist in SageMaker: the adoption-policy adopt takes over only an existing resource (adopt-or-create creates it)",
+                    K::KIND,
+                    self.name
+                );
+                run.report_failure("NotFoundInSageMaker", message).await
             }
             _ => {
                 let message = format!("{} {} does not exist in SageMaker", K::KIND, self.name);

@@ -20,6 +20,7 @@ const NEW: Record = Record {
     refused_this_spec: false,
     created_from_current_spec: true,
     tags_applied: true,
+    adoption: Adoption::Never,
 };
 /// A create was refused before, or its first call failed (status Synchronizing).
 const TRIED_BEFORE: Record = Record {

@@ -5,8 +5,9 @@
 //! `updated.rs`: a resource with states of its own, updated in place on a spec change and
 //! deleted in the background (Endpoint, InferenceComponent); `retained.rs`: deletion that keeps
 //! the resource (the deletion policy `retain`), for every lifecycle; `tagged.rs`: tags edited in
-//! place, for every lifecycle.
+//! place, for every lifecycle; `adopted.rs`: taking over an existing resource.
 
+mod adopted;
 mod jobs;
 mod replaced;
 mod retained;

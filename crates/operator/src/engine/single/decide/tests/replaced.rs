@@ -25,6 +25,7 @@ const NEW: Record = Record {
     original_status: false,
     never_observed: true,
     tags_applied: true,
+    adoption: Adoption::Never,
 };
 /// `Created`, and the spec is the one it was created from.
 const CREATED: Record = Record {

@@ -22,6 +22,7 @@ const fn retained(on_delete: OnDelete, on_spec_change: OnSpecChange) -> Record {
         refused_this_spec: false,
         created_from_current_spec: true,
         tags_applied: true,
+        adoption: Adoption::Never,
     }
 }
 

@@ -24,6 +24,7 @@ const fn tags_edited(on_delete: OnDelete, on_spec_change: OnSpecChange) -> Recor
         refused_this_spec: false,
         created_from_current_spec: true,
         tags_applied: false,
+        adoption: Adoption::Never,
     }
 }
 

@@ -23,6 +23,7 @@ const NEW: Record = Record {
     refused_this_spec: false,
     created_from_current_spec: true,
     tags_applied: true,
+    adoption: Adoption::Never,
 };
 /// Observed, and the spec is the one last created or updated from (or last refused).
 const OBSERVED: Record = Record {

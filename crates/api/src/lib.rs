@@ -104,6 +104,10 @@ pub const RECONCILE_REQUESTED_AT_ANNOTATION: &str =
 /// of key to value): whether a tag edit is still to be applied, and which keys the operator
 /// wrote, the only ones it removes when the spec drops them.
 pub const APPLIED_TAGS_ANNOTATION: &str = "sagemaker.aws.amazon.com/applied-tags";
+/// Annotation making the object follow an existing SageMaker resource without ever changing it
+/// (`"true"`): nothing is created, updated, stopped or deleted; a spec that differs from the
+/// resource is shown in the status, not applied.
+pub const OBSERVE_ANNOTATION: &str = "sagemaker.aws.amazon.com/observe";
 /// Annotation saying whether the object takes over a SageMaker resource that exists under its
 /// name and carries no other object's ownership tag: `adopt` (it must exist) or
 /// `adopt-or-create`.

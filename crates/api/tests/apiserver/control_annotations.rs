@@ -81,6 +81,25 @@ async fn the_policy_refuses_a_deletion_policy_that_is_neither_delete_nor_retain(
         let output = dry_run(adopting(valid)).await;
         assert!(output.status.success(), "{valid}: {output}");
     }
+    let observing = |value: &str| {
+        fixture("xgboost-mnist-trainingjob.yaml").replacen(
+            "metadata:\n",
+            &format!(
+                "metadata:\n  annotations:\n    sagemaker.aws.amazon.com/observe: \"{value}\"\n"
+            ),
+            1,
+        )
+    };
+    let output = dry_run(observing("yes")).await;
+    assert!(
+        !output.status.success()
+            && output.stderr.contains(r#"metadata.annotations[sagemaker.aws.amazon.com/observe]: "yes" is not allowed; allowed: "true""#),
+        "{output}"
+    );
+    for valid in ["true", "false"] {
+        let output = dry_run(observing(valid)).await;
+        assert!(output.status.success(), "{valid}: {output}");
+    }
 
     // The namespace's default is checked the same way.
     let output = control_plane

@@ -10,6 +10,7 @@ use futures::{StreamExt, TryFuture};
 use kube::runtime::controller::{Action, Controller, Error as ControllerError};
 use kube::runtime::{WatchStreamExt, predicates, reflector, watcher};
 use kube::{Api, Resource};
+use sagemaker_k8s_api::{ADOPTION_POLICY_ANNOTATION, OBSERVE_ANNOTATION};
 use serde::de::DeserializeOwned;
 use std::hash::{Hash as _, Hasher as _};
 
@@ -71,12 +72,16 @@ where
     Controller::for_stream(objects, reader).with_config(config(max_concurrent_reconciles))
 }
 
-/// What a generation-driven controller is woken by: the generation (`predicates::generation`)
-/// and the `reconcile-requested-at` annotation, a user's "look again now".
+/// What a generation-driven controller is woken by: the generation (`predicates::generation`),
+/// the `reconcile-requested-at` annotation (a user's "look again now"), and the control
+/// annotations that change what a reconcile does (observe, adoption-policy).
 fn generation_or_request<K: Resource>(object: &K) -> Option<u64> {
     let requested = crate::status_patch::reconcile_requested(object);
+    let annotations = object.meta().annotations.as_ref();
+    let controls = [OBSERVE_ANNOTATION, ADOPTION_POLICY_ANNOTATION]
+        .map(|key| annotations.and_then(|annotations| annotations.get(key)));
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (predicates::generation(object), requested).hash(&mut hasher);
+    (predicates::generation(object), requested, controls).hash(&mut hasher);
     Some(hasher.finish())
 }
 
@@ -192,8 +197,8 @@ mod tests {
     use super::*;
     use sagemaker_k8s_api::RECONCILE_REQUESTED_AT_ANNOTATION;
 
-    /// A generation-driven object wakes for a new generation or a new request, not for the
-    /// operator's own annotations.
+    /// A generation-driven object wakes for a new generation, a new request or a control
+    /// annotation, not for the operator's own annotations.
     #[test]
     fn a_new_generation_or_reconcile_request_wakes_an_object() {
         let object = |generation: i64, annotations: &[(&str, &str)]| {
@@ -216,6 +221,8 @@ mod tests {
                 object(1, &[(RECONCILE_REQUESTED_AT_ANNOTATION, "t1")]),
                 true,
             ),
+            (object(1, &[(OBSERVE_ANNOTATION, "true")]), true),
+            (object(1, &[(ADOPTION_POLICY_ANNOTATION, "adopt")]), true),
             (
                 object(1, &[("sagemaker.aws.amazon.com/sagemaker-name", "x")]),
                 false,

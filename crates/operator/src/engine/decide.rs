@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use sagemaker_k8s_api::{ADOPTION_POLICY_ANNOTATION, DELETION_POLICY_ANNOTATION};
+use sagemaker_k8s_api::{
+    ADOPTION_POLICY_ANNOTATION, DELETION_POLICY_ANNOTATION, OBSERVE_ANNOTATION,
+};
 
 /// What to do when the operator's endpoint policy refuses the object's location.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +75,20 @@ pub enum Adoption {
     Adopt,
     /// Take it over if it exists, create it if not.
     AdoptOrCreate,
+}
+
+/// Whether the object only follows its resource, from the observe annotation's value.
+pub fn observe(value: Option<&str>) -> Result<bool, InvalidAnnotation> {
+    match value {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(InvalidAnnotation {
+            annotation: OBSERVE_ANNOTATION,
+            on: "object",
+            value: other.to_string(),
+            allowed: "\"true\", \"false\"",
+        }),
+    }
 }
 
 /// The object's adoption policy, from its annotation's value.
@@ -174,6 +190,26 @@ mod tests {
             adoption_policy(Some("take")).unwrap_err().to_string(),
             "the annotation sagemaker.aws.amazon.com/adoption-policy on the object is \"take\"; allowed: \"adopt\", \"adopt-or-create\""
         );
+    }
+
+    #[test]
+    fn observe_is_true_or_false() {
+        let table = [
+            (None, Ok(false)),
+            (Some("false"), Ok(false)),
+            (Some("true"), Ok(true)),
+            (Some("yes"), Err("yes")),
+            (Some("True"), Err("True")),
+        ];
+        for (value, expected) in table {
+            let expected = expected.map_err(|value| InvalidAnnotation {
+                annotation: OBSERVE_ANNOTATION,
+                on: "object",
+                value: value.to_string(),
+                allowed: "\"true\", \"false\"",
+            });
+            assert_eq!(observe(value), expected, "{value:?}");
+        }
     }
 
     #[test]

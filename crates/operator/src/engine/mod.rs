@@ -43,7 +43,7 @@ use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 use sagemaker_k8s_api::{
     ADOPTION_POLICY_ANNOTATION, DELETION_POLICY_ANNOTATION, FINALIZER, HasCommonStatus,
-    SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
+    OBSERVE_ANNOTATION, SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER,
 };
 use sagemaker_k8s_aws::endpoint_policy::EndpointRefused;
 use sagemaker_k8s_aws::{ErrorKind, SageMakerError};
@@ -97,10 +97,10 @@ pub trait Strategy: Sized + Send + Sync + 'static {
     /// The status value a failure the operator cannot get past shows (`None`: the status keeps
     /// what SageMaker reports, as a HostingDeployment's endpoint status does).
     const FAILED_STATE: Option<&'static str> = Some("Failed");
-    /// Whether the kind takes over an existing resource of the object's name when asked to
-    /// (the annotation `sagemaker.aws.amazon.com/adoption-policy`); the engine refuses the
-    /// annotation on a kind that does not.
-    const ADOPTS: bool = false;
+    /// Whether the kind adopts or observes an existing resource the spec names when asked to
+    /// (the annotations `sagemaker.aws.amazon.com/adoption-policy` and `.../observe`); the
+    /// engine refuses them on a kind that does not.
+    const BY_NAME: bool = false;
     /// The status value written with the finalizer, before anything is sent (`None`: the
     /// strategy adds the finalizer itself, in its own first patch).
     const INITIAL_STATE: Option<&'static str> = Some(SYNCHRONIZING_K8S_JOB_WITH_SAGEMAKER);
@@ -343,27 +343,46 @@ async fn reconcile_object<S: Strategy>(
         // The patch produces a watch event that brings the updated object back.
         return Ok(Action::await_change());
     }
-    if let Some(refused) = refused_adoption::<S>(object) {
+    if let Some(refused) = refused_controls::<S>(object) {
         return run.report_failure(INVALID_ANNOTATION, refused).await;
     }
     S::reconcile(&run).await
 }
 
-/// Why the object's adoption policy cannot be followed: not one of its words, or a kind that
-/// adopts nothing.
-fn refused_adoption<S: Strategy>(object: &S::Object) -> Option<String> {
-    let value = object.annotations().get(ADOPTION_POLICY_ANNOTATION)?;
-    match decide::adoption_policy(Some(value)) {
-        Err(invalid) => Some(invalid.to_string()),
-        Ok(_) if !S::ADOPTS => Some(format!(
-            "the annotation {ADOPTION_POLICY_ANNOTATION} is not supported for {}: remove it",
-            S::KIND
-        )),
-        Ok(_) => None,
+/// Why the object's adoption policy or observe annotation cannot be followed: not one of their
+/// words, or a kind that cannot find a resource by a name the spec gives.
+fn refused_controls<S: Strategy>(object: &S::Object) -> Option<String> {
+    let annotations = object.annotations();
+    let adoption = annotations.get(ADOPTION_POLICY_ANNOTATION);
+    let observe = annotations.get(OBSERVE_ANNOTATION);
+    if let Some(Err(invalid)) = adoption.map(|value| decide::adoption_policy(Some(value))) {
+        return Some(invalid.to_string());
     }
+    if let Some(Err(invalid)) = observe.map(|value| decide::observe(Some(value))) {
+        return Some(invalid.to_string());
+    }
+    let asked = [
+        adoption.map(|_| ADOPTION_POLICY_ANNOTATION),
+        observing(object).then_some(OBSERVE_ANNOTATION),
+    ];
+    let asked = asked.into_iter().flatten().collect::<Vec<_>>();
+    (!asked.is_empty() && !S::BY_NAME).then(|| {
+        format!(
+            "{} is not supported for {}, whose resources are not found by a name the spec gives: remove it",
+            asked.join(" and "),
+            S::KIND
+        )
+    })
 }
 
-/// The object's adoption policy; one [`refused_adoption`] refuses is never read.
+/// Whether the object only follows its resource (`sagemaker.aws.amazon.com/observe: "true"`);
+/// a value [`refused_controls`] refuses is never read.
+pub fn observing(object: &impl Resource) -> bool {
+    let value = object.annotations().get(OBSERVE_ANNOTATION);
+    decide::observe(value.map(String::as_str)).unwrap_or(false)
+}
+
+/// The object's adoption policy; one [`refused_controls`] refuses is never read.
 pub fn adoption_of(object: &impl Resource) -> Adoption {
     let value = object.annotations().get(ADOPTION_POLICY_ANNOTATION);
     decide::adoption_policy(value.map(String::as_str)).unwrap_or_default()

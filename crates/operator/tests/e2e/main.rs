@@ -17,6 +17,7 @@ mod metrics;
 mod model_lifecycle;
 mod model_package;
 mod model_package_group;
+mod observe;
 mod original_operator;
 mod pipeline;
 mod processing_job;

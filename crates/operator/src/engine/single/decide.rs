@@ -464,6 +464,8 @@ fn on_described_spec(facts: &Facts, phase: Phase, ownership: Option<Ownership>) 
         None if must_prove => Step::CheckOwnership,
         Some(Ownership::Foreign) => Step::RefuseForeign,
         Some(Ownership::TakeOver) => Step::TakeOver,
+        // Followed, never changed: a spec that differs is shown by the status.
+        _ if record.observe_only => Step::Mirror,
         // Tagged by an earlier takeover that did not get to record the spec: recorded now,
         // or the resource would be replaced.
         Some(Ownership::Ours) if record.original_status && replaced => Step::TakeOver,

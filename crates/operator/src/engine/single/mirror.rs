@@ -7,10 +7,12 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
-use sagemaker_k8s_api::{CREATED_SPEC_HASH_ANNOTATION, HasCommonStatus};
+use sagemaker_k8s_api::{CREATED_SPEC_HASH_ANNOTATION, HasCommonStatus, OBSERVE_ANNOTATION};
 
 use super::status_map::{CREATED, Observed, created_status, observed_status, out_of_sync_message};
-use super::{Kind, OnSpecChange, Phase, Single, SingleRun, States, announce_waiting};
+use super::{
+    Kind, OnSpecChange, Phase, Single, SingleRun, States, announce_waiting, drift, observe_only,
+};
 use crate::conditions::SPEC_OUT_OF_SYNC;
 use crate::engine::references::{REFERENCES_READY, Resolution, show_references};
 use crate::engine::{EngineError, Strategy};
@@ -82,7 +84,7 @@ pub(super) async fn mirror<K: Kind>(
             desired.common_mut().last_check_time = now;
         })
         .await?;
-    if !K::is_observe_only(object) {
+    if !observe_only::<K>(object) {
         run.engine
             .strategy
             .0
@@ -113,13 +115,31 @@ fn with_states<K: Kind>(
     current_hash: &str,
 ) -> WithStates<K::Status> {
     let object = run.object;
-    let spec_changed = !K::is_observe_only(object)
+    let mapped = K::status_from(object, remote, &run.handle.location);
+    let spec_changed = !observe_only::<K>(object)
         && K::LIFECYCLE.on_spec_change == OnSpecChange::Report
         && object
             .annotations()
             .get(CREATED_SPEC_HASH_ANNOTATION)
             .is_some_and(|created| created != current_hash);
-    let out_of_sync_message = out_of_sync_message(K::KIND);
+    let (reason, out_of_sync_message) = if crate::engine::observing(object) {
+        let differing = observed_drift::<K>(object, &mapped);
+        let message = (!differing.is_empty()).then(|| {
+            format!(
+                "Observed, not managed ({OBSERVE_ANNOTATION}): the spec differs from the {} in SageMaker in {}; nothing is applied",
+                K::KIND,
+                differing.join(", ")
+            )
+        });
+        ("SpecDiffersFromSageMaker", message)
+    } else {
+        (
+            "SpecChangedAfterCreation",
+            spec_changed.then(|| out_of_sync_message(K::KIND)),
+        )
+    };
+    let spec_changed = out_of_sync_message.is_some();
+    let out_of_sync_message = out_of_sync_message.unwrap_or_default();
     let recorded = run.status.recorded();
     let was_out_of_sync = recorded
         .common()
@@ -128,7 +148,6 @@ fn with_states<K: Kind>(
         .flatten()
         .any(|c| c.type_ == SPEC_OUT_OF_SYNC && c.status == "True");
     let status_text = K::status_text(remote);
-    let mapped = K::status_from(object, remote, &run.handle.location);
     let failure_reason = mapped.common().additional.clone().unwrap_or_default();
     let desired = observed_status(
         &recorded,
@@ -137,17 +156,13 @@ fn with_states<K: Kind>(
             phase: K::phase(remote),
             status_text: &status_text,
             generation: object.meta().generation,
-            spec_changed: spec_changed.then_some(out_of_sync_message.as_str()),
+            spec_changed: spec_changed.then_some((reason, out_of_sync_message.as_str())),
         },
     );
     let spec_event = if spec_changed && !was_out_of_sync {
-        Some((
-            EventType::Warning,
-            "SpecChangedAfterCreation",
-            out_of_sync_message,
-        ))
+        Some((EventType::Warning, reason, out_of_sync_message))
     } else if !spec_changed && was_out_of_sync {
-        let note = "The spec matches the SageMaker job again".to_string();
+        let note = format!("The spec matches the SageMaker {} again", K::KIND);
         Some((EventType::Normal, "SpecMatchesSageMaker", note))
     } else {
         None
@@ -157,6 +172,23 @@ fn with_states<K: Kind>(
         failure_reason,
         spec_event,
     }
+}
+
+/// The spec fields an observed object's spec gives otherwise than its resource, as far as the
+/// status mapped from the Describe shows them ([`drift::differing_fields`]); references are
+/// names of objects, not of SageMaker resources, and are not compared.
+fn observed_drift<K: Kind>(object: &K::Object, mapped: &K::Status) -> Vec<String> {
+    let spec = serde_json::to_value(K::spec(object)).expect("specs serialize to JSON");
+    let described = serde_json::to_value(mapped).expect("statuses serialize to JSON");
+    let references = K::references(object);
+    let skip: Vec<&str> = references
+        .iter()
+        .map(|reference| {
+            let field = reference.field.as_str();
+            field.split(['.', '[']).next().unwrap_or(field)
+        })
+        .collect();
+    drift::differing_fields(&spec, &described, &skip)
 }
 
 /// One Event for a new resource with states (not "Created" and then "none → InProgress"), or

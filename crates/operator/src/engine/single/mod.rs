@@ -12,6 +12,7 @@
 //! carried out by `steps.rs` → the status mapped from the Describe (`mirror.rs`).
 
 mod decide;
+mod drift;
 mod mirror;
 mod status_map;
 mod steps;
@@ -275,6 +276,12 @@ pub fn derived_remote_name<K: Kind + ?Sized>(object: &K::Object) -> String {
     }
 }
 
+/// Whether the object only follows its resource: a tuning job's training job, or an object
+/// annotated `sagemaker.aws.amazon.com/observe: "true"`.
+fn observe_only<K: Kind>(object: &K::Object) -> bool {
+    K::is_observe_only(object) || crate::engine::observing(object)
+}
+
 /// The SageMaker name the object's status records, if any.
 pub(super) fn recorded_name<K: Kind>(object: &K::Object) -> Option<String> {
     let mut status = object.status()?.clone();
@@ -299,8 +306,9 @@ impl<K: Kind> Strategy for Single<K> {
         States::Created => Wake::OnEveryChange,
     };
     const POLLED: bool = matches!(K::STATES, States::SageMaker);
-    // A resource SageMaker names has no name to adopt by.
-    const ADOPTS: bool = !K::NAMED_BY_SAGEMAKER;
+    // Only a resource the spec names can be adopted or observed by name: not one SageMaker
+    // names, nor one named after the object's UID.
+    const BY_NAME: bool = !K::NAMED_BY_SAGEMAKER && K::SPEC_NAME_FIELD.is_some();
     const FAILED_STATE: Option<&'static str> = Some(FAILED_STATE);
     const INITIAL_STATE: Option<&'static str> = match K::STATES {
         // The finalizer goes on in the same patch as the pinned name (see `prepare`).
@@ -327,7 +335,7 @@ impl<K: Kind> Strategy for Single<K> {
     /// an observe-only object never creates.
     fn may_have_created(object: &K::Object) -> bool {
         match K::STATES {
-            States::SageMaker => !K::is_observe_only(object) && has_observed_remote::<K>(object),
+            States::SageMaker => !observe_only::<K>(object) && has_observed_remote::<K>(object),
             States::Created => Self::recorded_state(object).as_deref() == Some(CREATED),
         }
     }
@@ -467,6 +475,17 @@ fn has_observed_remote<K: Kind>(object: &K::Object) -> bool {
         .is_some_and(|status| status.common().last_check_time.is_some())
 }
 
+/// Whether what the object observed is its own: it recorded a spec to create from (or the
+/// original operator did), or it only observes. An object whose observe annotation was removed
+/// saw a resource it never proved its own: it must prove it now, like a new object.
+fn observed_its_own<K: Kind>(object: &K::Object) -> bool {
+    object
+        .annotations()
+        .contains_key(CREATED_SPEC_HASH_ANNOTATION)
+        || takeover::status_written_by_original_operator(object.status())
+        || observe_only::<K>(object)
+}
+
 /// Whether the original operator's status records prove `name` is this object's resource
 /// (see [`takeover`]).
 fn recorded_by_original_operator<K: Kind>(object: &K::Object, name: &str, uid: &str) -> bool {
@@ -499,7 +518,7 @@ fn record_of<K: Kind>(
     let created_from_current_spec = created_hash.is_some_and(|hash| {
         hash == spec_hash || legacy_spec_hash::<K>(K::spec(object)).is_some_and(|old| *hash == old)
     });
-    let observe_only = K::is_observe_only(object);
+    let observe_only = observe_only::<K>(object);
     let tags_applied = K::NAMED_BY_SAGEMAKER
         || tags::recorded(object.annotations()).as_ref() == Some(&spec_tags::<K>(object));
     let original = !observe_only && takeover::status_written_by_original_operator(object.status());
@@ -558,7 +577,7 @@ async fn prepare<K: Kind>(
     remote_name: &str,
     never_observed: bool,
 ) -> Result<Prepared<K::Object>, kube::Error> {
-    let observe_only = K::is_observe_only(object);
+    let observe_only = observe_only::<K>(object);
     let name_to_fill = if observe_only {
         None
     } else {

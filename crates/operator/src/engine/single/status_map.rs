@@ -41,8 +41,8 @@ pub(super) struct Observed<'a> {
     pub(super) status_text: &'a str,
     /// The object's `metadata.generation`.
     pub(super) generation: Option<i64>,
-    /// The spec changed after the create: what to say about it.
-    pub(super) spec_changed: Option<&'a str>,
+    /// The spec is not what the resource runs: the condition's reason, and what to say.
+    pub(super) spec_changed: Option<(&'a str, &'a str)>,
 }
 
 pub(super) fn out_of_sync_message(kind: &str) -> String {
@@ -107,12 +107,12 @@ pub(super) fn observed_status<S: HasCommonStatus>(
         });
     }
     match spec_changed {
-        Some(message) => {
+        Some((reason, message)) => {
             set_condition(
                 &mut conditions,
                 SPEC_OUT_OF_SYNC,
                 true,
-                "SpecChangedAfterCreation",
+                reason,
                 message,
                 generation,
             );
@@ -352,7 +352,7 @@ mod tests {
                 &running,
                 mapped("InProgress", reason),
                 Observed {
-                    spec_changed: Some(&message),
+                    spec_changed: Some(("SpecChangedAfterCreation", &message)),
                     ..seen(Phase::InProgress, "InProgress")
                 },
             );

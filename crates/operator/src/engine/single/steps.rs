@@ -62,7 +62,8 @@ pub(super) async fn reconcile<K: Kind>(run: &SingleRun<'_, K>) -> Result<Action,
         return Ok(again.map_or_else(Action::await_change, Action::requeue));
     }
     // The registry knows of an observation before the (possibly lagging) watch cache shows it.
-    let observed = has_observed_remote::<K>(object) || observed.is_some();
+    let observed = (has_observed_remote::<K>(object) || observed.is_some())
+        && super::observed_its_own::<K>(object);
     let prepared = prepare::<K>(run.client(), object, &remote_name, !observed).await?;
     let patched_run;
     let run = match &prepared.object {

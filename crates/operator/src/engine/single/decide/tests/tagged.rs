@@ -129,3 +129,27 @@ fn a_tag_edit_is_applied_in_place_and_never_replaces() {
         assert_eq!(&run(*record, replies), expected, "{case}");
     }
 }
+
+#[test]
+fn an_observed_resource_is_never_updated_replaced_or_tagged() {
+    for lifecycle in LIFECYCLES {
+        let observed = Record {
+            observe_only: true,
+            // The spec differs from what runs, and its tags were never applied.
+            created_from_current_spec: false,
+            ..lifecycle
+        };
+        assert_eq!(
+            run(observed, &[Ok(Answer::Described(Succeeded))]),
+            [Describe, Mirror],
+            "{:?}",
+            lifecycle.lifecycle
+        );
+        assert_eq!(
+            run(observed, &[Err(NotFound)]),
+            [Describe, ReportNotFound],
+            "{:?}",
+            lifecycle.lifecycle
+        );
+    }
+}

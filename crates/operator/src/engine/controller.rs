@@ -10,7 +10,9 @@ use futures::{StreamExt, TryFuture};
 use kube::runtime::controller::{Action, Controller, Error as ControllerError};
 use kube::runtime::{WatchStreamExt, predicates, reflector, watcher};
 use kube::{Api, Resource};
-use sagemaker_k8s_api::{ADOPTION_POLICY_ANNOTATION, OBSERVE_ANNOTATION};
+use sagemaker_k8s_api::{
+    ADOPTION_POLICY_ANNOTATION, DELETION_POLICY_ANNOTATION, OBSERVE_ANNOTATION,
+};
 use serde::de::DeserializeOwned;
 use std::hash::{Hash as _, Hasher as _};
 
@@ -74,12 +76,17 @@ where
 
 /// What a generation-driven controller is woken by: the generation (`predicates::generation`),
 /// the `reconcile-requested-at` annotation (a user's "look again now"), and the control
-/// annotations that change what a reconcile does (observe, adoption-policy).
+/// annotations that change what a reconcile does (observe, adoption-policy, deletion-policy: a
+/// deleted object held for an invalid value goes as soon as it is fixed).
 fn generation_or_request<K: Resource>(object: &K) -> Option<u64> {
     let requested = crate::status_patch::reconcile_requested(object);
     let annotations = object.meta().annotations.as_ref();
-    let controls = [OBSERVE_ANNOTATION, ADOPTION_POLICY_ANNOTATION]
-        .map(|key| annotations.and_then(|annotations| annotations.get(key)));
+    let controls = [
+        OBSERVE_ANNOTATION,
+        ADOPTION_POLICY_ANNOTATION,
+        DELETION_POLICY_ANNOTATION,
+    ]
+    .map(|key| annotations.and_then(|annotations| annotations.get(key)));
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     (predicates::generation(object), requested, controls).hash(&mut hasher);
     Some(hasher.finish())
@@ -223,6 +230,7 @@ mod tests {
             ),
             (object(1, &[(OBSERVE_ANNOTATION, "true")]), true),
             (object(1, &[(ADOPTION_POLICY_ANNOTATION, "adopt")]), true),
+            (object(1, &[(DELETION_POLICY_ANNOTATION, "retain")]), true),
             (
                 object(1, &[("sagemaker.aws.amazon.com/sagemaker-name", "x")]),
                 false,

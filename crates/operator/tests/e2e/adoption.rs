@@ -12,7 +12,7 @@ use kube::api::DeleteParams;
 use sagemaker_k8s_api::{ADOPTION_POLICY_ANNOTATION, Endpoint, HostingDeployment, TrainingJob};
 
 use crate::endpoint::{configs_created, endpoint_status, gone, wait_for};
-use crate::harness::{Harness, status_of, training_job_manifest};
+use crate::harness::{Harness, status_of, training_job_manifest, true_condition};
 
 const OWNER_TAG: &str = "sagemaker.aws.amazon.com/owner-uid";
 
@@ -78,17 +78,8 @@ fn adopting_job(name: &str, sagemaker_name: &str, policy: &str) -> String {
     )
 }
 
-fn failed_reason(
-    status_conditions: Option<&Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>>,
-) -> Option<(String, String)> {
-    status_conditions?
-        .iter()
-        .find(|c| c.type_ == "Failed" && c.status == "True")
-        .map(|c| (c.reason.clone(), c.message.clone()))
-}
-
 fn job_failure(job: &TrainingJob) -> Option<(String, String)> {
-    failed_reason(job.status.as_ref()?.common.conditions.as_ref())
+    true_condition(job.status.as_ref()?.common.conditions.as_ref(), "Failed")
 }
 
 #[tokio::test]
@@ -202,11 +193,18 @@ async fn an_adoption_policy_that_cannot_be_followed_is_refused_in_the_status() {
     let deployments: Api<HostingDeployment> =
         Api::namespaced(harness.cluster.client(), &harness.namespace);
     let deployment = wait_for(&deployments, "host-xgboost", "refused", |d| {
-        failed_reason(d.status.as_ref().and_then(|s| s.common.conditions.as_ref())).is_some()
+        true_condition(
+            d.status.as_ref().and_then(|s| s.common.conditions.as_ref()),
+            "Failed",
+        )
+        .is_some()
     })
     .await;
-    let (reason, message) =
-        failed_reason(deployment.status.unwrap().common.conditions.as_ref()).unwrap();
+    let (reason, message) = true_condition(
+        deployment.status.unwrap().common.conditions.as_ref(),
+        "Failed",
+    )
+    .unwrap();
     assert_eq!(reason, "InvalidAnnotation");
     assert!(
         message.contains("not supported for HostingDeployment"),

@@ -20,17 +20,7 @@ const HOSTING_SAMPLE: &str =
 
 /// The keys of the tags on `arn`.
 async fn tag_keys(harness: &Harness, arn: &str) -> Vec<String> {
-    let tags = harness
-        .sagemaker
-        .list_tags()
-        .resource_arn(arn)
-        .send()
-        .await
-        .expect("ListTags");
-    tags.tags()
-        .iter()
-        .filter_map(|tag| tag.key().map(str::to_string))
-        .collect()
+    harness.tags_of(arn).await.into_keys().collect()
 }
 
 /// Asserts the resource is kept with the user's `team` tag and without the ownership tag.

@@ -115,6 +115,26 @@ impl Harness {
             .unwrap_or(0)
     }
 
+    /// Every tag on the resource `arn`, by key.
+    pub async fn tags_of(&self, arn: &str) -> std::collections::BTreeMap<String, String> {
+        let tags = self
+            .sagemaker
+            .list_tags()
+            .resource_arn(arn)
+            .send()
+            .await
+            .expect("ListTags");
+        tags.tags()
+            .iter()
+            .map(|tag| {
+                (
+                    tag.key().unwrap_or_default().to_string(),
+                    tag.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
     /// The status SageMaker's DescribeTrainingJob gives for the job `name`.
     pub async fn sagemaker_training_job_status(&self, name: &str) -> String {
         let described = self
@@ -265,6 +285,17 @@ spec:
   tags:{tags}
 {extra_spec}"#
     )
+}
+
+/// The reason and message of the condition `type_` if it is True.
+pub fn true_condition(
+    conditions: Option<&Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>>,
+    type_: &str,
+) -> Option<(String, String)> {
+    conditions?
+        .iter()
+        .find(|c| c.type_ == type_ && c.status == "True")
+        .map(|c| (c.reason.clone(), c.message.clone()))
 }
 
 pub fn condition_is(job: &TrainingJob, type_: &str, status: &str) -> bool {

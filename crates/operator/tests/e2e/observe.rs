@@ -3,20 +3,12 @@
 //! differs from the resource is shown in the status (SpecOutOfSync, naming the fields), not
 //! applied.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::Api;
 use kube::api::DeleteParams;
 use sagemaker_k8s_api::{Endpoint, OBSERVE_ANNOTATION};
 
 use crate::endpoint::{configs_created, endpoint_manifest, endpoint_status, gone, wait_for};
-use crate::harness::{Harness, status_of, training_job_manifest};
-
-fn condition(conditions: Option<&Vec<Condition>>, type_: &str) -> Option<(String, String)> {
-    conditions?
-        .iter()
-        .find(|c| c.type_ == type_ && c.status == "True")
-        .map(|c| (c.reason.clone(), c.message.clone()))
-}
+use crate::harness::{Harness, status_of, training_job_manifest, true_condition};
 
 #[tokio::test]
 async fn an_observed_object_follows_its_resource_and_never_changes_it() {
@@ -55,14 +47,14 @@ spec:
     harness.apply(&watcher).await;
     let watched = wait_for(&endpoints, "watcher", "InService and out of sync", |e| {
         endpoint_status(e).0 == Some("InService")
-            && condition(
+            && true_condition(
                 e.status.as_ref().and_then(|s| s.common.conditions.as_ref()),
                 "SpecOutOfSync",
             )
             .is_some()
     })
     .await;
-    let (reason, message) = condition(
+    let (reason, message) = true_condition(
         watched.status.as_ref().unwrap().common.conditions.as_ref(),
         "SpecOutOfSync",
     )
@@ -94,7 +86,7 @@ spec:
         .await
         .expect_success();
     let clash = wait_for(&endpoints, "watcher", "a name clash", |e| {
-        condition(
+        true_condition(
             e.status.as_ref().and_then(|s| s.common.conditions.as_ref()),
             "Failed",
         )
@@ -167,7 +159,7 @@ spec:
     harness.apply(&missing).await;
     let job = harness
         .wait_for_training_job("missing", "not found", |job| {
-            condition(
+            true_condition(
                 job.status
                     .as_ref()
                     .and_then(|s| s.common.conditions.as_ref()),
@@ -176,7 +168,7 @@ spec:
             .is_some()
         })
         .await;
-    let (reason, _) = condition(
+    let (reason, _) = true_condition(
         job.status.as_ref().unwrap().common.conditions.as_ref(),
         "Failed",
     )

@@ -15,25 +15,6 @@ use crate::harness::{Harness, status_of, training_job_manifest};
 
 const OWNER_TAG: &str = "sagemaker.aws.amazon.com/owner-uid";
 
-async fn tags_of(harness: &Harness, arn: &str) -> BTreeMap<String, String> {
-    let tags = harness
-        .sagemaker
-        .list_tags()
-        .resource_arn(arn)
-        .send()
-        .await
-        .expect("ListTags");
-    tags.tags()
-        .iter()
-        .map(|tag| {
-            (
-                tag.key().unwrap_or_default().to_string(),
-                tag.value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
 /// Sets the object's `spec.tags` to `tags` (a merge patch replaces the list).
 async fn set_spec_tags(harness: &Harness, resource: &str, tags: &[(&str, &str)]) {
     let tags: Vec<_> = tags
@@ -72,7 +53,7 @@ async fn wait_for_tags(
         Duration::from_secs(60),
         &format!("{what}: tags {expected:?}"),
         || async {
-            let tags = tags_of(harness, arn).await;
+            let tags = harness.tags_of(arn).await;
             let mut without_owner = tags.clone();
             without_owner.remove(OWNER_TAG);
             (without_owner == expected).then_some(tags)

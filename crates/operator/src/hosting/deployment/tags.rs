@@ -1,6 +1,7 @@
 //! The spec's tags brought to the endpoint, its endpoint config and models in place
 //! ([`crate::engine::tags`]): a tag edit is no new deployment.
 
+use kube::ResourceExt;
 use kube::runtime::events::EventType;
 use sagemaker_k8s_api::APPLIED_TAGS_ANNOTATION;
 use sagemaker_k8s_aws::hosting::EndpointDescription;
@@ -20,30 +21,14 @@ impl Reconciliation<'_> {
 
     /// Whether the spec's tags are recorded as applied.
     pub(super) fn tags_applied(&self) -> bool {
-        tags::recorded(
-            &self
-                .run
-                .object
-                .metadata
-                .annotations
-                .clone()
-                .unwrap_or_default(),
-        ) == Some(self.spec_tags())
+        tags::recorded(self.run.object.annotations()) == Some(self.spec_tags())
     }
 
     /// Sets and removes tags on the InService endpoint and what it runs (its endpoint config and
     /// models, all named for this object), then records the spec's tags as applied.
     pub(super) async fn sync_tags(&self, remote: &EndpointDescription) -> Result<(), EngineError> {
         let wanted = self.spec_tags();
-        let applied = tags::recorded(
-            &self
-                .run
-                .object
-                .metadata
-                .annotations
-                .clone()
-                .unwrap_or_default(),
-        );
+        let applied = tags::recorded(self.run.object.annotations());
         let sagemaker = self.sagemaker();
         let mut arns = vec![remote.arn.clone()];
         let config = sagemaker

@@ -2,12 +2,13 @@
 //! kind. Only what the spec says is touched: the operator's ownership tag never, and tags
 //! someone else put on the resource only when the spec names their key. A tag the spec no
 //! longer has is removed only if the operator wrote it (the keys recorded in
-//! [`APPLIED_TAGS_ANNOTATION`]). Pure: the calls are the executor's.
+//! [`APPLIED_TAGS_ANNOTATION`]). The decision ([`tag_changes`]) is pure; [`bring_to`] carries
+//! it out on one resource, for every strategy that tags.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use sagemaker_k8s_api::APPLIED_TAGS_ANNOTATION;
-use sagemaker_k8s_aws::OWNER_UID_TAG;
+use sagemaker_k8s_aws::{OWNER_UID_TAG, SageMakerError, SageMakerHandle};
 use serde_json::Value;
 
 /// Tags by key.
@@ -93,6 +94,25 @@ pub fn tag_changes(
         .cloned()
         .collect();
     TagChanges { set, remove }
+}
+
+/// Brings the tags of the resource `arn` to `wanted`: ListTags, then AddTags and DeleteTags as
+/// [`tag_changes`] says (`applied`: the tags recorded as applied before). Returns what changed.
+pub async fn bring_to(
+    sagemaker: &SageMakerHandle,
+    arn: &str,
+    wanted: &Tags,
+    applied: Option<&Tags>,
+) -> Result<TagChanges, SageMakerError> {
+    let current = sagemaker.tags_of(arn).await?;
+    let changes = tag_changes(wanted, applied, &current);
+    if !changes.set.is_empty() {
+        sagemaker.add_tags(arn, &changes.set).await?;
+    }
+    if !changes.remove.is_empty() {
+        sagemaker.delete_tags(arn, &changes.remove).await?;
+    }
+    Ok(changes)
 }
 
 #[cfg(test)]

@@ -594,28 +594,15 @@ impl<'r, 'a, K: Kind> Steps<'r, 'a, K> {
         let run = self.run;
         let wanted = super::spec_tags::<K>(run.object);
         let arn = K::arn(self.described());
-        let current = match self.sagemaker().tags_of(&arn).await {
-            Ok(current) => current,
+        let applied = tags::recorded(run.object.annotations());
+        let changes = match tags::bring_to(self.sagemaker(), &arn, &wanted, applied.as_ref()).await
+        {
+            Ok(changes) => changes,
             Err(error) => {
                 self.failed(Call::SyncTags, error);
                 return Ok(());
             }
         };
-        let applied = tags::recorded(run.object.annotations());
-        let changes = tags::tag_changes(&wanted, applied.as_ref(), &current);
-        let sent = async {
-            if !changes.set.is_empty() {
-                self.sagemaker().add_tags(&arn, &changes.set).await?;
-            }
-            if !changes.remove.is_empty() {
-                self.sagemaker().delete_tags(&arn, &changes.remove).await?;
-            }
-            Ok(())
-        };
-        if let Err(error) = sent.await {
-            self.failed(Call::SyncTags, error);
-            return Ok(());
-        }
         let current_spec = self.facts.record.created_from_current_spec && !spec_hash.is_empty();
         record_applied_tags(run, &wanted, current_spec.then_some(spec_hash)).await?;
         if !changes.is_empty() {

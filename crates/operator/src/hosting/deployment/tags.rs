@@ -40,14 +40,7 @@ impl Reconciliation<'_> {
         }
         let mut changed = None;
         for arn in &arns {
-            let current = sagemaker.tags_of(arn).await?;
-            let changes = tags::tag_changes(&wanted, applied.as_ref(), &current);
-            if !changes.set.is_empty() {
-                sagemaker.add_tags(arn, &changes.set).await?;
-            }
-            if !changes.remove.is_empty() {
-                sagemaker.delete_tags(arn, &changes.remove).await?;
-            }
+            let changes = tags::bring_to(sagemaker, arn, &wanted, applied.as_ref()).await?;
             if changed.is_none() && !changes.is_empty() {
                 changed = Some(changes.describe());
             }

@@ -42,27 +42,51 @@ pub enum DeletionPolicy {
     Retain,
 }
 
-impl DeletionPolicy {
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "delete" => Some(Self::Delete),
-            "retain" => Some(Self::Retain),
-            _ => None,
-        }
-    }
-}
-
 /// A control annotation's value that is not one it allows, and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the annotation {annotation} on the {on} is {value:?}; allowed: {allowed}")]
+#[error("the annotation {annotation} on the {on} is {value:?}; allowed: {}", quoted(.allowed))]
 pub struct InvalidAnnotation {
     pub annotation: &'static str,
     /// "object" or "namespace".
     pub on: &'static str,
     pub value: String,
-    /// The allowed values, quoted, for the message.
-    pub allowed: &'static str,
+    /// The values the annotation allows.
+    pub allowed: Vec<&'static str>,
 }
+
+/// `"a", "b"`: the allowed values as a message lists them.
+fn quoted(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|word| format!("{word:?}")).collect();
+    quoted.join(", ")
+}
+
+/// The meaning of `value`, one of an annotation's `words`, or why it is none.
+fn word<T: Copy>(
+    annotation: &'static str,
+    on: &'static str,
+    value: &str,
+    words: &[(&'static str, T)],
+) -> Result<T, InvalidAnnotation> {
+    let found = words.iter().find(|(word, _)| *word == value);
+    found
+        .map(|(_, meaning)| *meaning)
+        .ok_or_else(|| InvalidAnnotation {
+            annotation,
+            on,
+            value: value.to_string(),
+            allowed: words.iter().map(|(word, _)| *word).collect(),
+        })
+}
+
+const DELETION_POLICIES: [(&str, DeletionPolicy); 2] = [
+    ("delete", DeletionPolicy::Delete),
+    ("retain", DeletionPolicy::Retain),
+];
+const ADOPTION_POLICIES: [(&str, Adoption); 2] = [
+    ("adopt", Adoption::Adopt),
+    ("adopt-or-create", Adoption::AdoptOrCreate),
+];
+const OBSERVE_VALUES: [(&str, bool); 2] = [("true", true), ("false", false)];
 
 /// Whether an object takes over a resource that exists under its name
 /// (`sagemaker.aws.amazon.com/adoption-policy`).
@@ -79,31 +103,21 @@ pub enum Adoption {
 
 /// Whether the object only follows its resource, from the observe annotation's value.
 pub fn observe(value: Option<&str>) -> Result<bool, InvalidAnnotation> {
-    match value {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(other) => Err(InvalidAnnotation {
-            annotation: OBSERVE_ANNOTATION,
-            on: "object",
-            value: other.to_string(),
-            allowed: "\"true\", \"false\"",
-        }),
-    }
+    value.map_or(Ok(false), |value| {
+        word(OBSERVE_ANNOTATION, "object", value, &OBSERVE_VALUES)
+    })
 }
 
 /// The object's adoption policy, from its annotation's value.
 pub fn adoption_policy(value: Option<&str>) -> Result<Adoption, InvalidAnnotation> {
-    match value {
-        None => Ok(Adoption::Never),
-        Some("adopt") => Ok(Adoption::Adopt),
-        Some("adopt-or-create") => Ok(Adoption::AdoptOrCreate),
-        Some(other) => Err(InvalidAnnotation {
-            annotation: ADOPTION_POLICY_ANNOTATION,
-            on: "object",
-            value: other.to_string(),
-            allowed: "\"adopt\", \"adopt-or-create\"",
-        }),
-    }
+    value.map_or(Ok(Adoption::Never), |value| {
+        word(
+            ADOPTION_POLICY_ANNOTATION,
+            "object",
+            value,
+            &ADOPTION_POLICIES,
+        )
+    })
 }
 
 /// The deletion policy of an object: its own annotation, else its namespace's, else the
@@ -119,16 +133,11 @@ pub fn deletion_policy(
         (None, Some(value)) => ("namespace", value),
         (None, None) => return Ok(default),
     };
-    DeletionPolicy::parse(value).ok_or_else(|| InvalidAnnotation {
-        annotation: DELETION_POLICY_ANNOTATION,
-        on,
-        value: value.to_string(),
-        allowed: "\"delete\", \"retain\"",
-    })
+    word(DELETION_POLICY_ANNOTATION, on, value, &DELETION_POLICIES)
 }
 
-/// How often a deleted object whose deletion policy is not valid looks again (an annotation
-/// edit does not wake every kind).
+/// How often a deleted object whose deletion policy is not valid looks again (a fix on its
+/// namespace wakes nothing; one on the object does).
 pub const INVALID_POLICY_RETRY: Duration = Duration::from_secs(30);
 
 #[cfg(test)]
@@ -158,7 +167,7 @@ mod tests {
                 annotation: DELETION_POLICY_ANNOTATION,
                 on,
                 value: value.to_string(),
-                allowed: "\"delete\", \"retain\"",
+                allowed: vec!["delete", "retain"],
             });
             assert_eq!(
                 deletion_policy(object, namespace, default),
@@ -182,7 +191,7 @@ mod tests {
                 annotation: ADOPTION_POLICY_ANNOTATION,
                 on: "object",
                 value: value.to_string(),
-                allowed: "\"adopt\", \"adopt-or-create\"",
+                allowed: vec!["adopt", "adopt-or-create"],
             });
             assert_eq!(adoption_policy(value), expected, "{value:?}");
         }
@@ -206,7 +215,7 @@ mod tests {
                 annotation: OBSERVE_ANNOTATION,
                 on: "object",
                 value: value.to_string(),
-                allowed: "\"true\", \"false\"",
+                allowed: vec!["true", "false"],
             });
             assert_eq!(observe(value), expected, "{value:?}");
         }

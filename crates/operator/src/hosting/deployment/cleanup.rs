@@ -44,13 +44,10 @@ impl Reconciliation<'_> {
         }
         let mut keep_models: Vec<String> = Vec::new();
         for config in &keep_configs {
-            match self.sagemaker().describe_endpoint_config(config).await {
-                Ok(described) => keep_models.extend(described.model_names),
-                Err(SageMakerError {
-                    kind: ErrorKind::NotFound,
-                    ..
-                }) => {}
-                Err(error) => return Err(error.into()),
+            if let Some(described) =
+                gone_is_none(self.sagemaker().describe_endpoint_config(config).await)?
+            {
+                keep_models.extend(described.model_names);
             }
         }
         if let Some(in_flight) = &self.state.in_flight {
@@ -69,30 +66,14 @@ impl Reconciliation<'_> {
             .await?
         {
             if !keep_configs.contains(&config) {
-                match self.sagemaker().delete_endpoint_config(&config).await {
-                    Ok(())
-                    | Err(SageMakerError {
-                        kind: ErrorKind::NotFound,
-                        ..
-                    }) => {
-                        tracing::info!(kind = KIND, endpoint_config = %config, "endpoint config deleted")
-                    }
-                    Err(error) => return Err(error.into()),
-                }
+                gone_is_none(self.sagemaker().delete_endpoint_config(&config).await)?;
+                tracing::info!(kind = KIND, endpoint_config = %config, "endpoint config deleted");
             }
         }
         for model in self.sagemaker().model_names_containing(&fragment).await? {
             if !keep_models.contains(&model) {
-                match self.sagemaker().delete_model(&model).await {
-                    Ok(())
-                    | Err(SageMakerError {
-                        kind: ErrorKind::NotFound,
-                        ..
-                    }) => {
-                        tracing::info!(kind = KIND, model = %model, "model deleted")
-                    }
-                    Err(error) => return Err(error.into()),
-                }
+                gone_is_none(self.sagemaker().delete_model(&model).await)?;
+                tracing::info!(kind = KIND, model = %model, "model deleted");
             }
         }
         Ok(())
@@ -164,22 +145,20 @@ impl Reconciliation<'_> {
     /// what was kept. Someone else's endpoint of the name is left as it is.
     pub(super) async fn retain(&self) -> Result<Action, EngineError> {
         let mut kept = Vec::new();
-        match self
-            .sagemaker()
-            .describe_endpoint(&self.endpoint_name)
-            .await
-        {
-            Ok(remote) => {
-                if self.owns_or_original_recorded(&remote.arn).await? {
-                    self.untag(&remote.arn).await?;
-                    kept.push(format!("endpoint {}", self.endpoint_name));
-                }
-            }
-            Err(SageMakerError {
-                kind: ErrorKind::NotFound,
-                ..
-            }) => {}
+        let described = gone_is_none(
+            self.sagemaker()
+                .describe_endpoint(&self.endpoint_name)
+                .await,
+        );
+        let remote = match described {
+            Ok(remote) => remote,
             Err(error) => return Err(self.retryable(error).await),
+        };
+        if let Some(remote) = remote
+            && self.owns_or_original_recorded(&remote.arn).await?
+        {
+            self.untag(&remote.arn).await?;
+            kept.push(format!("endpoint {}", self.endpoint_name));
         }
         // Named with the object's UID: no one else's.
         let fragment = uid_hex(&self.run.uid);

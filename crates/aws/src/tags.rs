@@ -11,34 +11,14 @@ impl SageMakerHandle {
     /// Puts the ownership tag on a resource this operator took over from the original operator
     /// (which tagged nothing), so every later ownership check passes by the tag alone.
     pub async fn add_owner_tag(&self, arn: &str, owner_uid: &str) -> Result<(), SageMakerError> {
-        self.throttle("AddTags").await;
-        self.client
-            .add_tags()
-            .resource_arn(arn)
-            .tags(
-                sdk::Tag::builder()
-                    .key(OWNER_UID_TAG)
-                    .value(owner_uid)
-                    .build(),
-            )
-            .send()
+        self.add_tags(arn, &[(OWNER_UID_TAG.into(), owner_uid.into())])
             .await
-            .map_err(classify)?;
-        Ok(())
     }
 
     /// Removes the ownership tag from a resource the operator lets go of but keeps (deletion
     /// policy `retain`): nothing proves it an object's any more. Other tags stay.
     pub async fn remove_owner_tag(&self, arn: &str) -> Result<(), SageMakerError> {
-        self.throttle("DeleteTags").await;
-        self.client
-            .delete_tags()
-            .resource_arn(arn)
-            .tag_keys(OWNER_UID_TAG)
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        self.delete_tags(arn, &[OWNER_UID_TAG.into()]).await
     }
 
     /// The value of the ownership tag on a resource, if any.

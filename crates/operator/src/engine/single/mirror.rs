@@ -116,30 +116,7 @@ fn with_states<K: Kind>(
 ) -> WithStates<K::Status> {
     let object = run.object;
     let mapped = K::status_from(object, remote, &run.handle.location);
-    let spec_changed = !observe_only::<K>(object)
-        && K::LIFECYCLE.on_spec_change == OnSpecChange::Report
-        && object
-            .annotations()
-            .get(CREATED_SPEC_HASH_ANNOTATION)
-            .is_some_and(|created| created != current_hash);
-    let (reason, out_of_sync_message) = if crate::engine::observing(object) {
-        let differing = observed_drift::<K>(object, &mapped);
-        let message = (!differing.is_empty()).then(|| {
-            format!(
-                "Observed, not managed ({OBSERVE_ANNOTATION}): the spec differs from the {} in SageMaker in {}; nothing is applied",
-                K::KIND,
-                differing.join(", ")
-            )
-        });
-        ("SpecDiffersFromSageMaker", message)
-    } else {
-        (
-            "SpecChangedAfterCreation",
-            spec_changed.then(|| out_of_sync_message(K::KIND)),
-        )
-    };
-    let spec_changed = out_of_sync_message.is_some();
-    let out_of_sync_message = out_of_sync_message.unwrap_or_default();
+    let out_of_sync = out_of_sync::<K>(object, &mapped, current_hash);
     let recorded = run.status.recorded();
     let was_out_of_sync = recorded
         .common()
@@ -156,22 +133,52 @@ fn with_states<K: Kind>(
             phase: K::phase(remote),
             status_text: &status_text,
             generation: object.meta().generation,
-            spec_changed: spec_changed.then_some((reason, out_of_sync_message.as_str())),
+            spec_changed: out_of_sync
+                .as_ref()
+                .map(|(reason, message)| (*reason, message.as_str())),
         },
     );
-    let spec_event = if spec_changed && !was_out_of_sync {
-        Some((EventType::Warning, reason, out_of_sync_message))
-    } else if !spec_changed && was_out_of_sync {
-        let note = format!("The spec matches the SageMaker {} again", K::KIND);
-        Some((EventType::Normal, "SpecMatchesSageMaker", note))
-    } else {
-        None
+    let spec_event = match out_of_sync {
+        Some((reason, message)) if !was_out_of_sync => Some((EventType::Warning, reason, message)),
+        None if was_out_of_sync => {
+            let note = format!("The spec matches the SageMaker {} again", K::KIND);
+            Some((EventType::Normal, "SpecMatchesSageMaker", note))
+        }
+        _ => None,
     };
     WithStates {
         desired,
         failure_reason,
         spec_event,
     }
+}
+
+/// Why the spec is not what the resource runs, as the SpecOutOfSync reason and message: an
+/// observed object's spec differs from the resource ([`observed_drift`]), or a job's spec
+/// changed after its create (`current_hash` is not the one created from). `None`: in sync.
+fn out_of_sync<K: Kind>(
+    object: &K::Object,
+    mapped: &K::Status,
+    current_hash: &str,
+) -> Option<(&'static str, String)> {
+    if crate::engine::observing(object) {
+        let differing = observed_drift::<K>(object, mapped);
+        return (!differing.is_empty()).then(|| {
+            let message = format!(
+                "Observed, not managed ({OBSERVE_ANNOTATION}): the spec differs from the {} in SageMaker in {}; nothing is applied",
+                K::KIND,
+                differing.join(", ")
+            );
+            ("SpecDiffersFromSageMaker", message)
+        });
+    }
+    let changed = !observe_only::<K>(object)
+        && K::LIFECYCLE.on_spec_change == OnSpecChange::Report
+        && object
+            .annotations()
+            .get(CREATED_SPEC_HASH_ANNOTATION)
+            .is_some_and(|created| created != current_hash);
+    changed.then(|| ("SpecChangedAfterCreation", out_of_sync_message(K::KIND)))
 }
 
 /// The spec fields an observed object's spec gives otherwise than its resource, as far as the

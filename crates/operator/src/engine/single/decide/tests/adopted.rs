@@ -8,31 +8,14 @@ use Phase::*;
 use Reply::Ok;
 use Step::*;
 
-const fn new(on_delete: OnDelete, on_spec_change: OnSpecChange, adoption: Adoption) -> Record {
-    Record {
-        lifecycle: Lifecycle {
-            on_delete,
-            on_spec_change,
-        },
-        deleting: false,
-        retain: false,
-        observe_only: false,
+/// A new object asking for `adoption`.
+fn lifecycles(adoption: Adoption) -> [Record; 3] {
+    EVERY_LIFECYCLE.map(|record| Record {
         never_observed: true,
         has_status: false,
-        original_status: false,
-        refused_this_spec: false,
-        created_from_current_spec: true,
-        tags_applied: true,
         adoption,
-    }
-}
-
-fn lifecycles(adoption: Adoption) -> [Record; 3] {
-    [
-        new(OnDelete::Stop, OnSpecChange::Report, adoption),
-        new(OnDelete::Delete, OnSpecChange::Replace, adoption),
-        new(OnDelete::DeleteAndAwait, OnSpecChange::Update, adoption),
-    ]
+        ..record
+    })
 }
 
 #[test]

@@ -16,6 +16,35 @@ mod updated;
 
 use super::*;
 
+/// An observed object of the given lifecycle whose spec and tags are applied: what the tables of
+/// the controls (`retained.rs`, `tagged.rs`, `adopted.rs`) vary.
+const fn observed(on_delete: OnDelete, on_spec_change: OnSpecChange) -> Record {
+    Record {
+        lifecycle: Lifecycle {
+            on_delete,
+            on_spec_change,
+        },
+        deleting: false,
+        retain: false,
+        observe_only: false,
+        never_observed: false,
+        has_status: true,
+        original_status: false,
+        refused_this_spec: false,
+        created_from_current_spec: true,
+        tags_applied: true,
+        adoption: Adoption::Never,
+    }
+}
+
+/// [`observed`] for every lifecycle: a job (stopped, spec changes reported), a replaced kind, an
+/// updated kind.
+const EVERY_LIFECYCLE: [Record; 3] = [
+    observed(OnDelete::Stop, OnSpecChange::Report),
+    observed(OnDelete::Delete, OnSpecChange::Replace),
+    observed(OnDelete::DeleteAndAwait, OnSpecChange::Update),
+];
+
 /// A scripted SageMaker answer to the next call.
 #[derive(Debug, Clone, Copy)]
 enum Reply {

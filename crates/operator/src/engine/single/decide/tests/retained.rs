@@ -7,30 +7,14 @@ use Phase::*;
 use Reply::{Err, Ok};
 use Step::*;
 
-const fn retained(on_delete: OnDelete, on_spec_change: OnSpecChange) -> Record {
-    Record {
-        lifecycle: Lifecycle {
-            on_delete,
-            on_spec_change,
-        },
+/// Being deleted with the policy `retain`.
+fn lifecycles() -> [Record; 3] {
+    EVERY_LIFECYCLE.map(|record| Record {
         deleting: true,
         retain: true,
-        observe_only: false,
-        never_observed: false,
-        has_status: true,
-        original_status: false,
-        refused_this_spec: false,
-        created_from_current_spec: true,
-        tags_applied: true,
-        adoption: Adoption::Never,
-    }
+        ..record
+    })
 }
-
-const LIFECYCLES: [Record; 3] = [
-    retained(OnDelete::Stop, OnSpecChange::Report),
-    retained(OnDelete::Delete, OnSpecChange::Replace),
-    retained(OnDelete::DeleteAndAwait, OnSpecChange::Update),
-];
 
 #[test]
 fn retain_never_stops_or_deletes_and_removes_only_this_objects_tag() {
@@ -87,7 +71,7 @@ fn retain_never_stops_or_deletes_and_removes_only_this_objects_tag() {
             &[Describe, CheckOwnership, Untag, Retry],
         ),
     ];
-    for record in LIFECYCLES {
+    for record in lifecycles() {
         for (case, replies, expected) in table {
             assert_eq!(
                 &run(record, replies),
@@ -103,7 +87,7 @@ fn retain_never_stops_or_deletes_and_removes_only_this_objects_tag() {
 fn an_observe_only_object_is_released_whatever_the_policy() {
     let record = Record {
         observe_only: true,
-        ..LIFECYCLES[0]
+        ..lifecycles()[0]
     };
     assert_eq!(run(record, &[]), [Release]);
 }

@@ -9,55 +9,38 @@ use Reply::{Err, Ok};
 use Step::*;
 
 /// Observed, the spec unchanged but its tags edited.
-const fn tags_edited(on_delete: OnDelete, on_spec_change: OnSpecChange) -> Record {
-    Record {
-        lifecycle: Lifecycle {
-            on_delete,
-            on_spec_change,
-        },
-        deleting: false,
-        retain: false,
-        observe_only: false,
-        never_observed: false,
-        has_status: true,
-        original_status: false,
-        refused_this_spec: false,
-        created_from_current_spec: true,
+fn lifecycles() -> [Record; 3] {
+    EVERY_LIFECYCLE.map(|record| Record {
         tags_applied: false,
-        adoption: Adoption::Never,
-    }
+        ..record
+    })
 }
-
-const LIFECYCLES: [Record; 3] = [
-    tags_edited(OnDelete::Stop, OnSpecChange::Report),
-    tags_edited(OnDelete::Delete, OnSpecChange::Replace),
-    tags_edited(OnDelete::DeleteAndAwait, OnSpecChange::Update),
-];
 
 #[test]
 fn a_tag_edit_is_applied_in_place_and_never_replaces() {
+    let lifecycles = lifecycles();
     let table: &[(&str, Record, &[Reply], &[Step])] = &[
         (
             "steady: the tags, then the status",
-            LIFECYCLES[0],
+            lifecycles[0],
             &[Ok(Answer::Described(Succeeded)), Ok(Answer::TagsSynced)],
             &[Describe, SyncTags, Mirror],
         ),
         (
             "a replaced kind is tagged, not replaced",
-            LIFECYCLES[1],
+            lifecycles[1],
             &[Ok(Answer::Described(Succeeded)), Ok(Answer::TagsSynced)],
             &[Describe, SyncTags, Mirror],
         ),
         (
             "in transition: tagged too (tags do not wait for a steady state)",
-            LIFECYCLES[2],
+            lifecycles[2],
             &[Ok(Answer::Described(InProgress)), Ok(Answer::TagsSynced)],
             &[Describe, SyncTags, Mirror],
         ),
         (
             "being deleted by SageMaker: left alone",
-            LIFECYCLES[2],
+            lifecycles[2],
             &[Ok(Answer::Described(Deleting))],
             &[Describe, Mirror],
         ),
@@ -65,7 +48,7 @@ fn a_tag_edit_is_applied_in_place_and_never_replaces() {
             "updated in place and tagged in the same reconcile",
             Record {
                 created_from_current_spec: false,
-                ..LIFECYCLES[2]
+                ..lifecycles[2]
             },
             &[
                 Ok(Answer::Described(Succeeded)),
@@ -80,7 +63,7 @@ fn a_tag_edit_is_applied_in_place_and_never_replaces() {
             Record {
                 never_observed: true,
                 has_status: false,
-                ..LIFECYCLES[1]
+                ..lifecycles[1]
             },
             &[Ok(Answer::Created), Ok(Answer::Described(Succeeded))],
             &[Create, Describe, Mirror],
@@ -89,7 +72,7 @@ fn a_tag_edit_is_applied_in_place_and_never_replaces() {
             "someone else's resource of the name is refused, never tagged",
             Record {
                 never_observed: true,
-                ..LIFECYCLES[0]
+                ..lifecycles[0]
             },
             &[
                 Ok(Answer::Described(Succeeded)),
@@ -101,26 +84,26 @@ fn a_tag_edit_is_applied_in_place_and_never_replaces() {
             "observe-only: mirrored, never tagged",
             Record {
                 observe_only: true,
-                ..LIFECYCLES[0]
+                ..lifecycles[0]
             },
             &[Ok(Answer::Described(Succeeded))],
             &[Describe, Mirror],
         ),
         (
             "SageMaker refuses the tags: shown until the spec changes",
-            LIFECYCLES[1],
+            lifecycles[1],
             &[Ok(Answer::Described(Succeeded)), Err(Rejected)],
             &[Describe, SyncTags, ReportTagsRejected],
         ),
         (
             "throttled: retried",
-            LIFECYCLES[1],
+            lifecycles[1],
             &[Ok(Answer::Described(Succeeded)), Err(Throttled)],
             &[Describe, SyncTags, Retry],
         ),
         (
             "gone between the Describe and the tags: retried, and found gone",
-            LIFECYCLES[0],
+            lifecycles[0],
             &[Ok(Answer::Described(Succeeded)), Err(NotFound)],
             &[Describe, SyncTags, Retry],
         ),
@@ -132,7 +115,7 @@ fn a_tag_edit_is_applied_in_place_and_never_replaces() {
 
 #[test]
 fn an_observed_resource_is_never_updated_replaced_or_tagged() {
-    for lifecycle in LIFECYCLES {
+    for lifecycle in lifecycles() {
         let observed = Record {
             observe_only: true,
             // The spec differs from what runs, and its tags were never applied.
